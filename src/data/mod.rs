@@ -1,0 +1,361 @@
+//! Data in: the evaluation-framework schema, CSV and Parquet readers, and writers.
+//!
+//! A [`Table`] holds one dataset column-wise with typed columns. Analyses ask for columns by their
+//! *canonical* names (GUIDE §1: `study`, `n_t`, `mean_t`, `sd_t`, `events_t`, `yi`, `vi`, …); a
+//! [`ColumnMap`] built from `--col canonical=actual` pairs says where a canonical column lives in
+//! the file. Integer columns are accepted where floats are expected, and study labels may be
+//! strings or numbers.
+//!
+//! # Examples
+//!
+//! ```
+//! use peerstat::data::{Column, Table};
+//! let t = Table::from_columns(
+//!     "memory",
+//!     vec![
+//!         ("study".into(), Column::Str(vec![Some("A".into()), Some("B".into())])),
+//!         ("yi".into(), Column::Float(vec![Some(0.1), Some(0.3)])),
+//!         ("vi".into(), Column::Int(vec![Some(1), None])),
+//!     ],
+//! )
+//! .unwrap();
+//! assert_eq!(t.nrows(), 2);
+//! assert_eq!(t.numeric("vi", "").unwrap(), vec![Some(1.0), None]);
+//! ```
+
+mod read;
+mod write;
+
+pub use read::read_table;
+pub use write::{atomic_write, write_table};
+
+use crate::error::{Error, Result};
+
+/// One typed column. `None` is a missing value (empty CSV cell, `NA`, Parquet null).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Column {
+    /// Integer values.
+    Int(Vec<Option<i64>>),
+    /// Floating-point values (may hold NaN or ±∞ as read; analyses reject them with an error).
+    Float(Vec<Option<f64>>),
+    /// Text values.
+    Str(Vec<Option<String>>),
+    /// Logical values.
+    Bool(Vec<Option<bool>>),
+}
+
+impl Column {
+    /// Number of values.
+    pub fn len(&self) -> usize {
+        match self {
+            Column::Int(v) => v.len(),
+            Column::Float(v) => v.len(),
+            Column::Str(v) => v.len(),
+            Column::Bool(v) => v.len(),
+        }
+    }
+
+    /// True when the column has no values.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when the value at `row` is missing.
+    pub fn is_missing(&self, row: usize) -> bool {
+        match self {
+            Column::Int(v) => v[row].is_none(),
+            Column::Float(v) => v[row].is_none(),
+            Column::Str(v) => v[row].is_none(),
+            Column::Bool(v) => v[row].is_none(),
+        }
+    }
+
+    /// The value at `row` rendered as text (`None` when missing).
+    pub fn text(&self, row: usize) -> Option<String> {
+        match self {
+            Column::Int(v) => v[row].map(|x| x.to_string()),
+            Column::Float(v) => v[row].map(|x| x.to_string()),
+            Column::Str(v) => v[row].clone(),
+            Column::Bool(v) => v[row].map(|x| x.to_string()),
+        }
+    }
+
+    /// Short name of the column type, for messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Column::Int(_) => "integer",
+            Column::Float(_) => "number",
+            Column::Str(_) => "text",
+            Column::Bool(_) => "logical",
+        }
+    }
+}
+
+/// Renames from canonical column names to the names used in a file (`--col canonical=actual`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ColumnMap {
+    pairs: Vec<(String, String)>,
+}
+
+impl ColumnMap {
+    /// An empty map: every canonical column is looked up under its own name.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds `canonical → actual`.
+    pub fn insert(&mut self, canonical: &str, actual: &str) -> &mut Self {
+        self.pairs.retain(|(c, _)| c != canonical);
+        self.pairs.push((canonical.to_string(), actual.to_string()));
+        self
+    }
+
+    /// Parses `canonical=actual` specifications as given on the command line.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] when a specification has no `=` or an empty side.
+    pub fn parse<S: AsRef<str>>(specs: &[S]) -> Result<Self> {
+        let mut m = ColumnMap::new();
+        for s in specs {
+            let s = s.as_ref();
+            match s.split_once('=') {
+                Some((c, a)) if !c.trim().is_empty() && !a.trim().is_empty() => {
+                    m.insert(c.trim(), a.trim());
+                }
+                _ => {
+                    return Err(Error::Invalid(format!(
+                        "--col expects canonical=actual (for example --col n_t=n1i), got '{s}'"
+                    )))
+                }
+            }
+        }
+        Ok(m)
+    }
+
+    /// The actual column name for a canonical name.
+    pub fn actual<'a>(&'a self, canonical: &'a str) -> &'a str {
+        self.pairs
+            .iter()
+            .find(|(c, _)| c == canonical)
+            .map(|(_, a)| a.as_str())
+            .unwrap_or(canonical)
+    }
+}
+
+/// A dataset held column-wise.
+#[derive(Debug, Clone)]
+pub struct Table {
+    source: String,
+    csv: bool,
+    names: Vec<String>,
+    columns: Vec<Column>,
+    nrows: usize,
+    map: ColumnMap,
+}
+
+impl Table {
+    /// Builds a table from named columns (all of the same length). `source` names the table in
+    /// error messages.
+    ///
+    /// # Errors
+    /// [`Error::Format`] when columns differ in length or a name repeats.
+    pub fn from_columns(source: &str, cols: Vec<(String, Column)>) -> Result<Self> {
+        let nrows = cols.first().map_or(0, |(_, c)| c.len());
+        let mut names = Vec::with_capacity(cols.len());
+        let mut columns = Vec::with_capacity(cols.len());
+        for (name, col) in cols {
+            if col.len() != nrows {
+                return Err(Error::format(
+                    source,
+                    format!("column '{name}' has {} values, expected {nrows}", col.len()),
+                ));
+            }
+            if names.contains(&name) {
+                return Err(Error::format(
+                    source,
+                    format!("column '{name}' appears twice"),
+                ));
+            }
+            names.push(name);
+            columns.push(col);
+        }
+        Ok(Table {
+            source: source.to_string(),
+            csv: false,
+            names,
+            columns,
+            nrows,
+            map: ColumnMap::new(),
+        })
+    }
+
+    pub(crate) fn mark_csv(&mut self) {
+        self.csv = true;
+    }
+
+    /// Sets the canonical → actual column renames used by the typed accessors.
+    pub fn with_map(mut self, map: ColumnMap) -> Self {
+        self.map = map;
+        self
+    }
+
+    /// The renames in force.
+    pub fn map(&self) -> &ColumnMap {
+        &self.map
+    }
+
+    /// Name of the file (or other source) the table came from.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Number of data rows.
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// Column names as they appear in the file, in file order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Columns in file order.
+    pub fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    /// The actual name of a canonical column.
+    pub fn actual_name<'a>(&'a self, canonical: &'a str) -> &'a str {
+        self.map.actual(canonical)
+    }
+
+    /// True when the canonical column is present.
+    pub fn has(&self, canonical: &str) -> bool {
+        self.get(canonical).is_some()
+    }
+
+    /// The column for a canonical name, if present.
+    pub fn get(&self, canonical: &str) -> Option<&Column> {
+        let actual = self.map.actual(canonical);
+        self.names
+            .iter()
+            .position(|n| n == actual)
+            .map(|i| &self.columns[i])
+    }
+
+    /// The error for a missing canonical column.
+    pub fn missing_column(&self, canonical: &str, purpose: &str) -> Error {
+        Error::MissingColumn {
+            file: self.source.clone(),
+            column: self.map.actual(canonical).to_string(),
+            purpose: purpose.to_string(),
+            available: if self.names.is_empty() {
+                "(none)".to_string()
+            } else {
+                self.names.join(", ")
+            },
+        }
+    }
+
+    /// The error for a bad value at 0-based `row` of a canonical column.
+    pub fn value_error(&self, row: usize, canonical: &str, message: impl Into<String>) -> Error {
+        Error::Value {
+            file: self.source.clone(),
+            row: row + 1,
+            line: if self.csv { Some(row + 2) } else { None },
+            column: self.map.actual(canonical).to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// A canonical column as floating-point values (`None` = missing).
+    ///
+    /// Integer columns convert; a text column converts when every present cell parses as a
+    /// number. NaN and ±∞ are rejected.
+    ///
+    /// # Errors
+    /// [`Error::MissingColumn`] when absent (the message says it is needed for `purpose`);
+    /// [`Error::Value`] naming the row for a non-numeric cell, NaN or infinity.
+    pub fn numeric(&self, canonical: &str, purpose: &str) -> Result<Vec<Option<f64>>> {
+        let col = self
+            .get(canonical)
+            .ok_or_else(|| self.missing_column(canonical, purpose))?;
+        let out: Vec<Option<f64>> = match col {
+            Column::Int(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
+            Column::Float(v) => v.clone(),
+            Column::Bool(_) => {
+                return Err(self.value_error(
+                    0,
+                    canonical,
+                    "expected a number, found a logical (true/false) column",
+                ))
+            }
+            Column::Str(v) => {
+                let mut out = Vec::with_capacity(v.len());
+                for (i, s) in v.iter().enumerate() {
+                    match s {
+                        None => out.push(None),
+                        Some(s) => match s.trim().parse::<f64>() {
+                            Ok(x) => out.push(Some(x)),
+                            Err(_) => {
+                                return Err(self.value_error(
+                                    i,
+                                    canonical,
+                                    format!("expected a number, found '{s}'"),
+                                ))
+                            }
+                        },
+                    }
+                }
+                out
+            }
+        };
+        for (i, x) in out.iter().enumerate() {
+            if let Some(x) = x {
+                if !x.is_finite() {
+                    return Err(self.value_error(
+                        i,
+                        canonical,
+                        format!("expected a finite number, found {x}"),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Row labels from a canonical column (strings or numbers), or `1, 2, …` (row numbers, as
+    /// metafor) when the column is absent. Missing labels become the row number.
+    pub fn labels(&self, canonical: &str) -> Vec<String> {
+        match self.get(canonical) {
+            Some(col) => (0..self.nrows)
+                .map(|i| col.text(i).unwrap_or_else(|| (i + 1).to_string()))
+                .collect(),
+            None => (1..=self.nrows).map(|i| i.to_string()).collect(),
+        }
+    }
+
+    /// Appends (or replaces) a column.
+    ///
+    /// # Errors
+    /// [`Error::Format`] when its length differs from the table's.
+    pub fn push_column(&mut self, name: &str, col: Column) -> Result<()> {
+        if col.len() != self.nrows {
+            return Err(Error::format(
+                &self.source,
+                format!(
+                    "column '{name}' has {} values, expected {}",
+                    col.len(),
+                    self.nrows
+                ),
+            ));
+        }
+        if let Some(i) = self.names.iter().position(|n| n == name) {
+            self.columns[i] = col;
+        } else {
+            self.names.push(name.to_string());
+            self.columns.push(col);
+        }
+        Ok(())
+    }
+}

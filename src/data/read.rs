@@ -1,0 +1,314 @@
+//! CSV and Parquet readers.
+
+use std::fs::File;
+use std::path::Path;
+
+use arrow_array::{
+    cast::AsArray,
+    types::{
+        Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type,
+        UInt32Type, UInt64Type, UInt8Type,
+    },
+    Array, ArrayRef,
+};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::{Column, ColumnMap, Table};
+use crate::error::{Error, Result};
+
+/// Tokens read as a missing value in CSV files (besides an empty cell).
+pub const MISSING_TOKENS: &[&str] = &["NA", "N/A", "null", "NULL"];
+
+/// Reads a CSV (`.csv`, `.tsv`, `.txt`) or Parquet (`.parquet`, `.pq`) file, chosen by extension.
+///
+/// CSV column types are inferred: a column whose present cells all parse as integers is integer,
+/// as numbers is numeric, as `true`/`false` is logical, otherwise text. Empty cells and `NA`
+/// are missing.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be opened; [`Error::Format`] for an unknown extension,
+/// ragged or non-UTF-8 CSV, a corrupt or truncated Parquet file, or an unsupported column type;
+/// [`Error::Empty`] when there are no data rows.
+pub fn read_table(path: &Path, map: &ColumnMap) -> Result<Table> {
+    let name = path.display().to_string();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let table = match ext.as_str() {
+        "csv" | "txt" => read_csv(path, &name, b',')?,
+        "tsv" | "tab" => read_csv(path, &name, b'\t')?,
+        "parquet" | "pq" => read_parquet(path, &name)?,
+        _ => {
+            return Err(Error::format(
+                &name,
+                "unknown file type: use a .csv, .tsv or .parquet extension",
+            ))
+        }
+    };
+    if table.nrows() == 0 {
+        return Err(Error::Empty {
+            file: name,
+            message: "the file has no data rows".into(),
+        });
+    }
+    Ok(table.with_map(map.clone()))
+}
+
+fn is_missing_token(s: &str) -> bool {
+    s.is_empty() || MISSING_TOKENS.contains(&s)
+}
+
+fn read_csv(path: &Path, name: &str, delim: u8) -> Result<Table> {
+    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(true)
+        .flexible(false)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::BufReader::new(file));
+    let headers: Vec<String> = rdr
+        .headers()
+        .map_err(|e| csv_error(name, e))?
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').to_string())
+        .collect();
+    if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
+        return Err(Error::Empty {
+            file: name.to_string(),
+            message: "the file is empty (no header line)".into(),
+        });
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if h.is_empty() {
+            return Err(Error::format(
+                name,
+                format!("header field {} is empty: every column needs a name", i + 1),
+            ));
+        }
+    }
+    let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {
+                for (j, field) in rec.iter().enumerate() {
+                    cells[j].push(if is_missing_token(field) {
+                        None
+                    } else {
+                        Some(field.to_string())
+                    });
+                }
+            }
+            Err(e) => return Err(csv_error(name, e)),
+        }
+    }
+    let cols = headers
+        .into_iter()
+        .zip(cells)
+        .map(|(h, c)| (h, infer(c)))
+        .collect();
+    let mut t = Table::from_columns(name, cols)?;
+    t.mark_csv();
+    Ok(t)
+}
+
+fn csv_error(name: &str, e: csv::Error) -> Error {
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => {
+            let line = pos.as_ref().map(|p| p.line()).unwrap_or(0);
+            Error::format(
+                name,
+                format!(
+                    "line {line} has {len} fields but the header has {expected_len} (ragged CSV)"
+                ),
+            )
+        }
+        csv::ErrorKind::Utf8 { pos, .. } => Error::format(
+            name,
+            format!(
+                "line {} is not valid UTF-8 text",
+                pos.as_ref().map(|p| p.line()).unwrap_or(0)
+            ),
+        ),
+        csv::ErrorKind::Io(_) => Error::format(name, format!("cannot read: {e}")),
+        _ => Error::format(name, format!("invalid CSV: {e}")),
+    }
+}
+
+/// Infers a column type from text cells.
+fn infer(cells: Vec<Option<String>>) -> Column {
+    let present = || cells.iter().flatten();
+    if present().all(|s| s.parse::<i64>().is_ok()) {
+        return Column::Int(
+            cells
+                .iter()
+                .map(|c| c.as_ref().and_then(|s| s.parse().ok()))
+                .collect(),
+        );
+    }
+    if present().all(|s| s.parse::<f64>().is_ok()) {
+        return Column::Float(
+            cells
+                .iter()
+                .map(|c| c.as_ref().and_then(|s| s.parse().ok()))
+                .collect(),
+        );
+    }
+    let as_bool = |s: &str| match s.to_ascii_lowercase().as_str() {
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => None,
+    };
+    if present().all(|s| as_bool(s).is_some()) {
+        return Column::Bool(
+            cells
+                .iter()
+                .map(|c| c.as_deref().and_then(as_bool))
+                .collect(),
+        );
+    }
+    Column::Str(cells)
+}
+
+fn read_parquet(path: &Path, name: &str) -> Result<Table> {
+    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| Error::format(name, format!("not a valid Parquet file ({e})")))?;
+    let schema = builder.schema().clone();
+    let reader = builder
+        .build()
+        .map_err(|e| Error::format(name, format!("cannot read Parquet data ({e})")))?;
+    let mut cols: Vec<Column> = schema
+        .fields()
+        .iter()
+        .map(|f| empty_column(f.data_type()))
+        .collect();
+    let mut rows = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|e| {
+            Error::format(
+                name,
+                format!("corrupt or truncated Parquet data after row {rows} ({e})"),
+            )
+        })?;
+        for (j, arr) in batch.columns().iter().enumerate() {
+            append(&mut cols[j], arr).map_err(|t| {
+                Error::format(
+                    name,
+                    format!(
+                        "column '{}' has unsupported type {t}",
+                        schema.field(j).name()
+                    ),
+                )
+            })?;
+        }
+        rows += batch.num_rows();
+    }
+    let named = schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .zip(cols)
+        .collect();
+    Table::from_columns(name, named)
+}
+
+fn empty_column(dt: &DataType) -> Column {
+    match dt {
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => Column::Int(Vec::new()),
+        DataType::Float32 | DataType::Float64 => Column::Float(Vec::new()),
+        DataType::Boolean => Column::Bool(Vec::new()),
+        _ => Column::Str(Vec::new()),
+    }
+}
+
+fn push_prim<T, F>(out: &mut Vec<Option<T>>, n: usize, valid: impl Fn(usize) -> bool, get: F)
+where
+    F: Fn(usize) -> T,
+{
+    out.reserve(n);
+    for i in 0..n {
+        out.push(if valid(i) { Some(get(i)) } else { None });
+    }
+}
+
+/// Appends an Arrow array to a column; `Err(type)` for an unsupported type.
+fn append(col: &mut Column, arr: &ArrayRef) -> std::result::Result<(), String> {
+    let n = arr.len();
+    let valid = |i: usize| arr.is_valid(i);
+    macro_rules! ints {
+        ($t:ty, $v:expr) => {{
+            let a = arr.as_primitive::<$t>();
+            push_prim($v, n, valid, |i| a.value(i) as i64)
+        }};
+    }
+    match (col, arr.data_type()) {
+        (Column::Int(v), DataType::Int8) => ints!(Int8Type, v),
+        (Column::Int(v), DataType::Int16) => ints!(Int16Type, v),
+        (Column::Int(v), DataType::Int32) => ints!(Int32Type, v),
+        (Column::Int(v), DataType::Int64) => ints!(Int64Type, v),
+        (Column::Int(v), DataType::UInt8) => ints!(UInt8Type, v),
+        (Column::Int(v), DataType::UInt16) => ints!(UInt16Type, v),
+        (Column::Int(v), DataType::UInt32) => ints!(UInt32Type, v),
+        (Column::Int(v), DataType::UInt64) => ints!(UInt64Type, v),
+        (Column::Float(v), DataType::Float64) => {
+            let a = arr.as_primitive::<Float64Type>();
+            push_prim(v, n, valid, |i| a.value(i))
+        }
+        (Column::Float(v), DataType::Float32) => {
+            let a = arr.as_primitive::<Float32Type>();
+            push_prim(v, n, valid, |i| a.value(i) as f64)
+        }
+        (Column::Bool(v), DataType::Boolean) => {
+            let a = arr.as_boolean();
+            push_prim(v, n, valid, |i| a.value(i))
+        }
+        (Column::Str(v), DataType::Utf8) => {
+            let a = arr.as_string::<i32>();
+            push_prim(v, n, valid, |i| a.value(i).to_string())
+        }
+        (Column::Str(v), DataType::LargeUtf8) => {
+            let a = arr.as_string::<i64>();
+            push_prim(v, n, valid, |i| a.value(i).to_string())
+        }
+        (Column::Str(v), DataType::Utf8View) => {
+            let a = arr.as_string_view();
+            push_prim(v, n, valid, |i| a.value(i).to_string())
+        }
+        (Column::Str(v), DataType::Null) => v.extend(std::iter::repeat_n(None, n)),
+        (Column::Str(v), DataType::Dictionary(_, value_type))
+            if matches!(**value_type, DataType::Utf8 | DataType::LargeUtf8) =>
+        {
+            let d = arr.as_any_dictionary();
+            let all_keys = d.normalized_keys();
+            let keys: Vec<Option<usize>> = (0..n)
+                .map(|i| arr.is_valid(i).then(|| all_keys[i]))
+                .collect();
+            let values = d.values();
+            let text = |j: usize| -> String {
+                match values.data_type() {
+                    DataType::LargeUtf8 => values.as_string::<i64>().value(j).to_string(),
+                    _ => values.as_string::<i32>().value(j).to_string(),
+                }
+            };
+            v.extend(keys.into_iter().map(|k| k.map(text)));
+        }
+        (_, dt) => return Err(dt.to_string()),
+    }
+    Ok(())
+}

@@ -1,0 +1,700 @@
+//! Models: common-effect and random-effects meta-analysis (metafor `rma.uni` conventions, GUIDE §3).
+//!
+//! [`RandomEffects`] is a small builder holding the model options; [`RandomEffects::fit`] fits
+//! [`EffectSizes`] and returns a [`Fit`] (a plain, serialisable struct). The numerical kernel,
+//! [`RandomEffects::fit_slices`], takes slices and a reusable [`Workspace`], so bulk reanalysis
+//! and single analyses share it and a hot loop does no allocation.
+//!
+//! # Formulas
+//! * Weights `w_i = 1/(v_i + τ²)`; estimate `μ̂ = Σw_i y_i / Σw_i`; `SE = √(1/Σw_i)`.
+//! * Knapp–Hartung: `SE_KH = SE·√(Σw_i(y_i − μ̂)²/(k−1))`, t(k−1) reference distribution.
+//! * `Q = Σ(y_i − μ̂_EE)²/v_i` with df `k − 1`.
+//! * Random effects: `I² = 100·τ²/(τ² + ṽ)`, `H² = (τ² + ṽ)/ṽ` with the typical within-study
+//!   variance `ṽ = (k−1)Σw/((Σw)² − Σw²)`, `w = 1/v`. Common effect: `I² = 100·max(0, (Q − (k−1))/Q)`,
+//!   `H² = Q/(k−1)`.
+//! * Q-profile CI for τ²: the roots of `Σ(y_i − μ̂(τ²))²/(v_i + τ²) = χ²_{k−1}` quantiles,
+//!   truncated at 0; CIs for τ, I² and H² follow by the monotone maps.
+//! * Prediction interval `μ̂ ± crit·√(SE² + τ²)`, crit `z` (or t(k−1) with the KH SE).
+//!
+//! # Examples
+//!
+//! ```
+//! use peerstat::effect::{EffectSizes, Measure};
+//! use peerstat::model::{RandomEffects, Tau2Method};
+//! // dat.bcg log risk ratios (metafor escalc "RR")
+//! let yi = [-0.8893113, -1.5853887, -1.3480731, -1.4415512, -0.2175473, -0.7861155,
+//!           -1.6208982, 0.0119523, -0.4694176, -1.3713448, -0.3393588, 0.4459134, -0.0173139];
+//! let vi = [0.3255848, 0.1943247, 0.4153718, 0.0200360, 0.0512130, 0.0069063,
+//!           0.2230176, 0.0039626, 0.0564342, 0.0730164, 0.0124495, 0.5325058, 0.0714046];
+//! let es = EffectSizes::from_slices(Measure::Rr, &yi, &vi).unwrap();
+//! let fit = RandomEffects::new().method(Tau2Method::Reml).fit(&es).unwrap();
+//! assert!((fit.summary.estimate - (-0.7145)).abs() < 1e-4);
+//! assert!((fit.summary.tau2 - 0.3132).abs() < 1e-4);
+//! assert!((fit.summary.i2 - 92.22).abs() < 1e-2);
+//! ```
+
+mod estimators;
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::dist;
+use crate::effect::{EffectSizes, Measure, Omission};
+use crate::error::Error;
+
+pub use estimators::qgen;
+
+/// τ² estimator (metafor's `method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(into = "String")]
+pub enum Tau2Method {
+    /// Equal/common effect: τ² fixed at 0.
+    Ee,
+    /// DerSimonian–Laird.
+    Dl,
+    /// Hedges (variance component type).
+    He,
+    /// Hunter–Schmidt.
+    Hs,
+    /// Sidik–Jonkman.
+    Sj,
+    /// Maximum likelihood.
+    Ml,
+    /// Restricted maximum likelihood (default).
+    #[default]
+    Reml,
+    /// Empirical Bayes (Morris).
+    Eb,
+    /// Paule–Mandel.
+    Pm,
+}
+
+impl Tau2Method {
+    /// All methods.
+    pub const ALL: [Tau2Method; 9] = [
+        Tau2Method::Ee,
+        Tau2Method::Dl,
+        Tau2Method::He,
+        Tau2Method::Hs,
+        Tau2Method::Sj,
+        Tau2Method::Ml,
+        Tau2Method::Reml,
+        Tau2Method::Eb,
+        Tau2Method::Pm,
+    ];
+
+    /// metafor's code (`"REML"`, `"DL"`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Tau2Method::Ee => "EE",
+            Tau2Method::Dl => "DL",
+            Tau2Method::He => "HE",
+            Tau2Method::Hs => "HS",
+            Tau2Method::Sj => "SJ",
+            Tau2Method::Ml => "ML",
+            Tau2Method::Reml => "REML",
+            Tau2Method::Eb => "EB",
+            Tau2Method::Pm => "PM",
+        }
+    }
+
+    /// True for estimators computed by iteration (ML, REML, EB, PM).
+    pub fn is_iterative(self) -> bool {
+        matches!(
+            self,
+            Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb | Tau2Method::Pm
+        )
+    }
+}
+
+impl fmt::Display for Tau2Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl From<Tau2Method> for String {
+    fn from(m: Tau2Method) -> String {
+        m.code().to_string()
+    }
+}
+
+impl FromStr for Tau2Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        let u = s.trim().to_ascii_uppercase();
+        if u == "FE" || u == "CE" {
+            return Ok(Tau2Method::Ee);
+        }
+        Tau2Method::ALL
+            .into_iter()
+            .find(|m| m.code() == u)
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "unknown method '{s}': choose EE (common effect), DL, HE, HS, SJ, ML, REML (default), EB or PM"
+                ))
+            })
+    }
+}
+
+/// Prediction-interval convention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum PiMethod {
+    /// metafor: `z` (or t(k−1) with the KH SE under Knapp–Hartung).
+    #[default]
+    Metafor,
+    /// Riley/Higgins: t(k−2) with the unadjusted SE (needs k ≥ 3).
+    Riley,
+}
+
+impl FromStr for PiMethod {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "metafor" | "z" => Ok(PiMethod::Metafor),
+            "riley" | "higgins" | "t" => Ok(PiMethod::Riley),
+            _ => Err(Error::Invalid(format!(
+                "unknown prediction interval '{s}': choose metafor (default) or riley"
+            ))),
+        }
+    }
+}
+
+/// How I² and H² are computed for random-effects fits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum I2Method {
+    /// From τ² and the typical within-study variance (metafor).
+    #[default]
+    Typical,
+    /// From Q: `max(0, (Q − df)/Q)` (R meta, PyMARE). No CIs.
+    Q,
+}
+
+impl FromStr for I2Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "typical" | "metafor" => Ok(I2Method::Typical),
+            "q" => Ok(I2Method::Q),
+            _ => Err(Error::Invalid(format!(
+                "unknown I² type '{s}': choose typical (metafor, default) or q (R meta, PyMARE)"
+            ))),
+        }
+    }
+}
+
+/// Errors from model fitting.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// No studies.
+    #[error("no studies to analyse")]
+    Empty,
+    /// Inputs differ in length or hold unusable values.
+    #[error("study {index}: {message}")]
+    BadInput {
+        /// 1-based study index.
+        index: usize,
+        /// What is wrong.
+        message: &'static str,
+    },
+    /// `yi` and `vi` lengths differ.
+    #[error("yi has {yi} values but vi has {vi}")]
+    Length {
+        /// Length of `yi`.
+        yi: usize,
+        /// Length of `vi`.
+        vi: usize,
+    },
+    /// Too few studies for the requested option.
+    #[error("{what} needs at least {needed} studies (k = {k})")]
+    TooFew {
+        /// The option.
+        what: &'static str,
+        /// Minimum k.
+        needed: usize,
+        /// Actual k.
+        k: usize,
+    },
+    /// An iterative τ² estimator did not converge.
+    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations; try another --method (DL, PM) or more --max-iter")]
+    NotConverged {
+        /// Estimator.
+        method: Tau2Method,
+        /// Iterations used.
+        iterations: usize,
+    },
+}
+
+/// Model options (a builder). Defaults: REML, no Knapp–Hartung, 95 % level, metafor's
+/// prediction interval and I².
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RandomEffects {
+    method: Tau2Method,
+    knha: bool,
+    level: f64,
+    pi: PiMethod,
+    i2: I2Method,
+    max_iter: usize,
+    threshold: f64,
+}
+
+impl Default for RandomEffects {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Scalar results of one fit. Undefined values are NaN (JSON `null`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
+pub struct Summary {
+    /// Number of studies.
+    pub k: usize,
+    /// Pooled estimate (analysis scale).
+    pub estimate: f64,
+    /// Its standard error (Knapp–Hartung adjusted under `knha`).
+    pub se: f64,
+    /// Lower confidence limit.
+    pub ci_lower: f64,
+    /// Upper confidence limit.
+    pub ci_upper: f64,
+    /// z statistic, or t under Knapp–Hartung.
+    pub statistic: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// τ² estimate.
+    pub tau2: f64,
+    /// Q-profile lower limit for τ².
+    pub tau2_ci_lower: f64,
+    /// Q-profile upper limit for τ².
+    pub tau2_ci_upper: f64,
+    /// τ = √τ².
+    pub tau: f64,
+    /// I² (percent).
+    pub i2: f64,
+    /// Lower limit for I² (percent).
+    pub i2_ci_lower: f64,
+    /// Upper limit for I² (percent).
+    pub i2_ci_upper: f64,
+    /// H².
+    pub h2: f64,
+    /// Cochran's Q.
+    pub q: f64,
+    /// Degrees of freedom of Q (k − 1).
+    pub q_df: usize,
+    /// p-value of Q.
+    pub q_p: f64,
+    /// Lower prediction limit.
+    pub pi_lower: f64,
+    /// Upper prediction limit.
+    pub pi_upper: f64,
+    /// Iterations used by an iterative τ² estimator (0 for closed forms).
+    pub iterations: usize,
+    /// Degrees of freedom of the t reference distribution (NaN for z).
+    #[serde(skip)]
+    pub df: f64,
+    /// Lower limit for H².
+    #[serde(skip)]
+    pub h2_ci_lower: f64,
+    /// Upper limit for H².
+    #[serde(skip)]
+    pub h2_ci_upper: f64,
+    /// Sum of the model weights `Σ 1/(v_i + τ²)` (per-study weight % = 100·w_i/Σw).
+    #[serde(skip)]
+    pub sum_w: f64,
+}
+
+/// One study's contribution to a fit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyResult {
+    /// Study label.
+    pub study: String,
+    /// Effect size.
+    pub yi: f64,
+    /// Sampling variance.
+    pub vi: f64,
+    /// Model weight in percent.
+    pub weight: f64,
+}
+
+/// A fitted meta-analysis: the JSON contract of `peerstat meta`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Fit {
+    /// Effect measure.
+    pub measure: Measure,
+    /// τ² estimator.
+    pub method: Tau2Method,
+    /// Scalar results.
+    #[serde(flatten)]
+    pub summary: Summary,
+    /// Per-study effect, variance and weight.
+    pub studies: Vec<StudyResult>,
+    /// Rows left out of the analysis.
+    #[serde(skip)]
+    pub omitted: Vec<Omission>,
+    /// Options used.
+    #[serde(skip)]
+    pub options: RandomEffects,
+}
+
+/// Reusable scratch space for [`RandomEffects::fit_slices`]: weight buffer and cached
+/// distribution quantiles (by degrees of freedom), so that repeated fits allocate nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    level: f64,
+    chi2: Vec<(f64, f64)>,
+    t: Vec<f64>,
+}
+
+const CACHE_DF: usize = 1024;
+
+impl Workspace {
+    /// A new, empty workspace.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn set_level(&mut self, level: f64) {
+        if self.level != level {
+            self.level = level;
+            self.chi2.clear();
+            self.t.clear();
+        }
+    }
+
+    /// `(χ²_{α/2}, χ²_{1−α/2})` quantiles with `df` degrees of freedom.
+    fn chi2_bounds(&mut self, df: usize, alpha: f64) -> (f64, f64) {
+        let compute = || {
+            (
+                dist::chi2_quantile(alpha / 2.0, df as f64),
+                dist::chi2_quantile(1.0 - alpha / 2.0, df as f64),
+            )
+        };
+        if df >= CACHE_DF {
+            return compute();
+        }
+        if self.chi2.is_empty() {
+            self.chi2 = vec![(f64::NAN, f64::NAN); CACHE_DF];
+        }
+        if self.chi2[df].0.is_nan() {
+            self.chi2[df] = compute();
+        }
+        self.chi2[df]
+    }
+
+    /// `t_{1−α/2}` quantile with `df` degrees of freedom.
+    fn t_crit(&mut self, df: usize, alpha: f64) -> f64 {
+        if df >= CACHE_DF {
+            return dist::t_quantile(1.0 - alpha / 2.0, df as f64);
+        }
+        if self.t.is_empty() {
+            self.t = vec![f64::NAN; CACHE_DF];
+        }
+        if self.t[df].is_nan() {
+            self.t[df] = dist::t_quantile(1.0 - alpha / 2.0, df as f64);
+        }
+        self.t[df]
+    }
+}
+
+impl RandomEffects {
+    /// Default options: REML, z-test, 95 %.
+    pub fn new() -> Self {
+        RandomEffects {
+            method: Tau2Method::Reml,
+            knha: false,
+            level: 95.0,
+            pi: PiMethod::Metafor,
+            i2: I2Method::Typical,
+            max_iter: 1000,
+            threshold: 1e-10,
+        }
+    }
+
+    /// Sets the τ² estimator.
+    pub fn method(mut self, m: Tau2Method) -> Self {
+        self.method = m;
+        self
+    }
+
+    /// Knapp–Hartung adjustment (t-test with adjusted SE).
+    pub fn knha(mut self, on: bool) -> Self {
+        self.knha = on;
+        self
+    }
+
+    /// Confidence level in percent (e.g. 95). Values in (0.5, 1) are read as proportions.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] outside 50–100 % (exclusive).
+    pub fn level(mut self, level: f64) -> Result<Self, Error> {
+        let pct = if level > 0.5 && level < 1.0 {
+            level * 100.0
+        } else {
+            level
+        };
+        if !(pct > 50.0 && pct < 100.0) {
+            return Err(Error::Invalid(format!(
+                "confidence level must lie between 50 and 100 (percent), got {level}"
+            )));
+        }
+        self.level = pct;
+        Ok(self)
+    }
+
+    /// Prediction-interval convention.
+    pub fn prediction(mut self, pi: PiMethod) -> Self {
+        self.pi = pi;
+        self
+    }
+
+    /// I² convention for random-effects fits.
+    pub fn i2_method(mut self, i2: I2Method) -> Self {
+        self.i2 = i2;
+        self
+    }
+
+    /// Maximum iterations for ML/REML/EB (default 1000).
+    pub fn max_iter(mut self, n: usize) -> Self {
+        self.max_iter = n.max(1);
+        self
+    }
+
+    /// Convergence threshold on |Δτ²| for ML/REML/EB (default 1e-10).
+    pub fn threshold(mut self, t: f64) -> Self {
+        self.threshold = t;
+        self
+    }
+
+    /// The τ² estimator in use.
+    pub fn get_method(&self) -> Tau2Method {
+        self.method
+    }
+
+    /// Whether Knapp–Hartung is on.
+    pub fn get_knha(&self) -> bool {
+        self.knha
+    }
+
+    /// Confidence level in percent.
+    pub fn get_level(&self) -> f64 {
+        self.level
+    }
+
+    /// The prediction-interval convention.
+    pub fn get_prediction(&self) -> PiMethod {
+        self.pi
+    }
+
+    /// Fits the model to effect sizes.
+    ///
+    /// # Errors
+    /// [`ModelError`] (wrapped in [`Error::Model`]) for invalid input, Knapp–Hartung with k = 1,
+    /// or non-convergence.
+    pub fn fit(&self, es: &EffectSizes) -> Result<Fit, Error> {
+        let mut ws = Workspace::new();
+        let summary = self.fit_slices(&es.yi, &es.vi, &mut ws)?;
+        let studies = es
+            .study
+            .iter()
+            .zip(es.yi.iter().zip(&es.vi))
+            .map(|(s, (&y, &v))| StudyResult {
+                study: s.clone(),
+                yi: y,
+                vi: v,
+                weight: 100.0 / (v + summary.tau2) / summary.sum_w,
+            })
+            .collect();
+        Ok(Fit {
+            measure: es.measure,
+            method: self.method,
+            summary,
+            studies,
+            omitted: es.omitted.clone(),
+            options: *self,
+        })
+    }
+
+    /// The numerical kernel: fits `yi`, `vi` using `ws` for scratch space. Allocation-free once
+    /// `ws` has grown to the largest k seen.
+    ///
+    /// # Errors
+    /// [`ModelError`] for empty or mismatched input, non-finite values or non-positive
+    /// variances, Knapp–Hartung with k = 1, or non-convergence.
+    pub fn fit_slices(
+        &self,
+        yi: &[f64],
+        vi: &[f64],
+        ws: &mut Workspace,
+    ) -> Result<Summary, ModelError> {
+        let k = yi.len();
+        if vi.len() != k {
+            return Err(ModelError::Length {
+                yi: k,
+                vi: vi.len(),
+            });
+        }
+        if k == 0 {
+            return Err(ModelError::Empty);
+        }
+        for (i, (&y, &v)) in yi.iter().zip(vi).enumerate() {
+            if !y.is_finite() {
+                return Err(ModelError::BadInput {
+                    index: i + 1,
+                    message: "effect size is not a finite number",
+                });
+            }
+            if !(v.is_finite() && v > 0.0) {
+                return Err(ModelError::BadInput {
+                    index: i + 1,
+                    message: "sampling variance must be a positive finite number",
+                });
+            }
+        }
+        // With k = 1 there are no degrees of freedom for Knapp–Hartung: a z-test is used, as metafor.
+        let knha = self.knha && k > 1;
+        ws.set_level(self.level);
+        let alpha = 1.0 - self.level / 100.0;
+        let kf = k as f64;
+        let df_q = k - 1;
+
+        // Common-effect pieces: Q, and the typical within-study variance.
+        let (sw0, sw0sq, mu0) = {
+            let (mut s, mut s2, mut sy) = (0.0, 0.0, 0.0);
+            for (&y, &v) in yi.iter().zip(vi) {
+                let w = 1.0 / v;
+                s += w;
+                s2 += w * w;
+                sy += w * y;
+            }
+            (s, s2, sy / s)
+        };
+        let q: f64 = yi
+            .iter()
+            .zip(vi)
+            .map(|(&y, &v)| (y - mu0) * (y - mu0) / v)
+            .sum();
+        let q_p = if k > 1 {
+            dist::chi2_sf(q, df_q as f64)
+        } else {
+            1.0
+        };
+
+        // τ².
+        let (tau2, iterations) = if k == 1 {
+            (0.0, 0)
+        } else {
+            estimators::tau2(self, yi, vi, ws)?
+        };
+
+        // Random-effects estimate.
+        let (mut sw, mut swy) = (0.0, 0.0);
+        for (&y, &v) in yi.iter().zip(vi) {
+            let w = 1.0 / (v + tau2);
+            sw += w;
+            swy += w * y;
+        }
+        let mu = swy / sw;
+        let se_raw = (1.0 / sw).sqrt();
+        let (se, crit, df) = if knha {
+            let rss: f64 = yi
+                .iter()
+                .zip(vi)
+                .map(|(&y, &v)| (y - mu) * (y - mu) / (v + tau2))
+                .sum();
+            let s2 = rss / (kf - 1.0);
+            (se_raw * s2.sqrt(), ws.t_crit(df_q, alpha), df_q as f64)
+        } else {
+            (se_raw, dist::norm_quantile(1.0 - alpha / 2.0), f64::NAN)
+        };
+        let statistic = mu / se;
+        let p_value = if knha {
+            dist::t_p2(statistic, df)
+        } else {
+            dist::norm_p2(statistic)
+        };
+
+        // Heterogeneity statistics.
+        let nan = f64::NAN;
+        let vt = (kf - 1.0) * sw0 / (sw0 * sw0 - sw0sq);
+        let q_based = |q: f64| {
+            if k > 1 && q > 0.0 {
+                ((100.0 * (q - df_q as f64) / q).max(0.0), q / df_q as f64)
+            } else {
+                (0.0, 1.0)
+            }
+        };
+        let typical = |t2: f64| {
+            if k > 1 && vt.is_finite() && vt > 0.0 {
+                (100.0 * t2 / (t2 + vt), (t2 + vt) / vt)
+            } else {
+                (0.0, 1.0)
+            }
+        };
+        let (i2, h2) = match (self.method, self.i2) {
+            (Tau2Method::Ee, _) | (_, I2Method::Q) => q_based(q),
+            _ => typical(tau2),
+        };
+        let (mut t2_lo, mut t2_hi) = (nan, nan);
+        let (mut i2_lo, mut i2_hi, mut h2_lo, mut h2_hi) = (nan, nan, nan, nan);
+        if self.method != Tau2Method::Ee && k > 1 {
+            let (c_lo, c_hi) = ws.chi2_bounds(df_q, alpha);
+            let (lo, hi) = estimators::q_profile(yi, vi, c_lo, c_hi, tau2, ws);
+            t2_lo = lo;
+            t2_hi = hi;
+            if self.i2 == I2Method::Typical {
+                (i2_lo, h2_lo) = typical(lo);
+                (i2_hi, h2_hi) = typical(hi);
+            }
+        }
+
+        // Prediction interval.
+        let (pi_lower, pi_upper) = match self.pi {
+            // No prediction interval for a common-effect model (metafor).
+            _ if self.method == Tau2Method::Ee => (nan, nan),
+            PiMethod::Metafor => {
+                let half = crit * (se * se + tau2).sqrt();
+                (mu - half, mu + half)
+            }
+            PiMethod::Riley => {
+                if k >= 3 {
+                    let c = ws.t_crit(k - 2, alpha);
+                    let half = c * (se_raw * se_raw + tau2).sqrt();
+                    (mu - half, mu + half)
+                } else {
+                    (nan, nan)
+                }
+            }
+        };
+
+        Ok(Summary {
+            k,
+            estimate: mu,
+            se,
+            ci_lower: mu - crit * se,
+            ci_upper: mu + crit * se,
+            statistic,
+            p_value,
+            tau2,
+            tau2_ci_lower: t2_lo,
+            tau2_ci_upper: t2_hi,
+            tau: tau2.sqrt(),
+            i2,
+            i2_ci_lower: i2_lo,
+            i2_ci_upper: i2_hi,
+            h2,
+            q,
+            q_df: df_q,
+            q_p,
+            pi_lower,
+            pi_upper,
+            iterations,
+            df,
+            h2_ci_lower: h2_lo,
+            h2_ci_upper: h2_hi,
+            sum_w: sw,
+        })
+    }
+}

@@ -1,0 +1,315 @@
+//! Reports: a metafor-style text printout, the JSON contract, and a one-row CSV summary.
+//!
+//! # Examples
+//!
+//! ```
+//! use peerstat::effect::{EffectSizes, Measure};
+//! use peerstat::model::RandomEffects;
+//! use peerstat::report;
+//! let es = EffectSizes::from_slices(Measure::Gen, &[0.1, 0.4, 0.3], &[0.02, 0.03, 0.05]).unwrap();
+//! let fit = RandomEffects::new().fit(&es).unwrap();
+//! let text = report::table(&fit, "demo");
+//! assert!(text.contains("Random-Effects Model (k = 3; tau^2 estimator: REML)"));
+//! let json = report::json(&fit).unwrap();
+//! assert!(json.contains("\"estimate\""));
+//! ```
+
+use std::fmt::Write as _;
+
+use crate::model::{Fit, PiMethod, Tau2Method};
+
+/// Keys of the one-row CSV summary, in order (the scalar keys of the JSON contract).
+pub const CSV_KEYS: [&str; 23] = [
+    "measure",
+    "method",
+    "k",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "statistic",
+    "p_value",
+    "tau2",
+    "tau2_ci_lower",
+    "tau2_ci_upper",
+    "tau",
+    "i2",
+    "i2_ci_lower",
+    "i2_ci_upper",
+    "h2",
+    "q",
+    "q_df",
+    "q_p",
+    "pi_lower",
+    "pi_upper",
+    "iterations",
+];
+
+/// The JSON contract of `peerstat meta` (pretty-printed). Undefined values are `null`.
+///
+/// # Errors
+/// Only if serialisation fails (it does not for these types).
+pub fn json(fit: &Fit) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(fit)
+}
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
+}
+
+/// A CSV header line and one row with the scalar results (`studies` omitted; empty cell = null).
+pub fn csv(fit: &Fit) -> String {
+    let s = &fit.summary;
+    let vals = [
+        fit.measure.code().to_string(),
+        fit.method.code().to_string(),
+        s.k.to_string(),
+        num(s.estimate),
+        num(s.se),
+        num(s.ci_lower),
+        num(s.ci_upper),
+        num(s.statistic),
+        num(s.p_value),
+        num(s.tau2),
+        num(s.tau2_ci_lower),
+        num(s.tau2_ci_upper),
+        num(s.tau),
+        num(s.i2),
+        num(s.i2_ci_lower),
+        num(s.i2_ci_upper),
+        num(s.h2),
+        num(s.q),
+        s.q_df.to_string(),
+        num(s.q_p),
+        num(s.pi_lower),
+        num(s.pi_upper),
+        s.iterations.to_string(),
+    ];
+    format!("{}\n{}\n", CSV_KEYS.join(","), vals.join(","))
+}
+
+/// Formats with 4 decimals, or `NA`.
+pub fn f4(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4}")
+    } else {
+        "NA".into()
+    }
+}
+
+/// Formats a p-value as metafor does (`<.0001` below 1e-4).
+pub fn fp(p: f64) -> String {
+    if !p.is_finite() {
+        "NA".into()
+    } else if p < 1e-4 {
+        "<.0001".into()
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+fn stars(p: f64) -> &'static str {
+    match p {
+        p if p < 0.001 => "***",
+        p if p < 0.01 => "**",
+        p if p < 0.05 => "*",
+        p if p < 0.1 => ".",
+        _ => "",
+    }
+}
+
+/// A metafor-style printout of a fit, with back-transformed values for ratio measures.
+/// `source` names the data in the header.
+pub fn table(fit: &Fit, source: &str) -> String {
+    let s = &fit.summary;
+    let o = &fit.options;
+    let lvl = o.get_level();
+    let mut out = String::new();
+    let ee = fit.method == Tau2Method::Ee;
+    if ee {
+        let _ = writeln!(out, "Common-Effect Model (k = {})", s.k);
+    } else {
+        let _ = writeln!(
+            out,
+            "Random-Effects Model (k = {}; tau^2 estimator: {})",
+            s.k, fit.method
+        );
+    }
+    let scale = if fit.measure.is_log_scale() {
+        format!("log {}", fit.measure.description())
+    } else {
+        fit.measure.description().to_string()
+    };
+    let _ = writeln!(out, "Measure: {} ({scale}); data: {source}", fit.measure);
+    if !fit.omitted.is_empty() {
+        let _ = writeln!(out, "{} row(s) omitted (see warnings)", fit.omitted.len());
+    }
+    let _ = writeln!(out);
+    let ci = |lo: f64, hi: f64, pct: bool| {
+        if lo.is_finite() && hi.is_finite() {
+            if pct {
+                format!(" ({lvl}% CI {:.2}% to {:.2}%)", lo, hi)
+            } else {
+                format!(" ({lvl}% CI {} to {})", f4(lo), f4(hi))
+            }
+        } else {
+            String::new()
+        }
+    };
+    if !ee {
+        let _ = writeln!(
+            out,
+            "tau^2 (estimated amount of total heterogeneity): {}{}",
+            f4(s.tau2),
+            ci(s.tau2_ci_lower, s.tau2_ci_upper, false)
+        );
+        let _ = writeln!(
+            out,
+            "tau (square root of estimated tau^2 value):      {}{}",
+            f4(s.tau),
+            ci(s.tau2_ci_lower.sqrt(), s.tau2_ci_upper.sqrt(), false)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "I^2 ({}):   {:.2}%{}",
+        if ee {
+            "residual heterogeneity / unaccounted variability"
+        } else {
+            "total heterogeneity / total variability"
+        },
+        s.i2,
+        ci(s.i2_ci_lower, s.i2_ci_upper, true)
+    );
+    let _ = writeln!(
+        out,
+        "H^2 ({}):  {:.2}{}",
+        if ee {
+            "unaccounted variability / sampling variability"
+        } else {
+            "total variability / sampling variability"
+        },
+        s.h2,
+        if s.h2_ci_lower.is_finite() {
+            format!(" ({lvl}% CI {:.2} to {:.2})", s.h2_ci_lower, s.h2_ci_upper)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Test for Heterogeneity:");
+    let _ = writeln!(
+        out,
+        "Q(df = {}) = {}, p-val {}",
+        s.q_df,
+        f4(s.q),
+        match fp(s.q_p).as_str() {
+            "<.0001" => "< .0001".to_string(),
+            p => format!("= {p}"),
+        }
+    );
+    let _ = writeln!(out);
+    let knha = o.get_knha();
+    let _ = writeln!(
+        out,
+        "Model Results{}:",
+        if knha {
+            format!(" (Knapp-Hartung, t on {} df)", s.df)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(out);
+    let stat = if knha { "tval" } else { "zval" };
+    let _ = writeln!(
+        out,
+        "{:>9} {:>8} {:>9} {:>8} {:>9} {:>9}",
+        "estimate", "se", stat, "pval", "ci.lb", "ci.ub"
+    );
+    let _ = writeln!(
+        out,
+        "{:>9} {:>8} {:>9} {:>8} {:>9} {:>9}  {}",
+        f4(s.estimate),
+        f4(s.se),
+        f4(s.statistic),
+        fp(s.p_value),
+        f4(s.ci_lower),
+        f4(s.ci_upper),
+        stars(s.p_value)
+    );
+    let _ = writeln!(out);
+    if !ee {
+        let _ = writeln!(
+            out,
+            "Prediction interval ({lvl}%{}): {} to {}",
+            match o.get_prediction() {
+                PiMethod::Metafor => "",
+                PiMethod::Riley => ", t(k-2)",
+            },
+            f4(s.pi_lower),
+            f4(s.pi_upper)
+        );
+    }
+    if fit.measure.is_log_scale() {
+        let _ = writeln!(
+            out,
+            "Back-transformed ({}): {} ({lvl}% CI {} to {}){}",
+            fit.measure.description(),
+            f4(s.estimate.exp()),
+            f4(s.ci_lower.exp()),
+            f4(s.ci_upper.exp()),
+            if ee {
+                String::new()
+            } else {
+                format!(
+                    "; prediction interval {} to {}",
+                    f4(s.pi_lower.exp()),
+                    f4(s.pi_upper.exp())
+                )
+            }
+        );
+    }
+    let _ = writeln!(out);
+    let w = fit
+        .studies
+        .iter()
+        .map(|st| st.study.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let z = crate::dist::norm_quantile(1.0 - (1.0 - lvl / 100.0) / 2.0);
+    let back = fit.measure.is_log_scale();
+    let _ = writeln!(
+        out,
+        "{:<w$} {:>9} {:>8} {:>8}  {} [{lvl}% CI]",
+        "study",
+        "yi",
+        "vi",
+        "weight",
+        if back { fit.measure.code() } else { "yi" }
+    );
+    for st in &fit.studies {
+        let h = z * st.vi.sqrt();
+        let (e, lo, hi) = if back {
+            (st.yi.exp(), (st.yi - h).exp(), (st.yi + h).exp())
+        } else {
+            (st.yi, st.yi - h, st.yi + h)
+        };
+        let _ = writeln!(
+            out,
+            "{:<w$} {:>9} {:>8} {:>7.2}%  {:.2} [{:.2}, {:.2}]",
+            st.study,
+            f4(st.yi),
+            f4(st.vi),
+            st.weight,
+            e,
+            lo,
+            hi
+        );
+    }
+    out
+}
