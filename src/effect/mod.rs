@@ -359,7 +359,7 @@ impl EffectSizes {
     /// missing value; [`Error::Empty`] when no study is left.
     pub fn compute(table: &Table, measure: Measure, opts: &EffectOptions) -> Result<Self> {
         let per_row = Self::per_row(table, measure, opts)?;
-        let labels = table.labels("study");
+        let mut labels = table.labels("study");
         let mut out = EffectSizes {
             measure,
             study: Vec::new(),
@@ -372,14 +372,14 @@ impl EffectSizes {
         for (i, r) in per_row.into_iter().enumerate() {
             match r {
                 Ok((y, v)) => {
-                    out.study.push(labels[i].clone());
+                    out.study.push(std::mem::take(&mut labels[i]));
                     out.yi.push(y);
                     out.vi.push(v);
                     out.rows.push(i);
                 }
                 Err(reason) => out.omitted.push(Omission {
                     row: i + 1,
-                    study: labels[i].clone(),
+                    study: std::mem::take(&mut labels[i]),
                     reason,
                 }),
             }

@@ -1,0 +1,149 @@
+//! Property tests: invariances every correct meta-analysis must satisfy, for every τ² method.
+
+use peerstat::effect::{EffectSizes, Measure};
+use peerstat::model::{RandomEffects, Summary, Tau2Method, Workspace};
+use proptest::prelude::*;
+
+fn fit(y: &[f64], v: &[f64], m: Tau2Method, knha: bool) -> Summary {
+    RandomEffects::new()
+        .method(m)
+        .knha(knha)
+        .fit_slices(y, v, &mut Workspace::new())
+        .expect("fit")
+}
+
+fn method() -> impl Strategy<Value = Tau2Method> {
+    prop::sample::select(Tau2Method::ALL.to_vec())
+}
+
+/// 2–30 studies with effects in [-3, 3] and variances in [0.001, 2].
+fn studies() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
+    (2usize..30).prop_flat_map(|k| {
+        (
+            prop::collection::vec(-3.0f64..3.0, k),
+            prop::collection::vec(0.001f64..2.0, k),
+        )
+    })
+}
+
+/// Equal within a relative tolerance; two NaNs (undefined, e.g. no CI for EE) count as equal.
+fn rel_close(a: f64, b: f64, tol: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn basic_invariants((y, v) in studies(), m in method(), knha in any::<bool>()) {
+        let s = fit(&y, &v, m, knha);
+        prop_assert!(s.tau2 >= 0.0);
+        prop_assert!(s.ci_lower <= s.estimate && s.estimate <= s.ci_upper);
+        prop_assert!(s.se > 0.0);
+        prop_assert!((0.0..=100.0).contains(&s.i2));
+        if m != Tau2Method::Ee {
+            // (common-effect H² = Q/(k−1) may fall below 1)
+            prop_assert!(s.h2 >= 1.0 - 1e-12);
+        }
+        prop_assert!(s.q >= 0.0 && (0.0..=1.0).contains(&s.q_p));
+        if m != Tau2Method::Ee {
+            prop_assert!(s.tau2_ci_lower >= 0.0 && s.tau2_ci_lower <= s.tau2_ci_upper);
+            prop_assert!(s.pi_lower <= s.ci_lower + 1e-12 && s.ci_upper <= s.pi_upper + 1e-12);
+        }
+        let w: f64 = {
+            let es = EffectSizes::from_slices(Measure::Gen, &y, &v).unwrap();
+            let f = RandomEffects::new().method(m).knha(knha).fit(&es).unwrap();
+            f.studies.iter().map(|s| s.weight).sum()
+        };
+        prop_assert!((w - 100.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn permutation_invariance((y, v) in studies(), m in method(), seed in any::<u64>()) {
+        let s = fit(&y, &v, m, true);
+        // deterministic shuffle
+        let mut idx: Vec<usize> = (0..y.len()).collect();
+        let mut state = seed | 1;
+        for i in (1..idx.len()).rev() {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17;
+            idx.swap(i, (state % (i as u64 + 1)) as usize);
+        }
+        let yp: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
+        let vp: Vec<f64> = idx.iter().map(|&i| v[i]).collect();
+        let p = fit(&yp, &vp, m, true);
+        prop_assert!(rel_close(s.estimate, p.estimate, 1e-8));
+        prop_assert!(rel_close(s.tau2, p.tau2, 1e-8));
+        prop_assert!(rel_close(s.se, p.se, 1e-8));
+        prop_assert!(rel_close(s.q, p.q, 1e-10));
+        prop_assert!(rel_close(s.tau2_ci_upper, p.tau2_ci_upper, 1e-8));
+    }
+
+    #[test]
+    fn location_equivariance((y, v) in studies(), m in method(), c in -10.0f64..10.0) {
+        let s = fit(&y, &v, m, false);
+        let ys: Vec<f64> = y.iter().map(|x| x + c).collect();
+        let t = fit(&ys, &v, m, false);
+        prop_assert!(rel_close(t.estimate, s.estimate + c, 1e-8));
+        prop_assert!(rel_close(t.tau2, s.tau2, 1e-7));
+        prop_assert!(rel_close(t.se, s.se, 1e-7));
+        prop_assert!(rel_close(t.q, s.q, 1e-8));
+    }
+
+    #[test]
+    fn scale_equivariance((y, v) in studies(), m in method(), a in prop_oneof![0.01f64..0.5, 2.0f64..50.0], neg in any::<bool>()) {
+        let a = if neg { -a } else { a };
+        let s = fit(&y, &v, m, true);
+        let ys: Vec<f64> = y.iter().map(|x| x * a).collect();
+        let vs: Vec<f64> = v.iter().map(|x| x * a * a).collect();
+        let t = fit(&ys, &vs, m, true);
+        prop_assert!(rel_close(t.estimate, s.estimate * a, 1e-7), "{} vs {}", t.estimate, s.estimate * a);
+        prop_assert!(rel_close(t.tau2, s.tau2 * a * a, 1e-7));
+        prop_assert!(rel_close(t.se, s.se * a.abs(), 1e-7));
+        prop_assert!(rel_close(t.i2, s.i2, 1e-7));
+        prop_assert!(rel_close(t.statistic, s.statistic * a.signum(), 1e-6));
+    }
+}
+
+#[test]
+fn identical_effects_give_zero_heterogeneity() {
+    for m in Tau2Method::ALL {
+        let s = fit(&[0.3; 6], &[0.1, 0.2, 0.05, 0.3, 0.1, 0.2], m, false);
+        assert_eq!(s.tau2, 0.0, "{m}");
+        assert_eq!(s.i2, 0.0, "{m}");
+        assert!(s.q < 1e-25, "{m}");
+        assert!((s.estimate - 0.3).abs() < 1e-15, "{m}");
+        if m != Tau2Method::Ee {
+            assert_eq!((s.tau2_ci_lower, s.tau2_ci_upper), (0.0, 0.0), "{m}");
+        }
+    }
+}
+
+#[test]
+fn single_study() {
+    for m in Tau2Method::ALL {
+        for knha in [false, true] {
+            let s = fit(&[0.5], &[0.04], m, knha);
+            assert_eq!(s.k, 1);
+            assert_eq!(s.tau2, 0.0);
+            assert_eq!(s.estimate, 0.5);
+            assert!((s.se - 0.2).abs() < 1e-15);
+            // z-test even under Knapp–Hartung (metafor)
+            assert!((s.ci_upper - (0.5 + 1.959963984540054 * 0.2)).abs() < 1e-9);
+            assert_eq!(s.q_p, 1.0);
+            assert!(s.tau2_ci_lower.is_nan());
+        }
+    }
+}
+
+#[test]
+fn bad_slices_are_errors_not_panics() {
+    let r = RandomEffects::new();
+    let mut ws = Workspace::new();
+    assert!(r.fit_slices(&[], &[], &mut ws).is_err());
+    assert!(r.fit_slices(&[1.0], &[0.1, 0.2], &mut ws).is_err());
+    assert!(r
+        .fit_slices(&[f64::NAN, 1.0], &[0.1, 0.2], &mut ws)
+        .is_err());
+    assert!(r.fit_slices(&[0.0, 1.0], &[-0.1, 0.2], &mut ws).is_err());
+    assert!(r.fit_slices(&[0.0, 1.0], &[0.0, 0.2], &mut ws).is_err());
+}
