@@ -31,12 +31,14 @@ pub enum Error {
         message: String,
     },
     /// A column needed by the analysis is absent.
-    #[error("{file}: missing column '{column}' (needed {purpose}); columns present: {available}. Rename with --col {column}=ACTUAL")]
+    #[error("{file}: missing column '{column}' (needed {purpose}); columns present: {available}. Rename with --col {canonical}=ACTUAL")]
     MissingColumn {
         /// File path as given.
         file: String,
-        /// Canonical column name that was looked for (after `--col` renames it is the actual name).
+        /// Column name that was looked for (the actual name after `--col` renames).
         column: String,
+        /// The canonical name of the column.
+        canonical: String,
         /// Why the column is needed.
         purpose: String,
         /// Comma-separated list of the columns the file has.

@@ -131,6 +131,13 @@ struct EffectsArgs {
     output: PathBuf,
 }
 
+/// Writes a line to standard error, ignoring a closed stream (never panics, unlike `eprintln!`).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -148,7 +155,7 @@ pub fn run() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             e.exit_code()
         }
     }
@@ -208,7 +215,7 @@ fn load(a: &DataArgs) -> Result<Loaded, Error> {
 
 fn warn_omitted(es: &EffectSizes, file: &Path) {
     for o in &es.omitted {
-        eprintln!(
+        say!(
             "warning: {}: row {} (study '{}') omitted: {}",
             file.display(),
             o.row,
@@ -251,7 +258,7 @@ fn effects(a: EffectsArgs) -> Result<(), Error> {
     out.push_column("yi", y)?;
     out.push_column("vi", v)?;
     data::write_table(&out, &a.output)?;
-    eprintln!(
+    say!(
         "wrote {} rows ({} with effect sizes, measure {}) to {}",
         out.nrows(),
         es.k(),

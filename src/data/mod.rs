@@ -74,7 +74,7 @@ impl Column {
     pub fn text(&self, row: usize) -> Option<String> {
         match self {
             Column::Int(v) => v[row].map(|x| x.to_string()),
-            Column::Float(v) => v[row].map(|x| x.to_string()),
+            Column::Float(v) => v[row].map(fmt_f64),
             Column::Str(v) => v[row].clone(),
             Column::Bool(v) => v[row].map(|x| x.to_string()),
         }
@@ -88,6 +88,17 @@ impl Column {
             Column::Str(_) => "text",
             Column::Bool(_) => "logical",
         }
+    }
+}
+
+/// Formats a number as the shortest text that reads back to the same value, in scientific
+/// notation when it is very small or very large (e.g. `1.9967645908458624e-26`).
+pub fn fmt_f64(x: f64) -> String {
+    let a = x.abs();
+    if x != 0.0 && x.is_finite() && !(1e-4..1e15).contains(&a) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
     }
 }
 
@@ -146,7 +157,8 @@ impl ColumnMap {
 #[derive(Debug, Clone)]
 pub struct Table {
     source: String,
-    csv: bool,
+    /// For CSV input, the 1-based line on which each data row starts.
+    lines: Option<Vec<u64>>,
     names: Vec<String>,
     columns: Vec<Column>,
     nrows: usize,
@@ -181,7 +193,7 @@ impl Table {
         }
         Ok(Table {
             source: source.to_string(),
-            csv: false,
+            lines: None,
             names,
             columns,
             nrows,
@@ -189,8 +201,8 @@ impl Table {
         })
     }
 
-    pub(crate) fn mark_csv(&mut self) {
-        self.csv = true;
+    pub(crate) fn set_lines(&mut self, lines: Vec<u64>) {
+        self.lines = Some(lines);
     }
 
     /// Sets the canonical → actual column renames used by the typed accessors.
@@ -248,6 +260,7 @@ impl Table {
         Error::MissingColumn {
             file: self.source.clone(),
             column: self.map.actual(canonical).to_string(),
+            canonical: canonical.to_string(),
             purpose: purpose.to_string(),
             available: if self.names.is_empty() {
                 "(none)".to_string()
@@ -262,7 +275,11 @@ impl Table {
         Error::Value {
             file: self.source.clone(),
             row: row + 1,
-            line: if self.csv { Some(row + 2) } else { None },
+            line: self
+                .lines
+                .as_ref()
+                .and_then(|l| l.get(row))
+                .map(|&l| l as usize),
             column: self.map.actual(canonical).to_string(),
             message: message.into(),
         }

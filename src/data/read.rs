@@ -12,7 +12,7 @@ use arrow_array::{
     Array, ArrayRef,
 };
 use arrow_schema::DataType;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
 use super::{Column, ColumnMap, Table};
 use crate::error::{Error, Result};
@@ -62,13 +62,25 @@ fn is_missing_token(s: &str) -> bool {
 }
 
 fn read_csv(path: &Path, name: &str, delim: u8) -> Result<Table> {
-    let file = File::open(path).map_err(|e| Error::io(name, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(name, e))?;
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(true)
         .flexible(false)
         .trim(csv::Trim::All)
-        .from_reader(std::io::BufReader::new(file));
+        .from_reader(bytes.as_slice());
+    // Line numbers from byte offsets (the csv crate's own line count skips blank lines).
+    let (mut line, mut seen) = (1u64, 0usize);
+    let mut line_at = |offset: usize| {
+        // A record's position may point at blank lines skipped before it.
+        let mut offset = offset.min(bytes.len());
+        while offset < bytes.len() && matches!(bytes[offset], b'\n' | b'\r') {
+            offset += 1;
+        }
+        line += bytes[seen..offset].iter().filter(|&&b| b == b'\n').count() as u64;
+        seen = offset;
+        line
+    };
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| csv_error(name, e))?
@@ -90,11 +102,13 @@ fn read_csv(path: &Path, name: &str, delim: u8) -> Result<Table> {
         }
     }
     let mut cells: Vec<Vec<Option<String>>> = vec![Vec::new(); headers.len()];
+    let mut lines = Vec::new();
     let mut rec = csv::StringRecord::new();
     loop {
         match rdr.read_record(&mut rec) {
             Ok(false) => break,
             Ok(true) => {
+                lines.push(rec.position().map_or(0, |p| line_at(p.byte() as usize)));
                 for (j, field) in rec.iter().enumerate() {
                     cells[j].push(if is_missing_token(field) {
                         None
@@ -112,7 +126,7 @@ fn read_csv(path: &Path, name: &str, delim: u8) -> Result<Table> {
         .map(|(h, c)| (h, infer(c)))
         .collect();
     let mut t = Table::from_columns(name, cols)?;
-    t.mark_csv();
+    t.set_lines(lines);
     Ok(t)
 }
 
@@ -178,10 +192,42 @@ fn infer(cells: Vec<Option<String>>) -> Column {
     Column::Str(cells)
 }
 
-fn read_parquet(path: &Path, name: &str) -> Result<Table> {
+/// Opens a Parquet file for reading with Arrow.
+///
+/// The embedded Arrow schema (`ARROW:schema` metadata) is not decoded: column types come from
+/// the Parquet schema, and a corrupt Arrow schema (which makes arrow-ipc panic) cannot stop the
+/// read. Any panic inside the decoder is turned into an error naming the file.
+pub(crate) fn open_parquet(
+    path: &Path,
+    name: &str,
+) -> Result<ParquetRecordBatchReaderBuilder<File>> {
     let file = File::open(path).map_err(|e| Error::io(name, e))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| Error::format(name, format!("not a valid Parquet file ({e})")))?;
+    let opts = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+    guard(name, || {
+        ParquetRecordBatchReaderBuilder::try_new_with_options(file, opts)
+            .map_err(|e| Error::format(name, format!("not a valid Parquet file ({e})")))
+    })
+}
+
+/// Runs `f`, turning a panic in a dependency's decoder into an error naming the file.
+pub(crate) fn guard<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::format(
+            name,
+            "corrupt Parquet file (the decoder failed on it)",
+        ))
+    })
+}
+
+fn read_parquet(path: &Path, name: &str) -> Result<Table> {
+    let builder = open_parquet(path, name)?;
+    guard(name, || read_parquet_batches(builder, name))
+}
+
+fn read_parquet_batches(
+    builder: ParquetRecordBatchReaderBuilder<File>,
+    name: &str,
+) -> Result<Table> {
     let schema = builder.schema().clone();
     let reader = builder
         .build()

@@ -55,7 +55,7 @@ pub fn json(fit: &Fit) -> serde_json::Result<String> {
 
 fn num(x: f64) -> String {
     if x.is_finite() {
-        format!("{x}")
+        crate::data::fmt_f64(x)
     } else {
         String::new()
     }
