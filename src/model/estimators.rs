@@ -57,7 +57,7 @@ fn solve_q(yi: &[f64], vi: &[f64], target: f64, start: f64) -> (f64, usize) {
         }
         let step = (next - t).abs();
         t = next;
-        if step <= 1e-15 * t.max(1e-4) || (hi.is_finite() && (hi - lo) <= 4.0 * f64::EPSILON * hi) {
+        if step <= 1e-13 * t.max(1e-6) || (hi.is_finite() && (hi - lo) <= 4.0 * f64::EPSILON * hi) {
             return (t, it);
         }
     }
