@@ -457,110 +457,179 @@ impl EffectSizes {
         measure: Measure,
         opts: &EffectOptions,
     ) -> Result<Vec<std::result::Result<(f64, f64), String>>> {
-        let names: Vec<&str> = match measure.data_kind() {
-            DataKind::Continuous => CONT.to_vec(),
-            DataKind::Binary => BIN.to_vec(),
-            DataKind::Generic => {
-                let var = if table.has("vi") || !table.has("sei") {
-                    "vi"
-                } else {
-                    "sei"
-                };
-                if !table.has("yi") {
-                    return Err(table.missing_column("yi", "for measure GEN (with vi or sei)"));
-                }
-                if !table.has(var) {
-                    return Err(table.missing_column(
+        let names = needed_columns(measure, |c| table.has(c));
+        for &n in &names {
+            if !table.has(n) {
+                return Err(match measure.data_kind() {
+                    DataKind::Generic if n != "yi" => table.missing_column(
                         "vi",
                         "for measure GEN: give the sampling variance as vi or the standard error as sei",
-                    ));
-                }
-                vec!["yi", var]
+                    ),
+                    _ => table.missing_column(n, &format!("for measure {}", measure.code())),
+                });
             }
-        };
+        }
         let purpose = format!("for measure {}", measure.code());
         let cols: Vec<Vec<Option<f64>>> = names
             .iter()
             .map(|n| table.numeric(n, &purpose))
             .collect::<Result<_>>()?;
-        let n = table.nrows();
-        let mut vals = [0.0f64; 6];
-        let mut out = Vec::with_capacity(n);
-        // Validate every row first (errors win over omissions), collecting missing cells.
-        let mut missing: Vec<Option<usize>> = vec![None; n];
-        for i in 0..n {
-            for (j, c) in cols.iter().enumerate() {
-                match c[i] {
-                    Some(x) => vals[j] = x,
-                    None => {
-                        if missing[i].is_none() {
-                            missing[i] = Some(j);
-                        }
+        let slices: Vec<&[Option<f64>]> = cols.iter().map(|c| c.as_slice()).collect();
+        let mut out = Vec::with_capacity(table.nrows());
+        compute_rows(measure, opts, &names, &slices, 0..table.nrows(), &mut out)
+            .map_err(|(row, bad)| table.value_error(row, names[bad.col], bad.message))?;
+        Ok(out
+            .into_iter()
+            .map(|r| {
+                r.map_err(|skip| match skip {
+                    Skip::Missing(j) => {
+                        format!("missing value in column {}", table.actual_name(names[j]))
                     }
-                }
-            }
-            if let Some(j) = missing[i] {
-                if opts.strict {
-                    return Err(table.value_error(
-                        i,
-                        names[j],
-                        "missing value (without --strict the study would be omitted with a warning)",
-                    ));
-                }
-                continue;
-            }
-            validate_row(table, i, measure, &names, &vals[..names.len()])?;
-        }
-        let any_zero = measure.data_kind() == DataKind::Binary
-            && (0..n).any(|i| {
-                missing[i].is_none() && {
-                    let (a, n1, c, n2) = (
-                        cols[0][i].unwrap_or(1.0),
-                        cols[1][i].unwrap_or(2.0),
-                        cols[2][i].unwrap_or(1.0),
-                        cols[3][i].unwrap_or(2.0),
-                    );
-                    a == 0.0 || c == 0.0 || a == n1 || c == n2
-                }
-            });
-        for i in 0..n {
-            if let Some(j) = missing[i] {
-                out.push(Err(format!(
-                    "missing value in column {}",
-                    table.actual_name(names[j])
-                )));
-                continue;
-            }
-            for (j, c) in cols.iter().enumerate() {
-                vals[j] = c[i].unwrap_or(f64::NAN);
-            }
-            let r = match measure.data_kind() {
-                DataKind::Continuous => {
-                    let [n1, m1, s1, n2, m2, s2] = vals;
-                    let (y, v) = match measure {
-                        Measure::Smd => smd(n1, m1, s1, n2, m2, s2, opts.vtype),
-                        Measure::Md => mean_difference(n1, m1, s1, n2, m2, s2),
-                        _ => ratio_of_means(n1, m1, s1, n2, m2, s2),
-                    };
-                    check_defined(y, v, "both SDs are 0")
-                }
-                DataKind::Binary => binary_row(measure, &vals[..4], opts, any_zero),
-                DataKind::Generic => {
-                    let v = if names[1] == "sei" {
-                        vals[1] * vals[1]
-                    } else {
-                        vals[1]
-                    };
-                    check_defined(vals[0], v, "zero sampling variance")
-                }
-            };
-            if let (Err(reason), true) = (&r, opts.strict) {
-                return Err(table.value_error(i, names[0], reason.clone()));
-            }
-            out.push(r);
-        }
-        Ok(out)
+                    Skip::Undefined(reason) => reason,
+                })
+            })
+            .collect())
     }
+}
+
+/// The canonical columns a measure needs, in the order [`compute_rows`] expects. For `GEN` the
+/// variance comes from `vi` when present (per `has`), else from `sei`.
+pub fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Vec<&'static str> {
+    match measure.data_kind() {
+        DataKind::Continuous => CONT.to_vec(),
+        DataKind::Binary => BIN.to_vec(),
+        DataKind::Generic => {
+            if has("vi") || !has("sei") {
+                vec!["yi", "vi"]
+            } else {
+                vec!["yi", "sei"]
+            }
+        }
+    }
+}
+
+/// Why a row has no effect size.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Skip {
+    /// A needed value is missing (index into the needed columns).
+    Missing(usize),
+    /// The effect is undefined for these values (reason).
+    Undefined(String),
+}
+
+/// A value that cannot be used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bad {
+    /// Index into the needed columns.
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// Computes effect sizes for rows `range` of `cols` (the columns named by [`needed_columns`], in
+/// that order), pushing one entry per row onto `out`: `Ok((yi, vi))`, or the reason the row is
+/// omitted. This is the kernel behind [`EffectSizes::compute`] and bulk reanalysis, so both give
+/// bit-identical effects.
+///
+/// # Errors
+/// `(row, Bad)` for the first row holding an unusable value (non-finite, negative SD or variance,
+/// n ≤ 1, events outside 0..=n, non-positive ROM mean), or with `opts.strict`, the first row that
+/// would be omitted. Bad values are reported before omissions are considered.
+#[allow(clippy::type_complexity)]
+pub fn compute_rows(
+    measure: Measure,
+    opts: &EffectOptions,
+    names: &[&str],
+    cols: &[&[Option<f64>]],
+    range: std::ops::Range<usize>,
+    out: &mut Vec<std::result::Result<(f64, f64), Skip>>,
+) -> std::result::Result<(), (usize, Bad)> {
+    let mut vals = [0.0f64; 6];
+    let nc = names.len();
+    let missing_at = |i: usize| cols.iter().position(|c| c[i].is_none());
+    // Validate every row first (errors win over omissions).
+    for i in range.clone() {
+        if let Some(j) = missing_at(i) {
+            if opts.strict {
+                return Err((
+                    i,
+                    Bad {
+                        col: j,
+                        message: "missing value (without --strict the study would be omitted with a warning)".into(),
+                    },
+                ));
+            }
+            continue;
+        }
+        for (j, c) in cols.iter().enumerate() {
+            vals[j] = c[i].unwrap_or(f64::NAN);
+            if !vals[j].is_finite() {
+                return Err((
+                    i,
+                    Bad {
+                        col: j,
+                        message: format!("expected a finite number, found {}", vals[j]),
+                    },
+                ));
+            }
+        }
+        validate_row(measure, names, &vals[..nc]).map_err(|b| (i, b))?;
+    }
+    let any_zero = measure.data_kind() == DataKind::Binary
+        && range.clone().any(|i| {
+            missing_at(i).is_none() && {
+                let (a, n1, c, n2) = (
+                    cols[0][i].unwrap_or(1.0),
+                    cols[1][i].unwrap_or(2.0),
+                    cols[2][i].unwrap_or(1.0),
+                    cols[3][i].unwrap_or(2.0),
+                );
+                a == 0.0 || c == 0.0 || a == n1 || c == n2
+            }
+        });
+    for i in range {
+        if let Some(j) = missing_at(i) {
+            out.push(Err(Skip::Missing(j)));
+            continue;
+        }
+        for (j, c) in cols.iter().enumerate() {
+            vals[j] = c[i].unwrap_or(f64::NAN);
+        }
+        let r = match measure.data_kind() {
+            DataKind::Continuous => {
+                let [n1, m1, s1, n2, m2, s2] = vals;
+                let (y, v) = match measure {
+                    Measure::Smd => smd(n1, m1, s1, n2, m2, s2, opts.vtype),
+                    Measure::Md => mean_difference(n1, m1, s1, n2, m2, s2),
+                    _ => ratio_of_means(n1, m1, s1, n2, m2, s2),
+                };
+                check_defined(y, v, "both SDs are 0")
+            }
+            DataKind::Binary => binary_row(measure, &vals[..4], opts, any_zero),
+            DataKind::Generic => {
+                let v = if names[1] == "sei" {
+                    vals[1] * vals[1]
+                } else {
+                    vals[1]
+                };
+                check_defined(vals[0], v, "zero sampling variance")
+            }
+        };
+        match r {
+            Ok(yv) => out.push(Ok(yv)),
+            Err(reason) if opts.strict => {
+                return Err((
+                    i,
+                    Bad {
+                        col: 0,
+                        message: reason,
+                    },
+                ))
+            }
+            Err(reason) => out.push(Err(Skip::Undefined(reason))),
+        }
+    }
+    Ok(())
 }
 
 fn check_defined(y: f64, v: f64, why_zero: &str) -> std::result::Result<(f64, f64), String> {
@@ -610,14 +679,8 @@ fn binary_row(
     Ok((y, v))
 }
 
-fn validate_row(
-    table: &Table,
-    i: usize,
-    measure: Measure,
-    names: &[&str],
-    v: &[f64],
-) -> Result<()> {
-    let err = |j: usize, msg: String| Err(table.value_error(i, names[j], msg));
+fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Result<(), Bad> {
+    let err = |col: usize, message: String| Err(Bad { col, message });
     match measure.data_kind() {
         DataKind::Continuous => {
             for &j in &[0usize, 3] {
@@ -665,10 +728,8 @@ fn validate_row(
                     return err(
                         e,
                         format!(
-                            "events must lie between 0 and the group size {} ({}), found {}",
-                            table.actual_name(names[nn]),
-                            v[nn],
-                            v[e]
+                            "events must lie between 0 and the group size ({}), found {}",
+                            v[nn], v[e]
                         ),
                     );
                 }
