@@ -31,6 +31,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bulk;
 pub mod data;
 pub mod dist;
 pub mod effect;

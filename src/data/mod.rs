@@ -23,8 +23,8 @@
 //! assert_eq!(t.numeric("vi", "").unwrap(), vec![Some(1.0), None]);
 //! ```
 
-mod read;
-mod write;
+pub(crate) mod read;
+pub(crate) mod write;
 
 pub use read::read_table;
 pub use write::{atomic_write, write_table};

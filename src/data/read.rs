@@ -267,7 +267,7 @@ fn read_parquet_batches(
     Table::from_columns(name, named)
 }
 
-fn empty_column(dt: &DataType) -> Column {
+pub(crate) fn empty_column(dt: &DataType) -> Column {
     match dt {
         DataType::Int8
         | DataType::Int16
@@ -294,7 +294,7 @@ where
 }
 
 /// Appends an Arrow array to a column; `Err(type)` for an unsupported type.
-fn append(col: &mut Column, arr: &ArrayRef) -> std::result::Result<(), String> {
+pub(crate) fn append(col: &mut Column, arr: &ArrayRef) -> std::result::Result<(), String> {
     let n = arr.len();
     let valid = |i: usize| arr.is_valid(i);
     macro_rules! ints {

@@ -187,6 +187,7 @@ pub(crate) fn tau2(
                     }
                     _ => (r1 * k / (k - 1.0) - k) / s1,
                 };
+                adj *= opts.stepadj;
                 if !adj.is_finite() {
                     return Err(ModelError::NotConverged {
                         method: opts.method,

@@ -219,7 +219,7 @@ pub enum ModelError {
         k: usize,
     },
     /// An iterative τ² estimator did not converge.
-    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations; try another --method (DL, PM) or more --max-iter")]
+    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps with --stepadj 0.5, or use another --method (PM, DL)")]
     NotConverged {
         /// Estimator.
         method: Tau2Method,
@@ -239,6 +239,7 @@ pub struct RandomEffects {
     i2: I2Method,
     max_iter: usize,
     threshold: f64,
+    stepadj: f64,
 }
 
 impl Default for RandomEffects {
@@ -410,6 +411,7 @@ impl RandomEffects {
             i2: I2Method::Typical,
             max_iter: 1000,
             threshold: 1e-10,
+            stepadj: 1.0,
         }
     }
 
@@ -460,6 +462,21 @@ impl RandomEffects {
     pub fn max_iter(mut self, n: usize) -> Self {
         self.max_iter = n.max(1);
         self
+    }
+
+    /// Step-length factor for Fisher scoring (metafor's `stepadj`, default 1). A value such as
+    /// 0.5 damps the steps, the remedy when ML/REML/EB oscillate and do not converge.
+    ///
+    /// # Errors
+    /// [`Error::Invalid`] unless `0 < x ≤ 1`.
+    pub fn step_adjustment(mut self, x: f64) -> Result<Self, Error> {
+        if !(x > 0.0 && x <= 1.0) {
+            return Err(Error::Invalid(format!(
+                "step adjustment must lie in (0, 1], got {x}"
+            )));
+        }
+        self.stepadj = x;
+        Ok(self)
     }
 
     /// Convergence threshold on |Δτ²| for ML/REML/EB (default 1e-10).

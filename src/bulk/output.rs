@@ -1,0 +1,235 @@
+//! Incremental, atomic output for bulk results: chunks are appended to a temporary file in the
+//! output's directory, which is renamed into place by [`Sink::finish`].
+
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
+
+use super::{Buffer, GroupResult, RESULT_COLUMNS};
+use crate::data::write::to_record_batch;
+use crate::data::{Column, Table};
+use crate::error::{Error, Result};
+
+enum Writer {
+    Parquet(
+        Option<ArrowWriter<BufWriter<File>>>,
+        Option<BufWriter<File>>,
+    ),
+    Csv(csv::Writer<BufWriter<File>>, bool),
+}
+
+/// A results file being written.
+pub(super) struct Sink {
+    path: PathBuf,
+    tmp: PathBuf,
+    name: String,
+    w: Option<Writer>,
+}
+
+impl Sink {
+    pub(super) fn create(path: &Path) -> Result<Self> {
+        let name = path.display().to_string();
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .unwrap_or_default();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let base = path
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "output".into());
+        let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
+        let is_parquet = match ext.as_str() {
+            "parquet" | "pq" => true,
+            "csv" => false,
+            _ => {
+                return Err(Error::format(
+                    &name,
+                    "unknown output type: use a .csv or .parquet extension",
+                ))
+            }
+        };
+        let file = BufWriter::new(File::create(&tmp).map_err(|e| Error::io(&name, e))?);
+        let w = if is_parquet {
+            Writer::Parquet(None, Some(file))
+        } else {
+            Writer::Csv(csv::Writer::from_writer(file), false)
+        };
+        Ok(Sink {
+            path: path.to_path_buf(),
+            tmp,
+            name,
+            w: Some(w),
+        })
+    }
+
+    /// Appends one row per result: its key values and results.
+    pub(super) fn write(
+        &mut self,
+        key_names: &[String],
+        buf: &Buffer,
+        results: &[GroupResult],
+    ) -> Result<()> {
+        let table = chunk(key_names, buf, results)?;
+        let name = self.name.clone();
+        let pq = |e: parquet::errors::ParquetError| {
+            Error::format(&name, format!("cannot write Parquet ({e})"))
+        };
+        let cv = |e: csv::Error| Error::format(&name, format!("cannot write CSV ({e})"));
+        match self.w.as_mut() {
+            Some(Writer::Parquet(w, file)) => {
+                let batch = to_record_batch(&table)?;
+                if w.is_none() {
+                    // Result columns are unique floats: dictionaries would only cost time.
+                    let props = WriterProperties::builder()
+                        .set_compression(Compression::SNAPPY)
+                        .set_dictionary_enabled(false)
+                        .build();
+                    let f = file
+                        .take()
+                        .ok_or_else(|| Error::format(&name, "writer closed"))?;
+                    *w = Some(ArrowWriter::try_new(f, batch.schema(), Some(props)).map_err(pq)?);
+                }
+                if let Some(w) = w.as_mut() {
+                    w.write(&batch).map_err(pq)?;
+                }
+            }
+            Some(Writer::Csv(w, header)) => {
+                if !*header {
+                    w.write_record(table.names()).map_err(cv)?;
+                    *header = true;
+                }
+                let mut rec = Vec::with_capacity(table.names().len());
+                for i in 0..table.nrows() {
+                    rec.clear();
+                    rec.extend(
+                        table
+                            .columns()
+                            .iter()
+                            .map(|c| c.text(i).unwrap_or_default()),
+                    );
+                    w.write_record(&rec).map_err(cv)?;
+                }
+            }
+            None => return Err(Error::format(&name, "writer closed")),
+        }
+        Ok(())
+    }
+
+    /// Closes the file and renames it into place.
+    pub(super) fn finish(mut self) -> Result<()> {
+        let name = self.name.clone();
+        let res = (|| {
+            let file = match self.w.take() {
+                Some(Writer::Parquet(Some(w), _)) => w
+                    .into_inner()
+                    .map_err(|e| Error::format(&name, format!("cannot write Parquet ({e})")))?,
+                Some(Writer::Parquet(None, Some(f))) => f,
+                Some(Writer::Csv(w, _)) => w
+                    .into_inner()
+                    .map_err(|e| Error::format(&name, format!("cannot write CSV ({e})")))?,
+                _ => return Err(Error::format(&name, "writer closed")),
+            };
+            let file = file
+                .into_inner()
+                .map_err(|e| Error::io(&name, e.into_error()))?;
+            file.sync_all().map_err(|e| Error::io(&name, e))?;
+            std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&name, e))
+        })();
+        if res.is_err() {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+        res
+    }
+
+    /// Gives up: removes the temporary file (the output is untouched).
+    pub(super) fn abandon(mut self) {
+        self.w = None;
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if self.w.is_some() {
+            // Dropped without finish (an error on the way): leave no temporary file behind.
+            self.w = None;
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn finite(x: f64) -> Option<f64> {
+    x.is_finite().then_some(x)
+}
+
+/// The output rows for a chunk of results, as a table.
+fn chunk(key_names: &[String], buf: &Buffer, results: &[GroupResult]) -> Result<Table> {
+    let mut cols: Vec<(String, Column)> =
+        Vec::with_capacity(key_names.len() + RESULT_COLUMNS.len());
+    for (name, c) in key_names.iter().zip(&buf.keys) {
+        let rows = results.iter().map(|r| r.first_row);
+        let col = match c {
+            Column::Int(v) => Column::Int(rows.map(|i| v[i]).collect()),
+            Column::Float(v) => Column::Float(rows.map(|i| v[i]).collect()),
+            Column::Str(v) => Column::Str(rows.map(|i| v[i].clone()).collect()),
+            Column::Bool(v) => Column::Bool(rows.map(|i| v[i]).collect()),
+        };
+        cols.push((name.clone(), col));
+    }
+    let get = |f: fn(&crate::model::Summary) -> f64| {
+        Column::Float(
+            results
+                .iter()
+                .map(|r| r.summary.as_ref().and_then(|s| finite(f(s))))
+                .collect(),
+        )
+    };
+    for &name in &RESULT_COLUMNS {
+        let col = match name {
+            "k" => Column::Int(
+                results
+                    .iter()
+                    .map(|r| r.summary.map(|s| s.k as i64))
+                    .collect(),
+            ),
+            "iterations" => Column::Int(
+                results
+                    .iter()
+                    .map(|r| r.summary.map(|s| s.iterations as i64))
+                    .collect(),
+            ),
+            "error" => Column::Str(results.iter().map(|r| r.error.clone()).collect()),
+            "estimate" => get(|s| s.estimate),
+            "se" => get(|s| s.se),
+            "ci_lower" => get(|s| s.ci_lower),
+            "ci_upper" => get(|s| s.ci_upper),
+            "statistic" => get(|s| s.statistic),
+            "p_value" => get(|s| s.p_value),
+            "tau2" => get(|s| s.tau2),
+            "tau2_ci_lower" => get(|s| s.tau2_ci_lower),
+            "tau2_ci_upper" => get(|s| s.tau2_ci_upper),
+            "i2" => get(|s| s.i2),
+            "h2" => get(|s| s.h2),
+            "q" => get(|s| s.q),
+            "q_p" => get(|s| s.q_p),
+            "pi_lower" => get(|s| s.pi_lower),
+            _ => get(|s| s.pi_upper),
+        };
+        let label = if key_names.iter().any(|k| k == name) {
+            format!("result_{name}")
+        } else {
+            name.to_string()
+        };
+        cols.push((label, col));
+    }
+    Table::from_columns("output", cols)
+}
