@@ -96,10 +96,13 @@ proptest! {
         let ys: Vec<f64> = y.iter().map(|x| x * a).collect();
         let vs: Vec<f64> = v.iter().map(|x| x * a * a).collect();
         let t = fit(&ys, &vs, m, true);
-        prop_assert!(rel_close(t.estimate, s.estimate * a, 1e-7), "{} vs {}", t.estimate, s.estimate * a);
-        prop_assert!(rel_close(t.tau2, s.tau2 * a * a, 1e-7));
-        prop_assert!(rel_close(t.se, s.se * a.abs(), 1e-7));
-        prop_assert!(rel_close(t.i2, s.i2, 1e-7));
+        // Iterative estimators stop at an absolute |Δτ²| ≤ 1e-10 (metafor's rule), which is
+        // not scale-free: at a = 0.01 it is 1e4 times looser relative to τ².
+        let tol = if m.is_iterative() { 1e-5 } else { 1e-9 };
+        prop_assert!(rel_close(t.estimate, s.estimate * a, tol), "{} vs {}", t.estimate, s.estimate * a);
+        prop_assert!(rel_close(t.tau2, s.tau2 * a * a, tol));
+        prop_assert!(rel_close(t.se, s.se * a.abs(), tol));
+        prop_assert!(rel_close(t.i2, s.i2, tol));
         prop_assert!(rel_close(t.statistic, s.statistic * a.signum(), 1e-6));
     }
 }
