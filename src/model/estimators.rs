@@ -27,12 +27,17 @@ pub fn qgen(yi: &[f64], vi: &[f64], tau2: f64) -> (f64, f64) {
 /// Newton's method on `g(τ²) = 1/Q(τ²) − 1/target`, which is nearly linear in τ², safeguarded by
 /// a bracket (bisection when a step leaves it). Returns the root and the iterations used.
 fn solve_q(yi: &[f64], vi: &[f64], target: f64, start: f64) -> (f64, usize) {
+    solve_root(|t| qgen(yi, vi, t), target, start)
+}
+
+/// Solves `q(τ²).0 = target` for a decreasing `q` returning `(Q, dQ/dτ²)`; see [`solve_q`].
+pub(crate) fn solve_root(q: impl Fn(f64) -> (f64, f64), target: f64, start: f64) -> (f64, usize) {
     let mut lo = 0.0_f64;
     let mut hi = f64::INFINITY;
     let mut t = start.max(0.0);
     let inv_target = 1.0 / target;
     for it in 1..=200 {
-        let (q, dq) = qgen(yi, vi, t);
+        let (q, dq) = q(t);
         let g = 1.0 / q - inv_target;
         if g == 0.0 {
             return (t, it);
@@ -124,7 +129,7 @@ fn sums(yi: &[f64], vi: &[f64], tau2: f64) -> [f64; 6] {
 }
 
 /// metafor's default tolerance for the ll0check (`.Machine$double.eps^0.25`).
-const LL0_TOL: f64 = 1.220_703_125e-4;
+pub(crate) const LL0_TOL: f64 = 1.220_703_125e-4;
 
 /// `ll(0) − ll(τ²)` for the (restricted) log-likelihood (metafor's ll0check).
 ///

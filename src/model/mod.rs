@@ -34,6 +34,9 @@
 //! ```
 
 mod estimators;
+pub mod regression;
+pub mod rve;
+pub mod subgroup;
 
 use std::fmt;
 use std::str::FromStr;
@@ -218,6 +221,9 @@ pub enum ModelError {
         /// Actual k.
         k: usize,
     },
+    /// The design matrix is rank-deficient (collinear or constant moderators).
+    #[error("the moderators are collinear (the design matrix is singular)")]
+    Singular,
     /// An iterative τ² estimator did not converge.
     #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps with --stepadj 0.5, or use another --method (PM, DL)")]
     NotConverged {
@@ -240,6 +246,7 @@ pub struct RandomEffects {
     max_iter: usize,
     threshold: f64,
     stepadj: f64,
+    fixed_tau2: Option<f64>,
 }
 
 impl Default for RandomEffects {
@@ -412,7 +419,15 @@ impl RandomEffects {
             max_iter: 1000,
             threshold: 1e-10,
             stepadj: 1.0,
+            fixed_tau2: None,
         }
+    }
+
+    /// Fixes τ² at a value instead of estimating it (metafor's `tau2 =`), e.g. a common τ² for
+    /// subgroups. No Q-profile CI is computed then. `None` estimates it (the default).
+    pub fn fixed_tau2(mut self, tau2: Option<f64>) -> Self {
+        self.fixed_tau2 = tau2.map(|t| t.max(0.0));
+        self
     }
 
     /// Sets the τ² estimator.
@@ -600,7 +615,9 @@ impl RandomEffects {
         };
 
         // τ².
-        let (tau2, iterations) = if k == 1 {
+        let (tau2, iterations) = if let Some(t) = self.fixed_tau2 {
+            (t, 0)
+        } else if k == 1 {
             (0.0, 0)
         } else {
             estimators::tau2(self, yi, vi, ws)?
@@ -656,7 +673,7 @@ impl RandomEffects {
         };
         let (mut t2_lo, mut t2_hi) = (nan, nan);
         let (mut i2_lo, mut i2_hi, mut h2_lo, mut h2_hi) = (nan, nan, nan, nan);
-        if self.method != Tau2Method::Ee && k > 1 {
+        if self.method != Tau2Method::Ee && k > 1 && self.fixed_tau2.is_none() {
             let (c_lo, c_hi) = ws.chi2_bounds(df_q, alpha);
             let (lo, hi) = estimators::q_profile(yi, vi, c_lo, c_hi, tau2, ws);
             t2_lo = lo;

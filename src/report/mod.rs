@@ -313,3 +313,338 @@ pub fn table(fit: &Fit, source: &str) -> String {
     }
     out
 }
+
+/// Keys a meta-regression adds to the JSON contract.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RegressionKeys {
+    /// Coefficients, intercept first.
+    pub coefficients: Vec<crate::model::regression::Coefficient>,
+    /// Omnibus test of the moderators.
+    pub qm: f64,
+    /// Its degrees of freedom.
+    pub qm_df: usize,
+    /// Its p-value.
+    pub qm_p: f64,
+    /// Test for residual heterogeneity.
+    pub qe: f64,
+    /// Its degrees of freedom.
+    pub qe_df: usize,
+    /// Its p-value.
+    pub qe_p: f64,
+    /// Pseudo-R² (percent).
+    pub r2: f64,
+    /// Permutation test, when requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permutation: Option<crate::model::regression::Permutation>,
+}
+
+impl RegressionKeys {
+    /// The added keys of a regression fit.
+    pub fn new(
+        r: &crate::model::regression::RegressionFit,
+        permutation: Option<crate::model::regression::Permutation>,
+    ) -> Self {
+        RegressionKeys {
+            coefficients: r.coefficients.clone(),
+            qm: r.qm,
+            qm_df: r.qm_df,
+            qm_p: r.qm_p,
+            qe: r.qe,
+            qe_df: r.qe_df,
+            qe_p: r.qe_p,
+            r2: r.r2,
+            permutation,
+        }
+    }
+}
+
+/// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator
+/// analyses when they were run.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct MetaReport {
+    /// Core fit (overall fit for subgroups; the regression's core results for moderators).
+    #[serde(flatten)]
+    pub fit: Fit,
+    /// Subgroup analysis (`subgroups`, `subgroup_test`, `subgroup_test_common_tau2`, …).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub subgroups: Option<crate::model::subgroup::SubgroupAnalysis>,
+    /// Meta-regression keys.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionKeys>,
+    /// Robust variance estimation for dependent effects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rve: Option<crate::model::rve::RveFit>,
+}
+
+/// The text printout of a [`MetaReport`]: the core fit, then the subgroup, meta-regression and
+/// robust-variance sections that were run.
+pub fn table_report(rep: &MetaReport, source: &str) -> String {
+    let Some(reg) = &rep.regression else {
+        let mut out = table(&rep.fit, source);
+        if let Some(sg) = &rep.subgroups {
+            out.push_str(&subgroup_table(sg, rep.fit.measure));
+        }
+        if let Some(r) = &rep.rve {
+            out.push_str(&rve_table(r));
+        }
+        return out;
+    };
+    let s = &rep.fit.summary;
+    let o = &rep.fit.options;
+    let lvl = o.get_level();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Mixed-Effects Model (k = {}; tau^2 estimator: {})",
+        s.k, rep.fit.method
+    );
+    let _ = writeln!(
+        out,
+        "Measure: {} ({}); data: {source}",
+        rep.fit.measure,
+        rep.fit.measure.description()
+    );
+    let _ = writeln!(out);
+    if rep.fit.method != Tau2Method::Ee {
+        let _ = writeln!(
+            out,
+            "tau^2 (estimated amount of residual heterogeneity):     {} ({lvl}% CI {} to {})",
+            f4(s.tau2),
+            f4(s.tau2_ci_lower),
+            f4(s.tau2_ci_upper)
+        );
+        let _ = writeln!(
+            out,
+            "tau (square root of estimated tau^2 value):             {}",
+            f4(s.tau)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "I^2 (residual heterogeneity / unaccounted variability): {:.2}%",
+        s.i2
+    );
+    let _ = writeln!(
+        out,
+        "H^2 (unaccounted variability / sampling variability):   {:.2}",
+        s.h2
+    );
+    if reg.r2.is_finite() {
+        let _ = writeln!(
+            out,
+            "R^2 (amount of heterogeneity accounted for):            {:.2}%",
+            reg.r2
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Test for Residual Heterogeneity:");
+    let _ = writeln!(
+        out,
+        "QE(df = {}) = {}, p-val {}",
+        reg.qe_df,
+        f4(reg.qe),
+        pv(reg.qe_p)
+    );
+    let _ = writeln!(out);
+    let knha = o.get_knha();
+    let coefs = if reg.qm_df == 1 {
+        "coefficient 2".to_string()
+    } else {
+        format!("coefficients 2:{}", reg.qm_df + 1)
+    };
+    if knha {
+        let _ = writeln!(
+            out,
+            "Test of Moderators ({coefs}):\nF(df1 = {}, df2 = {}) = {}, p-val {}",
+            reg.qm_df,
+            reg.qe_df,
+            f4(reg.qm),
+            pv(reg.qm_p)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Test of Moderators ({coefs}):\nQM(df = {}) = {}, p-val {}",
+            reg.qm_df,
+            f4(reg.qm),
+            pv(reg.qm_p)
+        );
+    }
+    if let Some(p) = &reg.permutation {
+        let _ = writeln!(
+            out,
+            "Permutation test ({} of {} permutations, seed {}): QM p-val {}",
+            p.used,
+            p.iterations,
+            p.seed,
+            pv(p.qm_p)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Model Results:");
+    let _ = writeln!(out);
+    let w = reg
+        .coefficients
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let stat = if knha { "tval" } else { "zval" };
+    let perm = reg.permutation.is_some();
+    let _ = writeln!(
+        out,
+        "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}{}",
+        "",
+        "estimate",
+        "se",
+        stat,
+        "pval",
+        "ci.lb",
+        "ci.ub",
+        if perm { "  pval(perm)" } else { "" }
+    );
+    for (j, c) in reg.coefficients.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}{}  {}",
+            c.name,
+            f4(c.estimate),
+            f4(c.se),
+            f4(c.statistic),
+            fp(c.p_value),
+            f4(c.ci_lower),
+            f4(c.ci_upper),
+            reg.permutation
+                .as_ref()
+                .map(|p| format!("  {:>10}", fp(p.p_values[j])))
+                .unwrap_or_default(),
+            stars(c.p_value)
+        );
+    }
+    if let Some(r) = &rep.rve {
+        out.push_str(&rve_table(r));
+    }
+    out
+}
+
+fn pv(p: f64) -> String {
+    match fp(p).as_str() {
+        "<.0001" => "< .0001".to_string(),
+        s => format!("= {s}"),
+    }
+}
+
+fn subgroup_table(
+    sg: &crate::model::subgroup::SubgroupAnalysis,
+    measure: crate::effect::Measure,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Subgroups by {} ({}){}:",
+        sg.by,
+        if sg.uses_common_tau2 {
+            format!("common tau^2 = {}", f4(sg.common_tau2))
+        } else {
+            "separate tau^2 per level".to_string()
+        },
+        if sg.omitted > 0 {
+            format!("; {} studies with a missing level left out", sg.omitted)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(out);
+    let w = sg
+        .subgroups
+        .iter()
+        .map(|g| g.level.chars().count())
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    let back = measure.is_log_scale();
+    let _ = writeln!(
+        out,
+        "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>7} {:>9}{}",
+        "level",
+        "k",
+        "estimate",
+        "se",
+        "ci.lb",
+        "ci.ub",
+        "tau^2",
+        "I^2",
+        "Q p-val",
+        if back {
+            format!("  {} [CI]", measure.code())
+        } else {
+            String::new()
+        }
+    );
+    for g in &sg.subgroups {
+        let s = &g.fit.summary;
+        let _ = writeln!(
+            out,
+            "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>6.1}% {:>9}{}{}",
+            g.level,
+            s.k,
+            f4(s.estimate),
+            f4(s.se),
+            f4(s.ci_lower),
+            f4(s.ci_upper),
+            f4(s.tau2),
+            s.i2,
+            fp(s.q_p),
+            if back {
+                format!(
+                    "  {:.2} [{:.2}, {:.2}]",
+                    s.estimate.exp(),
+                    s.ci_lower.exp(),
+                    s.ci_upper.exp()
+                )
+            } else {
+                String::new()
+            },
+            if g.single_study {
+                "  (single study)"
+            } else {
+                ""
+            }
+        );
+    }
+    let _ = writeln!(out);
+    let t = &sg.subgroup_test;
+    let _ = writeln!(
+        out,
+        "Test for subgroup differences (separate tau^2): Q(df = {}) = {}, p-val {}",
+        t.df,
+        f4(t.q),
+        pv(t.p_value)
+    );
+    let c = &sg.subgroup_test_common_tau2;
+    if c.df2.is_finite() {
+        let _ = writeln!(
+            out,
+            "Test for subgroup differences (common tau^2):   F(df1 = {}, df2 = {}) = {}, p-val {}",
+            c.df,
+            c.df2,
+            f4(c.q),
+            pv(c.p_value)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "Test for subgroup differences (common tau^2):   QM(df = {}) = {}, p-val {}",
+            c.df,
+            f4(c.q),
+            pv(c.p_value)
+        );
+    }
+    out
+}
+
+fn rve_table(_r: &crate::model::rve::RveFit) -> String {
+    String::new()
+}

@@ -1,0 +1,863 @@
+//! Mixed-effects meta-regression (metafor `rma(yi, vi, mods = ~ …)`), GUIDE §3.
+//!
+//! Weighted least squares with weights `1/(v_i + τ²)`, τ² by any estimator (REML default) with
+//! metafor's formulas for `p` coefficients, Knapp–Hartung (`t(k−p)` tests, QM as F), the QE test
+//! for residual heterogeneity, the omnibus QM test for all coefficients but the intercept,
+//! pseudo-R² against the intercept-only model, and a Q-profile CI for the residual τ².
+//!
+//! # Formulas
+//! * `b = (X'WX)⁻¹X'Wy`, `Var(b) = (X'WX)⁻¹` (× `s² = RSS/(k−p)` under Knapp–Hartung).
+//! * `RSS(τ²) = Σw_i(y_i − x_i'b)²`; `QE = RSS(0)` on `k − p` df.
+//! * `QM = b_m' Var(b_m)⁻¹ b_m` on `m` df (χ²), or `QM/m` on `(m, k−p)` df (F) under KH.
+//! * `R² = max(0, 100·(τ²_RE − τ²)/τ²_RE)` (0 when τ²_RE = 0); for common-effect fits, metafor's
+//!   adjusted R² of the weighted least-squares fit.
+//! * Residual `I² = 100·τ²/(τ² + ṽ)`, `ṽ = (k−p)/tr(P₀)`.
+//!
+//! # Examples
+//!
+//! ```
+//! use nalgebra::DMatrix;
+//! use peerstat::model::{regression::MetaRegression, RandomEffects};
+//! let y = [0.1, 0.3, 0.35, 0.6, 0.7];
+//! let v = [0.02, 0.03, 0.02, 0.04, 0.03];
+//! let x = DMatrix::from_row_slice(5, 2, &[1.0, 0.0, 1.0, 1.0, 1.0, 2.0, 1.0, 3.0, 1.0, 4.0]);
+//! let names = vec!["intrcpt".to_string(), "dose".to_string()];
+//! let fit = MetaRegression::new(RandomEffects::new()).fit(&y, &v, &x, &names).unwrap();
+//! assert_eq!(fit.coefficients.len(), 2);
+//! assert!(fit.coefficients[1].estimate > 0.1);
+//! ```
+
+use nalgebra::{DMatrix, DVector};
+use serde::Serialize;
+
+use super::estimators::{solve_root, LL0_TOL};
+use super::{ModelError, RandomEffects, Tau2Method};
+use crate::dist;
+
+/// One coefficient of a meta-regression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Coefficient {
+    /// Name (`intrcpt`, a numeric moderator, or factor and level run together as in R:
+    /// `allocrandom`).
+    pub name: String,
+    /// Estimate.
+    pub estimate: f64,
+    /// Standard error.
+    pub se: f64,
+    /// z, or t under Knapp–Hartung.
+    pub statistic: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// Lower confidence limit.
+    pub ci_lower: f64,
+    /// Upper confidence limit.
+    pub ci_upper: f64,
+}
+
+/// A fitted meta-regression.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionFit {
+    /// Studies used.
+    pub k: usize,
+    /// Coefficients (intercept first).
+    pub coefficients: Vec<Coefficient>,
+    /// Residual τ².
+    pub tau2: f64,
+    /// Q-profile lower limit for residual τ².
+    pub tau2_ci_lower: f64,
+    /// Q-profile upper limit for residual τ².
+    pub tau2_ci_upper: f64,
+    /// Residual I² (percent).
+    pub i2: f64,
+    /// Residual H².
+    pub h2: f64,
+    /// Test for residual heterogeneity.
+    pub qe: f64,
+    /// Its degrees of freedom (k − p).
+    pub qe_df: usize,
+    /// Its p-value.
+    pub qe_p: f64,
+    /// Omnibus test of the moderators (χ², or F under Knapp–Hartung).
+    pub qm: f64,
+    /// Its (numerator) degrees of freedom.
+    pub qm_df: usize,
+    /// Its p-value.
+    pub qm_p: f64,
+    /// Pseudo-R² (percent): share of τ² accounted for by the moderators.
+    pub r2: f64,
+    /// τ² of the intercept-only model (same estimator).
+    pub tau2_re: f64,
+    /// Iterations of an iterative τ² estimator.
+    pub iterations: usize,
+    /// Degrees of freedom of t tests (NaN for z).
+    #[serde(skip)]
+    pub df: f64,
+    /// Covariance matrix of the coefficients (KH-scaled under Knapp–Hartung).
+    #[serde(skip)]
+    pub vb: DMatrix<f64>,
+    /// Typical within-study variance `ṽ = (k−p)/tr(P₀)`.
+    #[serde(skip)]
+    pub vt: f64,
+    /// Model weights `1/(v_i + τ²)`.
+    #[serde(skip)]
+    pub weights: Vec<f64>,
+}
+
+impl RegressionFit {
+    /// The core scalar results for this model: the intercept as `estimate` (with its SE, CI and
+    /// test), residual τ² with its Q-profile CI, residual I²/H², QE as `q`; no prediction
+    /// interval (it depends on moderator values).
+    pub fn summary(&self) -> super::Summary {
+        let c0 = &self.coefficients[0];
+        let i2 = |t: f64| 100.0 * t / (self.vt + t);
+        let h2 = |t: f64| t / self.vt + 1.0;
+        super::Summary {
+            k: self.k,
+            estimate: c0.estimate,
+            se: c0.se,
+            ci_lower: c0.ci_lower,
+            ci_upper: c0.ci_upper,
+            statistic: c0.statistic,
+            p_value: c0.p_value,
+            tau2: self.tau2,
+            tau2_ci_lower: self.tau2_ci_lower,
+            tau2_ci_upper: self.tau2_ci_upper,
+            tau: self.tau2.sqrt(),
+            i2: self.i2,
+            i2_ci_lower: i2(self.tau2_ci_lower),
+            i2_ci_upper: i2(self.tau2_ci_upper),
+            h2: self.h2,
+            q: self.qe,
+            q_df: self.qe_df,
+            q_p: self.qe_p,
+            pi_lower: f64::NAN,
+            pi_upper: f64::NAN,
+            iterations: self.iterations,
+            df: self.df,
+            h2_ci_lower: h2(self.tau2_ci_lower),
+            h2_ci_upper: h2(self.tau2_ci_upper),
+            sum_w: self.weights.iter().sum(),
+        }
+    }
+}
+
+/// Meta-regression options: the estimator, Knapp–Hartung and level of a [`RandomEffects`].
+#[derive(Debug, Clone, Copy)]
+pub struct MetaRegression {
+    opts: RandomEffects,
+}
+
+/// WLS pieces at a given τ².
+struct Wls {
+    b: DVector<f64>,
+    /// (X'WX)⁻¹
+    vb: DMatrix<f64>,
+    w: DVector<f64>,
+    resid: DVector<f64>,
+    rss: f64,
+}
+
+fn wls(y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<Wls, ModelError> {
+    let w = DVector::from_iterator(v.len(), v.iter().map(|&vi| 1.0 / (vi + tau2)));
+    let mut xw = x.clone();
+    for (mut row, &wi) in xw.row_iter_mut().zip(w.iter()) {
+        row *= wi;
+    }
+    let xtwx = x.transpose() * &xw;
+    let chol = xtwx.cholesky().ok_or(ModelError::Singular)?;
+    let vb = chol.inverse();
+    let b = &vb * (xw.transpose() * y);
+    let resid = y - x * &b;
+    let rss = resid.iter().zip(w.iter()).map(|(r, w)| w * r * r).sum();
+    Ok(Wls {
+        b,
+        vb,
+        w,
+        resid,
+        rss,
+    })
+}
+
+/// `RSS(τ²)` and its derivative `−Σw²r²`.
+fn rss_and_slope(y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> (f64, f64) {
+    match wls(y, v, x, tau2) {
+        Ok(f) => {
+            let d: f64 = f
+                .resid
+                .iter()
+                .zip(f.w.iter())
+                .map(|(r, w)| -(w * w * r * r))
+                .sum();
+            (f.rss, d)
+        }
+        Err(_) => (f64::NAN, f64::NAN),
+    }
+}
+
+/// `tr(vb · X' diag(w^e) X)`.
+fn tr_vb_xwex(vb: &DMatrix<f64>, x: &DMatrix<f64>, w: &DVector<f64>, e: i32) -> f64 {
+    let mut xw = x.clone();
+    for (mut row, &wi) in xw.row_iter_mut().zip(w.iter()) {
+        row *= wi.powi(e);
+    }
+    (vb * (x.transpose() * xw)).trace()
+}
+
+fn tr_p(f: &Wls, x: &DMatrix<f64>) -> f64 {
+    f.w.sum() - tr_vb_xwex(&f.vb, x, &f.w, 2)
+}
+
+impl MetaRegression {
+    /// Uses the estimator, Knapp–Hartung setting, level and iteration controls of `opts`.
+    pub fn new(opts: RandomEffects) -> Self {
+        MetaRegression { opts }
+    }
+
+    /// Estimates τ² for design `x` (k ≥ p + 1 assumed). Returns `(τ², iterations)`.
+    fn tau2(
+        &self,
+        y: &DVector<f64>,
+        v: &[f64],
+        x: &DMatrix<f64>,
+    ) -> Result<(f64, usize), ModelError> {
+        let k = v.len() as f64;
+        let p = x.ncols() as f64;
+        let o = &self.opts;
+        let fe = || wls(y, v, x, 0.0);
+        let he = || -> Result<f64, ModelError> {
+            let ones = vec![1.0; v.len()];
+            let ols = wls(y, &ones, x, 0.0)?; // weights 1/(1 + 0) = 1
+                                              // h_ii = x_i (X'X)⁻¹ x_i'
+            let mut tr_pv = 0.0;
+            for (i, &vi) in v.iter().enumerate() {
+                let xi = x.row(i);
+                let h = (xi * &ols.vb * xi.transpose())[(0, 0)];
+                tr_pv += vi * (1.0 - h);
+            }
+            let rss: f64 = ols.resid.iter().map(|r| r * r).sum();
+            Ok((rss - tr_pv) / (k - p))
+        };
+        Ok(match o.method {
+            Tau2Method::Ee => (0.0, 0),
+            Tau2Method::Dl => {
+                let f = fe()?;
+                (((f.rss - (k - p)) / tr_p(&f, x)).max(0.0), 0)
+            }
+            Tau2Method::He => (he()?.max(0.0), 0),
+            Tau2Method::Hs => {
+                let f = fe()?;
+                (((f.rss - k) / f.w.sum()).max(0.0), 0)
+            }
+            Tau2Method::Sj => {
+                let mean = y.mean();
+                let t0 = y.iter().map(|&yi| (yi - mean) * (yi - mean)).sum::<f64>() / k;
+                if t0 <= 0.0 {
+                    (0.0, 0)
+                } else {
+                    let f = wls(y, v, x, t0)?;
+                    ((t0 * f.rss / (k - p)).max(0.0), 0)
+                }
+            }
+            Tau2Method::Pm => {
+                let target = k - p;
+                if fe()?.rss <= target {
+                    (0.0, 0)
+                } else {
+                    solve_root(|t| rss_and_slope(y, v, x, t), target, he()?.max(0.0))
+                }
+            }
+            Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => {
+                let mut t = he()?.max(0.0);
+                for it in 1..=o.max_iter {
+                    let f = wls(y, v, x, t)?;
+                    let sw = f.w.sum();
+                    let sw2: f64 = f.w.iter().map(|w| w * w).sum();
+                    let ypy2: f64 = f
+                        .resid
+                        .iter()
+                        .zip(f.w.iter())
+                        .map(|(r, w)| w * w * r * r)
+                        .sum();
+                    let mut adj = match o.method {
+                        Tau2Method::Ml => (ypy2 - sw) / sw2,
+                        Tau2Method::Reml => {
+                            let trp = sw - tr_vb_xwex(&f.vb, x, &f.w, 2);
+                            // tr(PP) = Σw² − 2 tr(vb X'W³X) + tr((vb X'W²X)²)
+                            let m2 = {
+                                let mut xw = x.clone();
+                                for (mut row, &wi) in xw.row_iter_mut().zip(f.w.iter()) {
+                                    row *= wi * wi;
+                                }
+                                &f.vb * (x.transpose() * xw)
+                            };
+                            let trpp =
+                                sw2 - 2.0 * tr_vb_xwex(&f.vb, x, &f.w, 3) + (&m2 * &m2).trace();
+                            (ypy2 - trp) / trpp
+                        }
+                        _ => (f.rss * k / (k - p) - k) / sw,
+                    };
+                    adj *= o.stepadj;
+                    if !adj.is_finite() {
+                        return Err(ModelError::NotConverged {
+                            method: o.method,
+                            iterations: it,
+                        });
+                    }
+                    if t + adj < 0.0 {
+                        if t <= 0.0 {
+                            adj = 0.0;
+                        } else {
+                            while t + adj < 0.0 {
+                                adj /= 2.0;
+                            }
+                        }
+                    }
+                    t += adj;
+                    if adj.abs() <= o.threshold {
+                        let t = t.max(0.0);
+                        if o.method != Tau2Method::Eb
+                            && t > o.threshold
+                            && self.ll(y, v, x, 0.0)? - self.ll(y, v, x, t)? > LL0_TOL
+                        {
+                            return Ok((0.0, it));
+                        }
+                        return Ok((t, it));
+                    }
+                }
+                return Err(ModelError::NotConverged {
+                    method: o.method,
+                    iterations: o.max_iter,
+                });
+            }
+        })
+    }
+
+    /// (Restricted) log-likelihood up to a constant.
+    fn ll(
+        &self,
+        y: &DVector<f64>,
+        v: &[f64],
+        x: &DMatrix<f64>,
+        tau2: f64,
+    ) -> Result<f64, ModelError> {
+        let f = wls(y, v, x, tau2)?;
+        let logdet: f64 = v.iter().map(|&vi| (vi + tau2).ln()).sum();
+        let mut ll = -0.5 * (logdet + f.rss);
+        if self.opts.method == Tau2Method::Reml {
+            // −½ ln det(X'WX) = +½ ln det((X'WX)⁻¹)
+            ll += 0.5 * f.vb.determinant().ln();
+        }
+        Ok(ll)
+    }
+
+    /// Fits the model `y ~ x` with sampling variances `v`. `names` label the columns of `x`;
+    /// the first column is taken to be the intercept and is left out of QM.
+    ///
+    /// # Errors
+    /// [`ModelError::TooFew`] unless k > p; [`ModelError::Singular`] for a rank-deficient design;
+    /// [`ModelError::BadInput`] for non-finite values or non-positive variances;
+    /// [`ModelError::NotConverged`].
+    pub fn fit(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        x: &DMatrix<f64>,
+        names: &[String],
+    ) -> Result<RegressionFit, ModelError> {
+        let k = y.len();
+        let p = x.ncols();
+        if v.len() != k || x.nrows() != k {
+            return Err(ModelError::Length { yi: k, vi: v.len() });
+        }
+        for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
+            if !yi.is_finite() || !(vi.is_finite() && vi > 0.0) {
+                return Err(ModelError::BadInput {
+                    index: i + 1,
+                    message: "effects must be finite and variances positive",
+                });
+            }
+        }
+        if k <= p {
+            return Err(ModelError::TooFew {
+                what: "a meta-regression with these moderators",
+                needed: p + 1,
+                k,
+            });
+        }
+        let yv = DVector::from_column_slice(y);
+        let (tau2, iterations) = self.tau2(&yv, v, x)?;
+        self.finish(&yv, v, x, names, tau2, iterations, false)
+    }
+
+    /// As [`MetaRegression::fit`] with τ² fixed at `tau2` (e.g. a common τ² shared by subgroups).
+    ///
+    /// # Errors
+    /// As [`MetaRegression::fit`].
+    pub fn fit_fixed_tau2(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        x: &DMatrix<f64>,
+        names: &[String],
+        tau2: f64,
+    ) -> Result<RegressionFit, ModelError> {
+        let yv = DVector::from_column_slice(y);
+        if y.len() <= x.ncols() && self.opts.knha {
+            return Err(ModelError::TooFew {
+                what: "Knapp-Hartung",
+                needed: x.ncols() + 1,
+                k: y.len(),
+            });
+        }
+        self.finish(&yv, v, x, names, tau2, 0, false)
+    }
+
+    /// Completes a fit at a given τ². `light` skips what permutation refits do not need
+    /// (Q-profile CI and R²).
+    #[allow(clippy::too_many_arguments)]
+    fn finish(
+        &self,
+        y: &DVector<f64>,
+        v: &[f64],
+        x: &DMatrix<f64>,
+        names: &[String],
+        tau2: f64,
+        iterations: usize,
+        light: bool,
+    ) -> Result<RegressionFit, ModelError> {
+        let o = &self.opts;
+        let k = v.len();
+        let p = x.ncols();
+        let df_e = k.saturating_sub(p);
+        let alpha = 1.0 - o.level / 100.0;
+        let f = wls(y, v, x, tau2)?;
+        let fe = wls(y, v, x, 0.0)?;
+        let qe = fe.rss;
+        let qe_p = if df_e > 0 {
+            dist::chi2_sf(qe, df_e as f64)
+        } else {
+            f64::NAN
+        };
+        let knha = o.knha && df_e > 0;
+        let s2 = if knha { f.rss / df_e as f64 } else { 1.0 };
+        let vb = &f.vb * s2;
+        let (crit, df) = if knha {
+            (
+                dist::t_quantile(1.0 - alpha / 2.0, df_e as f64),
+                df_e as f64,
+            )
+        } else {
+            (dist::norm_quantile(1.0 - alpha / 2.0), f64::NAN)
+        };
+        let coefficients = (0..p)
+            .map(|j| {
+                let est = f.b[j];
+                let se = vb[(j, j)].sqrt();
+                let stat = est / se;
+                Coefficient {
+                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                    estimate: est,
+                    se,
+                    statistic: stat,
+                    p_value: if knha {
+                        dist::t_p2(stat, df)
+                    } else {
+                        dist::norm_p2(stat)
+                    },
+                    ci_lower: est - crit * se,
+                    ci_upper: est + crit * se,
+                }
+            })
+            .collect();
+        // QM over all coefficients but the intercept.
+        let m = p - 1;
+        let (qm, qm_p) = if m == 0 {
+            (f64::NAN, f64::NAN)
+        } else {
+            let bm = f.b.rows(1, m).into_owned();
+            let vm = vb.view((1, 1), (m, m)).into_owned();
+            match vm.cholesky() {
+                Some(c) => {
+                    let q = (bm.transpose() * c.solve(&bm))[(0, 0)];
+                    if knha {
+                        let fstat = q / m as f64;
+                        (fstat, dist::f_sf(fstat, m as f64, df_e as f64))
+                    } else {
+                        (q, dist::chi2_sf(q, m as f64))
+                    }
+                }
+                None => return Err(ModelError::Singular),
+            }
+        };
+        // Heterogeneity.
+        let trp0 = tr_p(&fe, x);
+        let vt = df_e as f64 / trp0;
+        let (i2, h2) = if o.method == Tau2Method::Ee {
+            if qe > 0.0 && df_e > 0 {
+                ((100.0 * (qe - df_e as f64) / qe).max(0.0), qe / df_e as f64)
+            } else {
+                (0.0, 1.0)
+            }
+        } else {
+            (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+        };
+        let (mut lo, mut hi) = (f64::NAN, f64::NAN);
+        if o.method != Tau2Method::Ee && df_e > 0 && !light {
+            let c_lo = dist::chi2_quantile(alpha / 2.0, df_e as f64);
+            let c_hi = dist::chi2_quantile(1.0 - alpha / 2.0, df_e as f64);
+            let q = |t: f64| rss_and_slope(y, v, x, t);
+            lo = if qe > c_hi {
+                solve_root(q, c_hi, tau2 * 0.5).0
+            } else {
+                0.0
+            };
+            hi = if qe > c_lo {
+                solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3).0
+            } else {
+                0.0
+            };
+        }
+        // R² against the intercept-only model with the same estimator.
+        let tau2_re = if o.method == Tau2Method::Ee || light {
+            0.0
+        } else {
+            let mut ws = super::Workspace::new();
+            RandomEffects { knha: false, ..*o }
+                .fit_slices(y.as_slice(), v, &mut ws)?
+                .tau2
+        };
+        let r2 = if light {
+            f64::NAN
+        } else if o.method == Tau2Method::Ee {
+            // metafor: adjusted R² of the weighted least-squares fit (weights 1/v).
+            let q_int = {
+                let ones = DMatrix::from_element(k, 1, 1.0);
+                wls(y, v, &ones, 0.0)?.rss
+            };
+            if df_e > 0 && q_int > 0.0 {
+                (100.0 * (1.0 - (qe / df_e as f64) / (q_int / (k - 1) as f64))).max(0.0)
+            } else {
+                f64::NAN
+            }
+        } else if tau2_re > 0.0 {
+            (100.0 * (tau2_re - tau2) / tau2_re).max(0.0)
+        } else {
+            0.0
+        };
+        Ok(RegressionFit {
+            k,
+            coefficients,
+            tau2,
+            tau2_ci_lower: lo,
+            tau2_ci_upper: hi,
+            i2,
+            h2,
+            qe,
+            qe_df: df_e,
+            qe_p,
+            qm,
+            qm_df: m,
+            qm_p,
+            r2,
+            tau2_re,
+            iterations,
+            df,
+            vb,
+            vt,
+            weights: f.w.iter().copied().collect(),
+        })
+    }
+}
+
+/// A design matrix built from moderator columns of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// Column names: `intrcpt`, then moderators (factor levels as `{column}{level}`).
+    pub names: Vec<String>,
+    /// The matrix (rows = studies kept).
+    pub x: DMatrix<f64>,
+    /// Indices (into the effect sizes) of the studies kept.
+    pub keep: Vec<usize>,
+    /// Studies dropped for a missing moderator value.
+    pub dropped: usize,
+}
+
+enum ModColumn {
+    Numeric(Vec<Option<f64>>),
+    Factor(Vec<Option<String>>),
+}
+
+impl Design {
+    /// Intercept plus the moderators `mods` (canonical names), for the studies of `es` (read at
+    /// their source rows in `table`). Numeric columns enter as covariates; text and logical
+    /// columns as factors with treatment coding, the first level in sorted order as reference
+    /// (as R's `factor`). Studies with a missing moderator value are dropped (counted in
+    /// [`Design::dropped`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::MissingColumn`] for an absent column; [`crate::Error::Invalid`] for a
+    /// moderator that is missing for every study, constant, or collinear with earlier columns
+    /// (the message names them).
+    pub fn from_table(
+        table: &crate::data::Table,
+        es: &crate::effect::EffectSizes,
+        mods: &[String],
+    ) -> Result<Design, crate::Error> {
+        use crate::data::Column;
+        let mut cols = Vec::with_capacity(mods.len());
+        for m in mods {
+            let c = table
+                .get(m)
+                .ok_or_else(|| table.missing_column(m, "as a moderator (--mods)"))?;
+            let at = |f: &dyn Fn(usize) -> Option<f64>| es.rows.iter().map(|&r| f(r)).collect();
+            cols.push(match c {
+                Column::Int(v) => ModColumn::Numeric(at(&|r| v[r].map(|x| x as f64))),
+                Column::Float(v) => ModColumn::Numeric(at(&|r| v[r].filter(|x| x.is_finite()))),
+                Column::Str(v) => {
+                    ModColumn::Factor(es.rows.iter().map(|&r| v[r].clone()).collect())
+                }
+                Column::Bool(v) => ModColumn::Factor(
+                    es.rows
+                        .iter()
+                        .map(|&r| v[r].map(|b| b.to_string()))
+                        .collect(),
+                ),
+            });
+        }
+        let n = es.k();
+        let keep: Vec<usize> = (0..n)
+            .filter(|&i| {
+                cols.iter().all(|c| match c {
+                    ModColumn::Numeric(v) => v[i].is_some(),
+                    ModColumn::Factor(v) => v[i].is_some(),
+                })
+            })
+            .collect();
+        for (m, c) in mods.iter().zip(&cols) {
+            let present = match c {
+                ModColumn::Numeric(v) => v.iter().any(Option::is_some),
+                ModColumn::Factor(v) => v.iter().any(Option::is_some),
+            };
+            if !present {
+                return Err(crate::Error::Invalid(format!(
+                    "moderator '{}' is missing for every study",
+                    table.actual_name(m)
+                )));
+            }
+        }
+        let mut names = vec!["intrcpt".to_string()];
+        let mut columns: Vec<Vec<f64>> = vec![vec![1.0; keep.len()]];
+        for (m, c) in mods.iter().zip(&cols) {
+            let actual = table.actual_name(m);
+            match c {
+                ModColumn::Numeric(v) => {
+                    let col: Vec<f64> = keep.iter().map(|&i| v[i].unwrap_or(f64::NAN)).collect();
+                    if col.windows(2).all(|w| w[0] == w[1]) {
+                        return Err(crate::Error::Invalid(format!(
+                            "moderator '{actual}' is constant ({}) over the studies analysed: it cannot explain heterogeneity",
+                            col.first().copied().unwrap_or(f64::NAN)
+                        )));
+                    }
+                    names.push(actual.to_string());
+                    columns.push(col);
+                }
+                ModColumn::Factor(v) => {
+                    let mut levels: Vec<&str> =
+                        keep.iter().filter_map(|&i| v[i].as_deref()).collect();
+                    levels.sort_unstable();
+                    levels.dedup();
+                    if levels.len() < 2 {
+                        return Err(crate::Error::Invalid(format!(
+                            "moderator '{actual}' has a single level ('{}') over the studies analysed",
+                            levels.first().copied().unwrap_or("")
+                        )));
+                    }
+                    for lvl in &levels[1..] {
+                        names.push(format!("{actual}{lvl}"));
+                        columns.push(
+                            keep.iter()
+                                .map(|&i| f64::from(u8::from(v[i].as_deref() == Some(*lvl))))
+                                .collect(),
+                        );
+                    }
+                }
+            }
+        }
+        // Collinearity: Gram–Schmidt, column by column, naming the first dependent column.
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        for (j, col) in columns.iter().enumerate() {
+            let norm0 = col.iter().map(|x| x * x).sum::<f64>().sqrt();
+            let mut r = col.clone();
+            for q in &basis {
+                let d: f64 = r.iter().zip(q).map(|(a, b)| a * b).sum();
+                for (ri, qi) in r.iter_mut().zip(q) {
+                    *ri -= d * qi;
+                }
+            }
+            let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm <= 1e-9 * norm0.max(1e-300) {
+                return Err(crate::Error::Invalid(format!(
+                    "moderators are collinear: '{}' is a linear combination of {} over the studies analysed; drop one of them",
+                    names[j],
+                    names[..j].iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            basis.push(r.iter().map(|x| x / norm).collect());
+        }
+        let x = DMatrix::from_fn(keep.len(), columns.len(), |i, j| columns[j][i]);
+        Ok(Design {
+            names,
+            x,
+            dropped: n - keep.len(),
+            keep,
+        })
+    }
+}
+
+/// A meta-regression of effect sizes on table columns, with its core fit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModeratorFit {
+    /// Core results (intercept as `estimate`, residual heterogeneity) and per-study weights.
+    pub fit: super::Fit,
+    /// The regression.
+    pub regression: RegressionFit,
+    /// Studies dropped for a missing moderator.
+    pub dropped: usize,
+    /// Permutation test, when requested.
+    pub permutation: Option<Permutation>,
+}
+
+impl MetaRegression {
+    /// Fits effect sizes `es` on moderators `mods` (canonical column names of `table`), with a
+    /// permutation test of `(iterations, seed)` when given.
+    ///
+    /// # Errors
+    /// Design errors (see [`Design::from_table`]) and model errors.
+    pub fn fit_table(
+        &self,
+        table: &crate::data::Table,
+        es: &crate::effect::EffectSizes,
+        mods: &[String],
+        permutations: Option<(usize, u64)>,
+    ) -> Result<ModeratorFit, crate::Error> {
+        let d = Design::from_table(table, es, mods)?;
+        let y: Vec<f64> = d.keep.iter().map(|&i| es.yi[i]).collect();
+        let v: Vec<f64> = d.keep.iter().map(|&i| es.vi[i]).collect();
+        let reg = self.fit(&y, &v, &d.x, &d.names).map_err(|e| match e {
+            ModelError::Singular => crate::Error::Invalid(format!(
+                "the design ({}) is singular: some moderators are collinear",
+                d.names.join(", ")
+            )),
+            e => e.into(),
+        })?;
+        let permutation = match permutations {
+            Some((n, seed)) => Some(self.permutation_test(&y, &v, &d.x, &d.names, n, seed)?),
+            None => None,
+        };
+        let summary = reg.summary();
+        let studies = d
+            .keep
+            .iter()
+            .zip(&reg.weights)
+            .map(|(&i, &w)| super::StudyResult {
+                study: es.study[i].clone(),
+                yi: es.yi[i],
+                vi: es.vi[i],
+                weight: 100.0 * w / summary.sum_w,
+            })
+            .collect();
+        Ok(ModeratorFit {
+            fit: super::Fit {
+                measure: es.measure,
+                method: self.opts.method,
+                summary,
+                studies,
+                omitted: es.omitted.clone(),
+                options: self.opts,
+            },
+            regression: reg,
+            dropped: d.dropped,
+            permutation,
+        })
+    }
+}
+
+/// Permutation test of a meta-regression (metafor `permutest`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Permutation {
+    /// Permutations requested (the observed data count as one).
+    pub iterations: usize,
+    /// Permutations used: the observed data plus the random permutations whose refit succeeded.
+    pub used: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Permutation p-value of each coefficient (two-sided), intercept first.
+    pub p_values: Vec<f64>,
+    /// Permutation p-value of QM.
+    pub qm_p: f64,
+}
+
+impl MetaRegression {
+    /// Permutation test: the rows of the design are shuffled relative to `(y, v)` and the model
+    /// refitted (τ² re-estimated each time), `n − 1` times; with the observed data counted as
+    /// the first of the `n` permutations (as metafor, so no p-value is 0), a coefficient's
+    /// p-value is the share of the `n` whose |statistic| is at least the observed one; likewise
+    /// QM. Permutation `i` draws from ChaCha8 stream `i` of `seed`, so
+    /// the result does not depend on the thread count.
+    ///
+    /// # Errors
+    /// When the observed model cannot be fitted.
+    pub fn permutation_test(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        x: &DMatrix<f64>,
+        names: &[String],
+        n: usize,
+        seed: u64,
+    ) -> Result<Permutation, ModelError> {
+        use rand::seq::SliceRandom;
+        use rand::SeedableRng;
+        use rayon::prelude::*;
+        let observed = self.fit(y, v, x, names)?;
+        let yv = DVector::from_column_slice(y);
+        let k = y.len();
+        let p = x.ncols();
+        let results: Vec<Option<(Vec<f64>, f64)>> = (1..n.max(1))
+            .into_par_iter()
+            .map(|i| {
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+                rng.set_stream(i as u64);
+                let mut perm: Vec<usize> = (0..k).collect();
+                perm.shuffle(&mut rng);
+                let xp = DMatrix::from_fn(k, p, |r, c| x[(perm[r], c)]);
+                let (t2, it) = self.tau2(&yv, v, &xp).ok()?;
+                let f = self.finish(&yv, v, &xp, names, t2, it, true).ok()?;
+                Some((f.coefficients.iter().map(|c| c.statistic).collect(), f.qm))
+            })
+            .collect();
+        let ok: Vec<&(Vec<f64>, f64)> = results.iter().flatten().collect();
+        let used = ok.len() + 1;
+        let tol = 1e-12;
+        let p_values = (0..p)
+            .map(|j| {
+                let obs = observed.coefficients[j].statistic.abs();
+                let hits = ok.iter().filter(|(z, _)| z[j].abs() >= obs - tol).count();
+                (hits + 1) as f64 / used as f64
+            })
+            .collect();
+        let qm_p = if p > 1 {
+            let hits = ok.iter().filter(|(_, q)| *q >= observed.qm - tol).count();
+            (hits + 1) as f64 / used as f64
+        } else {
+            f64::NAN
+        };
+        Ok(Permutation {
+            iterations: n,
+            used,
+            seed,
+            p_values,
+            qm_p,
+        })
+    }
+}

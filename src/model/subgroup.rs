@@ -1,0 +1,255 @@
+//! Subgroup analysis: a random-effects fit per level of a categorical column, the test for
+//! subgroup differences, and its common-τ² version (metafor's QM for the factor moderator).
+//!
+//! # Formulas
+//! * Separate τ² (default): each level is fitted on its own; the test for subgroup differences
+//!   is `Q_b = Σ_g (θ̂_g − θ̄)²/SE_g²`, `θ̄ = Σ θ̂_g/SE_g² / Σ 1/SE_g²`, on G − 1 df (χ²).
+//! * Common τ²: τ² is estimated once from the meta-regression on the factor (all levels), and
+//!   the test is that model's omnibus QM (χ² on G − 1 df, or F on (G − 1, k − G) under
+//!   Knapp–Hartung). With `common_tau2` the per-level fits also use that τ², and the level
+//!   estimates, SEs and CIs are those of the cell-means model `~ 0 + factor` (metafor).
+//!
+//! Levels are sorted (numerically for numeric columns, else as text); rows with a missing level
+//! are left out (counted in [`SubgroupAnalysis::omitted`]).
+//!
+//! # Examples
+//!
+//! ```
+//! use peerstat::data::{Column, Table};
+//! use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+//! use peerstat::model::{subgroup::subgroups, RandomEffects};
+//! let s = |x: &str| Some(x.to_string());
+//! let t = Table::from_columns("demo", vec![
+//!     ("yi".into(), Column::Float(vec![Some(0.1), Some(0.2), Some(0.5), Some(0.6)])),
+//!     ("vi".into(), Column::Float(vec![Some(0.01); 4])),
+//!     ("mode".into(), Column::Str(vec![s("online"), s("online"), s("face"), s("face")])),
+//! ]).unwrap();
+//! let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
+//! let sg = subgroups(&t, &es, "mode", &RandomEffects::new(), false).unwrap();
+//! assert_eq!(sg.subgroups[0].level, "face");
+//! assert!(sg.subgroup_test.p_value < 0.01);
+//! ```
+
+use nalgebra::DMatrix;
+use serde::Serialize;
+
+use super::regression::MetaRegression;
+use super::{Fit, RandomEffects};
+use crate::data::{Column, Table};
+use crate::dist;
+use crate::effect::EffectSizes;
+use crate::error::{Error, Result};
+
+/// One level's fit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupFit {
+    /// The level.
+    pub level: String,
+    /// True when the level has a single study (shown, but its τ² is 0 by construction).
+    pub single_study: bool,
+    /// The fit (core keys).
+    #[serde(flatten)]
+    pub fit: Fit,
+}
+
+/// A test statistic with its degrees of freedom and p-value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Test {
+    /// Statistic (χ², or F for `df2`).
+    pub q: f64,
+    /// Degrees of freedom (numerator for F).
+    pub df: usize,
+    /// Denominator degrees of freedom of an F test (null for χ²).
+    pub df2: f64,
+    /// p-value.
+    pub p_value: f64,
+}
+
+/// Subgroup analysis results.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SubgroupAnalysis {
+    /// Column analysed.
+    pub by: String,
+    /// Per-level fits, in level order.
+    pub subgroups: Vec<SubgroupFit>,
+    /// Test for subgroup differences with separate τ² per level.
+    pub subgroup_test: Test,
+    /// The same with one common τ² (metafor QM for the factor).
+    pub subgroup_test_common_tau2: Test,
+    /// The common τ² (from the factor meta-regression).
+    pub common_tau2: f64,
+    /// Whether the per-level fits use the common τ².
+    pub uses_common_tau2: bool,
+    /// Rows with a missing value in the column, left out.
+    pub omitted: usize,
+}
+
+fn subset(es: &EffectSizes, idx: &[usize]) -> EffectSizes {
+    EffectSizes {
+        measure: es.measure,
+        study: idx.iter().map(|&i| es.study[i].clone()).collect(),
+        yi: idx.iter().map(|&i| es.yi[i]).collect(),
+        vi: idx.iter().map(|&i| es.vi[i]).collect(),
+        rows: idx.iter().map(|&i| es.rows[i]).collect(),
+        omitted: Vec::new(),
+        nrows: es.nrows,
+    }
+}
+
+/// Runs a subgroup analysis of `es` by the canonical column `by` of `table`.
+///
+/// # Errors
+/// [`Error::MissingColumn`]; [`Error::Invalid`] when fewer than two levels have studies; model
+/// errors from the per-level fits.
+pub fn subgroups(
+    table: &Table,
+    es: &EffectSizes,
+    by: &str,
+    model: &RandomEffects,
+    common_tau2: bool,
+) -> Result<SubgroupAnalysis> {
+    let col = table
+        .get(by)
+        .ok_or_else(|| table.missing_column(by, "for subgroups (--by)"))?;
+    let actual = table.actual_name(by).to_string();
+    // Level of each study, as text, and a sort key.
+    let labels: Vec<Option<String>> = es.rows.iter().map(|&r| col.text(r)).collect();
+    let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
+    match col {
+        Column::Int(_) | Column::Float(_) => levels.sort_by(|a, b| {
+            let (x, y) = (
+                a.parse::<f64>().unwrap_or(f64::NAN),
+                b.parse::<f64>().unwrap_or(f64::NAN),
+            );
+            x.total_cmp(&y)
+        }),
+        _ => levels.sort(),
+    }
+    levels.dedup();
+    if levels.len() < 2 {
+        return Err(Error::Invalid(format!(
+            "--by {actual}: subgroups need at least two levels with studies, found {}",
+            levels.len()
+        )));
+    }
+    let level_of: Vec<Option<usize>> = labels
+        .iter()
+        .map(|l| l.as_ref().and_then(|l| levels.iter().position(|x| x == l)))
+        .collect();
+    let kept: Vec<usize> = (0..es.k()).filter(|&i| level_of[i].is_some()).collect();
+    let omitted = es.k() - kept.len();
+
+    // Common τ²: meta-regression on the factor (intercept + G − 1 dummies).
+    let g = levels.len();
+    let x = DMatrix::from_fn(kept.len(), g, |i, j| {
+        if j == 0 {
+            1.0
+        } else {
+            f64::from(u8::from(level_of[kept[i]] == Some(j)))
+        }
+    });
+    let names: Vec<String> = std::iter::once("intrcpt".to_string())
+        .chain(levels[1..].iter().map(|l| format!("{actual}{l}")))
+        .collect();
+    let y: Vec<f64> = kept.iter().map(|&i| es.yi[i]).collect();
+    let v: Vec<f64> = kept.iter().map(|&i| es.vi[i]).collect();
+    let reg = MetaRegression::new(*model).fit(&y, &v, &x, &names);
+    let (common, test_common) = match &reg {
+        Ok(r) => (
+            r.tau2,
+            Test {
+                q: r.qm,
+                df: r.qm_df,
+                df2: r.df,
+                p_value: r.qm_p,
+            },
+        ),
+        Err(_) => (
+            f64::NAN,
+            Test {
+                q: f64::NAN,
+                df: g - 1,
+                df2: f64::NAN,
+                p_value: f64::NAN,
+            },
+        ),
+    };
+    if common_tau2 {
+        if let Err(e) = reg {
+            return Err(e.into());
+        }
+    }
+    let level_model = if common_tau2 {
+        model.fixed_tau2(Some(common))
+    } else {
+        *model
+    };
+    // With a common τ², level estimates come from the cell-means model (`~ 0 + factor`), so that
+    // under Knapp–Hartung the scale factor and t df are those of the whole model (metafor).
+    let cell_means = if common_tau2 {
+        let x0 = DMatrix::from_fn(kept.len(), g, |i, j| {
+            f64::from(u8::from(level_of[kept[i]] == Some(j)))
+        });
+        let names0: Vec<String> = levels.iter().map(|l| format!("{actual}{l}")).collect();
+        Some(MetaRegression::new(*model).fit_fixed_tau2(&y, &v, &x0, &names0, common)?)
+    } else {
+        None
+    };
+    let alpha = 1.0 - model.get_level() / 100.0;
+    let mut fits = Vec::with_capacity(g);
+    for (j, level) in levels.iter().enumerate() {
+        let idx: Vec<usize> = kept
+            .iter()
+            .copied()
+            .filter(|&i| level_of[i] == Some(j))
+            .collect();
+        let mut fit = level_model.fit(&subset(es, &idx))?;
+        if let Some(cm) = &cell_means {
+            let c = &cm.coefficients[j];
+            let s = &mut fit.summary;
+            let crit = if cm.df.is_finite() {
+                dist::t_quantile(1.0 - alpha / 2.0, cm.df)
+            } else {
+                dist::norm_quantile(1.0 - alpha / 2.0)
+            };
+            let half = crit * (c.se * c.se + common).sqrt();
+            (s.estimate, s.se, s.ci_lower, s.ci_upper) = (c.estimate, c.se, c.ci_lower, c.ci_upper);
+            (s.statistic, s.p_value, s.df) = (c.statistic, c.p_value, cm.df);
+            (s.pi_lower, s.pi_upper) = (c.estimate - half, c.estimate + half);
+        }
+        fits.push(SubgroupFit {
+            level: level.clone(),
+            single_study: idx.len() == 1,
+            fit,
+        });
+    }
+    // Test for subgroup differences (between-level Q).
+    let (mut sw, mut swy) = (0.0, 0.0);
+    for f in &fits {
+        let w = 1.0 / (f.fit.summary.se * f.fit.summary.se);
+        sw += w;
+        swy += w * f.fit.summary.estimate;
+    }
+    let mean = swy / sw;
+    let qb: f64 = fits
+        .iter()
+        .map(|f| {
+            let s = &f.fit.summary;
+            (s.estimate - mean) * (s.estimate - mean) / (s.se * s.se)
+        })
+        .sum();
+    Ok(SubgroupAnalysis {
+        by: actual,
+        subgroups: fits,
+        subgroup_test: Test {
+            q: qb,
+            df: g - 1,
+            df2: f64::NAN,
+            p_value: dist::chi2_sf(qb, (g - 1) as f64),
+        },
+        subgroup_test_common_tau2: test_common,
+        common_tau2: common,
+        uses_common_tau2: common_tau2,
+        omitted,
+    })
+}
