@@ -795,3 +795,153 @@ fn closed_stderr_pipe_does_not_panic() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+// ---- moderators (issue 4) ----
+
+fn json_of(args: &[&str]) -> serde_json::Value {
+    let res = run(args);
+    assert_eq!(res.0, 0, "stderr: {}", res.2);
+    serde_json::from_str(&res.1).expect("JSON")
+}
+
+#[test]
+fn subgroups_json_has_levels_and_tests() {
+    let j = json_of(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--by",
+        "alloc",
+        "--format",
+        "json",
+    ]);
+    // core keys are the overall fit
+    assert!((j["estimate"].as_f64().unwrap() + 0.7145323).abs() < 1e-6);
+    let sg = j["subgroups"].as_array().unwrap();
+    let levels: Vec<&str> = sg.iter().map(|g| g["level"].as_str().unwrap()).collect();
+    assert_eq!(levels, ["alternate", "random", "systematic"]);
+    assert_eq!(sg[1]["k"], 7);
+    assert!(sg[0]["tau2"].is_number() && sg[0]["studies"].is_array());
+    assert_eq!(j["subgroup_test"]["df"], 2);
+    assert!(j["subgroup_test"]["p_value"].as_f64().unwrap() > 0.1);
+    assert_eq!(j["subgroup_test_common_tau2"]["df"], 2);
+}
+
+#[test]
+fn subgroup_with_single_study_level_is_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_csv(
+        &dir,
+        "s.csv",
+        "study,yi,vi,mode\nA,0.1,0.01,online\nB,0.3,0.02,online\nC,0.5,0.03,phone\nD,0.2,0.01,\n",
+    );
+    let res = run(&["meta", &f, "--by", "mode", "--format", "json"]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    assert!(
+        res.2
+            .contains("1 studies left out of the subgroup analysis"),
+        "{}",
+        res.2
+    );
+    let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
+    assert_eq!(j["k"], 4, "overall fit keeps every study");
+    assert_eq!(j["subgroups"][1]["single_study"], true);
+    assert_eq!(j["subgroups"][0]["single_study"], false);
+}
+
+#[test]
+fn meta_regression_json_keys() {
+    let j = json_of(&[
+        "meta",
+        &fixture("bcg.parquet"),
+        "--measure",
+        "RR",
+        "--mods",
+        "ablat,alloc",
+        "--format",
+        "json",
+    ]);
+    let names: Vec<&str> = j["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["intrcpt", "ablat", "allocrandom", "allocsystematic"]
+    );
+    assert_eq!(j["qm_df"], 3);
+    assert_eq!(j["qe_df"], 9);
+    for key in ["qm", "qm_p", "qe", "qe_p", "r2", "tau2"] {
+        assert!(j[key].is_number(), "{key}");
+    }
+    let j = json_of(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--mods",
+        "ablat",
+        "--knha",
+        "--permutations",
+        "200",
+        "--seed",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(j["permutation"]["used"], 200);
+    assert_eq!(j["permutation"]["p_values"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn moderator_errors_exit_2() {
+    let res = run(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--mods",
+        "latitude",
+    ]);
+    assert_fails(&res, &["missing column 'latitude'"]);
+    let res = run(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--mods",
+        "ablat,ablat",
+    ]);
+    assert_fails(&res, &["collinear"]);
+    let res = run(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--by",
+        "nothing",
+    ]);
+    assert_fails(&res, &["missing column 'nothing'"]);
+}
+
+#[test]
+fn rve_json() {
+    let j = json_of(&[
+        "meta",
+        &fixture("corrdat.csv"),
+        "--cluster",
+        "study",
+        "--mods",
+        "males,college,binge",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(j["rve"]["clusters"], 39);
+    assert_eq!(j["rve"]["effects"], 172);
+    // robumeta: b(college) = 0.4122631, tau^2 = 0.1558
+    assert!((j["rve"]["coefficients"][2]["estimate"].as_f64().unwrap() - 0.41226314).abs() < 1e-7);
+    assert!(j["rve"]["coefficients"][2]["df"].as_f64().unwrap() > 13.0);
+}

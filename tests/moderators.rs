@@ -284,3 +284,58 @@ fn bad_moderators_are_clear_errors() {
         .to_string();
     assert!(e.contains("missing for every study"), "{e}");
 }
+
+/// Robust variance estimation against robumeta 2.0 (`robu(modelweights = "CORR")`) on its
+/// shipped example data `corrdat` (fixtures/corrdat.csv).
+#[test]
+fn rve_matches_robumeta() {
+    use peerstat::model::rve::Rve;
+    let t = read_table(Path::new("fixtures/corrdat.csv"), &ColumnMap::new()).unwrap();
+    let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
+    let r = reference();
+    let mut n = 0;
+    for c in r["rve"].as_array().unwrap() {
+        if c["modelweights"] != "CORR" {
+            continue; // the hierarchical working model is not implemented
+        }
+        let id = c["id"].as_str().unwrap();
+        let mods: Vec<String> = c["mods"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_string())
+            .collect();
+        let fit = Rve::new(c["rho"].as_f64().unwrap(), 95.0)
+            .unwrap()
+            .small(c["small"].as_bool().unwrap())
+            .fit_table(&t, &es, "study", &mods)
+            .unwrap();
+        assert_eq!(
+            fit.clusters as u64,
+            c["k_studies"].as_u64().unwrap(),
+            "{id}"
+        );
+        assert_eq!(fit.effects as u64, c["n_effects"].as_u64().unwrap(), "{id}");
+        close(id, "tau2", fit.tau2, &c["tau2"], 1e-9);
+        close(id, "i2", fit.i2, &c["i2"], 1e-9);
+        for (g, w) in fit
+            .coefficients
+            .iter()
+            .zip(c["coefficients"].as_array().unwrap())
+        {
+            for (what, got) in [
+                ("estimate", g.estimate),
+                ("se", g.se),
+                ("statistic", g.statistic),
+                ("df", g.df),
+                ("p_value", g.p_value),
+                ("ci_lower", g.ci_lower),
+                ("ci_upper", g.ci_upper),
+            ] {
+                close(id, &format!("{} {what}", g.name), got, &w[what], 1e-8);
+            }
+        }
+        n += 1;
+    }
+    assert_eq!(n, 4);
+}

@@ -11,6 +11,7 @@ use peerstat::bulk::Reanalysis;
 use peerstat::data::{self, ColumnMap, Table};
 use peerstat::effect::{AddTo, EffectOptions, EffectSizes, Measure, VarianceType};
 use peerstat::model::regression::MetaRegression;
+use peerstat::model::rve::Rve;
 use peerstat::model::subgroup::subgroups;
 use peerstat::model::{I2Method, PiMethod, RandomEffects, Tau2Method};
 use peerstat::report::MetaReport;
@@ -392,8 +393,14 @@ fn meta(a: MetaArgs) -> Result<(), Error> {
         }
     };
     if let Some(c) = &a.cluster {
-        // RVE_PENDING
-        let _ = (c, a.rho, &mut rep);
+        let r = Rve::new(a.rho, model.get_level())?.fit_table(&l.table, &es, c, &a.mods)?;
+        if r.dropped > 0 {
+            say!(
+                "warning: {file}: {} effects left out of the robust variance estimation (missing cluster or moderator value)",
+                r.dropped
+            );
+        }
+        rep.rve = Some(r);
     }
     let text = match a.format {
         Format::Table => report::table_report(&rep, &file),

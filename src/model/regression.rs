@@ -370,7 +370,7 @@ impl MetaRegression {
             return Err(ModelError::Length { yi: k, vi: v.len() });
         }
         for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
-            if !yi.is_finite() || !(vi.is_finite() && vi > 0.0) {
+            if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
                 return Err(ModelError::BadInput {
                     index: i + 1,
                     message: "effects must be finite and variances positive",

@@ -645,6 +645,51 @@ fn subgroup_table(
     out
 }
 
-fn rve_table(_r: &crate::model::rve::RveFit) -> String {
-    String::new()
+fn rve_table(r: &crate::model::rve::RveFit) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ =
+        writeln!(
+        out,
+        "Robust variance estimation (correlated effects, rho = {}{}): {} effects in {} clusters",
+        r.rho,
+        if r.small { ", small-sample corrected" } else { "" },
+        r.effects,
+        r.clusters
+    );
+    let _ = writeln!(out, "tau^2 = {}, I^2 = {:.2}%", f4(r.tau2), r.i2);
+    let w = r
+        .coefficients
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    let _ = writeln!(
+        out,
+        "{:<w$} {:>9} {:>8} {:>9} {:>7} {:>8} {:>9} {:>9}",
+        "", "estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub"
+    );
+    for c in &r.coefficients {
+        let _ = writeln!(
+            out,
+            "{:<w$} {:>9} {:>8} {:>9} {:>7.2} {:>8} {:>9} {:>9}  {}",
+            c.name,
+            f4(c.estimate),
+            f4(c.se),
+            f4(c.statistic),
+            c.df,
+            fp(c.p_value),
+            f4(c.ci_lower),
+            f4(c.ci_upper),
+            stars(c.p_value)
+        );
+    }
+    if r.coefficients.iter().any(|c| c.df < 4.0) {
+        let _ = writeln!(
+            out,
+            "Note: df < 4 for some coefficients: their p-values are unreliable (Tipton 2015)."
+        );
+    }
+    out
 }
