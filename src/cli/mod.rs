@@ -150,6 +150,13 @@ struct MetaArgs {
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     rho: f64,
+    /// Write a forest plot (SVG): studies, pooled diamond, prediction interval; subgroup blocks
+    /// under --by; log axis labelled as ratios for OR/RR/ROM.
+    #[arg(long, value_name = "FILE.svg")]
+    forest: Option<PathBuf>,
+    /// With --mods and one numeric moderator: write a bubble plot (SVG).
+    #[arg(long, value_name = "FILE.svg", requires = "mods")]
+    bubble: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -402,6 +409,50 @@ fn meta(a: MetaArgs) -> Result<(), Error> {
         }
         rep.rve = Some(r);
     }
+    if let Some(path) = &a.forest {
+        let title = format!("{} — {}", file, rep.fit.measure.description());
+        let svg = peerstat::report::svg::forest(&rep.fit, rep.subgroups.as_ref(), &title);
+        write_text(path, &svg)?;
+    }
+    if let Some(path) = &a.bubble {
+        let reg = rep
+            .regression
+            .as_ref()
+            .ok_or_else(|| Error::Invalid("--bubble needs --mods".into()))?;
+        if a.mods.len() != 1 || reg.coefficients.len() != 2 {
+            return Err(Error::Invalid(
+                "--bubble draws one numeric moderator: give exactly one numeric column in --mods"
+                    .into(),
+            ));
+        }
+        let col = l.table.numeric(&a.mods[0], "for the bubble plot")?;
+        let (mut x, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
+        for st in &rep.fit.studies {
+            if let Some(i) = es.study.iter().position(|s| s == &st.study) {
+                if let Some(xv) = col[es.rows[i]] {
+                    x.push(xv);
+                    y.push(st.yi);
+                    w.push(st.weight);
+                }
+            }
+        }
+        let svg = peerstat::report::svg::bubble(
+            &peerstat::report::svg::Bubble {
+                x: &x,
+                yi: &y,
+                weights: &w,
+                intercept: reg.coefficients[0].estimate,
+                slope: reg.coefficients[1].estimate,
+                xlabel: l.table.actual_name(&a.mods[0]),
+            },
+            rep.fit.measure,
+            &format!(
+                "{file}: meta-regression on {}",
+                l.table.actual_name(&a.mods[0])
+            ),
+        );
+        write_text(path, &svg)?;
+    }
     let text = match a.format {
         Format::Table => report::table_report(&rep, &file),
         Format::Json => {
@@ -510,6 +561,15 @@ fn simulate(a: SimulateArgs) -> Result<(), Error> {
         a.output.display()
     );
     Ok(())
+}
+
+fn write_text(path: &Path, text: &str) -> Result<(), Error> {
+    data::atomic_write(path, |w| {
+        w.write_all(text.as_bytes()).map_err(|e| Error::Io {
+            file: path.display().to_string(),
+            source: e,
+        })
+    })
 }
 
 fn emit(text: &str, output: Option<&Path>) -> Result<(), Error> {

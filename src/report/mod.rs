@@ -14,6 +14,8 @@
 //! assert!(json.contains("\"estimate\""));
 //! ```
 
+pub mod svg;
+
 use std::fmt::Write as _;
 
 use crate::model::{Fit, PiMethod, Tau2Method};
@@ -528,7 +530,8 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
     out
 }
 
-fn pv(p: f64) -> String {
+/// A p-value as `= 0.0123` or `< .0001`.
+pub fn pv(p: f64) -> String {
     match fp(p).as_str() {
         "<.0001" => "< .0001".to_string(),
         s => format!("= {s}"),
