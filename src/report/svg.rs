@@ -652,6 +652,14 @@ pub struct Bubble<'a> {
 /// A bubble plot for a meta-regression on one numeric moderator: effects against the moderator,
 /// bubbles sized by model weight, and the fitted line `intercept + slope·x`.
 pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
+    let Bubble {
+        x,
+        yi,
+        weights,
+        intercept,
+        slope,
+        xlabel,
+    } = *b;
     let (w, h) = (620.0, 440.0);
     let (x0, x1, y0, y1) = (70.0, 590.0, 50.0, 380.0);
     let (xlo, xhi) = x
