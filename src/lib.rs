@@ -33,6 +33,7 @@
 
 pub mod bulk;
 pub mod data;
+pub mod diag;
 pub mod dist;
 pub mod effect;
 pub mod error;

@@ -945,3 +945,142 @@ fn rve_json() {
     assert!((j["rve"]["coefficients"][2]["estimate"].as_f64().unwrap() - 0.41226314).abs() < 1e-7);
     assert!(j["rve"]["coefficients"][2]["df"].as_f64().unwrap() > 13.0);
 }
+
+// ---- diagnostics (issue 5) ----
+
+#[test]
+fn bias_json_and_funnel() {
+    let dir = tempfile::tempdir().unwrap();
+    let funnel = dir.path().join("f.svg");
+    let res = run(&[
+        "bias",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--format",
+        "json",
+        "--funnel",
+        funnel.to_str().unwrap(),
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
+    for key in ["statistic", "p_value", "limit_estimate"] {
+        assert!(j["egger"][key].is_number(), "{key}");
+    }
+    assert!((j["begg"]["tau"].as_f64().unwrap() - 1.0 / 39.0).abs() < 1e-12);
+    assert_eq!(j["trimfill"]["k0"], 1);
+    assert_eq!(j["trimfill"]["side"], "right");
+    assert_eq!(j["trimfill"]["filled"].as_array().unwrap().len(), 1);
+    assert_eq!(j["fail_safe_n"]["rosenthal"], 598.0);
+    assert_eq!(j["fail_safe_n"]["orwin"], 13.0);
+    let svg = std::fs::read_to_string(funnel).unwrap();
+    assert_eq!(svg.matches("class=\"study\"").count(), 13);
+    assert_eq!(svg.matches("class=\"filled\"").count(), 1);
+}
+
+#[test]
+fn bias_with_two_studies_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write_csv(&dir, "two.csv", "study,yi,vi\nA,0.1,0.01\nB,0.3,0.02\n");
+    let res = run(&["bias", &f]);
+    assert_fails(&res, &["at least 3 studies"]);
+}
+
+#[test]
+fn influence_and_cumulative_json() {
+    let res = run(&[
+        "influence",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
+    let st = j["studies"].as_array().unwrap();
+    assert_eq!(st.len(), 13);
+    for key in [
+        "study",
+        "leave1out_estimate",
+        "leave1out_se",
+        "leave1out_tau2",
+        "rstudent",
+        "dffits",
+        "cook_d",
+        "cov_ratio",
+        "tau2_deleted",
+        "qe_deleted",
+        "hat",
+        "weight",
+        "influential",
+    ] {
+        assert!(st[0].get(key).is_some(), "{key}");
+    }
+    let res = run(&[
+        "influence",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--cumulative",
+        "--order",
+        "year",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
+    let c = j["cumulative"].as_array().unwrap();
+    assert_eq!(c.len(), 13);
+    assert_eq!(
+        c[0]["study"], "Ferguson & Simes 1949",
+        "earliest year first"
+    );
+    assert_eq!(c[12]["k"], 13);
+}
+
+#[test]
+fn mantel_haenszel_and_peto_methods() {
+    let res = run(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--method",
+        "MH",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
+    assert_eq!(j["method"], "MH");
+    assert!((j["estimate"].as_f64().unwrap().exp() - 0.6353).abs() < 1e-4);
+    let res = run(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "OR",
+        "--method",
+        "PETO",
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    assert!(res.1.contains("odds ratio 0.6222"), "{}", res.1);
+    let res = run(&[
+        "meta",
+        &fixture("bcg.csv"),
+        "--measure",
+        "RR",
+        "--method",
+        "PETO",
+    ]);
+    assert_fails(&res, &["--measure OR"]);
+    let res = run(&[
+        "meta",
+        &fixture("normand1999.csv"),
+        "--measure",
+        "SMD",
+        "--method",
+        "MH",
+    ]);
+    assert_fails(&res, &["OR, RR or RD"]);
+}

@@ -86,6 +86,76 @@ sd_c. k = 2 + Poisson(6) studies per analysis; tau^2 in {0, 0.01, 0.09}.
 Example:
   peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet")]
     Simulate(SimulateArgs),
+    /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
+    #[command(after_help = "\
+JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,
+side, estimate, se, tau2, filled[{yi, vi}]}, fail_safe_n {rosenthal, orwin}. Conventions are
+metafor's (regtest, ranktest, trimfill, fsn). Needs at least 3 studies.
+
+Examples:
+  peerstat bias fixtures/bcg.csv --measure RR --funnel funnel.svg
+  peerstat bias fixtures/bcg.csv --measure RR --egger classic --estimator R0 --format json")]
+    Bias(BiasArgs),
+    /// Sensitivity and influence: leave-one-out fits and influence diagnostics, or a cumulative
+    /// meta-analysis.
+    #[command(after_help = "\
+JSON: a studies list with study, leave1out_estimate, leave1out_se, leave1out_tau2, rstudent,
+dffits, cook_d, cov_ratio, tau2_deleted, qe_deleted, hat, weight, influential (metafor influence
+and leave1out); with --cumulative, a cumulative list of fits as studies are added.
+
+Examples:
+  peerstat influence fixtures/bcg.csv --measure RR
+  peerstat influence fixtures/bcg.csv --measure RR --cumulative --order year --format json")]
+    Influence(InfluenceArgs),
+}
+
+#[derive(Args)]
+struct BiasArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Egger's test: rma (metafor default: the model with sei as moderator) or classic (WLS, t(k-2)).
+    #[arg(long, default_value = "rma", value_name = "rma|classic")]
+    egger: String,
+    /// Trim-and-fill estimator: L0 or R0.
+    #[arg(long, default_value = "L0")]
+    estimator: String,
+    /// Side where studies are missing (default: chosen from the sign of Egger's slope).
+    #[arg(long, value_name = "left|right")]
+    side: Option<String>,
+    /// Orwin's target effect (default: half the mean effect).
+    #[arg(long, value_name = "X")]
+    orwin_target: Option<f64>,
+    /// Write a contour-enhanced funnel plot (SVG), trim-and-fill studies hollow.
+    #[arg(long, value_name = "FILE.svg")]
+    funnel: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct InfluenceArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    /// Cumulative meta-analysis instead of leave-one-out.
+    #[arg(long)]
+    cumulative: bool,
+    /// With --cumulative: add studies in ascending order of this numeric column (e.g. year).
+    #[arg(long, value_name = "COL", requires = "cumulative")]
+    order: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -276,6 +346,8 @@ pub fn run() -> i32 {
         Command::Effects(a) => effects(a),
         Command::Reanalyse(a) => reanalyse(a),
         Command::Simulate(a) => simulate(a),
+        Command::Bias(a) => bias(a),
+        Command::Influence(a) => influence(a),
     };
     match result {
         Ok(()) => 0,
@@ -356,6 +428,10 @@ fn effect_options(a: &DataArgs) -> Result<EffectOptions, Error> {
 }
 
 fn meta(a: MetaArgs) -> Result<(), Error> {
+    let upper = a.model.method.trim().to_ascii_uppercase();
+    if upper == "MH" || upper == "PETO" {
+        return meta_mh(&a, &upper);
+    }
     let model = a.model.build()?;
     let l = load(&a.data)?;
     let es = EffectSizes::compute(&l.table, l.measure, &l.opts)?;
@@ -561,6 +637,169 @@ fn simulate(a: SimulateArgs) -> Result<(), Error> {
         a.output.display()
     );
     Ok(())
+}
+
+/// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.
+fn meta_mh(a: &MetaArgs, method: &str) -> Result<(), Error> {
+    if !a.mods.is_empty() || a.by.is_some() || a.cluster.is_some() || a.model.knha {
+        return Err(Error::Invalid(format!(
+            "--method {method} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster or --knha"
+        )));
+    }
+    let l = load(&a.data)?;
+    let level = RandomEffects::new().level(a.model.level)?.get_level();
+    let fit = if method == "MH" {
+        peerstat::diag::mantel_haenszel(&l.table, l.measure, level)?
+    } else {
+        if l.measure != Measure::Or {
+            return Err(Error::Invalid(format!(
+                "--method PETO gives an odds ratio: use --measure OR (got {})",
+                l.measure
+            )));
+        }
+        peerstat::diag::peto(&l.table, level)?
+    };
+    let file = a.data.input.display().to_string();
+    let text = match a.format {
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&fit).map_err(|e| Error::Invalid(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        Format::Csv => {
+            let v = serde_json::to_value(&fit).map_err(|e| Error::Invalid(e.to_string()))?;
+            let obj = v.as_object().cloned().unwrap_or_default();
+            let keys: Vec<&String> = obj.keys().collect();
+            let vals: Vec<String> = obj
+                .values()
+                .map(|x| match x {
+                    serde_json::Value::String(s) => s.clone(),
+                    serde_json::Value::Null => String::new(),
+                    x => x.to_string(),
+                })
+                .collect();
+            format!(
+                "{}\n{}\n",
+                keys.iter()
+                    .map(|k| k.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                vals.join(",")
+            )
+        }
+        Format::Table => report::mh_table(&fit, &file, level),
+    };
+    emit(&text, a.output.as_deref())
+}
+
+fn bias(a: BiasArgs) -> Result<(), Error> {
+    let model = a.model.build()?;
+    let l = load(&a.data)?;
+    let es = EffectSizes::compute(&l.table, l.measure, &l.opts)?;
+    warn_omitted(&es, &a.data.input);
+    let classic = match a.egger.to_ascii_lowercase().as_str() {
+        "rma" => false,
+        "classic" | "lm" => true,
+        e => {
+            return Err(Error::Invalid(format!(
+                "--egger must be rma or classic, got '{e}'"
+            )))
+        }
+    };
+    let estimator = match a.estimator.to_ascii_uppercase().as_str() {
+        "L0" => peerstat::diag::TrimFillEstimator::L0,
+        "R0" => peerstat::diag::TrimFillEstimator::R0,
+        e => {
+            return Err(Error::Invalid(format!(
+                "--estimator must be L0 or R0, got '{e}'"
+            )))
+        }
+    };
+    let rep = peerstat::report::BiasReport {
+        measure: es.measure,
+        method: model.get_method(),
+        k: es.k(),
+        egger: peerstat::diag::egger(&es, &model, classic)?,
+        begg: peerstat::diag::begg(&es)?,
+        trimfill: peerstat::diag::trimfill(&es, &model, estimator, a.side.as_deref())?,
+        fail_safe_n: peerstat::diag::fail_safe(&es, a.orwin_target)?,
+    };
+    let file = a.data.input.display().to_string();
+    if let Some(path) = &a.funnel {
+        let fit = model.fit(&es)?;
+        let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
+        let svg = peerstat::report::svg::funnel(
+            &es.yi,
+            &es.vi,
+            fit.summary.estimate,
+            &filled,
+            es.measure,
+            &format!("{file}: funnel plot"),
+        );
+        write_text(path, &svg)?;
+    }
+    let text = match a.format {
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&rep).map_err(|e| Error::Invalid(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        Format::Table | Format::Csv => report::bias_table(&rep, &file),
+    };
+    emit(&text, a.output.as_deref())
+}
+
+fn influence(a: InfluenceArgs) -> Result<(), Error> {
+    let model = a.model.build()?;
+    let l = load(&a.data)?;
+    let es = EffectSizes::compute(&l.table, l.measure, &l.opts)?;
+    warn_omitted(&es, &a.data.input);
+    let file = a.data.input.display().to_string();
+    let rep = if a.cumulative {
+        let order = match &a.order {
+            Some(c) => {
+                let col = l
+                    .table
+                    .numeric(c, "to order the cumulative analysis (--order)")?;
+                let mut o = Vec::with_capacity(es.k());
+                for &r in &es.rows {
+                    o.push(col[r].ok_or_else(|| {
+                        l.table
+                            .value_error(r, c, "missing value in the --order column")
+                    })?);
+                }
+                Some(o)
+            }
+            None => None,
+        };
+        peerstat::report::InfluenceReport {
+            measure: es.measure,
+            method: model.get_method(),
+            k: es.k(),
+            studies: None,
+            cumulative: Some(peerstat::diag::cumulative(&es, &model, order.as_deref())?),
+        }
+    } else {
+        peerstat::report::InfluenceReport {
+            measure: es.measure,
+            method: model.get_method(),
+            k: es.k(),
+            studies: Some(peerstat::diag::influence(&es, &model)?),
+            cumulative: None,
+        }
+    };
+    let text = match a.format {
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&rep).map_err(|e| Error::Invalid(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        Format::Table | Format::Csv => report::influence_table(&rep, &file),
+    };
+    emit(&text, a.output.as_deref())
 }
 
 fn write_text(path: &Path, text: &str) -> Result<(), Error> {

@@ -1,0 +1,310 @@
+//! Mantel–Haenszel (OR, RR, RD) and Peto (OR) common-effect methods for 2×2 tables
+//! (metafor `rma.mh`, `rma.peto`).
+//!
+//! The pooled estimate uses the raw tables (no continuity correction; double-zero tables kept,
+//! where they contribute nothing to the OR/RR sums). Heterogeneity (Q, I², H²) uses per-study
+//! estimates from the metafor escalc defaults: ½ added to the cells of tables with a zero cell,
+//! double-zero tables left out (so the Q df can be smaller than k − 1).
+//!
+//! # Formulas (N = n_t + n_c, b = n_t − a, d = n_c − c)
+//! * MH OR = Σ(ad/N)/Σ(bc/N) with the Robins–Breslow–Greenland variance of its log.
+//! * MH RR = Σ(a n_c/N)/Σ(c n_t/N); `Var(log RR) = Σ(n_t n_c (a + c)/N² − ac/N)/(R·S)`.
+//! * MH RD = Σ(a n_c − c n_t)/N / Σ(n_t n_c/N) with the Greenland–Robins (Sato) variance.
+//! * Cochran–Mantel–Haenszel test (OR): `(|Σ(a − n_t(a+c)/N)| − ½)² / Σ n_t n_c (a+c)(b+d)/(N²(N−1))`.
+//! * Peto: `ln OR = Σ(O − E)/ΣV`, `E = n_t(a+c)/N`, `V = n_t n_c (a+c)(b+d)/(N²(N−1))`,
+//!   `SE = 1/√ΣV`; `Q = Σ(O−E)²/V − (Σ(O−E))²/ΣV` over tables with V > 0.
+
+use serde::Serialize;
+
+use crate::data::Table;
+use crate::dist;
+use crate::effect::{EffectOptions, EffectSizes, Measure};
+use crate::error::{Error, Result};
+
+/// A Mantel–Haenszel or Peto fit: the core keys of the JSON contract that apply to a
+/// common-effect model, plus the CMH test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MhFit {
+    /// Measure (`OR`, `RR`, `RD`).
+    pub measure: Measure,
+    /// `MH` or `PETO`.
+    pub method: String,
+    /// Tables used for the estimate.
+    pub k: usize,
+    /// Pooled estimate (log scale for OR/RR).
+    pub estimate: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// Lower confidence limit.
+    pub ci_lower: f64,
+    /// Upper confidence limit.
+    pub ci_upper: f64,
+    /// z statistic.
+    pub statistic: f64,
+    /// Two-sided p-value.
+    pub p_value: f64,
+    /// τ² (0: a common-effect model).
+    pub tau2: f64,
+    /// I² (percent, from Q).
+    pub i2: f64,
+    /// H² (Q/df).
+    pub h2: f64,
+    /// Cochran's Q.
+    pub q: f64,
+    /// Its degrees of freedom (studies with a defined effect − 1).
+    pub q_df: usize,
+    /// Its p-value.
+    pub q_p: f64,
+    /// Cochran–Mantel–Haenszel statistic (OR only; null otherwise).
+    pub cmh: f64,
+    /// Its p-value (χ², 1 df).
+    pub cmh_p: f64,
+}
+
+struct Tables {
+    a: Vec<f64>,
+    n1: Vec<f64>,
+    c: Vec<f64>,
+    n2: Vec<f64>,
+    es: EffectSizes,
+}
+
+fn tables(table: &Table, measure: Measure) -> Result<Tables> {
+    // Validate and collect through the effect-size path (errors name row and column).
+    let es = EffectSizes::compute(
+        table,
+        measure,
+        &EffectOptions {
+            drop00: true,
+            ..EffectOptions::default()
+        },
+    )?;
+    let cols: Vec<Vec<Option<f64>>> = ["events_t", "n_t", "events_c", "n_c"]
+        .iter()
+        .map(|c| table.numeric(c, "for Mantel-Haenszel/Peto"))
+        .collect::<Result<_>>()?;
+    let rows: Vec<usize> = (0..table.nrows())
+        .filter(|&i| cols.iter().all(|c| c[i].is_some()))
+        .collect();
+    let get = |j: usize| {
+        rows.iter()
+            .map(|&i| cols[j][i].unwrap_or(f64::NAN))
+            .collect()
+    };
+    Ok(Tables {
+        a: get(0),
+        n1: get(1),
+        c: get(2),
+        n2: get(3),
+        es,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    measure: Measure,
+    method: &str,
+    k: usize,
+    est: f64,
+    se: f64,
+    level: f64,
+    q: f64,
+    q_df: usize,
+    cmh: (f64, f64),
+) -> MhFit {
+    let crit = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
+    let z = est / se;
+    let (i2, h2, q_p) = if q_df >= 1 {
+        (
+            if q > 0.0 {
+                (100.0 * (q - q_df as f64) / q).max(0.0)
+            } else {
+                0.0
+            },
+            q / q_df as f64,
+            dist::chi2_sf(q, q_df as f64),
+        )
+    } else {
+        (0.0, 1.0, 1.0)
+    };
+    MhFit {
+        measure,
+        method: method.into(),
+        k,
+        estimate: est,
+        se,
+        ci_lower: est - crit * se,
+        ci_upper: est + crit * se,
+        statistic: z,
+        p_value: dist::norm_p2(z),
+        tau2: 0.0,
+        i2,
+        h2,
+        q,
+        q_df,
+        q_p,
+        cmh: cmh.0,
+        cmh_p: cmh.1,
+    }
+}
+
+/// Mantel–Haenszel pooled OR, RR or RD from the 2×2 columns of `table`.
+///
+/// # Errors
+/// Missing columns and bad counts (as effect sizes), an unsupported measure, or sums that leave
+/// the estimate undefined (e.g. no events at all).
+pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<MhFit> {
+    if !matches!(measure, Measure::Or | Measure::Rr | Measure::Rd) {
+        return Err(Error::Invalid(format!(
+            "--method MH needs --measure OR, RR or RD (2x2 tables), not {measure}"
+        )));
+    }
+    let t = tables(table, measure)?;
+    let k = t.a.len();
+    let (mut r, mut s) = (0.0, 0.0);
+    let (mut pr, mut psqr, mut qs) = (0.0, 0.0, 0.0);
+    let mut gr = 0.0;
+    let (mut rd_num, mut rd_den) = (0.0, 0.0);
+    for i in 0..k {
+        let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
+        let (b, d) = (n1 - a, n2 - c);
+        let n = n1 + n2;
+        match measure {
+            Measure::Or => {
+                let (ri, si) = (a * d / n, b * c / n);
+                let (p, q) = ((a + d) / n, (b + c) / n);
+                r += ri;
+                s += si;
+                pr += p * ri;
+                psqr += p * si + q * ri;
+                qs += q * si;
+            }
+            Measure::Rr => {
+                r += a * n2 / n;
+                s += c * n1 / n;
+                gr += n1 * n2 * (a + c) / (n * n) - a * c / n;
+            }
+            _ => {
+                rd_num += (a * n2 - c * n1) / n;
+                rd_den += n1 * n2 / n;
+            }
+        }
+    }
+    let undefined = || {
+        Error::Invalid("the Mantel-Haenszel estimate is undefined for these tables (no events, or events in every participant)".into())
+    };
+    let (est, var) = match measure {
+        Measure::Or => {
+            if r <= 0.0 || s <= 0.0 {
+                return Err(undefined());
+            }
+            (
+                (r / s).ln(),
+                0.5 * (pr / (r * r) + psqr / (r * s) + qs / (s * s)),
+            )
+        }
+        Measure::Rr => {
+            if r <= 0.0 || s <= 0.0 {
+                return Err(undefined());
+            }
+            ((r / s).ln(), gr / (r * s))
+        }
+        _ => {
+            let rd = rd_num / rd_den;
+            let (mut s1, mut s2) = (0.0, 0.0);
+            for i in 0..k {
+                let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
+                let n = n1 + n2;
+                s1 += c * (n1 / n).powi(2) - a * (n2 / n).powi(2)
+                    + (n1 / n) * (n2 / n) * (n2 - n1) / 2.0;
+                s2 += a * (n2 - c) / n + c * (n1 - a) / n;
+            }
+            (rd, (rd * s1 + s2 / 2.0) / (rd_den * rd_den))
+        }
+    };
+    if !(var > 0.0 && est.is_finite()) {
+        return Err(undefined());
+    }
+    let q =
+        t.es.yi
+            .iter()
+            .zip(&t.es.vi)
+            .map(|(y, v)| (y - est) * (y - est) / v)
+            .sum::<f64>()
+            .max(0.0);
+    let q_df = t.es.k().saturating_sub(1);
+    let cmh = if measure == Measure::Or {
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..k {
+            let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
+            let n = n1 + n2;
+            let (xt, yt) = (a + c, n - a - c);
+            num += a - n1 * xt / n;
+            den += n1 * n2 * xt * yt / (n * n * (n - 1.0));
+        }
+        let stat = (num.abs() - 0.5).powi(2) / den;
+        (stat, dist::chi2_sf(stat, 1.0))
+    } else {
+        (f64::NAN, f64::NAN)
+    };
+    Ok(finish(
+        measure,
+        "MH",
+        k,
+        est,
+        var.sqrt(),
+        level,
+        q,
+        q_df,
+        cmh,
+    ))
+}
+
+/// Peto's one-step odds ratio from the 2×2 columns of `table`.
+///
+/// # Errors
+/// As [`mantel_haenszel`]; also when every table has zero variance.
+pub fn peto(table: &Table, level: f64) -> Result<MhFit> {
+    let t = tables(table, Measure::Or)?;
+    let k = t.a.len();
+    let (mut so, mut sv) = (0.0, 0.0);
+    let mut terms = Vec::with_capacity(k);
+    for i in 0..k {
+        let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
+        let n = n1 + n2;
+        let (xt, yt) = (a + c, n - a - c);
+        let e = n1 * xt / n;
+        let v = xt * yt * n1 * n2 / (n * n * (n - 1.0));
+        so += a - e;
+        sv += v;
+        terms.push((a - e, v));
+    }
+    if sv <= 0.0 {
+        return Err(Error::Invalid("Peto's method is undefined: no table has events in one arm and non-events in the other".into()));
+    }
+    let est = so / sv;
+    let q = (terms
+        .iter()
+        .filter(|(_, v)| *v > 0.0)
+        .map(|(oe, v)| oe * oe / v)
+        .sum::<f64>()
+        - so * so / sv)
+        .max(0.0);
+    let k_pos = terms.iter().filter(|(_, v)| *v > 0.0).count();
+    let q_df = t.es.k().saturating_sub(1);
+    let mut f = finish(
+        Measure::Or,
+        "PETO",
+        k,
+        est,
+        (1.0 / sv).sqrt(),
+        level,
+        q,
+        q_df,
+        (f64::NAN, f64::NAN),
+    );
+    if k_pos <= 1 {
+        (f.q_p, f.i2, f.h2) = (1.0, 0.0, 1.0);
+    }
+    Ok(f)
+}
