@@ -1032,10 +1032,9 @@ fn influence_and_cumulative_json() {
     let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
     let c = j["cumulative"].as_array().unwrap();
     assert_eq!(c.len(), 13);
-    assert_eq!(
-        c[0]["study"], "Ferguson & Simes 1949",
-        "earliest year first"
-    );
+    assert_eq!(c[0]["study"], "Aronson 1948", "earliest year first");
+    assert_eq!(c[1]["study"], "Ferguson & Simes 1949");
+    assert_eq!(c[12]["study"], "TPT Madras 1980", "latest year last");
     assert_eq!(c[12]["k"], 13);
 }
 
