@@ -35,6 +35,7 @@ pub mod bulk;
 pub mod data;
 pub mod diag;
 pub mod dist;
+pub mod econ;
 pub mod effect;
 pub mod error;
 pub mod model;

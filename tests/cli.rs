@@ -1083,3 +1083,94 @@ fn mantel_haenszel_and_peto_methods() {
     ]);
     assert_fails(&res, &["OR, RR or RD"]);
 }
+
+// ---- economics (issue 6) ----
+
+#[test]
+fn cea_shapes_json_and_plots() {
+    let dir = tempfile::tempdir().unwrap();
+    let j = json_of(&[
+        "cea",
+        "fixtures/econ/strategies_herc.csv",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(j["shape"], "strategies");
+    assert_eq!(j["frontier"][1]["icer"], 5000.0);
+    assert_eq!(j["frontier"][5]["status"], "D");
+    let ceac = dir.path().join("ceac.svg");
+    let plane = dir.path().join("plane.svg");
+    let res = run(&[
+        "cea",
+        "fixtures/econ/psa.csv",
+        "--wtp-grid",
+        "0:50000:5000",
+        "--reference",
+        "usual care",
+        "--format",
+        "json",
+        "--ceac",
+        ceac.to_str().unwrap(),
+        "--plane",
+        plane.to_str().unwrap(),
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let j: serde_json::Value = serde_json::from_str(&res.1).unwrap();
+    assert_eq!(j["by_wtp"].as_array().unwrap().len(), 11);
+    for key in [
+        "wtp",
+        "nmb",
+        "p_best",
+        "p_inmb_positive",
+        "ceaf_strategy",
+        "evpi",
+    ] {
+        assert!(j["by_wtp"][3].get(key).is_some(), "{key}");
+    }
+    let svg = std::fs::read_to_string(&ceac).unwrap();
+    assert_eq!(svg.matches("class=\"ceac\"").count(), 3);
+    assert_eq!(svg.matches("class=\"ceaf\"").count(), 11);
+    let svg = std::fs::read_to_string(&plane).unwrap();
+    assert_eq!(svg.matches("class=\"draws\"").count(), 2);
+    let out = dir.path().join("boot.parquet");
+    let j = json_of(&[
+        "cea",
+        "fixtures/econ/patients.csv",
+        "--treatment",
+        "peer",
+        "--control",
+        "control",
+        "--boot",
+        "300",
+        "--seed",
+        "4",
+        "--draws-out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    for key in [
+        "inc_cost",
+        "inc_effect",
+        "icer",
+        "fieller",
+        "inmb",
+        "bootstrap",
+    ] {
+        assert!(j.get(key).is_some(), "{key}");
+    }
+    assert_eq!(j["fieller"]["kind"], "bounded");
+    let back = peerstat::data::read_table(&out, &peerstat::data::ColumnMap::new()).unwrap();
+    assert_eq!(back.nrows(), 300, "draws file has one row per replicate");
+    assert_eq!(back.names(), ["replicate", "inc_cost", "inc_effect"]);
+}
+
+#[test]
+fn cea_bad_input() {
+    let res = run(&["cea", "fixtures/econ/patients.csv"]);
+    assert_fails(&res, &["--treatment and --control", "'peer'"]);
+    let res = run(&["cea", "fixtures/bcg.csv"]);
+    assert_fails(&res, &["cannot tell the data shape"]);
+    let res = run(&["cea", "fixtures/econ/psa.csv", "--reference", "nobody"]);
+    assert_fails(&res, &["'nobody' is not a strategy"]);
+}

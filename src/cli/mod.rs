@@ -107,6 +107,90 @@ Examples:
   peerstat influence fixtures/bcg.csv --measure RR
   peerstat influence fixtures/bcg.csv --measure RR --cumulative --order year --format json")]
     Influence(InfluenceArgs),
+    /// Economic evaluation: frontier and ICERs, PSA draws (CEAC, CEAF, EVPI), trial-based
+    /// analysis from patient data or arm summaries (Fieller, INMB, bootstrap, SUR), pooled net
+    /// benefit across trials.
+    #[command(after_help = "\
+Shapes (detected from the columns, or --shape): strategies (strategy, cost, effect); draws (draw,
+strategy, cost, effect); patients (id, arm, cost, effect [, covariates] [, year]); arms (arm, n,
+mean_cost, sd_cost, mean_effect, sd_effect, corr). A study column with patients or arms pools the
+incremental net benefit across trials (REML + Knapp-Hartung). Increments are treatment - control;
+NMB = WTP x effect - cost.
+
+Examples:
+  peerstat cea strategies.csv
+  peerstat cea psa.csv --wtp-grid 0:50000:500 --reference 'usual care' --ceac ceac.svg
+  peerstat cea patients.csv --treatment peer --control control --boot 2000 --seed 1 --plane plane.svg
+  peerstat cea patients.csv --treatment peer --control control --cost-covariates age --effect-covariates baseline_utility
+  peerstat cea arms_multi.csv --treatment peer --control control --wtp 20000,30000")]
+    Cea(CeaArgs),
+}
+
+#[derive(Args)]
+struct CeaArgs {
+    /// Input file (.csv, .tsv or .parquet).
+    input: PathBuf,
+    /// Data shape: strategies, draws, patients or arms (default: detected from the columns).
+    #[arg(long)]
+    shape: Option<String>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    col: Vec<String>,
+    /// Willingness-to-pay values, comma-separated (default 20000,30000).
+    #[arg(long, value_name = "LIST")]
+    wtp: Option<String>,
+    /// Willingness-to-pay grid start:stop:step (inclusive), e.g. 0:50000:500.
+    #[arg(long, value_name = "A:B:STEP")]
+    wtp_grid: Option<String>,
+    /// Draws: reference strategy for pairwise CEACs (default: the first).
+    #[arg(long, value_name = "STRATEGY")]
+    reference: Option<String>,
+    /// Patients/arms: the intervention arm.
+    #[arg(long, value_name = "ARM")]
+    treatment: Option<String>,
+    /// Patients/arms: the comparator arm.
+    #[arg(long, value_name = "ARM")]
+    control: Option<String>,
+    /// Patients: bootstrap replicates (stratified by arm).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    boot: usize,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Patients: write the bootstrap replicates (replicate, inc_cost, inc_effect) to a file.
+    #[arg(long, value_name = "FILE.parquet")]
+    draws_out: Option<PathBuf>,
+    /// Patients: covariates for the cost equation (SUR adjustment).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    cost_covariates: Vec<String>,
+    /// Patients: covariates for the effect equation (SUR adjustment).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    effect_covariates: Vec<String>,
+    /// Patients with a year column: annual discount rate for costs (NICE: 0.035).
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    discount_cost: f64,
+    /// Annual discount rate for effects.
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    discount_effect: f64,
+    /// When amounts fall within a year: start (year t weighted 1/(1+r)^t), end (1/(1+r)^(t+1)) or
+    /// continuous (mid-year, 1/(1+r)^(t+0.5)).
+    #[arg(long, default_value = "start")]
+    timing: String,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    level: f64,
+    /// Write a cost-effectiveness plane (SVG).
+    #[arg(long, value_name = "FILE.svg")]
+    plane: Option<PathBuf>,
+    /// Write cost-effectiveness acceptability curves (SVG).
+    #[arg(long, value_name = "FILE.svg")]
+    ceac: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -348,6 +432,7 @@ pub fn run() -> i32 {
         Command::Simulate(a) => simulate(a),
         Command::Bias(a) => bias(a),
         Command::Influence(a) => influence(a),
+        Command::Cea(a) => cea(a),
     };
     match result {
         Ok(()) => 0,
@@ -798,6 +883,144 @@ fn influence(a: InfluenceArgs) -> Result<(), Error> {
             s
         }
         Format::Table | Format::Csv => report::influence_table(&rep, &file),
+    };
+    emit(&text, a.output.as_deref())
+}
+
+fn cea(a: CeaArgs) -> Result<(), Error> {
+    use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, Shape};
+    use peerstat::econ::Timing;
+    let map = ColumnMap::parse(&a.col)?;
+    let wtp = peerstat::econ::parse_wtp(a.wtp.as_deref(), a.wtp_grid.as_deref())?;
+    let timing = match a.timing.to_ascii_lowercase().as_str() {
+        "start" => Timing::Start,
+        "end" => Timing::End,
+        "continuous" | "mid" => Timing::Continuous,
+        t => {
+            return Err(Error::Invalid(format!(
+                "--timing must be start, end or continuous, got '{t}'"
+            )))
+        }
+    };
+    for r in [a.discount_cost, a.discount_effect] {
+        if !(0.0..1.0).contains(&r) {
+            return Err(Error::Invalid(format!(
+                "discount rates are annual proportions in [0, 1), e.g. 0.035; got {r}"
+            )));
+        }
+    }
+    let level = RandomEffects::new().level(a.level)?.get_level();
+    let opts = CeaOptions {
+        shape: a.shape.as_deref().map(Shape::parse).transpose()?,
+        wtp: wtp.clone(),
+        reference: a.reference.clone(),
+        treatment: a.treatment.clone(),
+        control: a.control.clone(),
+        boot: a.boot,
+        seed: a.seed,
+        cost_covariates: a.cost_covariates.clone(),
+        effect_covariates: a.effect_covariates.clone(),
+        discount_cost: a.discount_cost,
+        discount_effect: a.discount_effect,
+        timing,
+        level,
+    };
+    let table = data::read_table(&a.input, &map)?;
+    let rep = analyse_table(&table, &opts)?;
+    let file = a.input.display().to_string();
+    if let Some(path) = &a.draws_out {
+        let b = rep
+            .trial
+            .as_ref()
+            .and_then(|t| t.bootstrap.as_ref())
+            .ok_or_else(|| Error::Invalid("--draws-out needs patient data and --boot N".into()))?;
+        data::write_table(&draws_table(&b.draws)?, path)?;
+    }
+    let lambda = wtp.iter().copied().fold(0.0, f64::max);
+    if let Some(path) = &a.plane {
+        let series: Vec<(String, Vec<(f64, f64)>)> = if let Some(d) = &rep.draws {
+            let (names, c, e) = peerstat::econ::draws::draw_matrices(&table)?;
+            let r = names.iter().position(|n| n == &d.reference).unwrap_or(0);
+            (0..names.len())
+                .filter(|&s| s != r)
+                .map(|s| {
+                    (
+                        format!("{} vs {}", names[s], names[r]),
+                        (0..c.nrows())
+                            .map(|i| (c[[i, s]] - c[[i, r]], e[[i, s]] - e[[i, r]]))
+                            .collect(),
+                    )
+                })
+                .collect()
+        } else if let Some(t) = &rep.trial {
+            match &t.bootstrap {
+                Some(b) => vec![(format!("{} vs {}", t.treatment, t.control), b.draws.clone())],
+                None => vec![(
+                    format!("{} vs {}", t.treatment, t.control),
+                    vec![(t.inc_cost, t.inc_effect)],
+                )],
+            }
+        } else {
+            return Err(Error::Invalid(
+                "--plane needs draws, or patient data (use --boot for a cloud)".into(),
+            ));
+        };
+        write_text(
+            path,
+            &peerstat::report::svg::plane(
+                &series,
+                lambda,
+                &format!("{file}: cost-effectiveness plane"),
+            ),
+        )?;
+    }
+    if let Some(path) = &a.ceac {
+        let svg = if let Some(d) = &rep.draws {
+            let series: Vec<(String, Vec<f64>)> = d
+                .strategies
+                .iter()
+                .enumerate()
+                .map(|(s, n)| (n.clone(), d.by_wtp.iter().map(|w| w.p_best[s]).collect()))
+                .collect();
+            let front: Vec<usize> = d
+                .by_wtp
+                .iter()
+                .map(|w| {
+                    d.strategies
+                        .iter()
+                        .position(|n| n == &w.ceaf_strategy)
+                        .unwrap_or(0)
+                })
+                .collect();
+            peerstat::report::svg::ceac(
+                &wtp,
+                &series,
+                Some(&front),
+                &format!("{file}: acceptability curves"),
+            )
+        } else if let Some(t) = rep.trial.as_ref().filter(|t| t.bootstrap.is_some()) {
+            let p: Vec<f64> = t.inmb.iter().map(|i| i.p_positive).collect();
+            peerstat::report::svg::ceac(
+                &wtp,
+                &[(format!("{} vs {}", t.treatment, t.control), p)],
+                None,
+                &format!("{file}: acceptability curve"),
+            )
+        } else {
+            return Err(Error::Invalid(
+                "--ceac needs draws, or patient data with --boot".into(),
+            ));
+        };
+        write_text(path, &svg)?;
+    }
+    let text = match a.format {
+        Format::Json => {
+            let mut s =
+                serde_json::to_string_pretty(&rep).map_err(|e| Error::Invalid(e.to_string()))?;
+            s.push('\n');
+            s
+        }
+        Format::Table | Format::Csv => report::cea_table(&rep, &file),
     };
     emit(&text, a.output.as_deref())
 }

@@ -736,3 +736,164 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
     out.push_str("</svg>\n");
     out
 }
+
+/// A cost-effectiveness plane: incremental effect (x) against incremental cost (y) for each
+/// series of draws, the willingness-to-pay line through the origin, and quadrant labels.
+pub fn plane(series: &[(String, Vec<(f64, f64)>)], wtp: f64, title: &str) -> String {
+    let (w, h) = (620.0, 480.0);
+    let (x0, x1, y0, y1) = (80.0, 590.0, 50.0, 410.0);
+    let pts = series.iter().flat_map(|s| s.1.iter());
+    let (mut xmax, mut ymax) = (1e-12f64, 1e-12f64);
+    for &(dc, de) in pts {
+        xmax = xmax.max(de.abs());
+        ymax = ymax.max(dc.abs());
+    }
+    let ax = Axis::new(-xmax * 1.1, xmax * 1.1, x0, x1);
+    let ay = Axis::new(-ymax * 1.1, ymax * 1.1, y1, y0);
+    let colours = [
+        "#1f4e79", "#b03a2e", "#2e7d32", "#8e44ad", "#d68910", "#555555",
+    ];
+    let mut out = header(w, h, title);
+    let _ = writeln!(
+        out,
+        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
+        esc(title)
+    );
+    let _ = writeln!(
+        out,
+        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" fill=\"#fafafa\" stroke=\"{}\"/>",
+        x1 - x0,
+        y1 - y0,
+        style::GRID
+    );
+    let (cx, cy) = (ax.px(0.0), ay.px(0.0));
+    let _ = writeln!(out, "<line x1=\"{x0}\" y1=\"{cy:.1}\" x2=\"{x1}\" y2=\"{cy:.1}\" stroke=\"{}\"/><line x1=\"{cx:.1}\" y1=\"{y0}\" x2=\"{cx:.1}\" y2=\"{y1}\" stroke=\"{}\"/>", style::GRID, style::GRID);
+    for (k, (name, d)) in series.iter().enumerate() {
+        let col = colours[k % colours.len()];
+        let _ = writeln!(
+            out,
+            "<g class=\"draws\" data-series=\"{}\" fill=\"{col}\" fill-opacity=\"0.35\">",
+            esc(name)
+        );
+        for &(dc, de) in d {
+            let _ = writeln!(
+                out,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"1.8\"/>",
+                ax.px(de),
+                ay.px(dc)
+            );
+        }
+        let _ = writeln!(out, "</g>");
+        let _ = writeln!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{col}\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"{col}\">{}</text>", x1 - 150.0, y0 + 16.0 + 16.0 * k as f64, x1 - 140.0, y0 + 20.0 + 16.0 * k as f64, esc(name));
+    }
+    // WTP line Δc = λΔe, clipped to the box
+    let xe = xmax * 1.1;
+    let (ya, yb) = (-wtp * xe, wtp * xe);
+    let _ = writeln!(
+        out,
+        "<line class=\"wtp\" data-wtp=\"{wtp}\" x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{}\" stroke-width=\"1.5\" stroke-dasharray=\"6,3\"/>",
+        ax.px(-xe),
+        ay.px(ya),
+        ax.px(xe),
+        ay.px(yb),
+        style::POOLED
+    );
+    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#777\">more costly, more effective</text>", x1 - 6.0, y0 + 80.0);
+    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#777\">dominated (more costly, less effective)</text>", x0 + 6.0, y0 + 16.0);
+    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#777\">dominant (cheaper, more effective)</text>", x1 - 6.0, y1 - 8.0);
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#777\">cheaper, less effective</text>",
+        x0 + 6.0,
+        y1 - 8.0
+    );
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"{}\">WTP £{:.0} per unit of effect</text>",
+        x0 + 6.0,
+        y1 - 26.0,
+        style::POOLED,
+        wtp
+    );
+    x_axis(&mut out, &ax, y1, false, "incremental effect");
+    for t in ay.ticks() {
+        let _ = writeln!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            x0 - 6.0,
+            ay.px(t) + 4.0,
+            tick_label(t)
+        );
+    }
+    let _ = writeln!(out, "<text transform=\"translate(16,{:.1}) rotate(-90)\" text-anchor=\"middle\">incremental cost</text>", (y0 + y1) / 2.0);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Cost-effectiveness acceptability curves: one curve per series (probability against
+/// willingness to pay), with the acceptability frontier marked by thick segments when given
+/// (`frontier[i]` = index of the CEAF series at `wtp[i]`).
+pub fn ceac(
+    wtp: &[f64],
+    series: &[(String, Vec<f64>)],
+    frontier: Option<&[usize]>,
+    title: &str,
+) -> String {
+    let (w, h) = (620.0, 440.0);
+    let (x0, x1, y0, y1) = (70.0, 590.0, 50.0, 370.0);
+    let max = wtp.iter().fold(0.0f64, |a, &b| a.max(b)).max(1.0);
+    let ax = Axis::new(
+        wtp.iter().fold(f64::INFINITY, |a, &b| a.min(b)).min(0.0),
+        max,
+        x0,
+        x1,
+    );
+    let ay = Axis::new(0.0, 1.0, y1, y0);
+    let colours = [
+        "#1f4e79", "#b03a2e", "#2e7d32", "#8e44ad", "#d68910", "#555555",
+    ];
+    let mut out = header(w, h, title);
+    let _ = writeln!(
+        out,
+        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
+        esc(title)
+    );
+    for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let _ = writeln!(out, "<line x1=\"{x0}\" y1=\"{0:.1}\" x2=\"{x1}\" y2=\"{0:.1}\" stroke=\"#eeeeee\"/><text x=\"{1:.1}\" y=\"{2:.1}\" text-anchor=\"end\">{t}</text>", ay.px(t), x0 - 6.0, ay.px(t) + 4.0);
+    }
+    for (k, (name, p)) in series.iter().enumerate() {
+        let col = colours[k % colours.len()];
+        let pts: Vec<String> = wtp
+            .iter()
+            .zip(p)
+            .map(|(&l, &v)| format!("{:.1},{:.1}", ax.px(l), ay.px(v)))
+            .collect();
+        let _ = writeln!(out, "<polyline class=\"ceac\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{col}\" stroke-width=\"1.5\"/>", esc(name), pts.join(" "));
+        if let Some(f) = frontier {
+            for i in 0..wtp.len() {
+                if f[i] == k {
+                    let _ = writeln!(out, "<circle class=\"ceaf\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"2.6\" fill=\"{col}\"/>", ax.px(wtp[i]), ay.px(p[i]));
+                }
+            }
+        }
+        let _ = writeln!(out, "<line x1=\"{:.1}\" y1=\"{1:.1}\" x2=\"{2:.1}\" y2=\"{1:.1}\" stroke=\"{col}\" stroke-width=\"2\"/><text x=\"{3:.1}\" y=\"{4:.1}\">{5}</text>", x1 - 170.0, y0 + 14.0 + 16.0 * k as f64, x1 - 150.0, x1 - 145.0, y0 + 18.0 + 16.0 * k as f64, esc(name));
+    }
+    if frontier.is_some() {
+        let _ = writeln!(out, "<text x=\"{x0}\" y=\"{:.1}\" fill=\"#555\">dots: acceptability frontier (highest expected net benefit)</text>", h - 12.0);
+    }
+    let _ = writeln!(
+        out,
+        "<line x1=\"{x0}\" y1=\"{y0}\" x2=\"{x0}\" y2=\"{y1}\" stroke=\"{}\"/>",
+        style::INK
+    );
+    let _ = writeln!(out, "<text transform=\"translate(18,{:.1}) rotate(-90)\" text-anchor=\"middle\">probability cost-effective</text>", (y0 + y1) / 2.0);
+    x_axis(
+        &mut out,
+        &ax,
+        y1,
+        false,
+        "willingness to pay per unit of effect",
+    );
+    out.push_str("</svg>\n");
+    out
+}
