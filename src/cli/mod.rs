@@ -936,7 +936,18 @@ fn cea(a: CeaArgs) -> Result<(), Error> {
             .ok_or_else(|| Error::Invalid("--draws-out needs patient data and --boot N".into()))?;
         data::write_table(&draws_table(&b.draws)?, path)?;
     }
-    let lambda = wtp.iter().copied().fold(0.0, f64::max);
+    // The plane's WTP line: the largest value up to £30,000 (NICE's upper threshold), else the
+    // smallest given.
+    let lambda = wtp
+        .iter()
+        .copied()
+        .filter(|&w| w <= 30_000.0)
+        .fold(f64::NAN, f64::max);
+    let lambda = if lambda.is_nan() {
+        wtp.iter().copied().fold(f64::INFINITY, f64::min)
+    } else {
+        lambda
+    };
     if let Some(path) = &a.plane {
         let series: Vec<(String, Vec<(f64, f64)>)> = if let Some(d) = &rep.draws {
             let (names, c, e) = peerstat::econ::draws::draw_matrices(&table)?;

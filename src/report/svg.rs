@@ -740,8 +740,8 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
 /// A cost-effectiveness plane: incremental effect (x) against incremental cost (y) for each
 /// series of draws, the willingness-to-pay line through the origin, and quadrant labels.
 pub fn plane(series: &[(String, Vec<(f64, f64)>)], wtp: f64, title: &str) -> String {
-    let (w, h) = (620.0, 480.0);
-    let (x0, x1, y0, y1) = (80.0, 590.0, 50.0, 410.0);
+    let (w, h) = (620.0, 500.0);
+    let (x0, x1, y0, y1) = (80.0, 590.0, 50.0, 400.0);
     let pts = series.iter().flat_map(|s| s.1.iter());
     let (mut xmax, mut ymax) = (1e-12f64, 1e-12f64);
     for &(dc, de) in pts {
@@ -766,6 +766,12 @@ pub fn plane(series: &[(String, Vec<(f64, f64)>)], wtp: f64, title: &str) -> Str
         y1 - y0,
         style::GRID
     );
+    let _ = writeln!(
+        out,
+        "<clipPath id=\"box\"><rect x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\"/></clipPath><g clip-path=\"url(#box)\">",
+        x1 - x0,
+        y1 - y0
+    );
     let (cx, cy) = (ax.px(0.0), ay.px(0.0));
     let _ = writeln!(out, "<line x1=\"{x0}\" y1=\"{cy:.1}\" x2=\"{x1}\" y2=\"{cy:.1}\" stroke=\"{}\"/><line x1=\"{cx:.1}\" y1=\"{y0}\" x2=\"{cx:.1}\" y2=\"{y1}\" stroke=\"{}\"/>", style::GRID, style::GRID);
     for (k, (name, d)) in series.iter().enumerate() {
@@ -784,7 +790,6 @@ pub fn plane(series: &[(String, Vec<(f64, f64)>)], wtp: f64, title: &str) -> Str
             );
         }
         let _ = writeln!(out, "</g>");
-        let _ = writeln!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{col}\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"{col}\">{}</text>", x1 - 150.0, y0 + 16.0 + 16.0 * k as f64, x1 - 140.0, y0 + 20.0 + 16.0 * k as f64, esc(name));
     }
     // WTP line Δc = λΔe, clipped to the box
     let xe = xmax * 1.1;
@@ -798,8 +803,15 @@ pub fn plane(series: &[(String, Vec<(f64, f64)>)], wtp: f64, title: &str) -> Str
         ay.px(yb),
         style::POOLED
     );
-    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#777\">more costly, more effective</text>", x1 - 6.0, y0 + 80.0);
-    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#777\">dominated (more costly, less effective)</text>", x0 + 6.0, y0 + 16.0);
+    out.push_str("</g>\n");
+    for (k, (name, _)) in series.iter().enumerate() {
+        let col = colours[k % colours.len()];
+        let ly = h - 28.0 + 14.0 * (k / 2) as f64;
+        let lx = x0 + 260.0 * (k % 2) as f64;
+        let _ = writeln!(out, "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"5\" fill=\"{col}\"/><text x=\"{:.1}\" y=\"{:.1}\" fill=\"{col}\">{}</text>", lx, ly - 4.0, lx + 10.0, ly, esc(name));
+    }
+    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#777\">more costly, more effective</text>", x1 - 6.0, y0 + 16.0);
+    let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" fill=\"#777\">more costly, less effective (dominated)</text>", x0 + 6.0, y0 + 16.0);
     let _ = writeln!(out, "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" fill=\"#777\">dominant (cheaper, more effective)</text>", x1 - 6.0, y1 - 8.0);
     let _ = writeln!(
         out,
