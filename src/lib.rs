@@ -38,6 +38,7 @@ pub mod dist;
 pub mod econ;
 pub mod effect;
 pub mod error;
+pub mod framework;
 pub mod model;
 pub mod report;
 

@@ -124,6 +124,82 @@ Examples:
   peerstat cea patients.csv --treatment peer --control control --cost-covariates age --effect-covariates baseline_utility
   peerstat cea arms_multi.csv --treatment peer --control control --wtp 20000,30000")]
     Cea(CeaArgs),
+    /// The standard evaluation of the framework: per outcome domain pooled effects, subgroups,
+    /// meta-regression, dependent effects, bias and sensitivity, economics; an HTML report, JSON,
+    /// plots and the evidence-and-gap map.
+    #[command(after_help = "\
+Writes DIR/index.html (self-contained report), DIR/results.json, DIR/forest_N.svg, DIR/funnel_N.svg,
+DIR/ceac.svg (with --costs) and DIR/egm.html. The input is validated against the codebook
+(seeds/framework.toml unless --codebook): unknown levels are errors listing the allowed ones.
+
+Example:
+  peerstat simulate --framework --seed 1 -o seeds/demo.parquet
+  peerstat evaluate seeds/demo.parquet --costs seeds/demo_costs.parquet -o report")]
+    Evaluate(EvaluateArgs),
+    /// Evidence-and-gap map: an interactive standalone page (or the crosstab as CSV/JSON).
+    #[command(after_help = "\
+Rows (default activity) x columns (default outcome_domain), bubbles sized by number of studies and
+coloured by the segment (default risk_of_bias); hover shows counts and the pooled effect with CI;
+click lists the studies; filters for population, country, design and mode; gaps marked.
+
+Example:
+  peerstat map seeds/demo.parquet -o egm.html")]
+    Map(MapArgs),
+}
+
+#[derive(Args)]
+struct EvaluateArgs {
+    /// Input file (framework schema).
+    input: PathBuf,
+    /// Economic companion (arm summaries with a study column, or patient data).
+    #[arg(long, value_name = "FILE")]
+    costs: Option<PathBuf>,
+    /// Output directory.
+    #[arg(short, long, default_value = "report", value_name = "DIR")]
+    output: PathBuf,
+    /// Codebook (TOML) replacing seeds/framework.toml.
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    col: Vec<String>,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    level: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum MapFormat {
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(Args)]
+struct MapArgs {
+    /// Input file (framework schema).
+    input: PathBuf,
+    /// Output file (egm.html for --format html).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Row variable.
+    #[arg(long, default_value = "activity")]
+    rows: String,
+    /// Column variable.
+    #[arg(long, default_value = "outcome_domain")]
+    cols: String,
+    /// Segment (bubble colour) variable.
+    #[arg(long, default_value = "risk_of_bias")]
+    segment: String,
+    /// html (interactive page), csv or json (crosstab).
+    #[arg(long, value_enum, default_value = "html")]
+    format: MapFormat,
+    /// Codebook (TOML) replacing seeds/framework.toml.
+    #[arg(long, value_name = "FILE")]
+    codebook: Option<PathBuf>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    col: Vec<String>,
 }
 
 #[derive(Args)]
@@ -388,9 +464,16 @@ struct ReanalyseArgs {
 
 #[derive(Args)]
 struct SimulateArgs {
-    /// Number of meta-analyses to simulate.
-    #[arg(long, value_name = "N")]
-    analyses: usize,
+    /// Number of meta-analyses to simulate (bulk workload).
+    #[arg(long, value_name = "N", required_unless_present = "framework")]
+    analyses: Option<usize>,
+    /// Simulate the framework's demonstration evidence base instead (coded trials, mixed data
+    /// types, and an economic companion written beside the output as NAME_costs.EXT).
+    #[arg(long)]
+    framework: bool,
+    /// With --framework: number of trials.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    trials: usize,
     /// Random seed (the same seed gives the same file everywhere).
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -433,6 +516,8 @@ pub fn run() -> i32 {
         Command::Bias(a) => bias(a),
         Command::Influence(a) => influence(a),
         Command::Cea(a) => cea(a),
+        Command::Evaluate(a) => evaluate(a),
+        Command::Map(a) => map_cmd(a),
     };
     match result {
         Ok(()) => 0,
@@ -714,14 +799,167 @@ fn reanalyse(a: ReanalyseArgs) -> Result<(), Error> {
 }
 
 fn simulate(a: SimulateArgs) -> Result<(), Error> {
-    let rows = peerstat::bulk::simulate_to(&a.output, a.analyses, a.seed)?;
+    if a.framework {
+        let (effects, costs) = peerstat::framework::simulate::simulate_framework(a.trials, a.seed);
+        let stem = a
+            .output
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "demo".into());
+        let ext = a
+            .output
+            .extension()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "parquet".into());
+        let costs_path = a.output.with_file_name(format!("{stem}_costs.{ext}"));
+        data::write_table(&effects, &a.output)?;
+        data::write_table(&costs, &costs_path)?;
+        say!(
+            "simulated a demonstration evidence base (SIMULATED data: {} trials, {} effect rows, seed {}) -> {} and {}",
+            a.trials,
+            effects.nrows(),
+            a.seed,
+            a.output.display(),
+            costs_path.display()
+        );
+        return Ok(());
+    }
+    let n = a.analyses.unwrap_or(0);
+    let rows = peerstat::bulk::simulate_to(&a.output, n, a.seed)?;
     say!(
-        "simulated {} analyses ({rows} rows, seed {}) -> {}",
-        a.analyses,
+        "simulated {n} analyses ({rows} rows, seed {}) -> {}",
         a.seed,
         a.output.display()
     );
     Ok(())
+}
+
+fn codebook(path: &Option<PathBuf>) -> Result<peerstat::framework::Codebook, Error> {
+    match path {
+        Some(p) => peerstat::framework::Codebook::from_file(p),
+        None => Ok(peerstat::framework::Codebook::builtin()),
+    }
+}
+
+fn evaluate(a: EvaluateArgs) -> Result<(), Error> {
+    use peerstat::framework::evaluate::{evaluate as run_eval, map_effects, EvaluateOptions};
+    let cb = codebook(&a.codebook)?;
+    let map = ColumnMap::parse(&a.col)?;
+    let mut table = data::read_table(&a.input, &map)?;
+    let costs = match &a.costs {
+        Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
+        None => None,
+    };
+    let opts = EvaluateOptions {
+        level: RandomEffects::new().level(a.level)?.get_level(),
+        ..EvaluateOptions::default()
+    };
+    let (ev, svgs) = run_eval(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
+    std::fs::create_dir_all(&a.output).map_err(|e| Error::Io {
+        file: a.output.display().to_string(),
+        source: e,
+    })?;
+    let json = serde_json::to_string_pretty(&ev).map_err(|e| Error::Invalid(e.to_string()))?;
+    write_text(&a.output.join("results.json"), &(json + "\n"))?;
+    for (name, svg) in &svgs {
+        write_text(&a.output.join(name), svg)?;
+    }
+    write_text(
+        &a.output.join("index.html"),
+        &peerstat::report::html::report_html(&ev, &svgs),
+    )?;
+    let effects = map_effects(&table)?;
+    let md = peerstat::report::html::map_data(
+        &table,
+        &cb,
+        "activity",
+        "outcome_domain",
+        "risk_of_bias",
+        &effects,
+        "SMD",
+    )?;
+    write_text(
+        &a.output.join("egm.html"),
+        &peerstat::report::html::egm_html(&md),
+    )?;
+    for d in &ev.domains {
+        say!("{}", d.summary);
+    }
+    say!(
+        "wrote {} (index.html, results.json, egm.html, {} plots){}",
+        a.output.display(),
+        svgs.len(),
+        if ev.simulated {
+            " -- SIMULATED data"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+fn map_cmd(a: MapArgs) -> Result<(), Error> {
+    use peerstat::framework::evaluate::map_effects;
+    let cb = codebook(&a.codebook)?;
+    let mut table = data::read_table(&a.input, &ColumnMap::parse(&a.col)?)?;
+    cb.validate(&mut table)?;
+    let effects = map_effects(&table)?;
+    let md = peerstat::report::html::map_data(
+        &table, &cb, &a.rows, &a.cols, &a.segment, &effects, "SMD",
+    )?;
+    match a.format {
+        MapFormat::Html => {
+            let out = a
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("egm.html"));
+            write_text(&out, &peerstat::report::html::egm_html(&md))?;
+            say!(
+                "wrote {} ({} studies x cells, {} non-empty cells)",
+                out.display(),
+                md.studies.len(),
+                md.cells.len()
+            );
+            Ok(())
+        }
+        MapFormat::Json => {
+            let s = serde_json::to_string_pretty(&md).map_err(|e| Error::Invalid(e.to_string()))?
+                + "\n";
+            emit(&s, a.output.as_deref())
+        }
+        MapFormat::Csv => {
+            let mut s = format!(
+                "{},{},{},k,estimate,ci_lower,ci_upper\n",
+                a.rows, a.cols, "studies"
+            );
+            for c in &md.cells {
+                let f = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+                let q = |x: &str| {
+                    if x.contains(',') {
+                        format!("\"{x}\"")
+                    } else {
+                        x.to_string()
+                    }
+                };
+                let n = md
+                    .studies
+                    .iter()
+                    .filter(|st| st.row == c.row && st.col == c.col)
+                    .count();
+                s.push_str(&format!(
+                    "{},{},{},{},{},{},{}\n",
+                    q(&c.row),
+                    q(&c.col),
+                    n,
+                    c.k,
+                    f(c.estimate),
+                    f(c.ci_lower),
+                    f(c.ci_upper)
+                ));
+            }
+            emit(&s, a.output.as_deref())
+        }
+    }
 }
 
 /// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.

@@ -233,7 +233,9 @@ pub(crate) fn tau2(
                     }
                 }
                 t += adj;
-                if adj.abs() <= opts.threshold {
+                // |Δτ²| ≤ threshold, relative once τ² > 1 (an absolute 1e-10 is below the
+                // floating-point resolution of a τ² in the thousands, e.g. net benefit in £²).
+                if adj.abs() <= opts.threshold * t.max(1.0) {
                     let t = t.max(0.0);
                     // metafor's ll0check: a likelihood at τ² = 0 higher than at the estimate
                     // means Fisher scoring stopped at a local maximum; τ² is then set to 0.

@@ -494,7 +494,8 @@ impl RandomEffects {
         Ok(self)
     }
 
-    /// Convergence threshold on |Δτ²| for ML/REML/EB (default 1e-10).
+    /// Convergence threshold on |Δτ²| for ML/REML/EB (default 1e-10; relative to τ² once τ² > 1,
+    /// where an absolute 1e-10 would be below floating-point resolution).
     pub fn threshold(mut self, t: f64) -> Self {
         self.threshold = t;
         self

@@ -313,7 +313,7 @@ impl MetaRegression {
                         }
                     }
                     t += adj;
-                    if adj.abs() <= o.threshold {
+                    if adj.abs() <= o.threshold * t.max(1.0) {
                         let t = t.max(0.0);
                         if o.method != Tau2Method::Eb
                             && t > o.threshold

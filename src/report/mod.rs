@@ -14,6 +14,7 @@
 //! assert!(json.contains("\"estimate\""));
 //! ```
 
+pub mod html;
 pub mod svg;
 
 use std::fmt::Write as _;

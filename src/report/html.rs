@@ -1,0 +1,400 @@
+//! Self-contained HTML: the evaluation report and the evidence-and-gap map.
+//!
+//! Nothing is fetched from the network when viewing: styles, scripts, plots (inline SVG) and data
+//! are all in the file.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::svg::esc;
+use crate::data::Table;
+use crate::error::Result;
+use crate::framework::evaluate::Evaluation;
+use crate::framework::{Codebook, FieldKind};
+use crate::model::RandomEffects;
+
+/// The EGM page template (data placeholder `/*EGM_DATA*/null`).
+pub const EGM_TEMPLATE: &str = include_str!("egm.html");
+
+/// One study entry of the map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapStudy {
+    /// Study id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Row value.
+    pub row: String,
+    /// Column value.
+    pub col: String,
+    /// Segment value (null = not reported).
+    pub segment: Option<String>,
+    /// Filter values.
+    pub population: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Design.
+    pub design: Option<String>,
+    /// Mode.
+    pub mode: Option<String>,
+    /// Effect (yi) if computed.
+    pub yi: Option<f64>,
+    /// Lower CI.
+    pub ci_lower: Option<f64>,
+    /// Upper CI.
+    pub ci_upper: Option<f64>,
+}
+
+/// Pooled effect of one map cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapCell {
+    /// Row value.
+    pub row: String,
+    /// Column value.
+    pub col: String,
+    /// Number of studies.
+    pub k: usize,
+    /// Pooled estimate (REML + KH; null when k < 2).
+    pub estimate: Option<f64>,
+    /// Lower CI.
+    pub ci_lower: Option<f64>,
+    /// Upper CI.
+    pub ci_upper: Option<f64>,
+    /// Measure.
+    pub measure: String,
+}
+
+/// Data of an evidence-and-gap map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapData {
+    /// Title.
+    pub title: String,
+    /// Simulated data?
+    pub simulated: bool,
+    /// Note shown under the title.
+    pub note: String,
+    /// Row column.
+    pub rows_label: String,
+    /// Column column.
+    pub cols_label: String,
+    /// Segment column.
+    pub segment_label: String,
+    /// Row levels.
+    pub rows: Vec<String>,
+    /// Column levels.
+    pub cols: Vec<String>,
+    /// Segment levels.
+    pub segments: Vec<String>,
+    /// Filter levels by key.
+    pub filters: std::collections::BTreeMap<String, Vec<String>>,
+    /// Study × cell entries.
+    pub studies: Vec<MapStudy>,
+    /// Pooled effects per cell.
+    pub cells: Vec<MapCell>,
+}
+
+fn texts(t: &Table, n: &str) -> Vec<Option<String>> {
+    match t.get(n) {
+        Some(c) => (0..t.nrows()).map(|i| c.text(i)).collect(),
+        None => vec![None; t.nrows()],
+    }
+}
+
+fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
+    let present: Vec<String> = {
+        let mut v: Vec<String> = texts(t, col).into_iter().flatten().collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    match cb.field(col).map(|f| &f.kind) {
+        // codebook order, all levels (so empty rows/columns show as gaps)
+        Some(FieldKind::Category { levels }) => {
+            let mut l = levels.clone();
+            l.extend(present.into_iter().filter(|p| !levels.contains(p)));
+            l
+        }
+        _ => present,
+    }
+}
+
+/// Builds the map data: rows × columns of studies, segments, filters, and pooled effects per
+/// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
+///
+/// # Errors
+/// A missing row or column variable.
+pub fn map_data(
+    t: &Table,
+    cb: &Codebook,
+    rows: &str,
+    cols: &str,
+    segment: &str,
+    effects: &[Option<(f64, f64)>],
+    measure: &str,
+) -> Result<MapData> {
+    for c in [rows, cols] {
+        if !t.has(c) {
+            return Err(t.missing_column(c, "for the evidence-and-gap map"));
+        }
+    }
+    let (rv, cv, sv) = (texts(t, rows), texts(t, cols), texts(t, segment));
+    let ids = if t.has("study_id") {
+        texts(t, "study_id")
+    } else {
+        texts(t, "study")
+    };
+    let labels = t.labels("study");
+    let (pop, country, design, mode) = (
+        texts(t, "population"),
+        texts(t, "country"),
+        texts(t, "design"),
+        texts(t, "mode"),
+    );
+    let simulated = crate::framework::is_simulated(t);
+    let mut studies = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let z = crate::dist::norm_quantile(0.975);
+    for i in 0..t.nrows() {
+        let (Some(r), Some(c)) = (&rv[i], &cv[i]) else {
+            continue;
+        };
+        let id = ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1));
+        if !seen.insert((id.clone(), r.clone(), c.clone())) {
+            continue;
+        }
+        let e = effects.get(i).copied().flatten();
+        studies.push(MapStudy {
+            id,
+            label: labels[i].clone(),
+            row: r.clone(),
+            col: c.clone(),
+            segment: sv[i].clone(),
+            population: pop[i].clone(),
+            country: country[i].clone(),
+            design: design[i].clone(),
+            mode: mode[i].clone(),
+            yi: e.map(|x| x.0),
+            ci_lower: e.map(|x| x.0 - z * x.1.sqrt()),
+            ci_upper: e.map(|x| x.0 + z * x.1.sqrt()),
+        });
+    }
+    let row_levels = levels(cb, t, rows);
+    let col_levels = levels(cb, t, cols);
+    let model = RandomEffects::new().knha(true);
+    let mut cells = Vec::new();
+    for r in &row_levels {
+        for c in &col_levels {
+            let idx: Vec<usize> = (0..t.nrows())
+                .filter(|&i| {
+                    rv[i].as_deref() == Some(r.as_str()) && cv[i].as_deref() == Some(c.as_str())
+                })
+                .collect();
+            if idx.is_empty() {
+                continue;
+            }
+            let mut k_ids: Vec<String> = idx
+                .iter()
+                .map(|&i| ids[i].clone().unwrap_or_default())
+                .collect();
+            k_ids.sort();
+            k_ids.dedup();
+            let (y, v): (Vec<f64>, Vec<f64>) = idx
+                .iter()
+                .filter_map(|&i| effects.get(i).copied().flatten())
+                .unzip();
+            let fit = if y.len() >= 2 {
+                model
+                    .fit_slices(&y, &v, &mut crate::model::Workspace::new())
+                    .ok()
+            } else {
+                None
+            };
+            cells.push(MapCell {
+                row: r.clone(),
+                col: c.clone(),
+                k: k_ids.len(),
+                estimate: fit.map(|f| f.estimate),
+                ci_lower: fit.map(|f| f.ci_lower),
+                ci_upper: fit.map(|f| f.ci_upper),
+                measure: measure.into(),
+            });
+        }
+    }
+    let mut filters = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("population", &pop),
+        ("country", &country),
+        ("design", &design),
+        ("mode", &mode),
+    ] {
+        let mut l: Vec<String> = v.iter().flatten().cloned().collect();
+        l.sort();
+        l.dedup();
+        if !l.is_empty() {
+            filters.insert(k.to_string(), l);
+        }
+    }
+    Ok(MapData {
+        title: "Peer support evidence-and-gap map".into(),
+        simulated,
+        note: if simulated {
+            "Simulated demonstration data: not real studies".into()
+        } else {
+            format!("{} studies", seen.len())
+        },
+        rows_label: rows.replace('_', " "),
+        cols_label: cols.replace('_', " "),
+        segment_label: segment.replace('_', " "),
+        rows: row_levels,
+        cols: col_levels,
+        segments: levels(cb, t, segment),
+        filters,
+        studies,
+        cells,
+    })
+}
+
+/// The standalone EGM page for `data`.
+pub fn egm_html(data: &MapData) -> String {
+    // `<` never occurs outside JSON strings, so escaping it keeps valid JSON and no data string
+    // can close the <script> element.
+    let json = serde_json::to_string(data)
+        .unwrap_or_else(|_| "null".into())
+        .replace('<', "\\u003c");
+    EGM_TEMPLATE.replacen("/*EGM_DATA*/null", &json, 1)
+}
+
+/// The evaluation report (`index.html`): summary table, plain-language lines, inline plots,
+/// methods with versions and options, and the input file hash.
+pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
+    let svg = |name: &str| {
+        svgs.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.replace("<?xml version=\"1.0\"?>", ""))
+            .unwrap_or_default()
+    };
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Peer support evaluation</title><style>body{{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.45}}table{{border-collapse:collapse;width:100%;font-size:14px}}th,td{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}}th{{background:#f3f3f3}}.banner{{background:#b03a2e;color:#fff;padding:8px 12px;font-weight:bold;border-radius:4px}}.caveat{{color:#8a4b00}}section{{margin-top:2.5em}}.plot{{overflow-x:auto}}code{{background:#f3f3f3;padding:1px 4px}}</style></head><body>"
+    );
+    let _ = write!(o, "<h1>Peer support: standard evaluation</h1>");
+    if ev.simulated {
+        let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
+    }
+    let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
+    let _ = write!(o, "<h2>Summary by outcome domain</h2><table><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Pooled effect [95% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
+    for d in &ev.domains {
+        let s = &d.pooled.summary;
+        let or = d.pooled.measure == crate::effect::Measure::Or;
+        let f = |x: f64| {
+            if or {
+                format!("{:.2}", x.exp())
+            } else {
+                format!("{x:.2}")
+            }
+        };
+        let _ = write!(
+            o,
+            "<tr><td><a href=\"#d-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} {} [{}, {}]</td><td>{}</td><td>{:.0}%</td><td>{}{}</td></tr>",
+            esc(&d.domain).replace(' ', "-"),
+            esc(&d.domain),
+            d.studies,
+            s.k,
+            if or { "OR" } else { "g" },
+            f(s.estimate),
+            f(s.ci_lower),
+            f(s.ci_upper),
+            if s.pi_lower.is_finite() { format!("{} to {}", f(s.pi_lower), f(s.pi_upper)) } else { "–".into() },
+            s.i2,
+            esc(&d.summary),
+            d.caveats.iter().filter(|c| !c.starts_with("SIMULATED")).map(|c| format!(" <span class=\"caveat\">Caveat: {}.</span>", esc(c))).collect::<String>()
+        );
+    }
+    let _ = write!(o, "</table>");
+    for d in &ev.domains {
+        let _ = write!(
+            o,
+            "<section id=\"d-{}\"><h2>{}</h2><p>{}</p><p><em>Scale:</em> {}.</p>",
+            esc(&d.domain).replace(' ', "-"),
+            esc(&d.domain),
+            esc(&d.summary),
+            esc(&d.scale_note)
+        );
+        let _ = write!(o, "<div class=\"plot\">{}</div>", svg(&d.forest));
+        if !d.subgroups.is_empty() {
+            let _ = write!(o, "<h3>Which kinds of peer support? (subgroups)</h3><table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th></tr>");
+            for sg in &d.subgroups {
+                let lv: Vec<String> = sg
+                    .subgroups
+                    .iter()
+                    .map(|g| {
+                        format!(
+                            "{} ({}): {:.2} [{:.2}, {:.2}]",
+                            esc(&g.level),
+                            g.fit.summary.k,
+                            g.fit.summary.estimate,
+                            g.fit.summary.ci_lower,
+                            g.fit.summary.ci_upper
+                        )
+                    })
+                    .collect();
+                let _ = write!(
+                    o,
+                    "<tr><td>{}</td><td>{}</td><td>Q = {:.2}, df = {}, p {}</td></tr>",
+                    esc(&sg.by),
+                    lv.join("<br>"),
+                    sg.subgroup_test.q,
+                    sg.subgroup_test.df,
+                    crate::report::pv(sg.subgroup_test.p_value)
+                );
+            }
+            let _ = write!(o, "</table>");
+        }
+        if let Some(r) = &d.duration {
+            if r.coefficients.len() > 1 {
+                let c = &r.coefficients[1];
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.estimate, c.ci_lower, c.ci_upper, crate::report::pv(c.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+            }
+        }
+        if let Some(r) = &d.rve {
+            let c = &r.coefficients[0];
+            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, c.estimate, c.ci_lower, c.ci_upper, c.df);
+        }
+        if let Some(b) = &d.bias {
+            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", crate::report::pv(b.egger.p_value), crate::report::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.estimate);
+            if let Some(f) = &d.funnel {
+                let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
+            }
+        }
+        let sens = &d.sensitivity;
+        let mut bits = Vec::new();
+        if let Some(l) = &sens.low_risk_only {
+            bits.push(format!(
+                "low risk of bias only: {:.2} [{:.2}, {:.2}] (k = {})",
+                l.estimate, l.ci_lower, l.ci_upper, l.k
+            ));
+        }
+        if let Some([a, b]) = sens.leave_one_out_range {
+            bits.push(format!("leaving out one study at a time: {a:.2} to {b:.2}"));
+        }
+        if !bits.is_empty() {
+            let _ = write!(o, "<p>Sensitivity: {}.</p>", bits.join("; "));
+        }
+        let _ = write!(o, "</section>");
+    }
+    if let Some(e) = &ev.economics {
+        let _ = write!(o, "<section><h2>Value for money</h2>");
+        if let Some(p) = &e.pooled {
+            let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [95% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
+            for w in &p.by_wtp {
+                let _ = write!(o, "<tr><td>£{:.0} per QALY</td><td>£{:.0} [£{:.0}, £{:.0}]</td><td>£{:.0} to £{:.0}</td></tr>", w.wtp, w.fit.estimate, w.fit.ci_lower, w.fit.ci_upper, w.fit.pi_lower, w.fit.pi_upper);
+            }
+            let _ = write!(o, "</table><div class=\"plot\">{}</div>", svg("ceac.svg"));
+        }
+        let _ = write!(o, "</section>");
+    }
+    let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} rows had no usable effect.</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_without_effect);
+    o
+}
