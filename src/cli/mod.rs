@@ -134,7 +134,7 @@ DIR/ceac.svg (with --costs) and DIR/egm.html. The input is validated against the
 
 Example:
   peerstat simulate --framework --seed 1 -o seeds/demo.parquet
-  peerstat evaluate seeds/demo.parquet --costs seeds/demo_costs.parquet -o report")]
+  peerstat evaluate seeds/demo.parquet -o report      (uses seeds/demo_costs.parquet too)")]
     Evaluate(EvaluateArgs),
     /// Evidence-and-gap map: an interactive standalone page (or the crosstab as CSV/JSON).
     #[command(after_help = "\
@@ -151,7 +151,8 @@ Example:
 struct EvaluateArgs {
     /// Input file (framework schema).
     input: PathBuf,
-    /// Economic companion (arm summaries with a study column, or patient data).
+    /// Economic companion (arm summaries with a study column, or patient data). Default: a file
+    /// NAME_costs.EXT beside the input, if there is one.
     #[arg(long, value_name = "FILE")]
     costs: Option<PathBuf>,
     /// Output directory.
@@ -846,7 +847,25 @@ fn evaluate(a: EvaluateArgs) -> Result<(), Error> {
     let cb = codebook(&a.codebook)?;
     let map = ColumnMap::parse(&a.col)?;
     let mut table = data::read_table(&a.input, &map)?;
-    let costs = match &a.costs {
+    // An economic companion beside the input (NAME_costs.EXT, as `simulate --framework` writes)
+    // is used when --costs is not given.
+    let companion = a.input.file_stem().map(|stem| {
+        let ext = a
+            .input
+            .extension()
+            .map(|e| e.to_string_lossy().to_string())
+            .unwrap_or_default();
+        a.input
+            .with_file_name(format!("{}_costs.{ext}", stem.to_string_lossy()))
+    });
+    let costs_path = a.costs.clone().or_else(|| companion.filter(|p| p.exists()));
+    if let (None, Some(p)) = (&a.costs, &costs_path) {
+        say!(
+            "note: using the economic companion {} (give --costs to choose another)",
+            p.display()
+        );
+    }
+    let costs = match &costs_path {
         Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
         None => None,
     };
