@@ -371,7 +371,7 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
         top - 10.0,
         x1 + 10.0,
         top - 10.0,
-        esc(m.description()),
+        if m == Measure::Smd { "g" } else { m.code() },
         width - 10.0,
         top - 10.0
     );
