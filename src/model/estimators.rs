@@ -165,6 +165,53 @@ fn hedges(yi: &[f64], vi: &[f64]) -> f64 {
     rss / (k - 1.0) - vbar
 }
 
+/// Fisher scoring for ML, REML and EB (metafor's algorithm), shared by intercept-only models and
+/// meta-regression. `step(τ²)` gives the raw scoring step at τ²; `ll0_gain(τ²)` gives
+/// `ll(0) − ll(τ²)` for metafor's ll0check (ML/REML). Steps are scaled by `stepadj` and halved to
+/// keep τ² ≥ 0 (from τ² = 0 a negative step halves to 0); convergence is |Δτ²| ≤ threshold,
+/// relative once τ² > 1 (an absolute 1e-10 is below the floating-point resolution of a τ² in the
+/// thousands, e.g. net benefit in £²). Returns `(τ², iterations)`.
+pub(crate) fn fisher_scoring(
+    opts: &RandomEffects,
+    start: f64,
+    mut step: impl FnMut(f64) -> Result<f64, ModelError>,
+    ll0_gain: impl Fn(f64) -> Result<f64, ModelError>,
+) -> Result<(f64, usize), ModelError> {
+    let mut t = start;
+    for it in 1..=opts.max_iter {
+        let mut adj = step(t)? * opts.stepadj;
+        if !adj.is_finite() {
+            return Err(ModelError::NotConverged {
+                method: opts.method,
+                iterations: it,
+            });
+        }
+        if t + adj < 0.0 {
+            if t <= 0.0 {
+                adj = 0.0;
+            } else {
+                while t + adj < 0.0 {
+                    adj /= 2.0;
+                }
+            }
+        }
+        t += adj;
+        if adj.abs() <= opts.threshold * t.max(1.0) {
+            let t = t.max(0.0);
+            // ll0check: a likelihood at τ² = 0 higher than at the estimate means scoring stopped
+            // at a local maximum; τ² is then set to 0.
+            if opts.method != Tau2Method::Eb && t > opts.threshold && ll0_gain(t)? > LL0_TOL {
+                return Ok((0.0, it));
+            }
+            return Ok((t, it));
+        }
+    }
+    Err(ModelError::NotConverged {
+        method: opts.method,
+        iterations: opts.max_iter,
+    })
+}
+
 /// Estimates τ² (k ≥ 2). Returns `(τ², iterations)`.
 pub(crate) fn tau2(
     opts: &RandomEffects,
@@ -202,11 +249,12 @@ pub(crate) fn tau2(
                 Ok(solve_q(yi, vi, k - 1.0, start))
             }
         }
-        Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => {
-            let mut t = hedges(yi, vi).max(0.0);
-            for it in 1..=opts.max_iter {
+        Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => fisher_scoring(
+            opts,
+            hedges(yi, vi).max(0.0),
+            |t| {
                 let [s1, s2, s3, _, r1, r2] = sums(yi, vi, t);
-                let mut adj = match opts.method {
+                Ok(match opts.method {
                     Tau2Method::Ml => (r2 - s1) / s2,
                     Tau2Method::Reml => {
                         let tr_p = s1 - s2 / s1;
@@ -214,44 +262,9 @@ pub(crate) fn tau2(
                         (r2 - tr_p) / tr_pp
                     }
                     _ => (r1 * k / (k - 1.0) - k) / s1,
-                };
-                adj *= opts.stepadj;
-                if !adj.is_finite() {
-                    return Err(ModelError::NotConverged {
-                        method: opts.method,
-                        iterations: it,
-                    });
-                }
-                // Step halving keeps τ² ≥ 0 (metafor). From τ² = 0 a negative step halves to 0.
-                if t + adj < 0.0 {
-                    if t <= 0.0 {
-                        adj = 0.0;
-                    } else {
-                        while t + adj < 0.0 {
-                            adj /= 2.0;
-                        }
-                    }
-                }
-                t += adj;
-                // |Δτ²| ≤ threshold, relative once τ² > 1 (an absolute 1e-10 is below the
-                // floating-point resolution of a τ² in the thousands, e.g. net benefit in £²).
-                if adj.abs() <= opts.threshold * t.max(1.0) {
-                    let t = t.max(0.0);
-                    // metafor's ll0check: a likelihood at τ² = 0 higher than at the estimate
-                    // means Fisher scoring stopped at a local maximum; τ² is then set to 0.
-                    if opts.method != Tau2Method::Eb
-                        && t > opts.threshold
-                        && ll0_minus_ll(yi, vi, t, opts.method) > LL0_TOL
-                    {
-                        return Ok((0.0, it));
-                    }
-                    return Ok((t, it));
-                }
-            }
-            Err(ModelError::NotConverged {
-                method: opts.method,
-                iterations: opts.max_iter,
-            })
-        }
+                })
+            },
+            |t| Ok(ll0_minus_ll(yi, vi, t, opts.method)),
+        ),
     }
 }

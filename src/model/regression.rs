@@ -30,7 +30,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
-use super::estimators::{solve_root, LL0_TOL};
+use super::estimators::{fisher_scoring, solve_root};
 use super::{ModelError, RandomEffects, Tau2Method};
 use crate::dist;
 
@@ -266,9 +266,10 @@ impl MetaRegression {
                     solve_root(|t| rss_and_slope(y, v, x, t), target, he()?.max(0.0))
                 }
             }
-            Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => {
-                let mut t = he()?.max(0.0);
-                for it in 1..=o.max_iter {
+            Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => fisher_scoring(
+                o,
+                he()?.max(0.0),
+                |t| {
                     let f = wls(y, v, x, t)?;
                     let sw = f.w.sum();
                     let sw2: f64 = f.w.iter().map(|w| w * w).sum();
@@ -278,7 +279,7 @@ impl MetaRegression {
                         .zip(f.w.iter())
                         .map(|(r, w)| w * w * r * r)
                         .sum();
-                    let mut adj = match o.method {
+                    Ok(match o.method {
                         Tau2Method::Ml => (ypy2 - sw) / sw2,
                         Tau2Method::Reml => {
                             let trp = sw - tr_vb_xwex(&f.vb, x, &f.w, 2);
@@ -295,40 +296,10 @@ impl MetaRegression {
                             (ypy2 - trp) / trpp
                         }
                         _ => (f.rss * k / (k - p) - k) / sw,
-                    };
-                    adj *= o.stepadj;
-                    if !adj.is_finite() {
-                        return Err(ModelError::NotConverged {
-                            method: o.method,
-                            iterations: it,
-                        });
-                    }
-                    if t + adj < 0.0 {
-                        if t <= 0.0 {
-                            adj = 0.0;
-                        } else {
-                            while t + adj < 0.0 {
-                                adj /= 2.0;
-                            }
-                        }
-                    }
-                    t += adj;
-                    if adj.abs() <= o.threshold * t.max(1.0) {
-                        let t = t.max(0.0);
-                        if o.method != Tau2Method::Eb
-                            && t > o.threshold
-                            && self.ll(y, v, x, 0.0)? - self.ll(y, v, x, t)? > LL0_TOL
-                        {
-                            return Ok((0.0, it));
-                        }
-                        return Ok((t, it));
-                    }
-                }
-                return Err(ModelError::NotConverged {
-                    method: o.method,
-                    iterations: o.max_iter,
-                });
-            }
+                    })
+                },
+                |t| Ok(self.ll(y, v, x, 0.0)? - self.ll(y, v, x, t)?),
+            )?,
         })
     }
 
