@@ -36,21 +36,7 @@ fn group(t: &Table, id: i64) -> Table {
         panic!()
     };
     let rows: Vec<usize> = (0..t.nrows()).filter(|&i| aid[i] == Some(id)).collect();
-    let cols = t
-        .names()
-        .iter()
-        .zip(t.columns())
-        .map(|(n, c)| {
-            let c = match c {
-                Column::Int(v) => Column::Int(rows.iter().map(|&i| v[i]).collect()),
-                Column::Float(v) => Column::Float(rows.iter().map(|&i| v[i]).collect()),
-                Column::Str(v) => Column::Str(rows.iter().map(|&i| v[i].clone()).collect()),
-                Column::Bool(v) => Column::Bool(rows.iter().map(|&i| v[i]).collect()),
-            };
-            (n.clone(), c)
-        })
-        .collect();
-    Table::from_columns("group", cols).unwrap()
+    t.take(&rows)
 }
 
 const KEYS: [&str; 15] = [
@@ -216,21 +202,7 @@ fn unclustered_input_falls_back_and_gives_the_same_results() {
     // place, then check results by key against the clustered run.
     let n = t.nrows();
     let order: Vec<usize> = (0..n).map(|i| (i * 7919) % n).collect();
-    let cols = t
-        .names()
-        .iter()
-        .zip(t.columns())
-        .map(|(name, c)| {
-            let c = match c {
-                Column::Int(v) => Column::Int(order.iter().map(|&i| v[i]).collect()),
-                Column::Float(v) => Column::Float(order.iter().map(|&i| v[i]).collect()),
-                Column::Str(v) => Column::Str(order.iter().map(|&i| v[i].clone()).collect()),
-                Column::Bool(v) => Column::Bool(order.iter().map(|&i| v[i]).collect()),
-            };
-            (name.clone(), c)
-        })
-        .collect();
-    let shuffled = Table::from_columns("shuffled", cols).unwrap();
+    let shuffled = t.take(&order);
     let sp = dir.path().join("shuffled.parquet");
     write_table(&shuffled, &sp).unwrap();
     let out = dir.path().join("out.parquet");

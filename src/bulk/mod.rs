@@ -218,12 +218,7 @@ impl Buffer {
             *v = order.iter().map(|&i| v[i].clone()).collect();
         }
         for c in &mut self.keys {
-            match c {
-                Column::Int(v) => permute(v, &order),
-                Column::Float(v) => permute(v, &order),
-                Column::Str(v) => permute(v, &order),
-                Column::Bool(v) => permute(v, &order),
-            }
+            *c = c.take(&order);
         }
         for v in &mut self.vals {
             permute(v, &order);

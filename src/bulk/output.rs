@@ -175,15 +175,9 @@ fn finite(x: f64) -> Option<f64> {
 fn chunk(key_names: &[String], buf: &Buffer, results: &[GroupResult]) -> Result<Table> {
     let mut cols: Vec<(String, Column)> =
         Vec::with_capacity(key_names.len() + RESULT_COLUMNS.len());
+    let first: Vec<usize> = results.iter().map(|r| r.first_row).collect();
     for (name, c) in key_names.iter().zip(&buf.keys) {
-        let rows = results.iter().map(|r| r.first_row);
-        let col = match c {
-            Column::Int(v) => Column::Int(rows.map(|i| v[i]).collect()),
-            Column::Float(v) => Column::Float(rows.map(|i| v[i]).collect()),
-            Column::Str(v) => Column::Str(rows.map(|i| v[i].clone()).collect()),
-            Column::Bool(v) => Column::Bool(rows.map(|i| v[i]).collect()),
-        };
-        cols.push((name.clone(), col));
+        cols.push((name.clone(), c.take(&first)));
     }
     let get = |f: fn(&crate::model::Summary) -> f64| {
         Column::Float(

@@ -80,6 +80,16 @@ impl Column {
         }
     }
 
+    /// The values at `rows`, in that order (rows may repeat).
+    pub fn take(&self, rows: &[usize]) -> Column {
+        match self {
+            Column::Int(v) => Column::Int(rows.iter().map(|&i| v[i]).collect()),
+            Column::Float(v) => Column::Float(rows.iter().map(|&i| v[i]).collect()),
+            Column::Str(v) => Column::Str(rows.iter().map(|&i| v[i].clone()).collect()),
+            Column::Bool(v) => Column::Bool(rows.iter().map(|&i| v[i]).collect()),
+        }
+    }
+
     /// Short name of the column type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -349,6 +359,21 @@ impl Table {
                 .map(|i| col.text(i).unwrap_or_else(|| (i + 1).to_string()))
                 .collect(),
             None => (1..=self.nrows).map(|i| i.to_string()).collect(),
+        }
+    }
+
+    /// A table of the rows `rows` (in that order), with the same columns and renames.
+    pub fn take(&self, rows: &[usize]) -> Table {
+        Table {
+            source: self.source.clone(),
+            lines: self
+                .lines
+                .as_ref()
+                .map(|l| rows.iter().map(|&i| l[i]).collect()),
+            names: self.names.clone(),
+            columns: self.columns.iter().map(|c| c.take(rows)).collect(),
+            nrows: rows.len(),
+            map: self.map.clone(),
         }
     }
 
