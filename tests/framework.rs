@@ -137,6 +137,18 @@ fn demo_data_are_deterministic_simulated_and_committed() {
         assert_eq!(x, y);
     }
     assert!(Path::new("seeds/demo_costs.parquet").exists());
+    // labelled as simulated in the file's metadata too
+    let f = std::fs::File::open("seeds/demo.parquet").unwrap();
+    let b = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(f).unwrap();
+    let kv = b
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .cloned()
+        .unwrap_or_default();
+    assert!(kv
+        .iter()
+        .any(|k| k.key == "peerstat.simulated" && k.value.as_deref() == Some("true")));
 }
 
 #[test]

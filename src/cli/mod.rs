@@ -813,8 +813,12 @@ fn simulate(a: SimulateArgs) -> Result<(), Error> {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "parquet".into());
         let costs_path = a.output.with_file_name(format!("{stem}_costs.{ext}"));
-        data::write_table(&effects, &a.output)?;
-        data::write_table(&costs, &costs_path)?;
+        let meta = [
+            ("peerstat.simulated", "true"),
+            ("peerstat.description", "SIMULATED peer-support evidence base for demonstration (peerstat simulate --framework); not real studies"),
+        ];
+        data::write_table_with_metadata(&effects, &a.output, &meta)?;
+        data::write_table_with_metadata(&costs, &costs_path, &meta)?;
         say!(
             "simulated a demonstration evidence base (SIMULATED data: {} trials, {} effect rows, seed {}) -> {} and {}",
             a.trials,

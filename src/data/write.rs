@@ -56,6 +56,19 @@ where
 /// # Errors
 /// [`Error::Format`] for an unknown extension; [`Error::Io`] on write failure.
 pub fn write_table(table: &Table, path: &Path) -> Result<()> {
+    write_table_with_metadata(table, path, &[])
+}
+
+/// As [`write_table`], adding key–value metadata to a Parquet file's footer (ignored for CSV),
+/// e.g. `("peerstat.simulated", "true")`.
+///
+/// # Errors
+/// As [`write_table`].
+pub fn write_table_with_metadata(
+    table: &Table,
+    path: &Path,
+    metadata: &[(&str, &str)],
+) -> Result<()> {
     let name = path.display().to_string();
     let ext = path
         .extension()
@@ -64,7 +77,7 @@ pub fn write_table(table: &Table, path: &Path) -> Result<()> {
         .unwrap_or_default();
     match ext.as_str() {
         "csv" => atomic_write(path, |w| write_csv(table, w, &name)),
-        "parquet" | "pq" => atomic_write(path, |w| write_parquet(table, w, &name)),
+        "parquet" | "pq" => atomic_write(path, |w| write_parquet(table, w, &name, metadata)),
         _ => Err(Error::format(
             &name,
             "unknown output type: use a .csv or .parquet extension",
@@ -108,10 +121,21 @@ pub(crate) fn to_record_batch(table: &Table) -> Result<RecordBatch> {
         .map_err(|e| Error::format(table.source(), format!("cannot build output ({e})")))
 }
 
-fn write_parquet<W: Write + Send>(table: &Table, w: W, name: &str) -> Result<()> {
+fn write_parquet<W: Write + Send>(
+    table: &Table,
+    w: W,
+    name: &str,
+    metadata: &[(&str, &str)],
+) -> Result<()> {
     let batch = to_record_batch(table)?;
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_key_value_metadata((!metadata.is_empty()).then(|| {
+            metadata
+                .iter()
+                .map(|(k, v)| parquet::file::metadata::KeyValue::new(k.to_string(), v.to_string()))
+                .collect()
+        }))
         .build();
     let pq = |e: parquet::errors::ParquetError| {
         Error::format(name, format!("cannot write Parquet ({e})"))
