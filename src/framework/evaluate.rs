@@ -6,7 +6,7 @@
 //! when a domain mixes binary and continuous data, log odds ratios are converted to the SMD scale
 //! by `× √3/π` (variance × 3/π², Chinn 2000). Then the pooled effect (REML + Knapp–Hartung) with
 //! prediction interval and heterogeneity; subgroups by every codebook category with at least two
-//! levels of ≥ 2 effects; meta-regression on `duration_months`; RVE when a study contributes
+//! levels of ≥ 2 studies; meta-regression on `duration_months`; RVE when a study contributes
 //! several effects; bias checks when k ≥ 10; sensitivity (low risk of bias only, leave-one-out
 //! range); pooled net benefit when costs are given; and a plain-language summary with caveats.
 
@@ -354,7 +354,7 @@ pub fn evaluate(
         distinct.dedup();
         let n_studies = distinct.len();
         let pooled = model.fit(&es)?;
-        // Subgroups by codebook categories with ≥ 2 levels of ≥ 2 effects.
+        // Subgroups by codebook categories with ≥ 2 levels of ≥ 2 studies.
         let mut sgs = Vec::new();
         for f in &codebook.fields {
             if !matches!(f.kind, FieldKind::Category { .. })
@@ -364,13 +364,15 @@ pub fn evaluate(
                 continue;
             }
             let vals = texts(table, &f.name);
-            let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+            // distinct studies per level
+            let mut counts: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+                Default::default();
             for &i in &rows {
                 if let Some(v) = vals[i].as_deref() {
-                    *counts.entry(v).or_default() += 1;
+                    counts.entry(v).or_default().insert(sid[i].as_str());
                 }
             }
-            if counts.values().filter(|&&c| c >= 2).count() >= 2 {
+            if counts.values().filter(|c| c.len() >= 2).count() >= 2 {
                 if let Ok(sg) = subgroups(table, &es, &f.name, &model, false) {
                     sgs.push(sg);
                 }
@@ -563,7 +565,7 @@ pub fn evaluate(
     };
     let rows_without_effect = effects.iter().filter(|e| e.is_none()).count();
     let methods = format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); signs reversed where higher_is_better is false so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: random effects, REML tau^2, Knapp-Hartung t-based {}% CIs, Q-profile CI for tau^2, prediction intervals (t, k-1 df). Subgroups by every codebook category with at least two levels of 2+ effects (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= 10; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
+        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); signs reversed where higher_is_better is false so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: random effects, REML tau^2, Knapp-Hartung t-based {}% CIs, Q-profile CI for tau^2, prediction intervals (t, k-1 df). Subgroups by every codebook category with at least two levels of 2+ studies (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= 10; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
         env!("CARGO_PKG_VERSION"),
         opts.level,
         opts.wtp.iter().map(|w| format!("£{w:.0}")).collect::<Vec<_>>().join(", "),
