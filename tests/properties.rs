@@ -5,11 +5,17 @@ use peerstat::model::{RandomEffects, Summary, Tau2Method, Workspace};
 use proptest::prelude::*;
 
 fn fit(y: &[f64], v: &[f64], m: Tau2Method, knha: bool) -> Summary {
+    try_fit(y, v, m, knha).expect("fit")
+}
+
+/// `None` when Fisher scoring does not converge (an explicit error, which properties skip:
+/// metafor's remedy, `step_adjustment(0.5)`, is tested separately).
+fn try_fit(y: &[f64], v: &[f64], m: Tau2Method, knha: bool) -> Option<Summary> {
     RandomEffects::new()
         .method(m)
         .knha(knha)
         .fit_slices(y, v, &mut Workspace::new())
-        .expect("fit")
+        .ok()
 }
 
 fn method() -> impl Strategy<Value = Tau2Method> {
@@ -32,11 +38,18 @@ fn rel_close(a: f64, b: f64, tol: f64) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    // A fixed seed keeps CI deterministic (set PROPTEST_RNG_SEED to explore other cases).
+    #![proptest_config(ProptestConfig {
+        cases: 300,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261122),
+        ),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn basic_invariants((y, v) in studies(), m in method(), knha in any::<bool>()) {
-        let s = fit(&y, &v, m, knha);
+        let Some(s) = try_fit(&y, &v, m, knha) else { return Ok(()) };
         prop_assert!(s.tau2 >= 0.0);
         prop_assert!(s.ci_lower <= s.estimate && s.estimate <= s.ci_upper);
         prop_assert!(s.se > 0.0);
@@ -52,7 +65,7 @@ proptest! {
         }
         let w: f64 = {
             let es = EffectSizes::from_slices(Measure::Gen, &y, &v).unwrap();
-            let f = RandomEffects::new().method(m).knha(knha).fit(&es).unwrap();
+            let Ok(f) = RandomEffects::new().method(m).knha(knha).fit(&es) else { return Ok(()) };
             f.studies.iter().map(|s| s.weight).sum()
         };
         prop_assert!((w - 100.0).abs() < 1e-9);
@@ -60,7 +73,7 @@ proptest! {
 
     #[test]
     fn permutation_invariance((y, v) in studies(), m in method(), seed in any::<u64>()) {
-        let s = fit(&y, &v, m, true);
+        let Some(s) = try_fit(&y, &v, m, true) else { return Ok(()) };
         // deterministic shuffle
         let mut idx: Vec<usize> = (0..y.len()).collect();
         let mut state = seed | 1;
@@ -70,7 +83,7 @@ proptest! {
         }
         let yp: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
         let vp: Vec<f64> = idx.iter().map(|&i| v[i]).collect();
-        let p = fit(&yp, &vp, m, true);
+        let Some(p) = try_fit(&yp, &vp, m, true) else { return Ok(()) };
         prop_assert!(rel_close(s.estimate, p.estimate, 1e-8));
         prop_assert!(rel_close(s.tau2, p.tau2, 1e-8));
         prop_assert!(rel_close(s.se, p.se, 1e-8));
@@ -80,9 +93,9 @@ proptest! {
 
     #[test]
     fn location_equivariance((y, v) in studies(), m in method(), c in -10.0f64..10.0) {
-        let s = fit(&y, &v, m, false);
+        let Some(s) = try_fit(&y, &v, m, false) else { return Ok(()) };
         let ys: Vec<f64> = y.iter().map(|x| x + c).collect();
-        let t = fit(&ys, &v, m, false);
+        let Some(t) = try_fit(&ys, &v, m, false) else { return Ok(()) };
         prop_assert!(rel_close(t.estimate, s.estimate + c, 1e-8));
         prop_assert!(rel_close(t.tau2, s.tau2, 1e-7));
         prop_assert!(rel_close(t.se, s.se, 1e-7));
@@ -92,18 +105,20 @@ proptest! {
     #[test]
     fn scale_equivariance((y, v) in studies(), m in method(), a in prop_oneof![0.01f64..0.5, 2.0f64..50.0], neg in any::<bool>()) {
         let a = if neg { -a } else { a };
-        let s = fit(&y, &v, m, true);
+        let Some(s) = try_fit(&y, &v, m, true) else { return Ok(()) };
         let ys: Vec<f64> = y.iter().map(|x| x * a).collect();
         let vs: Vec<f64> = v.iter().map(|x| x * a * a).collect();
-        let t = fit(&ys, &vs, m, true);
+        let Some(t) = try_fit(&ys, &vs, m, true) else { return Ok(()) };
         // Iterative estimators stop at an absolute |Δτ²| ≤ 1e-10 (metafor's rule), which is
         // not scale-free: at a = 0.01 it is 1e4 times looser relative to τ².
         let tol = if m.is_iterative() { 1e-5 } else { 1e-9 };
         prop_assert!(rel_close(t.estimate, s.estimate * a, tol), "{} vs {}", t.estimate, s.estimate * a);
         prop_assert!(rel_close(t.tau2, s.tau2 * a * a, tol));
         prop_assert!(rel_close(t.se, s.se * a.abs(), tol));
-        prop_assert!(rel_close(t.i2, s.i2, tol));
-        prop_assert!(rel_close(t.statistic, s.statistic * a.signum(), 1e-6));
+        // I² is in percent: compare on that scale (flat ML likelihoods near τ² = 0 converge
+        // only to the absolute threshold)
+        prop_assert!((t.i2 - s.i2).abs() <= if m.is_iterative() { 1e-3 } else { 1e-7 }, "{} vs {}", t.i2, s.i2);
+        prop_assert!(rel_close(t.statistic, s.statistic * a.signum(), tol.max(1e-6)));
     }
 }
 
@@ -149,4 +164,27 @@ fn bad_slices_are_errors_not_panics() {
         .is_err());
     assert!(r.fit_slices(&[0.0, 1.0], &[-0.1, 0.2], &mut ws).is_err());
     assert!(r.fit_slices(&[0.0, 1.0], &[0.0, 0.2], &mut ws).is_err());
+}
+
+#[test]
+fn damped_steps_fix_an_oscillating_reml() {
+    // Analysis 17958 of `peerstat simulate --analyses 100000 --seed 1`: plain Fisher scoring
+    // oscillates (metafor fails too); with step length 0.5 it converges to metafor's
+    // rma(..., control = list(stepadj = 0.5)) value 0.000828596050374071.
+    let y = [
+        0.580578, 0.683410, 0.523316, 0.662078, 0.497875, 0.454637, 0.505133, 0.465135, 0.397709,
+        0.598913,
+    ];
+    let v = [
+        0.015348, 0.057917, 0.022757, 0.008341, 0.015585, 0.015468, 0.021055, 0.055041, 0.007597,
+        0.019342,
+    ];
+    let r = RandomEffects::new();
+    assert!(r.fit_slices(&y, &v, &mut Workspace::new()).is_err());
+    let s = r
+        .step_adjustment(0.5)
+        .unwrap()
+        .fit_slices(&y, &v, &mut Workspace::new())
+        .unwrap();
+    assert!((s.tau2 - 0.000828596050374071).abs() < 1e-6, "{}", s.tau2);
 }
