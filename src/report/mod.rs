@@ -95,6 +95,15 @@ pub fn csv(fit: &Fit) -> String {
     format!("{}\n{}\n", CSV_KEYS.join(","), vals.join(","))
 }
 
+/// Column width for labels: the longest label in characters, at least `min`.
+fn width<'a>(labels: impl Iterator<Item = &'a str>, min: usize) -> usize {
+    labels
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(min)
+        .max(min)
+}
+
 /// Formats with 4 decimals, or `NA`.
 pub fn f4(x: f64) -> String {
     if x.is_finite() {
@@ -277,13 +286,7 @@ pub fn table(fit: &Fit, source: &str) -> String {
         );
     }
     let _ = writeln!(out);
-    let w = fit
-        .studies
-        .iter()
-        .map(|st| st.study.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let w = width(fit.studies.iter().map(|st| st.study.as_str()), 5);
     let z = crate::dist::norm_quantile(1.0 - (1.0 - lvl / 100.0) / 2.0);
     let back = fit.measure.is_log_scale();
     let _ = writeln!(
@@ -486,13 +489,7 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "Model Results:");
     let _ = writeln!(out);
-    let w = reg
-        .coefficients
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(7)
-        .max(7);
+    let w = width(reg.coefficients.iter().map(|c| c.name.as_str()), 7);
     let stat = if knha { "tval" } else { "zval" };
     let perm = reg.permutation.is_some();
     let _ = writeln!(
@@ -561,13 +558,7 @@ fn subgroup_table(
         }
     );
     let _ = writeln!(out);
-    let w = sg
-        .subgroups
-        .iter()
-        .map(|g| g.level.chars().count())
-        .max()
-        .unwrap_or(5)
-        .max(5);
+    let w = width(sg.subgroups.iter().map(|g| g.level.as_str()), 5);
     let back = measure.is_log_scale();
     let _ = writeln!(
         out,
@@ -662,13 +653,7 @@ fn rve_table(r: &crate::model::rve::RveFit) -> String {
         r.clusters
     );
     let _ = writeln!(out, "tau^2 = {}, I^2 = {:.2}%", f4(r.tau2), r.i2);
-    let w = r
-        .coefficients
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(7)
-        .max(7);
+    let w = width(r.coefficients.iter().map(|c| c.name.as_str()), 7);
     let _ = writeln!(
         out,
         "{:<w$} {:>9} {:>8} {:>9} {:>7} {:>8} {:>9} {:>9}",
@@ -827,12 +812,7 @@ pub fn influence_table(r: &InfluenceReport, source: &str) -> String {
             r.k, r.method
         );
         let _ = writeln!(out);
-        let w = st
-            .iter()
-            .map(|s| s.study.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5);
+        let w = width(st.iter().map(|s| s.study.as_str()), 5);
         let _ = writeln!(
             out,
             "{:<w$} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>7}  inf",
@@ -873,12 +853,7 @@ pub fn influence_table(r: &InfluenceReport, source: &str) -> String {
             r.k, r.method
         );
         let _ = writeln!(out);
-        let w = c
-            .iter()
-            .map(|s| s.study.chars().count())
-            .max()
-            .unwrap_or(5)
-            .max(5);
+        let w = width(c.iter().map(|s| s.study.as_str()), 5);
         let _ = writeln!(
             out,
             "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>7}",
@@ -997,12 +972,7 @@ pub fn cea_table(r: &crate::econ::table::CeaReport, source: &str) -> String {
     if let Some(f) = &r.frontier {
         let _ = writeln!(out);
         let _ = writeln!(out, "Efficiency frontier:");
-        let w = f
-            .iter()
-            .map(|x| x.strategy.chars().count())
-            .max()
-            .unwrap_or(8)
-            .max(8);
+        let w = width(f.iter().map(|x| x.strategy.as_str()), 8);
         let _ = writeln!(
             out,
             "{:<w$} {:>12} {:>10} {:>12} {:>10} {:>12}  status",

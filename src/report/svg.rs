@@ -36,6 +36,10 @@ pub mod style {
     pub const GRID: &str = "#bbbbbb";
     /// Font size (px).
     pub const SIZE: f64 = 12.0;
+    /// Series colours (CE planes, acceptability curves).
+    pub const PALETTE: [&str; 6] = [
+        "#1f4e79", "#b03a2e", "#2e7d32", "#8e44ad", "#d68910", "#555555",
+    ];
 }
 
 /// Escapes text for SVG.
@@ -47,12 +51,12 @@ pub fn esc(s: &str) -> String {
 }
 
 fn header(w: f64, h: f64, title: &str) -> String {
+    let t = esc(title);
     format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"{}\" font-size=\"{}\" fill=\"{}\">\n<title>{}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-family=\"{}\" font-size=\"{}\" fill=\"{}\">\n<title>{t}</title>\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{t}</text>\n",
         style::FONT,
         style::SIZE,
         style::INK,
-        esc(title)
     )
 }
 
@@ -362,11 +366,6 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
     let mut out = header(width, height, title);
     let _ = writeln!(
         out,
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
-        esc(title)
-    );
-    let _ = writeln!(
-        out,
         "<text x=\"10\" y=\"{:.1}\" font-weight=\"bold\">Study</text><text x=\"{:.1}\" y=\"{:.1}\" font-weight=\"bold\">{} [{level}% CI]</text><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" font-weight=\"bold\">Weight</text>",
         top - 10.0,
         x1 + 10.0,
@@ -527,11 +526,6 @@ pub fn funnel(
     );
     let sy = |se: f64| y0 + (y1 - y0) * se / max_se;
     let mut out = header(w, h, title);
-    let _ = writeln!(
-        out,
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
-        esc(title)
-    );
     // contours, widest first: p < .01 (white outside), .01–.05, .05–.10 shaded
     let _ = writeln!(
         out,
@@ -678,11 +672,6 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
     let ay = Axis::new(ylo - py, yhi + py, y1, y0);
     let maxw = weights.iter().fold(0.0f64, |a, &b| a.max(b)).max(1e-12);
     let mut out = header(w, h, title);
-    let _ = writeln!(
-        out,
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
-        esc(title)
-    );
     for ((&xv, &yv), &wv) in x.iter().zip(yi).zip(weights) {
         let r = 3.0 + 12.0 * (wv / maxw).sqrt();
         let _ = writeln!(
@@ -750,15 +739,8 @@ pub fn plane(series: &[(String, Vec<(f64, f64)>)], wtp: f64, title: &str) -> Str
     }
     let ax = Axis::new(-xmax * 1.1, xmax * 1.1, x0, x1);
     let ay = Axis::new(-ymax * 1.1, ymax * 1.1, y1, y0);
-    let colours = [
-        "#1f4e79", "#b03a2e", "#2e7d32", "#8e44ad", "#d68910", "#555555",
-    ];
+    let colours = style::PALETTE;
     let mut out = header(w, h, title);
-    let _ = writeln!(
-        out,
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
-        esc(title)
-    );
     let _ = writeln!(
         out,
         "<rect x=\"{x0}\" y=\"{y0}\" width=\"{}\" height=\"{}\" fill=\"#fafafa\" stroke=\"{}\"/>",
@@ -861,15 +843,8 @@ pub fn ceac(
         x1,
     );
     let ay = Axis::new(0.0, 1.0, y1, y0);
-    let colours = [
-        "#1f4e79", "#b03a2e", "#2e7d32", "#8e44ad", "#d68910", "#555555",
-    ];
+    let colours = style::PALETTE;
     let mut out = header(w, h, title);
-    let _ = writeln!(
-        out,
-        "<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>",
-        esc(title)
-    );
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let _ = writeln!(out, "<line x1=\"{x0}\" y1=\"{0:.1}\" x2=\"{x1}\" y2=\"{0:.1}\" stroke=\"#eeeeee\"/><text x=\"{1:.1}\" y=\"{2:.1}\" text-anchor=\"end\">{t}</text>", ay.px(t), x0 - 6.0, ay.px(t) + 4.0);
     }
