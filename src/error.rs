@@ -2,12 +2,108 @@
 //!
 //! Every error that comes from input data names the file, and where it can, the row (1-based,
 //! counting data rows, so row 1 is the first row after a CSV header) and the column, so a user can
-//! find the bad cell. The binary maps [`Error::exit_code`] to its process exit status.
+//! find the bad cell. Errors speak the library's language: an option is named by its
+//! [`Setting`], never by a command-line flag (the binary maps settings to its flags).
+//!
+//! # Exit codes
+//!
+//! [`Error::exit_code`] gives the process exit status the `peerstat` binary uses:
+//!
+//! | code | meaning | variants |
+//! |---|---|---|
+//! | 0 | success | |
+//! | 1 | the model cannot be fitted to valid input: an iterative procedure did not converge, or the estimate is numerically undefined | [`Error::NotConverged`], [`Error::Undefined`], [`ModelError::NotConverged`](crate::model::ModelError::NotConverged) |
+//! | 2 | usage or bad input: an option out of range or unknown, a malformed file, a bad cell, a missing column, data that cannot support the analysis asked for (too few studies, collinear moderators, an unknown strategy) | every other variant |
+//! | 3 | I/O: a file could not be opened, read or written | [`Error::Io`] |
 
 use std::fmt;
 
 /// Result alias used throughout the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The option an [`Error::Setting`] is about, in the library's words. The `peerstat` binary maps
+/// each to its command-line flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Setting {
+    /// The effect measure ([`crate::effect::Measure`]).
+    Measure,
+    /// The τ² estimator ([`crate::model::Tau2Method`]).
+    Method,
+    /// The confidence level.
+    Level,
+    /// The prediction-interval convention.
+    Prediction,
+    /// The I² convention.
+    I2,
+    /// The Fisher-scoring step adjustment.
+    StepAdjustment,
+    /// The SMD sampling-variance type.
+    VarianceType,
+    /// The value added to 2×2 cells.
+    Add,
+    /// Which 2×2 tables get the added value.
+    AddTo,
+    /// A column rename (`canonical=actual`).
+    ColumnMap,
+    /// The assumed within-cluster correlation of robust variance estimation.
+    Rho,
+    /// The side trim-and-fill fills.
+    Side,
+    /// Orwin's target effect for the fail-safe N.
+    OrwinTarget,
+    /// The economic data shape.
+    Shape,
+    /// Willingness-to-pay values.
+    Wtp,
+    /// The reference strategy of a probabilistic analysis.
+    Reference,
+    /// The intervention and comparator arms.
+    Arms,
+    /// Discount rates.
+    DiscountRate,
+    /// The discounting timing convention.
+    Timing,
+    /// The number of bootstrap replicates.
+    Bootstrap,
+    /// The ordering column of a cumulative meta-analysis.
+    Order,
+}
+
+impl Setting {
+    /// The setting's name in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Measure => "effect measure",
+            Setting::Method => "tau^2 estimator",
+            Setting::Level => "confidence level",
+            Setting::Prediction => "prediction interval",
+            Setting::I2 => "I^2 convention",
+            Setting::StepAdjustment => "step adjustment",
+            Setting::VarianceType => "variance type",
+            Setting::Add => "value added to 2x2 cells",
+            Setting::AddTo => "tables that get the added value",
+            Setting::ColumnMap => "column rename",
+            Setting::Rho => "rho",
+            Setting::Side => "trim-and-fill side",
+            Setting::OrwinTarget => "Orwin's target",
+            Setting::Shape => "data shape",
+            Setting::Wtp => "willingness to pay",
+            Setting::Reference => "reference strategy",
+            Setting::Arms => "arms to compare",
+            Setting::DiscountRate => "discount rate",
+            Setting::Timing => "discount timing",
+            Setting::Bootstrap => "bootstrap replicates",
+            Setting::Order => "cumulative order",
+        }
+    }
+}
+
+impl fmt::Display for Setting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
 
 /// Everything that can go wrong in peerstat.
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +127,11 @@ pub enum Error {
         message: String,
     },
     /// A column needed by the analysis is absent.
-    #[error("{file}: missing column '{column}' (needed {purpose}); columns present: {available}. Rename with --col {canonical}=ACTUAL")]
+    #[error("{file}: missing column '{column}' (needed {purpose}); columns present: {available}")]
     MissingColumn {
         /// File path as given.
         file: String,
-        /// Column name that was looked for (the actual name after `--col` renames).
+        /// Column name that was looked for (the actual name after renames).
         column: String,
         /// The canonical name of the column.
         canonical: String,
@@ -66,9 +162,88 @@ pub enum Error {
         /// Explanation.
         message: String,
     },
-    /// An option value is not recognised or inconsistent (unknown measure or method, bad level, …).
-    #[error("{0}")]
-    Invalid(String),
+    /// An option has a value that is not accepted (unknown name, out of range).
+    #[error("{message}")]
+    Setting {
+        /// Which option.
+        setting: Setting,
+        /// What is wrong, in the library's words.
+        message: String,
+    },
+    /// A value passed to a library function (not read from a file) cannot be used.
+    #[error("{what}: {message}")]
+    Input {
+        /// What the value is (for example "arm 'peer'", "effect 3").
+        what: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Inputs that must have one entry each differ in length.
+    #[error("{what}: expected {expected} values, got {found}")]
+    Length {
+        /// Which input.
+        what: &'static str,
+        /// Length required.
+        expected: usize,
+        /// Length given.
+        found: usize,
+    },
+    /// Too few studies (clusters, patients, levels …) for the analysis.
+    #[error("{analysis} needs at least {needed} {unit} (found {found}){note}")]
+    TooFew {
+        /// The analysis.
+        analysis: String,
+        /// Minimum needed.
+        needed: usize,
+        /// Number available.
+        found: usize,
+        /// What is counted ("studies", "clusters", …).
+        unit: &'static str,
+        /// Extra explanation, starting with "; " (may be empty).
+        note: String,
+    },
+    /// A name (strategy, arm, column of a shape) is not in the data.
+    #[error("'{name}' is not a {kind} ({kind_plural}: {})", available.join(", "))]
+    NotFound {
+        /// What kind of thing ("strategy", "arm").
+        kind: &'static str,
+        /// Its plural.
+        kind_plural: &'static str,
+        /// The name asked for.
+        name: String,
+        /// The names present.
+        available: Vec<String>,
+    },
+    /// The economic data shape cannot be told from the columns.
+    #[error("{file}: cannot tell the data shape from its columns ({}). Expected strategies (strategy, cost, effect), draws (draw, strategy, cost, effect), patients (id, arm, cost, effect) or arms (arm, n, mean_cost, sd_cost, mean_effect, sd_effect, corr); rename columns or name the shape", columns.join(", "))]
+    UnknownShape {
+        /// File path as given.
+        file: String,
+        /// The columns present.
+        columns: Vec<String>,
+    },
+    /// A design (moderators, covariates) is rank-deficient.
+    #[error("{message}")]
+    Singular {
+        /// What is collinear, naming the columns.
+        message: String,
+    },
+    /// An estimate is numerically undefined for these data.
+    #[error("{what} is undefined for these data: {reason}")]
+    Undefined {
+        /// The estimate.
+        what: String,
+        /// Why.
+        reason: String,
+    },
+    /// An iterative procedure (other than τ² estimation) did not converge.
+    #[error("{procedure} did not converge in {iterations} iterations")]
+    NotConverged {
+        /// The procedure.
+        procedure: &'static str,
+        /// Iterations used.
+        iterations: usize,
+    },
     /// The model could not be fitted.
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),
@@ -86,11 +261,13 @@ impl fmt::Display for Row {
 }
 
 impl Error {
-    /// Process exit code the CLI uses: 2 for bad input or options, 1 for model failures
-    /// (for example, an iterative estimator that did not converge).
+    /// Process exit code (see the [module documentation](self)): 3 for I/O, 1 when the model
+    /// cannot be fitted to valid input, 2 for everything else (usage and bad input).
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::Model(_) => 1,
+            Error::Io { .. } => 3,
+            Error::NotConverged { .. } | Error::Undefined { .. } => 1,
+            Error::Model(m) => m.exit_code(),
             _ => 2,
         }
     }
@@ -107,5 +284,53 @@ impl Error {
             file: file.to_string(),
             message: message.into(),
         }
+    }
+
+    pub(crate) fn setting(setting: Setting, message: impl Into<String>) -> Self {
+        Error::Setting {
+            setting,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn input(what: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Input {
+            what: what.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Checks that `found == expected` for an input that needs one entry per item.
+    pub(crate) fn check_len(what: &'static str, expected: usize, found: usize) -> Result<()> {
+        if expected == found {
+            Ok(())
+        } else {
+            Err(Error::Length {
+                what,
+                expected,
+                found,
+            })
+        }
+    }
+}
+
+/// Checks a confidence level in percent (50 < level < 100; values in (0.5, 1) are read as
+/// proportions) and returns it in percent.
+///
+/// # Errors
+/// [`Error::Setting`] ([`Setting::Level`]) outside that range.
+pub fn check_level(level: f64) -> Result<f64> {
+    let pct = if level > 0.5 && level < 1.0 {
+        level * 100.0
+    } else {
+        level
+    };
+    if pct > 50.0 && pct < 100.0 {
+        Ok(pct)
+    } else {
+        Err(Error::setting(
+            Setting::Level,
+            format!("confidence level must lie between 50 and 100 (percent), got {level}"),
+        ))
     }
 }

@@ -156,7 +156,7 @@ fn cumulative_matches_cumul() {
         let (t, es) = data(c);
         let order: Option<Vec<f64>> = c["order_column"].as_str().map(|col| {
             let v = t.numeric(col, "").unwrap();
-            es.rows.iter().map(|&r| v[r].unwrap()).collect()
+            es.rows().iter().map(|&r| v[r].unwrap()).collect()
         });
         let steps = diag::cumulative(&es, &model(c), order.as_deref()).unwrap();
         let want = c["steps"].as_array().unwrap();

@@ -123,7 +123,7 @@ fn check_fits(ext: &str, filter: impl Fn(&Value) -> bool) -> usize {
         let method: Tau2Method = f["method"].as_str().unwrap().parse().unwrap();
         let t = dataset(ds, &f["inputs"], ext);
         let es = EffectSizes::compute(&t, measure, &options(&f["escalc_options"])).unwrap();
-        let omitted: Vec<u64> = es.omitted.iter().map(|o| o.row as u64).collect();
+        let omitted: Vec<u64> = es.omitted().iter().map(|o| o.row as u64).collect();
         let want: Vec<u64> = f["omitted_rows"]
             .as_array()
             .unwrap()

@@ -36,7 +36,7 @@ fn forest_has_one_marker_per_study_and_the_pooled_diamond() {
     assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"));
     let yi = attr(&s, "study", "data-yi");
     assert_eq!(yi.len(), 13);
-    assert_eq!(yi, es.yi);
+    assert_eq!(yi, es.yi());
     let est = attr(&s, "pooled", "data-estimate");
     assert_eq!(est, vec![fit.summary.estimate]);
     assert_eq!(attr(&s, "pi", "data-lower"), vec![fit.summary.pi_lower]);
@@ -74,7 +74,7 @@ fn forest_with_subgroups_has_a_diamond_per_level() {
 #[test]
 fn funnel_marks_filled_studies_hollow() {
     let (_, es) = bcg();
-    let s = svg::funnel(&es.yi, &es.vi, -0.7, &[(0.1, 0.05)], Measure::Rr, "funnel");
+    let s = svg::funnel(es.yi(), es.vi(), -0.7, &[(0.1, 0.05)], Measure::Rr, "funnel");
     assert_eq!(attr(&s, "study", "data-yi").len(), 13);
     assert_eq!(attr(&s, "filled", "data-yi"), vec![0.1]);
     assert!(s.contains("class=\"filled\"") && s.contains("fill=\"white\""));

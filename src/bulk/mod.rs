@@ -49,27 +49,16 @@ use crate::effect::{compute_rows, needed_columns, EffectOptions, Measure, Skip};
 use crate::error::{Error, Result};
 use crate::model::{RandomEffects, Summary, Workspace};
 
-/// Result columns written after the key columns, in order.
-pub const RESULT_COLUMNS: [&str; 18] = [
-    "k",
-    "estimate",
-    "se",
-    "ci_lower",
-    "ci_upper",
-    "statistic",
-    "p_value",
-    "tau2",
-    "tau2_ci_lower",
-    "tau2_ci_upper",
-    "i2",
-    "h2",
-    "q",
-    "q_p",
-    "pi_lower",
-    "pi_upper",
-    "iterations",
-    "error",
-];
+/// Result columns written after the key columns, in order: the summary columns marked for bulk
+/// output in [`Summary::COLUMNS`], then `error`.
+pub fn result_columns() -> Vec<&'static str> {
+    Summary::COLUMNS
+        .iter()
+        .filter(|c| c.bulk)
+        .map(|c| c.name)
+        .chain(std::iter::once("error"))
+        .collect()
+}
 
 /// Options for a bulk reanalysis (a builder).
 #[derive(Debug, Clone)]
@@ -496,7 +485,7 @@ impl Reanalysis {
             keys.push(
                 table
                     .get(g)
-                    .ok_or_else(|| table.missing_column(g, "to group by (--group-by)"))?
+                    .ok_or_else(|| table.missing_column(g, "to group by"))?
                     .clone(),
             );
         }
@@ -537,7 +526,7 @@ impl Reanalysis {
     }
 
     /// Reads `input` (Parquet streamed, CSV in memory), analyses every group and writes one row
-    /// per group to `output` (`.parquet` or `.csv`): the key columns, [`RESULT_COLUMNS`].
+    /// per group to `output` (`.parquet` or `.csv`): the key columns, then [`result_columns`].
     ///
     /// # Errors
     /// Input errors (missing file or column, corrupt file, empty input) and output write errors.
@@ -619,7 +608,7 @@ impl Reanalysis {
         };
         let mut keys = Vec::new();
         for g in &self.group_by {
-            keys.push(find(g).ok_or_else(|| missing(g, "to group by (--group-by)"))?);
+            keys.push(find(g).ok_or_else(|| missing(g, "to group by"))?);
         }
         let names = self.names(|c| find(c).is_some());
         let mut vals = Vec::new();

@@ -9,10 +9,11 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::{Buffer, GroupResult, RESULT_COLUMNS};
+use super::{Buffer, GroupResult};
 use crate::data::write::to_record_batch;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
+use crate::model::{Summary, SummaryValue};
 
 enum Writer {
     Parquet(
@@ -173,51 +174,41 @@ fn finite(x: f64) -> Option<f64> {
 
 /// The output rows for a chunk of results, as a table.
 fn chunk(key_names: &[String], buf: &Buffer, results: &[GroupResult]) -> Result<Table> {
-    let mut cols: Vec<(String, Column)> =
-        Vec::with_capacity(key_names.len() + RESULT_COLUMNS.len());
+    let mut cols: Vec<(String, Column)> = Vec::with_capacity(key_names.len() + 20);
     let first: Vec<usize> = results.iter().map(|r| r.first_row).collect();
     for (name, c) in key_names.iter().zip(&buf.keys) {
         cols.push((name.clone(), c.take(&first)));
     }
-    let get = |f: fn(&crate::model::Summary) -> f64| {
-        Column::Float(
-            results
-                .iter()
-                .map(|r| r.summary.as_ref().and_then(|s| finite(f(s))))
-                .collect(),
-        )
-    };
-    for &name in &RESULT_COLUMNS {
-        let col = match name {
-            "k" => Column::Int(
+    let results_cols = Summary::COLUMNS.iter().filter(|c| c.bulk);
+    let named = results_cols.map(|c| {
+        let col = match (c.get)(&Summary::default()) {
+            SummaryValue::Int(_) => Column::Int(
                 results
                     .iter()
-                    .map(|r| r.summary.map(|s| s.k as i64))
+                    .map(|r| {
+                        r.summary.as_ref().map(|s| match (c.get)(s) {
+                            SummaryValue::Int(n) => n as i64,
+                            SummaryValue::Float(x) => x as i64,
+                        })
+                    })
                     .collect(),
             ),
-            "iterations" => Column::Int(
+            SummaryValue::Float(_) => Column::Float(
                 results
                     .iter()
-                    .map(|r| r.summary.map(|s| s.iterations as i64))
+                    .map(|r| {
+                        r.summary.as_ref().and_then(|s| match (c.get)(s) {
+                            SummaryValue::Float(x) => finite(x),
+                            SummaryValue::Int(n) => Some(n as f64),
+                        })
+                    })
                     .collect(),
             ),
-            "error" => Column::Str(results.iter().map(|r| r.error.clone()).collect()),
-            "estimate" => get(|s| s.estimate),
-            "se" => get(|s| s.se),
-            "ci_lower" => get(|s| s.ci_lower),
-            "ci_upper" => get(|s| s.ci_upper),
-            "statistic" => get(|s| s.statistic),
-            "p_value" => get(|s| s.p_value),
-            "tau2" => get(|s| s.tau2),
-            "tau2_ci_lower" => get(|s| s.tau2_ci_lower),
-            "tau2_ci_upper" => get(|s| s.tau2_ci_upper),
-            "i2" => get(|s| s.i2),
-            "h2" => get(|s| s.h2),
-            "q" => get(|s| s.q),
-            "q_p" => get(|s| s.q_p),
-            "pi_lower" => get(|s| s.pi_lower),
-            _ => get(|s| s.pi_upper),
         };
+        (c.name, col)
+    });
+    let error = Column::Str(results.iter().map(|r| r.error.clone()).collect());
+    for (name, col) in named.chain(std::iter::once(("error", error))) {
         let label = if key_names.iter().any(|k| k == name) {
             format!("result_{name}")
         } else {

@@ -570,7 +570,7 @@ fn load(a: &DataArgs) -> Result<Loaded, Error> {
 }
 
 fn warn_omitted(es: &EffectSizes, file: &Path) {
-    for o in &es.omitted {
+    for o in &es.omitted() {
         say!(
             "warning: {}: row {} (study '{}') omitted: {}",
             file.display(),
@@ -675,8 +675,8 @@ fn meta(a: MetaArgs) -> Result<(), Error> {
         let col = l.table.numeric(&a.mods[0], "for the bubble plot")?;
         let (mut x, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
         for st in &rep.fit.studies {
-            if let Some(i) = es.study.iter().position(|s| s == &st.study) {
-                if let Some(xv) = col[es.rows[i]] {
+            if let Some(i) = es.study().iter().position(|s| s == &st.study) {
+                if let Some(xv) = col[es.rows()[i]] {
                     x.push(xv);
                     y.push(st.yi);
                     w.push(st.weight);
@@ -726,7 +726,7 @@ fn effects(a: EffectsArgs) -> Result<(), Error> {
         "wrote {} rows ({} with effect sizes, measure {}) to {}",
         out.nrows(),
         es.k(),
-        es.measure,
+        es.measure(),
         a.output.display()
     );
     Ok(())
@@ -1063,7 +1063,7 @@ fn bias(a: BiasArgs) -> Result<(), Error> {
         }
     };
     let rep = peerstat::report::BiasReport {
-        measure: es.measure,
+        measure: es.measure(),
         method: model.get_method(),
         k: es.k(),
         egger: peerstat::diag::egger(&es, &model, classic)?,
@@ -1076,11 +1076,11 @@ fn bias(a: BiasArgs) -> Result<(), Error> {
         let fit = model.fit(&es)?;
         let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
         let svg = peerstat::report::svg::funnel(
-            &es.yi,
-            &es.vi,
+            es.yi(),
+            es.vi(),
             fit.summary.estimate,
             &filled,
-            es.measure,
+            es.measure(),
             &format!("{file}: funnel plot"),
         );
         write_text(path, &svg)?;
@@ -1110,7 +1110,7 @@ fn influence(a: InfluenceArgs) -> Result<(), Error> {
                     .table
                     .numeric(c, "to order the cumulative analysis (--order)")?;
                 let mut o = Vec::with_capacity(es.k());
-                for &r in &es.rows {
+                for &r in es.rows() {
                     o.push(col[r].ok_or_else(|| {
                         l.table
                             .value_error(r, c, "missing value in the --order column")
@@ -1121,7 +1121,7 @@ fn influence(a: InfluenceArgs) -> Result<(), Error> {
             None => None,
         };
         peerstat::report::InfluenceReport {
-            measure: es.measure,
+            measure: es.measure(),
             method: model.get_method(),
             k: es.k(),
             studies: None,
@@ -1129,7 +1129,7 @@ fn influence(a: InfluenceArgs) -> Result<(), Error> {
         }
     } else {
         peerstat::report::InfluenceReport {
-            measure: es.measure,
+            measure: es.measure(),
             method: model.get_method(),
             k: es.k(),
             studies: Some(peerstat::diag::influence(&es, &model)?),

@@ -29,7 +29,7 @@ pub(crate) mod write;
 pub use read::read_table;
 pub use write::{atomic_write, write_table, write_table_with_metadata};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// One typed column. `None` is a missing value (empty CSV cell, `NA`, Parquet null).
 #[derive(Debug, Clone, PartialEq)]
@@ -134,7 +134,7 @@ impl ColumnMap {
     /// Parses `canonical=actual` specifications as given on the command line.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when a specification has no `=` or an empty side.
+    /// [`Error::Setting`] when a specification has no `=` or an empty side.
     pub fn parse<S: AsRef<str>>(specs: &[S]) -> Result<Self> {
         let mut m = ColumnMap::new();
         for s in specs {
@@ -144,9 +144,10 @@ impl ColumnMap {
                     m.insert(c.trim(), a.trim());
                 }
                 _ => {
-                    return Err(Error::Invalid(format!(
-                        "--col expects canonical=actual (for example --col n_t=n1i), got '{s}'"
-                    )))
+                    return Err(Error::setting(
+                        Setting::ColumnMap,
+                        format!("a column rename expects canonical=actual (for example n_t=n1i), got '{s}'"),
+                    ))
                 }
             }
         }
@@ -359,6 +360,15 @@ impl Table {
                 .map(|i| col.text(i).unwrap_or_else(|| (i + 1).to_string()))
                 .collect(),
             None => (1..=self.nrows).map(|i| i.to_string()).collect(),
+        }
+    }
+
+    /// Each row's value of a canonical column as text (`None` where missing, and for every row
+    /// when the column is absent).
+    pub fn texts(&self, canonical: &str) -> Vec<Option<String>> {
+        match self.get(canonical) {
+            Some(c) => (0..self.nrows).map(|i| c.text(i)).collect(),
+            None => vec![None; self.nrows],
         }
     }
 

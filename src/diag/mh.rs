@@ -19,7 +19,28 @@ use serde::Serialize;
 use crate::data::Table;
 use crate::dist;
 use crate::effect::{EffectOptions, EffectSizes, Measure};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
+
+/// The common-effect method for 2×2 tables (JSON `"MH"` or `"PETO"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum MhMethod {
+    /// Mantel–Haenszel.
+    #[serde(rename = "MH")]
+    Mh,
+    /// Peto's one-step odds ratio.
+    #[serde(rename = "PETO")]
+    Peto,
+}
+
+impl MhMethod {
+    /// The method's name in words.
+    pub fn name(self) -> &'static str {
+        match self {
+            MhMethod::Mh => "Mantel-Haenszel",
+            MhMethod::Peto => "Peto",
+        }
+    }
+}
 
 /// A Mantel–Haenszel or Peto fit: the core keys of the JSON contract that apply to a
 /// common-effect model, plus the CMH test.
@@ -27,8 +48,8 @@ use crate::error::{Error, Result};
 pub struct MhFit {
     /// Measure (`OR`, `RR`, `RD`).
     pub measure: Measure,
-    /// `MH` or `PETO`.
-    pub method: String,
+    /// The method.
+    pub method: MhMethod,
     /// Tables used for the estimate.
     pub k: usize,
     /// Pooled estimate (log scale for OR/RR).
@@ -103,7 +124,7 @@ fn tables(table: &Table, measure: Measure) -> Result<Tables> {
 #[allow(clippy::too_many_arguments)]
 fn finish(
     measure: Measure,
-    method: &str,
+    method: MhMethod,
     k: usize,
     est: f64,
     se: f64,
@@ -129,7 +150,7 @@ fn finish(
     };
     MhFit {
         measure,
-        method: method.into(),
+        method,
         k,
         estimate: est,
         se,
@@ -155,9 +176,10 @@ fn finish(
 /// the estimate undefined (e.g. no events at all).
 pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<MhFit> {
     if !matches!(measure, Measure::Or | Measure::Rr | Measure::Rd) {
-        return Err(Error::Invalid(format!(
-            "--method MH needs --measure OR, RR or RD (2x2 tables), not {measure}"
-        )));
+        return Err(Error::setting(
+            Setting::Measure,
+            format!("the Mantel-Haenszel method needs the measure OR, RR or RD (2x2 tables), not {measure}"),
+        ));
     }
     let t = tables(table, measure)?;
     let k = t.a.len();
@@ -191,7 +213,10 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
         }
     }
     let undefined = || {
-        Error::Invalid("the Mantel-Haenszel estimate is undefined for these tables (no events, or events in every participant)".into())
+        Error::Undefined {
+            what: "the Mantel-Haenszel estimate".into(),
+            reason: "no events, or events in every participant".into(),
+        }
     };
     let (est, var) = match measure {
         Measure::Or => {
@@ -226,9 +251,9 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
         return Err(undefined());
     }
     let q =
-        t.es.yi
+        t.es.yi()
             .iter()
-            .zip(&t.es.vi)
+            .zip(t.es.vi())
             .map(|(y, v)| (y - est) * (y - est) / v)
             .sum::<f64>()
             .max(0.0);
@@ -249,7 +274,7 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
     };
     Ok(finish(
         measure,
-        "MH",
+        MhMethod::Mh,
         k,
         est,
         var.sqrt(),
@@ -280,7 +305,10 @@ pub fn peto(table: &Table, level: f64) -> Result<MhFit> {
         terms.push((a - e, v));
     }
     if sv <= 0.0 {
-        return Err(Error::Invalid("Peto's method is undefined: no table has events in one arm and non-events in the other".into()));
+        return Err(Error::Undefined {
+            what: "Peto's estimate".into(),
+            reason: "no table has events in one arm and non-events in the other".into(),
+        });
     }
     let est = so / sv;
     let q = (terms
@@ -294,7 +322,7 @@ pub fn peto(table: &Table, level: f64) -> Result<MhFit> {
     let q_df = t.es.k().saturating_sub(1);
     let mut f = finish(
         Measure::Or,
-        "PETO",
+        MhMethod::Peto,
         k,
         est,
         (1.0 / sv).sqrt(),

@@ -20,8 +20,10 @@
 //! ```
 
 mod mh;
+mod result;
 
-pub use mh::{mantel_haenszel, peto, MhFit};
+pub use mh::{mantel_haenszel, peto, MhFit, MhMethod};
+pub use result::{BiasOptions, BiasReport, InfluenceOptions, InfluenceReport};
 
 use nalgebra::DMatrix;
 use serde::Serialize;
@@ -34,21 +36,55 @@ use crate::model::{RandomEffects, Summary, Tau2Method, Workspace};
 
 fn need(es: &EffectSizes, k: usize, what: &str) -> Result<()> {
     if es.k() < k {
-        Err(Error::Invalid(format!(
-            "{what} needs at least {k} studies (k = {}); with so few studies the test says nothing",
-            es.k()
-        )))
+        Err(Error::TooFew {
+            analysis: what.to_string(),
+            needed: k,
+            found: es.k(),
+            unit: "studies",
+            note: "; with so few studies the test says nothing".into(),
+        })
     } else {
         Ok(())
+    }
+}
+
+/// Which regression Egger's test runs (JSON `"rma"` or `"classic"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EggerModel {
+    /// metafor's `regtest` default: the same model with the standard error as moderator (z, or
+    /// t under Knapp–Hartung).
+    #[default]
+    Rma,
+    /// The original test: weighted least squares with multiplicative dispersion, t(k − 2).
+    Classic,
+}
+
+/// The side of the funnel on which trim-and-fill imputes missing studies (JSON `"left"` or
+/// `"right"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// Studies missing on the left (small or negative effects).
+    Left,
+    /// Studies missing on the right.
+    Right,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Left => "left",
+            Side::Right => "right",
+        })
     }
 }
 
 /// Egger's regression test for funnel-plot asymmetry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Egger {
-    /// `"rma"` (metafor default: the same model with the standard error as moderator) or
-    /// `"classic"` (weighted least squares with multiplicative dispersion, t(k − 2)).
-    pub model: String,
+    /// The regression run.
+    pub model: EggerModel,
     /// z (or t) statistic of the standard-error slope.
     pub statistic: f64,
     /// Degrees of freedom of t (null for z).
@@ -65,22 +101,22 @@ pub struct Egger {
     pub limit_ci_upper: f64,
 }
 
-/// Egger's test. `classic = false` is metafor's `regtest` default (refit `model` with `sei` as
-/// moderator; z, or t(k − 2) under Knapp–Hartung); `classic = true` is the original WLS version
-/// (`lm(yi ~ sei, weights = 1/vi)`, t(k − 2)).
+/// Egger's test. [`EggerModel::Rma`] is metafor's `regtest` default (refit `model` with `sei` as
+/// moderator; z, or t(k − 2) under Knapp–Hartung); [`EggerModel::Classic`] is the original WLS
+/// version (`lm(yi ~ sei, weights = 1/vi)`, t(k − 2)).
 ///
 /// # Errors
 /// Fewer than 3 studies; model failures.
-pub fn egger(es: &EffectSizes, model: &RandomEffects, classic: bool) -> Result<Egger> {
+pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Result<Egger> {
     need(es, 3, "Egger's test")?;
     let k = es.k();
-    let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi[i].sqrt() });
+    let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
     let names = vec!["intrcpt".to_string(), "sei".to_string()];
     let level = model.get_level();
     let alpha = 1.0 - level / 100.0;
-    if classic {
+    if kind == EggerModel::Classic {
         let ee = MetaRegression::new(model.method(Tau2Method::Ee).knha(false));
-        let f = ee.fit(&es.yi, &es.vi, &x, &names)?;
+        let f = ee.fit(es.yi(), es.vi(), &x, &names)?;
         let df = (k - 2) as f64;
         let phi = f.qe / df; // multiplicative dispersion
         let se0 = (f.vb[(0, 0)] * phi).sqrt();
@@ -90,7 +126,7 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, classic: bool) -> Result<E
         let t = b1 / se1;
         let crit = dist::t_quantile(1.0 - alpha / 2.0, df);
         return Ok(Egger {
-            model: "classic".into(),
+            model: EggerModel::Classic,
             statistic: t,
             df,
             p_value: dist::t_p2(t, df),
@@ -100,11 +136,11 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, classic: bool) -> Result<E
             limit_ci_upper: b0 + crit * se0,
         });
     }
-    let f = MetaRegression::new(*model).fit(&es.yi, &es.vi, &x, &names)?;
+    let f = MetaRegression::new(*model).fit(es.yi(), es.vi(), &x, &names)?;
     let c1 = &f.coefficients[1];
     let c0 = &f.coefficients[0];
     Ok(Egger {
-        model: "rma".into(),
+        model: EggerModel::Rma,
         statistic: c1.statistic,
         df: f.df,
         p_value: c1.p_value,
@@ -135,16 +171,16 @@ pub struct Begg {
 /// Fewer than 3 studies.
 pub fn begg(es: &EffectSizes) -> Result<Begg> {
     need(es, 3, "Begg's rank correlation test")?;
-    let sw: f64 = es.vi.iter().map(|v| 1.0 / v).sum();
-    let theta = es.yi.iter().zip(&es.vi).map(|(y, v)| y / v).sum::<f64>() / sw;
+    let sw: f64 = es.vi().iter().map(|v| 1.0 / v).sum();
+    let theta = es.yi().iter().zip(es.vi()).map(|(y, v)| y / v).sum::<f64>() / sw;
     let vb = 1.0 / sw;
     let x: Vec<f64> = es
-        .yi
+        .yi()
         .iter()
-        .zip(&es.vi)
+        .zip(es.vi())
         .map(|(y, v)| (y - theta) / (v - vb).sqrt())
         .collect();
-    kendall(&x, &es.vi)
+    kendall(&x, es.vi())
 }
 
 /// Kendall's τ_b and its two-sided p-value as R's `cor.test(..., exact = TRUE)`.
@@ -287,8 +323,8 @@ pub struct TrimFill {
     pub k0: usize,
     /// Standard error of k0.
     pub k0_se: f64,
-    /// Side on which studies were missing (`left` or `right`).
-    pub side: String,
+    /// Side on which studies were missing.
+    pub side: Side,
     /// Estimator used.
     pub estimator: TrimFillEstimator,
     /// Pooled estimate with the filled studies.
@@ -318,31 +354,25 @@ pub fn trimfill(
     es: &EffectSizes,
     model: &RandomEffects,
     estimator: TrimFillEstimator,
-    side: Option<&str>,
+    side: Option<Side>,
 ) -> Result<TrimFill> {
     need(es, 3, "Trim-and-fill")?;
     let base = model.knha(false);
     let k = es.k();
     let right = match side {
-        Some("right") => true,
-        Some("left") => false,
-        Some(s) => {
-            return Err(Error::Invalid(format!(
-                "--side must be left or right, got '{s}'"
-            )))
-        }
+        Some(s) => s == Side::Right,
         None => {
-            let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi[i].sqrt() });
+            let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
             let names = vec!["intrcpt".to_string(), "sqrt(vi)".to_string()];
-            let f = MetaRegression::new(base).fit(&es.yi, &es.vi, &x, &names)?;
+            let f = MetaRegression::new(base).fit(es.yi(), es.vi(), &x, &names)?;
             f.coefficients[1].estimate < 0.0
         }
     };
     let sign = if right { -1.0 } else { 1.0 };
     let mut idx: Vec<usize> = (0..k).collect();
-    idx.sort_by(|&a, &b| (sign * es.yi[a]).total_cmp(&(sign * es.yi[b])));
-    let y: Vec<f64> = idx.iter().map(|&i| sign * es.yi[i]).collect();
-    let v: Vec<f64> = idx.iter().map(|&i| es.vi[i]).collect();
+    idx.sort_by(|&a, &b| (sign * es.yi()[a]).total_cmp(&(sign * es.yi()[b])));
+    let y: Vec<f64> = idx.iter().map(|&i| sign * es.yi()[i]).collect();
+    let v: Vec<f64> = idx.iter().map(|&i| es.vi()[i]).collect();
     let mut ws = Workspace::new();
     let (mut k0, mut k0_prev) = (0usize, usize::MAX);
     let mut beta = 0.0;
@@ -353,9 +383,10 @@ pub fn trimfill(
             break;
         }
         if iter >= 100 {
-            return Err(Error::Invalid(
-                "trim-and-fill did not converge in 100 iterations".into(),
-            ));
+            return Err(Error::NotConverged {
+                procedure: "trim-and-fill",
+                iterations: 100,
+            });
         }
         k0_prev = k0;
         let keep = k - k0;
@@ -398,11 +429,11 @@ pub fn trimfill(
     }
     let orig = sign; // back to the original scale
     if k0 == 0 {
-        let s = model.fit_slices(&es.yi, &es.vi, &mut ws)?;
+        let s = model.fit_slices(es.yi(), es.vi(), &mut ws)?;
         return Ok(TrimFill {
             k0,
             k0_se: se_k0,
-            side: if right { "right" } else { "left" }.into(),
+            side: if right { Side::Right } else { Side::Left },
             estimator,
             estimate: s.estimate,
             se: s.se,
@@ -419,15 +450,15 @@ pub fn trimfill(
             vi: v[i],
         })
         .collect();
-    let mut ya = es.yi.clone();
-    let mut va = es.vi.clone();
+    let mut ya = es.yi().to_vec();
+    let mut va = es.vi().to_vec();
     ya.extend(filled.iter().map(|f| f.yi));
     va.extend(filled.iter().map(|f| f.vi));
     let s = base.fit_slices(&ya, &va, &mut ws)?;
     Ok(TrimFill {
         k0,
         k0_se: se_k0,
-        side: if right { "right" } else { "left" }.into(),
+        side: if right { Side::Right } else { Side::Left },
         estimator,
         estimate: s.estimate,
         se: s.se,
@@ -461,7 +492,7 @@ pub struct FailSafe {
 pub fn fail_safe(es: &EffectSizes, orwin_target: Option<f64>) -> Result<FailSafe> {
     need(es, 2, "Fail-safe N")?;
     let k = es.k() as f64;
-    let sz: f64 = es.yi.iter().zip(&es.vi).map(|(y, v)| y / v.sqrt()).sum();
+    let sz: f64 = es.yi().iter().zip(es.vi()).map(|(y, v)| y / v.sqrt()).sum();
     let z = sz.abs() / k.sqrt();
     let crit = dist::norm_quantile(0.95);
     let round = |n: f64| {
@@ -472,7 +503,7 @@ pub fn fail_safe(es: &EffectSizes, orwin_target: Option<f64>) -> Result<FailSafe
         }
     };
     let ros = round((k * (z / crit).powi(2) - k).max(0.0));
-    let mean = es.yi.iter().sum::<f64>() / k;
+    let mean = es.yi().iter().sum::<f64>() / k;
     let mut target = orwin_target.unwrap_or(mean / 2.0);
     if target.signum() != mean.signum() {
         target = -target;
@@ -541,7 +572,7 @@ pub fn influence(es: &EffectSizes, model: &RandomEffects) -> Result<Vec<Influenc
     need(es, 3, "Influence diagnostics")?;
     let k = es.k();
     let mut ws = Workspace::new();
-    let full = model.fit_slices(&es.yi, &es.vi, &mut ws)?;
+    let full = model.fit_slices(es.yi(), es.vi(), &mut ws)?;
     let vb = full.se * full.se;
     let cut_dffits = 3.0 * (1.0 / (k as f64 - 1.0)).sqrt();
     let cut_cook = dist::chi2_quantile(0.5, 1.0);
@@ -553,8 +584,8 @@ pub fn influence(es: &EffectSizes, model: &RandomEffects) -> Result<Vec<Influenc
         y.clear();
         v.clear();
         for j in (0..k).filter(|&j| j != i) {
-            y.push(es.yi[j]);
-            v.push(es.vi[j]);
+            y.push(es.yi()[j]);
+            v.push(es.vi()[j]);
         }
         let d = model.fit_slices(&y, &v, &mut ws)?;
         let t2 = d.tau2;
@@ -565,23 +596,23 @@ pub fn influence(es: &EffectSizes, model: &RandomEffects) -> Result<Vec<Influenc
             1.0
         };
         let vb_d = d.se * d.se;
-        let w_i = 1.0 / (es.vi[i] + full.tau2);
+        let w_i = 1.0 / (es.vi()[i] + full.tau2);
         let hat = w_i / full.sum_w;
-        let resid = es.yi[i] - d.estimate;
+        let resid = es.yi()[i] - d.estimate;
         let rstudent = if resid.abs() < 100.0 * f64::EPSILON {
             0.0
         } else {
-            resid / (s2w * (es.vi[i] + t2) + vb_d).sqrt()
+            resid / (s2w * (es.vi()[i] + t2) + vb_d).sqrt()
         };
         let diff = full.estimate - d.estimate;
-        let dffits = diff / (s2w * hat * (t2 + es.vi[i])).sqrt();
-        let sw_del: f64 = es.vi.iter().map(|vj| 1.0 / (vj + t2)).sum();
+        let dffits = diff / (s2w * hat * (t2 + es.vi()[i])).sqrt();
+        let sw_del: f64 = es.vi().iter().map(|vj| 1.0 / (vj + t2)).sum();
         let dfbetas = diff / (s2w / sw_del).sqrt();
         let cook_d = diff * diff / vb;
         let infl =
             dffits.abs() > cut_dffits || cook_d > cut_cook || hat > cut_hat || dfbetas.abs() > 1.0;
         out.push(Influence {
-            study: es.study[i].clone(),
+            study: es.study()[i].clone(),
             leave1out_estimate: d.estimate,
             leave1out_se: d.se,
             leave1out_ci_lower: d.ci_lower,
@@ -635,11 +666,11 @@ pub fn cumulative(
     let mut v = Vec::with_capacity(k);
     let mut out = Vec::with_capacity(k);
     for &i in &idx {
-        y.push(es.yi[i]);
-        v.push(es.vi[i]);
+        y.push(es.yi()[i]);
+        v.push(es.vi()[i]);
         let s = model.fit_slices(&y, &v, &mut ws)?;
         out.push(CumulativeStep {
-            study: es.study[i].clone(),
+            study: es.study()[i].clone(),
             summary: s,
         });
     }

@@ -111,12 +111,13 @@ pub fn draw_matrices(table: &Table) -> Result<(Vec<String>, Array2<f64>, Array2<
     for d in 0..nd {
         for s in 0..ns {
             if c[[d, s]].is_nan() {
-                return Err(Error::Invalid(format!(
-                    "{}: draw {} has no row for strategy '{}' (every draw needs every strategy)",
-                    table.source(),
-                    draws[d],
-                    names[s]
-                )));
+                return Err(Error::Format {
+                    file: table.source().to_string(),
+                    message: format!(
+                        "draw {} has no row for strategy '{}' (every draw needs every strategy)",
+                        draws[d], names[s]
+                    ),
+                });
             }
         }
     }
@@ -127,7 +128,9 @@ pub fn draw_matrices(table: &Table) -> Result<(Vec<String>, Array2<f64>, Array2<
 /// against `reference`), CEAF and EVPI. Parallel over λ.
 ///
 /// # Errors
-/// [`Error::Invalid`] for an unknown reference or no draws.
+/// [`Error::NotFound`] for an unknown reference, [`Error::Empty`] for no draws,
+/// [`Error::Length`] when `names`, `cost` and `effect` disagree in shape, [`Error::Setting`] for
+/// no willingness-to-pay values.
 pub fn analyse_draws(
     names: &[String],
     cost: &Array2<f64>,
@@ -137,14 +140,28 @@ pub fn analyse_draws(
 ) -> Result<DrawsAnalysis> {
     let (nd, ns) = cost.dim();
     if nd == 0 || ns == 0 {
-        return Err(Error::Invalid("no draws".into()));
+        return Err(Error::Empty {
+            file: "draws".into(),
+            message: "no draws given".into(),
+        });
+    }
+    Error::check_len("strategy names", ns, names.len())?;
+    Error::check_len("effect draws", nd, effect.nrows())?;
+    Error::check_len("effect strategies", ns, effect.ncols())?;
+    if wtp.is_empty() {
+        return Err(Error::setting(
+            crate::error::Setting::Wtp,
+            "no willingness-to-pay values given",
+        ));
     }
     let r = match reference {
         Some(name) => names.iter().position(|n| n == name).ok_or_else(|| {
-            Error::Invalid(format!(
-                "--reference '{name}' is not a strategy (strategies: {})",
-                names.join(", ")
-            ))
+            Error::NotFound {
+                kind: "strategy",
+                kind_plural: "strategies",
+                name: name.to_string(),
+                available: names.to_vec(),
+            }
         })?,
         None => 0,
     };

@@ -30,13 +30,14 @@ pub mod trial;
 
 pub use draws::{analyse_draws, DrawsAnalysis, WtpResult};
 pub use trial::{
-    analyse_arms, analyse_patients, discount_factor, fieller, pooled_net_benefit, sur, ArmSummary,
+    analyse_arms, analyse_patients, discount_factor, fieller, pooled_ceac, pooled_net_benefit, sur,
+    ArmSummary,
     Fieller, FiellerKind, Inmb, PatientOptions, Timing, TrialResult,
 };
 
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// A strategy with its (mean) cost and effect.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -101,23 +102,27 @@ pub struct FrontierRow {
 /// their ICERs, then the dominated ones (ED, then D) in cost order.
 ///
 /// # Errors
-/// [`Error::Invalid`] for no strategies, non-finite values or duplicate names.
+/// [`Error::Empty`] for no strategies, [`Error::Input`] for non-finite values or duplicate
+/// names.
 pub fn frontier(strategies: &[Strategy]) -> Result<Vec<FrontierRow>> {
     if strategies.is_empty() {
-        return Err(Error::Invalid("no strategies".into()));
+        return Err(Error::Empty {
+            file: "strategies".into(),
+            message: "no strategies given".into(),
+        });
     }
     for (i, s) in strategies.iter().enumerate() {
         if !s.cost.is_finite() || !s.effect.is_finite() {
-            return Err(Error::Invalid(format!(
-                "strategy '{}': cost and effect must be finite numbers",
-                s.strategy
-            )));
+            return Err(Error::input(
+                format!("strategy '{}'", s.strategy),
+                "cost and effect must be finite numbers",
+            ));
         }
         if strategies[..i].iter().any(|o| o.strategy == s.strategy) {
-            return Err(Error::Invalid(format!(
-                "strategy '{}' appears twice",
-                s.strategy
-            )));
+            return Err(Error::input(
+                format!("strategy '{}'", s.strategy),
+                "appears twice",
+            ));
         }
     }
     let mut idx: Vec<usize> = (0..strategies.len()).collect();
@@ -199,12 +204,14 @@ pub fn frontier(strategies: &[Strategy]) -> Result<Vec<FrontierRow>> {
 /// Parses a WTP grid `start:stop:step` (inclusive) or a comma-separated list.
 ///
 /// # Errors
-/// [`Error::Invalid`] for malformed input, a non-positive step, or more than 100,000 values.
+/// [`Error::Setting`] ([`Setting::Wtp`]) for malformed input, a non-positive step, or more than
+/// 100,000 values.
 pub fn parse_wtp(list: Option<&str>, grid: Option<&str>) -> Result<Vec<f64>> {
     let bad = |s: &str| {
-        Error::Invalid(format!(
-            "cannot read WTP values '{s}': use --wtp 20000,30000 or --wtp-grid 0:50000:500"
-        ))
+        Error::setting(
+            Setting::Wtp,
+            format!("cannot read willingness-to-pay values '{s}': give a list such as 20000,30000 or a grid start:stop:step such as 0:50000:500"),
+        )
     };
     let mut out = Vec::new();
     if let Some(l) = list {
@@ -231,8 +238,9 @@ pub fn parse_wtp(list: Option<&str>, grid: Option<&str>) -> Result<Vec<f64>> {
         out = vec![20_000.0, 30_000.0];
     }
     if out.iter().any(|w| !w.is_finite() || *w < 0.0) {
-        return Err(Error::Invalid(
-            "WTP values must be non-negative numbers".into(),
+        return Err(Error::setting(
+            Setting::Wtp,
+            "willingness-to-pay values must be non-negative numbers",
         ));
     }
     Ok(out)

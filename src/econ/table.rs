@@ -12,7 +12,7 @@ use super::{
     ArmSummary, DrawsAnalysis, FrontierRow, PatientOptions, Strategy, Timing, TrialResult,
 };
 use crate::data::{Column, Table};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 use crate::model::Summary;
 
 /// The four economic data shapes (GUIDE §1).
@@ -33,7 +33,7 @@ impl Shape {
     /// Detects the shape from the columns present.
     ///
     /// # Errors
-    /// [`Error::Invalid`] when no shape fits, listing what each needs.
+    /// [`Error::UnknownShape`] when no shape fits, listing what each needs.
     pub fn detect(t: &Table) -> Result<Shape> {
         if t.has("draw") && t.has("strategy") {
             Ok(Shape::Draws)
@@ -44,33 +44,34 @@ impl Shape {
         } else if t.has("strategy") && t.has("cost") && t.has("effect") {
             Ok(Shape::Strategies)
         } else {
-            Err(Error::Invalid(format!(
-                "{}: cannot tell the data shape from its columns ({}). Expected strategies (strategy, cost, effect), draws (draw, strategy, cost, effect), patients (id, arm, cost, effect) or arms (arm, n, mean_cost, sd_cost, mean_effect, sd_effect, corr); rename with --col or name it with --shape",
-                t.source(),
-                t.names().join(", ")
-            )))
+            Err(Error::UnknownShape {
+                file: t.source().to_string(),
+                columns: t.names().iter().map(|s| s.to_string()).collect(),
+            })
         }
     }
 
     /// Parses a shape name.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for an unknown name.
+    /// [`Error::Setting`] for an unknown name.
     pub fn parse(s: &str) -> Result<Shape> {
         match s.trim().to_ascii_lowercase().as_str() {
             "strategies" => Ok(Shape::Strategies),
             "draws" | "psa" => Ok(Shape::Draws),
             "patients" | "ipd" => Ok(Shape::Patients),
             "arms" => Ok(Shape::Arms),
-            _ => Err(Error::Invalid(format!(
-                "unknown --shape '{s}': choose strategies, draws, patients or arms"
-            ))),
+            _ => Err(Error::setting(
+                Setting::Shape,
+                format!("unknown data shape '{s}': choose strategies, draws, patients or arms"),
+            )),
         }
     }
 }
 
-/// Options for [`analyse_table`].
-#[derive(Debug, Clone, Default)]
+/// Options for [`analyse_table`]. The default: shape detected, WTP £20,000 and £30,000, no
+/// bootstrap (seed 1), no covariates, no discounting (start-of-year timing), a 95 % level.
+#[derive(Debug, Clone)]
 pub struct CeaOptions {
     /// Shape (detected when `None`).
     pub shape: Option<Shape>,
@@ -98,6 +99,52 @@ pub struct CeaOptions {
     pub timing: Timing,
     /// Confidence level (percent).
     pub level: f64,
+}
+
+impl Default for CeaOptions {
+    fn default() -> Self {
+        CeaOptions {
+            shape: None,
+            wtp: vec![20_000.0, 30_000.0],
+            reference: None,
+            treatment: None,
+            control: None,
+            boot: 0,
+            seed: 1,
+            cost_covariates: Vec::new(),
+            effect_covariates: Vec::new(),
+            discount_cost: 0.0,
+            discount_effect: 0.0,
+            timing: Timing::Start,
+            level: 95.0,
+        }
+    }
+}
+
+impl CeaOptions {
+    /// Checks the options that do not depend on the data.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for a confidence level outside (50, 100), discount rates outside
+    /// [0, 1), or no or negative willingness-to-pay values.
+    pub fn validate(&self) -> Result<()> {
+        crate::error::check_level(self.level)?;
+        for r in [self.discount_cost, self.discount_effect] {
+            if !(0.0..1.0).contains(&r) {
+                return Err(Error::setting(
+                    Setting::DiscountRate,
+                    format!("discount rates are annual proportions in [0, 1), e.g. 0.035; got {r}"),
+                ));
+            }
+        }
+        if self.wtp.is_empty() || self.wtp.iter().any(|w| !w.is_finite() || *w < 0.0) {
+            return Err(Error::setting(
+                Setting::Wtp,
+                "willingness-to-pay values must be given, as non-negative numbers",
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Pooled net benefit across trials.
@@ -171,18 +218,23 @@ fn arms_of(labels: &[String], opts: &CeaOptions) -> Result<(String, String)> {
         (Some(t), None) if uniq.len() == 2 => (t.clone(), other(t).unwrap_or_default()),
         (None, Some(c)) if uniq.len() == 2 => (other(c).unwrap_or_default(), c.clone()),
         _ => {
-            return Err(Error::Invalid(format!(
-                "name the arms to compare with --treatment and --control (arms: {})",
-                list()
-            )))
+            return Err(Error::setting(
+                Setting::Arms,
+                format!(
+                    "name the arms to compare, the treatment and the control (arms: {})",
+                    list()
+                ),
+            ))
         }
     };
     for a in [&t, &c] {
         if !uniq.contains(&a) {
-            return Err(Error::Invalid(format!(
-                "arm '{a}' is not in the data (arms: {})",
-                list()
-            )));
+            return Err(Error::NotFound {
+                kind: "arm",
+                kind_plural: "arms",
+                name: a.to_string(),
+                available: uniq.iter().map(|s| s.to_string()).collect(),
+            });
         }
     }
     Ok((t, c))
@@ -217,7 +269,13 @@ fn patients(t: &Table, o: &CeaOptions) -> Result<Patients> {
     let (cc, ec) = (covs(&o.cost_covariates)?, covs(&o.effect_covariates)?);
     if !t.has("year") {
         if o.discount_cost > 0.0 || o.discount_effect > 0.0 {
-            return Err(Error::Invalid("discounting needs a year column (0 = first year) with one row per patient and year".into()));
+            return Err(Error::MissingColumn {
+                file: t.source().to_string(),
+                column: t.actual_name("year").to_string(),
+                canonical: "year".into(),
+                purpose: "for discounting: 0 = first year, one row per patient and year".into(),
+                available: t.names().join(", "),
+            });
         }
         return Ok(Patients {
             arm,
@@ -344,6 +402,7 @@ fn arm_summaries(t: &Table) -> Result<Vec<(String, ArmSummary)>> {
 /// Missing or bad columns (naming row and column), a missing arm or strategy, n ≤ 1, negative
 /// SD, |corr| > 1, non-numeric costs, and model failures.
 pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaReport> {
+    o.validate()?;
     let shape = match o.shape {
         Some(s) => s,
         None => Shape::detect(t)?,
@@ -391,7 +450,7 @@ pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaReport> {
                     let tt: Vec<bool> = idx.iter().map(|&i| p.arm[i] == tr).collect();
                     incs.push(
                         patient_increments(&c, &e, &tt)
-                            .map_err(|e| Error::Invalid(format!("study '{s}': {e}")))?,
+                            .map_err(|e| Error::input(format!("study '{s}'"), e.to_string()))?,
                     );
                 }
                 rep.pooled = Some(pool(studies, incs, o)?);
@@ -434,14 +493,14 @@ pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaReport> {
                     .find(|(st, r)| st == s && r.arm == a)
                     .map(|(_, r)| r)
                     .ok_or_else(|| {
-                        Error::Invalid(format!(
-                            "{}arm '{a}' is missing",
+                        Error::input(
                             if s.is_empty() {
-                                String::new()
+                                format!("arm '{a}'")
                             } else {
-                                format!("study '{s}': ")
-                            }
-                        ))
+                                format!("study '{s}', arm '{a}'")
+                            },
+                            "is missing",
+                        )
                     })
             };
             if studies.len() > 1 {

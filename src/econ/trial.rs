@@ -243,7 +243,7 @@ pub struct ArmSummary {
 
 impl ArmSummary {
     fn check(&self) -> Result<()> {
-        let bad = |m: String| Err(Error::Invalid(format!("arm '{}': {m}", self.arm)));
+        let bad = |m: String| Err(Error::input(format!("arm '{}'", self.arm), m));
         if self.n.is_nan() || self.n <= 1.0 {
             return bad(format!("n must be at least 2, got {}", self.n));
         }
@@ -326,8 +326,9 @@ pub fn discount_factor(r: f64, t: f64, timing: Timing) -> f64 {
     (1.0 + r).powf(-e)
 }
 
-/// Options for patient-level analysis.
-#[derive(Debug, Clone, Default)]
+/// Options for patient-level analysis. The default: WTP £20,000 and £30,000, a 95 % level, no
+/// bootstrap, seed 1, no covariates.
+#[derive(Debug, Clone)]
 pub struct PatientOptions {
     /// Willingness-to-pay values.
     pub wtp: Vec<f64>,
@@ -341,6 +342,19 @@ pub struct PatientOptions {
     pub cost_covariates: Vec<Vec<f64>>,
     /// Covariates for the effect equation.
     pub effect_covariates: Vec<Vec<f64>>,
+}
+
+impl Default for PatientOptions {
+    fn default() -> Self {
+        PatientOptions {
+            wtp: vec![20_000.0, 30_000.0],
+            level: 95.0,
+            boot: 0,
+            seed: 1,
+            cost_covariates: Vec::new(),
+            effect_covariates: Vec::new(),
+        }
+    }
 }
 
 fn mean_var_cov(c: &[f64], e: &[f64]) -> (f64, f64, f64, f64, f64) {
@@ -372,7 +386,9 @@ fn increments(ct: &[f64], et: &[f64], cc: &[f64], ec: &[f64]) -> Increments {
 /// Trial result from patient-level costs and effects, `treated[i]` telling the arm of patient i.
 ///
 /// # Errors
-/// An arm with fewer than 2 patients; a singular covariate design.
+/// [`Error::Length`] when `cost`, `effect`, `treated` or a covariate differ in length;
+/// [`Error::Setting`] for a confidence level outside (50, 100); [`Error::TooFew`] for an arm
+/// with fewer than 2 patients; [`Error::Singular`] for a singular covariate design.
 pub fn analyse_patients(
     treatment: &str,
     control: &str,
@@ -381,6 +397,13 @@ pub fn analyse_patients(
     treated: &[bool],
     opts: &PatientOptions,
 ) -> Result<TrialResult> {
+    let n = cost.len();
+    Error::check_len("patient effects", n, effect.len())?;
+    Error::check_len("patient arms", n, treated.len())?;
+    for c in opts.cost_covariates.iter().chain(&opts.effect_covariates) {
+        Error::check_len("covariate values", n, c.len())?;
+    }
+    crate::error::check_level(opts.level)?;
     let pick = |v: &[f64], t: bool| -> Vec<f64> {
         v.iter()
             .zip(treated)
@@ -396,9 +419,13 @@ pub fn analyse_patients(
     );
     for (arm, n) in [(treatment, ct.len()), (control, cc.len())] {
         if n < 2 {
-            return Err(Error::Invalid(format!(
-                "arm '{arm}' has {n} patients: at least 2 are needed"
-            )));
+            return Err(Error::TooFew {
+                analysis: format!("arm '{arm}'"),
+                needed: 2,
+                found: n,
+                unit: "patients",
+                note: String::new(),
+            });
         }
     }
     let raw = increments(&ct, &et, &cc, &ec);
@@ -544,7 +571,8 @@ fn bootstrap(
 /// `[Δc, Δe]` and their 2×2 covariance matrix.
 ///
 /// # Errors
-/// [`Error::Invalid`] for a singular design.
+/// [`Error::Length`] when the inputs differ in length; [`Error::Singular`] for a singular
+/// design.
 pub fn sur(
     cost: &[f64],
     effect: &[f64],
@@ -553,6 +581,11 @@ pub fn sur(
     xe: &[Vec<f64>],
 ) -> Result<([f64; 2], DMatrix<f64>)> {
     let n = cost.len();
+    Error::check_len("effects", n, effect.len())?;
+    Error::check_len("arm indicators", n, arm.len())?;
+    for c in xc.iter().chain(xe) {
+        Error::check_len("covariate values", n, c.len())?;
+    }
     let design = |cov: &[Vec<f64>]| {
         DMatrix::from_fn(n, 2 + cov.len(), |i, j| match j {
             0 => 1.0,
@@ -566,7 +599,9 @@ pub fn sur(
         DVector::from_column_slice(effect),
     );
     let singular = || {
-        Error::Invalid("the covariate design is singular (collinear or constant covariates)".into())
+        Error::Singular {
+            message: "the covariate design is singular (collinear or constant covariates)".into(),
+        }
     };
     let ols = |x: &DMatrix<f64>, y: &DVector<f64>| -> Result<DVector<f64>> {
         let xtx = (x.transpose() * x).try_inverse().ok_or_else(singular)?;
@@ -632,10 +667,13 @@ pub fn pooled_net_benefit(
     level: f64,
 ) -> Result<(Vec<PooledWtp>, Summary, Summary)> {
     if studies.len() < 2 {
-        return Err(Error::Invalid(format!(
-            "pooling net benefit needs at least 2 studies, found {}",
-            studies.len()
-        )));
+        return Err(Error::TooFew {
+            analysis: "pooling net benefit".into(),
+            needed: 2,
+            found: studies.len(),
+            unit: "studies",
+            note: String::new(),
+        });
     }
     let model = RandomEffects::new().knha(true).level(level)?;
     let mut ws = Workspace::new();
@@ -666,8 +704,35 @@ pub fn pooled_net_benefit(
     Ok((by, fc, fe))
 }
 
+/// Acceptability curve of pooled net benefit: at each willingness to pay in `wtp`, the
+/// probability that the pooled INMB is positive, `P(T > −t)` with the Knapp–Hartung statistic
+/// `t` on k − 1 degrees of freedom (the curve a commissioner reads beside the pooled INMB).
+///
+/// # Errors
+/// As [`pooled_net_benefit`].
+pub fn pooled_ceac(studies: &[Increments], wtp: &[f64], level: f64) -> Result<Vec<f64>> {
+    let (by, _, _) = pooled_net_benefit(studies, wtp, level)?;
+    Ok(by
+        .iter()
+        .map(|w| {
+            let half = crate::dist::t_p2(w.fit.statistic, w.fit.df) / 2.0;
+            if w.fit.statistic >= 0.0 {
+                1.0 - half
+            } else {
+                half
+            }
+        })
+        .collect())
+}
+
 /// Increments of one study from patient data (for pooling).
+///
+/// # Errors
+/// [`Error::Length`] when the inputs differ in length; [`Error::TooFew`] for an arm with fewer
+/// than 2 patients.
 pub fn patient_increments(cost: &[f64], effect: &[f64], treated: &[bool]) -> Result<Increments> {
+    Error::check_len("patient effects", cost.len(), effect.len())?;
+    Error::check_len("patient arms", cost.len(), treated.len())?;
     let pick = |v: &[f64], t: bool| -> Vec<f64> {
         v.iter()
             .zip(treated)
@@ -682,7 +747,13 @@ pub fn patient_increments(cost: &[f64], effect: &[f64], treated: &[bool]) -> Res
         pick(effect, false),
     );
     if ct.len() < 2 || cc.len() < 2 {
-        return Err(Error::Invalid("each arm needs at least 2 patients".into()));
+        return Err(Error::TooFew {
+            analysis: "each arm".into(),
+            needed: 2,
+            found: ct.len().min(cc.len()),
+            unit: "patients",
+            note: String::new(),
+        });
     }
     Ok(increments(&ct, &et, &cc, &ec))
 }

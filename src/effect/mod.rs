@@ -40,7 +40,10 @@ use std::str::FromStr;
 use serde::Serialize;
 
 use crate::data::{Column, Table};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
+
+mod mixed;
+pub use mixed::{row_effects, RowEffect};
 
 /// An effect-size measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -147,7 +150,7 @@ impl FromStr for Measure {
             .into_iter()
             .find(|m| m.code().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
-                Error::Invalid(format!(
+                Error::setting(Setting::Measure, format!(
                     "unknown measure '{s}': choose one of SMD, MD, ROM (continuous arms), OR, RR, RD (2x2 tables) or GEN (precomputed yi with vi or sei)"
                 ))
             })
@@ -170,9 +173,10 @@ impl FromStr for VarianceType {
         match s.trim().to_ascii_uppercase().as_str() {
             "LS" => Ok(VarianceType::Ls),
             "UB" => Ok(VarianceType::Ub),
-            _ => Err(Error::Invalid(format!(
-                "unknown --vtype '{s}': choose LS (large-sample, metafor default) or UB (unbiased)"
-            ))),
+            _ => Err(Error::setting(
+                Setting::VarianceType,
+                format!("unknown variance type '{s}': choose LS (large-sample, metafor default) or UB (unbiased)"),
+            )),
         }
     }
 }
@@ -199,9 +203,10 @@ impl FromStr for AddTo {
             "all" => Ok(AddTo::All),
             "none" => Ok(AddTo::None),
             "if0all" => Ok(AddTo::If0All),
-            _ => Err(Error::Invalid(format!(
-                "unknown --to '{s}': choose only0 (default), all, none or if0all"
-            ))),
+            _ => Err(Error::setting(
+                Setting::AddTo,
+                format!("unknown choice of tables to add to '{s}': choose only0 (default), all, none or if0all"),
+            )),
         }
     }
 }
@@ -247,20 +252,65 @@ pub struct Omission {
 /// Effect sizes for the studies included in an analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EffectSizes {
+    measure: Measure,
+    study: Vec<String>,
+    yi: Vec<f64>,
+    vi: Vec<f64>,
+    rows: Vec<usize>,
+    omitted: Vec<Omission>,
+    nrows: usize,
+}
+
+impl EffectSizes {
     /// Measure used.
-    pub measure: Measure,
+    pub fn measure(&self) -> Measure {
+        self.measure
+    }
+
     /// Study labels of included studies.
-    pub study: Vec<String>,
+    pub fn study(&self) -> &[String] {
+        &self.study
+    }
+
     /// Effect sizes (log scale for OR, RR, ROM).
-    pub yi: Vec<f64>,
+    pub fn yi(&self) -> &[f64] {
+        &self.yi
+    }
+
     /// Sampling variances.
-    pub vi: Vec<f64>,
+    pub fn vi(&self) -> &[f64] {
+        &self.vi
+    }
+
     /// 0-based source row of each included study.
-    pub rows: Vec<usize>,
-    /// Rows left out (missing values, undefined effects, `--drop00`).
-    pub omitted: Vec<Omission>,
+    pub fn rows(&self) -> &[usize] {
+        &self.rows
+    }
+
+    /// Rows left out (missing values, undefined effects, dropped double-zero tables).
+    pub fn omitted(&self) -> &[Omission] {
+        &self.omitted
+    }
+
     /// Number of rows in the source table.
-    pub nrows: usize,
+    pub fn nrows(&self) -> usize {
+        self.nrows
+    }
+
+    /// The studies at positions `idx` (0-based, into the included studies), in that order;
+    /// positions out of range are skipped. Omissions are not carried over.
+    pub fn subset(&self, idx: &[usize]) -> EffectSizes {
+        let idx: Vec<usize> = idx.iter().copied().filter(|&i| i < self.k()).collect();
+        EffectSizes {
+            measure: self.measure,
+            study: idx.iter().map(|&i| self.study[i].clone()).collect(),
+            yi: idx.iter().map(|&i| self.yi[i]).collect(),
+            vi: idx.iter().map(|&i| self.vi[i]).collect(),
+            rows: idx.iter().map(|&i| self.rows[i]).collect(),
+            omitted: Vec::new(),
+            nrows: self.nrows,
+        }
+    }
 }
 
 /// Hedges' exact small-sample correction `J(m) = Γ(m/2) / (√(m/2)·Γ((m−1)/2))`, computed on the
@@ -401,35 +451,66 @@ impl EffectSizes {
     /// Builds effect sizes directly from `yi` and `vi` (labels `1, 2, …`).
     ///
     /// # Errors
-    /// [`Error::Invalid`] when lengths differ, the input is empty, or a value is non-finite or a
-    /// variance is not positive.
+    /// [`Error::Length`] when lengths differ, [`Error::Empty`] for no effects, [`Error::Input`]
+    /// when a value is non-finite or a variance is not positive.
     pub fn from_slices(measure: Measure, yi: &[f64], vi: &[f64]) -> Result<Self> {
-        if yi.len() != vi.len() {
-            return Err(Error::Invalid(format!(
-                "yi has {} values but vi has {}",
-                yi.len(),
-                vi.len()
-            )));
+        Self::new(
+            measure,
+            (1..=yi.len()).map(|i| i.to_string()).collect(),
+            yi.to_vec(),
+            vi.to_vec(),
+            (0..yi.len()).collect(),
+            yi.len(),
+        )
+    }
+
+    /// Builds effect sizes from labelled studies taken from rows `rows` (0-based) of a source of
+    /// `nrows` rows.
+    ///
+    /// # Errors
+    /// [`Error::Length`] when the vectors differ in length, [`Error::Empty`] for no effects,
+    /// [`Error::Input`] when a value is non-finite, a variance is not positive or a row is out of
+    /// range.
+    pub fn new(
+        measure: Measure,
+        study: Vec<String>,
+        yi: Vec<f64>,
+        vi: Vec<f64>,
+        rows: Vec<usize>,
+        nrows: usize,
+    ) -> Result<Self> {
+        let k = yi.len();
+        Error::check_len("sampling variances", k, vi.len())?;
+        Error::check_len("study labels", k, study.len())?;
+        Error::check_len("source rows", k, rows.len())?;
+        if k == 0 {
+            return Err(Error::Empty {
+                file: "effect sizes".into(),
+                message: "no effect sizes given".into(),
+            });
         }
-        if yi.is_empty() {
-            return Err(Error::Invalid("no effect sizes given".into()));
-        }
-        for (i, (&y, &v)) in yi.iter().zip(vi).enumerate() {
+        for (i, (&y, &v)) in yi.iter().zip(&vi).enumerate() {
             if !y.is_finite() || !v.is_finite() || v <= 0.0 {
-                return Err(Error::Invalid(format!(
-                    "study {}: yi = {y}, vi = {v}: effects must be finite and variances positive",
-                    i + 1
-                )));
+                return Err(Error::input(
+                    format!("study {}", i + 1),
+                    format!("yi = {y}, vi = {v}: effects must be finite and variances positive"),
+                ));
             }
+        }
+        if let Some(&r) = rows.iter().find(|&&r| r >= nrows) {
+            return Err(Error::input(
+                format!("source row {}", r + 1),
+                format!("beyond the {nrows} rows of the source"),
+            ));
         }
         Ok(EffectSizes {
             measure,
-            study: (1..=yi.len()).map(|i| i.to_string()).collect(),
-            yi: yi.to_vec(),
-            vi: vi.to_vec(),
-            rows: (0..yi.len()).collect(),
+            study,
+            yi,
+            vi,
+            rows,
             omitted: Vec::new(),
-            nrows: yi.len(),
+            nrows,
         })
     }
 
@@ -494,7 +575,7 @@ impl EffectSizes {
 
 /// The canonical columns a measure needs, in the order [`compute_rows`] expects. For `GEN` the
 /// variance comes from `vi` when present (per `has`), else from `sei`.
-pub fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Vec<&'static str> {
+pub(crate) fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Vec<&'static str> {
     match measure.data_kind() {
         DataKind::Continuous => CONT.to_vec(),
         DataKind::Binary => BIN.to_vec(),
@@ -510,7 +591,7 @@ pub fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Vec<&'sta
 
 /// Why a row has no effect size.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Skip {
+pub(crate) enum Skip {
     /// A needed value is missing (index into the needed columns).
     Missing(usize),
     /// The effect is undefined for these values (reason).
@@ -519,7 +600,7 @@ pub enum Skip {
 
 /// A value that cannot be used.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Bad {
+pub(crate) struct Bad {
     /// Index into the needed columns.
     pub col: usize,
     /// What is wrong.
@@ -536,7 +617,7 @@ pub struct Bad {
 /// n ≤ 1, events outside 0..=n, non-positive ROM mean), or with `opts.strict`, the first row that
 /// would be omitted. Bad values are reported before omissions are considered.
 #[allow(clippy::type_complexity)]
-pub fn compute_rows(
+pub(crate) fn compute_rows(
     measure: Measure,
     opts: &EffectOptions,
     names: &[&str],
@@ -555,7 +636,7 @@ pub fn compute_rows(
                     i,
                     Bad {
                         col: j,
-                        message: "missing value (without --strict the study would be omitted with a warning)".into(),
+                        message: "missing value (in strict mode; otherwise the study would be omitted with a warning)".into(),
                     },
                 ));
             }
@@ -652,7 +733,7 @@ fn binary_row(
     let (mut b, mut d) = (n1 - a, n2 - c);
     let zero = a == 0.0 || b == 0.0 || c == 0.0 || d == 0.0;
     if opts.drop00 && ((a == 0.0 && c == 0.0) || (b == 0.0 && d == 0.0)) {
-        return Err("no events (or only events) in both arms, dropped by --drop00".into());
+        return Err("no events (or only events) in both arms, dropped (double-zero studies are dropped)".into());
     }
     let add = match opts.to {
         AddTo::All => true,
@@ -669,7 +750,7 @@ fn binary_row(
     let (y, v) = two_by_two(measure, a, a + b, c, c + d);
     if !y.is_finite() || !v.is_finite() {
         return Err(format!(
-            "{} is undefined for a table with a zero cell (no continuity correction: --to none)",
+            "{} is undefined for a table with a zero cell (no continuity correction is added)",
             measure.code()
         ));
     }

@@ -12,7 +12,9 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
+mod domain;
 pub mod evaluate;
+pub mod map;
 pub mod simulate;
 
 use std::collections::BTreeMap;

@@ -35,6 +35,8 @@
 
 mod estimators;
 pub mod regression;
+mod result;
+mod summary;
 pub mod rve;
 pub mod subgroup;
 
@@ -45,9 +47,11 @@ use serde::Serialize;
 
 use crate::dist;
 use crate::effect::{EffectSizes, Measure, Omission};
-use crate::error::Error;
+use crate::error::{Error, Setting};
 
 pub use estimators::qgen;
+pub use result::{MetaOptions, MetaReport, RegressionKeys};
+pub use summary::{Summary, SummaryColumn, SummaryValue};
 
 /// τ² estimator (metafor's `method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
@@ -135,7 +139,7 @@ impl FromStr for Tau2Method {
             .into_iter()
             .find(|m| m.code() == u)
             .ok_or_else(|| {
-                Error::Invalid(format!(
+                Error::setting(Setting::Method, format!(
                     "unknown method '{s}': choose EE (common effect), DL, HE, HS, SJ, ML, REML (default), EB or PM"
                 ))
             })
@@ -158,9 +162,10 @@ impl FromStr for PiMethod {
         match s.trim().to_ascii_lowercase().as_str() {
             "metafor" | "z" => Ok(PiMethod::Metafor),
             "riley" | "higgins" | "t" => Ok(PiMethod::Riley),
-            _ => Err(Error::Invalid(format!(
-                "unknown prediction interval '{s}': choose metafor (default) or riley"
-            ))),
+            _ => Err(Error::setting(
+                Setting::Prediction,
+                format!("unknown prediction interval '{s}': choose metafor (default) or riley"),
+            )),
         }
     }
 }
@@ -181,9 +186,10 @@ impl FromStr for I2Method {
         match s.trim().to_ascii_lowercase().as_str() {
             "typical" | "metafor" => Ok(I2Method::Typical),
             "q" => Ok(I2Method::Q),
-            _ => Err(Error::Invalid(format!(
-                "unknown I² type '{s}': choose typical (metafor, default) or q (R meta, PyMARE)"
-            ))),
+            _ => Err(Error::setting(
+                Setting::I2,
+                format!("unknown I² type '{s}': choose typical (metafor, default) or q (R meta, PyMARE)"),
+            )),
         }
     }
 }
@@ -225,13 +231,24 @@ pub enum ModelError {
     #[error("the moderators are collinear (the design matrix is singular)")]
     Singular,
     /// An iterative τ² estimator did not converge.
-    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps with --stepadj 0.5, or use another --method (PM, DL)")]
+    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps (a step adjustment of 0.5), or use another estimator (PM, DL)")]
     NotConverged {
         /// Estimator.
         method: Tau2Method,
         /// Iterations used.
         iterations: usize,
     },
+}
+
+impl ModelError {
+    /// Process exit code (see [`crate::error`]): 1 for non-convergence, 2 for input the model
+    /// cannot take (no studies, bad values, too few studies, a singular design).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ModelError::NotConverged { .. } => 1,
+            _ => 2,
+        }
+    }
 }
 
 /// Model options (a builder). Defaults: REML, no Knapp–Hartung, 95 % level, metafor's
@@ -253,65 +270,6 @@ impl Default for RandomEffects {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Scalar results of one fit. Undefined values are NaN (JSON `null`).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
-pub struct Summary {
-    /// Number of studies.
-    pub k: usize,
-    /// Pooled estimate (analysis scale).
-    pub estimate: f64,
-    /// Its standard error (Knapp–Hartung adjusted under `knha`).
-    pub se: f64,
-    /// Lower confidence limit.
-    pub ci_lower: f64,
-    /// Upper confidence limit.
-    pub ci_upper: f64,
-    /// z statistic, or t under Knapp–Hartung.
-    pub statistic: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-    /// τ² estimate.
-    pub tau2: f64,
-    /// Q-profile lower limit for τ².
-    pub tau2_ci_lower: f64,
-    /// Q-profile upper limit for τ².
-    pub tau2_ci_upper: f64,
-    /// τ = √τ².
-    pub tau: f64,
-    /// I² (percent).
-    pub i2: f64,
-    /// Lower limit for I² (percent).
-    pub i2_ci_lower: f64,
-    /// Upper limit for I² (percent).
-    pub i2_ci_upper: f64,
-    /// H².
-    pub h2: f64,
-    /// Cochran's Q.
-    pub q: f64,
-    /// Degrees of freedom of Q (k − 1).
-    pub q_df: usize,
-    /// p-value of Q.
-    pub q_p: f64,
-    /// Lower prediction limit.
-    pub pi_lower: f64,
-    /// Upper prediction limit.
-    pub pi_upper: f64,
-    /// Iterations used by an iterative τ² estimator (0 for closed forms).
-    pub iterations: usize,
-    /// Degrees of freedom of the t reference distribution (NaN for z).
-    #[serde(skip)]
-    pub df: f64,
-    /// Lower limit for H².
-    #[serde(skip)]
-    pub h2_ci_lower: f64,
-    /// Upper limit for H².
-    #[serde(skip)]
-    pub h2_ci_upper: f64,
-    /// Sum of the model weights `Σ 1/(v_i + τ²)` (per-study weight % = 100·w_i/Σw).
-    #[serde(skip)]
-    pub sum_w: f64,
 }
 
 /// One study's contribution to a fit.
@@ -445,19 +403,9 @@ impl RandomEffects {
     /// Confidence level in percent (e.g. 95). Values in (0.5, 1) are read as proportions.
     ///
     /// # Errors
-    /// [`Error::Invalid`] outside 50–100 % (exclusive).
+    /// [`Error::Setting`] outside 50–100 % (exclusive).
     pub fn level(mut self, level: f64) -> Result<Self, Error> {
-        let pct = if level > 0.5 && level < 1.0 {
-            level * 100.0
-        } else {
-            level
-        };
-        if !(pct > 50.0 && pct < 100.0) {
-            return Err(Error::Invalid(format!(
-                "confidence level must lie between 50 and 100 (percent), got {level}"
-            )));
-        }
-        self.level = pct;
+        self.level = crate::error::check_level(level)?;
         Ok(self)
     }
 
@@ -483,12 +431,13 @@ impl RandomEffects {
     /// 0.5 damps the steps, the remedy when ML/REML/EB oscillate and do not converge.
     ///
     /// # Errors
-    /// [`Error::Invalid`] unless `0 < x ≤ 1`.
+    /// [`Error::Setting`] unless `0 < x ≤ 1`.
     pub fn step_adjustment(mut self, x: f64) -> Result<Self, Error> {
         if !(x > 0.0 && x <= 1.0) {
-            return Err(Error::Invalid(format!(
-                "step adjustment must lie in (0, 1], got {x}"
-            )));
+            return Err(Error::setting(
+                Setting::StepAdjustment,
+                format!("step adjustment must lie in (0, 1], got {x}"),
+            ));
         }
         self.stepadj = x;
         Ok(self)
@@ -528,11 +477,11 @@ impl RandomEffects {
     /// or non-convergence.
     pub fn fit(&self, es: &EffectSizes) -> Result<Fit, Error> {
         let mut ws = Workspace::new();
-        let summary = self.fit_slices(&es.yi, &es.vi, &mut ws)?;
+        let summary = self.fit_slices(es.yi(), es.vi(), &mut ws)?;
         let studies = es
-            .study
+            .study()
             .iter()
-            .zip(es.yi.iter().zip(&es.vi))
+            .zip(es.yi().iter().zip(es.vi()))
             .map(|(s, (&y, &v))| StudyResult {
                 study: s.clone(),
                 yi: y,
@@ -541,11 +490,11 @@ impl RandomEffects {
             })
             .collect();
         Ok(Fit {
-            measure: es.measure,
+            measure: es.measure(),
             method: self.method,
             summary,
             studies,
-            omitted: es.omitted.clone(),
+            omitted: es.omitted().to_vec(),
             options: *self,
         })
     }

@@ -579,16 +579,16 @@ impl Design {
         for m in mods {
             let c = table
                 .get(m)
-                .ok_or_else(|| table.missing_column(m, "as a moderator (--mods)"))?;
-            let at = |f: &dyn Fn(usize) -> Option<f64>| es.rows.iter().map(|&r| f(r)).collect();
+                .ok_or_else(|| table.missing_column(m, "as a moderator"))?;
+            let at = |f: &dyn Fn(usize) -> Option<f64>| es.rows().iter().map(|&r| f(r)).collect();
             cols.push(match c {
                 Column::Int(v) => ModColumn::Numeric(at(&|r| v[r].map(|x| x as f64))),
                 Column::Float(v) => ModColumn::Numeric(at(&|r| v[r].filter(|x| x.is_finite()))),
                 Column::Str(v) => {
-                    ModColumn::Factor(es.rows.iter().map(|&r| v[r].clone()).collect())
+                    ModColumn::Factor(es.rows().iter().map(|&r| v[r].clone()).collect())
                 }
                 Column::Bool(v) => ModColumn::Factor(
-                    es.rows
+                    es.rows()
                         .iter()
                         .map(|&r| v[r].map(|b| b.to_string()))
                         .collect(),
@@ -610,10 +610,13 @@ impl Design {
                 ModColumn::Factor(v) => v.iter().any(Option::is_some),
             };
             if !present {
-                return Err(crate::Error::Invalid(format!(
-                    "moderator '{}' is missing for every study",
-                    table.actual_name(m)
-                )));
+                return Err(crate::Error::Empty {
+                    file: table.source().to_string(),
+                    message: format!(
+                        "moderator '{}' is missing for every study",
+                        table.actual_name(m)
+                    ),
+                });
             }
         }
         let mut names = vec!["intrcpt".to_string()];
@@ -624,10 +627,10 @@ impl Design {
                 ModColumn::Numeric(v) => {
                     let col: Vec<f64> = keep.iter().map(|&i| v[i].unwrap_or(f64::NAN)).collect();
                     if col.windows(2).all(|w| w[0] == w[1]) {
-                        return Err(crate::Error::Invalid(format!(
+                        return Err(crate::Error::Singular { message: format!(
                             "moderator '{actual}' is constant ({}) over the studies analysed: it cannot explain heterogeneity",
                             col.first().copied().unwrap_or(f64::NAN)
-                        )));
+                        )});
                     }
                     names.push(actual.to_string());
                     columns.push(col);
@@ -638,10 +641,10 @@ impl Design {
                     levels.sort_unstable();
                     levels.dedup();
                     if levels.len() < 2 {
-                        return Err(crate::Error::Invalid(format!(
+                        return Err(crate::Error::Singular { message: format!(
                             "moderator '{actual}' has a single level ('{}') over the studies analysed",
                             levels.first().copied().unwrap_or("")
-                        )));
+                        )});
                     }
                     for lvl in &levels[1..] {
                         names.push(format!("{actual}{lvl}"));
@@ -667,11 +670,11 @@ impl Design {
             }
             let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
             if norm <= 1e-9 * norm0.max(1e-300) {
-                return Err(crate::Error::Invalid(format!(
+                return Err(crate::Error::Singular { message: format!(
                     "moderators are collinear: '{}' is a linear combination of {} over the studies analysed; drop one of them",
                     names[j],
                     names[..j].iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
-                )));
+                )});
             }
             basis.push(r.iter().map(|x| x / norm).collect());
         }
@@ -712,13 +715,15 @@ impl MetaRegression {
         permutations: Option<(usize, u64)>,
     ) -> Result<ModeratorFit, crate::Error> {
         let d = Design::from_table(table, es, mods)?;
-        let y: Vec<f64> = d.keep.iter().map(|&i| es.yi[i]).collect();
-        let v: Vec<f64> = d.keep.iter().map(|&i| es.vi[i]).collect();
+        let y: Vec<f64> = d.keep.iter().map(|&i| es.yi()[i]).collect();
+        let v: Vec<f64> = d.keep.iter().map(|&i| es.vi()[i]).collect();
         let reg = self.fit(&y, &v, &d.x, &d.names).map_err(|e| match e {
-            ModelError::Singular => crate::Error::Invalid(format!(
-                "the design ({}) is singular: some moderators are collinear",
-                d.names.join(", ")
-            )),
+            ModelError::Singular => crate::Error::Singular {
+                message: format!(
+                    "the design ({}) is singular: some moderators are collinear",
+                    d.names.join(", ")
+                ),
+            },
             e => e.into(),
         })?;
         let permutation = match permutations {
@@ -731,19 +736,19 @@ impl MetaRegression {
             .iter()
             .zip(&reg.weights)
             .map(|(&i, &w)| super::StudyResult {
-                study: es.study[i].clone(),
-                yi: es.yi[i],
-                vi: es.vi[i],
+                study: es.study()[i].clone(),
+                yi: es.yi()[i],
+                vi: es.vi()[i],
                 weight: 100.0 * w / summary.sum_w,
             })
             .collect();
         Ok(ModeratorFit {
             fit: super::Fit {
-                measure: es.measure,
+                measure: es.measure(),
                 method: self.opts.method,
                 summary,
                 studies,
-                omitted: es.omitted.clone(),
+                omitted: es.omitted().to_vec(),
                 options: self.opts,
             },
             regression: reg,

@@ -32,7 +32,7 @@ use nalgebra::{DMatrix, DVector, SymmetricEigen};
 use serde::Serialize;
 
 use crate::dist;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Setting};
 
 /// One RVE coefficient.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -89,17 +89,18 @@ impl Rve {
     /// level `level` (percent), small-sample correction on.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for ρ outside [0, 1].
+    /// [`Error::Setting`] for ρ outside [0, 1] or a confidence level outside (50, 100).
     pub fn new(rho: f64, level: f64) -> Result<Self> {
         if !(0.0..=1.0).contains(&rho) {
-            return Err(Error::Invalid(format!(
-                "--rho must lie between 0 and 1, got {rho}"
-            )));
+            return Err(Error::setting(
+                Setting::Rho,
+                format!("rho (the assumed correlation between effects of one cluster) must lie between 0 and 1, got {rho}"),
+            ));
         }
         Ok(Rve {
             rho,
             small: true,
-            level,
+            level: crate::error::check_level(level)?,
         })
     }
 
@@ -112,8 +113,9 @@ impl Rve {
     /// Fits `y ~ x` with sampling variances `v`, effects grouped by `cluster` ids.
     ///
     /// # Errors
-    /// [`Error::Invalid`] for mismatched lengths, fewer clusters than coefficients + 1, a
-    /// singular design, or non-positive variances.
+    /// [`Error::Length`] for mismatched lengths, [`Error::TooFew`] for fewer clusters than
+    /// coefficients + 1, [`Error::Singular`] for a singular design, [`Error::Input`] for
+    /// non-positive variances.
     pub fn fit(
         &self,
         y: &[f64],
@@ -124,12 +126,13 @@ impl Rve {
     ) -> Result<RveFit> {
         let m = y.len();
         let p = x.ncols();
-        if v.len() != m || cluster.len() != m || x.nrows() != m {
-            return Err(Error::Invalid("RVE: inputs differ in length".into()));
-        }
-        if v.iter().any(|&vi| !(vi.is_finite() && vi > 0.0)) {
-            return Err(Error::Invalid(
-                "RVE: sampling variances must be positive".into(),
+        Error::check_len("RVE sampling variances", m, v.len())?;
+        Error::check_len("RVE cluster ids", m, cluster.len())?;
+        Error::check_len("RVE design rows", m, x.nrows())?;
+        if let Some(i) = v.iter().position(|&vi| !(vi.is_finite() && vi > 0.0)) {
+            return Err(Error::input(
+                format!("RVE effect {}", i + 1),
+                "sampling variance must be a positive finite number",
             ));
         }
         // Group rows by cluster (order of clusters does not affect the estimates).
@@ -138,9 +141,13 @@ impl Rve {
         ids.dedup();
         let n = ids.len();
         if n <= p {
-            return Err(Error::Invalid(format!(
-                "RVE needs more clusters ({n}) than coefficients ({p})"
-            )));
+            return Err(Error::TooFew {
+                analysis: "robust variance estimation".into(),
+                needed: p + 1,
+                found: n,
+                unit: "clusters",
+                note: format!(" (more clusters than the {p} coefficients)"),
+            });
         }
         let groups: Vec<Vec<usize>> = ids
             .iter()
@@ -160,7 +167,10 @@ impl Rve {
             .map(|g| DVector::from_iterator(g.len(), g.iter().map(|&i| y[i])))
             .collect();
         let singular =
-            || Error::Invalid("RVE: the design is singular (collinear moderators)".into());
+            || Error::Singular {
+                message: "robust variance estimation: the design is singular (collinear moderators)"
+                    .into(),
+            };
         // Working-weight fit.
         let w: Vec<f64> = (0..n).map(|j| 1.0 / (kj[j] * vbar[j])).collect();
         let mut xwx = DMatrix::zeros(p, p);
@@ -311,9 +321,9 @@ impl Rve {
         mods: &[String],
     ) -> Result<RveFit> {
         let col = table.get(cluster).ok_or_else(|| {
-            table.missing_column(cluster, "to cluster dependent effects (--cluster)")
+            table.missing_column(cluster, "to cluster dependent effects")
         })?;
-        let labels: Vec<Option<String>> = es.rows.iter().map(|&r| col.text(r)).collect();
+        let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
         let design = super::regression::Design::from_table(table, es, mods)?;
         let keep: Vec<usize> = design
             .keep
@@ -338,8 +348,8 @@ impl Rve {
         let x = DMatrix::from_fn(keep.len(), design.x.ncols(), |r, c| {
             design.x[(rows_in_design[r], c)]
         });
-        let y: Vec<f64> = keep.iter().map(|&i| es.yi[i]).collect();
-        let v: Vec<f64> = keep.iter().map(|&i| es.vi[i]).collect();
+        let y: Vec<f64> = keep.iter().map(|&i| es.yi()[i]).collect();
+        let v: Vec<f64> = keep.iter().map(|&i| es.vi()[i]).collect();
         let mut fit = self.fit(&y, &v, &cl, &x, &design.names)?;
         fit.dropped = es.k() - keep.len();
         Ok(fit)

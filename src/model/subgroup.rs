@@ -85,15 +85,7 @@ pub struct SubgroupAnalysis {
 }
 
 fn subset(es: &EffectSizes, idx: &[usize]) -> EffectSizes {
-    EffectSizes {
-        measure: es.measure,
-        study: idx.iter().map(|&i| es.study[i].clone()).collect(),
-        yi: idx.iter().map(|&i| es.yi[i]).collect(),
-        vi: idx.iter().map(|&i| es.vi[i]).collect(),
-        rows: idx.iter().map(|&i| es.rows[i]).collect(),
-        omitted: Vec::new(),
-        nrows: es.nrows,
-    }
+    es.subset(idx)
 }
 
 /// Runs a subgroup analysis of `es` by the canonical column `by` of `table`.
@@ -110,10 +102,10 @@ pub fn subgroups(
 ) -> Result<SubgroupAnalysis> {
     let col = table
         .get(by)
-        .ok_or_else(|| table.missing_column(by, "for subgroups (--by)"))?;
+        .ok_or_else(|| table.missing_column(by, "for subgroups"))?;
     let actual = table.actual_name(by).to_string();
     // Level of each study, as text, and a sort key.
-    let labels: Vec<Option<String>> = es.rows.iter().map(|&r| col.text(r)).collect();
+    let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
     let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
     match col {
         Column::Int(_) | Column::Float(_) => levels.sort_by(|a, b| {
@@ -127,10 +119,13 @@ pub fn subgroups(
     }
     levels.dedup();
     if levels.len() < 2 {
-        return Err(Error::Invalid(format!(
-            "--by {actual}: subgroups need at least two levels with studies, found {}",
-            levels.len()
-        )));
+        return Err(Error::TooFew {
+            analysis: format!("a subgroup analysis by '{actual}'"),
+            needed: 2,
+            found: levels.len(),
+            unit: "levels with studies",
+            note: String::new(),
+        });
     }
     let level_of: Vec<Option<usize>> = labels
         .iter()
@@ -151,8 +146,8 @@ pub fn subgroups(
     let names: Vec<String> = std::iter::once("intrcpt".to_string())
         .chain(levels[1..].iter().map(|l| format!("{actual}{l}")))
         .collect();
-    let y: Vec<f64> = kept.iter().map(|&i| es.yi[i]).collect();
-    let v: Vec<f64> = kept.iter().map(|&i| es.vi[i]).collect();
+    let y: Vec<f64> = kept.iter().map(|&i| es.yi()[i]).collect();
+    let v: Vec<f64> = kept.iter().map(|&i| es.vi()[i]).collect();
     let reg = MetaRegression::new(*model).fit(&y, &v, &x, &names);
     let (common, test_common) = match &reg {
         Ok(r) => (

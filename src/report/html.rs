@@ -5,255 +5,12 @@
 
 use std::fmt::Write as _;
 
-use serde::Serialize;
-
 use super::svg::esc;
-use crate::data::Table;
-use crate::error::Result;
 use crate::framework::evaluate::Evaluation;
-use crate::framework::{Codebook, FieldKind};
-use crate::model::RandomEffects;
+use crate::framework::map::MapData;
 
 /// The EGM page template (data placeholder `/*EGM_DATA*/null`).
 pub const EGM_TEMPLATE: &str = include_str!("egm.html");
-
-/// One study entry of the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapStudy {
-    /// Study id.
-    pub id: String,
-    /// Label.
-    pub label: String,
-    /// Row value.
-    pub row: String,
-    /// Column value.
-    pub col: String,
-    /// Segment value (null = not reported).
-    pub segment: Option<String>,
-    /// Filter values.
-    pub population: Option<String>,
-    /// Country.
-    pub country: Option<String>,
-    /// Design.
-    pub design: Option<String>,
-    /// Mode.
-    pub mode: Option<String>,
-    /// Effect (yi) if computed.
-    pub yi: Option<f64>,
-    /// Lower CI.
-    pub ci_lower: Option<f64>,
-    /// Upper CI.
-    pub ci_upper: Option<f64>,
-}
-
-/// Pooled effect of one map cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapCell {
-    /// Row value.
-    pub row: String,
-    /// Column value.
-    pub col: String,
-    /// Number of studies.
-    pub k: usize,
-    /// Pooled estimate (REML + KH; null when k < 2).
-    pub estimate: Option<f64>,
-    /// Lower CI.
-    pub ci_lower: Option<f64>,
-    /// Upper CI.
-    pub ci_upper: Option<f64>,
-    /// Measure.
-    pub measure: String,
-}
-
-/// Data of an evidence-and-gap map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapData {
-    /// Title.
-    pub title: String,
-    /// Simulated data?
-    pub simulated: bool,
-    /// Note shown under the title.
-    pub note: String,
-    /// Row column.
-    pub rows_label: String,
-    /// Column column.
-    pub cols_label: String,
-    /// Segment column.
-    pub segment_label: String,
-    /// Row levels.
-    pub rows: Vec<String>,
-    /// Column levels.
-    pub cols: Vec<String>,
-    /// Segment levels.
-    pub segments: Vec<String>,
-    /// Filter levels by key.
-    pub filters: std::collections::BTreeMap<String, Vec<String>>,
-    /// Study × cell entries.
-    pub studies: Vec<MapStudy>,
-    /// Pooled effects per cell.
-    pub cells: Vec<MapCell>,
-}
-
-fn texts(t: &Table, n: &str) -> Vec<Option<String>> {
-    match t.get(n) {
-        Some(c) => (0..t.nrows()).map(|i| c.text(i)).collect(),
-        None => vec![None; t.nrows()],
-    }
-}
-
-fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
-    let present: Vec<String> = {
-        let mut v: Vec<String> = texts(t, col).into_iter().flatten().collect();
-        v.sort();
-        v.dedup();
-        v
-    };
-    match cb.field(col).map(|f| &f.kind) {
-        // codebook order, all levels (so empty rows/columns show as gaps)
-        Some(FieldKind::Category { levels }) => {
-            let mut l = levels.clone();
-            l.extend(present.into_iter().filter(|p| !levels.contains(p)));
-            l
-        }
-        _ => present,
-    }
-}
-
-/// Builds the map data: rows × columns of studies, segments, filters, and pooled effects per
-/// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
-///
-/// # Errors
-/// A missing row or column variable.
-pub fn map_data(
-    t: &Table,
-    cb: &Codebook,
-    rows: &str,
-    cols: &str,
-    segment: &str,
-    effects: &[Option<(f64, f64)>],
-    measure: &str,
-) -> Result<MapData> {
-    for c in [rows, cols] {
-        if !t.has(c) {
-            return Err(t.missing_column(c, "for the evidence-and-gap map"));
-        }
-    }
-    let (rv, cv, sv) = (texts(t, rows), texts(t, cols), texts(t, segment));
-    let ids = if t.has("study_id") {
-        texts(t, "study_id")
-    } else {
-        texts(t, "study")
-    };
-    let labels = t.labels("study");
-    let (pop, country, design, mode) = (
-        texts(t, "population"),
-        texts(t, "country"),
-        texts(t, "design"),
-        texts(t, "mode"),
-    );
-    let simulated = crate::framework::is_simulated(t);
-    let mut studies = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    let z = crate::dist::norm_quantile(0.975);
-    for i in 0..t.nrows() {
-        let (Some(r), Some(c)) = (&rv[i], &cv[i]) else {
-            continue;
-        };
-        let id = ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1));
-        if !seen.insert((id.clone(), r.clone(), c.clone())) {
-            continue;
-        }
-        let e = effects.get(i).copied().flatten();
-        studies.push(MapStudy {
-            id,
-            label: labels[i].clone(),
-            row: r.clone(),
-            col: c.clone(),
-            segment: sv[i].clone(),
-            population: pop[i].clone(),
-            country: country[i].clone(),
-            design: design[i].clone(),
-            mode: mode[i].clone(),
-            yi: e.map(|x| x.0),
-            ci_lower: e.map(|x| x.0 - z * x.1.sqrt()),
-            ci_upper: e.map(|x| x.0 + z * x.1.sqrt()),
-        });
-    }
-    let row_levels = levels(cb, t, rows);
-    let col_levels = levels(cb, t, cols);
-    let model = RandomEffects::new().knha(true);
-    let mut cells = Vec::new();
-    for r in &row_levels {
-        for c in &col_levels {
-            let idx: Vec<usize> = (0..t.nrows())
-                .filter(|&i| {
-                    rv[i].as_deref() == Some(r.as_str()) && cv[i].as_deref() == Some(c.as_str())
-                })
-                .collect();
-            if idx.is_empty() {
-                continue;
-            }
-            let mut k_ids: Vec<String> = idx
-                .iter()
-                .map(|&i| ids[i].clone().unwrap_or_default())
-                .collect();
-            k_ids.sort();
-            k_ids.dedup();
-            let (y, v): (Vec<f64>, Vec<f64>) = idx
-                .iter()
-                .filter_map(|&i| effects.get(i).copied().flatten())
-                .unzip();
-            let fit = if y.len() >= 2 {
-                model
-                    .fit_slices(&y, &v, &mut crate::model::Workspace::new())
-                    .ok()
-            } else {
-                None
-            };
-            cells.push(MapCell {
-                row: r.clone(),
-                col: c.clone(),
-                k: k_ids.len(),
-                estimate: fit.map(|f| f.estimate),
-                ci_lower: fit.map(|f| f.ci_lower),
-                ci_upper: fit.map(|f| f.ci_upper),
-                measure: measure.into(),
-            });
-        }
-    }
-    let mut filters = std::collections::BTreeMap::new();
-    for (k, v) in [
-        ("population", &pop),
-        ("country", &country),
-        ("design", &design),
-        ("mode", &mode),
-    ] {
-        let mut l: Vec<String> = v.iter().flatten().cloned().collect();
-        l.sort();
-        l.dedup();
-        if !l.is_empty() {
-            filters.insert(k.to_string(), l);
-        }
-    }
-    Ok(MapData {
-        title: "Peer support evidence-and-gap map".into(),
-        simulated,
-        note: if simulated {
-            "Simulated demonstration data: not real studies".into()
-        } else {
-            format!("{} studies", seen.len())
-        },
-        rows_label: rows.replace('_', " "),
-        cols_label: cols.replace('_', " "),
-        segment_label: segment.replace('_', " "),
-        rows: row_levels,
-        cols: col_levels,
-        segments: levels(cb, t, segment),
-        filters,
-        studies,
-        cells,
-    })
-}
 
 /// The standalone EGM page for `data`.
 pub fn egm_html(data: &MapData) -> String {
@@ -347,7 +104,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                     lv.join("<br>"),
                     sg.subgroup_test.q,
                     sg.subgroup_test.df,
-                    crate::report::pv(sg.subgroup_test.p_value)
+                    super::pv(sg.subgroup_test.p_value)
                 );
             }
             let _ = write!(o, "</table>");
@@ -355,7 +112,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         if let Some(r) = &d.duration {
             if r.coefficients.len() > 1 {
                 let c = &r.coefficients[1];
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.estimate, c.ci_lower, c.ci_upper, crate::report::pv(c.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.estimate, c.ci_lower, c.ci_upper, super::pv(c.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
             }
         }
         if let Some(r) = &d.rve {
@@ -363,7 +120,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, c.estimate, c.ci_lower, c.ci_upper, c.df);
         }
         if let Some(b) = &d.bias {
-            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", crate::report::pv(b.egger.p_value), crate::report::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.estimate);
+            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.estimate);
             if let Some(f) = &d.funnel {
                 let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
             }

@@ -1,0 +1,246 @@
+//! The evidence-and-gap map's data: studies placed in rows × columns of codebook fields, with
+//! segments, filters and a pooled effect per cell. Rendered by `report::html::egm_html`.
+
+use serde::Serialize;
+
+use super::{Codebook, FieldKind};
+use crate::data::Table;
+use crate::error::Result;
+use crate::model::RandomEffects;
+
+/// One study entry of the map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapStudy {
+    /// Study id.
+    pub id: String,
+    /// Label.
+    pub label: String,
+    /// Row value.
+    pub row: String,
+    /// Column value.
+    pub col: String,
+    /// Segment value (null = not reported).
+    pub segment: Option<String>,
+    /// Filter values.
+    pub population: Option<String>,
+    /// Country.
+    pub country: Option<String>,
+    /// Design.
+    pub design: Option<String>,
+    /// Mode.
+    pub mode: Option<String>,
+    /// Effect (yi) if computed.
+    pub yi: Option<f64>,
+    /// Lower CI.
+    pub ci_lower: Option<f64>,
+    /// Upper CI.
+    pub ci_upper: Option<f64>,
+}
+
+/// Pooled effect of one map cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapCell {
+    /// Row value.
+    pub row: String,
+    /// Column value.
+    pub col: String,
+    /// Number of studies.
+    pub k: usize,
+    /// Pooled estimate (REML + KH; null when k < 2).
+    pub estimate: Option<f64>,
+    /// Lower CI.
+    pub ci_lower: Option<f64>,
+    /// Upper CI.
+    pub ci_upper: Option<f64>,
+    /// Measure.
+    pub measure: String,
+    /// Why the cell has no pooled estimate although it has two or more effects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// Data of an evidence-and-gap map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MapData {
+    /// Title.
+    pub title: String,
+    /// Simulated data?
+    pub simulated: bool,
+    /// Note shown under the title.
+    pub note: String,
+    /// Row column.
+    pub rows_label: String,
+    /// Column column.
+    pub cols_label: String,
+    /// Segment column.
+    pub segment_label: String,
+    /// Row levels.
+    pub rows: Vec<String>,
+    /// Column levels.
+    pub cols: Vec<String>,
+    /// Segment levels.
+    pub segments: Vec<String>,
+    /// Filter levels by key.
+    pub filters: std::collections::BTreeMap<String, Vec<String>>,
+    /// Study × cell entries.
+    pub studies: Vec<MapStudy>,
+    /// Pooled effects per cell.
+    pub cells: Vec<MapCell>,
+}
+
+fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
+    let present: Vec<String> = {
+        let mut v: Vec<String> = t.texts(col).into_iter().flatten().collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    match cb.field(col).map(|f| &f.kind) {
+        // codebook order, all levels (so empty rows/columns show as gaps)
+        Some(FieldKind::Category { levels }) => {
+            let mut l = levels.clone();
+            l.extend(present.into_iter().filter(|p| !levels.contains(p)));
+            l
+        }
+        _ => present,
+    }
+}
+
+/// Builds the map data: rows × columns of studies, segments, filters, and pooled effects per
+/// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
+///
+/// # Errors
+/// A missing row or column variable.
+pub fn map_data(
+    t: &Table,
+    cb: &Codebook,
+    rows: &str,
+    cols: &str,
+    segment: &str,
+    effects: &[Option<(f64, f64)>],
+    measure: &str,
+) -> Result<MapData> {
+    for c in [rows, cols] {
+        if !t.has(c) {
+            return Err(t.missing_column(c, "for the evidence-and-gap map"));
+        }
+    }
+    let (rv, cv, sv) = (t.texts(rows), t.texts(cols), t.texts(segment));
+    let ids = if t.has("study_id") {
+        t.texts("study_id")
+    } else {
+        t.texts("study")
+    };
+    let labels = t.labels("study");
+    let (pop, country, design, mode) = (
+        t.texts("population"),
+        t.texts("country"),
+        t.texts("design"),
+        t.texts("mode"),
+    );
+    let simulated = super::is_simulated(t);
+    let mut studies = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let z = crate::dist::norm_quantile(0.975);
+    for i in 0..t.nrows() {
+        let (Some(r), Some(c)) = (&rv[i], &cv[i]) else {
+            continue;
+        };
+        let id = ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1));
+        if !seen.insert((id.clone(), r.clone(), c.clone())) {
+            continue;
+        }
+        let e = effects.get(i).copied().flatten();
+        studies.push(MapStudy {
+            id,
+            label: labels[i].clone(),
+            row: r.clone(),
+            col: c.clone(),
+            segment: sv[i].clone(),
+            population: pop[i].clone(),
+            country: country[i].clone(),
+            design: design[i].clone(),
+            mode: mode[i].clone(),
+            yi: e.map(|x| x.0),
+            ci_lower: e.map(|x| x.0 - z * x.1.sqrt()),
+            ci_upper: e.map(|x| x.0 + z * x.1.sqrt()),
+        });
+    }
+    let row_levels = levels(cb, t, rows);
+    let col_levels = levels(cb, t, cols);
+    let model = RandomEffects::new().knha(true);
+    let mut cells = Vec::new();
+    for r in &row_levels {
+        for c in &col_levels {
+            let idx: Vec<usize> = (0..t.nrows())
+                .filter(|&i| {
+                    rv[i].as_deref() == Some(r.as_str()) && cv[i].as_deref() == Some(c.as_str())
+                })
+                .collect();
+            if idx.is_empty() {
+                continue;
+            }
+            let mut k_ids: Vec<String> = idx
+                .iter()
+                .map(|&i| ids[i].clone().unwrap_or_default())
+                .collect();
+            k_ids.sort();
+            k_ids.dedup();
+            let (y, v): (Vec<f64>, Vec<f64>) = idx
+                .iter()
+                .filter_map(|&i| effects.get(i).copied().flatten())
+                .unzip();
+            let (fit, note) = if y.len() >= 2 {
+                match model.fit_slices(&y, &v, &mut crate::model::Workspace::new()) {
+                    Ok(f) => (Some(f), None),
+                    Err(e) => (None, Some(format!("not pooled: {e}"))),
+                }
+            } else {
+                (None, None)
+            };
+            cells.push(MapCell {
+                row: r.clone(),
+                col: c.clone(),
+                k: k_ids.len(),
+                estimate: fit.map(|f| f.estimate),
+                ci_lower: fit.map(|f| f.ci_lower),
+                ci_upper: fit.map(|f| f.ci_upper),
+                measure: measure.into(),
+                note,
+            });
+        }
+    }
+    let mut filters = std::collections::BTreeMap::new();
+    for (k, v) in [
+        ("population", &pop),
+        ("country", &country),
+        ("design", &design),
+        ("mode", &mode),
+    ] {
+        let mut l: Vec<String> = v.iter().flatten().cloned().collect();
+        l.sort();
+        l.dedup();
+        if !l.is_empty() {
+            filters.insert(k.to_string(), l);
+        }
+    }
+    Ok(MapData {
+        title: "Peer support evidence-and-gap map".into(),
+        simulated,
+        note: if simulated {
+            "Simulated demonstration data: not real studies".into()
+        } else {
+            format!("{} studies", seen.len())
+        },
+        rows_label: rows.replace('_', " "),
+        cols_label: cols.replace('_', " "),
+        segment_label: segment.replace('_', " "),
+        rows: row_levels,
+        cols: col_levels,
+        segments: levels(cb, t, segment),
+        filters,
+        studies,
+        cells,
+    })
+}
+

@@ -1,0 +1,96 @@
+//! Result types of `peerstat meta` that combine several model fits: the core fit with the
+//! subgroup, meta-regression and robust-variance keys, and the options that produced it.
+
+use serde::Serialize;
+
+use super::regression::{Coefficient, Permutation, RegressionFit};
+use super::rve::RveFit;
+use super::subgroup::SubgroupAnalysis;
+use super::{Fit, RandomEffects};
+use crate::effect::EffectOptions;
+
+/// Keys a meta-regression adds to the JSON contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegressionKeys {
+    /// Coefficients, intercept first.
+    pub coefficients: Vec<Coefficient>,
+    /// Omnibus test of the moderators.
+    pub qm: f64,
+    /// Its degrees of freedom.
+    pub qm_df: usize,
+    /// Its p-value.
+    pub qm_p: f64,
+    /// Test for residual heterogeneity.
+    pub qe: f64,
+    /// Its degrees of freedom.
+    pub qe_df: usize,
+    /// Its p-value.
+    pub qe_p: f64,
+    /// Pseudo-R² (percent).
+    pub r2: f64,
+    /// Permutation test, when requested.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permutation: Option<Permutation>,
+}
+
+impl RegressionKeys {
+    /// The added keys of a regression fit.
+    pub fn new(
+        r: &RegressionFit,
+        permutation: Option<Permutation>,
+    ) -> Self {
+        RegressionKeys {
+            coefficients: r.coefficients.clone(),
+            qm: r.qm,
+            qm_df: r.qm_df,
+            qm_p: r.qm_p,
+            qe: r.qe,
+            qe_df: r.qe_df,
+            qe_p: r.qe_p,
+            r2: r.r2,
+            permutation,
+        }
+    }
+}
+
+/// The options behind a [`MetaReport`], recorded in its JSON (`options`) so that a result can be
+/// reproduced from its output alone.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetaOptions {
+    /// Effect-size options (variance type, continuity correction, double zeros, strictness).
+    pub effect: EffectOptions,
+    /// Model options (estimator, Knapp–Hartung, level, prediction interval, I², iterations).
+    pub model: RandomEffects,
+    /// Subgroup column, when subgroups were run.
+    pub by: Option<String>,
+    /// Whether subgroups share one τ².
+    pub common_tau2: bool,
+    /// Moderator columns of a meta-regression.
+    pub mods: Vec<String>,
+    /// Permutations of the permutation test (with its seed).
+    pub permutations: Option<(usize, u64)>,
+    /// Cluster column of robust variance estimation.
+    pub cluster: Option<String>,
+    /// Assumed within-cluster correlation of robust variance estimation.
+    pub rho: Option<f64>,
+}
+
+/// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator
+/// analyses when they were run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MetaReport {
+    /// Core fit (overall fit for subgroups; the regression's core results for moderators).
+    #[serde(flatten)]
+    pub fit: Fit,
+    /// Subgroup analysis (`subgroups`, `subgroup_test`, `subgroup_test_common_tau2`, …).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub subgroups: Option<SubgroupAnalysis>,
+    /// Meta-regression keys.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub regression: Option<RegressionKeys>,
+    /// Robust variance estimation for dependent effects.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rve: Option<RveFit>,
+    /// The options that produced the result.
+    pub options: MetaOptions,
+}

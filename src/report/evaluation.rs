@@ -1,0 +1,65 @@
+//! The files of an evaluation report: plots drawn from the [`Evaluation`] data, `results.json`
+//! and `index.html`.
+
+use super::svg;
+use crate::framework::evaluate::Evaluation;
+
+/// The SVG plots of an evaluation, as (file name, content): a forest plot per domain, a funnel
+/// plot per domain with bias checks, and the acceptability curve of pooled net benefit.
+pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for d in &ev.domains {
+        let title = format!(
+            "{}{}",
+            d.domain,
+            if ev.simulated {
+                " (simulated data)"
+            } else {
+                ""
+            }
+        );
+        out.push((d.forest.clone(), svg::forest(&d.pooled, None, &title)));
+        if let (Some(name), Some(b)) = (&d.funnel, &d.bias) {
+            let yi: Vec<f64> = d.pooled.studies.iter().map(|s| s.yi).collect();
+            let vi: Vec<f64> = d.pooled.studies.iter().map(|s| s.vi).collect();
+            let filled: Vec<(f64, f64)> = b.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
+            out.push((
+                name.clone(),
+                svg::funnel(
+                    &yi,
+                    &vi,
+                    d.pooled.summary.estimate,
+                    &filled,
+                    d.pooled.measure,
+                    &format!("{}: funnel plot", d.domain),
+                ),
+            ));
+        }
+    }
+    if let Some(c) = &ev.ceac {
+        out.push((
+            "ceac.svg".into(),
+            svg::ceac(
+                &c.wtp,
+                &[(c.label.clone(), c.probability.clone())],
+                None,
+                "Probability peer support is cost-effective (pooled INMB)",
+            ),
+        ));
+    }
+    out
+}
+
+/// Every file of the report directory except the evidence-and-gap map, as (file name,
+/// content): `results.json`, the plots and `index.html`.
+///
+/// # Errors
+/// Only if the evaluation cannot be serialised (it always can).
+pub fn files(ev: &Evaluation) -> serde_json::Result<Vec<(String, String)>> {
+    let svgs = svgs(ev);
+    let html = super::html::report_html(ev, &svgs);
+    let mut out = vec![("results.json".to_string(), super::json(ev)?)];
+    out.extend(svgs);
+    out.push(("index.html".into(), html));
+    Ok(out)
+}

@@ -1,0 +1,9 @@
+//! Text printouts (metafor-style tables) of every result.
+
+mod diag;
+mod econ;
+mod meta;
+
+pub use diag::{bias_table, influence_table, mh_table};
+pub use econ::cea_table;
+pub use meta::{table, table_report};
