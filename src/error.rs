@@ -203,7 +203,7 @@ pub enum Error {
         note: String,
     },
     /// A name (strategy, arm, column of a shape) is not in the data.
-    #[error("'{name}' is not a {kind} ({kind_plural}: {})", available.join(", "))]
+    #[error("{} ({kind_plural}: {})", not_found(kind, name), available.join(", "))]
     NotFound {
         /// What kind of thing ("strategy", "arm").
         kind: &'static str,
@@ -249,6 +249,13 @@ pub enum Error {
     Model(#[from] crate::model::ModelError),
 }
 
+fn not_found(kind: &str, name: &str) -> String {
+    match kind {
+        "strategy" => format!("'{name}' is not a strategy"),
+        _ => format!("{kind} '{name}' is not in the data"),
+    }
+}
+
 struct Row(usize, Option<usize>);
 
 impl fmt::Display for Row {
@@ -272,7 +279,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(file: &str, source: std::io::Error) -> Self {
+    /// An [`Error::Io`] for `file`.
+    pub fn io(file: &str, source: std::io::Error) -> Self {
         Error::Io {
             file: file.to_string(),
             source,

@@ -518,12 +518,16 @@ fn json_contract_for_bcg_rr() {
         "pi_upper",
         "iterations",
         "studies",
+        // The options that produced the result (issue #10: every command's JSON records them).
+        "options",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
-    // Flat: every value but `studies` is a scalar.
+    assert_eq!(j["options"]["model"]["method"], "REML");
+    assert_eq!(j["options"]["effect"]["to"], "only0");
+    // Flat: every value but `studies` and `options` is a scalar.
     for (k, v) in obj {
-        if k != "studies" {
+        if k != "studies" && k != "options" {
             assert!(
                 !v.is_object() && !v.is_array(),
                 "'{k}' is not a scalar: {v}"

@@ -47,7 +47,16 @@ fn egger_matches_regtest() {
     for c in reference()["egger"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (_, es) = data(c);
-        let e = diag::egger(&es, &model(c), c["model"] == "lm").unwrap();
+        let e = diag::egger(
+            &es,
+            &model(c),
+            if c["model"] == "lm" {
+                diag::EggerModel::Classic
+            } else {
+                diag::EggerModel::Rma
+            },
+        )
+        .unwrap();
         close(id, "statistic", e.statistic, &c["statistic"], TOL);
         close(id, "p", e.p_value, &c["p_value"], TOL);
         close(id, "slope", e.slope, &c["slope"], TOL);
@@ -257,7 +266,7 @@ fn published_bcg_checks() {
 #[test]
 fn too_few_studies_is_a_clear_error() {
     let es = EffectSizes::from_slices(Measure::Gen, &[0.1, 0.2], &[0.01, 0.02]).unwrap();
-    let e = diag::egger(&es, &RandomEffects::new(), false)
+    let e = diag::egger(&es, &RandomEffects::new(), diag::EggerModel::Rma)
         .unwrap_err()
         .to_string();
     assert!(e.contains("at least 3 studies"), "{e}");

@@ -169,7 +169,7 @@ fn evaluate_report_numbers_equal_the_library() {
     assert_eq!(json["input_sha256"].as_str().unwrap().len(), 64);
     let mut t = read_table(Path::new("seeds/demo.parquet"), &ColumnMap::new()).unwrap();
     let costs = read_table(Path::new("seeds/demo_costs.parquet"), &ColumnMap::new()).unwrap();
-    let (ev, svgs) = evaluate(
+    let ev = evaluate(
         &mut t,
         &Codebook::builtin(),
         Path::new("seeds/demo.parquet"),
@@ -177,6 +177,7 @@ fn evaluate_report_numbers_equal_the_library() {
         &EvaluateOptions::default(),
     )
     .unwrap();
+    let svgs = peerstat::report::evaluation::svgs(&ev);
     let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     assert!(html.contains("SIMULATED DATA"));
     let doms = json["domains"].as_array().unwrap();

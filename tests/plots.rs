@@ -74,7 +74,14 @@ fn forest_with_subgroups_has_a_diamond_per_level() {
 #[test]
 fn funnel_marks_filled_studies_hollow() {
     let (_, es) = bcg();
-    let s = svg::funnel(es.yi(), es.vi(), -0.7, &[(0.1, 0.05)], Measure::Rr, "funnel");
+    let s = svg::funnel(
+        es.yi(),
+        es.vi(),
+        -0.7,
+        &[(0.1, 0.05)],
+        Measure::Rr,
+        "funnel",
+    );
     assert_eq!(attr(&s, "study", "data-yi").len(), 13);
     assert_eq!(attr(&s, "filled", "data-yi"), vec![0.1]);
     assert!(s.contains("class=\"filled\"") && s.contains("fill=\"white\""));

@@ -533,23 +533,11 @@ impl Reanalysis {
     /// Problems within a group never stop the run: they fill that group's `error`.
     pub fn run(&self, input: &Path, output: &Path, progress: Progress<'_>) -> Result<BulkReport> {
         let name = input.display().to_string();
-        let ext = input
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        if ext == "parquet" || ext == "pq" {
+        if crate::data::FileKind::of(input) == Some(crate::data::FileKind::Parquet) {
             match self.stream_parquet(input, &name, output, progress)? {
                 Some(report) => return Ok(report),
                 None => {
-                    let _ = std::io::Write::write_all(
-                        &mut std::io::stderr(),
-                        format!(
-                            "note: {name} is not clustered by {}; grouping in memory instead (memory grows with the input; sort the file by the group key to stream it)\n",
-                            self.group_by.join(",")
-                        )
-                        .as_bytes(),
-                    );
+                    // Not clustered by the key: grouped in memory (`BulkReport::clustered` false).
                     let (buf, names) = self.read_all_parquet(input, &name)?;
                     return self.finish_in_memory(buf, &names, output, progress);
                 }

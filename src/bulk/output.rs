@@ -34,11 +34,6 @@ pub(super) struct Sink {
 impl Sink {
     pub(super) fn create(path: &Path) -> Result<Self> {
         let name = path.display().to_string();
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .unwrap_or_default();
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -48,16 +43,7 @@ impl Sink {
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "output".into());
         let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
-        let is_parquet = match ext.as_str() {
-            "parquet" | "pq" => true,
-            "csv" => false,
-            _ => {
-                return Err(Error::format(
-                    &name,
-                    "unknown output type: use a .csv or .parquet extension",
-                ))
-            }
-        };
+        let is_parquet = crate::data::FileKind::output(path)? == crate::data::FileKind::Parquet;
         let file = BufWriter::new(File::create(&tmp).map_err(|e| Error::io(&name, e))?);
         let w = if is_parquet {
             Writer::Parquet(None, Some(file))

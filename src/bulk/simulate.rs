@@ -157,21 +157,11 @@ pub fn simulate_table(analyses: usize, seed: u64) -> Table {
 /// Unknown extension or write failure.
 pub fn simulate_to(path: &Path, analyses: usize, seed: u64) -> Result<usize> {
     let name = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    if !matches!(ext.as_str(), "parquet" | "pq" | "csv") {
-        return Err(Error::format(
-            &name,
-            "unknown output type: use a .csv or .parquet extension",
-        ));
-    }
+    let csv_out = crate::data::FileKind::output(path)? == crate::data::FileKind::Csv;
     let mut g = Generator::new(analyses, seed);
     let mut total = 0usize;
     crate::data::atomic_write(path, |w| {
-        if ext == "csv" {
+        if csv_out {
             let mut wr = csv::Writer::from_writer(w);
             let cv = |e: csv::Error| Error::format(&name, format!("cannot write CSV ({e})"));
             wr.write_record(SIM_COLUMNS).map_err(cv)?;

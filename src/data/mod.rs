@@ -112,6 +112,53 @@ pub fn fmt_f64(x: f64) -> String {
     }
 }
 
+/// A data file's type, from its extension (any case).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `.csv` or `.txt`: comma-separated.
+    Csv,
+    /// `.tsv` or `.tab`: tab-separated.
+    Tsv,
+    /// `.parquet` or `.pq`.
+    Parquet,
+}
+
+impl FileKind {
+    /// The kind of `path`, or `None` for another extension.
+    pub fn of(path: &std::path::Path) -> Option<FileKind> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())?;
+        match ext.as_str() {
+            "csv" | "txt" => Some(FileKind::Csv),
+            "tsv" | "tab" => Some(FileKind::Tsv),
+            "parquet" | "pq" => Some(FileKind::Parquet),
+            _ => None,
+        }
+    }
+
+    /// The kind of an output `path` (`.csv` or `.parquet`).
+    ///
+    /// # Errors
+    /// [`Error::Format`] for another extension.
+    pub fn output(path: &std::path::Path) -> Result<FileKind> {
+        match FileKind::of(path) {
+            Some(k @ (FileKind::Csv | FileKind::Parquet)) if !is_txt_or_tab(path) => Ok(k),
+            _ => Err(Error::format(
+                &path.display().to_string(),
+                "unknown output type: use a .csv or .parquet extension",
+            )),
+        }
+    }
+}
+
+fn is_txt_or_tab(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
+}
+
 /// Renames from canonical column names to the names used in a file (`--col canonical=actual`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
@@ -143,12 +190,12 @@ impl ColumnMap {
                 Some((c, a)) if !c.trim().is_empty() && !a.trim().is_empty() => {
                     m.insert(c.trim(), a.trim());
                 }
-                _ => {
-                    return Err(Error::setting(
-                        Setting::ColumnMap,
-                        format!("a column rename expects canonical=actual (for example n_t=n1i), got '{s}'"),
-                    ))
-                }
+                _ => return Err(Error::setting(
+                    Setting::ColumnMap,
+                    format!(
+                        "a column rename expects canonical=actual (for example n_t=n1i), got '{s}'"
+                    ),
+                )),
             }
         }
         Ok(m)

@@ -14,7 +14,7 @@ use arrow_array::{
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
-use super::{Column, ColumnMap, Table};
+use super::{Column, ColumnMap, FileKind, Table};
 use crate::error::{Error, Result};
 
 /// Tokens read as a missing value in CSV files (besides an empty cell).
@@ -32,16 +32,11 @@ pub const MISSING_TOKENS: &[&str] = &["NA", "N/A", "null", "NULL"];
 /// [`Error::Empty`] when there are no data rows.
 pub fn read_table(path: &Path, map: &ColumnMap) -> Result<Table> {
     let name = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    let table = match ext.as_str() {
-        "csv" | "txt" => read_csv(path, &name, b',')?,
-        "tsv" | "tab" => read_csv(path, &name, b'\t')?,
-        "parquet" | "pq" => read_parquet(path, &name)?,
-        _ => {
+    let table = match FileKind::of(path) {
+        Some(FileKind::Csv) => read_csv(path, &name, b',')?,
+        Some(FileKind::Tsv) => read_csv(path, &name, b'\t')?,
+        Some(FileKind::Parquet) => read_parquet(path, &name)?,
+        None => {
             return Err(Error::format(
                 &name,
                 "unknown file type: use a .csv, .tsv or .parquet extension",

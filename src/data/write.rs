@@ -12,7 +12,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
-use super::{Column, Table};
+use super::{Column, FileKind, Table};
 use crate::error::{Error, Result};
 
 /// Writes to `path` atomically: `f` writes into a temporary file in the same directory, which is
@@ -70,18 +70,9 @@ pub fn write_table_with_metadata(
     metadata: &[(&str, &str)],
 ) -> Result<()> {
     let name = path.display().to_string();
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(|e| e.to_ascii_lowercase())
-        .unwrap_or_default();
-    match ext.as_str() {
-        "csv" => atomic_write(path, |w| write_csv(table, w, &name)),
-        "parquet" | "pq" => atomic_write(path, |w| write_parquet(table, w, &name, metadata)),
-        _ => Err(Error::format(
-            &name,
-            "unknown output type: use a .csv or .parquet extension",
-        )),
+    match FileKind::output(path)? {
+        FileKind::Parquet => atomic_write(path, |w| write_parquet(table, w, &name, metadata)),
+        _ => atomic_write(path, |w| write_csv(table, w, &name)),
     }
 }
 

@@ -80,6 +80,8 @@ pub struct MhFit {
     pub cmh: f64,
     /// Its p-value (χ², 1 df).
     pub cmh_p: f64,
+    /// Confidence level (percent) of the interval.
+    pub level: f64,
 }
 
 struct Tables {
@@ -166,6 +168,7 @@ fn finish(
         q_p,
         cmh: cmh.0,
         cmh_p: cmh.1,
+        level,
     }
 }
 
@@ -175,6 +178,7 @@ fn finish(
 /// Missing columns and bad counts (as effect sizes), an unsupported measure, or sums that leave
 /// the estimate undefined (e.g. no events at all).
 pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<MhFit> {
+    let level = crate::error::check_level(level)?;
     if !matches!(measure, Measure::Or | Measure::Rr | Measure::Rd) {
         return Err(Error::setting(
             Setting::Measure,
@@ -212,11 +216,9 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
             }
         }
     }
-    let undefined = || {
-        Error::Undefined {
-            what: "the Mantel-Haenszel estimate".into(),
-            reason: "no events, or events in every participant".into(),
-        }
+    let undefined = || Error::Undefined {
+        what: "the Mantel-Haenszel estimate".into(),
+        reason: "no events, or events in every participant".into(),
     };
     let (est, var) = match measure {
         Measure::Or => {
@@ -290,6 +292,7 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
 /// # Errors
 /// As [`mantel_haenszel`]; also when every table has zero variance.
 pub fn peto(table: &Table, level: f64) -> Result<MhFit> {
+    let level = crate::error::check_level(level)?;
     let t = tables(table, Measure::Or)?;
     let k = t.a.len();
     let (mut so, mut sv) = (0.0, 0.0);

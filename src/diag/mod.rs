@@ -71,12 +71,25 @@ pub enum Side {
     Right,
 }
 
-impl std::fmt::Display for Side {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl Side {
+    /// `"left"` or `"right"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
             Side::Left => "left",
             Side::Right => "right",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Side {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
     }
 }
 

@@ -2,7 +2,9 @@
 
 use serde::Serialize;
 
-use super::{Begg, CumulativeStep, Egger, EggerModel, FailSafe, Influence, Side, TrimFill, TrimFillEstimator};
+use super::{
+    Begg, CumulativeStep, Egger, EggerModel, FailSafe, Influence, Side, TrimFill, TrimFillEstimator,
+};
 use crate::effect::{EffectOptions, Measure};
 use crate::model::{RandomEffects, Tau2Method};
 

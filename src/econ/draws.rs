@@ -155,14 +155,15 @@ pub fn analyse_draws(
         ));
     }
     let r = match reference {
-        Some(name) => names.iter().position(|n| n == name).ok_or_else(|| {
-            Error::NotFound {
+        Some(name) => names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| Error::NotFound {
                 kind: "strategy",
                 kind_plural: "strategies",
                 name: name.to_string(),
                 available: names.to_vec(),
-            }
-        })?,
+            })?,
         None => 0,
     };
     let mean_cost: Vec<f64> = cost

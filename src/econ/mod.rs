@@ -31,8 +31,7 @@ pub mod trial;
 pub use draws::{analyse_draws, DrawsAnalysis, WtpResult};
 pub use trial::{
     analyse_arms, analyse_patients, discount_factor, fieller, pooled_ceac, pooled_net_benefit, sur,
-    ArmSummary,
-    Fieller, FiellerKind, Inmb, PatientOptions, Timing, TrialResult,
+    ArmSummary, Fieller, FiellerKind, Inmb, PatientOptions, Timing, TrialResult,
 };
 
 use serde::Serialize;

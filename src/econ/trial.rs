@@ -598,10 +598,8 @@ pub fn sur(
         DVector::from_column_slice(cost),
         DVector::from_column_slice(effect),
     );
-    let singular = || {
-        Error::Singular {
-            message: "the covariate design is singular (collinear or constant covariates)".into(),
-        }
+    let singular = || Error::Singular {
+        message: "the covariate design is singular (collinear or constant covariates)".into(),
     };
     let ols = |x: &DMatrix<f64>, y: &DVector<f64>| -> Result<DVector<f64>> {
         let xtx = (x.transpose() * x).try_inverse().ok_or_else(singular)?;

@@ -30,8 +30,8 @@
 //! ]).unwrap();
 //! let es = EffectSizes::compute(&t, Measure::Rr, &EffectOptions::default()).unwrap();
 //! // dat.bcg, Aronson 1948: log RR -0.8893113, variance 0.3255847 (metafor escalc)
-//! assert!((es.yi[0] + 0.889311334).abs() < 1e-8);
-//! assert!((es.vi[0] - 0.325584765).abs() < 1e-8);
+//! assert!((es.yi()[0] + 0.889311334).abs() < 1e-8);
+//! assert!((es.vi()[0] - 0.325584765).abs() < 1e-8);
 //! ```
 
 use std::fmt;
@@ -159,6 +159,7 @@ impl FromStr for Measure {
 
 /// Sampling-variance formula for the SMD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
 pub enum VarianceType {
     /// Large-sample approximation (metafor's default `vtype = "LS"`).
     #[default]
@@ -183,6 +184,7 @@ impl FromStr for VarianceType {
 
 /// Which 2×2 tables get `add` added to their cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum AddTo {
     /// Only tables with at least one zero cell (metafor default).
     #[default]
@@ -733,7 +735,10 @@ fn binary_row(
     let (mut b, mut d) = (n1 - a, n2 - c);
     let zero = a == 0.0 || b == 0.0 || c == 0.0 || d == 0.0;
     if opts.drop00 && ((a == 0.0 && c == 0.0) || (b == 0.0 && d == 0.0)) {
-        return Err("no events (or only events) in both arms, dropped (double-zero studies are dropped)".into());
+        return Err(
+            "no events (or only events) in both arms, dropped (double-zero studies are dropped)"
+                .into(),
+        );
     }
     let add = match opts.to {
         AddTo::All => true,

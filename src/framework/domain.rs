@@ -159,7 +159,10 @@ fn duration(
         return None;
     }
     if es.k() < 4 {
-        skipped.push(Skipped::new(section, format!("fewer than 4 effects (k = {})", es.k())));
+        skipped.push(Skipped::new(
+            section,
+            format!("fewer than 4 effects (k = {})", es.k()),
+        ));
         return None;
     }
     match MetaRegression::new(d.model).fit_table(
@@ -188,7 +191,10 @@ fn rve(
         return None;
     }
     if n_studies < 3 {
-        skipped.push(Skipped::new(section, format!("fewer than 3 studies ({n_studies})")));
+        skipped.push(Skipped::new(
+            section,
+            format!("fewer than 3 studies ({n_studies})"),
+        ));
         return None;
     }
     let col = if d.table.has("study_id") {
@@ -246,7 +252,10 @@ fn sensitivity(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>)
         match d.model.fit_slices(&y, &v, &mut Workspace::new()) {
             Ok(s) => Some(s),
             Err(e) => {
-                skipped.push(Skipped::new("sensitivity: low risk of bias only", e.to_string()));
+                skipped.push(Skipped::new(
+                    "sensitivity: low risk of bias only",
+                    e.to_string(),
+                ));
                 None
             }
         }

@@ -152,7 +152,10 @@ fn domain_effects(
     effects: &[Option<(f64, f64, DataKind)>],
     labels: &[String],
 ) -> Result<(EffectSizes, String)> {
-    let kinds: Vec<DataKind> = rows.iter().filter_map(|&i| effects[i].map(|e| e.2)).collect();
+    let kinds: Vec<DataKind> = rows
+        .iter()
+        .filter_map(|&i| effects[i].map(|e| e.2))
+        .collect();
     let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
     let mixed = !all_binary && kinds.contains(&DataKind::Binary);
     let (measure, scale_note) = if all_binary {
@@ -169,7 +172,10 @@ fn domain_effects(
         )
     };
     let conv = logor_to_smd();
-    let (mut yi, mut vi) = (Vec::with_capacity(rows.len()), Vec::with_capacity(rows.len()));
+    let (mut yi, mut vi) = (
+        Vec::with_capacity(rows.len()),
+        Vec::with_capacity(rows.len()),
+    );
     for &i in rows {
         let (y, v, k) = effects[i].unwrap_or((f64::NAN, f64::NAN, DataKind::Generic));
         if mixed && k == DataKind::Binary {
@@ -317,7 +323,10 @@ fn economics(
                     probability,
                 }),
                 Err(e) => {
-                    skipped.push(Skipped::new("economics: acceptability curve", e.to_string()));
+                    skipped.push(Skipped::new(
+                        "economics: acceptability curve",
+                        e.to_string(),
+                    ));
                     None
                 }
             }

@@ -243,4 +243,3 @@ pub fn map_data(
         cells,
     })
 }
-

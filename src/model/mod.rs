@@ -36,9 +36,9 @@
 mod estimators;
 pub mod regression;
 mod result;
-mod summary;
 pub mod rve;
 pub mod subgroup;
+mod summary;
 
 use std::fmt;
 use std::str::FromStr;
@@ -148,6 +148,7 @@ impl FromStr for Tau2Method {
 
 /// Prediction-interval convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum PiMethod {
     /// metafor: `z` (or t(k−1) with the KH SE under Knapp–Hartung).
     #[default]
@@ -172,6 +173,7 @@ impl FromStr for PiMethod {
 
 /// How I² and H² are computed for random-effects fits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum I2Method {
     /// From τ² and the typical within-study variance (metafor).
     #[default]
@@ -283,6 +285,10 @@ pub struct StudyResult {
     pub vi: f64,
     /// Model weight in percent.
     pub weight: f64,
+    /// 0-based row of the source table the study came from (plots match studies by it, never
+    /// by label, since one study can contribute several effects).
+    #[serde(skip)]
+    pub row: usize,
 }
 
 /// A fitted meta-analysis: the JSON contract of `peerstat meta`.
@@ -482,11 +488,13 @@ impl RandomEffects {
             .study()
             .iter()
             .zip(es.yi().iter().zip(es.vi()))
-            .map(|(s, (&y, &v))| StudyResult {
+            .zip(es.rows())
+            .map(|((s, (&y, &v)), &row)| StudyResult {
                 study: s.clone(),
                 yi: y,
                 vi: v,
                 weight: 100.0 / (v + summary.tau2) / summary.sum_w,
+                row,
             })
             .collect();
         Ok(Fit {

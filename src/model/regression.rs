@@ -740,6 +740,7 @@ impl MetaRegression {
                 yi: es.yi()[i],
                 vi: es.vi()[i],
                 weight: 100.0 * w / summary.sum_w,
+                row: es.rows()[i],
             })
             .collect();
         Ok(ModeratorFit {

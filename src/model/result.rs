@@ -35,10 +35,7 @@ pub struct RegressionKeys {
 
 impl RegressionKeys {
     /// The added keys of a regression fit.
-    pub fn new(
-        r: &RegressionFit,
-        permutation: Option<Permutation>,
-    ) -> Self {
+    pub fn new(r: &RegressionFit, permutation: Option<Permutation>) -> Self {
         RegressionKeys {
             coefficients: r.coefficients.clone(),
             qm: r.qm,

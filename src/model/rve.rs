@@ -166,11 +166,10 @@ impl Rve {
             .iter()
             .map(|g| DVector::from_iterator(g.len(), g.iter().map(|&i| y[i])))
             .collect();
-        let singular =
-            || Error::Singular {
-                message: "robust variance estimation: the design is singular (collinear moderators)"
-                    .into(),
-            };
+        let singular = || Error::Singular {
+            message: "robust variance estimation: the design is singular (collinear moderators)"
+                .into(),
+        };
         // Working-weight fit.
         let w: Vec<f64> = (0..n).map(|j| 1.0 / (kj[j] * vbar[j])).collect();
         let mut xwx = DMatrix::zeros(p, p);
@@ -320,9 +319,9 @@ impl Rve {
         cluster: &str,
         mods: &[String],
     ) -> Result<RveFit> {
-        let col = table.get(cluster).ok_or_else(|| {
-            table.missing_column(cluster, "to cluster dependent effects")
-        })?;
+        let col = table
+            .get(cluster)
+            .ok_or_else(|| table.missing_column(cluster, "to cluster dependent effects"))?;
         let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
         let design = super::regression::Design::from_table(table, es, mods)?;
         let keep: Vec<usize> = design

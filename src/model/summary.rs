@@ -59,7 +59,6 @@ pub struct Summary {
     pub sum_w: f64,
 }
 
-
 /// A value of a [`SummaryColumn`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SummaryValue {

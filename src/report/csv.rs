@@ -66,9 +66,11 @@ fn write(rows: &[Vec<(String, String)>]) -> std::io::Result<String> {
     }
     w.write_record(&header).map_err(other)?;
     for r in rows {
-        let rec = header
-            .iter()
-            .map(|h| r.iter().find(|(k, _)| k == h).map_or("", |(_, v)| v.as_str()));
+        let rec = header.iter().map(|h| {
+            r.iter()
+                .find(|(k, _)| k == h)
+                .map_or("", |(_, v)| v.as_str())
+        });
         w.write_record(rec).map_err(other)?;
     }
     String::from_utf8(w.into_inner().map_err(other)?).map_err(other)
@@ -210,4 +212,35 @@ pub fn cea(r: &CeaReport) -> std::io::Result<String> {
         Some(f) => records(f),
         None => write(&[]),
     }
+}
+
+/// `map --format csv`: one row per non-empty cell of the evidence-and-gap map: the row and
+/// column values (headed by the variables' names `rows` and `cols`), the number of study entries,
+/// the number of studies pooled, and the pooled estimate with its CI.
+///
+/// # Errors
+/// As [`records`].
+pub fn map(md: &crate::framework::map::MapData, rows: &str, cols: &str) -> std::io::Result<String> {
+    let out: Vec<Vec<(String, String)>> = md
+        .cells
+        .iter()
+        .map(|c| {
+            let n = md
+                .studies
+                .iter()
+                .filter(|st| st.row == c.row && st.col == c.col)
+                .count();
+            let f = |x: Option<f64>| x.map(fmt_f64).unwrap_or_default();
+            vec![
+                (rows.to_string(), c.row.clone()),
+                (cols.to_string(), c.col.clone()),
+                ("studies".into(), n.to_string()),
+                ("k".into(), c.k.to_string()),
+                ("estimate".into(), f(c.estimate)),
+                ("ci_lower".into(), f(c.ci_lower)),
+                ("ci_upper".into(), f(c.ci_upper)),
+            ]
+        })
+        .collect();
+    write(&out)
 }

@@ -248,7 +248,7 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
                     let w = fit
                         .studies
                         .iter()
-                        .find(|o| o.study == s.study && o.yi == s.yi)
+                        .find(|o| o.row == s.row)
                         .map_or(s.weight, |o| o.weight);
                     rows.push(study_row(s, w));
                 }

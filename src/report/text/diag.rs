@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 
-use crate::report::fmt::{f4, fp, pv, width};
 use crate::diag::{BiasReport, EggerModel, InfluenceReport, MhFit};
+use crate::report::fmt::{f4, fp, pv, width};
 
 /// Text printout of `peerstat bias`.
 pub fn bias_table(r: &BiasReport, source: &str) -> String {
@@ -165,7 +165,8 @@ pub fn influence_table(r: &InfluenceReport, source: &str) -> String {
 }
 
 /// Text printout of a Mantel–Haenszel or Peto fit.
-pub fn mh_table(f: &MhFit, source: &str, level: f64) -> String {
+pub fn mh_table(f: &MhFit, source: &str) -> String {
+    let level = f.level;
     let mut out = String::new();
     let name = f.method.name();
     let _ = writeln!(

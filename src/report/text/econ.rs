@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::report::fmt::width;
 use crate::econ::table::CeaReport;
 use crate::econ::FiellerKind;
+use crate::report::fmt::width;
 
 /// Text printout of `peerstat cea`.
 pub fn cea_table(r: &CeaReport, source: &str) -> String {
@@ -100,8 +100,7 @@ pub fn cea_table(r: &CeaReport, source: &str) -> String {
             out,
             "Fieller interval: {}",
             match f.kind {
-                FiellerKind::Bounded =>
-                    format!("{} to {}", money(f.lower), money(f.upper)),
+                FiellerKind::Bounded => format!("{} to {}", money(f.lower), money(f.upper)),
                 FiellerKind::TwoRays => format!(
                     "ICER <= {} or ICER >= {} (the effect difference is not significant)",
                     money(f.lower),

@@ -3,11 +3,11 @@
 
 use std::fmt::Write as _;
 
-use crate::report::fmt::{f4, fp, pv, stars, width};
 use crate::effect::Measure;
 use crate::model::rve::RveFit;
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::{Fit, MetaReport, PiMethod, Tau2Method};
+use crate::report::fmt::{f4, fp, pv, stars, width};
 
 /// A metafor-style printout of a fit, with back-transformed values for ratio measures.
 /// `source` names the data in the header.
@@ -341,10 +341,7 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
     out
 }
 
-fn subgroup_table(
-    sg: &SubgroupAnalysis,
-    measure: Measure,
-) -> String {
+fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     let mut out = String::new();
     let _ = writeln!(out);
     let _ = writeln!(

@@ -1,0 +1,730 @@
+//! The command-line arguments (clap): raw flags, parsed into typed choices. Validation into
+//! library options happens in the command handlers before any work is done.
+
+use std::path::PathBuf;
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
+use peerstat::econ::table::Shape;
+use peerstat::econ::Timing;
+use peerstat::effect::{AddTo, Measure, VarianceType};
+use peerstat::model::{I2Method, PiMethod, Tau2Method};
+
+/// A value parser for an enumerated flag: accepts the [`ValueEnum`] names and aliases (any case),
+/// lists them in `--help`, and on a bad value prints the library's explanation.
+#[derive(Clone)]
+pub struct Choice<E> {
+    explain: fn(&str) -> String,
+    _e: std::marker::PhantomData<E>,
+}
+
+/// The parser for `E`, explaining bad values with `explain`.
+pub fn choice<E>(explain: fn(&str) -> String) -> Choice<E> {
+    Choice {
+        explain,
+        _e: std::marker::PhantomData,
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for Choice<E> {
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<E, clap::Error> {
+        let s = value.to_string_lossy();
+        E::from_str(s.trim(), true).map_err(|_| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{}\n", (self.explain)(&s)),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// The library's message for a value its parser rejects.
+fn lib_msg<T: std::str::FromStr<Err = peerstat::Error>>(s: &str) -> String {
+    s.parse::<T>()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
+fn measure_msg(s: &str) -> String {
+    lib_msg::<Measure>(s)
+}
+fn method_msg(s: &str) -> String {
+    lib_msg::<Tau2Method>(s).replace(" or PM", ", PM, MH or PETO")
+}
+fn vtype_msg(s: &str) -> String {
+    lib_msg::<VarianceType>(s)
+}
+fn to_msg(s: &str) -> String {
+    lib_msg::<AddTo>(s)
+}
+fn pi_msg(s: &str) -> String {
+    lib_msg::<PiMethod>(s)
+}
+fn i2_msg(s: &str) -> String {
+    lib_msg::<I2Method>(s)
+}
+fn shape_msg(s: &str) -> String {
+    Shape::parse(s)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+fn timing_msg(s: &str) -> String {
+    format!("--timing must be start, end or continuous, got '{s}'")
+}
+fn egger_msg(s: &str) -> String {
+    format!("--egger must be rma or classic, got '{s}'")
+}
+fn estimator_msg(s: &str) -> String {
+    format!("--estimator must be L0 or R0, got '{s}'")
+}
+fn side_msg(s: &str) -> String {
+    format!("--side must be left or right, got '{s}'")
+}
+
+/// Defines a clap value enum mirroring a library enum, with `From` into it.
+macro_rules! value_enum {
+    ($(#[$m:meta])* $name:ident => $lib:ty { $($(#[$vm:meta])* $v:ident => $lv:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $name { $($(#[$vm])* $v),* }
+        impl From<$name> for $lib {
+            fn from(a: $name) -> $lib {
+                match a { $($name::$v => $lv),* }
+            }
+        }
+    };
+}
+
+value_enum!(
+    /// `--measure`.
+    MeasureArg => Measure {
+        #[value(name = "SMD")] Smd => Measure::Smd,
+        #[value(name = "MD")] Md => Measure::Md,
+        #[value(name = "ROM")] Rom => Measure::Rom,
+        #[value(name = "OR")] Or => Measure::Or,
+        #[value(name = "RR")] Rr => Measure::Rr,
+        #[value(name = "RD")] Rd => Measure::Rd,
+        #[value(name = "GEN")] Gen => Measure::Gen,
+    }
+);
+
+/// `--method`: a τ² estimator, or a common-effect method for 2×2 tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Common (equal) effect.
+    #[value(name = "EE", alias = "FE", alias = "CE")]
+    Ee,
+    /// DerSimonian-Laird.
+    #[value(name = "DL")]
+    Dl,
+    /// Hedges.
+    #[value(name = "HE")]
+    He,
+    /// Hunter-Schmidt.
+    #[value(name = "HS")]
+    Hs,
+    /// Sidik-Jonkman.
+    #[value(name = "SJ")]
+    Sj,
+    /// Maximum likelihood.
+    #[value(name = "ML")]
+    Ml,
+    /// Restricted maximum likelihood.
+    #[value(name = "REML")]
+    Reml,
+    /// Empirical Bayes.
+    #[value(name = "EB")]
+    Eb,
+    /// Paule-Mandel.
+    #[value(name = "PM")]
+    Pm,
+    /// Mantel-Haenszel (2x2 tables; OR, RR, RD).
+    #[value(name = "MH")]
+    Mh,
+    /// Peto's one-step odds ratio (2x2 tables; OR).
+    #[value(name = "PETO")]
+    Peto,
+}
+
+impl MethodArg {
+    /// The τ² estimator, or `None` for MH / PETO.
+    pub fn tau2(self) -> Option<Tau2Method> {
+        Some(match self {
+            MethodArg::Ee => Tau2Method::Ee,
+            MethodArg::Dl => Tau2Method::Dl,
+            MethodArg::He => Tau2Method::He,
+            MethodArg::Hs => Tau2Method::Hs,
+            MethodArg::Sj => Tau2Method::Sj,
+            MethodArg::Ml => Tau2Method::Ml,
+            MethodArg::Reml => Tau2Method::Reml,
+            MethodArg::Eb => Tau2Method::Eb,
+            MethodArg::Pm => Tau2Method::Pm,
+            MethodArg::Mh | MethodArg::Peto => return None,
+        })
+    }
+}
+
+value_enum!(
+    /// `--vtype`.
+    VtypeArg => VarianceType {
+        #[value(name = "LS")] Ls => VarianceType::Ls,
+        #[value(name = "UB")] Ub => VarianceType::Ub,
+    }
+);
+
+value_enum!(
+    /// `--to`.
+    ToArg => AddTo {
+        Only0 => AddTo::Only0,
+        All => AddTo::All,
+        None => AddTo::None,
+        If0all => AddTo::If0All,
+    }
+);
+
+value_enum!(
+    /// `--pi`.
+    PiArg => PiMethod {
+        #[value(alias = "z")] Metafor => PiMethod::Metafor,
+        #[value(alias = "higgins", alias = "t")] Riley => PiMethod::Riley,
+    }
+);
+
+value_enum!(
+    /// `--i2`.
+    I2Arg => I2Method {
+        #[value(alias = "metafor")] Typical => I2Method::Typical,
+        Q => I2Method::Q,
+    }
+);
+
+value_enum!(
+    /// `--egger`.
+    EggerArg => EggerModel {
+        Rma => EggerModel::Rma,
+        #[value(alias = "lm")] Classic => EggerModel::Classic,
+    }
+);
+
+value_enum!(
+    /// `--estimator`.
+    EstimatorArg => TrimFillEstimator {
+        #[value(name = "L0")] L0 => TrimFillEstimator::L0,
+        #[value(name = "R0")] R0 => TrimFillEstimator::R0,
+    }
+);
+
+value_enum!(
+    /// `--side`.
+    SideArg => Side {
+        Left => Side::Left,
+        Right => Side::Right,
+    }
+);
+
+value_enum!(
+    /// `--shape`.
+    ShapeArg => Shape {
+        Strategies => Shape::Strategies,
+        #[value(alias = "psa")] Draws => Shape::Draws,
+        #[value(alias = "ipd")] Patients => Shape::Patients,
+        Arms => Shape::Arms,
+    }
+);
+
+value_enum!(
+    /// `--timing`.
+    TimingArg => Timing {
+        Start => Timing::Start,
+        End => Timing::End,
+        #[value(alias = "mid")] Continuous => Timing::Continuous,
+    }
+);
+
+pub const ABOUT: &str = "Statistics engine for evaluating health and social-care interventions \
+(peer support first): effect sizes and random-effects meta-analysis with metafor's conventions.";
+
+pub const AFTER: &str = "\
+Data: one row per study comparison, columns named as in the evaluation framework schema:
+  study; continuous arms n_t, mean_t, sd_t, n_c, mean_c, sd_c; binary arms events_t, n_t,
+  events_c, n_c; or precomputed yi with vi (or sei). Rename with --col canonical=actual.
+
+Examples:
+  peerstat meta fixtures/bcg.parquet --measure RR
+  peerstat meta fixtures/normand1999.csv --measure SMD --method DL --knha --format json
+  peerstat effects fixtures/bcg.csv --measure OR -o bcg_or.parquet
+
+Exit status: 0 success; 1 the model cannot be fitted to valid input (no convergence, an
+undefined estimate); 2 usage or bad input (options, file format, a bad cell, a missing column,
+too few studies, collinear moderators); 3 a file could not be read or written.";
+
+#[derive(Parser)]
+#[command(name = "peerstat", version, about = ABOUT, after_help = AFTER)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Pool effect sizes: common- or random-effects meta-analysis (metafor rma).
+    #[command(after_help = "\
+Prints a metafor-style summary (table), the JSON contract (json) or a one-row summary (csv).
+JSON keys: measure, method, k, estimate, se, ci_lower, ci_upper, statistic, p_value, tau2,
+tau2_ci_lower, tau2_ci_upper, tau, i2, i2_ci_lower, i2_ci_upper, h2, q, q_df, q_p, pi_lower,
+pi_upper, iterations, studies[{study, yi, vi, weight}], all on the analysis (log) scale; i2 is a
+percentage; undefined values are null.
+
+Examples:
+  peerstat meta fixtures/bcg.parquet --measure RR
+  peerstat meta fixtures/bcg.csv --measure OR --method PM --knha --format json
+  peerstat meta mydata.csv --measure SMD --col n_t=n1 --col n_c=n2")]
+    Meta(MetaArgs),
+    /// Compute effect sizes (metafor escalc) and write them beside the input columns.
+    #[command(after_help = "\
+Writes every input column plus yi and vi (empty/null for omitted rows) to OUT (.csv or
+.parquet), through a temporary file renamed into place.
+
+Example:
+  peerstat effects fixtures/normand1999.csv --measure SMD -o normand_smd.csv")]
+    Effects(EffectsArgs),
+    /// Re-run one meta-analysis per group of rows, in bulk (thousands to millions of groups).
+    #[command(after_help = "\
+Writes one row per group: the group key columns, then k, estimate, se, ci_lower, ci_upper,
+statistic, p_value, tau2, tau2_ci_lower, tau2_ci_upper, i2, h2, q, q_p, pi_lower, pi_upper,
+iterations and error (empty when the group was analysed). A group that cannot be analysed gets
+its error filled and the run goes on. Rows appear in order of first appearance of each key.
+
+Parquet input is streamed in record batches, reading only the needed columns; memory stays
+bounded when rows of a group are adjacent (the file is clustered by the key). Otherwise peerstat
+notes it and groups in memory. Each group's result is identical to `peerstat meta` on it alone.
+
+Examples:
+  peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet
+  peerstat reanalyse bulk.parquet --group-by analysis_id --measure GEN --knha -o results.parquet
+  peerstat reanalyse evidence.csv --group-by outcome,mode --measure SMD --method DL -o by_mode.csv")]
+    Reanalyse(ReanalyseArgs),
+    /// Simulate the bulk benchmark workload (many small SMD meta-analyses).
+    #[command(after_help = "\
+Columns: analysis_id, study_id, yi, vi (Hedges' g, LS variance), n_t, mean_t, sd_t, n_c, mean_c,
+sd_c. k = 2 + Poisson(6) studies per analysis; tau^2 in {0, 0.01, 0.09}.
+
+Example:
+  peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet")]
+    Simulate(SimulateArgs),
+    /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
+    #[command(after_help = "\
+JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,
+side, estimate, se, tau2, filled[{yi, vi}]}, fail_safe_n {rosenthal, orwin}. Conventions are
+metafor's (regtest, ranktest, trimfill, fsn). Needs at least 3 studies.
+
+Examples:
+  peerstat bias fixtures/bcg.csv --measure RR --funnel funnel.svg
+  peerstat bias fixtures/bcg.csv --measure RR --egger classic --estimator R0 --format json")]
+    Bias(BiasArgs),
+    /// Sensitivity and influence: leave-one-out fits and influence diagnostics, or a cumulative
+    /// meta-analysis.
+    #[command(after_help = "\
+JSON: a studies list with study, leave1out_estimate, leave1out_se, leave1out_tau2, rstudent,
+dffits, cook_d, cov_ratio, tau2_deleted, qe_deleted, hat, weight, influential (metafor influence
+and leave1out); with --cumulative, a cumulative list of fits as studies are added.
+
+Examples:
+  peerstat influence fixtures/bcg.csv --measure RR
+  peerstat influence fixtures/bcg.csv --measure RR --cumulative --order year --format json")]
+    Influence(InfluenceArgs),
+    /// Economic evaluation: frontier and ICERs, PSA draws (CEAC, CEAF, EVPI), trial-based
+    /// analysis from patient data or arm summaries (Fieller, INMB, bootstrap, SUR), pooled net
+    /// benefit across trials.
+    #[command(after_help = "\
+Shapes (detected from the columns, or --shape): strategies (strategy, cost, effect); draws (draw,
+strategy, cost, effect); patients (id, arm, cost, effect [, covariates] [, year]); arms (arm, n,
+mean_cost, sd_cost, mean_effect, sd_effect, corr). A study column with patients or arms pools the
+incremental net benefit across trials (REML + Knapp-Hartung). Increments are treatment - control;
+NMB = WTP x effect - cost.
+
+Examples:
+  peerstat cea strategies.csv
+  peerstat cea psa.csv --wtp-grid 0:50000:500 --reference 'usual care' --ceac ceac.svg
+  peerstat cea patients.csv --treatment peer --control control --boot 2000 --seed 1 --plane plane.svg
+  peerstat cea patients.csv --treatment peer --control control --cost-covariates age --effect-covariates baseline_utility
+  peerstat cea arms_multi.csv --treatment peer --control control --wtp 20000,30000")]
+    Cea(CeaArgs),
+    /// The standard evaluation of the framework: per outcome domain pooled effects, subgroups,
+    /// meta-regression, dependent effects, bias and sensitivity, economics; an HTML report, JSON,
+    /// plots and the evidence-and-gap map.
+    #[command(after_help = "\
+Writes DIR/index.html (self-contained report), DIR/results.json, DIR/forest_N.svg, DIR/funnel_N.svg,
+DIR/ceac.svg (with --costs) and DIR/egm.html. The input is validated against the codebook
+(seeds/framework.toml unless --codebook): unknown levels are errors listing the allowed ones.
+
+Example:
+  peerstat simulate --framework --seed 1 -o seeds/demo.parquet
+  peerstat evaluate seeds/demo.parquet -o report      (uses seeds/demo_costs.parquet too)")]
+    Evaluate(EvaluateArgs),
+    /// Evidence-and-gap map: an interactive standalone page (or the crosstab as CSV/JSON).
+    #[command(after_help = "\
+Rows (default activity) x columns (default outcome_domain), bubbles sized by number of studies and
+coloured by the segment (default risk_of_bias); hover shows counts and the pooled effect with CI;
+click lists the studies; filters for population, country, design and mode; gaps marked.
+
+Example:
+  peerstat map seeds/demo.parquet -o egm.html")]
+    Map(MapArgs),
+}
+
+#[derive(Args)]
+pub struct EvaluateArgs {
+    /// Input file (framework schema).
+    pub input: PathBuf,
+    /// Economic companion (arm summaries with a study column, or patient data). Default: a file
+    /// NAME_costs.EXT beside the input, if there is one.
+    #[arg(long, value_name = "FILE")]
+    pub costs: Option<PathBuf>,
+    /// Output directory.
+    #[arg(short, long, default_value = "report", value_name = "DIR")]
+    pub output: PathBuf,
+    /// Codebook (TOML) replacing seeds/framework.toml.
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    pub col: Vec<String>,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    pub level: f64,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum MapFormat {
+    Html,
+    Csv,
+    Json,
+}
+
+#[derive(Args)]
+pub struct MapArgs {
+    /// Input file (framework schema).
+    pub input: PathBuf,
+    /// Output file (egm.html for --format html).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Row variable.
+    #[arg(long, default_value = "activity")]
+    pub rows: String,
+    /// Column variable.
+    #[arg(long, default_value = "outcome_domain")]
+    pub cols: String,
+    /// Segment (bubble colour) variable.
+    #[arg(long, default_value = "risk_of_bias")]
+    pub segment: String,
+    /// html (interactive page), csv or json (crosstab).
+    #[arg(long, value_enum, default_value = "html")]
+    pub format: MapFormat,
+    /// Codebook (TOML) replacing seeds/framework.toml.
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    pub col: Vec<String>,
+}
+
+#[derive(Args)]
+pub struct CeaArgs {
+    /// Input file (.csv, .tsv or .parquet).
+    pub input: PathBuf,
+    /// Data shape (default: detected from the columns).
+    #[arg(long, value_parser = choice::<ShapeArg>(shape_msg))]
+    pub shape: Option<ShapeArg>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    pub col: Vec<String>,
+    /// Willingness-to-pay values, comma-separated (default 20000,30000).
+    #[arg(long, value_name = "LIST")]
+    pub wtp: Option<String>,
+    /// Willingness-to-pay grid start:stop:step (inclusive), e.g. 0:50000:500.
+    #[arg(long, value_name = "A:B:STEP")]
+    pub wtp_grid: Option<String>,
+    /// Draws: reference strategy for pairwise CEACs (default: the first).
+    #[arg(long, value_name = "STRATEGY")]
+    pub reference: Option<String>,
+    /// Patients/arms: the intervention arm.
+    #[arg(long, value_name = "ARM")]
+    pub treatment: Option<String>,
+    /// Patients/arms: the comparator arm.
+    #[arg(long, value_name = "ARM")]
+    pub control: Option<String>,
+    /// Patients: bootstrap replicates (stratified by arm).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub boot: usize,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Patients: write the bootstrap replicates (replicate, inc_cost, inc_effect) to a file.
+    #[arg(long, value_name = "FILE.parquet")]
+    pub draws_out: Option<PathBuf>,
+    /// Patients: covariates for the cost equation (SUR adjustment).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    pub cost_covariates: Vec<String>,
+    /// Patients: covariates for the effect equation (SUR adjustment).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    pub effect_covariates: Vec<String>,
+    /// Patients with a year column: annual discount rate for costs (NICE: 0.035).
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    pub discount_cost: f64,
+    /// Annual discount rate for effects.
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    pub discount_effect: f64,
+    /// When amounts fall within a year: start (year t weighted 1/(1+r)^t), end (1/(1+r)^(t+1)) or
+    /// continuous (mid-year, 1/(1+r)^(t+0.5)).
+    #[arg(long, default_value = "start", value_parser = choice::<TimingArg>(timing_msg))]
+    pub timing: TimingArg,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    pub level: f64,
+    /// Write a cost-effectiveness plane (SVG).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plane: Option<PathBuf>,
+    /// Write cost-effectiveness acceptability curves (SVG).
+    #[arg(long, value_name = "FILE.svg")]
+    pub ceac: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct BiasArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Egger's test: rma (metafor default: the model with sei as moderator) or classic (WLS, t(k-2)).
+    #[arg(long, default_value = "rma", value_parser = choice::<EggerArg>(egger_msg))]
+    pub egger: EggerArg,
+    /// Trim-and-fill estimator.
+    #[arg(long, default_value = "L0", value_parser = choice::<EstimatorArg>(estimator_msg))]
+    pub estimator: EstimatorArg,
+    /// Side where studies are missing (default: chosen from the sign of the slope of yi on
+    /// sqrt(vi), as metafor).
+    #[arg(long, value_parser = choice::<SideArg>(side_msg))]
+    pub side: Option<SideArg>,
+    /// Orwin's target effect (default: half the mean effect).
+    #[arg(long, value_name = "X")]
+    pub orwin_target: Option<f64>,
+    /// Write a contour-enhanced funnel plot (SVG), trim-and-fill studies hollow.
+    #[arg(long, value_name = "FILE.svg")]
+    pub funnel: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct InfluenceArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Cumulative meta-analysis instead of leave-one-out.
+    #[arg(long)]
+    pub cumulative: bool,
+    /// With --cumulative: add studies in ascending order of this numeric column (e.g. year).
+    #[arg(long, value_name = "COL", requires = "cumulative")]
+    pub order: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct DataArgs {
+    /// Input file (.csv, .tsv or .parquet).
+    pub input: PathBuf,
+    /// Rename a column: canonical=actual (repeatable), e.g. --col n_t=n1i.
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    pub col: Vec<String>,
+    /// Effect measure (default: GEN when a yi column exists): SMD (Hedges' g), MD, ROM (log ratio
+    /// of means) from continuous arms; OR, RR (log scale), RD from 2x2 tables; GEN for yi with vi
+    /// or sei.
+    #[arg(long, value_parser = choice::<MeasureArg>(measure_msg))]
+    pub measure: Option<MeasureArg>,
+    /// SMD sampling variance: LS (large-sample, metafor) or UB (unbiased, R meta).
+    #[arg(long, default_value = "LS", value_parser = choice::<VtypeArg>(vtype_msg))]
+    pub vtype: VtypeArg,
+    /// Value added to the cells of 2x2 tables (see --to).
+    #[arg(long, default_value_t = 0.5, value_name = "X")]
+    pub add: f64,
+    /// Which 2x2 tables get --add: only0 (tables with a zero cell), all, none, if0all.
+    #[arg(long, default_value = "only0", value_parser = choice::<ToArg>(to_msg))]
+    pub to: ToArg,
+    /// Omit studies with no events (or only events) in both arms.
+    #[arg(long)]
+    pub drop00: bool,
+    /// Stop with an error on a missing value instead of omitting the study.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct MetaArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Subgroup analysis by this column: a fit per level and the test for subgroup differences.
+    #[arg(long, value_name = "COL", conflicts_with = "mods")]
+    pub by: Option<String>,
+    /// With --by: one common tau^2 for all levels (from the factor meta-regression).
+    #[arg(long, requires = "by")]
+    pub common_tau2: bool,
+    /// Meta-regression on these columns (comma-separated; text columns become factors).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    pub mods: Vec<String>,
+    /// With --mods: permutation test with this many permutations (metafor permutest).
+    #[arg(long, value_name = "N", requires = "mods")]
+    pub permutations: Option<usize>,
+    /// Seed for --permutations.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Dependent effect sizes: robust variance estimation clustered by this column
+    /// (correlated-effects weights, small-sample correction, as robumeta).
+    #[arg(long, value_name = "COL")]
+    pub cluster: Option<String>,
+    /// With --cluster: assumed correlation between effects of one cluster.
+    #[arg(long, default_value_t = 0.8, value_name = "RHO")]
+    pub rho: f64,
+    /// Write a forest plot (SVG): studies, pooled diamond, prediction interval; subgroup blocks
+    /// under --by; log axis labelled as ratios for OR/RR/ROM.
+    #[arg(long, value_name = "FILE.svg")]
+    pub forest: Option<PathBuf>,
+    /// With --mods and one numeric moderator: write a bubble plot (SVG).
+    #[arg(long, value_name = "FILE.svg", requires = "mods")]
+    pub bubble: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ModelArgs {
+    /// tau^2 estimator: EE (common effect), DL, HE, HS, SJ, ML, REML, EB, PM; or MH / PETO (the
+    /// Mantel-Haenszel and Peto common-effect methods for 2x2 tables).
+    #[arg(long, default_value = "REML", value_parser = choice::<MethodArg>(method_msg))]
+    pub method: MethodArg,
+    /// Knapp-Hartung adjustment: t(k-1) tests and CIs with the adjusted SE.
+    #[arg(long)]
+    pub knha: bool,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    pub level: f64,
+    /// Prediction interval: metafor (z, or t(k-1) under --knha) or riley (t(k-2), unadjusted SE).
+    #[arg(long = "pi", default_value = "metafor", value_parser = choice::<PiArg>(pi_msg))]
+    pub pi: PiArg,
+    /// I^2 for random-effects fits: typical (metafor) or q (R meta, PyMARE; no CI).
+    #[arg(long, default_value = "typical", value_parser = choice::<I2Arg>(i2_msg))]
+    pub i2: I2Arg,
+    /// Maximum iterations for ML, REML and EB.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_iter: usize,
+    /// Step-length factor for Fisher scoring (metafor stepadj); 0.5 helps when REML oscillates.
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub stepadj: f64,
+}
+
+#[derive(Args)]
+pub struct ReanalyseArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Column(s) whose values define the analyses, comma-separated (e.g. analysis_id or
+    /// outcome,subgroup).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required = true,
+        value_name = "COL[,COL...]"
+    )]
+    pub group_by: Vec<String>,
+    /// Output file (.parquet or .csv): one row per group.
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Only decode the input and find the groups (no fitting, no output): the I/O floor.
+    #[arg(long, hide = true)]
+    pub decode_only: bool,
+}
+
+#[derive(Args)]
+pub struct SimulateArgs {
+    /// Number of meta-analyses to simulate (bulk workload).
+    #[arg(long, value_name = "N", required_unless_present = "framework")]
+    pub analyses: Option<usize>,
+    /// Simulate the framework's demonstration evidence base instead (coded trials, mixed data
+    /// types, and an economic companion written beside the output as NAME_costs.EXT).
+    #[arg(long)]
+    pub framework: bool,
+    /// With --framework: number of trials.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub trials: usize,
+    /// Random seed (the same seed gives the same file everywhere).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output file (.parquet or .csv).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Args)]
+pub struct EffectsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output file (.csv or .parquet).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+}

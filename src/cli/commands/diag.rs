@@ -1,0 +1,103 @@
+//! `peerstat bias` and `peerstat influence`.
+
+use peerstat::diag::{self, BiasOptions, BiasReport, InfluenceOptions, InfluenceReport};
+use peerstat::report::{self, svg};
+
+use super::{effect_sizes, load, model};
+use crate::cli::args::{BiasArgs, Format, InfluenceArgs};
+use crate::cli::output::{emit, write_text};
+use crate::cli::CmdResult;
+
+/// `peerstat bias`.
+pub fn bias(a: BiasArgs) -> CmdResult {
+    let model = model(&a.model)?;
+    let l = load(&a.data)?;
+    let es = effect_sizes(&l, &a.data.input)?;
+    let options = BiasOptions {
+        effect: l.opts,
+        model,
+        egger: a.egger.into(),
+        estimator: a.estimator.into(),
+        side: a.side.map(Into::into),
+        orwin_target: a.orwin_target,
+    };
+    let rep = BiasReport {
+        measure: es.measure(),
+        method: model.get_method(),
+        k: es.k(),
+        egger: diag::egger(&es, &model, options.egger)?,
+        begg: diag::begg(&es)?,
+        trimfill: diag::trimfill(&es, &model, options.estimator, options.side)?,
+        fail_safe_n: diag::fail_safe(&es, a.orwin_target)?,
+        options: Some(options),
+    };
+    let file = a.data.input.display().to_string();
+    if let Some(path) = &a.funnel {
+        let fit = model.fit(&es)?;
+        let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
+        let plot = svg::funnel(
+            es.yi(),
+            es.vi(),
+            fit.summary.estimate,
+            &filled,
+            es.measure(),
+            &format!("{file}: funnel plot"),
+        );
+        write_text(path, &plot)?;
+    }
+    let text = match a.format {
+        Format::Json => report::json(&rep)?,
+        Format::Csv => report::csv::record(&rep)?,
+        Format::Table => report::bias_table(&rep, &file),
+    };
+    emit(&text, a.output.as_deref())
+}
+
+/// `peerstat influence`.
+pub fn influence(a: InfluenceArgs) -> CmdResult {
+    let model = model(&a.model)?;
+    let l = load(&a.data)?;
+    let es = effect_sizes(&l, &a.data.input)?;
+    let file = a.data.input.display().to_string();
+    let options = InfluenceOptions {
+        effect: l.opts,
+        model,
+        cumulative: a.cumulative,
+        order: a.order.clone(),
+    };
+    let (studies, cumulative) = if a.cumulative {
+        let order = match &a.order {
+            Some(c) => {
+                let col = l
+                    .table
+                    .numeric(c, "to order the cumulative analysis (--order)")?;
+                let mut o = Vec::with_capacity(es.k());
+                for &r in es.rows() {
+                    o.push(col[r].ok_or_else(|| {
+                        l.table
+                            .value_error(r, c, "missing value in the --order column")
+                    })?);
+                }
+                Some(o)
+            }
+            None => None,
+        };
+        (None, Some(diag::cumulative(&es, &model, order.as_deref())?))
+    } else {
+        (Some(diag::influence(&es, &model)?), None)
+    };
+    let rep = InfluenceReport {
+        measure: es.measure(),
+        method: model.get_method(),
+        k: es.k(),
+        studies,
+        cumulative,
+        options,
+    };
+    let text = match a.format {
+        Format::Json => report::json(&rep)?,
+        Format::Csv => report::csv::influence(&rep)?,
+        Format::Table => report::influence_table(&rep, &file),
+    };
+    emit(&text, a.output.as_deref())
+}

@@ -1,0 +1,205 @@
+//! `peerstat meta` (pooled fits, subgroups, meta-regression, RVE, MH/Peto) and `peerstat effects`.
+
+use peerstat::data;
+use peerstat::effect::{EffectSizes, Measure};
+use peerstat::model::regression::MetaRegression;
+use peerstat::model::rve::Rve;
+use peerstat::model::subgroup::subgroups;
+use peerstat::model::{MetaOptions, MetaReport, RandomEffects, RegressionKeys};
+use peerstat::report::{self, svg};
+
+use super::{effect_sizes, load, model, Loaded};
+use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg};
+use crate::cli::output::{emit, write_text};
+use crate::cli::{say, CmdResult, Failure};
+
+/// `peerstat meta`.
+pub fn meta(a: MetaArgs) -> CmdResult {
+    if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
+        return meta_mh(&a);
+    }
+    let model = model(&a.model)?;
+    let l = load(&a.data)?;
+    let es = effect_sizes(&l, &a.data.input)?;
+    let file = a.data.input.display().to_string();
+    let rep = fit(&a, &l, &es, model, &file)?;
+    if let Some(path) = &a.forest {
+        let title = format!("{} — {}", file, rep.fit.measure.description());
+        write_text(path, &svg::forest(&rep.fit, rep.subgroups.as_ref(), &title))?;
+    }
+    if let Some(path) = &a.bubble {
+        bubble(&a, &l, &rep, &file, path)?;
+    }
+    let text = match a.format {
+        Format::Table => report::table_report(&rep, &file),
+        Format::Json => report::json(&rep)?,
+        Format::Csv => report::csv::summary(&rep.fit)?,
+    };
+    emit(&text, a.output.as_deref())
+}
+
+/// The fits `meta` asks for, with a warning for every study left out of one of them.
+fn fit(
+    a: &MetaArgs,
+    l: &Loaded,
+    es: &EffectSizes,
+    model: RandomEffects,
+    file: &str,
+) -> Result<MetaReport, Failure> {
+    let perm = a.permutations.map(|n| (n, a.seed));
+    let options = MetaOptions {
+        effect: l.opts,
+        model,
+        by: a.by.clone(),
+        common_tau2: a.common_tau2,
+        mods: a.mods.clone(),
+        permutations: perm,
+        cluster: a.cluster.clone(),
+        rho: a.cluster.as_ref().map(|_| a.rho),
+    };
+    let mut rep = if !a.mods.is_empty() {
+        let m = MetaRegression::new(model).fit_table(&l.table, es, &a.mods, perm)?;
+        if m.dropped > 0 {
+            say!(
+                "warning: {file}: {} studies left out of the meta-regression (missing moderator value)",
+                m.dropped
+            );
+        }
+        MetaReport {
+            fit: m.fit,
+            subgroups: None,
+            regression: Some(RegressionKeys::new(&m.regression, m.permutation)),
+            rve: None,
+            options,
+        }
+    } else {
+        let fit = model.fit(es)?;
+        let subgroups = match &a.by {
+            Some(by) => {
+                let sg = subgroups(&l.table, es, by, &model, a.common_tau2)?;
+                if sg.omitted > 0 {
+                    say!(
+                        "warning: {file}: {} studies left out of the subgroup analysis (missing value in column {})",
+                        sg.omitted,
+                        sg.by
+                    );
+                }
+                Some(sg)
+            }
+            None => None,
+        };
+        MetaReport {
+            fit,
+            subgroups,
+            regression: None,
+            rve: None,
+            options,
+        }
+    };
+    if let Some(c) = &a.cluster {
+        let r = Rve::new(a.rho, model.get_level())?.fit_table(&l.table, es, c, &a.mods)?;
+        if r.dropped > 0 {
+            say!(
+                "warning: {file}: {} effects left out of the robust variance estimation (missing cluster or moderator value)",
+                r.dropped
+            );
+        }
+        rep.rve = Some(r);
+    }
+    Ok(rep)
+}
+
+/// The bubble plot of a one-moderator meta-regression; studies are matched to the moderator by
+/// their source row.
+fn bubble(
+    a: &MetaArgs,
+    l: &Loaded,
+    rep: &MetaReport,
+    file: &str,
+    path: &std::path::Path,
+) -> CmdResult {
+    let reg = rep
+        .regression
+        .as_ref()
+        .ok_or_else(|| Failure::Usage("--bubble needs --mods".into()))?;
+    if a.mods.len() != 1 || reg.coefficients.len() != 2 {
+        return Err(Failure::Usage(
+            "--bubble draws one numeric moderator: give exactly one numeric column in --mods"
+                .into(),
+        ));
+    }
+    let col = l.table.numeric(&a.mods[0], "for the bubble plot")?;
+    let (mut x, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
+    for st in &rep.fit.studies {
+        if let Some(xv) = col.get(st.row).copied().flatten() {
+            x.push(xv);
+            y.push(st.yi);
+            w.push(st.weight);
+        }
+    }
+    let name = l.table.actual_name(&a.mods[0]);
+    let svg = svg::bubble(
+        &svg::Bubble {
+            x: &x,
+            yi: &y,
+            weights: &w,
+            intercept: reg.coefficients[0].estimate,
+            slope: reg.coefficients[1].estimate,
+            xlabel: name,
+        },
+        rep.fit.measure,
+        &format!("{file}: meta-regression on {name}"),
+    );
+    write_text(path, &svg)
+}
+
+/// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.
+fn meta_mh(a: &MetaArgs) -> CmdResult {
+    let name = if a.model.method == MethodArg::Mh {
+        "MH"
+    } else {
+        "PETO"
+    };
+    if !a.mods.is_empty() || a.by.is_some() || a.cluster.is_some() || a.model.knha {
+        return Err(Failure::Usage(format!(
+            "--method {name} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster or --knha"
+        )));
+    }
+    let l = load(&a.data)?;
+    let fit = if a.model.method == MethodArg::Mh {
+        peerstat::diag::mantel_haenszel(&l.table, l.measure, a.model.level)?
+    } else {
+        if l.measure != Measure::Or {
+            return Err(Failure::Usage(format!(
+                "--method PETO gives an odds ratio: use --measure OR (got {})",
+                l.measure
+            )));
+        }
+        peerstat::diag::peto(&l.table, a.model.level)?
+    };
+    let text = match a.format {
+        Format::Json => report::json(&fit)?,
+        Format::Csv => report::csv::record(&fit)?,
+        Format::Table => report::mh_table(&fit, &a.data.input.display().to_string()),
+    };
+    emit(&text, a.output.as_deref())
+}
+
+/// `peerstat effects`.
+pub fn effects(a: EffectsArgs) -> CmdResult {
+    let l = load(&a.data)?;
+    let es = effect_sizes(&l, &a.data.input)?;
+    let (y, v) = es.by_row();
+    let mut out = l.table;
+    out.push_column("yi", y)?;
+    out.push_column("vi", v)?;
+    data::write_table(&out, &a.output)?;
+    say!(
+        "wrote {} rows ({} with effect sizes, measure {}) to {}",
+        out.nrows(),
+        es.k(),
+        es.measure(),
+        a.output.display()
+    );
+    Ok(())
+}

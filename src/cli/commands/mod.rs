@@ -1,0 +1,104 @@
+//! One handler per command, and the validation shared by them.
+
+pub mod bulk;
+pub mod diag;
+pub mod econ;
+pub mod framework;
+pub mod meta;
+
+use std::path::Path;
+
+use peerstat::data::{self, Table};
+use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+use peerstat::model::RandomEffects;
+
+use super::args::{DataArgs, ModelArgs};
+use super::output::columns;
+use super::{say, Failure};
+
+/// Validated data options and the table read.
+pub struct Loaded {
+    pub table: Table,
+    pub measure: Measure,
+    pub opts: EffectOptions,
+}
+
+/// Reads the input and settles the measure (GEN when there is a `yi` column and none is given).
+pub fn load(a: &DataArgs) -> Result<Loaded, Failure> {
+    let map = columns(&a.col)?;
+    let opts = effect_options(a)?;
+    let table = data::read_table(&a.input, &map)?;
+    let measure = match a.measure {
+        Some(m) => m.into(),
+        None if table.has("yi") => Measure::Gen,
+        None => {
+            let hint = if table.has("mean_t") {
+                "the file has continuous arm columns: SMD, MD or ROM"
+            } else if table.has("events_t") {
+                "the file has 2x2 columns: OR, RR or RD"
+            } else {
+                "SMD, MD, ROM, OR, RR, RD or GEN"
+            };
+            return Err(Failure::Usage(format!(
+                "{}: choose an effect measure with --measure ({hint})",
+                a.input.display()
+            )));
+        }
+    };
+    Ok(Loaded {
+        table,
+        measure,
+        opts,
+    })
+}
+
+/// The effect-size options of the data flags.
+pub fn effect_options(a: &DataArgs) -> Result<EffectOptions, Failure> {
+    if !(a.add.is_finite() && a.add >= 0.0) {
+        return Err(Failure::Usage(format!(
+            "--add must be a non-negative number, got {}",
+            a.add
+        )));
+    }
+    Ok(EffectOptions {
+        vtype: a.vtype.into(),
+        add: a.add,
+        to: a.to.into(),
+        drop00: a.drop00,
+        strict: a.strict,
+    })
+}
+
+/// The random-effects model of the model flags (`--method MH/PETO` are handled by `meta`).
+pub fn model(a: &ModelArgs) -> Result<RandomEffects, Failure> {
+    let Some(method) = a.method.tau2() else {
+        return Err(Failure::Usage(format!(
+            "--method {:?} is a common-effect method for 2x2 tables, available in `peerstat meta` only",
+            a.method
+        )
+        .to_uppercase()));
+    };
+    Ok(RandomEffects::new()
+        .method(method)
+        .knha(a.knha)
+        .level(a.level)?
+        .prediction(a.pi.into())
+        .i2_method(a.i2.into())
+        .max_iter(a.max_iter)
+        .step_adjustment(a.stepadj)?)
+}
+
+/// Effect sizes of the loaded data, with a warning per omitted row.
+pub fn effect_sizes(l: &Loaded, file: &Path) -> Result<EffectSizes, Failure> {
+    let es = EffectSizes::compute(&l.table, l.measure, &l.opts)?;
+    for o in es.omitted() {
+        say!(
+            "warning: {}: row {} (study '{}') omitted: {}",
+            file.display(),
+            o.row,
+            o.study,
+            o.reason
+        );
+    }
+    Ok(es)
+}
