@@ -1,8 +1,8 @@
 //! Guarded distribution functions.
 //!
 //! Thin wrappers over [`statrs`] that guard the regions where its implementations are known to be
-//! inaccurate (GUIDE §3): Student-t quantiles for very large degrees of freedom (the normal quantile
-//! is used above `df = 1e4`), and χ² quantiles for tiny probabilities or fractional `df < 1` (the
+//! inaccurate (GUIDE §3): Student-t quantiles for very large degrees of freedom (above `df = 1e4`
+//! the normal quantile is polished by Newton steps on the t CDF), and χ² quantiles for tiny probabilities or fractional `df < 1` (the
 //! statrs value is polished by safeguarded Newton steps on the CDF, which statrs computes accurately).
 //!
 //! # Examples
@@ -17,7 +17,8 @@
 
 use statrs::distribution::{ChiSquared, Continuous, ContinuousCDF, Normal, StudentsT};
 
-/// Degrees of freedom above which the t distribution is replaced by the standard normal.
+/// Degrees of freedom above which statrs' t quantile is replaced by Newton steps on the t CDF
+/// from the normal quantile.
 pub const T_NORMAL_DF: f64 = 1e4;
 
 /// Quantile of the standard normal distribution (`qnorm(p)`).
@@ -40,29 +41,73 @@ pub fn norm_p2(z: f64) -> f64 {
 
 /// Quantile of Student's t distribution with `df` degrees of freedom (`qt(p, df)`).
 ///
-/// Uses the normal quantile above [`T_NORMAL_DF`] (statrs' t quantile breaks down there).
-/// Returns NaN for `df <= 0` or NaN inputs.
+/// statrs' inversion breaks down for very large `df`; above [`T_NORMAL_DF`] the normal quantile
+/// is used as a start and polished by safeguarded Newton steps on the t CDF (which statrs
+/// computes accurately), so that `t_p2(t_quantile(1 − α/2, df), df) = α` at every `df` and
+/// confidence limits agree with p-values. Returns NaN for `df <= 0` or NaN inputs.
 pub fn t_quantile(p: f64, df: f64) -> f64 {
     if df.is_nan() || df <= 0.0 || p.is_nan() {
         return f64::NAN;
     }
-    if df > T_NORMAL_DF {
-        return norm_quantile(p);
+    let Ok(t) = StudentsT::new(0.0, 1.0, df) else {
+        return f64::NAN;
+    };
+    if df <= T_NORMAL_DF || !(0.0 < p && p < 1.0) {
+        return t.inverse_cdf(p);
+    }
+    let z = norm_quantile(p);
+    if df > T_R_LARGE_DF {
+        // The exact inverse of R's large-df CDF (see `t_sf`).
+        let v = 1.0 / (4.0 * df);
+        return z / ((1.0 - v) * (1.0 - v) - 2.0 * v * z * z).sqrt();
+    }
+    // The t quantile lies beyond the normal one, by about (z³ + z)/(4 df).
+    let (lo, hi) = if z >= 0.0 {
+        (z, z * (1.0 + 1.0 / df) + 1.0 / df)
+    } else {
+        (z * (1.0 + 1.0 / df) - 1.0 / df, z)
+    };
+    let start = z + (z * z * z + z) / (4.0 * df);
+    crate::root::solve(
+        |x| (t.cdf(x) - p, t.pdf(x)),
+        lo - 1e-12,
+        hi + 1e-12,
+        start.clamp(lo, hi),
+        |lo, hi, _| 0.5 * (lo + hi),
+        |prev, next, lo, hi| {
+            (next - prev).abs() <= 1e-15 * prev.abs().max(1e-300) || hi - lo <= 1e-15 * hi.abs()
+        },
+        100,
+    )
+    .x
+}
+
+/// Degrees of freedom above which the t distribution function is R's normal approximation
+/// `Φ(x(1 − 1/(4ν))/√(1 + x²/(2ν)))` (R `pt`, error O(ν⁻²)), where statrs' loses digits.
+pub const T_R_LARGE_DF: f64 = 4e5;
+
+/// Upper-tail probability of Student's t, `P(T > t)` (R `pt(t, df, lower = FALSE)`).
+pub fn t_sf(t: f64, df: f64) -> f64 {
+    if t.is_nan() || df.is_nan() || df <= 0.0 {
+        return f64::NAN;
+    }
+    if df > T_R_LARGE_DF {
+        let v = 1.0 / (4.0 * df);
+        return norm_sf(t * (1.0 - v) / (1.0 + t * t * 2.0 * v).sqrt());
     }
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(t) => t.inverse_cdf(p),
+        Ok(d) => d.sf(t),
         Err(_) => f64::NAN,
     }
 }
 
 /// Two-sided p-value of a t statistic with `df` degrees of freedom, `2·P(T > |t|)`.
 pub fn t_p2(t: f64, df: f64) -> f64 {
-    if t.is_nan() || df.is_nan() || df <= 0.0 {
-        return f64::NAN;
-    }
-    match StudentsT::new(0.0, 1.0, df) {
-        Ok(d) => (2.0 * d.sf(t.abs())).min(1.0),
-        Err(_) => f64::NAN,
+    let p = 2.0 * t_sf(t.abs(), df);
+    if p.is_nan() {
+        f64::NAN
+    } else {
+        p.min(1.0)
     }
 }
 
@@ -123,43 +168,30 @@ pub fn chi2_quantile(p: f64, df: f64) -> f64 {
         }
     }
     let start = d.inverse_cdf(p);
-    let mut x = if start.is_finite() && start > lo && start < hi {
+    let x = if start.is_finite() && start > lo && start < hi {
         start
     } else {
         0.5 * (lo + hi)
     };
-    for _ in 0..200 {
-        let f = d.cdf(x) - p;
-        if f == 0.0 {
-            return x;
-        }
-        if f < 0.0 {
-            lo = x;
-        } else {
-            hi = x;
-        }
-        let dens = d.pdf(x);
-        let mut next = if dens > 0.0 && dens.is_finite() {
-            x - f / dens
-        } else {
-            f64::NAN
-        };
-        if !(next > lo && next < hi) {
-            // Bisect, geometrically when the bracket spans orders of magnitude.
-            next = if lo > 0.0 && hi / lo > 4.0 {
+    crate::root::solve(
+        |x| (d.cdf(x) - p, d.pdf(x)),
+        lo,
+        hi,
+        x,
+        // Bisect, geometrically when the bracket spans orders of magnitude.
+        |lo, hi, _| {
+            if lo > 0.0 && hi / lo > 4.0 {
                 (lo * hi).sqrt()
             } else if lo == 0.0 && hi > 1e-300 {
                 hi * 1e-3_f64.max(p.powf(1.0 / (0.5 * df)).min(0.5))
             } else {
                 0.5 * (lo + hi)
-            };
-        }
-        if (next - x).abs() <= 1e-15 * x.abs() {
-            return next;
-        }
-        x = next;
-    }
-    x
+            }
+        },
+        |prev, next, _, _| (next - prev).abs() <= 1e-15 * prev.abs(),
+        200,
+    )
+    .x
 }
 
 #[cfg(test)]
@@ -195,9 +227,21 @@ mod tests {
     }
 
     #[test]
-    fn t_quantile_large_df_uses_normal() {
+    fn t_quantile_large_df_is_exact() {
+        // Issue #10: above df = 1e4 the quantile used to be the normal one while t_p2 stayed
+        // exact, so CIs and p-values disagreed by ~1e-4 relative. Now both are exact:
+        // qt(0.975, df) = z + (z³ + z)/(4 df) + (5z⁵ + 16z³ + 3z)/(96 df²) + O(df⁻³).
         let z = norm_quantile(0.975);
-        assert_eq!(t_quantile(0.975, 1e7), z);
+        for df in [2e4, 1e5, 1e6, 1e7] {
+            let t = t_quantile(0.975, df);
+            let cf = z
+                + (z.powi(3) + z) / (4.0 * df)
+                + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * df * df);
+            assert!(rel(t, cf) < 1e-10, "df {df}: {t} vs {cf}");
+            assert!(t > z);
+            assert!(rel(t_p2(t, df), 0.05) < 1e-9, "df {df}: {}", t_p2(t, df));
+            assert!(rel(t_quantile(0.025, df), -t) < 1e-12);
+        }
         assert!(rel(t_quantile(0.975, 12.0), 2.1788128296672) < 1e-10);
         assert!(t_quantile(0.975, 0.0).is_nan());
     }

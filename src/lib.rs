@@ -41,5 +41,6 @@ pub mod error;
 pub mod framework;
 pub mod model;
 pub mod report;
+mod root;
 
 pub use error::{Error, Result};

@@ -190,12 +190,14 @@ impl ColumnMap {
                 Some((c, a)) if !c.trim().is_empty() && !a.trim().is_empty() => {
                     m.insert(c.trim(), a.trim());
                 }
-                _ => return Err(Error::setting(
-                    Setting::ColumnMap,
-                    format!(
+                _ => {
+                    return Err(Error::setting(
+                        Setting::ColumnMap,
+                        format!(
                         "a column rename expects canonical=actual (for example n_t=n1i), got '{s}'"
                     ),
-                )),
+                    ))
+                }
             }
         }
         Ok(m)

@@ -32,41 +32,30 @@ fn solve_q(yi: &[f64], vi: &[f64], target: f64, start: f64) -> (f64, usize) {
 
 /// Solves `q(τ²).0 = target` for a decreasing `q` returning `(Q, dQ/dτ²)`; see [`solve_q`].
 pub(crate) fn solve_root(q: impl Fn(f64) -> (f64, f64), target: f64, start: f64) -> (f64, usize) {
-    let mut lo = 0.0_f64;
-    let mut hi = f64::INFINITY;
-    let mut t = start.max(0.0);
     let inv_target = 1.0 / target;
-    for it in 1..=200 {
-        let (q, dq) = q(t);
-        let g = 1.0 / q - inv_target;
-        if g == 0.0 {
-            return (t, it);
-        }
-        if g < 0.0 {
-            lo = lo.max(t);
-        } else {
-            hi = hi.min(t);
-        }
-        let gp = -dq / (q * q);
-        let mut next = if gp > 0.0 && gp.is_finite() {
-            t - g / gp
-        } else {
-            f64::NAN
-        };
-        if !(next > lo && next < hi) || next.is_nan() {
-            next = if hi.is_finite() {
+    // g(τ²) = 1/Q(τ²) − 1/target increases in τ²; its derivative is −Q'/Q².
+    let r = crate::root::solve(
+        |t| {
+            let (q, dq) = q(t);
+            (1.0 / q - inv_target, -dq / (q * q))
+        },
+        0.0,
+        f64::INFINITY,
+        start.max(0.0),
+        |lo, hi, t| {
+            if hi.is_finite() {
                 0.5 * (lo + hi)
             } else {
                 (2.0 * t).max(lo + 1.0)
-            };
-        }
-        let step = (next - t).abs();
-        t = next;
-        if step <= 1e-13 * t.max(1e-6) || (hi.is_finite() && (hi - lo) <= 4.0 * f64::EPSILON * hi) {
-            return (t, it);
-        }
-    }
-    (t, 200)
+            }
+        },
+        |prev, t, lo, hi| {
+            (t - prev).abs() <= 1e-13 * t.max(1e-6)
+                || (hi.is_finite() && (hi - lo) <= 4.0 * f64::EPSILON * hi)
+        },
+        200,
+    );
+    (r.x, r.iterations)
 }
 
 /// Q-profile confidence limits for τ² (metafor `confint`), given the χ² quantiles
