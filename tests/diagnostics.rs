@@ -3,6 +3,8 @@
 //! Reference values: `fixtures/metafor/diagnostics.json`, written by
 //! `fixtures/metafor/diagnostics.R` (metafor 3.8-1, tight convergence).
 
+mod common;
+
 use std::path::Path;
 
 use peerstat::data::{read_table, ColumnMap, Table};
@@ -10,6 +12,8 @@ use peerstat::diag::{self, TrimFillEstimator};
 use peerstat::effect::{EffectOptions, EffectSizes, Measure};
 use peerstat::model::RandomEffects;
 use serde_json::Value;
+
+use common::close;
 
 fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string("fixtures/metafor/diagnostics.json").unwrap())
@@ -30,20 +34,15 @@ fn model(case: &Value) -> RandomEffects {
         .knha(case["knha"].as_bool().unwrap())
 }
 
-fn close(id: &str, what: &str, got: f64, want: &Value, rel: f64) {
-    match want.as_f64() {
-        None => assert!(got.is_nan(), "{id} {what}: metafor null, peerstat {got}"),
-        Some(w) => assert!(
-            (got - w).abs() <= rel * w.abs().max(1e-3),
-            "{id} {what}: peerstat {got}, metafor {w}"
-        ),
-    }
-}
+/// Tolerances are relative for |reference| ≥ 1e-3 and absolute (`rel·1e-3`) below:
+/// `close(.., rel, rel * FLOOR)`.
+const FLOOR: f64 = 1e-3;
 
 const TOL: f64 = 1e-7;
 
 #[test]
 fn egger_matches_regtest() {
+    let mut n = 0;
     for c in reference()["egger"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (_, es) = data(c);
@@ -57,29 +56,77 @@ fn egger_matches_regtest() {
             },
         )
         .unwrap();
-        close(id, "statistic", e.statistic, &c["statistic"], TOL);
-        close(id, "p", e.p_value, &c["p_value"], TOL);
-        close(id, "slope", e.slope, &c["slope"], TOL);
-        close(id, "limit", e.limit_estimate, &c["limit_estimate"], TOL);
-        close(id, "limit lo", e.limit_ci_lower, &c["limit_ci_lower"], TOL);
-        close(id, "limit hi", e.limit_ci_upper, &c["limit_ci_upper"], TOL);
+        close(
+            &format!("{id} statistic"),
+            e.statistic,
+            &c["statistic"],
+            TOL,
+            TOL * FLOOR,
+        );
+        close(
+            &format!("{id} p"),
+            e.p_value,
+            &c["p_value"],
+            TOL,
+            TOL * FLOOR,
+        );
+        close(
+            &format!("{id} slope"),
+            e.slope,
+            &c["slope"],
+            TOL,
+            TOL * FLOOR,
+        );
+        close(
+            &format!("{id} limit"),
+            e.limit_estimate,
+            &c["limit_estimate"],
+            TOL,
+            TOL * FLOOR,
+        );
+        close(
+            &format!("{id} limit lo"),
+            e.limit_ci_lower,
+            &c["limit_ci_lower"],
+            TOL,
+            TOL * FLOOR,
+        );
+        close(
+            &format!("{id} limit hi"),
+            e.limit_ci_upper,
+            &c["limit_ci_upper"],
+            TOL,
+            TOL * FLOOR,
+        );
+        n += 1;
     }
+    assert_eq!(n, 30, "every 'egger' case in diagnostics.json is checked");
 }
 
 #[test]
 fn begg_matches_ranktest() {
+    let mut n = 0;
     for c in reference()["begg"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (_, es) = data(c);
         let b = diag::begg(&es).unwrap();
-        close(id, "tau", b.tau, &c["tau"], 1e-12);
-        close(id, "p", b.p_value, &c["p_value"], 1e-10);
+        close(&format!("{id} tau"), b.tau, &c["tau"], 1e-12, 1e-12 * FLOOR);
+        close(
+            &format!("{id} p"),
+            b.p_value,
+            &c["p_value"],
+            1e-10,
+            1e-10 * FLOOR,
+        );
         assert_eq!(b.exact, c["exact"].as_bool().unwrap());
+        n += 1;
     }
+    assert_eq!(n, 15, "every 'begg' case in diagnostics.json is checked");
 }
 
 #[test]
 fn trimfill_matches_metafor() {
+    let mut n = 0;
     for c in reference()["trimfill"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (_, es) = data(c);
@@ -91,7 +138,13 @@ fn trimfill_matches_metafor() {
         let t = diag::trimfill(&es, &model(c), est, None).unwrap();
         assert_eq!(t.k0 as u64, c["k0"].as_u64().unwrap(), "{id}");
         assert_eq!(t.side, c["side"].as_str().unwrap(), "{id}");
-        close(id, "k0_se", t.k0_se, &c["k0_se"], 1e-9);
+        close(
+            &format!("{id} k0_se"),
+            t.k0_se,
+            &c["k0_se"],
+            1e-9,
+            1e-9 * FLOOR,
+        );
         for (what, got) in [
             ("estimate", t.estimate),
             ("se", t.se),
@@ -100,32 +153,59 @@ fn trimfill_matches_metafor() {
             ("tau2", t.tau2),
             ("p_value", t.p_value),
         ] {
-            close(id, what, got, &c[what], TOL);
+            close(&format!("{id} {what}"), got, &c[what], TOL, TOL * FLOOR);
         }
         let filled = c["filled"].as_array().unwrap();
         assert_eq!(t.filled.len(), filled.len(), "{id}");
         for (g, w) in t.filled.iter().zip(filled) {
-            close(id, "filled yi", g.yi, &w["yi"], TOL);
-            close(id, "filled vi", g.vi, &w["vi"], 1e-12);
+            close(&format!("{id} filled yi"), g.yi, &w["yi"], TOL, TOL * FLOOR);
+            close(
+                &format!("{id} filled vi"),
+                g.vi,
+                &w["vi"],
+                1e-12,
+                1e-12 * FLOOR,
+            );
         }
+        n += 1;
     }
+    assert_eq!(
+        n, 30,
+        "every 'trimfill' case in diagnostics.json is checked"
+    );
 }
 
 #[test]
 fn fail_safe_n_matches_fsn() {
+    let mut n = 0;
     for c in reference()["failsafe"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (_, es) = data(c);
         let f = diag::fail_safe(&es, None).unwrap();
         assert_eq!(f.rosenthal, c["rosenthal"].as_f64().unwrap(), "{id}");
         assert_eq!(f.orwin, c["orwin"].as_f64().unwrap(), "{id}");
-        close(id, "p", f.rosenthal_p, &c["rosenthal_p"], 1e-8);
-        close(id, "target", f.orwin_target, &c["orwin_target"], 1e-12);
+        close(
+            &format!("{id} p"),
+            f.rosenthal_p,
+            &c["rosenthal_p"],
+            1e-8,
+            1e-8 * FLOOR,
+        );
+        close(
+            &format!("{id} target"),
+            f.orwin_target,
+            &c["orwin_target"],
+            1e-12,
+            1e-12 * FLOOR,
+        );
+        n += 1;
     }
+    assert_eq!(n, 3, "every 'failsafe' case in diagnostics.json is checked");
 }
 
 #[test]
 fn influence_matches_metafor() {
+    let mut n = 0;
     for c in reference()["influence"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (_, es) = data(c);
@@ -151,15 +231,21 @@ fn influence_matches_metafor() {
                 ("hat", g.hat),
                 ("weight", g.weight),
             ] {
-                close(&sid, what, got, &w[what], 1e-6);
+                close(&format!("{sid} {what}"), got, &w[what], 1e-6, 1e-6 * FLOOR);
             }
             assert_eq!(g.influential, w["influential"].as_bool().unwrap(), "{sid}");
         }
+        n += 1;
     }
+    assert_eq!(
+        n, 15,
+        "every 'influence' case in diagnostics.json is checked"
+    );
 }
 
 #[test]
 fn cumulative_matches_cumul() {
+    let mut n = 0;
     for c in reference()["cumulative"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (t, es) = data(c);
@@ -182,15 +268,27 @@ fn cumulative_matches_cumul() {
                 ("q", s.q),
                 ("p_value", s.p_value),
             ] {
-                close(&format!("{id} step {}", s.k), what, got, &w[what], 1e-6);
+                close(
+                    &format!("{id} step {} {what}", s.k),
+                    got,
+                    &w[what],
+                    1e-6,
+                    1e-6 * FLOOR,
+                );
             }
         }
+        n += 1;
     }
+    assert_eq!(
+        n, 25,
+        "every 'cumulative' case in diagnostics.json is checked"
+    );
 }
 
 #[test]
 fn mantel_haenszel_and_peto_match_metafor() {
     let r = reference();
+    let mut n = 0;
     for c in r["mh"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let (t, _) = data(c);
@@ -209,9 +307,12 @@ fn mantel_haenszel_and_peto_match_metafor() {
             ("cmh", f.cmh),
             ("cmh_p", f.cmh_p),
         ] {
-            close(id, what, got, &c[what], 1e-9);
+            close(&format!("{id} {what}"), got, &c[what], 1e-9, 1e-9 * FLOOR);
         }
+        n += 1;
     }
+    assert_eq!(n, 6, "every 'mh' case in diagnostics.json is checked");
+    let mut n = 0;
     for c in r["peto"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let ds = c["dataset"].as_str().unwrap();
@@ -226,9 +327,11 @@ fn mantel_haenszel_and_peto_match_metafor() {
             ("q", f.q),
             ("i2", f.i2),
         ] {
-            close(id, what, got, &c[what], 1e-9);
+            close(&format!("{id} {what}"), got, &c[what], 1e-9, 1e-9 * FLOOR);
         }
+        n += 1;
     }
+    assert_eq!(n, 2, "every 'peto' case in diagnostics.json is checked");
 }
 
 /// Published values (BCG, metafor documentation and Viechtbauer 2010).

@@ -3,12 +3,16 @@
 //! `calculate_icers`, independent R code for PSA summaries, Fieller and INMB, systemfit 1.1-28 for
 //! SUR, metafor 3.8-1 for pooling).
 
+mod common;
+
 use std::path::Path;
 
 use peerstat::data::{read_table, ColumnMap};
 use peerstat::econ::table::{analyse_table, CeaOptions, Shape};
 use peerstat::econ::{fieller, FiellerKind, Status, Strategy, Timing};
 use serde_json::Value;
+
+use common::close;
 
 fn reference() -> Value {
     serde_json::from_str(&std::fs::read_to_string("fixtures/econ/reference.json").unwrap()).unwrap()
@@ -22,15 +26,9 @@ fn table(name: &str) -> peerstat::data::Table {
     .unwrap()
 }
 
-fn close(what: &str, got: f64, want: &Value, rel: f64) {
-    match want.as_f64() {
-        None => assert!(got.is_nan(), "{what}: reference null, peerstat {got}"),
-        Some(w) => assert!(
-            (got - w).abs() <= rel * w.abs().max(1e-6),
-            "{what}: peerstat {got}, reference {w}"
-        ),
-    }
-}
+/// Tolerances are relative for |reference| ≥ 1e-6 and absolute (`rel·1e-6`) below:
+/// `close(.., rel, rel * FLOOR)`.
+const FLOOR: f64 = 1e-6;
 
 fn opts(wtp: &[f64]) -> CeaOptions {
     CeaOptions {
@@ -45,6 +43,7 @@ fn opts(wtp: &[f64]) -> CeaOptions {
 #[test]
 fn frontiers_match_dampack() {
     let r = reference();
+    let mut n = 0;
     for (name, case) in r["strategies"]["cases"].as_object().unwrap() {
         let t = table(case["file"].as_str().unwrap());
         let rep = analyse_table(&t, &CeaOptions::default()).unwrap();
@@ -65,15 +64,19 @@ fn frontiers_match_dampack() {
                 g.icer,
                 &w["icer"],
                 1e-12,
+                1e-12 * FLOOR,
             );
             close(
                 &format!("{name} {} inc_cost", g.strategy),
                 g.inc_cost,
                 &w["inc_cost"],
                 1e-12,
+                1e-12 * FLOOR,
             );
         }
+        n += 1;
     }
+    assert_eq!(n, 3, "every strategies case in reference.json is checked");
 }
 
 #[test]
@@ -92,44 +95,80 @@ fn psa_summaries_match() {
     let a = rep.draws.unwrap();
     assert_eq!(a.draws as u64, d["n_draws"].as_u64().unwrap());
     for (s, name) in a.strategies.iter().enumerate() {
-        close("mean cost", a.mean_cost[s], &d["mean_cost"][name], 1e-12);
+        close(
+            "mean cost",
+            a.mean_cost[s],
+            &d["mean_cost"][name],
+            1e-12,
+            1e-12 * FLOOR,
+        );
         close(
             "mean effect",
             a.mean_effect[s],
             &d["mean_effect"][name],
             1e-12,
+            1e-12 * FLOOR,
         );
     }
+    let mut n = 0;
     for (g, w) in a.by_wtp.iter().zip(d["per_lambda"].as_array().unwrap()) {
         for (s, name) in a.strategies.iter().enumerate() {
-            close("nmb", g.nmb[s], &w["expected_nmb"][name], 1e-10);
-            close("p_best", g.p_best[s], &w["p_best"][name], 1e-12);
+            close(
+                "nmb",
+                g.nmb[s],
+                &w["expected_nmb"][name],
+                1e-10,
+                1e-10 * FLOOR,
+            );
+            close(
+                "p_best",
+                g.p_best[s],
+                &w["p_best"][name],
+                1e-12,
+                1e-12 * FLOOR,
+            );
             if name != "usual care" {
                 close(
                     "p_inmb",
                     g.p_inmb_positive[s],
                     &w["p_inmb_positive_vs_usual_care"][name],
                     1e-12,
+                    1e-12 * FLOOR,
                 );
             }
         }
         assert_eq!(g.ceaf_strategy, w["ceaf_strategy"].as_str().unwrap());
-        close("evpi", g.evpi, &w["evpi"], 1e-8);
+        close("evpi", g.evpi, &w["evpi"], 1e-8, 1e-8 * FLOOR);
+        n += 1;
     }
+    assert_eq!(n, 5, "every per_lambda case in reference.json is checked");
 }
 
 fn check_trial(t: &peerstat::econ::TrialResult, w: &Value) {
-    close("dc", t.inc_cost, &w["delta_cost"], 1e-10);
-    close("de", t.inc_effect, &w["delta_effect"], 1e-10);
-    close("icer", t.icer, &w["icer"], 1e-10);
-    close("var dc", t.variances.var_cost, &w["var_delta_cost"], 1e-10);
+    close("dc", t.inc_cost, &w["delta_cost"], 1e-10, 1e-10 * FLOOR);
+    close("de", t.inc_effect, &w["delta_effect"], 1e-10, 1e-10 * FLOOR);
+    close("icer", t.icer, &w["icer"], 1e-10, 1e-10 * FLOOR);
+    close(
+        "var dc",
+        t.variances.var_cost,
+        &w["var_delta_cost"],
+        1e-10,
+        1e-10 * FLOOR,
+    );
     close(
         "var de",
         t.variances.var_effect,
         &w["var_delta_effect"],
         1e-10,
+        1e-10 * FLOOR,
     );
-    close("cov", t.variances.cov, &w["cov_delta"], 1e-10);
+    close(
+        "cov",
+        t.variances.cov,
+        &w["cov_delta"],
+        1e-10,
+        1e-10 * FLOOR,
+    );
     assert_eq!(
         format!("{:?}", t.fieller.kind).to_lowercase(),
         w["fieller"]["kind"]
@@ -137,13 +176,28 @@ fn check_trial(t: &peerstat::econ::TrialResult, w: &Value) {
             .unwrap()
             .replace([' ', '_'], "")
     );
-    close("fieller lo", t.fieller.lower, &w["fieller"]["lower"], 1e-8);
-    close("fieller hi", t.fieller.upper, &w["fieller"]["upper"], 1e-8);
+    close(
+        "fieller lo",
+        t.fieller.lower,
+        &w["fieller"]["lower"],
+        1e-8,
+        1e-8 * FLOOR,
+    );
+    close(
+        "fieller hi",
+        t.fieller.upper,
+        &w["fieller"]["upper"],
+        1e-8,
+        1e-8 * FLOOR,
+    );
+    let mut n = 0;
     for (g, x) in t.inmb.iter().zip(w["inmb"].as_array().unwrap()) {
-        close("inmb", g.estimate, &x["inmb"], 1e-10);
-        close("inmb se", g.se, &x["se"], 1e-10);
-        close("inmb lo", g.ci_lower, &x["ci_lower"], 1e-10);
+        close("inmb", g.estimate, &x["inmb"], 1e-10, 1e-10 * FLOOR);
+        close("inmb se", g.se, &x["se"], 1e-10, 1e-10 * FLOOR);
+        close("inmb lo", g.ci_lower, &x["ci_lower"], 1e-10, 1e-10 * FLOOR);
+        n += 1;
     }
+    assert_eq!(n, 3, "every inmb case in reference.json is checked");
 }
 
 #[test]
@@ -174,24 +228,44 @@ fn sur_matches_systemfit() {
         .unwrap()
         .trial
         .unwrap();
-    close("sur dc", t.inc_cost, &s["delta_cost"], 1e-9);
-    close("sur de", t.inc_effect, &s["delta_effect"], 1e-9);
+    close("sur dc", t.inc_cost, &s["delta_cost"], 1e-9, 1e-9 * FLOOR);
+    close(
+        "sur de",
+        t.inc_effect,
+        &s["delta_effect"],
+        1e-9,
+        1e-9 * FLOOR,
+    );
     close(
         "sur se dc",
         t.variances.var_cost.sqrt(),
         &s["se_delta_cost"],
         1e-8,
+        1e-8 * FLOOR,
     );
     close(
         "sur se de",
         t.variances.var_effect.sqrt(),
         &s["se_delta_effect"],
         1e-8,
+        1e-8 * FLOOR,
     );
-    close("sur cov", t.variances.cov, &s["cov_delta"], 1e-8);
+    close(
+        "sur cov",
+        t.variances.cov,
+        &s["cov_delta"],
+        1e-8,
+        1e-8 * FLOOR,
+    );
     // unadjusted values kept
     let u = t.unadjusted.unwrap();
-    close("raw dc", u.inc_cost, &r["patients"]["delta_cost"], 1e-10);
+    close(
+        "raw dc",
+        u.inc_cost,
+        &r["patients"]["delta_cost"],
+        1e-10,
+        1e-10 * FLOOR,
+    );
     // Property: identical regressors in both equations give OLS estimates.
     let id = &r["patients"]["sur"]["identical_regressors"];
     o.effect_covariates = vec!["age".into()];
@@ -199,8 +273,20 @@ fn sur_matches_systemfit() {
         .unwrap()
         .trial
         .unwrap();
-    close("identical dc", t.inc_cost, &id["delta_cost"], 1e-9);
-    close("identical de", t.inc_effect, &id["delta_effect"], 1e-9);
+    close(
+        "identical dc",
+        t.inc_cost,
+        &id["delta_cost"],
+        1e-9,
+        1e-9 * FLOOR,
+    );
+    close(
+        "identical de",
+        t.inc_effect,
+        &id["delta_effect"],
+        1e-9,
+        1e-9 * FLOOR,
+    );
     let ols = &r["patients"]["sur"]["ols_identical_regressors"];
     let ols_arm = |eq: &str| {
         let names = ols[eq]["coef_names"]
@@ -213,8 +299,14 @@ fn sur_matches_systemfit() {
             .unwrap_or(1);
         ols[eq]["coef"][pos].clone()
     };
-    close("ols dc", t.inc_cost, &ols_arm("cost"), 1e-9);
-    close("ols de", t.inc_effect, &ols_arm("effect"), 1e-9);
+    close("ols dc", t.inc_cost, &ols_arm("cost"), 1e-9, 1e-9 * FLOOR);
+    close(
+        "ols de",
+        t.inc_effect,
+        &ols_arm("effect"),
+        1e-9,
+        1e-9 * FLOOR,
+    );
 }
 
 #[test]
@@ -240,12 +332,14 @@ fn discounting_conventions() {
             t.inc_cost,
             &y["increments"][key]["delta_cost"],
             1e-10,
+            1e-10 * FLOOR,
         );
         close(
             &format!("{key} de"),
             t.inc_effect,
             &y["increments"][key]["delta_effect"],
             1e-10,
+            1e-10 * FLOOR,
         );
     }
 }
@@ -272,22 +366,28 @@ fn pooled_net_benefit_matches_metafor() {
             ("pi_lower", s.pi_lower),
             ("pi_upper", s.pi_upper),
         ] {
-            close(&format!("{what} {k}"), g, &w[k], 1e-6);
+            close(&format!("{what} {k}"), g, &w[k], 1e-6, 1e-6 * FLOOR);
         }
     };
     check(&pooled.inc_cost, &p["delta_cost"]["pooled"], "dc");
     check(&pooled.inc_effect, &p["delta_effect"]["pooled"], "de");
+    let mut n = 0;
     for (g, w) in pooled.by_wtp.iter().zip(p["inmb"].as_array().unwrap()) {
         check(&g.fit, &w["pooled"], "inmb");
-        for (a, b) in g.study_inmb.iter().zip(w["yi"].as_array().unwrap()) {
-            close("study inmb", *a, b, 1e-10);
+        let yi = w["yi"].as_array().unwrap();
+        assert_eq!(g.study_inmb.len(), yi.len());
+        for (a, b) in g.study_inmb.iter().zip(yi) {
+            close("study inmb", *a, b, 1e-10, 1e-10 * FLOOR);
         }
+        n += 1;
     }
+    assert_eq!(n, 2, "every pooled inmb case in reference.json is checked");
 }
 
 #[test]
 fn fieller_shapes() {
     let r = reference();
+    let mut n = 0;
     for (name, c) in r["fieller_cases"]["cases"].as_object().unwrap() {
         let f = fieller(
             c["delta_cost"].as_f64().unwrap(),
@@ -317,9 +417,11 @@ fn fieller_shapes() {
         } else {
             &c["upper"]
         };
-        close(&format!("{name} lower"), f.lower, lo, 1e-8);
-        close(&format!("{name} upper"), f.upper, hi, 1e-8);
+        close(&format!("{name} lower"), f.lower, lo, 1e-8, 1e-8 * FLOOR);
+        close(&format!("{name} upper"), f.upper, hi, 1e-8, 1e-8 * FLOOR);
+        n += 1;
     }
+    assert_eq!(n, 3, "every Fieller case in reference.json is checked");
 }
 
 #[test]

@@ -4,12 +4,16 @@
 //! (metafor 3.8-1 on R 4.2.2, `control = list(threshold = 1e-10, tol = 1e-12)`), for every
 //! dataset × measure × τ² method × {z, Knapp–Hartung}.
 
+mod common;
+
 use std::path::Path;
 
 use peerstat::data::{read_table, Column, ColumnMap, Table};
 use peerstat::effect::{AddTo, EffectOptions, EffectSizes, Measure};
 use peerstat::model::{RandomEffects, Tau2Method};
 use serde_json::Value;
+
+use common::close;
 
 fn reference() -> Value {
     let text = std::fs::read_to_string("fixtures/metafor/reference.json").expect("reference.json");
@@ -56,32 +60,14 @@ fn options(v: &Value) -> EffectOptions {
     o
 }
 
-/// Relative tolerance `rel`, with an absolute floor of `rel·1e-3` (values near 0).
-fn close(what: &str, id: &str, got: f64, want: &Value, rel: f64) {
-    close_abs(what, id, got, want, rel, rel * 1e-3)
-}
-
-fn close_abs(what: &str, id: &str, got: f64, want: &Value, rel: f64, abs: f64) {
-    match want.as_f64() {
-        None => assert!(
-            got.is_nan(),
-            "{id} {what}: metafor gives null, peerstat {got}"
-        ),
-        Some(w) => {
-            let tol = (rel * w.abs()).max(abs);
-            assert!(
-                (got - w).abs() <= tol,
-                "{id} {what}: peerstat {got}, metafor {w} (diff {:e}, tol {tol:e})",
-                (got - w).abs()
-            );
-        }
-    }
-}
+/// Tolerances are relative for |reference| ≥ 1e-3 and absolute (`rel·1e-3`) below:
+/// `close(.., rel, rel * FLOOR)`.
+const FLOOR: f64 = 1e-3;
 
 #[test]
 fn escalc_matches_metafor() {
     let r = reference();
-    let mut n = 0;
+    let (mut cases, mut n) = (0, 0);
     for e in r["escalc"].as_array().unwrap() {
         let ds = e["dataset"].as_str().unwrap();
         let measure: Measure = e["measure"].as_str().unwrap().parse().unwrap();
@@ -101,16 +87,34 @@ fn escalc_matches_metafor() {
             match (wy.as_f64(), wv.as_f64()) {
                 (Some(wy), Some(wv)) if wv > 0.0 => {
                     let (gy, gv) = (y[i].expect(&id), v[i].expect(&id));
-                    close("yi", &format!("{id} row {}", i + 1), gy, &wy.into(), 1e-10);
-                    close("vi", &format!("{id} row {}", i + 1), gv, &wv.into(), 1e-10);
+                    close(
+                        &format!("{id} row {} yi", i + 1),
+                        gy,
+                        &wy.into(),
+                        1e-10,
+                        1e-10 * FLOOR,
+                    );
+                    close(
+                        &format!("{id} row {} vi", i + 1),
+                        gv,
+                        &wv.into(),
+                        1e-10,
+                        1e-10 * FLOOR,
+                    );
                     n += 1;
                 }
                 // metafor: NA (missing data, drop00, undefined) or zero variance → omitted here
                 _ => assert!(y[i].is_none(), "{id} row {}: should be omitted", i + 1),
             }
         }
+        cases += 1;
     }
     assert!(n > 200, "compared {n} effect sizes");
+    assert_eq!(cases, 22, "every escalc case in reference.json is checked");
+    assert_eq!(
+        n, 536,
+        "every finite effect size in reference.json is checked"
+    );
 }
 
 fn check_fits(ext: &str, filter: impl Fn(&Value) -> bool) -> usize {
@@ -160,19 +164,31 @@ fn check_fits(ext: &str, filter: impl Fn(&Value) -> bool) -> usize {
             ("i2_ci_lower", s.i2_ci_lower, qp_tol),
             ("h2_ci_lower", s.h2_ci_lower, qp_tol),
         ] {
-            close(name, &id, got, &f[name], t);
+            close(&format!("{id} {name}"), got, &f[name], t, t * FLOOR);
         }
         // metafor caps the upper limit at tau2.max (sign ">"); peerstat finds the real root.
         if f["confint_ub_sign"].as_str() != Some(">") {
             close(
-                "tau2_ci_upper",
-                &id,
+                &format!("{id} tau2_ci_upper"),
                 s.tau2_ci_upper,
                 &f["tau2_ci_upper"],
                 qp_tol,
+                qp_tol * FLOOR,
             );
-            close("i2_ci_upper", &id, s.i2_ci_upper, &f["i2_ci_upper"], qp_tol);
-            close("h2_ci_upper", &id, s.h2_ci_upper, &f["h2_ci_upper"], qp_tol);
+            close(
+                &format!("{id} i2_ci_upper"),
+                s.i2_ci_upper,
+                &f["i2_ci_upper"],
+                qp_tol,
+                qp_tol * FLOOR,
+            );
+            close(
+                &format!("{id} h2_ci_upper"),
+                s.h2_ci_upper,
+                &f["h2_ci_upper"],
+                qp_tol,
+                qp_tol * FLOOR,
+            );
         } else {
             assert!(
                 s.tau2_ci_upper > f["tau2_ci_upper"].as_f64().unwrap(),
@@ -180,12 +196,12 @@ fn check_fits(ext: &str, filter: impl Fn(&Value) -> bool) -> usize {
             );
         }
         // τ = √τ²: near τ² = 0 the convergence threshold (1e-10 on τ²) allows ~1e-5 in τ.
-        close_abs("tau", &id, s.tau, &f["tau"], tol, 2e-5);
+        close(&format!("{id} tau"), s.tau, &f["tau"], tol, 2e-5);
         assert_eq!(s.q_df as u64, f["q_df"].as_u64().unwrap(), "{id}: q_df");
         let w = f["weights"].as_array().unwrap();
         assert_eq!(w.len(), fit.studies.len(), "{id}: weights");
         for (st, w) in fit.studies.iter().zip(w) {
-            close("weight", &id, st.weight, w, tol);
+            close(&format!("{id} weight"), st.weight, w, tol, tol * FLOOR);
         }
         n += 1;
     }
@@ -203,6 +219,7 @@ fn fits_match_metafor_parquet() {
     // Same values whether the data arrive as CSV or Parquet.
     let n = check_fits("parquet", |f| f["method"] == "REML" || f["method"] == "DL");
     assert!(n >= 48);
+    assert_eq!(n, 54, "every REML and DL fit in reference.json is checked");
 }
 
 /// Published values (Viechtbauer 2010, metafor documentation): BCG log RR, REML.

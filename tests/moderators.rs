@@ -3,6 +3,8 @@
 //! Reference values: `fixtures/metafor/moderators.json`, written by
 //! `fixtures/metafor/moderators.R` (metafor 3.8-1, `threshold = 1e-10`, `tol = 1e-12`).
 
+mod common;
+
 use std::path::Path;
 
 use peerstat::data::{read_table, ColumnMap, Table};
@@ -11,6 +13,8 @@ use peerstat::model::regression::MetaRegression;
 use peerstat::model::subgroup::subgroups;
 use peerstat::model::{RandomEffects, Tau2Method};
 use serde_json::Value;
+
+use common::close;
 
 fn reference() -> Value {
     let text = std::fs::read_to_string("fixtures/metafor/moderators.json").unwrap();
@@ -29,15 +33,9 @@ fn model(case: &Value) -> RandomEffects {
         .knha(case["knha"].as_bool().unwrap())
 }
 
-fn close(id: &str, what: &str, got: f64, want: &Value, rel: f64) {
-    match want.as_f64() {
-        None => assert!(got.is_nan(), "{id} {what}: metafor null, peerstat {got}"),
-        Some(w) => assert!(
-            (got - w).abs() <= rel * w.abs().max(1e-3),
-            "{id} {what}: peerstat {got}, metafor {w}"
-        ),
-    }
-}
+/// Tolerances are relative for |reference| ≥ 1e-3 and absolute (`rel·1e-3`) below:
+/// `close(.., rel, rel * FLOOR)`.
+const FLOOR: f64 = 1e-3;
 
 #[test]
 fn meta_regression_matches_metafor() {
@@ -75,9 +73,16 @@ fn meta_regression_matches_metafor() {
                 ("ci_lower", gc.ci_lower),
                 ("ci_upper", gc.ci_upper),
             ] {
-                close(id, &format!("{} {what}", gc.name), got, &wc[what], tol);
+                close(
+                    &format!("{id} {} {what}", gc.name),
+                    got,
+                    &wc[what],
+                    tol,
+                    tol * FLOOR,
+                );
             }
         }
+        let rel = tol.max(1e-8);
         for (what, got) in [
             ("tau2", g.tau2),
             ("i2", g.i2),
@@ -90,15 +95,15 @@ fn meta_regression_matches_metafor() {
             ("tau2_re", g.tau2_re),
             ("tau2_ci_lower", g.tau2_ci_lower),
         ] {
-            close(id, what, got, &c[what], tol.max(1e-8));
+            close(&format!("{id} {what}"), got, &c[what], rel, rel * FLOOR);
         }
         if c["confint_ub_sign"].as_str() != Some(">") {
             close(
-                id,
-                "tau2_ci_upper",
+                &format!("{id} tau2_ci_upper"),
                 g.tau2_ci_upper,
                 &c["tau2_ci_upper"],
                 1e-8,
+                1e-8 * FLOOR,
             );
         }
         assert_eq!(g.qe_df as u64, c["qe_df"].as_u64().unwrap(), "{id}");
@@ -128,6 +133,7 @@ fn bcg_ablat_published() {
 fn subgroups_match_metafor() {
     let (t, es) = bcg();
     let r = reference();
+    let mut n = 0;
     for c in r["subgroups"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let m = model(c);
@@ -154,16 +160,28 @@ fn subgroups_match_metafor() {
                 ("pi_lower", s.pi_lower),
                 ("pi_upper", s.pi_upper),
             ] {
-                close(id, &format!("{} {what}", g.level), got, &w[what], tol);
+                close(
+                    &format!("{id} {} {what}", g.level),
+                    got,
+                    &w[what],
+                    tol,
+                    tol * FLOOR,
+                );
             }
         }
-        close(id, "test q", sg.subgroup_test.q, &c["test"]["q"], tol);
         close(
-            id,
-            "test p",
+            &format!("{id} test q"),
+            sg.subgroup_test.q,
+            &c["test"]["q"],
+            tol,
+            tol * FLOOR,
+        );
+        close(
+            &format!("{id} test p"),
             sg.subgroup_test.p_value,
             &c["test"]["p_value"],
             tol,
+            tol * FLOOR,
         );
         assert_eq!(
             sg.subgroup_test.df as u64,
@@ -171,49 +189,56 @@ fn subgroups_match_metafor() {
         );
         let tc = &c["test_common_tau2"];
         close(
-            id,
-            "common q",
+            &format!("{id} common q"),
             sg.subgroup_test_common_tau2.q,
             &tc["q"],
             tol,
+            tol * FLOOR,
         );
         close(
-            id,
-            "common p",
+            &format!("{id} common p"),
             sg.subgroup_test_common_tau2.p_value,
             &tc["p_value"],
             tol,
+            tol * FLOOR,
         );
         close(
-            id,
-            "common tau2",
+            &format!("{id} common tau2"),
             sg.common_tau2,
             &c["common_tau2"]["tau2"],
             tol,
+            tol * FLOOR,
         );
         // Per-level estimates with the common τ².
         let sgc = subgroups(&t, &es, "alloc", &m, true).unwrap();
-        for (g, w) in sgc
-            .subgroups
-            .iter()
-            .zip(c["common_tau2"]["levels"].as_array().unwrap())
-        {
+        let levels = c["common_tau2"]["levels"].as_array().unwrap();
+        assert_eq!(sgc.subgroups.len(), levels.len(), "{id}");
+        for (g, w) in sgc.subgroups.iter().zip(levels) {
             close(
-                id,
-                "common estimate",
+                &format!("{id} common estimate"),
                 g.fit.summary.estimate,
                 &w["estimate"],
                 tol,
+                tol * FLOOR,
             );
-            close(id, "common se", g.fit.summary.se, &w["se"], tol);
+            close(
+                &format!("{id} common se"),
+                g.fit.summary.se,
+                &w["se"],
+                tol,
+                tol * FLOOR,
+            );
         }
+        n += 1;
     }
+    assert_eq!(n, 6, "every 'subgroups' case in moderators.json is checked");
 }
 
 #[test]
 fn permutation_p_values_agree_with_metafor_within_monte_carlo_error() {
     let (t, es) = bcg();
     let r = reference();
+    let mut n = 0;
     for c in r["permutest"].as_array().unwrap() {
         let id = c["id"].as_str().unwrap();
         let mods: Vec<String> = c["mods"]
@@ -227,13 +252,17 @@ fn permutation_p_values_agree_with_metafor_within_monte_carlo_error() {
             .unwrap();
         let p = fit.permutation.unwrap();
         assert_eq!(p.used, 2000);
-        for (got, want) in p.p_values.iter().zip(c["p_values"].as_array().unwrap()) {
+        let want = c["p_values"].as_array().unwrap();
+        assert_eq!(p.p_values.len(), want.len(), "{id}");
+        for (got, want) in p.p_values.iter().zip(want) {
             let w = want.as_f64().unwrap();
             // 4 Monte Carlo SEs of a 2000-permutation p-value, plus metafor's own.
             let se = (w * (1.0 - w) / 2000.0).sqrt() + (w * (1.0 - w) / 10000.0).sqrt();
             assert!((got - w).abs() <= 4.0 * se + 1e-3, "{id}: {got} vs {w}");
         }
+        n += 1;
     }
+    assert_eq!(n, 4, "every 'permutest' case in moderators.json is checked");
 }
 
 #[test]
@@ -316,13 +345,17 @@ fn rve_matches_robumeta() {
             "{id}"
         );
         assert_eq!(fit.effects as u64, c["n_effects"].as_u64().unwrap(), "{id}");
-        close(id, "tau2", fit.tau2, &c["tau2"], 1e-9);
-        close(id, "i2", fit.i2, &c["i2"], 1e-9);
-        for (g, w) in fit
-            .coefficients
-            .iter()
-            .zip(c["coefficients"].as_array().unwrap())
-        {
+        close(
+            &format!("{id} tau2"),
+            fit.tau2,
+            &c["tau2"],
+            1e-9,
+            1e-9 * FLOOR,
+        );
+        close(&format!("{id} i2"), fit.i2, &c["i2"], 1e-9, 1e-9 * FLOOR);
+        let want = c["coefficients"].as_array().unwrap();
+        assert_eq!(fit.coefficients.len(), want.len(), "{id}");
+        for (g, w) in fit.coefficients.iter().zip(want) {
             for (what, got) in [
                 ("estimate", g.estimate),
                 ("se", g.se),
@@ -332,7 +365,13 @@ fn rve_matches_robumeta() {
                 ("ci_lower", g.ci_lower),
                 ("ci_upper", g.ci_upper),
             ] {
-                close(id, &format!("{} {what}", g.name), got, &w[what], 1e-8);
+                close(
+                    &format!("{id} {} {what}", g.name),
+                    got,
+                    &w[what],
+                    1e-8,
+                    1e-8 * FLOOR,
+                );
             }
         }
         n += 1;

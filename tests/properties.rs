@@ -1,8 +1,12 @@
 //! Property tests: invariances every correct meta-analysis must satisfy, for every τ² method.
 
+mod common;
+
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::{RandomEffects, Summary, Tau2Method, Workspace};
 use proptest::prelude::*;
+
+use common::rel_close;
 
 fn fit(y: &[f64], v: &[f64], m: Tau2Method, knha: bool) -> Summary {
     try_fit(y, v, m, knha).expect("fit")
@@ -30,11 +34,6 @@ fn studies() -> impl Strategy<Value = (Vec<f64>, Vec<f64>)> {
             prop::collection::vec(0.001f64..2.0, k),
         )
     })
-}
-
-/// Equal within a relative tolerance; two NaNs (undefined, e.g. no CI for EE) count as equal.
-fn rel_close(a: f64, b: f64, tol: f64) -> bool {
-    (a.is_nan() && b.is_nan()) || (a - b).abs() <= tol * (1.0 + a.abs().max(b.abs()))
 }
 
 proptest! {
