@@ -112,6 +112,8 @@ pub struct Egger {
     pub limit_ci_lower: f64,
     /// Its upper confidence limit.
     pub limit_ci_upper: f64,
+    /// Confidence level (percent) of the limit estimate's interval.
+    pub level: f64,
 }
 
 /// Egger's test. [`EggerModel::Rma`] is metafor's `regtest` default (refit `model` with `sei` as
@@ -147,6 +149,7 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
             limit_estimate: b0,
             limit_ci_lower: b0 - crit * se0,
             limit_ci_upper: b0 + crit * se0,
+            level,
         });
     }
     let f = MetaRegression::new(*model).fit(es.yi(), es.vi(), &x, &names)?;
@@ -161,6 +164,7 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
         limit_estimate: c0.estimate,
         limit_ci_lower: c0.ci_lower,
         limit_ci_upper: c0.ci_upper,
+        level,
     })
 }
 

@@ -31,6 +31,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             .map(|(_, s)| s.replace("<?xml version=\"1.0\"?>", ""))
             .unwrap_or_default()
     };
+    let lvl = ev.options.level;
     let mut o = String::new();
     let _ = write!(
         o,
@@ -41,7 +42,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
-    let _ = write!(o, "<h2>Summary by outcome domain</h2><table><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Pooled effect [95% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
+    let _ = write!(o, "<h2>Summary by outcome domain</h2><table><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
         let s = &d.pooled.summary;
         let or = d.pooled.measure == crate::effect::Measure::Or;
@@ -139,12 +140,13 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         if !bits.is_empty() {
             let _ = write!(o, "<p>Sensitivity: {}.</p>", bits.join("; "));
         }
+        o.push_str(&not_run(&d.skipped));
         let _ = write!(o, "</section>");
     }
     if let Some(e) = &ev.economics {
         let _ = write!(o, "<section><h2>Value for money</h2>");
         if let Some(p) = &e.pooled {
-            let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [95% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
+            let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
             for w in &p.by_wtp {
                 let _ = write!(o, "<tr><td>£{:.0} per QALY</td><td>£{:.0} [£{:.0}, £{:.0}]</td><td>£{:.0} to £{:.0}</td></tr>", w.wtp, w.fit.estimate, w.fit.ci_lower, w.fit.ci_upper, w.fit.pi_lower, w.fit.pi_upper);
             }
@@ -152,6 +154,24 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         }
         let _ = write!(o, "</section>");
     }
+    if !ev.skipped.is_empty() {
+        let _ = write!(o, "<section>{}</section>", not_run(&ev.skipped));
+    }
     let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} rows had no usable effect.</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_without_effect);
     o
+}
+
+/// The sections that were not run, with their reasons (a `<details>` list), or nothing.
+fn not_run(skipped: &[crate::framework::evaluate::Skipped]) -> String {
+    if skipped.is_empty() {
+        return String::new();
+    }
+    let items: String = skipped
+        .iter()
+        .map(|s| format!("<li>{}: {}</li>", esc(&s.section), esc(&s.reason)))
+        .collect();
+    format!(
+        "<details class=\"not-run\"><summary>Not run ({})</summary><ul>{items}</ul></details>",
+        skipped.len()
+    )
 }

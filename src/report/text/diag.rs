@@ -36,7 +36,7 @@ pub fn bias_table(r: &BiasReport, source: &str) -> String {
         out,
         "  limit estimate (as sei -> 0): {} ({}% CI {} to {})",
         f4(e.limit_estimate),
-        95,
+        e.level,
         f4(e.limit_ci_lower),
         f4(e.limit_ci_upper)
     );

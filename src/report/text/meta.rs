@@ -413,9 +413,17 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     }
     let _ = writeln!(out);
     let t = &sg.subgroup_test;
+    // `subgroup_test` compares the level estimates of the per-level fits: with separate tau^2
+    // by default, with the common tau^2 under `common_tau2` (then it is a Wald test on the
+    // cell-means model, beside the moderator test QM below).
     let _ = writeln!(
         out,
-        "Test for subgroup differences (separate tau^2): Q(df = {}) = {}, p-val {}",
+        "Test for subgroup differences ({}): Q(df = {}) = {}, p-val {}",
+        if sg.uses_common_tau2 {
+            "Wald, common tau^2"
+        } else {
+            "separate tau^2"
+        },
         t.df,
         f4(t.q),
         pv(t.p_value)
@@ -424,7 +432,7 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     if c.df2.is_finite() {
         let _ = writeln!(
             out,
-            "Test for subgroup differences (common tau^2):   F(df1 = {}, df2 = {}) = {}, p-val {}",
+            "Test for subgroup differences (common tau^2, moderator test):   F(df1 = {}, df2 = {}) = {}, p-val {}",
             c.df,
             c.df2,
             f4(c.q),
@@ -433,7 +441,7 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     } else {
         let _ = writeln!(
             out,
-            "Test for subgroup differences (common tau^2):   QM(df = {}) = {}, p-val {}",
+            "Test for subgroup differences (common tau^2, moderator test):   QM(df = {}) = {}, p-val {}",
             c.df,
             f4(c.q),
             pv(c.p_value)
