@@ -4,6 +4,7 @@
 //! errors speak the library's language; [`hint`] maps them to the flags that set them.
 
 mod args;
+mod choices;
 mod commands;
 mod output;
 

@@ -33,15 +33,15 @@
 //! assert!((fit.summary.i2 - 92.22).abs() < 1e-2);
 //! ```
 
+mod error;
 mod estimators;
+mod options;
 pub mod regression;
 mod result;
 pub mod rve;
 pub mod subgroup;
 mod summary;
-
-use std::fmt;
-use std::str::FromStr;
+mod workspace;
 
 use serde::Serialize;
 
@@ -49,209 +49,12 @@ use crate::dist;
 use crate::effect::{EffectSizes, Measure, Omission};
 use crate::error::{Error, Setting};
 
+pub use error::ModelError;
 pub use estimators::qgen;
+pub use options::{I2Method, PiMethod, Tau2Method};
 pub use result::{MetaOptions, MetaReport, RegressionKeys};
 pub use summary::{Summary, SummaryColumn, SummaryValue};
-
-/// τ² estimator (metafor's `method`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
-#[serde(into = "String")]
-pub enum Tau2Method {
-    /// Equal/common effect: τ² fixed at 0.
-    Ee,
-    /// DerSimonian–Laird.
-    Dl,
-    /// Hedges (variance component type).
-    He,
-    /// Hunter–Schmidt.
-    Hs,
-    /// Sidik–Jonkman.
-    Sj,
-    /// Maximum likelihood.
-    Ml,
-    /// Restricted maximum likelihood (default).
-    #[default]
-    Reml,
-    /// Empirical Bayes (Morris).
-    Eb,
-    /// Paule–Mandel.
-    Pm,
-}
-
-impl Tau2Method {
-    /// All methods.
-    pub const ALL: [Tau2Method; 9] = [
-        Tau2Method::Ee,
-        Tau2Method::Dl,
-        Tau2Method::He,
-        Tau2Method::Hs,
-        Tau2Method::Sj,
-        Tau2Method::Ml,
-        Tau2Method::Reml,
-        Tau2Method::Eb,
-        Tau2Method::Pm,
-    ];
-
-    /// metafor's code (`"REML"`, `"DL"`, …).
-    pub fn code(self) -> &'static str {
-        match self {
-            Tau2Method::Ee => "EE",
-            Tau2Method::Dl => "DL",
-            Tau2Method::He => "HE",
-            Tau2Method::Hs => "HS",
-            Tau2Method::Sj => "SJ",
-            Tau2Method::Ml => "ML",
-            Tau2Method::Reml => "REML",
-            Tau2Method::Eb => "EB",
-            Tau2Method::Pm => "PM",
-        }
-    }
-
-    /// True for estimators computed by iteration (ML, REML, EB, PM).
-    pub fn is_iterative(self) -> bool {
-        matches!(
-            self,
-            Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb | Tau2Method::Pm
-        )
-    }
-}
-
-impl fmt::Display for Tau2Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
-    }
-}
-
-impl From<Tau2Method> for String {
-    fn from(m: Tau2Method) -> String {
-        m.code().to_string()
-    }
-}
-
-impl FromStr for Tau2Method {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        let u = s.trim().to_ascii_uppercase();
-        if u == "FE" || u == "CE" {
-            return Ok(Tau2Method::Ee);
-        }
-        Tau2Method::ALL
-            .into_iter()
-            .find(|m| m.code() == u)
-            .ok_or_else(|| {
-                Error::setting(Setting::Method, format!(
-                    "unknown method '{s}': choose EE (common effect), DL, HE, HS, SJ, ML, REML (default), EB or PM"
-                ))
-            })
-    }
-}
-
-/// Prediction-interval convention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum PiMethod {
-    /// metafor: `z` (or t(k−1) with the KH SE under Knapp–Hartung).
-    #[default]
-    Metafor,
-    /// Riley/Higgins: t(k−2) with the unadjusted SE (needs k ≥ 3).
-    Riley,
-}
-
-impl FromStr for PiMethod {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "metafor" | "z" => Ok(PiMethod::Metafor),
-            "riley" | "higgins" | "t" => Ok(PiMethod::Riley),
-            _ => Err(Error::setting(
-                Setting::Prediction,
-                format!("unknown prediction interval '{s}': choose metafor (default) or riley"),
-            )),
-        }
-    }
-}
-
-/// How I² and H² are computed for random-effects fits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum I2Method {
-    /// From τ² and the typical within-study variance (metafor).
-    #[default]
-    Typical,
-    /// From Q: `max(0, (Q − df)/Q)` (R meta, PyMARE). No CIs.
-    Q,
-}
-
-impl FromStr for I2Method {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self, Error> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "typical" | "metafor" => Ok(I2Method::Typical),
-            "q" => Ok(I2Method::Q),
-            _ => Err(Error::setting(
-                Setting::I2,
-                format!("unknown I² type '{s}': choose typical (metafor, default) or q (R meta, PyMARE)"),
-            )),
-        }
-    }
-}
-
-/// Errors from model fitting.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ModelError {
-    /// No studies.
-    #[error("no studies to analyse")]
-    Empty,
-    /// Inputs differ in length or hold unusable values.
-    #[error("study {index}: {message}")]
-    BadInput {
-        /// 1-based study index.
-        index: usize,
-        /// What is wrong.
-        message: &'static str,
-    },
-    /// `yi` and `vi` lengths differ.
-    #[error("yi has {yi} values but vi has {vi}")]
-    Length {
-        /// Length of `yi`.
-        yi: usize,
-        /// Length of `vi`.
-        vi: usize,
-    },
-    /// Too few studies for the requested option.
-    #[error("{what} needs at least {needed} studies (k = {k})")]
-    TooFew {
-        /// The option.
-        what: &'static str,
-        /// Minimum k.
-        needed: usize,
-        /// Actual k.
-        k: usize,
-    },
-    /// The design matrix is rank-deficient (collinear or constant moderators).
-    #[error("the moderators are collinear (the design matrix is singular)")]
-    Singular,
-    /// An iterative τ² estimator did not converge.
-    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps (a step adjustment of 0.5), or use another estimator (PM, DL)")]
-    NotConverged {
-        /// Estimator.
-        method: Tau2Method,
-        /// Iterations used.
-        iterations: usize,
-    },
-}
-
-impl ModelError {
-    /// Process exit code (see [`crate::error`]): 1 for non-convergence, 2 for input the model
-    /// cannot take (no studies, bad values, too few studies, a singular design).
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            ModelError::NotConverged { .. } => 1,
-            _ => 2,
-        }
-    }
-}
+pub use workspace::Workspace;
 
 /// Model options (a builder). Defaults: REML, no Knapp–Hartung, 95 % level, metafor's
 /// prediction interval and I².
@@ -309,66 +112,6 @@ pub struct Fit {
     /// Options used.
     #[serde(skip)]
     pub options: RandomEffects,
-}
-
-/// Reusable scratch space for [`RandomEffects::fit_slices`]: weight buffer and cached
-/// distribution quantiles (by degrees of freedom), so that repeated fits allocate nothing.
-#[derive(Debug, Clone, Default)]
-pub struct Workspace {
-    level: f64,
-    chi2: Vec<(f64, f64)>,
-    t: Vec<f64>,
-}
-
-const CACHE_DF: usize = 1024;
-
-impl Workspace {
-    /// A new, empty workspace.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    fn set_level(&mut self, level: f64) {
-        if self.level != level {
-            self.level = level;
-            self.chi2.clear();
-            self.t.clear();
-        }
-    }
-
-    /// `(χ²_{α/2}, χ²_{1−α/2})` quantiles with `df` degrees of freedom.
-    fn chi2_bounds(&mut self, df: usize, alpha: f64) -> (f64, f64) {
-        let compute = || {
-            (
-                dist::chi2_quantile(alpha / 2.0, df as f64),
-                dist::chi2_quantile(1.0 - alpha / 2.0, df as f64),
-            )
-        };
-        if df >= CACHE_DF {
-            return compute();
-        }
-        if self.chi2.is_empty() {
-            self.chi2 = vec![(f64::NAN, f64::NAN); CACHE_DF];
-        }
-        if self.chi2[df].0.is_nan() {
-            self.chi2[df] = compute();
-        }
-        self.chi2[df]
-    }
-
-    /// `t_{1−α/2}` quantile with `df` degrees of freedom.
-    fn t_crit(&mut self, df: usize, alpha: f64) -> f64 {
-        if df >= CACHE_DF {
-            return dist::t_quantile(1.0 - alpha / 2.0, df as f64);
-        }
-        if self.t.is_empty() {
-            self.t = vec![f64::NAN; CACHE_DF];
-        }
-        if self.t[df].is_nan() {
-            self.t[df] = dist::t_quantile(1.0 - alpha / 2.0, df as f64);
-        }
-        self.t[df]
-    }
 }
 
 impl RandomEffects {

@@ -32,7 +32,15 @@ use serde::Serialize;
 
 use super::estimators::{fisher_scoring, solve_root};
 use super::{ModelError, RandomEffects, Tau2Method};
+
+mod design;
+mod permutation;
+mod table;
+
 use crate::dist;
+pub use design::Design;
+pub use permutation::Permutation;
+pub use table::ModeratorFit;
 
 /// One coefficient of a meta-regression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -107,11 +115,11 @@ impl RegressionFit {
     /// The core scalar results for this model: the intercept as `estimate` (with its SE, CI and
     /// test), residual τ² with its Q-profile CI, residual I²/H², QE as `q`; no prediction
     /// interval (it depends on moderator values).
-    pub fn summary(&self) -> super::Summary {
+    pub fn summary(&self) -> crate::model::Summary {
         let c0 = &self.coefficients[0];
         let i2 = |t: f64| 100.0 * t / (self.vt + t);
         let h2 = |t: f64| t / self.vt + 1.0;
-        super::Summary {
+        crate::model::Summary {
             k: self.k,
             estimate: c0.estimate,
             se: c0.se,
@@ -536,305 +544,6 @@ impl MetaRegression {
             vb,
             vt,
             weights: f.w.iter().copied().collect(),
-        })
-    }
-}
-
-/// A design matrix built from moderator columns of a table.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Design {
-    /// Column names: `intrcpt`, then moderators (factor levels as `{column}{level}`).
-    pub names: Vec<String>,
-    /// The matrix (rows = studies kept).
-    pub x: DMatrix<f64>,
-    /// Indices (into the effect sizes) of the studies kept.
-    pub keep: Vec<usize>,
-    /// Studies dropped for a missing moderator value.
-    pub dropped: usize,
-}
-
-enum ModColumn {
-    Numeric(Vec<Option<f64>>),
-    Factor(Vec<Option<String>>),
-}
-
-impl Design {
-    /// Intercept plus the moderators `mods` (canonical names), for the studies of `es` (read at
-    /// their source rows in `table`). Numeric columns enter as covariates; text and logical
-    /// columns as factors with treatment coding, the first level in sorted order as reference
-    /// (as R's `factor`). Studies with a missing moderator value are dropped (counted in
-    /// [`Design::dropped`]).
-    ///
-    /// # Errors
-    /// [`crate::Error::MissingColumn`] for an absent column; [`crate::Error::Invalid`] for a
-    /// moderator that is missing for every study, constant, or collinear with earlier columns
-    /// (the message names them).
-    pub fn from_table(
-        table: &crate::data::Table,
-        es: &crate::effect::EffectSizes,
-        mods: &[String],
-    ) -> Result<Design, crate::Error> {
-        use crate::data::Column;
-        let mut cols = Vec::with_capacity(mods.len());
-        for m in mods {
-            let c = table
-                .get(m)
-                .ok_or_else(|| table.missing_column(m, "as a moderator"))?;
-            let at = |f: &dyn Fn(usize) -> Option<f64>| es.rows().iter().map(|&r| f(r)).collect();
-            cols.push(match c {
-                Column::Int(v) => ModColumn::Numeric(at(&|r| v[r].map(|x| x as f64))),
-                Column::Float(v) => ModColumn::Numeric(at(&|r| v[r].filter(|x| x.is_finite()))),
-                Column::Str(v) => {
-                    ModColumn::Factor(es.rows().iter().map(|&r| v[r].clone()).collect())
-                }
-                Column::Bool(v) => ModColumn::Factor(
-                    es.rows()
-                        .iter()
-                        .map(|&r| v[r].map(|b| b.to_string()))
-                        .collect(),
-                ),
-            });
-        }
-        let n = es.k();
-        let keep: Vec<usize> = (0..n)
-            .filter(|&i| {
-                cols.iter().all(|c| match c {
-                    ModColumn::Numeric(v) => v[i].is_some(),
-                    ModColumn::Factor(v) => v[i].is_some(),
-                })
-            })
-            .collect();
-        for (m, c) in mods.iter().zip(&cols) {
-            let present = match c {
-                ModColumn::Numeric(v) => v.iter().any(Option::is_some),
-                ModColumn::Factor(v) => v.iter().any(Option::is_some),
-            };
-            if !present {
-                return Err(crate::Error::Empty {
-                    file: table.source().to_string(),
-                    message: format!(
-                        "moderator '{}' is missing for every study",
-                        table.actual_name(m)
-                    ),
-                });
-            }
-        }
-        let mut names = vec!["intrcpt".to_string()];
-        let mut columns: Vec<Vec<f64>> = vec![vec![1.0; keep.len()]];
-        for (m, c) in mods.iter().zip(&cols) {
-            let actual = table.actual_name(m);
-            match c {
-                ModColumn::Numeric(v) => {
-                    let col: Vec<f64> = keep.iter().map(|&i| v[i].unwrap_or(f64::NAN)).collect();
-                    if col.windows(2).all(|w| w[0] == w[1]) {
-                        return Err(crate::Error::Singular { message: format!(
-                            "moderator '{actual}' is constant ({}) over the studies analysed: it cannot explain heterogeneity",
-                            col.first().copied().unwrap_or(f64::NAN)
-                        )});
-                    }
-                    names.push(actual.to_string());
-                    columns.push(col);
-                }
-                ModColumn::Factor(v) => {
-                    let mut levels: Vec<&str> =
-                        keep.iter().filter_map(|&i| v[i].as_deref()).collect();
-                    levels.sort_unstable();
-                    levels.dedup();
-                    if levels.len() < 2 {
-                        return Err(crate::Error::Singular { message: format!(
-                            "moderator '{actual}' has a single level ('{}') over the studies analysed",
-                            levels.first().copied().unwrap_or("")
-                        )});
-                    }
-                    for lvl in &levels[1..] {
-                        names.push(format!("{actual}{lvl}"));
-                        columns.push(
-                            keep.iter()
-                                .map(|&i| f64::from(u8::from(v[i].as_deref() == Some(*lvl))))
-                                .collect(),
-                        );
-                    }
-                }
-            }
-        }
-        // Collinearity: Gram–Schmidt, column by column, naming the first dependent column.
-        let mut basis: Vec<Vec<f64>> = Vec::new();
-        for (j, col) in columns.iter().enumerate() {
-            let norm0 = col.iter().map(|x| x * x).sum::<f64>().sqrt();
-            let mut r = col.clone();
-            for q in &basis {
-                let d: f64 = r.iter().zip(q).map(|(a, b)| a * b).sum();
-                for (ri, qi) in r.iter_mut().zip(q) {
-                    *ri -= d * qi;
-                }
-            }
-            let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
-            if norm <= 1e-9 * norm0.max(1e-300) {
-                return Err(crate::Error::Singular { message: format!(
-                    "moderators are collinear: '{}' is a linear combination of {} over the studies analysed; drop one of them",
-                    names[j],
-                    names[..j].iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
-                )});
-            }
-            basis.push(r.iter().map(|x| x / norm).collect());
-        }
-        let x = DMatrix::from_fn(keep.len(), columns.len(), |i, j| columns[j][i]);
-        Ok(Design {
-            names,
-            x,
-            dropped: n - keep.len(),
-            keep,
-        })
-    }
-}
-
-/// A meta-regression of effect sizes on table columns, with its core fit.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ModeratorFit {
-    /// Core results (intercept as `estimate`, residual heterogeneity) and per-study weights.
-    pub fit: super::Fit,
-    /// The regression.
-    pub regression: RegressionFit,
-    /// Studies dropped for a missing moderator.
-    pub dropped: usize,
-    /// Permutation test, when requested.
-    pub permutation: Option<Permutation>,
-}
-
-impl MetaRegression {
-    /// Fits effect sizes `es` on moderators `mods` (canonical column names of `table`), with a
-    /// permutation test of `(iterations, seed)` when given.
-    ///
-    /// # Errors
-    /// Design errors (see [`Design::from_table`]) and model errors.
-    pub fn fit_table(
-        &self,
-        table: &crate::data::Table,
-        es: &crate::effect::EffectSizes,
-        mods: &[String],
-        permutations: Option<(usize, u64)>,
-    ) -> Result<ModeratorFit, crate::Error> {
-        let d = Design::from_table(table, es, mods)?;
-        let y: Vec<f64> = d.keep.iter().map(|&i| es.yi()[i]).collect();
-        let v: Vec<f64> = d.keep.iter().map(|&i| es.vi()[i]).collect();
-        let reg = self.fit(&y, &v, &d.x, &d.names).map_err(|e| match e {
-            ModelError::Singular => crate::Error::Singular {
-                message: format!(
-                    "the design ({}) is singular: some moderators are collinear",
-                    d.names.join(", ")
-                ),
-            },
-            e => e.into(),
-        })?;
-        let permutation = match permutations {
-            Some((n, seed)) => Some(self.permutation_test(&y, &v, &d.x, &d.names, n, seed)?),
-            None => None,
-        };
-        let summary = reg.summary();
-        let studies = d
-            .keep
-            .iter()
-            .zip(&reg.weights)
-            .map(|(&i, &w)| super::StudyResult {
-                study: es.study()[i].clone(),
-                yi: es.yi()[i],
-                vi: es.vi()[i],
-                weight: 100.0 * w / summary.sum_w,
-                row: es.rows()[i],
-            })
-            .collect();
-        Ok(ModeratorFit {
-            fit: super::Fit {
-                measure: es.measure(),
-                method: self.opts.method,
-                summary,
-                studies,
-                omitted: es.omitted().to_vec(),
-                options: self.opts,
-            },
-            regression: reg,
-            dropped: d.dropped,
-            permutation,
-        })
-    }
-}
-
-/// Permutation test of a meta-regression (metafor `permutest`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Permutation {
-    /// Permutations requested (the observed data count as one).
-    pub iterations: usize,
-    /// Permutations used: the observed data plus the random permutations whose refit succeeded.
-    pub used: usize,
-    /// Seed.
-    pub seed: u64,
-    /// Permutation p-value of each coefficient (two-sided), intercept first.
-    pub p_values: Vec<f64>,
-    /// Permutation p-value of QM.
-    pub qm_p: f64,
-}
-
-impl MetaRegression {
-    /// Permutation test: the rows of the design are shuffled relative to `(y, v)` and the model
-    /// refitted (τ² re-estimated each time), `n − 1` times; with the observed data counted as
-    /// the first of the `n` permutations (as metafor, so no p-value is 0), a coefficient's
-    /// p-value is the share of the `n` whose |statistic| is at least the observed one; likewise
-    /// QM. Permutation `i` draws from ChaCha8 stream `i` of `seed`, so
-    /// the result does not depend on the thread count.
-    ///
-    /// # Errors
-    /// When the observed model cannot be fitted.
-    pub fn permutation_test(
-        &self,
-        y: &[f64],
-        v: &[f64],
-        x: &DMatrix<f64>,
-        names: &[String],
-        n: usize,
-        seed: u64,
-    ) -> Result<Permutation, ModelError> {
-        use rand::seq::SliceRandom;
-        use rand::SeedableRng;
-        use rayon::prelude::*;
-        let observed = self.fit(y, v, x, names)?;
-        let yv = DVector::from_column_slice(y);
-        let k = y.len();
-        let p = x.ncols();
-        let results: Vec<Option<(Vec<f64>, f64)>> = (1..n.max(1))
-            .into_par_iter()
-            .map(|i| {
-                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-                rng.set_stream(i as u64);
-                let mut perm: Vec<usize> = (0..k).collect();
-                perm.shuffle(&mut rng);
-                let xp = DMatrix::from_fn(k, p, |r, c| x[(perm[r], c)]);
-                let (t2, it) = self.tau2(&yv, v, &xp).ok()?;
-                let f = self.finish(&yv, v, &xp, names, t2, it, true).ok()?;
-                Some((f.coefficients.iter().map(|c| c.statistic).collect(), f.qm))
-            })
-            .collect();
-        let ok: Vec<&(Vec<f64>, f64)> = results.iter().flatten().collect();
-        let used = ok.len() + 1;
-        let tol = 1e-12;
-        let p_values = (0..p)
-            .map(|j| {
-                let obs = observed.coefficients[j].statistic.abs();
-                let hits = ok.iter().filter(|(z, _)| z[j].abs() >= obs - tol).count();
-                (hits + 1) as f64 / used as f64
-            })
-            .collect();
-        let qm_p = if p > 1 {
-            let hits = ok.iter().filter(|(_, q)| *q >= observed.qm - tol).count();
-            (hits + 1) as f64 / used as f64
-        } else {
-            f64::NAN
-        };
-        Ok(Permutation {
-            iterations: n,
-            used,
-            seed,
-            p_values,
-            qm_p,
         })
     }
 }

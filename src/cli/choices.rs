@@ -1,0 +1,260 @@
+//! Enumerated flags: clap value enums mirroring the library's enums, and the parser that
+//! explains a bad value in the library's words.
+
+use clap::builder::{PossibleValue, TypedValueParser};
+use clap::ValueEnum;
+
+use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
+use peerstat::econ::table::Shape;
+use peerstat::econ::Timing;
+use peerstat::effect::{AddTo, Measure, VarianceType};
+use peerstat::model::{I2Method, PiMethod, Tau2Method};
+
+/// A value parser for an enumerated flag: accepts the [`ValueEnum`] names and aliases (any case),
+/// lists them in `--help`, and on a bad value prints the library's explanation.
+#[derive(Clone)]
+pub struct Choice<E> {
+    explain: fn(&str) -> String,
+    _e: std::marker::PhantomData<E>,
+}
+
+/// The parser for `E`, explaining bad values with `explain`.
+pub fn choice<E>(explain: fn(&str) -> String) -> Choice<E> {
+    Choice {
+        explain,
+        _e: std::marker::PhantomData,
+    }
+}
+
+impl<E: ValueEnum + Clone + Send + Sync + 'static> TypedValueParser for Choice<E> {
+    type Value = E;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<E, clap::Error> {
+        let s = value.to_string_lossy();
+        E::from_str(s.trim(), true).map_err(|_| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidValue,
+                format!("{}\n", (self.explain)(&s)),
+            )
+            .with_cmd(cmd)
+        })
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new(
+            E::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+/// The library's message for a value its parser rejects.
+pub fn lib_msg<T: std::str::FromStr<Err = peerstat::Error>>(s: &str) -> String {
+    s.parse::<T>()
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
+pub fn measure_msg(s: &str) -> String {
+    lib_msg::<Measure>(s)
+}
+pub fn method_msg(s: &str) -> String {
+    lib_msg::<Tau2Method>(s).replace(" or PM", ", PM, MH or PETO")
+}
+pub fn vtype_msg(s: &str) -> String {
+    lib_msg::<VarianceType>(s)
+}
+pub fn to_msg(s: &str) -> String {
+    lib_msg::<AddTo>(s)
+}
+pub fn pi_msg(s: &str) -> String {
+    lib_msg::<PiMethod>(s)
+}
+pub fn i2_msg(s: &str) -> String {
+    lib_msg::<I2Method>(s)
+}
+pub fn shape_msg(s: &str) -> String {
+    Shape::parse(s)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+pub fn timing_msg(s: &str) -> String {
+    format!("--timing must be start, end or continuous, got '{s}'")
+}
+pub fn egger_msg(s: &str) -> String {
+    format!("--egger must be rma or classic, got '{s}'")
+}
+pub fn estimator_msg(s: &str) -> String {
+    format!("--estimator must be L0 or R0, got '{s}'")
+}
+pub fn side_msg(s: &str) -> String {
+    format!("--side must be left or right, got '{s}'")
+}
+
+/// Defines a clap value enum mirroring a library enum, with `From` into it.
+macro_rules! value_enum {
+    ($(#[$m:meta])* $name:ident => $lib:ty { $($(#[$vm:meta])* $v:ident => $lv:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+        pub enum $name { $($(#[$vm])* $v),* }
+        impl From<$name> for $lib {
+            fn from(a: $name) -> $lib {
+                match a { $($name::$v => $lv),* }
+            }
+        }
+    };
+}
+
+value_enum!(
+    /// `--measure`.
+    MeasureArg => Measure {
+        #[value(name = "SMD")] Smd => Measure::Smd,
+        #[value(name = "MD")] Md => Measure::Md,
+        #[value(name = "ROM")] Rom => Measure::Rom,
+        #[value(name = "OR")] Or => Measure::Or,
+        #[value(name = "RR")] Rr => Measure::Rr,
+        #[value(name = "RD")] Rd => Measure::Rd,
+        #[value(name = "GEN")] Gen => Measure::Gen,
+    }
+);
+
+/// `--method`: a τ² estimator, or a common-effect method for 2×2 tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MethodArg {
+    /// Common (equal) effect.
+    #[value(name = "EE", alias = "FE", alias = "CE")]
+    Ee,
+    /// DerSimonian-Laird.
+    #[value(name = "DL")]
+    Dl,
+    /// Hedges.
+    #[value(name = "HE")]
+    He,
+    /// Hunter-Schmidt.
+    #[value(name = "HS")]
+    Hs,
+    /// Sidik-Jonkman.
+    #[value(name = "SJ")]
+    Sj,
+    /// Maximum likelihood.
+    #[value(name = "ML")]
+    Ml,
+    /// Restricted maximum likelihood.
+    #[value(name = "REML")]
+    Reml,
+    /// Empirical Bayes.
+    #[value(name = "EB")]
+    Eb,
+    /// Paule-Mandel.
+    #[value(name = "PM")]
+    Pm,
+    /// Mantel-Haenszel (2x2 tables; OR, RR, RD).
+    #[value(name = "MH")]
+    Mh,
+    /// Peto's one-step odds ratio (2x2 tables; OR).
+    #[value(name = "PETO")]
+    Peto,
+}
+
+impl MethodArg {
+    /// The τ² estimator, or `None` for MH / PETO.
+    pub fn tau2(self) -> Option<Tau2Method> {
+        Some(match self {
+            MethodArg::Ee => Tau2Method::Ee,
+            MethodArg::Dl => Tau2Method::Dl,
+            MethodArg::He => Tau2Method::He,
+            MethodArg::Hs => Tau2Method::Hs,
+            MethodArg::Sj => Tau2Method::Sj,
+            MethodArg::Ml => Tau2Method::Ml,
+            MethodArg::Reml => Tau2Method::Reml,
+            MethodArg::Eb => Tau2Method::Eb,
+            MethodArg::Pm => Tau2Method::Pm,
+            MethodArg::Mh | MethodArg::Peto => return None,
+        })
+    }
+}
+
+value_enum!(
+    /// `--vtype`.
+    VtypeArg => VarianceType {
+        #[value(name = "LS")] Ls => VarianceType::Ls,
+        #[value(name = "UB")] Ub => VarianceType::Ub,
+    }
+);
+
+value_enum!(
+    /// `--to`.
+    ToArg => AddTo {
+        Only0 => AddTo::Only0,
+        All => AddTo::All,
+        None => AddTo::None,
+        If0all => AddTo::If0All,
+    }
+);
+
+value_enum!(
+    /// `--pi`.
+    PiArg => PiMethod {
+        #[value(alias = "z")] Metafor => PiMethod::Metafor,
+        #[value(alias = "higgins", alias = "t")] Riley => PiMethod::Riley,
+    }
+);
+
+value_enum!(
+    /// `--i2`.
+    I2Arg => I2Method {
+        #[value(alias = "metafor")] Typical => I2Method::Typical,
+        Q => I2Method::Q,
+    }
+);
+
+value_enum!(
+    /// `--egger`.
+    EggerArg => EggerModel {
+        Rma => EggerModel::Rma,
+        #[value(alias = "lm")] Classic => EggerModel::Classic,
+    }
+);
+
+value_enum!(
+    /// `--estimator`.
+    EstimatorArg => TrimFillEstimator {
+        #[value(name = "L0")] L0 => TrimFillEstimator::L0,
+        #[value(name = "R0")] R0 => TrimFillEstimator::R0,
+    }
+);
+
+value_enum!(
+    /// `--side`.
+    SideArg => Side {
+        Left => Side::Left,
+        Right => Side::Right,
+    }
+);
+
+value_enum!(
+    /// `--shape`.
+    ShapeArg => Shape {
+        Strategies => Shape::Strategies,
+        #[value(alias = "psa")] Draws => Shape::Draws,
+        #[value(alias = "ipd")] Patients => Shape::Patients,
+        Arms => Shape::Arms,
+    }
+);
+
+value_enum!(
+    /// `--timing`.
+    TimingArg => Timing {
+        Start => Timing::Start,
+        End => Timing::End,
+        #[value(alias = "mid")] Continuous => Timing::Continuous,
+    }
+);

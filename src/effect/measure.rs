@@ -1,0 +1,203 @@
+//! Effect measures and the options of their computation (metafor `escalc` conventions).
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result, Setting};
+
+/// An effect-size measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(into = "String")]
+pub enum Measure {
+    /// Standardised mean difference (Hedges' g).
+    Smd,
+    /// Raw mean difference.
+    Md,
+    /// Log ratio of means.
+    Rom,
+    /// Log odds ratio.
+    Or,
+    /// Log risk ratio.
+    Rr,
+    /// Risk difference.
+    Rd,
+    /// Generic: precomputed `yi` with `vi` or `sei`.
+    Gen,
+}
+
+/// Which data an effect measure needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// Arm-level means, SDs and sizes.
+    Continuous,
+    /// Arm-level events and sizes (2×2 tables).
+    Binary,
+    /// Precomputed effects.
+    Generic,
+}
+
+impl Measure {
+    /// All measures, in the order shown in help text.
+    pub const ALL: [Measure; 7] = [
+        Measure::Smd,
+        Measure::Md,
+        Measure::Rom,
+        Measure::Or,
+        Measure::Rr,
+        Measure::Rd,
+        Measure::Gen,
+    ];
+
+    /// The measure's code, as metafor (`"SMD"`, `"RR"`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            Measure::Smd => "SMD",
+            Measure::Md => "MD",
+            Measure::Rom => "ROM",
+            Measure::Or => "OR",
+            Measure::Rr => "RR",
+            Measure::Rd => "RD",
+            Measure::Gen => "GEN",
+        }
+    }
+
+    /// Plain-language name of the measure on the scale results are reported (back-transformed
+    /// for ratio measures).
+    pub fn description(self) -> &'static str {
+        match self {
+            Measure::Smd => "standardised mean difference (Hedges' g)",
+            Measure::Md => "mean difference",
+            Measure::Rom => "ratio of means",
+            Measure::Or => "odds ratio",
+            Measure::Rr => "risk ratio",
+            Measure::Rd => "risk difference",
+            Measure::Gen => "effect size",
+        }
+    }
+
+    /// True for measures analysed on the log scale (OR, RR, ROM), which are back-transformed
+    /// with `exp` for display.
+    pub fn is_log_scale(self) -> bool {
+        matches!(self, Measure::Or | Measure::Rr | Measure::Rom)
+    }
+
+    /// Which data the measure needs.
+    pub fn data_kind(self) -> DataKind {
+        match self {
+            Measure::Smd | Measure::Md | Measure::Rom => DataKind::Continuous,
+            Measure::Or | Measure::Rr | Measure::Rd => DataKind::Binary,
+            Measure::Gen => DataKind::Generic,
+        }
+    }
+}
+
+impl fmt::Display for Measure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl From<Measure> for String {
+    fn from(m: Measure) -> String {
+        m.code().to_string()
+    }
+}
+
+impl FromStr for Measure {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Measure::ALL
+            .into_iter()
+            .find(|m| m.code().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::setting(Setting::Measure, format!(
+                    "unknown measure '{s}': choose one of SMD, MD, ROM (continuous arms), OR, RR, RD (2x2 tables) or GEN (precomputed yi with vi or sei)"
+                ))
+            })
+    }
+}
+
+/// Sampling-variance formula for the SMD.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum VarianceType {
+    /// Large-sample approximation (metafor's default `vtype = "LS"`).
+    #[default]
+    Ls,
+    /// Unbiased estimator (R meta's default, metafor `vtype = "UB"`).
+    Ub,
+}
+
+impl FromStr for VarianceType {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "LS" => Ok(VarianceType::Ls),
+            "UB" => Ok(VarianceType::Ub),
+            _ => Err(Error::setting(
+                Setting::VarianceType,
+                format!("unknown variance type '{s}': choose LS (large-sample, metafor default) or UB (unbiased)"),
+            )),
+        }
+    }
+}
+
+/// Which 2×2 tables get `add` added to their cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AddTo {
+    /// Only tables with at least one zero cell (metafor default).
+    #[default]
+    Only0,
+    /// Every table.
+    All,
+    /// No table (log OR/RR of a table with a zero cell is then undefined and the study omitted).
+    None,
+    /// Every table, if any table has a zero cell.
+    If0All,
+}
+
+impl FromStr for AddTo {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "only0" => Ok(AddTo::Only0),
+            "all" => Ok(AddTo::All),
+            "none" => Ok(AddTo::None),
+            "if0all" => Ok(AddTo::If0All),
+            _ => Err(Error::setting(
+                Setting::AddTo,
+                format!("unknown choice of tables to add to '{s}': choose only0 (default), all, none or if0all"),
+            )),
+        }
+    }
+}
+
+/// Options for computing effect sizes. The defaults are metafor's.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct EffectOptions {
+    /// SMD variance formula.
+    pub vtype: VarianceType,
+    /// Value added to 2×2 cells (default 0.5).
+    pub add: f64,
+    /// Which tables get `add`.
+    pub to: AddTo,
+    /// Omit studies with no events (or only events) in both arms.
+    pub drop00: bool,
+    /// Treat a missing value as an error instead of omitting the study.
+    pub strict: bool,
+}
+
+impl Default for EffectOptions {
+    fn default() -> Self {
+        EffectOptions {
+            vtype: VarianceType::Ls,
+            add: 0.5,
+            to: AddTo::Only0,
+            drop00: false,
+            strict: false,
+        }
+    }
+}
