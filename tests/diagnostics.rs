@@ -146,12 +146,12 @@ fn trimfill_matches_metafor() {
             1e-9 * FLOOR,
         );
         for (what, got) in [
-            ("estimate", t.estimate),
-            ("se", t.se),
-            ("ci_lower", t.ci_lower),
-            ("ci_upper", t.ci_upper),
+            ("estimate", t.est.estimate),
+            ("se", t.est.se),
+            ("ci_lower", t.est.ci_lower),
+            ("ci_upper", t.est.ci_upper),
             ("tau2", t.tau2),
-            ("p_value", t.p_value),
+            ("p_value", t.est.p_value),
         ] {
             close(&format!("{id} {what}"), got, &c[what], TOL, TOL * FLOOR);
         }
@@ -297,11 +297,11 @@ fn mantel_haenszel_and_peto_match_metafor() {
         assert_eq!(f.k as u64, c["k"].as_u64().unwrap(), "{id}");
         assert_eq!(f.q_df as u64, c["q_df"].as_u64().unwrap(), "{id}");
         for (what, got) in [
-            ("estimate", f.estimate),
-            ("se", f.se),
-            ("ci_lower", f.ci_lower),
-            ("ci_upper", f.ci_upper),
-            ("p_value", f.p_value),
+            ("estimate", f.est.estimate),
+            ("se", f.est.se),
+            ("ci_lower", f.est.ci_lower),
+            ("ci_upper", f.est.ci_upper),
+            ("p_value", f.est.p_value),
             ("q", f.q),
             ("i2", f.i2),
             ("cmh", f.cmh),
@@ -319,11 +319,11 @@ fn mantel_haenszel_and_peto_match_metafor() {
         let t = read_table(Path::new(&format!("fixtures/{ds}.csv")), &ColumnMap::new()).unwrap();
         let f = diag::peto(&t, 95.0).unwrap();
         for (what, got) in [
-            ("estimate", f.estimate),
-            ("se", f.se),
-            ("ci_lower", f.ci_lower),
-            ("ci_upper", f.ci_upper),
-            ("p_value", f.p_value),
+            ("estimate", f.est.estimate),
+            ("se", f.est.se),
+            ("ci_lower", f.est.ci_lower),
+            ("ci_upper", f.est.ci_upper),
+            ("p_value", f.est.p_value),
             ("q", f.q),
             ("i2", f.i2),
         ] {
@@ -344,23 +344,23 @@ fn published_bcg_checks() {
     assert_eq!((r4(b.tau), r4(b.p_value)), (0.0256, 0.9524));
     let tf = diag::trimfill(&es, &RandomEffects::new(), TrimFillEstimator::L0, None).unwrap();
     assert_eq!((tf.k0, tf.side.as_str()), (1, "right"));
-    assert_eq!((r4(tf.estimate), r4(tf.se)), (-0.6571, 0.1785));
+    assert_eq!((r4(tf.est.estimate), r4(tf.est.se)), (-0.6571, 0.1785));
     assert_eq!(diag::fail_safe(&es, None).unwrap().rosenthal, 598.0);
     let mh = diag::mantel_haenszel(&t, Measure::Rr, 95.0).unwrap();
     assert_eq!(
         (
-            r4(mh.estimate.exp()),
-            r4(mh.ci_lower.exp()),
-            r4(mh.ci_upper.exp())
+            r4(mh.est.estimate.exp()),
+            r4(mh.est.ci_lower.exp()),
+            r4(mh.est.ci_upper.exp())
         ),
         (0.6353, 0.5881, 0.6862)
     );
     let p = diag::peto(&t, 95.0).unwrap();
     assert_eq!(
         (
-            r4(p.estimate.exp()),
-            r4(p.ci_lower.exp()),
-            r4(p.ci_upper.exp())
+            r4(p.est.estimate.exp()),
+            r4(p.est.ci_lower.exp()),
+            r4(p.est.ci_upper.exp())
         ),
         (0.6222, 0.5746, 0.6738)
     );

@@ -66,12 +66,12 @@ fn meta_regression_matches_metafor() {
         for (gc, wc) in g.coefficients.iter().zip(want) {
             assert_eq!(gc.name, wc["name"].as_str().unwrap(), "{id}");
             for (what, got) in [
-                ("estimate", gc.estimate),
-                ("se", gc.se),
-                ("statistic", gc.statistic),
-                ("p_value", gc.p_value),
-                ("ci_lower", gc.ci_lower),
-                ("ci_upper", gc.ci_upper),
+                ("estimate", gc.est.estimate),
+                ("se", gc.est.se),
+                ("statistic", gc.est.statistic),
+                ("p_value", gc.est.p_value),
+                ("ci_lower", gc.est.ci_lower),
+                ("ci_upper", gc.est.ci_upper),
             ] {
                 close(
                     &format!("{id} {} {what}", gc.name),
@@ -119,8 +119,11 @@ fn bcg_ablat_published() {
         .fit_table(&t, &es, &["ablat".to_string()], None)
         .unwrap();
     let g = fit.regression;
-    assert_eq!((g.coefficients[1].estimate * 1e4).round() / 1e4, -0.0291);
-    assert_eq!((g.coefficients[1].se * 1e4).round() / 1e4, 0.0072);
+    assert_eq!(
+        (g.coefficients[1].est.estimate * 1e4).round() / 1e4,
+        -0.0291
+    );
+    assert_eq!((g.coefficients[1].est.se * 1e4).round() / 1e4, 0.0072);
     assert_eq!((g.qe * 1e4).round() / 1e4, 30.7331);
     assert_eq!(g.qe_df, 11);
     // The published QM(1) = 16.3571 and R² = 75.62 % came from metafor's default convergence
@@ -357,13 +360,13 @@ fn rve_matches_robumeta() {
         assert_eq!(fit.coefficients.len(), want.len(), "{id}");
         for (g, w) in fit.coefficients.iter().zip(want) {
             for (what, got) in [
-                ("estimate", g.estimate),
-                ("se", g.se),
-                ("statistic", g.statistic),
+                ("estimate", g.est.estimate),
+                ("se", g.est.se),
+                ("statistic", g.est.statistic),
                 ("df", g.df),
-                ("p_value", g.p_value),
-                ("ci_lower", g.ci_lower),
-                ("ci_upper", g.ci_upper),
+                ("p_value", g.est.p_value),
+                ("ci_lower", g.est.ci_lower),
+                ("ci_upper", g.est.ci_upper),
             ] {
                 close(
                     &format!("{id} {} {what}", g.name),

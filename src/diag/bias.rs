@@ -100,8 +100,8 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
         let phi = f.qe / df; // multiplicative dispersion
         let se0 = (f.vb[(0, 0)] * phi).sqrt();
         let se1 = (f.vb[(1, 1)] * phi).sqrt();
-        let b0 = f.coefficients[0].estimate;
-        let b1 = f.coefficients[1].estimate;
+        let b0 = f.coefficients[0].est.estimate;
+        let b1 = f.coefficients[1].est.estimate;
         let t = b1 / se1;
         let crit = dist::t_quantile(1.0 - alpha / 2.0, df);
         return Ok(Egger {
@@ -121,13 +121,13 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
     let c0 = &f.coefficients[0];
     Ok(Egger {
         model: EggerModel::Rma,
-        statistic: c1.statistic,
+        statistic: c1.est.statistic,
         df: f.df,
-        p_value: c1.p_value,
-        slope: c1.estimate,
-        limit_estimate: c0.estimate,
-        limit_ci_lower: c0.ci_lower,
-        limit_ci_upper: c0.ci_upper,
+        p_value: c1.est.p_value,
+        slope: c1.est.estimate,
+        limit_estimate: c0.est.estimate,
+        limit_ci_lower: c0.est.ci_lower,
+        limit_ci_upper: c0.est.ci_upper,
         level,
     })
 }

@@ -52,18 +52,9 @@ pub struct MhFit {
     pub method: MhMethod,
     /// Tables used for the estimate.
     pub k: usize,
-    /// Pooled estimate (log scale for OR/RR).
-    pub estimate: f64,
-    /// Its standard error.
-    pub se: f64,
-    /// Lower confidence limit.
-    pub ci_lower: f64,
-    /// Upper confidence limit.
-    pub ci_upper: f64,
-    /// z statistic.
-    pub statistic: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
+    /// Pooled estimate (log scale for OR/RR), SE, CI and z test.
+    #[serde(flatten)]
+    pub est: crate::model::Estimate,
     /// τ² (0: a common-effect model).
     pub tau2: f64,
     /// I² (percent, from Q).
@@ -154,12 +145,7 @@ fn finish(
         measure,
         method,
         k,
-        estimate: est,
-        se,
-        ci_lower: est - crit * se,
-        ci_upper: est + crit * se,
-        statistic: z,
-        p_value: dist::norm_p2(z),
+        est: crate::model::Estimate::new(est, se, crit, dist::norm_p2(z)),
         tau2: 0.0,
         i2,
         h2,

@@ -40,16 +40,9 @@ pub struct TrimFill {
     pub side: Side,
     /// Estimator used.
     pub estimator: TrimFillEstimator,
-    /// Pooled estimate with the filled studies.
-    pub estimate: f64,
-    /// Its standard error.
-    pub se: f64,
-    /// Lower confidence limit.
-    pub ci_lower: f64,
-    /// Upper confidence limit.
-    pub ci_upper: f64,
-    /// Its p-value.
-    pub p_value: f64,
+    /// Pooled estimate with the filled studies: SE, CI and test.
+    #[serde(flatten)]
+    pub est: crate::model::Estimate,
     /// τ² with the filled studies.
     pub tau2: f64,
     /// Studies filled in.
@@ -78,7 +71,7 @@ pub fn trimfill(
             let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
             let names = vec!["intrcpt".to_string(), "sqrt(vi)".to_string()];
             let f = MetaRegression::new(base).fit(es.yi(), es.vi(), &x, &names)?;
-            f.coefficients[1].estimate < 0.0
+            f.coefficients[1].est.estimate < 0.0
         }
     };
     let sign = if right { -1.0 } else { 1.0 };
@@ -148,11 +141,7 @@ pub fn trimfill(
             k0_se: se_k0,
             side: if right { Side::Right } else { Side::Left },
             estimator,
-            estimate: s.estimate,
-            se: s.se,
-            ci_lower: s.ci_lower,
-            ci_upper: s.ci_upper,
-            p_value: s.p_value,
+            est: s.estimate_block(),
             tau2: s.tau2,
             filled: Vec::new(),
         });
@@ -173,11 +162,7 @@ pub fn trimfill(
         k0_se: se_k0,
         side: if right { Side::Right } else { Side::Left },
         estimator,
-        estimate: s.estimate,
-        se: s.se,
-        ci_lower: s.ci_lower,
-        ci_upper: s.ci_upper,
-        p_value: s.p_value,
+        est: s.estimate_block(),
         tau2: s.tau2,
         filled,
     })

@@ -34,6 +34,7 @@
 //! ```
 
 mod error;
+mod estimate;
 mod estimators;
 mod options;
 pub mod regression;
@@ -50,6 +51,7 @@ use crate::effect::{EffectSizes, Measure, Omission};
 use crate::error::{Error, Setting};
 
 pub use error::ModelError;
+pub use estimate::Estimate;
 pub use estimators::qgen;
 pub use options::{I2Method, PiMethod, Tau2Method};
 pub use result::{MetaOptions, MetaReport, RegressionKeys};

@@ -25,7 +25,7 @@
 //! let x = DMatrix::from_element(8, 1, 1.0);
 //! let fit = Rve::new(0.8, 95.0).unwrap().fit(&y, &v, &cluster, &x, &["intrcpt".into()]).unwrap();
 //! assert_eq!(fit.clusters, 4);
-//! assert!(fit.coefficients[0].estimate > 0.1 && fit.coefficients[0].estimate < 0.4);
+//! assert!(fit.coefficients[0].est.estimate > 0.1 && fit.coefficients[0].est.estimate < 0.4);
 //! ```
 
 use nalgebra::{DMatrix, DVector, SymmetricEigen};
@@ -39,20 +39,11 @@ use crate::error::{Error, Result, Setting};
 pub struct RveCoefficient {
     /// Name.
     pub name: String,
-    /// Estimate.
-    pub estimate: f64,
-    /// Robust standard error.
-    pub se: f64,
-    /// t statistic.
-    pub statistic: f64,
+    /// Estimate, robust SE, CI and t test (p-value on `df`).
+    #[serde(flatten)]
+    pub est: crate::model::Estimate,
     /// Satterthwaite degrees of freedom.
     pub df: f64,
-    /// Two-sided p-value (t on `df`).
-    pub p_value: f64,
-    /// Lower confidence limit.
-    pub ci_lower: f64,
-    /// Upper confidence limit.
-    pub ci_upper: f64,
 }
 
 /// An RVE fit.
@@ -283,13 +274,8 @@ impl Rve {
                 let crit = dist::t_quantile(1.0 - alpha / 2.0, dfs[i]);
                 RveCoefficient {
                     name: names.get(i).cloned().unwrap_or_else(|| format!("x{i}")),
-                    estimate: br[i],
-                    se: se[i],
-                    statistic: t,
+                    est: crate::model::Estimate::new(br[i], se[i], crit, dist::t_p2(t, dfs[i])),
                     df: dfs[i],
-                    p_value: dist::t_p2(t, dfs[i]),
-                    ci_lower: br[i] - crit * se[i],
-                    ci_upper: br[i] + crit * se[i],
                 }
             })
             .collect();

@@ -91,7 +91,7 @@ fn subset(es: &EffectSizes, idx: &[usize]) -> EffectSizes {
 /// Runs a subgroup analysis of `es` by the canonical column `by` of `table`.
 ///
 /// # Errors
-/// [`Error::MissingColumn`]; [`Error::Invalid`] when fewer than two levels have studies; model
+/// [`Error::MissingColumn`]; [`Error::TooFew`] when fewer than two levels have studies; model
 /// errors from the per-level fits.
 pub fn subgroups(
     table: &Table,
@@ -207,10 +207,11 @@ pub fn subgroups(
             } else {
                 dist::norm_quantile(1.0 - alpha / 2.0)
             };
-            let half = crit * (c.se * c.se + common).sqrt();
-            (s.estimate, s.se, s.ci_lower, s.ci_upper) = (c.estimate, c.se, c.ci_lower, c.ci_upper);
-            (s.statistic, s.p_value, s.df) = (c.statistic, c.p_value, cm.df);
-            (s.pi_lower, s.pi_upper) = (c.estimate - half, c.estimate + half);
+            let half = crit * (c.est.se * c.est.se + common).sqrt();
+            (s.estimate, s.se, s.ci_lower, s.ci_upper) =
+                (c.est.estimate, c.est.se, c.est.ci_lower, c.est.ci_upper);
+            (s.statistic, s.p_value, s.df) = (c.est.statistic, c.est.p_value, cm.df);
+            (s.pi_lower, s.pi_upper) = (c.est.estimate - half, c.est.estimate + half);
         }
         fits.push(SubgroupFit {
             level: level.clone(),

@@ -116,6 +116,20 @@ impl Summary {
     };
 }
 
+impl Summary {
+    /// The estimate block of the fit (estimate, SE, CI, statistic, p-value).
+    pub fn estimate_block(&self) -> super::Estimate {
+        super::Estimate {
+            estimate: self.estimate,
+            se: self.se,
+            ci_lower: self.ci_lower,
+            ci_upper: self.ci_upper,
+            statistic: self.statistic,
+            p_value: self.p_value,
+        }
+    }
+}
+
 impl Serialize for Summary {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut st = serializer.serialize_struct("Summary", Summary::COLUMNS.len())?;

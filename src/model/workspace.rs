@@ -2,7 +2,7 @@
 
 use crate::dist;
 
-/// Reusable scratch space for [`RandomEffects::fit_slices`]: weight buffer and cached
+/// Reusable scratch space for [`RandomEffects::fit_slices`](super::RandomEffects::fit_slices): weight buffer and cached
 /// distribution quantiles (by degrees of freedom), so that repeated fits allocate nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {

@@ -113,15 +113,15 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         if let Some(r) = &d.duration {
             if r.coefficients.len() > 1 {
                 let c = &r.coefficients[1];
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.estimate, c.ci_lower, c.ci_upper, super::pv(c.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.est.estimate, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
             }
         }
         if let Some(r) = &d.rve {
             let c = &r.coefficients[0];
-            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, c.estimate, c.ci_lower, c.ci_upper, c.df);
+            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, c.est.estimate, c.est.ci_lower, c.est.ci_upper, c.df);
         }
         if let Some(b) = &d.bias {
-            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.estimate);
+            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.est.estimate);
             if let Some(f) = &d.funnel {
                 let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
             }

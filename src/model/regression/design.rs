@@ -29,9 +29,9 @@ impl Design {
     /// [`Design::dropped`]).
     ///
     /// # Errors
-    /// [`crate::Error::MissingColumn`] for an absent column; [`crate::Error::Invalid`] for a
-    /// moderator that is missing for every study, constant, or collinear with earlier columns
-    /// (the message names them).
+    /// [`crate::Error::MissingColumn`] for an absent column; [`crate::Error::Empty`] for a
+    /// moderator missing for every study; [`crate::Error::Singular`] for a moderator that is
+    /// constant or collinear with earlier columns (the message names them).
     pub fn from_table(
         table: &crate::data::Table,
         es: &crate::effect::EffectSizes,

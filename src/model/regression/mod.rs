@@ -24,7 +24,7 @@
 //! let names = vec!["intrcpt".to_string(), "dose".to_string()];
 //! let fit = MetaRegression::new(RandomEffects::new()).fit(&y, &v, &x, &names).unwrap();
 //! assert_eq!(fit.coefficients.len(), 2);
-//! assert!(fit.coefficients[1].estimate > 0.1);
+//! assert!(fit.coefficients[1].est.estimate > 0.1);
 //! ```
 
 use nalgebra::{DMatrix, DVector};
@@ -48,18 +48,9 @@ pub struct Coefficient {
     /// Name (`intrcpt`, a numeric moderator, or factor and level run together as in R:
     /// `allocrandom`).
     pub name: String,
-    /// Estimate.
-    pub estimate: f64,
-    /// Standard error.
-    pub se: f64,
-    /// z, or t under Knapp–Hartung.
-    pub statistic: f64,
-    /// Two-sided p-value.
-    pub p_value: f64,
-    /// Lower confidence limit.
-    pub ci_lower: f64,
-    /// Upper confidence limit.
-    pub ci_upper: f64,
+    /// Estimate, SE, CI, test.
+    #[serde(flatten)]
+    pub est: crate::model::Estimate,
 }
 
 /// A fitted meta-regression.
@@ -121,12 +112,12 @@ impl RegressionFit {
         let h2 = |t: f64| t / self.vt + 1.0;
         crate::model::Summary {
             k: self.k,
-            estimate: c0.estimate,
-            se: c0.se,
-            ci_lower: c0.ci_lower,
-            ci_upper: c0.ci_upper,
-            statistic: c0.statistic,
-            p_value: c0.p_value,
+            estimate: c0.est.estimate,
+            se: c0.est.se,
+            ci_lower: c0.est.ci_lower,
+            ci_upper: c0.est.ci_upper,
+            statistic: c0.est.statistic,
+            p_value: c0.est.p_value,
             tau2: self.tau2,
             tau2_ci_lower: self.tau2_ci_lower,
             tau2_ci_upper: self.tau2_ci_upper,
@@ -435,16 +426,16 @@ impl MetaRegression {
                 let stat = est / se;
                 Coefficient {
                     name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
-                    estimate: est,
-                    se,
-                    statistic: stat,
-                    p_value: if knha {
-                        dist::t_p2(stat, df)
-                    } else {
-                        dist::norm_p2(stat)
-                    },
-                    ci_lower: est - crit * se,
-                    ci_upper: est + crit * se,
+                    est: crate::model::Estimate::new(
+                        est,
+                        se,
+                        crit,
+                        if knha {
+                            dist::t_p2(stat, df)
+                        } else {
+                            dist::norm_p2(stat)
+                        },
+                    ),
                 }
             })
             .collect();

@@ -57,7 +57,10 @@ impl MetaRegression {
                 let xp = DMatrix::from_fn(k, p, |r, c| x[(perm[r], c)]);
                 let (t2, it) = self.tau2(&yv, v, &xp).ok()?;
                 let f = self.finish(&yv, v, &xp, names, t2, it, true).ok()?;
-                Some((f.coefficients.iter().map(|c| c.statistic).collect(), f.qm))
+                Some((
+                    f.coefficients.iter().map(|c| c.est.statistic).collect(),
+                    f.qm,
+                ))
             })
             .collect();
         let ok: Vec<&(Vec<f64>, f64)> = results.iter().flatten().collect();
@@ -65,7 +68,7 @@ impl MetaRegression {
         let tol = 1e-12;
         let p_values = (0..p)
             .map(|j| {
-                let obs = observed.coefficients[j].statistic.abs();
+                let obs = observed.coefficients[j].est.statistic.abs();
                 let hits = ok.iter().filter(|(z, _)| z[j].abs() >= obs - tol).count();
                 (hits + 1) as f64 / used as f64
             })

@@ -63,13 +63,13 @@ pub fn bias_table(r: &BiasReport, source: &str) -> String {
     let _ = writeln!(
         out,
         "  adjusted estimate {} (SE = {}, CI {} to {}), tau^2 = {}{}",
-        f4(t.estimate),
-        f4(t.se),
-        f4(t.ci_lower),
-        f4(t.ci_upper),
+        f4(t.est.estimate),
+        f4(t.est.se),
+        f4(t.est.ci_lower),
+        f4(t.est.ci_upper),
         f4(t.tau2),
         if r.measure.is_log_scale() {
-            format!("; {} {}", r.measure.code(), f4(t.estimate.exp()))
+            format!("; {} {}", r.measure.code(), f4(t.est.estimate.exp()))
         } else {
             String::new()
         }
@@ -212,12 +212,12 @@ pub fn mh_table(f: &MhFit, source: &str) -> String {
     let _ = writeln!(
         out,
         "{:>9} {:>8} {:>9} {:>8} {:>9} {:>9}",
-        f4(f.estimate),
-        f4(f.se),
-        f4(f.statistic),
-        fp(f.p_value),
-        f4(f.ci_lower),
-        f4(f.ci_upper)
+        f4(f.est.estimate),
+        f4(f.est.se),
+        f4(f.est.statistic),
+        fp(f.est.p_value),
+        f4(f.est.ci_lower),
+        f4(f.est.ci_upper)
     );
     if f.measure.is_log_scale() {
         let _ = writeln!(out);
@@ -225,9 +225,9 @@ pub fn mh_table(f: &MhFit, source: &str) -> String {
             out,
             "{} {} ({level}% CI {} to {})",
             f.measure.description(),
-            f4(f.estimate.exp()),
-            f4(f.ci_lower.exp()),
-            f4(f.ci_upper.exp())
+            f4(f.est.estimate.exp()),
+            f4(f.est.ci_lower.exp()),
+            f4(f.est.ci_upper.exp())
         );
     }
     if f.cmh.is_finite() {

@@ -322,17 +322,17 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
             out,
             "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}{}  {}",
             c.name,
-            f4(c.estimate),
-            f4(c.se),
-            f4(c.statistic),
-            fp(c.p_value),
-            f4(c.ci_lower),
-            f4(c.ci_upper),
+            f4(c.est.estimate),
+            f4(c.est.se),
+            f4(c.est.statistic),
+            fp(c.est.p_value),
+            f4(c.est.ci_lower),
+            f4(c.est.ci_upper),
             reg.permutation
                 .as_ref()
                 .map(|p| format!("  {:>10}", fp(p.p_values[j])))
                 .unwrap_or_default(),
-            stars(c.p_value)
+            stars(c.est.p_value)
         );
     }
     if let Some(r) = &rep.rve {
@@ -474,14 +474,14 @@ fn rve_table(r: &RveFit) -> String {
             out,
             "{:<w$} {:>9} {:>8} {:>9} {:>7.2} {:>8} {:>9} {:>9}  {}",
             c.name,
-            f4(c.estimate),
-            f4(c.se),
-            f4(c.statistic),
+            f4(c.est.estimate),
+            f4(c.est.se),
+            f4(c.est.statistic),
             c.df,
-            fp(c.p_value),
-            f4(c.ci_lower),
-            f4(c.ci_upper),
-            stars(c.p_value)
+            fp(c.est.p_value),
+            f4(c.est.ci_lower),
+            f4(c.est.ci_upper),
+            stars(c.est.p_value)
         );
     }
     if r.coefficients.iter().any(|c| c.df < 4.0) {
