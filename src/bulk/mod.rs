@@ -4,7 +4,7 @@
 //!
 //! [`Reanalysis::run`] streams a Parquet file in record batches, reading only the group-key and
 //! effect columns, and fits the groups of each batch in parallel (rayon) with the same kernels
-//! as `peerstat meta` ([`crate::effect::compute_rows`] and [`RandomEffects::fit_slices`]), so each
+//! as `peerstat meta` (`effect::compute_rows` and [`RandomEffects::fit_slices`]), so each
 //! group's result is bit-for-bit what `peerstat meta` gives on that group alone. Results are
 //! written as they are produced, through a temporary file renamed into place at the end.
 //!
@@ -29,24 +29,22 @@
 //! assert!(results.iter().all(|g| g.error.is_none()));
 //! ```
 
+mod buffer;
 mod output;
 mod simulate;
+mod stream;
 
 pub use simulate::{simulate_table, simulate_to};
 
-use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
-use arrow_schema::DataType;
-use parquet::arrow::ProjectionMask;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::data::read::{append, empty_column, guard, open_parquet};
-use crate::data::{read_table, Column, ColumnMap, Table};
+use self::buffer::{numeric_from_column, Buffer};
+use crate::data::{read_table, ColumnMap, Table};
 use crate::effect::{compute_rows, needed_columns, EffectOptions, Measure, Skip};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{RandomEffects, Summary, Workspace};
 
 /// Result columns written after the key columns, in order: the summary columns marked for bulk
@@ -103,176 +101,6 @@ pub struct BulkReport {
 /// Progress callback: `(rows read, total rows if known, groups done)`.
 pub type Progress<'a> = &'a (dyn Fn(usize, Option<usize>, usize) + Sync);
 
-/// Rows held column-wise: group keys and the effect columns, with each row's file row number.
-struct Buffer {
-    keys: Vec<Column>,
-    vals: Vec<Vec<Option<f64>>>,
-    rows: Vec<usize>,
-}
-
-impl Buffer {
-    fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    fn same_key(&self, i: usize, j: usize) -> bool {
-        self.keys.iter().all(|c| match c {
-            Column::Int(v) => v[i] == v[j],
-            Column::Float(v) => v[i].map(f64::to_bits) == v[j].map(f64::to_bits),
-            Column::Str(v) => v[i] == v[j],
-            Column::Bool(v) => v[i] == v[j],
-        })
-    }
-
-    fn key(&self, i: usize) -> Vec<KeyPart> {
-        self.keys
-            .iter()
-            .map(|c| match c {
-                Column::Int(v) => v[i].map_or(KeyPart::Null, KeyPart::Int),
-                Column::Float(v) => v[i].map_or(KeyPart::Null, |x| KeyPart::Float(x.to_bits())),
-                Column::Str(v) => v[i].clone().map_or(KeyPart::Null, KeyPart::Str),
-                Column::Bool(v) => v[i].map_or(KeyPart::Null, KeyPart::Bool),
-            })
-            .collect()
-    }
-
-    /// A 64-bit hash of the key at row `i` (FNV-1a over the key's bytes, then a splitmix64
-    /// finaliser).
-    fn key_hash(&self, i: usize) -> u64 {
-        use std::hash::{Hash, Hasher};
-        let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-        for c in &self.keys {
-            match c {
-                Column::Int(v) => v[i].hash(&mut h),
-                Column::Float(v) => v[i].map(f64::to_bits).hash(&mut h),
-                Column::Str(v) => v[i].hash(&mut h),
-                Column::Bool(v) => v[i].hash(&mut h),
-            }
-        }
-        let mut z = h.finish();
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Contiguous runs of equal keys.
-    fn runs(&self) -> Vec<std::ops::Range<usize>> {
-        let mut out = Vec::new();
-        let mut start = 0;
-        for i in 1..self.len() {
-            if !self.same_key(i, i - 1) {
-                out.push(start..i);
-                start = i;
-            }
-        }
-        if self.len() > 0 {
-            out.push(start..self.len());
-        }
-        out
-    }
-
-    /// Drops the first `n` rows.
-    fn drain_front(&mut self, n: usize) {
-        for c in &mut self.keys {
-            match c {
-                Column::Int(v) => drop(v.drain(..n)),
-                Column::Float(v) => drop(v.drain(..n)),
-                Column::Str(v) => drop(v.drain(..n)),
-                Column::Bool(v) => drop(v.drain(..n)),
-            }
-        }
-        for v in &mut self.vals {
-            v.drain(..n);
-        }
-        self.rows.drain(..n);
-    }
-
-    /// Reorders rows so that groups are contiguous, in order of first appearance (stable within
-    /// a group, so each group's rows keep their file order). Returns true when the rows were
-    /// already clustered.
-    fn cluster(&mut self) -> bool {
-        let mut ids: HashMap<Vec<KeyPart>, usize> = HashMap::new();
-        let gid: Vec<usize> = (0..self.len())
-            .map(|i| {
-                let n = ids.len();
-                *ids.entry(self.key(i)).or_insert(n)
-            })
-            .collect();
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        order.sort_by_key(|&i| gid[i]);
-        if order.iter().enumerate().all(|(a, &b)| a == b) {
-            return true;
-        }
-        fn permute<T: Clone>(v: &mut Vec<T>, order: &[usize]) {
-            *v = order.iter().map(|&i| v[i].clone()).collect();
-        }
-        for c in &mut self.keys {
-            *c = c.take(&order);
-        }
-        for v in &mut self.vals {
-            permute(v, &order);
-        }
-        permute(&mut self.rows, &order);
-        false
-    }
-}
-
-/// FNV-1a hasher (fast for short keys; not DoS-resistant, which does not matter here).
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 ^ b as u64).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
-/// Hasher for keys that are already well-mixed 64-bit hashes.
-#[derive(Default)]
-struct IdentityHasher(u64);
-
-impl std::hash::Hasher for IdentityHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | b as u64;
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = x;
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum KeyPart {
-    Null,
-    Int(i64),
-    Float(u64),
-    Str(String),
-    Bool(bool),
-}
-
-/// A Parquet reader projected onto the needed columns.
-struct Projected {
-    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
-    /// Positions of the key columns in each batch.
-    keys: Vec<usize>,
-    /// Positions of the effect columns in each batch.
-    vals: Vec<usize>,
-    /// Canonical names of the effect columns.
-    names: Vec<&'static str>,
-    /// Arrow types of the key columns.
-    key_types: Vec<DataType>,
-    /// Rows in the file.
-    total: usize,
-}
-
 /// Per-thread scratch space.
 #[derive(Default)]
 struct Scratch {
@@ -280,69 +108,6 @@ struct Scratch {
     y: Vec<f64>,
     v: Vec<f64>,
     ws: Workspace,
-}
-
-/// Lenient numeric conversion of an Arrow array (text that is not a number becomes NaN, which
-/// the row validation then reports for its group only).
-fn numeric_from_arrow(
-    out: &mut Vec<Option<f64>>,
-    arr: &ArrayRef,
-) -> std::result::Result<(), String> {
-    let n = arr.len();
-    out.reserve(n);
-    macro_rules! prim {
-        ($t:ty) => {{
-            let a = arr.as_primitive::<$t>();
-            out.extend((0..n).map(|i| a.is_valid(i).then(|| a.value(i) as f64)));
-        }};
-    }
-    match arr.data_type() {
-        DataType::Float64 => {
-            let a = arr.as_primitive::<Float64Type>();
-            if a.null_count() == 0 {
-                out.extend(a.values().iter().map(|&x| Some(x)));
-            } else {
-                out.extend((0..n).map(|i| a.is_valid(i).then(|| a.value(i))));
-            }
-        }
-        DataType::Float32 => prim!(Float32Type),
-        DataType::Int64 => prim!(Int64Type),
-        DataType::Int32 => prim!(Int32Type),
-        DataType::Int16 => prim!(Int16Type),
-        DataType::Int8 => prim!(Int8Type),
-        DataType::UInt64 => prim!(UInt64Type),
-        DataType::UInt32 => prim!(UInt32Type),
-        DataType::UInt16 => prim!(UInt16Type),
-        DataType::UInt8 => prim!(UInt8Type),
-        DataType::Null => out.extend(std::iter::repeat_n(None, n)),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let mut c = Column::Str(Vec::new());
-            append(&mut c, arr)?;
-            if let Column::Str(v) = c {
-                out.extend(
-                    v.into_iter()
-                        .map(|s| s.map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))),
-                );
-            }
-        }
-        dt => return Err(dt.to_string()),
-    }
-    Ok(())
-}
-
-fn numeric_from_column(c: &Column) -> Vec<Option<f64>> {
-    match c {
-        Column::Int(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
-        Column::Float(v) => v.clone(),
-        Column::Str(v) => v
-            .iter()
-            .map(|s| {
-                s.as_ref()
-                    .map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))
-            })
-            .collect(),
-        Column::Bool(v) => v.iter().map(|x| x.map(|_| f64::NAN)).collect(),
-    }
 }
 
 impl Reanalysis {
@@ -511,7 +276,8 @@ impl Reanalysis {
     /// need not be clustered). Results are in group order.
     ///
     /// # Errors
-    /// [`Error::MissingColumn`] when a group-by or effect column is absent.
+    /// [`Error::MissingColumn`](crate::error::Error::MissingColumn) when a group-by or effect
+    /// column is absent.
     pub fn run_table(&self, table: &Table) -> Result<Vec<GroupResult>> {
         let (buf, names) = self.buffer_from_table(table)?;
         Ok(self.run_buffer(buf, &names).1)
@@ -570,238 +336,6 @@ impl Reanalysis {
             .iter()
             .map(|g| self.map.actual(g).to_string())
             .collect()
-    }
-
-    /// Resolves the projected Parquet columns: (key column indices, value column indices, names).
-    fn projection(
-        &self,
-        schema: &arrow_schema::Schema,
-        name: &str,
-    ) -> Result<(Vec<usize>, Vec<usize>, Vec<&'static str>)> {
-        let find = |c: &str| schema.index_of(self.map.actual(c)).ok();
-        let available = || {
-            schema
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let missing = |c: &str, purpose: &str| Error::MissingColumn {
-            file: name.to_string(),
-            column: self.map.actual(c).to_string(),
-            canonical: c.to_string(),
-            purpose: purpose.to_string(),
-            available: available(),
-        };
-        let mut keys = Vec::new();
-        for g in &self.group_by {
-            keys.push(find(g).ok_or_else(|| missing(g, "to group by"))?);
-        }
-        let names = self.names(|c| find(c).is_some());
-        let mut vals = Vec::new();
-        for &n in &names {
-            vals.push(find(n).ok_or_else(|| missing(n, &format!("for measure {}", self.measure)))?);
-        }
-        Ok((keys, vals, names))
-    }
-
-    fn parquet_reader(&self, input: &Path, name: &str) -> Result<Projected> {
-        let builder = open_parquet(input, name)?;
-        let schema = builder.schema().clone();
-        let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
-        if total == 0 {
-            return Err(Error::Empty {
-                file: name.to_string(),
-                message: "the file has no data rows".into(),
-            });
-        }
-        let (keys, vals, names) = self.projection(&schema, name)?;
-        let mut roots: Vec<usize> = keys.iter().chain(&vals).copied().collect();
-        roots.sort_unstable();
-        roots.dedup();
-        let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
-        // Positions of our columns within the projected batch.
-        let pos = |i: usize| roots.iter().position(|&r| r == i).unwrap_or(0);
-        let key_types = keys
-            .iter()
-            .map(|&i| schema.field(i).data_type().clone())
-            .collect();
-        let keys = keys.into_iter().map(pos).collect();
-        let vals = vals.into_iter().map(pos).collect();
-        let reader = builder
-            .with_projection(mask)
-            .with_batch_size(self.batch_rows)
-            .build()
-            .map_err(|e| Error::format(name, format!("cannot read Parquet data ({e})")))?;
-        Ok(Projected {
-            reader,
-            keys,
-            vals,
-            names,
-            key_types,
-            total,
-        })
-    }
-
-    fn empty_buffer(&self, key_types: &[DataType], nvals: usize) -> Buffer {
-        Buffer {
-            keys: key_types.iter().map(empty_column).collect(),
-            vals: vec![Vec::new(); nvals],
-            rows: Vec::new(),
-        }
-    }
-
-    fn append_batch(
-        buf: &mut Buffer,
-        batch: &arrow_array::RecordBatch,
-        keys: &[usize],
-        vals: &[usize],
-        first_row: usize,
-        name: &str,
-    ) -> Result<()> {
-        for (c, &k) in buf.keys.iter_mut().zip(keys) {
-            append(c, batch.column(k)).map_err(|t| {
-                Error::format(name, format!("group column has unsupported type {t}"))
-            })?;
-        }
-        for (v, &k) in buf.vals.iter_mut().zip(vals) {
-            numeric_from_arrow(v, batch.column(k)).map_err(|t| {
-                Error::format(name, format!("effect column has unsupported type {t}"))
-            })?;
-        }
-        buf.rows.extend(first_row..first_row + batch.num_rows());
-        Ok(())
-    }
-
-    /// Streams a clustered Parquet file. `Ok(None)` when the file turns out not to be clustered
-    /// (nothing is written then).
-    fn stream_parquet(
-        &self,
-        input: &Path,
-        name: &str,
-        output: &Path,
-        progress: Progress<'_>,
-    ) -> Result<Option<BulkReport>> {
-        let Projected {
-            reader,
-            keys,
-            vals,
-            names,
-            key_types,
-            total,
-        } = self.parquet_reader(input, name)?;
-        let key_names = self.key_names();
-        let mut sink = output::Sink::create(output)?;
-        let mut buf = self.empty_buffer(&key_types, vals.len());
-        // Keys of finished groups, by 64-bit hash: a collision can only send the run to the
-        // (correct, slower) in-memory path, never give a wrong result.
-        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
-            HashSet::with_capacity_and_hasher(total / 4 + 16, Default::default());
-        let mut rows = 0usize;
-        let mut all = BulkReport {
-            clustered: true,
-            ..BulkReport::default()
-        };
-        let mut reader = reader;
-        loop {
-            let next = guard(name, || Ok(reader.next()))?;
-            let done = next.is_none();
-            if let Some(batch) = next {
-                let batch = batch.map_err(|e| {
-                    Error::format(
-                        name,
-                        format!("corrupt or truncated Parquet data after row {rows} ({e})"),
-                    )
-                })?;
-                Self::append_batch(&mut buf, &batch, &keys, &vals, rows, name)?;
-                rows += batch.num_rows();
-            }
-            let mut groups = buf.runs();
-            if !done {
-                groups.pop(); // the last group may continue in the next batch
-            }
-            if groups.is_empty() {
-                if done {
-                    break;
-                }
-                continue;
-            }
-            for g in &groups {
-                if !seen.insert(buf.key_hash(g.start)) {
-                    sink.abandon();
-                    return Ok(None);
-                }
-            }
-            let results = self.analyse_all(&names, &buf, &groups);
-            sink.write(&key_names, &buf, &results)?;
-            let r = report(0, &results, true);
-            all.groups += r.groups;
-            all.failed += r.failed;
-            all.omitted_rows += r.omitted_rows;
-            progress(rows, Some(total), all.groups);
-            let cut = groups.last().map_or(0, |g| g.end);
-            buf.drain_front(cut);
-            if done {
-                break;
-            }
-        }
-        sink.finish()?;
-        all.rows = rows;
-        Ok(Some(all))
-    }
-
-    fn read_all_parquet(&self, input: &Path, name: &str) -> Result<(Buffer, Vec<&'static str>)> {
-        let Projected {
-            mut reader,
-            keys,
-            vals,
-            names,
-            key_types,
-            ..
-        } = self.parquet_reader(input, name)?;
-        let mut buf = self.empty_buffer(&key_types, vals.len());
-        let mut rows = 0;
-        while let Some(batch) = guard(name, || Ok(reader.next()))? {
-            let batch = batch.map_err(|e| {
-                Error::format(
-                    name,
-                    format!("corrupt or truncated Parquet data after row {rows} ({e})"),
-                )
-            })?;
-            Self::append_batch(&mut buf, &batch, &keys, &vals, rows, name)?;
-            rows += batch.num_rows();
-        }
-        Ok((buf, names))
-    }
-
-    /// Reads the effect columns of a Parquet file and finds its groups without fitting anything:
-    /// the decoding floor that `run` is measured against. Returns (rows, groups).
-    ///
-    /// # Errors
-    /// As [`Reanalysis::run`].
-    pub fn decode_only(&self, input: &Path) -> Result<(usize, usize)> {
-        let name = input.display().to_string();
-        let Projected {
-            mut reader,
-            keys,
-            vals,
-            key_types,
-            ..
-        } = self.parquet_reader(input, &name)?;
-        let mut buf = self.empty_buffer(&key_types, vals.len());
-        let (mut rows, mut groups) = (0, 0);
-        while let Some(batch) = guard(&name, || Ok(reader.next()))? {
-            let batch = batch.map_err(|e| Error::format(&name, e.to_string()))?;
-            Self::append_batch(&mut buf, &batch, &keys, &vals, rows, &name)?;
-            rows += batch.num_rows();
-            let mut g = buf.runs();
-            g.pop();
-            groups += g.len();
-            let cut = g.last().map_or(0, |g| g.end);
-            buf.drain_front(cut);
-        }
-        Ok((rows, groups + usize::from(buf.len() > 0)))
     }
 }
 

@@ -21,66 +21,23 @@
 //! * Discounting: year t (0 = first year) weighted `1/(1+r)^t` (start of year), `1/(1+r)^(t+1)` (end
 //!   of year) or `1/(1+r)^(t+½)` (continuous, mid-year approximation).
 
-use nalgebra::{DMatrix, DVector};
-use rand::{Rng, SeedableRng};
-use rayon::prelude::*;
+mod bootstrap;
+mod discount;
+mod fieller;
+mod pooled;
+mod sur;
+
+pub use bootstrap::Bootstrap;
+pub use discount::{discount_factor, Timing};
+pub use fieller::{fieller, Fieller, FiellerKind};
+pub use pooled::{pooled_ceac, pooled_net_benefit, PooledWtp};
+pub use sur::sur;
+
 use serde::Serialize;
 
+use self::bootstrap::bootstrap;
 use crate::dist;
 use crate::error::{Error, Result};
-use crate::model::{RandomEffects, Summary, Workspace};
-
-/// Kind of a Fieller interval.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FiellerKind {
-    /// `[lower, upper]`.
-    Bounded,
-    /// `(−∞, lower] ∪ [upper, ∞)`.
-    TwoRays,
-    /// Every ICER is compatible with the data.
-    WholeLine,
-}
-
-/// Fieller's confidence set for an ICER.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Fieller {
-    /// Shape of the set.
-    pub kind: FiellerKind,
-    /// Lower limit (bounded), or the end of the lower ray (two rays); null for the whole line.
-    pub lower: f64,
-    /// Upper limit (bounded), or the start of the upper ray (two rays); null for the whole line.
-    pub upper: f64,
-}
-
-/// Fieller's interval at level `level` (percent) from increments and their (co)variances.
-pub fn fieller(dc: f64, de: f64, vc: f64, ve: f64, cov: f64, level: f64) -> Fieller {
-    let z = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
-    let z2 = z * z;
-    let a = de * de - z2 * ve;
-    let b = -2.0 * (dc * de - z2 * cov);
-    let c = dc * dc - z2 * vc;
-    let disc = b * b - 4.0 * a * c;
-    if disc < 0.0 || a == 0.0 {
-        return Fieller {
-            kind: FiellerKind::WholeLine,
-            lower: f64::NAN,
-            upper: f64::NAN,
-        };
-    }
-    let s = disc.sqrt();
-    let (r1, r2) = ((-b - s) / (2.0 * a), (-b + s) / (2.0 * a));
-    let (lo, hi) = (r1.min(r2), r1.max(r2));
-    Fieller {
-        kind: if a > 0.0 {
-            FiellerKind::Bounded
-        } else {
-            FiellerKind::TwoRays
-        },
-        lower: lo,
-        upper: hi,
-    }
-}
 
 /// Incremental net monetary benefit at one willingness to pay.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -130,29 +87,6 @@ pub struct Increments {
     pub var_effect: f64,
     /// Cov(Δc, Δe).
     pub cov: f64,
-}
-
-/// Bootstrap results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Bootstrap {
-    /// Replicates.
-    pub replicates: usize,
-    /// Seed.
-    pub seed: u64,
-    /// Percentile ICER interval kind (`bounded`, or `unbounded` when the central angles reach
-    /// Δe = 0).
-    pub icer_interval: String,
-    /// Lower ICER percentile (angle-ordered).
-    pub icer_lower: f64,
-    /// Upper ICER percentile (angle-ordered).
-    pub icer_upper: f64,
-    /// Percentile interval of Δc.
-    pub inc_cost_ci: [f64; 2],
-    /// Percentile interval of Δe.
-    pub inc_effect_ci: [f64; 2],
-    /// Replicate increments `(Δc, Δe)` (not in the JSON; written by `--draws-out`).
-    #[serde(skip)]
-    pub draws: Vec<(f64, f64)>,
 }
 
 /// A trial-based cost-effectiveness result.
@@ -304,28 +238,6 @@ pub fn analyse_arms(
     ))
 }
 
-/// Discounting timing convention.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
-pub enum Timing {
-    /// Amounts fall at the start of each year: year t is weighted `1/(1+r)^t`.
-    #[default]
-    Start,
-    /// At the end of each year: `1/(1+r)^(t+1)`.
-    End,
-    /// Spread over the year (mid-year approximation): `1/(1+r)^(t+½)`.
-    Continuous,
-}
-
-/// Discount factor for year `t` (0 = first year) at annual rate `r`.
-pub fn discount_factor(r: f64, t: f64, timing: Timing) -> f64 {
-    let e = match timing {
-        Timing::Start => t,
-        Timing::End => t + 1.0,
-        Timing::Continuous => t + 0.5,
-    };
-    (1.0 + r).powf(-e)
-}
-
 /// Options for patient-level analysis. The default: WTP £20,000 and £30,000, a 95 % level, no
 /// bootstrap, seed 1, no covariates.
 #[derive(Debug, Clone)]
@@ -473,254 +385,6 @@ pub fn analyse_patients(
         r.bootstrap = Some(b);
     }
     Ok(r)
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    // R's type-7 quantile
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = h.ceil() as usize;
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
-fn bootstrap(
-    ct: &[f64],
-    et: &[f64],
-    cc: &[f64],
-    ec: &[f64],
-    point: Increments,
-    opts: &PatientOptions,
-) -> Bootstrap {
-    let reps = opts.boot;
-    let draws: Vec<(f64, f64)> = (0..reps)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(opts.seed);
-            rng.set_stream(b as u64);
-            let mut mean = |c: &[f64], e: &[f64]| {
-                let n = c.len();
-                let (mut sc, mut se) = (0.0, 0.0);
-                for _ in 0..n {
-                    let i = rng.random_range(0..n);
-                    sc += c[i];
-                    se += e[i];
-                }
-                (sc / n as f64, se / n as f64)
-            };
-            let (mct, met) = mean(ct, et);
-            let (mcc, mec) = mean(cc, ec);
-            (mct - mcc, met - mec)
-        })
-        .collect();
-    let alpha = 1.0 - opts.level / 100.0;
-    // Angles relative to the point estimate's direction, wrapped to (−π, π].
-    let base = point.inc_cost.atan2(point.inc_effect);
-    let mut ang: Vec<f64> = draws
-        .iter()
-        .map(|(dc, de)| {
-            let mut a = dc.atan2(*de) - base;
-            while a > std::f64::consts::PI {
-                a -= 2.0 * std::f64::consts::PI;
-            }
-            while a <= -std::f64::consts::PI {
-                a += 2.0 * std::f64::consts::PI;
-            }
-            a
-        })
-        .collect();
-    ang.sort_by(f64::total_cmp);
-    let (alo, ahi) = (
-        percentile(&ang, alpha / 2.0) + base,
-        percentile(&ang, 1.0 - alpha / 2.0) + base,
-    );
-    // Bounded only if both limits stay on the same side of the Δe = 0 axis as the estimate.
-    let side = point.inc_effect.signum();
-    let bounded =
-        alo.cos() * side > 0.0 && ahi.cos() * side > 0.0 && (ahi - alo) < std::f64::consts::PI;
-    let (ilo, ihi) = if bounded {
-        let (a, b) = (alo.tan(), ahi.tan());
-        (a.min(b), a.max(b))
-    } else {
-        (f64::NAN, f64::NAN)
-    };
-    let mut dcs: Vec<f64> = draws.iter().map(|d| d.0).collect();
-    let mut des: Vec<f64> = draws.iter().map(|d| d.1).collect();
-    dcs.sort_by(f64::total_cmp);
-    des.sort_by(f64::total_cmp);
-    Bootstrap {
-        replicates: reps,
-        seed: opts.seed,
-        icer_interval: if bounded { "bounded" } else { "unbounded" }.into(),
-        icer_lower: ilo,
-        icer_upper: ihi,
-        inc_cost_ci: [
-            percentile(&dcs, alpha / 2.0),
-            percentile(&dcs, 1.0 - alpha / 2.0),
-        ],
-        inc_effect_ci: [
-            percentile(&des, alpha / 2.0),
-            percentile(&des, 1.0 - alpha / 2.0),
-        ],
-        draws,
-    }
-}
-
-/// Seemingly unrelated regression of cost and effect on the treatment indicator `arm` plus their
-/// own covariates (systemfit defaults: one-step feasible GLS, residual covariance with the
-/// geometric-mean degrees-of-freedom correction). Returns the treatment coefficients
-/// `[Δc, Δe]` and their 2×2 covariance matrix.
-///
-/// # Errors
-/// [`Error::Length`] when the inputs differ in length; [`Error::Singular`] for a singular
-/// design.
-pub fn sur(
-    cost: &[f64],
-    effect: &[f64],
-    arm: &[f64],
-    xc: &[Vec<f64>],
-    xe: &[Vec<f64>],
-) -> Result<([f64; 2], DMatrix<f64>)> {
-    let n = cost.len();
-    Error::check_len("effects", n, effect.len())?;
-    Error::check_len("arm indicators", n, arm.len())?;
-    for c in xc.iter().chain(xe) {
-        Error::check_len("covariate values", n, c.len())?;
-    }
-    let design = |cov: &[Vec<f64>]| {
-        DMatrix::from_fn(n, 2 + cov.len(), |i, j| match j {
-            0 => 1.0,
-            1 => arm[i],
-            _ => cov[j - 2][i],
-        })
-    };
-    let (x1, x2) = (design(xc), design(xe));
-    let (y1, y2) = (
-        DVector::from_column_slice(cost),
-        DVector::from_column_slice(effect),
-    );
-    let singular = || Error::Singular {
-        message: "the covariate design is singular (collinear or constant covariates)".into(),
-    };
-    let ols = |x: &DMatrix<f64>, y: &DVector<f64>| -> Result<DVector<f64>> {
-        let xtx = (x.transpose() * x).try_inverse().ok_or_else(singular)?;
-        Ok(&xtx * (x.transpose() * y))
-    };
-    let e1 = &y1 - &x1 * ols(&x1, &y1)?;
-    let e2 = &y2 - &x2 * ols(&x2, &y2)?;
-    let (k1, k2) = (x1.ncols() as f64, x2.ncols() as f64);
-    let nf = n as f64;
-    let s11 = e1.dot(&e1) / (nf - k1);
-    let s22 = e2.dot(&e2) / (nf - k2);
-    let s12 = e1.dot(&e2) / ((nf - k1) * (nf - k2)).sqrt();
-    let sigma = DMatrix::from_row_slice(2, 2, &[s11, s12, s12, s22]);
-    let si = sigma.try_inverse().ok_or_else(singular)?;
-    let (p1, p2) = (x1.ncols(), x2.ncols());
-    let mut xox = DMatrix::zeros(p1 + p2, p1 + p2);
-    xox.view_mut((0, 0), (p1, p1))
-        .copy_from(&(x1.transpose() * &x1 * si[(0, 0)]));
-    xox.view_mut((0, p1), (p1, p2))
-        .copy_from(&(x1.transpose() * &x2 * si[(0, 1)]));
-    xox.view_mut((p1, 0), (p2, p1))
-        .copy_from(&(x2.transpose() * &x1 * si[(1, 0)]));
-    xox.view_mut((p1, p1), (p2, p2))
-        .copy_from(&(x2.transpose() * &x2 * si[(1, 1)]));
-    let mut xoy = DVector::zeros(p1 + p2);
-    xoy.rows_mut(0, p1)
-        .copy_from(&(x1.transpose() * (&y1 * si[(0, 0)] + &y2 * si[(0, 1)])));
-    xoy.rows_mut(p1, p2)
-        .copy_from(&(x2.transpose() * (&y1 * si[(1, 0)] + &y2 * si[(1, 1)])));
-    let cov = xox.try_inverse().ok_or_else(singular)?;
-    let b = &cov * xoy;
-    let (i1, i2) = (1, p1 + 1);
-    let v = DMatrix::from_row_slice(
-        2,
-        2,
-        &[cov[(i1, i1)], cov[(i1, i2)], cov[(i2, i1)], cov[(i2, i2)]],
-    );
-    Ok(([b[i1], b[i2]], v))
-}
-
-/// Random-effects pooled INMB (and Δc, Δe) across trials.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PooledWtp {
-    /// Willingness to pay.
-    pub wtp: f64,
-    /// Per-study INMB.
-    pub study_inmb: Vec<f64>,
-    /// Per-study INMB variance.
-    pub study_var: Vec<f64>,
-    /// Pooled fit (REML + Knapp–Hartung).
-    #[serde(flatten)]
-    pub fit: Summary,
-}
-
-/// Pools per-study increments: INMB at each λ, Δc and Δe, by REML with Knapp–Hartung (and
-/// prediction intervals). Returns (by WTP, pooled Δc, pooled Δe).
-///
-/// # Errors
-/// Fewer than 2 studies; model failures.
-pub fn pooled_net_benefit(
-    studies: &[Increments],
-    wtp: &[f64],
-    level: f64,
-) -> Result<(Vec<PooledWtp>, Summary, Summary)> {
-    if studies.len() < 2 {
-        return Err(Error::TooFew {
-            analysis: "pooling net benefit".into(),
-            needed: 2,
-            found: studies.len(),
-            unit: "studies",
-            note: String::new(),
-        });
-    }
-    let model = RandomEffects::new().knha(true).level(level)?;
-    let mut ws = Workspace::new();
-    let mut by = Vec::with_capacity(wtp.len());
-    for &l in wtp {
-        let y: Vec<f64> = studies
-            .iter()
-            .map(|s| l * s.inc_effect - s.inc_cost)
-            .collect();
-        let v: Vec<f64> = studies
-            .iter()
-            .map(|s| l * l * s.var_effect + s.var_cost - 2.0 * l * s.cov)
-            .collect();
-        let fit = model.fit_slices(&y, &v, &mut ws)?;
-        by.push(PooledWtp {
-            wtp: l,
-            study_inmb: y,
-            study_var: v,
-            fit,
-        });
-    }
-    let dc: Vec<f64> = studies.iter().map(|s| s.inc_cost).collect();
-    let vc: Vec<f64> = studies.iter().map(|s| s.var_cost).collect();
-    let de: Vec<f64> = studies.iter().map(|s| s.inc_effect).collect();
-    let ve: Vec<f64> = studies.iter().map(|s| s.var_effect).collect();
-    let fc = model.fit_slices(&dc, &vc, &mut ws)?;
-    let fe = model.fit_slices(&de, &ve, &mut ws)?;
-    Ok((by, fc, fe))
-}
-
-/// Acceptability curve of pooled net benefit: at each willingness to pay in `wtp`, the
-/// probability that the pooled INMB is positive, `P(T > −t)` with the Knapp–Hartung statistic
-/// `t` on k − 1 degrees of freedom (the curve a commissioner reads beside the pooled INMB).
-///
-/// # Errors
-/// As [`pooled_net_benefit`].
-pub fn pooled_ceac(studies: &[Increments], wtp: &[f64], level: f64) -> Result<Vec<f64>> {
-    let (by, _, _) = pooled_net_benefit(studies, wtp, level)?;
-    Ok(by
-        .iter()
-        .map(|w| {
-            let half = crate::dist::t_p2(w.fit.statistic, w.fit.df) / 2.0;
-            if w.fit.statistic >= 0.0 {
-                1.0 - half
-            } else {
-                half
-            }
-        })
-        .collect())
 }
 
 /// Increments of one study from patient data (for pooling).

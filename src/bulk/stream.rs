@@ -1,0 +1,316 @@
+//! Parquet input: the projected reader, streaming a clustered file group by group with bounded
+//! memory, and reading a whole file into memory when it is not clustered.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use arrow_schema::DataType;
+use parquet::arrow::ProjectionMask;
+
+use super::buffer::{Buffer, IdentityHasher};
+use super::{output, report, BulkReport, Progress, Reanalysis};
+use crate::data::read::{append, empty_column, guard, open_parquet};
+use crate::data::Column;
+use crate::error::{Error, Result};
+
+/// A Parquet reader projected onto the needed columns.
+struct Projected {
+    reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    /// Positions of the key columns in each batch.
+    keys: Vec<usize>,
+    /// Positions of the effect columns in each batch.
+    vals: Vec<usize>,
+    /// Canonical names of the effect columns.
+    names: Vec<&'static str>,
+    /// Arrow types of the key columns.
+    key_types: Vec<DataType>,
+    /// Rows in the file.
+    total: usize,
+}
+
+/// Lenient numeric conversion of an Arrow array (text that is not a number becomes NaN, which
+/// the row validation then reports for its group only).
+fn numeric_from_arrow(
+    out: &mut Vec<Option<f64>>,
+    arr: &ArrayRef,
+) -> std::result::Result<(), String> {
+    let n = arr.len();
+    out.reserve(n);
+    macro_rules! prim {
+        ($t:ty) => {{
+            let a = arr.as_primitive::<$t>();
+            out.extend((0..n).map(|i| a.is_valid(i).then(|| a.value(i) as f64)));
+        }};
+    }
+    match arr.data_type() {
+        DataType::Float64 => {
+            let a = arr.as_primitive::<Float64Type>();
+            if a.null_count() == 0 {
+                out.extend(a.values().iter().map(|&x| Some(x)));
+            } else {
+                out.extend((0..n).map(|i| a.is_valid(i).then(|| a.value(i))));
+            }
+        }
+        DataType::Float32 => prim!(Float32Type),
+        DataType::Int64 => prim!(Int64Type),
+        DataType::Int32 => prim!(Int32Type),
+        DataType::Int16 => prim!(Int16Type),
+        DataType::Int8 => prim!(Int8Type),
+        DataType::UInt64 => prim!(UInt64Type),
+        DataType::UInt32 => prim!(UInt32Type),
+        DataType::UInt16 => prim!(UInt16Type),
+        DataType::UInt8 => prim!(UInt8Type),
+        DataType::Null => out.extend(std::iter::repeat_n(None, n)),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
+            let mut c = Column::Str(Vec::new());
+            append(&mut c, arr)?;
+            if let Column::Str(v) = c {
+                out.extend(
+                    v.into_iter()
+                        .map(|s| s.map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))),
+                );
+            }
+        }
+        dt => return Err(dt.to_string()),
+    }
+    Ok(())
+}
+
+impl Reanalysis {
+    /// Resolves the projected Parquet columns: (key column indices, value column indices, names).
+    fn projection(
+        &self,
+        schema: &arrow_schema::Schema,
+        name: &str,
+    ) -> Result<(Vec<usize>, Vec<usize>, Vec<&'static str>)> {
+        let find = |c: &str| schema.index_of(self.map.actual(c)).ok();
+        let available = || {
+            schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let missing = |c: &str, purpose: &str| Error::MissingColumn {
+            file: name.to_string(),
+            column: self.map.actual(c).to_string(),
+            canonical: c.to_string(),
+            purpose: purpose.to_string(),
+            available: available(),
+        };
+        let mut keys = Vec::new();
+        for g in &self.group_by {
+            keys.push(find(g).ok_or_else(|| missing(g, "to group by"))?);
+        }
+        let names = self.names(|c| find(c).is_some());
+        let mut vals = Vec::new();
+        for &n in &names {
+            vals.push(find(n).ok_or_else(|| missing(n, &format!("for measure {}", self.measure)))?);
+        }
+        Ok((keys, vals, names))
+    }
+
+    fn parquet_reader(&self, input: &Path, name: &str) -> Result<Projected> {
+        let builder = open_parquet(input, name)?;
+        let schema = builder.schema().clone();
+        let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
+        if total == 0 {
+            return Err(Error::Empty {
+                file: name.to_string(),
+                message: "the file has no data rows".into(),
+            });
+        }
+        let (keys, vals, names) = self.projection(&schema, name)?;
+        let mut roots: Vec<usize> = keys.iter().chain(&vals).copied().collect();
+        roots.sort_unstable();
+        roots.dedup();
+        let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
+        // Positions of our columns within the projected batch.
+        let pos = |i: usize| roots.iter().position(|&r| r == i).unwrap_or(0);
+        let key_types = keys
+            .iter()
+            .map(|&i| schema.field(i).data_type().clone())
+            .collect();
+        let keys = keys.into_iter().map(pos).collect();
+        let vals = vals.into_iter().map(pos).collect();
+        let reader = builder
+            .with_projection(mask)
+            .with_batch_size(self.batch_rows)
+            .build()
+            .map_err(|e| Error::format(name, format!("cannot read Parquet data ({e})")))?;
+        Ok(Projected {
+            reader,
+            keys,
+            vals,
+            names,
+            key_types,
+            total,
+        })
+    }
+
+    fn empty_buffer(&self, key_types: &[DataType], nvals: usize) -> Buffer {
+        Buffer {
+            keys: key_types.iter().map(empty_column).collect(),
+            vals: vec![Vec::new(); nvals],
+            rows: Vec::new(),
+        }
+    }
+
+    fn append_batch(
+        buf: &mut Buffer,
+        batch: &arrow_array::RecordBatch,
+        keys: &[usize],
+        vals: &[usize],
+        first_row: usize,
+        name: &str,
+    ) -> Result<()> {
+        for (c, &k) in buf.keys.iter_mut().zip(keys) {
+            append(c, batch.column(k)).map_err(|t| {
+                Error::format(name, format!("group column has unsupported type {t}"))
+            })?;
+        }
+        for (v, &k) in buf.vals.iter_mut().zip(vals) {
+            numeric_from_arrow(v, batch.column(k)).map_err(|t| {
+                Error::format(name, format!("effect column has unsupported type {t}"))
+            })?;
+        }
+        buf.rows.extend(first_row..first_row + batch.num_rows());
+        Ok(())
+    }
+
+    /// Streams a clustered Parquet file. `Ok(None)` when the file turns out not to be clustered
+    /// (nothing is written then).
+    pub(super) fn stream_parquet(
+        &self,
+        input: &Path,
+        name: &str,
+        output: &Path,
+        progress: Progress<'_>,
+    ) -> Result<Option<BulkReport>> {
+        let Projected {
+            reader,
+            keys,
+            vals,
+            names,
+            key_types,
+            total,
+        } = self.parquet_reader(input, name)?;
+        let key_names = self.key_names();
+        let mut sink = output::Sink::create(output)?;
+        let mut buf = self.empty_buffer(&key_types, vals.len());
+        // Keys of finished groups, by 64-bit hash: a collision can only send the run to the
+        // (correct, slower) in-memory path, never give a wrong result.
+        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
+            HashSet::with_capacity_and_hasher(total / 4 + 16, Default::default());
+        let mut rows = 0usize;
+        let mut all = BulkReport {
+            clustered: true,
+            ..BulkReport::default()
+        };
+        let mut reader = reader;
+        loop {
+            let next = guard(name, || Ok(reader.next()))?;
+            let done = next.is_none();
+            if let Some(batch) = next {
+                let batch = batch.map_err(|e| {
+                    Error::format(
+                        name,
+                        format!("corrupt or truncated Parquet data after row {rows} ({e})"),
+                    )
+                })?;
+                Self::append_batch(&mut buf, &batch, &keys, &vals, rows, name)?;
+                rows += batch.num_rows();
+            }
+            let mut groups = buf.runs();
+            if !done {
+                groups.pop(); // the last group may continue in the next batch
+            }
+            if groups.is_empty() {
+                if done {
+                    break;
+                }
+                continue;
+            }
+            for g in &groups {
+                if !seen.insert(buf.key_hash(g.start)) {
+                    sink.abandon();
+                    return Ok(None);
+                }
+            }
+            let results = self.analyse_all(&names, &buf, &groups);
+            sink.write(&key_names, &buf, &results)?;
+            let r = report(0, &results, true);
+            all.groups += r.groups;
+            all.failed += r.failed;
+            all.omitted_rows += r.omitted_rows;
+            progress(rows, Some(total), all.groups);
+            let cut = groups.last().map_or(0, |g| g.end);
+            buf.drain_front(cut);
+            if done {
+                break;
+            }
+        }
+        sink.finish()?;
+        all.rows = rows;
+        Ok(Some(all))
+    }
+
+    pub(super) fn read_all_parquet(
+        &self,
+        input: &Path,
+        name: &str,
+    ) -> Result<(Buffer, Vec<&'static str>)> {
+        let Projected {
+            mut reader,
+            keys,
+            vals,
+            names,
+            key_types,
+            ..
+        } = self.parquet_reader(input, name)?;
+        let mut buf = self.empty_buffer(&key_types, vals.len());
+        let mut rows = 0;
+        while let Some(batch) = guard(name, || Ok(reader.next()))? {
+            let batch = batch.map_err(|e| {
+                Error::format(
+                    name,
+                    format!("corrupt or truncated Parquet data after row {rows} ({e})"),
+                )
+            })?;
+            Self::append_batch(&mut buf, &batch, &keys, &vals, rows, name)?;
+            rows += batch.num_rows();
+        }
+        Ok((buf, names))
+    }
+
+    /// Reads the effect columns of a Parquet file and finds its groups without fitting anything:
+    /// the decoding floor that `run` is measured against. Returns (rows, groups).
+    ///
+    /// # Errors
+    /// As [`Reanalysis::run`].
+    pub fn decode_only(&self, input: &Path) -> Result<(usize, usize)> {
+        let name = input.display().to_string();
+        let Projected {
+            mut reader,
+            keys,
+            vals,
+            key_types,
+            ..
+        } = self.parquet_reader(input, &name)?;
+        let mut buf = self.empty_buffer(&key_types, vals.len());
+        let (mut rows, mut groups) = (0, 0);
+        while let Some(batch) = guard(&name, || Ok(reader.next()))? {
+            let batch = batch.map_err(|e| Error::format(&name, e.to_string()))?;
+            Self::append_batch(&mut buf, &batch, &keys, &vals, rows, &name)?;
+            rows += batch.num_rows();
+            let mut g = buf.runs();
+            g.pop();
+            groups += g.len();
+            let cut = g.last().map_or(0, |g| g.end);
+            buf.drain_front(cut);
+        }
+        Ok((rows, groups + usize::from(buf.len() > 0)))
+    }
+}
