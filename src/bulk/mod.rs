@@ -34,7 +34,7 @@ mod output;
 mod simulate;
 mod stream;
 
-pub use simulate::{simulate_table, simulate_to};
+pub use simulate::{simulate_table, simulate_to, SIM_COLUMNS};
 
 use std::path::Path;
 
