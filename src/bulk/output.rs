@@ -3,14 +3,14 @@
 
 use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
 use super::{Buffer, GroupResult};
-use crate::data::write::to_record_batch;
+use crate::data::write::{to_record_batch, TempFile};
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 use crate::model::{Summary, SummaryValue};
@@ -23,37 +23,26 @@ enum Writer {
     Csv(csv::Writer<BufWriter<File>>, bool),
 }
 
-/// A results file being written.
+/// A results file being written (through a [`TempFile`], renamed into place by
+/// [`Sink::finish`]; removed if the sink is dropped or abandoned).
 pub(super) struct Sink {
-    path: PathBuf,
-    tmp: PathBuf,
+    tmp: TempFile,
     name: String,
     w: Option<Writer>,
 }
 
 impl Sink {
     pub(super) fn create(path: &Path) -> Result<Self> {
-        let name = path.display().to_string();
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = path
-            .file_name()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "output".into());
-        let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
         let is_parquet = crate::data::FileKind::output(path)? == crate::data::FileKind::Parquet;
-        let file = BufWriter::new(File::create(&tmp).map_err(|e| Error::io(&name, e))?);
+        let (tmp, file) = TempFile::create(path)?;
         let w = if is_parquet {
             Writer::Parquet(None, Some(file))
         } else {
             Writer::Csv(csv::Writer::from_writer(file), false)
         };
         Ok(Sink {
-            path: path.to_path_buf(),
+            name: tmp.name().to_string(),
             tmp,
-            name,
             w: Some(w),
         })
     }
@@ -114,44 +103,21 @@ impl Sink {
     /// Closes the file and renames it into place.
     pub(super) fn finish(mut self) -> Result<()> {
         let name = self.name.clone();
-        let res = (|| {
-            let file = match self.w.take() {
-                Some(Writer::Parquet(Some(w), _)) => w
-                    .into_inner()
-                    .map_err(|e| Error::format(&name, format!("cannot write Parquet ({e})")))?,
-                Some(Writer::Parquet(None, Some(f))) => f,
-                Some(Writer::Csv(w, _)) => w
-                    .into_inner()
-                    .map_err(|e| Error::format(&name, format!("cannot write CSV ({e})")))?,
-                _ => return Err(Error::format(&name, "writer closed")),
-            };
-            let file = file
+        let file = match self.w.take() {
+            Some(Writer::Parquet(Some(w), _)) => w
                 .into_inner()
-                .map_err(|e| Error::io(&name, e.into_error()))?;
-            file.sync_all().map_err(|e| Error::io(&name, e))?;
-            std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&name, e))
-        })();
-        if res.is_err() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-        res
+                .map_err(|e| Error::format(&name, format!("cannot write Parquet ({e})")))?,
+            Some(Writer::Parquet(None, Some(f))) => f,
+            Some(Writer::Csv(w, _)) => w
+                .into_inner()
+                .map_err(|e| Error::format(&name, format!("cannot write CSV ({e})")))?,
+            _ => return Err(Error::format(&name, "writer closed")),
+        };
+        self.tmp.commit(file)
     }
 
-    /// Gives up: removes the temporary file (the output is untouched).
-    pub(super) fn abandon(mut self) {
-        self.w = None;
-        let _ = std::fs::remove_file(&self.tmp);
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        if self.w.is_some() {
-            // Dropped without finish (an error on the way): leave no temporary file behind.
-            self.w = None;
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
+    /// Gives up: the temporary file is removed (the output is untouched).
+    pub(super) fn abandon(self) {}
 }
 
 fn finite(x: f64) -> Option<f64> {

@@ -30,49 +30,26 @@ struct Projected {
 }
 
 /// Lenient numeric conversion of an Arrow array (text that is not a number becomes NaN, which
-/// the row validation then reports for its group only).
+/// the row validation then reports for its group only). Float64 without nulls is copied
+/// directly; every other type goes through the reader's one Arrow type switch ([`append`]).
 fn numeric_from_arrow(
     out: &mut Vec<Option<f64>>,
     arr: &ArrayRef,
 ) -> std::result::Result<(), String> {
-    let n = arr.len();
-    out.reserve(n);
-    macro_rules! prim {
-        ($t:ty) => {{
-            let a = arr.as_primitive::<$t>();
-            out.extend((0..n).map(|i| a.is_valid(i).then(|| a.value(i) as f64)));
-        }};
+    if arr.data_type() == &DataType::Float64 && arr.null_count() == 0 {
+        out.extend(arr.as_primitive::<Float64Type>().values().iter().map(|&x| Some(x)));
+        return Ok(());
     }
-    match arr.data_type() {
-        DataType::Float64 => {
-            let a = arr.as_primitive::<Float64Type>();
-            if a.null_count() == 0 {
-                out.extend(a.values().iter().map(|&x| Some(x)));
-            } else {
-                out.extend((0..n).map(|i| a.is_valid(i).then(|| a.value(i))));
-            }
-        }
-        DataType::Float32 => prim!(Float32Type),
-        DataType::Int64 => prim!(Int64Type),
-        DataType::Int32 => prim!(Int32Type),
-        DataType::Int16 => prim!(Int16Type),
-        DataType::Int8 => prim!(Int8Type),
-        DataType::UInt64 => prim!(UInt64Type),
-        DataType::UInt32 => prim!(UInt32Type),
-        DataType::UInt16 => prim!(UInt16Type),
-        DataType::UInt8 => prim!(UInt8Type),
-        DataType::Null => out.extend(std::iter::repeat_n(None, n)),
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => {
-            let mut c = Column::Str(Vec::new());
-            append(&mut c, arr)?;
-            if let Column::Str(v) = c {
-                out.extend(
-                    v.into_iter()
-                        .map(|s| s.map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))),
-                );
-            }
-        }
-        dt => return Err(dt.to_string()),
+    let mut c = empty_column(arr.data_type());
+    append(&mut c, arr)?;
+    match c {
+        Column::Float(v) => out.extend(v),
+        Column::Int(v) => out.extend(v.into_iter().map(|x| x.map(|x| x as f64))),
+        Column::Str(v) => out.extend(
+            v.into_iter()
+                .map(|s| s.map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))),
+        ),
+        Column::Bool(_) => return Err(arr.data_type().to_string()),
     }
     Ok(())
 }

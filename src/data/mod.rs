@@ -27,7 +27,7 @@ pub(crate) mod read;
 pub(crate) mod write;
 
 pub use read::read_table;
-pub use write::{atomic_write, write_table, write_table_with_metadata};
+pub use write::{atomic_write, write_table, write_table_with_metadata, TempFile};
 
 use crate::error::{Error, Result, Setting};
 

@@ -15,9 +15,74 @@ use parquet::file::properties::WriterProperties;
 use super::{Column, FileKind, Table};
 use crate::error::{Error, Result};
 
-/// Writes to `path` atomically: `f` writes into a temporary file in the same directory, which is
-/// renamed over `path` only when `f` succeeds. On failure the temporary file is removed and any
-/// existing `path` is untouched.
+/// A temporary file beside an output path (`.NAME.tmp-PID` in the same directory), renamed over
+/// the output by [`TempFile::commit`] and removed if dropped uncommitted, so an existing output
+/// is never left half-written. The one mechanism behind every write in peerstat.
+#[derive(Debug)]
+pub struct TempFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    name: String,
+    done: bool,
+}
+
+impl TempFile {
+    /// Creates the temporary file for `path`; returns it with a buffered writer on it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be created.
+    pub fn create(path: &Path) -> Result<(TempFile, BufWriter<File>)> {
+        let name = path.display().to_string();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let base = path
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "output".into());
+        let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
+        let file = File::create(&tmp).map_err(|e| Error::io(&name, e))?;
+        let t = TempFile {
+            path: path.to_path_buf(),
+            tmp,
+            name,
+            done: false,
+        };
+        Ok((t, BufWriter::new(file)))
+    }
+
+    /// The output path as given (for messages).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Flushes `w`, syncs it to disk and renames the temporary file over the output.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when flushing, syncing or renaming fails (the temporary file is removed).
+    pub fn commit(mut self, w: BufWriter<File>) -> Result<()> {
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io(&self.name, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&self.name, e))?;
+        std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.name, e))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Writes to `path` atomically: `f` writes into a [`TempFile`], which is renamed over `path` only
+/// when `f` succeeds. On failure the temporary file is removed and any existing `path` is
+/// untouched.
 ///
 /// # Errors
 /// [`Error::Io`] when the temporary file cannot be created or renamed, or whatever `f` returns.
@@ -25,30 +90,9 @@ pub fn atomic_write<F>(path: &Path, f: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<File>) -> Result<()>,
 {
-    let name = path.display().to_string();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let base = path
-        .file_name()
-        .map(|s| s.to_string_lossy().to_string())
-        .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
-    let result = (|| {
-        let file = File::create(&tmp).map_err(|e| Error::io(&name, e))?;
-        let mut w = BufWriter::new(file);
-        f(&mut w)?;
-        let file = w
-            .into_inner()
-            .map_err(|e| Error::io(&name, e.into_error()))?;
-        file.sync_all().map_err(|e| Error::io(&name, e))?;
-        std::fs::rename(&tmp, path).map_err(|e| Error::io(&name, e))
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    let (tmp, mut w) = TempFile::create(path)?;
+    f(&mut w)?;
+    tmp.commit(w)
 }
 
 /// Writes a table as CSV or Parquet (chosen by the extension of `path`), atomically.
