@@ -396,7 +396,8 @@ fn fieller_shapes() {
             c["var_delta_effect"].as_f64().unwrap(),
             c["cov"].as_f64().unwrap(),
             95.0,
-        );
+        )
+        .unwrap();
         let kind = match f.kind {
             FiellerKind::Bounded => "bounded",
             FiellerKind::TwoRays => "two_rays",

@@ -28,7 +28,23 @@ pub struct Fieller {
 }
 
 /// Fieller's interval at level `level` (percent) from increments and their (co)variances.
-pub fn fieller(dc: f64, de: f64, vc: f64, ve: f64, cov: f64, level: f64) -> Fieller {
+///
+/// # Errors
+/// [`crate::Error::Setting`] for a confidence level outside (50, 100).
+pub fn fieller(
+    dc: f64,
+    de: f64,
+    vc: f64,
+    ve: f64,
+    cov: f64,
+    level: f64,
+) -> crate::error::Result<Fieller> {
+    let level = crate::error::check_level(level)?;
+    Ok(fieller_at(dc, de, vc, ve, cov, level))
+}
+
+/// [`fieller`] at a checked level.
+pub(super) fn fieller_at(dc: f64, de: f64, vc: f64, ve: f64, cov: f64, level: f64) -> Fieller {
     let z = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
     let z2 = z * z;
     let a = de * de - z2 * ve;

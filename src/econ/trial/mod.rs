@@ -133,7 +133,7 @@ fn finish(
         inc_cost: inc.inc_cost,
         inc_effect: inc.inc_effect,
         icer: inc.inc_cost / inc.inc_effect,
-        fieller: fieller(
+        fieller: fieller::fieller_at(
             inc.inc_cost,
             inc.inc_effect,
             inc.var_cost,
@@ -227,6 +227,7 @@ pub fn analyse_arms(
     wtp: &[f64],
     level: f64,
 ) -> Result<TrialResult> {
+    let level = crate::error::check_level(level)?;
     let inc = arm_increments(t, c)?;
     Ok(finish(
         &t.arm,
