@@ -37,7 +37,12 @@ fn numeric_from_arrow(
     arr: &ArrayRef,
 ) -> std::result::Result<(), String> {
     if arr.data_type() == &DataType::Float64 && arr.null_count() == 0 {
-        out.extend(arr.as_primitive::<Float64Type>().values().iter().map(|&x| Some(x)));
+        out.extend(
+            arr.as_primitive::<Float64Type>()
+                .values()
+                .iter()
+                .map(|&x| Some(x)),
+        );
         return Ok(());
     }
     let mut c = empty_column(arr.data_type());

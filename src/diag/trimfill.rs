@@ -134,29 +134,22 @@ pub fn trimfill(
         k0 = k0.min(k - 1);
     }
     let orig = sign; // back to the original scale
-    if k0 == 0 {
-        let s = model.fit_slices(es.yi(), es.vi(), &mut ws)?;
-        return Ok(TrimFill {
-            k0,
-            k0_se: se_k0,
-            side: if right { Side::Right } else { Side::Left },
-            estimator,
-            est: s.estimate_block(),
-            tau2: s.tau2,
-            filled: Vec::new(),
-        });
-    }
     let filled: Vec<Filled> = (k - k0..k)
         .map(|i| Filled {
             yi: orig * (2.0 * beta - y[i]),
             vi: v[i],
         })
         .collect();
-    let mut ya = es.yi().to_vec();
-    let mut va = es.vi().to_vec();
-    ya.extend(filled.iter().map(|f| f.yi));
-    va.extend(filled.iter().map(|f| f.vi));
-    let s = base.fit_slices(&ya, &va, &mut ws)?;
+    let s = if k0 == 0 {
+        // Nothing filled: the original model, with its own test (metafor).
+        model.fit_slices(es.yi(), es.vi(), &mut ws)?
+    } else {
+        let mut ya = es.yi().to_vec();
+        let mut va = es.vi().to_vec();
+        ya.extend(filled.iter().map(|f| f.yi));
+        va.extend(filled.iter().map(|f| f.vi));
+        base.fit_slices(&ya, &va, &mut ws)?
+    };
     Ok(TrimFill {
         k0,
         k0_se: se_k0,

@@ -72,11 +72,10 @@ pub fn effect_options(a: &DataArgs) -> Result<EffectOptions, Failure> {
 /// The random-effects model of the model flags (`--method MH/PETO` are handled by `meta`).
 pub fn model(a: &ModelArgs) -> Result<RandomEffects, Failure> {
     let Some(method) = a.method.tau2() else {
-        return Err(Failure::Usage(format!(
-            "--method {:?} is a common-effect method for 2x2 tables, available in `peerstat meta` only",
-            a.method
-        )
-        .to_uppercase()));
+        return Err(Failure::Usage(
+            "--method MH and PETO are common-effect methods for 2x2 tables, available in `peerstat meta` only"
+                .into(),
+        ));
     };
     Ok(RandomEffects::new()
         .method(method)

@@ -317,19 +317,7 @@ pub fn analyse_patients(
         Error::check_len("covariate values", n, c.len())?;
     }
     crate::error::check_level(opts.level)?;
-    let pick = |v: &[f64], t: bool| -> Vec<f64> {
-        v.iter()
-            .zip(treated)
-            .filter(|(_, &x)| x == t)
-            .map(|(y, _)| *y)
-            .collect()
-    };
-    let (ct, et, cc, ec) = (
-        pick(cost, true),
-        pick(effect, true),
-        pick(cost, false),
-        pick(effect, false),
-    );
+    let [ct, et, cc, ec] = by_arm(cost, effect, treated);
     for (arm, n) in [(treatment, ct.len()), (control, cc.len())] {
         if n < 2 {
             return Err(Error::TooFew {
@@ -388,6 +376,24 @@ pub fn analyse_patients(
     Ok(r)
 }
 
+/// Costs and effects split by arm: (treated costs, treated effects, control costs, control
+/// effects), in patient order.
+fn by_arm(cost: &[f64], effect: &[f64], treated: &[bool]) -> [Vec<f64>; 4] {
+    let pick = |v: &[f64], t: bool| -> Vec<f64> {
+        v.iter()
+            .zip(treated)
+            .filter(|(_, &x)| x == t)
+            .map(|(y, _)| *y)
+            .collect()
+    };
+    [
+        pick(cost, true),
+        pick(effect, true),
+        pick(cost, false),
+        pick(effect, false),
+    ]
+}
+
 /// Increments of one study from patient data (for pooling).
 ///
 /// # Errors
@@ -396,19 +402,7 @@ pub fn analyse_patients(
 pub fn patient_increments(cost: &[f64], effect: &[f64], treated: &[bool]) -> Result<Increments> {
     Error::check_len("patient effects", cost.len(), effect.len())?;
     Error::check_len("patient arms", cost.len(), treated.len())?;
-    let pick = |v: &[f64], t: bool| -> Vec<f64> {
-        v.iter()
-            .zip(treated)
-            .filter(|(_, &x)| x == t)
-            .map(|(y, _)| *y)
-            .collect()
-    };
-    let (ct, et, cc, ec) = (
-        pick(cost, true),
-        pick(effect, true),
-        pick(cost, false),
-        pick(effect, false),
-    );
+    let [ct, et, cc, ec] = by_arm(cost, effect, treated);
     if ct.len() < 2 || cc.len() < 2 {
         return Err(Error::TooFew {
             analysis: "each arm".into(),
