@@ -152,8 +152,7 @@ pub struct Begg {
 /// Fewer than 3 studies.
 pub fn begg(es: &EffectSizes) -> Result<Begg> {
     need(es, 3, "Begg's rank correlation test")?;
-    let sw: f64 = es.vi().iter().map(|v| 1.0 / v).sum();
-    let theta = es.yi().iter().zip(es.vi()).map(|(y, v)| y / v).sum::<f64>() / sw;
+    let (theta, sw) = crate::model::inverse_variance_mean(es.yi(), es.vi(), 0.0);
     let vb = 1.0 / sw;
     let x: Vec<f64> = es
         .yi()

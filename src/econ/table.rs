@@ -71,7 +71,7 @@ impl Shape {
 
 /// Options for [`analyse_table`]. The default: shape detected, WTP £20,000 and £30,000, no
 /// bootstrap (seed 1), no covariates, no discounting (start-of-year timing), a 95 % level.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CeaOptions {
     /// Shape (detected when `None`).
     pub shape: Option<Shape>,
@@ -179,6 +179,8 @@ pub struct CeaReport {
     /// Pooled across trials (patients or arms with a study column).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pooled: Option<Pooled>,
+    /// The options that produced the result.
+    pub options: CeaOptions,
 }
 
 fn texts(t: &Table, name: &str, purpose: &str) -> Result<Vec<String>> {
@@ -413,6 +415,7 @@ pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaReport> {
         draws: None,
         trial: None,
         pooled: None,
+        options: o.clone(),
     };
     match shape {
         Shape::Strategies => {

@@ -5,13 +5,7 @@ use super::{ModelError, RandomEffects, Tau2Method, Workspace};
 /// Generalised Q statistic `Q(τ²) = Σ(y_i − μ̂(τ²))²/(v_i + τ²)` and its derivative in τ²,
 /// `dQ/dτ² = −Σ(y_i − μ̂)²/(v_i + τ²)²` (the μ̂ term vanishes because μ̂ minimises Q).
 pub fn qgen(yi: &[f64], vi: &[f64], tau2: f64) -> (f64, f64) {
-    let (mut sw, mut swy) = (0.0, 0.0);
-    for (&y, &v) in yi.iter().zip(vi) {
-        let w = 1.0 / (v + tau2);
-        sw += w;
-        swy += w * y;
-    }
-    let mu = swy / sw;
+    let (mu, _) = inverse_variance_mean(yi, vi, tau2);
     let (mut q, mut dq) = (0.0, 0.0);
     for (&y, &v) in yi.iter().zip(vi) {
         let w = 1.0 / (v + tau2);
@@ -20,6 +14,18 @@ pub fn qgen(yi: &[f64], vi: &[f64], tau2: f64) -> (f64, f64) {
         dq -= w * wr2;
     }
     (q, dq)
+}
+
+/// The inverse-variance weighted mean `Σw_i y_i / Σw_i` with `w_i = 1/(v_i + τ²)`, and `Σw_i`:
+/// the one weighted mean behind common-effect, random-effects and between-subgroup estimates.
+pub(crate) fn inverse_variance_mean(yi: &[f64], vi: &[f64], tau2: f64) -> (f64, f64) {
+    let (mut sw, mut swy) = (0.0, 0.0);
+    for (&y, &v) in yi.iter().zip(vi) {
+        let w = 1.0 / (v + tau2);
+        sw += w;
+        swy += w * y;
+    }
+    (swy / sw, sw)
 }
 
 /// Solves `Q(τ²) = target` for τ² ≥ 0, given `Q(0) > target > 0` (Q decreases to 0).

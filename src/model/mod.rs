@@ -52,6 +52,7 @@ use crate::error::{Error, Setting};
 
 pub use error::ModelError;
 pub use estimate::Estimate;
+pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
 pub use options::{I2Method, PiMethod, Tau2Method};
 pub use result::{MetaOptions, MetaReport, RegressionKeys};
@@ -327,13 +328,7 @@ impl RandomEffects {
         };
 
         // Random-effects estimate.
-        let (mut sw, mut swy) = (0.0, 0.0);
-        for (&y, &v) in yi.iter().zip(vi) {
-            let w = 1.0 / (v + tau2);
-            sw += w;
-            swy += w * y;
-        }
-        let mu = swy / sw;
+        let (mu, sw) = estimators::inverse_variance_mean(yi, vi, tau2);
         let se_raw = (1.0 / sw).sqrt();
         let (se, crit, df) = if knha {
             let rss: f64 = yi

@@ -220,13 +220,12 @@ pub fn subgroups(
         });
     }
     // Test for subgroup differences (between-level Q).
-    let (mut sw, mut swy) = (0.0, 0.0);
-    for f in &fits {
-        let w = 1.0 / (f.fit.summary.se * f.fit.summary.se);
-        sw += w;
-        swy += w * f.fit.summary.estimate;
-    }
-    let mean = swy / sw;
+    let est: Vec<f64> = fits.iter().map(|f| f.fit.summary.estimate).collect();
+    let var: Vec<f64> = fits
+        .iter()
+        .map(|f| f.fit.summary.se * f.fit.summary.se)
+        .collect();
+    let (mean, _) = super::estimators::inverse_variance_mean(&est, &var, 0.0);
     let qb: f64 = fits
         .iter()
         .map(|f| {

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 /// Discounting timing convention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Timing {
     /// Amounts fall at the start of each year: year t is weighted `1/(1+r)^t`.
     #[default]
