@@ -76,6 +76,8 @@ fn json_contract_for_bcg_rr() {
         "pi_upper",
         "iterations",
         "studies",
+        // How τ² was obtained (issue #11: report the algorithm that finished).
+        "converged_by",
         // The options that produced the result (issue #10: every command's JSON records them).
         "options",
     ];

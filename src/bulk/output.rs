@@ -133,26 +133,32 @@ fn chunk(key_names: &[String], buf: &Buffer, results: &[GroupResult]) -> Result<
     }
     let results_cols = Summary::COLUMNS.iter().filter(|c| c.bulk);
     let named = results_cols.map(|c| {
+        let get = |r: &GroupResult| r.summary.as_ref().map(|s| (c.get)(s));
         let col = match (c.get)(&Summary::default()) {
             SummaryValue::Int(_) => Column::Int(
                 results
                     .iter()
-                    .map(|r| {
-                        r.summary.as_ref().map(|s| match (c.get)(s) {
-                            SummaryValue::Int(n) => n as i64,
-                            SummaryValue::Float(x) => x as i64,
-                        })
+                    .map(|r| match get(r) {
+                        Some(SummaryValue::Int(n)) => Some(n as i64),
+                        _ => None,
                     })
                     .collect(),
             ),
             SummaryValue::Float(_) => Column::Float(
                 results
                     .iter()
-                    .map(|r| {
-                        r.summary.as_ref().and_then(|s| match (c.get)(s) {
-                            SummaryValue::Float(x) => finite(x),
-                            SummaryValue::Int(n) => Some(n as f64),
-                        })
+                    .map(|r| match get(r) {
+                        Some(SummaryValue::Float(x)) => finite(x),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            SummaryValue::Text(_) => Column::Str(
+                results
+                    .iter()
+                    .map(|r| match get(r) {
+                        Some(SummaryValue::Text(t)) => Some(t.to_string()),
+                        _ => None,
                     })
                     .collect(),
             ),

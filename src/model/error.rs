@@ -38,6 +38,13 @@ pub enum ModelError {
     /// The design matrix is rank-deficient (collinear or constant moderators).
     #[error("the moderators are collinear (the design matrix is singular)")]
     Singular,
+    /// A result is not representable in double precision (overflow, underflow): the effects or
+    /// variances span too many orders of magnitude.
+    #[error("{what} is not representable in double precision: the effect sizes or sampling variances span too many orders of magnitude (rescale the data)")]
+    NotRepresentable {
+        /// Which result.
+        what: &'static str,
+    },
     /// An iterative τ² estimator did not converge.
     #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps (a step adjustment of 0.5), or use another estimator (PM, DL)")]
     NotConverged {
@@ -53,7 +60,7 @@ impl ModelError {
     /// cannot take (no studies, bad values, too few studies, a singular design).
     pub fn exit_code(&self) -> i32 {
         match self {
-            ModelError::NotConverged { .. } => 1,
+            ModelError::NotConverged { .. } | ModelError::NotRepresentable { .. } => 1,
             _ => 2,
         }
     }

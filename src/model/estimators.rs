@@ -1,6 +1,6 @@
 //! τ² estimators and the Q-profile confidence interval (intercept-only models).
 
-use super::{ModelError, RandomEffects, Tau2Method, Workspace};
+use super::{Convergence, ModelError, RandomEffects, Tau2Method, Workspace};
 
 /// Generalised Q statistic `Q(τ²) = Σ(y_i − μ̂(τ²))²/(v_i + τ²)` and its derivative in τ²,
 /// `dQ/dτ² = −Σ(y_i − μ̂)²/(v_i + τ²)²` (the μ̂ term vanishes because μ̂ minimises Q).
@@ -33,11 +33,20 @@ pub(crate) fn inverse_variance_mean(yi: &[f64], vi: &[f64], tau2: f64) -> (f64, 
 /// Newton's method on `g(τ²) = 1/Q(τ²) − 1/target`, which is nearly linear in τ², safeguarded by
 /// a bracket (bisection when a step leaves it). Returns the root and the iterations used.
 fn solve_q(yi: &[f64], vi: &[f64], target: f64, start: f64) -> (f64, usize) {
-    solve_root(|t| qgen(yi, vi, t), target, start)
+    let scale = vi.iter().sum::<f64>() / vi.len() as f64;
+    solve_root(|t| qgen(yi, vi, t), target, start, scale)
 }
 
 /// Solves `q(τ²).0 = target` for a decreasing `q` returning `(Q, dQ/dτ²)`; see [`solve_q`].
-pub(crate) fn solve_root(q: impl Fn(f64) -> (f64, f64), target: f64, start: f64) -> (f64, usize) {
+///
+/// `scale` (the mean sampling variance) sets the convergence rule's floor, so that the root is
+/// found to the same relative precision whatever the scale of the data.
+pub(crate) fn solve_root(
+    q: impl Fn(f64) -> (f64, f64),
+    target: f64,
+    start: f64,
+    scale: f64,
+) -> (f64, usize) {
     let inv_target = 1.0 / target;
     // g(τ²) = 1/Q(τ²) − 1/target increases in τ²; its derivative is −Q'/Q².
     let r = crate::root::solve(
@@ -52,11 +61,11 @@ pub(crate) fn solve_root(q: impl Fn(f64) -> (f64, f64), target: f64, start: f64)
             if hi.is_finite() {
                 0.5 * (lo + hi)
             } else {
-                (2.0 * t).max(lo + 1.0)
+                (2.0 * t).max(lo + scale)
             }
         },
         |prev, t, lo, hi| {
-            (t - prev).abs() <= 1e-13 * t.max(1e-6)
+            (t - prev).abs() <= 1e-13 * t.max(1e-6 * scale)
                 || (hi.is_finite() && (hi - lo) <= 4.0 * f64::EPSILON * hi)
         },
         200,
@@ -104,6 +113,13 @@ pub(crate) fn q_profile(
 /// Sums `(Σw, Σw², Σw³, μ̂, Σw(y−μ̂)², Σw²(y−μ̂)²)` at a given τ².
 #[inline]
 fn sums(yi: &[f64], vi: &[f64], tau2: f64) -> [f64; 6] {
+    let [s1, s2, s3, mu, r1, r2, _, _] = sums8(yi, vi, tau2);
+    [s1, s2, s3, mu, r1, r2]
+}
+
+/// As [`sums`], plus `Σw³(y−μ̂)²` and `Σw²(y−μ̂)` for Newton steps.
+#[inline]
+fn sums8(yi: &[f64], vi: &[f64], tau2: f64) -> [f64; 8] {
     let (mut s1, mut s2, mut s3, mut sy) = (0.0, 0.0, 0.0, 0.0);
     for (&y, &v) in yi.iter().zip(vi) {
         let w = 1.0 / (v + tau2);
@@ -113,14 +129,40 @@ fn sums(yi: &[f64], vi: &[f64], tau2: f64) -> [f64; 6] {
         sy += w * y;
     }
     let mu = sy / s1;
-    let (mut r1, mut r2) = (0.0, 0.0);
+    let (mut r1, mut r2, mut r3, mut t2) = (0.0, 0.0, 0.0, 0.0);
     for (&y, &v) in yi.iter().zip(vi) {
         let w = 1.0 / (v + tau2);
         let r = y - mu;
-        r1 += w * r * r;
-        r2 += w * w * r * r;
+        let wr = w * r;
+        r1 += wr * r;
+        r2 += wr * wr;
+        r3 += w * wr * wr;
+        t2 += w * wr;
     }
-    [s1, s2, s3, mu, r1, r2]
+    [s1, s2, s3, mu, r1, r2, r3, t2]
+}
+
+/// The ML or REML step at τ²: Newton's (score over observed information) where the
+/// log-likelihood is concave, else Fisher scoring's (over expected information). Both have the
+/// sign of the score. With `e = Py`: score `U = ½(e'e − tr P)` (REML; `tr W` for ML), expected
+/// information `½ tr PP` (`½ Σw²`), observed `e'Pe − ½ tr PP` with `e'Pe = Σw e² − (Σw e)²/Σw`.
+fn likelihood_step(yi: &[f64], vi: &[f64], t: f64, method: Tau2Method) -> f64 {
+    let [s1, s2, s3, _, _, r2, r3, t2] = sums8(yi, vi, t);
+    let epe = r3 - t2 * t2 / s1;
+    let (tr, half_trpp) = match method {
+        Tau2Method::Ml => (s1, 0.5 * s2),
+        _ => (
+            s1 - s2 / s1,
+            0.5 * (s2 - 2.0 * s3 / s1 + (s2 * s2) / (s1 * s1)),
+        ),
+    };
+    let u = 0.5 * (r2 - tr);
+    let observed = epe - half_trpp;
+    if observed > 0.0 && observed.is_finite() {
+        u / observed
+    } else {
+        u / half_trpp
+    }
 }
 
 /// metafor's default tolerance for the ll0check (`.Machine$double.eps^0.25`).
@@ -161,102 +203,172 @@ fn hedges(yi: &[f64], vi: &[f64]) -> f64 {
 }
 
 /// Fisher scoring for ML, REML and EB (metafor's algorithm), shared by intercept-only models and
-/// meta-regression. `step(τ²)` gives the raw scoring step at τ²; `ll0_gain(τ²)` gives
-/// `ll(0) − ll(τ²)` for metafor's ll0check (ML/REML). Steps are scaled by `stepadj` and halved to
-/// keep τ² ≥ 0 (from τ² = 0 a negative step halves to 0); convergence is |Δτ²| ≤ threshold,
-/// relative once τ² > 1 (an absolute 1e-10 is below the floating-point resolution of a τ² in the
-/// thousands, e.g. net benefit in £²). Returns `(τ², iterations)`.
+/// meta-regression, safeguarded so that it always finishes at a maximum.
+///
+/// `step(τ²)` gives the raw scoring step `U/I` (score over expected information) at τ²; its sign
+/// is the sign of the score, so every evaluation narrows a bracket `[lo, hi]` around the
+/// maximum (`lo` where the likelihood still rises, `hi` where it falls; `lo` starts at 0). Steps
+/// are scaled by `stepadj`; a step that leaves the bracket (the oscillation that makes plain
+/// Fisher scoring fail) is replaced by bisection, so the iteration cannot fail to converge.
+/// Convergence is `|Δτ²| ≤ threshold · (τ² + scale)` with `scale` the mean sampling variance:
+/// relative to the scale of the data, so that the result is equivariant under `y → c·y,
+/// v → c²·v`. `ll0_gain(τ²)` gives `ll(0) − ll(τ²)` for metafor's ll0check (ML/REML).
+/// Returns `(τ², iterations, converged_by)`.
 pub(crate) fn fisher_scoring(
     opts: &RandomEffects,
     start: f64,
+    scale: f64,
+    zero_shortcut: bool,
     mut step: impl FnMut(f64) -> Result<f64, ModelError>,
     ll0_gain: impl Fn(f64) -> Result<f64, ModelError>,
-) -> Result<(f64, usize), ModelError> {
-    let mut t = start;
-    for it in 1..=opts.max_iter {
-        let mut adj = step(t)? * opts.stepadj;
-        if !adj.is_finite() {
-            return Err(ModelError::NotConverged {
-                method: opts.method,
-                iterations: it,
-            });
-        }
-        if t + adj < 0.0 {
-            if t <= 0.0 {
-                adj = 0.0;
-            } else {
-                while t + adj < 0.0 {
-                    adj /= 2.0;
-                }
-            }
-        }
-        t += adj;
-        if adj.abs() <= opts.threshold * t.max(1.0) {
-            let t = t.max(0.0);
-            // ll0check: a likelihood at τ² = 0 higher than at the estimate means scoring stopped
-            // at a local maximum; τ² is then set to 0.
-            if opts.method != Tau2Method::Eb && t > opts.threshold && ll0_gain(t)? > LL0_TOL {
-                return Ok((0.0, it));
-            }
-            return Ok((t, it));
-        }
+) -> Result<(f64, usize, Convergence), ModelError> {
+    let tol = opts.threshold;
+    let mut r = scoring_run(opts, start, scale, zero_shortcut, &mut step)?;
+    // The shortcut to τ² = 0 trusts that the likelihood has one maximum; if the start point is
+    // more likely than τ² = 0, search again without it (as metafor does, from the start).
+    if zero_shortcut
+        && r.x <= tol * scale
+        && start > tol * scale
+        && opts.method != Tau2Method::Eb
+        && ll0_gain(start)? < 0.0
+    {
+        let used = r.iterations;
+        r = scoring_run(opts, start, scale, false, &mut step)?;
+        r.iterations += used;
     }
-    Err(ModelError::NotConverged {
-        method: opts.method,
-        iterations: opts.max_iter,
-    })
+    if r.iterations >= opts.max_iter && !r.converged {
+        return Err(ModelError::NotConverged {
+            method: opts.method,
+            iterations: opts.max_iter,
+        });
+    }
+    let t = r.x.max(0.0);
+    if t <= tol * scale {
+        return Ok((t, r.iterations, Convergence::Boundary));
+    }
+    // ll0check: a likelihood at τ² = 0 higher than at the estimate means scoring stopped at a
+    // local maximum; τ² is then set to 0.
+    if opts.method != Tau2Method::Eb && ll0_gain(t)? > LL0_TOL {
+        return Ok((0.0, r.iterations, Convergence::Boundary));
+    }
+    let how = if r.fallbacks > 0 {
+        Convergence::Bracketed
+    } else {
+        Convergence::Scoring
+    };
+    Ok((t, r.iterations, how))
 }
 
-/// Estimates τ² (k ≥ 2). Returns `(τ², iterations)`.
+/// One bracketed scoring search (see [`fisher_scoring`]); with `zero_shortcut`, the first step
+/// below 0 tries τ² = 0 itself.
+fn scoring_run(
+    opts: &RandomEffects,
+    start: f64,
+    scale: f64,
+    zero_shortcut: bool,
+    step: &mut impl FnMut(f64) -> Result<f64, ModelError>,
+) -> Result<crate::root::Root, ModelError> {
+    let tol = opts.threshold;
+    let mut bad = None;
+    let zero_tried = std::cell::Cell::new(!zero_shortcut || start <= 0.0);
+    let r = crate::root::solve_guarded(
+        |t| match step(t) {
+            // f = −step is increasing through the maximum; a Newton step on f with slope
+            // 1/stepadj is the scoring step scaled by stepadj.
+            Ok(st) if st.is_finite() => (-st, 1.0 / opts.stepadj),
+            Ok(_) => {
+                bad.get_or_insert(ModelError::NotConverged {
+                    method: opts.method,
+                    iterations: 0,
+                });
+                (0.0, 1.0)
+            }
+            Err(e) => {
+                bad.get_or_insert(e);
+                (0.0, 1.0)
+            }
+        },
+        0.0,
+        f64::INFINITY,
+        start.max(0.0),
+        |lo, hi, t| {
+            if lo == 0.0 && !zero_tried.replace(true) {
+                // A step below 0 with no rising point seen yet: try the boundary itself.
+                0.0
+            } else if hi.is_finite() {
+                if lo > 0.0 && hi / lo > 4.0 {
+                    (lo * hi).sqrt()
+                } else {
+                    0.5 * (lo + hi)
+                }
+            } else {
+                (2.0 * t).max(lo + scale)
+            }
+        },
+        |prev, t, lo, hi| {
+            (t - prev).abs() <= tol * (t + scale)
+                || (hi.is_finite() && (hi - lo) <= tol * (hi + scale))
+        },
+        opts.max_iter,
+        true,
+    );
+    match bad {
+        Some(e) => Err(e),
+        None => Ok(r),
+    }
+}
+
+/// Estimates τ² (k ≥ 2). Returns `(τ², iterations, how)`.
 pub(crate) fn tau2(
     opts: &RandomEffects,
     yi: &[f64],
     vi: &[f64],
     _ws: &mut Workspace,
-) -> Result<(f64, usize), ModelError> {
+) -> Result<(f64, usize, Convergence), ModelError> {
+    let closed = |t: f64| Ok((t, 0, Convergence::ClosedForm));
     let k = yi.len() as f64;
     match opts.method {
-        Tau2Method::Ee => Ok((0.0, 0)),
+        Tau2Method::Ee => closed(0.0),
         Tau2Method::Dl => {
             let [s1, s2, _, _, q, _] = sums(yi, vi, 0.0);
-            Ok((((q - (k - 1.0)) / (s1 - s2 / s1)).max(0.0), 0))
+            closed(((q - (k - 1.0)) / (s1 - s2 / s1)).max(0.0))
         }
-        Tau2Method::He => Ok((hedges(yi, vi).max(0.0), 0)),
+        Tau2Method::He => closed(hedges(yi, vi).max(0.0)),
         Tau2Method::Hs => {
             let [s1, _, _, _, q, _] = sums(yi, vi, 0.0);
-            Ok((((q - k) / s1).max(0.0), 0))
+            closed(((q - k) / s1).max(0.0))
         }
         Tau2Method::Sj => {
             let ybar = yi.iter().sum::<f64>() / k;
             let t0 = yi.iter().map(|&y| (y - ybar) * (y - ybar)).sum::<f64>() / k;
             if t0 <= 0.0 {
-                return Ok((0.0, 0));
+                return closed(0.0);
             }
             let [_, _, _, _, rss, _] = sums(yi, vi, t0);
-            Ok((t0 * rss / (k - 1.0), 0))
+            closed(t0 * rss / (k - 1.0))
         }
         Tau2Method::Pm => {
             let (q0, _) = qgen(yi, vi, 0.0);
             if q0 <= k - 1.0 {
-                Ok((0.0, 0))
+                Ok((0.0, 0, Convergence::Boundary))
             } else {
                 let start = hedges(yi, vi).max(0.0);
-                Ok(solve_q(yi, vi, k - 1.0, start))
+                let (t, it) = solve_q(yi, vi, k - 1.0, start);
+                Ok((t, it, Convergence::RootFinding))
             }
         }
         Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => fisher_scoring(
             opts,
             hedges(yi, vi).max(0.0),
+            vi.iter().sum::<f64>() / k,
+            true,
             |t| {
-                let [s1, s2, s3, _, r1, r2] = sums(yi, vi, t);
                 Ok(match opts.method {
-                    Tau2Method::Ml => (r2 - s1) / s2,
-                    Tau2Method::Reml => {
-                        let tr_p = s1 - s2 / s1;
-                        let tr_pp = s2 - 2.0 * s3 / s1 + (s2 * s2) / (s1 * s1);
-                        (r2 - tr_p) / tr_pp
+                    Tau2Method::Ml | Tau2Method::Reml => likelihood_step(yi, vi, t, opts.method),
+                    _ => {
+                        let [s1, _, _, _, r1, _] = sums(yi, vi, t);
+                        (r1 * k / (k - 1.0) - k) / s1
                     }
-                    _ => (r1 * k / (k - 1.0) - k) / s1,
                 })
             },
             |t| Ok(ll0_minus_ll(yi, vi, t, opts.method)),

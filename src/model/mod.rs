@@ -36,6 +36,7 @@
 mod error;
 mod estimate;
 mod estimators;
+mod normalise;
 mod options;
 pub mod regression;
 mod result;
@@ -54,9 +55,10 @@ pub use error::ModelError;
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
+use normalise::Normaliser;
 pub use options::{I2Method, PiMethod, Tau2Method};
 pub use result::{MetaOptions, MetaReport, RegressionKeys};
-pub use summary::{Summary, SummaryColumn, SummaryValue};
+pub use summary::{Convergence, Summary, SummaryColumn, SummaryValue};
 pub use workspace::Workspace;
 
 /// Model options (a builder). Defaults: REML, no Knapp–Hartung, 95 % level, metafor's
@@ -289,6 +291,28 @@ impl RandomEffects {
                 });
             }
         }
+        let norm = Normaliser::new(yi, vi);
+        if norm.is_identity() {
+            let s = self.fit_core(yi, vi, self.fixed_tau2, ws)?;
+            return norm.check(s);
+        }
+        let (mut y, mut v) = (std::mem::take(&mut ws.y), std::mem::take(&mut ws.v));
+        norm.apply(yi, vi, &mut y, &mut v);
+        let fixed = self.fixed_tau2.map(|t| norm.scale_variance(t));
+        let res = self.fit_core(&y, &v, fixed, ws);
+        (ws.y, ws.v) = (y, v);
+        norm.check(norm.undo(res?))
+    }
+
+    /// The fit on validated, normalised data (`fixed_tau2` on the same scale).
+    fn fit_core(
+        &self,
+        yi: &[f64],
+        vi: &[f64],
+        fixed_tau2: Option<f64>,
+        ws: &mut Workspace,
+    ) -> Result<Summary, ModelError> {
+        let k = yi.len();
         // With k = 1 there are no degrees of freedom for Knapp–Hartung: a z-test is used, as metafor.
         let knha = self.knha && k > 1;
         ws.set_level(self.level);
@@ -319,10 +343,10 @@ impl RandomEffects {
         };
 
         // τ².
-        let (tau2, iterations) = if let Some(t) = self.fixed_tau2 {
-            (t, 0)
+        let (tau2, iterations, converged_by) = if let Some(t) = fixed_tau2 {
+            (t, 0, Convergence::Fixed)
         } else if k == 1 {
-            (0.0, 0)
+            (0.0, 0, Convergence::ClosedForm)
         } else {
             estimators::tau2(self, yi, vi, ws)?
         };
@@ -371,7 +395,7 @@ impl RandomEffects {
         };
         let (mut t2_lo, mut t2_hi) = (nan, nan);
         let (mut i2_lo, mut i2_hi, mut h2_lo, mut h2_hi) = (nan, nan, nan, nan);
-        if self.method != Tau2Method::Ee && k > 1 && self.fixed_tau2.is_none() {
+        if self.method != Tau2Method::Ee && k > 1 && fixed_tau2.is_none() {
             let (c_lo, c_hi) = ws.chi2_bounds(df_q, alpha);
             let (lo, hi) = estimators::q_profile(yi, vi, c_lo, c_hi, tau2, ws);
             t2_lo = lo;
@@ -423,6 +447,7 @@ impl RandomEffects {
             pi_lower,
             pi_upper,
             iterations,
+            converged_by,
             df,
             h2_ci_lower: h2_lo,
             h2_ci_upper: h2_hi,

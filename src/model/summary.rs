@@ -49,6 +49,8 @@ pub struct Summary {
     pub pi_upper: f64,
     /// Iterations used by an iterative τ² estimator (0 for closed forms).
     pub iterations: usize,
+    /// How τ² was obtained.
+    pub converged_by: Convergence,
     /// Degrees of freedom of the t reference distribution (NaN for z).
     pub df: f64,
     /// Lower limit for H².
@@ -59,6 +61,42 @@ pub struct Summary {
     pub sum_w: f64,
 }
 
+/// How the τ² estimate was obtained (JSON `converged_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Convergence {
+    /// A closed-form estimator (EE, DL, HE, HS, SJ), or k = 1.
+    #[default]
+    ClosedForm,
+    /// τ² was fixed by the caller.
+    Fixed,
+    /// The likelihood iteration converged on its own: Newton steps where the (restricted)
+    /// log-likelihood is concave, Fisher scoring steps elsewhere (metafor uses Fisher scoring
+    /// throughout; both reach the same maximum).
+    Scoring,
+    /// Fisher scoring needed bisection steps inside the bracket around the maximum (where
+    /// plain Fisher scoring oscillates and metafor needs `stepadj`).
+    Bracketed,
+    /// A root of the generalised Q equation (PM, and EB's equivalent), safeguarded Newton.
+    RootFinding,
+    /// The maximum is at the boundary, τ² = 0.
+    Boundary,
+}
+
+impl Convergence {
+    /// The JSON / CSV spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Convergence::ClosedForm => "closed_form",
+            Convergence::Fixed => "fixed",
+            Convergence::Scoring => "scoring",
+            Convergence::Bracketed => "bracketed",
+            Convergence::RootFinding => "root_finding",
+            Convergence::Boundary => "boundary",
+        }
+    }
+}
+
 /// A value of a [`SummaryColumn`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum SummaryValue {
@@ -66,6 +104,8 @@ pub enum SummaryValue {
     Int(usize),
     /// A real number (NaN = undefined, JSON `null`).
     Float(f64),
+    /// A fixed label.
+    Text(&'static str),
 }
 
 /// One output column of a [`Summary`].
@@ -83,7 +123,7 @@ macro_rules! columns {
     ($($name:ident : $kind:ident, $bulk:expr;)*) => {
         [$(SummaryColumn {
             name: stringify!($name),
-            get: |s: &Summary| SummaryValue::$kind(s.$name),
+            get: |s: &Summary| SummaryValue::$kind(s.$name.into()),
             bulk: $bulk,
         }),*]
     };
@@ -91,7 +131,7 @@ macro_rules! columns {
 
 impl Summary {
     /// The output columns, in order: the scalar keys of the JSON contract.
-    pub const COLUMNS: [SummaryColumn; 21] = columns! {
+    pub const COLUMNS: [SummaryColumn; 22] = columns! {
         k: Int, true;
         estimate: Float, true;
         se: Float, true;
@@ -113,7 +153,14 @@ impl Summary {
         pi_lower: Float, true;
         pi_upper: Float, true;
         iterations: Int, true;
+        converged_by: Text, true;
     };
+}
+
+impl From<Convergence> for &'static str {
+    fn from(c: Convergence) -> &'static str {
+        c.as_str()
+    }
 }
 
 impl Summary {
@@ -137,6 +184,7 @@ impl Serialize for Summary {
             match (c.get)(self) {
                 SummaryValue::Int(n) => st.serialize_field(c.name, &n)?,
                 SummaryValue::Float(x) => st.serialize_field(c.name, &x)?,
+                SummaryValue::Text(t) => st.serialize_field(c.name, t)?,
             }
         }
         st.end()

@@ -6,6 +6,9 @@ use crate::dist;
 /// distribution quantiles (by degrees of freedom), so that repeated fits allocate nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Workspace {
+    /// Normalised effects and variances (reused between fits).
+    pub(super) y: Vec<f64>,
+    pub(super) v: Vec<f64>,
     level: f64,
     chi2: Vec<(f64, f64)>,
     t: Vec<f64>,

@@ -31,7 +31,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::estimators::{fisher_scoring, solve_root};
-use super::{ModelError, RandomEffects, Tau2Method};
+use super::{Convergence, ModelError, RandomEffects, Tau2Method};
 
 mod design;
 mod permutation;
@@ -88,6 +88,9 @@ pub struct RegressionFit {
     pub tau2_re: f64,
     /// Iterations of an iterative τ² estimator.
     pub iterations: usize,
+    /// How τ² was obtained.
+    #[serde(skip)]
+    pub converged_by: Convergence,
     /// Degrees of freedom of t tests (NaN for z).
     #[serde(skip)]
     pub df: f64,
@@ -132,6 +135,7 @@ impl RegressionFit {
             pi_lower: f64::NAN,
             pi_upper: f64::NAN,
             iterations: self.iterations,
+            converged_by: self.converged_by,
             df: self.df,
             h2_ci_lower: h2(self.tau2_ci_lower),
             h2_ci_upper: h2(self.tau2_ci_upper),
@@ -218,10 +222,12 @@ impl MetaRegression {
         y: &DVector<f64>,
         v: &[f64],
         x: &DMatrix<f64>,
-    ) -> Result<(f64, usize), ModelError> {
+    ) -> Result<(f64, usize, Convergence), ModelError> {
         let k = v.len() as f64;
         let p = x.ncols() as f64;
         let o = &self.opts;
+        let scale = v.iter().sum::<f64>() / k;
+        let closed = |t: f64| (t, 0, Convergence::ClosedForm);
         let fe = || wls(y, v, x, 0.0);
         let he = || -> Result<f64, ModelError> {
             let ones = vec![1.0; v.len()];
@@ -237,37 +243,41 @@ impl MetaRegression {
             Ok((rss - tr_pv) / (k - p))
         };
         Ok(match o.method {
-            Tau2Method::Ee => (0.0, 0),
+            Tau2Method::Ee => closed(0.0),
             Tau2Method::Dl => {
                 let f = fe()?;
-                (((f.rss - (k - p)) / tr_p(&f, x)).max(0.0), 0)
+                closed(((f.rss - (k - p)) / tr_p(&f, x)).max(0.0))
             }
-            Tau2Method::He => (he()?.max(0.0), 0),
+            Tau2Method::He => closed(he()?.max(0.0)),
             Tau2Method::Hs => {
                 let f = fe()?;
-                (((f.rss - k) / f.w.sum()).max(0.0), 0)
+                closed(((f.rss - k) / f.w.sum()).max(0.0))
             }
             Tau2Method::Sj => {
                 let mean = y.mean();
                 let t0 = y.iter().map(|&yi| (yi - mean) * (yi - mean)).sum::<f64>() / k;
                 if t0 <= 0.0 {
-                    (0.0, 0)
+                    closed(0.0)
                 } else {
                     let f = wls(y, v, x, t0)?;
-                    ((t0 * f.rss / (k - p)).max(0.0), 0)
+                    closed((t0 * f.rss / (k - p)).max(0.0))
                 }
             }
             Tau2Method::Pm => {
                 let target = k - p;
                 if fe()?.rss <= target {
-                    (0.0, 0)
+                    (0.0, 0, Convergence::Boundary)
                 } else {
-                    solve_root(|t| rss_and_slope(y, v, x, t), target, he()?.max(0.0))
+                    let (t, it) =
+                        solve_root(|t| rss_and_slope(y, v, x, t), target, he()?.max(0.0), scale);
+                    (t, it, Convergence::RootFinding)
                 }
             }
             Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => fisher_scoring(
                 o,
                 he()?.max(0.0),
+                scale,
+                false,
                 |t| {
                     let f = wls(y, v, x, t)?;
                     let sw = f.w.sum();
@@ -355,8 +365,8 @@ impl MetaRegression {
             });
         }
         let yv = DVector::from_column_slice(y);
-        let (tau2, iterations) = self.tau2(&yv, v, x)?;
-        self.finish(&yv, v, x, names, tau2, iterations, false)
+        let (tau2, iterations, how) = self.tau2(&yv, v, x)?;
+        self.finish(&yv, v, x, names, tau2, (iterations, how), false)
     }
 
     /// As [`MetaRegression::fit`] with τ² fixed at `tau2` (e.g. a common τ² shared by subgroups).
@@ -379,7 +389,7 @@ impl MetaRegression {
                 k: y.len(),
             });
         }
-        self.finish(&yv, v, x, names, tau2, 0, false)
+        self.finish(&yv, v, x, names, tau2, (0, Convergence::Fixed), false)
     }
 
     /// Completes a fit at a given τ². `light` skips what permutation refits do not need
@@ -392,7 +402,7 @@ impl MetaRegression {
         x: &DMatrix<f64>,
         names: &[String],
         tau2: f64,
-        iterations: usize,
+        (iterations, converged_by): (usize, Convergence),
         light: bool,
     ) -> Result<RegressionFit, ModelError> {
         let o = &self.opts;
@@ -475,14 +485,15 @@ impl MetaRegression {
         if o.method != Tau2Method::Ee && df_e > 0 && !light {
             let c_lo = dist::chi2_quantile(alpha / 2.0, df_e as f64);
             let c_hi = dist::chi2_quantile(1.0 - alpha / 2.0, df_e as f64);
+            let scale = v.iter().sum::<f64>() / k as f64;
             let q = |t: f64| rss_and_slope(y, v, x, t);
             lo = if qe > c_hi {
-                solve_root(q, c_hi, tau2 * 0.5).0
+                solve_root(q, c_hi, tau2 * 0.5, scale).0
             } else {
                 0.0
             };
             hi = if qe > c_lo {
-                solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3).0
+                solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3 * scale, scale).0
             } else {
                 0.0
             };
@@ -531,6 +542,7 @@ impl MetaRegression {
             r2,
             tau2_re,
             iterations,
+            converged_by,
             df,
             vb,
             vt,
