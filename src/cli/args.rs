@@ -22,7 +22,8 @@ Examples:
 
 Exit status: 0 success; 1 the model cannot be fitted to valid input (no convergence, an
 undefined estimate); 2 usage or bad input (options, file format, a bad cell, a missing column,
-too few studies, collinear moderators); 3 a file could not be read or written.";
+too few studies, collinear moderators, an output that is an input); 3 a file could not be read
+or written; 130 or 143 interrupted by INT or TERM (temporary files removed).";
 
 #[derive(Parser)]
 #[command(name = "peerstat", version, about = ABOUT, after_help = AFTER)]
@@ -461,6 +462,10 @@ pub struct SimulateArgs {
     /// Random seed (the same seed gives the same file everywhere).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Allow more than 10,000,000 analyses (about 80 million rows: 4.6 GB of Parquet, 11 GB of
+    /// CSV). The free disk space is checked either way.
+    #[arg(long)]
+    pub allow_large: bool,
     /// Output file (.parquet or .csv).
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,

@@ -114,6 +114,26 @@ fn hint(e: &Error) -> Option<String> {
     })
 }
 
+/// On TERM or INT, removes the temporary files and folders being written and exits with 128 +
+/// the signal number (143, 130), so an interrupted run leaves no `.NAME.tmp-PID` behind.
+#[cfg(unix)]
+fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            peerstat::data::remove_pending_temp_files();
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+/// Signals are not handled on this platform.
+#[cfg(not(unix))]
+fn clean_up_on_signals() {}
+
 /// Runs the command line; returns the process exit code (see `peerstat --help`).
 pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
@@ -124,6 +144,7 @@ pub fn run() -> i32 {
             return code;
         }
     };
+    clean_up_on_signals();
     let result = match cli.command {
         Command::Meta(a) => commands::meta::meta(a),
         Command::Effects(a) => commands::meta::effects(a),

@@ -47,3 +47,127 @@ pub fn columns(specs: &[String]) -> Result<ColumnMap, Failure> {
         e => e.into(),
     })
 }
+
+/// What a command reads and writes, checked before any work is done so that no output replaces
+/// an input (however the path is spelled: `x.csv`, `./x.csv`, an absolute path, a link) or
+/// another output.
+#[derive(Default)]
+pub struct Paths<'a> {
+    inputs: Vec<(&'a str, &'a Path)>,
+    files: Vec<(&'a str, &'a Path)>,
+    folder: Option<(&'a str, &'a Path)>,
+}
+
+/// The identity of an existing file (links followed): device and inode on Unix, else the
+/// canonical path.
+#[derive(PartialEq)]
+enum Identity {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg(not(unix))]
+    Path(std::path::PathBuf),
+}
+
+fn identity(p: &Path) -> Option<Identity> {
+    let m = std::fs::metadata(p).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        Some(Identity::Inode(m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = m;
+        std::fs::canonicalize(p).ok().map(Identity::Path)
+    }
+}
+
+/// Where an output will be: the canonical path of an existing file, else the canonical parent
+/// folder joined with the file name.
+fn location(p: &Path) -> Option<std::path::PathBuf> {
+    if let Ok(c) = std::fs::canonicalize(p) {
+        return Some(c);
+    }
+    let parent = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    Some(std::fs::canonicalize(parent).ok()?.join(p.file_name()?))
+}
+
+/// `"the input"` or `"the input given to --costs"`.
+fn input_name(what: &str) -> String {
+    if what.is_empty() {
+        "the input".into()
+    } else {
+        format!("the input given to {what}")
+    }
+}
+
+impl<'a> Paths<'a> {
+    /// An input file: `what` is the flag that names it, empty for the positional input.
+    pub fn input(mut self, what: &'a str, p: Option<&'a Path>) -> Self {
+        if let Some(p) = p {
+            self.inputs.push((what, p));
+        }
+        self
+    }
+
+    /// An output file, named by `flag`.
+    pub fn output(mut self, flag: &'a str, p: Option<&'a Path>) -> Self {
+        if let Some(p) = p {
+            self.files.push((flag, p));
+        }
+        self
+    }
+
+    /// An output folder replaced as a whole (no input may lie in it), named by `flag`.
+    pub fn folder(mut self, flag: &'a str, p: &'a Path) -> Self {
+        self.folder = Some((flag, p));
+        self
+    }
+
+    /// Refuses (exit 2) an output that is an input, a folder output holding an input, or two
+    /// outputs naming one file, naming both paths.
+    pub fn check(&self) -> Result<(), Failure> {
+        for &(flag, out) in &self.files {
+            let Some(id) = identity(out) else { continue };
+            for &(what, input) in &self.inputs {
+                if identity(input).as_ref() == Some(&id) {
+                    return Err(Failure::Usage(format!(
+                        "{flag} {} is {} {}: writing it would replace the data; choose another output path",
+                        out.display(),
+                        input_name(what),
+                        input.display()
+                    )));
+                }
+            }
+        }
+        for (i, &(f1, o1)) in self.files.iter().enumerate() {
+            for &(f2, o2) in &self.files[i + 1..] {
+                if location(o1).is_some_and(|l| Some(l) == location(o2)) {
+                    return Err(Failure::Usage(format!(
+                        "{f1} {} and {f2} {} name the same file: choose different paths",
+                        o1.display(),
+                        o2.display()
+                    )));
+                }
+            }
+        }
+        if let Some((flag, dir)) = self.folder {
+            if let Ok(d) = std::fs::canonicalize(dir) {
+                for &(what, input) in &self.inputs {
+                    if std::fs::canonicalize(input).is_ok_and(|c| c.starts_with(&d)) {
+                        return Err(Failure::Usage(format!(
+                            "{} is {} and lies in the folder {} ({flag}), which is replaced as a whole: choose another folder",
+                            input.display(),
+                            input_name(what),
+                            dir.display()
+                        )));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -27,7 +27,10 @@ pub(crate) mod read;
 pub(crate) mod write;
 
 pub use read::read_table;
-pub use write::{atomic_write, write_table, write_table_with_metadata, TempFile};
+pub use write::{
+    atomic_write, remove_pending_temp_files, write_table, write_table_with_metadata, TempFile,
+    TempFolder,
+};
 
 use crate::error::{Error, Result, Setting};
 

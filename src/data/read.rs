@@ -205,8 +205,41 @@ pub(crate) fn open_parquet(
 }
 
 /// Runs `f`, turning a panic in a dependency's decoder into an error naming the file.
+///
+/// While `f` runs, a panic on this thread prints nothing (the error says it all): the process's
+/// panic hook is swapped for one that stays silent on this thread and passes other threads'
+/// panics to the previous hook, which is restored afterwards. A global lock keeps the swaps of
+/// concurrent calls apart; a nested call runs under the outer one's hook.
 pub(crate) fn guard<T>(name: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|_| {
+    use std::cell::Cell;
+    use std::panic::{self, AssertUnwindSafe, PanicHookInfo};
+    use std::sync::{Arc, Mutex};
+    type Hook = Box<dyn Fn(&PanicHookInfo<'_>) + Sync + Send + 'static>;
+    static SWAP: Mutex<()> = Mutex::new(());
+    thread_local!(static GUARDED: Cell<bool> = const { Cell::new(false) });
+    let caught = if GUARDED.get() {
+        panic::catch_unwind(AssertUnwindSafe(f))
+    } else {
+        let _swap = SWAP.lock().unwrap_or_else(|e| e.into_inner());
+        let previous: Arc<Hook> = Arc::new(panic::take_hook());
+        let others = Arc::clone(&previous);
+        let me = std::thread::current().id();
+        panic::set_hook(Box::new(move |info| {
+            if std::thread::current().id() != me {
+                others(info);
+            }
+        }));
+        GUARDED.set(true);
+        let caught = panic::catch_unwind(AssertUnwindSafe(f));
+        GUARDED.set(false);
+        drop(panic::take_hook());
+        match Arc::try_unwrap(previous) {
+            Ok(hook) => panic::set_hook(hook),
+            Err(shared) => panic::set_hook(Box::new(move |info| shared(info))),
+        }
+        caught
+    };
+    caught.unwrap_or_else(|_| {
         Err(Error::format(
             name,
             "corrupt Parquet file (the decoder failed on it)",

@@ -1,10 +1,14 @@
 //! Writers: CSV and Parquet, always through a temporary file renamed into place, so an existing
 //! output is never left half-written.
+//!
+//! Every temporary file or folder this process has open is listed in a registry, so that a
+//! program stopped by a signal can remove them ([`remove_pending_temp_files`]); the next write of
+//! the same output removes those left by a process that no longer runs (killed outright).
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow_schema::{DataType, Field, Schema};
@@ -15,9 +19,134 @@ use parquet::file::properties::WriterProperties;
 use super::{Column, FileKind, Table};
 use crate::error::{Error, Result};
 
+/// The temporary files and folders of this process not yet renamed into place or removed.
+struct Pending {
+    paths: Vec<PathBuf>,
+    /// Set by [`remove_pending_temp_files`]: the process is stopping, no new temporary files.
+    closed: bool,
+}
+
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    paths: Vec::new(),
+    closed: false,
+});
+
+fn pending() -> MutexGuard<'static, Pending> {
+    PENDING.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Takes `tmp` off the registry (it was renamed into place or removed).
+fn forget(tmp: &Path) {
+    let mut p = pending();
+    if let Some(i) = p.paths.iter().position(|q| q == tmp) {
+        p.paths.swap_remove(i);
+    }
+}
+
+/// Removes a file or a folder with its contents, ignoring errors (it may be gone already).
+fn remove_any(path: &Path) {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            let _ = std::fs::remove_dir_all(path);
+        }
+        Ok(_) => {
+            let _ = std::fs::remove_file(path);
+        }
+        Err(_) => {}
+    }
+}
+
+/// Removes every temporary file and folder of this process that is not yet renamed into place,
+/// and refuses to create new ones from then on (creating one is an [`Error::Io`]).
+///
+/// For a program about to exit on a signal: the `peerstat` command calls it on TERM and INT.
+/// The library installs no signal handler itself.
+pub fn remove_pending_temp_files() {
+    let mut p = pending();
+    p.closed = true;
+    for path in p.paths.drain(..) {
+        remove_any(&path);
+    }
+}
+
+/// The directory and file name of an output, and its temporary sibling `.NAME.tmp-PID`.
+fn temp_sibling(path: &Path, fallback: &str) -> (PathBuf, String, PathBuf) {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let base = path
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| fallback.into());
+    let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
+    (dir, base, tmp)
+}
+
+/// Whether process `pid` is running: `/proc/PID` exists where there is a `/proc` (Linux);
+/// elsewhere, a temporary file modified within the last hour is taken to be in use.
+fn in_use(pid: u32, tmp: &Path) -> bool {
+    if Path::new("/proc/self").exists() {
+        return Path::new(&format!("/proc/{pid}")).exists();
+    }
+    std::fs::symlink_metadata(tmp)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .is_none_or(|age| age < std::time::Duration::from_secs(3600))
+}
+
+/// Removes the temporary files and folders of the output `base` in `dir` (`.BASE.tmp-PID`, and
+/// `.BASE.tmp-PID.old` of a folder swap) left by processes that no longer run.
+fn remove_stale(dir: &Path, base: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{base}.tmp-");
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let digits = rest.strip_suffix(".old").unwrap_or(rest);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(pid) = digits.parse::<u32>() else {
+            continue;
+        };
+        let path = e.path();
+        if pid != std::process::id() && !in_use(pid, &path) {
+            remove_any(&path);
+        }
+    }
+}
+
+/// Registers `tmp` and creates it with `make` (under the registry lock, so that a concurrent
+/// [`remove_pending_temp_files`] sees it); fails once the registry is closed.
+fn create_registered<T>(
+    tmp: &Path,
+    name: &str,
+    make: impl FnOnce(&Path) -> std::io::Result<T>,
+) -> Result<T> {
+    let mut p = pending();
+    if p.closed {
+        return Err(Error::io(
+            name,
+            std::io::Error::new(std::io::ErrorKind::Interrupted, "the program is stopping"),
+        ));
+    }
+    let made = make(tmp).map_err(|e| Error::io(name, e))?;
+    p.paths.push(tmp.to_path_buf());
+    Ok(made)
+}
+
 /// A temporary file beside an output path (`.NAME.tmp-PID` in the same directory), renamed over
 /// the output by [`TempFile::commit`] and removed if dropped uncommitted, so an existing output
 /// is never left half-written. The one mechanism behind every write in peerstat.
+///
+/// Creating one removes the temporary files of the same output left by processes that no longer
+/// run; while it exists, [`remove_pending_temp_files`] removes it.
 #[derive(Debug)]
 pub struct TempFile {
     path: PathBuf,
@@ -33,16 +162,9 @@ impl TempFile {
     /// [`Error::Io`] when the file cannot be created.
     pub fn create(path: &Path) -> Result<(TempFile, BufWriter<File>)> {
         let name = path.display().to_string();
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let base = path
-            .file_name()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "output".into());
-        let tmp = dir.join(format!(".{base}.tmp-{}", std::process::id()));
-        let file = File::create(&tmp).map_err(|e| Error::io(&name, e))?;
+        let (dir, base, tmp) = temp_sibling(path, "output");
+        remove_stale(&dir, &base);
+        let file = create_registered(&tmp, &name, |p| File::create(p))?;
         let t = TempFile {
             path: path.to_path_buf(),
             tmp,
@@ -68,6 +190,7 @@ impl TempFile {
         file.sync_all().map_err(|e| Error::io(&self.name, e))?;
         std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.name, e))?;
         self.done = true;
+        forget(&self.tmp);
         Ok(())
     }
 }
@@ -76,6 +199,95 @@ impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.done {
             let _ = std::fs::remove_file(&self.tmp);
+            forget(&self.tmp);
+        }
+    }
+}
+
+/// A folder written as a whole: files go into a temporary sibling folder (`.NAME.tmp-PID`), which
+/// [`TempFolder::commit`] swaps with the output folder, so that the output is either entirely
+/// the old folder or entirely the new one, never a mix. Dropped uncommitted, the temporary
+/// folder is removed and the output untouched.
+#[derive(Debug)]
+pub struct TempFolder {
+    target: PathBuf,
+    tmp: PathBuf,
+    name: String,
+    done: bool,
+}
+
+impl TempFolder {
+    /// Creates the temporary folder for the output folder `path` (which need not exist; missing
+    /// parent folders are created).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when `path` exists and is not a folder, names no folder (`/`, `..`), or
+    /// the temporary folder cannot be created.
+    pub fn create(path: &Path) -> Result<TempFolder> {
+        let name = path.display().to_string();
+        let io = |m: &str| Error::io(&name, std::io::Error::other(m.to_string()));
+        // An existing folder by its real name, so that `.` or `out/..` have a name and a parent.
+        let path = match std::fs::metadata(path) {
+            Ok(m) if !m.is_dir() => return Err(io("exists and is not a folder")),
+            Ok(_) => std::fs::canonicalize(path).map_err(|e| Error::io(&name, e))?,
+            Err(_) => path.to_path_buf(),
+        };
+        if path.file_name().is_none() {
+            return Err(io("names no folder that can be replaced"));
+        }
+        let (dir, base, tmp) = temp_sibling(&path, "output");
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&name, e))?;
+        remove_stale(&dir, &base);
+        create_registered(&tmp, &name, |p| std::fs::create_dir(p))?;
+        Ok(TempFolder {
+            target: path,
+            tmp,
+            name,
+            done: false,
+        })
+    }
+
+    /// The temporary folder, to write the files into.
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Puts the temporary folder in place of the output folder: the old folder, if any, is
+    /// renamed away, the new one renamed in, and the old one removed. A signal arriving during
+    /// the two renames is handled after them.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when a rename fails (the old folder is put back and the new one removed).
+    pub fn commit(mut self) -> Result<()> {
+        let mut old = self.tmp.clone().into_os_string();
+        old.push(".old");
+        let old = PathBuf::from(old);
+        {
+            let mut p = pending();
+            if std::fs::symlink_metadata(&self.target).is_ok() {
+                std::fs::rename(&self.target, &old).map_err(|e| Error::io(&self.name, e))?;
+                if let Err(e) = std::fs::rename(&self.tmp, &self.target) {
+                    let _ = std::fs::rename(&old, &self.target);
+                    return Err(Error::io(&self.name, e));
+                }
+                p.paths.push(old.clone());
+            } else {
+                std::fs::rename(&self.tmp, &self.target).map_err(|e| Error::io(&self.name, e))?;
+            }
+            self.done = true;
+        }
+        forget(&self.tmp);
+        remove_any(&old);
+        forget(&old);
+        Ok(())
+    }
+}
+
+impl Drop for TempFolder {
+    fn drop(&mut self) {
+        if !self.done {
+            remove_any(&self.tmp);
+            forget(&self.tmp);
         }
     }
 }
@@ -179,4 +391,52 @@ fn write_parquet<W: Write + Send>(
     wr.write(&batch).map_err(pq)?;
     wr.close().map_err(pq)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn a_folder_is_replaced_whole_or_not_at_all() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("rep");
+        std::fs::create_dir(&out).unwrap();
+        std::fs::write(out.join("old.txt"), "old").unwrap();
+        // Dropped uncommitted: the old folder stays, the temporary one goes.
+        let f = TempFolder::create(&out).unwrap();
+        std::fs::write(f.path().join("new.txt"), "new").unwrap();
+        drop(f);
+        assert_eq!(names(root.path()), ["rep"]);
+        assert_eq!(names(&out), ["old.txt"]);
+        // Committed: only the new files, no temporary or old folder left.
+        let f = TempFolder::create(&out).unwrap();
+        atomic_write(&f.path().join("new.txt"), |w| {
+            w.write_all(b"new").map_err(|e| Error::io("new.txt", e))
+        })
+        .unwrap();
+        f.commit().unwrap();
+        assert_eq!(names(root.path()), ["rep"]);
+        assert_eq!(names(&out), ["new.txt"]);
+        assert!(pending().paths.iter().all(|p| !p.starts_with(root.path())));
+    }
+
+    #[test]
+    fn a_file_is_not_replaced_by_a_folder() {
+        let root = tempfile::tempdir().unwrap();
+        let out = root.path().join("f.csv");
+        std::fs::write(&out, "data").unwrap();
+        assert!(TempFolder::create(&out).is_err());
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "data");
+        assert_eq!(names(root.path()), ["f.csv"]);
+    }
 }

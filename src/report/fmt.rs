@@ -1,6 +1,27 @@
-//! Number formatting shared by the text reports.
+//! Number and label formatting shared by the text reports.
+
+use std::borrow::Cow;
 
 use crate::data::fmt_f64;
+
+/// The most characters of a label (study, strategy, subgroup level, coefficient name) a text
+/// table shows; longer labels are cut by [`label`]. JSON and CSV keep the full label.
+pub const LABEL_MAX: usize = 60;
+
+/// A label as a text table shows it: unchanged up to [`LABEL_MAX`] characters, else its first
+/// `LABEL_MAX - 1` characters and an ellipsis `…` (cut on a character boundary).
+pub fn label(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(LABEL_MAX) {
+        None => Cow::Borrowed(s),
+        Some(_) => {
+            let cut = s
+                .char_indices()
+                .nth(LABEL_MAX - 1)
+                .map_or(s.len(), |(i, _)| i);
+            Cow::Owned(format!("{}…", &s[..cut]))
+        }
+    }
+}
 
 /// A number for CSV output: shortest round-trip form, empty when undefined.
 pub fn num(x: f64) -> String {
@@ -11,10 +32,11 @@ pub fn num(x: f64) -> String {
     }
 }
 
-/// Column width for labels: the longest label in characters, at least `min`.
+/// Column width for labels: the longest label in characters as [`label`] shows it (so at most
+/// [`LABEL_MAX`]), at least `min`.
 pub fn width<'a>(labels: impl Iterator<Item = &'a str>, min: usize) -> usize {
     labels
-        .map(|l| l.chars().count())
+        .map(|l| l.chars().take(LABEL_MAX).count())
         .max()
         .unwrap_or(min)
         .max(min)
@@ -56,5 +78,22 @@ pub fn pv(p: f64) -> String {
     match fp(p).as_str() {
         "<.0001" => "< .0001".to_string(),
         s => format!("= {s}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_cut_on_character_boundaries() {
+        assert_eq!(label("short"), "short");
+        let exact = "é".repeat(LABEL_MAX);
+        assert_eq!(label(&exact), exact);
+        let long = "é".repeat(70_000);
+        let cut = label(&long);
+        assert_eq!(cut.chars().count(), LABEL_MAX);
+        assert!(cut.ends_with('…'));
+        assert_eq!(width([long.as_str(), "a"].into_iter(), 5), LABEL_MAX);
     }
 }

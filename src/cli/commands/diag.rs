@@ -5,11 +5,16 @@ use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model};
 use crate::cli::args::{BiasArgs, Format, InfluenceArgs};
-use crate::cli::output::{emit, write_text};
+use crate::cli::output::{emit, write_text, Paths};
 use crate::cli::CmdResult;
 
 /// `peerstat bias`.
 pub fn bias(a: BiasArgs) -> CmdResult {
+    Paths::default()
+        .input("", Some(&a.data.input))
+        .output("-o", a.output.as_deref())
+        .output("--funnel", a.funnel.as_deref())
+        .check()?;
     let model = model(&a.model)?;
     let l = load(&a.data)?;
     let es = effect_sizes(&l, &a.data.input)?;
@@ -55,6 +60,10 @@ pub fn bias(a: BiasArgs) -> CmdResult {
 
 /// `peerstat influence`.
 pub fn influence(a: InfluenceArgs) -> CmdResult {
+    Paths::default()
+        .input("", Some(&a.data.input))
+        .output("-o", a.output.as_deref())
+        .check()?;
     let model = model(&a.model)?;
     let l = load(&a.data)?;
     let es = effect_sizes(&l, &a.data.input)?;

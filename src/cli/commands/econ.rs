@@ -5,11 +5,18 @@ use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, CeaReport};
 use peerstat::report::{self, svg};
 
 use crate::cli::args::{CeaArgs, Format};
-use crate::cli::output::{columns, emit, write_text};
+use crate::cli::output::{columns, emit, write_text, Paths};
 use crate::cli::{CmdResult, Failure};
 
 /// `peerstat cea`.
 pub fn cea(a: CeaArgs) -> CmdResult {
+    Paths::default()
+        .input("", Some(&a.input))
+        .output("-o", a.output.as_deref())
+        .output("--plane", a.plane.as_deref())
+        .output("--ceac", a.ceac.as_deref())
+        .output("--draws-out", a.draws_out.as_deref())
+        .check()?;
     let map = columns(&a.col)?;
     let wtp = peerstat::econ::parse_wtp(a.wtp.as_deref(), a.wtp_grid.as_deref())?;
     let opts = CeaOptions {

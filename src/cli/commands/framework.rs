@@ -2,14 +2,14 @@
 
 use std::path::{Path, PathBuf};
 
-use peerstat::data::{self, ColumnMap, Table};
+use peerstat::data::{self, ColumnMap, Table, TempFolder};
 use peerstat::framework::evaluate::{evaluate as run_evaluate, map_effects, EvaluateOptions};
 use peerstat::framework::map::{map_data, MapData};
 use peerstat::framework::Codebook;
 use peerstat::report;
 
 use crate::cli::args::{EvaluateArgs, MapArgs, MapFormat};
-use crate::cli::output::{columns, emit, write_text};
+use crate::cli::output::{columns, emit, write_text, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
 fn codebook(path: &Option<PathBuf>) -> Result<Codebook, Failure> {
@@ -21,7 +21,7 @@ fn codebook(path: &Option<PathBuf>) -> Result<Codebook, Failure> {
 
 /// The economic companion: `--costs`, else `NAME_costs.EXT` beside the input when it exists
 /// (as `simulate --framework` writes it).
-fn costs(input: &Path, given: &Option<PathBuf>) -> Result<Option<Table>, Failure> {
+fn costs_path(input: &Path, given: &Option<PathBuf>) -> Option<PathBuf> {
     let companion = input.file_stem().map(|stem| {
         let ext = input
             .extension()
@@ -36,10 +36,47 @@ fn costs(input: &Path, given: &Option<PathBuf>) -> Result<Option<Table>, Failure
             p.display()
         );
     }
-    Ok(match &path {
-        Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
-        None => None,
-    })
+    path
+}
+
+/// Whether `name` is a file an evaluation report writes: a folder holding only these is an
+/// old report, which `evaluate` may replace as a whole.
+fn report_file(name: &str) -> bool {
+    let numbered = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(".svg"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    matches!(
+        name,
+        "index.html" | "results.json" | "egm.html" | "ceac.svg"
+    ) || numbered("forest_")
+        || numbered("funnel_")
+}
+
+/// Refuses a report folder holding files `evaluate` did not write: the folder is replaced as a
+/// whole, and they would be lost.
+fn check_report_folder(dir: &Path) -> CmdResult {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut other: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !report_file(n))
+        .collect();
+    if other.is_empty() {
+        return Ok(());
+    }
+    other.sort();
+    let more = other.len().saturating_sub(5);
+    other.truncate(5);
+    Err(Failure::Usage(format!(
+        "{} holds files that are not part of a peerstat report ({}{}): the report folder is replaced as a whole, so choose a new or empty folder with -o",
+        dir.display(),
+        other.join(", "),
+        if more > 0 { format!(" and {more} more") } else { String::new() }
+    )))
 }
 
 /// The map of the evidence base with the framework's default axes.
@@ -54,11 +91,24 @@ fn map_of(
     Ok(map_data(table, cb, rows, cols, segment, &effects, "SMD")?)
 }
 
-/// `peerstat evaluate`.
+/// `peerstat evaluate`: the report is written into a temporary folder swapped in at the end, so
+/// the output folder is either the old report or the new one, never a mix.
 pub fn evaluate(a: EvaluateArgs) -> CmdResult {
+    let costs_path = costs_path(&a.input, &a.costs);
+    Paths::default()
+        .input("", Some(&a.input))
+        .input("--costs", costs_path.as_deref())
+        .input("--codebook", a.codebook.as_deref())
+        .folder("-o", &a.output)
+        .check()?;
+    check_report_folder(&a.output)?;
+    let folder = TempFolder::create(&a.output)?;
     let cb = codebook(&a.codebook)?;
     let mut table = data::read_table(&a.input, &columns(&a.col)?)?;
-    let costs = costs(&a.input, &a.costs)?;
+    let costs = match &costs_path {
+        Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
+        None => None,
+    };
     let opts = EvaluateOptions {
         level: a.level,
         ..EvaluateOptions::default()
@@ -67,11 +117,10 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     let md = map_of(&table, &cb, "activity", "outcome_domain", "risk_of_bias")?;
     let mut files = report::evaluation::files(&ev)?;
     files.push(("egm.html".into(), report::html::egm_html(&md)));
-    std::fs::create_dir_all(&a.output)
-        .map_err(|e| peerstat::Error::io(&a.output.display().to_string(), e))?;
     for (name, text) in &files {
-        write_text(&a.output.join(name), text)?;
+        write_text(&folder.path().join(name), text)?;
     }
+    folder.commit()?;
     for d in &ev.domains {
         say!("{}", d.summary);
     }
@@ -90,16 +139,26 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
 
 /// `peerstat map`.
 pub fn map(a: MapArgs) -> CmdResult {
+    let out = match a.format {
+        MapFormat::Html => Some(
+            a.output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("egm.html")),
+        ),
+        _ => a.output.clone(),
+    };
+    Paths::default()
+        .input("", Some(&a.input))
+        .input("--codebook", a.codebook.as_deref())
+        .output("-o", out.as_deref())
+        .check()?;
     let cb = codebook(&a.codebook)?;
     let mut table = data::read_table(&a.input, &columns(&a.col)?)?;
     cb.validate(&mut table)?;
     let md = map_of(&table, &cb, &a.rows, &a.cols, &a.segment)?;
     match a.format {
         MapFormat::Html => {
-            let out = a
-                .output
-                .clone()
-                .unwrap_or_else(|| PathBuf::from("egm.html"));
+            let out = out.unwrap_or_else(|| PathBuf::from("egm.html"));
             write_text(&out, &report::html::egm_html(&md))?;
             say!(
                 "wrote {} ({} studies x cells, {} non-empty cells)",

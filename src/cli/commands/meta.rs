@@ -10,11 +10,17 @@ use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
 use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg};
-use crate::cli::output::{emit, write_text};
+use crate::cli::output::{emit, write_text, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
 /// `peerstat meta`.
 pub fn meta(a: MetaArgs) -> CmdResult {
+    Paths::default()
+        .input("", Some(&a.data.input))
+        .output("-o", a.output.as_deref())
+        .output("--forest", a.forest.as_deref())
+        .output("--bubble", a.bubble.as_deref())
+        .check()?;
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
     }
@@ -187,6 +193,10 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
 
 /// `peerstat effects`.
 pub fn effects(a: EffectsArgs) -> CmdResult {
+    Paths::default()
+        .input("", Some(&a.data.input))
+        .output("-o", Some(&a.output))
+        .check()?;
     let l = load(&a.data)?;
     let es = effect_sizes(&l, &a.data.input)?;
     let (y, v) = es.by_row();

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::diag::{BiasReport, EggerModel, InfluenceReport, MhFit};
-use crate::report::fmt::{f4, fp, pv, width};
+use crate::report::fmt::{f4, fp, label, pv, width};
 
 /// Text printout of `peerstat bias`.
 pub fn bias_table(r: &BiasReport, source: &str) -> String {
@@ -118,7 +118,7 @@ pub fn influence_table(r: &InfluenceReport, source: &str) -> String {
             let _ = writeln!(
                 out,
                 "{:<w$} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8.2} {:>8} {:>5.1}%  {}",
-                s.study,
+                label(&s.study),
                 f4(s.leave1out_estimate),
                 f4(s.leave1out_tau2),
                 f4(s.rstudent),
@@ -150,7 +150,7 @@ pub fn influence_table(r: &InfluenceReport, source: &str) -> String {
             let _ = writeln!(
                 out,
                 "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>6.1}%",
-                s.study,
+                label(&s.study),
                 m.k,
                 f4(m.estimate),
                 f4(m.se),

@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::econ::table::CeaReport;
 use crate::econ::FiellerKind;
-use crate::report::fmt::width;
+use crate::report::fmt::{label, width};
 
 /// Text printout of `peerstat cea`.
 pub fn cea_table(r: &CeaReport, source: &str) -> String {
@@ -30,7 +30,7 @@ pub fn cea_table(r: &CeaReport, source: &str) -> String {
             let _ = writeln!(
                 out,
                 "{:<w$} {:>12} {:>10.4} {:>12} {:>10} {:>12}  {:?}",
-                x.strategy,
+                label(&x.strategy),
                 money(x.cost),
                 x.effect,
                 money(x.inc_cost),
@@ -49,7 +49,8 @@ pub fn cea_table(r: &CeaReport, source: &str) -> String {
         let _ = writeln!(
             out,
             "{} draws; pairwise comparisons against '{}'",
-            d.draws, d.reference
+            d.draws,
+            label(&d.reference)
         );
         let _ = writeln!(
             out,
@@ -61,13 +62,13 @@ pub fn cea_table(r: &CeaReport, source: &str) -> String {
                 .strategies
                 .iter()
                 .zip(&w.p_best)
-                .map(|(n, p)| format!("{n}: {p:.3}"))
+                .map(|(n, p)| format!("{}: {p:.3}", label(n)))
                 .collect();
             let _ = writeln!(
                 out,
                 "{:>10} {:>24} {:>10.2}  {}",
                 money(w.wtp),
-                w.ceaf_strategy,
+                label(&w.ceaf_strategy),
                 w.evpi,
                 pb.join(", ")
             );
@@ -78,9 +79,9 @@ pub fn cea_table(r: &CeaReport, source: &str) -> String {
         let _ = writeln!(
             out,
             "{} (n = {}) vs {} (n = {}){}",
-            t.treatment,
+            label(&t.treatment),
             t.n[0],
-            t.control,
+            label(&t.control),
             t.n[1],
             if t.unadjusted.is_some() {
                 ", adjusted by SUR"

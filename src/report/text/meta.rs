@@ -7,7 +7,7 @@ use crate::effect::Measure;
 use crate::model::rve::RveFit;
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::{Fit, MetaReport, PiMethod, Tau2Method};
-use crate::report::fmt::{f4, fp, pv, stars, width};
+use crate::report::fmt::{f4, fp, label, pv, stars, width};
 
 /// A metafor-style printout of a fit, with back-transformed values for ratio measures.
 /// `source` names the data in the header.
@@ -183,7 +183,7 @@ pub fn table(fit: &Fit, source: &str) -> String {
         let _ = writeln!(
             out,
             "{:<w$} {:>9} {:>8} {:>7.2}%  {:.2} [{:.2}, {:.2}]",
-            st.study,
+            label(&st.study),
             f4(st.yi),
             f4(st.vi),
             st.weight,
@@ -321,7 +321,7 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
         let _ = writeln!(
             out,
             "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}{}  {}",
-            c.name,
+            label(&c.name),
             f4(c.est.estimate),
             f4(c.est.se),
             f4(c.est.statistic),
@@ -347,7 +347,7 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     let _ = writeln!(
         out,
         "Subgroups by {} ({}){}:",
-        sg.by,
+        label(&sg.by),
         if sg.uses_common_tau2 {
             format!("common tau^2 = {}", f4(sg.common_tau2))
         } else {
@@ -385,7 +385,7 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
         let _ = writeln!(
             out,
             "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>6.1}% {:>9}{}{}",
-            g.level,
+            label(&g.level),
             s.k,
             f4(s.estimate),
             f4(s.se),
@@ -473,7 +473,7 @@ fn rve_table(r: &RveFit) -> String {
         let _ = writeln!(
             out,
             "{:<w$} {:>9} {:>8} {:>9} {:>7.2} {:>8} {:>9} {:>9}  {}",
-            c.name,
+            label(&c.name),
             f4(c.est.estimate),
             f4(c.est.se),
             f4(c.est.statistic),
