@@ -11,6 +11,13 @@ use crate::cli::{CmdResult, Failure};
 /// `peerstat cea`.
 pub fn cea(a: CeaArgs) -> CmdResult {
     let map = columns(&a.col)?;
+    let covariates: Vec<&str> = a
+        .cost_covariates
+        .iter()
+        .chain(&a.effect_covariates)
+        .map(String::as_str)
+        .collect();
+    super::check_renames(&map, &covariates)?;
     let wtp = peerstat::econ::parse_wtp(a.wtp.as_deref(), a.wtp_grid.as_deref())?;
     let opts = CeaOptions {
         shape: a.shape.map(Into::into),
