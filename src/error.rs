@@ -68,6 +68,8 @@ pub enum Setting {
     Bootstrap,
     /// The ordering column of a cumulative meta-analysis.
     Order,
+    /// The number of permutations of a meta-regression's permutation test.
+    Permutations,
 }
 
 impl Setting {
@@ -95,6 +97,7 @@ impl Setting {
             Setting::Timing => "discount timing",
             Setting::Bootstrap => "bootstrap replicates",
             Setting::Order => "cumulative order",
+            Setting::Permutations => "permutations",
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Rows held column-wise while they are grouped: group keys, effect columns, file row numbers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use crate::data::cell::parse_number;
 use crate::data::Column;
 
 /// Rows held column-wise: group keys and the effect columns, with each row's file row number.
@@ -9,6 +10,11 @@ pub(super) struct Buffer {
     pub(super) keys: Vec<Column>,
     pub(super) vals: Vec<Vec<Option<f64>>>,
     pub(super) rows: Vec<usize>,
+    /// Names in the file of the effect columns.
+    pub(super) val_names: Vec<String>,
+    /// Cells of the effect columns that are not numbers (held as NaN in `vals`), by (effect
+    /// column, 0-based file row): the message the row validation reports for them.
+    pub(super) bad: HashMap<(usize, usize), String>,
 }
 
 impl Buffer {
@@ -85,6 +91,10 @@ impl Buffer {
         for v in &mut self.vals {
             v.drain(..n);
         }
+        if !self.bad.is_empty() {
+            let gone: HashSet<usize> = self.rows[..n].iter().copied().collect();
+            self.bad.retain(|(_, row), _| !gone.contains(row));
+        }
         self.rows.drain(..n);
     }
 
@@ -159,17 +169,26 @@ enum KeyPart {
     Bool(bool),
 }
 
-pub(super) fn numeric_from_column(c: &Column) -> Vec<Option<f64>> {
-    match c {
+/// Lenient numeric conversion of a column (not a logical one: the caller refuses those, as
+/// `Table::numeric` does): a cell that is not a number becomes NaN, and its row and message (the
+/// one every command gives) are returned, for the row validation to report in its group only.
+pub(super) fn numeric_from_column(c: &Column) -> (Vec<Option<f64>>, Vec<(usize, String)>) {
+    let mut bad = Vec::new();
+    let mut lenient = |i: usize, s: &str| {
+        parse_number(s).unwrap_or_else(|m| {
+            bad.push((i, m));
+            f64::NAN
+        })
+    };
+    let vals = match c {
         Column::Int(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
         Column::Float(v) => v.clone(),
         Column::Str(v) => v
             .iter()
-            .map(|s| {
-                s.as_ref()
-                    .map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))
-            })
+            .enumerate()
+            .map(|(i, s)| s.as_ref().map(|s| lenient(i, s)))
             .collect(),
         Column::Bool(v) => v.iter().map(|x| x.map(|_| f64::NAN)).collect(),
-    }
+    };
+    (vals, bad)
 }

@@ -173,12 +173,17 @@ impl Reanalysis {
             range.clone(),
             &mut s.rows,
         ) {
+            // A cell that is not a number is held as NaN: report it as the text it was.
+            let message = buf
+                .bad
+                .get(&(bad.col, buf.rows[row]))
+                .cloned()
+                .unwrap_or(bad.message);
             return fail(
                 format!(
-                    "row {}, column {}: {}",
+                    "row {}, column {}: {message}",
                     buf.rows[row] + 1,
-                    self.map.actual(names[bad.col]),
-                    bad.message
+                    buf.val_names[bad.col],
                 ),
                 0,
             );
@@ -204,7 +209,7 @@ impl Reanalysis {
                 Some((row, Skip::Missing(j))) => format!(
                     "row {}: missing value in column {}",
                     buf.rows[row] + 1,
-                    self.map.actual(names[*j])
+                    buf.val_names[*j]
                 ),
                 Some((row, Skip::Undefined(r))) => format!("row {}: {r}", buf.rows[row] + 1),
                 None => String::new(),
@@ -256,17 +261,28 @@ impl Reanalysis {
         }
         let names = self.names(|c| table.has(c));
         let mut vals = Vec::new();
-        for &n in &names {
+        let mut bad = std::collections::HashMap::new();
+        for (j, &n) in names.iter().enumerate() {
             let c = table
                 .get(n)
                 .ok_or_else(|| table.missing_column(n, &format!("for measure {}", self.measure)))?;
-            vals.push(numeric_from_column(c));
+            if matches!(c, crate::data::Column::Bool(_)) {
+                return Err(table.value_error(0, n, crate::data::cell::LOGICAL));
+            }
+            let (v, b) = numeric_from_column(c);
+            vals.push(v);
+            bad.extend(b.into_iter().map(|(i, m)| ((j, i), m)));
         }
         Ok((
             Buffer {
                 keys,
                 vals,
                 rows: (0..table.nrows()).collect(),
+                val_names: names
+                    .iter()
+                    .map(|n| table.actual_name(n).to_string())
+                    .collect(),
+                bad,
             },
             names,
         ))

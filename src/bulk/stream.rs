@@ -10,8 +10,10 @@ use parquet::arrow::ProjectionMask;
 
 use super::buffer::{Buffer, IdentityHasher};
 use super::{output, report, BulkReport, Progress, Reanalysis};
-use crate::data::read::{append, empty_column, guard, open_parquet};
-use crate::data::Column;
+use crate::data::arrow::{append, duration_columns, duration_message, empty_column, Unreadable};
+use crate::data::cell::{parse_number, repeated, repeated_message};
+use crate::data::read::{guard, open_parquet, parquet_data_error};
+use crate::data::{find_column, Column};
 use crate::error::{Error, Result};
 
 /// A Parquet reader projected onto the needed columns.
@@ -23,19 +25,23 @@ struct Projected {
     vals: Vec<usize>,
     /// Canonical names of the effect columns.
     names: Vec<&'static str>,
+    /// Names in the file of the key columns, then of the effect columns.
+    actual: Vec<String>,
     /// Arrow types of the key columns.
     key_types: Vec<DataType>,
     /// Rows in the file.
     total: usize,
 }
 
-/// Lenient numeric conversion of an Arrow array (text that is not a number becomes NaN, which
-/// the row validation then reports for its group only). Float64 without nulls is copied
-/// directly; every other type goes through the reader's one Arrow type switch ([`append`]).
+/// Lenient numeric conversion of an Arrow array: text that is not a number becomes NaN, and its
+/// index and message (the one every command gives, [`parse_number`]) are returned, so that the
+/// row validation reports it for its group only. Float64 without nulls is copied directly;
+/// every other type goes through the reader's one Arrow type switch ([`append`]).
 fn numeric_from_arrow(
     out: &mut Vec<Option<f64>>,
     arr: &ArrayRef,
-) -> std::result::Result<(), String> {
+) -> std::result::Result<Vec<(usize, String)>, Unreadable> {
+    let mut bad = Vec::new();
     if arr.data_type() == &DataType::Float64 && arr.null_count() == 0 {
         out.extend(
             arr.as_primitive::<Float64Type>()
@@ -43,20 +49,26 @@ fn numeric_from_arrow(
                 .iter()
                 .map(|&x| Some(x)),
         );
-        return Ok(());
+        return Ok(bad);
     }
     let mut c = empty_column(arr.data_type());
     append(&mut c, arr)?;
     match c {
         Column::Float(v) => out.extend(v),
         Column::Int(v) => out.extend(v.into_iter().map(|x| x.map(|x| x as f64))),
-        Column::Str(v) => out.extend(
-            v.into_iter()
-                .map(|s| s.map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))),
-        ),
-        Column::Bool(_) => return Err(arr.data_type().to_string()),
+        Column::Str(v) => {
+            for (i, s) in v.into_iter().enumerate() {
+                out.push(s.map(|s| {
+                    parse_number(&s).unwrap_or_else(|m| {
+                        bad.push((i, m));
+                        f64::NAN
+                    })
+                }));
+            }
+        }
+        Column::Bool(_) => return Err(Unreadable::Logical),
     }
-    Ok(())
+    Ok(bad)
 }
 
 impl Reanalysis {
@@ -66,15 +78,14 @@ impl Reanalysis {
         schema: &arrow_schema::Schema,
         name: &str,
     ) -> Result<(Vec<usize>, Vec<usize>, Vec<&'static str>)> {
-        let find = |c: &str| schema.index_of(self.map.actual(c)).ok();
-        let available = || {
-            schema
-                .fields()
-                .iter()
-                .map(|f| f.name().as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        // As `peerstat meta` reads the file: a repeated column name is refused, and a column is
+        // found as `Table::get` finds it.
+        if let Some(c) = repeated(&fields) {
+            return Err(Error::format(name, repeated_message(c)));
+        }
+        let find = |c: &str| find_column(&fields, self.map.actual(c));
+        let available = || fields.join(", ");
         let missing = |c: &str, purpose: &str| Error::MissingColumn {
             file: name.to_string(),
             column: self.map.actual(c).to_string(),
@@ -97,6 +108,7 @@ impl Reanalysis {
     fn parquet_reader(&self, input: &Path, name: &str) -> Result<Projected> {
         let builder = open_parquet(input, name)?;
         let schema = builder.schema().clone();
+        let durations = duration_columns(builder.metadata().file_metadata().key_value_metadata());
         let total = builder.metadata().file_metadata().num_rows().max(0) as usize;
         if total == 0 {
             return Err(Error::Empty {
@@ -105,6 +117,14 @@ impl Reanalysis {
             });
         }
         let (keys, vals, names) = self.projection(&schema, name)?;
+        let actual: Vec<String> = keys
+            .iter()
+            .chain(&vals)
+            .map(|&i| schema.field(i).name().clone())
+            .collect();
+        if let Some(d) = actual.iter().find(|a| durations.contains(a)) {
+            return Err(Error::format(name, duration_message(d)));
+        }
         let mut roots: Vec<usize> = keys.iter().chain(&vals).copied().collect();
         roots.sort_unstable();
         roots.dedup();
@@ -127,36 +147,40 @@ impl Reanalysis {
             keys,
             vals,
             names,
+            actual,
             key_types,
             total,
         })
     }
 
-    fn empty_buffer(&self, key_types: &[DataType], nvals: usize) -> Buffer {
+    fn empty_buffer(&self, key_types: &[DataType], actual: &[String]) -> Buffer {
+        let nkeys = key_types.len();
         Buffer {
             keys: key_types.iter().map(empty_column).collect(),
-            vals: vec![Vec::new(); nvals],
+            vals: vec![Vec::new(); actual.len() - nkeys],
             rows: Vec::new(),
+            val_names: actual[nkeys..].to_vec(),
+            bad: Default::default(),
         }
     }
 
     fn append_batch(
         buf: &mut Buffer,
         batch: &arrow_array::RecordBatch,
-        keys: &[usize],
-        vals: &[usize],
+        (keys, vals): (&[usize], &[usize]),
+        actual: &[String],
         first_row: usize,
         name: &str,
     ) -> Result<()> {
-        for (c, &k) in buf.keys.iter_mut().zip(keys) {
-            append(c, batch.column(k)).map_err(|t| {
-                Error::format(name, format!("group column has unsupported type {t}"))
-            })?;
+        for ((c, &k), a) in buf.keys.iter_mut().zip(keys).zip(actual) {
+            append(c, batch.column(k)).map_err(|u| u.error(name, a, first_row))?;
         }
-        for (v, &k) in buf.vals.iter_mut().zip(vals) {
-            numeric_from_arrow(v, batch.column(k)).map_err(|t| {
-                Error::format(name, format!("effect column has unsupported type {t}"))
-            })?;
+        for (j, &k) in vals.iter().enumerate() {
+            let bad = numeric_from_arrow(&mut buf.vals[j], batch.column(k))
+                .map_err(|u| u.error(name, &actual[keys.len() + j], first_row))?;
+            for (i, message) in bad {
+                buf.bad.insert((j, first_row + i), message);
+            }
         }
         buf.rows.extend(first_row..first_row + batch.num_rows());
         Ok(())
@@ -176,12 +200,13 @@ impl Reanalysis {
             keys,
             vals,
             names,
+            actual,
             key_types,
             total,
         } = self.parquet_reader(input, name)?;
         let key_names = self.key_names();
         let mut sink = output::Sink::create(output)?;
-        let mut buf = self.empty_buffer(&key_types, vals.len());
+        let mut buf = self.empty_buffer(&key_types, &actual);
         // Keys of finished groups, by 64-bit hash: a collision can only send the run to the
         // (correct, slower) in-memory path, never give a wrong result.
         let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
@@ -196,13 +221,8 @@ impl Reanalysis {
             let next = guard(name, || Ok(reader.next()))?;
             let done = next.is_none();
             if let Some(batch) = next {
-                let batch = batch.map_err(|e| {
-                    Error::format(
-                        name,
-                        format!("corrupt or truncated Parquet data after row {rows} ({e})"),
-                    )
-                })?;
-                Self::append_batch(&mut buf, &batch, &keys, &vals, rows, name)?;
+                let batch = batch.map_err(|e| parquet_data_error(name, rows, e))?;
+                Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, name)?;
                 rows += batch.num_rows();
             }
             let mut groups = buf.runs();
@@ -249,19 +269,15 @@ impl Reanalysis {
             keys,
             vals,
             names,
+            actual,
             key_types,
             ..
         } = self.parquet_reader(input, name)?;
-        let mut buf = self.empty_buffer(&key_types, vals.len());
+        let mut buf = self.empty_buffer(&key_types, &actual);
         let mut rows = 0;
         while let Some(batch) = guard(name, || Ok(reader.next()))? {
-            let batch = batch.map_err(|e| {
-                Error::format(
-                    name,
-                    format!("corrupt or truncated Parquet data after row {rows} ({e})"),
-                )
-            })?;
-            Self::append_batch(&mut buf, &batch, &keys, &vals, rows, name)?;
+            let batch = batch.map_err(|e| parquet_data_error(name, rows, e))?;
+            Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, name)?;
             rows += batch.num_rows();
         }
         Ok((buf, names))
@@ -278,14 +294,15 @@ impl Reanalysis {
             mut reader,
             keys,
             vals,
+            actual,
             key_types,
             ..
         } = self.parquet_reader(input, &name)?;
-        let mut buf = self.empty_buffer(&key_types, vals.len());
+        let mut buf = self.empty_buffer(&key_types, &actual);
         let (mut rows, mut groups) = (0, 0);
         while let Some(batch) = guard(&name, || Ok(reader.next()))? {
-            let batch = batch.map_err(|e| Error::format(&name, e.to_string()))?;
-            Self::append_batch(&mut buf, &batch, &keys, &vals, rows, &name)?;
+            let batch = batch.map_err(|e| parquet_data_error(&name, rows, e))?;
+            Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, &name)?;
             rows += batch.num_rows();
             let mut g = buf.runs();
             g.pop();

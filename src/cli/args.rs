@@ -25,6 +25,11 @@ undefined estimate); 2 usage or bad input (options, file format, a bad cell, a m
 too few studies, collinear moderators, an output that is an input); 3 a file could not be read
 or written; 130 or 143 interrupted by INT or TERM (temporary files removed).";
 
+/// `reanalyse`'s help for `--measure`: unlike the other commands it has no default.
+const REANALYSE_MEASURE_HELP: &str = "Effect measure (required: reanalyse has no default, even \
+with a yi column): SMD (Hedges' g), MD, ROM (log ratio of means) from continuous arms; OR, RR \
+(log scale), RD from 2x2 tables; GEN for yi with vi or sei.";
+
 #[derive(Parser)]
 #[command(name = "peerstat", version, about = ABOUT, after_help = AFTER)]
 pub struct Cli {
@@ -69,7 +74,8 @@ notes it and groups in memory. Each group's result is identical to `peerstat met
 Examples:
   peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet
   peerstat reanalyse bulk.parquet --group-by analysis_id --measure GEN --knha -o results.parquet
-  peerstat reanalyse evidence.csv --group-by outcome,mode --measure SMD --method DL -o by_mode.csv")]
+  peerstat reanalyse evidence.csv --group-by outcome,mode --measure SMD --method DL -o by_mode.csv",
+        mut_arg("measure", |a| a.help(REANALYSE_MEASURE_HELP)))]
     Reanalyse(ReanalyseArgs),
     /// Simulate the bulk benchmark workload (many small SMD meta-analyses).
     #[command(after_help = "\
@@ -182,9 +188,9 @@ pub struct MapArgs {
     /// Column variable.
     #[arg(long, default_value = "outcome_domain")]
     pub cols: String,
-    /// Segment (bubble colour) variable.
-    #[arg(long, default_value = "risk_of_bias")]
-    pub segment: String,
+    /// Segment (bubble colour) variable (default: risk_of_bias, when the data have it).
+    #[arg(long, value_name = "COL")]
+    pub segment: Option<String>,
     /// html (interactive page), csv or json (crosstab).
     #[arg(long, value_enum, default_value = "html")]
     pub format: MapFormat,

@@ -86,6 +86,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Timing => "--timing",
         Setting::Bootstrap => "--boot",
         Setting::Order => "--order",
+        Setting::Permutations => "--permutations",
         _ => "the command's options (see --help)",
     }
 }

@@ -23,9 +23,12 @@
 //! assert_eq!(t.numeric("vi", "").unwrap(), vec![Some(1.0), None]);
 //! ```
 
+pub(crate) mod arrow;
+pub(crate) mod cell;
 pub(crate) mod read;
 pub(crate) mod write;
 
+pub use cell::{excerpt, find_column, EXCERPT_CHARS};
 pub use read::read_table;
 pub use write::{
     atomic_write, remove_pending_temp_files, write_table, write_table_with_metadata, TempFile,
@@ -162,6 +165,43 @@ fn is_txt_or_tab(path: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
+/// The canonical column names the analyses read (GUIDE §1): study labels, continuous and
+/// binary arms, precomputed effects, the framework's own columns and the economic shapes.
+/// Codebook fields and columns named in an analysis's options (moderators, group keys …) are
+/// read under their own names besides these.
+pub const CANONICAL_COLUMNS: &[&str] = &[
+    "study",
+    "study_id",
+    "n_t",
+    "mean_t",
+    "sd_t",
+    "n_c",
+    "mean_c",
+    "sd_c",
+    "events_t",
+    "events_c",
+    "yi",
+    "vi",
+    "sei",
+    "outcome_domain",
+    "higher_is_better",
+    "duration_months",
+    "simulated",
+    "strategy",
+    "cost",
+    "effect",
+    "draw",
+    "id",
+    "arm",
+    "year",
+    "n",
+    "mean_cost",
+    "sd_cost",
+    "mean_effect",
+    "sd_effect",
+    "corr",
+];
+
 /// Renames from canonical column names to the names used in a file (`--col canonical=actual`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnMap {
@@ -214,6 +254,34 @@ impl ColumnMap {
             .map(|(_, a)| a.as_str())
             .unwrap_or(canonical)
     }
+
+    /// Checks that every rename is of a column that is read: its canonical name is in `known`
+    /// (for example [`CANONICAL_COLUMNS`] and the columns an analysis is asked to use).
+    ///
+    /// # Errors
+    /// [`Error::Setting`] ([`Setting::ColumnMap`]) for the first rename of another name (a typo,
+    /// or the two sides swapped).
+    pub fn check_known(&self, known: &[&str]) -> Result<()> {
+        match self
+            .pairs
+            .iter()
+            .find(|(c, _)| !known.contains(&c.as_str()))
+        {
+            None => Ok(()),
+            Some((c, a)) => Err(Error::setting(
+                Setting::ColumnMap,
+                format!(
+                    "the column rename '{}={}' renames '{}', which is not a column read here \
+                     (the name before '=' is peerstat's, the name after it the file's); names \
+                     read here: {}",
+                    excerpt(c),
+                    excerpt(a),
+                    excerpt(c),
+                    known.join(", ")
+                ),
+            )),
+        }
+    }
 }
 
 /// A dataset held column-wise.
@@ -246,10 +314,7 @@ impl Table {
                 ));
             }
             if names.contains(&name) {
-                return Err(Error::format(
-                    source,
-                    format!("column '{name}' appears twice"),
-                ));
+                return Err(Error::format(source, cell::repeated_message(&name)));
             }
             names.push(name);
             columns.push(col);
@@ -299,9 +364,11 @@ impl Table {
         &self.columns
     }
 
-    /// The actual name of a canonical column.
+    /// The actual name of a canonical column: its name in the file when present (found as
+    /// [`find_column`] finds it, so `YI` for `yi`), else the name looked for.
     pub fn actual_name<'a>(&'a self, canonical: &'a str) -> &'a str {
-        self.map.actual(canonical)
+        let actual = self.map.actual(canonical);
+        find_column(&self.names, actual).map_or(actual, |i| self.names[i].as_str())
     }
 
     /// True when the canonical column is present.
@@ -309,13 +376,10 @@ impl Table {
         self.get(canonical).is_some()
     }
 
-    /// The column for a canonical name, if present.
+    /// The column for a canonical name, if present: the column of its actual name (after
+    /// renames), matched as [`find_column`] does (exactly, else ignoring ASCII case).
     pub fn get(&self, canonical: &str) -> Option<&Column> {
-        let actual = self.map.actual(canonical);
-        self.names
-            .iter()
-            .position(|n| n == actual)
-            .map(|i| &self.columns[i])
+        find_column(&self.names, self.map.actual(canonical)).map(|i| &self.columns[i])
     }
 
     /// The error for a missing canonical column.
@@ -343,7 +407,7 @@ impl Table {
                 .as_ref()
                 .and_then(|l| l.get(row))
                 .map(|&l| l as usize),
-            column: self.map.actual(canonical).to_string(),
+            column: self.actual_name(canonical).to_string(),
             message: message.into(),
         }
     }
@@ -363,27 +427,15 @@ impl Table {
         let out: Vec<Option<f64>> = match col {
             Column::Int(v) => v.iter().map(|x| x.map(|x| x as f64)).collect(),
             Column::Float(v) => v.clone(),
-            Column::Bool(_) => {
-                return Err(self.value_error(
-                    0,
-                    canonical,
-                    "expected a number, found a logical (true/false) column",
-                ))
-            }
+            Column::Bool(_) => return Err(self.value_error(0, canonical, cell::LOGICAL)),
             Column::Str(v) => {
                 let mut out = Vec::with_capacity(v.len());
                 for (i, s) in v.iter().enumerate() {
                     match s {
                         None => out.push(None),
-                        Some(s) => match s.trim().parse::<f64>() {
+                        Some(s) => match cell::parse_number(s) {
                             Ok(x) => out.push(Some(x)),
-                            Err(_) => {
-                                return Err(self.value_error(
-                                    i,
-                                    canonical,
-                                    format!("expected a number, found '{s}'"),
-                                ))
-                            }
+                            Err(message) => return Err(self.value_error(i, canonical, message)),
                         },
                     }
                 }
@@ -393,11 +445,7 @@ impl Table {
         for (i, x) in out.iter().enumerate() {
             if let Some(x) = x {
                 if !x.is_finite() {
-                    return Err(self.value_error(
-                        i,
-                        canonical,
-                        format!("expected a finite number, found {x}"),
-                    ));
+                    return Err(self.value_error(i, canonical, cell::not_finite(*x)));
                 }
             }
         }

@@ -3,17 +3,9 @@
 use std::fs::File;
 use std::path::Path;
 
-use arrow_array::{
-    cast::AsArray,
-    types::{
-        Float32Type, Float64Type, Int16Type, Int32Type, Int64Type, Int8Type, UInt16Type,
-        UInt32Type, UInt64Type, UInt8Type,
-    },
-    Array, ArrayRef,
-};
-use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
 
+use super::arrow::{append, duration_columns, duration_message, empty_column};
 use super::{Column, ColumnMap, FileKind, Table};
 use crate::error::{Error, Result};
 
@@ -56,8 +48,35 @@ fn is_missing_token(s: &str) -> bool {
     s.is_empty() || MISSING_TOKENS.contains(&s)
 }
 
-fn read_csv(path: &Path, name: &str, delim: u8) -> Result<Table> {
+/// The field delimiter of a delimited text file: `declared` (`,` for `.csv`, tab for `.tsv`)
+/// unless the header line has none of it outside quotes but has commas, tabs or semicolons; then
+/// the most frequent of those (so a tab- or semicolon-separated `.csv` is read as such).
+fn sniff_delimiter(bytes: &[u8], declared: u8) -> u8 {
+    let header = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let (mut counts, mut quoted) = ([0usize; 3], false);
+    const CANDIDATES: [u8; 3] = [b',', b'\t', b';'];
+    for &b in header {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(k) = CANDIDATES.iter().position(|&c| c == b) {
+                counts[k] += 1;
+            }
+        }
+    }
+    let declared_seen = CANDIDATES
+        .iter()
+        .position(|&c| c == declared)
+        .is_some_and(|k| counts[k] > 0);
+    match (0..3).filter(|&k| counts[k] > 0).max_by_key(|&k| counts[k]) {
+        Some(k) if !declared_seen => CANDIDATES[k],
+        _ => declared,
+    }
+}
+
+fn read_csv(path: &Path, name: &str, declared: u8) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(name, e))?;
+    let delim = sniff_delimiter(&bytes, declared);
     let mut rdr = csv::ReaderBuilder::new()
         .delimiter(delim)
         .has_headers(true)
@@ -257,6 +276,10 @@ fn read_parquet_batches(
     name: &str,
 ) -> Result<Table> {
     let schema = builder.schema().clone();
+    let durations = duration_columns(builder.metadata().file_metadata().key_value_metadata());
+    if let Some(d) = durations.first() {
+        return Err(Error::format(name, duration_message(d)));
+    }
     let reader = builder
         .build()
         .map_err(|e| Error::format(name, format!("cannot read Parquet data ({e})")))?;
@@ -267,22 +290,9 @@ fn read_parquet_batches(
         .collect();
     let mut rows = 0usize;
     for batch in reader {
-        let batch = batch.map_err(|e| {
-            Error::format(
-                name,
-                format!("corrupt or truncated Parquet data after row {rows} ({e})"),
-            )
-        })?;
+        let batch = batch.map_err(|e| parquet_data_error(name, rows, e))?;
         for (j, arr) in batch.columns().iter().enumerate() {
-            append(&mut cols[j], arr).map_err(|t| {
-                Error::format(
-                    name,
-                    format!(
-                        "column '{}' has unsupported type {t}",
-                        schema.field(j).name()
-                    ),
-                )
-            })?;
+            append(&mut cols[j], arr).map_err(|u| u.error(name, schema.field(j).name(), rows))?;
         }
         rows += batch.num_rows();
     }
@@ -295,94 +305,37 @@ fn read_parquet_batches(
     Table::from_columns(name, named)
 }
 
-pub(crate) fn empty_column(dt: &DataType) -> Column {
-    match dt {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::UInt8
-        | DataType::UInt16
-        | DataType::UInt32
-        | DataType::UInt64 => Column::Int(Vec::new()),
-        DataType::Float32 | DataType::Float64 => Column::Float(Vec::new()),
-        DataType::Boolean => Column::Bool(Vec::new()),
-        _ => Column::Str(Vec::new()),
+/// The error for Parquet data that cannot be decoded after `rows` rows were read: a page
+/// checksum (CRC) that does not match its data, or corrupt or truncated data.
+pub(crate) fn parquet_data_error(name: &str, rows: usize, e: impl std::fmt::Display) -> Error {
+    let e = e.to_string();
+    if e.contains("CRC checksum mismatch") {
+        Error::format(
+            name,
+            format!(
+                "corrupt Parquet data after row {rows}: a page's checksum (CRC) does not match \
+                 its data ({e})"
+            ),
+        )
+    } else {
+        Error::format(
+            name,
+            format!("corrupt or truncated Parquet data after row {rows} ({e})"),
+        )
     }
 }
 
-fn push_prim<T, F>(out: &mut Vec<Option<T>>, n: usize, valid: impl Fn(usize) -> bool, get: F)
-where
-    F: Fn(usize) -> T,
-{
-    out.reserve(n);
-    for i in 0..n {
-        out.push(if valid(i) { Some(get(i)) } else { None });
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::sniff_delimiter;
 
-/// Appends an Arrow array to a column; `Err(type)` for an unsupported type.
-pub(crate) fn append(col: &mut Column, arr: &ArrayRef) -> std::result::Result<(), String> {
-    let n = arr.len();
-    let valid = |i: usize| arr.is_valid(i);
-    macro_rules! ints {
-        ($t:ty, $v:expr) => {{
-            let a = arr.as_primitive::<$t>();
-            push_prim($v, n, valid, |i| a.value(i) as i64)
-        }};
+    #[test]
+    fn delimiter_is_sniffed_from_the_header() {
+        assert_eq!(sniff_delimiter(b"study,yi,vi\nA,1,2\n", b','), b',');
+        assert_eq!(sniff_delimiter(b"study\tyi\tvi\nA\t1\t2\n", b','), b'\t');
+        assert_eq!(sniff_delimiter(b"study;yi;vi\nA;0,1;0,2\n", b','), b';');
+        assert_eq!(sniff_delimiter(b"\"a;b\",yi\n", b','), b',');
+        assert_eq!(sniff_delimiter(b"yi\n1\n", b','), b',');
+        assert_eq!(sniff_delimiter(b"study,yi,vi\n", b'\t'), b',');
     }
-    match (col, arr.data_type()) {
-        (Column::Int(v), DataType::Int8) => ints!(Int8Type, v),
-        (Column::Int(v), DataType::Int16) => ints!(Int16Type, v),
-        (Column::Int(v), DataType::Int32) => ints!(Int32Type, v),
-        (Column::Int(v), DataType::Int64) => ints!(Int64Type, v),
-        (Column::Int(v), DataType::UInt8) => ints!(UInt8Type, v),
-        (Column::Int(v), DataType::UInt16) => ints!(UInt16Type, v),
-        (Column::Int(v), DataType::UInt32) => ints!(UInt32Type, v),
-        (Column::Int(v), DataType::UInt64) => ints!(UInt64Type, v),
-        (Column::Float(v), DataType::Float64) => {
-            let a = arr.as_primitive::<Float64Type>();
-            push_prim(v, n, valid, |i| a.value(i))
-        }
-        (Column::Float(v), DataType::Float32) => {
-            let a = arr.as_primitive::<Float32Type>();
-            push_prim(v, n, valid, |i| a.value(i) as f64)
-        }
-        (Column::Bool(v), DataType::Boolean) => {
-            let a = arr.as_boolean();
-            push_prim(v, n, valid, |i| a.value(i))
-        }
-        (Column::Str(v), DataType::Utf8) => {
-            let a = arr.as_string::<i32>();
-            push_prim(v, n, valid, |i| a.value(i).to_string())
-        }
-        (Column::Str(v), DataType::LargeUtf8) => {
-            let a = arr.as_string::<i64>();
-            push_prim(v, n, valid, |i| a.value(i).to_string())
-        }
-        (Column::Str(v), DataType::Utf8View) => {
-            let a = arr.as_string_view();
-            push_prim(v, n, valid, |i| a.value(i).to_string())
-        }
-        (Column::Str(v), DataType::Null) => v.extend(std::iter::repeat_n(None, n)),
-        (Column::Str(v), DataType::Dictionary(_, value_type))
-            if matches!(**value_type, DataType::Utf8 | DataType::LargeUtf8) =>
-        {
-            let d = arr.as_any_dictionary();
-            let all_keys = d.normalized_keys();
-            let keys: Vec<Option<usize>> = (0..n)
-                .map(|i| arr.is_valid(i).then(|| all_keys[i]))
-                .collect();
-            let values = d.values();
-            let text = |j: usize| -> String {
-                match values.data_type() {
-                    DataType::LargeUtf8 => values.as_string::<i64>().value(j).to_string(),
-                    _ => values.as_string::<i32>().value(j).to_string(),
-                }
-            };
-            v.extend(keys.into_iter().map(|k| k.map(text)));
-        }
-        (_, dt) => return Err(dt.to_string()),
-    }
-    Ok(())
 }

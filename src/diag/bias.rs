@@ -4,9 +4,10 @@
 use nalgebra::DMatrix;
 use serde::Serialize;
 
+use crate::data::fmt_f64;
 use crate::dist;
 use crate::effect::EffectSizes;
-use crate::error::Result;
+use crate::error::{Error, Result, Setting};
 use crate::model::regression::MetaRegression;
 use crate::model::{RandomEffects, Tau2Method};
 
@@ -85,10 +86,26 @@ pub struct Egger {
 /// version (`lm(yi ~ sei, weights = 1/vi)`, t(k − 2)).
 ///
 /// # Errors
-/// Fewer than 3 studies; model failures.
+/// Fewer than 3 studies; [`Error::Singular`] when every study has the same sampling variance
+/// (the standard error cannot then be a moderator); model failures.
 pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Result<Egger> {
     need(es, 3, "Egger's test")?;
     let k = es.k();
+    let (lo, hi) = es
+        .vi()
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    if hi - lo <= 1e-12 * hi.abs() {
+        return Err(Error::Singular {
+            message: format!(
+                "Egger's test needs studies of different precision: all {k} sampling variances \
+                 are equal ({}), so the standard error cannot explain the effects",
+                fmt_f64(hi)
+            ),
+        });
+    }
     let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
     let names = vec!["intrcpt".to_string(), "sei".to_string()];
     let level = model.get_level();
@@ -295,8 +312,15 @@ pub struct FailSafe {
 /// target ȳ/2 unless given. Both are rounded up (as metafor).
 ///
 /// # Errors
-/// Fewer than 2 studies.
+/// [`Error::Setting`] ([`Setting::OrwinTarget`]) for a target that is not a finite number;
+/// fewer than 2 studies.
 pub fn fail_safe(es: &EffectSizes, orwin_target: Option<f64>) -> Result<FailSafe> {
+    if let Some(t) = orwin_target.filter(|t| !t.is_finite()) {
+        return Err(Error::setting(
+            Setting::OrwinTarget,
+            format!("Orwin's target effect must be a finite number, got {t}"),
+        ));
+    }
     need(es, 2, "Fail-safe N")?;
     let k = es.k() as f64;
     let sz: f64 = es.yi().iter().zip(es.vi()).map(|(y, v)| y / v.sqrt()).sum();

@@ -11,7 +11,7 @@ use super::{
 use super::{
     ArmSummary, DrawsAnalysis, FrontierRow, PatientOptions, Strategy, Timing, TrialResult,
 };
-use crate::data::{Column, Table};
+use crate::data::{excerpt, fmt_f64, Column, Table};
 use crate::error::{Error, Result, Setting};
 use crate::model::Summary;
 
@@ -306,7 +306,7 @@ fn patients(t: &Table, o: &CeaOptions) -> Result<Patients> {
             return Err(t.value_error(
                 i,
                 "year",
-                format!("year must be 0 or more, found {}", year[i]),
+                format!("year must be 0 or more, found {}", fmt_f64(year[i])),
             ));
         }
         let p = *pos.entry(id[i].clone()).or_insert_with(|| {
@@ -376,22 +376,22 @@ fn arm_summaries(t: &Table) -> Result<Vec<(String, ArmSummary)>> {
         check(
             "n",
             a.n > 1.0,
-            format!("n must be at least 2, found {}", a.n),
+            format!("n must be at least 2, found {}", fmt_f64(a.n)),
         )?;
         check(
             "sd_cost",
             a.sd_cost >= 0.0,
-            format!("SD cannot be negative, found {}", a.sd_cost),
+            format!("SD cannot be negative, found {}", fmt_f64(a.sd_cost)),
         )?;
         check(
             "sd_effect",
             a.sd_effect >= 0.0,
-            format!("SD cannot be negative, found {}", a.sd_effect),
+            format!("SD cannot be negative, found {}", fmt_f64(a.sd_effect)),
         )?;
         check(
             "corr",
             a.corr.abs() <= 1.0,
-            format!("correlation must lie in [-1, 1], found {}", a.corr),
+            format!("correlation must lie in [-1, 1], found {}", fmt_f64(a.corr)),
         )?;
         out.push((study[i].clone(), a));
     }
@@ -420,6 +420,19 @@ pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaReport> {
     match shape {
         Shape::Strategies => {
             let names = texts(t, "strategy", "for strategies")?;
+            for (i, s) in names.iter().enumerate() {
+                if let Some(first) = names[..i].iter().position(|o| o == s) {
+                    return Err(t.value_error(
+                        i,
+                        "strategy",
+                        format!(
+                            "strategy '{}' appears twice (first in row {})",
+                            excerpt(s),
+                            first + 1
+                        ),
+                    ));
+                }
+            }
             let cost = numbers(t, "cost", "for strategies")?;
             let effect = numbers(t, "effect", "for strategies")?;
             let s: Vec<Strategy> = (0..t.nrows())

@@ -4,6 +4,8 @@
 
 use super::formulas::{mean_difference, ratio_of_means, smd, two_by_two};
 use super::{AddTo, DataKind, EffectOptions, Measure};
+use crate::data::cell::not_finite;
+use crate::data::fmt_f64;
 
 const CONT: [&str; 6] = ["n_t", "mean_t", "sd_t", "n_c", "mean_c", "sd_c"];
 const BIN: [&str; 4] = ["events_t", "n_t", "events_c", "n_c"];
@@ -84,7 +86,7 @@ pub(crate) fn compute_rows(
                     i,
                     Bad {
                         col: j,
-                        message: format!("expected a finite number, found {}", vals[j]),
+                        message: not_finite(vals[j]),
                     },
                 ));
             }
@@ -208,7 +210,7 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                         j,
                         format!(
                             "group size must be at least 2 for a continuous outcome, found {}",
-                            v[j]
+                            fmt_f64(v[j])
                         ),
                     );
                 }
@@ -217,7 +219,10 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                 if v[j] < 0.0 {
                     return err(
                         j,
-                        format!("standard deviation cannot be negative, found {}", v[j]),
+                        format!(
+                            "standard deviation cannot be negative, found {}",
+                            fmt_f64(v[j])
+                        ),
                     );
                 }
             }
@@ -228,7 +233,7 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                             j,
                             format!(
                                 "ROM needs positive means (it is a log ratio), found {}",
-                                v[j]
+                                fmt_f64(v[j])
                             ),
                         );
                     }
@@ -240,7 +245,7 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                 if v[nn] < 1.0 {
                     return err(
                         nn,
-                        format!("group size must be at least 1, found {}", v[nn]),
+                        format!("group size must be at least 1, found {}", fmt_f64(v[nn])),
                     );
                 }
                 if v[e] < 0.0 || v[e] > v[nn] {
@@ -248,7 +253,8 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                         e,
                         format!(
                             "events must lie between 0 and the group size ({}), found {}",
-                            v[nn], v[e]
+                            fmt_f64(v[nn]),
+                            fmt_f64(v[e])
                         ),
                     );
                 }
@@ -261,7 +267,10 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                 } else {
                     "sampling variance"
                 };
-                return err(1, format!("{what} cannot be negative, found {}", v[1]));
+                return err(
+                    1,
+                    format!("{what} cannot be negative, found {}", fmt_f64(v[1])),
+                );
             }
         }
     }

@@ -212,8 +212,8 @@ fn domains_present(codebook: &Codebook, domain: &[Option<String>]) -> Vec<String
 /// Runs the standard analysis. `table` is validated (and canonicalised) against `codebook`.
 ///
 /// # Errors
-/// Codebook validation errors, bad values (naming row and column), a missing `outcome_domain`
-/// column, no usable effects, an invalid confidence level; errors of the economic companion.
+/// Codebook validation errors, bad values (naming row and column), a missing or empty
+/// `outcome_domain` column, no usable effects, an invalid confidence level; errors of the economic companion.
 pub fn evaluate(
     table: &mut Table,
     codebook: &Codebook,
@@ -229,6 +229,16 @@ pub fn evaluate(
     let simulated = super::is_simulated(table);
     let effects = benefit_effects(table)?;
     let domain = table.texts("outcome_domain");
+    if domain.iter().all(Option::is_none) {
+        return Err(Error::Empty {
+            file: table.source().to_string(),
+            message: format!(
+                "the {} column is empty: no row names its outcome domain, so there is nothing \
+                 to analyse per domain",
+                table.actual_name("outcome_domain")
+            ),
+        });
+    }
     let sid: Vec<String> = {
         let ids = if table.has("study_id") {
             table.texts("study_id")

@@ -109,23 +109,40 @@ fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
 /// Builds the map data: rows × columns of studies, segments, filters, and pooled effects per
 /// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
 ///
+/// `segment` is the column that colours the bubbles; `None` leaves every study's segment
+/// unreported.
+///
 /// # Errors
-/// A missing row or column variable.
+/// [`crate::Error::MissingColumn`] for a missing row, column or segment variable.
 pub fn map_data(
     t: &Table,
     cb: &Codebook,
     rows: &str,
     cols: &str,
-    segment: &str,
+    segment: Option<&str>,
     effects: &[Option<(f64, f64)>],
     measure: &str,
 ) -> Result<MapData> {
-    for c in [rows, cols] {
+    for (c, purpose) in [
+        (rows, "as the rows of the evidence-and-gap map"),
+        (cols, "as the columns of the evidence-and-gap map"),
+    ]
+    .into_iter()
+    .chain(segment.map(|s| {
+        (
+            s,
+            "as the segment (bubble colour) of the evidence-and-gap map",
+        )
+    })) {
         if !t.has(c) {
-            return Err(t.missing_column(c, "for the evidence-and-gap map"));
+            return Err(t.missing_column(c, purpose));
         }
     }
-    let (rv, cv, sv) = (t.texts(rows), t.texts(cols), t.texts(segment));
+    let sv = match segment {
+        Some(s) => t.texts(s),
+        None => vec![None; t.nrows()],
+    };
+    let (rv, cv) = (t.texts(rows), t.texts(cols));
     let ids = if t.has("study_id") {
         t.texts("study_id")
     } else {
@@ -234,10 +251,10 @@ pub fn map_data(
         },
         rows_label: rows.replace('_', " "),
         cols_label: cols.replace('_', " "),
-        segment_label: segment.replace('_', " "),
+        segment_label: segment.map_or(String::new(), |s| s.replace('_', " ")),
         rows: row_levels,
         cols: col_levels,
-        segments: levels(cb, t, segment),
+        segments: segment.map_or_else(Vec::new, |s| levels(cb, t, s)),
         filters,
         studies,
         cells,

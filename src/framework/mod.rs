@@ -235,9 +235,10 @@ impl Codebook {
         })
     }
 
-    /// A field by name.
+    /// A field by name (matched as columns are: exactly, else ignoring ASCII case).
     pub fn field(&self, name: &str) -> Option<&Field> {
-        self.fields.iter().find(|f| f.name == name)
+        let names: Vec<&str> = self.fields.iter().map(|f| f.name.as_str()).collect();
+        crate::data::find_column(&names, name).map(|i| &self.fields[i])
     }
 
     /// Validates `table` against the codebook: category values are rewritten to their canonical
@@ -274,7 +275,8 @@ impl Codebook {
                                         i,
                                         name,
                                         format!(
-                                            "'{s}' is not a level of {name}; allowed: {}",
+                                            "'{}' is not a level of {name}; allowed: {}",
+                                            crate::data::excerpt(&s),
                                             levels.join(", ")
                                         ),
                                     ))

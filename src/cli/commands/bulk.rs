@@ -4,7 +4,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use peerstat::bulk::Reanalysis;
 use peerstat::data::{self, FileKind};
 
-use super::{effect_options, model};
+use super::{check_renames, effect_options, model};
 use crate::cli::args::{ReanalyseArgs, SimulateArgs};
 use crate::cli::output::{columns, Paths};
 use crate::cli::{say, CmdResult, Failure};
@@ -19,15 +19,24 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
     let model = model(&a.model)?;
     let opts = effect_options(&a.data)?;
     let map = columns(&a.data.col)?;
+    let group_by: Vec<&str> = a.group_by.iter().map(String::as_str).collect();
+    check_renames(&map, &group_by)?;
     let Some(measure) = a.data.measure else {
         return Err(Failure::Usage(
             "reanalyse needs --measure (SMD, MD, ROM, OR, RR, RD, or GEN for yi with vi/sei)"
                 .into(),
         ));
     };
-    if let Some(n) = a.threads {
+    if let Some(asked) = a.threads {
+        let n = threads(asked);
+        if n != asked {
+            say!(
+                "note: --threads {asked} is more than this machine can use; using {n} (at most {} per core here, and never more than {MAX_THREADS})",
+                THREADS_PER_CORE
+            );
+        }
         rayon::ThreadPoolBuilder::new()
-            .num_threads(n.max(1))
+            .num_threads(n)
             .build_global()
             .map_err(|e| Failure::Usage(format!("--threads: {e}")))?;
     }
@@ -84,6 +93,19 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
         a.output.display()
     );
     Ok(())
+}
+
+/// Worker threads per available core that `--threads` may ask for.
+const THREADS_PER_CORE: usize = 4;
+/// The most worker threads `--threads` gives, however many cores there are.
+const MAX_THREADS: usize = 256;
+
+/// The worker threads used for `--threads asked`: at least 1, at most [`THREADS_PER_CORE`] per
+/// available core and [`MAX_THREADS`] (more only adds start-up time and memory: results do not
+/// depend on the thread count).
+fn threads(asked: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    asked.clamp(1, (THREADS_PER_CORE * cores).min(MAX_THREADS))
 }
 
 /// `peerstat simulate`.

@@ -16,8 +16,10 @@ pub fn bias(a: BiasArgs) -> CmdResult {
         .output("--funnel", a.funnel.as_deref())
         .check()?;
     let model = model(&a.model)?;
-    let l = load(&a.data)?;
+    let l = load(&a.data, &[])?;
     let es = effect_sizes(&l, &a.data.input)?;
+    // Orwin's target is an option: checked before any test runs.
+    let fail_safe_n = diag::fail_safe(&es, a.orwin_target)?;
     let options = BiasOptions {
         effect: l.opts,
         model,
@@ -33,7 +35,7 @@ pub fn bias(a: BiasArgs) -> CmdResult {
         egger: diag::egger(&es, &model, options.egger)?,
         begg: diag::begg(&es)?,
         trimfill: diag::trimfill(&es, &model, options.estimator, options.side)?,
-        fail_safe_n: diag::fail_safe(&es, a.orwin_target)?,
+        fail_safe_n,
         options: Some(options),
     };
     let file = a.data.input.display().to_string();
@@ -65,7 +67,10 @@ pub fn influence(a: InfluenceArgs) -> CmdResult {
         .output("-o", a.output.as_deref())
         .check()?;
     let model = model(&a.model)?;
-    let l = load(&a.data)?;
+    let l = load(
+        &a.data,
+        &a.order.iter().map(String::as_str).collect::<Vec<_>>(),
+    )?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
     let options = InfluenceOptions {

@@ -18,6 +18,13 @@ pub fn cea(a: CeaArgs) -> CmdResult {
         .output("--draws-out", a.draws_out.as_deref())
         .check()?;
     let map = columns(&a.col)?;
+    let covariates: Vec<&str> = a
+        .cost_covariates
+        .iter()
+        .chain(&a.effect_covariates)
+        .map(String::as_str)
+        .collect();
+    super::check_renames(&map, &covariates)?;
     let wtp = peerstat::econ::parse_wtp(a.wtp.as_deref(), a.wtp_grid.as_deref())?;
     let opts = CeaOptions {
         shape: a.shape.map(Into::into),

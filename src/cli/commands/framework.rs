@@ -12,6 +12,11 @@ use crate::cli::args::{EvaluateArgs, MapArgs, MapFormat};
 use crate::cli::output::{columns, emit, write_text, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
+use super::check_renames;
+
+/// The segment column of the evidence-and-gap map when none is named.
+const DEFAULT_SEGMENT: &str = "risk_of_bias";
+
 fn codebook(path: &Option<PathBuf>) -> Result<Codebook, Failure> {
     Ok(match path {
         Some(p) => Codebook::from_file(p)?,
@@ -79,14 +84,31 @@ fn check_report_folder(dir: &Path) -> CmdResult {
     )))
 }
 
-/// The map of the evidence base with the framework's default axes.
+/// Reads the framework input, checking the `--col` renames against the codebook's fields and
+/// the columns named in the options (`named`).
+fn read_framework(
+    input: &Path,
+    col: &[String],
+    cb: &Codebook,
+    named: &[&str],
+) -> Result<Table, Failure> {
+    let map = columns(col)?;
+    let mut known: Vec<&str> = cb.fields.iter().map(|f| f.name.as_str()).collect();
+    known.extend(named);
+    check_renames(&map, &known)?;
+    Ok(data::read_table(input, &map)?)
+}
+
+/// The map of the evidence base. `segment`: the column named, else [`DEFAULT_SEGMENT`] when
+/// the data have it (none otherwise).
 fn map_of(
     table: &Table,
     cb: &Codebook,
     rows: &str,
     cols: &str,
-    segment: &str,
+    segment: Option<&str>,
 ) -> Result<MapData, Failure> {
+    let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
     let effects = map_effects(table)?;
     Ok(map_data(table, cb, rows, cols, segment, &effects, "SMD")?)
 }
@@ -104,7 +126,7 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     check_report_folder(&a.output)?;
     let folder = TempFolder::create(&a.output)?;
     let cb = codebook(&a.codebook)?;
-    let mut table = data::read_table(&a.input, &columns(&a.col)?)?;
+    let mut table = read_framework(&a.input, &a.col, &cb, &[])?;
     let costs = match &costs_path {
         Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
         None => None,
@@ -114,7 +136,7 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         ..EvaluateOptions::default()
     };
     let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
-    let md = map_of(&table, &cb, "activity", "outcome_domain", "risk_of_bias")?;
+    let md = map_of(&table, &cb, "activity", "outcome_domain", None)?;
     let mut files = report::evaluation::files(&ev)?;
     files.push(("egm.html".into(), report::html::egm_html(&md)));
     for (name, text) in &files {
@@ -153,9 +175,14 @@ pub fn map(a: MapArgs) -> CmdResult {
         .output("-o", out.as_deref())
         .check()?;
     let cb = codebook(&a.codebook)?;
-    let mut table = data::read_table(&a.input, &columns(&a.col)?)?;
+    let named: Vec<&str> = [&a.rows, &a.cols]
+        .into_iter()
+        .chain(&a.segment)
+        .map(String::as_str)
+        .collect();
+    let mut table = read_framework(&a.input, &a.col, &cb, &named)?;
     cb.validate(&mut table)?;
-    let md = map_of(&table, &cb, &a.rows, &a.cols, &a.segment)?;
+    let md = map_of(&table, &cb, &a.rows, &a.cols, a.segment.as_deref())?;
     match a.format {
         MapFormat::Html => {
             let out = out.unwrap_or_else(|| PathBuf::from("egm.html"));

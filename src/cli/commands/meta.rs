@@ -25,7 +25,7 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         return meta_mh(&a);
     }
     let model = model(&a.model)?;
-    let l = load(&a.data)?;
+    let l = load(&a.data, &named(&a))?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
     let rep = fit(&a, &l, &es, model, &file)?;
@@ -42,6 +42,15 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         Format::Csv => report::csv::summary(&rep.fit)?,
     };
     emit(&text, a.output.as_deref())
+}
+
+/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`.
+fn named(a: &MetaArgs) -> Vec<&str> {
+    a.by.iter()
+        .chain(&a.mods)
+        .chain(&a.cluster)
+        .map(String::as_str)
+        .collect()
 }
 
 /// The fits `meta` asks for, with a warning for every study left out of one of them.
@@ -171,7 +180,7 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
             "--method {name} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster or --knha"
         )));
     }
-    let l = load(&a.data)?;
+    let l = load(&a.data, &named(a))?;
     let fit = if a.model.method == MethodArg::Mh {
         peerstat::diag::mantel_haenszel(&l.table, l.measure, a.model.level)?
     } else {
@@ -197,7 +206,7 @@ pub fn effects(a: EffectsArgs) -> CmdResult {
         .input("", Some(&a.data.input))
         .output("-o", Some(&a.output))
         .check()?;
-    let l = load(&a.data)?;
+    let l = load(&a.data, &[])?;
     let es = effect_sizes(&l, &a.data.input)?;
     let (y, v) = es.by_row();
     let mut out = l.table;

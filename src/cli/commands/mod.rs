@@ -8,7 +8,7 @@ pub mod meta;
 
 use std::path::Path;
 
-use peerstat::data::{self, Table};
+use peerstat::data::{self, ColumnMap, Table};
 use peerstat::effect::{EffectOptions, EffectSizes, Measure};
 use peerstat::model::RandomEffects;
 
@@ -23,9 +23,24 @@ pub struct Loaded {
     pub opts: EffectOptions,
 }
 
+/// Checks that every `--col` rename is of a column the command reads: a canonical column, or
+/// one named in its options (`named`: moderators, group keys, codebook fields …).
+pub fn check_renames(map: &ColumnMap, named: &[&str]) -> Result<(), Failure> {
+    let mut known: Vec<&str> = data::CANONICAL_COLUMNS.to_vec();
+    known.extend(
+        named
+            .iter()
+            .filter(|n| !known.contains(n))
+            .collect::<Vec<_>>(),
+    );
+    Ok(map.check_known(&known)?)
+}
+
 /// Reads the input and settles the measure (GEN when there is a `yi` column and none is given).
-pub fn load(a: &DataArgs) -> Result<Loaded, Failure> {
+/// `named` are the columns the command's options name (see [`check_renames`]).
+pub fn load(a: &DataArgs, named: &[&str]) -> Result<Loaded, Failure> {
     let map = columns(&a.col)?;
+    check_renames(&map, named)?;
     let opts = effect_options(a)?;
     let table = data::read_table(&a.input, &map)?;
     let measure = match a.measure {

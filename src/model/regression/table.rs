@@ -22,7 +22,9 @@ impl MetaRegression {
     /// permutation test of `(iterations, seed)` when given.
     ///
     /// # Errors
-    /// Design errors (see [`Design::from_table`]) and model errors.
+    /// [`crate::Error::Setting`] ([`crate::error::Setting::Permutations`]) for fewer than 2
+    /// permutations (the observed data count as one); design errors (see
+    /// [`Design::from_table`]) and model errors.
     pub fn fit_table(
         &self,
         table: &crate::data::Table,
@@ -30,6 +32,15 @@ impl MetaRegression {
         mods: &[String],
         permutations: Option<(usize, u64)>,
     ) -> Result<ModeratorFit, crate::Error> {
+        if let Some((n @ 0..=1, _)) = permutations {
+            return Err(crate::Error::Setting {
+                setting: crate::error::Setting::Permutations,
+                message: format!(
+                    "a permutation test needs at least 2 permutations (the observed data count \
+                     as one), got {n}"
+                ),
+            });
+        }
         let d = Design::from_table(table, es, mods)?;
         let y: Vec<f64> = d.keep.iter().map(|&i| es.yi()[i]).collect();
         let v: Vec<f64> = d.keep.iter().map(|&i| es.vi()[i]).collect();
