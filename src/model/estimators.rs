@@ -331,7 +331,15 @@ pub(crate) fn tau2(
         Tau2Method::Ee => closed(0.0),
         Tau2Method::Dl => {
             let [s1, s2, _, _, q, _] = sums(yi, vi, 0.0);
-            closed(((q - (k - 1.0)) / (s1 - s2 / s1)).max(0.0))
+            let denom = if s2.is_finite() {
+                s1 - s2 / s1
+            } else {
+                // Σw² overflowed (variances spanning hundreds of orders of magnitude):
+                // Σw − Σw²/Σw = Σw·(1 − Σp²) with the normalised weights p = w/Σw.
+                let p2: f64 = vi.iter().map(|&v| (1.0 / v / s1).powi(2)).sum();
+                s1 * (1.0 - p2)
+            };
+            closed(((q - (k - 1.0)) / denom).max(0.0))
         }
         Tau2Method::He => closed(hedges(yi, vi).max(0.0)),
         Tau2Method::Hs => {

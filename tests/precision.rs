@@ -1,0 +1,136 @@
+//! Issue #11, "silently wrong numbers": fits on every scale, at the edges of double precision,
+//! and agreement with metafor on small-scale data.
+
+use peerstat::model::{ModelError, RandomEffects, Summary, Tau2Method, Workspace};
+
+fn fit(y: &[f64], v: &[f64], m: Tau2Method) -> Result<Summary, ModelError> {
+    RandomEffects::new()
+        .method(m)
+        .fit_slices(y, v, &mut Workspace::new())
+}
+
+const Y: [f64; 6] = [0.12, 0.45, -0.08, 0.31, 0.6, 0.22];
+const V: [f64; 6] = [0.02, 0.05, 0.03, 0.01, 0.08, 0.04];
+
+#[test]
+fn a_result_that_is_not_representable_is_an_error_not_na() {
+    let y = [1e308, 0.1, 0.2];
+    let v = [0.1, 0.1, 0.1];
+    for m in Tau2Method::ALL {
+        let e = fit(&y, &v, m).unwrap_err();
+        assert!(
+            matches!(e, ModelError::NotRepresentable { .. } | ModelError::NotConverged { .. }),
+            "{m}: {e:?}"
+        );
+        assert_eq!(peerstat::Error::from(e).exit_code(), 1);
+    }
+}
+
+#[test]
+fn subnormal_and_huge_scales_give_the_scaled_fit() {
+    let checked = [1e-155, 1e-100, 1e90, 1e150]
+        .iter()
+        .flat_map(|&c| Tau2Method::ALL.map(move |m| (c, m)))
+        .map(|(c, m)| {
+            let base = fit(&Y, &V, m).unwrap();
+            let ys: Vec<f64> = Y.iter().map(|y| y * c).collect();
+            let vs: Vec<f64> = V.iter().map(|v| v * c * c).collect();
+            let s = fit(&ys, &vs, m).unwrap_or_else(|e| panic!("{m} at {c}: {e}"));
+            let rel = |a: f64, b: f64| ((a - b) / b).abs();
+            assert!(s.se > 0.0, "{m} at {c}: se {}", s.se);
+            assert!(rel(s.estimate / c, base.estimate) < 1e-9, "{m} at {c}");
+            assert!(rel(s.se / c, base.se) < 1e-9, "{m} at {c}");
+            assert!(
+                (s.tau2 / (c * c) - base.tau2).abs() <= 1e-9 * (base.tau2 + 0.03),
+                "{m} at {c}: {} vs {}",
+                s.tau2 / (c * c),
+                base.tau2
+            );
+            assert!((s.q - base.q).abs() < 1e-9 * base.q, "{m} at {c}");
+        })
+        .count();
+    assert_eq!(checked, 4 * 9);
+}
+
+#[test]
+fn a_common_offset_does_not_change_q_or_tau2() {
+    // Offsets in units that keep every y exactly representable (multiples of 1/8 at 1e15).
+    let y = [0.125, 2.5, -1.25, 0.75, 3.0, 1.5];
+    let v = [1.0, 2.0, 1.5, 0.5, 3.0, 2.5];
+    let base = fit(&y, &v, Tau2Method::Reml).unwrap();
+    for offset in [1e6, 1e12, 1e15] {
+        let ys: Vec<f64> = y.iter().map(|x| x + offset).collect();
+        let s = fit(&ys, &v, Tau2Method::Reml).unwrap();
+        assert!((s.q - base.q).abs() < 1e-12 * base.q, "Q at {offset}: {} vs {}", s.q, base.q);
+        assert!((s.tau2 - base.tau2).abs() < 1e-9 * (base.tau2 + 1.0), "tau2 at {offset}");
+        assert!(
+            (s.estimate - offset - base.estimate).abs() < 1e-9 * offset.max(1.0) * 1e-6,
+            "estimate at {offset}: {} vs {}",
+            s.estimate - offset,
+            base.estimate
+        );
+    }
+}
+
+#[test]
+fn dl_survives_variances_spanning_600_orders_of_magnitude() {
+    let y = [0.1, 5.0, 0.3, -2.0, 0.2, 7.0];
+    let v = [1e-300, 1e300, 2e-300, 1e300, 1.5e-300, 1e300];
+    // Either the right answer (the studies with variance 1e300 carry no weight: the fit is that
+    // of the other three), or a clear error where a part (here the Q-profile CI, whose sums
+    // overflow) is not representable; never a silently wrong number.
+    let small = fit(&[0.1, 0.3, 0.2], &[1e-300, 2e-300, 1.5e-300], Tau2Method::Dl).unwrap();
+    match fit(&y, &v, Tau2Method::Dl) {
+        Ok(s) => {
+            assert!(s.tau2.is_finite() && s.tau2 >= 0.0);
+            assert!(((s.estimate - small.estimate) / small.estimate).abs() < 1e-12);
+        }
+        Err(e) => assert!(matches!(e, ModelError::NotRepresentable { .. }), "{e:?}"),
+    }
+}
+
+/// Small-scale data against metafor with convergence tight relative to the data's scale
+/// (`fixtures/metafor/small_scale.R`): risk differences of rare events (variances 1e-5 to 1e-2)
+/// and the same rescaled by 1e-3. Before issue #11 the absolute |Δτ²| ≤ 1e-10 rule stopped
+/// REML here after a few iterations.
+#[test]
+fn small_scale_data_agree_with_tight_metafor() {
+    let r: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string("fixtures/metafor/small_scale.json").unwrap(),
+    )
+    .unwrap();
+    let cases = r["cases"].as_array().unwrap();
+    let mut n = 0;
+    for c in cases {
+        let id = c["id"].as_str().unwrap();
+        let arr = |k: &str| -> Vec<f64> {
+            c[k].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+        };
+        let (y, v) = (arr("yi"), arr("vi"));
+        let m: Tau2Method = c["method"].as_str().unwrap().parse().unwrap();
+        let s = fit(&y, &v, m).unwrap();
+        let scale = v.iter().sum::<f64>() / v.len() as f64;
+        let sd = scale.sqrt();
+        for (key, got, unit) in [
+            ("estimate", s.estimate, sd),
+            ("se", s.se, sd),
+            ("ci_lower", s.ci_lower, sd),
+            ("ci_upper", s.ci_upper, sd),
+            ("pi_lower", s.pi_lower, sd),
+            ("pi_upper", s.pi_upper, sd),
+            ("tau2", s.tau2, scale),
+            ("tau2_ci_lower", s.tau2_ci_lower, scale),
+            ("tau2_ci_upper", s.tau2_ci_upper, scale),
+            ("i2", s.i2, 100.0),
+            ("q", s.q, 1.0),
+        ] {
+            let want = c[key].as_f64().unwrap();
+            assert!(
+                (got - want).abs() <= 1e-7 * want.abs().max(1e-3 * unit),
+                "{id} {key}: peerstat {got}, metafor {want}"
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, 32);
+}
