@@ -134,3 +134,38 @@ fn small_scale_data_agree_with_tight_metafor() {
     }
     assert_eq!(n, 32);
 }
+
+/// The two analyses of the 100k bulk benchmark (`simulate --analyses 100000 --seed 1`) where
+/// plain Fisher scoring oscillated and peerstat used to stop with "did not converge" (metafor
+/// fails too without `stepadj`) now converge, to metafor's
+/// `rma(yi, vi, test = "knha", control = list(stepadj = 0.5, threshold = 1e-14))` values.
+#[test]
+fn formerly_non_converged_bulk_analyses_match_metafor_with_stepadj() {
+    use peerstat::data::Column;
+    let t = peerstat::bulk::simulate_table(100_000, 1);
+    let col = |name: &str| match t.get(name) {
+        Some(Column::Float(v)) => v.iter().map(|x| x.unwrap()).collect::<Vec<f64>>(),
+        Some(Column::Int(v)) => v.iter().map(|x| x.unwrap() as f64).collect(),
+        _ => panic!("{name}"),
+    };
+    let (id, y, v) = (col("analysis_id"), col("yi"), col("vi"));
+    let want = [
+        (17958.0, 0.000_828_596_050_369_081_43, 0.527_766_299_321_066_56, 0.031_705_943_448_486_998),
+        (69725.0, 0.004_664_823_385_602_122_5, 0.555_032_844_061_471_35, 0.046_136_973_969_075_429),
+    ];
+    let mut n = 0;
+    for (a, tau2, est, se) in want {
+        let idx: Vec<usize> = (0..id.len()).filter(|&i| id[i] == a).collect();
+        let ys: Vec<f64> = idx.iter().map(|&i| y[i]).collect();
+        let vs: Vec<f64> = idx.iter().map(|&i| v[i]).collect();
+        let s = RandomEffects::new()
+            .knha(true)
+            .fit_slices(&ys, &vs, &mut Workspace::new())
+            .unwrap();
+        assert!((s.tau2 - tau2).abs() < 1e-9 * tau2, "{a}: {}", s.tau2);
+        assert!((s.estimate - est).abs() < 1e-9 * est, "{a}");
+        assert!((s.se - se).abs() < 1e-9 * se, "{a}");
+        n += 1;
+    }
+    assert_eq!(n, 2);
+}
