@@ -19,7 +19,10 @@ fn a_result_that_is_not_representable_is_an_error_not_na() {
     for m in Tau2Method::ALL {
         let e = fit(&y, &v, m).unwrap_err();
         assert!(
-            matches!(e, ModelError::NotRepresentable { .. } | ModelError::NotConverged { .. }),
+            matches!(
+                e,
+                ModelError::NotRepresentable { .. } | ModelError::NotConverged { .. }
+            ),
             "{m}: {e:?}"
         );
         assert_eq!(peerstat::Error::from(e).exit_code(), 1);
@@ -61,8 +64,16 @@ fn a_common_offset_does_not_change_q_or_tau2() {
     for offset in [1e6, 1e12, 1e15] {
         let ys: Vec<f64> = y.iter().map(|x| x + offset).collect();
         let s = fit(&ys, &v, Tau2Method::Reml).unwrap();
-        assert!((s.q - base.q).abs() < 1e-12 * base.q, "Q at {offset}: {} vs {}", s.q, base.q);
-        assert!((s.tau2 - base.tau2).abs() < 1e-9 * (base.tau2 + 1.0), "tau2 at {offset}");
+        assert!(
+            (s.q - base.q).abs() < 1e-12 * base.q,
+            "Q at {offset}: {} vs {}",
+            s.q,
+            base.q
+        );
+        assert!(
+            (s.tau2 - base.tau2).abs() < 1e-9 * (base.tau2 + 1.0),
+            "tau2 at {offset}"
+        );
         assert!(
             (s.estimate - offset - base.estimate).abs() < 1e-9 * offset.max(1.0) * 1e-6,
             "estimate at {offset}: {} vs {}",
@@ -79,7 +90,12 @@ fn dl_survives_variances_spanning_600_orders_of_magnitude() {
     // Either the right answer (the studies with variance 1e300 carry no weight: the fit is that
     // of the other three), or a clear error where a part (here the Q-profile CI, whose sums
     // overflow) is not representable; never a silently wrong number.
-    let small = fit(&[0.1, 0.3, 0.2], &[1e-300, 2e-300, 1.5e-300], Tau2Method::Dl).unwrap();
+    let small = fit(
+        &[0.1, 0.3, 0.2],
+        &[1e-300, 2e-300, 1.5e-300],
+        Tau2Method::Dl,
+    )
+    .unwrap();
     match fit(&y, &v, Tau2Method::Dl) {
         Ok(s) => {
             assert!(s.tau2.is_finite() && s.tau2 >= 0.0);
@@ -104,7 +120,11 @@ fn small_scale_data_agree_with_tight_metafor() {
     for c in cases {
         let id = c["id"].as_str().unwrap();
         let arr = |k: &str| -> Vec<f64> {
-            c[k].as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+            c[k].as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
         };
         let (y, v) = (arr("yi"), arr("vi"));
         let m: Tau2Method = c["method"].as_str().unwrap().parse().unwrap();
@@ -150,8 +170,18 @@ fn formerly_non_converged_bulk_analyses_match_metafor_with_stepadj() {
     };
     let (id, y, v) = (col("analysis_id"), col("yi"), col("vi"));
     let want = [
-        (17958.0, 0.000_828_596_050_369_081_43, 0.527_766_299_321_066_56, 0.031_705_943_448_486_998),
-        (69725.0, 0.004_664_823_385_602_122_5, 0.555_032_844_061_471_35, 0.046_136_973_969_075_429),
+        (
+            17958.0,
+            0.000_828_596_050_369_081_43,
+            0.527_766_299_321_066_56,
+            0.031_705_943_448_486_998,
+        ),
+        (
+            69725.0,
+            0.004_664_823_385_602_122_5,
+            0.555_032_844_061_471_35,
+            0.046_136_973_969_075_429,
+        ),
     ];
     let mut n = 0;
     for (a, tau2, est, se) in want {

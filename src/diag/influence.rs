@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use rayon::prelude::*;
+
 use crate::dist;
 use crate::effect::EffectSizes;
 use crate::error::Result;
@@ -66,17 +68,16 @@ pub fn influence(es: &EffectSizes, model: &RandomEffects) -> Result<Vec<Influenc
     let cut_dffits = 3.0 * (1.0 / (k as f64 - 1.0)).sqrt();
     let cut_cook = dist::chi2_quantile(0.5, 1.0);
     let cut_hat = 3.0 / k as f64;
-    let mut y = Vec::with_capacity(k - 1);
-    let mut v = Vec::with_capacity(k - 1);
-    let mut out = Vec::with_capacity(k);
-    for i in 0..k {
+    // Deletion refits are independent: in parallel, each worker with its own buffers.
+    let one = |(y, v, ws): &mut (Vec<f64>, Vec<f64>, Workspace), i: usize| -> Result<Influence> {
         y.clear();
         v.clear();
         for j in (0..k).filter(|&j| j != i) {
             y.push(es.yi()[j]);
             v.push(es.vi()[j]);
         }
-        let d = model.fit_slices(&y, &v, &mut ws)?;
+        // warm start from the full fit's τ²; no Q-profile CI (not reported)
+        let d = model.refit(y, v, ws, full.tau2)?;
         let t2 = d.tau2;
         // Knapp–Hartung scale of the deletion fit (1 under z)
         let s2w = if model.get_knha() && d.k > 1 {
@@ -100,7 +101,7 @@ pub fn influence(es: &EffectSizes, model: &RandomEffects) -> Result<Vec<Influenc
         let cook_d = diff * diff / vb;
         let infl =
             dffits.abs() > cut_dffits || cook_d > cut_cook || hat > cut_hat || dfbetas.abs() > 1.0;
-        out.push(Influence {
+        Ok(Influence {
             study: es.study()[i].clone(),
             leave1out_estimate: d.estimate,
             leave1out_se: d.se,
@@ -119,9 +120,21 @@ pub fn influence(es: &EffectSizes, model: &RandomEffects) -> Result<Vec<Influenc
             hat,
             weight: 100.0 * hat,
             influential: infl,
-        });
-    }
-    Ok(out)
+        })
+    };
+    (0..k)
+        .into_par_iter()
+        .map_init(
+            || {
+                (
+                    Vec::with_capacity(k - 1),
+                    Vec::with_capacity(k - 1),
+                    Workspace::new(),
+                )
+            },
+            one,
+        )
+        .collect()
 }
 
 /// One step of a cumulative meta-analysis.

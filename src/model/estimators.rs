@@ -323,9 +323,10 @@ pub(crate) fn tau2(
     opts: &RandomEffects,
     yi: &[f64],
     vi: &[f64],
-    _ws: &mut Workspace,
+    ws: &mut Workspace,
 ) -> Result<(f64, usize, Convergence), ModelError> {
     let closed = |t: f64| Ok((t, 0, Convergence::ClosedForm));
+    let start = || ws.warm.unwrap_or_else(|| hedges(yi, vi)).max(0.0);
     let k = yi.len() as f64;
     match opts.method {
         Tau2Method::Ee => closed(0.0),
@@ -360,14 +361,13 @@ pub(crate) fn tau2(
             if q0 <= k - 1.0 {
                 Ok((0.0, 0, Convergence::Boundary))
             } else {
-                let start = hedges(yi, vi).max(0.0);
-                let (t, it) = solve_q(yi, vi, k - 1.0, start);
+                let (t, it) = solve_q(yi, vi, k - 1.0, start());
                 Ok((t, it, Convergence::RootFinding))
             }
         }
         Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => fisher_scoring(
             opts,
-            hedges(yi, vi).max(0.0),
+            start(),
             vi.iter().sum::<f64>() / k,
             true,
             |t| {

@@ -291,17 +291,44 @@ impl RandomEffects {
                 });
             }
         }
+        self.fit_normalised(yi, vi, ws, None)
+    }
+
+    /// A refit for leave-one-out and similar loops: the iterative τ² estimators start from
+    /// `start` (the full fit's τ², a warm start that needs a step or two) and the Q-profile CI
+    /// of τ² and I² is not computed (NaN). Inputs must be valid (as checked by
+    /// [`RandomEffects::fit_slices`] on the full data).
+    pub(crate) fn refit(
+        &self,
+        yi: &[f64],
+        vi: &[f64],
+        ws: &mut Workspace,
+        start: f64,
+    ) -> Result<Summary, ModelError> {
+        self.fit_normalised(yi, vi, ws, Some(start))
+    }
+
+    fn fit_normalised(
+        &self,
+        yi: &[f64],
+        vi: &[f64],
+        ws: &mut Workspace,
+        warm: Option<f64>,
+    ) -> Result<Summary, ModelError> {
         let norm = Normaliser::new(yi, vi);
-        if norm.is_identity() {
-            let s = self.fit_core(yi, vi, self.fixed_tau2, ws)?;
-            return norm.check(s);
-        }
-        let (mut y, mut v) = (std::mem::take(&mut ws.y), std::mem::take(&mut ws.v));
-        norm.apply(yi, vi, &mut y, &mut v);
-        let fixed = self.fixed_tau2.map(|t| norm.scale_variance(t));
-        let res = self.fit_core(&y, &v, fixed, ws);
-        (ws.y, ws.v) = (y, v);
-        norm.check(norm.undo(res?))
+        ws.warm = warm.map(|t| norm.scale_variance(t));
+        let res = if norm.is_identity() {
+            self.fit_core(yi, vi, self.fixed_tau2, ws)
+        } else {
+            let (mut y, mut v) = (std::mem::take(&mut ws.y), std::mem::take(&mut ws.v));
+            norm.apply(yi, vi, &mut y, &mut v);
+            let fixed = self.fixed_tau2.map(|t| norm.scale_variance(t));
+            let res = self.fit_core(&y, &v, fixed, ws);
+            (ws.y, ws.v) = (y, v);
+            res.map(|s| norm.undo(s))
+        };
+        ws.warm = None;
+        norm.check(res?)
     }
 
     /// The fit on validated, normalised data (`fixed_tau2` on the same scale).
@@ -395,7 +422,7 @@ impl RandomEffects {
         };
         let (mut t2_lo, mut t2_hi) = (nan, nan);
         let (mut i2_lo, mut i2_hi, mut h2_lo, mut h2_hi) = (nan, nan, nan, nan);
-        if self.method != Tau2Method::Ee && k > 1 && fixed_tau2.is_none() {
+        if self.method != Tau2Method::Ee && k > 1 && fixed_tau2.is_none() && ws.warm.is_none() {
             let (c_lo, c_hi) = ws.chi2_bounds(df_q, alpha);
             let (lo, hi) = estimators::q_profile(yi, vi, c_lo, c_hi, tau2, ws);
             t2_lo = lo;

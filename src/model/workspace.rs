@@ -9,6 +9,8 @@ pub struct Workspace {
     /// Normalised effects and variances (reused between fits).
     pub(super) y: Vec<f64>,
     pub(super) v: Vec<f64>,
+    /// Warm start for the iterative τ² estimators (on the normalised scale) during a refit.
+    pub(super) warm: Option<f64>,
     level: f64,
     chi2: Vec<(f64, f64)>,
     t: Vec<f64>,
