@@ -236,11 +236,20 @@ impl Reanalysis {
         buf: &Buffer,
         groups: &[std::ops::Range<usize>],
     ) -> Vec<GroupResult> {
+        // One scratch space per worker thread for the whole run, so buffers and the cached
+        // quantiles of the workspace are built once, not per batch or per rayon split.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+        }
         groups
             .par_iter()
             .with_min_len(64)
-            .map_init(Scratch::default, |s, g| {
-                self.analyse(names, buf, g.clone(), s)
+            .map(|g| {
+                SCRATCH.with(|s| match s.try_borrow_mut() {
+                    Ok(mut s) => self.analyse(names, buf, g.clone(), &mut s),
+                    // (re-entered on this thread by rayon work stealing: a fresh one)
+                    Err(_) => self.analyse(names, buf, g.clone(), &mut Scratch::default()),
+                })
             })
             .collect()
     }

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use arrow_array::{cast::AsArray, types::*, Array, ArrayRef};
+use arrow_array::{cast::AsArray, types::*, Array, ArrayRef, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 
@@ -216,43 +216,71 @@ impl Reanalysis {
             clustered: true,
             ..BulkReport::default()
         };
-        let mut reader = reader;
-        loop {
-            let next = guard(name, || Ok(reader.next()))?;
-            let done = next.is_none();
-            if let Some(batch) = next {
-                let batch = batch.map_err(|e| parquet_data_error(name, rows, e))?;
-                Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, name)?;
-                rows += batch.num_rows();
-            }
-            let mut groups = buf.runs();
-            if !done {
-                groups.pop(); // the last group may continue in the next batch
-            }
-            if groups.is_empty() {
+        // Decoding (decompression, page reading) runs on its own thread, one or two batches
+        // ahead, while the batch before is fitted in parallel and written.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<RecordBatch>>>(2);
+        let finished = std::thread::scope(|scope| -> Result<bool> {
+            scope.spawn(move || {
+                let mut reader = reader;
+                let mut read = 0usize;
+                loop {
+                    let msg = match guard(name, || Ok(reader.next())) {
+                        Err(e) => Err(e),
+                        Ok(None) => Ok(None),
+                        Ok(Some(Err(e))) => Err(parquet_data_error(name, read, e)),
+                        Ok(Some(Ok(b))) => {
+                            read += b.num_rows();
+                            Ok(Some(b))
+                        }
+                    };
+                    let more = matches!(msg, Ok(Some(_)));
+                    if tx.send(msg).is_err() || !more {
+                        break;
+                    }
+                }
+            });
+            let rx = rx;
+            loop {
+                let next = rx
+                    .recv()
+                    .map_err(|_| Error::format(name, "the Parquet reader stopped"))??;
+                let done = next.is_none();
+                if let Some(batch) = next {
+                    Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, name)?;
+                    rows += batch.num_rows();
+                }
+                let mut groups = buf.runs();
+                if !done {
+                    groups.pop(); // the last group may continue in the next batch
+                }
+                if groups.is_empty() {
+                    if done {
+                        return Ok(true);
+                    }
+                    continue;
+                }
+                for g in &groups {
+                    if !seen.insert(buf.key_hash(g.start)) {
+                        return Ok(false);
+                    }
+                }
+                let results = self.analyse_all(&names, &buf, &groups);
+                sink.write(&key_names, &buf, &results)?;
+                let r = report(0, &results, true);
+                all.groups += r.groups;
+                all.failed += r.failed;
+                all.omitted_rows += r.omitted_rows;
+                progress(rows, Some(total), all.groups);
+                let cut = groups.last().map_or(0, |g| g.end);
+                buf.drain_front(cut);
                 if done {
-                    break;
-                }
-                continue;
-            }
-            for g in &groups {
-                if !seen.insert(buf.key_hash(g.start)) {
-                    sink.abandon();
-                    return Ok(None);
+                    return Ok(true);
                 }
             }
-            let results = self.analyse_all(&names, &buf, &groups);
-            sink.write(&key_names, &buf, &results)?;
-            let r = report(0, &results, true);
-            all.groups += r.groups;
-            all.failed += r.failed;
-            all.omitted_rows += r.omitted_rows;
-            progress(rows, Some(total), all.groups);
-            let cut = groups.last().map_or(0, |g| g.end);
-            buf.drain_front(cut);
-            if done {
-                break;
-            }
+        })?;
+        if !finished {
+            sink.abandon();
+            return Ok(None);
         }
         sink.finish()?;
         all.rows = rows;
