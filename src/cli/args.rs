@@ -377,12 +377,29 @@ pub struct MetaArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Dependent effect sizes: robust variance estimation clustered by this column
-    /// (correlated-effects weights, small-sample correction, as robumeta).
-    #[arg(long, value_name = "COL")]
+    /// (correlated-effects weights, small-sample correction, as robumeta). It refits the model
+    /// with its own working weights and tau^2; --robust keeps the fitted model instead.
+    #[arg(long, value_name = "COL", conflicts_with = "robust")]
     pub cluster: Option<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,
+    /// Cluster-robust inference clustered by this column (metafor robust(), clubSandwich): the
+    /// fitted random-effects model or meta-regression keeps its estimates and weights, and its
+    /// SEs, t tests (and, with --mods, the test of the moderators) become cluster-robust.
+    /// Unlike --cluster (robumeta RVE), the model itself is not refitted.
+    #[arg(
+        long,
+        value_name = "COL",
+        conflicts_with = "by",
+        conflicts_with = "knha"
+    )]
+    pub robust: Option<String>,
+    /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df, HTZ
+    /// test) or CR1 (metafor's default: J/(J-p) factor, J-p df).
+    #[arg(long, default_value = "CR2", value_name = "TYPE", requires = "robust",
+          value_parser = choice::<RobustTypeArg>(robust_type_msg))]
+    pub robust_type: RobustTypeArg,
     /// Write a forest plot (SVG): studies, pooled diamond, prediction interval; subgroup blocks
     /// under --by; log axis labelled as ratios for OR/RR/ROM.
     #[arg(long, value_name = "FILE.svg")]

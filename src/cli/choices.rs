@@ -8,6 +8,7 @@ use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
 use peerstat::econ::table::Shape;
 use peerstat::econ::Timing;
 use peerstat::effect::{AddTo, Measure, VarianceType};
+use peerstat::model::robust::RobustType;
 use peerstat::model::{I2Method, PiMethod, Tau2Method};
 
 /// A value parser for an enumerated flag: accepts the [`ValueEnum`] names and aliases (any case),
@@ -94,6 +95,9 @@ pub fn egger_msg(s: &str) -> String {
 }
 pub fn estimator_msg(s: &str) -> String {
     format!("--estimator must be L0 or R0, got '{s}'")
+}
+pub fn robust_type_msg(s: &str) -> String {
+    format!("the cluster-robust estimator must be CR2 (clubSandwich) or CR1 (metafor's default), got '{s}'")
 }
 pub fn side_msg(s: &str) -> String {
     format!("--side must be left or right, got '{s}'")
@@ -256,5 +260,13 @@ value_enum!(
         Start => Timing::Start,
         End => Timing::End,
         #[value(alias = "mid")] Continuous => Timing::Continuous,
+    }
+);
+
+value_enum!(
+    /// `--robust-type`.
+    RobustTypeArg => RobustType {
+        #[value(name = "CR2")] Cr2 => RobustType::Cr2,
+        #[value(name = "CR1")] Cr1 => RobustType::Cr1,
     }
 );

@@ -40,6 +40,7 @@ mod normalise;
 mod options;
 pub mod regression;
 mod result;
+pub mod robust;
 pub mod rve;
 pub mod subgroup;
 mod summary;

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::regression::{Coefficient, Permutation, RegressionFit};
+use super::robust::{RobustFit, RobustType};
 use super::rve::RveFit;
 use super::subgroup::SubgroupAnalysis;
 use super::{Fit, RandomEffects};
@@ -70,6 +71,10 @@ pub struct MetaOptions {
     pub cluster: Option<String>,
     /// Assumed within-cluster correlation of robust variance estimation.
     pub rho: Option<f64>,
+    /// Cluster column of cluster-robust inference on the fitted model.
+    pub robust: Option<String>,
+    /// Its estimator (CR1 or CR2).
+    pub robust_type: Option<RobustType>,
 }
 
 /// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator
@@ -88,6 +93,9 @@ pub struct MetaReport {
     /// Robust variance estimation for dependent effects.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rve: Option<RveFit>,
+    /// Cluster-robust inference on the fitted model (random effects or meta-regression).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robust: Option<RobustFit>,
     /// The options that produced the result.
     pub options: MetaOptions,
 }

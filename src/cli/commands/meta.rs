@@ -2,10 +2,11 @@
 
 use peerstat::data;
 use peerstat::effect::{EffectSizes, Measure};
-use peerstat::model::regression::MetaRegression;
+use peerstat::model::regression::{MetaRegression, RegressionFit};
+use peerstat::model::robust::{cluster_ids, Robust, RobustFit};
 use peerstat::model::rve::Rve;
 use peerstat::model::subgroup::subgroups;
-use peerstat::model::{MetaOptions, MetaReport, RandomEffects, RegressionKeys};
+use peerstat::model::{Fit, MetaOptions, MetaReport, RandomEffects, RegressionKeys};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
@@ -44,11 +45,12 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     emit(&text, a.output.as_deref())
 }
 
-/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`.
+/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`, `--robust`.
 fn named(a: &MetaArgs) -> Vec<&str> {
     a.by.iter()
         .chain(&a.mods)
         .chain(&a.cluster)
+        .chain(&a.robust)
         .map(String::as_str)
         .collect()
 }
@@ -71,6 +73,8 @@ fn fit(
         permutations: perm,
         cluster: a.cluster.clone(),
         rho: a.cluster.as_ref().map(|_| a.rho),
+        robust: a.robust.clone(),
+        robust_type: a.robust.as_ref().map(|_| a.robust_type.into()),
     };
     let mut rep = if !a.mods.is_empty() {
         let m = MetaRegression::new(model).fit_table(&l.table, es, &a.mods, perm)?;
@@ -80,11 +84,13 @@ fn fit(
                 m.dropped
             );
         }
+        let rob = robust(a, l, model, &m.fit, Some(&m.regression))?;
         MetaReport {
             fit: m.fit,
             subgroups: None,
             regression: Some(RegressionKeys::new(&m.regression, m.permutation)),
             rve: None,
+            robust: rob,
             options,
         }
     } else {
@@ -103,11 +109,13 @@ fn fit(
             }
             None => None,
         };
+        let rob = robust(a, l, model, &fit, None)?;
         MetaReport {
             fit,
             subgroups,
             regression: None,
             rve: None,
+            robust: rob,
             options,
         }
     };
@@ -122,6 +130,26 @@ fn fit(
         rep.rve = Some(r);
     }
     Ok(rep)
+}
+
+/// Cluster-robust inference (`--robust`) on the fitted model: the random-effects `fit`, or the
+/// meta-regression `reg` whose studies `fit` lists.
+fn robust(
+    a: &MetaArgs,
+    l: &Loaded,
+    model: RandomEffects,
+    fit: &Fit,
+    reg: Option<&RegressionFit>,
+) -> Result<Option<RobustFit>, Failure> {
+    let Some(col) = &a.robust else {
+        return Ok(None);
+    };
+    let r = Robust::new(a.robust_type.into(), model.get_level())?;
+    let ids = cluster_ids(&l.table, col, fit.studies.iter().map(|s| s.row))?;
+    Ok(Some(match reg {
+        Some(reg) => r.fit_regression(reg, &ids)?,
+        None => r.fit_random_effects(fit, &ids)?,
+    }))
 }
 
 /// The bubble plot of a one-moderator meta-regression; studies are matched to the moderator by
@@ -175,9 +203,14 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
     } else {
         "PETO"
     };
-    if !a.mods.is_empty() || a.by.is_some() || a.cluster.is_some() || a.model.knha {
+    if !a.mods.is_empty()
+        || a.by.is_some()
+        || a.cluster.is_some()
+        || a.robust.is_some()
+        || a.model.knha
+    {
         return Err(Failure::Usage(format!(
-            "--method {name} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster or --knha"
+            "--method {name} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster, --robust or --knha"
         )));
     }
     let l = load(&a.data, &named(a))?;

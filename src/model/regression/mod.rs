@@ -103,6 +103,12 @@ pub struct RegressionFit {
     /// Model weights `1/(v_i + τ²)`.
     #[serde(skip)]
     pub weights: Vec<f64>,
+    /// The design matrix (k × p, intercept first), for cluster-robust inference.
+    #[serde(skip)]
+    pub x: DMatrix<f64>,
+    /// Residuals `y − Xβ̂` of the random-effects fit, for cluster-robust inference.
+    #[serde(skip)]
+    pub residuals: Vec<f64>,
 }
 
 impl RegressionFit {
@@ -547,6 +553,8 @@ impl MetaRegression {
             vb,
             vt,
             weights: f.w.iter().copied().collect(),
+            x: x.clone(),
+            residuals: f.resid.iter().copied().collect(),
         })
     }
 }

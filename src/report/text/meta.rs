@@ -1,10 +1,10 @@
-//! Text printouts of `peerstat meta`: the metafor-style fit, subgroups, meta-regression and
-//! robust variance estimation.
+//! Text printouts of `peerstat meta`: the metafor-style fit, subgroups, meta-regression, and
+//! (through `robust.rs`) the dependent-effects sections.
 
 use std::fmt::Write as _;
 
+use super::robust::{robust_table, rve_table};
 use crate::effect::Measure;
-use crate::model::rve::RveFit;
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::{Fit, MetaReport, PiMethod, Tau2Method};
 use crate::report::fmt::{f4, fp, label, pv, stars, width};
@@ -206,6 +206,9 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
         if let Some(r) = &rep.rve {
             out.push_str(&rve_table(r));
         }
+        if let Some(r) = &rep.robust {
+            out.push_str(&robust_table(r));
+        }
         return out;
     };
     let s = &rep.fit.summary;
@@ -338,6 +341,9 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
     if let Some(r) = &rep.rve {
         out.push_str(&rve_table(r));
     }
+    if let Some(r) = &rep.robust {
+        out.push_str(&robust_table(r));
+    }
     out
 }
 
@@ -445,49 +451,6 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
             c.df,
             f4(c.q),
             pv(c.p_value)
-        );
-    }
-    out
-}
-
-fn rve_table(r: &RveFit) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out);
-    let _ =
-        writeln!(
-        out,
-        "Robust variance estimation (correlated effects, rho = {}{}): {} effects in {} clusters",
-        r.rho,
-        if r.small { ", small-sample corrected" } else { "" },
-        r.effects,
-        r.clusters
-    );
-    let _ = writeln!(out, "tau^2 = {}, I^2 = {:.2}%", f4(r.tau2), r.i2);
-    let w = width(r.coefficients.iter().map(|c| c.name.as_str()), 7);
-    let _ = writeln!(
-        out,
-        "{:<w$} {:>9} {:>8} {:>9} {:>7} {:>8} {:>9} {:>9}",
-        "", "estimate", "se", "tval", "df", "pval", "ci.lb", "ci.ub"
-    );
-    for c in &r.coefficients {
-        let _ = writeln!(
-            out,
-            "{:<w$} {:>9} {:>8} {:>9} {:>7.2} {:>8} {:>9} {:>9}  {}",
-            label(&c.name),
-            f4(c.est.estimate),
-            f4(c.est.se),
-            f4(c.est.statistic),
-            c.df,
-            fp(c.est.p_value),
-            f4(c.est.ci_lower),
-            f4(c.est.ci_upper),
-            stars(c.est.p_value)
-        );
-    }
-    if r.coefficients.iter().any(|c| c.df < 4.0) {
-        let _ = writeln!(
-            out,
-            "Note: df < 4 for some coefficients: their p-values are unreliable (Tipton 2015)."
         );
     }
     out

@@ -3,6 +3,7 @@
 mod diag;
 mod econ;
 mod meta;
+mod robust;
 
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
