@@ -214,7 +214,8 @@ impl Robust {
     }
 
     /// Cluster-robust inference for an intercept-only random-effects fit; `cluster` holds one
-    /// id per study of `fit.studies`.
+    /// id per study of `fit.studies`. The weights are `1/(v_i + τ̂²)`; a Knapp–Hartung scaling
+    /// of the model's SE plays no part (as in clubSandwich).
     ///
     /// # Errors
     /// As [`Robust::fit`].
