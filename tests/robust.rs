@@ -451,7 +451,10 @@ fn cli_robust_text_and_conflicts() {
             "--mods",
             "ablat,year",
         ]),
-        &["at least 4 clusters (found 3)"],
+        &[
+            "at least 4 clusters (found 3)",
+            "hint: cluster by a column with more",
+        ],
     );
     assert_fails(
         &run(&["meta", &bcg, "--measure", "RR", "--robust", "nope"]),

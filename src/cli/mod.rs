@@ -111,6 +111,10 @@ fn hint(e: &Error) -> Option<String> {
             "damp the steps with --stepadj 0.5, or choose another --method (PM, DL)".into()
         }
         Error::NotConverged { .. } => "try another --method".into(),
+        Error::TooFew {
+            unit: "clusters", ..
+        } => "cluster by a column with more distinct labels (--robust, --cluster), or use fewer --mods"
+            .into(),
         _ => return None,
     })
 }
