@@ -460,4 +460,15 @@ fn cli_robust_text_and_conflicts() {
         &run(&["meta", &bcg, "--measure", "RR", "--robust", "nope"]),
         &["nope"],
     );
+    // A missing cluster label is an error naming the row, never a silent drop.
+    let dir = tempfile::tempdir().unwrap();
+    let csv = common::cli::write_csv(
+        &dir,
+        "gap.csv",
+        "yi,vi,site\n0.1,0.01,a\n0.3,0.02,a\n0.2,0.01,b\n0.4,0.03,\n0.5,0.02,c\n",
+    );
+    assert_fails(
+        &run(&["meta", &csv, "--measure", "GEN", "--robust", "site"]),
+        &["row 4", "cluster label is missing"],
+    );
 }
