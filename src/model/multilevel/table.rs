@@ -1,0 +1,134 @@
+//! Multilevel models on table columns: the random-effects formula, level ids read from columns,
+//! moderators through the meta-regression design.
+
+use serde::Serialize;
+
+use super::{MultilevelFit, MultilevelModel};
+use crate::data::Table;
+use crate::effect::EffectSizes;
+use crate::error::{Error, Setting};
+use crate::model::regression::Design;
+
+/// Parses a nested random-intercept formula `~ 1 | outer/inner[/…]` into its factor names,
+/// outermost first.
+///
+/// # Errors
+/// [`Error::Setting`] ([`Setting::Random`]) for anything else (another left-hand side than `1`,
+/// an empty factor name, crossed or structured terms).
+pub fn parse_random(formula: &str) -> Result<Vec<String>, Error> {
+    let bad = |why: &str| {
+        Error::setting(
+            Setting::Random,
+            format!("cannot read the random-effects formula '{formula}': {why}; expected '~ 1 | outer/inner' (nested random intercepts, e.g. '~ 1 | study/esid')"),
+        )
+    };
+    let rest = formula
+        .trim()
+        .strip_prefix('~')
+        .ok_or_else(|| bad("it must start with '~'"))?;
+    let (lhs, rhs) = rest.split_once('|').ok_or_else(|| bad("'|' is missing"))?;
+    if lhs.trim() != "1" {
+        return Err(bad("only random intercepts ('1' before '|') are supported"));
+    }
+    let names: Vec<String> = rhs.split('/').map(|s| s.trim().to_string()).collect();
+    for n in &names {
+        if n.is_empty() {
+            return Err(bad("a factor name is empty"));
+        }
+        if n.contains(|c: char| "|~+*:() ".contains(c)) {
+            return Err(bad(&format!("'{n}' is not a column name")));
+        }
+    }
+    Ok(names)
+}
+
+/// A multilevel model fitted to table columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultilevelTable {
+    /// The fit (its `factors` named after the columns: `district`, `district/school`).
+    #[serde(flatten)]
+    pub fit: MultilevelFit,
+    /// Effects left out for a missing moderator value.
+    #[serde(skip)]
+    pub dropped: usize,
+}
+
+impl MultilevelModel {
+    /// Fits the effects `es` with random intercepts for the nested factors `random` (canonical
+    /// column names, outermost first) and moderators `mods` (as [`Design::from_table`]; an empty
+    /// list fits the intercept only). Any column type can name levels; values are compared as
+    /// text.
+    ///
+    /// # Errors
+    /// [`Error::MissingColumn`] for an absent column; [`Error::Value`] for an effect with a
+    /// missing level; [`Error::TooFew`] for a factor with a single level; as
+    /// [`Design::from_table`] and [`MultilevelModel::fit`] otherwise.
+    pub fn fit_table(
+        &self,
+        table: &Table,
+        es: &EffectSizes,
+        random: &[String],
+        mods: &[String],
+    ) -> Result<MultilevelTable, Error> {
+        let mut ids = Vec::with_capacity(random.len());
+        for name in random {
+            let col = table
+                .get(name)
+                .ok_or_else(|| table.missing_column(name, "as a random-effects factor"))?;
+            let mut map = std::collections::HashMap::new();
+            let mut col_ids = Vec::with_capacity(es.k());
+            for &r in es.rows() {
+                let t = col.text(r).ok_or_else(|| {
+                    table.value_error(
+                        r,
+                        name,
+                        "the random-effects factor is missing: every effect needs a level",
+                    )
+                })?;
+                let n = map.len();
+                col_ids.push(*map.entry(t).or_insert(n));
+            }
+            ids.push(col_ids);
+        }
+        let design = if mods.is_empty() {
+            Design {
+                names: vec!["intrcpt".to_string()],
+                x: nalgebra::DMatrix::from_element(es.k(), 1, 1.0),
+                keep: (0..es.k()).collect(),
+                dropped: 0,
+            }
+        } else {
+            Design::from_table(table, es, mods)?
+        };
+        let keep = &design.keep;
+        let y: Vec<f64> = keep.iter().map(|&i| es.yi()[i]).collect();
+        let v: Vec<f64> = keep.iter().map(|&i| es.vi()[i]).collect();
+        let levels: Vec<Vec<usize>> = ids
+            .iter()
+            .map(|c| keep.iter().map(|&i| c[i]).collect())
+            .collect();
+        let actual: Vec<&str> = random.iter().map(|n| table.actual_name(n)).collect();
+        for l in 0..levels.len() {
+            let mut seen = std::collections::HashSet::new();
+            for i in 0..y.len() {
+                seen.insert(levels[..=l].iter().map(|c| c[i]).collect::<Vec<_>>());
+            }
+            let n = seen.len();
+            if n < 2 {
+                return Err(Error::TooFew {
+                    analysis: format!("the random-effects factor '{}'", actual[..=l].join("/")),
+                    needed: 2,
+                    found: n,
+                    unit: "levels",
+                    note: "; a variance component needs at least two levels".into(),
+                });
+            }
+        }
+        let mut fit = self.fit(&y, &v, &levels, &design.x, &design.names)?;
+        fit.factors = (1..=actual.len()).map(|l| actual[..l].join("/")).collect();
+        Ok(MultilevelTable {
+            fit,
+            dropped: design.dropped,
+        })
+    }
+}
