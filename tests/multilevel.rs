@@ -291,3 +291,124 @@ fn table_errors_name_the_column() {
     assert!(e.contains("'one'") && e.contains("levels"), "{e}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `peerstat meta --random`: every reference case through the CLI (JSON keys, values to 1e-6),
+/// the core keys for the first coefficient, and the printout.
+#[test]
+fn cli_matches_metafor() {
+    use common::cli::{assert_fails, fixture, meta_json, num, run};
+    let r = reference();
+    let mut checked = 0;
+    for c in r["fits"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let data = fixture(&format!("{}.csv", c["dataset"].as_str().unwrap()));
+        let formula = format!("~ 1 | {}", strings(&c["levels"]).join("/"));
+        let mods = strings(&c["mods"]).join(",");
+        let mut args = vec![
+            data.as_str(),
+            "--random",
+            formula.as_str(),
+            "--method",
+            c["method"].as_str().unwrap(),
+        ];
+        if !mods.is_empty() {
+            args.extend(["--mods", mods.as_str()]);
+        }
+        if c["test"] == "t" {
+            args.push("--knha");
+        }
+        let j = meta_json(&args);
+        let first = &c["coefficients"][0];
+        for key in [
+            "estimate",
+            "se",
+            "ci_lower",
+            "ci_upper",
+            "statistic",
+            "p_value",
+        ] {
+            close(
+                &format!("{id} {key}"),
+                num(&j, key),
+                &first[key],
+                REL,
+                REL * 1e-3,
+            );
+        }
+        for key in ["loglik", "deviance", "aic", "bic"] {
+            close(
+                &format!("{id} {key}"),
+                num(&j, key),
+                &c[key],
+                REL,
+                REL * 1e-3,
+            );
+        }
+        for key in ["sigma2", "i2_levels"] {
+            for (g, w) in j[key]
+                .as_array()
+                .unwrap()
+                .iter()
+                .zip(c[key].as_array().unwrap())
+            {
+                close(
+                    &format!("{id} {key}"),
+                    g.as_f64().unwrap(),
+                    w,
+                    REL,
+                    REL * 1e-3,
+                );
+            }
+        }
+        assert_eq!(j["sigma2_levels"], c["sigma2_levels"], "{id}");
+        assert_eq!(
+            j["coefficients"].as_array().unwrap().len(),
+            c["coefficients"].as_array().unwrap().len()
+        );
+        assert!(j["tau2"].is_null(), "{id}");
+        assert_eq!(j["k"], c["k"], "{id}");
+        checked += 1;
+    }
+    assert_eq!(checked, 11);
+    let k11 = fixture("konstantopoulos2011.csv");
+    let (code, out, err) = run(&["meta", &k11, "--random", "~ 1 | district/school"]);
+    assert_eq!(code, 0, "{err}");
+    for needle in [
+        "Multivariate Meta-Analysis Model (k = 56; method: REML)",
+        "sigma^2.1   0.0651   0.2551     11     no        district",
+        "sigma^2.2   0.0327   0.1809     56     no district/school",
+        "QE(df = 55) = 578.8640",
+        "intrcpt    0.1847   0.0846    2.1845   0.0289    0.0190    0.3504",
+    ] {
+        assert!(out.contains(needle), "{needle:?} not in\n{out}");
+    }
+    // Renamed columns: canonical names in the formula, --col maps them to the file's.
+    let j = meta_json(&[
+        &k11,
+        "--random",
+        "~ 1 | cluster/esid",
+        "--col",
+        "cluster=district",
+        "--col",
+        "esid=school",
+    ]);
+    close(
+        "renamed",
+        num(&j, "estimate"),
+        &r["fits"][0]["coefficients"][0]["estimate"],
+        REL,
+        0.0,
+    );
+    assert_fails(
+        &run(&["meta", &k11, "--random", "~ 1 | district/classroom"]),
+        &["classroom", "--col"],
+    );
+    assert_fails(
+        &run(&["meta", &k11, "--random", "~ year | district"]),
+        &["random-effects formula", "--random"],
+    );
+    assert_fails(
+        &run(&["meta", &k11, "--random", "~ 1 | district", "--method", "DL"]),
+        &["REML", "ML"],
+    );
+}

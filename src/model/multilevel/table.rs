@@ -42,12 +42,28 @@ pub fn parse_random(formula: &str) -> Result<Vec<String>, Error> {
     Ok(names)
 }
 
-/// A multilevel model fitted to table columns.
+/// A multilevel model fitted to table columns: the JSON contract of `meta` with a random-effects
+/// structure. The core keys of a univariate fit keep their meaning for the first coefficient
+/// (`k`, `estimate`, `se`, `ci_lower`, `ci_upper`, `statistic`, `p_value`); `q`, `q_df`, `q_p`
+/// are the test for residual heterogeneity; `tau2` and `i2` are null (see `sigma2`,
+/// `i2_levels`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MultilevelTable {
+    /// Effect measure.
+    pub measure: crate::effect::Measure,
     /// The fit (its `factors` named after the columns: `district`, `district/school`).
     #[serde(flatten)]
     pub fit: MultilevelFit,
+    /// Always `None`: the model has one variance component per level (`sigma2`).
+    pub tau2: Option<f64>,
+    /// Always `None`: see `i2_levels`.
+    pub i2: Option<f64>,
+    /// The test for residual heterogeneity (`qe`), under the key of univariate fits.
+    pub q: f64,
+    /// Its degrees of freedom.
+    pub q_df: usize,
+    /// Its p-value.
+    pub q_p: f64,
     /// Effects left out for a missing moderator value.
     #[serde(skip)]
     pub dropped: usize,
@@ -127,6 +143,12 @@ impl MultilevelModel {
         let mut fit = self.fit(&y, &v, &levels, &design.x, &design.names)?;
         fit.factors = (1..=actual.len()).map(|l| actual[..l].join("/")).collect();
         Ok(MultilevelTable {
+            measure: es.measure(),
+            q: fit.qe,
+            q_df: fit.qe_df,
+            q_p: fit.qe_p,
+            tau2: None,
+            i2: None,
             fit,
             dropped: design.dropped,
         })

@@ -3,7 +3,9 @@
 mod diag;
 mod econ;
 mod meta;
+mod multilevel;
 
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
 pub use meta::{table, table_report};
+pub use multilevel::multilevel_table;
