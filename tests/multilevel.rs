@@ -429,3 +429,22 @@ fn cli_matches_metafor() {
         &["REML", "ML"],
     );
 }
+
+/// Two factors that group the effects identically cannot both have a variance component.
+#[test]
+fn identical_levels_are_an_error() {
+    let (t, es) = load("konstantopoulos2011");
+    let e = MultilevelModel::new()
+        .fit_table(
+            &t,
+            &es,
+            &["district".into(), "school".into(), "study".into()],
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("'district/school' and 'district/school/study'") && e.contains("56 levels"),
+        "{e}"
+    );
+}

@@ -36,6 +36,7 @@
 //! ```
 
 mod kernel;
+mod levels;
 mod table;
 
 use nalgebra::{DMatrix, DVector};
@@ -188,8 +189,9 @@ impl MultilevelModel {
     ///
     /// # Errors
     /// [`Error::Input`] for inputs of different lengths, non-finite
-    /// effects or non-positive variances; [`Error::TooFew`] unless `k > p`; [`Error::Singular`]
-    /// for a rank-deficient design; [`Error::NotConverged`].
+    /// effects or non-positive variances; [`Error::TooFew`] unless `k > p`, or for a factor
+    /// with a single level; [`Error::Singular`] for a rank-deficient design or two factors that
+    /// group the effects identically; [`Error::NotConverged`].
     pub fn fit(
         &self,
         y: &[f64],
@@ -197,6 +199,20 @@ impl MultilevelModel {
         levels: &[Vec<usize>],
         x: &DMatrix<f64>,
         names: &[String],
+    ) -> Result<MultilevelFit, Error> {
+        let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
+        self.fit_named(y, v, levels, x, names, &factors)
+    }
+
+    /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors.
+    pub(super) fn fit_named(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        levels: &[Vec<usize>],
+        x: &DMatrix<f64>,
+        names: &[String],
+        factors: &[String],
     ) -> Result<MultilevelFit, Error> {
         let k = y.len();
         let p = x.ncols();
@@ -232,22 +248,8 @@ impl MultilevelModel {
         let singular = || Error::Singular {
             message: "the design matrix is singular (collinear moderators)".into(),
         };
-        // Nested codes: level l = the combination of the first l + 1 ids.
-        let mut codes = Vec::with_capacity(levels.len());
-        let mut nlevels = Vec::with_capacity(levels.len());
-        for l in 0..levels.len() {
-            let mut map = std::collections::HashMap::new();
-            let c: Vec<usize> = (0..k)
-                .map(|i| {
-                    let key: Vec<usize> = levels[..=l].iter().map(|ids| ids[i]).collect();
-                    let n = map.len();
-                    *map.entry(key).or_insert(n)
-                })
-                .collect();
-            nlevels.push(map.len());
-            codes.push(c);
-        }
         let nl = levels.len();
+        let (codes, nlevels, factors) = levels::nested(levels, factors)?;
         let scale = v.iter().sum::<f64>() / k as f64;
         // Fixed-effects pieces (W = V⁻¹): QE, ṽ, and the start.
         let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
@@ -346,14 +348,7 @@ impl MultilevelModel {
             i2_levels: sc.s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
             sigma2: sc.s2.clone(),
             sigma2_levels: nlevels,
-            factors: (1..=nl)
-                .map(|l| {
-                    (1..=l)
-                        .map(|j| format!("level{j}"))
-                        .collect::<Vec<_>>()
-                        .join("/")
-                })
-                .collect(),
+            factors,
             loglik: ll,
             deviance,
             aic: -2.0 * ll + 2.0 * parms,

@@ -123,25 +123,11 @@ impl MultilevelModel {
             .iter()
             .map(|c| keep.iter().map(|&i| c[i]).collect())
             .collect();
-        let actual: Vec<&str> = random.iter().map(|n| table.actual_name(n)).collect();
-        for l in 0..levels.len() {
-            let mut seen = std::collections::HashSet::new();
-            for i in 0..y.len() {
-                seen.insert(levels[..=l].iter().map(|c| c[i]).collect::<Vec<_>>());
-            }
-            let n = seen.len();
-            if n < 2 {
-                return Err(Error::TooFew {
-                    analysis: format!("the random-effects factor '{}'", actual[..=l].join("/")),
-                    needed: 2,
-                    found: n,
-                    unit: "levels",
-                    note: "; a variance component needs at least two levels".into(),
-                });
-            }
-        }
-        let mut fit = self.fit(&y, &v, &levels, &design.x, &design.names)?;
-        fit.factors = (1..=actual.len()).map(|l| actual[..l].join("/")).collect();
+        let actual: Vec<String> = random
+            .iter()
+            .map(|n| table.actual_name(n).to_string())
+            .collect();
+        let fit = self.fit_named(&y, &v, &levels, &design.x, &design.names, &actual)?;
         Ok(MultilevelTable {
             measure: es.measure(),
             q: fit.qe,
