@@ -383,7 +383,7 @@ pub struct MetaArgs {
     /// Multilevel model with nested random intercepts (metafor rma.mv), e.g. '~ 1 | study/esid'
     /// (outer factor first; two or more levels). --method REML (default) or ML; --knha gives t
     /// tests on k-p df; --mods adds moderators.
-    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest"])]
+    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])]
     pub random: Option<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
