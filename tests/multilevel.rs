@@ -448,3 +448,30 @@ fn identical_levels_are_an_error() {
         "{e}"
     );
 }
+
+/// The Parquet copies of the fixtures give the same fits as the CSVs.
+#[test]
+fn parquet_equals_csv() {
+    for (name, random) in [
+        ("konstantopoulos2011", ["district", "school"]),
+        ("assink2016", ["study", "esid"]),
+    ] {
+        let random: Vec<String> = random.iter().map(|s| s.to_string()).collect();
+        let fits: Vec<_> = ["csv", "parquet"]
+            .iter()
+            .map(|ext| {
+                let t = read_table(
+                    Path::new(&format!("fixtures/{name}.{ext}")),
+                    &ColumnMap::new(),
+                )
+                .unwrap();
+                let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
+                MultilevelModel::new()
+                    .fit_table(&t, &es, &random, &[])
+                    .unwrap()
+                    .fit
+            })
+            .collect();
+        assert_eq!(fits[0], fits[1], "{name}");
+    }
+}
