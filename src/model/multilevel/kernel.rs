@@ -13,8 +13,31 @@ struct Block {
     y: DVector<f64>,
     /// Rows of the design.
     x: DMatrix<f64>,
-    /// `Z_l Z_lᵀ` restricted to the block, per level (1 where two effects share the level).
-    d: Vec<DMatrix<f64>>,
+    /// Per level, the group of each effect within the block (`0..groups[l]`): `Z_l Z_lᵀ` has a 1
+    /// where two effects share the group. Never formed as a matrix.
+    codes: Vec<Vec<usize>>,
+    /// Per level, the number of groups in the block.
+    groups: Vec<usize>,
+}
+
+/// `S[i][g] = Σ_{k in group g} m[i][k]`, i.e. `m · Z` for the group indicator `Z`.
+fn group_cols(m: &DMatrix<f64>, codes: &[usize], ng: usize) -> DMatrix<f64> {
+    let mut out = DMatrix::zeros(m.nrows(), ng);
+    for (k, &g) in codes.iter().enumerate() {
+        let mut o = out.column_mut(g);
+        o += m.column(k);
+    }
+    out
+}
+
+/// `U[g][:] = Σ_{i in group g} m[i][:]`, i.e. `Zᵀ · m`.
+fn group_rows(m: &DMatrix<f64>, codes: &[usize], ng: usize) -> DMatrix<f64> {
+    let mut out = DMatrix::zeros(ng, m.ncols());
+    for (i, &g) in codes.iter().enumerate() {
+        let mut o = out.row_mut(g);
+        o += m.row(i);
+    }
+    out
 }
 
 /// The data of a model, split into blocks by the outermost level.
@@ -65,17 +88,26 @@ impl Blocks {
             }
             let rows = &order[start..end];
             let n = rows.len();
-            let d = codes
-                .iter()
-                .map(|cl| {
-                    DMatrix::from_fn(n, n, |a, b| f64::from(u8::from(cl[rows[a]] == cl[rows[b]])))
-                })
-                .collect();
+            let mut local = Vec::with_capacity(codes.len());
+            let mut groups = Vec::with_capacity(codes.len());
+            for cl in codes {
+                let mut map = std::collections::HashMap::new();
+                let c: Vec<usize> = rows
+                    .iter()
+                    .map(|&i| {
+                        let next = map.len();
+                        *map.entry(cl[i]).or_insert(next)
+                    })
+                    .collect();
+                groups.push(map.len());
+                local.push(c);
+            }
             blocks.push(Block {
                 v: rows.iter().map(|&i| v[i]).collect(),
                 y: DVector::from_iterator(n, rows.iter().map(|&i| y[i])),
                 x: DMatrix::from_fn(n, x.ncols(), |a, j| x[(rows[a], j)]),
-                d,
+                codes: local,
+                groups,
             });
             start = end;
         }
@@ -98,10 +130,17 @@ impl Blocks {
         let mut logdet = 0.0;
         let mut parts = Vec::with_capacity(self.blocks.len());
         for b in &self.blocks {
-            let mut m = DMatrix::from_diagonal(&DVector::from_column_slice(&b.v));
-            for (dl, &s) in b.d.iter().zip(s2) {
-                m += dl * s;
-            }
+            let n = b.v.len();
+            let m = DMatrix::from_fn(n, n, |i, j| {
+                let shared: f64 = b
+                    .codes
+                    .iter()
+                    .zip(s2)
+                    .filter(|(c, _)| c[i] == c[j])
+                    .map(|(_, s)| s)
+                    .sum();
+                shared + if i == j { b.v[i] } else { 0.0 }
+            });
             let chol = m.cholesky()?;
             logdet += 2.0
                 * chol
@@ -150,18 +189,44 @@ impl Blocks {
             let mut q = vec![DMatrix::<f64>::zeros(p, p); nl];
             let mut h = vec![DMatrix::<f64>::zeros(p, p); nl * nl];
             for ((b, e), r) in self.blocks.iter().zip(&parts).zip(&rs) {
-                let md: Vec<DMatrix<f64>> = b.d.iter().map(|dl| &e.minv * dl).collect();
-                let dg: Vec<DMatrix<f64>> = b.d.iter().map(|dl| dl * &e.g).collect();
+                let n = b.v.len();
+                // M⁻¹Z_l (n × groups), Z_lᵀM⁻¹X (groups × p), Z_l Z_lᵀ M⁻¹X and M⁻¹ of that.
+                let sl: Vec<DMatrix<f64>> = (0..nl)
+                    .map(|l| group_cols(&e.minv, &b.codes[l], b.groups[l]))
+                    .collect();
+                let ul: Vec<DMatrix<f64>> = (0..nl)
+                    .map(|l| group_rows(&e.g, &b.codes[l], b.groups[l]))
+                    .collect();
+                let dg: Vec<DMatrix<f64>> = (0..nl)
+                    .map(|l| DMatrix::from_fn(n, p, |i, j| ul[l][(b.codes[l][i], j)]))
+                    .collect();
+                let mdg: Vec<DMatrix<f64>> = if reml {
+                    dg.iter().map(|d| &e.minv * d).collect()
+                } else {
+                    Vec::new()
+                };
+                let rmat = DMatrix::from_column_slice(n, 1, r.as_slice());
                 for l in 0..nl {
-                    let dr = &b.d[l] * r;
-                    score[l] += -0.5 * md[l].trace() + 0.5 * r.dot(&dr);
+                    let c = &b.codes[l];
+                    // tr(M⁻¹ Z_l Z_lᵀ) and rᵀ Z_l Z_lᵀ r.
+                    let tr: f64 = (0..n).map(|i| sl[l][(i, c[i])]).sum();
+                    let rz = group_rows(&rmat, c, b.groups[l]);
+                    score[l] += -0.5 * tr + 0.5 * rz.iter().map(|x| x * x).sum::<f64>();
                     if reml {
-                        q[l] += e.g.transpose() * &dg[l];
+                        q[l] += ul[l].transpose() * &ul[l];
                     }
                     for m in 0..nl {
-                        info[(l, m)] += 0.5 * (&md[l] * &md[m]).trace();
+                        // tr(M⁻¹D_l M⁻¹D_m) = Σ_ij S_l[i, c_l(j)] · S_m[j, c_m(i)].
+                        let cm = &b.codes[m];
+                        let mut t = 0.0;
+                        for i in 0..n {
+                            for (j, &cj) in c.iter().enumerate() {
+                                t += sl[l][(i, cj)] * sl[m][(j, cm[i])];
+                            }
+                        }
+                        info[(l, m)] += 0.5 * t;
                         if reml {
-                            h[l * nl + m] += dg[l].transpose() * (&e.minv * &dg[m]);
+                            h[l * nl + m] += dg[l].transpose() * &mdg[m];
                         }
                     }
                 }
