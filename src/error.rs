@@ -70,6 +70,8 @@ pub enum Setting {
     Order,
     /// The number of permutations of a meta-regression's permutation test.
     Permutations,
+    /// The random-effects structure of a multilevel model (`~ 1 | outer/inner`).
+    Random,
 }
 
 impl Setting {
@@ -98,6 +100,7 @@ impl Setting {
             Setting::Bootstrap => "bootstrap replicates",
             Setting::Order => "cumulative order",
             Setting::Permutations => "permutations",
+            Setting::Random => "random-effects structure",
         }
     }
 }

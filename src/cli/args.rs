@@ -381,6 +381,12 @@ pub struct MetaArgs {
     /// with its own working weights and tau^2; --robust keeps the fitted model instead.
     #[arg(long, value_name = "COL", conflicts_with = "robust")]
     pub cluster: Option<String>,
+    /// Multilevel model with nested random intercepts (metafor rma.mv), e.g. '~ 1 | study/esid'
+    /// (outer factor first; two or more levels). --method REML (default) or ML; --knha gives t
+    /// tests on k-p df; --mods adds moderators. (Cluster-robust inference on multilevel models,
+    /// --robust, is not available yet.)
+    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2", "robust"])]
+    pub random: Option<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

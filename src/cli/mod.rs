@@ -87,6 +87,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Bootstrap => "--boot",
         Setting::Order => "--order",
         Setting::Permutations => "--permutations",
+        Setting::Random => "--random",
         _ => "the command's options (see --help)",
     }
 }

@@ -36,6 +36,7 @@
 mod error;
 mod estimate;
 mod estimators;
+pub mod multilevel;
 mod normalise;
 mod options;
 pub mod regression;

@@ -27,7 +27,9 @@ pub mod svg;
 pub mod text;
 
 pub use fmt::{f4, fp, pv};
-pub use text::{bias_table, cea_table, influence_table, mh_table, table, table_report};
+pub use text::{
+    bias_table, cea_table, influence_table, mh_table, multilevel_table, table, table_report,
+};
 
 /// Any result as pretty-printed JSON with a final newline (the JSON contract). Undefined values
 /// are `null`.

@@ -2,6 +2,9 @@
 
 use peerstat::data;
 use peerstat::effect::{EffectSizes, Measure};
+use peerstat::model::multilevel::{
+    parse_random, MultilevelMethod, MultilevelModel, MultilevelTest,
+};
 use peerstat::model::regression::{MetaRegression, RegressionFit};
 use peerstat::model::robust::{cluster_ids, Robust, RobustFit};
 use peerstat::model::rve::Rve;
@@ -24,6 +27,9 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         .check()?;
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
+    }
+    if let Some(formula) = &a.random {
+        return meta_multilevel(&a, formula);
     }
     let model = model(&a.model)?;
     let l = load(&a.data, &named(&a))?;
@@ -194,6 +200,50 @@ fn bubble(
         &format!("{file}: meta-regression on {name}"),
     );
     write_text(path, &svg)
+}
+
+/// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).
+fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
+    let factors = parse_random(formula)?;
+    let method = match a.model.method {
+        MethodArg::Reml => MultilevelMethod::Reml,
+        MethodArg::Ml => MultilevelMethod::Ml,
+        _ => {
+            return Err(Failure::Usage(
+                "--random fits the variance components by REML or ML: use --method REML (the default) or --method ML".into(),
+            ))
+        }
+    };
+    let model = MultilevelModel::new()
+        .method(method)
+        .test(if a.model.knha {
+            MultilevelTest::T
+        } else {
+            MultilevelTest::Z
+        })
+        .level(a.model.level)?
+        .max_iter(a.model.max_iter);
+    let named: Vec<&str> = factors
+        .iter()
+        .map(String::as_str)
+        .chain(a.mods.iter().map(String::as_str))
+        .collect();
+    let l = load(&a.data, &named)?;
+    let es = effect_sizes(&l, &a.data.input)?;
+    let file = a.data.input.display().to_string();
+    let rep = model.fit_table(&l.table, &es, &factors, &a.mods)?;
+    if rep.dropped > 0 {
+        say!(
+            "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",
+            rep.dropped
+        );
+    }
+    let text = match a.format {
+        Format::Table => report::multilevel_table(&rep, &file),
+        Format::Json => report::json(&rep)?,
+        Format::Csv => report::csv::record(&rep)?,
+    };
+    emit(&text, a.output.as_deref())
 }
 
 /// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.

@@ -3,8 +3,10 @@
 mod diag;
 mod econ;
 mod meta;
+mod multilevel;
 mod robust;
 
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
 pub use meta::{table, table_report};
+pub use multilevel::multilevel_table;

@@ -1,0 +1,328 @@
+//! The numerical kernel of nested random-intercept models: the marginal covariance
+//! `M = Σ_l σ²_l Z_l Z_lᵀ + diag(v)` block by block (one block per level of the outermost factor,
+//! a Cholesky factor each), the (restricted) log-likelihood, its score and Fisher information in
+//! the variance components, and safeguarded Fisher scoring.
+
+use nalgebra::{DMatrix, DVector};
+
+/// One block of the marginal covariance: the effects of one outermost cluster.
+struct Block {
+    /// Sampling variances.
+    v: Vec<f64>,
+    /// Effects.
+    y: DVector<f64>,
+    /// Rows of the design.
+    x: DMatrix<f64>,
+    /// Per level, the group of each effect within the block (`0..groups[l]`): `Z_l Z_lᵀ` has a 1
+    /// where two effects share the group. Never formed as a matrix.
+    codes: Vec<Vec<usize>>,
+    /// Per level, the number of groups in the block.
+    groups: Vec<usize>,
+}
+
+/// `S[i][g] = Σ_{k in group g} m[i][k]`, i.e. `m · Z` for the group indicator `Z`.
+fn group_cols(m: &DMatrix<f64>, codes: &[usize], ng: usize) -> DMatrix<f64> {
+    let mut out = DMatrix::zeros(m.nrows(), ng);
+    for (k, &g) in codes.iter().enumerate() {
+        let mut o = out.column_mut(g);
+        o += m.column(k);
+    }
+    out
+}
+
+/// `U[g][:] = Σ_{i in group g} m[i][:]`, i.e. `Zᵀ · m`.
+fn group_rows(m: &DMatrix<f64>, codes: &[usize], ng: usize) -> DMatrix<f64> {
+    let mut out = DMatrix::zeros(ng, m.ncols());
+    for (i, &g) in codes.iter().enumerate() {
+        let mut o = out.row_mut(g);
+        o += m.row(i);
+    }
+    out
+}
+
+/// The data of a model, split into blocks by the outermost level.
+pub(super) struct Blocks {
+    blocks: Vec<Block>,
+    k: usize,
+    p: usize,
+    /// `½ ln det(XᵀX)` (metafor adds it to the restricted log-likelihood).
+    half_logdet_xtx: f64,
+}
+
+/// The model evaluated at one value of the variance components.
+pub(super) struct Eval {
+    /// Log-likelihood (restricted under REML).
+    pub ll: f64,
+    /// Coefficients.
+    pub beta: DVector<f64>,
+    /// Their covariance `(XᵀM⁻¹X)⁻¹`.
+    pub vb: DMatrix<f64>,
+    /// Score in σ² (empty unless derivatives were asked for).
+    pub score: DVector<f64>,
+    /// Fisher information in σ² (empty unless derivatives were asked for).
+    pub info: DMatrix<f64>,
+}
+
+/// Per-block pieces of one evaluation.
+struct BlockEval {
+    minv: DMatrix<f64>,
+    /// `M⁻¹X` for the block.
+    g: DMatrix<f64>,
+}
+
+impl Blocks {
+    /// Splits the data by the codes of the outermost level (`codes[0]`); `codes[l][i]` is the
+    /// code of effect `i` at level `l` (nested: equal codes at level `l` imply equal codes at
+    /// every outer level).
+    pub(super) fn new(y: &[f64], v: &[f64], x: &DMatrix<f64>, codes: &[Vec<usize>]) -> Self {
+        let k = y.len();
+        let mut order: Vec<usize> = (0..k).collect();
+        order.sort_by_key(|&i| (codes[0][i], i));
+        let mut blocks = Vec::new();
+        let mut start = 0;
+        while start < k {
+            let c = codes[0][order[start]];
+            let mut end = start;
+            while end < k && codes[0][order[end]] == c {
+                end += 1;
+            }
+            let rows = &order[start..end];
+            let n = rows.len();
+            let mut local = Vec::with_capacity(codes.len());
+            let mut groups = Vec::with_capacity(codes.len());
+            for cl in codes {
+                let mut map = std::collections::HashMap::new();
+                let c: Vec<usize> = rows
+                    .iter()
+                    .map(|&i| {
+                        let next = map.len();
+                        *map.entry(cl[i]).or_insert(next)
+                    })
+                    .collect();
+                groups.push(map.len());
+                local.push(c);
+            }
+            blocks.push(Block {
+                v: rows.iter().map(|&i| v[i]).collect(),
+                y: DVector::from_iterator(n, rows.iter().map(|&i| y[i])),
+                x: DMatrix::from_fn(n, x.ncols(), |a, j| x[(rows[a], j)]),
+                codes: local,
+                groups,
+            });
+            start = end;
+        }
+        let xtx = x.transpose() * x;
+        Blocks {
+            blocks,
+            k,
+            p: x.ncols(),
+            half_logdet_xtx: 0.5 * xtx.determinant().abs().ln(),
+        }
+    }
+
+    /// Evaluates the model at `s2`; `None` when a covariance block or `XᵀM⁻¹X` is not positive
+    /// definite.
+    pub(super) fn eval(&self, s2: &[f64], reml: bool, derivs: bool) -> Option<Eval> {
+        let p = self.p;
+        let nl = s2.len();
+        let mut a = DMatrix::zeros(p, p);
+        let mut c = DVector::zeros(p);
+        let mut logdet = 0.0;
+        let mut parts = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            let n = b.v.len();
+            let m = DMatrix::from_fn(n, n, |i, j| {
+                let shared: f64 = b
+                    .codes
+                    .iter()
+                    .zip(s2)
+                    .filter(|(c, _)| c[i] == c[j])
+                    .map(|(_, s)| s)
+                    .sum();
+                shared + if i == j { b.v[i] } else { 0.0 }
+            });
+            let chol = m.cholesky()?;
+            logdet += 2.0
+                * chol
+                    .l_dirty()
+                    .diagonal()
+                    .iter()
+                    .map(|x| x.ln())
+                    .sum::<f64>();
+            let minv = chol.inverse();
+            let g = &minv * &b.x;
+            a += b.x.transpose() * &g;
+            c += g.transpose() * &b.y;
+            parts.push(BlockEval { minv, g });
+        }
+        let achol = a.clone().cholesky()?;
+        let vb = achol.inverse();
+        let beta = &vb * c;
+        let mut rss = 0.0;
+        let mut rs = Vec::with_capacity(parts.len());
+        for (b, e) in self.blocks.iter().zip(&parts) {
+            let res = &b.y - &b.x * &beta;
+            let r = &e.minv * &res;
+            rss += res.dot(&r);
+            rs.push(r);
+        }
+        let ln2pi = (2.0 * std::f64::consts::PI).ln();
+        let ll = if reml {
+            let logdet_a = 2.0
+                * achol
+                    .l_dirty()
+                    .diagonal()
+                    .iter()
+                    .map(|x| x.ln())
+                    .sum::<f64>();
+            -0.5 * (self.k - p) as f64 * ln2pi + self.half_logdet_xtx
+                - 0.5 * logdet
+                - 0.5 * logdet_a
+                - 0.5 * rss
+        } else {
+            -0.5 * self.k as f64 * ln2pi - 0.5 * logdet - 0.5 * rss
+        };
+        let (mut score, mut info) = (DVector::zeros(0), DMatrix::zeros(0, 0));
+        if derivs {
+            score = DVector::zeros(nl);
+            info = DMatrix::zeros(nl, nl);
+            let mut q = vec![DMatrix::<f64>::zeros(p, p); nl];
+            let mut h = vec![DMatrix::<f64>::zeros(p, p); nl * nl];
+            for ((b, e), r) in self.blocks.iter().zip(&parts).zip(&rs) {
+                let n = b.v.len();
+                // M⁻¹Z_l (n × groups), Z_lᵀM⁻¹X (groups × p), Z_l Z_lᵀ M⁻¹X and M⁻¹ of that.
+                let sl: Vec<DMatrix<f64>> = (0..nl)
+                    .map(|l| group_cols(&e.minv, &b.codes[l], b.groups[l]))
+                    .collect();
+                let ul: Vec<DMatrix<f64>> = (0..nl)
+                    .map(|l| group_rows(&e.g, &b.codes[l], b.groups[l]))
+                    .collect();
+                let dg: Vec<DMatrix<f64>> = (0..nl)
+                    .map(|l| DMatrix::from_fn(n, p, |i, j| ul[l][(b.codes[l][i], j)]))
+                    .collect();
+                let mdg: Vec<DMatrix<f64>> = if reml {
+                    dg.iter().map(|d| &e.minv * d).collect()
+                } else {
+                    Vec::new()
+                };
+                let rmat = DMatrix::from_column_slice(n, 1, r.as_slice());
+                for l in 0..nl {
+                    let c = &b.codes[l];
+                    // tr(M⁻¹ Z_l Z_lᵀ) and rᵀ Z_l Z_lᵀ r.
+                    let tr: f64 = (0..n).map(|i| sl[l][(i, c[i])]).sum();
+                    let rz = group_rows(&rmat, c, b.groups[l]);
+                    score[l] += -0.5 * tr + 0.5 * rz.iter().map(|x| x * x).sum::<f64>();
+                    if reml {
+                        q[l] += ul[l].transpose() * &ul[l];
+                    }
+                    for m in 0..nl {
+                        // tr(M⁻¹D_l M⁻¹D_m) = Σ_ij S_l[i, c_l(j)] · S_m[j, c_m(i)].
+                        let cm = &b.codes[m];
+                        let mut t = 0.0;
+                        for i in 0..n {
+                            for (j, &cj) in c.iter().enumerate() {
+                                t += sl[l][(i, cj)] * sl[m][(j, cm[i])];
+                            }
+                        }
+                        info[(l, m)] += 0.5 * t;
+                        if reml {
+                            h[l * nl + m] += dg[l].transpose() * &mdg[m];
+                        }
+                    }
+                }
+            }
+            if reml {
+                let aq: Vec<DMatrix<f64>> = q.iter().map(|ql| &vb * ql).collect();
+                for l in 0..nl {
+                    score[l] += 0.5 * aq[l].trace();
+                    for m in 0..nl {
+                        info[(l, m)] += 0.5
+                            * (-2.0 * (&vb * &h[l * nl + m]).trace() + (&aq[l] * &aq[m]).trace());
+                    }
+                }
+            }
+        }
+        Some(Eval {
+            ll,
+            beta,
+            vb,
+            score,
+            info,
+        })
+    }
+}
+
+/// The outcome of Fisher scoring.
+pub(super) struct Scoring {
+    /// The estimates.
+    pub s2: Vec<f64>,
+    /// The model at the estimates.
+    pub eval: Eval,
+    /// Iterations used.
+    pub iterations: usize,
+}
+
+/// Maximises the (restricted) log-likelihood over `σ² ≥ 0` from `start` by Fisher scoring: a
+/// component at 0 whose score is negative is held there, a step that lowers the likelihood is
+/// halved, and iteration stops once every `|Δσ²_l| ≤ threshold·(σ²_l + scale)`. `None` when the
+/// model cannot be evaluated or does not converge in `max_iter` iterations (the iterations used
+/// are returned in the error).
+pub(super) fn fisher_scoring(
+    blocks: &Blocks,
+    start: &[f64],
+    reml: bool,
+    scale: f64,
+    threshold: f64,
+    max_iter: usize,
+) -> Result<Scoring, Option<usize>> {
+    let nl = start.len();
+    let mut s2 = start.to_vec();
+    let mut ev = blocks.eval(&s2, reml, true).ok_or(None)?;
+    for it in 1..=max_iter {
+        let free: Vec<usize> = (0..nl)
+            .filter(|&l| !(s2[l] <= 0.0 && ev.score[l] <= 0.0))
+            .collect();
+        let mut delta = vec![0.0; nl];
+        if !free.is_empty() {
+            let nf = free.len();
+            let fi = DMatrix::from_fn(nf, nf, |a, b| ev.info[(free[a], free[b])]);
+            let fs = DVector::from_fn(nf, |a, _| ev.score[free[a]]);
+            let step = match fi.clone().cholesky() {
+                Some(ch) => ch.solve(&fs),
+                None => fi.lu().solve(&fs).unwrap_or(fs),
+            };
+            for (a, &l) in free.iter().enumerate() {
+                delta[l] = step[a];
+            }
+        }
+        let mut factor = 1.0;
+        let (cand, cev) = loop {
+            let cand: Vec<f64> = s2
+                .iter()
+                .zip(&delta)
+                .map(|(s, d)| (s + factor * d).max(0.0))
+                .collect();
+            match blocks.eval(&cand, reml, true) {
+                Some(e) if e.ll >= ev.ll - 1e-12 * (1.0 + ev.ll.abs()) => break (cand, e),
+                _ if factor < 1e-10 => {
+                    break (s2.clone(), blocks.eval(&s2, reml, true).ok_or(None)?)
+                }
+                _ => factor *= 0.5,
+            }
+        };
+        let done = cand
+            .iter()
+            .zip(&s2)
+            .all(|(n, o)| (n - o).abs() <= threshold * (n + scale));
+        s2 = cand;
+        ev = cev;
+        if done {
+            return Ok(Scoring {
+                s2,
+                eval: ev,
+                iterations: it,
+            });
+        }
+    }
+    Err(Some(max_iter))
+}

@@ -1,0 +1,367 @@
+//! Multilevel models with nested random intercepts (metafor `rma.mv(yi, vi, mods, random =
+//! ~ 1 | outer/inner)`), GUIDE §9.
+//!
+//! `y = Xβ + Σ_l Z_l u_l + e`, `u_l ~ N(0, σ²_l I)`, `e ~ N(0, diag(v))`, where level `l` is the
+//! combination of the first `l + 1` factors (as metafor's `a/b/c`: `a`, `a/b`, `a/b/c`). The
+//! marginal covariance `M = Σ_l σ²_l Z_l Z_lᵀ + diag(v)` is block-diagonal by the outermost
+//! factor and is only ever factored block by block.
+//!
+//! # Formulas
+//! * σ² maximise the restricted (REML, default) or full (ML) log-likelihood, by Fisher scoring
+//!   with `score_l = −½ tr(P D_l) + ½ yᵀP D_l P y` and `I_lm = ½ tr(P D_l P D_m)`,
+//!   `D_l = Z_l Z_lᵀ`, `P = M⁻¹ − M⁻¹X(XᵀM⁻¹X)⁻¹XᵀM⁻¹` (`M⁻¹` in place of `P` under ML); a
+//!   component that would turn negative is held at 0.
+//! * `β̂ = (XᵀM⁻¹X)⁻¹XᵀM⁻¹y`, `Var(β̂) = (XᵀM⁻¹X)⁻¹`; tests z, or t on `k − p` df.
+//! * Fit statistics as metafor's `fitstats`: parameters `p + L`; deviance `−2 ll` under REML,
+//!   `−2 (ll − ll_saturated)` under ML; `AIC = −2 ll + 2 (p + L)`; `BIC = −2 ll + (p + L) ln n`
+//!   with `n = k − p` under REML and `k` under ML.
+//! * `QE = (y − Xb)ᵀ V⁻¹ (y − Xb)` with the V-weighted `b`, on `k − p` df.
+//! * `I²_l = 100·σ²_l / (Σσ² + ṽ)`, `ṽ = (k − p)/tr(P₀)`, `P₀ = W − WX(XᵀWX)⁻¹XᵀW`, `W = V⁻¹`.
+//!
+//! # Examples
+//!
+//! ```
+//! use nalgebra::DMatrix;
+//! use peerstat::model::multilevel::MultilevelModel;
+//! let y = [0.1, 0.3, 0.2, 0.6, 0.7, 0.5, 0.0, -0.1];
+//! let v = [0.02, 0.03, 0.02, 0.04, 0.03, 0.02, 0.03, 0.02];
+//! let study = vec![0, 0, 1, 1, 2, 2, 3, 3];
+//! let esid = vec![0, 1, 0, 1, 0, 1, 0, 1];
+//! let x = DMatrix::from_element(8, 1, 1.0);
+//! let fit = MultilevelModel::new()
+//!     .fit(&y, &v, &[study, esid], &x, &["intrcpt".to_string()])
+//!     .unwrap();
+//! assert_eq!(fit.sigma2.len(), 2);
+//! assert_eq!(fit.sigma2_levels, vec![4, 8]);
+//! ```
+
+mod kernel;
+mod levels;
+mod table;
+
+use nalgebra::{DMatrix, DVector};
+use serde::Serialize;
+
+use crate::dist;
+use crate::error::{Error, Setting};
+use crate::model::regression::Coefficient;
+use crate::model::Estimate;
+
+pub use table::{parse_random, MultilevelTable};
+
+/// Estimation method for the variance components.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+pub enum MultilevelMethod {
+    /// Restricted maximum likelihood (metafor's default).
+    #[default]
+    #[serde(rename = "REML")]
+    Reml,
+    /// Maximum likelihood.
+    #[serde(rename = "ML")]
+    Ml,
+}
+
+/// The reference distribution of tests and confidence intervals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MultilevelTest {
+    /// Standard normal (metafor `test = "z"`, the default).
+    #[default]
+    Z,
+    /// t on `k − p` degrees of freedom (metafor `test = "t"`, `dfs = "residual"`).
+    T,
+}
+
+/// Options of a multilevel model (a builder). Defaults: REML, z tests, 95 %.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MultilevelModel {
+    method: MultilevelMethod,
+    test: MultilevelTest,
+    level: f64,
+    max_iter: usize,
+    threshold: f64,
+}
+
+impl Default for MultilevelModel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A fitted multilevel model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultilevelFit {
+    /// Estimation method.
+    pub method: MultilevelMethod,
+    /// Test used for coefficients.
+    pub test: MultilevelTest,
+    /// Effects used.
+    pub k: usize,
+    /// Coefficients in the model.
+    pub p: usize,
+    /// The first coefficient (the intercept, or the pooled effect without moderators).
+    #[serde(flatten)]
+    pub first: Estimate,
+    /// Degrees of freedom of t tests (`None` for z).
+    pub df: Option<f64>,
+    /// All coefficients.
+    pub coefficients: Vec<Coefficient>,
+    /// Variance components, outermost level first.
+    pub sigma2: Vec<f64>,
+    /// Number of distinct levels of each factor (outermost first).
+    pub sigma2_levels: Vec<usize>,
+    /// The factor of each component, as metafor prints it (`district`, `district/school`).
+    pub factors: Vec<String>,
+    /// Log-likelihood (restricted under REML).
+    pub loglik: f64,
+    /// Deviance.
+    pub deviance: f64,
+    /// Akaike information criterion.
+    pub aic: f64,
+    /// Bayesian information criterion.
+    pub bic: f64,
+    /// Corrected AIC.
+    pub aicc: f64,
+    /// Test for residual heterogeneity.
+    pub qe: f64,
+    /// Its degrees of freedom (`k − p`).
+    pub qe_df: usize,
+    /// Its p-value.
+    pub qe_p: f64,
+    /// Omnibus test of all coefficients but the first, or of the only one (χ², or F on
+    /// `(m, k − p)` df under t tests).
+    pub qm: f64,
+    /// Its p-value.
+    pub qm_p: f64,
+    /// Typical within-study variance `ṽ`.
+    pub vt: f64,
+    /// I² per level (percent), outermost first.
+    pub i2_levels: Vec<f64>,
+    /// Fisher-scoring iterations.
+    pub iterations: usize,
+    /// Covariance matrix of the coefficients.
+    #[serde(skip)]
+    pub vb: DMatrix<f64>,
+}
+
+impl MultilevelModel {
+    /// Default options: REML, z tests, 95 %.
+    pub fn new() -> Self {
+        MultilevelModel {
+            method: MultilevelMethod::Reml,
+            test: MultilevelTest::Z,
+            level: 95.0,
+            max_iter: 1000,
+            threshold: 1e-10,
+        }
+    }
+
+    /// Sets the estimation method.
+    pub fn method(mut self, m: MultilevelMethod) -> Self {
+        self.method = m;
+        self
+    }
+
+    /// Sets the test (z, or t on `k − p` df).
+    pub fn test(mut self, t: MultilevelTest) -> Self {
+        self.test = t;
+        self
+    }
+
+    /// Confidence level in percent (values in (0.5, 1) are read as proportions).
+    ///
+    /// # Errors
+    /// [`Error::Setting`] outside 50–100 % (exclusive).
+    pub fn level(mut self, level: f64) -> Result<Self, Error> {
+        self.level = crate::error::check_level(level)?;
+        Ok(self)
+    }
+
+    /// Maximum Fisher-scoring iterations (default 1000).
+    pub fn max_iter(mut self, n: usize) -> Self {
+        self.max_iter = n.max(1);
+        self
+    }
+
+    /// Fits the model. `levels` holds, per factor and outermost first, an id for every effect
+    /// (`[study, esid]`); level `l` is the combination of the first `l + 1` ids. `x` is the
+    /// design (intercept first when there is one), `names` its column names.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for inputs of different lengths, non-finite
+    /// effects or non-positive variances; [`Error::TooFew`] unless `k > p`, or for a factor
+    /// with a single level; [`Error::Singular`] for a rank-deficient design or two factors that
+    /// group the effects identically; [`Error::NotConverged`].
+    pub fn fit(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        levels: &[Vec<usize>],
+        x: &DMatrix<f64>,
+        names: &[String],
+    ) -> Result<MultilevelFit, Error> {
+        let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
+        self.fit_named(y, v, levels, x, names, &factors)
+    }
+
+    /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors.
+    pub(super) fn fit_named(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        levels: &[Vec<usize>],
+        x: &DMatrix<f64>,
+        names: &[String],
+        factors: &[String],
+    ) -> Result<MultilevelFit, Error> {
+        let k = y.len();
+        let p = x.ncols();
+        if v.len() != k || x.nrows() != k || levels.iter().any(|l| l.len() != k) {
+            return Err(Error::input(
+                "multilevel model",
+                "effects, variances, level ids and design rows differ in number",
+            ));
+        }
+        if levels.is_empty() {
+            return Err(Error::setting(
+                Setting::Random,
+                "a multilevel model needs at least one random factor",
+            ));
+        }
+        for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
+            if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
+                return Err(Error::input(
+                    format!("effect {}", i + 1),
+                    "effects must be finite and variances positive",
+                ));
+            }
+        }
+        if k <= p {
+            return Err(Error::TooFew {
+                analysis: "a multilevel model with these moderators".into(),
+                needed: p + 1,
+                found: k,
+                unit: "effects",
+                note: String::new(),
+            });
+        }
+        let singular = || Error::Singular {
+            message: "the design matrix is singular (collinear moderators)".into(),
+        };
+        let nl = levels.len();
+        let (codes, nlevels, factors) = levels::nested(levels, factors)?;
+        let scale = v.iter().sum::<f64>() / k as f64;
+        // Fixed-effects pieces (W = V⁻¹): QE, ṽ, and the start.
+        let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
+        let mut xw = x.clone();
+        for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
+            row *= wi;
+        }
+        let xtwx_inv = (x.transpose() * &xw)
+            .cholesky()
+            .ok_or_else(singular)?
+            .inverse();
+        let yv = DVector::from_column_slice(y);
+        let b0 = &xtwx_inv * (xw.transpose() * &yv);
+        let res0 = &yv - x * &b0;
+        let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
+        let mut xw2 = x.clone();
+        for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
+            row *= wi * wi;
+        }
+        let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
+        let df_e = k - p;
+        let vt = df_e as f64 / trp0;
+        let tau2_dl = ((qe - df_e as f64) / trp0).max(0.0);
+        let start = vec![tau2_dl.max(0.01 * scale) / nl as f64; nl];
+        let blocks = kernel::Blocks::new(y, v, x, &codes);
+        let reml = self.method == MultilevelMethod::Reml;
+        let sc =
+            kernel::fisher_scoring(&blocks, &start, reml, scale, self.threshold, self.max_iter)
+                .map_err(|e| match e {
+                    Some(iterations) => Error::NotConverged {
+                        procedure: "Fisher scoring of the variance components",
+                        iterations,
+                    },
+                    None => singular(),
+                })?;
+        let ev = &sc.eval;
+        // Coefficients.
+        let alpha = 1.0 - self.level / 100.0;
+        let t = self.test == MultilevelTest::T;
+        let df = t.then_some(df_e as f64);
+        let crit = match df {
+            Some(d) => dist::t_quantile(1.0 - alpha / 2.0, d),
+            None => dist::norm_quantile(1.0 - alpha / 2.0),
+        };
+        let coefficients: Vec<Coefficient> = (0..p)
+            .map(|j| {
+                let est = ev.beta[j];
+                let se = ev.vb[(j, j)].sqrt();
+                let pv = match df {
+                    Some(d) => dist::t_p2(est / se, d),
+                    None => dist::norm_p2(est / se),
+                };
+                Coefficient {
+                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                    est: Estimate::new(est, se, crit, pv),
+                }
+            })
+            .collect();
+        // As metafor: all coefficients but the intercept, or the intercept alone when p = 1.
+        let from = usize::from(p > 1);
+        let m = p - from;
+        let (qm, qm_p) = {
+            let bm = ev.beta.rows(from, m).into_owned();
+            let vm = ev.vb.view((from, from), (m, m)).into_owned();
+            let q = vm
+                .cholesky()
+                .map(|c| (bm.transpose() * c.solve(&bm))[(0, 0)])
+                .ok_or_else(singular)?;
+            match df {
+                Some(d) => (q / m as f64, dist::f_sf(q / m as f64, m as f64, d)),
+                None => (q, dist::chi2_sf(q, m as f64)),
+            }
+        };
+        // Fit statistics (metafor's fitstats).
+        let ll = ev.ll;
+        let parms = (p + nl) as f64;
+        let n = if reml { df_e } else { k } as f64;
+        let deviance = if reml {
+            -2.0 * ll
+        } else {
+            let ln2pi = (2.0 * std::f64::consts::PI).ln();
+            let ll_full: f64 = v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum();
+            -2.0 * (ll - ll_full)
+        };
+        let nc = n.max(parms + 2.0);
+        let total: f64 = sc.s2.iter().sum();
+        let first = coefficients.first().map(|c| c.est).unwrap_or_default();
+        Ok(MultilevelFit {
+            method: self.method,
+            test: self.test,
+            k,
+            p,
+            first,
+            df,
+            coefficients,
+            i2_levels: sc.s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
+            sigma2: sc.s2.clone(),
+            sigma2_levels: nlevels,
+            factors,
+            loglik: ll,
+            deviance,
+            aic: -2.0 * ll + 2.0 * parms,
+            bic: -2.0 * ll + parms * n.ln(),
+            aicc: -2.0 * ll + 2.0 * parms * nc / (nc - parms - 1.0),
+            qe,
+            qe_df: df_e,
+            qe_p: dist::chi2_sf(qe, df_e as f64),
+            qm,
+            qm_p,
+            vt,
+            iterations: sc.iterations,
+            vb: ev.vb.clone(),
+        })
+    }
+}

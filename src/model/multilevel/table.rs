@@ -1,0 +1,142 @@
+//! Multilevel models on table columns: the random-effects formula, level ids read from columns,
+//! moderators through the meta-regression design.
+
+use serde::Serialize;
+
+use super::{MultilevelFit, MultilevelModel};
+use crate::data::Table;
+use crate::effect::EffectSizes;
+use crate::error::{Error, Setting};
+use crate::model::regression::Design;
+
+/// Parses a nested random-intercept formula `~ 1 | outer/inner[/…]` into its factor names,
+/// outermost first.
+///
+/// # Errors
+/// [`Error::Setting`] ([`Setting::Random`]) for anything else (another left-hand side than `1`,
+/// an empty factor name, crossed or structured terms).
+pub fn parse_random(formula: &str) -> Result<Vec<String>, Error> {
+    let bad = |why: &str| {
+        Error::setting(
+            Setting::Random,
+            format!("cannot read the random-effects formula '{formula}': {why}; expected '~ 1 | outer/inner' (nested random intercepts, e.g. '~ 1 | study/esid')"),
+        )
+    };
+    let rest = formula
+        .trim()
+        .strip_prefix('~')
+        .ok_or_else(|| bad("it must start with '~'"))?;
+    let (lhs, rhs) = rest.split_once('|').ok_or_else(|| bad("'|' is missing"))?;
+    if lhs.trim() != "1" {
+        return Err(bad("only random intercepts ('1' before '|') are supported"));
+    }
+    let names: Vec<String> = rhs.split('/').map(|s| s.trim().to_string()).collect();
+    for n in &names {
+        if n.is_empty() {
+            return Err(bad("a factor name is empty"));
+        }
+        if n.contains(|c: char| "|~+*:() ".contains(c)) {
+            return Err(bad(&format!("'{n}' is not a column name")));
+        }
+    }
+    Ok(names)
+}
+
+/// A multilevel model fitted to table columns: the JSON contract of `meta` with a random-effects
+/// structure. The core keys of a univariate fit keep their meaning for the first coefficient
+/// (`k`, `estimate`, `se`, `ci_lower`, `ci_upper`, `statistic`, `p_value`); `q`, `q_df`, `q_p`
+/// are the test for residual heterogeneity; `tau2` and `i2` are null (see `sigma2`,
+/// `i2_levels`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultilevelTable {
+    /// Effect measure.
+    pub measure: crate::effect::Measure,
+    /// The fit (its `factors` named after the columns: `district`, `district/school`).
+    #[serde(flatten)]
+    pub fit: MultilevelFit,
+    /// Always `None`: the model has one variance component per level (`sigma2`).
+    pub tau2: Option<f64>,
+    /// Always `None`: see `i2_levels`.
+    pub i2: Option<f64>,
+    /// The test for residual heterogeneity (`qe`), under the key of univariate fits.
+    pub q: f64,
+    /// Its degrees of freedom.
+    pub q_df: usize,
+    /// Its p-value.
+    pub q_p: f64,
+    /// Effects left out for a missing moderator value.
+    #[serde(skip)]
+    pub dropped: usize,
+}
+
+impl MultilevelModel {
+    /// Fits the effects `es` with random intercepts for the nested factors `random` (canonical
+    /// column names, outermost first) and moderators `mods` (as [`Design::from_table`]; an empty
+    /// list fits the intercept only). Any column type can name levels; values are compared as
+    /// text.
+    ///
+    /// # Errors
+    /// [`Error::MissingColumn`] for an absent column; [`Error::Value`] for an effect with a
+    /// missing level; [`Error::TooFew`] for a factor with a single level; as
+    /// [`Design::from_table`] and [`MultilevelModel::fit`] otherwise.
+    pub fn fit_table(
+        &self,
+        table: &Table,
+        es: &EffectSizes,
+        random: &[String],
+        mods: &[String],
+    ) -> Result<MultilevelTable, Error> {
+        let mut ids = Vec::with_capacity(random.len());
+        for name in random {
+            let col = table
+                .get(name)
+                .ok_or_else(|| table.missing_column(name, "as a random-effects factor"))?;
+            let mut map = std::collections::HashMap::new();
+            let mut col_ids = Vec::with_capacity(es.k());
+            for &r in es.rows() {
+                let t = col.text(r).ok_or_else(|| {
+                    table.value_error(
+                        r,
+                        name,
+                        "the random-effects factor is missing: every effect needs a level",
+                    )
+                })?;
+                let n = map.len();
+                col_ids.push(*map.entry(t).or_insert(n));
+            }
+            ids.push(col_ids);
+        }
+        let design = if mods.is_empty() {
+            Design {
+                names: vec!["intrcpt".to_string()],
+                x: nalgebra::DMatrix::from_element(es.k(), 1, 1.0),
+                keep: (0..es.k()).collect(),
+                dropped: 0,
+            }
+        } else {
+            Design::from_table(table, es, mods)?
+        };
+        let keep = &design.keep;
+        let y: Vec<f64> = keep.iter().map(|&i| es.yi()[i]).collect();
+        let v: Vec<f64> = keep.iter().map(|&i| es.vi()[i]).collect();
+        let levels: Vec<Vec<usize>> = ids
+            .iter()
+            .map(|c| keep.iter().map(|&i| c[i]).collect())
+            .collect();
+        let actual: Vec<String> = random
+            .iter()
+            .map(|n| table.actual_name(n).to_string())
+            .collect();
+        let fit = self.fit_named(&y, &v, &levels, &design.x, &design.names, &actual)?;
+        Ok(MultilevelTable {
+            measure: es.measure(),
+            q: fit.qe,
+            q_df: fit.qe_df,
+            q_p: fit.qe_p,
+            tau2: None,
+            i2: None,
+            fit,
+            dropped: design.dropped,
+        })
+    }
+}

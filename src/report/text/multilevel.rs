@@ -1,0 +1,138 @@
+//! The metafor-style printout of a multilevel model (`print.rma.mv`).
+
+use std::fmt::Write as _;
+
+use crate::model::multilevel::{MultilevelMethod, MultilevelTable, MultilevelTest};
+use crate::report::fmt::{f4, fp, label, pv, stars, width};
+
+/// A printout like metafor's `print(rma.mv(...))`: the variance components (estimate, square
+/// root, number of levels, fixed, factor), the test for residual heterogeneity, the test of
+/// moderators, the coefficients and the fit statistics. `source` names the data.
+pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
+    let f = &r.fit;
+    let mut out = String::new();
+    let method = match f.method {
+        MultilevelMethod::Reml => "REML",
+        MultilevelMethod::Ml => "ML",
+    };
+    let _ = writeln!(
+        out,
+        "Multivariate Meta-Analysis Model (k = {}; method: {method})",
+        f.k
+    );
+    let _ = writeln!(out, "Measure: {}; data: {source}", r.measure);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Variance Components:");
+    let _ = writeln!(out);
+    let fw = width(f.factors.iter().map(String::as_str), 6);
+    let nw = format!("sigma^2.{}", f.sigma2.len()).len();
+    let _ = writeln!(
+        out,
+        "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}",
+        "", "estim", "sqrt", "nlvls", "fixed", "factor"
+    );
+    for (l, ((s2, n), fac)) in f
+        .sigma2
+        .iter()
+        .zip(&f.sigma2_levels)
+        .zip(&f.factors)
+        .enumerate()
+    {
+        let _ = writeln!(
+            out,
+            "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}",
+            format!("sigma^2.{}", l + 1),
+            f4(*s2),
+            f4(s2.sqrt()),
+            n,
+            "no",
+            label(fac)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "I^2 per level: {}",
+        f.factors
+            .iter()
+            .zip(&f.i2_levels)
+            .map(|(fac, i2)| format!("{fac} {i2:.2}%"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Test for Residual Heterogeneity:");
+    let _ = writeln!(
+        out,
+        "QE(df = {}) = {}, p-val {}",
+        f.qe_df,
+        f4(f.qe),
+        pv(f.qe_p)
+    );
+    let _ = writeln!(out);
+    let t = f.test == MultilevelTest::T;
+    if f.p > 1 {
+        let m = f.p - 1;
+        let coefs = if m == 1 {
+            "coefficient 2".to_string()
+        } else {
+            format!("coefficients 2:{}", f.p)
+        };
+        let _ = writeln!(out, "Test of Moderators ({coefs}):");
+        if t {
+            let _ = writeln!(
+                out,
+                "F(df1 = {m}, df2 = {}) = {}, p-val {}",
+                f.qe_df,
+                f4(f.qm),
+                pv(f.qm_p)
+            );
+        } else {
+            let _ = writeln!(out, "QM(df = {m}) = {}, p-val {}", f4(f.qm), pv(f.qm_p));
+        }
+        let _ = writeln!(out);
+    }
+    let _ = writeln!(
+        out,
+        "Model Results{}:",
+        if t {
+            format!(" (t on {} df)", f.qe_df)
+        } else {
+            String::new()
+        }
+    );
+    let _ = writeln!(out);
+    let w = width(f.coefficients.iter().map(|c| c.name.as_str()), 7);
+    let stat = if t { "tval" } else { "zval" };
+    let _ = writeln!(
+        out,
+        "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}",
+        "", "estimate", "se", stat, "pval", "ci.lb", "ci.ub"
+    );
+    for c in &f.coefficients {
+        let _ = writeln!(
+            out,
+            "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}  {}",
+            label(&c.name),
+            f4(c.est.estimate),
+            f4(c.est.se),
+            f4(c.est.statistic),
+            fp(c.est.p_value),
+            f4(c.est.ci_lower),
+            f4(c.est.ci_upper),
+            stars(c.est.p_value)
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{:>10}{:>10}", "", method);
+    for (name, x) in [
+        ("logLik:", f.loglik),
+        ("deviance:", f.deviance),
+        ("AIC:", f.aic),
+        ("BIC:", f.bic),
+        ("AICc:", f.aicc),
+    ] {
+        let _ = writeln!(out, "{name:<10}{x:>10.4}");
+    }
+    out
+}
