@@ -72,6 +72,8 @@ pub enum Setting {
     Permutations,
     /// The random-effects structure of a multilevel model (`~ 1 | outer/inner`).
     Random,
+    /// The sampling covariance of dependent effects (`vcalc`: clusters, observations, ρ, φ).
+    SamplingCovariance,
 }
 
 impl Setting {
@@ -101,6 +103,7 @@ impl Setting {
             Setting::Order => "cumulative order",
             Setting::Permutations => "permutations",
             Setting::Random => "random-effects structure",
+            Setting::SamplingCovariance => "sampling covariance",
         }
     }
 }

@@ -88,6 +88,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Order => "--order",
         Setting::Permutations => "--permutations",
         Setting::Random => "--random",
+        Setting::SamplingCovariance => "--vcalc",
         _ => "the command's options (see --help)",
     }
 }

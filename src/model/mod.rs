@@ -45,6 +45,7 @@ pub mod robust;
 pub mod rve;
 pub mod subgroup;
 mod summary;
+pub mod vcalc;
 mod workspace;
 
 use serde::Serialize;

@@ -1,14 +1,19 @@
 //! The numerical kernel of nested random-intercept models: the marginal covariance
-//! `M = Σ_l σ²_l Z_l Z_lᵀ + diag(v)` block by block (one block per level of the outermost factor,
+//! `M = Σ_l σ²_l Z_l Z_lᵀ + V` (`V = diag(v)`, or block-diagonal within the outermost clusters)
+//! block by block (one block per level of the outermost factor,
 //! a Cholesky factor each), the (restricted) log-likelihood, its score and Fisher information in
 //! the variance components, and safeguarded Fisher scoring.
 
 use nalgebra::{DMatrix, DVector};
 
+use crate::model::vcalc::SamplingCovariance;
+
 /// One block of the marginal covariance: the effects of one outermost cluster.
 struct Block {
     /// Sampling variances.
     v: Vec<f64>,
+    /// The block of a non-diagonal sampling covariance `V` (`None`: `diag(v)`).
+    vmat: Option<DMatrix<f64>>,
     /// Effects.
     y: DVector<f64>,
     /// Rows of the design.
@@ -63,6 +68,16 @@ pub(super) struct Eval {
     pub info: DMatrix<f64>,
 }
 
+/// The pieces of the fixed-effects model with weights `W = V⁻¹` (non-diagonal `V`).
+pub(super) struct Fixed {
+    /// `QE = (y − Xb)ᵀ W (y − Xb)` with the W-weighted `b`.
+    pub qe: f64,
+    /// `tr(P₀)`, `P₀ = W − WX(XᵀWX)⁻¹XᵀW`.
+    pub trp0: f64,
+    /// `ln det V`.
+    pub logdet_v: f64,
+}
+
 /// Per-block pieces of one evaluation.
 struct BlockEval {
     minv: DMatrix<f64>,
@@ -73,8 +88,28 @@ struct BlockEval {
 impl Blocks {
     /// Splits the data by the codes of the outermost level (`codes[0]`); `codes[l][i]` is the
     /// code of effect `i` at level `l` (nested: equal codes at level `l` imply equal codes at
-    /// every outer level).
-    pub(super) fn new(y: &[f64], v: &[f64], x: &DMatrix<f64>, codes: &[Vec<usize>]) -> Self {
+    /// every outer level). `cov` is a non-diagonal sampling covariance whose blocks each lie
+    /// within one outermost cluster (`None`: `V = diag(v)`).
+    pub(super) fn new(
+        y: &[f64],
+        v: &[f64],
+        x: &DMatrix<f64>,
+        codes: &[Vec<usize>],
+        cov: Option<&SamplingCovariance>,
+    ) -> Self {
+        // Effect → (covariance block, position in it).
+        let place: Vec<(usize, usize)> = match cov {
+            Some(c) => {
+                let mut place = vec![(0, 0); y.len()];
+                for (bi, b) in c.blocks().iter().enumerate() {
+                    for (a, &r) in b.rows.iter().enumerate() {
+                        place[r] = (bi, a);
+                    }
+                }
+                place
+            }
+            None => Vec::new(),
+        };
         let k = y.len();
         let mut order: Vec<usize> = (0..k).collect();
         order.sort_by_key(|&i| (codes[0][i], i));
@@ -102,8 +137,19 @@ impl Blocks {
                 groups.push(map.len());
                 local.push(c);
             }
+            let vmat = cov.map(|c| {
+                DMatrix::from_fn(n, n, |a, b| {
+                    let ((ba, pa), (bb, pb)) = (place[rows[a]], place[rows[b]]);
+                    if ba == bb {
+                        c.blocks()[ba].matrix[(pa, pb)]
+                    } else {
+                        0.0
+                    }
+                })
+            });
             blocks.push(Block {
                 v: rows.iter().map(|&i| v[i]).collect(),
+                vmat,
                 y: DVector::from_iterator(n, rows.iter().map(|&i| y[i])),
                 x: DMatrix::from_fn(n, x.ncols(), |a, j| x[(rows[a], j)]),
                 codes: local,
@@ -118,6 +164,54 @@ impl Blocks {
             p: x.ncols(),
             half_logdet_xtx: 0.5 * xtx.determinant().abs().ln(),
         }
+    }
+
+    /// The fixed-effects pieces with `W = V⁻¹`, block by block; `None` when `V` or `XᵀWX` is
+    /// not positive definite.
+    pub(super) fn fixed(&self) -> Option<Fixed> {
+        let p = self.p;
+        let mut a = DMatrix::zeros(p, p);
+        let mut c = DVector::zeros(p);
+        let mut xw2x = DMatrix::zeros(p, p);
+        let (mut trw, mut logdet_v) = (0.0, 0.0);
+        let mut ws = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            let vm = b
+                .vmat
+                .clone()
+                .unwrap_or_else(|| DMatrix::from_diagonal(&DVector::from_column_slice(&b.v)));
+            let chol = vm.cholesky()?;
+            logdet_v += 2.0
+                * chol
+                    .l_dirty()
+                    .diagonal()
+                    .iter()
+                    .map(|x| x.ln())
+                    .sum::<f64>();
+            let w = chol.inverse();
+            let wx = &w * &b.x;
+            a += b.x.transpose() * &wx;
+            c += wx.transpose() * &b.y;
+            xw2x += wx.transpose() * &wx;
+            trw += w.trace();
+            ws.push(w);
+        }
+        let ainv = a.cholesky()?.inverse();
+        let beta = &ainv * c;
+        let qe = self
+            .blocks
+            .iter()
+            .zip(&ws)
+            .map(|(b, w)| {
+                let r = &b.y - &b.x * &beta;
+                r.dot(&(w * &r))
+            })
+            .sum();
+        Some(Fixed {
+            qe,
+            trp0: trw - (ainv * xw2x).trace(),
+            logdet_v,
+        })
     }
 
     /// Evaluates the model at `s2`; `None` when a covariance block or `XᵀM⁻¹X` is not positive
@@ -139,7 +233,12 @@ impl Blocks {
                     .filter(|(c, _)| c[i] == c[j])
                     .map(|(_, s)| s)
                     .sum();
-                shared + if i == j { b.v[i] } else { 0.0 }
+                shared
+                    + match &b.vmat {
+                        Some(vm) => vm[(i, j)],
+                        None if i == j => b.v[i],
+                        None => 0.0,
+                    }
             });
             let chol = m.cholesky()?;
             logdet += 2.0

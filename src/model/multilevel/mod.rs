@@ -45,6 +45,7 @@ use serde::Serialize;
 use crate::dist;
 use crate::error::{Error, Setting};
 use crate::model::regression::Coefficient;
+use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
 pub use table::{parse_random, MultilevelTable};
@@ -201,14 +202,38 @@ impl MultilevelModel {
         names: &[String],
     ) -> Result<MultilevelFit, Error> {
         let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
-        self.fit_named(y, v, levels, x, names, &factors)
+        self.fit_named(y, v, None, levels, x, names, &factors)
     }
 
-    /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors.
+    /// [`MultilevelModel::fit`] with a block-diagonal sampling covariance `V` in place of
+    /// `diag(v)` (metafor `rma.mv(yi, V, …)`, for instance with `V` from
+    /// [`vcalc`](crate::model::vcalc::vcalc): the correlated-and-hierarchical-effects model).
+    /// Every block of `cov` must lie within one level of the outermost factor. A diagonal `cov`
+    /// gives exactly the fit of [`MultilevelModel::fit`] with its variances.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a covariance block spanning two levels of the outermost factor or
+    /// of another number of effects; as [`MultilevelModel::fit`] otherwise.
+    pub fn fit_cov(
+        &self,
+        y: &[f64],
+        cov: &SamplingCovariance,
+        levels: &[Vec<usize>],
+        x: &DMatrix<f64>,
+        names: &[String],
+    ) -> Result<MultilevelFit, Error> {
+        let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
+        self.fit_named(y, &cov.variances(), Some(cov), levels, x, names, &factors)
+    }
+
+    /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors,
+    /// and an optional block-diagonal sampling covariance (its diagonal is `v`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn fit_named(
         &self,
         y: &[f64],
         v: &[f64],
+        cov: Option<&SamplingCovariance>,
         levels: &[Vec<usize>],
         x: &DMatrix<f64>,
         names: &[String],
@@ -250,31 +275,41 @@ impl MultilevelModel {
         };
         let nl = levels.len();
         let (codes, nlevels, factors) = levels::nested(levels, factors)?;
+        let dense = cov.filter(|c| !c.is_diagonal());
+        if let Some(c) = dense {
+            check_nested(c, &codes[0], &factors[0], k)?;
+        }
+        let blocks = kernel::Blocks::new(y, v, x, &codes, dense);
         let scale = v.iter().sum::<f64>() / k as f64;
         // Fixed-effects pieces (W = V⁻¹): QE, ṽ, and the start.
-        let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
-        let mut xw = x.clone();
-        for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
-            row *= wi;
-        }
-        let xtwx_inv = (x.transpose() * &xw)
-            .cholesky()
-            .ok_or_else(singular)?
-            .inverse();
-        let yv = DVector::from_column_slice(y);
-        let b0 = &xtwx_inv * (xw.transpose() * &yv);
-        let res0 = &yv - x * &b0;
-        let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
-        let mut xw2 = x.clone();
-        for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
-            row *= wi * wi;
-        }
-        let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
+        let (qe, trp0, logdet_v) = if let Some(f) = dense.map(|_| blocks.fixed()) {
+            let f = f.ok_or_else(singular)?;
+            (f.qe, f.trp0, Some(f.logdet_v))
+        } else {
+            let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
+            let mut xw = x.clone();
+            for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
+                row *= wi;
+            }
+            let xtwx_inv = (x.transpose() * &xw)
+                .cholesky()
+                .ok_or_else(singular)?
+                .inverse();
+            let yv = DVector::from_column_slice(y);
+            let b0 = &xtwx_inv * (xw.transpose() * &yv);
+            let res0 = &yv - x * &b0;
+            let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
+            let mut xw2 = x.clone();
+            for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
+                row *= wi * wi;
+            }
+            let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
+            (qe, trp0, None)
+        };
         let df_e = k - p;
         let vt = df_e as f64 / trp0;
         let tau2_dl = ((qe - df_e as f64) / trp0).max(0.0);
         let start = vec![tau2_dl.max(0.01 * scale) / nl as f64; nl];
-        let blocks = kernel::Blocks::new(y, v, x, &codes);
         let reml = self.method == MultilevelMethod::Reml;
         let sc =
             kernel::fisher_scoring(&blocks, &start, reml, scale, self.threshold, self.max_iter)
@@ -331,7 +366,10 @@ impl MultilevelModel {
             -2.0 * ll
         } else {
             let ln2pi = (2.0 * std::f64::consts::PI).ln();
-            let ll_full: f64 = v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum();
+            let ll_full: f64 = match logdet_v {
+                Some(ld) => -0.5 * (k as f64 * ln2pi + ld),
+                None => v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum(),
+            };
             -2.0 * (ll - ll_full)
         };
         let nc = n.max(parms + 2.0);
@@ -364,4 +402,30 @@ impl MultilevelModel {
             vb: ev.vb.clone(),
         })
     }
+}
+
+/// Checks that `cov` has `k` effects and that each of its blocks lies within one level of the
+/// outermost factor (`outer`: its code per effect).
+fn check_nested(
+    cov: &SamplingCovariance,
+    outer: &[usize],
+    factor: &str,
+    k: usize,
+) -> Result<(), Error> {
+    if cov.k() != k {
+        return Err(Error::input(
+            "sampling covariance",
+            format!("it has {} effects, the model {k}", cov.k()),
+        ));
+    }
+    for b in cov.blocks() {
+        let first = outer[b.rows[0]];
+        if b.rows.iter().any(|&r| outer[r] != first) {
+            return Err(Error::input(
+                format!("sampling covariance of cluster '{}'", b.label),
+                format!("its effects lie in several levels of the outermost random factor '{factor}': the covariance clusters must be nested in that factor (or equal to it)"),
+            ));
+        }
+    }
+    Ok(())
 }

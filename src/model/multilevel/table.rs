@@ -8,6 +8,7 @@ use crate::data::Table;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Setting};
 use crate::model::regression::Design;
+use crate::model::vcalc::{vcalc, SamplingCovariance, VcalcSpec};
 
 /// Parses a nested random-intercept formula `~ 1 | outer/inner[/…]` into its factor names,
 /// outermost first.
@@ -64,9 +65,22 @@ pub struct MultilevelTable {
     pub q_df: usize,
     /// Its p-value.
     pub q_p: f64,
+    /// The options that shape the model beyond the fit's own keys.
+    pub options: TableOptions,
     /// Effects left out for a missing moderator value.
     #[serde(skip)]
     pub dropped: usize,
+}
+
+/// The options of a multilevel fit on table columns, as recorded in its JSON (`options`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TableOptions {
+    /// The random-effects factors, outermost first (canonical names).
+    pub random: Vec<String>,
+    /// The moderators (canonical names).
+    pub mods: Vec<String>,
+    /// The sampling covariance from `vcalc` (`None`: `V = diag(vi)`).
+    pub vcalc: Option<VcalcSpec>,
 }
 
 impl MultilevelModel {
@@ -85,6 +99,25 @@ impl MultilevelModel {
         es: &EffectSizes,
         random: &[String],
         mods: &[String],
+    ) -> Result<MultilevelTable, Error> {
+        self.fit_table_vcalc(table, es, random, mods, None)
+    }
+
+    /// [`MultilevelModel::fit_table`] with the sampling covariance `V` of metafor's `vcalc`
+    /// built from the columns `vcalc` names (values compared as text; times numeric), for the
+    /// effects the model uses: the correlated-and-hierarchical-effects (CHE) model.
+    ///
+    /// # Errors
+    /// [`Error::MissingColumn`] for an absent column; [`Error::Value`] for an effect with a
+    /// missing cluster, observation or time; as [`vcalc`] and [`MultilevelModel::fit_cov`];
+    /// as [`MultilevelModel::fit_table`] otherwise.
+    pub fn fit_table_vcalc(
+        &self,
+        table: &Table,
+        es: &EffectSizes,
+        random: &[String],
+        mods: &[String],
+        spec: Option<&VcalcSpec>,
     ) -> Result<MultilevelTable, Error> {
         let mut ids = Vec::with_capacity(random.len());
         for name in random {
@@ -127,7 +160,22 @@ impl MultilevelModel {
             .iter()
             .map(|n| table.actual_name(n).to_string())
             .collect();
-        let fit = self.fit_named(&y, &v, &levels, &design.x, &design.names, &actual)?;
+        let cov = match spec {
+            Some(s) => {
+                let rows: Vec<usize> = keep.iter().map(|&i| es.rows()[i]).collect();
+                Some(table_vcalc(table, &rows, &v, s)?)
+            }
+            None => None,
+        };
+        let fit = self.fit_named(
+            &y,
+            &v,
+            cov.as_ref(),
+            &levels,
+            &design.x,
+            &design.names,
+            &actual,
+        )?;
         Ok(MultilevelTable {
             measure: es.measure(),
             q: fit.qe,
@@ -137,6 +185,53 @@ impl MultilevelModel {
             i2: None,
             fit,
             dropped: design.dropped,
+            options: TableOptions {
+                random: random.to_vec(),
+                mods: mods.to_vec(),
+                vcalc: spec.cloned(),
+            },
         })
     }
+}
+
+/// `vcalc` on the table rows `rows` (one per effect) with variances `v`.
+fn table_vcalc(
+    table: &Table,
+    rows: &[usize],
+    v: &[f64],
+    s: &VcalcSpec,
+) -> Result<SamplingCovariance, Error> {
+    let texts = |name: &str, role: &str| -> Result<Vec<String>, Error> {
+        let col = table
+            .get(name)
+            .ok_or_else(|| table.missing_column(name, &format!("as the {role}")))?;
+        rows.iter()
+            .map(|&r| {
+                col.text(r)
+                    .ok_or_else(|| table.value_error(r, name, format!("the {role} is missing")))
+            })
+            .collect()
+    };
+    let cluster = texts(&s.cluster, "sampling-covariance cluster")?;
+    let obs = match &s.obs {
+        Some(o) => Some(texts(o, "sampling-covariance observation")?),
+        None => None,
+    };
+    let time = match &s.time {
+        Some(t) => {
+            let col = table.numeric(t, "as the sampling-covariance time")?;
+            let vals: Vec<f64> = rows
+                .iter()
+                .map(|&r| {
+                    col.get(r).copied().flatten().ok_or_else(|| {
+                        table.value_error(r, t, "the sampling-covariance time is missing")
+                    })
+                })
+                .collect::<Result<_, _>>()?;
+            Some(vals)
+        }
+        None => None,
+    };
+    let time = time.as_deref().map(|t| (t, s.phi.unwrap_or(1.0)));
+    vcalc(v, &cluster, obs.as_deref(), time, s.rho)
 }
