@@ -326,3 +326,114 @@ proptest! {
         prop_assert!(d.is_diagonal());
     }
 }
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peerstat"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_fits_che_and_records_vcalc() {
+    let r = reference();
+    let want = r["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "assink2016/year/ML/rho=0.8")
+        .unwrap();
+    let (code, out, err) = run(&[
+        "meta",
+        "fixtures/assink2016.csv",
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+        "cluster=study,obs=esid,rho=0.8",
+        "--mods",
+        "year",
+        "--method",
+        "ML",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["options"]["vcalc"]["cluster"], "study");
+    assert_eq!(j["options"]["vcalc"]["obs"], "esid");
+    assert_eq!(j["options"]["vcalc"]["rho"], 0.8);
+    assert!(j["options"]["vcalc"]["time"].is_null());
+    let c = &j["coefficients"][1];
+    close(
+        "cli year",
+        c["estimate"].as_f64().unwrap(),
+        &want["coefficients"][1]["estimate"],
+        REL,
+        1e-9,
+    );
+    close(
+        "cli loglik",
+        j["loglik"].as_f64().unwrap(),
+        &want["loglik"],
+        REL,
+        1e-9,
+    );
+}
+
+#[test]
+fn cli_vcalc_errors_say_which_flag() {
+    let base = [
+        "meta",
+        "fixtures/assink2016.csv",
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+    ];
+    for (spec, needle) in [
+        (
+            "cluster=study,obs=esid,rho=1.5",
+            "hint: set it with --vcalc",
+        ),
+        ("cluster=study,obs=esid", "rho is missing"),
+        (
+            "cluster=study,obs=esid,rho=0.6,time=esid",
+            "time and phi go together",
+        ),
+        ("cluster=study,ob=esid,rho=0.6", "unknown key 'ob'"),
+        (
+            "cluster=deltype,obs=id,rho=0.6",
+            "outermost random factor 'study'",
+        ),
+    ] {
+        let mut args = base.to_vec();
+        args.push(spec);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 2, "{spec}: {err}");
+        assert!(err.contains(needle), "{spec}: {err}");
+    }
+    let (code, out, err) = run(&[
+        "meta",
+        "fixtures/corrdat.csv",
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+        "cluster=study,obs=esid,rho=0.6",
+    ]);
+    assert_eq!(code, 2, "{out}");
+    assert!(
+        err.contains("cluster '27'") && err.contains("hint:"),
+        "{err}"
+    );
+    let (code, _, err) = run(&[
+        "meta",
+        "fixtures/assink2016.csv",
+        "--vcalc",
+        "cluster=study,rho=0.6",
+    ]);
+    assert_eq!(code, 2, "{err}");
+}

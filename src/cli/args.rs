@@ -387,6 +387,15 @@ pub struct MetaArgs {
     /// --robust, is not available yet.)
     #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2", "robust"])]
     pub random: Option<String>,
+    /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
+    /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
+    /// rho, with the same obs 1; optional 'time=COL,phi=P' multiplies by phi^|time difference|.
+    /// With --random '~ 1 | study/esid' this is the correlated-and-hierarchical-effects (CHE)
+    /// model for studies reporting several outcomes (rho is rarely reported: 0.6-0.8 is
+    /// common; check the results across values). The cluster must be nested in the outermost
+    /// random factor.
+    #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
+    pub vcalc: Option<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

@@ -113,6 +113,9 @@ fn hint(e: &Error) -> Option<String> {
             "damp the steps with --stepadj 0.5, or choose another --method (PM, DL)".into()
         }
         Error::NotConverged { .. } => "try another --method".into(),
+        Error::Input { what, .. } if what.starts_with("sampling covariance") => {
+            "give every effect of a cluster its own obs in --vcalc (a row id if need be), check its rho and phi, or cluster by a column nested in the outermost --random factor".into()
+        }
         Error::TooFew {
             unit: "clusters", ..
         } => "cluster by a column with more distinct labels (--robust, --cluster), or use fewer --mods"

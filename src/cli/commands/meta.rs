@@ -9,6 +9,7 @@ use peerstat::model::regression::{MetaRegression, RegressionFit};
 use peerstat::model::robust::{cluster_ids, Robust, RobustFit};
 use peerstat::model::rve::Rve;
 use peerstat::model::subgroup::subgroups;
+use peerstat::model::vcalc::VcalcSpec;
 use peerstat::model::{Fit, MetaOptions, MetaReport, RandomEffects, RegressionKeys};
 use peerstat::report::{self, svg};
 
@@ -223,15 +224,21 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         })
         .level(a.model.level)?
         .max_iter(a.model.max_iter);
+    let spec = a.vcalc.as_deref().map(parse_vcalc).transpose()?;
     let named: Vec<&str> = factors
         .iter()
         .map(String::as_str)
         .chain(a.mods.iter().map(String::as_str))
+        .chain(spec.iter().flat_map(|s| {
+            std::iter::once(s.cluster.as_str())
+                .chain(s.obs.as_deref())
+                .chain(s.time.as_deref())
+        }))
         .collect();
     let l = load(&a.data, &named)?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
-    let rep = model.fit_table(&l.table, &es, &factors, &a.mods)?;
+    let rep = model.fit_table_vcalc(&l.table, &es, &factors, &a.mods, spec.as_ref())?;
     if rep.dropped > 0 {
         say!(
             "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",
@@ -244,6 +251,50 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Format::Csv => report::csv::record(&rep)?,
     };
     emit(&text, a.output.as_deref())
+}
+
+/// Parses `--vcalc 'cluster=COL,obs=COL,rho=R[,time=COL,phi=P]'`.
+fn parse_vcalc(text: &str) -> Result<VcalcSpec, Failure> {
+    let bad = |why: String| {
+        Failure::Usage(format!(
+            "--vcalc '{text}': {why}; expected 'cluster=COL,obs=COL,rho=R' with optional 'time=COL,phi=P' (e.g. 'cluster=study,obs=esid,rho=0.6')"
+        ))
+    };
+    let (mut cluster, mut obs, mut rho, mut time, mut phi) = (None, None, None, None, None);
+    let number = |key: &str, v: &str| {
+        v.trim()
+            .parse::<f64>()
+            .map_err(|_| bad(format!("{key} must be a number (got '{v}')")))
+    };
+    for part in text.split(',').filter(|p| !p.trim().is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| bad(format!("'{part}' is not key=value")))?;
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(bad(format!("{} has no value", key.trim())));
+        }
+        match key.trim() {
+            "cluster" => cluster = Some(value.to_string()),
+            "obs" => obs = Some(value.to_string()),
+            "time" => time = Some(value.to_string()),
+            "rho" => rho = Some(number("rho", value)?),
+            "phi" => phi = Some(number("phi", value)?),
+            k => return Err(bad(format!("unknown key '{k}'"))),
+        }
+    }
+    let cluster = cluster.ok_or_else(|| bad("cluster is missing".into()))?;
+    let rho = rho.ok_or_else(|| bad("rho is missing".into()))?;
+    if time.is_some() != phi.is_some() {
+        return Err(bad("time and phi go together".into()));
+    }
+    Ok(VcalcSpec {
+        cluster,
+        obs,
+        rho,
+        time,
+        phi,
+    })
 }
 
 /// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.

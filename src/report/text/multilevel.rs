@@ -21,6 +21,14 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         f.k
     );
     let _ = writeln!(out, "Measure: {}; data: {source}", r.measure);
+    if let Some(v) = &r.options.vcalc {
+        let mut parts = vec![format!("cluster = {}", v.cluster)];
+        parts.extend(v.obs.as_ref().map(|o| format!("obs = {o}")));
+        parts.push(format!("rho = {}", v.rho));
+        parts.extend(v.time.as_ref().map(|t| format!("time = {t}")));
+        parts.extend(v.phi.map(|p| format!("phi = {p}")));
+        let _ = writeln!(out, "Sampling covariance: vcalc({})", parts.join(", "));
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "Variance Components:");
     let _ = writeln!(out);
