@@ -11,7 +11,7 @@ use nalgebra::DMatrix;
 use peerstat::data::{read_table, Column, ColumnMap, Table};
 use peerstat::effect::{EffectOptions, EffectSizes, Measure};
 use peerstat::error::{Error, Setting};
-use peerstat::model::multilevel::{MultilevelMethod, MultilevelModel};
+use peerstat::model::multilevel::{CovSource, MultilevelFit, MultilevelMethod, MultilevelModel};
 use peerstat::model::vcalc::{vcalc, SamplingCovariance, VcalcSpec};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -151,63 +151,98 @@ fn che_fits_match_metafor() {
             .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert_eq!(rep.options.vcalc.as_ref(), Some(&s));
         let fit = rep.fit;
-        let abs = REL * 1e-3;
-        assert_eq!(fit.k, c["k"].as_u64().unwrap() as usize, "{id}: k");
-        let coefs = c["coefficients"].as_array().unwrap();
-        assert_eq!(fit.coefficients.len(), coefs.len(), "{id}");
-        let mut worst = 0.0_f64;
-        let mut check = |what: String, got: f64, want: &Value, abs: f64| {
-            if let Some(w) = want.as_f64() {
-                worst = worst.max((got - w).abs() / w.abs().max(1e-3));
-            }
-            close(&what, got, want, REL, abs);
-        };
-        for (g, w) in fit.coefficients.iter().zip(coefs) {
-            let n = format!("{id} {}", g.name);
-            check(format!("{n} estimate"), g.est.estimate, &w["estimate"], abs);
-            check(format!("{n} se"), g.est.se, &w["se"], abs);
-            check(format!("{n} ci_lower"), g.est.ci_lower, &w["ci_lower"], abs);
-            // Small p-values amplify relative differences of z (5e-6 at p = 2.5e-4).
-            close(
-                &format!("{n} p"),
-                g.est.p_value,
-                &w["p_value"],
-                10.0 * REL,
-                abs,
-            );
-        }
-        let want_s2 = c["sigma2"].as_array().unwrap();
-        let total: f64 = want_s2.iter().filter_map(Value::as_f64).sum();
-        for (l, (g, w)) in fit.sigma2.iter().zip(want_s2).enumerate() {
-            check(format!("{id} sigma2[{l}]"), *g, w, abs.max(REL * total));
-        }
-        for (key, got) in [
-            ("loglik", fit.loglik),
-            ("deviance", fit.deviance),
-            ("aic", fit.aic),
-            ("bic", fit.bic),
-            ("qe", fit.qe),
-            ("qm", fit.qm),
-            ("vt", fit.vt),
-        ] {
-            check(format!("{id} {key}"), got, &c[key], abs);
-        }
-        for (l, (g, w)) in fit
-            .i2_levels
-            .iter()
-            .zip(c["i2_levels"].as_array().unwrap())
-            .enumerate()
-        {
-            check(format!("{id} i2[{l}]"), *g, w, REL * 100.0);
-        }
-        println!(
-            "{id}: largest relative difference {worst:.2e}; {} iterations; loglik − metafor's {:e}",
-            fit.iterations,
-            fit.loglik - c["loglik"].as_f64().unwrap()
-        );
+        check_fit(id, &fit, c);
         checked += 1;
     }
     assert_eq!(checked, 16, "fits checked");
+}
+
+/// Compares a fit with a reference fit of che.json.
+fn check_fit(id: &str, fit: &MultilevelFit, c: &Value) {
+    let abs = REL * 1e-3;
+    assert_eq!(fit.k, c["k"].as_u64().unwrap() as usize, "{id}: k");
+    let coefs = c["coefficients"].as_array().unwrap();
+    assert_eq!(fit.coefficients.len(), coefs.len(), "{id}");
+    let mut worst = 0.0_f64;
+    let mut check = |what: String, got: f64, want: &Value, abs: f64| {
+        if let Some(w) = want.as_f64() {
+            worst = worst.max((got - w).abs() / w.abs().max(1e-3));
+        }
+        close(&what, got, want, REL, abs);
+    };
+    for (g, w) in fit.coefficients.iter().zip(coefs) {
+        let n = format!("{id} {}", g.name);
+        check(format!("{n} estimate"), g.est.estimate, &w["estimate"], abs);
+        check(format!("{n} se"), g.est.se, &w["se"], abs);
+        check(format!("{n} ci_lower"), g.est.ci_lower, &w["ci_lower"], abs);
+        // Small p-values amplify relative differences of z (5e-6 at p = 2.5e-4).
+        close(
+            &format!("{n} p"),
+            g.est.p_value,
+            &w["p_value"],
+            10.0 * REL,
+            abs,
+        );
+    }
+    let want_s2 = c["sigma2"].as_array().unwrap();
+    let total: f64 = want_s2.iter().filter_map(Value::as_f64).sum();
+    for (l, (g, w)) in fit.sigma2.iter().zip(want_s2).enumerate() {
+        check(format!("{id} sigma2[{l}]"), *g, w, abs.max(REL * total));
+    }
+    for (key, got) in [
+        ("loglik", fit.loglik),
+        ("deviance", fit.deviance),
+        ("aic", fit.aic),
+        ("bic", fit.bic),
+        ("qe", fit.qe),
+        ("qm", fit.qm),
+        ("vt", fit.vt),
+    ] {
+        check(format!("{id} {key}"), got, &c[key], abs);
+    }
+    for (l, (g, w)) in fit
+        .i2_levels
+        .iter()
+        .zip(c["i2_levels"].as_array().unwrap())
+        .enumerate()
+    {
+        check(format!("{id} i2[{l}]"), *g, w, REL * 100.0);
+    }
+    println!(
+        "{id}: largest relative difference {worst:.2e}; {} iterations; loglik − metafor's {:e}",
+        fit.iterations,
+        fit.loglik - c["loglik"].as_f64().unwrap()
+    );
+}
+
+#[test]
+fn covariance_columns_match_metafor() {
+    let r = reference();
+    let mut checked = 0;
+    for c in r["column_fits"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let (t, es) = load("berkey1998");
+        let method = match c["method"].as_str().unwrap() {
+            "REML" => MultilevelMethod::Reml,
+            _ => MultilevelMethod::Ml,
+        };
+        let random = ["trial".to_string(), "outcome".to_string()];
+        let cols = strings(&c["columns"]);
+        let rep = MultilevelModel::new()
+            .method(method)
+            .fit_table_cov(
+                &t,
+                &es,
+                &random,
+                &strings(&c["mods"]),
+                Some(&CovSource::Columns(cols.clone())),
+            )
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert_eq!(rep.options.vcov_cols, Some(cols));
+        check_fit(id, &rep.fit, c);
+        checked += 1;
+    }
+    assert_eq!(checked, 4, "fits checked");
 }
 
 #[test]
@@ -436,4 +471,49 @@ fn cli_vcalc_errors_say_which_flag() {
         "cluster=study,rho=0.6",
     ]);
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn cli_reads_covariance_columns() {
+    let r = reference();
+    let want = &r["column_fits"][3];
+    assert_eq!(want["id"], "berkey1998/outcome/ML");
+    let (code, out, err) = run(&[
+        "meta",
+        "fixtures/berkey1998.csv",
+        "--random",
+        "~ 1 | trial/outcome",
+        "--vcov-cols",
+        "v1i,v2i",
+        "--mods",
+        "outcome",
+        "--method",
+        "ML",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["options"]["vcov_cols"], serde_json::json!(["v1i", "v2i"]));
+    assert!(j["options"]["vcalc"].is_null());
+    close(
+        "cli loglik",
+        j["loglik"].as_f64().unwrap(),
+        &want["loglik"],
+        REL,
+        1e-9,
+    );
+    let (code, _, err) = run(&[
+        "meta",
+        "fixtures/berkey1998.csv",
+        "--random",
+        "~ 1 | trial/outcome",
+        "--vcov-cols",
+        "v1i",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("cluster '1'") && err.contains("--vcov-cols"),
+        "{err}"
+    );
 }

@@ -396,6 +396,18 @@ pub struct MetaArgs {
     /// random factor.
     #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
     pub vcalc: Option<String>,
+    /// With --random: columns that carry the sampling covariances (as metafor's
+    /// dat.berkey1998, v1i,v2i): within each level of the outermost --random factor, an
+    /// effect's row holds its covariances with the cluster's 1st, 2nd, ... effect (file order)
+    /// in the 1st, 2nd, ... column; their diagonal replaces vi.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "COL,COL[,...]",
+        requires = "random",
+        conflicts_with = "vcalc"
+    )]
+    pub vcov_cols: Vec<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

@@ -114,7 +114,7 @@ fn hint(e: &Error) -> Option<String> {
         }
         Error::NotConverged { .. } => "try another --method".into(),
         Error::Input { what, .. } if what.starts_with("sampling covariance") => {
-            "give every effect of a cluster its own obs in --vcalc (a row id if need be), check its rho and phi, or cluster by a column nested in the outermost --random factor".into()
+            "with --vcalc: give every effect of a cluster its own obs (a row id if need be), check rho and phi, cluster by a column nested in the outermost --random factor; with --vcov-cols: one column per effect of the largest cluster".into()
         }
         Error::TooFew {
             unit: "clusters", ..

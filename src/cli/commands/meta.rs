@@ -3,7 +3,7 @@
 use peerstat::data;
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::multilevel::{
-    parse_random, MultilevelMethod, MultilevelModel, MultilevelTest,
+    parse_random, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
 use peerstat::model::regression::{MetaRegression, RegressionFit};
 use peerstat::model::robust::{cluster_ids, Robust, RobustFit};
@@ -234,11 +234,17 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
                 .chain(s.obs.as_deref())
                 .chain(s.time.as_deref())
         }))
+        .chain(a.vcov_cols.iter().map(String::as_str))
         .collect();
+    let source = match &spec {
+        Some(s) => Some(CovSource::Vcalc(s.clone())),
+        None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
+        None => None,
+    };
     let l = load(&a.data, &named)?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
-    let rep = model.fit_table_vcalc(&l.table, &es, &factors, &a.mods, spec.as_ref())?;
+    let rep = model.fit_table_cov(&l.table, &es, &factors, &a.mods, source.as_ref())?;
     if rep.dropped > 0 {
         say!(
             "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",

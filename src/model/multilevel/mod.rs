@@ -48,7 +48,7 @@ use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
-pub use table::{parse_random, MultilevelTable};
+pub use table::{parse_random, CovSource, MultilevelTable, TableOptions};
 
 /// Estimation method for the variance components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]

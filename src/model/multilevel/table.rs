@@ -8,7 +8,7 @@ use crate::data::Table;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Setting};
 use crate::model::regression::Design;
-use crate::model::vcalc::{vcalc, SamplingCovariance, VcalcSpec};
+use crate::model::vcalc::{vcalc, CovBlock, SamplingCovariance, VcalcSpec};
 
 /// Parses a nested random-intercept formula `~ 1 | outer/inner[/…]` into its factor names,
 /// outermost first.
@@ -79,8 +79,22 @@ pub struct TableOptions {
     pub random: Vec<String>,
     /// The moderators (canonical names).
     pub mods: Vec<String>,
-    /// The sampling covariance from `vcalc` (`None`: `V = diag(vi)`).
+    /// The sampling covariance from `vcalc` (`None`: `V = diag(vi)` or from columns).
     pub vcalc: Option<VcalcSpec>,
+    /// The columns carrying the sampling covariances (`None`: `V = diag(vi)` or `vcalc`).
+    pub vcov_cols: Option<Vec<String>>,
+}
+
+/// Where a non-diagonal sampling covariance `V` comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CovSource {
+    /// metafor's `vcalc` on table columns.
+    Vcalc(VcalcSpec),
+    /// Columns that carry `V` (metafor's `bldiag(lapply(split(dat[, cols], cluster),
+    /// as.matrix))`): within each level of the outermost random factor, the `j`-th effect's
+    /// row holds its covariances with the cluster's 1st, 2nd, … effect (table order) in the
+    /// 1st, 2nd, … column. `V`'s diagonal replaces `vi`.
+    Columns(Vec<String>),
 }
 
 impl MultilevelModel {
@@ -119,6 +133,26 @@ impl MultilevelModel {
         mods: &[String],
         spec: Option<&VcalcSpec>,
     ) -> Result<MultilevelTable, Error> {
+        let source = spec.map(|s| CovSource::Vcalc(s.clone()));
+        self.fit_table_cov(table, es, random, mods, source.as_ref())
+    }
+
+    /// [`MultilevelModel::fit_table`] with a block-diagonal sampling covariance `V` from
+    /// `source` (`None`: `V = diag(vi)`).
+    ///
+    /// # Errors
+    /// As [`MultilevelModel::fit_table_vcalc`]; for [`CovSource::Columns`] also
+    /// [`Error::Input`] for a cluster with more effects than columns, or a block that is not
+    /// symmetric or not positive definite (naming the cluster), and [`Error::Value`] for a
+    /// missing covariance.
+    pub fn fit_table_cov(
+        &self,
+        table: &Table,
+        es: &EffectSizes,
+        random: &[String],
+        mods: &[String],
+        source: Option<&CovSource>,
+    ) -> Result<MultilevelTable, Error> {
         let mut ids = Vec::with_capacity(random.len());
         for name in random {
             let col = table
@@ -151,7 +185,7 @@ impl MultilevelModel {
         };
         let keep = &design.keep;
         let y: Vec<f64> = keep.iter().map(|&i| es.yi()[i]).collect();
-        let v: Vec<f64> = keep.iter().map(|&i| es.vi()[i]).collect();
+        let mut v: Vec<f64> = keep.iter().map(|&i| es.vi()[i]).collect();
         let levels: Vec<Vec<usize>> = ids
             .iter()
             .map(|c| keep.iter().map(|&i| c[i]).collect())
@@ -160,10 +194,14 @@ impl MultilevelModel {
             .iter()
             .map(|n| table.actual_name(n).to_string())
             .collect();
-        let cov = match spec {
-            Some(s) => {
-                let rows: Vec<usize> = keep.iter().map(|&i| es.rows()[i]).collect();
-                Some(table_vcalc(table, &rows, &v, s)?)
+        let rows: Vec<usize> = keep.iter().map(|&i| es.rows()[i]).collect();
+        let cov = match source {
+            Some(CovSource::Vcalc(s)) => Some(table_vcalc(table, &rows, &v, s)?),
+            Some(CovSource::Columns(cols)) => {
+                let outer = random.first().map_or("", String::as_str);
+                let c = table_columns(table, &rows, outer, cols)?;
+                v = c.variances();
+                Some(c)
             }
             None => None,
         };
@@ -188,7 +226,14 @@ impl MultilevelModel {
             options: TableOptions {
                 random: random.to_vec(),
                 mods: mods.to_vec(),
-                vcalc: spec.cloned(),
+                vcalc: match source {
+                    Some(CovSource::Vcalc(s)) => Some(s.clone()),
+                    _ => None,
+                },
+                vcov_cols: match source {
+                    Some(CovSource::Columns(c)) => Some(c.clone()),
+                    _ => None,
+                },
             },
         })
     }
@@ -234,4 +279,71 @@ fn table_vcalc(
     };
     let time = time.as_deref().map(|t| (t, s.phi.unwrap_or(1.0)));
     vcalc(v, &cluster, obs.as_deref(), time, s.rho)
+}
+
+/// The covariance blocks that the columns `cols` carry for the effects at table rows `rows`,
+/// clustered by `outer` (positions within a cluster count every table row of the cluster).
+fn table_columns(
+    table: &Table,
+    rows: &[usize],
+    outer: &str,
+    cols: &[String],
+) -> Result<SamplingCovariance, Error> {
+    let labels = table.texts(outer);
+    let values: Vec<Vec<Option<f64>>> = cols
+        .iter()
+        .map(|c| table.numeric(c, "as a sampling-covariance column"))
+        .collect::<Result<_, _>>()?;
+    // Position of every table row within its cluster.
+    let mut count: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let pos: Vec<usize> = labels
+        .iter()
+        .map(|l| {
+            let c = count.entry(l.as_deref().unwrap_or("")).or_insert(0);
+            *c += 1;
+            *c - 1
+        })
+        .collect();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for (e, &r) in rows.iter().enumerate() {
+        let label = labels[r]
+            .as_deref()
+            .ok_or_else(|| table.value_error(r, outer, "the random-effects factor is missing"))?;
+        let next = members.len();
+        let b = *index.entry(label).or_insert(next);
+        if b == next {
+            members.push(Vec::new());
+        }
+        members[b].push(e);
+    }
+    let mut blocks = Vec::with_capacity(members.len());
+    for m in members {
+        let label = labels[rows[m[0]]].clone().unwrap_or_default();
+        let n = count.get(label.as_str()).copied().unwrap_or(0);
+        if n > cols.len() {
+            return Err(Error::input(
+                format!("sampling covariance of cluster '{label}'"),
+                format!(
+                    "the cluster has {n} effects but {} covariance columns are given (one per effect of the largest cluster)",
+                    cols.len()
+                ),
+            ));
+        }
+        let mut matrix = nalgebra::DMatrix::zeros(m.len(), m.len());
+        for (a, &ea) in m.iter().enumerate() {
+            for (b, &eb) in m.iter().enumerate() {
+                let (r, c) = (rows[ea], pos[rows[eb]]);
+                matrix[(a, b)] = values[c][r].ok_or_else(|| {
+                    table.value_error(r, &cols[c], "the sampling covariance is missing")
+                })?;
+            }
+        }
+        blocks.push(CovBlock {
+            label,
+            rows: m,
+            matrix,
+        });
+    }
+    SamplingCovariance::from_blocks(rows.len(), blocks)
 }

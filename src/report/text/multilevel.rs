@@ -29,6 +29,9 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         parts.extend(v.phi.map(|p| format!("phi = {p}")));
         let _ = writeln!(out, "Sampling covariance: vcalc({})", parts.join(", "));
     }
+    if let Some(cols) = &r.options.vcov_cols {
+        let _ = writeln!(out, "Sampling covariance: columns {}", cols.join(", "));
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "Variance Components:");
     let _ = writeln!(out);
