@@ -359,6 +359,29 @@ proptest! {
         }
         let d = SamplingCovariance::diagonal(&v).unwrap();
         prop_assert!(d.is_diagonal());
+        // A tiny rho takes the dense path (V blocks, W = V⁻¹ per block): it agrees with the
+        // diagonal fit to rounding.
+        let near = vcalc(&v, &study, Some(&esid[..]), None, 1e-13).unwrap();
+        if !near.is_diagonal() {
+            if let (Ok(a), Ok(b)) = (
+                model.fit(&y, &v, &levels, &x, &names),
+                model.fit_cov(&y, &near, &levels, &x, &names),
+            ) {
+                for (g, w) in [
+                    (a.first.estimate, b.first.estimate),
+                    (a.first.se, b.first.se),
+                    (a.loglik, b.loglik),
+                    (a.qe, b.qe),
+                    (a.vt, b.vt),
+                    (a.deviance, b.deviance),
+                ] {
+                    prop_assert!(common::rel_close(g, w, 1e-7), "{} vs {}", g, w);
+                }
+                for (g, w) in a.sigma2.iter().zip(&b.sigma2) {
+                    prop_assert!((g - w).abs() <= 1e-7 * (1.0 + a.sigma2.iter().sum::<f64>()), "{} vs {}", g, w);
+                }
+            }
+        }
     }
 }
 
