@@ -383,9 +383,9 @@ pub struct MetaArgs {
     pub cluster: Option<String>,
     /// Multilevel model with nested random intercepts (metafor rma.mv), e.g. '~ 1 | study/esid'
     /// (outer factor first; two or more levels). --method REML (default) or ML; --knha gives t
-    /// tests on k-p df; --mods adds moderators. (Cluster-robust inference on multilevel models,
-    /// --robust, is not available yet.)
-    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2", "robust"])]
+    /// tests on k-p df; --mods adds moderators; --robust COL adds cluster-robust inference on
+    /// the fit (CR2 needs whole outer clusters in each robust cluster).
+    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])]
     pub random: Option<String>,
     /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
     /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
@@ -412,7 +412,8 @@ pub struct MetaArgs {
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,
     /// Cluster-robust inference clustered by this column (metafor robust(), clubSandwich): the
-    /// fitted random-effects model or meta-regression keeps its estimates and weights, and its
+    /// fitted random-effects model, meta-regression or multilevel model (--random) keeps its
+    /// estimates and weights (working covariance), and its
     /// SEs, t tests (and, with --mods, the test of the moderators) become cluster-robust.
     /// Unlike --cluster (robumeta RVE), the model itself is not refitted.
     #[arg(

@@ -116,6 +116,9 @@ fn hint(e: &Error) -> Option<String> {
         Error::Input { what, .. } if what.starts_with("sampling covariance") => {
             "with --vcalc: give every effect of a cluster its own obs (a row id if need be), check rho and phi, cluster by a column nested in the outermost --random factor; with --vcov-cols: one column per effect of the largest cluster".into()
         }
+        Error::Input { what, .. } if what.starts_with("CR2 cluster-robust") => {
+            "give --robust a column whose clusters hold whole levels of the outermost --random factor (usually that factor itself), or use --robust-type CR1".into()
+        }
         Error::TooFew {
             unit: "clusters", ..
         } => "cluster by a column with more distinct labels (--robust, --cluster), or use fewer --mods"

@@ -6,7 +6,7 @@ use peerstat::model::multilevel::{
     parse_random, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
 use peerstat::model::regression::{MetaRegression, RegressionFit};
-use peerstat::model::robust::{cluster_ids, Robust, RobustFit};
+use peerstat::model::robust::{cluster_ids, MultilevelReport, Robust, RobustFit};
 use peerstat::model::rve::Rve;
 use peerstat::model::subgroup::subgroups;
 use peerstat::model::vcalc::VcalcSpec;
@@ -235,6 +235,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
                 .chain(s.time.as_deref())
         }))
         .chain(a.vcov_cols.iter().map(String::as_str))
+        .chain(a.robust.as_deref())
         .collect();
     let source = match &spec {
         Some(s) => Some(CovSource::Vcalc(s.clone())),
@@ -251,8 +252,23 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             rep.dropped
         );
     }
+    let robust = match &a.robust {
+        Some(col) => {
+            let r = Robust::new(a.robust_type.into(), a.model.level)?;
+            let ids = cluster_ids(&l.table, col, rep.rows.iter().copied())?;
+            Some(r.fit_multilevel(&rep.fit, &ids)?)
+        }
+        None => None,
+    };
+    let rep = MultilevelReport { table: rep, robust };
     let text = match a.format {
-        Format::Table => report::multilevel_table(&rep, &file),
+        Format::Table => {
+            let mut t = report::multilevel_table(&rep.table, &file);
+            if let Some(r) = &rep.robust {
+                t.push_str(&report::text::robust_table(r));
+            }
+            t
+        }
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::record(&rep)?,
     };

@@ -37,6 +37,7 @@
 
 mod kernel;
 mod levels;
+mod marginal;
 mod table;
 
 use nalgebra::{DMatrix, DVector};
@@ -48,6 +49,7 @@ use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
+pub use marginal::Marginal;
 pub use table::{parse_random, CovSource, MultilevelTable, TableOptions};
 
 /// Estimation method for the variance components.
@@ -143,6 +145,10 @@ pub struct MultilevelFit {
     /// Covariance matrix of the coefficients.
     #[serde(skip)]
     pub vb: DMatrix<f64>,
+    /// The fitted working model (design, residuals, marginal covariance), for inference after
+    /// the fit such as cluster-robust standard errors.
+    #[serde(skip)]
+    pub working: Marginal,
 }
 
 impl MultilevelModel {
@@ -400,6 +406,17 @@ impl MultilevelModel {
             vt,
             iterations: sc.iterations,
             vb: ev.vb.clone(),
+            working: Marginal::new(
+                x.clone(),
+                y.iter()
+                    .zip((x * &ev.beta).iter())
+                    .map(|(y, f)| y - f)
+                    .collect(),
+                codes,
+                sc.s2.clone(),
+                v.to_vec(),
+                dense.cloned(),
+            ),
         })
     }
 }

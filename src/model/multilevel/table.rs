@@ -70,6 +70,9 @@ pub struct MultilevelTable {
     /// Effects left out for a missing moderator value.
     #[serde(skip)]
     pub dropped: usize,
+    /// The table row (0-based) of each effect the fit used, in the fit's order.
+    #[serde(skip)]
+    pub rows: Vec<usize>,
 }
 
 /// The options of a multilevel fit on table columns, as recorded in its JSON (`options`).
@@ -223,6 +226,7 @@ impl MultilevelModel {
             i2: None,
             fit,
             dropped: design.dropped,
+            rows,
             options: TableOptions {
                 random: random.to_vec(),
                 mods: mods.to_vec(),

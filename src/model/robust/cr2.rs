@@ -1,6 +1,7 @@
 //! The numerical kernel of cluster-robust inference: per-cluster blocks, the CR1/CR2 sandwich,
 //! Satterthwaite degrees of freedom and the HTZ Wald test, as clubSandwich 0.5.8 computes them
-//! for `rma.uni` fits (working covariance `Φ = W⁻¹`, `inverse_var = TRUE`).
+//! for `rma.uni` fits (working covariance `Φ = W⁻¹`, diagonal) and `rma.mv` fits (`Φ = M`, the
+//! fitted marginal covariance, dense within a cluster), both with `inverse_var = TRUE`.
 //!
 //! Everything is computed cluster block by cluster block: the largest matrices are k_j × k_j
 //! (one cluster) and p × p; no k × k or J × J matrix is formed. clubSandwich's J × J matrices
@@ -11,15 +12,60 @@ use nalgebra::{DMatrix, DVector, SymmetricEigen};
 
 use crate::error::{Error, Result};
 
-/// One cluster: its design rows, (scaled) weights and residuals.
+/// The working weights of one cluster.
+pub(super) enum Work {
+    /// Diagonal weights `W_j = diag(w)` (univariate fits; scaled to mean 1 as clubSandwich).
+    Diag(DVector<f64>),
+    /// A dense working model (multilevel fits): `W_j = Θ_j⁻¹` and the lower Cholesky factor `L`
+    /// of the working covariance `Θ_j = L Lᵀ` (clubSandwich's `chol(Θ_j)` is `Lᵀ`).
+    Dense {
+        /// `W_j`.
+        w: DMatrix<f64>,
+        /// `L`.
+        l: DMatrix<f64>,
+    },
+}
+
+/// One cluster: its design rows, working weights and residuals.
 pub(super) struct Block {
     pub x: DMatrix<f64>,
-    pub w: DVector<f64>,
+    pub work: Work,
     pub e: DVector<f64>,
 }
 
-/// The blocks of every cluster and the bread `M = (XᵀWX)⁻¹` (weights scaled to mean 1, as
-/// clubSandwich does).
+impl Block {
+    /// `X_jᵀ W_j` (p × n_j).
+    fn xw(&self) -> DMatrix<f64> {
+        match &self.work {
+            Work::Diag(w) => {
+                let mut xw = self.x.transpose();
+                for (mut col, &wi) in xw.column_iter_mut().zip(w.iter()) {
+                    col *= wi;
+                }
+                xw
+            }
+            Work::Dense { w, .. } => self.x.transpose() * w,
+        }
+    }
+
+    /// `E F` for a factor `F` of the working covariance (`F Fᵀ = Θ_j`): `E diag(w^(−1/2))` or
+    /// `E L`.
+    fn times_root(&self, e: &DMatrix<f64>) -> DMatrix<f64> {
+        match &self.work {
+            Work::Diag(w) => {
+                let mut g = e.clone();
+                for (mut col, &wi) in g.column_iter_mut().zip(w.iter()) {
+                    col /= wi.sqrt();
+                }
+                g
+            }
+            Work::Dense { l, .. } => e * l,
+        }
+    }
+}
+
+/// The blocks of every cluster and the bread `M = (XᵀWX)⁻¹` (diagonal weights scaled to mean 1,
+/// as clubSandwich does for `rma.uni`; dense working models unscaled, as for `rma.mv`).
 pub(super) struct Blocks {
     pub blocks: Vec<Block>,
     pub m: DMatrix<f64>,
@@ -37,7 +83,7 @@ pub(super) fn sym_power(x: &DMatrix<f64>, p: f64) -> DMatrix<f64> {
 }
 
 impl Blocks {
-    /// Splits rows by cluster (`groups` holds each cluster's row indices).
+    /// Splits rows by cluster (`groups` holds each cluster's row indices), diagonal weights `w`.
     pub(super) fn new(
         x: &DMatrix<f64>,
         w: &[f64],
@@ -50,13 +96,21 @@ impl Blocks {
             .iter()
             .map(|g| Block {
                 x: DMatrix::from_fn(g.len(), p, |r, c| x[(g[r], c)]),
-                w: DVector::from_iterator(g.len(), g.iter().map(|&i| w[i] / mean_w)),
+                work: Work::Diag(DVector::from_iterator(
+                    g.len(),
+                    g.iter().map(|&i| w[i] / mean_w),
+                )),
                 e: DVector::from_iterator(g.len(), g.iter().map(|&i| e[i])),
             })
             .collect();
+        Self::from_blocks(blocks, p)
+    }
+
+    /// The bread `M = (Σ_j X_jᵀW_jX_j)⁻¹` of ready blocks with `p` coefficients.
+    pub(super) fn from_blocks(blocks: Vec<Block>, p: usize) -> Result<Self> {
         let mut xwx = DMatrix::zeros(p, p);
         for b in &blocks {
-            xwx += b.x.transpose() * DMatrix::from_diagonal(&b.w) * &b.x;
+            xwx += b.xw() * &b.x;
         }
         let m = xwx.cholesky().ok_or_else(|| Error::Singular {
             message: "cluster-robust inference: the design is singular (collinear moderators)"
@@ -68,24 +122,34 @@ impl Blocks {
         })
     }
 
-    /// The CR2 adjustment of one cluster: `A_j = Vᵀ(V (I − H_jj) Φ_j Vᵀ)^(−1/2) V` with
-    /// `Φ_j = W_j⁻¹` and `V = chol(Φ_j) = diag(s)`, `s = w^(−1/2)`; that is
-    /// `G_ab = s_a s_b (δ_ab / w_a − (X_j M X_jᵀ)_ab)` and `A_j = diag(s) G^(−1/2) diag(s)`.
+    /// The CR2 adjustment of one cluster, clubSandwich's `A_j = Rᵀ G^(−1/2) R` with
+    /// `G = R (I − X_j M X_jᵀ W_j) Θ_j Rᵀ = R (Θ_j − X_j M X_jᵀ) Rᵀ`, `Θ_j = W_j⁻¹ = RᵀR`.
+    /// Diagonal: `R = diag(s)`, `s = w^(−1/2)`, so `G_ab = s_a s_b (δ_ab / w_a − (X_j M
+    /// X_jᵀ)_ab)` and `A_j = diag(s) G^(−1/2) diag(s)`. Dense: `R = Lᵀ`.
     fn adjustment(&self, b: &Block) -> DMatrix<f64> {
-        let s = b.w.map(|w| 1.0 / w.sqrt());
         let h = &b.x * &self.m * b.x.transpose();
-        let kj = b.w.len();
-        let g = DMatrix::from_fn(kj, kj, |r, c| {
-            let d = if r == c { 1.0 / b.w[r] } else { 0.0 };
-            s[r] * s[c] * (d - h[(r, c)])
-        });
-        let mut a = sym_power(&g, -0.5);
-        for r in 0..kj {
-            for c in 0..kj {
-                a[(r, c)] *= s[r] * s[c];
+        match &b.work {
+            Work::Diag(w) => {
+                let s = w.map(|w| 1.0 / w.sqrt());
+                let kj = w.len();
+                let g = DMatrix::from_fn(kj, kj, |r, c| {
+                    let d = if r == c { 1.0 / w[r] } else { 0.0 };
+                    s[r] * s[c] * (d - h[(r, c)])
+                });
+                let mut a = sym_power(&g, -0.5);
+                for r in 0..kj {
+                    for c in 0..kj {
+                        a[(r, c)] *= s[r] * s[c];
+                    }
+                }
+                a
+            }
+            Work::Dense { l, .. } => {
+                let theta = l * l.transpose();
+                let g = l.transpose() * (theta - h) * l;
+                l * sym_power(&g, -0.5) * l.transpose()
             }
         }
-        a
     }
 
     /// The CR0 sandwich `M (Σ_j u_j u_jᵀ) M` with `u_j = X_jᵀW_j e_j` (CR1 scales it).
@@ -93,7 +157,7 @@ impl Blocks {
         let p = self.m.nrows();
         let mut meat = DMatrix::zeros(p, p);
         for b in &self.blocks {
-            let u = b.x.transpose() * b.w.component_mul(&b.e);
+            let u = b.xw() * &b.e;
             meat += &u * u.transpose();
         }
         &self.m * meat * &self.m
@@ -112,19 +176,11 @@ impl Blocks {
         let mut gg = Vec::with_capacity(self.blocks.len());
         let mut hh = Vec::with_capacity(self.blocks.len());
         for b in &self.blocks {
-            let a = self.adjustment(b);
-            let mut e = b.x.transpose(); // X_jᵀ W_j A_j
-            for (mut col, &w) in e.column_iter_mut().zip(b.w.iter()) {
-                col *= w;
-            }
-            let e = e * a;
+            let e = b.xw() * self.adjustment(b); // X_jᵀ W_j A_j
             let u = &e * &b.e;
             meat += &u * u.transpose();
             let me = &self.m * &e;
-            let mut g = me.clone(); // M E_j Φ_j^(1/2)
-            for (mut col, &w) in g.column_iter_mut().zip(b.w.iter()) {
-                col /= w.sqrt();
-            }
+            let g = b.times_root(&me); // M E_j Φ_j^(1/2)
             gg.push(&g * g.transpose());
             hh.push(me * &b.x * &l);
         }

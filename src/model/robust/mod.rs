@@ -1,11 +1,13 @@
-//! Cluster-robust inference for a fitted random-effects model or meta-regression (metafor
-//! `robust()`, clubSandwich `coef_test` / `Wald_test`): the model's estimates are kept, their
-//! covariance is replaced by a sandwich estimator that allows effects of one cluster to be
-//! arbitrarily correlated.
+//! Cluster-robust inference for a fitted random-effects model, meta-regression or multilevel
+//! model (metafor `robust()`, clubSandwich `coef_test` / `Wald_test`): the model's estimates are
+//! kept, their covariance is replaced by a sandwich estimator that allows effects of one cluster
+//! to be arbitrarily correlated.
 //!
 //! Unlike robust variance estimation ([`super::rve`], robumeta), which refits the model with
 //! its own working weights, this takes the fitted model as the working model: weights
-//! `w_i = 1/(v_i + τ̂²)`, residuals `e = y − Xβ̂`.
+//! `w_i = 1/(v_i + τ̂²)`, residuals `e = y − Xβ̂`; for a multilevel fit
+//! ([`Robust::fit_multilevel`]) `W_j = M_j⁻¹`, the inverse of the fitted marginal covariance
+//! of cluster `j`.
 //!
 //! # Formulas (clusters j = 1..J, rows X_j, weights W_j, residuals e_j; `M = (XᵀWX)⁻¹`)
 //! * **CR1** (metafor `robust(x, cluster)`, `adjust = TRUE`):
@@ -37,6 +39,9 @@
 //! ```
 
 mod cr2;
+mod multilevel;
+
+pub use multilevel::MultilevelReport;
 
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
@@ -152,47 +157,26 @@ impl Robust {
         }
         let groups = groups(cluster);
         let n = groups.len();
-        if n <= p {
-            return Err(Error::TooFew {
-                analysis: "cluster-robust inference".into(),
-                needed: p + 1,
-                found: n,
-                unit: "clusters",
-                note: format!(" (more clusters than the {p} coefficients)"),
-            });
-        }
+        check_clusters(n, p)?;
         let blocks = cr2::Blocks::new(x, w, e, &groups)?;
         let beta = DVector::from_column_slice(beta);
-        let alpha = 1.0 - self.level / 100.0;
-        let (vcov, dfs, htz) = match self.kind {
-            RobustType::Cr1 => {
-                let vcov = blocks.cr0() * (n as f64 / (n - p) as f64);
-                let df = (n - p) as f64;
-                let htz = (p > 1).then(|| cr1_wald(&vcov, &beta, df)).flatten();
-                (vcov, vec![df; p], htz)
-            }
-            RobustType::Cr2 => {
-                let c = blocks.cr2();
-                let dfs = (0..p).map(|i| c.satterthwaite(i)).collect();
-                let htz = if p > 1 {
-                    let cm = DMatrix::from_fn(p - 1, p, |r, col| f64::from(u8::from(col == r + 1)));
-                    c.htz(&cm, &beta).map(|(f, df2)| WaldTest {
-                        f,
-                        df1: (p - 1) as f64,
-                        df2,
-                        p_value: if df2 > 0.0 {
-                            dist::f_sf(f, (p - 1) as f64, df2)
-                        } else {
-                            f64::NAN
-                        },
-                    })
-                } else {
-                    None
-                };
-                (c.vcov, dfs, htz)
-            }
+        let parts = match self.kind {
+            RobustType::Cr1 => cr1(blocks.cr0(), n, &beta),
+            RobustType::Cr2 => cr2(&blocks, &beta),
         };
-        let coefficients = (0..p)
+        Ok(self.assemble(parts, &beta, names, n))
+    }
+
+    /// The result from the robust covariance, the df of each coefficient and the Wald test.
+    fn assemble(
+        &self,
+        (vcov, dfs, htz): Parts,
+        beta: &DVector<f64>,
+        names: &[String],
+        clusters: usize,
+    ) -> RobustFit {
+        let alpha = 1.0 - self.level / 100.0;
+        let coefficients = (0..beta.len())
             .map(|i| {
                 let se = vcov[(i, i)].sqrt();
                 let df: f64 = dfs[i];
@@ -204,13 +188,13 @@ impl Robust {
                 }
             })
             .collect();
-        Ok(RobustFit {
+        RobustFit {
             kind: self.kind,
-            clusters: n,
+            clusters,
             coefficients,
             htz,
             vcov,
-        })
+        }
     }
 
     /// Cluster-robust inference for an intercept-only random-effects fit; `cluster` holds one
@@ -243,6 +227,41 @@ impl Robust {
     }
 }
 
+/// The robust covariance, the df of each coefficient and the test of the moderators.
+type Parts = (DMatrix<f64>, Vec<f64>, Option<WaldTest>);
+
+/// CR1 from the CR0 sandwich with `n` clusters: `J/(J − p)` times it, t and F on `J − p` df.
+fn cr1(cr0: DMatrix<f64>, n: usize, beta: &DVector<f64>) -> Parts {
+    let p = beta.len();
+    let vcov = cr0 * (n as f64 / (n - p) as f64);
+    let df = (n - p) as f64;
+    let htz = (p > 1).then(|| cr1_wald(&vcov, beta, df)).flatten();
+    (vcov, vec![df; p], htz)
+}
+
+/// CR2 with Satterthwaite df per coefficient and the HTZ test of all but the intercept.
+fn cr2(blocks: &cr2::Blocks, beta: &DVector<f64>) -> Parts {
+    let p = beta.len();
+    let c = blocks.cr2();
+    let dfs = (0..p).map(|i| c.satterthwaite(i)).collect();
+    let htz = if p > 1 {
+        let cm = DMatrix::from_fn(p - 1, p, |r, col| f64::from(u8::from(col == r + 1)));
+        c.htz(&cm, beta).map(|(f, df2)| WaldTest {
+            f,
+            df1: (p - 1) as f64,
+            df2,
+            p_value: if df2 > 0.0 {
+                dist::f_sf(f, (p - 1) as f64, df2)
+            } else {
+                f64::NAN
+            },
+        })
+    } else {
+        None
+    };
+    (c.vcov, dfs, htz)
+}
+
 /// metafor's CR1 Wald test of all coefficients but the intercept: `F = bᵀV⁻¹b / m` on
 /// (m, J − p) df.
 fn cr1_wald(vcov: &DMatrix<f64>, beta: &DVector<f64>, df2: f64) -> Option<WaldTest> {
@@ -257,6 +276,20 @@ fn cr1_wald(vcov: &DMatrix<f64>, beta: &DVector<f64>, df2: f64) -> Option<WaldTe
         df2,
         p_value: dist::f_sf(f, m as f64, df2),
     })
+}
+
+/// [`Error::TooFew`] unless there are more clusters `n` than coefficients `p`.
+fn check_clusters(n: usize, p: usize) -> Result<()> {
+    if n <= p {
+        return Err(Error::TooFew {
+            analysis: "cluster-robust inference".into(),
+            needed: p + 1,
+            found: n,
+            unit: "clusters",
+            note: format!(" (more clusters than the {p} coefficients)"),
+        });
+    }
+    Ok(())
 }
 
 /// Row indices of each cluster, clusters in increasing id order.

@@ -69,7 +69,7 @@ pub(super) fn rve_table(r: &RveFit) -> String {
 }
 
 /// The cluster-robust inference section (metafor's `robust()` printout).
-pub(super) fn robust_table(r: &RobustFit) -> String {
+pub fn robust_table(r: &RobustFit) -> String {
     let mut out = String::new();
     let _ = writeln!(out);
     let how = match r.kind {
