@@ -190,30 +190,60 @@ fn che_robust_matches_metafor_and_clubsandwich() {
 }
 
 /// CR2 refuses clusters that split a level of the outermost random factor (as clubSandwich);
-/// CR1 takes them (metafor computes it with the full working weight matrix).
+/// CR1 takes them and matches metafor, which computes it with the full working weight matrix.
 #[test]
-fn cr2_needs_whole_outer_clusters() {
-    let (t, es) = load("assink2016");
-    let rep = MultilevelModel::new()
-        .fit_table(&t, &es, &["study".into(), "esid".into()], &[])
-        .unwrap();
-    let ids = cluster_ids(&t, "deltype", rep.rows.iter().copied()).unwrap();
-    let cr2 = Robust::new(RobustType::Cr2, 95.0)
-        .unwrap()
-        .fit_multilevel(&rep.fit, &ids);
-    match cr2 {
-        Err(e @ Error::Input { .. }) => assert!(e.to_string().contains("nested"), "{e}"),
-        other => panic!("expected an input error, got {other:?}"),
+fn split_clusters_cr1_matches_metafor_and_cr2_is_refused() {
+    let r = reference();
+    let (mut t, es) = load("assink2016");
+    let study = t.texts("study");
+    let deltype = t.texts("deltype");
+    let both = study
+        .iter()
+        .zip(&deltype)
+        .map(|(s, d)| Some(format!("{}:{}", s.as_deref()?, d.as_deref()?)))
+        .collect();
+    t.push_column("study_deltype", Column::Str(both)).unwrap();
+    let (mut cases, mut worst) = (0, 0.0f64);
+    for case in r["split_cases"].as_array().unwrap() {
+        let id = case["id"].as_str().unwrap();
+        let spec = VcalcSpec {
+            cluster: "study".into(),
+            obs: Some("esid".into()),
+            rho: case["rho"].as_f64().unwrap(),
+            time: None,
+            phi: None,
+        };
+        let rep = MultilevelModel::new()
+            .fit_table_vcalc(
+                &t,
+                &es,
+                &["study".into(), "esid".into()],
+                &strings(&case["mods"]),
+                Some(&spec),
+            )
+            .unwrap();
+        let col = case["cluster"].as_str().unwrap();
+        let ids = cluster_ids(&t, col, rep.rows.iter().copied()).unwrap();
+        let cr2 = Robust::new(RobustType::Cr2, 95.0)
+            .unwrap()
+            .fit_multilevel(&rep.fit, &ids);
+        match cr2 {
+            Err(e @ Error::Input { .. }) => assert!(e.to_string().contains("nested"), "{e}"),
+            other => panic!("{id}: expected an input error, got {other:?}"),
+        }
+        let cr1 = Robust::new(RobustType::Cr1, 95.0)
+            .unwrap()
+            .fit_multilevel(&rep.fit, &ids)
+            .unwrap();
+        check(&format!("{id} CR1"), &cr1, &case["cr1"], &mut worst);
+        let short = Robust::new(RobustType::Cr1, 95.0)
+            .unwrap()
+            .fit_multilevel(&rep.fit, &ids[1..]);
+        assert!(matches!(short, Err(Error::Length { .. })), "{short:?}");
+        cases += 1;
     }
-    let cr1 = Robust::new(RobustType::Cr1, 95.0)
-        .unwrap()
-        .fit_multilevel(&rep.fit, &ids)
-        .unwrap();
-    assert!(cr1.coefficients[0].est.se > 0.0);
-    let short = Robust::new(RobustType::Cr1, 95.0)
-        .unwrap()
-        .fit_multilevel(&rep.fit, &ids[1..]);
-    assert!(matches!(short, Err(Error::Length { .. })), "{short:?}");
+    assert_eq!(cases, 2, "every split case in che_robust.json is checked");
+    eprintln!("split clusters: largest relative difference {worst:e}");
 }
 
 /// Effects, variances, a moderator and robust cluster ids grouping single-effect studies.
