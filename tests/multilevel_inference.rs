@@ -221,3 +221,65 @@ fn prediction_interval_only_without_moderators() {
     assert_eq!((f.pi_lower, f.pi_upper), (None, None));
     assert!(f.sigma2_ci.is_none());
 }
+
+#[test]
+fn cli_reports_intervals_and_lrt() {
+    use common::cli::{assert_fails, fixture, meta_json, num, run};
+    let text = std::fs::read_to_string("fixtures/metafor/multilevel_inference.json").unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let want = r["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "assink2016/study/esid/ML/z")
+        .unwrap();
+    let data = fixture("assink2016.csv");
+    let args = [
+        "meta",
+        data.as_str(),
+        "--random",
+        "~ 1 | study/esid",
+        "--method",
+        "ML",
+        "--lrt-drop",
+        "esid",
+    ];
+    let j = meta_json(&args[1..]);
+    close("pi_lower", num(&j, "pi_lower"), &want["pi_lower"], REL, 0.0);
+    close("pi_upper", num(&j, "pi_upper"), &want["pi_upper"], REL, 0.0);
+    let ci = j["sigma2_ci"].as_array().unwrap();
+    assert_eq!(ci.len(), 2);
+    for (got, w) in ci.iter().zip(want["sigma2_ci"].as_array().unwrap()) {
+        for b in 0..2 {
+            close("sigma2_ci", got[b].as_f64().unwrap(), &w[b], CI_REL, 1e-10);
+        }
+    }
+    let lrt = &j["lrt"];
+    let w = &want["lrt"][1];
+    assert_eq!(lrt["dropped"], "esid");
+    assert_eq!(lrt["df"], w["df"]);
+    for key in [
+        "lrt",
+        "p_value",
+        "loglik_reduced",
+        "aic_reduced",
+        "bic_reduced",
+    ] {
+        close(key, num(lrt, key), &w[key], REL, 1e-300);
+    }
+    // The text table carries the intervals and the test.
+    let (code, out, _) = run(&args);
+    assert_eq!(code, 0);
+    assert!(out.contains("ci.lb") && out.contains("Prediction interval for a new study"));
+    assert!(out.contains("Likelihood-ratio test without esid"));
+    // An unknown factor is refused, naming the factors.
+    let bad = run(&[
+        "meta",
+        data.as_str(),
+        "--random",
+        "~ 1 | study/esid",
+        "--lrt-drop",
+        "school",
+    ]);
+    assert_fails(&bad, &["--lrt-drop school", "study, esid"]);
+}

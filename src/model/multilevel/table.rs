@@ -67,6 +67,9 @@ pub struct MultilevelTable {
     pub q_p: f64,
     /// The options that shape the model beyond the fit's own keys.
     pub options: TableOptions,
+    /// A likelihood-ratio test against the model without one random factor, when asked for
+    /// (set by the caller, see [`likelihood_ratio`](super::likelihood_ratio)).
+    pub lrt: Option<super::Lrt>,
     /// Effects left out for a missing moderator value.
     #[serde(skip)]
     pub dropped: usize,
@@ -223,6 +226,7 @@ impl MultilevelModel {
             i2: None,
             fit,
             dropped: design.dropped,
+            lrt: None,
             options: TableOptions {
                 random: random.to_vec(),
                 mods: mods.to_vec(),
