@@ -283,3 +283,51 @@ fn cli_reports_intervals_and_lrt() {
     ]);
     assert_fails(&bad, &["--lrt-drop school", "study, esid"]);
 }
+
+/// The CHE model (`V` from `vcalc`, a dense block per study): profile CIs and the prediction
+/// interval against metafor.
+#[test]
+fn che_intervals_match_metafor() {
+    use peerstat::model::vcalc::VcalcSpec;
+    let text = std::fs::read_to_string("fixtures/metafor/multilevel_inference.json").unwrap();
+    let r: Value = serde_json::from_str(&text).unwrap();
+    let c = &r["che"];
+    let (t, es) = load("assink2016");
+    let spec = VcalcSpec {
+        cluster: "study".into(),
+        obs: Some("esid".into()),
+        rho: 0.6,
+        time: None,
+        phi: None,
+    };
+    let levels = vec!["study".to_string(), "esid".to_string()];
+    let f = MultilevelModel::new()
+        .profile_ci(true)
+        .fit_table_vcalc(&t, &es, &levels, &[], Some(&spec))
+        .unwrap()
+        .fit;
+    close("che loglik", f.loglik, &c["loglik"], REL, 0.0);
+    let ci = f.sigma2_ci.unwrap();
+    let mut n = 0;
+    for (got, w) in ci.iter().zip(c["sigma2_ci"].as_array().unwrap()) {
+        for b in 0..2 {
+            close("che sigma2_ci", got[b], &w[b], CI_REL, 1e-10);
+            n += 1;
+        }
+    }
+    assert_eq!(n, 4);
+    close(
+        "che pi_lower",
+        f.pi_lower.unwrap(),
+        &c["pi_lower"],
+        REL,
+        0.0,
+    );
+    close(
+        "che pi_upper",
+        f.pi_upper.unwrap(),
+        &c["pi_upper"],
+        REL,
+        0.0,
+    );
+}

@@ -462,6 +462,7 @@ impl MultilevelModel {
                 scale,
                 threshold: self.threshold,
                 max_iter: self.max_iter,
+                warm: std::cell::RefCell::new(sc.s2.clone()),
             };
             prof.intervals(self.level)
         });

@@ -3,6 +3,8 @@
 //! `2·(ll_max − ll_profile(σ²_l)) = χ²₁(level)`, the other estimated components refitted with
 //! `σ²_l` held at each value.
 
+use std::cell::RefCell;
+
 use super::kernel::{fisher_scoring, Blocks};
 
 /// A fitted model, ready to be profiled.
@@ -23,6 +25,10 @@ pub(super) struct Profile<'a> {
     pub threshold: f64,
     /// Iteration limit of Fisher scoring.
     pub max_iter: usize,
+    /// The other components at the last profile point, the start of the next refit (the search
+    /// moves in small steps, so a warm start saves most iterations); reset to the estimates for
+    /// every bound.
+    pub warm: RefCell<Vec<f64>>,
 }
 
 /// Evaluations allowed per bound.
@@ -47,7 +53,7 @@ impl Profile<'_> {
 
     /// `2·(ll_max − ll_profile(val)) − cut` for component `l`; `None` when the refit fails.
     fn excess(&self, l: usize, val: f64, cut: f64) -> Option<f64> {
-        let mut start = self.s2.to_vec();
+        let mut start = self.warm.borrow().clone();
         start[l] = val;
         let mut fixed = self.held.to_vec();
         fixed[l] = true;
@@ -61,6 +67,7 @@ impl Profile<'_> {
             self.max_iter,
         )
         .ok()?;
+        *self.warm.borrow_mut() = sc.s2;
         Some(2.0 * (self.ll_max - sc.eval.ll) - cut)
     }
 
@@ -76,11 +83,13 @@ impl Profile<'_> {
         };
         let tol = 1e-12 * (self.scale + est);
         let at_est = -cut;
+        self.warm.replace(self.s2.to_vec());
         let lower = match self.excess(l, 0.0, cut) {
             Some(f0) if f0 < 0.0 || est <= 0.0 => 0.0,
             Some(f0) => self.root(l, cut, (0.0, f0), (est, at_est), tol),
             None => f64::NAN,
         };
+        self.warm.replace(self.s2.to_vec());
         let upper = match self.excess(l, hi, cut) {
             Some(fh) if fh < 0.0 => hi,
             Some(fh) => self.root(l, cut, (est, at_est), (hi, fh), tol),
