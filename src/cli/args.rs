@@ -408,6 +408,11 @@ pub struct MetaArgs {
         conflicts_with = "vcalc"
     )]
     pub vcov_cols: Vec<String>,
+    /// With --random: likelihood-ratio test against the model without this random factor (its
+    /// variance component held at 0; metafor anova(full, reduced)), e.g. esid with
+    /// '~ 1 | study/esid' (leaving '~ 1 | study').
+    #[arg(long, value_name = "FACTOR", requires = "random")]
+    pub lrt_drop: Option<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

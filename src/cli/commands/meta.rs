@@ -3,7 +3,7 @@
 use peerstat::data;
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::multilevel::{
-    parse_random, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
+    likelihood_ratio, parse_random, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
 use peerstat::model::regression::{MetaRegression, RegressionFit};
 use peerstat::model::robust::{cluster_ids, MultilevelReport, Robust, RobustFit};
@@ -224,6 +224,20 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         })
         .level(a.model.level)?
         .max_iter(a.model.max_iter);
+    let drop = match &a.lrt_drop {
+        Some(name) => Some(
+            factors
+                .iter()
+                .position(|f| f.eq_ignore_ascii_case(name))
+                .ok_or_else(|| {
+                    Failure::Usage(format!(
+                        "--lrt-drop {name}: not a factor of --random (factors: {})",
+                        factors.join(", ")
+                    ))
+                })?,
+        ),
+        None => None,
+    };
     let spec = a.vcalc.as_deref().map(parse_vcalc).transpose()?;
     let named: Vec<&str> = factors
         .iter()
@@ -245,7 +259,15 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     let l = load(&a.data, &named)?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
-    let rep = model.fit_table_cov(&l.table, &es, &factors, &a.mods, source.as_ref())?;
+    let fit =
+        |m: MultilevelModel| m.fit_table_cov(&l.table, &es, &factors, &a.mods, source.as_ref());
+    let mut rep = fit(model.clone().profile_ci(true))?;
+    if let Some(d) = drop {
+        let mut fixed = vec![None; factors.len()];
+        fixed[d] = Some(0.0);
+        let reduced = fit(model.fix_sigma2(fixed))?;
+        rep.lrt = Some(likelihood_ratio(&rep.fit, &reduced.fit, &factors[d])?);
+    }
     if rep.dropped > 0 {
         say!(
             "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",

@@ -362,13 +362,15 @@ pub(super) struct Scoring {
 }
 
 /// Maximises the (restricted) log-likelihood over `σ² ≥ 0` from `start` by Fisher scoring: a
-/// component at 0 whose score is negative is held there, a step that lowers the likelihood is
+/// component with `fixed[l]` stays at its start value (an empty `fixed` frees every component),
+/// a component at 0 whose score is negative is held there, a step that lowers the likelihood is
 /// halved, and iteration stops once every `|Δσ²_l| ≤ threshold·(σ²_l + scale)`. `None` when the
 /// model cannot be evaluated or does not converge in `max_iter` iterations (the iterations used
 /// are returned in the error).
 pub(super) fn fisher_scoring(
     blocks: &Blocks,
     start: &[f64],
+    fixed: &[bool],
     reml: bool,
     scale: f64,
     threshold: f64,
@@ -379,6 +381,7 @@ pub(super) fn fisher_scoring(
     let mut ev = blocks.eval(&s2, reml, true).ok_or(None)?;
     for it in 1..=max_iter {
         let free: Vec<usize> = (0..nl)
+            .filter(|&l| !fixed.get(l).copied().unwrap_or(false))
             .filter(|&l| !(s2[l] <= 0.0 && ev.score[l] <= 0.0))
             .collect();
         let mut delta = vec![0.0; nl];

@@ -37,7 +37,10 @@
 
 mod kernel;
 mod levels;
+mod lrt;
 mod marginal;
+mod predict;
+mod profile;
 mod table;
 
 use nalgebra::{DMatrix, DVector};
@@ -49,6 +52,7 @@ use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
+pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
 pub use table::{parse_random, CovSource, MultilevelTable, TableOptions};
 
@@ -75,14 +79,19 @@ pub enum MultilevelTest {
     T,
 }
 
-/// Options of a multilevel model (a builder). Defaults: REML, z tests, 95 %.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Options of a multilevel model (a builder). Defaults: REML, z tests, 95 %, every variance
+/// component estimated, no profile-likelihood intervals.
+#[derive(Debug, Clone, PartialEq)]
 pub struct MultilevelModel {
     method: MultilevelMethod,
     test: MultilevelTest,
     level: f64,
     max_iter: usize,
     threshold: f64,
+    /// Per component, a value it is held at (`None`: estimated); empty: all estimated.
+    fixed: Vec<Option<f64>>,
+    /// Whether to compute profile-likelihood intervals for the variance components.
+    profile: bool,
 }
 
 impl Default for MultilevelModel {
@@ -111,6 +120,12 @@ pub struct MultilevelFit {
     pub coefficients: Vec<Coefficient>,
     /// Variance components, outermost level first.
     pub sigma2: Vec<f64>,
+    /// Profile-likelihood confidence interval `[lower, upper]` of each variance component
+    /// (outermost first; metafor's `confint`), when asked for; `null` bounds for a component
+    /// held fixed or a bound that could not be found.
+    pub sigma2_ci: Option<Vec<[f64; 2]>>,
+    /// Whether each component was held at a given value rather than estimated.
+    pub sigma2_fixed: Vec<bool>,
     /// Number of distinct levels of each factor (outermost first).
     pub sigma2_levels: Vec<usize>,
     /// The factor of each component, as metafor prints it (`district`, `district/school`).
@@ -140,6 +155,11 @@ pub struct MultilevelFit {
     pub vt: f64,
     /// I² per level (percent), outermost first.
     pub i2_levels: Vec<f64>,
+    /// Lower bound of the prediction interval for the true effect of a new study (metafor's
+    /// `predict`: `estimate ± crit·√(se² + Σσ²)`); `None` with moderators.
+    pub pi_lower: Option<f64>,
+    /// Upper bound of the prediction interval; `None` with moderators.
+    pub pi_upper: Option<f64>,
     /// Fisher-scoring iterations.
     pub iterations: usize,
     /// Covariance matrix of the coefficients.
@@ -160,7 +180,29 @@ impl MultilevelModel {
             level: 95.0,
             max_iter: 1000,
             threshold: 1e-10,
+            fixed: Vec::new(),
+            profile: false,
         }
+    }
+
+    /// Holds variance components at given values (metafor `sigma2 = c(0, NA)`): one entry per
+    /// random factor, outermost first, `None` for a component to estimate. A held component
+    /// counts as no parameter in the fit statistics. An empty list (the default) estimates all.
+    pub fn fix_sigma2(mut self, values: Vec<Option<f64>>) -> Self {
+        self.fixed = values;
+        self
+    }
+
+    /// Whether to compute profile-likelihood confidence intervals for the estimated variance
+    /// components (`sigma2_ci`; default no): for component `l`, the values of `σ²_l` where
+    /// `2·(ll_max − ll_profile(σ²_l))` equals the χ²₁ quantile at the confidence level, the
+    /// other components refitted at each value. As metafor's `confint.rma.mv`: the lower bound
+    /// is 0 when the deviance at `σ²_l = 0` is below the cut-off, and the search for the upper
+    /// bound stops at `max(10, 100·σ̂²_l)` (10 when `σ̂²_l ≤ 1.5e-8`), which is reported when
+    /// the deviance there is still below the cut-off.
+    pub fn profile_ci(mut self, yes: bool) -> Self {
+        self.profile = yes;
+        self
     }
 
     /// Sets the estimation method.
@@ -259,6 +301,30 @@ impl MultilevelModel {
                 "a multilevel model needs at least one random factor",
             ));
         }
+        let nl = levels.len();
+        if !self.fixed.is_empty() && self.fixed.len() != nl {
+            return Err(Error::setting(
+                Setting::Random,
+                format!(
+                    "{} fixed variance components given for {nl} random factors",
+                    self.fixed.len()
+                ),
+            ));
+        }
+        if self
+            .fixed
+            .iter()
+            .flatten()
+            .any(|s| !(s.is_finite() && *s >= 0.0))
+        {
+            return Err(Error::setting(
+                Setting::Random,
+                "a fixed variance component must be finite and non-negative",
+            ));
+        }
+        let held: Vec<bool> = (0..nl)
+            .map(|l| matches!(self.fixed.get(l), Some(Some(_))))
+            .collect();
         for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
             if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
                 return Err(Error::input(
@@ -279,7 +345,6 @@ impl MultilevelModel {
         let singular = || Error::Singular {
             message: "the design matrix is singular (collinear moderators)".into(),
         };
-        let nl = levels.len();
         let (codes, nlevels, factors) = levels::nested(levels, factors)?;
         let dense = cov.filter(|c| !c.is_diagonal());
         if let Some(c) = dense {
@@ -315,17 +380,29 @@ impl MultilevelModel {
         let df_e = k - p;
         let vt = df_e as f64 / trp0;
         let tau2_dl = ((qe - df_e as f64) / trp0).max(0.0);
-        let start = vec![tau2_dl.max(0.01 * scale) / nl as f64; nl];
+        let start: Vec<f64> = (0..nl)
+            .map(|l| match self.fixed.get(l) {
+                Some(Some(s)) => *s,
+                _ => tau2_dl.max(0.01 * scale) / nl as f64,
+            })
+            .collect();
         let reml = self.method == MultilevelMethod::Reml;
-        let sc =
-            kernel::fisher_scoring(&blocks, &start, reml, scale, self.threshold, self.max_iter)
-                .map_err(|e| match e {
-                    Some(iterations) => Error::NotConverged {
-                        procedure: "Fisher scoring of the variance components",
-                        iterations,
-                    },
-                    None => singular(),
-                })?;
+        let sc = kernel::fisher_scoring(
+            &blocks,
+            &start,
+            &held,
+            reml,
+            scale,
+            self.threshold,
+            self.max_iter,
+        )
+        .map_err(|e| match e {
+            Some(iterations) => Error::NotConverged {
+                procedure: "Fisher scoring of the variance components",
+                iterations,
+            },
+            None => singular(),
+        })?;
         let ev = &sc.eval;
         // Coefficients.
         let alpha = 1.0 - self.level / 100.0;
@@ -366,7 +443,7 @@ impl MultilevelModel {
         };
         // Fit statistics (metafor's fitstats).
         let ll = ev.ll;
-        let parms = (p + nl) as f64;
+        let parms = (p + held.iter().filter(|h| !**h).count()) as f64;
         let n = if reml { df_e } else { k } as f64;
         let deviance = if reml {
             -2.0 * ll
@@ -381,6 +458,21 @@ impl MultilevelModel {
         let nc = n.max(parms + 2.0);
         let total: f64 = sc.s2.iter().sum();
         let first = coefficients.first().map(|c| c.est).unwrap_or_default();
+        let sigma2_ci = self.profile.then(|| {
+            let prof = profile::Profile {
+                blocks: &blocks,
+                s2: &sc.s2,
+                held: &held,
+                ll_max: ll,
+                reml,
+                scale,
+                threshold: self.threshold,
+                max_iter: self.max_iter,
+                warm: std::cell::RefCell::new(sc.s2.clone()),
+            };
+            prof.intervals(self.level)
+        });
+        let pi = (p == 1).then(|| predict::interval(&first, &sc.s2, crit));
         Ok(MultilevelFit {
             method: self.method,
             test: self.test,
@@ -391,6 +483,8 @@ impl MultilevelModel {
             coefficients,
             i2_levels: sc.s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
             sigma2: sc.s2.clone(),
+            sigma2_ci,
+            sigma2_fixed: held,
             sigma2_levels: nlevels,
             factors,
             loglik: ll,
@@ -404,6 +498,8 @@ impl MultilevelModel {
             qm,
             qm_p,
             vt,
+            pi_lower: pi.map(|p| p.0),
+            pi_upper: pi.map(|p| p.1),
             iterations: sc.iterations,
             vb: ev.vb.clone(),
             working: Marginal::new(

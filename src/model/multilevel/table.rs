@@ -67,6 +67,9 @@ pub struct MultilevelTable {
     pub q_p: f64,
     /// The options that shape the model beyond the fit's own keys.
     pub options: TableOptions,
+    /// A likelihood-ratio test against the model without one random factor, when asked for
+    /// (set by the caller, see [`likelihood_ratio`](super::likelihood_ratio)).
+    pub lrt: Option<super::Lrt>,
     /// Effects left out for a missing moderator value.
     #[serde(skip)]
     pub dropped: usize,
@@ -227,6 +230,7 @@ impl MultilevelModel {
             fit,
             dropped: design.dropped,
             rows,
+            lrt: None,
             options: TableOptions {
                 random: random.to_vec(),
                 mods: mods.to_vec(),

@@ -37,9 +37,15 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     let _ = writeln!(out);
     let fw = width(f.factors.iter().map(String::as_str), 6);
     let nw = format!("sigma^2.{}", f.sigma2.len()).len();
+    let ci = f.sigma2_ci.as_deref().unwrap_or(&[]);
+    let head = if ci.is_empty() {
+        String::new()
+    } else {
+        format!(" {:>8} {:>8}", "ci.lb", "ci.ub")
+    };
     let _ = writeln!(
         out,
-        "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}",
+        "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}{head}",
         "", "estim", "sqrt", "nlvls", "fixed", "factor"
     );
     for (l, ((s2, n), fac)) in f
@@ -49,15 +55,30 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         .zip(&f.factors)
         .enumerate()
     {
+        let bounds = ci
+            .get(l)
+            .map(|b| format!(" {:>8} {:>8}", f4(b[0]), f4(b[1])))
+            .unwrap_or_default();
+        let fixed = if f.sigma2_fixed.get(l).copied().unwrap_or(false) {
+            "yes"
+        } else {
+            "no"
+        };
         let _ = writeln!(
             out,
-            "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}",
+            "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}{bounds}",
             format!("sigma^2.{}", l + 1),
             f4(*s2),
             f4(s2.sqrt()),
             n,
-            "no",
+            fixed,
             label(fac)
+        );
+    }
+    if !ci.is_empty() {
+        let _ = writeln!(
+            out,
+            "(profile-likelihood CIs; a lower bound of 0: the deviance at sigma^2 = 0 is below the cut-off)"
         );
     }
     let _ = writeln!(out);
@@ -132,6 +153,29 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             f4(c.est.ci_lower),
             f4(c.est.ci_upper),
             stars(c.est.p_value)
+        );
+    }
+    if let (Some(lo), Some(hi)) = (f.pi_lower, f.pi_upper) {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Prediction interval for a new study: [{}, {}]",
+            f4(lo),
+            f4(hi)
+        );
+    }
+    if let Some(t) = &r.lrt {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "Likelihood-ratio test without {}: LRT = {}, df = {}, p-val {} (reduced: logLik {}, AIC {}, BIC {})",
+            t.dropped,
+            f4(t.lrt),
+            t.df,
+            pv(t.p_value),
+            f4(t.loglik_reduced),
+            f4(t.aic_reduced),
+            f4(t.bic_reduced)
         );
     }
     let _ = writeln!(out);
