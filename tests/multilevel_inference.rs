@@ -331,3 +331,62 @@ fn che_intervals_match_metafor() {
         0.0,
     );
 }
+
+#[test]
+fn profile_cis_can_be_skipped_from_the_command_line() {
+    let run = |extra: &[&str]| -> Value {
+        let mut args = vec![
+            "meta",
+            "fixtures/konstantopoulos2011.csv",
+            "--random",
+            "~ 1 | district/school",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_peerstat"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let with = run(&[]);
+    assert_eq!(with["sigma2_ci"].as_array().map(Vec::len), Some(2));
+    let without = run(&["--no-profile-ci"]);
+    assert!(without.get("sigma2_ci").is_none_or(Value::is_null));
+    // the fit itself is the same
+    assert_eq!(with["estimate"], without["estimate"]);
+    assert_eq!(with["sigma2"], without["sigma2"]);
+}
+
+#[test]
+fn multilevel_json_records_the_robust_options() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_peerstat"))
+        .args([
+            "meta",
+            "fixtures/assink2016.csv",
+            "--random",
+            "~ 1 | study/esid",
+            "--robust",
+            "study",
+            "--no-profile-ci",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j["options"]["robust"], "study");
+    assert_eq!(j["options"]["robust_type"], "CR2");
+    assert_eq!(j["robust"]["clusters"], 17);
+}

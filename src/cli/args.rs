@@ -413,6 +413,10 @@ pub struct MetaArgs {
     /// '~ 1 | study/esid' (leaving '~ 1 | study').
     #[arg(long, value_name = "FACTOR", requires = "random")]
     pub lrt_drop: Option<String>,
+    /// With --random: skip the profile-likelihood CIs of the variance components (each needs a
+    /// series of refits; on large models they cost more than the fit itself).
+    #[arg(long, requires = "random")]
+    pub no_profile_ci: bool,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

@@ -261,7 +261,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     let file = a.data.input.display().to_string();
     let fit =
         |m: MultilevelModel| m.fit_table_cov(&l.table, &es, &factors, &a.mods, source.as_ref());
-    let mut rep = fit(model.clone().profile_ci(true))?;
+    let mut rep = fit(model.clone().profile_ci(!a.no_profile_ci))?;
     if let Some(d) = drop {
         let mut fixed = vec![None; factors.len()];
         fixed[d] = Some(0.0);
@@ -282,6 +282,10 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         }
         None => None,
     };
+    if robust.is_some() {
+        rep.options.robust = a.robust.clone();
+        rep.options.robust_type = Some(a.robust_type.into());
+    }
     let rep = MultilevelReport { table: rep, robust };
     let text = match a.format {
         Format::Table => {

@@ -89,6 +89,13 @@ pub struct TableOptions {
     pub vcalc: Option<VcalcSpec>,
     /// The columns carrying the sampling covariances (`None`: `V = diag(vi)` or `vcalc`).
     pub vcov_cols: Option<Vec<String>>,
+    /// The cluster column of cluster-robust inference, when it was run on the fit (set by the
+    /// caller that runs it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robust: Option<String>,
+    /// Its type (CR2 or CR1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robust_type: Option<crate::model::robust::RobustType>,
 }
 
 /// Where a non-diagonal sampling covariance `V` comes from.
@@ -242,6 +249,8 @@ impl MultilevelModel {
                     Some(CovSource::Columns(c)) => Some(c.clone()),
                     _ => None,
                 },
+                robust: None,
+                robust_type: None,
             },
         })
     }
