@@ -74,6 +74,8 @@ pub enum Setting {
     Random,
     /// The sampling covariance of dependent effects (`vcalc`: clusters, observations, ρ, φ).
     SamplingCovariance,
+    /// Variance components of a multilevel model held at given values (metafor's `sigma2`).
+    FixedSigma2,
 }
 
 impl Setting {
@@ -104,6 +106,7 @@ impl Setting {
             Setting::Permutations => "permutations",
             Setting::Random => "random-effects structure",
             Setting::SamplingCovariance => "sampling covariance",
+            Setting::FixedSigma2 => "fixed variance components",
         }
     }
 }

@@ -417,6 +417,16 @@ pub struct MetaArgs {
     /// series of refits; on large models they cost more than the fit itself).
     #[arg(long, requires = "random")]
     pub no_profile_ci: bool,
+    /// With --random: hold variance components at given values (metafor sigma2 = c(NA, 0)):
+    /// one entry per random factor, outer first, NA (or empty) for one to estimate, e.g.
+    /// 'NA,0' fits '~ 1 | study/esid' with the inner component held at 0.
+    #[arg(
+        long,
+        value_name = "S2,S2[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub sigma2: Option<String>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

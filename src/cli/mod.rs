@@ -89,6 +89,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Permutations => "--permutations",
         Setting::Random => "--random",
         Setting::SamplingCovariance => "--vcalc",
+        Setting::FixedSigma2 => "--sigma2",
         _ => "the command's options (see --help)",
     }
 }

@@ -224,6 +224,11 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         })
         .level(a.model.level)?
         .max_iter(a.model.max_iter);
+    let held = a.sigma2.as_deref().map(parse_sigma2).transpose()?;
+    let model = match &held {
+        Some(h) => model.fix_sigma2(h.clone()),
+        None => model,
+    };
     let drop = match &a.lrt_drop {
         Some(name) => Some(
             factors
@@ -263,8 +268,10 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         |m: MultilevelModel| m.fit_table_cov(&l.table, &es, &factors, &a.mods, source.as_ref());
     let mut rep = fit(model.clone().profile_ci(!a.no_profile_ci))?;
     if let Some(d) = drop {
-        let mut fixed = vec![None; factors.len()];
-        fixed[d] = Some(0.0);
+        let mut fixed = held.clone().unwrap_or_else(|| vec![None; factors.len()]);
+        if let Some(slot) = fixed.get_mut(d) {
+            *slot = Some(0.0);
+        }
         let reduced = fit(model.fix_sigma2(fixed))?;
         rep.lrt = Some(likelihood_ratio(&rep.fit, &reduced.fit, &factors[d])?);
     }
@@ -299,6 +306,25 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Format::Csv => report::csv::record(&rep)?,
     };
     emit(&text, a.output.as_deref())
+}
+
+/// Parses `--sigma2 'NA,0'`: one entry per random factor, `NA` or empty for one estimated.
+/// The library checks the count and the values (finite, non-negative).
+fn parse_sigma2(text: &str) -> Result<Vec<Option<f64>>, Failure> {
+    text.split(',')
+        .map(|part| {
+            let part = part.trim();
+            if part.is_empty() || part.eq_ignore_ascii_case("NA") {
+                Ok(None)
+            } else {
+                part.parse::<f64>().map(Some).map_err(|_| {
+                    Failure::Usage(format!(
+                        "--sigma2 '{text}': '{part}' is neither a number nor NA; expected one entry per --random factor, outer first, NA (or empty) for one to estimate (e.g. 'NA,0')"
+                    ))
+                })
+            }
+        })
+        .collect()
 }
 
 /// Parses `--vcalc 'cluster=COL,obs=COL,rho=R[,time=COL,phi=P]'`.

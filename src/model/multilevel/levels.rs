@@ -13,8 +13,13 @@ pub(super) type Nested = (Vec<Vec<usize>>, Vec<usize>, Vec<String>);
 ///
 /// # Errors
 /// [`Error::TooFew`] for a factor with one level; [`Error::Singular`] for a factor that groups
-/// the effects as the factor outside it does.
-pub(super) fn nested(levels: &[Vec<usize>], factors: &[String]) -> Result<Nested, Error> {
+/// the effects as the factor outside it does, unless one of the two components is held at a
+/// given value (`held`, one flag per factor), which leaves the other identifiable.
+pub(super) fn nested(
+    levels: &[Vec<usize>],
+    factors: &[String],
+    held: &[bool],
+) -> Result<Nested, Error> {
     let k = levels.first().map_or(0, Vec::len);
     let nl = levels.len();
     let mut codes = Vec::with_capacity(levels.len());
@@ -49,7 +54,8 @@ pub(super) fn nested(levels: &[Vec<usize>], factors: &[String]) -> Result<Nested
                 note: "; a variance component needs at least two levels".into(),
             });
         }
-        if l > 0 && nlevels[l] == nlevels[l - 1] {
+        let either_held = l > 0 && (held.get(l).copied().unwrap_or(false) || held[l - 1]);
+        if l > 0 && nlevels[l] == nlevels[l - 1] && !either_held {
             return Err(Error::Singular {
                 message: format!(
                     "the random-effects factors '{}' and '{}' group the effects identically ({} levels each): their variance components cannot be told apart; drop one of them",

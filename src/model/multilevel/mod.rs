@@ -239,7 +239,8 @@ impl MultilevelModel {
     /// # Errors
     /// [`Error::Input`] for inputs of different lengths, non-finite
     /// effects or non-positive variances; [`Error::TooFew`] unless `k > p`, or for a factor
-    /// with a single level; [`Error::Singular`] for a rank-deficient design or two factors that
+    /// with a single level; [`Error::Singular`] for a rank-deficient design or two factors (neither
+    /// held at a value) that
     /// group the effects identically; [`Error::NotConverged`].
     pub fn fit(
         &self,
@@ -304,7 +305,7 @@ impl MultilevelModel {
         let nl = levels.len();
         if !self.fixed.is_empty() && self.fixed.len() != nl {
             return Err(Error::setting(
-                Setting::Random,
+                Setting::FixedSigma2,
                 format!(
                     "{} fixed variance components given for {nl} random factors",
                     self.fixed.len()
@@ -318,7 +319,7 @@ impl MultilevelModel {
             .any(|s| !(s.is_finite() && *s >= 0.0))
         {
             return Err(Error::setting(
-                Setting::Random,
+                Setting::FixedSigma2,
                 "a fixed variance component must be finite and non-negative",
             ));
         }
@@ -345,7 +346,7 @@ impl MultilevelModel {
         let singular = || Error::Singular {
             message: "the design matrix is singular (collinear moderators)".into(),
         };
-        let (codes, nlevels, factors) = levels::nested(levels, factors)?;
+        let (codes, nlevels, factors) = levels::nested(levels, factors, &held)?;
         let dense = cov.filter(|c| !c.is_diagonal());
         if let Some(c) = dense {
             check_nested(c, &codes[0], &factors[0], k)?;

@@ -89,6 +89,9 @@ pub struct TableOptions {
     pub vcalc: Option<VcalcSpec>,
     /// The columns carrying the sampling covariances (`None`: `V = diag(vi)` or `vcalc`).
     pub vcov_cols: Option<Vec<String>>,
+    /// The variance components held at given values, one per factor (outermost first; `null`
+    /// for one estimated), as metafor's `sigma2 = c(NA, 0)`; `None` when all are estimated.
+    pub sigma2: Option<Vec<Option<f64>>>,
     /// The cluster column of cluster-robust inference, when it was run on the fit (set by the
     /// caller that runs it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,6 +251,11 @@ impl MultilevelModel {
                 vcov_cols: match source {
                     Some(CovSource::Columns(c)) => Some(c.clone()),
                     _ => None,
+                },
+                sigma2: if self.fixed.is_empty() {
+                    None
+                } else {
+                    Some(self.fixed.clone())
                 },
                 robust: None,
                 robust_type: None,
