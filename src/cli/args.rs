@@ -396,6 +396,16 @@ pub struct MetaArgs {
     /// random factor.
     #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
     pub vcalc: Option<String>,
+    /// With --vcalc: refit the model at each of these rho (the --vcalc spec with that rho) and
+    /// report the estimate, SE and variance components (and the robust SE and df with
+    /// --robust) per rho, e.g. 0.2,0.4,0.6,0.8.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "RHO,RHO[,...]",
+        requires = "vcalc"
+    )]
+    pub rho_grid: Vec<f64>,
     /// With --random: columns that carry the sampling covariances (as metafor's
     /// dat.berkey1998, v1i,v2i): within each level of the outermost --random factor, an
     /// effect's row holds its covariances with the cluster's 1st, 2nd, ... effect (file order)

@@ -6,7 +6,7 @@ use peerstat::model::multilevel::{
     likelihood_ratio, parse_random, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
 use peerstat::model::regression::{MetaRegression, RegressionFit};
-use peerstat::model::robust::{cluster_ids, MultilevelReport, Robust, RobustFit};
+use peerstat::model::robust::{cluster_ids, MultilevelReport, RhoRow, Robust, RobustFit};
 use peerstat::model::rve::Rve;
 use peerstat::model::subgroup::subgroups;
 use peerstat::model::vcalc::VcalcSpec;
@@ -272,7 +272,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         if let Some(slot) = fixed.get_mut(d) {
             *slot = Some(0.0);
         }
-        let reduced = fit(model.fix_sigma2(fixed))?;
+        let reduced = fit(model.clone().fix_sigma2(fixed))?;
         rep.lrt = Some(likelihood_ratio(&rep.fit, &reduced.fit, &factors[d])?);
     }
     if rep.dropped > 0 {
@@ -281,24 +281,57 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             rep.dropped
         );
     }
-    let robust = match &a.robust {
-        Some(col) => {
-            let r = Robust::new(a.robust_type.into(), a.model.level)?;
-            let ids = cluster_ids(&l.table, col, rep.rows.iter().copied())?;
-            Some(r.fit_multilevel(&rep.fit, &ids)?)
-        }
-        None => None,
+    let robustness = a
+        .robust
+        .as_ref()
+        .map(|col| Robust::new(a.robust_type.into(), a.model.level).map(|r| (r, col)))
+        .transpose()?;
+    let robust_on = |t: &peerstat::model::multilevel::MultilevelTable| {
+        robustness
+            .as_ref()
+            .map(|(r, col)| {
+                let ids = cluster_ids(&l.table, col, t.rows.iter().copied())?;
+                r.fit_multilevel(&t.fit, &ids)
+            })
+            .transpose()
     };
+    let robust = robust_on(&rep)?;
     if robust.is_some() {
         rep.options.robust = a.robust.clone();
         rep.options.robust_type = Some(a.robust_type.into());
     }
-    let rep = MultilevelReport { table: rep, robust };
+    // --rho-grid: the same model (no profile CIs) with the vcalc spec at each rho.
+    let rho_grid = match (&spec, a.rho_grid.is_empty()) {
+        (Some(s), false) => {
+            let mut rows = Vec::with_capacity(a.rho_grid.len());
+            for &rho in &a.rho_grid {
+                let at = CovSource::Vcalc(VcalcSpec { rho, ..s.clone() });
+                let t = model.clone().profile_ci(false).fit_table_cov(
+                    &l.table,
+                    &es,
+                    &factors,
+                    &a.mods,
+                    Some(&at),
+                )?;
+                rows.push(RhoRow::new(rho, &t.fit, robust_on(&t)?.as_ref()));
+            }
+            Some(rows)
+        }
+        _ => None,
+    };
+    let rep = MultilevelReport {
+        table: rep,
+        robust,
+        rho_grid,
+    };
     let text = match a.format {
         Format::Table => {
             let mut t = report::multilevel_table(&rep.table, &file);
             if let Some(r) = &rep.robust {
                 t.push_str(&report::text::robust_table(r));
+            }
+            if let Some(g) = &rep.rho_grid {
+                t.push_str(&report::text::rho_grid_table(g));
             }
             t
         }

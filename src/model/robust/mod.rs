@@ -41,7 +41,7 @@
 mod cr2;
 mod multilevel;
 
-pub use multilevel::MultilevelReport;
+pub use multilevel::{MultilevelReport, RhoRow};
 
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;

@@ -29,6 +29,45 @@ pub struct MultilevelReport {
     /// Cluster-robust inference on it (`None`: model-based inference only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub robust: Option<RobustFit>,
+    /// The same model refitted at each of a grid of ρ (the sampling correlation of `vcalc`):
+    /// how much the results depend on the assumed correlation (`None`: not asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rho_grid: Option<Vec<RhoRow>>,
+}
+
+/// The CHE model refitted at one value of `vcalc`'s ρ: the first coefficient, the variance
+/// components and, when cluster-robust inference was run, its robust SE and df.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RhoRow {
+    /// The assumed correlation.
+    pub rho: f64,
+    /// The first coefficient (the pooled effect without moderators).
+    pub estimate: f64,
+    /// Its model-based standard error.
+    pub se: f64,
+    /// The variance components, outermost first.
+    pub sigma2: Vec<f64>,
+    /// Its cluster-robust standard error (with robust inference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robust_se: Option<f64>,
+    /// The degrees of freedom of its robust t test (with robust inference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub robust_df: Option<f64>,
+}
+
+impl RhoRow {
+    /// The row of a fit at `rho`, with the robust inference on it if any.
+    pub fn new(rho: f64, fit: &MultilevelFit, robust: Option<&RobustFit>) -> Self {
+        let first = robust.and_then(|r| r.coefficients.first());
+        RhoRow {
+            rho,
+            estimate: fit.first.estimate,
+            se: fit.first.se,
+            sigma2: fit.sigma2.clone(),
+            robust_se: first.map(|c| c.est.se),
+            robust_df: first.map(|c| c.df),
+        }
+    }
 }
 
 impl Robust {

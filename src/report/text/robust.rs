@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::model::robust::{RobustFit, RobustType};
+use crate::model::robust::{RhoRow, RobustFit, RobustType};
 use crate::model::rve::RveFit;
 use crate::model::Estimate;
 use crate::report::fmt::{f4, fp, label, pv, stars, width};
@@ -100,5 +100,34 @@ pub fn robust_table(r: &RobustFit) -> String {
             .iter()
             .map(|c| (c.name.as_str(), &c.est, c.df)),
     ));
+    out
+}
+
+/// The CHE model refitted at each ρ of a grid (`--rho-grid`): ρ, estimate, SE, the variance
+/// components and, with robust inference, the robust SE and df.
+pub fn rho_grid_table(rows: &[RhoRow]) -> String {
+    let mut out = String::new();
+    let robust = rows.iter().any(|r| r.robust_se.is_some());
+    let nl = rows.first().map_or(0, |r| r.sigma2.len());
+    let _ = writeln!(out);
+    let _ = writeln!(out, "Sensitivity to the assumed sampling correlation rho:");
+    let _ = write!(out, "{:>6} {:>9} {:>8}", "rho", "estimate", "se");
+    for l in 1..=nl {
+        let _ = write!(out, " {:>10}", format!("sigma^2.{l}"));
+    }
+    if robust {
+        let _ = write!(out, " {:>9} {:>7}", "robust se", "df");
+    }
+    let _ = writeln!(out);
+    for r in rows {
+        let _ = write!(out, "{:>6} {:>9} {:>8}", r.rho, f4(r.estimate), f4(r.se));
+        for s in &r.sigma2 {
+            let _ = write!(out, " {:>10}", f4(*s));
+        }
+        if let (Some(se), Some(df)) = (r.robust_se, r.robust_df) {
+            let _ = write!(out, " {:>9} {:>7.2}", f4(se), df);
+        }
+        let _ = writeln!(out);
+    }
     out
 }
