@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-
 use nalgebra::DMatrix;
-use peerstat::data::{read_table, Column, ColumnMap, Table};
-use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+use peerstat::data::Table;
 use peerstat::error::{Error, Setting};
 use peerstat::model::multilevel::{CovSource, MultilevelFit, MultilevelMethod, MultilevelModel};
 use peerstat::model::vcalc::{vcalc, SamplingCovariance, VcalcSpec};
@@ -17,23 +14,10 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use common::close;
+use common::fixtures::load_with_row as load;
 
 fn reference() -> Value {
-    let text = std::fs::read_to_string("fixtures/metafor/che.json").unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// A fixture with its effects, and a text column `row` (1-based row number).
-fn load(name: &str) -> (Table, EffectSizes) {
-    let mut t = read_table(
-        Path::new(&format!("fixtures/{name}.csv")),
-        &ColumnMap::new(),
-    )
-    .unwrap();
-    let rows = (1..=t.nrows()).map(|i| Some(i.to_string())).collect();
-    t.push_column("row", Column::Str(rows)).unwrap();
-    let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
-    (t, es)
+    common::fixtures::reference("che.json")
 }
 
 fn texts(t: &Table, col: &str) -> Vec<String> {

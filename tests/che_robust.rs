@@ -6,11 +6,9 @@
 
 mod common;
 
-use std::path::Path;
-
 use nalgebra::DMatrix;
-use peerstat::data::{read_table, Column, ColumnMap, Table};
-use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+use peerstat::data::Column;
+use peerstat::effect::{EffectSizes, Measure};
 use peerstat::error::Error;
 use peerstat::model::multilevel::{CovSource, MultilevelModel};
 use peerstat::model::robust::{cluster_ids, Robust, RobustFit, RobustType};
@@ -19,24 +17,11 @@ use peerstat::model::RandomEffects;
 use proptest::prelude::*;
 use serde_json::Value;
 
+use common::fixtures::load_with_row as load;
 use common::{close, rel_close};
 
 fn reference() -> Value {
-    let text = std::fs::read_to_string("fixtures/metafor/che_robust.json").unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-/// A fixture with its effects, and a text column `row` (1-based row number).
-fn load(name: &str) -> (Table, EffectSizes) {
-    let mut t = read_table(
-        Path::new(&format!("fixtures/{name}.csv")),
-        &ColumnMap::new(),
-    )
-    .unwrap();
-    let rows = (1..=t.nrows()).map(|i| Some(i.to_string())).collect();
-    t.push_column("row", Column::Str(rows)).unwrap();
-    let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
-    (t, es)
+    common::fixtures::reference("che_robust.json")
 }
 
 fn strings(v: &Value) -> Vec<String> {

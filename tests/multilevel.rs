@@ -9,7 +9,7 @@ mod common;
 use std::path::Path;
 
 use nalgebra::DMatrix;
-use peerstat::data::{read_table, ColumnMap, Table};
+use peerstat::data::{read_table, ColumnMap};
 use peerstat::effect::{EffectOptions, EffectSizes, Measure};
 use peerstat::model::multilevel::{
     parse_random, MultilevelMethod, MultilevelModel, MultilevelTest,
@@ -17,6 +17,7 @@ use peerstat::model::multilevel::{
 use peerstat::model::{RandomEffects, Tau2Method};
 use serde_json::Value;
 
+use common::fixtures::{load, strings};
 use common::{close, rel_close};
 
 fn fit_rows(
@@ -39,26 +40,7 @@ fn fit_rows(
 }
 
 fn reference() -> Value {
-    let text = std::fs::read_to_string("fixtures/metafor/multilevel.json").unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
-fn load(name: &str) -> (Table, EffectSizes) {
-    let t = read_table(
-        Path::new(&format!("fixtures/{name}.csv")),
-        &ColumnMap::new(),
-    )
-    .unwrap();
-    let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
-    (t, es)
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap().to_string())
-        .collect()
+    common::fixtures::reference("multilevel.json")
 }
 
 /// Relative tolerance, with an absolute floor of `REL · 1e-3` for values near zero.

@@ -7,34 +7,13 @@
 
 mod common;
 
-use std::path::Path;
-
-use peerstat::data::{read_table, ColumnMap, Table};
-use peerstat::effect::{EffectOptions, EffectSizes, Measure};
 use peerstat::model::multilevel::{
     likelihood_ratio, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
 use serde_json::Value;
 
 use common::close;
-
-fn load(name: &str) -> (Table, EffectSizes) {
-    let t = read_table(
-        Path::new(&format!("fixtures/{name}.csv")),
-        &ColumnMap::new(),
-    )
-    .unwrap();
-    let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
-    (t, es)
-}
-
-fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m.as_str().unwrap().to_string())
-        .collect()
-}
+use common::fixtures::{load, strings};
 
 /// Profile-likelihood bounds: relative tolerance (a bound at 0 must be 0 to 1e-10).
 const CI_REL: f64 = 1e-5;

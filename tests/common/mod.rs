@@ -4,11 +4,13 @@
 //!   systemfit, robumeta, ...).
 //! - [`rel_close`]: two values computed by peerstat, for property tests.
 //! - [`cli`]: running the `peerstat` binary and reading its output.
+//! - [`fixtures`]: reference JSON files and datasets with their effects.
 
 // Each test crate compiles this module and uses only part of it.
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod fixtures;
 
 use serde_json::Value;
 
