@@ -76,6 +76,10 @@ pub enum Setting {
     SamplingCovariance,
     /// Variance components of a multilevel model held at given values (metafor's `sigma2`).
     FixedSigma2,
+    /// The variances of a structured random-effects term held at given values.
+    FixedTau2,
+    /// The correlations of a structured random-effects term held at given values.
+    FixedRho,
 }
 
 impl Setting {
@@ -107,6 +111,8 @@ impl Setting {
             Setting::Random => "random-effects structure",
             Setting::SamplingCovariance => "sampling covariance",
             Setting::FixedSigma2 => "fixed variance components",
+            Setting::FixedTau2 => "fixed structured variances",
+            Setting::FixedRho => "fixed structured correlations",
         }
     }
 }

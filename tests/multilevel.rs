@@ -191,6 +191,14 @@ fn random_formula() {
     assert_eq!(parse_random("~ 1 | study/esid").unwrap(), ["study", "esid"]);
     assert_eq!(parse_random("~1|a/b/c").unwrap(), ["a", "b", "c"]);
     assert!(parse_random("~ x | study").is_err());
+    let t =
+        peerstat::model::multilevel::parse_terms("~ 1 | study/esid, ~ outcome | study").unwrap();
+    assert_eq!(t.nested, ["study", "esid"]);
+    assert_eq!(
+        t.structured,
+        Some(("outcome".to_string(), "study".to_string()))
+    );
+    assert!(peerstat::model::multilevel::parse_terms("~ a | s, ~ b | s").is_err());
     assert!(parse_random("1 | study").is_err());
     assert!(parse_random("~ 1 | study//esid").is_err());
 }
@@ -403,8 +411,13 @@ fn cli_matches_metafor() {
         &["classroom", "--col"],
     );
     assert_fails(
-        &run(&["meta", &k11, "--random", "~ year | district"]),
+        &run(&["meta", &k11, "--random", "~ year + x | district"]),
         &["random-effects formula", "--random"],
+    );
+    // A structured term needs --random to have one.
+    assert_fails(
+        &run(&["meta", &k11, "--random", "~ 1 | district", "--struct", "UN"]),
+        &["structured term", "--struct"],
     );
     assert_fails(
         &run(&["meta", &k11, "--random", "~ 1 | district", "--method", "DL"]),

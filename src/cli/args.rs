@@ -381,12 +381,45 @@ pub struct MetaArgs {
     /// with its own working weights and tau^2; --robust keeps the fitted model instead.
     #[arg(long, value_name = "COL", conflicts_with = "robust")]
     pub cluster: Option<String>,
-    /// Multilevel model with nested random intercepts (metafor rma.mv), e.g. '~ 1 | study/esid'
-    /// (outer factor first; two or more levels). --method REML (default) or ML; --knha gives t
-    /// tests on k-p df; --mods adds moderators; --robust COL adds cluster-robust inference on
-    /// the fit (CR2 needs whole outer clusters in each robust cluster).
+    /// Multilevel/multivariate model (metafor rma.mv). Nested random intercepts '~ 1 | study/esid'
+    /// (outer factor first), a structured term '~ inner | outer' (with --struct), or both
+    /// separated by a comma ('~ 1 | study, ~ outcome | study'). Which to use: several outcomes
+    /// or effects per study -> CHE: --random '~ 1 | study/esid' --vcalc
+    /// 'cluster=study,obs=esid,rho=0.6' --robust study; repeated time points -> '~ time |
+    /// study' --struct AR (HAR: a variance per time point); multivariate outcomes with known
+    /// sampling covariances -> '~ outcome | study' --struct UN --vcov-cols v1i,v2i. --method REML
+    /// (default) or ML; --knha gives t tests on k-p df; --mods adds moderators; --robust COL
+    /// adds cluster-robust inference (CR2 needs whole outer clusters in each robust cluster).
     #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])]
     pub random: Option<String>,
+    /// With a structured --random term '~ inner | outer': the covariance of the outer level's
+    /// random effects over the inner levels (metafor struct=). CS: one variance, one
+    /// correlation (default); HCS: a variance per level, one correlation; UN: a variance per
+    /// level and a correlation per pair (multivariate outcomes); AR: one variance, correlation
+    /// rho^lag between sorted levels (time points); HAR: AR with a variance per level; DIAG: a
+    /// variance per level, independent; ID: one variance, independent.
+    #[arg(long = "struct", value_name = "STRUCT", default_value = "CS", requires = "random",
+          value_parser = choice::<StructArg>(struct_msg))]
+    pub structure: StructArg,
+    /// With a structured --random term: hold its variances at given values (metafor tau2=):
+    /// one entry per tau^2 (one for CS/AR/ID, one per sorted inner level otherwise), NA for one
+    /// to estimate, e.g. 'NA,0.01'.
+    #[arg(
+        long,
+        value_name = "T2,T2[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub tau2: Option<String>,
+    /// With a structured --random term: hold its correlations at given values (metafor rho=):
+    /// one entry per rho (the lower triangle row by row for UN), NA for one to estimate.
+    #[arg(
+        long,
+        value_name = "R,R[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub struct_rho: Option<String>,
     /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
     /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
     /// rho, with the same obs 1; optional 'time=COL,phi=P' multiplies by phi^|time difference|.

@@ -90,6 +90,8 @@ fn flag(s: Setting) -> &'static str {
         Setting::Random => "--random",
         Setting::SamplingCovariance => "--vcalc",
         Setting::FixedSigma2 => "--sigma2",
+        Setting::FixedTau2 => "--tau2",
+        Setting::FixedRho => "--struct-rho",
         _ => "the command's options (see --help)",
     }
 }

@@ -3,7 +3,7 @@
 use peerstat::data;
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::multilevel::{
-    likelihood_ratio, parse_random, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
+    likelihood_ratio, parse_terms, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
 use peerstat::model::regression::{MetaRegression, RegressionFit};
 use peerstat::model::robust::{cluster_ids, MultilevelReport, RhoRow, Robust, RobustFit};
@@ -205,7 +205,17 @@ fn bubble(
 
 /// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).
 fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
-    let factors = parse_random(formula)?;
+    let terms = parse_terms(formula)?;
+    let factors = terms.nested.clone();
+    if terms.structured.is_none()
+        && (a.tau2.is_some()
+            || a.struct_rho.is_some()
+            || a.structure != crate::cli::choices::StructArg::Cs)
+    {
+        return Err(Failure::Usage(format!(
+            "--struct, --tau2 and --struct-rho need a structured term in --random ('~ inner | outer', e.g. '~ outcome | study'); '{formula}' has none"
+        )));
+    }
     let method = match a.model.method {
         MethodArg::Reml => MultilevelMethod::Reml,
         MethodArg::Ml => MultilevelMethod::Ml,
@@ -224,6 +234,15 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         })
         .level(a.model.level)?
         .max_iter(a.model.max_iter);
+    let model = model.structure(a.structure.into());
+    let model = match &a.tau2 {
+        Some(t) => model.fix_tau2(parse_held(t, "--tau2")?),
+        None => model,
+    };
+    let model = match &a.struct_rho {
+        Some(t) => model.fix_rho(parse_held(t, "--struct-rho")?),
+        None => model,
+    };
     let held = a.sigma2.as_deref().map(parse_sigma2).transpose()?;
     let model = match &held {
         Some(h) => model.fix_sigma2(h.clone()),
@@ -247,6 +266,12 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     let named: Vec<&str> = factors
         .iter()
         .map(String::as_str)
+        .chain(
+            terms
+                .structured
+                .iter()
+                .flat_map(|(i, o)| [i.as_str(), o.as_str()]),
+        )
         .chain(a.mods.iter().map(String::as_str))
         .chain(spec.iter().flat_map(|s| {
             std::iter::once(s.cluster.as_str())
@@ -265,7 +290,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
     let fit =
-        |m: MultilevelModel| m.fit_table_cov(&l.table, &es, &factors, &a.mods, source.as_ref());
+        |m: MultilevelModel| m.fit_table_terms(&l.table, &es, &terms, &a.mods, source.as_ref());
     let mut rep = fit(model.clone().profile_ci(!a.no_profile_ci))?;
     if let Some(d) = drop {
         let mut fixed = held.clone().unwrap_or_else(|| vec![None; factors.len()]);
@@ -306,10 +331,10 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             let mut rows = Vec::with_capacity(a.rho_grid.len());
             for &rho in &a.rho_grid {
                 let at = CovSource::Vcalc(VcalcSpec { rho, ..s.clone() });
-                let t = model.clone().profile_ci(false).fit_table_cov(
+                let t = model.clone().profile_ci(false).fit_table_terms(
                     &l.table,
                     &es,
-                    &factors,
+                    &terms,
                     &a.mods,
                     Some(&at),
                 )?;
@@ -339,6 +364,25 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Format::Csv => report::csv::record(&rep)?,
     };
     emit(&text, a.output.as_deref())
+}
+
+/// Parses held values of a structured term (`--tau2`, `--struct-rho`): numbers, `NA` or empty
+/// for one estimated.
+fn parse_held(text: &str, flag: &str) -> Result<Vec<Option<f64>>, Failure> {
+    text.split(',')
+        .map(|part| {
+            let p = part.trim();
+            if p.is_empty() || p.eq_ignore_ascii_case("na") {
+                Ok(None)
+            } else {
+                p.parse::<f64>().map(Some).map_err(|_| {
+                    Failure::Usage(format!(
+                        "{flag} '{text}': '{part}' is neither a number nor NA; expected one entry per parameter, NA (or empty) for one to estimate"
+                    ))
+                })
+            }
+        })
+        .collect()
 }
 
 /// Parses `--sigma2 'NA,0'`: one entry per random factor, `NA` or empty for one estimated.

@@ -29,7 +29,14 @@ pub struct Lrt {
 /// The number of parameters of a fit as metafor counts them: coefficients plus estimated
 /// variance components.
 pub(super) fn parameters(fit: &MultilevelFit) -> usize {
-    fit.p + fit.sigma2_fixed.iter().filter(|h| !**h).count()
+    let structured = fit.structured.as_ref().map_or(0, |s| {
+        s.struct_tau2_fixed
+            .iter()
+            .chain(&s.struct_rho_fixed)
+            .filter(|h| !**h)
+            .count()
+    });
+    fit.p + fit.sigma2_fixed.iter().filter(|h| !**h).count() + structured
 }
 
 /// Compares two fits to the same effects: `LRT = 2·(ll_full − ll_reduced)` (0 when negative),

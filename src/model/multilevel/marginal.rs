@@ -4,6 +4,7 @@
 
 use nalgebra::DMatrix;
 
+use super::structure::StructuredTerm;
 use crate::model::vcalc::SamplingCovariance;
 
 /// The working model of a fitted [`MultilevelFit`](super::MultilevelFit): `X`, the residuals
@@ -18,20 +19,38 @@ pub struct Marginal {
     cov: Option<SamplingCovariance>,
     /// Effect → (covariance block, position in it), when `cov` is set.
     place: Vec<(usize, usize)>,
+    /// The structured term and its `Σ` at the estimates, when the model has one.
+    term: Option<(StructuredTerm, DMatrix<f64>)>,
+    /// The block of `M` of each effect.
+    split: Vec<usize>,
 }
 
 impl Marginal {
     /// The working model: design `x`, residuals, nested level codes (outermost first; equal
     /// codes at level `l` imply equal codes at every outer level), variance components, sampling
-    /// variances `v` and a non-diagonal sampling covariance (`None`: `V = diag(v)`).
+    /// variances `v`, a non-diagonal sampling covariance (`None`: `V = diag(v)`) and a structured
+    /// term (`sigma2` then holds the nested variances followed by the term's τ² and ρ).
     pub(super) fn new(
         x: DMatrix<f64>,
         residuals: Vec<f64>,
         codes: Vec<Vec<usize>>,
-        sigma2: Vec<f64>,
+        mut sigma2: Vec<f64>,
         v: Vec<f64>,
         cov: Option<SamplingCovariance>,
+        term: Option<StructuredTerm>,
     ) -> Self {
+        let split = super::kernel::split_codes(
+            v.len(),
+            codes.first(),
+            cov.as_ref(),
+            term.as_ref().map(|t| t.outer.as_slice()),
+        );
+        let nl = codes.len();
+        let term = term.map(|t| {
+            let m = t.sigma().matrix(sigma2.get(nl..).unwrap_or(&[]));
+            (t, m)
+        });
+        sigma2.truncate(nl);
         let mut place = Vec::new();
         if let Some(c) = &cov {
             place = vec![(0, 0); v.len()];
@@ -51,6 +70,8 @@ impl Marginal {
             v,
             cov,
             place,
+            term,
+            split,
         }
     }
 
@@ -64,10 +85,11 @@ impl Marginal {
         &self.residuals
     }
 
-    /// The code of each effect's level of the outermost random factor: `M` is block-diagonal
-    /// by these codes.
+    /// The code of each effect's block of `M`: its level of the outermost random factor, joined
+    /// with the outer groups of a structured term and the sampling-covariance blocks that overlap
+    /// it. `M` is block-diagonal by these codes.
     pub fn outer(&self) -> &[usize] {
-        self.codes.first().map_or(&[], Vec::as_slice)
+        &self.split
     }
 
     /// The marginal covariance of the effects `rows` (0-based, in the given order):
@@ -98,7 +120,11 @@ impl Marginal {
                 None if i == j => self.v[i],
                 None => 0.0,
             };
-            shared + v
+            let structured = match &self.term {
+                Some((t, m)) if t.outer[i] == t.outer[j] => m[(t.inner[i], t.inner[j])],
+                _ => 0.0,
+            };
+            shared + structured + v
         })
     }
 }

@@ -41,20 +41,21 @@ mod lrt;
 mod marginal;
 mod predict;
 mod profile;
+mod structure;
 mod table;
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DMatrix;
 use serde::Serialize;
 
-use crate::dist;
-use crate::error::{Error, Setting};
+use crate::error::Error;
 use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
 pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
-pub use table::{parse_random, CovSource, MultilevelTable, TableOptions};
+pub use structure::{Structure, StructuredTerm};
+pub use table::{parse_random, parse_terms, CovSource, MultilevelTable, RandomTerms, TableOptions};
 
 /// Estimation method for the variance components.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -92,6 +93,41 @@ pub struct MultilevelModel {
     fixed: Vec<Option<f64>>,
     /// Whether to compute profile-likelihood intervals for the variance components.
     profile: bool,
+    /// The structured term's structure (used when a fit has a structured term).
+    structure: Structure,
+    /// Per τ² of the structured term, a value it is held at; empty: all estimated.
+    fixed_tau2: Vec<Option<f64>>,
+    /// Per ρ of the structured term, a value it is held at; empty: all estimated.
+    fixed_rho: Vec<Option<f64>>,
+}
+
+/// The structured term of a fit (`~ inner | outer`, metafor `struct=`): its variances and
+/// correlations, with profile-likelihood CIs when asked for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StructFit {
+    /// The structure (`CS`, `HCS`, `UN`, `AR`, `HAR`, `DIAG`, `ID`).
+    #[serde(rename = "struct")]
+    pub structure: Structure,
+    /// The inner and outer factors, as `inner | outer`.
+    pub struct_term: String,
+    /// The inner levels, sorted (numerically when all are numbers).
+    pub struct_levels: Vec<String>,
+    /// Number of levels of the outer factor.
+    pub struct_outer_levels: usize,
+    /// The variances: one for CS/AR/ID, one per inner level (sorted order) for HCS/UN/DIAG/HAR.
+    pub struct_tau2: Vec<f64>,
+    /// The correlations: one for CS/HCS/AR/HAR, the lower triangle row by row for UN
+    /// (ρ₂₁, ρ₃₁, ρ₃₂, …), none for DIAG/ID.
+    pub struct_rho: Vec<f64>,
+    /// Whether each variance was held at a given value.
+    pub struct_tau2_fixed: Vec<bool>,
+    /// Whether each correlation was held at a given value.
+    pub struct_rho_fixed: Vec<bool>,
+    /// Profile-likelihood CIs of the variances (as `sigma2_ci`), when asked for.
+    pub struct_tau2_ci: Option<Vec<[f64; 2]>>,
+    /// Profile-likelihood CIs of the correlations (search interval `[−1, 1]`, for AR/HAR
+    /// `[min(0, ρ̂), 1]`, as metafor), when asked for.
+    pub struct_rho_ci: Option<Vec<[f64; 2]>>,
 }
 
 impl Default for MultilevelModel {
@@ -128,6 +164,9 @@ pub struct MultilevelFit {
     pub sigma2_fixed: Vec<bool>,
     /// Number of distinct levels of each factor (outermost first).
     pub sigma2_levels: Vec<usize>,
+    /// The structured term, when the model has one (its keys appear at the top level).
+    #[serde(flatten)]
+    pub structured: Option<StructFit>,
     /// The factor of each component, as metafor prints it (`district`, `district/school`).
     pub factors: Vec<String>,
     /// Log-likelihood (restricted under REML).
@@ -182,7 +221,31 @@ impl MultilevelModel {
             threshold: 1e-10,
             fixed: Vec::new(),
             profile: false,
+            structure: Structure::Cs,
+            fixed_tau2: Vec::new(),
+            fixed_rho: Vec::new(),
         }
+    }
+
+    /// The structure of a structured term `~ inner | outer` in fits on table columns (default
+    /// CS, as metafor).
+    pub fn structure(mut self, s: Structure) -> Self {
+        self.structure = s;
+        self
+    }
+
+    /// Holds the structured term's variances at given values (metafor `tau2 = c(NA, 0.1)`): one
+    /// entry per τ², `None` for one to estimate; an empty list estimates all.
+    pub fn fix_tau2(mut self, values: Vec<Option<f64>>) -> Self {
+        self.fixed_tau2 = values;
+        self
+    }
+
+    /// Holds the structured term's correlations at given values (metafor `rho = …`): one entry
+    /// per ρ, `None` for one to estimate; an empty list estimates all.
+    pub fn fix_rho(mut self, values: Vec<Option<f64>>) -> Self {
+        self.fixed_rho = values;
+        self
     }
 
     /// Holds variance components at given values (metafor `sigma2 = c(0, NA)`): one entry per
@@ -251,7 +314,7 @@ impl MultilevelModel {
         names: &[String],
     ) -> Result<MultilevelFit, Error> {
         let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
-        self.fit_named(y, v, None, levels, x, names, &factors)
+        self.fit_full(y, v, None, levels, None, x, names, &factors)
     }
 
     /// [`MultilevelModel::fit`] with a block-diagonal sampling covariance `V` in place of
@@ -272,274 +335,40 @@ impl MultilevelModel {
         names: &[String],
     ) -> Result<MultilevelFit, Error> {
         let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
-        self.fit_named(y, &cov.variances(), Some(cov), levels, x, names, &factors)
+        self.fit_full(
+            y,
+            &cov.variances(),
+            Some(cov),
+            levels,
+            None,
+            x,
+            names,
+            &factors,
+        )
     }
 
-    /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors,
-    /// and an optional block-diagonal sampling covariance (its diagonal is `v`).
+    /// [`MultilevelModel::fit_cov`] with a structured term `~ inner | outer` beside the nested
+    /// random intercepts `levels` (which may be empty): metafor's `rma.mv(yi, V, random =
+    /// list(~ 1 | a/b, ~ inner | outer), struct = …)`. `cov` `None` takes `V = diag(v)`.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for held τ²/ρ lists of the wrong length or values out of range; as
+    /// [`MultilevelModel::fit_cov`] otherwise.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn fit_named(
+    pub fn fit_structured(
         &self,
         y: &[f64],
         v: &[f64],
         cov: Option<&SamplingCovariance>,
         levels: &[Vec<usize>],
+        term: &StructuredTerm,
         x: &DMatrix<f64>,
         names: &[String],
-        factors: &[String],
     ) -> Result<MultilevelFit, Error> {
-        let k = y.len();
-        let p = x.ncols();
-        if v.len() != k || x.nrows() != k || levels.iter().any(|l| l.len() != k) {
-            return Err(Error::input(
-                "multilevel model",
-                "effects, variances, level ids and design rows differ in number",
-            ));
-        }
-        if levels.is_empty() {
-            return Err(Error::setting(
-                Setting::Random,
-                "a multilevel model needs at least one random factor",
-            ));
-        }
-        let nl = levels.len();
-        if !self.fixed.is_empty() && self.fixed.len() != nl {
-            return Err(Error::setting(
-                Setting::FixedSigma2,
-                format!(
-                    "{} fixed variance components given for {nl} random factors",
-                    self.fixed.len()
-                ),
-            ));
-        }
-        if self
-            .fixed
-            .iter()
-            .flatten()
-            .any(|s| !(s.is_finite() && *s >= 0.0))
-        {
-            return Err(Error::setting(
-                Setting::FixedSigma2,
-                "a fixed variance component must be finite and non-negative",
-            ));
-        }
-        let held: Vec<bool> = (0..nl)
-            .map(|l| matches!(self.fixed.get(l), Some(Some(_))))
-            .collect();
-        for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
-            if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
-                return Err(Error::input(
-                    format!("effect {}", i + 1),
-                    "effects must be finite and variances positive",
-                ));
-            }
-        }
-        if k <= p {
-            return Err(Error::TooFew {
-                analysis: "a multilevel model with these moderators".into(),
-                needed: p + 1,
-                found: k,
-                unit: "effects",
-                note: String::new(),
-            });
-        }
-        let singular = || Error::Singular {
-            message: "the design matrix is singular (collinear moderators)".into(),
-        };
-        let (codes, nlevels, factors) = levels::nested(levels, factors, &held)?;
-        let dense = cov.filter(|c| !c.is_diagonal());
-        if let Some(c) = dense {
-            check_nested(c, &codes[0], &factors[0], k)?;
-        }
-        let blocks = kernel::Blocks::new(y, v, x, &codes, dense);
-        let scale = v.iter().sum::<f64>() / k as f64;
-        // Fixed-effects pieces (W = V⁻¹): QE, ṽ, and the start.
-        let (qe, trp0, logdet_v) = if let Some(f) = dense.map(|_| blocks.fixed()) {
-            let f = f.ok_or_else(singular)?;
-            (f.qe, f.trp0, Some(f.logdet_v))
-        } else {
-            let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
-            let mut xw = x.clone();
-            for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
-                row *= wi;
-            }
-            let xtwx_inv = (x.transpose() * &xw)
-                .cholesky()
-                .ok_or_else(singular)?
-                .inverse();
-            let yv = DVector::from_column_slice(y);
-            let b0 = &xtwx_inv * (xw.transpose() * &yv);
-            let res0 = &yv - x * &b0;
-            let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
-            let mut xw2 = x.clone();
-            for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
-                row *= wi * wi;
-            }
-            let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
-            (qe, trp0, None)
-        };
-        let df_e = k - p;
-        let vt = df_e as f64 / trp0;
-        let tau2_dl = ((qe - df_e as f64) / trp0).max(0.0);
-        let start: Vec<f64> = (0..nl)
-            .map(|l| match self.fixed.get(l) {
-                Some(Some(s)) => *s,
-                _ => tau2_dl.max(0.01 * scale) / nl as f64,
-            })
-            .collect();
-        let reml = self.method == MultilevelMethod::Reml;
-        let sc = kernel::fisher_scoring(
-            &blocks,
-            &start,
-            &held,
-            reml,
-            scale,
-            self.threshold,
-            self.max_iter,
-        )
-        .map_err(|e| match e {
-            Some(iterations) => Error::NotConverged {
-                procedure: "Fisher scoring of the variance components",
-                iterations,
-            },
-            None => singular(),
-        })?;
-        let ev = &sc.eval;
-        // Coefficients.
-        let alpha = 1.0 - self.level / 100.0;
-        let t = self.test == MultilevelTest::T;
-        let df = t.then_some(df_e as f64);
-        let crit = match df {
-            Some(d) => dist::t_quantile(1.0 - alpha / 2.0, d),
-            None => dist::norm_quantile(1.0 - alpha / 2.0),
-        };
-        let coefficients: Vec<Coefficient> = (0..p)
-            .map(|j| {
-                let est = ev.beta[j];
-                let se = ev.vb[(j, j)].sqrt();
-                let pv = match df {
-                    Some(d) => dist::t_p2(est / se, d),
-                    None => dist::norm_p2(est / se),
-                };
-                Coefficient {
-                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
-                    est: Estimate::new(est, se, crit, pv),
-                }
-            })
-            .collect();
-        // As metafor: all coefficients but the intercept, or the intercept alone when p = 1.
-        let from = usize::from(p > 1);
-        let m = p - from;
-        let (qm, qm_p) = {
-            let bm = ev.beta.rows(from, m).into_owned();
-            let vm = ev.vb.view((from, from), (m, m)).into_owned();
-            let q = vm
-                .cholesky()
-                .map(|c| (bm.transpose() * c.solve(&bm))[(0, 0)])
-                .ok_or_else(singular)?;
-            match df {
-                Some(d) => (q / m as f64, dist::f_sf(q / m as f64, m as f64, d)),
-                None => (q, dist::chi2_sf(q, m as f64)),
-            }
-        };
-        // Fit statistics (metafor's fitstats).
-        let ll = ev.ll;
-        let parms = (p + held.iter().filter(|h| !**h).count()) as f64;
-        let n = if reml { df_e } else { k } as f64;
-        let deviance = if reml {
-            -2.0 * ll
-        } else {
-            let ln2pi = (2.0 * std::f64::consts::PI).ln();
-            let ll_full: f64 = match logdet_v {
-                Some(ld) => -0.5 * (k as f64 * ln2pi + ld),
-                None => v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum(),
-            };
-            -2.0 * (ll - ll_full)
-        };
-        let nc = n.max(parms + 2.0);
-        let total: f64 = sc.s2.iter().sum();
-        let first = coefficients.first().map(|c| c.est).unwrap_or_default();
-        let sigma2_ci = self.profile.then(|| {
-            let prof = profile::Profile {
-                blocks: &blocks,
-                s2: &sc.s2,
-                held: &held,
-                ll_max: ll,
-                reml,
-                scale,
-                threshold: self.threshold,
-                max_iter: self.max_iter,
-                warm: std::cell::RefCell::new(sc.s2.clone()),
-            };
-            prof.intervals(self.level)
-        });
-        let pi = (p == 1).then(|| predict::interval(&first, &sc.s2, crit));
-        Ok(MultilevelFit {
-            method: self.method,
-            test: self.test,
-            k,
-            p,
-            first,
-            df,
-            coefficients,
-            i2_levels: sc.s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
-            sigma2: sc.s2.clone(),
-            sigma2_ci,
-            sigma2_fixed: held,
-            sigma2_levels: nlevels,
-            factors,
-            loglik: ll,
-            deviance,
-            aic: -2.0 * ll + 2.0 * parms,
-            bic: -2.0 * ll + parms * n.ln(),
-            aicc: -2.0 * ll + 2.0 * parms * nc / (nc - parms - 1.0),
-            qe,
-            qe_df: df_e,
-            qe_p: dist::chi2_sf(qe, df_e as f64),
-            qm,
-            qm_p,
-            vt,
-            pi_lower: pi.map(|p| p.0),
-            pi_upper: pi.map(|p| p.1),
-            iterations: sc.iterations,
-            vb: ev.vb.clone(),
-            working: Marginal::new(
-                x.clone(),
-                y.iter()
-                    .zip((x * &ev.beta).iter())
-                    .map(|(y, f)| y - f)
-                    .collect(),
-                codes,
-                sc.s2.clone(),
-                v.to_vec(),
-                dense.cloned(),
-            ),
-        })
+        let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
+        let v = cov.map_or_else(|| v.to_vec(), SamplingCovariance::variances);
+        self.fit_full(y, &v, cov, levels, Some(term), x, names, &factors)
     }
 }
 
-/// Checks that `cov` has `k` effects and that each of its blocks lies within one level of the
-/// outermost factor (`outer`: its code per effect).
-fn check_nested(
-    cov: &SamplingCovariance,
-    outer: &[usize],
-    factor: &str,
-    k: usize,
-) -> Result<(), Error> {
-    if cov.k() != k {
-        return Err(Error::input(
-            "sampling covariance",
-            format!("it has {} effects, the model {k}", cov.k()),
-        ));
-    }
-    for b in cov.blocks() {
-        let first = outer[b.rows[0]];
-        if b.rows.iter().any(|&r| outer[r] != first) {
-            return Err(Error::input(
-                format!("sampling covariance of cluster '{}'", b.label),
-                format!("its effects lie in several levels of the outermost random factor '{factor}': the covariance clusters must be nested in that factor (or equal to it)"),
-            ));
-        }
-    }
-    Ok(())
-}
+mod fit;

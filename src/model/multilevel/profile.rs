@@ -74,28 +74,71 @@ impl Profile<'_> {
     /// The interval of component `l` with χ² cut-off `cut`.
     fn interval(&self, l: usize, cut: f64) -> [f64; 2] {
         let est = self.s2[l];
-        // metafor: the lower end of the search at 0, the upper at max(10, 100·σ̂²) (10 when σ̂²
-        // is at most √eps).
-        let hi = if est <= f64::EPSILON.sqrt() {
-            10.0
-        } else {
-            (100.0 * est).max(10.0)
+        // metafor: for a variance, the lower end of the search at 0, the upper at
+        // max(10, 100·σ̂²) (10 when σ̂² is at most √eps); for a correlation, [−1, 1] (AR, HAR:
+        // [min(0, ρ̂), 1]).
+        let (lo, hi, tol) = match self.blocks.structure().filter(|_| self.blocks.is_rho(l)) {
+            Some(s) => {
+                let (lo, hi) = s.rho_search(est);
+                (lo, hi, 1e-12)
+            }
+            None => {
+                let hi = if est <= f64::EPSILON.sqrt() {
+                    10.0
+                } else {
+                    (100.0 * est).max(10.0)
+                };
+                (0.0, hi, 1e-12 * (self.scale + est))
+            }
         };
-        let tol = 1e-12 * (self.scale + est);
         let at_est = -cut;
+        let rho = self.blocks.is_rho(l);
         self.warm.replace(self.s2.to_vec());
-        let lower = match self.excess(l, 0.0, cut) {
-            Some(f0) if f0 < 0.0 || est <= 0.0 => 0.0,
-            Some(f0) => self.root(l, cut, (0.0, f0), (est, at_est), tol),
-            None => f64::NAN,
+        let lower = if rho {
+            self.walk(l, cut, est, lo, tol, false)
+        } else {
+            match self.excess(l, lo, cut) {
+                Some(f0) if f0 < 0.0 || est <= lo => lo,
+                Some(f0) => self.root(l, cut, (lo, f0), (est, at_est), tol),
+                None => f64::NAN,
+            }
         };
         self.warm.replace(self.s2.to_vec());
-        let upper = match self.excess(l, hi, cut) {
-            Some(fh) if fh < 0.0 => hi,
-            Some(fh) => self.root(l, cut, (est, at_est), (hi, fh), tol),
-            None => f64::NAN,
-        };
+        let upper = self.walk(l, cut, est, hi, tol, !rho);
         [lower, upper]
+    }
+
+    /// The bound between `est` and the end of the search `end`: steps from `est` towards `end`
+    /// (each refit warm-started from the last, which keeps the refits on the profile path),
+    /// then the root in the first step whose excess deviance turns positive; `end` when it
+    /// never does. Variances step geometrically (×4 from `max(σ̂², 10⁻⁶·scale)`), correlations
+    /// halve the distance to `end` four times and then take it.
+    fn walk(&self, l: usize, cut: f64, est: f64, end: f64, tol: f64, geometric: bool) -> f64 {
+        if est == end {
+            return end;
+        }
+        let mut a = (est, -cut);
+        let mut x = est.max(1e-6 * self.scale);
+        for j in 1..=40 {
+            x = if geometric {
+                (x * 4.0).min(end)
+            } else if j <= 4 {
+                est + (end - est) * (1.0 - 0.5f64.powi(j))
+            } else {
+                end
+            };
+            let Some(fx) = self.excess(l, x, cut) else {
+                return f64::NAN;
+            };
+            if fx >= 0.0 {
+                return self.root(l, cut, a, (x, fx), tol);
+            }
+            if x == end {
+                return end;
+            }
+            a = (x, fx);
+        }
+        end
     }
 
     /// The root of the excess deviance between `a` and `b` (points with their values, of

@@ -10,6 +10,66 @@ use crate::error::{Error, Setting};
 use crate::model::regression::Design;
 use crate::model::vcalc::{vcalc, CovBlock, SamplingCovariance, VcalcSpec};
 
+/// The random-effects terms of a formula: nested random intercepts `~ 1 | a/b[/c]` and at most
+/// one structured term `~ inner | outer` (metafor `random = list(~ 1 | a/b, ~ inner | outer)`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RandomTerms {
+    /// The nested factors, outermost first (empty: none).
+    pub nested: Vec<String>,
+    /// The structured term's `(inner, outer)` factors.
+    pub structured: Option<(String, String)>,
+}
+
+/// Parses a random-effects formula: terms separated by commas, each `~ 1 | outer/inner[/…]`
+/// (nested random intercepts, at most one such term) or `~ inner | outer` (a structured term,
+/// at most one), e.g. `~ 1 | study/esid` or `~ 1 | study, ~ outcome | study`.
+///
+/// # Errors
+/// [`Error::Setting`] ([`Setting::Random`]) for anything else (an empty factor name, crossed
+/// terms, two terms of one kind, an inner term with `/`).
+pub fn parse_terms(formula: &str) -> Result<RandomTerms, Error> {
+    let bad = |why: &str| {
+        Error::setting(
+            Setting::Random,
+            format!("cannot read the random-effects formula '{formula}': {why}; expected '~ 1 | outer/inner' (nested random intercepts, e.g. '~ 1 | study/esid'), '~ inner | outer' (a structured term, e.g. '~ outcome | study') or both separated by a comma"),
+        )
+    };
+    let name_ok = |n: &str| !n.is_empty() && !n.contains(|c: char| "|~+*:(), ".contains(c));
+    let mut terms = RandomTerms::default();
+    for part in formula.split(',') {
+        let rest = part
+            .trim()
+            .strip_prefix('~')
+            .ok_or_else(|| bad("each term must start with '~'"))?;
+        let (lhs, rhs) = rest.split_once('|').ok_or_else(|| bad("'|' is missing"))?;
+        let lhs = lhs.trim();
+        if lhs == "1" {
+            if !terms.nested.is_empty() {
+                return Err(bad(
+                    "only one '~ 1 | …' term is allowed (nest factors with '/')",
+                ));
+            }
+            let names: Vec<String> = rhs.split('/').map(|s| s.trim().to_string()).collect();
+            if let Some(n) = names.iter().find(|n| !name_ok(n)) {
+                return Err(bad(&format!("'{n}' is not a column name")));
+            }
+            terms.nested = names;
+        } else {
+            if terms.structured.is_some() {
+                return Err(bad("only one structured term '~ inner | outer' is allowed"));
+            }
+            let outer = rhs.trim();
+            for n in [lhs, outer] {
+                if !name_ok(n) {
+                    return Err(bad(&format!("'{n}' is not a column name")));
+                }
+            }
+            terms.structured = Some((lhs.to_string(), outer.to_string()));
+        }
+    }
+    Ok(terms)
+}
+
 /// Parses a nested random-intercept formula `~ 1 | outer/inner[/…]` into its factor names,
 /// outermost first.
 ///
@@ -17,30 +77,14 @@ use crate::model::vcalc::{vcalc, CovBlock, SamplingCovariance, VcalcSpec};
 /// [`Error::Setting`] ([`Setting::Random`]) for anything else (another left-hand side than `1`,
 /// an empty factor name, crossed or structured terms).
 pub fn parse_random(formula: &str) -> Result<Vec<String>, Error> {
-    let bad = |why: &str| {
-        Error::setting(
+    let terms = parse_terms(formula)?;
+    if terms.structured.is_some() || terms.nested.is_empty() {
+        return Err(Error::setting(
             Setting::Random,
-            format!("cannot read the random-effects formula '{formula}': {why}; expected '~ 1 | outer/inner' (nested random intercepts, e.g. '~ 1 | study/esid')"),
-        )
-    };
-    let rest = formula
-        .trim()
-        .strip_prefix('~')
-        .ok_or_else(|| bad("it must start with '~'"))?;
-    let (lhs, rhs) = rest.split_once('|').ok_or_else(|| bad("'|' is missing"))?;
-    if lhs.trim() != "1" {
-        return Err(bad("only random intercepts ('1' before '|') are supported"));
+            format!("cannot read the random-effects formula '{formula}': only random intercepts ('1' before '|') are supported here; expected '~ 1 | outer/inner' (nested random intercepts, e.g. '~ 1 | study/esid')"),
+        ));
     }
-    let names: Vec<String> = rhs.split('/').map(|s| s.trim().to_string()).collect();
-    for n in &names {
-        if n.is_empty() {
-            return Err(bad("a factor name is empty"));
-        }
-        if n.contains(|c: char| "|~+*:() ".contains(c)) {
-            return Err(bad(&format!("'{n}' is not a column name")));
-        }
-    }
-    Ok(names)
+    Ok(terms.nested)
 }
 
 /// A multilevel model fitted to table columns: the JSON contract of `meta` with a random-effects
@@ -92,6 +136,18 @@ pub struct TableOptions {
     /// The variance components held at given values, one per factor (outermost first; `null`
     /// for one estimated), as metafor's `sigma2 = c(NA, 0)`; `None` when all are estimated.
     pub sigma2: Option<Vec<Option<f64>>>,
+    /// The structured term `inner | outer`, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub structured: Option<String>,
+    /// Its structure.
+    #[serde(rename = "struct", skip_serializing_if = "Option::is_none")]
+    pub structure: Option<super::Structure>,
+    /// Its variances held at given values (metafor `tau2 = …`), when any are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tau2_fixed: Option<Vec<Option<f64>>>,
+    /// Its correlations held at given values (metafor `rho = …`), when any are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rho_fixed: Option<Vec<Option<f64>>>,
     /// The cluster column of cluster-robust inference, when it was run on the fit (set by the
     /// caller that runs it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,26 +225,63 @@ impl MultilevelModel {
         mods: &[String],
         source: Option<&CovSource>,
     ) -> Result<MultilevelTable, Error> {
-        let mut ids = Vec::with_capacity(random.len());
-        for name in random {
+        let terms = RandomTerms {
+            nested: random.to_vec(),
+            structured: None,
+        };
+        self.fit_table_terms(table, es, &terms, mods, source)
+    }
+
+    /// [`MultilevelModel::fit_table_cov`] with any random-effects terms: nested intercepts and
+    /// a structured term `~ inner | outer` with the builder's [`Structure`](super::Structure)
+    /// (inner levels compared as text, sorted numerically when all are numbers).
+    ///
+    /// # Errors
+    /// As [`MultilevelModel::fit_table_cov`] and [`MultilevelModel::fit_structured`].
+    pub fn fit_table_terms(
+        &self,
+        table: &Table,
+        es: &EffectSizes,
+        terms: &RandomTerms,
+        mods: &[String],
+        source: Option<&CovSource>,
+    ) -> Result<MultilevelTable, Error> {
+        let random = &terms.nested;
+        let labels = |name: &str| -> Result<Vec<String>, Error> {
             let col = table
                 .get(name)
                 .ok_or_else(|| table.missing_column(name, "as a random-effects factor"))?;
+            es.rows()
+                .iter()
+                .map(|&r| {
+                    col.text(r).ok_or_else(|| {
+                        table.value_error(
+                            r,
+                            name,
+                            "the random-effects factor is missing: every effect needs a level",
+                        )
+                    })
+                })
+                .collect()
+        };
+        let as_ids = |texts: Vec<String>| -> Vec<usize> {
             let mut map = std::collections::HashMap::new();
-            let mut col_ids = Vec::with_capacity(es.k());
-            for &r in es.rows() {
-                let t = col.text(r).ok_or_else(|| {
-                    table.value_error(
-                        r,
-                        name,
-                        "the random-effects factor is missing: every effect needs a level",
-                    )
-                })?;
-                let n = map.len();
-                col_ids.push(*map.entry(t).or_insert(n));
-            }
-            ids.push(col_ids);
+            texts
+                .into_iter()
+                .map(|t| {
+                    let n = map.len();
+                    *map.entry(t).or_insert(n)
+                })
+                .collect()
+        };
+        let mut ids = Vec::with_capacity(random.len());
+        for name in random {
+            ids.push(as_ids(labels(name)?));
         }
+        let st = match &terms.structured {
+            Some((inner, outer)) => Some((labels(inner)?, as_ids(labels(outer)?))),
+            None => None,
+        };
         let design = if mods.is_empty() {
             Design {
                 names: vec!["intrcpt".to_string()],
@@ -214,18 +307,34 @@ impl MultilevelModel {
         let cov = match source {
             Some(CovSource::Vcalc(s)) => Some(table_vcalc(table, &rows, &v, s)?),
             Some(CovSource::Columns(cols)) => {
-                let outer = random.first().map_or("", String::as_str);
+                let outer = random
+                    .first()
+                    .or(terms.structured.as_ref().map(|s| &s.1))
+                    .map_or("", String::as_str);
                 let c = table_columns(table, &rows, outer, cols)?;
                 v = c.variances();
                 Some(c)
             }
             None => None,
         };
-        let fit = self.fit_named(
+        let term = match (&st, &terms.structured) {
+            (Some((inner, outer)), Some((ni, no))) => Some(super::StructuredTerm::new(
+                self.structure,
+                &keep.iter().map(|&i| inner[i].clone()).collect::<Vec<_>>(),
+                &keep.iter().map(|&i| outer[i]).collect::<Vec<_>>(),
+                [
+                    table.actual_name(ni).to_string(),
+                    table.actual_name(no).to_string(),
+                ],
+            )?),
+            _ => None,
+        };
+        let fit = self.fit_full(
             &y,
             &v,
             cov.as_ref(),
             &levels,
+            term.as_ref(),
             &design.x,
             &design.names,
             &actual,
@@ -259,6 +368,12 @@ impl MultilevelModel {
                 },
                 robust: None,
                 robust_type: None,
+                structured: terms.structured.as_ref().map(|(i, o)| format!("{i} | {o}")),
+                structure: terms.structured.as_ref().map(|_| self.structure),
+                tau2_fixed: (terms.structured.is_some() && !self.fixed_tau2.is_empty())
+                    .then(|| self.fixed_tau2.clone()),
+                rho_fixed: (terms.structured.is_some() && !self.fixed_rho.is_empty())
+                    .then(|| self.fixed_rho.clone()),
             },
         })
     }

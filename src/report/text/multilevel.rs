@@ -81,6 +81,9 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             "(profile-likelihood CIs; a lower bound of 0: the deviance at sigma^2 = 0 is below the cut-off)"
         );
     }
+    if let Some(st) = &f.structured {
+        out.push_str(&structured(st));
+    }
     let _ = writeln!(out);
     let _ = writeln!(
         out,
@@ -188,6 +191,61 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         ("AICc:", f.aicc),
     ] {
         let _ = writeln!(out, "{name:<10}{x:>10.4}");
+    }
+    out
+}
+
+/// The structured term's variances and correlations, with their profile CIs when computed.
+fn structured(st: &crate::model::multilevel::StructFit) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "Structured term: {} (struct = {}; {} outer levels; inner levels {})",
+        st.struct_term,
+        st.structure.name(),
+        st.struct_outer_levels,
+        st.struct_levels.join(", ")
+    );
+    let row = |name: String, est: f64, ci: Option<&[f64; 2]>, fixed: bool, what: &str| {
+        let bounds = ci
+            .map(|b| format!(" {:>8} {:>8}", f4(b[0]), f4(b[1])))
+            .unwrap_or_default();
+        let fx = if fixed { "yes" } else { "no" };
+        format!("{name:<10} {:>8} {fx:>6} {what}{bounds}\n", f4(est))
+    };
+    let het = st.struct_tau2.len() > 1;
+    for (j, t) in st.struct_tau2.iter().enumerate() {
+        let name = if het {
+            format!("tau^2.{}", j + 1)
+        } else {
+            "tau^2".into()
+        };
+        let what = if het {
+            st.struct_levels.get(j).cloned().unwrap_or_default()
+        } else {
+            "all levels".into()
+        };
+        let ci = st.struct_tau2_ci.as_ref().and_then(|c| c.get(j));
+        let fixed = st.struct_tau2_fixed.get(j).copied().unwrap_or(false);
+        out.push_str(&row(name, *t, ci, fixed, &what));
+    }
+    let n = st.struct_levels.len();
+    let pairs: Vec<(usize, usize)> = (1..n).flat_map(|a| (0..a).map(move |b| (a, b))).collect();
+    for (j, r) in st.struct_rho.iter().enumerate() {
+        let (name, what) = if st.struct_rho.len() > 1 {
+            let (a, b) = pairs.get(j).copied().unwrap_or((0, 0));
+            let lv = |i: usize| st.struct_levels.get(i).cloned().unwrap_or_default();
+            (
+                format!("rho.{}{}", a + 1, b + 1),
+                format!("{} with {}", lv(a), lv(b)),
+            )
+        } else {
+            ("rho".into(), "between inner levels".into())
+        };
+        let ci = st.struct_rho_ci.as_ref().and_then(|c| c.get(j));
+        let fixed = st.struct_rho_fixed.get(j).copied().unwrap_or(false);
+        out.push_str(&row(name, *r, ci, fixed, &what));
     }
     out
 }

@@ -6,6 +6,9 @@
 
 use nalgebra::{DMatrix, DVector};
 
+mod general;
+
+use super::structure::{Sigma, StructuredTerm};
 use crate::model::vcalc::SamplingCovariance;
 
 /// One block of the marginal covariance: the effects of one outermost cluster.
@@ -23,6 +26,10 @@ struct Block {
     codes: Vec<Vec<usize>>,
     /// Per level, the number of groups in the block.
     groups: Vec<usize>,
+    /// With a structured term: per effect, its inner level (index into the sorted levels).
+    inner: Vec<usize>,
+    /// With a structured term: per effect, its outer group within the block.
+    souter: Vec<usize>,
 }
 
 /// `S[i][g] = Σ_{k in group g} m[i][k]`, i.e. `m · Z` for the group indicator `Z`.
@@ -50,6 +57,10 @@ pub(super) struct Blocks {
     blocks: Vec<Block>,
     k: usize,
     p: usize,
+    /// Number of nested random-intercept levels (the first parameters).
+    nl: usize,
+    /// The structured term's `Σ` (its parameters follow the nested ones).
+    sigma: Option<Sigma>,
     /// `½ ln det(XᵀX)` (metafor adds it to the restricted log-likelihood).
     half_logdet_xtx: f64,
 }
@@ -96,6 +107,7 @@ impl Blocks {
         x: &DMatrix<f64>,
         codes: &[Vec<usize>],
         cov: Option<&SamplingCovariance>,
+        term: Option<&StructuredTerm>,
     ) -> Self {
         // Effect → (covariance block, position in it).
         let place: Vec<(usize, usize)> = match cov {
@@ -111,14 +123,15 @@ impl Blocks {
             None => Vec::new(),
         };
         let k = y.len();
+        let split = split_codes(k, codes.first(), cov, term.map(|t| t.outer.as_slice()));
         let mut order: Vec<usize> = (0..k).collect();
-        order.sort_by_key(|&i| (codes[0][i], i));
+        order.sort_by_key(|&i| (split[i], i));
         let mut blocks = Vec::new();
         let mut start = 0;
         while start < k {
-            let c = codes[0][order[start]];
+            let c = split[order[start]];
             let mut end = start;
-            while end < k && codes[0][order[end]] == c {
+            while end < k && split[order[end]] == c {
                 end += 1;
             }
             let rows = &order[start..end];
@@ -147,6 +160,13 @@ impl Blocks {
                     }
                 })
             });
+            let (inner, souter) = match term {
+                Some(t) => (
+                    rows.iter().map(|&i| t.inner[i]).collect(),
+                    rows.iter().map(|&i| t.outer[i]).collect(),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
             blocks.push(Block {
                 v: rows.iter().map(|&i| v[i]).collect(),
                 vmat,
@@ -154,6 +174,8 @@ impl Blocks {
                 x: DMatrix::from_fn(n, x.ncols(), |a, j| x[(rows[a], j)]),
                 codes: local,
                 groups,
+                inner,
+                souter,
             });
             start = end;
         }
@@ -162,6 +184,8 @@ impl Blocks {
             blocks,
             k,
             p: x.ncols(),
+            nl: codes.len(),
+            sigma: term.map(StructuredTerm::sigma),
             half_logdet_xtx: 0.5 * xtx.determinant().abs().ln(),
         }
     }
@@ -217,6 +241,9 @@ impl Blocks {
     /// Evaluates the model at `s2`; `None` when a covariance block or `XᵀM⁻¹X` is not positive
     /// definite.
     pub(super) fn eval(&self, s2: &[f64], reml: bool, derivs: bool) -> Option<Eval> {
+        if self.sigma.is_some() {
+            return self.eval_general(s2, reml, derivs);
+        }
         let p = self.p;
         let nl = s2.len();
         let mut a = DMatrix::zeros(p, p);
@@ -351,6 +378,88 @@ impl Blocks {
     }
 }
 
+/// The code of the block of each effect: the connected groups of effects that share a level of
+/// the outermost nested factor, a sampling-covariance block or an outer group of the structured
+/// term (`M` is block-diagonal by these codes).
+pub(super) fn split_codes(
+    k: usize,
+    outer: Option<&Vec<usize>>,
+    cov: Option<&SamplingCovariance>,
+    souter: Option<&[usize]>,
+) -> Vec<usize> {
+    let mut parent: Vec<usize> = (0..k).collect();
+    fn find(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let join_by = |ids: &[usize], parent: &mut Vec<usize>| {
+        let mut first: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        for (i, &g) in ids.iter().enumerate() {
+            let f = *first.entry(g).or_insert(i);
+            let (a, b) = (find(parent, i), find(parent, f));
+            if a != b {
+                parent[a] = b;
+            }
+        }
+    };
+    if let Some(o) = outer {
+        join_by(o, &mut parent);
+    }
+    if let Some(o) = souter {
+        join_by(o, &mut parent);
+    }
+    if let Some(c) = cov {
+        let mut ids = vec![usize::MAX; k];
+        for (bi, b) in c.blocks().iter().enumerate() {
+            for &r in &b.rows {
+                if let Some(x) = ids.get_mut(r) {
+                    *x = bi;
+                }
+            }
+        }
+        // Effects outside every block stay alone.
+        let free = ids.iter_mut().filter(|x| **x == usize::MAX);
+        for (next, x) in (c.blocks().len()..).zip(free) {
+            *x = next;
+        }
+        join_by(&ids, &mut parent);
+    }
+    (0..k).map(|i| find(&mut parent, i)).collect()
+}
+
+impl Blocks {
+    /// The number of parameters: nested variances, then the structured term's τ² and ρ.
+    pub(super) fn n_par(&self) -> usize {
+        self.nl + self.sigma.as_ref().map_or(0, Sigma::n_par)
+    }
+
+    /// Whether parameter `q` is a correlation (else a variance).
+    pub(super) fn is_rho(&self, q: usize) -> bool {
+        match &self.sigma {
+            Some(s) => q >= self.nl + s.structure.n_tau2(s.n),
+            None => false,
+        }
+    }
+
+    /// The structure of the structured term, if any.
+    pub(super) fn structure(&self) -> Option<super::structure::Structure> {
+        self.sigma.as_ref().map(|s| s.structure)
+    }
+
+    /// The admissible range of parameter `q`: `[0, ∞)` for a variance, `[−1, 1]` for a
+    /// correlation.
+    pub(super) fn bounds(&self, q: usize) -> (f64, f64) {
+        if self.is_rho(q) {
+            (-1.0, 1.0)
+        } else {
+            (0.0, f64::INFINITY)
+        }
+    }
+}
+
 /// The outcome of Fisher scoring.
 pub(super) struct Scoring {
     /// The estimates.
@@ -361,12 +470,14 @@ pub(super) struct Scoring {
     pub iterations: usize,
 }
 
-/// Maximises the (restricted) log-likelihood over `σ² ≥ 0` from `start` by Fisher scoring: a
-/// component with `fixed[l]` stays at its start value (an empty `fixed` frees every component),
-/// a component at 0 whose score is negative is held there, a step that lowers the likelihood is
-/// halved, and iteration stops once every `|Δσ²_l| ≤ threshold·(σ²_l + scale)`. `None` when the
-/// model cannot be evaluated or does not converge in `max_iter` iterations (the iterations used
-/// are returned in the error).
+/// Maximises the (restricted) log-likelihood over the admissible parameters (variances ≥ 0,
+/// correlations in [−1, 1]) from `start` by Fisher scoring: a parameter with `fixed[q]` stays at
+/// its start value (an empty `fixed` frees every one), a parameter at a bound whose score points
+/// outward is held there, one the data do not inform (zero information, such as a correlation of
+/// a zero variance) is left where it is, a step that lowers the likelihood is halved, and
+/// iteration stops once every `|Δθ_q| ≤ threshold·(|θ_q| + s_q)` (`s_q` the variance scale, 1
+/// for a correlation). `None` when the model cannot be evaluated or does not converge in
+/// `max_iter` iterations (the iterations used are returned in the error).
 pub(super) fn fisher_scoring(
     blocks: &Blocks,
     start: &[f64],
@@ -382,7 +493,11 @@ pub(super) fn fisher_scoring(
     for it in 1..=max_iter {
         let free: Vec<usize> = (0..nl)
             .filter(|&l| !fixed.get(l).copied().unwrap_or(false))
-            .filter(|&l| !(s2[l] <= 0.0 && ev.score[l] <= 0.0))
+            .filter(|&l| {
+                let (lo, hi) = blocks.bounds(l);
+                !((s2[l] <= lo && ev.score[l] <= 0.0) || (s2[l] >= hi && ev.score[l] >= 0.0))
+            })
+            .filter(|&l| ev.info[(l, l)] > 0.0)
             .collect();
         let mut delta = vec![0.0; nl];
         if !free.is_empty() {
@@ -397,25 +512,57 @@ pub(super) fn fisher_scoring(
                 delta[l] = step[a];
             }
         }
+        // Step halving: take the first step that raises the likelihood; one that lowers it
+        // within rounding is taken only after three halvings failed to raise it (an expected
+        // information that underestimates the curvature would otherwise make the steps
+        // overshoot and cycle around the maximum).
         let mut factor = 1.0;
+        let mut within: Option<(Vec<f64>, Eval)> = None;
         let (cand, cev) = loop {
             let cand: Vec<f64> = s2
                 .iter()
                 .zip(&delta)
-                .map(|(s, d)| (s + factor * d).max(0.0))
+                .enumerate()
+                .map(|(q, (s, d))| {
+                    let (lo, hi) = blocks.bounds(q);
+                    (s + factor * d).clamp(lo, hi)
+                })
                 .collect();
             match blocks.eval(&cand, reml, true) {
-                Some(e) if e.ll >= ev.ll - 1e-12 * (1.0 + ev.ll.abs()) => break (cand, e),
-                _ if factor < 1e-10 => {
-                    break (s2.clone(), blocks.eval(&s2, reml, true).ok_or(None)?)
+                Some(e) if e.ll >= ev.ll => break (cand, e),
+                Some(e) if e.ll >= ev.ll - 1e-12 * (1.0 + ev.ll.abs()) && within.is_none() => {
+                    within = Some((cand, e));
                 }
-                _ => factor *= 0.5,
+                _ => {}
             }
+            if factor < 0.1 {
+                if let Some(w) = within.take() {
+                    break w;
+                }
+            }
+            if factor < 1e-10 {
+                // No step raises the likelihood: a maximum, unless the scoring step still
+                // promised a real gain (a maximum on the edge of the admissible region, such
+                // as an unstructured Σ turning singular, that scoring cannot follow).
+                let gain: f64 = delta.iter().zip(ev.score.iter()).map(|(d, s)| d * s).sum();
+                if gain > 1e-6 * (1.0 + ev.ll.abs()) {
+                    return Err(Some(it));
+                }
+                break (s2.clone(), blocks.eval(&s2, reml, true).ok_or(None)?);
+            }
+            factor *= 0.5;
         };
+        // Converged when the full step is small, not merely the damped one taken.
         let done = cand
             .iter()
             .zip(&s2)
-            .all(|(n, o)| (n - o).abs() <= threshold * (n + scale));
+            .zip(&delta)
+            .enumerate()
+            .all(|(q, ((n, o), d))| {
+                let s = if blocks.is_rho(q) { 1.0 } else { scale };
+                let tol = threshold * (n.abs() + s);
+                (n - o).abs() <= tol && (factor == 1.0 || d.abs() <= tol)
+            });
         s2 = cand;
         ev = cev;
         if done {

@@ -1,0 +1,381 @@
+//! Fitting a multilevel model: checks, Fisher scoring of the variance components, inference on
+//! the coefficients, fit statistics and the working model.
+
+use nalgebra::{DMatrix, DVector};
+
+use super::structure::StructuredTerm;
+use super::{
+    kernel, levels, predict, profile, Marginal, MultilevelFit, MultilevelMethod, MultilevelModel,
+    MultilevelTest, StructFit,
+};
+use crate::dist;
+use crate::error::{Error, Setting};
+use crate::model::regression::Coefficient;
+use crate::model::vcalc::SamplingCovariance;
+use crate::model::Estimate;
+
+impl MultilevelModel {
+    /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors,
+    /// an optional block-diagonal sampling covariance (its diagonal is `v`) and an optional
+    /// structured term.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn fit_full(
+        &self,
+        y: &[f64],
+        v: &[f64],
+        cov: Option<&SamplingCovariance>,
+        levels: &[Vec<usize>],
+        term: Option<&StructuredTerm>,
+        x: &DMatrix<f64>,
+        names: &[String],
+        factors: &[String],
+    ) -> Result<MultilevelFit, Error> {
+        let k = y.len();
+        let p = x.ncols();
+        if v.len() != k
+            || x.nrows() != k
+            || levels.iter().any(|l| l.len() != k)
+            || term.is_some_and(|t| t.inner.len() != k || t.outer.len() != k)
+        {
+            return Err(Error::input(
+                "multilevel model",
+                "effects, variances, level ids and design rows differ in number",
+            ));
+        }
+        if levels.is_empty() && term.is_none() {
+            return Err(Error::setting(
+                Setting::Random,
+                "a multilevel model needs at least one random factor",
+            ));
+        }
+        let nl = levels.len();
+        if !self.fixed.is_empty() && self.fixed.len() != nl {
+            return Err(Error::setting(
+                Setting::FixedSigma2,
+                format!(
+                    "{} fixed variance components given for {nl} random factors",
+                    self.fixed.len()
+                ),
+            ));
+        }
+        if self
+            .fixed
+            .iter()
+            .flatten()
+            .any(|s| !(s.is_finite() && *s >= 0.0))
+        {
+            return Err(Error::setting(
+                Setting::FixedSigma2,
+                "a fixed variance component must be finite and non-negative",
+            ));
+        }
+        let mut held: Vec<bool> = (0..nl)
+            .map(|l| matches!(self.fixed.get(l), Some(Some(_))))
+            .collect();
+        let (nt, nr) = term.map_or((0, 0), |t| (t.n_tau2(), t.n_rho()));
+        let fixed_tau2 = check_fixed(&self.fixed_tau2, nt, Setting::FixedTau2, 0.0)?;
+        let fixed_rho = check_fixed(&self.fixed_rho, nr, Setting::FixedRho, -1.0)?;
+        held.extend(fixed_tau2.iter().chain(&fixed_rho).map(Option::is_some));
+        for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
+            if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
+                return Err(Error::input(
+                    format!("effect {}", i + 1),
+                    "effects must be finite and variances positive",
+                ));
+            }
+        }
+        if k <= p {
+            return Err(Error::TooFew {
+                analysis: "a multilevel model with these moderators".into(),
+                needed: p + 1,
+                found: k,
+                unit: "effects",
+                note: String::new(),
+            });
+        }
+        let singular = || Error::Singular {
+            message: "the design matrix is singular (collinear moderators)".into(),
+        };
+        let (codes, nlevels, factors) = levels::nested(levels, factors, &held[..nl])?;
+        let dense = cov.filter(|c| !c.is_diagonal());
+        if let Some(c) = dense {
+            match term {
+                None => check_nested(c, &codes[0], &factors[0], k)?,
+                Some(_) if c.k() != k => {
+                    return Err(Error::input(
+                        "sampling covariance",
+                        format!("it has {} effects, the model {k}", c.k()),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
+        let scale = v.iter().sum::<f64>() / k as f64;
+        // Fixed-effects pieces (W = V⁻¹): QE, ṽ, and the start.
+        let (qe, trp0, logdet_v) = if let Some(f) = dense.map(|_| blocks.fixed()) {
+            let f = f.ok_or_else(singular)?;
+            (f.qe, f.trp0, Some(f.logdet_v))
+        } else {
+            let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
+            let mut xw = x.clone();
+            for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
+                row *= wi;
+            }
+            let xtwx_inv = (x.transpose() * &xw)
+                .cholesky()
+                .ok_or_else(singular)?
+                .inverse();
+            let yv = DVector::from_column_slice(y);
+            let b0 = &xtwx_inv * (xw.transpose() * &yv);
+            let res0 = &yv - x * &b0;
+            let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
+            let mut xw2 = x.clone();
+            for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
+                row *= wi * wi;
+            }
+            let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
+            (qe, trp0, None)
+        };
+        let df_e = k - p;
+        let vt = df_e as f64 / trp0;
+        let tau2_dl = ((qe - df_e as f64) / trp0).max(0.0);
+        let share = tau2_dl.max(0.01 * scale) / (nl + usize::from(term.is_some())) as f64;
+        let mut start: Vec<f64> = (0..nl)
+            .map(|l| match self.fixed.get(l) {
+                Some(Some(s)) => *s,
+                _ => share,
+            })
+            .collect();
+        start.extend(fixed_tau2.iter().map(|f| f.unwrap_or(share)));
+        start.extend(fixed_rho.iter().map(|f| f.unwrap_or(0.0)));
+        let reml = self.method == MultilevelMethod::Reml;
+        let sc = kernel::fisher_scoring(
+            &blocks,
+            &start,
+            &held,
+            reml,
+            scale,
+            self.threshold,
+            self.max_iter,
+        )
+        .map_err(|e| match e {
+            Some(iterations) => Error::NotConverged {
+                procedure: if term.is_some() {
+                    "Fisher scoring of the variance components and correlations (the correlations may run towards a singular covariance matrix: a simpler structure, or a correlation held at a value, may fit)"
+                } else {
+                    "Fisher scoring of the variance components"
+                },
+                iterations,
+            },
+            None => singular(),
+        })?;
+        let ev = &sc.eval;
+        // Coefficients.
+        let alpha = 1.0 - self.level / 100.0;
+        let t = self.test == MultilevelTest::T;
+        let df = t.then_some(df_e as f64);
+        let crit = match df {
+            Some(d) => dist::t_quantile(1.0 - alpha / 2.0, d),
+            None => dist::norm_quantile(1.0 - alpha / 2.0),
+        };
+        let coefficients: Vec<Coefficient> = (0..p)
+            .map(|j| {
+                let est = ev.beta[j];
+                let se = ev.vb[(j, j)].sqrt();
+                let pv = match df {
+                    Some(d) => dist::t_p2(est / se, d),
+                    None => dist::norm_p2(est / se),
+                };
+                Coefficient {
+                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                    est: Estimate::new(est, se, crit, pv),
+                }
+            })
+            .collect();
+        // As metafor: all coefficients but the intercept, or the intercept alone when p = 1.
+        let from = usize::from(p > 1);
+        let m = p - from;
+        let (qm, qm_p) = {
+            let bm = ev.beta.rows(from, m).into_owned();
+            let vm = ev.vb.view((from, from), (m, m)).into_owned();
+            let q = vm
+                .cholesky()
+                .map(|c| (bm.transpose() * c.solve(&bm))[(0, 0)])
+                .ok_or_else(singular)?;
+            match df {
+                Some(d) => (q / m as f64, dist::f_sf(q / m as f64, m as f64, d)),
+                None => (q, dist::chi2_sf(q, m as f64)),
+            }
+        };
+        // Fit statistics (metafor's fitstats).
+        let ll = ev.ll;
+        let parms = (p + held.iter().filter(|h| !**h).count()) as f64;
+        let n = if reml { df_e } else { k } as f64;
+        let deviance = if reml {
+            -2.0 * ll
+        } else {
+            let ln2pi = (2.0 * std::f64::consts::PI).ln();
+            let ll_full: f64 = match logdet_v {
+                Some(ld) => -0.5 * (k as f64 * ln2pi + ld),
+                None => v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum(),
+            };
+            -2.0 * (ll - ll_full)
+        };
+        let nc = n.max(parms + 2.0);
+        let (s2, spar) = sc.s2.split_at(nl);
+        let total: f64 = s2.iter().sum();
+        let first = coefficients.first().map(|c| c.est).unwrap_or_default();
+        let cis = self.profile.then(|| {
+            let prof = profile::Profile {
+                blocks: &blocks,
+                s2: &sc.s2,
+                held: &held,
+                ll_max: ll,
+                reml,
+                scale,
+                threshold: self.threshold,
+                max_iter: self.max_iter,
+                warm: std::cell::RefCell::new(sc.s2.clone()),
+            };
+            prof.intervals(self.level)
+        });
+        // A new study's true effect varies by Σσ² plus the structured variance when there is
+        // one τ² (metafor needs `tau2.levels` otherwise).
+        let extra = match term {
+            Some(_) if nt == 1 => Some(spar[0]),
+            Some(_) => None,
+            None => Some(0.0),
+        };
+        let pi = extra
+            .filter(|_| p == 1)
+            .map(|e| predict::interval(&first, s2, e, crit));
+        let structured = term.map(|t| {
+            let ci = cis.as_ref().map(|c| &c[nl..]);
+            StructFit {
+                structure: t.structure,
+                struct_term: format!("{} | {}", t.names[0], t.names[1]),
+                struct_levels: t.levels.clone(),
+                struct_outer_levels: t
+                    .outer
+                    .iter()
+                    .collect::<std::collections::HashSet<_>>()
+                    .len(),
+                struct_tau2: spar[..nt].to_vec(),
+                struct_rho: spar[nt..].to_vec(),
+                struct_tau2_fixed: held[nl..nl + nt].to_vec(),
+                struct_rho_fixed: held[nl + nt..].to_vec(),
+                struct_tau2_ci: ci.map(|c| c[..nt].to_vec()),
+                struct_rho_ci: ci.map(|c| c[nt..].to_vec()),
+            }
+        });
+        Ok(MultilevelFit {
+            method: self.method,
+            test: self.test,
+            k,
+            p,
+            first,
+            df,
+            coefficients,
+            i2_levels: s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
+            sigma2: s2.to_vec(),
+            sigma2_ci: cis.as_ref().map(|c| c[..nl].to_vec()),
+            sigma2_fixed: held[..nl].to_vec(),
+            sigma2_levels: nlevels,
+            structured,
+            factors,
+            loglik: ll,
+            deviance,
+            aic: -2.0 * ll + 2.0 * parms,
+            bic: -2.0 * ll + parms * n.ln(),
+            aicc: -2.0 * ll + 2.0 * parms * nc / (nc - parms - 1.0),
+            qe,
+            qe_df: df_e,
+            qe_p: dist::chi2_sf(qe, df_e as f64),
+            qm,
+            qm_p,
+            vt,
+            pi_lower: pi.map(|p| p.0),
+            pi_upper: pi.map(|p| p.1),
+            iterations: sc.iterations,
+            vb: ev.vb.clone(),
+            working: Marginal::new(
+                x.clone(),
+                y.iter()
+                    .zip((x * &ev.beta).iter())
+                    .map(|(y, f)| y - f)
+                    .collect(),
+                codes,
+                sc.s2.clone(),
+                v.to_vec(),
+                dense.cloned(),
+                term.cloned(),
+            ),
+        })
+    }
+}
+
+/// Checks that `cov` has `k` effects and that each of its blocks lies within one level of the
+/// outermost factor (`outer`: its code per effect).
+fn check_nested(
+    cov: &SamplingCovariance,
+    outer: &[usize],
+    factor: &str,
+    k: usize,
+) -> Result<(), Error> {
+    if cov.k() != k {
+        return Err(Error::input(
+            "sampling covariance",
+            format!("it has {} effects, the model {k}", cov.k()),
+        ));
+    }
+    for b in cov.blocks() {
+        let first = outer[b.rows[0]];
+        if b.rows.iter().any(|&r| outer[r] != first) {
+            return Err(Error::input(
+                format!("sampling covariance of cluster '{}'", b.label),
+                format!("its effects lie in several levels of the outermost random factor '{factor}': the covariance clusters must be nested in that factor (or equal to it)"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The held values of a structured term's parameters, one per parameter (`None`: estimated), from
+/// the builder's list (empty: all estimated). Values must be finite and at least `min`
+/// (correlations also at most 1).
+fn check_fixed(
+    given: &[Option<f64>],
+    n: usize,
+    setting: Setting,
+    min: f64,
+) -> Result<Vec<Option<f64>>, Error> {
+    if given.is_empty() {
+        return Ok(vec![None; n]);
+    }
+    if given.len() != n {
+        return Err(Error::setting(
+            setting,
+            format!(
+                "{} values given for {n} parameters of the structured term",
+                given.len()
+            ),
+        ));
+    }
+    let max = if min < 0.0 { 1.0 } else { f64::INFINITY };
+    if given
+        .iter()
+        .flatten()
+        .any(|x| !(x.is_finite() && *x >= min && *x <= max))
+    {
+        return Err(Error::setting(
+            setting,
+            if min < 0.0 {
+                "a held correlation must lie in [-1, 1]"
+            } else {
+                "a held variance must be finite and non-negative"
+            },
+        ));
+    }
+    Ok(given.to_vec())
+}
