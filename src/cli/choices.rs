@@ -8,6 +8,7 @@ use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
 use peerstat::econ::table::Shape;
 use peerstat::econ::Timing;
 use peerstat::effect::{AddTo, Measure, VarianceType};
+use peerstat::model::multilevel::MultilevelDfs;
 use peerstat::model::robust::RobustType;
 use peerstat::model::{I2Method, PiMethod, Tau2Method};
 
@@ -98,6 +99,9 @@ pub fn estimator_msg(s: &str) -> String {
 }
 pub fn robust_type_msg(s: &str) -> String {
     format!("the cluster-robust estimator must be CR2 (clubSandwich) or CR1 (metafor's default), got '{s}'")
+}
+pub fn dfs_msg(s: &str) -> String {
+    format!("the degrees of freedom of t tests must be residual (k - p) or contain (metafor's containment method), got '{s}'")
 }
 pub fn side_msg(s: &str) -> String {
     format!("--side must be left or right, got '{s}'")
@@ -268,5 +272,13 @@ value_enum!(
     RobustTypeArg => RobustType {
         #[value(name = "CR2")] Cr2 => RobustType::Cr2,
         #[value(name = "CR1")] Cr1 => RobustType::Cr1,
+    }
+);
+
+value_enum!(
+    /// `--dfs`.
+    DfsArg => MultilevelDfs {
+        Residual => MultilevelDfs::Residual,
+        Contain => MultilevelDfs::Contain,
     }
 );

@@ -90,6 +90,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Random => "--random",
         Setting::SamplingCovariance => "--vcalc",
         Setting::FixedSigma2 => "--sigma2",
+        Setting::NewMods => "--newmods",
         _ => "the command's options (see --help)",
     }
 }

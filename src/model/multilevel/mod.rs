@@ -11,7 +11,8 @@
 //!   with `score_l = −½ tr(P D_l) + ½ yᵀP D_l P y` and `I_lm = ½ tr(P D_l P D_m)`,
 //!   `D_l = Z_l Z_lᵀ`, `P = M⁻¹ − M⁻¹X(XᵀM⁻¹X)⁻¹XᵀM⁻¹` (`M⁻¹` in place of `P` under ML); a
 //!   component that would turn negative is held at 0.
-//! * `β̂ = (XᵀM⁻¹X)⁻¹XᵀM⁻¹y`, `Var(β̂) = (XᵀM⁻¹X)⁻¹`; tests z, or t on `k − p` df.
+//! * `β̂ = (XᵀM⁻¹X)⁻¹XᵀM⁻¹y`, `Var(β̂) = (XᵀM⁻¹X)⁻¹`; tests z, or t on `k − p` df or on
+//!   containment df per coefficient (`dfs.rs`).
 //! * Fit statistics as metafor's `fitstats`: parameters `p + L`; deviance `−2 ll` under REML,
 //!   `−2 (ll − ll_saturated)` under ML; `AIC = −2 ll + 2 (p + L)`; `BIC = −2 ll + (p + L) ln n`
 //!   with `n = k − p` under REML and `k` under ML.
@@ -35,6 +36,8 @@
 //! assert_eq!(fit.sigma2_levels, vec![4, 8]);
 //! ```
 
+mod dfs;
+mod inference;
 mod kernel;
 mod levels;
 mod lrt;
@@ -52,8 +55,11 @@ use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
+pub use dfs::MultilevelDfs;
 pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
+pub(crate) use predict::at as prediction_at;
+pub use predict::Prediction;
 pub use table::{parse_random, CovSource, MultilevelTable, TableOptions};
 
 /// Estimation method for the variance components.
@@ -75,7 +81,7 @@ pub enum MultilevelTest {
     /// Standard normal (metafor `test = "z"`, the default).
     #[default]
     Z,
-    /// t on `k − p` degrees of freedom (metafor `test = "t"`, `dfs = "residual"`).
+    /// t (metafor `test = "t"`), on the df of [`MultilevelDfs`].
     T,
 }
 
@@ -92,6 +98,10 @@ pub struct MultilevelModel {
     fixed: Vec<Option<f64>>,
     /// Whether to compute profile-likelihood intervals for the variance components.
     profile: bool,
+    /// The df of t tests.
+    dfs: MultilevelDfs,
+    /// Moderator values at which to predict (after the intercept).
+    newmods: Option<Vec<f64>>,
 }
 
 impl Default for MultilevelModel {
@@ -107,6 +117,8 @@ pub struct MultilevelFit {
     pub method: MultilevelMethod,
     /// Test used for coefficients.
     pub test: MultilevelTest,
+    /// How t tests get their df (`residual`, `contain`).
+    pub dfs: MultilevelDfs,
     /// Effects used.
     pub k: usize,
     /// Coefficients in the model.
@@ -114,9 +126,10 @@ pub struct MultilevelFit {
     /// The first coefficient (the intercept, or the pooled effect without moderators).
     #[serde(flatten)]
     pub first: Estimate,
-    /// Degrees of freedom of t tests (`None` for z).
+    /// Degrees of freedom of the first coefficient's t test (`None` for z); every coefficient
+    /// carries its own (they differ under [`MultilevelDfs::Contain`]).
     pub df: Option<f64>,
-    /// All coefficients.
+    /// All coefficients, each with its df under t tests.
     pub coefficients: Vec<Coefficient>,
     /// Variance components, outermost level first.
     pub sigma2: Vec<f64>,
@@ -124,6 +137,10 @@ pub struct MultilevelFit {
     /// (outermost first; metafor's `confint`), when asked for; `null` bounds for a component
     /// held fixed or a bound that could not be found.
     pub sigma2_ci: Option<Vec<[f64; 2]>>,
+    /// Beside `sigma2_ci`, per bound whether it is the end of the search interval rather than a
+    /// crossing of the cut-off (metafor prints it with `>`): the true bound lies beyond. Lower
+    /// bounds are never capped (a lower bound of 0 is the edge of the parameter space).
+    pub sigma2_ci_capped: Option<Vec<[bool; 2]>>,
     /// Whether each component was held at a given value rather than estimated.
     pub sigma2_fixed: Vec<bool>,
     /// Number of distinct levels of each factor (outermost first).
@@ -146,9 +163,14 @@ pub struct MultilevelFit {
     pub qe_df: usize,
     /// Its p-value.
     pub qe_p: f64,
-    /// Omnibus test of all coefficients but the first, or of the only one (χ², or F on
-    /// `(m, k − p)` df under t tests).
+    /// Omnibus test of all coefficients but the first, or of the only one (χ² on `qm_df`, or F
+    /// on `(qm_df, qm_df2)` under t tests).
     pub qm: f64,
+    /// Its (numerator) degrees of freedom: the number of coefficients tested.
+    pub qm_df: usize,
+    /// Its denominator df under t tests (`k − p`, or under containment df the smallest df of
+    /// the tested coefficients, as metafor).
+    pub qm_df2: Option<f64>,
     /// Its p-value.
     pub qm_p: f64,
     /// Typical within-study variance `ṽ`.
@@ -160,6 +182,9 @@ pub struct MultilevelFit {
     pub pi_lower: Option<f64>,
     /// Upper bound of the prediction interval; `None` with moderators.
     pub pi_upper: Option<f64>,
+    /// The prediction at the moderator values asked for (metafor `predict(fit, newmods = …)`),
+    /// when asked for.
+    pub prediction: Option<Prediction>,
     /// Fisher-scoring iterations.
     pub iterations: usize,
     /// Covariance matrix of the coefficients.
@@ -182,6 +207,8 @@ impl MultilevelModel {
             threshold: 1e-10,
             fixed: Vec::new(),
             profile: false,
+            dfs: MultilevelDfs::Residual,
+            newmods: None,
         }
     }
 
@@ -205,13 +232,29 @@ impl MultilevelModel {
         self
     }
 
+    /// Sets how t tests get their degrees of freedom (metafor `dfs`); [`MultilevelDfs::Contain`]
+    /// implies t tests, as in metafor.
+    pub fn dfs(mut self, dfs: MultilevelDfs) -> Self {
+        self.dfs = dfs;
+        self
+    }
+
+    /// Predicts at these moderator values (`prediction`; metafor `predict(fit, newmods = …)`):
+    /// one value per column of the design after the first, which is taken to be the intercept
+    /// (factor levels as their 0/1 columns). Its critical value is that of the coefficients'
+    /// tests: normal, or t on the smallest df among the coefficients with a non-zero value.
+    pub fn newmods(mut self, values: Vec<f64>) -> Self {
+        self.newmods = Some(values);
+        self
+    }
+
     /// Sets the estimation method.
     pub fn method(mut self, m: MultilevelMethod) -> Self {
         self.method = m;
         self
     }
 
-    /// Sets the test (z, or t on `k − p` df).
+    /// Sets the test (z, or t on the df of [`MultilevelModel::dfs`]).
     pub fn test(mut self, t: MultilevelTest) -> Self {
         self.test = t;
         self
@@ -406,42 +449,18 @@ impl MultilevelModel {
         })?;
         let ev = &sc.eval;
         // Coefficients.
-        let alpha = 1.0 - self.level / 100.0;
-        let t = self.test == MultilevelTest::T;
-        let df = t.then_some(df_e as f64);
-        let crit = match df {
-            Some(d) => dist::t_quantile(1.0 - alpha / 2.0, d),
-            None => dist::norm_quantile(1.0 - alpha / 2.0),
+        let test = match self.dfs {
+            MultilevelDfs::Contain => MultilevelTest::T,
+            MultilevelDfs::Residual => self.test,
         };
-        let coefficients: Vec<Coefficient> = (0..p)
-            .map(|j| {
-                let est = ev.beta[j];
-                let se = ev.vb[(j, j)].sqrt();
-                let pv = match df {
-                    Some(d) => dist::t_p2(est / se, d),
-                    None => dist::norm_p2(est / se),
-                };
-                Coefficient {
-                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
-                    est: Estimate::new(est, se, crit, pv),
-                }
-            })
-            .collect();
-        // As metafor: all coefficients but the intercept, or the intercept alone when p = 1.
-        let from = usize::from(p > 1);
-        let m = p - from;
-        let (qm, qm_p) = {
-            let bm = ev.beta.rows(from, m).into_owned();
-            let vm = ev.vb.view((from, from), (m, m)).into_owned();
-            let q = vm
-                .cholesky()
-                .map(|c| (bm.transpose() * c.solve(&bm))[(0, 0)])
-                .ok_or_else(singular)?;
-            match df {
-                Some(d) => (q / m as f64, dist::f_sf(q / m as f64, m as f64, d)),
-                None => (q, dist::chi2_sf(q, m as f64)),
-            }
-        };
+        let ddf: Option<Vec<f64>> = (test == MultilevelTest::T).then(|| match self.dfs {
+            MultilevelDfs::Contain => dfs::contain(x, &codes, &nlevels),
+            MultilevelDfs::Residual => vec![df_e as f64; p],
+        });
+        let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
+            .ok_or_else(singular)?;
+        let df = ddf.as_ref().and_then(|d| d.first().copied());
+        let crit = predict::critical(self.level, df);
         // Fit statistics (metafor's fitstats).
         let ll = ev.ll;
         let parms = (p + held.iter().filter(|h| !**h).count()) as f64;
@@ -458,7 +477,11 @@ impl MultilevelModel {
         };
         let nc = n.max(parms + 2.0);
         let total: f64 = sc.s2.iter().sum();
-        let first = coefficients.first().map(|c| c.est).unwrap_or_default();
+        let first = tests
+            .coefficients
+            .first()
+            .map(|c| c.est)
+            .unwrap_or_default();
         let sigma2_ci = self.profile.then(|| {
             let prof = profile::Profile {
                 blocks: &blocks,
@@ -473,18 +496,32 @@ impl MultilevelModel {
             };
             prof.intervals(self.level)
         });
+        let (sigma2_ci, sigma2_ci_capped) = match sigma2_ci {
+            Some(v) => {
+                let (ci, capped) = v.into_iter().unzip();
+                (Some(ci), Some(capped))
+            }
+            None => (None, None),
+        };
+        let prediction = self
+            .newmods
+            .as_deref()
+            .map(|nm| predict::at(nm, &ev.beta, &ev.vb, total, ddf.as_deref(), self.level))
+            .transpose()?;
         let pi = (p == 1).then(|| predict::interval(&first, &sc.s2, crit));
         Ok(MultilevelFit {
             method: self.method,
-            test: self.test,
+            test,
+            dfs: self.dfs,
             k,
             p,
             first,
             df,
-            coefficients,
+            coefficients: tests.coefficients,
             i2_levels: sc.s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
             sigma2: sc.s2.clone(),
             sigma2_ci,
+            sigma2_ci_capped,
             sigma2_fixed: held,
             sigma2_levels: nlevels,
             factors,
@@ -496,11 +533,14 @@ impl MultilevelModel {
             qe,
             qe_df: df_e,
             qe_p: dist::chi2_sf(qe, df_e as f64),
-            qm,
-            qm_p,
+            qm: tests.qm,
+            qm_df: tests.qm_df,
+            qm_df2: tests.qm_df2,
+            qm_p: tests.qm_p,
             vt,
             pi_lower: pi.map(|p| p.0),
             pi_upper: pi.map(|p| p.1),
+            prediction,
             iterations: sc.iterations,
             vb: ev.vb.clone(),
             working: Marginal::new(

@@ -36,14 +36,16 @@ const MAX_EVALS: usize = 200;
 
 impl Profile<'_> {
     /// The interval of every component at `level` percent: `[NaN, NaN]` for a held component,
-    /// `NaN` for a bound whose search failed (a refit that did not converge).
-    pub(super) fn intervals(&self, level: f64) -> Vec<[f64; 2]> {
+    /// `NaN` for a bound whose search failed (a refit that did not converge); beside it, per
+    /// bound, whether it is the end of the search interval (the deviance there is still below
+    /// the cut-off: metafor's `>`).
+    pub(super) fn intervals(&self, level: f64) -> Vec<([f64; 2], [bool; 2])> {
         let z = crate::dist::norm_quantile(0.5 + level / 200.0);
         let cut = z * z;
         (0..self.s2.len())
             .map(|l| {
                 if self.held[l] {
-                    [f64::NAN, f64::NAN]
+                    ([f64::NAN, f64::NAN], [false; 2])
                 } else {
                     self.interval(l, cut)
                 }
@@ -71,8 +73,9 @@ impl Profile<'_> {
         Some(2.0 * (self.ll_max - sc.eval.ll) - cut)
     }
 
-    /// The interval of component `l` with χ² cut-off `cut`.
-    fn interval(&self, l: usize, cut: f64) -> [f64; 2] {
+    /// The interval of component `l` with χ² cut-off `cut`, and whether each bound is the end
+    /// of the search interval.
+    fn interval(&self, l: usize, cut: f64) -> ([f64; 2], [bool; 2]) {
         let est = self.s2[l];
         // metafor: the lower end of the search at 0, the upper at max(10, 100·σ̂²) (10 when σ̂²
         // is at most √eps).
@@ -90,12 +93,12 @@ impl Profile<'_> {
             None => f64::NAN,
         };
         self.warm.replace(self.s2.to_vec());
-        let upper = match self.excess(l, hi, cut) {
-            Some(fh) if fh < 0.0 => hi,
-            Some(fh) => self.root(l, cut, (est, at_est), (hi, fh), tol),
-            None => f64::NAN,
+        let (upper, capped) = match self.excess(l, hi, cut) {
+            Some(fh) if fh < 0.0 => (hi, true),
+            Some(fh) => (self.root(l, cut, (est, at_est), (hi, fh), tol), false),
+            None => (f64::NAN, false),
         };
-        [lower, upper]
+        ([lower, upper], [false, capped])
     }
 
     /// The root of the excess deviance between `a` and `b` (points with their values, of

@@ -92,6 +92,9 @@ pub struct TableOptions {
     /// The variance components held at given values, one per factor (outermost first; `null`
     /// for one estimated), as metafor's `sigma2 = c(NA, 0)`; `None` when all are estimated.
     pub sigma2: Option<Vec<Option<f64>>>,
+    /// The moderator values of `prediction` (after the intercept), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<Vec<f64>>,
     /// The cluster column of cluster-robust inference, when it was run on the fit (set by the
     /// caller that runs it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -257,6 +260,7 @@ impl MultilevelModel {
                 } else {
                     Some(self.fixed.clone())
                 },
+                newmods: self.newmods.clone(),
                 robust: None,
                 robust_type: None,
             },
