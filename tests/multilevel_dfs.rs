@@ -247,3 +247,140 @@ fn capped_profile_bounds_are_flagged_as_metafor() {
         .fit;
     assert_eq!(f.sigma2_ci_capped, Some(vec![[false; 2]; 2]));
 }
+
+/// The fixture's fit with this id.
+fn fit_ref<'a>(r: &'a Value, id: &str) -> &'a Value {
+    r["fits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap()
+}
+
+#[test]
+fn cli_reports_dfs_and_predictions() {
+    use common::cli::{assert_fails, fixture, meta_json, run};
+    let r = reference("multilevel_dfs.json");
+    let data = fixture("konstantopoulos2011.csv");
+    let base = [
+        data.as_str(),
+        "--random",
+        "~ 1 | district/school",
+        "--mods",
+        "year",
+        "--no-profile-ci",
+    ];
+    let args = |extra: &[&'static str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    // JSON: df per coefficient, the F test's denominator df, the prediction.
+    let a = args(&["--dfs", "contain", "--newmods", "1980"]);
+    let j = meta_json(&as_str(&a));
+    let want = fit_ref(&r, "konstantopoulos2011/district/school/[year]/t/contain");
+    let dfs: Vec<f64> = j["coefficients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["df"].as_f64().unwrap())
+        .collect();
+    assert_eq!(dfs, vec![9.0, 54.0]);
+    assert_eq!(j["dfs"], "contain");
+    assert_eq!(j["test"], "t");
+    assert_eq!(j["qm_df2"].as_f64(), Some(54.0));
+    assert_eq!(j["options"]["newmods"][0].as_f64(), Some(1980.0));
+    for key in ["pred", "se", "ci_lower", "ci_upper", "pi_lower", "pi_upper"] {
+        close(
+            key,
+            j["prediction"][key].as_f64().unwrap(),
+            &want["prediction"][key],
+            REL,
+            0.0,
+        );
+    }
+    assert_eq!(j["prediction"]["df"].as_f64(), Some(9.0));
+    // Text: the df column and the prediction line.
+    let a = args(&["--dfs", "contain", "--newmods", "1980"]);
+    let (code, text, _) = run(&[&["meta"], &as_str(&a)[..]].concat());
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("Model Results (t on containment df)"),
+        "{text}"
+    );
+    assert!(text.contains("F(df1 = 1, df2 = 54)"), "{text}");
+    assert!(
+        text.contains("Prediction at moderators (1980): pred 0.1276") && text.contains("t on 9 df"),
+        "{text}"
+    );
+    // Without --knha or --dfs: z tests, df null.
+    let a = args(&[]);
+    let j = meta_json(&as_str(&a));
+    assert!(j["coefficients"][1]["df"].is_null());
+    assert!(j["qm_df2"].is_null());
+    // A wrong number of values is refused with the flag named.
+    let a = args(&["--newmods", "1980,1"]);
+    assert_fails(
+        &run(&[&["meta"], &as_str(&a)[..]].concat()),
+        &["2 new moderator values given for 1", "--newmods"],
+    );
+    // A bad --dfs is explained.
+    let a = args(&["--dfs", "between"]);
+    assert_fails(
+        &run(&[&["meta"], &as_str(&a)[..]].concat()),
+        &["residual (k - p) or contain"],
+    );
+    // The univariate meta-regression predicts too.
+    let u = &r["uni"][1];
+    let a16 = fixture("assink2016.csv");
+    let j = meta_json(&[
+        &a16,
+        "--mods",
+        "year,deltype",
+        "--knha",
+        "--newmods",
+        "3,0,1",
+    ]);
+    for key in ["pred", "se", "ci_lower", "ci_upper", "pi_lower", "pi_upper"] {
+        close(
+            key,
+            j["prediction"][key].as_f64().unwrap(),
+            &u["prediction"][key],
+            REL,
+            0.0,
+        );
+    }
+}
+
+/// The arguments as string slices.
+fn as_str(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn cli_marks_capped_bounds() {
+    use common::cli::{parse_json, run, write_csv};
+    let r = reference("multilevel_dfs.json");
+    let c = &r["capped"];
+    let mut csv = String::from("study,esid,yi,vi\n");
+    for i in 0..8 {
+        csv.push_str(&format!(
+            "{},{},{},{}\n",
+            c["study"][i], c["esid"][i], c["yi"][i], c["vi"][i]
+        ));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_csv(&dir, "capped.csv", &csv);
+    let args = ["meta", path.as_str(), "--random", "~ 1 | study/esid"];
+    let (code, text, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    // Both upper bounds printed with metafor's '>', and the note.
+    assert_eq!(text.matches(">10.0000").count(), 2, "{text}");
+    assert!(text.contains("end of the search interval"), "{text}");
+    let (code, out, _) = run(&[&args[..], &["--format", "json"]].concat());
+    assert_eq!(code, 0);
+    let j = parse_json(&out);
+    assert_eq!(
+        j["sigma2_ci_capped"],
+        serde_json::json!([[false, true], [false, true]])
+    );
+}
