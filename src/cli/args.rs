@@ -50,7 +50,9 @@ percentage; undefined values are null.
 Examples:
   peerstat meta fixtures/bcg.parquet --measure RR
   peerstat meta fixtures/bcg.csv --measure OR --method PM --knha --format json
-  peerstat meta mydata.csv --measure SMD --col n_t=n1 --col n_c=n2")]
+  peerstat meta mydata.csv --measure SMD --col n_t=n1 --col n_c=n2
+  peerstat meta fixtures/assink2016.csv --random '~ 1 | study/esid' --vcalc 'cluster=study,obs=esid,rho=0.6' --robust study
+  peerstat meta fixtures/assink2016.csv --random '~ 1 | study/esid' --mods year --dfs contain --newmods 3")]
     Meta(MetaArgs),
     /// Compute effect sizes (metafor escalc) and write them beside the input columns.
     #[command(after_help = "\
