@@ -80,6 +80,8 @@ pub enum Setting {
     FixedTau2,
     /// The correlations of a structured random-effects term held at given values.
     FixedRho,
+    /// Moderator values at which to predict.
+    NewMods,
 }
 
 impl Setting {
@@ -113,6 +115,7 @@ impl Setting {
             Setting::FixedSigma2 => "fixed variance components",
             Setting::FixedTau2 => "fixed structured variances",
             Setting::FixedRho => "fixed structured correlations",
+            Setting::NewMods => "new moderator values",
         }
     }
 }

@@ -50,7 +50,9 @@ percentage; undefined values are null.
 Examples:
   peerstat meta fixtures/bcg.parquet --measure RR
   peerstat meta fixtures/bcg.csv --measure OR --method PM --knha --format json
-  peerstat meta mydata.csv --measure SMD --col n_t=n1 --col n_c=n2")]
+  peerstat meta mydata.csv --measure SMD --col n_t=n1 --col n_c=n2
+  peerstat meta fixtures/assink2016.csv --random '~ 1 | study/esid' --vcalc 'cluster=study,obs=esid,rho=0.6' --robust study
+  peerstat meta fixtures/assink2016.csv --random '~ 1 | study/esid' --mods year --dfs contain --newmods 3")]
     Meta(MetaArgs),
     /// Compute effect sizes (metafor escalc) and write them beside the input columns.
     #[command(after_help = "\
@@ -381,15 +383,26 @@ pub struct MetaArgs {
     /// with its own working weights and tau^2; --robust keeps the fitted model instead.
     #[arg(long, value_name = "COL", conflicts_with = "robust")]
     pub cluster: Option<String>,
-    /// Multilevel/multivariate model (metafor rma.mv). Nested random intercepts '~ 1 | study/esid'
-    /// (outer factor first), a structured term '~ inner | outer' (with --struct), or both
-    /// separated by a comma ('~ 1 | study, ~ outcome | study'). Which to use: several outcomes
-    /// or effects per study -> CHE: --random '~ 1 | study/esid' --vcalc
-    /// 'cluster=study,obs=esid,rho=0.6' --robust study; repeated time points -> '~ time |
-    /// study' --struct AR (HAR: a variance per time point); multivariate outcomes with known
-    /// sampling covariances -> '~ outcome | study' --struct UN --vcov-cols v1i,v2i. --method REML
-    /// (default) or ML; --knha gives t tests on k-p df; --mods adds moderators; --robust COL
-    /// adds cluster-robust inference (CR2 needs whole outer clusters in each robust cluster).
+    /// Multilevel/multivariate model (metafor rma.mv): nested random intercepts '~ 1 | study/esid'
+    /// (outer factor first), a structured term '~ inner | outer' (see --struct), or both
+    /// separated by a comma ('~ 1 | study, ~ outcome | study'). --method REML (default) or ML;
+    /// --knha gives t tests on k-p df (--dfs contain: per-coefficient df); --mods adds
+    /// moderators (--newmods: predictions); --robust COL adds cluster-robust inference on the
+    /// fit (CR2 needs whole outer clusters in each robust cluster).
+    ///
+    /// Which model? Several outcomes or effect sizes per study (dependent effects): the
+    /// correlated-and-hierarchical-effects (CHE) model, --random '~ 1 | study/esid' --vcalc
+    /// 'cluster=study,obs=esid,rho=0.6' --robust study, checked across --rho-grid 0.2,0.4,0.6,0.8
+    /// (the robust SEs stay valid when rho is wrong). Studies in larger units (schools in
+    /// districts): nested intercepts, --random '~ 1 | district/school'. Repeated measurements of
+    /// one study over time: --random '~ time | study' --struct AR (HAR: a variance per time
+    /// point; --vcalc with time=COL,phi=P correlates the sampling errors over time).
+    /// Multivariate outcomes with known sampling covariances (as dat.berkey1998): --random
+    /// '~ outcome | trial' --struct UN --vcov-cols v1i,v2i (with two outcomes HCS is the same
+    /// model). A variance component can be held at a value with --sigma2 (--tau2,
+    /// --struct-rho for a structured term), and tested with --lrt-drop. Use --dfs contain for
+    /// moderators that vary within studies: their t tests get the df of the finer level,
+    /// study-level moderators the number of studies minus p.
     #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])]
     pub random: Option<String>,
     /// With a structured --random term '~ inner | outer': the covariance of the outer level's
@@ -470,6 +483,27 @@ pub struct MetaArgs {
         allow_hyphen_values = true
     )]
     pub sigma2: Option<String>,
+    /// With --random: degrees of freedom of the t tests (metafor rma.mv dfs, test = "t"):
+    /// residual (k - p for every coefficient; with --knha) or contain (per coefficient: the
+    /// levels of the coarsest random factor within whose levels the moderator is constant,
+    /// minus p; a study-level moderator gets the number of studies - p). contain implies t
+    /// tests.
+    #[arg(long, value_name = "DFS", requires = "random",
+          value_parser = choice::<DfsArg>(dfs_msg))]
+    pub dfs: Option<DfsArg>,
+    /// Predict at these moderator values (metafor predict(fit, newmods = c(...))): one value
+    /// per column of the design after the intercept, in order (a factor as its 0/1 level
+    /// columns, as the coefficients are listed), e.g. --mods year,deltype --newmods 3,0,1. Gives
+    /// the predicted effect with its CI and the prediction interval for a new study with these
+    /// values.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "V1,V2,...",
+        requires = "mods",
+        allow_hyphen_values = true
+    )]
+    pub newmods: Vec<f64>,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

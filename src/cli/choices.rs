@@ -8,6 +8,7 @@ use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
 use peerstat::econ::table::Shape;
 use peerstat::econ::Timing;
 use peerstat::effect::{AddTo, Measure, VarianceType};
+use peerstat::model::multilevel::MultilevelDfs;
 use peerstat::model::multilevel::Structure;
 use peerstat::model::robust::RobustType;
 use peerstat::model::{I2Method, PiMethod, Tau2Method};
@@ -102,6 +103,9 @@ pub fn robust_type_msg(s: &str) -> String {
 }
 pub fn struct_msg(s: &str) -> String {
     format!("--struct must be CS, HCS, UN, AR, HAR, DIAG or ID, got '{s}'")
+}
+pub fn dfs_msg(s: &str) -> String {
+    format!("the degrees of freedom of t tests must be residual (k - p) or contain (metafor's containment method), got '{s}'")
 }
 pub fn side_msg(s: &str) -> String {
     format!("--side must be left or right, got '{s}'")
@@ -285,5 +289,13 @@ value_enum!(
         #[value(name = "HAR")] Har => Structure::Har,
         #[value(name = "DIAG")] Diag => Structure::Diag,
         #[value(name = "ID")] Id => Structure::Id,
+    }
+);
+
+value_enum!(
+    /// `--dfs`.
+    DfsArg => MultilevelDfs {
+        Residual => MultilevelDfs::Residual,
+        Contain => MultilevelDfs::Contain,
     }
 );

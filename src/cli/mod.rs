@@ -92,6 +92,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::FixedSigma2 => "--sigma2",
         Setting::FixedTau2 => "--tau2",
         Setting::FixedRho => "--struct-rho",
+        Setting::NewMods => "--newmods",
         _ => "the command's options (see --help)",
     }
 }

@@ -32,6 +32,10 @@ pub struct RegressionKeys {
     /// Permutation test, when requested.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permutation: Option<Permutation>,
+    /// The prediction at given moderator values, when asked for (set by the caller, see
+    /// [`RegressionFit::predict`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction: Option<crate::model::multilevel::Prediction>,
 }
 
 impl RegressionKeys {
@@ -47,6 +51,7 @@ impl RegressionKeys {
             qe_p: r.qe_p,
             r2: r.r2,
             permutation,
+            prediction: None,
         }
     }
 }
@@ -75,6 +80,9 @@ pub struct MetaOptions {
     pub robust: Option<String>,
     /// Its estimator (CR1 or CR2).
     pub robust_type: Option<RobustType>,
+    /// The moderator values of the regression's `prediction`, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<Vec<f64>>,
 }
 
 /// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator

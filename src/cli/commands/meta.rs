@@ -82,6 +82,7 @@ fn fit(
         rho: a.cluster.as_ref().map(|_| a.rho),
         robust: a.robust.clone(),
         robust_type: a.robust.as_ref().map(|_| a.robust_type.into()),
+        newmods: (!a.newmods.is_empty()).then(|| a.newmods.clone()),
     };
     let mut rep = if !a.mods.is_empty() {
         let m = MetaRegression::new(model).fit_table(&l.table, es, &a.mods, perm)?;
@@ -92,10 +93,14 @@ fn fit(
             );
         }
         let rob = robust(a, l, model, &m.fit, Some(&m.regression))?;
+        let mut keys = RegressionKeys::new(&m.regression, m.permutation);
+        if !a.newmods.is_empty() {
+            keys.prediction = Some(m.regression.predict(&a.newmods, model.get_level())?);
+        }
         MetaReport {
             fit: m.fit,
             subgroups: None,
-            regression: Some(RegressionKeys::new(&m.regression, m.permutation)),
+            regression: Some(keys),
             rve: None,
             robust: rob,
             options,
@@ -242,6 +247,15 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     let model = match &a.struct_rho {
         Some(t) => model.fix_rho(parse_held(t, "--struct-rho")?),
         None => model,
+    };
+    let model = match a.dfs {
+        Some(d) => model.dfs(d.into()),
+        None => model,
+    };
+    let model = if a.newmods.is_empty() {
+        model
+    } else {
+        model.newmods(a.newmods.clone())
     };
     let held = a.sigma2.as_deref().map(parse_sigma2).transpose()?;
     let model = match &held {

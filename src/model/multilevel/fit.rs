@@ -5,14 +5,12 @@ use nalgebra::{DMatrix, DVector};
 
 use super::structure::StructuredTerm;
 use super::{
-    kernel, levels, predict, profile, Marginal, MultilevelFit, MultilevelMethod, MultilevelModel,
-    MultilevelTest, StructFit,
+    dfs, inference, kernel, levels, predict, profile, Marginal, MultilevelDfs, MultilevelFit,
+    MultilevelMethod, MultilevelModel, MultilevelTest, StructFit,
 };
 use crate::dist;
 use crate::error::{Error, Setting};
-use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
-use crate::model::Estimate;
 
 impl MultilevelModel {
     /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors,
@@ -172,42 +170,18 @@ impl MultilevelModel {
         })?;
         let ev = &sc.eval;
         // Coefficients.
-        let alpha = 1.0 - self.level / 100.0;
-        let t = self.test == MultilevelTest::T;
-        let df = t.then_some(df_e as f64);
-        let crit = match df {
-            Some(d) => dist::t_quantile(1.0 - alpha / 2.0, d),
-            None => dist::norm_quantile(1.0 - alpha / 2.0),
+        let test = match self.dfs {
+            MultilevelDfs::Contain => MultilevelTest::T,
+            MultilevelDfs::Residual => self.test,
         };
-        let coefficients: Vec<Coefficient> = (0..p)
-            .map(|j| {
-                let est = ev.beta[j];
-                let se = ev.vb[(j, j)].sqrt();
-                let pv = match df {
-                    Some(d) => dist::t_p2(est / se, d),
-                    None => dist::norm_p2(est / se),
-                };
-                Coefficient {
-                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
-                    est: Estimate::new(est, se, crit, pv),
-                }
-            })
-            .collect();
-        // As metafor: all coefficients but the intercept, or the intercept alone when p = 1.
-        let from = usize::from(p > 1);
-        let m = p - from;
-        let (qm, qm_p) = {
-            let bm = ev.beta.rows(from, m).into_owned();
-            let vm = ev.vb.view((from, from), (m, m)).into_owned();
-            let q = vm
-                .cholesky()
-                .map(|c| (bm.transpose() * c.solve(&bm))[(0, 0)])
-                .ok_or_else(singular)?;
-            match df {
-                Some(d) => (q / m as f64, dist::f_sf(q / m as f64, m as f64, d)),
-                None => (q, dist::chi2_sf(q, m as f64)),
-            }
-        };
+        let ddf: Option<Vec<f64>> = (test == MultilevelTest::T).then(|| match self.dfs {
+            MultilevelDfs::Contain => dfs::contain(x, &codes, &nlevels),
+            MultilevelDfs::Residual => vec![df_e as f64; p],
+        });
+        let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
+            .ok_or_else(singular)?;
+        let df = ddf.as_ref().and_then(|d| d.first().copied());
+        let crit = predict::critical(self.level, df);
         // Fit statistics (metafor's fitstats).
         let ll = ev.ll;
         let parms = (p + held.iter().filter(|h| !**h).count()) as f64;
@@ -225,7 +199,11 @@ impl MultilevelModel {
         let nc = n.max(parms + 2.0);
         let (s2, spar) = sc.s2.split_at(nl);
         let total: f64 = s2.iter().sum();
-        let first = coefficients.first().map(|c| c.est).unwrap_or_default();
+        let first = tests
+            .coefficients
+            .first()
+            .map(|c| c.est)
+            .unwrap_or_default();
         let cis = self.profile.then(|| {
             let prof = profile::Profile {
                 blocks: &blocks,
@@ -250,6 +228,16 @@ impl MultilevelModel {
         let pi = extra
             .filter(|_| p == 1)
             .map(|e| predict::interval(&first, s2, e, crit));
+        let prediction = self
+            .newmods
+            .as_deref()
+            .map(|nm| {
+                let tau2 = total + extra.unwrap_or(f64::NAN);
+                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf.as_deref(), self.level)
+            })
+            .transpose()?;
+        let capped: Option<Vec<[bool; 2]>> = cis.as_ref().map(|v| v.iter().map(|c| c.1).collect());
+        let cis: Option<Vec<[f64; 2]>> = cis.map(|v| v.into_iter().map(|c| c.0).collect());
         let structured = term.map(|t| {
             let ci = cis.as_ref().map(|c| &c[nl..]);
             StructFit {
@@ -271,15 +259,17 @@ impl MultilevelModel {
         });
         Ok(MultilevelFit {
             method: self.method,
-            test: self.test,
+            test,
+            dfs: self.dfs,
             k,
             p,
             first,
             df,
-            coefficients,
+            coefficients: tests.coefficients,
             i2_levels: s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
             sigma2: s2.to_vec(),
             sigma2_ci: cis.as_ref().map(|c| c[..nl].to_vec()),
+            sigma2_ci_capped: capped.as_ref().map(|c| c[..nl].to_vec()),
             sigma2_fixed: held[..nl].to_vec(),
             sigma2_levels: nlevels,
             structured,
@@ -292,11 +282,14 @@ impl MultilevelModel {
             qe,
             qe_df: df_e,
             qe_p: dist::chi2_sf(qe, df_e as f64),
-            qm,
-            qm_p,
+            qm: tests.qm,
+            qm_df: tests.qm_df,
+            qm_df2: tests.qm_df2,
+            qm_p: tests.qm_p,
             vt,
             pi_lower: pi.map(|p| p.0),
             pi_upper: pi.map(|p| p.1),
+            prediction,
             iterations: sc.iterations,
             vb: ev.vb.clone(),
             working: Marginal::new(

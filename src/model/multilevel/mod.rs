@@ -11,7 +11,8 @@
 //!   with `score_l = −½ tr(P D_l) + ½ yᵀP D_l P y` and `I_lm = ½ tr(P D_l P D_m)`,
 //!   `D_l = Z_l Z_lᵀ`, `P = M⁻¹ − M⁻¹X(XᵀM⁻¹X)⁻¹XᵀM⁻¹` (`M⁻¹` in place of `P` under ML); a
 //!   component that would turn negative is held at 0.
-//! * `β̂ = (XᵀM⁻¹X)⁻¹XᵀM⁻¹y`, `Var(β̂) = (XᵀM⁻¹X)⁻¹`; tests z, or t on `k − p` df.
+//! * `β̂ = (XᵀM⁻¹X)⁻¹XᵀM⁻¹y`, `Var(β̂) = (XᵀM⁻¹X)⁻¹`; tests z, or t on `k − p` df or on
+//!   containment df per coefficient (`dfs.rs`).
 //! * Fit statistics as metafor's `fitstats`: parameters `p + L`; deviance `−2 ll` under REML,
 //!   `−2 (ll − ll_saturated)` under ML; `AIC = −2 ll + 2 (p + L)`; `BIC = −2 ll + (p + L) ln n`
 //!   with `n = k − p` under REML and `k` under ML.
@@ -35,6 +36,8 @@
 //! assert_eq!(fit.sigma2_levels, vec![4, 8]);
 //! ```
 
+mod dfs;
+mod inference;
 mod kernel;
 mod levels;
 mod lrt;
@@ -52,8 +55,11 @@ use crate::model::regression::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
+pub use dfs::MultilevelDfs;
 pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
+pub(crate) use predict::at as prediction_at;
+pub use predict::Prediction;
 pub use structure::{Structure, StructuredTerm};
 pub use table::{parse_random, parse_terms, CovSource, MultilevelTable, RandomTerms, TableOptions};
 
@@ -76,7 +82,7 @@ pub enum MultilevelTest {
     /// Standard normal (metafor `test = "z"`, the default).
     #[default]
     Z,
-    /// t on `k − p` degrees of freedom (metafor `test = "t"`, `dfs = "residual"`).
+    /// t (metafor `test = "t"`), on the df of [`MultilevelDfs`].
     T,
 }
 
@@ -99,6 +105,10 @@ pub struct MultilevelModel {
     fixed_tau2: Vec<Option<f64>>,
     /// Per ρ of the structured term, a value it is held at; empty: all estimated.
     fixed_rho: Vec<Option<f64>>,
+    /// The df of t tests.
+    dfs: MultilevelDfs,
+    /// Moderator values at which to predict (after the intercept).
+    newmods: Option<Vec<f64>>,
 }
 
 /// The structured term of a fit (`~ inner | outer`, metafor `struct=`): its variances and
@@ -143,6 +153,8 @@ pub struct MultilevelFit {
     pub method: MultilevelMethod,
     /// Test used for coefficients.
     pub test: MultilevelTest,
+    /// How t tests get their df (`residual`, `contain`).
+    pub dfs: MultilevelDfs,
     /// Effects used.
     pub k: usize,
     /// Coefficients in the model.
@@ -150,9 +162,10 @@ pub struct MultilevelFit {
     /// The first coefficient (the intercept, or the pooled effect without moderators).
     #[serde(flatten)]
     pub first: Estimate,
-    /// Degrees of freedom of t tests (`None` for z).
+    /// Degrees of freedom of the first coefficient's t test (`None` for z); every coefficient
+    /// carries its own (they differ under [`MultilevelDfs::Contain`]).
     pub df: Option<f64>,
-    /// All coefficients.
+    /// All coefficients, each with its df under t tests.
     pub coefficients: Vec<Coefficient>,
     /// Variance components, outermost level first.
     pub sigma2: Vec<f64>,
@@ -160,6 +173,10 @@ pub struct MultilevelFit {
     /// (outermost first; metafor's `confint`), when asked for; `null` bounds for a component
     /// held fixed or a bound that could not be found.
     pub sigma2_ci: Option<Vec<[f64; 2]>>,
+    /// Beside `sigma2_ci`, per bound whether it is the end of the search interval rather than a
+    /// crossing of the cut-off (metafor prints it with `>`): the true bound lies beyond. Lower
+    /// bounds are never capped (a lower bound of 0 is the edge of the parameter space).
+    pub sigma2_ci_capped: Option<Vec<[bool; 2]>>,
     /// Whether each component was held at a given value rather than estimated.
     pub sigma2_fixed: Vec<bool>,
     /// Number of distinct levels of each factor (outermost first).
@@ -185,9 +202,14 @@ pub struct MultilevelFit {
     pub qe_df: usize,
     /// Its p-value.
     pub qe_p: f64,
-    /// Omnibus test of all coefficients but the first, or of the only one (χ², or F on
-    /// `(m, k − p)` df under t tests).
+    /// Omnibus test of all coefficients but the first, or of the only one (χ² on `qm_df`, or F
+    /// on `(qm_df, qm_df2)` under t tests).
     pub qm: f64,
+    /// Its (numerator) degrees of freedom: the number of coefficients tested.
+    pub qm_df: usize,
+    /// Its denominator df under t tests (`k − p`, or under containment df the smallest df of
+    /// the tested coefficients, as metafor).
+    pub qm_df2: Option<f64>,
     /// Its p-value.
     pub qm_p: f64,
     /// Typical within-study variance `ṽ`.
@@ -199,6 +221,9 @@ pub struct MultilevelFit {
     pub pi_lower: Option<f64>,
     /// Upper bound of the prediction interval; `None` with moderators.
     pub pi_upper: Option<f64>,
+    /// The prediction at the moderator values asked for (metafor `predict(fit, newmods = …)`),
+    /// when asked for.
+    pub prediction: Option<Prediction>,
     /// Fisher-scoring iterations.
     pub iterations: usize,
     /// Covariance matrix of the coefficients.
@@ -224,6 +249,8 @@ impl MultilevelModel {
             structure: Structure::Cs,
             fixed_tau2: Vec::new(),
             fixed_rho: Vec::new(),
+            dfs: MultilevelDfs::Residual,
+            newmods: None,
         }
     }
 
@@ -268,13 +295,29 @@ impl MultilevelModel {
         self
     }
 
+    /// Sets how t tests get their degrees of freedom (metafor `dfs`); [`MultilevelDfs::Contain`]
+    /// implies t tests, as in metafor.
+    pub fn dfs(mut self, dfs: MultilevelDfs) -> Self {
+        self.dfs = dfs;
+        self
+    }
+
+    /// Predicts at these moderator values (`prediction`; metafor `predict(fit, newmods = …)`):
+    /// one value per column of the design after the first, which is taken to be the intercept
+    /// (factor levels as their 0/1 columns). Its critical value is that of the coefficients'
+    /// tests: normal, or t on the smallest df among the coefficients with a non-zero value.
+    pub fn newmods(mut self, values: Vec<f64>) -> Self {
+        self.newmods = Some(values);
+        self
+    }
+
     /// Sets the estimation method.
     pub fn method(mut self, m: MultilevelMethod) -> Self {
         self.method = m;
         self
     }
 
-    /// Sets the test (z, or t on `k − p` df).
+    /// Sets the test (z, or t on the df of [`MultilevelModel::dfs`]).
     pub fn test(mut self, t: MultilevelTest) -> Self {
         self.test = t;
         self

@@ -36,14 +36,16 @@ const MAX_EVALS: usize = 200;
 
 impl Profile<'_> {
     /// The interval of every component at `level` percent: `[NaN, NaN]` for a held component,
-    /// `NaN` for a bound whose search failed (a refit that did not converge).
-    pub(super) fn intervals(&self, level: f64) -> Vec<[f64; 2]> {
+    /// `NaN` for a bound whose search failed (a refit that did not converge); beside it, per
+    /// bound, whether it is the end of the search interval (the deviance there is still below
+    /// the cut-off: metafor's `>`).
+    pub(super) fn intervals(&self, level: f64) -> Vec<([f64; 2], [bool; 2])> {
         let z = crate::dist::norm_quantile(0.5 + level / 200.0);
         let cut = z * z;
         (0..self.s2.len())
             .map(|l| {
                 if self.held[l] {
-                    [f64::NAN, f64::NAN]
+                    ([f64::NAN, f64::NAN], [false; 2])
                 } else {
                     self.interval(l, cut)
                 }
@@ -71,8 +73,9 @@ impl Profile<'_> {
         Some(2.0 * (self.ll_max - sc.eval.ll) - cut)
     }
 
-    /// The interval of component `l` with χ² cut-off `cut`.
-    fn interval(&self, l: usize, cut: f64) -> [f64; 2] {
+    /// The interval of component `l` with χ² cut-off `cut`, and whether each bound is the end
+    /// of the search interval.
+    fn interval(&self, l: usize, cut: f64) -> ([f64; 2], [bool; 2]) {
         let est = self.s2[l];
         // metafor: for a variance, the lower end of the search at 0, the upper at
         // max(10, 100·σ̂²) (10 when σ̂² is at most √eps); for a correlation, [−1, 1] (AR, HAR:
@@ -95,7 +98,7 @@ impl Profile<'_> {
         let rho = self.blocks.is_rho(l);
         self.warm.replace(self.s2.to_vec());
         let lower = if rho {
-            self.walk(l, cut, est, lo, tol, false)
+            self.walk(l, cut, est, lo, tol, false).0
         } else {
             match self.excess(l, lo, cut) {
                 Some(f0) if f0 < 0.0 || est <= lo => lo,
@@ -104,18 +107,29 @@ impl Profile<'_> {
             }
         };
         self.warm.replace(self.s2.to_vec());
-        let upper = self.walk(l, cut, est, hi, tol, !rho);
-        [lower, upper]
+        let (upper, at_end) = self.walk(l, cut, est, hi, tol, !rho);
+        // An upper bound of a variance at the end of the search lies beyond it (metafor's
+        // `>`); a correlation's end, 1, is the edge of its range.
+        ([lower, upper], [false, at_end && !rho])
     }
 
     /// The bound between `est` and the end of the search `end`: steps from `est` towards `end`
     /// (each refit warm-started from the last, which keeps the refits on the profile path),
     /// then the root in the first step whose excess deviance turns positive; `end` when it
-    /// never does. Variances step geometrically (×4 from `max(σ̂², 10⁻⁶·scale)`), correlations
-    /// halve the distance to `end` four times and then take it.
-    fn walk(&self, l: usize, cut: f64, est: f64, end: f64, tol: f64, geometric: bool) -> f64 {
+    /// never does (flagged `true`). Variances step geometrically (×4 from
+    /// `max(σ̂², 10⁻⁶·scale)`), correlations halve the distance to `end` four times and then
+    /// take it.
+    fn walk(
+        &self,
+        l: usize,
+        cut: f64,
+        est: f64,
+        end: f64,
+        tol: f64,
+        geometric: bool,
+    ) -> (f64, bool) {
         if est == end {
-            return end;
+            return (end, true);
         }
         let mut a = (est, -cut);
         let mut x = est.max(1e-6 * self.scale);
@@ -128,17 +142,17 @@ impl Profile<'_> {
                 end
             };
             let Some(fx) = self.excess(l, x, cut) else {
-                return f64::NAN;
+                return (f64::NAN, false);
             };
             if fx >= 0.0 {
-                return self.root(l, cut, a, (x, fx), tol);
+                return (self.root(l, cut, a, (x, fx), tol), false);
             }
             if x == end {
-                return end;
+                return (end, true);
             }
             a = (x, fx);
         }
-        end
+        (end, true)
     }
 
     /// The root of the excess deviance between `a` and `b` (points with their values, of

@@ -148,6 +148,9 @@ pub struct TableOptions {
     /// Its correlations held at given values (metafor `rho = …`), when any are.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rho_fixed: Option<Vec<Option<f64>>>,
+    /// The moderator values of `prediction` (after the intercept), when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newmods: Option<Vec<f64>>,
     /// The cluster column of cluster-robust inference, when it was run on the fit (set by the
     /// caller that runs it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -366,6 +369,7 @@ impl MultilevelModel {
                 } else {
                     Some(self.fixed.clone())
                 },
+                newmods: self.newmods.clone(),
                 robust: None,
                 robust_type: None,
                 structured: terms.structured.as_ref().map(|(i, o)| format!("{i} | {o}")),

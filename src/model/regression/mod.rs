@@ -51,6 +51,8 @@ pub struct Coefficient {
     /// Estimate, SE, CI, test.
     #[serde(flatten)]
     pub est: crate::model::Estimate,
+    /// Degrees of freedom of its t test (`None` under z tests).
+    pub df: Option<f64>,
 }
 
 /// A fitted meta-regression.
@@ -112,6 +114,37 @@ pub struct RegressionFit {
 }
 
 impl RegressionFit {
+    /// The prediction at moderator values `newmods` (metafor `predict(fit, newmods = …)`): one
+    /// value per column of the design after the intercept; the CI from the coefficients'
+    /// covariance, the prediction interval adding the residual τ², both with the coefficients'
+    /// critical value (normal, or t on `k − p` df under Knapp–Hartung) at `level` percent.
+    ///
+    /// # Errors
+    /// [`Error::Setting`](crate::error::Error::Setting) for a wrong number of values or a
+    /// value that is not finite.
+    pub fn predict(
+        &self,
+        newmods: &[f64],
+        level: f64,
+    ) -> Result<crate::model::multilevel::Prediction, crate::error::Error> {
+        let beta = DVector::from_iterator(
+            self.coefficients.len(),
+            self.coefficients.iter().map(|c| c.est.estimate),
+        );
+        let dfs = self
+            .df
+            .is_finite()
+            .then(|| vec![self.df; self.coefficients.len()]);
+        crate::model::multilevel::prediction_at(
+            newmods,
+            &beta,
+            &self.vb,
+            self.tau2,
+            dfs.as_deref(),
+            level,
+        )
+    }
+
     /// The core scalar results for this model: the intercept as `estimate` (with its SE, CI and
     /// test), residual τ² with its Q-profile CI, residual I²/H², QE as `q`; no prediction
     /// interval (it depends on moderator values).
@@ -452,6 +485,7 @@ impl MetaRegression {
                             dist::norm_p2(stat)
                         },
                     ),
+                    df: knha.then_some(df),
                 }
             })
             .collect();

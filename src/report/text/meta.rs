@@ -338,6 +338,10 @@ pub fn table_report(rep: &MetaReport, source: &str) -> String {
             stars(c.est.p_value)
         );
     }
+    if let (Some(p), Some(nm)) = (&reg.prediction, &rep.options.newmods) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", super::multilevel::prediction_line(p, nm));
+    }
     if let Some(r) = &rep.rve {
         out.push_str(&rve_table(r));
     }

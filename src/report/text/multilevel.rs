@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::model::multilevel::{MultilevelMethod, MultilevelTable, MultilevelTest};
+use crate::model::multilevel::{
+    MultilevelDfs, MultilevelMethod, MultilevelTable, MultilevelTest, Prediction,
+};
 use crate::report::fmt::{f4, fp, label, pv, stars, width};
 
 /// A printout like metafor's `print(rma.mv(...))`: the variance components (estimate, square
@@ -38,6 +40,7 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     let fw = width(f.factors.iter().map(String::as_str), 6);
     let nw = format!("sigma^2.{}", f.sigma2.len()).len();
     let ci = f.sigma2_ci.as_deref().unwrap_or(&[]);
+    let capped = f.sigma2_ci_capped.as_deref().unwrap_or(&[]);
     let head = if ci.is_empty() {
         String::new()
     } else {
@@ -55,9 +58,27 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         .zip(&f.factors)
         .enumerate()
     {
+        // metafor's '>': the bound is the end of the search interval.
+        let sign = |b: usize| {
+            if capped.get(l).is_some_and(|c| c[b]) {
+                if b == 0 {
+                    "<"
+                } else {
+                    ">"
+                }
+            } else {
+                ""
+            }
+        };
         let bounds = ci
             .get(l)
-            .map(|b| format!(" {:>8} {:>8}", f4(b[0]), f4(b[1])))
+            .map(|b| {
+                format!(
+                    " {:>8} {:>8}",
+                    format!("{}{}", sign(0), f4(b[0])),
+                    format!("{}{}", sign(1), f4(b[1]))
+                )
+            })
             .unwrap_or_default();
         let fixed = if f.sigma2_fixed.get(l).copied().unwrap_or(false) {
             "yes"
@@ -80,6 +101,12 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             out,
             "(profile-likelihood CIs; a lower bound of 0: the deviance at sigma^2 = 0 is below the cut-off)"
         );
+        if capped.iter().flatten().any(|c| *c) {
+            let _ = writeln!(
+                out,
+                "(>: the upper bound is the end of the search interval, the deviance there is still below the cut-off: the true bound lies beyond)"
+            );
+        }
     }
     if let Some(st) = &f.structured {
         out.push_str(&structured(st));
@@ -118,7 +145,7 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             let _ = writeln!(
                 out,
                 "F(df1 = {m}, df2 = {}) = {}, p-val {}",
-                f.qe_df,
+                f.qm_df2.map(f4g).unwrap_or_default(),
                 f4(f.qm),
                 pv(f.qm_p)
             );
@@ -127,27 +154,30 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         }
         let _ = writeln!(out);
     }
-    let _ = writeln!(
-        out,
-        "Model Results{}:",
-        if t {
-            format!(" (t on {} df)", f.qe_df)
-        } else {
-            String::new()
-        }
-    );
+    let dfs = match (t, f.dfs) {
+        (false, _) => String::new(),
+        (true, MultilevelDfs::Residual) => format!(" (t on {} df)", f.qe_df),
+        (true, MultilevelDfs::Contain) => " (t on containment df)".to_string(),
+    };
+    let _ = writeln!(out, "Model Results{dfs}:");
     let _ = writeln!(out);
     let w = width(f.coefficients.iter().map(|c| c.name.as_str()), 7);
     let stat = if t { "tval" } else { "zval" };
+    let df_head = if t {
+        format!(" {:>6}", "df")
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}",
+        "{:<w$} {:>9} {:>8} {:>9}{df_head} {:>8} {:>9} {:>9}",
         "", "estimate", "se", stat, "pval", "ci.lb", "ci.ub"
     );
     for c in &f.coefficients {
+        let df = c.df.map(|d| format!(" {:>6}", f4g(d))).unwrap_or_default();
         let _ = writeln!(
             out,
-            "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}  {}",
+            "{:<w$} {:>9} {:>8} {:>9}{df} {:>8} {:>9} {:>9}  {}",
             label(&c.name),
             f4(c.est.estimate),
             f4(c.est.se),
@@ -157,6 +187,10 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             f4(c.est.ci_upper),
             stars(c.est.p_value)
         );
+    }
+    if let (Some(pr), Some(nm)) = (&f.prediction, &r.options.newmods) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", prediction_line(pr, nm));
     }
     if let (Some(lo), Some(hi)) = (f.pi_lower, f.pi_upper) {
         let _ = writeln!(out);
@@ -248,4 +282,32 @@ fn structured(st: &crate::model::multilevel::StructFit) -> String {
         out.push_str(&row(name, *r, ci, fixed, &what));
     }
     out
+}
+
+/// A degrees-of-freedom value: an integer without decimals, else four.
+fn f4g(d: f64) -> String {
+    if d.fract() == 0.0 && d.abs() < 1e15 {
+        format!("{d:.0}")
+    } else {
+        f4(d)
+    }
+}
+
+/// One line with a prediction at moderator values `newmods` (metafor's `predict` printout):
+/// the predicted effect, its CI and the prediction interval.
+pub fn prediction_line(p: &Prediction, newmods: &[f64]) -> String {
+    let at: Vec<String> = newmods.iter().map(|v| v.to_string()).collect();
+    let df =
+        p.df.map(|d| format!(", t on {} df", f4g(d)))
+            .unwrap_or_default();
+    format!(
+        "Prediction at moderators ({}): pred {} (se {}), CI [{}, {}], prediction interval [{}, {}]{df}",
+        at.join(", "),
+        f4(p.pred),
+        f4(p.se),
+        f4(p.ci_lower),
+        f4(p.ci_upper),
+        f4(p.pi_lower),
+        f4(p.pi_upper)
+    )
 }
