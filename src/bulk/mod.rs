@@ -274,9 +274,8 @@ impl Reanalysis {
                 .zip(&buf.aux)
                 .map(|(n, c)| (n.clone(), c.take(&s.idx)))
                 .collect();
-            let fit = Table::from_columns("group", cols).and_then(|t| {
-                ml.fit_group(self.measure, &t, (&s.y, &s.v), &s.used)
-            });
+            let fit = Table::from_columns("group", cols)
+                .and_then(|t| ml.fit_group(self.measure, &t, (&s.y, &s.v), &s.used));
             return match fit {
                 Ok(row) => GroupResult {
                     first_row,
@@ -462,7 +461,10 @@ fn group_error(e: Error, buf: &Buffer, first: usize) -> String {
             message,
             ..
         } => {
-            let file_row = buf.rows.get(first + row.saturating_sub(1)).map_or(row, |r| r + 1);
+            let file_row = buf
+                .rows
+                .get(first + row.saturating_sub(1))
+                .map_or(row, |r| r + 1);
             format!("row {file_row}, column {column}: {message}")
         }
         e => e.to_string(),

@@ -142,7 +142,10 @@ fn chunk(
         let rows: Vec<_> = results.iter().map(|r| r.multilevel.as_ref()).collect();
         let error = Column::Str(results.iter().map(|r| r.error.clone()).collect());
         let named = ml.output_columns(&rows);
-        for (name, col) in named.into_iter().chain(std::iter::once(("error".into(), error))) {
+        for (name, col) in named
+            .into_iter()
+            .chain(std::iter::once(("error".into(), error)))
+        {
             cols.push((result_label(key_names, &name), col));
         }
         return Table::from_columns("output", cols);

@@ -209,7 +209,8 @@ impl Reanalysis {
         }
         let offset = keys.len() + vals.len();
         for (j, (c, &k)) in buf.aux.iter_mut().zip(aux).enumerate() {
-            append(c, batch.column(k)).map_err(|u| u.error(name, &actual[offset + j], first_row))?;
+            append(c, batch.column(k))
+                .map_err(|u| u.error(name, &actual[offset + j], first_row))?;
         }
         buf.rows.extend(first_row..first_row + batch.num_rows());
         Ok(())
@@ -277,7 +278,14 @@ impl Reanalysis {
                     .map_err(|_| Error::format(name, "the Parquet reader stopped"))??;
                 let done = next.is_none();
                 if let Some(batch) = next {
-                    Self::append_batch(&mut buf, &batch, (&keys, &vals, &aux), &actual, rows, name)?;
+                    Self::append_batch(
+                        &mut buf,
+                        &batch,
+                        (&keys, &vals, &aux),
+                        &actual,
+                        rows,
+                        name,
+                    )?;
                     rows += batch.num_rows();
                 }
                 let mut groups = buf.runs();

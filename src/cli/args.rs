@@ -559,12 +559,7 @@ pub struct ReanalyseArgs {
     /// (clubSandwich CR2 by default); adds robust_clusters, robust_se, robust_df,
     /// robust_statistic, robust_p, robust_ci_lower and robust_ci_upper for the first
     /// coefficient.
-    #[arg(
-        long,
-        value_name = "COL",
-        requires = "random",
-        conflicts_with = "knha"
-    )]
+    #[arg(long, value_name = "COL", requires = "random", conflicts_with = "knha")]
     pub robust: Option<String>,
     /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df) or CR1
     /// (metafor's default: J/(J-p) factor, J-p df).

@@ -3,7 +3,9 @@
 use indicatif::{ProgressBar, ProgressStyle};
 use peerstat::bulk::{BulkMultilevel, Reanalysis};
 use peerstat::data::{self, FileKind};
-use peerstat::model::multilevel::{parse_random, MultilevelMethod, MultilevelModel, MultilevelTest};
+use peerstat::model::multilevel::{
+    parse_random, MultilevelMethod, MultilevelModel, MultilevelTest,
+};
 use peerstat::model::robust::Robust;
 
 use super::meta::{parse_sigma2, parse_vcalc};
