@@ -369,3 +369,37 @@ fn bad_multilevel_options_are_refused_before_any_group() {
         assert!(!out.exists(), "{extra:?}: no output");
     }
 }
+
+#[test]
+fn a_missing_level_fails_its_group_naming_the_file_row() {
+    let t = che_table();
+    let Some(Column::Str(r)) = t.get("review") else {
+        panic!("review column")
+    };
+    // The third row of review r3.
+    let row = (0..t.nrows())
+        .filter(|&i| r[i].as_deref() == Some("r3"))
+        .nth(2)
+        .unwrap();
+    let Some(Column::Int(esid)) = t.get("esid") else {
+        panic!("esid column")
+    };
+    let mut esid = esid.clone();
+    esid[row] = None;
+    let mut t = t.clone();
+    t.push_column("esid", Column::Int(esid)).unwrap();
+    let ml = BulkMultilevel::new(MultilevelModel::new(), &factors()).unwrap();
+    let results = Reanalysis::new(&["review"], Measure::Gen)
+        .multilevel(ml)
+        .run_table(&t)
+        .unwrap();
+    let failed: Vec<usize> = (0..results.len())
+        .filter(|&g| results[g].error.is_some())
+        .collect();
+    assert_eq!(failed, vec![3, GROUPS - 1]);
+    let e = results[3].error.as_deref().unwrap();
+    assert!(
+        e.starts_with(&format!("row {}, column esid:", row + 1)),
+        "{e}"
+    );
+}
