@@ -388,7 +388,7 @@ impl Reanalysis {
     /// need not be clustered). Results are in group order.
     ///
     /// # Errors
-    /// [`Error::MissingColumn`](crate::error::Error::MissingColumn) when a group-by or effect
+    /// [`Error::MissingColumn`] when a group-by or effect
     /// column is absent.
     pub fn run_table(&self, table: &Table) -> Result<Vec<GroupResult>> {
         let (buf, names) = self.buffer_from_table(table)?;
