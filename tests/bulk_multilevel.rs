@@ -403,3 +403,32 @@ fn a_missing_level_fails_its_group_naming_the_file_row() {
         "{e}"
     );
 }
+
+#[test]
+fn renamed_factor_columns_are_read_through_col() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = che_table();
+    let plain = dir.path().join("plain.csv");
+    write_table(&t, &plain).unwrap();
+    let text = std::fs::read_to_string(&plain).unwrap();
+    let renamed = dir.path().join("renamed.csv");
+    std::fs::write(&renamed, text.replacen("esid", "effect_no", 1)).unwrap();
+    let mut outs = Vec::new();
+    for (input, extra) in [(&plain, None), (&renamed, Some("esid=effect_no"))] {
+        let out = dir.path().join(format!("out{}.csv", outs.len()));
+        let mut args = vec!["reanalyse", input.to_str().unwrap(), "--group-by", "review"];
+        args.extend(CHE_ARGS);
+        if let Some(c) = extra {
+            args.extend(["--col", c]);
+        }
+        args.extend(["--quiet", "-o", out.to_str().unwrap()]);
+        let (code, _, err) = run(&args);
+        assert_eq!(code, 0, "{err}");
+        outs.push(read_table(&out, &ColumnMap::new()).unwrap());
+    }
+    for name in ["estimate", "sigma2_1", "sigma2_2", "robust_se"] {
+        let (a, b) = (col(&outs[0], name), col(&outs[1], name));
+        assert_eq!(a.iter().flatten().count(), GROUPS - 1, "{name}");
+        assert_eq!(a, b, "{name}");
+    }
+}

@@ -165,7 +165,7 @@ impl Reanalysis {
     fn aux_names(&self) -> Vec<&str> {
         self.multilevel
             .as_ref()
-            .map_or_else(Vec::new, BulkMultilevel::aux_names)
+            .map_or_else(Vec::new, BulkMultilevel::columns_read)
     }
 
     /// Effect-size options.

@@ -207,9 +207,9 @@ impl BulkMultilevel {
         self.random.len()
     }
 
-    /// The further columns the fits read (canonical names, each once): the random factors, the
-    /// `vcalc` columns, the robust cluster.
-    pub(super) fn aux_names(&self) -> Vec<&str> {
+    /// The columns the fits read besides the effect columns (canonical names, each once): the
+    /// random factors, the `vcalc` columns, the robust cluster.
+    pub fn columns_read(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.random.iter().map(String::as_str).collect();
         if let Some(CovSource::Vcalc(s)) = &self.source {
             out.push(&s.cluster);

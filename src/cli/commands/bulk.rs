@@ -25,7 +25,12 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
     let opts = effect_options(&a.data)?;
     let map = columns(&a.data.col)?;
     let multilevel = multilevel(&a)?;
-    let group_by: Vec<&str> = a.group_by.iter().map(String::as_str).collect();
+    let group_by: Vec<&str> = a
+        .group_by
+        .iter()
+        .map(String::as_str)
+        .chain(multilevel.iter().flat_map(BulkMultilevel::columns_read))
+        .collect();
     check_renames(&map, &group_by)?;
     let Some(measure) = a.data.measure else {
         return Err(Failure::Usage(
