@@ -9,6 +9,9 @@ use crate::data::Column;
 pub(super) struct Buffer {
     pub(super) keys: Vec<Column>,
     pub(super) vals: Vec<Vec<Option<f64>>>,
+    /// Further columns a multilevel fit reads (random factors, `vcalc` and robust clusters),
+    /// held as they are typed.
+    pub(super) aux: Vec<Column>,
     pub(super) rows: Vec<usize>,
     /// Names in the file of the effect columns.
     pub(super) val_names: Vec<String>,
@@ -80,7 +83,7 @@ impl Buffer {
 
     /// Drops the first `n` rows.
     pub(super) fn drain_front(&mut self, n: usize) {
-        for c in &mut self.keys {
+        for c in self.keys.iter_mut().chain(&mut self.aux) {
             match c {
                 Column::Int(v) => drop(v.drain(..n)),
                 Column::Float(v) => drop(v.drain(..n)),
@@ -117,7 +120,7 @@ impl Buffer {
         fn permute<T: Clone>(v: &mut Vec<T>, order: &[usize]) {
             *v = order.iter().map(|&i| v[i].clone()).collect();
         }
-        for c in &mut self.keys {
+        for c in self.keys.iter_mut().chain(&mut self.aux) {
             *c = c.take(&order);
         }
         for v in &mut self.vals {

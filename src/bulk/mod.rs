@@ -30,10 +30,12 @@
 //! ```
 
 mod buffer;
+mod multilevel;
 mod output;
 mod simulate;
 mod stream;
 
+pub use multilevel::{BulkMultilevel, MultilevelRow, RobustRow};
 pub use simulate::{simulate_table, simulate_to, SIM_COLUMNS};
 
 use std::path::Path;
@@ -44,7 +46,7 @@ use serde::Serialize;
 use self::buffer::{numeric_from_column, Buffer};
 use crate::data::{read_table, ColumnMap, Table};
 use crate::effect::{compute_rows, needed_columns, EffectOptions, Measure, Skip};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{RandomEffects, Summary, Workspace};
 
 /// Result columns written after the key columns, in order: the summary columns marked for bulk
@@ -67,6 +69,7 @@ pub struct Reanalysis {
     model: RandomEffects,
     map: ColumnMap,
     batch_rows: usize,
+    multilevel: Option<BulkMultilevel>,
 }
 
 /// One group's outcome.
@@ -75,8 +78,10 @@ pub struct GroupResult {
     /// Index (0-based, in the grouped data) of the group's first row, where its key is read.
     #[serde(skip)]
     pub first_row: usize,
-    /// The fit (when `error` is `None`).
+    /// The fit (when `error` is `None` and no multilevel model was asked for).
     pub summary: Option<Summary>,
+    /// The multilevel fit (when `error` is `None` and a multilevel model was asked for).
+    pub multilevel: Option<MultilevelRow>,
     /// Why the group could not be analysed.
     pub error: Option<String>,
     /// Rows of the group omitted for missing values or undefined effects.
@@ -108,6 +113,9 @@ struct Scratch {
     y: Vec<f64>,
     v: Vec<f64>,
     ws: Workspace,
+    /// Rows of the group (0-based in the buffer), and those used (0-based in the group).
+    idx: Vec<usize>,
+    used: Vec<usize>,
 }
 
 impl Reanalysis {
@@ -121,7 +129,43 @@ impl Reanalysis {
             model: RandomEffects::new(),
             map: ColumnMap::new(),
             batch_rows: 65_536,
+            multilevel: None,
         }
+    }
+
+    /// Fits a multilevel model to each group instead of the random-effects model (the
+    /// [`Reanalysis::model`] options are then unused); its result columns replace the
+    /// univariate ones (see [`Reanalysis::columns`]).
+    pub fn multilevel(mut self, m: BulkMultilevel) -> Self {
+        self.multilevel = Some(m);
+        self
+    }
+
+    /// The result columns written after the key columns, in order: [`result_columns`], or
+    /// with a multilevel model `k`, `estimate`, `se`, `ci_lower`, `ci_upper`, `statistic`,
+    /// `p_value` (of the first coefficient, as in univariate runs), `df`, `sigma2_1` … `sigma2_L`
+    /// and `i2_1` … `i2_L` (one per random factor, outermost first), `q`, `q_df`, `q_p` (the
+    /// test for residual heterogeneity, QE), `loglik`, `deviance`, `aic`, `bic`, `pi_lower`,
+    /// `pi_upper`, `iterations`, with robust inference `robust_clusters`, `robust_se`,
+    /// `robust_df`, `robust_statistic`, `robust_p`, `robust_ci_lower`, `robust_ci_upper`; then
+    /// `error`.
+    pub fn output_columns(&self) -> Vec<String> {
+        match &self.multilevel {
+            None => result_columns().into_iter().map(String::from).collect(),
+            Some(m) => m
+                .output_columns(&[])
+                .into_iter()
+                .map(|(n, _)| n)
+                .chain(std::iter::once("error".to_string()))
+                .collect(),
+        }
+    }
+
+    /// Canonical names of the further columns a multilevel model reads.
+    fn aux_names(&self) -> Vec<&str> {
+        self.multilevel
+            .as_ref()
+            .map_or_else(Vec::new, BulkMultilevel::columns_read)
     }
 
     /// Effect-size options.
@@ -151,7 +195,7 @@ impl Reanalysis {
     /// Analyses one group: rows `range` of `buf`.
     fn analyse(
         &self,
-        names: &[&str],
+        (names, ml, aux): (&[&str], Option<&BulkMultilevel>, &[String]),
         buf: &Buffer,
         range: std::ops::Range<usize>,
         s: &mut Scratch,
@@ -162,6 +206,7 @@ impl Reanalysis {
         let fail = |error: String, omitted: usize| GroupResult {
             first_row,
             summary: None,
+            multilevel: None,
             error: Some(error),
             omitted,
         };
@@ -190,6 +235,7 @@ impl Reanalysis {
         }
         s.y.clear();
         s.v.clear();
+        s.used.clear();
         let mut omitted = 0;
         let mut first_skip: Option<(usize, &Skip)> = None;
         for (i, r) in s.rows.iter().enumerate() {
@@ -197,6 +243,7 @@ impl Reanalysis {
                 Ok((y, v)) => {
                     s.y.push(*y);
                     s.v.push(*v);
+                    s.used.push(i);
                 }
                 Err(skip) => {
                     omitted += 1;
@@ -219,10 +266,32 @@ impl Reanalysis {
                 omitted,
             );
         }
+        if let Some(ml) = ml {
+            s.idx.clear();
+            s.idx.extend(range.clone());
+            let cols = aux
+                .iter()
+                .zip(&buf.aux)
+                .map(|(n, c)| (n.clone(), c.take(&s.idx)))
+                .collect();
+            let fit = Table::from_columns("group", cols)
+                .and_then(|t| ml.fit_group(self.measure, &t, (&s.y, &s.v), &s.used));
+            return match fit {
+                Ok(row) => GroupResult {
+                    first_row,
+                    summary: None,
+                    multilevel: Some(row),
+                    error: None,
+                    omitted,
+                },
+                Err(e) => fail(group_error(e, buf, range.start), omitted),
+            };
+        }
         match self.model.fit_slices(&s.y, &s.v, &mut s.ws) {
             Ok(summary) => GroupResult {
                 first_row,
                 summary: Some(summary),
+                multilevel: None,
                 error: None,
                 omitted,
             },
@@ -236,6 +305,14 @@ impl Reanalysis {
         buf: &Buffer,
         groups: &[std::ops::Range<usize>],
     ) -> Vec<GroupResult> {
+        // The multilevel model with the columns named as in the file (the group tables' names).
+        let ml = self.multilevel.as_ref().map(|m| m.mapped(&self.map));
+        let aux: Vec<String> = self
+            .aux_names()
+            .into_iter()
+            .map(|n| self.map.actual(n).to_string())
+            .collect();
+        let how = (names, ml.as_ref(), aux.as_slice());
         // One scratch space per worker thread for the whole run, so buffers and the cached
         // quantiles of the workspace are built once, not per batch or per rayon split.
         thread_local! {
@@ -246,9 +323,9 @@ impl Reanalysis {
             .with_min_len(64)
             .map(|g| {
                 SCRATCH.with(|s| match s.try_borrow_mut() {
-                    Ok(mut s) => self.analyse(names, buf, g.clone(), &mut s),
+                    Ok(mut s) => self.analyse(how, buf, g.clone(), &mut s),
                     // (re-entered on this thread by rayon work stealing: a fresh one)
-                    Err(_) => self.analyse(names, buf, g.clone(), &mut Scratch::default()),
+                    Err(_) => self.analyse(how, buf, g.clone(), &mut Scratch::default()),
                 })
             })
             .collect()
@@ -282,10 +359,20 @@ impl Reanalysis {
             vals.push(v);
             bad.extend(b.into_iter().map(|(i, m)| ((j, i), m)));
         }
+        let mut aux = Vec::new();
+        for n in self.aux_names() {
+            aux.push(
+                table
+                    .get(n)
+                    .ok_or_else(|| table.missing_column(n, "for the multilevel model"))?
+                    .clone(),
+            );
+        }
         Ok((
             Buffer {
                 keys,
                 vals,
+                aux,
                 rows: (0..table.nrows()).collect(),
                 val_names: names
                     .iter()
@@ -301,7 +388,7 @@ impl Reanalysis {
     /// need not be clustered). Results are in group order.
     ///
     /// # Errors
-    /// [`Error::MissingColumn`](crate::error::Error::MissingColumn) when a group-by or effect
+    /// [`Error::MissingColumn`] when a group-by or effect
     /// column is absent.
     pub fn run_table(&self, table: &Table) -> Result<Vec<GroupResult>> {
         let (buf, names) = self.buffer_from_table(table)?;
@@ -350,7 +437,7 @@ impl Reanalysis {
         let key_names = self.key_names();
         let (buf, results, clustered) = self.run_buffer(buf, names);
         let mut sink = output::Sink::create(output)?;
-        sink.write(&key_names, &buf, &results)?;
+        sink.write(&key_names, &buf, &results, self.multilevel.as_ref())?;
         sink.finish()?;
         progress(rows, Some(rows), results.len());
         Ok(report(rows, &results, clustered))
@@ -361,6 +448,26 @@ impl Reanalysis {
             .iter()
             .map(|g| self.map.actual(g).to_string())
             .collect()
+    }
+}
+
+/// A group's error as its row shows it: a bad value with its row in the input file (the
+/// group's `first`-th buffered row is its first), other errors as they read.
+fn group_error(e: Error, buf: &Buffer, first: usize) -> String {
+    match e {
+        Error::Value {
+            row,
+            column,
+            message,
+            ..
+        } => {
+            let file_row = buf
+                .rows
+                .get(first + row.saturating_sub(1))
+                .map_or(row, |r| r + 1);
+            format!("row {file_row}, column {column}: {message}")
+        }
+        e => e.to_string(),
     }
 }
 

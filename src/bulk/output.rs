@@ -9,7 +9,7 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::{Buffer, GroupResult};
+use super::{Buffer, BulkMultilevel, GroupResult};
 use crate::data::write::{to_record_batch, TempFile};
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
@@ -53,8 +53,9 @@ impl Sink {
         key_names: &[String],
         buf: &Buffer,
         results: &[GroupResult],
+        ml: Option<&BulkMultilevel>,
     ) -> Result<()> {
-        let table = chunk(key_names, buf, results)?;
+        let table = chunk(key_names, buf, results, ml)?;
         let name = self.name.clone();
         let pq = |e: parquet::errors::ParquetError| {
             Error::format(&name, format!("cannot write Parquet ({e})"))
@@ -124,12 +125,30 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
-/// The output rows for a chunk of results, as a table.
-fn chunk(key_names: &[String], buf: &Buffer, results: &[GroupResult]) -> Result<Table> {
+/// The output rows for a chunk of results, as a table: the key columns, then the univariate
+/// result columns or, with a multilevel model `ml`, its columns, then `error`.
+fn chunk(
+    key_names: &[String],
+    buf: &Buffer,
+    results: &[GroupResult],
+    ml: Option<&BulkMultilevel>,
+) -> Result<Table> {
     let mut cols: Vec<(String, Column)> = Vec::with_capacity(key_names.len() + 20);
     let first: Vec<usize> = results.iter().map(|r| r.first_row).collect();
     for (name, c) in key_names.iter().zip(&buf.keys) {
         cols.push((name.clone(), c.take(&first)));
+    }
+    if let Some(ml) = ml {
+        let rows: Vec<_> = results.iter().map(|r| r.multilevel.as_ref()).collect();
+        let error = Column::Str(results.iter().map(|r| r.error.clone()).collect());
+        let named = ml.output_columns(&rows);
+        for (name, col) in named
+            .into_iter()
+            .chain(std::iter::once(("error".into(), error)))
+        {
+            cols.push((result_label(key_names, &name), col));
+        }
+        return Table::from_columns("output", cols);
     }
     let results_cols = Summary::COLUMNS.iter().filter(|c| c.bulk);
     let named = results_cols.map(|c| {
@@ -167,12 +186,16 @@ fn chunk(key_names: &[String], buf: &Buffer, results: &[GroupResult]) -> Result<
     });
     let error = Column::Str(results.iter().map(|r| r.error.clone()).collect());
     for (name, col) in named.chain(std::iter::once(("error", error))) {
-        let label = if key_names.iter().any(|k| k == name) {
-            format!("result_{name}")
-        } else {
-            name.to_string()
-        };
-        cols.push((label, col));
+        cols.push((result_label(key_names, name), col));
     }
     Table::from_columns("output", cols)
+}
+
+/// A result column's name in the output: `result_NAME` when a key column is called `NAME`.
+fn result_label(key_names: &[String], name: &str) -> String {
+    if key_names.iter().any(|k| k == name) {
+        format!("result_{name}")
+    } else {
+        name.to_string()
+    }
 }

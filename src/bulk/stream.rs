@@ -23,12 +23,17 @@ struct Projected {
     keys: Vec<usize>,
     /// Positions of the effect columns in each batch.
     vals: Vec<usize>,
+    /// Positions of the further columns of a multilevel fit in each batch.
+    aux: Vec<usize>,
     /// Canonical names of the effect columns.
     names: Vec<&'static str>,
-    /// Names in the file of the key columns, then of the effect columns.
+    /// Names in the file of the key columns, then of the effect columns, then of the further
+    /// columns.
     actual: Vec<String>,
     /// Arrow types of the key columns.
     key_types: Vec<DataType>,
+    /// Arrow types of the further columns.
+    aux_types: Vec<DataType>,
     /// Rows in the file.
     total: usize,
 }
@@ -72,12 +77,14 @@ fn numeric_from_arrow(
 }
 
 impl Reanalysis {
-    /// Resolves the projected Parquet columns: (key column indices, value column indices, names).
+    /// Resolves the projected Parquet columns: (key column indices, value column indices,
+    /// further column indices, names).
+    #[allow(clippy::type_complexity)]
     fn projection(
         &self,
         schema: &arrow_schema::Schema,
         name: &str,
-    ) -> Result<(Vec<usize>, Vec<usize>, Vec<&'static str>)> {
+    ) -> Result<(Vec<usize>, Vec<usize>, Vec<usize>, Vec<&'static str>)> {
         let fields: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         // As `peerstat meta` reads the file: a repeated column name is refused, and a column is
         // found as `Table::get` finds it.
@@ -102,7 +109,11 @@ impl Reanalysis {
         for &n in &names {
             vals.push(find(n).ok_or_else(|| missing(n, &format!("for measure {}", self.measure)))?);
         }
-        Ok((keys, vals, names))
+        let mut aux = Vec::new();
+        for n in self.aux_names() {
+            aux.push(find(n).ok_or_else(|| missing(n, "for the multilevel model"))?);
+        }
+        Ok((keys, vals, aux, names))
     }
 
     fn parquet_reader(&self, input: &Path, name: &str) -> Result<Projected> {
@@ -116,16 +127,17 @@ impl Reanalysis {
                 message: "the file has no data rows".into(),
             });
         }
-        let (keys, vals, names) = self.projection(&schema, name)?;
+        let (keys, vals, aux, names) = self.projection(&schema, name)?;
         let actual: Vec<String> = keys
             .iter()
             .chain(&vals)
+            .chain(&aux)
             .map(|&i| schema.field(i).name().clone())
             .collect();
         if let Some(d) = actual.iter().find(|a| durations.contains(a)) {
             return Err(Error::format(name, duration_message(d)));
         }
-        let mut roots: Vec<usize> = keys.iter().chain(&vals).copied().collect();
+        let mut roots: Vec<usize> = keys.iter().chain(&vals).chain(&aux).copied().collect();
         roots.sort_unstable();
         roots.dedup();
         let mask = ProjectionMask::roots(builder.parquet_schema(), roots.iter().copied());
@@ -135,8 +147,13 @@ impl Reanalysis {
             .iter()
             .map(|&i| schema.field(i).data_type().clone())
             .collect();
+        let aux_types = aux
+            .iter()
+            .map(|&i| schema.field(i).data_type().clone())
+            .collect();
         let keys = keys.into_iter().map(pos).collect();
         let vals = vals.into_iter().map(pos).collect();
+        let aux = aux.into_iter().map(pos).collect();
         let reader = builder
             .with_projection(mask)
             .with_batch_size(self.batch_rows)
@@ -146,20 +163,28 @@ impl Reanalysis {
             reader,
             keys,
             vals,
+            aux,
             names,
             actual,
             key_types,
+            aux_types,
             total,
         })
     }
 
-    fn empty_buffer(&self, key_types: &[DataType], actual: &[String]) -> Buffer {
+    fn empty_buffer(
+        &self,
+        (key_types, aux_types): (&[DataType], &[DataType]),
+        actual: &[String],
+    ) -> Buffer {
         let nkeys = key_types.len();
+        let nvals = actual.len() - nkeys - aux_types.len();
         Buffer {
             keys: key_types.iter().map(empty_column).collect(),
-            vals: vec![Vec::new(); actual.len() - nkeys],
+            vals: vec![Vec::new(); nvals],
+            aux: aux_types.iter().map(empty_column).collect(),
             rows: Vec::new(),
-            val_names: actual[nkeys..].to_vec(),
+            val_names: actual[nkeys..nkeys + nvals].to_vec(),
             bad: Default::default(),
         }
     }
@@ -167,7 +192,7 @@ impl Reanalysis {
     fn append_batch(
         buf: &mut Buffer,
         batch: &arrow_array::RecordBatch,
-        (keys, vals): (&[usize], &[usize]),
+        (keys, vals, aux): (&[usize], &[usize], &[usize]),
         actual: &[String],
         first_row: usize,
         name: &str,
@@ -181,6 +206,11 @@ impl Reanalysis {
             for (i, message) in bad {
                 buf.bad.insert((j, first_row + i), message);
             }
+        }
+        let offset = keys.len() + vals.len();
+        for (j, (c, &k)) in buf.aux.iter_mut().zip(aux).enumerate() {
+            append(c, batch.column(k))
+                .map_err(|u| u.error(name, &actual[offset + j], first_row))?;
         }
         buf.rows.extend(first_row..first_row + batch.num_rows());
         Ok(())
@@ -199,14 +229,16 @@ impl Reanalysis {
             reader,
             keys,
             vals,
+            aux,
             names,
             actual,
             key_types,
+            aux_types,
             total,
         } = self.parquet_reader(input, name)?;
         let key_names = self.key_names();
         let mut sink = output::Sink::create(output)?;
-        let mut buf = self.empty_buffer(&key_types, &actual);
+        let mut buf = self.empty_buffer((&key_types, &aux_types), &actual);
         // Keys of finished groups, by 64-bit hash: a collision can only send the run to the
         // (correct, slower) in-memory path, never give a wrong result.
         let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
@@ -246,7 +278,14 @@ impl Reanalysis {
                     .map_err(|_| Error::format(name, "the Parquet reader stopped"))??;
                 let done = next.is_none();
                 if let Some(batch) = next {
-                    Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, name)?;
+                    Self::append_batch(
+                        &mut buf,
+                        &batch,
+                        (&keys, &vals, &aux),
+                        &actual,
+                        rows,
+                        name,
+                    )?;
                     rows += batch.num_rows();
                 }
                 let mut groups = buf.runs();
@@ -265,7 +304,7 @@ impl Reanalysis {
                     }
                 }
                 let results = self.analyse_all(&names, &buf, &groups);
-                sink.write(&key_names, &buf, &results)?;
+                sink.write(&key_names, &buf, &results, self.multilevel.as_ref())?;
                 let r = report(0, &results, true);
                 all.groups += r.groups;
                 all.failed += r.failed;
@@ -296,16 +335,18 @@ impl Reanalysis {
             mut reader,
             keys,
             vals,
+            aux,
             names,
             actual,
             key_types,
+            aux_types,
             ..
         } = self.parquet_reader(input, name)?;
-        let mut buf = self.empty_buffer(&key_types, &actual);
+        let mut buf = self.empty_buffer((&key_types, &aux_types), &actual);
         let mut rows = 0;
         while let Some(batch) = guard(name, || Ok(reader.next()))? {
             let batch = batch.map_err(|e| parquet_data_error(name, rows, e))?;
-            Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, name)?;
+            Self::append_batch(&mut buf, &batch, (&keys, &vals, &aux), &actual, rows, name)?;
             rows += batch.num_rows();
         }
         Ok((buf, names))
@@ -322,15 +363,17 @@ impl Reanalysis {
             mut reader,
             keys,
             vals,
+            aux,
             actual,
             key_types,
+            aux_types,
             ..
         } = self.parquet_reader(input, &name)?;
-        let mut buf = self.empty_buffer(&key_types, &actual);
+        let mut buf = self.empty_buffer((&key_types, &aux_types), &actual);
         let (mut rows, mut groups) = (0, 0);
         while let Some(batch) = guard(&name, || Ok(reader.next()))? {
             let batch = batch.map_err(|e| parquet_data_error(&name, rows, e))?;
-            Self::append_batch(&mut buf, &batch, (&keys, &vals), &actual, rows, &name)?;
+            Self::append_batch(&mut buf, &batch, (&keys, &vals, &aux), &actual, rows, &name)?;
             rows += batch.num_rows();
             let mut g = buf.runs();
             g.pop();

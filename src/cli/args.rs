@@ -69,6 +69,13 @@ statistic, p_value, tau2, tau2_ci_lower, tau2_ci_upper, i2, h2, q, q_p, pi_lower
 iterations and error (empty when the group was analysed). A group that cannot be analysed gets
 its error filled and the run goes on. Rows appear in order of first appearance of each key.
 
+With --random, one multilevel model per group (as `peerstat meta --random` on the group alone,
+without profile CIs): k, estimate, se, ci_lower, ci_upper, statistic, p_value (the first
+coefficient), df, sigma2_1..sigma2_L and i2_1..i2_L (one per --random factor, outer first), q,
+q_df, q_p (QE), loglik, deviance, aic, bic, pi_lower, pi_upper, iterations; with --robust also
+robust_clusters, robust_se, robust_df, robust_statistic, robust_p, robust_ci_lower,
+robust_ci_upper; then error (a group with a single cluster, say, gets its error here).
+
 Parquet input is streamed in record batches, reading only the needed columns; memory stays
 bounded when rows of a group are adjacent (the file is clustered by the key). Otherwise peerstat
 notes it and groups in memory. Each group's result is identical to `peerstat meta` on it alone.
@@ -76,7 +83,9 @@ notes it and groups in memory. Each group's result is identical to `peerstat met
 Examples:
   peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet
   peerstat reanalyse bulk.parquet --group-by analysis_id --measure GEN --knha -o results.parquet
-  peerstat reanalyse evidence.csv --group-by outcome,mode --measure SMD --method DL -o by_mode.csv",
+  peerstat reanalyse evidence.csv --group-by outcome,mode --measure SMD --method DL -o by_mode.csv
+  peerstat reanalyse reviews.parquet --group-by review --measure GEN --random '~ 1 | study/esid' \
+      --vcalc 'cluster=study,obs=esid,rho=0.6' --robust study -o che.parquet",
         mut_arg("measure", |a| a.help(REANALYSE_MEASURE_HELP)))]
     Reanalyse(ReanalyseArgs),
     /// Simulate the bulk benchmark workload (many small SMD meta-analyses).
@@ -592,6 +601,38 @@ pub struct ReanalyseArgs {
     /// Only decode the input and find the groups (no fitting, no output): the I/O floor.
     #[arg(long, hide = true)]
     pub decode_only: bool,
+    /// One multilevel model per group (metafor rma.mv) with nested random intercepts, e.g.
+    /// '~ 1 | study/esid' (outer factor first), instead of rma.uni. --method REML (default)
+    /// or ML; --knha gives t tests on k-p df. No profile-likelihood CIs. The columns become k,
+    /// estimate ... p_value, df, sigma2_1..sigma2_L and i2_1..i2_L (one per factor, outer
+    /// first), q, q_df, q_p (QE), loglik, deviance, aic, bic, pi_lower, pi_upper, iterations.
+    #[arg(long, value_name = "FORMULA")]
+    pub random: Option<String>,
+    /// With --random: sampling covariances per group (metafor vcalc), e.g.
+    /// 'cluster=study,obs=esid,rho=0.6' (the CHE model with '~ 1 | study/esid'); optional
+    /// 'time=COL,phi=P'.
+    #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
+    pub vcalc: Option<String>,
+    /// With --random: hold variance components at given values, one per factor, outer first,
+    /// NA for one to estimate (e.g. 'NA,0').
+    #[arg(
+        long,
+        value_name = "S2,S2[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub sigma2: Option<String>,
+    /// With --random: cluster-robust inference clustered by this column on each group's fit
+    /// (clubSandwich CR2 by default); adds robust_clusters, robust_se, robust_df,
+    /// robust_statistic, robust_p, robust_ci_lower and robust_ci_upper for the first
+    /// coefficient.
+    #[arg(long, value_name = "COL", requires = "random", conflicts_with = "knha")]
+    pub robust: Option<String>,
+    /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df) or CR1
+    /// (metafor's default: J/(J-p) factor, J-p df).
+    #[arg(long, default_value = "CR2", value_name = "TYPE", requires = "robust",
+          value_parser = choice::<RobustTypeArg>(robust_type_msg))]
+    pub robust_type: RobustTypeArg,
 }
 
 #[derive(Args)]

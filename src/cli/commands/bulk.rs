@@ -1,11 +1,16 @@
 //! `peerstat reanalyse` and `peerstat simulate`.
 
 use indicatif::{ProgressBar, ProgressStyle};
-use peerstat::bulk::Reanalysis;
+use peerstat::bulk::{BulkMultilevel, Reanalysis};
 use peerstat::data::{self, FileKind};
+use peerstat::model::multilevel::{
+    parse_random, MultilevelMethod, MultilevelModel, MultilevelTest,
+};
+use peerstat::model::robust::Robust;
 
+use super::meta::{parse_sigma2, parse_vcalc};
 use super::{check_renames, effect_options, model};
-use crate::cli::args::{ReanalyseArgs, SimulateArgs};
+use crate::cli::args::{MethodArg, ReanalyseArgs, SimulateArgs};
 use crate::cli::output::{columns, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
@@ -19,7 +24,13 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
     let model = model(&a.model)?;
     let opts = effect_options(&a.data)?;
     let map = columns(&a.data.col)?;
-    let group_by: Vec<&str> = a.group_by.iter().map(String::as_str).collect();
+    let multilevel = multilevel(&a)?;
+    let group_by: Vec<&str> = a
+        .group_by
+        .iter()
+        .map(String::as_str)
+        .chain(multilevel.iter().flat_map(BulkMultilevel::columns_read))
+        .collect();
     check_renames(&map, &group_by)?;
     let Some(measure) = a.data.measure else {
         return Err(Failure::Usage(
@@ -40,10 +51,13 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
             .build_global()
             .map_err(|e| Failure::Usage(format!("--threads: {e}")))?;
     }
-    let job = Reanalysis::new(&a.group_by, measure.into())
+    let mut job = Reanalysis::new(&a.group_by, measure.into())
         .effect_options(opts)
         .model(model)
         .columns(map);
+    if let Some(m) = multilevel {
+        job = job.multilevel(m);
+    }
     let start = std::time::Instant::now();
     if a.decode_only {
         let (rows, groups) = job.decode_only(&a.data.input)?;
@@ -93,6 +107,53 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
         a.output.display()
     );
     Ok(())
+}
+
+/// The multilevel model of `--random` (with `--vcalc`, `--sigma2`, `--robust`), checked before
+/// any group is read.
+fn multilevel(a: &ReanalyseArgs) -> Result<Option<BulkMultilevel>, Failure> {
+    let Some(formula) = &a.random else {
+        return Ok(None);
+    };
+    let factors = parse_random(formula)?;
+    let method = match a.model.method {
+        MethodArg::Reml => MultilevelMethod::Reml,
+        MethodArg::Ml => MultilevelMethod::Ml,
+        _ => {
+            return Err(Failure::Usage(
+                "--random fits the variance components by REML or ML: use --method REML (the default) or --method ML".into(),
+            ))
+        }
+    };
+    let mut model = MultilevelModel::new()
+        .method(method)
+        .test(if a.model.knha {
+            MultilevelTest::T
+        } else {
+            MultilevelTest::Z
+        })
+        .level(a.model.level)?
+        .max_iter(a.model.max_iter);
+    if let Some(text) = &a.sigma2 {
+        let held = parse_sigma2(text)?;
+        if held.len() != factors.len() {
+            return Err(Failure::Usage(format!(
+                "--sigma2 '{text}': {} entries for the {} --random factors ({}); give one per factor, outer first",
+                held.len(),
+                factors.len(),
+                factors.join(", ")
+            )));
+        }
+        model = model.fix_sigma2(held);
+    }
+    let mut m = BulkMultilevel::new(model, &factors)?;
+    if let Some(text) = &a.vcalc {
+        m = m.vcalc(parse_vcalc(text)?)?;
+    }
+    if let Some(col) = &a.robust {
+        m = m.robust(Robust::new(a.robust_type.into(), a.model.level)?, col);
+    }
+    Ok(Some(m))
 }
 
 /// Worker threads per available core that `--threads` may ask for.

@@ -401,7 +401,7 @@ fn parse_held(text: &str, flag: &str) -> Result<Vec<Option<f64>>, Failure> {
 
 /// Parses `--sigma2 'NA,0'`: one entry per random factor, `NA` or empty for one estimated.
 /// The library checks the count and the values (finite, non-negative).
-fn parse_sigma2(text: &str) -> Result<Vec<Option<f64>>, Failure> {
+pub(super) fn parse_sigma2(text: &str) -> Result<Vec<Option<f64>>, Failure> {
     text.split(',')
         .map(|part| {
             let part = part.trim();
@@ -419,7 +419,7 @@ fn parse_sigma2(text: &str) -> Result<Vec<Option<f64>>, Failure> {
 }
 
 /// Parses `--vcalc 'cluster=COL,obs=COL,rho=R[,time=COL,phi=P]'`.
-fn parse_vcalc(text: &str) -> Result<VcalcSpec, Failure> {
+pub(super) fn parse_vcalc(text: &str) -> Result<VcalcSpec, Failure> {
     let bad = |why: String| {
         Failure::Usage(format!(
             "--vcalc '{text}': {why}; expected 'cluster=COL,obs=COL,rho=R' with optional 'time=COL,phi=P' (e.g. 'cluster=study,obs=esid,rho=0.6')"
