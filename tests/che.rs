@@ -31,6 +31,7 @@ fn spec(cluster: &str, obs: &str, rho: f64) -> VcalcSpec {
         rho,
         time: None,
         phi: None,
+        ..Default::default()
     }
 }
 

@@ -42,6 +42,7 @@ fn robust_of(case: &Value) -> (RobustFit, RobustFit) {
             rho,
             time: None,
             phi: None,
+            ..Default::default()
         })
     });
     let rep = MultilevelModel::new()
@@ -197,6 +198,7 @@ fn split_clusters_cr1_matches_metafor_and_cr2_is_refused() {
             rho: case["rho"].as_f64().unwrap(),
             time: None,
             phi: None,
+            ..Default::default()
         };
         let rep = MultilevelModel::new()
             .fit_table_vcalc(

@@ -278,6 +278,7 @@ fn che_intervals_match_metafor() {
         rho: 0.6,
         time: None,
         phi: None,
+        ..Default::default()
     };
     let levels = vec!["study".to_string(), "esid".to_string()];
     let f = MultilevelModel::new()

@@ -212,9 +212,7 @@ impl BulkMultilevel {
     pub fn columns_read(&self) -> Vec<&str> {
         let mut out: Vec<&str> = self.random.iter().map(String::as_str).collect();
         if let Some(CovSource::Vcalc(s)) = &self.source {
-            out.push(&s.cluster);
-            out.extend(s.obs.as_deref());
-            out.extend(s.time.as_deref());
+            out.extend(s.columns());
         }
         out.extend(self.robust.as_ref().map(|(_, c)| c.as_str()));
         let mut seen = Vec::with_capacity(out.len());
@@ -238,6 +236,13 @@ impl BulkMultilevel {
                     cluster: actual(&v.cluster),
                     obs: v.obs.as_ref().map(actual),
                     time: v.time.as_ref().map(actual),
+                    subgroup: v.subgroup.as_ref().map(actual),
+                    type_col: v.type_col.as_ref().map(actual),
+                    time2: v.time2.as_ref().map(actual),
+                    grp1: v.grp1.as_ref().map(actual),
+                    grp2: v.grp2.as_ref().map(actual),
+                    w1: v.w1.as_ref().map(actual),
+                    w2: v.w2.as_ref().map(actual),
                     ..v.clone()
                 }),
                 CovSource::Columns(c) => CovSource::Columns(c.iter().map(actual).collect()),

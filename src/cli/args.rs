@@ -448,7 +448,15 @@ pub struct MetaArgs {
     /// With --random '~ 1 | study/esid' this is the correlated-and-hierarchical-effects (CHE)
     /// model for studies reporting several outcomes (rho is rarely reported: 0.6-0.8 is
     /// common; check the results across values). The cluster must be nested in the outermost
-    /// random factor.
+    /// random factor. More keys, as metafor: 'type=COL' (construct types: effects of different
+    /// types correlate rho_type whatever their obs; with type alone 'rho=R' is that
+    /// correlation, with type and obs give both, 'rho=R_WITHIN;R_BETWEEN' or
+    /// 'rho=R_WITHIN,rho_type=R_BETWEEN'); 'subgroup=COL' (independent subgroups within a
+    /// cluster); 'grp1=COL,grp2=COL' (the two groups each effect compares: contrasts sharing a
+    /// group, e.g. several treatments against one control, correlate 0.5 for equal groups, and
+    /// the correlation multiplies the obs/type one); 'w1=COL,w2=COL' (the groups' sizes, for
+    /// the exact shared-group correlation); 'time2=COL' (the second group's time, for
+    /// within-subject contrasts; needs time and grp2).
     #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
     pub vcalc: Option<String>,
     /// With --vcalc: refit the model at each of these rho (the --vcalc spec with that rho) and

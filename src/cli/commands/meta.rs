@@ -287,11 +287,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
                 .flat_map(|(i, o)| [i.as_str(), o.as_str()]),
         )
         .chain(a.mods.iter().map(String::as_str))
-        .chain(spec.iter().flat_map(|s| {
-            std::iter::once(s.cluster.as_str())
-                .chain(s.obs.as_deref())
-                .chain(s.time.as_deref())
-        }))
+        .chain(spec.iter().flat_map(VcalcSpec::columns))
         .chain(a.vcov_cols.iter().map(String::as_str))
         .chain(a.robust.as_deref())
         .collect();
@@ -344,7 +340,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         (Some(s), false) => {
             let mut rows = Vec::with_capacity(a.rho_grid.len());
             for &rho in &a.rho_grid {
-                let at = CovSource::Vcalc(VcalcSpec { rho, ..s.clone() });
+                let at = CovSource::Vcalc(s.with_rho(rho));
                 let t = model.clone().profile_ci(false).fit_table_terms(
                     &l.table,
                     &es,
@@ -418,14 +414,19 @@ pub(super) fn parse_sigma2(text: &str) -> Result<Vec<Option<f64>>, Failure> {
         .collect()
 }
 
-/// Parses `--vcalc 'cluster=COL,obs=COL,rho=R[,time=COL,phi=P]'`.
+/// Parses `--vcalc 'cluster=COL,obs=COL,rho=R[,time=COL,phi=P][,type=COL][,subgroup=COL]
+/// [,grp1=COL,grp2=COL[,w1=COL,w2=COL]][,time2=COL]'`. `rho` takes metafor's values: one, or with
+/// both `type` and `obs` two separated by ';' (within types, between types), or `rho_type=R`
+/// beside it. The library checks the values and the combinations of groups, times and sizes.
 pub(super) fn parse_vcalc(text: &str) -> Result<VcalcSpec, Failure> {
     let bad = |why: String| {
         Failure::Usage(format!(
-            "--vcalc '{text}': {why}; expected 'cluster=COL,obs=COL,rho=R' with optional 'time=COL,phi=P' (e.g. 'cluster=study,obs=esid,rho=0.6')"
+            "--vcalc '{text}': {why}; expected 'cluster=COL,obs=COL,rho=R' with optional 'time=COL,phi=P', 'type=COL' (rho=R_WITHIN;R_BETWEEN with obs), 'subgroup=COL', 'grp1=COL,grp2=COL', 'w1=COL,w2=COL', 'time2=COL' (e.g. 'cluster=study,obs=esid,rho=0.6')"
         ))
     };
-    let (mut cluster, mut obs, mut rho, mut time, mut phi) = (None, None, None, None, None);
+    let mut spec = VcalcSpec::default();
+    let (mut cluster, mut rho, mut rho_type): (Option<String>, Option<Vec<f64>>, Option<f64>) =
+        (None, None, None);
     let number = |key: &str, v: &str| {
         v.trim()
             .parse::<f64>()
@@ -439,27 +440,64 @@ pub(super) fn parse_vcalc(text: &str) -> Result<VcalcSpec, Failure> {
         if value.is_empty() {
             return Err(bad(format!("{} has no value", key.trim())));
         }
+        let col = Some(value.to_string());
         match key.trim() {
-            "cluster" => cluster = Some(value.to_string()),
-            "obs" => obs = Some(value.to_string()),
-            "time" => time = Some(value.to_string()),
-            "rho" => rho = Some(number("rho", value)?),
-            "phi" => phi = Some(number("phi", value)?),
+            "cluster" => cluster = col,
+            "obs" => spec.obs = col,
+            "time" | "time1" => spec.time = col,
+            "time2" => spec.time2 = col,
+            "type" => spec.type_col = col,
+            "subgroup" => spec.subgroup = col,
+            "grp1" => spec.grp1 = col,
+            "grp2" => spec.grp2 = col,
+            "w1" => spec.w1 = col,
+            "w2" => spec.w2 = col,
+            "rho" => {
+                rho = Some(
+                    value
+                        .split(';')
+                        .map(|v| number("rho", v))
+                        .collect::<Result<_, _>>()?,
+                )
+            }
+            "rho_type" => rho_type = Some(number("rho_type", value)?),
+            "phi" => spec.phi = Some(number("phi", value)?),
             k => return Err(bad(format!("unknown key '{k}'"))),
         }
     }
-    let cluster = cluster.ok_or_else(|| bad("cluster is missing".into()))?;
-    let rho = rho.ok_or_else(|| bad("rho is missing".into()))?;
-    if time.is_some() != phi.is_some() {
+    spec.cluster = cluster.ok_or_else(|| bad("cluster is missing".into()))?;
+    if spec.time.is_some() != spec.phi.is_some() {
         return Err(bad("time and phi go together".into()));
     }
-    Ok(VcalcSpec {
-        cluster,
-        obs,
-        rho,
-        time,
-        phi,
-    })
+    let rho = rho.unwrap_or_default();
+    match (spec.obs.is_some(), spec.type_col.is_some(), &rho[..], rho_type) {
+        (true, true, &[w, b], None) | (true, true, &[w], Some(b)) => {
+            spec.rho = w;
+            spec.rho_type = Some(b);
+        }
+        (true, true, ..) => {
+            return Err(bad(
+                "with type and obs, rho needs the within-type and the between-type correlation (rho=0.7;0.5, or rho=0.7,rho_type=0.5)".into(),
+            ))
+        }
+        (false, true, &[b], None) | (false, true, &[], Some(b)) => spec.rho_type = Some(b),
+        (false, true, ..) => {
+            return Err(bad(
+                "with type (and no obs), give one rho: the correlation between types".into(),
+            ))
+        }
+        (_, false, _, Some(_)) => return Err(bad("rho_type needs type".into())),
+        (true, false, &[r], None) => spec.rho = r,
+        (true, false, &[], None) => return Err(bad("rho is missing".into())),
+        (_, false, &[r], None) => spec.rho = r,
+        (false, false, &[], None) => {}
+        (_, false, ..) => {
+            return Err(bad(
+                "rho takes two values (R_WITHIN;R_BETWEEN) only with type and obs".into(),
+            ))
+        }
+    }
+    Ok(spec)
 }
 
 /// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.

@@ -8,7 +8,7 @@ use crate::data::Table;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Setting};
 use crate::model::regression::Design;
-use crate::model::vcalc::{vcalc, CovBlock, SamplingCovariance, VcalcSpec};
+use crate::model::vcalc::{CovBlock, SamplingCovariance, VcalcSpec};
 
 /// The random-effects terms of a formula: nested random intercepts `~ 1 | a/b[/c]` and at most
 /// one structured term `~ inner | outer` (metafor `random = list(~ 1 | a/b, ~ inner | outer)`).
@@ -162,6 +162,8 @@ pub struct TableOptions {
 
 /// Where a non-diagonal sampling covariance `V` comes from.
 #[derive(Debug, Clone, PartialEq)]
+// Built once per fit: boxing the vcalc options would only complicate callers.
+#[allow(clippy::large_enum_variant)]
 pub enum CovSource {
     /// metafor's `vcalc` on table columns.
     Vcalc(VcalcSpec),
@@ -198,7 +200,7 @@ impl MultilevelModel {
     ///
     /// # Errors
     /// [`Error::MissingColumn`] for an absent column; [`Error::Value`] for an effect with a
-    /// missing cluster, observation or time; as [`vcalc`] and [`MultilevelModel::fit_cov`];
+    /// missing cluster, observation or time; as [`VcalcSpec::covariance`] and [`MultilevelModel::fit_cov`];
     /// as [`MultilevelModel::fit_table`] otherwise.
     pub fn fit_table_vcalc(
         &self,
@@ -390,39 +392,7 @@ fn table_vcalc(
     v: &[f64],
     s: &VcalcSpec,
 ) -> Result<SamplingCovariance, Error> {
-    let texts = |name: &str, role: &str| -> Result<Vec<String>, Error> {
-        let col = table
-            .get(name)
-            .ok_or_else(|| table.missing_column(name, &format!("as the {role}")))?;
-        rows.iter()
-            .map(|&r| {
-                col.text(r)
-                    .ok_or_else(|| table.value_error(r, name, format!("the {role} is missing")))
-            })
-            .collect()
-    };
-    let cluster = texts(&s.cluster, "sampling-covariance cluster")?;
-    let obs = match &s.obs {
-        Some(o) => Some(texts(o, "sampling-covariance observation")?),
-        None => None,
-    };
-    let time = match &s.time {
-        Some(t) => {
-            let col = table.numeric(t, "as the sampling-covariance time")?;
-            let vals: Vec<f64> = rows
-                .iter()
-                .map(|&r| {
-                    col.get(r).copied().flatten().ok_or_else(|| {
-                        table.value_error(r, t, "the sampling-covariance time is missing")
-                    })
-                })
-                .collect::<Result<_, _>>()?;
-            Some(vals)
-        }
-        None => None,
-    };
-    let time = time.as_deref().map(|t| (t, s.phi.unwrap_or(1.0)));
-    vcalc(v, &cluster, obs.as_deref(), time, s.rho)
+    s.covariance(table, rows, v)
 }
 
 /// The covariance blocks that the columns `cols` carry for the effects at table rows `rows`,

@@ -25,10 +25,26 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     let _ = writeln!(out, "Measure: {}; data: {source}", r.measure);
     if let Some(v) = &r.options.vcalc {
         let mut parts = vec![format!("cluster = {}", v.cluster)];
+        parts.extend(v.subgroup.as_ref().map(|o| format!("subgroup = {o}")));
         parts.extend(v.obs.as_ref().map(|o| format!("obs = {o}")));
-        parts.push(format!("rho = {}", v.rho));
-        parts.extend(v.time.as_ref().map(|t| format!("time = {t}")));
+        parts.extend(v.type_col.as_ref().map(|o| format!("type = {o}")));
+        match v.rho_type {
+            Some(b) if v.obs.is_some() => parts.push(format!("rho = c({}, {b})", v.rho)),
+            Some(b) => parts.push(format!("rho = {b}")),
+            None if v.obs.is_some() => parts.push(format!("rho = {}", v.rho)),
+            None => {}
+        }
+        parts.extend(v.time.as_ref().map(|t| format!("time1 = {t}")));
+        parts.extend(v.time2.as_ref().map(|t| format!("time2 = {t}")));
         parts.extend(v.phi.map(|p| format!("phi = {p}")));
+        for (k, c) in [
+            ("grp1", &v.grp1),
+            ("grp2", &v.grp2),
+            ("w1", &v.w1),
+            ("w2", &v.w2),
+        ] {
+            parts.extend(c.as_ref().map(|c| format!("{k} = {c}")));
+        }
         let _ = writeln!(out, "Sampling covariance: vcalc({})", parts.join(", "));
     }
     if let Some(cols) = &r.options.vcov_cols {

@@ -1,7 +1,9 @@
 //! Block-diagonal sampling covariance matrices: metafor's `vcalc(vi, cluster, obs, rho, time1,
-//! phi)` for the common case (GUIDE §9), and a validated container of per-cluster blocks.
+//! phi)` for the common case (GUIDE §9), [`vcalc_full`] with every other per-effect variable
+//! (`subgroup`, `type`, `time2`, `grp1`/`grp2`, `w1`/`w2`), [`VcalcSpec::covariance`] on table
+//! columns, and a validated container of per-cluster blocks.
 //!
-//! # Formulas (metafor 3.8-1 `vcalc`, without `type`, `grp1`/`grp2`, `w1`/`w2`)
+//! # Formulas (metafor 3.8-1 `vcalc`, the common case; see [`vcalc_full`] for the rest)
 //! Within a cluster, `V_ij = √v_i · R_ij · √v_j` with `R_ii = 1` and, for `i ≠ j`,
 //! `R_ij = r_obs · r_time`: `r_obs = 1` for the same `obs` (or without `obs`), `ρ` otherwise;
 //! `r_time = 1` for the same time (or without times), `φ^|t_i − t_j|` otherwise. Effects of
@@ -25,6 +27,11 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 use crate::error::{Error, Setting};
+
+mod general;
+mod table;
+
+pub use general::{vcalc_full, VcalcColumns, VcalcCorrelations};
 
 /// The sampling covariance of one cluster of effects.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,19 +170,82 @@ impl SamplingCovariance {
     }
 }
 
-/// The options of [`vcalc`] on table columns, as recorded in results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The options of metafor's `vcalc` on table columns, as recorded in results (keys of the
+/// optional variables appear in JSON only when given).
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct VcalcSpec {
     /// Column of the clusters (effects of different clusters are independent).
     pub cluster: String,
     /// Column of the observations (`None`: all effects of a cluster share one observation).
     pub obs: Option<String>,
-    /// Correlation of effects of different observations.
+    /// Correlation of effects of the same type with different observations (metafor's `rho`;
+    /// its first value with `type` and `obs`). Unused without `obs` (0 when not given).
     pub rho: f64,
-    /// Column of the measurement times (`None`: no time decay).
+    /// Column of the measurement times (metafor's `time1`; `None`: no time decay).
     pub time: Option<String>,
     /// Autocorrelation per unit of time (`φ^|Δt|`); `None` without times.
     pub phi: Option<f64>,
+    /// Column of independent subgroups within clusters (metafor's `subgroup`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subgroup: Option<String>,
+    /// Column of the construct types (metafor's `type`).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_col: Option<String>,
+    /// Correlation of effects of different types (metafor's `rho` with `type` alone, its second
+    /// value with `type` and `obs`); `None` without `type`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rho_type: Option<f64>,
+    /// Column of the second group's measurement times (metafor's `time2`; needs `time` and
+    /// `grp2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time2: Option<String>,
+    /// Column of the first group each effect compares (metafor's `grp1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grp1: Option<String>,
+    /// Column of the second group (metafor's `grp2`; needs `grp1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grp2: Option<String>,
+    /// Column of the first group's size (metafor's `w1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w1: Option<String>,
+    /// Column of the second group's size (metafor's `w2`; needs `w1` and `grp2`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub w2: Option<String>,
+}
+
+impl VcalcSpec {
+    /// The same options with the main correlation set to `rho`: `rho` with `obs` (or without
+    /// `type`), else `rho_type` (with `type` alone) — what a grid of ρ varies.
+    pub fn with_rho(&self, rho: f64) -> Self {
+        let mut s = self.clone();
+        if s.obs.is_none() && s.type_col.is_some() {
+            s.rho_type = Some(rho);
+        } else {
+            s.rho = rho;
+        }
+        s
+    }
+
+    /// Every column the options name (cluster first).
+    pub fn columns(&self) -> Vec<&str> {
+        std::iter::once(self.cluster.as_str())
+            .chain(
+                [
+                    &self.obs,
+                    &self.time,
+                    &self.subgroup,
+                    &self.type_col,
+                    &self.time2,
+                    &self.grp1,
+                    &self.grp2,
+                    &self.w1,
+                    &self.w2,
+                ]
+                .into_iter()
+                .filter_map(|c| c.as_deref()),
+            )
+            .collect()
+    }
 }
 
 /// Checks a correlation in [−1, 1].
@@ -268,34 +338,47 @@ where
             };
             r_obs * r_time
         });
-        if n > 1 {
-            let min = r
-                .clone()
-                .symmetric_eigenvalues()
-                .iter()
-                .fold(f64::INFINITY, |m, &e| m.min(e));
-            if min.is_nan() || min <= f64::EPSILON {
-                return Err(Error::input(
-                    format!("sampling covariance of cluster '{label}'"),
-                    format!("the correlation matrix is not positive definite (smallest eigenvalue {min:.3e}): effects with the same observation and time are perfectly correlated, or the correlations cannot hold together"),
-                ));
-            }
-        }
-        let s: Vec<f64> = rows.iter().map(|&i| vi[i].sqrt()).collect();
-        let matrix = DMatrix::from_fn(n, n, |a, b| {
-            // metafor's S R S, from the lower triangle so that the block is exactly symmetric.
-            let (i, j) = (a.max(b), a.min(b));
-            if a == b {
-                vi[rows[a]]
-            } else {
-                s[i] * r[(i, j)] * s[j]
-            }
-        });
-        blocks.push(CovBlock {
-            label,
-            rows,
-            matrix,
-        });
+        blocks.push(assemble(label, rows, vi, r)?);
     }
     SamplingCovariance::from_blocks(k, blocks)
+}
+
+/// The block `S R S` (`S = diag(√v)`) of the effects `rows` with correlation matrix `r`,
+/// after metafor's check that `r` is positive definite (its smallest eigenvalue above machine
+/// epsilon; the error names the cluster `label`).
+fn assemble(
+    label: String,
+    rows: Vec<usize>,
+    vi: &[f64],
+    r: DMatrix<f64>,
+) -> Result<CovBlock, Error> {
+    let n = rows.len();
+    if n > 1 {
+        let min = r
+            .clone()
+            .symmetric_eigenvalues()
+            .iter()
+            .fold(f64::INFINITY, |m, &e| m.min(e));
+        if min.is_nan() || min <= f64::EPSILON {
+            return Err(Error::input(
+                format!("sampling covariance of cluster '{label}'"),
+                format!("the correlation matrix is not positive definite (smallest eigenvalue {min:.3e}): effects with the same observation and time are perfectly correlated, or the correlations cannot hold together"),
+            ));
+        }
+    }
+    let s: Vec<f64> = rows.iter().map(|&i| vi[i].sqrt()).collect();
+    let matrix = DMatrix::from_fn(n, n, |a, b| {
+        // metafor's S R S, from the lower triangle so that the block is exactly symmetric.
+        let (i, j) = (a.max(b), a.min(b));
+        if a == b {
+            vi[rows[a]]
+        } else {
+            s[i] * r[(i, j)] * s[j]
+        }
+    });
+    Ok(CovBlock {
+        label,
+        rows,
+        matrix,
+    })
 }
