@@ -76,6 +76,8 @@ pub enum Setting {
     SamplingCovariance,
     /// Variance components of a multilevel model held at given values (metafor's `sigma2`).
     FixedSigma2,
+    /// Which direction is better for an outcome (`higher_is_better`).
+    Direction,
 }
 
 impl Setting {
@@ -107,6 +109,7 @@ impl Setting {
             Setting::Random => "random-effects structure",
             Setting::SamplingCovariance => "sampling covariance",
             Setting::FixedSigma2 => "fixed variance components",
+            Setting::Direction => "outcome direction",
         }
     }
 }

@@ -166,6 +166,15 @@ pub struct EvaluateArgs {
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,
+    /// Options file (TOML, or JSON): small-k thresholds, the direction per outcome
+    /// ([higher_is_better] "PHQ-9" = false) and assume_higher_is_better. See the README.
+    #[arg(long, value_name = "FILE")]
+    pub options: Option<PathBuf>,
+    /// Treat every outcome without a stated direction (no higher_is_better value, none in the
+    /// options file) as higher-is-better; recorded in results.json and printed in the report.
+    /// Without it such outcomes are an error listing them.
+    #[arg(long)]
+    pub assume_higher_is_better: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -90,6 +90,9 @@ fn flag(s: Setting) -> &'static str {
         Setting::Random => "--random",
         Setting::SamplingCovariance => "--vcalc",
         Setting::FixedSigma2 => "--sigma2",
+        Setting::Direction => {
+            "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
+        }
         _ => "the command's options (see --help)",
     }
 }
