@@ -183,7 +183,10 @@ fn evaluate_report_numbers_equal_the_library() {
     let doms = json["domains"].as_array().unwrap();
     assert_eq!(doms.len(), ev.domains.len());
     for (j, d) in doms.iter().zip(&ev.domains) {
-        let pooled = d.pooled.as_ref().expect("every demo domain has enough studies");
+        let pooled = d
+            .pooled
+            .as_ref()
+            .expect("every demo domain has enough studies");
         let forest = d.forest.as_ref().expect("a forest plot per pooled domain");
         // the JSON pooled fit uses the core keys and equals the library's
         assert_eq!(
