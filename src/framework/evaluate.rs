@@ -13,7 +13,8 @@
 //! pooled effect (REML + Knapp–Hartung; ad hoc KH for very few studies) with prediction interval
 //! and heterogeneity; subgroups by every
 //! codebook category with at least two levels of ≥ 2 studies; meta-regression on
-//! `duration_months`; RVE when a study contributes several effects; bias checks when k ≥ 10;
+//! `duration_months`; RVE when a study contributes several effects; bias checks when k ≥ 10 (each
+//! threshold from [`Thresholds`]);
 //! sensitivity (low risk of bias only, leave-one-out range); pooled net benefit and its
 //! acceptability curve when costs are given; and a plain-language summary with caveats. A section
 //! that does not apply or cannot be fitted is listed in `skipped` with its reason.
@@ -416,9 +417,19 @@ fn economics(
 
 fn methods(codebook: &Codebook, opts: &EvaluateOptions, level: f64) -> String {
     format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); signs reversed where higher_is_better is false so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: random effects, REML tau^2, Knapp-Hartung t-based {}% CIs, Q-profile CI for tau^2, prediction intervals (t, k-1 df). Subgroups by every codebook category with at least two levels of 2+ studies (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= 10; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
+        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies). Subgroups (exploratory, not adjusted for multiplicity) by every codebook category with at least two levels of {}+ studies, levels with fewer studies left out of the test (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= {}; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
         env!("CARGO_PKG_VERSION"),
+        if opts.assume_higher_is_better {
+            " (outcomes without one assumed higher-is-better, as asked)"
+        } else {
+            ""
+        },
+        opts.thresholds.min_studies_to_pool,
         level,
+        opts.thresholds.adhoc_max_studies,
+        opts.thresholds.tau2_zero_caveat_below,
+        opts.thresholds.min_level_studies,
+        opts.thresholds.min_bias_effects,
         opts.wtp.iter().map(|w| format!("£{w:.0}")).collect::<Vec<_>>().join(", "),
         codebook.name,
         codebook.version

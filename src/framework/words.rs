@@ -29,7 +29,7 @@ fn symbol(measure: Measure) -> &'static str {
 pub(crate) fn meaning(measure: Measure, o: Orientation) -> String {
     let or = measure == Measure::Or;
     let (above, below) = if or {
-        ("above 1", "below 1")
+        ("values above 1", "values below 1")
     } else {
         ("positive values", "negative values")
     };
@@ -87,7 +87,7 @@ pub(crate) fn plain(
     let pi = if s.pi_lower.is_finite() {
         let caveat = if s.tau2 <= 0.0 && studies < tau2_zero_below {
             format!(
-                " (τ² was estimated as 0 from only {studies} studies: heterogeneity cannot be ruled out, so this range may be too narrow)"
+                " (τ² = 0 from only {studies} studies: heterogeneity cannot be ruled out, so this range may be too narrow)"
             )
         } else {
             String::new()
@@ -171,7 +171,7 @@ pub(crate) fn caveats(c: &CaveatInput<'_>) -> Vec<String> {
     let s = c.summary;
     if s.tau2 <= 0.0 && c.studies < c.tau2_zero_below {
         out.push(format!(
-            "τ² estimated as 0 from {} studies (fewer than {}): heterogeneity cannot be ruled out, and the prediction interval equals the confidence interval only because of that",
+            "τ² estimated as 0 from {} studies (fewer than {}): heterogeneity cannot be ruled out; the prediction interval equals the confidence interval only because of that",
             c.studies, c.tau2_zero_below
         ));
     }

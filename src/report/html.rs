@@ -84,7 +84,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         };
         let _ = write!(
             o,
-            "<tr><td><a href=\"#d-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}{}</td></tr>",
+            "<tr><td><a href=\"#d-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
             esc(&d.domain).replace(' ', "-"),
             esc(&d.domain),
             d.studies,
@@ -94,7 +94,6 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             pi,
             i2,
             esc(&d.summary),
-            esc(&d.meaning),
             d.caveats.iter().filter(|c| !c.starts_with("SIMULATED")).map(|c| format!(" <span class=\"caveat\">Caveat: {}.</span>", esc(c))).collect::<String>()
         );
     }

@@ -171,8 +171,26 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         write_text(&folder.path().join(name), text)?;
     }
     folder.commit()?;
+    if ev.options.assume_higher_is_better {
+        say!("note: outcomes without a stated direction were assumed higher-is-better");
+    }
     for d in &ev.domains {
         say!("{}", d.summary);
+        if let Some(w) = &d.small_k_warning {
+            say!("  warning ({}): {w}", d.domain);
+        }
+    }
+    if !ev.rows_not_used.is_empty() {
+        say!(
+            "{} row(s) not used (listed with reasons in index.html and results.json): {}",
+            ev.rows_not_used.len(),
+            ev.rows_not_used
+                .iter()
+                .take(10)
+                .map(|r| format!("row {} ({}): {}", r.row, r.study, r.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
     say!(
         "wrote {} (index.html, results.json, egm.html, {} plots){}",
