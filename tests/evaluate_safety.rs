@@ -466,3 +466,46 @@ fn the_demo_keeps_working() {
         "fewer admissions: OR < 1"
     );
 }
+
+#[test]
+fn a_map_cell_never_pools_inside_one_study() {
+    let dir = TempDir::new().unwrap();
+    let path = PathBuf::from(write_csv(
+        &dir,
+        "m.csv",
+        "study,outcome_domain,activity,yi,vi,higher_is_better\n\
+         Solo,wellbeing,social support,0.59,0.0219,true\n\
+         Solo,wellbeing,social support,0.03,0.02,true\n\
+         A,mental health,social support,0.2,0.02,true\n\
+         B,mental health,social support,0.3,0.03,true\n",
+    ));
+    let mut t = read_table(&path, &ColumnMap::new()).unwrap();
+    let cb = Codebook::builtin();
+    cb.validate(&mut t).unwrap();
+    let opts = EvaluateOptions::default();
+    let dirs = peerstat::framework::evaluate::map_directions(&t, &opts).unwrap();
+    let effects = peerstat::framework::evaluate::map_effects(&t, &dirs).unwrap();
+    let md = peerstat::framework::map::map_data(
+        &t,
+        &cb,
+        "activity",
+        "outcome_domain",
+        None,
+        &effects,
+        "SMD",
+    )
+    .unwrap();
+    let cell = |c: &str| md.cells.iter().find(|x| x.col == c).unwrap();
+    let solo = cell("wellbeing");
+    assert_eq!(solo.k, 1);
+    assert!(solo.estimate.is_none());
+    assert_eq!(
+        solo.note.as_deref(),
+        Some("not pooled: the 2 effects come from one study")
+    );
+    // two studies: pooled with ad hoc KH, SE never below the Wald SE 1/sqrt(1/0.02 + 1/0.03)
+    let two = cell("mental health");
+    let wald = 1.0 / (1.0f64 / 0.02 + 1.0 / 0.03).sqrt();
+    let half = (two.ci_upper.unwrap() - two.ci_lower.unwrap()) / 2.0;
+    assert!(half >= 12.7062047361747 * wald * (1.0 - 1e-9), "{half}");
+}
