@@ -247,7 +247,7 @@ fn domains_present(codebook: &Codebook, domain: &[Option<String>]) -> Vec<String
 /// # Errors
 /// Codebook validation errors (every problem at once), bad values (naming row and column), a
 /// missing or empty `outcome_domain` column, outcomes without a direction (one error listing
-/// them all, [`crate::Setting::Direction`]), no usable effects, an invalid confidence level or
+/// them all, [`crate::error::Setting::Direction`]), no usable effects, an invalid confidence level or
 /// threshold; errors of the economic companion.
 pub fn evaluate(
     table: &mut Table,
