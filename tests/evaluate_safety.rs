@@ -465,6 +465,24 @@ fn the_demo_keeps_working() {
         su.pooled.as_ref().unwrap().summary.estimate < 0.0,
         "fewer admissions: OR < 1"
     );
+    // the duration meta-regression at small k carries a caution (quality of life: 10 effects)
+    let qol = ev
+        .domains
+        .iter()
+        .find(|d| d.domain == "quality of life")
+        .unwrap();
+    assert_eq!(qol.effects.len(), 10);
+    assert!(qol.duration.is_some());
+    let html = peerstat::report::html::report_html(&ev, &[]);
+    assert!(html.contains("with k = 10 R² is unreliable"));
+    // service use subgroups are shown as odds ratios (each level's OR, not its log)
+    let sg = &su.subgroups[0].subgroups[0].fit.summary;
+    assert!(html.contains(&format!(
+        "{:.2} [{:.2}, {:.2}]",
+        sg.estimate.exp(),
+        sg.ci_lower.exp(),
+        sg.ci_upper.exp()
+    )));
 }
 
 #[test]

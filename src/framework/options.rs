@@ -15,6 +15,7 @@
 //! min_regression_effects = 4   # meta-regression on duration from this many effects
 //! min_rve_studies = 3          # robust variance estimation from this many studies
 //! min_level_studies = 2        # a subgroup level is tested from this many studies
+//! r2_caution_below = 20        # the duration meta-regression's R² carries a caution below this k
 //!
 //! [higher_is_better]           # direction per outcome (the `outcome` column)
 //! "PHQ-9" = false
@@ -61,6 +62,9 @@ pub struct Thresholds {
     /// A subgroup level enters a test for subgroup differences from this many studies; a
     /// column is tested when at least two levels qualify. Default 2.
     pub min_level_studies: usize,
+    /// The duration meta-regression's R² carries a caution below this many effects (R² is
+    /// often 0 % or 100 % by chance with few studies). Default 20.
+    pub r2_caution_below: usize,
 }
 
 impl Default for Thresholds {
@@ -73,6 +77,7 @@ impl Default for Thresholds {
             min_regression_effects: 4,
             min_rve_studies: 3,
             min_level_studies: 2,
+            r2_caution_below: 20,
         }
     }
 }

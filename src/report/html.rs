@@ -121,6 +121,13 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
             let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th></tr>");
             for sg in &d.subgroups {
+                let show = |x: f64| {
+                    if d.measure == crate::effect::Measure::Or {
+                        x.exp()
+                    } else {
+                        x
+                    }
+                };
                 let lv: Vec<String> = sg
                     .subgroups
                     .iter()
@@ -129,9 +136,9 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                             "{} ({}): {:.2} [{:.2}, {:.2}]",
                             esc(&g.level),
                             g.fit.summary.k,
-                            g.fit.summary.estimate,
-                            g.fit.summary.ci_lower,
-                            g.fit.summary.ci_upper
+                            show(g.fit.summary.estimate),
+                            show(g.fit.summary.ci_lower),
+                            show(g.fit.summary.ci_upper)
                         )
                     })
                     .collect();
@@ -150,7 +157,13 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         if let Some(r) = &d.duration {
             if r.coefficients.len() > 1 {
                 let c = &r.coefficients[1];
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.est.estimate, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+                let k = d.effects.len();
+                let caution = if k < ev.options.thresholds.r2_caution_below {
+                    format!(" <span class=\"caveat\">Exploratory, and with k = {k} R² is unreliable (it is often 0% or 100% by chance with few studies).</span>")
+                } else {
+                    " <span class=\"caveat\">Exploratory.</span>".to_string()
+                };
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.{caution}</p>", c.est.estimate, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
             }
         }
         if let Some(r) = &d.rve {
@@ -311,7 +324,7 @@ fn options_line(ev: &Evaluation) -> String {
     let o = &ev.options;
     let t = &o.thresholds;
     format!(
-        "level {}%; {}; options file {}; thresholds: pool from {} studies, ad hoc Knapp–Hartung up to {} studies, τ² = 0 caveat below {} studies, bias checks from {} effects, duration meta-regression from {} effects, RVE from {} studies, subgroup levels tested from {} studies.",
+        "level {}%; {}; options file {}; thresholds: pool from {} studies, ad hoc Knapp–Hartung up to {} studies, τ² = 0 caveat below {} studies, bias checks from {} effects, duration meta-regression from {} effects, RVE from {} studies, subgroup levels tested from {} studies, R² caution below {} effects.",
         o.level,
         if o.assume_higher_is_better {
             "outcomes without a direction assumed higher-is-better"
@@ -325,6 +338,7 @@ fn options_line(ev: &Evaluation) -> String {
         t.min_bias_effects,
         t.min_regression_effects,
         t.min_rve_studies,
-        t.min_level_studies
+        t.min_level_studies,
+        t.r2_caution_below
     )
 }
