@@ -527,3 +527,47 @@ fn a_map_cell_never_pools_inside_one_study() {
     let half = (two.ci_upper.unwrap() - two.ci_lower.unwrap()) / 2.0;
     assert!(half >= 12.7062047361747 * wald * (1.0 - 1e-9), "{half}");
 }
+
+#[test]
+fn subgroup_tests_carry_holm_adjusted_p_values() {
+    let r = fixtures::reference("evaluate_safety.json");
+    let p: Vec<f64> = r["holm_p"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    let got = peerstat::framework::evaluate::holm(&p);
+    let want = r["holm"].as_array().unwrap();
+    assert_eq!(got.len(), 6);
+    for (g, w) in got.iter().zip(want) {
+        close("holm", *g, w, 1e-12, 1e-15);
+    }
+    // the demo: one family over every subgroup test of the report
+    let path = Path::new("seeds/demo.parquet");
+    let mut t = read_table(path, &ColumnMap::new()).unwrap();
+    let ev = evaluate(
+        &mut t,
+        &Codebook::builtin(),
+        path,
+        None,
+        &EvaluateOptions::default(),
+    )
+    .unwrap();
+    let all: Vec<f64> = ev
+        .domains
+        .iter()
+        .flat_map(|d| d.subgroups.iter().map(|s| s.subgroup_test.p_value))
+        .collect();
+    assert!(all.len() > 20, "{}", all.len());
+    let adjusted = peerstat::framework::evaluate::holm(&all);
+    let stored: Vec<f64> = ev
+        .domains
+        .iter()
+        .flat_map(|d| d.subgroup_p_holm.iter().copied())
+        .collect();
+    assert_eq!(stored, adjusted);
+    let smallest = all.iter().copied().fold(f64::INFINITY, f64::min);
+    let i = all.iter().position(|&x| x == smallest).unwrap();
+    assert!((stored[i] - (smallest * all.len() as f64).min(1.0)).abs() < 1e-15);
+}

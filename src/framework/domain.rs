@@ -96,6 +96,9 @@ pub struct DomainResult {
     pub small_k_warning: Option<String>,
     /// Subgroup analyses by codebook columns.
     pub subgroups: Vec<SubgroupAnalysis>,
+    /// Holm-adjusted p-value of each subgroup test, the family being every test for subgroup
+    /// differences in the evaluation (exploratory analyses; one per entry of `subgroups`).
+    pub subgroup_p_holm: Vec<f64>,
     /// Meta-regression on `duration_months`.
     pub duration: Option<RegressionKeys>,
     /// Robust variance estimation when studies contribute several effects.
@@ -195,6 +198,7 @@ pub(crate) fn analyse_domain(
                 if n_studies == 1 { "y" } else { "ies" }
             )),
             subgroups: Vec::new(),
+            subgroup_p_holm: Vec::new(),
             duration: None,
             rve: None,
             bias: None,
@@ -256,6 +260,7 @@ pub(crate) fn analyse_domain(
         pooled: Some(pooled),
         adhoc_knha: adhoc,
         small_k_warning,
+        subgroup_p_holm: Vec::new(),
         subgroups,
         duration,
         rve,

@@ -333,6 +333,7 @@ pub fn evaluate(
             orientation,
         )?);
     }
+    holm_subgroups(&mut domains);
     if domains.is_empty() {
         return Err(Error::Empty {
             file: table.source().to_string(),
@@ -368,6 +369,41 @@ pub fn evaluate(
         methods: methods(codebook, opts, level),
         options: opts.clone(),
     })
+}
+
+/// Holm-adjusted p-values of every test for subgroup differences in the report (one family).
+fn holm_subgroups(domains: &mut [DomainResult]) {
+    let p: Vec<(usize, usize, f64)> = domains
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| {
+            d.subgroups
+                .iter()
+                .enumerate()
+                .map(move |(j, s)| (i, j, s.subgroup_test.p_value))
+        })
+        .collect();
+    let adjusted = holm(&p.iter().map(|x| x.2).collect::<Vec<_>>());
+    for d in domains.iter_mut() {
+        d.subgroup_p_holm = vec![f64::NAN; d.subgroups.len()];
+    }
+    for (&(i, j, _), a) in p.iter().zip(adjusted) {
+        domains[i].subgroup_p_holm[j] = a;
+    }
+}
+
+/// Holm's step-down adjustment (as R's `p.adjust(p, "holm")`); NaN stays NaN.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_finite()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = idx.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running = 0.0f64;
+    for (rank, &i) in idx.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
 }
 
 /// Pooled net benefit (arm summaries of several trials, "peer support" vs "usual care") and its

@@ -119,8 +119,8 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         }
         if !d.subgroups.is_empty() {
             let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
-            let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th></tr>");
-            for sg in &d.subgroups {
+            let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
+            for (si, sg) in d.subgroups.iter().enumerate() {
                 let show = |x: f64| {
                     if d.measure == crate::effect::Measure::Or {
                         x.exp()
@@ -144,12 +144,13 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                     .collect();
                 let _ = write!(
                     o,
-                    "<tr><td>{}</td><td>{}</td><td>Q = {:.2}, df = {}, p {}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>Q = {:.2}, df = {}, p {}</td><td>p {}</td></tr>",
                     esc(&sg.by),
                     lv.join("<br>"),
                     sg.subgroup_test.q,
                     sg.subgroup_test.df,
-                    super::pv(sg.subgroup_test.p_value)
+                    super::pv(sg.subgroup_test.p_value),
+                    super::pv(d.subgroup_p_holm.get(si).copied().unwrap_or(f64::NAN))
                 );
             }
             let _ = write!(o, "</table>");
