@@ -571,3 +571,21 @@ fn subgroup_tests_carry_holm_adjusted_p_values() {
     let i = all.iter().position(|&x| x == smallest).unwrap();
     assert!((stored[i] - (smallest * all.len() as f64).min(1.0)).abs() < 1e-15);
 }
+
+#[test]
+fn one_bad_value_in_several_rows_is_one_line() {
+    let text = "study,outcome_domain,activity,yi,vi,higher_is_better\n\
+                A,wellbeing,befriending,0.30,0.01,true\n\
+                B,wellbeing,befriending,0.10,0.02,true\n\
+                C,wellbeing,social support,0.45,0.01,true\n\
+                D,wellbeing,befriending,0.45,0.01,true\n";
+    let m = eval_csv(text, &EvaluateOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(m.contains("3 values do not fit the codebook"), "{m}");
+    assert!(
+        m.contains("rows 1, 2, 4, column 'activity': 'befriending' is not a level of activity"),
+        "{m}"
+    );
+    assert_eq!(m.matches("befriending").count(), 1, "{m}");
+}

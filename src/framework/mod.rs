@@ -303,16 +303,35 @@ impl Codebook {
         }
         if problems.len() > 1 {
             let n = problems.len();
-            let list: Vec<String> = problems
-                .iter()
-                .map(|e| match e {
+            // The same value in several rows of one column is one line naming the rows.
+            let mut grouped: Vec<(String, Vec<usize>)> = Vec::new();
+            for e in &problems {
+                let (key, row) = match e {
                     Error::Value {
                         row,
                         column,
                         message,
                         ..
-                    } => format!("row {row}, column '{column}': {message}"),
-                    e => e.to_string(),
+                    } => (format!("column '{column}': {message}"), Some(*row)),
+                    e => (e.to_string(), None),
+                };
+                match grouped.iter_mut().find(|g| g.0 == key) {
+                    Some(g) => g.1.extend(row),
+                    None => grouped.push((key, row.into_iter().collect())),
+                }
+            }
+            let list: Vec<String> = grouped
+                .iter()
+                .map(|(k, rows)| match rows.len() {
+                    0 => k.clone(),
+                    1 => format!("row {}, {k}", rows[0]),
+                    _ => format!(
+                        "rows {}, {k}",
+                        rows.iter()
+                            .map(|r| r.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 })
                 .collect();
             return Err(Error::format(
