@@ -475,6 +475,14 @@ fn the_demo_keeps_working() {
     assert!(qol.duration.is_some());
     let html = peerstat::report::html::report_html(&ev, &[]);
     assert!(html.contains("with k = 10 R² is unreliable"));
+    // service use: robust variance estimation shown as an odds ratio too
+    let rve = &su.rve.as_ref().unwrap().coefficients[0].est;
+    assert!(html.contains(&format!(
+        "OR {:.2} [{:.2}, {:.2}]",
+        rve.estimate.exp(),
+        rve.ci_lower.exp(),
+        rve.ci_upper.exp()
+    )));
     // service use subgroups are shown as odds ratios (each level's OR, not its log)
     let sg = &su.subgroups[0].subgroups[0].fit.summary;
     assert!(html.contains(&format!(

@@ -164,15 +164,28 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                 } else {
                     " <span class=\"caveat\">Exploratory.</span>".to_string()
                 };
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.{caution}</p>", c.est.estimate, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}; R² {:.0}%.{caution}</p>", c.est.estimate, if d.measure == crate::effect::Measure::Or { " (log odds ratio)" } else { "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
             }
         }
+        // odds ratios on their own scale (the duration slope stays on the log scale)
+        let sh = |x: f64| {
+            if d.measure == crate::effect::Measure::Or {
+                x.exp()
+            } else {
+                x
+            }
+        };
+        let sym = if d.measure == crate::effect::Measure::Or {
+            "OR "
+        } else {
+            ""
+        };
         if let Some(r) = &d.rve {
             let c = &r.coefficients[0];
-            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, c.est.estimate, c.est.ci_lower, c.est.ci_upper, c.df);
+            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {sym}{:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, sh(c.est.estimate), sh(c.est.ci_lower), sh(c.est.ci_upper), c.df);
         }
         if let Some(b) = &d.bias {
-            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.est.estimate);
+            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {sym}{:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, sh(b.trimfill.est.estimate));
             if let Some(f) = &d.funnel {
                 let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
             }
@@ -181,12 +194,19 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         let mut bits = Vec::new();
         if let Some(l) = &sens.low_risk_only {
             bits.push(format!(
-                "low risk of bias only: {:.2} [{:.2}, {:.2}] (k = {})",
-                l.estimate, l.ci_lower, l.ci_upper, l.k
+                "low risk of bias only: {sym}{:.2} [{:.2}, {:.2}] (k = {})",
+                sh(l.estimate),
+                sh(l.ci_lower),
+                sh(l.ci_upper),
+                l.k
             ));
         }
         if let Some([a, b]) = sens.leave_one_out_range {
-            bits.push(format!("leaving out one study at a time: {a:.2} to {b:.2}"));
+            bits.push(format!(
+                "leaving out one study at a time: {sym}{:.2} to {:.2}",
+                sh(a),
+                sh(b)
+            ));
         }
         if !bits.is_empty() {
             let _ = write!(o, "<p>Sensitivity: {}.</p>", bits.join("; "));
