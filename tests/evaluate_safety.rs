@@ -597,3 +597,66 @@ fn one_bad_value_in_several_rows_is_one_line() {
     );
     assert_eq!(m.matches("befriending").count(), 1, "{m}");
 }
+
+#[test]
+fn the_terminal_flags_small_k_and_rows_not_used() {
+    let dir = TempDir::new().unwrap();
+    let input = write_csv(
+        &dir,
+        "s.csv",
+        "study,outcome_domain,yi,vi,higher_is_better\n\
+         A,wellbeing,0.30,0.01,true\nB,wellbeing,0.32,0.02,true\n\
+         C,mental health,0.2,0.02,true\nD,mental health,,,true\n",
+    );
+    let out = dir.path().join("r");
+    let (code, so, err) = run(&["evaluate", &input, "-o", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{so}{err}");
+    let text = format!("{so}{err}");
+    assert!(
+        text.contains("warning (wellbeing): only 2 studies") && text.contains("ad hoc correction"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Only 1 trial measured mental health (C)"),
+        "{text}"
+    );
+    assert!(text.contains("row 4 (D): no effect data"), "{text}");
+    let (code, _, err) = run(&[
+        "evaluate",
+        &input,
+        "-o",
+        out.to_str().unwrap(),
+        "--assume-higher-is-better",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let json = std::fs::read_to_string(out.join("results.json")).unwrap();
+    assert!(json.contains("\"assume_higher_is_better\": true"));
+    // an options file: thresholds recorded; an unknown key is refused
+    let opts = write_csv(&dir, "o.toml", "[thresholds]\nmin_studies_to_pool = 3\n");
+    let (code, so, err) = run(&[
+        "evaluate",
+        &input,
+        "-o",
+        out.to_str().unwrap(),
+        "--options",
+        &opts,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        format!("{so}{err}").contains("Only 2 trials measured wellbeing"),
+        "{so}{err}"
+    );
+    let json = std::fs::read_to_string(out.join("results.json")).unwrap();
+    assert!(json.contains("\"min_studies_to_pool\": 3"));
+    let bad = write_csv(&dir, "bad.toml", "[thresholds]\nmin_studies = 3\n");
+    let (code, _, err) = run(&[
+        "evaluate",
+        &input,
+        "-o",
+        out.to_str().unwrap(),
+        "--options",
+        &bad,
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown field"), "{err}");
+}

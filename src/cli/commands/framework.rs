@@ -138,6 +138,7 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         .input("", Some(&a.input))
         .input("--costs", costs_path.as_deref())
         .input("--codebook", a.codebook.as_deref())
+        .input("--options", a.options.as_deref())
         .folder("-o", &a.output)
         .check()?;
     check_report_folder(&a.output)?;
