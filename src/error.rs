@@ -82,6 +82,8 @@ pub enum Setting {
     FixedRho,
     /// Moderator values at which to predict.
     NewMods,
+    /// Which direction is better for an outcome (`higher_is_better`).
+    Direction,
 }
 
 impl Setting {
@@ -116,6 +118,7 @@ impl Setting {
             Setting::FixedTau2 => "fixed structured variances",
             Setting::FixedRho => "fixed structured correlations",
             Setting::NewMods => "new moderator values",
+            Setting::Direction => "outcome direction",
         }
     }
 }

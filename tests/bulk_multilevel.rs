@@ -70,8 +70,7 @@ fn spec() -> VcalcSpec {
         cluster: "study".into(),
         obs: Some("esid".into()),
         rho: 0.6,
-        time: None,
-        phi: None,
+        ..VcalcSpec::default()
     }
 }
 

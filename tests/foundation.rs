@@ -480,7 +480,7 @@ fn evaluation_is_data_with_ceac_and_skipped_sections() {
     let small = ev
         .domains
         .iter()
-        .find(|d| d.pooled.summary.k < 10)
+        .find(|d| d.pooled.as_ref().is_some_and(|p| p.summary.k < 10))
         .expect("a small domain");
     assert!(small.bias.is_none());
     assert!(small

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use super::choices::*;
+pub use super::meta_args::{MetaArgs, ModelArgs};
 
 pub const ABOUT: &str = "Statistics engine for evaluating health and social-care interventions \
 (peer support first): effect sizes and random-effects meta-analysis with metafor's conventions.";
@@ -177,6 +178,15 @@ pub struct EvaluateArgs {
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,
+    /// Options file (TOML, or JSON): small-k thresholds, the direction per outcome
+    /// ([higher_is_better] "PHQ-9" = false) and assume_higher_is_better. See the README.
+    #[arg(long, value_name = "FILE")]
+    pub options: Option<PathBuf>,
+    /// Treat every outcome without a stated direction (no higher_is_better value, none in the
+    /// options file) as higher-is-better; recorded in results.json and printed in the report.
+    /// Without it such outcomes are an error listing them.
+    #[arg(long)]
+    pub assume_higher_is_better: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -364,222 +374,6 @@ pub enum Format {
     Table,
     Json,
     Csv,
-}
-
-#[derive(Args)]
-pub struct MetaArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub model: ModelArgs,
-    /// Subgroup analysis by this column: a fit per level and the test for subgroup differences.
-    #[arg(long, value_name = "COL", conflicts_with = "mods")]
-    pub by: Option<String>,
-    /// With --by: one common tau^2 for all levels (from the factor meta-regression).
-    #[arg(long, requires = "by")]
-    pub common_tau2: bool,
-    /// Meta-regression on these columns (comma-separated; text columns become factors).
-    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
-    pub mods: Vec<String>,
-    /// With --mods: permutation test with this many permutations (metafor permutest).
-    #[arg(long, value_name = "N", requires = "mods")]
-    pub permutations: Option<usize>,
-    /// Seed for --permutations.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Dependent effect sizes: robust variance estimation clustered by this column
-    /// (correlated-effects weights, small-sample correction, as robumeta). It refits the model
-    /// with its own working weights and tau^2; --robust keeps the fitted model instead.
-    #[arg(long, value_name = "COL", conflicts_with = "robust")]
-    pub cluster: Option<String>,
-    /// Multilevel/multivariate model (metafor rma.mv): nested random intercepts '~ 1 | study/esid'
-    /// (outer factor first), a structured term '~ inner | outer' (see --struct), or both
-    /// separated by a comma ('~ 1 | study, ~ outcome | study'). --method REML (default) or ML;
-    /// --knha gives t tests on k-p df (--dfs contain: per-coefficient df); --mods adds
-    /// moderators (--newmods: predictions); --robust COL adds cluster-robust inference on the
-    /// fit (CR2 needs whole outer clusters in each robust cluster).
-    ///
-    /// Which model? Several outcomes or effect sizes per study (dependent effects): the
-    /// correlated-and-hierarchical-effects (CHE) model, --random '~ 1 | study/esid' --vcalc
-    /// 'cluster=study,obs=esid,rho=0.6' --robust study, checked across --rho-grid 0.2,0.4,0.6,0.8
-    /// (the robust SEs stay valid when rho is wrong). Studies in larger units (schools in
-    /// districts): nested intercepts, --random '~ 1 | district/school'. Repeated measurements of
-    /// one study over time: --random '~ time | study' --struct AR (HAR: a variance per time
-    /// point; --vcalc with time=COL,phi=P correlates the sampling errors over time).
-    /// Multivariate outcomes with known sampling covariances (as dat.berkey1998): --random
-    /// '~ outcome | trial' --struct UN --vcov-cols v1i,v2i (with two outcomes HCS is the same
-    /// model). A variance component can be held at a value with --sigma2 (--tau2,
-    /// --struct-rho for a structured term), and tested with --lrt-drop. Use --dfs contain for
-    /// moderators that vary within studies: their t tests get the df of the finer level,
-    /// study-level moderators the number of studies minus p.
-    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])]
-    pub random: Option<String>,
-    /// With a structured --random term '~ inner | outer': the covariance of the outer level's
-    /// random effects over the inner levels (metafor struct=). CS: one variance, one
-    /// correlation (default); HCS: a variance per level, one correlation; UN: a variance per
-    /// level and a correlation per pair (multivariate outcomes); AR: one variance, correlation
-    /// rho^lag between sorted levels (time points); HAR: AR with a variance per level; DIAG: a
-    /// variance per level, independent; ID: one variance, independent.
-    #[arg(long = "struct", value_name = "STRUCT", default_value = "CS", requires = "random",
-          value_parser = choice::<StructArg>(struct_msg))]
-    pub structure: StructArg,
-    /// With a structured --random term: hold its variances at given values (metafor tau2=):
-    /// one entry per tau^2 (one for CS/AR/ID, one per sorted inner level otherwise), NA for one
-    /// to estimate, e.g. 'NA,0.01'.
-    #[arg(
-        long,
-        value_name = "T2,T2[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub tau2: Option<String>,
-    /// With a structured --random term: hold its correlations at given values (metafor rho=):
-    /// one entry per rho (the lower triangle row by row for UN), NA for one to estimate.
-    #[arg(
-        long,
-        value_name = "R,R[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub struct_rho: Option<String>,
-    /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
-    /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
-    /// rho, with the same obs 1; optional 'time=COL,phi=P' multiplies by phi^|time difference|.
-    /// With --random '~ 1 | study/esid' this is the correlated-and-hierarchical-effects (CHE)
-    /// model for studies reporting several outcomes (rho is rarely reported: 0.6-0.8 is
-    /// common; check the results across values). The cluster must be nested in the outermost
-    /// random factor. More keys, as metafor: 'type=COL' (construct types: effects of different
-    /// types correlate rho_type whatever their obs; with type alone 'rho=R' is that
-    /// correlation, with type and obs give both, 'rho=R_WITHIN;R_BETWEEN' or
-    /// 'rho=R_WITHIN,rho_type=R_BETWEEN'); 'subgroup=COL' (independent subgroups within a
-    /// cluster); 'grp1=COL,grp2=COL' (the two groups each effect compares: contrasts sharing a
-    /// group, e.g. several treatments against one control, correlate 0.5 for equal groups, and
-    /// the correlation multiplies the obs/type one); 'w1=COL,w2=COL' (the groups' sizes, for
-    /// the exact shared-group correlation); 'time2=COL' (the second group's time, for
-    /// within-subject contrasts; needs time and grp2).
-    #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
-    pub vcalc: Option<String>,
-    /// With --vcalc: refit the model at each of these rho (the --vcalc spec with that rho) and
-    /// report the estimate, SE and variance components (and the robust SE and df with
-    /// --robust) per rho, e.g. 0.2,0.4,0.6,0.8.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "RHO,RHO[,...]",
-        requires = "vcalc"
-    )]
-    pub rho_grid: Vec<f64>,
-    /// With --random: columns that carry the sampling covariances (as metafor's
-    /// dat.berkey1998, v1i,v2i): within each level of the outermost --random factor, an
-    /// effect's row holds its covariances with the cluster's 1st, 2nd, ... effect (file order)
-    /// in the 1st, 2nd, ... column; their diagonal replaces vi.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "COL,COL[,...]",
-        requires = "random",
-        conflicts_with = "vcalc"
-    )]
-    pub vcov_cols: Vec<String>,
-    /// With --random: likelihood-ratio test against the model without this random factor (its
-    /// variance component held at 0; metafor anova(full, reduced)), e.g. esid with
-    /// '~ 1 | study/esid' (leaving '~ 1 | study').
-    #[arg(long, value_name = "FACTOR", requires = "random")]
-    pub lrt_drop: Option<String>,
-    /// With --random: skip the profile-likelihood CIs of the variance components (each needs a
-    /// series of refits; on large models they cost more than the fit itself).
-    #[arg(long, requires = "random")]
-    pub no_profile_ci: bool,
-    /// With --random: hold variance components at given values (metafor sigma2 = c(NA, 0)):
-    /// one entry per random factor, outer first, NA (or empty) for one to estimate, e.g.
-    /// 'NA,0' fits '~ 1 | study/esid' with the inner component held at 0.
-    #[arg(
-        long,
-        value_name = "S2,S2[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub sigma2: Option<String>,
-    /// With --random: degrees of freedom of the t tests (metafor rma.mv dfs, test = "t"):
-    /// residual (k - p for every coefficient; with --knha) or contain (per coefficient: the
-    /// levels of the coarsest random factor within whose levels the moderator is constant,
-    /// minus p; a study-level moderator gets the number of studies - p). contain implies t
-    /// tests.
-    #[arg(long, value_name = "DFS", requires = "random",
-          value_parser = choice::<DfsArg>(dfs_msg))]
-    pub dfs: Option<DfsArg>,
-    /// Predict at these moderator values (metafor predict(fit, newmods = c(...))): one value
-    /// per column of the design after the intercept, in order (a factor as its 0/1 level
-    /// columns, as the coefficients are listed), e.g. --mods year,deltype --newmods 3,0,1. Gives
-    /// the predicted effect with its CI and the prediction interval for a new study with these
-    /// values.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        value_name = "V1,V2,...",
-        requires = "mods",
-        allow_hyphen_values = true
-    )]
-    pub newmods: Vec<f64>,
-    /// With --cluster: assumed correlation between effects of one cluster.
-    #[arg(long, default_value_t = 0.8, value_name = "RHO")]
-    pub rho: f64,
-    /// Cluster-robust inference clustered by this column (metafor robust(), clubSandwich): the
-    /// fitted random-effects model, meta-regression or multilevel model (--random) keeps its
-    /// estimates and weights (working covariance), and its
-    /// SEs, t tests (and, with --mods, the test of the moderators) become cluster-robust.
-    /// Unlike --cluster (robumeta RVE), the model itself is not refitted.
-    #[arg(
-        long,
-        value_name = "COL",
-        conflicts_with = "by",
-        conflicts_with = "knha"
-    )]
-    pub robust: Option<String>,
-    /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df, HTZ
-    /// test) or CR1 (metafor's default: J/(J-p) factor, J-p df).
-    #[arg(long, default_value = "CR2", value_name = "TYPE", requires = "robust",
-          value_parser = choice::<RobustTypeArg>(robust_type_msg))]
-    pub robust_type: RobustTypeArg,
-    /// Write a forest plot (SVG): studies, pooled diamond, prediction interval; subgroup blocks
-    /// under --by; log axis labelled as ratios for OR/RR/ROM.
-    #[arg(long, value_name = "FILE.svg")]
-    pub forest: Option<PathBuf>,
-    /// With --mods and one numeric moderator: write a bubble plot (SVG).
-    #[arg(long, value_name = "FILE.svg", requires = "mods")]
-    pub bubble: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the output to a file (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args)]
-pub struct ModelArgs {
-    /// tau^2 estimator: EE (common effect), DL, HE, HS, SJ, ML, REML, EB, PM; or MH / PETO (the
-    /// Mantel-Haenszel and Peto common-effect methods for 2x2 tables).
-    #[arg(long, default_value = "REML", value_parser = choice::<MethodArg>(method_msg))]
-    pub method: MethodArg,
-    /// Knapp-Hartung adjustment: t(k-1) tests and CIs with the adjusted SE.
-    #[arg(long)]
-    pub knha: bool,
-    /// Confidence level in percent.
-    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
-    pub level: f64,
-    /// Prediction interval: metafor (z, or t(k-1) under --knha) or riley (t(k-2), unadjusted SE).
-    #[arg(long = "pi", default_value = "metafor", value_parser = choice::<PiArg>(pi_msg))]
-    pub pi: PiArg,
-    /// I^2 for random-effects fits: typical (metafor) or q (R meta, PyMARE; no CI).
-    #[arg(long, default_value = "typical", value_parser = choice::<I2Arg>(i2_msg))]
-    pub i2: I2Arg,
-    /// Maximum iterations for ML, REML and EB.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub max_iter: usize,
-    /// Step-length factor for Fisher scoring (metafor stepadj); 0.5 helps when REML oscillates.
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
-    pub stepadj: f64,
 }
 
 #[derive(Args)]

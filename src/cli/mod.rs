@@ -6,6 +6,7 @@
 mod args;
 mod choices;
 mod commands;
+mod meta_args;
 mod output;
 
 use clap::Parser;
@@ -93,6 +94,9 @@ fn flag(s: Setting) -> &'static str {
         Setting::FixedTau2 => "--tau2",
         Setting::FixedRho => "--struct-rho",
         Setting::NewMods => "--newmods",
+        Setting::Direction => {
+            "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
+        }
         _ => "the command's options (see --help)",
     }
 }

@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::evaluate::Skipped;
-use super::{Codebook, FieldKind};
+use super::options::Thresholds;
+use super::{words, Codebook, FieldKind};
 use crate::data::Table;
 use crate::diag::{self, BiasReport, EggerModel, TrimFillEstimator};
-use crate::effect::{EffectSizes, Measure};
+use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::regression::MetaRegression;
 use crate::model::rve::{Rve, RveFit};
@@ -26,6 +27,48 @@ pub struct Sensitivity {
     pub leave_one_out_range: Option<[f64; 2]>,
 }
 
+/// How a domain's effects are oriented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "orientation")]
+pub enum Orientation {
+    /// Every outcome is higher-is-better; effects as computed (natural orientation).
+    HigherIsBetter,
+    /// Every outcome is lower-is-better; effects as computed (natural orientation: fewer
+    /// admissions is an odds ratio below 1).
+    LowerIsBetter,
+    /// The outcomes mix directions: the lower-is-better effects were reversed so that positive
+    /// (an odds ratio above 1) means benefit.
+    PositiveIsBenefit {
+        /// How many effects were reversed.
+        reversed: usize,
+    },
+}
+
+impl Orientation {
+    /// +1 when a larger value favours peer support, −1 when a smaller one does.
+    pub fn benefit_sign(self) -> f64 {
+        match self {
+            Orientation::LowerIsBetter => -1.0,
+            _ => 1.0,
+        }
+    }
+}
+
+/// One effect of a domain, as analysed (log odds ratios on the log scale).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StudyEffect {
+    /// 1-based data row.
+    pub row: usize,
+    /// Study label.
+    pub study: String,
+    /// Effect.
+    pub yi: f64,
+    /// Lower confidence limit (normal).
+    pub ci_lower: f64,
+    /// Upper confidence limit (normal).
+    pub ci_upper: f64,
+}
+
 /// Results for one outcome domain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DomainResult {
@@ -33,12 +76,29 @@ pub struct DomainResult {
     pub domain: String,
     /// Distinct studies.
     pub studies: usize,
+    /// The effect measure (SMD, or OR shown as odds ratios).
+    pub measure: crate::effect::Measure,
     /// How effects were put on one scale.
     pub scale_note: String,
-    /// Pooled fit (REML + Knapp–Hartung): the core keys.
-    pub pooled: Fit,
+    /// The orientation of the effects (natural, or reversed to positive-is-benefit).
+    #[serde(flatten)]
+    pub orientation: Orientation,
+    /// What the numbers mean, in words (direction and scale).
+    pub meaning: String,
+    /// The effects analysed.
+    pub effects: Vec<StudyEffect>,
+    /// Pooled fit (REML + Knapp–Hartung): the core keys; `None` when too few studies to pool
+    /// (the effects are shown instead).
+    pub pooled: Option<Fit>,
+    /// True when the pooled fit used the ad hoc Knapp–Hartung correction (very few studies).
+    pub adhoc_knha: bool,
+    /// A warning about the number of studies, when it is small.
+    pub small_k_warning: Option<String>,
     /// Subgroup analyses by codebook columns.
     pub subgroups: Vec<SubgroupAnalysis>,
+    /// Holm-adjusted p-value of each subgroup test, the family being every test for subgroup
+    /// differences in the evaluation (exploratory analyses; one per entry of `subgroups`).
+    pub subgroup_p_holm: Vec<f64>,
     /// Meta-regression on `duration_months`.
     pub duration: Option<RegressionKeys>,
     /// Robust variance estimation when studies contribute several effects.
@@ -51,8 +111,8 @@ pub struct DomainResult {
     pub summary: String,
     /// Caveats that apply.
     pub caveats: Vec<String>,
-    /// Forest plot file name (the report draws it from `pooled`).
-    pub forest: String,
+    /// Forest plot file name (the report draws it from `pooled`; none when not pooled).
+    pub forest: Option<String>,
     /// Funnel plot file name (k ≥ 10; drawn from `pooled` and `bias`).
     pub funnel: Option<String>,
     /// Sections not run for this domain, with the reason.
@@ -64,10 +124,12 @@ pub(crate) struct DomainData<'a> {
     pub table: &'a Table,
     pub codebook: &'a Codebook,
     pub study_ids: &'a [String],
-    pub risk_of_bias: Vec<Option<String>>,
+    /// `None` when the data have no risk-of-bias column.
+    pub risk_of_bias: Option<Vec<Option<String>>>,
     pub model: RandomEffects,
     pub level: f64,
     pub simulated: bool,
+    pub thresholds: Thresholds,
 }
 
 /// Analyses one domain: `es` holds its effects (rows of the table), `number` (1-based) names its
@@ -78,26 +140,127 @@ pub(crate) fn analyse_domain(
     number: usize,
     es: &EffectSizes,
     scale_note: String,
+    orientation: Orientation,
 ) -> Result<DomainResult> {
     let rows = es.rows();
     let mut distinct: Vec<&String> = rows.iter().map(|&i| &d.study_ids[i]).collect();
     distinct.sort();
     distinct.dedup();
     let n_studies = distinct.len();
-    let pooled = d.model.fit(es)?;
+    let z = crate::dist::norm_quantile(1.0 - (1.0 - d.level / 100.0) / 2.0);
+    let effects: Vec<StudyEffect> = (0..es.k())
+        .map(|j| {
+            let (y, se) = (es.yi()[j], es.vi()[j].sqrt());
+            StudyEffect {
+                row: rows[j] + 1,
+                study: es.study()[j].clone(),
+                yi: y,
+                ci_lower: y - z * se,
+                ci_upper: y + z * se,
+            }
+        })
+        .collect();
+    let meaning = words::meaning(es.measure(), orientation);
+    let t = &d.thresholds;
     let mut skipped = Vec::new();
+    if n_studies < t.min_studies_to_pool {
+        let reason = format!(
+            "{n_studies} stud{} ({} effect{}): at least {} studies are needed to pool; the effects are shown as they are",
+            if n_studies == 1 { "y" } else { "ies" },
+            es.k(),
+            if es.k() == 1 { "" } else { "s" },
+            t.min_studies_to_pool
+        );
+        skipped.push(Skipped::new(
+            "pooled effect and every analysis built on it",
+            reason,
+        ));
+        let mut caveats = vec![format!(
+            "not pooled: only {n_studies} stud{}",
+            if n_studies == 1 { "y" } else { "ies" }
+        )];
+        if d.simulated {
+            caveats.push("SIMULATED demonstration data".into());
+        }
+        return Ok(DomainResult {
+            domain: name.to_string(),
+            studies: n_studies,
+            measure: es.measure(),
+            scale_note,
+            orientation,
+            summary: words::unpooled(name, es.measure(), orientation, &effects, d.level),
+            meaning,
+            effects,
+            pooled: None,
+            adhoc_knha: false,
+            small_k_warning: Some(format!(
+                "only {n_studies} stud{}: not pooled",
+                if n_studies == 1 { "y" } else { "ies" }
+            )),
+            subgroups: Vec::new(),
+            subgroup_p_holm: Vec::new(),
+            duration: None,
+            rve: None,
+            bias: None,
+            sensitivity: Sensitivity {
+                low_risk_only: None,
+                leave_one_out_range: None,
+            },
+            caveats,
+            forest: None,
+            funnel: None,
+            skipped,
+        });
+    }
+    let adhoc = n_studies <= t.adhoc_max_studies;
+    let model = d.model.knha_adhoc(adhoc);
+    let pooled = model.fit(es)?;
+    let small_k_warning = adhoc.then(|| {
+        format!(
+            "only {n_studies} studies: the pooled estimate is fragile and heterogeneity cannot be estimated reliably; Knapp–Hartung with the ad hoc correction (standard error never below the Wald standard error) was used"
+        )
+    });
     let subgroups = domain_subgroups(d, es, &mut skipped);
     let duration = duration(d, es, &mut skipped);
     let rve = rve(d, es, n_studies, &mut skipped);
     let bias = bias(d, es, &mut skipped);
     let sensitivity = sensitivity(d, es, &mut skipped);
-    let caveats = caveats(d, es, n_studies, &pooled.summary, bias.as_ref());
+    let high_risk = d.risk_of_bias.as_ref().map(|r| {
+        rows.iter()
+            .filter(|&&i| r[i].as_deref() == Some("high"))
+            .count()
+    });
+    let caveats = words::caveats(&words::CaveatInput {
+        k: es.k(),
+        studies: n_studies,
+        summary: &pooled.summary,
+        bias: bias.as_ref(),
+        high_risk,
+        simulated: d.simulated,
+        small_k: small_k_warning.as_deref(),
+        tau2_zero_below: t.tau2_zero_caveat_below,
+    });
     Ok(DomainResult {
         domain: name.to_string(),
         studies: n_studies,
+        measure: es.measure(),
         scale_note,
-        summary: plain(name, n_studies, es.measure(), &pooled.summary, d.level),
-        pooled,
+        orientation,
+        meaning,
+        effects,
+        summary: words::plain(
+            name,
+            n_studies,
+            es.measure(),
+            orientation,
+            &pooled.summary,
+            d.level,
+            t.tau2_zero_caveat_below,
+        ),
+        pooled: Some(pooled),
+        adhoc_knha: adhoc,
+        small_k_warning,
+        subgroup_p_holm: Vec::new(),
         subgroups,
         duration,
         rve,
@@ -105,7 +268,7 @@ pub(crate) fn analyse_domain(
         bias,
         sensitivity,
         caveats,
-        forest: format!("forest_{number}.svg"),
+        forest: Some(format!("forest_{number}.svg")),
         skipped,
     })
 }
@@ -117,11 +280,14 @@ fn domain_subgroups(
     skipped: &mut Vec<Skipped>,
 ) -> Vec<SubgroupAnalysis> {
     let mut out = Vec::new();
+    let mut absent = Vec::new();
+    let min = d.thresholds.min_level_studies;
     for f in &d.codebook.fields {
-        if !matches!(f.kind, FieldKind::Category { .. })
-            || f.name == "outcome_domain"
-            || !d.table.has(&f.name)
-        {
+        if !matches!(f.kind, FieldKind::Category { .. }) || f.name == "outcome_domain" {
+            continue;
+        }
+        if !d.table.has(&f.name) {
+            absent.push(f.name.as_str());
             continue;
         }
         let vals = d.table.texts(&f.name);
@@ -132,18 +298,44 @@ fn domain_subgroups(
             }
         }
         let section = format!("subgroups by {}", f.name);
-        let eligible = counts.values().filter(|c| c.len() >= 2).count();
+        let eligible = counts.values().filter(|c| c.len() >= min).count();
         if eligible < 2 {
             skipped.push(Skipped::new(
                 section,
-                format!("{eligible} level(s) with at least 2 studies; 2 are needed"),
+                format!(
+                    "{eligible} level(s) with at least {min} studies; 2 such levels are needed"
+                ),
             ));
             continue;
         }
-        match subgroups(d.table, es, &f.name, &d.model, false) {
+        let small: Vec<String> = counts
+            .iter()
+            .filter(|(_, c)| c.len() < min)
+            .map(|(l, c)| format!("{l} ({})", c.len()))
+            .collect();
+        let keep: Vec<usize> = (0..es.k())
+            .filter(|&j| {
+                vals[es.rows()[j]]
+                    .as_deref()
+                    .is_some_and(|v| counts.get(v).is_some_and(|c| c.len() >= min))
+            })
+            .collect();
+        if !small.is_empty() {
+            skipped.push(Skipped::new(
+                format!("{section}: levels with fewer than {min} studies"),
+                format!("not tested: {}", small.join(", ")),
+            ));
+        }
+        match subgroups(d.table, &es.subset(&keep), &f.name, &d.model, false) {
             Ok(sg) => out.push(sg),
             Err(e) => skipped.push(Skipped::new(section, e.to_string())),
         }
+    }
+    if !absent.is_empty() {
+        skipped.push(Skipped::new(
+            format!("subgroups by {}", absent.join(", ")),
+            "not coded in these data (no such column)",
+        ));
     }
     out
 }
@@ -158,10 +350,11 @@ fn duration(
         skipped.push(Skipped::new(section, "no duration_months column"));
         return None;
     }
-    if es.k() < 4 {
+    let min = d.thresholds.min_regression_effects;
+    if es.k() < min {
         skipped.push(Skipped::new(
             section,
-            format!("fewer than 4 effects (k = {})", es.k()),
+            format!("fewer than {min} effects (k = {})", es.k()),
         ));
         return None;
     }
@@ -190,10 +383,11 @@ fn rve(
         skipped.push(Skipped::new(section, "each study contributes one effect"));
         return None;
     }
-    if n_studies < 3 {
+    let min = d.thresholds.min_rve_studies;
+    if n_studies < min {
         skipped.push(Skipped::new(
             section,
-            format!("fewer than 3 studies ({n_studies})"),
+            format!("fewer than {min} studies ({n_studies})"),
         ));
         return None;
     }
@@ -212,10 +406,11 @@ fn rve(
 }
 
 fn bias(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>) -> Option<BiasReport> {
-    if es.k() < 10 {
+    let min = d.thresholds.min_bias_effects;
+    if es.k() < min {
         skipped.push(Skipped::new(
             "bias",
-            format!("fewer than 10 effects (k = {})", es.k()),
+            format!("fewer than {min} effects (k = {})", es.k()),
         ));
         return None;
     }
@@ -243,10 +438,19 @@ fn bias(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>) -> Opt
 
 fn sensitivity(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>) -> Sensitivity {
     let rows = es.rows();
-    let low: Vec<usize> = (0..es.k())
-        .filter(|&j| d.risk_of_bias[rows[j]].as_deref() == Some("low"))
-        .collect();
-    let low_risk_only = if low.len() >= 2 {
+    let low: Vec<usize> = match &d.risk_of_bias {
+        Some(r) => (0..es.k())
+            .filter(|&j| r[rows[j]].as_deref() == Some("low"))
+            .collect(),
+        None => Vec::new(),
+    };
+    let low_risk_only = if d.risk_of_bias.is_none() {
+        skipped.push(Skipped::new(
+            "sensitivity: low risk of bias only",
+            "risk of bias not coded in these data (no risk_of_bias column)",
+        ));
+        None
+    } else if low.len() >= 2 {
         let y: Vec<f64> = low.iter().map(|&j| es.yi()[j]).collect();
         let v: Vec<f64> = low.iter().map(|&j| es.vi()[j]).collect();
         match d.model.fit_slices(&y, &v, &mut Workspace::new()) {
@@ -291,74 +495,4 @@ fn sensitivity(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>)
         low_risk_only,
         leave_one_out_range,
     }
-}
-
-fn caveats(
-    d: &DomainData<'_>,
-    es: &EffectSizes,
-    n_studies: usize,
-    s: &Summary,
-    bias: Option<&BiasReport>,
-) -> Vec<String> {
-    let mut caveats = Vec::new();
-    if n_studies < 5 {
-        caveats.push(format!("few studies ({n_studies}): estimates are imprecise and heterogeneity is poorly estimated"));
-    }
-    if s.i2 > 50.0 {
-        caveats.push(format!(
-            "high heterogeneity (I² = {:.0}%): effects vary between settings",
-            s.i2
-        ));
-    }
-    let high = es
-        .rows()
-        .iter()
-        .filter(|&&i| d.risk_of_bias[i].as_deref() == Some("high"))
-        .count();
-    if high * 2 > es.k() {
-        caveats.push("mostly high risk of bias".into());
-    }
-    if let Some(b) = bias {
-        if b.egger.p_value < 0.1 {
-            caveats.push(format!(
-                "possible small-study effects (Egger p = {:.3})",
-                b.egger.p_value
-            ));
-        }
-    }
-    if d.simulated {
-        caveats.push("SIMULATED demonstration data".into());
-    }
-    caveats
-}
-
-fn plain(domain: &str, studies: usize, measure: Measure, s: &Summary, level: f64) -> String {
-    let show = |x: f64| if measure == Measure::Or { x.exp() } else { x };
-    let name = if measure == Measure::Or { "OR" } else { "g" };
-    let null = if measure == Measure::Or { 1.0 } else { 0.0 };
-    let (lo, hi, est) = (show(s.ci_lower), show(s.ci_upper), show(s.estimate));
-    let verb = if lo > null {
-        "improved"
-    } else if hi < null {
-        "worsened"
-    } else if est > null {
-        "may have improved (the confidence interval includes no effect)"
-    } else {
-        "did not clearly change"
-    };
-    let pi = if s.pi_lower.is_finite() {
-        format!(
-            "; in a new setting the effect could plausibly range from {:.2} to {:.2}",
-            show(s.pi_lower),
-            show(s.pi_upper)
-        )
-    } else {
-        String::new()
-    };
-    format!(
-        "Across {studies} trial{} ({} effect{}), peer support {verb} {domain}: {name} = {est:.2}, {level}% CI {lo:.2} to {hi:.2}{pi}.",
-        if studies == 1 { "" } else { "s" },
-        s.k,
-        if s.k == 1 { "" } else { "s" }
-    )
 }

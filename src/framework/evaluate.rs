@@ -3,26 +3,37 @@
 //!
 //! Per outcome domain: each row's effect from what it carries (`yi` with `vi`/`sei`, else Hedges'
 //! g from continuous arms, else the log odds ratio from a 2×2 table with metafor's zero-cell
-//! rule; [`crate::effect::row_effects`]), signs flipped where `higher_is_better` is false so that
-//! positive always means benefit; when a domain mixes binary and continuous data, log odds ratios
-//! are converted to the SMD scale by `× √3/π` (variance × 3/π², Chinn 2000). Then the pooled
-//! effect (REML + Knapp–Hartung) with prediction interval and heterogeneity; subgroups by every
+//! rule; [`crate::effect::row_effects`]). Every analysed outcome needs a direction
+//! (`higher_is_better`, per row or per outcome in the options, or the assumption asked for); a
+//! domain whose outcomes share one direction is shown in its natural orientation (fewer
+//! admissions: OR 0.59), a domain mixing directions has the lower-is-better rows reversed so that
+//! positive means benefit, and says so. When a domain mixes binary and continuous data, log odds
+//! ratios are converted to the SMD scale by `× √3/π` (variance × 3/π², Chinn 2000). A domain
+//! with fewer studies than [`Thresholds::min_studies_to_pool`] is shown, not pooled. Then the
+//! pooled effect (REML + Knapp–Hartung; ad hoc KH for very few studies) with prediction interval
+//! and heterogeneity; subgroups by every
 //! codebook category with at least two levels of ≥ 2 studies; meta-regression on
-//! `duration_months`; RVE when a study contributes several effects; bias checks when k ≥ 10;
+//! `duration_months`; RVE when a study contributes several effects; bias checks when k ≥ 10 (each
+//! threshold from [`Thresholds`]);
 //! sensitivity (low risk of bias only, leave-one-out range); pooled net benefit and its
 //! acceptability curve when costs are given; and a plain-language summary with caveats. A section
 //! that does not apply or cannot be fitted is listed in `skipped` with its reason.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
+use super::direction::{no_effect_reason, row_directions};
 use super::domain::{analyse_domain, DomainData};
 use super::{Codebook, FieldKind, Validation};
-use crate::data::{Column, Table};
-use crate::effect::{row_effects, DataKind, EffectSizes, Measure};
+use crate::data::Table;
+use crate::effect::{row_effects, DataKind, EffectSizes, Measure, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
-pub use super::domain::{DomainResult, Sensitivity};
+pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
+pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
+pub use super::options::{OptionsFile, Thresholds};
 
 /// Options for [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -31,6 +42,16 @@ pub struct EvaluateOptions {
     pub level: f64,
     /// Willingness-to-pay values for the economic part.
     pub wtp: Vec<f64>,
+    /// Treat every outcome without a stated direction as higher-is-better (otherwise such an
+    /// outcome is an error).
+    pub assume_higher_is_better: bool,
+    /// Direction per outcome name (`outcome` column, else the domain), used where the
+    /// `higher_is_better` column is absent or empty.
+    pub higher_is_better: BTreeMap<String, bool>,
+    /// Small-k and boundary thresholds.
+    pub thresholds: Thresholds,
+    /// The options file these came from, if any.
+    pub options_file: Option<String>,
 }
 
 impl Default for EvaluateOptions {
@@ -38,7 +59,22 @@ impl Default for EvaluateOptions {
         EvaluateOptions {
             level: 95.0,
             wtp: vec![20_000.0, 30_000.0],
+            assume_higher_is_better: false,
+            higher_is_better: BTreeMap::new(),
+            thresholds: Thresholds::default(),
+            options_file: None,
         }
+    }
+}
+
+impl EvaluateOptions {
+    /// Takes the thresholds, directions and assumption of an options file (`name` is recorded).
+    pub fn with_file(mut self, f: OptionsFile, name: &str) -> Self {
+        self.assume_higher_is_better |= f.assume_higher_is_better;
+        self.higher_is_better = f.higher_is_better;
+        self.thresholds = f.thresholds;
+        self.options_file = Some(name.to_string());
+        self
     }
 }
 
@@ -86,8 +122,10 @@ pub struct Evaluation {
     pub codebook: String,
     /// What codebook validation did.
     pub validation: Validation,
-    /// Rows without a usable effect.
-    pub rows_without_effect: usize,
+    /// The direction used per outcome, and where it came from.
+    pub directions: Vec<OutcomeDirection>,
+    /// Every input row not analysed, with its reason.
+    pub rows_not_used: Vec<UnusedRow>,
     /// Results by outcome domain.
     pub domains: Vec<DomainResult>,
     /// Economic results (when costs were given).
@@ -115,47 +153,34 @@ pub fn sha256_file(path: &std::path::Path) -> Result<String> {
         .collect())
 }
 
-/// Each row's effect with the sign set so that positive means benefit (`higher_is_better`
-/// false reverses it).
-fn benefit_effects(table: &Table) -> Result<Vec<Option<(f64, f64, DataKind)>>> {
-    let hib: Vec<Option<bool>> = match table.get("higher_is_better") {
-        Some(Column::Bool(v)) => v.clone(),
-        Some(c) => (0..table.nrows())
-            .map(|i| {
-                c.text(i)
-                    .map(|s| !matches!(s.to_lowercase().as_str(), "false" | "0" | "no"))
-            })
-            .collect(),
-        None => vec![None; table.nrows()],
-    };
-    Ok(row_effects(table)?
-        .into_iter()
-        .zip(hib)
-        .map(|(e, h)| {
-            e.map(|e| {
-                let y = if h == Some(false) { -e.yi } else { e.yi };
-                (y, e.vi, e.kind)
-            })
-        })
-        .collect())
-}
-
 /// `√3/π`: log odds ratio → SMD (Chinn 2000).
 fn logor_to_smd() -> f64 {
     std::f64::consts::PI / 3f64.sqrt()
 }
 
-/// The effect sizes of one domain's rows on one scale, with the measure and a note saying how.
+/// The effect sizes of one domain's rows on one scale, with a note saying how, and the
+/// orientation: natural when every row shares one direction, else lower-is-better rows reversed.
 fn domain_effects(
     table: &Table,
     rows: &[usize],
-    effects: &[Option<(f64, f64, DataKind)>],
+    effects: &[Option<RowEffect>],
+    dirs: &[Option<bool>],
     labels: &[String],
-) -> Result<(EffectSizes, String)> {
+) -> Result<(EffectSizes, String, Orientation)> {
     let kinds: Vec<DataKind> = rows
         .iter()
-        .filter_map(|&i| effects[i].map(|e| e.2))
+        .filter_map(|&i| effects[i].map(|e| e.kind))
         .collect();
+    let higher = rows.iter().filter(|&&i| dirs[i] == Some(true)).count();
+    let orientation = if higher == rows.len() {
+        Orientation::HigherIsBetter
+    } else if higher == 0 {
+        Orientation::LowerIsBetter
+    } else {
+        Orientation::PositiveIsBenefit {
+            reversed: rows.len() - higher,
+        }
+    };
     let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
     let mixed = !all_binary && kinds.contains(&DataKind::Binary);
     let (measure, scale_note) = if all_binary {
@@ -176,8 +201,16 @@ fn domain_effects(
         Vec::with_capacity(rows.len()),
         Vec::with_capacity(rows.len()),
     );
+    let flip = matches!(orientation, Orientation::PositiveIsBenefit { .. });
     for &i in rows {
-        let (y, v, k) = effects[i].unwrap_or((f64::NAN, f64::NAN, DataKind::Generic));
+        let (y, v, k) = effects[i].map_or((f64::NAN, f64::NAN, DataKind::Generic), |e| {
+            (e.yi, e.vi, e.kind)
+        });
+        let y = if flip && dirs[i] == Some(false) {
+            -y
+        } else {
+            y
+        };
         if mixed && k == DataKind::Binary {
             yi.push(y / conv);
             vi.push(v / (conv * conv));
@@ -194,7 +227,7 @@ fn domain_effects(
         rows.to_vec(),
         table.nrows(),
     )?;
-    Ok((es, scale_note))
+    Ok((es, scale_note, orientation))
 }
 
 /// Domains present in the data, in codebook order.
@@ -212,8 +245,10 @@ fn domains_present(codebook: &Codebook, domain: &[Option<String>]) -> Vec<String
 /// Runs the standard analysis. `table` is validated (and canonicalised) against `codebook`.
 ///
 /// # Errors
-/// Codebook validation errors, bad values (naming row and column), a missing or empty
-/// `outcome_domain` column, no usable effects, an invalid confidence level; errors of the economic companion.
+/// Codebook validation errors (every problem at once), bad values (naming row and column), a
+/// missing or empty `outcome_domain` column, outcomes without a direction (one error listing
+/// them all, [`crate::error::Setting::Direction`]), no usable effects, an invalid confidence level or
+/// threshold; errors of the economic companion.
 pub fn evaluate(
     table: &mut Table,
     codebook: &Codebook,
@@ -222,12 +257,13 @@ pub fn evaluate(
     opts: &EvaluateOptions,
 ) -> Result<Evaluation> {
     let level = check_level(opts.level)?;
+    opts.thresholds.check()?;
     let validation = codebook.validate(table)?;
     if !table.has("outcome_domain") {
         return Err(table.missing_column("outcome_domain", "to analyse each outcome domain"));
     }
     let simulated = super::is_simulated(table);
-    let effects = benefit_effects(table)?;
+    let effects = row_effects(table)?;
     let domain = table.texts("outcome_domain");
     if domain.iter().all(Option::is_none) {
         return Err(Error::Empty {
@@ -251,26 +287,53 @@ pub fn evaluate(
             .collect()
     };
     let labels = table.labels("study");
+    let used: Vec<bool> = (0..table.nrows())
+        .map(|i| domain[i].is_some() && effects[i].is_some())
+        .collect();
+    let rows_not_used: Vec<UnusedRow> = (0..table.nrows())
+        .filter(|&i| !used[i])
+        .map(|i| UnusedRow {
+            row: i + 1,
+            study: labels[i].clone(),
+            reason: if domain[i].is_none() {
+                "no outcome domain".into()
+            } else {
+                no_effect_reason(table, i)
+            },
+        })
+        .collect();
+    let (dirs, directions) = row_directions(table, &domain, &used, opts)?;
     let data = DomainData {
         table,
         codebook,
         study_ids: &sid,
-        risk_of_bias: table.texts("risk_of_bias"),
+        risk_of_bias: table
+            .has("risk_of_bias")
+            .then(|| table.texts("risk_of_bias")),
         model: RandomEffects::new().knha(true).level(level)?,
         level,
         simulated,
+        thresholds: opts.thresholds,
     };
     let mut domains = Vec::new();
     for (di, dname) in domains_present(codebook, &domain).iter().enumerate() {
         let rows: Vec<usize> = (0..table.nrows())
-            .filter(|&i| domain[i].as_deref() == Some(dname.as_str()) && effects[i].is_some())
+            .filter(|&i| used[i] && domain[i].as_deref() == Some(dname.as_str()))
             .collect();
         if rows.is_empty() {
             continue;
         }
-        let (es, scale_note) = domain_effects(table, &rows, &effects, &labels)?;
-        domains.push(analyse_domain(&data, dname, di + 1, &es, scale_note)?);
+        let (es, scale_note, orientation) = domain_effects(table, &rows, &effects, &dirs, &labels)?;
+        domains.push(analyse_domain(
+            &data,
+            dname,
+            di + 1,
+            &es,
+            scale_note,
+            orientation,
+        )?);
     }
+    holm_subgroups(&mut domains);
     if domains.is_empty() {
         return Err(Error::Empty {
             file: table.source().to_string(),
@@ -297,7 +360,8 @@ pub fn evaluate(
         input_sha256: sha256_file(input)?,
         codebook: format!("{} {}", codebook.name, codebook.version),
         validation,
-        rows_without_effect: effects.iter().filter(|e| e.is_none()).count(),
+        directions,
+        rows_not_used,
         domains,
         economics,
         ceac,
@@ -305,6 +369,41 @@ pub fn evaluate(
         methods: methods(codebook, opts, level),
         options: opts.clone(),
     })
+}
+
+/// Holm-adjusted p-values of every test for subgroup differences in the report (one family).
+fn holm_subgroups(domains: &mut [DomainResult]) {
+    let p: Vec<(usize, usize, f64)> = domains
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| {
+            d.subgroups
+                .iter()
+                .enumerate()
+                .map(move |(j, s)| (i, j, s.subgroup_test.p_value))
+        })
+        .collect();
+    let adjusted = holm(&p.iter().map(|x| x.2).collect::<Vec<_>>());
+    for d in domains.iter_mut() {
+        d.subgroup_p_holm = vec![f64::NAN; d.subgroups.len()];
+    }
+    for (&(i, j, _), a) in p.iter().zip(adjusted) {
+        domains[i].subgroup_p_holm[j] = a;
+    }
+}
+
+/// Holm's step-down adjustment (as R's `p.adjust(p, "holm")`); NaN stays NaN.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let mut idx: Vec<usize> = (0..p.len()).filter(|&i| p[i].is_finite()).collect();
+    idx.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let m = idx.len();
+    let mut out = vec![f64::NAN; p.len()];
+    let mut running = 0.0f64;
+    for (rank, &i) in idx.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
 }
 
 /// Pooled net benefit (arm summaries of several trials, "peer support" vs "usual care") and its
@@ -354,26 +453,59 @@ fn economics(
 
 fn methods(codebook: &Codebook, opts: &EvaluateOptions, level: f64) -> String {
     format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); signs reversed where higher_is_better is false so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: random effects, REML tau^2, Knapp-Hartung t-based {}% CIs, Q-profile CI for tau^2, prediction intervals (t, k-1 df). Subgroups by every codebook category with at least two levels of 2+ studies (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= 10; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
+        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies). Subgroups (exploratory, not adjusted for multiplicity) by every codebook category with at least two levels of {}+ studies, levels with fewer studies left out of the test (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= {}; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
         env!("CARGO_PKG_VERSION"),
+        if opts.assume_higher_is_better {
+            " (outcomes without one assumed higher-is-better, as asked)"
+        } else {
+            ""
+        },
+        opts.thresholds.min_studies_to_pool,
         level,
+        opts.thresholds.adhoc_max_studies,
+        opts.thresholds.tau2_zero_caveat_below,
+        opts.thresholds.min_level_studies,
+        opts.thresholds.min_bias_effects,
         opts.wtp.iter().map(|w| format!("£{w:.0}")).collect::<Vec<_>>().join(", "),
         codebook.name,
         codebook.version
     )
 }
 
+/// Each row's direction for the evidence-and-gap map: the `higher_is_better` column, else the
+/// direction per outcome in `opts`, else higher-is-better when `opts` assumes it; `None` when
+/// unknown (the map then shows the study without an effect).
+///
+/// # Errors
+/// An unreadable `higher_is_better` cell, naming row and column.
+pub fn map_directions(table: &Table, opts: &EvaluateOptions) -> Result<Vec<Option<bool>>> {
+    let domain = table.texts("outcome_domain");
+    let names = super::direction::outcome_names(table, &domain);
+    Ok(super::direction::column_directions(table)?
+        .into_iter()
+        .zip(names)
+        .map(|(c, n)| {
+            c.or_else(|| opts.higher_is_better.get(&n).copied())
+                .or(opts.assume_higher_is_better.then_some(true))
+        })
+        .collect())
+}
+
 /// Each row's effect on the SMD scale (log odds ratios converted by × √3/π), positive = benefit,
-/// for the evidence-and-gap map.
+/// for the evidence-and-gap map; `dirs` from [`map_directions`] (a row of unknown direction has
+/// no effect).
 ///
 /// # Errors
 /// Bad values, naming row and column.
-pub fn map_effects(table: &Table) -> Result<Vec<Option<(f64, f64)>>> {
+pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<(f64, f64)>>> {
     let conv = logor_to_smd();
-    Ok(benefit_effects(table)?
+    Ok(row_effects(table)?
         .into_iter()
-        .map(|e| {
-            e.map(|(y, v, k)| {
+        .zip(dirs)
+        .map(|(e, d)| {
+            let d = (*d)?;
+            e.map(|e| {
+                let (y, v, k) = (if d { e.yi } else { -e.yi }, e.vi, e.kind);
                 if k == DataKind::Binary {
                     (y / conv, v / (conv * conv))
                 } else {

@@ -46,7 +46,7 @@ pub struct MapCell {
     pub col: String,
     /// Number of studies.
     pub k: usize,
-    /// Pooled estimate (REML + KH; null when k < 2).
+    /// Pooled estimate (REML + KH, ad hoc KH with two studies; null with fewer than two studies).
     pub estimate: Option<f64>,
     /// Lower CI.
     pub ci_lower: Option<f64>,
@@ -54,7 +54,8 @@ pub struct MapCell {
     pub ci_upper: Option<f64>,
     /// Measure.
     pub measure: String,
-    /// Why the cell has no pooled estimate although it has two or more effects.
+    /// Why the cell has no pooled estimate although it has two or more effects (for example
+    /// they all come from one study).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
 }
@@ -203,15 +204,36 @@ pub fn map_data(
                 .collect();
             k_ids.sort();
             k_ids.dedup();
-            let (y, v): (Vec<f64>, Vec<f64>) = idx
+            let with_effect: Vec<usize> = idx
+                .iter()
+                .copied()
+                .filter(|&i| effects.get(i).copied().flatten().is_some())
+                .collect();
+            let (y, v): (Vec<f64>, Vec<f64>) = with_effect
                 .iter()
                 .filter_map(|&i| effects.get(i).copied().flatten())
                 .unzip();
-            let (fit, note) = if y.len() >= 2 {
-                match model.fit_slices(&y, &v, &mut crate::model::Workspace::new()) {
+            let mut e_ids: Vec<&str> = with_effect
+                .iter()
+                .map(|&i| ids[i].as_deref().unwrap_or_default())
+                .collect();
+            e_ids.sort_unstable();
+            e_ids.dedup();
+            // Never pool inside one study; two studies: ad hoc Knapp–Hartung (SE ≥ Wald SE).
+            let (fit, note) = if e_ids.len() >= 2 {
+                let m = model.knha_adhoc(e_ids.len() <= 2);
+                match m.fit_slices(&y, &v, &mut crate::model::Workspace::new()) {
                     Ok(f) => (Some(f), None),
                     Err(e) => (None, Some(format!("not pooled: {e}"))),
                 }
+            } else if y.len() >= 2 {
+                (
+                    None,
+                    Some(format!(
+                        "not pooled: the {} effects come from one study",
+                        y.len()
+                    )),
+                )
             } else {
                 (None, None)
             };

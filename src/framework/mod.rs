@@ -12,10 +12,13 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
+mod direction;
 mod domain;
 pub mod evaluate;
 pub mod map;
+pub mod options;
 pub mod simulate;
+mod words;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -243,12 +246,15 @@ impl Codebook {
 
     /// Validates `table` against the codebook: category values are rewritten to their canonical
     /// spelling; an unknown level is an error naming the row and listing the allowed levels;
-    /// number fields must be numeric. Columns not in the codebook are kept.
+    /// number fields must be numeric. Columns not in the codebook are kept. Every problem is
+    /// found in one pass.
     ///
     /// # Errors
-    /// [`Error::Value`] naming row, column and the allowed levels.
+    /// One problem: [`Error::Value`] naming row, column and the allowed levels. Several:
+    /// [`Error::Format`] listing each (row, column, value, allowed levels).
     pub fn validate(&self, table: &mut Table) -> Result<Validation> {
         let mut v = Validation::default();
+        let mut problems: Vec<Error> = Vec::new();
         let names: Vec<String> = table.names().to_vec();
         for name in &names {
             let Some(field) = self.field(name) else {
@@ -271,7 +277,7 @@ impl Codebook {
                                     out.push(Some(c.to_string()));
                                 }
                                 None => {
-                                    return Err(table.value_error(
+                                    problems.push(table.value_error(
                                         i,
                                         name,
                                         format!(
@@ -279,7 +285,8 @@ impl Codebook {
                                             crate::data::excerpt(&s),
                                             levels.join(", ")
                                         ),
-                                    ))
+                                    ));
+                                    out.push(Some(s));
                                 }
                             },
                         }
@@ -287,10 +294,56 @@ impl Codebook {
                     table.push_column(name, Column::Str(out))?;
                 }
                 FieldKind::Number { .. } => {
-                    table.numeric(name, "as a codebook number field")?;
+                    if let Err(e) = table.numeric(name, "as a codebook number field") {
+                        problems.push(e);
+                    }
                 }
                 FieldKind::Text => {}
             }
+        }
+        if problems.len() > 1 {
+            let n = problems.len();
+            // The same value in several rows of one column is one line naming the rows.
+            let mut grouped: Vec<(String, Vec<usize>)> = Vec::new();
+            for e in &problems {
+                let (key, row) = match e {
+                    Error::Value {
+                        row,
+                        column,
+                        message,
+                        ..
+                    } => (format!("column '{column}': {message}"), Some(*row)),
+                    e => (e.to_string(), None),
+                };
+                match grouped.iter_mut().find(|g| g.0 == key) {
+                    Some(g) => g.1.extend(row),
+                    None => grouped.push((key, row.into_iter().collect())),
+                }
+            }
+            let list: Vec<String> = grouped
+                .iter()
+                .map(|(k, rows)| match rows.len() {
+                    0 => k.clone(),
+                    1 => format!("row {}, {k}", rows[0]),
+                    _ => format!(
+                        "rows {}, {k}",
+                        rows.iter()
+                            .map(|r| r.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                })
+                .collect();
+            return Err(Error::format(
+                table.source(),
+                format!(
+                    "{n} values do not fit the codebook:\n  {}",
+                    list.join("\n  ")
+                ),
+            ));
+        }
+        if let Some(e) = problems.pop() {
+            return Err(e);
         }
         Ok(v)
     }

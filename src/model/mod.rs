@@ -70,6 +70,8 @@ pub use workspace::Workspace;
 pub struct RandomEffects {
     method: Tau2Method,
     knha: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    knha_adhoc: bool,
     level: f64,
     pi: PiMethod,
     i2: I2Method,
@@ -128,6 +130,7 @@ impl RandomEffects {
         RandomEffects {
             method: Tau2Method::Reml,
             knha: false,
+            knha_adhoc: false,
             level: 95.0,
             pi: PiMethod::Metafor,
             i2: I2Method::Typical,
@@ -155,6 +158,20 @@ impl RandomEffects {
     pub fn knha(mut self, on: bool) -> Self {
         self.knha = on;
         self
+    }
+
+    /// Knapp–Hartung with metafor's ad hoc correction (`test = "adhoc"`): the scale factor
+    /// `s²` is never below 1, so the standard error is never below the Wald (z-test) standard
+    /// error. Turns Knapp–Hartung on when `on`.
+    pub fn knha_adhoc(mut self, on: bool) -> Self {
+        self.knha_adhoc = on;
+        self.knha = self.knha || on;
+        self
+    }
+
+    /// Whether the ad hoc Knapp–Hartung correction is on.
+    pub fn get_knha_adhoc(&self) -> bool {
+        self.knha_adhoc
     }
 
     /// Confidence level in percent (e.g. 95). Values in (0.5, 1) are read as proportions.
@@ -391,6 +408,7 @@ impl RandomEffects {
                 .map(|(&y, &v)| (y - mu) * (y - mu) / (v + tau2))
                 .sum();
             let s2 = rss / (kf - 1.0);
+            let s2 = if self.knha_adhoc { s2.max(1.0) } else { s2 };
             (se_raw * s2.sqrt(), ws.t_crit(df_q, alpha), df_q as f64)
         } else {
             (se_raw, dist::norm_quantile(1.0 - alpha / 2.0), f64::NAN)

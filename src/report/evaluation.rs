@@ -18,19 +18,22 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
                 ""
             }
         );
-        out.push((d.forest.clone(), svg::forest(&d.pooled, None, &title)));
+        let (Some(pooled), Some(forest)) = (&d.pooled, &d.forest) else {
+            continue;
+        };
+        out.push((forest.clone(), svg::forest(pooled, None, &title)));
         if let (Some(name), Some(b)) = (&d.funnel, &d.bias) {
-            let yi: Vec<f64> = d.pooled.studies.iter().map(|s| s.yi).collect();
-            let vi: Vec<f64> = d.pooled.studies.iter().map(|s| s.vi).collect();
+            let yi: Vec<f64> = pooled.studies.iter().map(|s| s.yi).collect();
+            let vi: Vec<f64> = pooled.studies.iter().map(|s| s.vi).collect();
             let filled: Vec<(f64, f64)> = b.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
             out.push((
                 name.clone(),
                 svg::funnel(
                     &yi,
                     &vi,
-                    d.pooled.summary.estimate,
+                    pooled.summary.estimate,
                     &filled,
-                    d.pooled.measure,
+                    pooled.measure,
                     &format!("{}: funnel plot", d.domain),
                 ),
             ));

@@ -42,10 +42,9 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
-    let _ = write!(o, "<h2>Summary by outcome domain</h2><table><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
+    let _ = write!(o, "<h2>Summary by outcome domain</h2><table><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
-        let s = &d.pooled.summary;
-        let or = d.pooled.measure == crate::effect::Measure::Or;
+        let or = d.measure == crate::effect::Measure::Or;
         let f = |x: f64| {
             if or {
                 format!("{:.2}", x.exp())
@@ -53,19 +52,47 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                 format!("{x:.2}")
             }
         };
+        let sym = if or { "OR" } else { "g" };
+        let (effect, pi, i2) = match &d.pooled {
+            Some(p) => {
+                let s = &p.summary;
+                (
+                    format!(
+                        "{sym} {} [{}, {}]{}",
+                        f(s.estimate),
+                        f(s.ci_lower),
+                        f(s.ci_upper),
+                        if d.adhoc_knha {
+                            " <span class=\"caveat\">(ad hoc KH)</span>"
+                        } else {
+                            ""
+                        }
+                    ),
+                    if s.pi_lower.is_finite() {
+                        format!("{} to {}", f(s.pi_lower), f(s.pi_upper))
+                    } else {
+                        "–".into()
+                    },
+                    format!("{:.0}%", s.i2),
+                )
+            }
+            None => (
+                "<em>not pooled</em> (too few studies)".to_string(),
+                "–".into(),
+                "–".into(),
+            ),
+        };
         let _ = write!(
             o,
-            "<tr><td><a href=\"#d-{}\">{}</a></td><td>{}</td><td>{}</td><td>{} {} [{}, {}]</td><td>{}</td><td>{:.0}%</td><td>{}{}</td></tr>",
+            "<tr><td><a href=\"#d-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
             esc(&d.domain).replace(' ', "-"),
             esc(&d.domain),
             d.studies,
-            s.k,
-            if or { "OR" } else { "g" },
-            f(s.estimate),
-            f(s.ci_lower),
-            f(s.ci_upper),
-            if s.pi_lower.is_finite() { format!("{} to {}", f(s.pi_lower), f(s.pi_upper)) } else { "–".into() },
-            s.i2,
+            d.effects.len(),
+            direction_label(d.orientation),
+            effect,
+            pi,
+            i2,
             esc(&d.summary),
             d.caveats.iter().filter(|c| !c.starts_with("SIMULATED")).map(|c| format!(" <span class=\"caveat\">Caveat: {}.</span>", esc(c))).collect::<String>()
         );
@@ -74,16 +101,33 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     for d in &ev.domains {
         let _ = write!(
             o,
-            "<section id=\"d-{}\"><h2>{}</h2><p>{}</p><p><em>Scale:</em> {}.</p>",
+            "<section id=\"d-{}\"><h2>{}</h2><p>{}</p><p>{}</p><p><em>Scale:</em> {}.</p>",
             esc(&d.domain).replace(' ', "-"),
             esc(&d.domain),
             esc(&d.summary),
+            esc(&d.meaning),
             esc(&d.scale_note)
         );
-        let _ = write!(o, "<div class=\"plot\">{}</div>", svg(&d.forest));
+        if let Some(w) = &d.small_k_warning {
+            let _ = write!(o, "<p class=\"caveat warning\">Warning: {}.</p>", esc(w));
+        }
+        match &d.forest {
+            Some(f) => {
+                let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
+            }
+            None => o.push_str(&effects_table(d, lvl)),
+        }
         if !d.subgroups.is_empty() {
-            let _ = write!(o, "<h3>Which kinds of peer support? (subgroups)</h3><table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th></tr>");
-            for sg in &d.subgroups {
+            let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
+            let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
+            for (si, sg) in d.subgroups.iter().enumerate() {
+                let show = |x: f64| {
+                    if d.measure == crate::effect::Measure::Or {
+                        x.exp()
+                    } else {
+                        x
+                    }
+                };
                 let lv: Vec<String> = sg
                     .subgroups
                     .iter()
@@ -92,20 +136,21 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                             "{} ({}): {:.2} [{:.2}, {:.2}]",
                             esc(&g.level),
                             g.fit.summary.k,
-                            g.fit.summary.estimate,
-                            g.fit.summary.ci_lower,
-                            g.fit.summary.ci_upper
+                            show(g.fit.summary.estimate),
+                            show(g.fit.summary.ci_lower),
+                            show(g.fit.summary.ci_upper)
                         )
                     })
                     .collect();
                 let _ = write!(
                     o,
-                    "<tr><td>{}</td><td>{}</td><td>Q = {:.2}, df = {}, p {}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>Q = {:.2}, df = {}, p {}</td><td>p {}</td></tr>",
                     esc(&sg.by),
                     lv.join("<br>"),
                     sg.subgroup_test.q,
                     sg.subgroup_test.df,
-                    super::pv(sg.subgroup_test.p_value)
+                    super::pv(sg.subgroup_test.p_value),
+                    super::pv(d.subgroup_p_holm.get(si).copied().unwrap_or(f64::NAN))
                 );
             }
             let _ = write!(o, "</table>");
@@ -113,15 +158,34 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         if let Some(r) = &d.duration {
             if r.coefficients.len() > 1 {
                 let c = &r.coefficients[1];
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3} per month [{:.3}, {:.3}], p {}; R² {:.0}%.</p>", c.est.estimate, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+                let k = d.effects.len();
+                let caution = if k < ev.options.thresholds.r2_caution_below {
+                    format!(" <span class=\"caveat\">Exploratory, and with k = {k} R² is unreliable (it is often 0% or 100% by chance with few studies).</span>")
+                } else {
+                    " <span class=\"caveat\">Exploratory.</span>".to_string()
+                };
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}; R² {:.0}%.{caution}</p>", c.est.estimate, if d.measure == crate::effect::Measure::Or { " (log odds ratio)" } else { "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
             }
         }
+        // odds ratios on their own scale (the duration slope stays on the log scale)
+        let sh = |x: f64| {
+            if d.measure == crate::effect::Measure::Or {
+                x.exp()
+            } else {
+                x
+            }
+        };
+        let sym = if d.measure == crate::effect::Measure::Or {
+            "OR "
+        } else {
+            ""
+        };
         if let Some(r) = &d.rve {
             let c = &r.coefficients[0];
-            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, c.est.estimate, c.est.ci_lower, c.est.ci_upper, c.df);
+            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {sym}{:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, sh(c.est.estimate), sh(c.est.ci_lower), sh(c.est.ci_upper), c.df);
         }
         if let Some(b) = &d.bias {
-            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, b.trimfill.est.estimate);
+            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {sym}{:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, sh(b.trimfill.est.estimate));
             if let Some(f) = &d.funnel {
                 let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
             }
@@ -130,12 +194,19 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         let mut bits = Vec::new();
         if let Some(l) = &sens.low_risk_only {
             bits.push(format!(
-                "low risk of bias only: {:.2} [{:.2}, {:.2}] (k = {})",
-                l.estimate, l.ci_lower, l.ci_upper, l.k
+                "low risk of bias only: {sym}{:.2} [{:.2}, {:.2}] (k = {})",
+                sh(l.estimate),
+                sh(l.ci_lower),
+                sh(l.ci_upper),
+                l.k
             ));
         }
         if let Some([a, b]) = sens.leave_one_out_range {
-            bits.push(format!("leaving out one study at a time: {a:.2} to {b:.2}"));
+            bits.push(format!(
+                "leaving out one study at a time: {sym}{:.2} to {:.2}",
+                sh(a),
+                sh(b)
+            ));
         }
         if !bits.is_empty() {
             let _ = write!(o, "<p>Sensitivity: {}.</p>", bits.join("; "));
@@ -157,7 +228,9 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     if !ev.skipped.is_empty() {
         let _ = write!(o, "<section>{}</section>", not_run(&ev.skipped));
     }
-    let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} rows had no usable effect.</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_without_effect);
+    o.push_str(&directions(ev));
+    o.push_str(&rows_not_used(ev));
+    let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} row{} not used (listed above).</p><p>Options: {}</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_not_used.len(), if ev.rows_not_used.len() == 1 { "" } else { "s" }, esc(&options_line(ev)));
     o
 }
 
@@ -173,5 +246,120 @@ fn not_run(skipped: &[crate::framework::evaluate::Skipped]) -> String {
     format!(
         "<details class=\"not-run\"><summary>Not run ({})</summary><ul>{items}</ul></details>",
         skipped.len()
+    )
+}
+
+fn direction_label(o: crate::framework::evaluate::Orientation) -> &'static str {
+    use crate::framework::evaluate::Orientation;
+    match o {
+        Orientation::HigherIsBetter => "higher is better",
+        Orientation::LowerIsBetter => "lower is better",
+        Orientation::PositiveIsBenefit { .. } => "mixed: oriented so that positive = benefit",
+    }
+}
+
+/// The effects of a domain that was not pooled.
+fn effects_table(d: &crate::framework::evaluate::DomainResult, lvl: f64) -> String {
+    let or = d.measure == crate::effect::Measure::Or;
+    let f = |x: f64| if or { x.exp() } else { x };
+    let rows: String = d
+        .effects
+        .iter()
+        .map(|e| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{:.2} [{:.2}, {:.2}]</td></tr>",
+                e.row,
+                esc(&e.study),
+                f(e.yi),
+                f(e.ci_lower),
+                f(e.ci_upper)
+            )
+        })
+        .collect();
+    format!(
+        "<table class=\"effects\"><tr><th>Row</th><th>Study</th><th>{} [{lvl}% CI] (not pooled)</th></tr>{rows}</table>",
+        if or { "OR" } else { "g" }
+    )
+}
+
+/// The direction used per outcome.
+fn directions(ev: &Evaluation) -> String {
+    use crate::framework::evaluate::DirectionSource;
+    let rows: String = ev
+        .directions
+        .iter()
+        .map(|d| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&d.domain),
+                esc(&d.outcome),
+                if d.higher_is_better {
+                    "higher is better"
+                } else {
+                    "lower is better"
+                },
+                match d.source {
+                    DirectionSource::Data => "higher_is_better column",
+                    DirectionSource::Options => "options file",
+                    DirectionSource::Assumed => "<strong>assumed</strong> (not stated in the data)",
+                },
+                d.rows
+            )
+        })
+        .collect();
+    format!(
+        "<section id=\"directions\"><h2>Direction of each outcome</h2>{}<table><tr><th>Domain</th><th>Outcome</th><th>Direction used</th><th>From</th><th>Rows</th></tr>{rows}</table></section>",
+        if ev.options.assume_higher_is_better {
+            "<p class=\"caveat\">Outcomes without a stated direction were <strong>assumed higher-is-better</strong>, as asked.</p>"
+        } else {
+            ""
+        }
+    )
+}
+
+/// Every input row not analysed, with its reason.
+fn rows_not_used(ev: &Evaluation) -> String {
+    if ev.rows_not_used.is_empty() {
+        return "<section id=\"rows-not-used\"><h2>Rows not used</h2><p>Every row was analysed.</p></section>".into();
+    }
+    let rows: String = ev
+        .rows_not_used
+        .iter()
+        .map(|r| {
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                r.row,
+                esc(&r.study),
+                esc(&r.reason)
+            )
+        })
+        .collect();
+    format!(
+        "<section id=\"rows-not-used\"><h2>Rows not used ({})</h2><table><tr><th>Row</th><th>Study</th><th>Reason</th></tr>{rows}</table></section>",
+        ev.rows_not_used.len()
+    )
+}
+
+/// The options in one line: level, direction assumption, options file, thresholds.
+fn options_line(ev: &Evaluation) -> String {
+    let o = &ev.options;
+    let t = &o.thresholds;
+    format!(
+        "level {}%; {}; options file {}; thresholds: pool from {} studies, ad hoc Knapp–Hartung up to {} studies, τ² = 0 caveat below {} studies, bias checks from {} effects, duration meta-regression from {} effects, RVE from {} studies, subgroup levels tested from {} studies, R² caution below {} effects.",
+        o.level,
+        if o.assume_higher_is_better {
+            "outcomes without a direction assumed higher-is-better"
+        } else {
+            "every outcome's direction stated"
+        },
+        o.options_file.as_deref().unwrap_or("none"),
+        t.min_studies_to_pool,
+        t.adhoc_max_studies,
+        t.tau2_zero_caveat_below,
+        t.min_bias_effects,
+        t.min_regression_effects,
+        t.min_rve_studies,
+        t.min_level_studies,
+        t.r2_caution_below
     )
 }

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
-use peerstat::framework::evaluate::{evaluate as run_evaluate, map_effects, EvaluateOptions};
+use peerstat::framework::evaluate::{
+    evaluate as run_evaluate, map_directions, map_effects, EvaluateOptions, OptionsFile,
+};
 use peerstat::framework::map::{map_data, MapData};
 use peerstat::framework::Codebook;
 use peerstat::report;
@@ -107,10 +109,25 @@ fn map_of(
     rows: &str,
     cols: &str,
     segment: Option<&str>,
+    opts: &EvaluateOptions,
 ) -> Result<MapData, Failure> {
     let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
-    let effects = map_effects(table)?;
+    let effects = map_effects(table, &map_directions(table, opts)?)?;
     Ok(map_data(table, cb, rows, cols, segment, &effects, "SMD")?)
+}
+
+/// The rows of the report's map: `activity` when coded, else the first codebook category the
+/// data have (in codebook order), else the studies themselves.
+fn map_rows<'a>(table: &Table, cb: &'a Codebook) -> &'a str {
+    if table.has("activity") {
+        return "activity";
+    }
+    cb.fields
+        .iter()
+        .filter(|f| matches!(f.kind, peerstat::framework::FieldKind::Category { .. }))
+        .map(|f| f.name.as_str())
+        .find(|n| *n != "outcome_domain" && table.has(n))
+        .unwrap_or("study")
 }
 
 /// `peerstat evaluate`: the report is written into a temporary folder swapped in at the end, so
@@ -121,6 +138,7 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         .input("", Some(&a.input))
         .input("--costs", costs_path.as_deref())
         .input("--codebook", a.codebook.as_deref())
+        .input("--options", a.options.as_deref())
         .folder("-o", &a.output)
         .check()?;
     check_report_folder(&a.output)?;
@@ -131,20 +149,49 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
         None => None,
     };
-    let opts = EvaluateOptions {
+    let mut opts = EvaluateOptions {
         level: a.level,
+        assume_higher_is_better: a.assume_higher_is_better,
         ..EvaluateOptions::default()
     };
+    if let Some(p) = &a.options {
+        opts = opts.with_file(OptionsFile::from_file(p)?, &p.display().to_string());
+    }
     let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
-    let md = map_of(&table, &cb, "activity", "outcome_domain", None)?;
+    let md = map_of(
+        &table,
+        &cb,
+        map_rows(&table, &cb),
+        "outcome_domain",
+        None,
+        &opts,
+    )?;
     let mut files = report::evaluation::files(&ev)?;
     files.push(("egm.html".into(), report::html::egm_html(&md)));
     for (name, text) in &files {
         write_text(&folder.path().join(name), text)?;
     }
     folder.commit()?;
+    if ev.options.assume_higher_is_better {
+        say!("note: outcomes without a stated direction were assumed higher-is-better");
+    }
     for d in &ev.domains {
         say!("{}", d.summary);
+        if let Some(w) = &d.small_k_warning {
+            say!("  warning ({}): {w}", d.domain);
+        }
+    }
+    if !ev.rows_not_used.is_empty() {
+        say!(
+            "{} row(s) not used (listed with reasons in index.html and results.json): {}",
+            ev.rows_not_used.len(),
+            ev.rows_not_used
+                .iter()
+                .take(10)
+                .map(|r| format!("row {} ({}): {}", r.row, r.study, r.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        );
     }
     say!(
         "wrote {} (index.html, results.json, egm.html, {} plots){}",
@@ -182,7 +229,14 @@ pub fn map(a: MapArgs) -> CmdResult {
         .collect();
     let mut table = read_framework(&a.input, &a.col, &cb, &named)?;
     cb.validate(&mut table)?;
-    let md = map_of(&table, &cb, &a.rows, &a.cols, a.segment.as_deref())?;
+    let md = map_of(
+        &table,
+        &cb,
+        &a.rows,
+        &a.cols,
+        a.segment.as_deref(),
+        &EvaluateOptions::default(),
+    )?;
     match a.format {
         MapFormat::Html => {
             let out = out.unwrap_or_else(|| PathBuf::from("egm.html"));

@@ -55,6 +55,8 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
     let pooled_label = |f: &Fit| {
         if f.method == crate::model::Tau2Method::Ee {
             "Common effect".to_string()
+        } else if f.options.get_knha_adhoc() {
+            format!("Random effects ({}, ad hoc KH)", f.method)
         } else {
             format!("Random effects ({})", f.method)
         }

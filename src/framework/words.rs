@@ -1,0 +1,201 @@
+//! The plain-language sentences of `evaluate`: what the numbers mean, the summary of each
+//! domain and its caveats. The wording is symmetric above and below the null: "improved" ↔
+//! "worsened", "may have improved" ↔ "may have worsened", and "did not clearly change" only at
+//! the null itself.
+
+use super::domain::{Orientation, StudyEffect};
+use crate::diag::BiasReport;
+use crate::effect::Measure;
+use crate::model::Summary;
+
+/// The displayed value: odds ratios exponentiated.
+fn show(measure: Measure, x: f64) -> f64 {
+    if measure == Measure::Or {
+        x.exp()
+    } else {
+        x
+    }
+}
+
+fn symbol(measure: Measure) -> &'static str {
+    if measure == Measure::Or {
+        "OR"
+    } else {
+        "g"
+    }
+}
+
+/// What the numbers of a domain mean: the scale and which side favours peer support.
+pub(crate) fn meaning(measure: Measure, o: Orientation) -> String {
+    let or = measure == Measure::Or;
+    let (above, below) = if or {
+        ("values above 1", "values below 1")
+    } else {
+        ("positive values", "negative values")
+    };
+    let scale = if or {
+        "An odds ratio is the odds of the outcome with peer support divided by the odds without it (1 = no difference)"
+    } else {
+        "g is the difference between groups in standard deviations (0 = no difference; positive = higher with peer support)"
+    };
+    match o {
+        Orientation::HigherIsBetter => {
+            format!("{scale}. Higher is better for these outcomes, so {above} favour peer support.")
+        }
+        Orientation::LowerIsBetter => format!(
+            "{scale}. Lower is better for these outcomes (for example fewer admissions or lower symptom scores), so {below} favour peer support."
+        ),
+        Orientation::PositiveIsBenefit { reversed } => format!(
+            "{scale}. These outcomes mix directions: {reversed} effect{} where lower is better {} reversed so that {above} favour peer support throughout.",
+            if reversed == 1 { "" } else { "s" },
+            if reversed == 1 { "was" } else { "were" }
+        ),
+    }
+}
+
+/// Which way an estimate and interval point: improved / worsened / may have … / no change.
+/// Values on the analysis scale (log odds ratios), where no effect is 0.
+fn verb(o: Orientation, est: f64, lo: f64, hi: f64) -> &'static str {
+    let good = |x: f64| x * o.benefit_sign();
+    let (glo, ghi) = (good(lo).min(good(hi)), good(lo).max(good(hi)));
+    if glo > 0.0 {
+        "improved"
+    } else if ghi < 0.0 {
+        "worsened"
+    } else if good(est) > 0.0 {
+        "may have improved (the confidence interval includes no effect and worsening)"
+    } else if good(est) < 0.0 {
+        "may have worsened (the confidence interval includes no effect and improvement)"
+    } else {
+        "did not clearly change"
+    }
+}
+
+/// The summary of a pooled domain (values on the analysis scale in `s`).
+pub(crate) fn plain(
+    domain: &str,
+    studies: usize,
+    measure: Measure,
+    o: Orientation,
+    s: &Summary,
+    level: f64,
+    tau2_zero_below: usize,
+) -> String {
+    let f = |x: f64| show(measure, x);
+    let name = symbol(measure);
+    let v = verb(o, s.estimate, s.ci_lower, s.ci_upper);
+    let pi = if s.pi_lower.is_finite() {
+        let caveat = if s.tau2 <= 0.0 && studies < tau2_zero_below {
+            format!(
+                " (τ² = 0 from only {studies} studies: heterogeneity cannot be ruled out, so this range may be too narrow)"
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "; in a new setting the effect could plausibly range from {:.2} to {:.2}{caveat}",
+            f(s.pi_lower),
+            f(s.pi_upper)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "Across {studies} trial{} ({} effect{}), peer support {v} {domain}: {name} = {:.2}, {level}% CI {:.2} to {:.2}{pi}.",
+        if studies == 1 { "" } else { "s" },
+        s.k,
+        if s.k == 1 { "" } else { "s" },
+        f(s.estimate),
+        f(s.ci_lower),
+        f(s.ci_upper)
+    )
+}
+
+/// The summary of a domain with too few studies to pool: the study's effects, as they are.
+pub(crate) fn unpooled(
+    domain: &str,
+    measure: Measure,
+    o: Orientation,
+    effects: &[StudyEffect],
+    level: f64,
+) -> String {
+    let f = |x: f64| show(measure, x);
+    let name = symbol(measure);
+    let mut studies: Vec<&str> = effects.iter().map(|e| e.study.as_str()).collect();
+    studies.dedup();
+    let each: Vec<String> = effects
+        .iter()
+        .map(|e| {
+            format!(
+                "{name} = {:.2}, {level}% CI {:.2} to {:.2} ({})",
+                f(e.yi),
+                f(e.ci_lower),
+                f(e.ci_upper),
+                verb(o, e.yi, e.ci_lower, e.ci_upper)
+            )
+        })
+        .collect();
+    format!(
+        "Only {} trial{} measured {domain} ({}), so nothing is pooled: {}.",
+        studies.len(),
+        if studies.len() == 1 { "" } else { "s" },
+        studies.join(", "),
+        each.join("; ")
+    )
+}
+
+/// What the caveats of a pooled domain depend on.
+pub(crate) struct CaveatInput<'a> {
+    pub k: usize,
+    pub studies: usize,
+    pub summary: &'a Summary,
+    pub bias: Option<&'a BiasReport>,
+    /// Effects at high risk of bias (`None`: not coded).
+    pub high_risk: Option<usize>,
+    pub simulated: bool,
+    pub small_k: Option<&'a str>,
+    pub tau2_zero_below: usize,
+}
+
+/// The caveats of a pooled domain.
+pub(crate) fn caveats(c: &CaveatInput<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(w) = c.small_k {
+        out.push(w.to_string());
+    } else if c.studies < 5 {
+        out.push(format!(
+            "few studies ({}): estimates are imprecise and heterogeneity is poorly estimated",
+            c.studies
+        ));
+    }
+    let s = c.summary;
+    if s.tau2 <= 0.0 && c.studies < c.tau2_zero_below {
+        out.push(format!(
+            "τ² estimated as 0 from {} studies (fewer than {}): heterogeneity cannot be ruled out; the prediction interval equals the confidence interval only because of that",
+            c.studies, c.tau2_zero_below
+        ));
+    }
+    if s.i2 > 50.0 {
+        out.push(format!(
+            "high heterogeneity (I² = {:.0}%): effects vary between settings",
+            s.i2
+        ));
+    }
+    match c.high_risk {
+        Some(h) if h * 2 > c.k => out.push("mostly high risk of bias".into()),
+        None => out.push("risk of bias not coded".into()),
+        _ => {}
+    }
+    if let Some(b) = c.bias {
+        if b.egger.p_value < 0.1 {
+            out.push(format!(
+                "possible small-study effects (Egger p = {:.3})",
+                b.egger.p_value
+            ));
+        }
+    }
+    if c.simulated {
+        out.push("SIMULATED demonstration data".into());
+    }
+    out
+}
