@@ -261,12 +261,14 @@ pub enum Error {
         reason: String,
     },
     /// An iterative procedure (other than τ² estimation) did not converge.
-    #[error("{procedure} did not converge in {iterations} iterations")]
+    #[error("{procedure} did not converge in {iterations} iterations{detail}")]
     NotConverged {
         /// The procedure.
         procedure: &'static str,
         /// Iterations used.
         iterations: usize,
+        /// Where it stopped and what may help (empty, or starting with "; ").
+        detail: String,
     },
     /// The model could not be fitted.
     #[error(transparent)]

@@ -120,6 +120,9 @@ fn hint(e: &Error) -> Option<String> {
         Error::Model(ModelError::NotConverged { .. }) => {
             "damp the steps with --stepadj 0.5, or choose another --method (PM, DL)".into()
         }
+        Error::NotConverged { procedure, .. } if procedure.starts_with("Fisher scoring") => {
+            "hold a component with --sigma2 (nested factors) or --tau2/--struct-rho (structured term), drop a --random factor, or try --method ML".into()
+        }
         Error::NotConverged { .. } => "try another --method".into(),
         Error::Input { what, .. } if what.starts_with("sampling covariance") => {
             "with --vcalc: give every effect of a cluster its own obs (a row id if need be), check rho and phi, cluster by a column nested in the outermost --random factor; with --vcov-cols: one column per effect of the largest cluster".into()

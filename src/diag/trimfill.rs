@@ -92,6 +92,7 @@ pub fn trimfill(
             return Err(Error::NotConverged {
                 procedure: "trim-and-fill",
                 iterations: 100,
+                detail: String::new(),
             });
         }
         k0_prev = k0;

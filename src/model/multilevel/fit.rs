@@ -158,13 +158,14 @@ impl MultilevelModel {
             self.max_iter,
         )
         .map_err(|e| match e {
-            Some(iterations) => Error::NotConverged {
+            Some((iterations, last)) => Error::NotConverged {
                 procedure: if term.is_some() {
-                    "Fisher scoring of the variance components and correlations (the correlations may run towards a singular covariance matrix: a simpler structure, or a correlation held at a value, may fit)"
+                    "Fisher scoring of the variance components and correlations"
                 } else {
                     "Fisher scoring of the variance components"
                 },
                 iterations,
+                detail: stall_detail(&last, &factors, term, &blocks),
             },
             None => singular(),
         })?;
@@ -371,4 +372,60 @@ fn check_fixed(
         ));
     }
     Ok(given.to_vec())
+}
+
+/// Where Fisher scoring stopped: the components at (or next to) the edge of their range, which
+/// usually keep it from converging, and what may help.
+fn stall_detail(
+    last: &[f64],
+    factors: &[String],
+    term: Option<&StructuredTerm>,
+    blocks: &kernel::Blocks,
+) -> String {
+    let nl = factors.len();
+    let nt = term.map_or(0, StructuredTerm::n_tau2);
+    let name = |q: usize| -> String {
+        if q < nl {
+            format!("sigma^2 of '{}'", factors[q])
+        } else if q < nl + nt {
+            format!("tau^2.{} of the structured term", q - nl + 1)
+        } else {
+            format!("rho.{} of the structured term", q - nl - nt + 1)
+        }
+    };
+    let scale = last
+        .iter()
+        .take(nl + nt)
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let edge: Vec<String> = last
+        .iter()
+        .enumerate()
+        .filter(|&(q, x)| {
+            if blocks.is_rho(q) {
+                x.abs() > 0.999
+            } else {
+                *x <= 1e-6 * scale
+            }
+        })
+        .map(|(q, x)| format!("{} = {x:.6}", name(q)))
+        .collect();
+    let singular = term.is_some_and(|t| {
+        let m = t.sigma().matrix(&last[nl..]);
+        let e = m.symmetric_eigenvalues();
+        e.min() <= 1e-6 * e.max().max(f64::MIN_POSITIVE)
+    });
+    if singular {
+        let rho: Vec<String> = last[nl + nt..].iter().map(|r| format!("{r:.4}")).collect();
+        format!(
+            "; the structured term's covariance matrix is (nearly) singular at the last iterate (correlations {}): the estimates run towards correlations that cannot all hold at once; a simpler structure (HCS, CS, AR) or correlations held at values may fit",
+            rho.join(", ")
+        )
+    } else if edge.is_empty() {
+        "; no component is at the edge of its range: the likelihood may be flat (too few levels for this many components)".into()
+    } else {
+        format!(
+            "; at the last iterate {} at the edge of its range: hold it at that value (or drop the component) and refit",
+            edge.join(", ")
+        )
+    }
 }

@@ -62,11 +62,13 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     } else {
         format!(" {:>8} {:>8}", "ci.lb", "ci.ub")
     };
-    let _ = writeln!(
-        out,
-        "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}{head}",
-        "", "estim", "sqrt", "nlvls", "fixed", "factor"
-    );
+    if !f.sigma2.is_empty() {
+        let _ = writeln!(
+            out,
+            "{:<nw$} {:>8} {:>8} {:>6} {:>6} {:>fw$}{head}",
+            "", "estim", "sqrt", "nlvls", "fixed", "factor"
+        );
+    }
     for (l, ((s2, n), fac)) in f
         .sigma2
         .iter()
@@ -127,17 +129,19 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     if let Some(st) = &f.structured {
         out.push_str(&structured(st));
     }
-    let _ = writeln!(out);
-    let _ = writeln!(
-        out,
-        "I^2 per level: {}",
-        f.factors
-            .iter()
-            .zip(&f.i2_levels)
-            .map(|(fac, i2)| format!("{fac} {i2:.2}%"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+    if !f.i2_levels.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "I^2 per level: {}",
+            f.factors
+                .iter()
+                .zip(&f.i2_levels)
+                .map(|(fac, i2)| format!("{fac} {i2:.2}%"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "Test for Residual Heterogeneity:");
     let _ = writeln!(

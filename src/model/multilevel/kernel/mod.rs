@@ -477,7 +477,7 @@ pub(super) struct Scoring {
 /// a zero variance) is left where it is, a step that lowers the likelihood is halved, and
 /// iteration stops once every `|Δθ_q| ≤ threshold·(|θ_q| + s_q)` (`s_q` the variance scale, 1
 /// for a correlation). `None` when the model cannot be evaluated or does not converge in
-/// `max_iter` iterations (the iterations used are returned in the error).
+/// `max_iter` iterations (the iterations used and the last iterate are returned in the error).
 pub(super) fn fisher_scoring(
     blocks: &Blocks,
     start: &[f64],
@@ -486,7 +486,7 @@ pub(super) fn fisher_scoring(
     scale: f64,
     threshold: f64,
     max_iter: usize,
-) -> Result<Scoring, Option<usize>> {
+) -> Result<Scoring, Option<(usize, Vec<f64>)>> {
     let nl = start.len();
     let mut s2 = start.to_vec();
     let mut ev = blocks.eval(&s2, reml, true).ok_or(None)?;
@@ -546,7 +546,7 @@ pub(super) fn fisher_scoring(
                 // as an unstructured Σ turning singular, that scoring cannot follow).
                 let gain: f64 = delta.iter().zip(ev.score.iter()).map(|(d, s)| d * s).sum();
                 if gain > 1e-6 * (1.0 + ev.ll.abs()) {
-                    return Err(Some(it));
+                    return Err(Some((it, s2)));
                 }
                 break (s2.clone(), blocks.eval(&s2, reml, true).ok_or(None)?);
             }
@@ -573,5 +573,5 @@ pub(super) fn fisher_scoring(
             });
         }
     }
-    Err(Some(max_iter))
+    Err(Some((max_iter, s2)))
 }
