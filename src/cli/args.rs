@@ -187,6 +187,16 @@ pub struct EvaluateArgs {
     /// Without it such outcomes are an error listing them.
     #[arg(long)]
     pub assume_higher_is_better: bool,
+    /// Where a study contributes several effects to a domain, they are pooled with the CHE
+    /// model (random effects for study and effect, sampling errors of one study correlated
+    /// RHO, CR2 cluster-robust CI by study); the report also shows RHO = 0.2 to 0.8.
+    #[arg(
+        long,
+        default_value_t = 0.6,
+        value_name = "RHO",
+        allow_hyphen_values = true
+    )]
+    pub rho: f64,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -87,9 +87,13 @@ pub struct DomainResult {
     pub meaning: String,
     /// The effects analysed.
     pub effects: Vec<StudyEffect>,
-    /// Pooled fit (REML + Knapp–Hartung): the core keys; `None` when too few studies to pool
-    /// (the effects are shown instead).
+    /// Pooled fit: REML + Knapp–Hartung with one effect per study; the CHE model with CR2
+    /// inference when a study contributes several effects (see `dependence`); `None` when too
+    /// few studies to pool (the effects are shown instead).
     pub pooled: Option<Fit>,
+    /// How dependent effects were pooled (CHE + CR2, with the ρ sweep), when a study
+    /// contributes several effects.
+    pub dependence: Option<super::dependence::Dependence>,
     /// True when the pooled fit used the ad hoc Knapp–Hartung correction (very few studies).
     pub adhoc_knha: bool,
     /// A warning about the number of studies, when it is small.
@@ -130,6 +134,8 @@ pub(crate) struct DomainData<'a> {
     pub level: f64,
     pub simulated: bool,
     pub thresholds: Thresholds,
+    /// The assumed sampling correlation of the CHE model.
+    pub rho: f64,
 }
 
 /// Analyses one domain: `es` holds its effects (rows of the table), `number` (1-based) names its
@@ -163,40 +169,28 @@ pub(crate) fn analyse_domain(
     let meaning = words::meaning(es.measure(), orientation);
     let t = &d.thresholds;
     let mut skipped = Vec::new();
-    if n_studies < t.min_studies_to_pool {
-        let reason = format!(
-            "{n_studies} stud{} ({} effect{}): at least {} studies are needed to pool; the effects are shown as they are",
-            if n_studies == 1 { "y" } else { "ies" },
-            es.k(),
-            if es.k() == 1 { "" } else { "s" },
-            t.min_studies_to_pool
-        );
+    let unpooled = |reason: String, short: String, mut skipped: Vec<Skipped>| {
         skipped.push(Skipped::new(
             "pooled effect and every analysis built on it",
             reason,
         ));
-        let mut caveats = vec![format!(
-            "not pooled: only {n_studies} stud{}",
-            if n_studies == 1 { "y" } else { "ies" }
-        )];
+        let mut caveats = vec![short.clone()];
         if d.simulated {
             caveats.push("SIMULATED demonstration data".into());
         }
-        return Ok(DomainResult {
+        DomainResult {
             domain: name.to_string(),
             studies: n_studies,
             measure: es.measure(),
-            scale_note,
+            scale_note: scale_note.clone(),
             orientation,
             summary: words::unpooled(name, es.measure(), orientation, &effects, d.level),
-            meaning,
-            effects,
+            meaning: meaning.clone(),
+            effects: effects.clone(),
             pooled: None,
+            dependence: None,
             adhoc_knha: false,
-            small_k_warning: Some(format!(
-                "only {n_studies} stud{}: not pooled",
-                if n_studies == 1 { "y" } else { "ies" }
-            )),
+            small_k_warning: Some(short),
             subgroups: Vec::new(),
             subgroup_p_holm: Vec::new(),
             duration: None,
@@ -210,11 +204,61 @@ pub(crate) fn analyse_domain(
             forest: None,
             funnel: None,
             skipped,
-        });
+        }
+    };
+    if n_studies < t.min_studies_to_pool {
+        let reason = format!(
+            "{n_studies} stud{} ({} effect{}): at least {} studies are needed to pool; the effects are shown as they are",
+            if n_studies == 1 { "y" } else { "ies" },
+            es.k(),
+            if es.k() == 1 { "" } else { "s" },
+            t.min_studies_to_pool
+        );
+        let short = format!(
+            "only {n_studies} stud{}: not pooled",
+            if n_studies == 1 { "y" } else { "ies" }
+        );
+        return Ok(unpooled(reason, short, skipped));
     }
-    let adhoc = n_studies <= t.adhoc_max_studies;
-    let model = d.model.knha_adhoc(adhoc);
-    let pooled = model.fit(es)?;
+    // Several effects from one study: the CHE model with CR2 inference, never pooled as if
+    // independent.
+    let dependent = es.k() > n_studies;
+    let mut dependence = None;
+    let mut che_fit = None;
+    if dependent {
+        let study: Vec<String> = rows.iter().map(|&i| d.study_ids[i].clone()).collect();
+        match super::dependence::pool_dependent(
+            es.yi(),
+            es.vi(),
+            &study,
+            rows,
+            es.measure(),
+            d.model,
+            d.rho,
+            d.level,
+        ) {
+            Ok((f, dep)) => {
+                che_fit = Some(f);
+                dependence = Some(dep);
+            }
+            Err(e) => {
+                let reason = format!(
+                    "{n_studies} studies contribute {} effects, so they must be pooled as dependent (CHE model with cluster-robust inference), and that model could not be fitted: {e}",
+                    es.k()
+                );
+                return Ok(unpooled(
+                    reason,
+                    "not pooled: the model for dependent effects could not be fitted".into(),
+                    skipped,
+                ));
+            }
+        }
+    }
+    let adhoc = !dependent && n_studies <= t.adhoc_max_studies;
+    let pooled = match che_fit {
+        Some(f) => f,
+        None => d.model.knha_adhoc(adhoc).fit(es)?,
+    };
     let small_k_warning = adhoc.then(|| {
         format!(
             "only {n_studies} studies: the pooled estimate is fragile and heterogeneity cannot be estimated reliably; Knapp–Hartung with the ad hoc correction (standard error never below the Wald standard error) was used"
@@ -256,8 +300,12 @@ pub(crate) fn analyse_domain(
             &pooled.summary,
             d.level,
             t.tau2_zero_caveat_below,
-        ),
+        ) + &dependence
+            .as_ref()
+            .map(|dep| words::dependence(dep, es.measure()))
+            .unwrap_or_default(),
         pooled: Some(pooled),
+        dependence,
         adhoc_knha: adhoc,
         small_k_warning,
         subgroup_p_holm: Vec::new(),

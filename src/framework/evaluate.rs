@@ -52,6 +52,9 @@ pub struct EvaluateOptions {
     pub thresholds: Thresholds,
     /// The options file these came from, if any.
     pub options_file: Option<String>,
+    /// The assumed correlation of the sampling errors of one study's effects, for the CHE
+    /// model of domains where studies contribute several effects (default 0.6).
+    pub rho: f64,
 }
 
 impl Default for EvaluateOptions {
@@ -63,6 +66,7 @@ impl Default for EvaluateOptions {
             higher_is_better: BTreeMap::new(),
             thresholds: Thresholds::default(),
             options_file: None,
+            rho: 0.6,
         }
     }
 }
@@ -314,6 +318,7 @@ pub fn evaluate(
         level,
         simulated,
         thresholds: opts.thresholds,
+        rho: opts.rho,
     };
     let mut domains = Vec::new();
     for (di, dname) in domains_present(codebook, &domain).iter().enumerate() {

@@ -199,3 +199,19 @@ pub(crate) fn caveats(c: &CaveatInput<'_>) -> Vec<String> {
     }
     out
 }
+
+/// The sentence on dependent effects: how they were pooled and how much the assumed
+/// correlation matters.
+pub(crate) fn dependence(dep: &super::dependence::Dependence, measure: Measure) -> String {
+    let f = |x: f64| show(measure, x);
+    let (lo, hi) = dep
+        .rho_sweep
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
+            (lo.min(f(p.estimate)), hi.max(f(p.estimate)))
+        });
+    format!(
+        " The {} studies contribute {} effects, so they were pooled as dependent effects (CHE model, sampling correlation {} assumed within a study; cluster-robust CI on {:.1} df); with the correlation from 0.2 to 0.8 the estimate ranges from {lo:.2} to {hi:.2}.",
+        dep.studies, dep.effects, dep.rho, dep.robust_df
+    )
+}

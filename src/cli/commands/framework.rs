@@ -152,6 +152,7 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     let mut opts = EvaluateOptions {
         level: a.level,
         assume_higher_is_better: a.assume_higher_is_better,
+        rho: a.rho,
         ..EvaluateOptions::default()
     };
     if let Some(p) = &a.options {

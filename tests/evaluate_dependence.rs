@@ -1,0 +1,186 @@
+//! Dependence-aware pooling in `evaluate` (issue #13 item 1): where studies contribute several
+//! effects to a domain, the headline is the CHE model with CR2 inference — the same numbers as
+//! `meta --random '~ 1 | study/esid' --vcalc 'cluster=study,obs=esid,rho=0.6' --robust study` —
+//! never the effects pooled as if independent.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::cli::{meta_json, write_csv};
+use peerstat::data::{read_table, ColumnMap};
+use peerstat::framework::evaluate::{evaluate, EvaluateOptions, Evaluation};
+use peerstat::framework::Codebook;
+use tempfile::TempDir;
+
+/// Eight trials, five of them with two or three outcomes in the wellbeing domain.
+const ROWS: [(&str, &str, f64, f64); 15] = [
+    ("T1", "a", 0.42, 0.020),
+    ("T1", "b", 0.31, 0.022),
+    ("T1", "c", 0.55, 0.025),
+    ("T2", "a", 0.10, 0.015),
+    ("T2", "b", 0.05, 0.018),
+    ("T3", "a", 0.61, 0.030),
+    ("T4", "a", 0.25, 0.012),
+    ("T4", "b", 0.33, 0.014),
+    ("T5", "a", -0.05, 0.040),
+    ("T6", "a", 0.48, 0.025),
+    ("T6", "b", 0.39, 0.020),
+    ("T6", "c", 0.70, 0.035),
+    ("T7", "a", 0.15, 0.018),
+    ("T8", "a", 0.28, 0.022),
+    ("T8", "b", 0.12, 0.024),
+];
+
+fn framework_csv() -> String {
+    let mut s = String::from("study,outcome_domain,outcome,yi,vi,higher_is_better\n");
+    for (st, o, y, v) in ROWS {
+        s += &format!("{st},wellbeing,{o},{y},{v},true\n");
+    }
+    s
+}
+
+fn meta_csv() -> String {
+    let mut s = String::from("study,esid,yi,vi\n");
+    for (i, (st, _, y, v)) in ROWS.iter().enumerate() {
+        s += &format!("{st},{},{y},{v}\n", i + 1);
+    }
+    s
+}
+
+fn eval(dir: &TempDir, text: &str, rho: f64) -> Evaluation {
+    let path = PathBuf::from(write_csv(dir, &format!("d{rho}.csv"), text));
+    let mut t = read_table(&path, &ColumnMap::new()).unwrap();
+    let opts = EvaluateOptions {
+        rho,
+        ..EvaluateOptions::default()
+    };
+    evaluate(&mut t, &Codebook::builtin(), &path, None, &opts).unwrap()
+}
+
+#[track_caller]
+fn same(what: &str, a: f64, b: f64) {
+    assert!(
+        (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+        "{what}: {a} vs {b}"
+    );
+}
+
+#[test]
+fn the_headline_is_the_che_model_with_cr2_inference() {
+    let dir = TempDir::new().unwrap();
+    let ev = eval(&dir, &framework_csv(), 0.6);
+    let d = &ev.domains[0];
+    assert_eq!(d.studies, 8);
+    assert_eq!(d.effects.len(), 15);
+    let p = d.pooled.as_ref().unwrap();
+    let dep = d.dependence.as_ref().expect("pooled as dependent effects");
+    assert_eq!((dep.studies, dep.effects), (8, 15));
+    let m = meta_json(&[
+        &write_csv(&dir, "meta.csv", &meta_csv()),
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+        "cluster=study,obs=esid,rho=0.6",
+        "--robust",
+        "study",
+        "--no-profile-ci",
+    ]);
+    let r = &m["robust"]["coefficients"][0];
+    let s = &p.summary;
+    for (key, got) in [
+        ("estimate", s.estimate),
+        ("se", s.se),
+        ("ci_lower", s.ci_lower),
+        ("ci_upper", s.ci_upper),
+        ("p_value", s.p_value),
+    ] {
+        same(key, got, r[key].as_f64().unwrap());
+    }
+    same("df", dep.robust_df, r["df"].as_f64().unwrap());
+    let s2: Vec<f64> = m["sigma2"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    same("sigma2 study", dep.sigma2[0], s2[0]);
+    same("sigma2 effect", dep.sigma2[1], s2[1]);
+    same(
+        "model-based se",
+        dep.model_based.se,
+        m["se"].as_f64().unwrap(),
+    );
+    // Prediction interval: estimate ± t_df·√(SE² + σ²_study + σ²_effect).
+    let t = peerstat::dist::t_quantile(0.975, dep.robust_df);
+    let half = t * (p.summary.se.powi(2) + s2[0] + s2[1]).sqrt();
+    same("pi_upper", p.summary.pi_upper, p.summary.estimate + half);
+    // Weights: metafor's diag(W), in percent.
+    let total: f64 = p.studies.iter().map(|s| s.weight).sum();
+    same("weights sum", total, 100.0);
+    // The words say studies and effects honestly.
+    assert!(
+        d.summary.contains("8 studies contribute 15 effects"),
+        "{}",
+        d.summary
+    );
+    // Pooling the effects as independent (REML + KH) would have given another answer.
+    let naive = peerstat::model::RandomEffects::new()
+        .knha(true)
+        .fit_slices(
+            &ROWS.iter().map(|r| r.2).collect::<Vec<_>>(),
+            &ROWS.iter().map(|r| r.3).collect::<Vec<_>>(),
+            &mut peerstat::model::Workspace::default(),
+        )
+        .unwrap();
+    assert!(
+        (naive.se - p.summary.se).abs() > 1e-4,
+        "{} vs {}",
+        naive.se,
+        p.summary.se
+    );
+}
+
+#[test]
+fn the_rho_sweep_matches_refits_at_each_rho() {
+    let dir = TempDir::new().unwrap();
+    let base = eval(&dir, &framework_csv(), 0.6);
+    let sweep = &base.domains[0].dependence.as_ref().unwrap().rho_sweep;
+    assert_eq!(
+        sweep.iter().map(|p| p.rho).collect::<Vec<_>>(),
+        [0.2, 0.4, 0.6, 0.8]
+    );
+    let mut checked = 0;
+    for p in sweep {
+        let ev = eval(&dir, &framework_csv(), p.rho);
+        let s = &ev.domains[0].pooled.as_ref().unwrap().summary;
+        same("estimate", p.estimate, s.estimate);
+        same("se", p.se, s.se);
+        checked += 1;
+    }
+    assert_eq!(checked, 4);
+    assert_eq!(base.options.rho, 0.6);
+}
+
+#[test]
+fn one_effect_per_study_keeps_the_univariate_path() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("study,outcome_domain,yi,vi,higher_is_better\n");
+    for (st, o, y, v) in ROWS {
+        if o == "a" {
+            s += &format!("{st},wellbeing,{y},{v},true\n");
+        }
+    }
+    let ev = eval(&dir, &s, 0.6);
+    let d = &ev.domains[0];
+    assert!(d.dependence.is_none());
+    let p = d.pooled.as_ref().unwrap();
+    let y: Vec<f64> = ROWS.iter().filter(|r| r.1 == "a").map(|r| r.2).collect();
+    let v: Vec<f64> = ROWS.iter().filter(|r| r.1 == "a").map(|r| r.3).collect();
+    let uni = peerstat::model::RandomEffects::new()
+        .knha(true)
+        .fit_slices(&y, &v, &mut peerstat::model::Workspace::default())
+        .unwrap();
+    same("estimate", p.summary.estimate, uni.estimate);
+    same("se", p.summary.se, uni.se);
+}
