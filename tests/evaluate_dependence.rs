@@ -184,3 +184,59 @@ fn one_effect_per_study_keeps_the_univariate_path() {
     same("estimate", p.summary.estimate, uni.estimate);
     same("se", p.summary.se, uni.se);
 }
+
+#[test]
+fn few_studies_never_get_a_narrower_se_than_the_model() {
+    // Two trials with two effects each: CR2 on so few clusters is unreliable.
+    let text = "study,outcome_domain,outcome,yi,vi,higher_is_better\n\
+                A,wellbeing,a,0.50,0.02,true\nA,wellbeing,b,0.52,0.02,true\n\
+                B,wellbeing,a,0.51,0.03,true\nB,wellbeing,b,0.49,0.03,true\n";
+    let dir = TempDir::new().unwrap();
+    let ev = eval(&dir, text, 0.6);
+    let d = &ev.domains[0];
+    let dep = d.dependence.as_ref().unwrap();
+    assert!(dep.robust_df < 4.0, "{}", dep.robust_df);
+    assert!(dep.few_df_guard);
+    let s = &d.pooled.as_ref().unwrap().summary;
+    assert!(s.se >= dep.model_based.se, "{} < {}", s.se, dep.model_based.se);
+    let t = peerstat::dist::t_quantile(0.975, dep.robust_df);
+    same("ci_upper", s.ci_upper, s.estimate + t * s.se);
+    assert!(d.summary.contains("fewer than 4 df"), "{}", d.summary);
+}
+
+#[test]
+fn map_cells_pool_dependent_effects_with_the_che_model() {
+    let dir = TempDir::new().unwrap();
+    let mut s = String::from("study,outcome_domain,activity,outcome,yi,vi,higher_is_better\n");
+    for (st, o, y, v) in ROWS {
+        s += &format!("{st},wellbeing,education,{o},{y},{v},true\n");
+    }
+    let path = PathBuf::from(write_csv(&dir, "map.csv", &s));
+    let mut t = read_table(&path, &ColumnMap::new()).unwrap();
+    let cb = Codebook::builtin();
+    cb.validate(&mut t).unwrap();
+    let opts = EvaluateOptions::default();
+    let dirs = peerstat::framework::evaluate::map_directions(&t, &opts).unwrap();
+    let effects = peerstat::framework::evaluate::map_effects(&t, &dirs).unwrap();
+    let md = peerstat::framework::map::map_data(
+        &t,
+        &cb,
+        "activity",
+        "outcome_domain",
+        None,
+        &effects,
+        "SMD",
+        0.6,
+    )
+    .unwrap();
+    assert_eq!(md.cells.len(), 1);
+    let c = &md.cells[0];
+    assert_eq!((c.k, c.effects), (8, 15));
+    assert_eq!(c.model.as_deref(), Some("CHE (rho 0.6) + CR2"));
+    // The same numbers as the evaluate headline (which equals meta's CHE + CR2).
+    let ev = eval(&dir, &framework_csv(), 0.6);
+    let p = &ev.domains[0].pooled.as_ref().unwrap().summary;
+    same("estimate", c.estimate.unwrap(), p.estimate);
+    same("ci_lower", c.ci_lower.unwrap(), p.ci_lower);
+    same("ci_upper", c.ci_upper.unwrap(), p.ci_upper);
+}

@@ -519,6 +519,7 @@ fn a_map_cell_never_pools_inside_one_study() {
         None,
         &effects,
         "SMD",
+        0.6,
     )
     .unwrap();
     let cell = |c: &str| md.cells.iter().find(|x| x.col == c).unwrap();

@@ -160,6 +160,8 @@ fn map_csv_quotes_every_special_character() {
         row: row.into(),
         col: "mental health".into(),
         k: 2,
+        effects: 2,
+        model: Some("REML + ad hoc KH".into()),
         estimate: Some(0.25),
         ci_lower: Some(0.1),
         ci_upper: None,

@@ -231,6 +231,15 @@ pub struct MapArgs {
     /// Rename a column: canonical=actual (repeatable).
     #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
     pub col: Vec<String>,
+    /// A cell where a study contributes several effects is pooled with the CHE model, the
+    /// sampling errors of one study correlated RHO, with CR2 cluster-robust inference.
+    #[arg(
+        long,
+        default_value_t = 0.6,
+        value_name = "RHO",
+        allow_hyphen_values = true
+    )]
+    pub rho: f64,
 }
 
 #[derive(Args)]

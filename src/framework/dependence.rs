@@ -6,6 +6,9 @@
 //!   sampling errors correlated `ρ` (default 0.6);
 //! * `rma.mv(yi, V, random = ~ 1 | study/effect)`, REML;
 //! * CR2 cluster-robust SE by study, t on Satterthwaite df (clubSandwich `coef_test`);
+//! * with fewer than 4 robust df (very few studies) CR2 standard errors are unreliable (Tipton
+//!   2015): the larger of the CR2 and the model-based SE is used, on the CR2 df, and flagged —
+//!   as the ad hoc Knapp–Hartung correction of the univariate path;
 //! * the prediction interval `β̂ ± t_df·√(SE_CR2² + σ²_study + σ²_effect)` (metafor's `predict` on
 //!   the robust object);
 //! * the same model at `ρ` = 0.2, 0.4, 0.6, 0.8, with its robust SE, to show how much the
@@ -59,6 +62,9 @@ pub struct Dependence {
     pub sigma2: [f64; 2],
     /// Satterthwaite df of the robust t test.
     pub robust_df: f64,
+    /// True when the robust df were below 4 and the SE is the larger of the CR2 and the
+    /// model-based SE (CR2 alone is unreliable with so few studies).
+    pub few_df_guard: bool,
     /// The model-based (not robust) estimate and SE, for comparison.
     pub model_based: Estimate,
     /// The fit at each ρ of [`RHO_SWEEP`] (the chosen ρ included when it is one of them).
@@ -129,8 +135,15 @@ pub fn pool_dependent(
         .ok_or_else(|| Error::input("CHE model", "no coefficient"))?;
     let df = rc.df;
     let crit = crate::dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df);
+    let guard = df < 4.0;
+    let se = if guard {
+        rc.est.se.max(fit.first.se)
+    } else {
+        rc.est.se
+    };
+    let est = rc.est.estimate;
     let s2: f64 = fit.sigma2.iter().sum();
-    let half_pi = crit * (rc.est.se * rc.est.se + s2).sqrt();
+    let half_pi = crit * (se * se + s2).sqrt();
     // metafor's weights() for rma.mv: diag(W) in percent, W = M⁻¹ by study block.
     let mut w = vec![0.0; k];
     let mut blocks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
@@ -162,12 +175,12 @@ pub fn pool_dependent(
         .collect();
     let summary = Summary {
         k,
-        estimate: rc.est.estimate,
-        se: rc.est.se,
-        ci_lower: rc.est.ci_lower,
-        ci_upper: rc.est.ci_upper,
-        statistic: rc.est.statistic,
-        p_value: rc.est.p_value,
+        estimate: est,
+        se,
+        ci_lower: est - crit * se,
+        ci_upper: est + crit * se,
+        statistic: est / se,
+        p_value: crate::dist::t_p2(est / se, df),
         tau2: s2,
         tau2_ci_lower: f64::NAN,
         tau2_ci_upper: f64::NAN,
@@ -179,8 +192,8 @@ pub fn pool_dependent(
         q: fit.qe,
         q_df: fit.qe_df,
         q_p: fit.qe_p,
-        pi_lower: rc.est.estimate - half_pi,
-        pi_upper: rc.est.estimate + half_pi,
+        pi_lower: est - half_pi,
+        pi_upper: est + half_pi,
         iterations: fit.iterations,
         converged_by: Convergence::default(),
         df,
@@ -193,10 +206,10 @@ pub fn pool_dependent(
         let point = if r == rho {
             RhoPoint {
                 rho: r,
-                estimate: rc.est.estimate,
-                se: rc.est.se,
-                ci_lower: rc.est.ci_lower,
-                ci_upper: rc.est.ci_upper,
+                estimate: est,
+                se,
+                ci_lower: est - crit * se,
+                ci_upper: est + crit * se,
             }
         } else {
             let (_, rb) = che(y, v, study, r, level)?;
@@ -226,6 +239,7 @@ pub fn pool_dependent(
             fit.sigma2.get(1).copied().unwrap_or(f64::NAN),
         ],
         robust_df: df,
+        few_df_guard: guard,
         model_based: fit.first,
         rho_sweep: sweep,
     };

@@ -46,7 +46,12 @@ pub struct MapCell {
     pub col: String,
     /// Number of studies.
     pub k: usize,
-    /// Pooled estimate (REML + KH, ad hoc KH with two studies; null with fewer than two studies).
+    /// Number of effects with effect data.
+    pub effects: usize,
+    /// How the cell was pooled: `REML + KH` (one effect per study; ad hoc KH with two studies)
+    /// or `CHE (rho …) + CR2` (several effects from a study); null when not pooled.
+    pub model: Option<String>,
+    /// Pooled estimate (null with fewer than two studies).
     pub estimate: Option<f64>,
     /// Lower CI.
     pub ci_lower: Option<f64>,
@@ -111,10 +116,12 @@ fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
 /// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
 ///
 /// `segment` is the column that colours the bubbles; `None` leaves every study's segment
-/// unreported.
+/// unreported. A cell where a study contributes several effects is pooled with the CHE model
+/// (sampling correlation `rho` within a study) and CR2 inference, as `evaluate`.
 ///
 /// # Errors
 /// [`crate::Error::MissingColumn`] for a missing row, column or segment variable.
+#[allow(clippy::too_many_arguments)]
 pub fn map_data(
     t: &Table,
     cb: &Codebook,
@@ -123,6 +130,7 @@ pub fn map_data(
     segment: Option<&str>,
     effects: &[Option<(f64, f64)>],
     measure: &str,
+    rho: f64,
 ) -> Result<MapData> {
     for (c, purpose) in [
         (rows, "as the rows of the evidence-and-gap map"),
@@ -219,8 +227,36 @@ pub fn map_data(
                 .collect();
             e_ids.sort_unstable();
             e_ids.dedup();
-            // Never pool inside one study; two studies: ad hoc Knapp–Hartung (SE ≥ Wald SE).
-            let (fit, note) = if e_ids.len() >= 2 {
+            // Never pool inside one study; several effects from a study: the CHE model with
+            // CR2 inference (as `evaluate`); two studies with one effect each: ad hoc
+            // Knapp–Hartung (SE ≥ Wald SE).
+            let dependent = e_ids.len() >= 2 && y.len() > e_ids.len();
+            let (fit, note) = if dependent {
+                let study: Vec<String> = with_effect
+                    .iter()
+                    .map(|&i| ids[i].clone().unwrap_or_default())
+                    .collect();
+                match super::dependence::pool_dependent(
+                    &y,
+                    &v,
+                    &study,
+                    &with_effect,
+                    crate::effect::Measure::Gen,
+                    model,
+                    rho,
+                    95.0,
+                ) {
+                    Ok((f, _)) => (Some(f.summary), None),
+                    Err(e) => (
+                        None,
+                        Some(format!(
+                            "not pooled: the {} effects of {} studies need the model for dependent effects, which could not be fitted: {e}",
+                            y.len(),
+                            e_ids.len()
+                        )),
+                    ),
+                }
+            } else if e_ids.len() >= 2 {
                 let m = model.knha_adhoc(e_ids.len() <= 2);
                 match m.fit_slices(&y, &v, &mut crate::model::Workspace::new()) {
                     Ok(f) => (Some(f), None),
@@ -241,6 +277,16 @@ pub fn map_data(
                 row: r.clone(),
                 col: c.clone(),
                 k: k_ids.len(),
+                effects: y.len(),
+                model: fit.map(|_| {
+                    if dependent {
+                        format!("CHE (rho {rho}) + CR2")
+                    } else if e_ids.len() <= 2 {
+                        "REML + ad hoc KH".to_string()
+                    } else {
+                        "REML + KH".to_string()
+                    }
+                }),
                 estimate: fit.map(|f| f.estimate),
                 ci_lower: fit.map(|f| f.ci_lower),
                 ci_upper: fit.map(|f| f.ci_upper),

@@ -210,8 +210,13 @@ pub(crate) fn dependence(dep: &super::dependence::Dependence, measure: Measure) 
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), p| {
             (lo.min(f(p.estimate)), hi.max(f(p.estimate)))
         });
+    let guard = if dep.few_df_guard {
+        " — fewer than 4 df, so cluster-robust inference is unreliable and the larger of the robust and model-based standard errors was used"
+    } else {
+        ""
+    };
     format!(
-        " The {} studies contribute {} effects, so they were pooled as dependent effects (CHE model, sampling correlation {} assumed within a study; cluster-robust CI on {:.1} df); with the correlation from 0.2 to 0.8 the estimate ranges from {lo:.2} to {hi:.2}.",
+        " The {} studies contribute {} effects, so they were pooled as dependent effects (CHE model, sampling correlation {} assumed within a study; cluster-robust CI on {:.1} df{guard}); with the correlation from 0.2 to 0.8 the estimate ranges from {lo:.2} to {hi:.2}.",
         dep.studies, dep.effects, dep.rho, dep.robust_df
     )
 }

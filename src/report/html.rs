@@ -117,6 +117,9 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             }
             None => o.push_str(&effects_table(d, lvl)),
         }
+        if let Some(dep) = &d.dependence {
+            o.push_str(&dependence_html(dep, d.measure));
+        }
         if !d.subgroups.is_empty() {
             let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
             let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
@@ -362,4 +365,49 @@ fn options_line(ev: &Evaluation) -> String {
         t.min_level_studies,
         t.r2_caution_below
     )
+}
+
+/// How a domain's dependent effects were pooled: the CHE model, its variance components, the
+/// model-based result beside the robust one, and the estimate across assumed correlations.
+fn dependence_html(
+    dep: &crate::framework::dependence::Dependence,
+    measure: crate::effect::Measure,
+) -> String {
+    let f = |x: f64| {
+        if measure == crate::effect::Measure::Or {
+            format!("{:.2}", x.exp())
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    let mut o = format!(
+        "<h3>Dependent effects</h3><p>{} studies contribute {} effects: pooled with the {}. Between-study variance {:.4}, within-study (between effects) variance {:.4}; robust df {:.1}{}. Model-based (not robust) estimate {} [{}, {}].</p>",
+        dep.studies,
+        dep.effects,
+        esc(&dep.model),
+        dep.sigma2[0],
+        dep.sigma2[1],
+        dep.robust_df,
+        if dep.few_df_guard {
+            " (fewer than 4: the larger of the robust and model-based standard errors is used)"
+        } else {
+            ""
+        },
+        f(dep.model_based.estimate),
+        f(dep.model_based.ci_lower),
+        f(dep.model_based.ci_upper)
+    );
+    o.push_str("<div class=\"scroll\"><table><tr><th>Assumed correlation ρ</th><th>Estimate</th><th>Robust CI</th></tr>");
+    for p in &dep.rho_sweep {
+        o.push_str(&format!(
+            "<tr><td>{}{}</td><td>{}</td><td>[{}, {}]</td></tr>",
+            p.rho,
+            if p.rho == dep.rho { " (used)" } else { "" },
+            f(p.estimate),
+            f(p.ci_lower),
+            f(p.ci_upper)
+        ));
+    }
+    o.push_str("</table></div>");
+    o
 }

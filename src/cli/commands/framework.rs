@@ -113,7 +113,9 @@ fn map_of(
 ) -> Result<MapData, Failure> {
     let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
     let effects = map_effects(table, &map_directions(table, opts)?)?;
-    Ok(map_data(table, cb, rows, cols, segment, &effects, "SMD")?)
+    Ok(map_data(
+        table, cb, rows, cols, segment, &effects, "SMD", opts.rho,
+    )?)
 }
 
 /// The rows of the report's map: `activity` when coded, else the first codebook category the
@@ -236,7 +238,10 @@ pub fn map(a: MapArgs) -> CmdResult {
         &a.rows,
         &a.cols,
         a.segment.as_deref(),
-        &EvaluateOptions::default(),
+        &EvaluateOptions {
+            rho: a.rho,
+            ..EvaluateOptions::default()
+        },
     )?;
     match a.format {
         MapFormat::Html => {
