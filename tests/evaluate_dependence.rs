@@ -198,7 +198,12 @@ fn few_studies_never_get_a_narrower_se_than_the_model() {
     assert!(dep.robust_df < 4.0, "{}", dep.robust_df);
     assert!(dep.few_df_guard);
     let s = &d.pooled.as_ref().unwrap().summary;
-    assert!(s.se >= dep.model_based.se, "{} < {}", s.se, dep.model_based.se);
+    assert!(
+        s.se >= dep.model_based.se,
+        "{} < {}",
+        s.se,
+        dep.model_based.se
+    );
     let t = peerstat::dist::t_quantile(0.975, dep.robust_df);
     same("ci_upper", s.ci_upper, s.estimate + t * s.se);
     assert!(d.summary.contains("fewer than 4 df"), "{}", d.summary);
@@ -239,4 +244,130 @@ fn map_cells_pool_dependent_effects_with_the_che_model() {
     same("estimate", c.estimate.unwrap(), p.estimate);
     same("ci_lower", c.ci_lower.unwrap(), p.ci_lower);
     same("ci_upper", c.ci_upper.unwrap(), p.ci_upper);
+}
+
+#[test]
+fn subgroups_of_dependent_effects_use_the_che_model_and_the_htz_test() {
+    let dir = TempDir::new().unwrap();
+    // Mode: T1–T4 face to face, T5–T8 online.
+    let mode = |st: &str| {
+        if st < "T5" {
+            "face to face"
+        } else {
+            "online"
+        }
+    };
+    let mut f = String::from("study,outcome_domain,outcome,mode,yi,vi,higher_is_better\n");
+    let mut m = String::from("study,esid,mode,yi,vi\n");
+    for (i, (st, o, y, v)) in ROWS.iter().enumerate() {
+        f += &format!("{st},wellbeing,{o},{},{y},{v},true\n", mode(st));
+        m += &format!("{st},{},{},{y},{v}\n", i + 1, mode(st));
+    }
+    let ev = eval(&dir, &f, 0.6);
+    let d = &ev.domains[0];
+    let sg = d
+        .subgroups
+        .iter()
+        .find(|s| s.by == "mode")
+        .expect("subgroups by mode");
+    let want = meta_json(&[
+        &write_csv(&dir, "mode.csv", &m),
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+        "cluster=study,obs=esid,rho=0.6",
+        "--robust",
+        "study",
+        "--mods",
+        "mode",
+        "--no-profile-ci",
+    ]);
+    let htz = &want["robust"]["htz"];
+    same("F", sg.subgroup_test.q, htz["f"].as_f64().unwrap());
+    same("df2", sg.subgroup_test.df2, htz["df2"].as_f64().unwrap());
+    same(
+        "p",
+        sg.subgroup_test.p_value,
+        htz["p_value"].as_f64().unwrap(),
+    );
+    assert_eq!(sg.subgroup_test.df, 1);
+    // Each level as the headline would pool it: face to face has several effects per study.
+    assert_eq!(sg.subgroups.len(), 2);
+    let ftf = &sg.subgroups[0];
+    assert_eq!(ftf.level, "face to face");
+    let mut g = String::from("study,outcome_domain,outcome,yi,vi,higher_is_better\n");
+    for (st, o, y, v) in ROWS.iter().filter(|r| mode(r.0) == "face to face") {
+        g += &format!("{st},wellbeing,{o},{y},{v},true\n");
+    }
+    let alone = eval(&dir, &g, 0.6);
+    let p = &alone.domains[0].pooled.as_ref().unwrap().summary;
+    same("level estimate", ftf.fit.summary.estimate, p.estimate);
+    same("level se", ftf.fit.summary.se, p.se);
+}
+
+#[test]
+fn the_duration_meta_regression_of_dependent_effects_is_che_with_cr2() {
+    let dir = TempDir::new().unwrap();
+    let dur = |st: &str| 3 * st[1..].parse::<usize>().unwrap();
+    let mut f =
+        String::from("study,outcome_domain,outcome,duration_months,yi,vi,higher_is_better\n");
+    let mut m = String::from("study,esid,duration_months,yi,vi\n");
+    for (i, (st, o, y, v)) in ROWS.iter().enumerate() {
+        f += &format!("{st},wellbeing,{o},{},{y},{v},true\n", dur(st));
+        m += &format!("{st},{},{},{y},{v}\n", i + 1, dur(st));
+    }
+    let ev = eval(&dir, &f, 0.6);
+    let r = ev.domains[0]
+        .duration
+        .as_ref()
+        .expect("duration regression");
+    let want = meta_json(&[
+        &write_csv(&dir, "dur.csv", &m),
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+        "cluster=study,obs=esid,rho=0.6",
+        "--robust",
+        "study",
+        "--mods",
+        "duration_months",
+        "--no-profile-ci",
+    ]);
+    let w = &want["robust"]["coefficients"][1];
+    let c = &r.coefficients[1];
+    same("slope", c.est.estimate, w["estimate"].as_f64().unwrap());
+    same("slope se", c.est.se, w["se"].as_f64().unwrap());
+    same("slope df", c.df.unwrap(), w["df"].as_f64().unwrap());
+    same("slope p", c.est.p_value, w["p_value"].as_f64().unwrap());
+    assert!(r.r2.is_nan());
+}
+
+#[test]
+fn leave_one_out_leaves_out_whole_studies() {
+    let dir = TempDir::new().unwrap();
+    let ev = eval(&dir, &framework_csv(), 0.6);
+    let [lo, hi] = ev.domains[0].sensitivity.leave_one_out_range.unwrap();
+    // By hand: the CHE estimate without each trial in turn.
+    let studies = ["T1", "T2", "T3", "T4", "T5", "T6", "T7", "T8"];
+    let mut want = [f64::INFINITY, f64::NEG_INFINITY];
+    for s in studies {
+        let mut text = String::from("study,esid,yi,vi\n");
+        for (i, (st, _, y, v)) in ROWS.iter().enumerate() {
+            if *st != s {
+                text += &format!("{st},{},{y},{v}\n", i + 1);
+            }
+        }
+        let m = meta_json(&[
+            &write_csv(&dir, &format!("loo{s}.csv"), &text),
+            "--random",
+            "~ 1 | study/esid",
+            "--vcalc",
+            "cluster=study,obs=esid,rho=0.6",
+            "--no-profile-ci",
+        ]);
+        let e = m["estimate"].as_f64().unwrap();
+        want = [want[0].min(e), want[1].max(e)];
+    }
+    same("lowest", lo, want[0]);
+    same("highest", hi, want[1]);
 }

@@ -255,3 +255,22 @@ pub fn pool_dependent(
         dep,
     ))
 }
+
+/// The CHE estimate alone (no robust inference, no sweep): for leave-one-study-out ranges.
+///
+/// # Errors
+/// As [`MultilevelModel::fit_cov`].
+pub(crate) fn che_estimate(y: &[f64], v: &[f64], study: &[String], rho: f64) -> Result<f64> {
+    let k = y.len();
+    let ids: Vec<usize> = (0..k).collect();
+    let cov = vcalc(v, study, Some(&ids), None, rho)?;
+    let x = DMatrix::from_element(k, 1, 1.0);
+    let fit = MultilevelModel::new().fit_cov(
+        y,
+        &cov,
+        &[codes(study), ids],
+        &x,
+        &["intrcpt".to_string()],
+    )?;
+    Ok(fit.first.estimate)
+}

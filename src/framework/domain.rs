@@ -264,17 +264,17 @@ pub(crate) fn analyse_domain(
             "only {n_studies} studies: the pooled estimate is fragile and heterogeneity cannot be estimated reliably; Knapp–Hartung with the ad hoc correction (standard error never below the Wald standard error) was used"
         )
     });
-    let subgroups = domain_subgroups(d, es, &mut skipped);
-    let duration = duration(d, es, &mut skipped);
+    let subgroups = domain_subgroups(d, es, dependent, &mut skipped);
+    let duration = duration(d, es, dependent, &mut skipped);
     let rve = rve(d, es, n_studies, &mut skipped);
     let bias = bias(d, es, &mut skipped);
-    let sensitivity = sensitivity(d, es, &mut skipped);
+    let sensitivity = sensitivity(d, es, dependent, &mut skipped);
     let high_risk = d.risk_of_bias.as_ref().map(|r| {
         rows.iter()
             .filter(|&&i| r[i].as_deref() == Some("high"))
             .count()
     });
-    let caveats = words::caveats(&words::CaveatInput {
+    let mut caveats = words::caveats(&words::CaveatInput {
         k: es.k(),
         studies: n_studies,
         summary: &pooled.summary,
@@ -284,6 +284,12 @@ pub(crate) fn analyse_domain(
         small_k: small_k_warning.as_deref(),
         tau2_zero_below: t.tau2_zero_caveat_below,
     });
+    if dependent && bias.is_some() {
+        caveats.push(format!(
+            "the small-study (funnel) tests treat the {} effects of {n_studies} studies as independent, so their p-values are too small; read them as a rough check",
+            es.k()
+        ));
+    }
     Ok(DomainResult {
         domain: name.to_string(),
         studies: n_studies,
@@ -321,10 +327,13 @@ pub(crate) fn analyse_domain(
     })
 }
 
-/// Subgroups by codebook categories with ≥ 2 levels of ≥ 2 distinct studies.
+/// Subgroups by codebook categories with ≥ 2 levels of ≥ 2 distinct studies; with several
+/// effects per study, the CHE model and the CR2 HTZ test
+/// ([`dependent_subgroups`](super::dependent_subgroups::dependent_subgroups)).
 fn domain_subgroups(
     d: &DomainData<'_>,
     es: &EffectSizes,
+    dependent: bool,
     skipped: &mut Vec<Skipped>,
 ) -> Vec<SubgroupAnalysis> {
     let mut out = Vec::new();
@@ -374,7 +383,17 @@ fn domain_subgroups(
                 format!("not tested: {}", small.join(", ")),
             ));
         }
-        match subgroups(d.table, &es.subset(&keep), &f.name, &d.model, false) {
+        let sub = es.subset(&keep);
+        let fitted = if dependent {
+            let labels: Vec<Option<String>> = sub.rows().iter().map(|&r| vals[r].clone()).collect();
+            let study: Vec<String> = sub.rows().iter().map(|&r| d.study_ids[r].clone()).collect();
+            super::dependent_subgroups::dependent_subgroups(
+                &sub, &f.name, &labels, &study, d.model, d.rho, d.level,
+            )
+        } else {
+            subgroups(d.table, &sub, &f.name, &d.model, false)
+        };
+        match fitted {
             Ok(sg) => out.push(sg),
             Err(e) => skipped.push(Skipped::new(section, e.to_string())),
         }
@@ -391,6 +410,7 @@ fn domain_subgroups(
 fn duration(
     d: &DomainData<'_>,
     es: &EffectSizes,
+    dependent: bool,
     skipped: &mut Vec<Skipped>,
 ) -> Option<RegressionKeys> {
     let section = "meta-regression on duration_months";
@@ -405,6 +425,9 @@ fn duration(
             format!("fewer than {min} effects (k = {})", es.k()),
         ));
         return None;
+    }
+    if dependent {
+        return super::dependent_subgroups::dependent_duration(d, es, section, skipped);
     }
     match MetaRegression::new(d.model).fit_table(
         d.table,
@@ -484,8 +507,16 @@ fn bias(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>) -> Opt
     }
 }
 
-fn sensitivity(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>) -> Sensitivity {
+fn sensitivity(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    dependent: bool,
+    skipped: &mut Vec<Skipped>,
+) -> Sensitivity {
     let rows = es.rows();
+    if dependent {
+        return super::dependent_subgroups::dependent_sensitivity(d, es, skipped);
+    }
     let low: Vec<usize> = match &d.risk_of_bias {
         Some(r) => (0..es.k())
             .filter(|&j| r[rows[j]].as_deref() == Some("low"))

@@ -13,6 +13,7 @@
 //! ```
 
 pub mod dependence;
+mod dependent_subgroups;
 mod direction;
 mod domain;
 pub mod evaluate;

@@ -145,14 +145,25 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                         )
                     })
                     .collect();
+                let t = &sg.subgroup_test;
+                // Dependent effects: the CR2 HTZ Wald test, an F on (df1, df2).
+                let test = if d.dependence.is_some() {
+                    format!(
+                        "HTZ F({}, {:.1}) = {:.2}, p {} (CHE + CR2)",
+                        t.df,
+                        t.df2,
+                        t.q,
+                        super::pv(t.p_value)
+                    )
+                } else {
+                    format!("Q = {:.2}, df = {}, p {}", t.q, t.df, super::pv(t.p_value))
+                };
                 let _ = write!(
                     o,
-                    "<tr><td>{}</td><td>{}</td><td>Q = {:.2}, df = {}, p {}</td><td>p {}</td></tr>",
+                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>p {}</td></tr>",
                     esc(&sg.by),
                     lv.join("<br>"),
-                    sg.subgroup_test.q,
-                    sg.subgroup_test.df,
-                    super::pv(sg.subgroup_test.p_value),
+                    test,
                     super::pv(d.subgroup_p_holm.get(si).copied().unwrap_or(f64::NAN))
                 );
             }
@@ -167,7 +178,12 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                 } else {
                     " <span class=\"caveat\">Exploratory.</span>".to_string()
                 };
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}; R² {:.0}%.{caution}</p>", c.est.estimate, if d.measure == crate::effect::Measure::Or { " (log odds ratio)" } else { "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value), if r.r2.is_finite() { r.r2 } else { 0.0 });
+                let r2 = if r.r2.is_finite() {
+                    format!("; R² {:.0}%", r.r2)
+                } else {
+                    " (CHE model, CR2 cluster-robust CI; no R² for dependent effects)".to_string()
+                };
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}{r2}.{caution}</p>", c.est.estimate, if d.measure == crate::effect::Measure::Or { " (log odds ratio)" } else { "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value));
             }
         }
         // odds ratios on their own scale (the duration slope stays on the log scale)

@@ -1,0 +1,368 @@
+//! Subgroups, meta-regression and sensitivity analyses of a domain whose studies contribute
+//! several effects. Subgroups: each level pooled as
+//! the headline is (the CHE model with CR2 inference where a study has several effects in the
+//! level, else REML + Knapp–Hartung), and the test for subgroup differences from the CHE
+//! meta-regression on the factor with clubSandwich's HTZ Wald test (CR2, approximate Hotelling
+//! T²), never from effects treated as independent.
+//!
+//! metafor/clubSandwich equivalent: `V <- vcalc(vi, study, obs = esid, rho = ρ)`;
+//! `res <- rma.mv(yi, V, mods = ~ factor(level), random = ~ 1 | study/esid)`;
+//! `Wald_test(res, constraints = constrain_zero(2:p), vcov = "CR2", cluster = study)`.
+
+use nalgebra::DMatrix;
+
+use super::dependence::pool_dependent;
+use crate::effect::EffectSizes;
+use crate::error::{Error, Result};
+use crate::model::multilevel::MultilevelModel;
+use crate::model::robust::{Robust, RobustType};
+use crate::model::subgroup::{SubgroupAnalysis, SubgroupFit, Test};
+use crate::model::vcalc::vcalc;
+use crate::model::RandomEffects;
+
+/// Sorts levels numerically when every one is a number, else as text (as R's `factor`).
+fn sort_levels(levels: &mut [String]) {
+    let nums: Option<Vec<f64>> = levels.iter().map(|l| l.trim().parse().ok()).collect();
+    match nums {
+        Some(_) => levels.sort_by(|a, b| {
+            let (x, y): (f64, f64) = (
+                a.trim().parse().unwrap_or(f64::NAN),
+                b.trim().parse().unwrap_or(f64::NAN),
+            );
+            x.total_cmp(&y)
+        }),
+        None => levels.sort(),
+    }
+}
+
+/// The subgroup analysis of `es` (effects of one domain) by `by`, whose value per effect is
+/// `labels` (`None`: missing, left out), with `study` the study of each effect.
+///
+/// # Errors
+/// [`Error::TooFew`] for fewer than two levels; model errors of a level's fit or of the
+/// meta-regression.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn dependent_subgroups(
+    es: &EffectSizes,
+    by: &str,
+    labels: &[Option<String>],
+    study: &[String],
+    base: RandomEffects,
+    rho: f64,
+    level: f64,
+) -> Result<SubgroupAnalysis> {
+    let keep: Vec<usize> = (0..es.k()).filter(|&j| labels[j].is_some()).collect();
+    let mut levels: Vec<String> = keep.iter().filter_map(|&j| labels[j].clone()).collect();
+    sort_levels(&mut levels);
+    levels.dedup();
+    if levels.len() < 2 {
+        return Err(Error::TooFew {
+            analysis: format!("subgroups by {by}"),
+            needed: 2,
+            found: levels.len(),
+            unit: "levels with studies",
+            note: String::new(),
+        });
+    }
+    let mut fits = Vec::with_capacity(levels.len());
+    for l in &levels {
+        let idx: Vec<usize> = keep
+            .iter()
+            .copied()
+            .filter(|&j| labels[j].as_deref() == Some(l.as_str()))
+            .collect();
+        let sub = es.subset(&idx);
+        let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
+        let mut distinct = st.clone();
+        distinct.sort();
+        distinct.dedup();
+        let fit = if idx.len() > distinct.len() && distinct.len() >= 2 {
+            pool_dependent(
+                sub.yi(),
+                sub.vi(),
+                &st,
+                sub.rows(),
+                es.measure(),
+                base,
+                rho,
+                level,
+            )?
+            .0
+        } else {
+            base.knha_adhoc(distinct.len() <= 2).fit(&sub)?
+        };
+        fits.push(SubgroupFit {
+            level: l.clone(),
+            single_study: distinct.len() == 1,
+            fit,
+        });
+    }
+    // The CHE meta-regression on the factor (treatment coding, first level the reference).
+    let y: Vec<f64> = keep.iter().map(|&j| es.yi()[j]).collect();
+    let v: Vec<f64> = keep.iter().map(|&j| es.vi()[j]).collect();
+    let st: Vec<String> = keep.iter().map(|&j| study[j].clone()).collect();
+    let k = keep.len();
+    let ids: Vec<usize> = (0..k).collect();
+    let cov = vcalc(&v, &st, Some(&ids), None, rho)?;
+    let x = DMatrix::from_fn(k, levels.len(), |i, c| {
+        if c == 0 {
+            1.0
+        } else {
+            f64::from(u8::from(
+                labels[keep[i]].as_deref() == Some(levels[c].as_str()),
+            ))
+        }
+    });
+    let mut names = vec!["intrcpt".to_string()];
+    names.extend(levels.iter().skip(1).map(|l| format!("{by}{l}")));
+    let mut codes = std::collections::HashMap::new();
+    let sc: Vec<usize> = st
+        .iter()
+        .map(|s| {
+            let n = codes.len();
+            *codes.entry(s.as_str()).or_insert(n)
+        })
+        .collect();
+    let fit =
+        MultilevelModel::new()
+            .level(level)?
+            .fit_cov(&y, &cov, &[sc.clone(), ids], &x, &names)?;
+    let rob = Robust::new(RobustType::Cr2, level)?.fit_multilevel(&fit, &sc)?;
+    let test = match rob.htz {
+        Some(w) => Test {
+            q: w.f,
+            df: w.df1 as usize,
+            df2: w.df2,
+            p_value: w.p_value,
+        },
+        None => Test {
+            q: f64::NAN,
+            df: levels.len() - 1,
+            df2: f64::NAN,
+            p_value: f64::NAN,
+        },
+    };
+    Ok(SubgroupAnalysis {
+        by: by.to_string(),
+        subgroups: fits,
+        subgroup_test: test,
+        subgroup_test_common_tau2: test,
+        common_tau2: fit.sigma2.iter().sum(),
+        uses_common_tau2: false,
+        omitted: es.k() - k,
+    })
+}
+
+/// The meta-regression of dependent effects on a numeric moderator `x` (one value per effect):
+/// the CHE model with the moderator, its coefficients with CR2 standard errors and Satterthwaite
+/// df (clubSandwich `coef_test`), `qm` the robust test of the slope (F on 1 and its df: the
+/// squared robust t), `qe` the test for residual heterogeneity; no R² (metafor gives none for
+/// `rma.mv`).
+///
+/// # Errors
+/// Model errors of the fit or of the robust inference.
+pub(crate) fn dependent_regression(
+    es: &EffectSizes,
+    name: &str,
+    x: &[f64],
+    study: &[String],
+    rho: f64,
+    level: f64,
+) -> Result<crate::model::RegressionKeys> {
+    let k = es.k();
+    Error::check_len("moderator values", k, x.len())?;
+    let ids: Vec<usize> = (0..k).collect();
+    let cov = vcalc(es.vi(), study, Some(&ids), None, rho)?;
+    let design = DMatrix::from_fn(k, 2, |i, c| if c == 0 { 1.0 } else { x[i] });
+    let mut codes = std::collections::HashMap::new();
+    let sc: Vec<usize> = study
+        .iter()
+        .map(|s| {
+            let n = codes.len();
+            *codes.entry(s.as_str()).or_insert(n)
+        })
+        .collect();
+    let names = ["intrcpt".to_string(), name.to_string()];
+    let fit = MultilevelModel::new().level(level)?.fit_cov(
+        es.yi(),
+        &cov,
+        &[sc.clone(), ids],
+        &design,
+        &names,
+    )?;
+    let rob = Robust::new(RobustType::Cr2, level)?.fit_multilevel(&fit, &sc)?;
+    let coefficients: Vec<crate::model::regression::Coefficient> = rob
+        .coefficients
+        .iter()
+        .map(|c| crate::model::regression::Coefficient {
+            name: c.name.clone(),
+            est: c.est,
+            df: Some(c.df),
+        })
+        .collect();
+    let slope = coefficients
+        .get(1)
+        .ok_or_else(|| Error::input("CHE meta-regression", "no slope"))?;
+    let f = slope.est.statistic.powi(2);
+    Ok(crate::model::RegressionKeys {
+        qm: f,
+        qm_df: 1,
+        qm_p: slope.est.p_value,
+        qe: fit.qe,
+        qe_df: fit.qe_df,
+        qe_p: fit.qe_p,
+        r2: f64::NAN,
+        permutation: None,
+        prediction: None,
+        coefficients,
+    })
+}
+
+/// Sensitivity analyses of dependent effects, each pooled as the headline is: the low-risk
+/// studies alone (CHE + CR2 when they still have several effects per study, else REML + KH),
+/// and the range of the estimate leaving out one whole study at a time.
+pub(super) fn dependent_sensitivity(
+    d: &super::domain::DomainData<'_>,
+    es: &EffectSizes,
+    skipped: &mut Vec<super::evaluate::Skipped>,
+) -> super::domain::Sensitivity {
+    let rows = es.rows();
+    let study: Vec<String> = rows.iter().map(|&r| d.study_ids[r].clone()).collect();
+    let pool = |idx: &[usize]| -> Result<Option<crate::model::Summary>> {
+        let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
+        let mut distinct = st.clone();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            return Ok(None);
+        }
+        let sub = es.subset(idx);
+        if idx.len() > distinct.len() {
+            let (f, _) = super::dependence::pool_dependent(
+                sub.yi(),
+                sub.vi(),
+                &st,
+                sub.rows(),
+                es.measure(),
+                d.model,
+                d.rho,
+                d.level,
+            )?;
+            Ok(Some(f.summary))
+        } else {
+            Ok(Some(d.model.fit(&sub)?.summary))
+        }
+    };
+    let low_risk_only = match &d.risk_of_bias {
+        None => {
+            skipped.push(super::evaluate::Skipped::new(
+                "sensitivity: low risk of bias only",
+                "risk of bias not coded in these data (no risk_of_bias column)",
+            ));
+            None
+        }
+        Some(r) => {
+            let low: Vec<usize> = (0..es.k())
+                .filter(|&j| r[rows[j]].as_deref() == Some("low"))
+                .collect();
+            match pool(&low) {
+                Ok(Some(s)) => Some(s),
+                Ok(None) => {
+                    skipped.push(super::evaluate::Skipped::new(
+                        "sensitivity: low risk of bias only",
+                        "fewer than 2 studies at low risk of bias",
+                    ));
+                    None
+                }
+                Err(e) => {
+                    skipped.push(super::evaluate::Skipped::new(
+                        "sensitivity: low risk of bias only",
+                        e.to_string(),
+                    ));
+                    None
+                }
+            }
+        }
+    };
+    let mut distinct = study.clone();
+    distinct.sort();
+    distinct.dedup();
+    let leave_one_out_range = if distinct.len() >= 3 {
+        let mut range = [f64::INFINITY, f64::NEG_INFINITY];
+        let mut failed = None;
+        for s in &distinct {
+            let idx: Vec<usize> = (0..es.k()).filter(|&j| &study[j] != s).collect();
+            let y: Vec<f64> = idx.iter().map(|&j| es.yi()[j]).collect();
+            let v: Vec<f64> = idx.iter().map(|&j| es.vi()[j]).collect();
+            let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
+            match super::dependence::che_estimate(&y, &v, &st, d.rho) {
+                Ok(e) => {
+                    range[0] = range[0].min(e);
+                    range[1] = range[1].max(e);
+                }
+                Err(e) => failed = Some(e.to_string()),
+            }
+        }
+        match failed {
+            Some(e) => {
+                skipped.push(super::evaluate::Skipped::new(
+                    "sensitivity: leave one study out",
+                    e,
+                ));
+                None
+            }
+            None => Some(range),
+        }
+    } else {
+        skipped.push(super::evaluate::Skipped::new(
+            "sensitivity: leave one study out",
+            format!("fewer than 3 studies ({})", distinct.len()),
+        ));
+        None
+    };
+    super::domain::Sensitivity {
+        low_risk_only,
+        leave_one_out_range,
+    }
+}
+
+/// The duration meta-regression of dependent effects (CHE + CR2), effects without a duration
+/// left out; a failure is recorded under `section`.
+pub(super) fn dependent_duration(
+    d: &super::domain::DomainData<'_>,
+    es: &EffectSizes,
+    section: &str,
+    skipped: &mut Vec<super::evaluate::Skipped>,
+) -> Option<crate::model::RegressionKeys> {
+    // Several effects per study: the CHE model with CR2 inference.
+    let fitted = d
+        .table
+        .numeric("duration_months", "as the meta-regression moderator")
+        .and_then(|col| {
+            let keep: Vec<usize> = (0..es.k())
+                .filter(|&j| col.get(es.rows()[j]).copied().flatten().is_some())
+                .collect();
+            let sub = es.subset(&keep);
+            let x: Vec<f64> = sub
+                .rows()
+                .iter()
+                .map(|&r| col.get(r).copied().flatten().unwrap_or(f64::NAN))
+                .collect();
+            let study: Vec<String> = sub.rows().iter().map(|&r| d.study_ids[r].clone()).collect();
+            super::dependent_subgroups::dependent_regression(
+                &sub,
+                "duration_months",
+                &x,
+                &study,
+                d.rho,
+                d.level,
+            )
+        });
+    match fitted {
+        Ok(r) => Some(r),
+        Err(e) => {
+            skipped.push(super::evaluate::Skipped::new(section, e.to_string()));
+            None
+        }
+    }
+}
