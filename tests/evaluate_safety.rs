@@ -518,7 +518,6 @@ fn a_map_cell_never_pools_inside_one_study() {
         "outcome_domain",
         None,
         &effects,
-        "SMD",
     )
     .unwrap();
     let cell = |c: &str| md.cells.iter().find(|x| x.col == c).unwrap();

@@ -27,13 +27,15 @@ use super::direction::{no_effect_reason, row_directions};
 use super::domain::{analyse_domain, DomainData};
 use super::{Codebook, FieldKind, Validation};
 use crate::data::Table;
-use crate::effect::{row_effects, DataKind, EffectSizes, Measure, RowEffect};
+use super::scale::{map_effects_by_domain, DomainScale};
+use crate::effect::{row_effects, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
 pub use super::options::{OptionsFile, Thresholds};
+pub use super::scale::MapEffect;
 
 /// Options for [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -153,13 +155,8 @@ pub fn sha256_file(path: &std::path::Path) -> Result<String> {
         .collect())
 }
 
-/// `√3/π`: log odds ratio → SMD (Chinn 2000).
-fn logor_to_smd() -> f64 {
-    std::f64::consts::PI / 3f64.sqrt()
-}
-
-/// The effect sizes of one domain's rows on one scale, with a note saying how, and the
-/// orientation: natural when every row shares one direction, else lower-is-better rows reversed.
+/// The effect sizes of one domain's rows on one scale ([`DomainScale`]), with a note saying how,
+/// and the orientation.
 fn domain_effects(
     table: &Table,
     rows: &[usize],
@@ -167,67 +164,24 @@ fn domain_effects(
     dirs: &[Option<bool>],
     labels: &[String],
 ) -> Result<(EffectSizes, String, Orientation)> {
-    let kinds: Vec<DataKind> = rows
+    let scale = DomainScale::of(rows, effects, dirs);
+    let (yi, vi): (Vec<f64>, Vec<f64>) = rows
         .iter()
-        .filter_map(|&i| effects[i].map(|e| e.kind))
-        .collect();
-    let higher = rows.iter().filter(|&&i| dirs[i] == Some(true)).count();
-    let orientation = if higher == rows.len() {
-        Orientation::HigherIsBetter
-    } else if higher == 0 {
-        Orientation::LowerIsBetter
-    } else {
-        Orientation::PositiveIsBenefit {
-            reversed: rows.len() - higher,
-        }
-    };
-    let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
-    let mixed = !all_binary && kinds.contains(&DataKind::Binary);
-    let (measure, scale_note) = if all_binary {
-        (
-            Measure::Or,
-            "log odds ratios from 2x2 tables (reported as odds ratios)".to_string(),
-        )
-    } else if mixed {
-        (Measure::Smd, "standardised mean differences; log odds ratios converted to the SMD scale (x sqrt(3)/pi, variance x 3/pi^2)".to_string())
-    } else {
-        (
-            Measure::Smd,
-            "standardised mean differences (Hedges' g)".to_string(),
-        )
-    };
-    let conv = logor_to_smd();
-    let (mut yi, mut vi) = (
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-    );
-    let flip = matches!(orientation, Orientation::PositiveIsBenefit { .. });
-    for &i in rows {
-        let (y, v, k) = effects[i].map_or((f64::NAN, f64::NAN, DataKind::Generic), |e| {
-            (e.yi, e.vi, e.kind)
-        });
-        let y = if flip && dirs[i] == Some(false) {
-            -y
-        } else {
-            y
-        };
-        if mixed && k == DataKind::Binary {
-            yi.push(y / conv);
-            vi.push(v / (conv * conv));
-        } else {
-            yi.push(y);
-            vi.push(v);
-        }
-    }
+        .map(|&i| {
+            effects[i]
+                .as_ref()
+                .map_or((f64::NAN, f64::NAN), |e| scale.place(e, dirs[i]))
+        })
+        .unzip();
     let es = EffectSizes::new(
-        measure,
+        scale.measure,
         rows.iter().map(|&i| labels[i].clone()).collect(),
         yi,
         vi,
         rows.to_vec(),
         table.nrows(),
     )?;
-    Ok((es, scale_note, orientation))
+    Ok((es, scale.note(), scale.orientation))
 }
 
 /// Domains present in the data, in codebook order.
@@ -491,27 +445,18 @@ pub fn map_directions(table: &Table, opts: &EvaluateOptions) -> Result<Vec<Optio
         .collect())
 }
 
-/// Each row's effect on the SMD scale (log odds ratios converted by × √3/π), positive = benefit,
-/// for the evidence-and-gap map; `dirs` from [`map_directions`] (a row of unknown direction has
-/// no effect).
+/// Each row's effect for the evidence-and-gap map on its outcome domain's scale, exactly as the
+/// report analyses that domain ([`MapEffect`]: log odds ratios for a binary-only domain, else
+/// SMDs; natural orientation unless the domain mixes directions); `dirs` from
+/// [`map_directions`] (a row of unknown direction has no effect).
 ///
 /// # Errors
 /// Bad values, naming row and column.
-pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<(f64, f64)>>> {
-    let conv = logor_to_smd();
-    Ok(row_effects(table)?
-        .into_iter()
-        .zip(dirs)
-        .map(|(e, d)| {
-            let d = (*d)?;
-            e.map(|e| {
-                let (y, v, k) = (if d { e.yi } else { -e.yi }, e.vi, e.kind);
-                if k == DataKind::Binary {
-                    (y / conv, v / (conv * conv))
-                } else {
-                    (y, v)
-                }
-            })
-        })
-        .collect())
+pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<MapEffect>>> {
+    let domain = if table.has("outcome_domain") {
+        table.texts("outcome_domain")
+    } else {
+        vec![None; table.nrows()]
+    };
+    Ok(map_effects_by_domain(&row_effects(table)?, dirs, &domain))
 }

@@ -7,6 +7,7 @@ use super::{Codebook, FieldKind};
 use crate::data::Table;
 use crate::error::Result;
 use crate::model::RandomEffects;
+use super::scale::MapEffect;
 
 /// One study entry of the map.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -29,8 +30,11 @@ pub struct MapStudy {
     pub design: Option<String>,
     /// Mode.
     pub mode: Option<String>,
-    /// Effect (yi) if computed.
+    /// Effect (yi) if computed, on the measure's analysis scale (log odds ratio for OR).
     pub yi: Option<f64>,
+    /// The measure of `yi` (its outcome domain's, as in the report: OR or SMD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
     /// Lower CI.
     pub ci_lower: Option<f64>,
     /// Upper CI.
@@ -44,15 +48,19 @@ pub struct MapCell {
     pub row: String,
     /// Column value.
     pub col: String,
-    /// Number of studies.
+    /// Number of studies with a usable effect in the cell (those pooled when it is pooled).
     pub k: usize,
-    /// Pooled estimate (REML + KH, ad hoc KH with two studies; null with fewer than two studies).
+    /// Number of effects with a usable effect in the cell (those pooled when it is pooled).
+    pub effects: usize,
+    /// Pooled estimate (REML + KH, ad hoc KH with two studies; null with fewer than two studies),
+    /// on the measure's analysis scale (log odds ratio for OR).
     pub estimate: Option<f64>,
     /// Lower CI.
     pub ci_lower: Option<f64>,
     /// Upper CI.
     pub ci_upper: Option<f64>,
-    /// Measure.
+    /// Measure: the outcome domain's, as in the report (OR for a domain whose effects are all
+    /// binary, else SMD); "mixed" when the cell holds effects on different scales (not pooled).
     pub measure: String,
     /// Why the cell has no pooled estimate although it has two or more effects (for example
     /// they all come from one study).
@@ -108,7 +116,9 @@ fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
 }
 
 /// Builds the map data: rows × columns of studies, segments, filters, and pooled effects per
-/// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
+/// cell (each row's effect on its outcome domain's scale as in `evaluate`, from
+/// [`crate::framework::evaluate::map_effects`]; REML + Knapp–Hartung when k ≥ 2; a cell whose
+/// effects are on different scales is not pooled).
 ///
 /// `segment` is the column that colours the bubbles; `None` leaves every study's segment
 /// unreported.
@@ -121,8 +131,7 @@ pub fn map_data(
     rows: &str,
     cols: &str,
     segment: Option<&str>,
-    effects: &[Option<(f64, f64)>],
-    measure: &str,
+    effects: &[Option<MapEffect>],
 ) -> Result<MapData> {
     for (c, purpose) in [
         (rows, "as the rows of the evidence-and-gap map"),
@@ -168,7 +177,11 @@ pub fn map_data(
         if !seen.insert((id.clone(), r.clone(), c.clone())) {
             continue;
         }
-        let e = effects.get(i).copied().flatten();
+        let e = effects
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|e| (e.yi, e.vi, e.measure));
         studies.push(MapStudy {
             id,
             label: labels[i].clone(),
@@ -180,6 +193,7 @@ pub fn map_data(
             design: design[i].clone(),
             mode: mode[i].clone(),
             yi: e.map(|x| x.0),
+            measure: e.map(|x| x.2.code().to_string()),
             ci_lower: e.map(|x| x.0 - z * x.1.sqrt()),
             ci_upper: e.map(|x| x.0 + z * x.1.sqrt()),
         });
@@ -198,12 +212,6 @@ pub fn map_data(
             if idx.is_empty() {
                 continue;
             }
-            let mut k_ids: Vec<String> = idx
-                .iter()
-                .map(|&i| ids[i].clone().unwrap_or_default())
-                .collect();
-            k_ids.sort();
-            k_ids.dedup();
             let with_effect: Vec<usize> = idx
                 .iter()
                 .copied()
@@ -212,7 +220,15 @@ pub fn map_data(
             let (y, v): (Vec<f64>, Vec<f64>) = with_effect
                 .iter()
                 .filter_map(|&i| effects.get(i).copied().flatten())
+                .map(|e| (e.yi, e.vi))
                 .unzip();
+            let mut measures: Vec<&'static str> = with_effect
+                .iter()
+                .filter_map(|&i| effects.get(i).copied().flatten())
+                .map(|e| e.measure.code())
+                .collect();
+            measures.sort_unstable();
+            measures.dedup();
             let mut e_ids: Vec<&str> = with_effect
                 .iter()
                 .map(|&i| ids[i].as_deref().unwrap_or_default())
@@ -220,7 +236,15 @@ pub fn map_data(
             e_ids.sort_unstable();
             e_ids.dedup();
             // Never pool inside one study; two studies: ad hoc Knapp–Hartung (SE ≥ Wald SE).
-            let (fit, note) = if e_ids.len() >= 2 {
+            let (fit, note) = if measures.len() > 1 {
+                (
+                    None,
+                    Some(format!(
+                        "not pooled: the effects are on different scales ({}), from different outcome domains",
+                        measures.join(" and ")
+                    )),
+                )
+            } else if e_ids.len() >= 2 {
                 let m = model.knha_adhoc(e_ids.len() <= 2);
                 match m.fit_slices(&y, &v, &mut crate::model::Workspace::new()) {
                     Ok(f) => (Some(f), None),
@@ -240,11 +264,16 @@ pub fn map_data(
             cells.push(MapCell {
                 row: r.clone(),
                 col: c.clone(),
-                k: k_ids.len(),
+                k: e_ids.len(),
+                effects: y.len(),
                 estimate: fit.map(|f| f.estimate),
                 ci_lower: fit.map(|f| f.ci_lower),
                 ci_upper: fit.map(|f| f.ci_upper),
-                measure: measure.into(),
+                measure: match measures.as_slice() {
+                    [m] => (*m).to_string(),
+                    [] => "none".into(),
+                    _ => "mixed".into(),
+                },
                 note,
             });
         }

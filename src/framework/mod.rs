@@ -17,6 +17,7 @@ mod domain;
 pub mod evaluate;
 pub mod map;
 pub mod options;
+mod scale;
 pub mod simulate;
 mod words;
 

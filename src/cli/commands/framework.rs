@@ -113,7 +113,7 @@ fn map_of(
 ) -> Result<MapData, Failure> {
     let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
     let effects = map_effects(table, &map_directions(table, opts)?)?;
-    Ok(map_data(table, cb, rows, cols, segment, &effects, "SMD")?)
+    Ok(map_data(table, cb, rows, cols, segment, &effects)?)
 }
 
 /// The rows of the report's map: `activity` when coded, else the first codebook category the
