@@ -511,15 +511,9 @@ fn a_map_cell_never_pools_inside_one_study() {
     let opts = EvaluateOptions::default();
     let dirs = peerstat::framework::evaluate::map_directions(&t, &opts).unwrap();
     let effects = peerstat::framework::evaluate::map_effects(&t, &dirs).unwrap();
-    let md = peerstat::framework::map::map_data(
-        &t,
-        &cb,
-        "activity",
-        "outcome_domain",
-        None,
-        &effects,
-    )
-    .unwrap();
+    let md =
+        peerstat::framework::map::map_data(&t, &cb, "activity", "outcome_domain", None, &effects)
+            .unwrap();
     let cell = |c: &str| md.cells.iter().find(|x| x.col == c).unwrap();
     let solo = cell("wellbeing");
     assert_eq!(solo.k, 1);

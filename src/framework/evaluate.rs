@@ -25,9 +25,9 @@ use serde::Serialize;
 
 use super::direction::{no_effect_reason, row_directions};
 use super::domain::{analyse_domain, DomainData};
+use super::scale::{map_effects_by_domain, DomainScale};
 use super::{Codebook, FieldKind, Validation};
 use crate::data::Table;
-use super::scale::{map_effects_by_domain, DomainScale};
 use crate::effect::{row_effects, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
@@ -307,6 +307,15 @@ pub fn evaluate(
             (None, None)
         }
     };
+    let methods = super::methods::methods(
+        codebook,
+        opts,
+        level,
+        &domains,
+        economics.as_ref(),
+        ceac.is_some(),
+        &skipped,
+    );
     Ok(Evaluation {
         version: env!("CARGO_PKG_VERSION").into(),
         simulated,
@@ -320,7 +329,7 @@ pub fn evaluate(
         economics,
         ceac,
         skipped,
-        methods: methods(codebook, opts, level),
+        methods,
         options: opts.clone(),
     })
 }
@@ -403,27 +412,6 @@ fn economics(
         }
     };
     Ok((Some(rep), ceac))
-}
-
-fn methods(codebook: &Codebook, opts: &EvaluateOptions, level: f64) -> String {
-    format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies). Subgroups (exploratory, not adjusted for multiplicity) by every codebook category with at least two levels of {}+ studies, levels with fewer studies left out of the test (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= {}; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
-        env!("CARGO_PKG_VERSION"),
-        if opts.assume_higher_is_better {
-            " (outcomes without one assumed higher-is-better, as asked)"
-        } else {
-            ""
-        },
-        opts.thresholds.min_studies_to_pool,
-        level,
-        opts.thresholds.adhoc_max_studies,
-        opts.thresholds.tau2_zero_caveat_below,
-        opts.thresholds.min_level_studies,
-        opts.thresholds.min_bias_effects,
-        opts.wtp.iter().map(|w| format!("£{w:.0}")).collect::<Vec<_>>().join(", "),
-        codebook.name,
-        codebook.version
-    )
 }
 
 /// Each row's direction for the evidence-and-gap map: the `higher_is_better` column, else the

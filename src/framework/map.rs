@@ -3,11 +3,11 @@
 
 use serde::Serialize;
 
+use super::scale::MapEffect;
 use super::{Codebook, FieldKind};
 use crate::data::Table;
 use crate::error::Result;
 use crate::model::RandomEffects;
-use super::scale::MapEffect;
 
 /// One study entry of the map.
 #[derive(Debug, Clone, PartialEq, Serialize)]

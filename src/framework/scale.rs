@@ -45,7 +45,11 @@ impl DomainScale {
         };
         let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
         DomainScale {
-            measure: if all_binary { Measure::Or } else { Measure::Smd },
+            measure: if all_binary {
+                Measure::Or
+            } else {
+                Measure::Smd
+            },
             mixed: !all_binary && kinds.contains(&DataKind::Binary),
             orientation,
         }
@@ -95,8 +99,8 @@ pub(crate) fn map_effects_by_domain(
     domain: &[Option<String>],
 ) -> Vec<Option<MapEffect>> {
     let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
-    for i in 0..effects.len() {
-        if effects[i].is_some() && dirs.get(i).copied().flatten().is_some() {
+    for (i, e) in effects.iter().enumerate() {
+        if e.is_some() && dirs.get(i).copied().flatten().is_some() {
             groups
                 .entry(domain.get(i).and_then(|d| d.as_deref()))
                 .or_default()
