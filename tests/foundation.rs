@@ -183,7 +183,10 @@ fn map_csv_quotes_every_special_character() {
     };
     let text = peerstat::report::csv::map(&md, "activity", "outcome_domain").unwrap();
     let (h, rows) = csv_rows(&text);
-    assert_eq!(h[..4], ["activity", "outcome_domain", "measure", "studies_mapped"]);
+    assert_eq!(
+        h[..4],
+        ["activity", "outcome_domain", "measure", "studies_mapped"]
+    );
     let back: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(back, ["a, b", "say \"hi\"", "two\nlines"]);
     assert_eq!(h[8], "ci_upper");
