@@ -39,6 +39,7 @@ table.summary td:last-child{min-width:20em}\
 section{margin-top:2.5em}\
 .plot{overflow-x:auto;max-width:100%}\
 .plot svg{display:block;max-width:100%;height:auto}\
+.plot-link{display:block}\
 code{background:#f3f3f3;padding:1px 4px;overflow-wrap:anywhere}\
 @media (max-width:600px){body{margin:1em auto;padding:0 10px}h1{font-size:1.5em}table{font-size:13px}th,td{padding:4px}}";
 
@@ -56,10 +57,18 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
 }
 
 fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
+    // each plot links to its own file: on a phone it shrinks to the page, and a tap shows it
+    // at full size
     let svg = |name: &str| {
         svgs.iter()
             .find(|(n, _)| n == name)
-            .map(|(_, s)| s.replace("<?xml version=\"1.0\"?>", ""))
+            .map(|(n, s)| {
+                format!(
+                    "<a class=\"plot-link\" href=\"{}\" title=\"Open the plot at full size\">{}</a>",
+                    esc(n),
+                    s.replace("<?xml version=\"1.0\"?>", "")
+                )
+            })
             .unwrap_or_default()
     };
     let lvl = ev.options.level;
