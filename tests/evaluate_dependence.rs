@@ -230,7 +230,6 @@ fn map_cells_pool_dependent_effects_with_the_che_model() {
         "outcome_domain",
         None,
         &effects,
-        "SMD",
         0.6,
     )
     .unwrap();

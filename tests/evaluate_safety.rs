@@ -518,7 +518,6 @@ fn a_map_cell_never_pools_inside_one_study() {
         "outcome_domain",
         None,
         &effects,
-        "SMD",
         0.6,
     )
     .unwrap();

@@ -160,7 +160,7 @@ fn map_csv_quotes_every_special_character() {
         row: row.into(),
         col: "mental health".into(),
         k: 2,
-        effects: 2,
+        effects: 3,
         model: Some("REML + ad hoc KH".into()),
         estimate: Some(0.25),
         ci_lower: Some(0.1),
@@ -184,10 +184,14 @@ fn map_csv_quotes_every_special_character() {
     };
     let text = peerstat::report::csv::map(&md, "activity", "outcome_domain").unwrap();
     let (h, rows) = csv_rows(&text);
-    assert_eq!(h[..3], ["activity", "outcome_domain", "studies"]);
+    assert_eq!(
+        h[..4],
+        ["activity", "outcome_domain", "measure", "studies_mapped"]
+    );
     let back: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
     assert_eq!(back, ["a, b", "say \"hi\"", "two\nlines"]);
-    assert_eq!(rows[0][6], "", "undefined values are empty cells");
+    assert_eq!(h[8], "ci_upper");
+    assert_eq!(rows[0][8], "", "undefined values are empty cells");
 }
 
 #[test]

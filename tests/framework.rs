@@ -261,7 +261,10 @@ fn map_crosstab_and_page() {
     let (code, csv, err) = run(&["map", "seeds/demo.parquet", "--format", "csv"]);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = csv.lines().collect();
-    assert!(lines[0].starts_with("activity,outcome_domain,studies,k"));
+    assert_eq!(
+        lines[0],
+        "activity,outcome_domain,measure,studies_mapped,studies,effects,estimate,ci_lower,ci_upper,note"
+    );
     assert!(lines.len() > 20);
     let (code, json, _) = run(&[
         "map",

@@ -222,6 +222,10 @@ pub struct MapArgs {
     /// Segment (bubble colour) variable (default: risk_of_bias, when the data have it).
     #[arg(long, value_name = "COL")]
     pub segment: Option<String>,
+    /// Economic companion (arm summaries with a study column): its trials fill the cost column
+    /// of the outcome domains (default: NAME_costs.EXT beside the input, when it exists).
+    #[arg(long, value_name = "FILE")]
+    pub costs: Option<PathBuf>,
     /// html (interactive page), csv or json (crosstab).
     #[arg(long, value_enum, default_value = "html")]
     pub format: MapFormat,

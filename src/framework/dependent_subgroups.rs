@@ -295,7 +295,19 @@ pub(super) fn dependent_sensitivity(
             let y: Vec<f64> = idx.iter().map(|&j| es.yi()[j]).collect();
             let v: Vec<f64> = idx.iter().map(|&j| es.vi()[j]).collect();
             let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
-            match super::dependence::che_estimate(&y, &v, &st, d.rho) {
+            let mut left = st.clone();
+            left.sort();
+            left.dedup();
+            // One effect per remaining study: the univariate model, as the headline would be.
+            let fitted = if left.len() == st.len() {
+                d.model
+                    .fit_slices(&y, &v, &mut crate::model::Workspace::new())
+                    .map(|s| s.estimate)
+                    .map_err(crate::error::Error::from)
+            } else {
+                super::dependence::che_estimate(&y, &v, &st, d.rho)
+            };
+            match fitted {
                 Ok(e) => {
                     range[0] = range[0].min(e);
                     range[1] = range[1].max(e);

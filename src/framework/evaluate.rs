@@ -25,15 +25,17 @@ use serde::Serialize;
 
 use super::direction::{no_effect_reason, row_directions};
 use super::domain::{analyse_domain, DomainData};
+use super::scale::{map_effects_by_domain, DomainScale};
 use super::{Codebook, FieldKind, Validation};
 use crate::data::Table;
-use crate::effect::{row_effects, DataKind, EffectSizes, Measure, RowEffect};
+use crate::effect::{row_effects, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
 pub use super::options::{OptionsFile, Thresholds};
+pub use super::scale::MapEffect;
 
 /// Options for [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -157,13 +159,8 @@ pub fn sha256_file(path: &std::path::Path) -> Result<String> {
         .collect())
 }
 
-/// `√3/π`: log odds ratio → SMD (Chinn 2000).
-fn logor_to_smd() -> f64 {
-    std::f64::consts::PI / 3f64.sqrt()
-}
-
-/// The effect sizes of one domain's rows on one scale, with a note saying how, and the
-/// orientation: natural when every row shares one direction, else lower-is-better rows reversed.
+/// The effect sizes of one domain's rows on one scale ([`DomainScale`]), with a note saying how,
+/// and the orientation.
 fn domain_effects(
     table: &Table,
     rows: &[usize],
@@ -171,67 +168,24 @@ fn domain_effects(
     dirs: &[Option<bool>],
     labels: &[String],
 ) -> Result<(EffectSizes, String, Orientation)> {
-    let kinds: Vec<DataKind> = rows
+    let scale = DomainScale::of(rows, effects, dirs);
+    let (yi, vi): (Vec<f64>, Vec<f64>) = rows
         .iter()
-        .filter_map(|&i| effects[i].map(|e| e.kind))
-        .collect();
-    let higher = rows.iter().filter(|&&i| dirs[i] == Some(true)).count();
-    let orientation = if higher == rows.len() {
-        Orientation::HigherIsBetter
-    } else if higher == 0 {
-        Orientation::LowerIsBetter
-    } else {
-        Orientation::PositiveIsBenefit {
-            reversed: rows.len() - higher,
-        }
-    };
-    let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
-    let mixed = !all_binary && kinds.contains(&DataKind::Binary);
-    let (measure, scale_note) = if all_binary {
-        (
-            Measure::Or,
-            "log odds ratios from 2x2 tables (reported as odds ratios)".to_string(),
-        )
-    } else if mixed {
-        (Measure::Smd, "standardised mean differences; log odds ratios converted to the SMD scale (x sqrt(3)/pi, variance x 3/pi^2)".to_string())
-    } else {
-        (
-            Measure::Smd,
-            "standardised mean differences (Hedges' g)".to_string(),
-        )
-    };
-    let conv = logor_to_smd();
-    let (mut yi, mut vi) = (
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-    );
-    let flip = matches!(orientation, Orientation::PositiveIsBenefit { .. });
-    for &i in rows {
-        let (y, v, k) = effects[i].map_or((f64::NAN, f64::NAN, DataKind::Generic), |e| {
-            (e.yi, e.vi, e.kind)
-        });
-        let y = if flip && dirs[i] == Some(false) {
-            -y
-        } else {
-            y
-        };
-        if mixed && k == DataKind::Binary {
-            yi.push(y / conv);
-            vi.push(v / (conv * conv));
-        } else {
-            yi.push(y);
-            vi.push(v);
-        }
-    }
+        .map(|&i| {
+            effects[i]
+                .as_ref()
+                .map_or((f64::NAN, f64::NAN), |e| scale.place(e, dirs[i]))
+        })
+        .unzip();
     let es = EffectSizes::new(
-        measure,
+        scale.measure,
         rows.iter().map(|&i| labels[i].clone()).collect(),
         yi,
         vi,
         rows.to_vec(),
         table.nrows(),
     )?;
-    Ok((es, scale_note, orientation))
+    Ok((es, scale.note(), scale.orientation))
 }
 
 /// Domains present in the data, in codebook order.
@@ -358,6 +312,15 @@ pub fn evaluate(
             (None, None)
         }
     };
+    let methods = super::methods::methods(
+        codebook,
+        opts,
+        level,
+        &domains,
+        economics.as_ref(),
+        ceac.is_some(),
+        &skipped,
+    );
     Ok(Evaluation {
         version: env!("CARGO_PKG_VERSION").into(),
         simulated,
@@ -371,7 +334,7 @@ pub fn evaluate(
         economics,
         ceac,
         skipped,
-        methods: methods(codebook, opts, level),
+        methods,
         options: opts.clone(),
     })
 }
@@ -456,27 +419,6 @@ fn economics(
     Ok((Some(rep), ceac))
 }
 
-fn methods(codebook: &Codebook, opts: &EvaluateOptions, level: f64) -> String {
-    format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies). Subgroups (exploratory, not adjusted for multiplicity) by every codebook category with at least two levels of {}+ studies, levels with fewer studies left out of the test (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= {}; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
-        env!("CARGO_PKG_VERSION"),
-        if opts.assume_higher_is_better {
-            " (outcomes without one assumed higher-is-better, as asked)"
-        } else {
-            ""
-        },
-        opts.thresholds.min_studies_to_pool,
-        level,
-        opts.thresholds.adhoc_max_studies,
-        opts.thresholds.tau2_zero_caveat_below,
-        opts.thresholds.min_level_studies,
-        opts.thresholds.min_bias_effects,
-        opts.wtp.iter().map(|w| format!("£{w:.0}")).collect::<Vec<_>>().join(", "),
-        codebook.name,
-        codebook.version
-    )
-}
-
 /// Each row's direction for the evidence-and-gap map: the `higher_is_better` column, else the
 /// direction per outcome in `opts`, else higher-is-better when `opts` assumes it; `None` when
 /// unknown (the map then shows the study without an effect).
@@ -496,27 +438,18 @@ pub fn map_directions(table: &Table, opts: &EvaluateOptions) -> Result<Vec<Optio
         .collect())
 }
 
-/// Each row's effect on the SMD scale (log odds ratios converted by × √3/π), positive = benefit,
-/// for the evidence-and-gap map; `dirs` from [`map_directions`] (a row of unknown direction has
-/// no effect).
+/// Each row's effect for the evidence-and-gap map on its outcome domain's scale, exactly as the
+/// report analyses that domain ([`MapEffect`]: log odds ratios for a binary-only domain, else
+/// SMDs; natural orientation unless the domain mixes directions); `dirs` from
+/// [`map_directions`] (a row of unknown direction has no effect).
 ///
 /// # Errors
 /// Bad values, naming row and column.
-pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<(f64, f64)>>> {
-    let conv = logor_to_smd();
-    Ok(row_effects(table)?
-        .into_iter()
-        .zip(dirs)
-        .map(|(e, d)| {
-            let d = (*d)?;
-            e.map(|e| {
-                let (y, v, k) = (if d { e.yi } else { -e.yi }, e.vi, e.kind);
-                if k == DataKind::Binary {
-                    (y / conv, v / (conv * conv))
-                } else {
-                    (y, v)
-                }
-            })
-        })
-        .collect())
+pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<MapEffect>>> {
+    let domain = if table.has("outcome_domain") {
+        table.texts("outcome_domain")
+    } else {
+        vec![None; table.nrows()]
+    };
+    Ok(map_effects_by_domain(&row_effects(table)?, dirs, &domain))
 }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::scale::MapEffect;
 use super::{Codebook, FieldKind};
 use crate::data::Table;
 use crate::error::Result;
@@ -29,8 +30,11 @@ pub struct MapStudy {
     pub design: Option<String>,
     /// Mode.
     pub mode: Option<String>,
-    /// Effect (yi) if computed.
+    /// Effect (yi) if computed, on the measure's analysis scale (log odds ratio for OR).
     pub yi: Option<f64>,
+    /// The measure of `yi` (its outcome domain's, as in the report: OR or SMD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
     /// Lower CI.
     pub ci_lower: Option<f64>,
     /// Upper CI.
@@ -44,20 +48,22 @@ pub struct MapCell {
     pub row: String,
     /// Column value.
     pub col: String,
-    /// Number of studies.
+    /// Number of studies with a usable effect in the cell (those pooled when it is pooled).
     pub k: usize,
-    /// Number of effects with effect data.
+    /// Number of effects with a usable effect in the cell (those pooled when it is pooled).
     pub effects: usize,
     /// How the cell was pooled: `REML + KH` (one effect per study; ad hoc KH with two studies)
     /// or `CHE (rho …) + CR2` (several effects from a study); null when not pooled.
     pub model: Option<String>,
-    /// Pooled estimate (null with fewer than two studies).
+    /// Pooled estimate (null with fewer than two studies), on the measure's analysis scale (log
+    /// odds ratio for OR).
     pub estimate: Option<f64>,
     /// Lower CI.
     pub ci_lower: Option<f64>,
     /// Upper CI.
     pub ci_upper: Option<f64>,
-    /// Measure.
+    /// Measure: the outcome domain's, as in the report (OR for a domain whose effects are all
+    /// binary, else SMD); "mixed" when the cell holds effects on different scales (not pooled).
     pub measure: String,
     /// Why the cell has no pooled estimate although it has two or more effects (for example
     /// they all come from one study).
@@ -113,7 +119,9 @@ fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
 }
 
 /// Builds the map data: rows × columns of studies, segments, filters, and pooled effects per
-/// cell (Hedges' g or log OR per row as in `evaluate`, REML + Knapp–Hartung when k ≥ 2).
+/// cell (each row's effect on its outcome domain's scale as in `evaluate`, from
+/// [`crate::framework::evaluate::map_effects`]; REML + Knapp–Hartung when k ≥ 2; a cell whose
+/// effects are on different scales is not pooled).
 ///
 /// `segment` is the column that colours the bubbles; `None` leaves every study's segment
 /// unreported. A cell where a study contributes several effects is pooled with the CHE model
@@ -128,8 +136,7 @@ pub fn map_data(
     rows: &str,
     cols: &str,
     segment: Option<&str>,
-    effects: &[Option<(f64, f64)>],
-    measure: &str,
+    effects: &[Option<MapEffect>],
     rho: f64,
 ) -> Result<MapData> {
     for (c, purpose) in [
@@ -176,7 +183,11 @@ pub fn map_data(
         if !seen.insert((id.clone(), r.clone(), c.clone())) {
             continue;
         }
-        let e = effects.get(i).copied().flatten();
+        let e = effects
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|e| (e.yi, e.vi, e.measure));
         studies.push(MapStudy {
             id,
             label: labels[i].clone(),
@@ -188,6 +199,7 @@ pub fn map_data(
             design: design[i].clone(),
             mode: mode[i].clone(),
             yi: e.map(|x| x.0),
+            measure: e.map(|x| x.2.code().to_string()),
             ci_lower: e.map(|x| x.0 - z * x.1.sqrt()),
             ci_upper: e.map(|x| x.0 + z * x.1.sqrt()),
         });
@@ -206,12 +218,6 @@ pub fn map_data(
             if idx.is_empty() {
                 continue;
             }
-            let mut k_ids: Vec<String> = idx
-                .iter()
-                .map(|&i| ids[i].clone().unwrap_or_default())
-                .collect();
-            k_ids.sort();
-            k_ids.dedup();
             let with_effect: Vec<usize> = idx
                 .iter()
                 .copied()
@@ -220,18 +226,34 @@ pub fn map_data(
             let (y, v): (Vec<f64>, Vec<f64>) = with_effect
                 .iter()
                 .filter_map(|&i| effects.get(i).copied().flatten())
+                .map(|e| (e.yi, e.vi))
                 .unzip();
+            let mut measures: Vec<&'static str> = with_effect
+                .iter()
+                .filter_map(|&i| effects.get(i).copied().flatten())
+                .map(|e| e.measure.code())
+                .collect();
+            measures.sort_unstable();
+            measures.dedup();
             let mut e_ids: Vec<&str> = with_effect
                 .iter()
                 .map(|&i| ids[i].as_deref().unwrap_or_default())
                 .collect();
             e_ids.sort_unstable();
             e_ids.dedup();
-            // Never pool inside one study; several effects from a study: the CHE model with
-            // CR2 inference (as `evaluate`); two studies with one effect each: ad hoc
-            // Knapp–Hartung (SE ≥ Wald SE).
+            // Never pool inside one study or across scales; several effects from a study: the
+            // CHE model with CR2 inference (as `evaluate`); two studies with one effect each: ad
+            // hoc Knapp–Hartung (SE ≥ Wald SE).
             let dependent = e_ids.len() >= 2 && y.len() > e_ids.len();
-            let (fit, note) = if dependent {
+            let (fit, note) = if measures.len() > 1 {
+                (
+                    None,
+                    Some(format!(
+                        "not pooled: the effects are on different scales ({}), from different outcome domains",
+                        measures.join(" and ")
+                    )),
+                )
+            } else if dependent {
                 let study: Vec<String> = with_effect
                     .iter()
                     .map(|&i| ids[i].clone().unwrap_or_default())
@@ -276,7 +298,7 @@ pub fn map_data(
             cells.push(MapCell {
                 row: r.clone(),
                 col: c.clone(),
-                k: k_ids.len(),
+                k: e_ids.len(),
                 effects: y.len(),
                 model: fit.map(|_| {
                     if dependent {
@@ -290,7 +312,11 @@ pub fn map_data(
                 estimate: fit.map(|f| f.estimate),
                 ci_lower: fit.map(|f| f.ci_lower),
                 ci_upper: fit.map(|f| f.ci_upper),
-                measure: measure.into(),
+                measure: match measures.as_slice() {
+                    [m] => (*m).to_string(),
+                    [] => "none".into(),
+                    _ => "mixed".into(),
+                },
                 note,
             });
         }

@@ -18,7 +18,10 @@ mod direction;
 mod domain;
 pub mod evaluate;
 pub mod map;
+pub mod map_costs;
+mod methods;
 pub mod options;
+mod scale;
 pub mod simulate;
 mod words;
 

@@ -215,8 +215,11 @@ pub fn cea(r: &CeaReport) -> std::io::Result<String> {
 }
 
 /// `map --format csv`: one row per non-empty cell of the evidence-and-gap map: the row and
-/// column values (headed by the variables' names `rows` and `cols`), the number of study entries,
-/// the number of studies pooled, and the pooled estimate with its CI.
+/// column values (headed by the variables' names `rows` and `cols`), the cell's `measure` (its
+/// outcome domain's, as in the report: OR or SMD), `studies_mapped` (study entries shown in the
+/// cell), `studies` and `effects` with a usable effect (those pooled), the pooled estimate with its
+/// CI (odds ratios as odds ratios, as the report shows them) and the `note` saying why a cell with
+/// several effects was not pooled.
 ///
 /// # Errors
 /// As [`records`].
@@ -230,15 +233,23 @@ pub fn map(md: &crate::framework::map::MapData, rows: &str, cols: &str) -> std::
                 .iter()
                 .filter(|st| st.row == c.row && st.col == c.col)
                 .count();
-            let f = |x: Option<f64>| x.map(fmt_f64).unwrap_or_default();
+            // odds ratios as the report shows them (the JSON keeps log odds ratios)
+            let or = c.measure == "OR";
+            let f = |x: Option<f64>| {
+                x.map(|v| fmt_f64(if or { v.exp() } else { v }))
+                    .unwrap_or_default()
+            };
             vec![
                 (rows.to_string(), c.row.clone()),
                 (cols.to_string(), c.col.clone()),
-                ("studies".into(), n.to_string()),
-                ("k".into(), c.k.to_string()),
+                ("measure".into(), c.measure.clone()),
+                ("studies_mapped".into(), n.to_string()),
+                ("studies".into(), c.k.to_string()),
+                ("effects".into(), c.effects.to_string()),
                 ("estimate".into(), f(c.estimate)),
                 ("ci_lower".into(), f(c.ci_lower)),
                 ("ci_upper".into(), f(c.ci_upper)),
+                ("note".into(), c.note.clone().unwrap_or_default()),
             ]
         })
         .collect();

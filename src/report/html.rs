@@ -22,27 +22,67 @@ pub fn egm_html(data: &MapData) -> String {
     EGM_TEMPLATE.replacen("/*EGM_DATA*/null", &json, 1)
 }
 
+/// The report's style sheet: readable from a 400 px phone to a desktop. Wide tables scroll
+/// sideways inside their own box (`.table-wrap`), plots (inline SVG with a `viewBox`) shrink to
+/// the page width, and no text is smaller than 12 px.
+const REPORT_CSS: &str = "body{font-family:Helvetica,Arial,sans-serif;font-size:16px;max-width:1100px;margin:2em auto;padding:0 16px;color:#222;line-height:1.45;overflow-wrap:break-word}\
+h1{font-size:1.9em;line-height:1.2}\
+.table-wrap{overflow-x:auto;max-width:100%;-webkit-overflow-scrolling:touch}\
+table{border-collapse:collapse;width:100%;font-size:14px}\
+.table-wrap>table{min-width:36em}\
+th,td{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}\
+th{background:#f3f3f3}\
+th,td{min-width:4em}\
+table.summary td:last-child{min-width:20em}\
+.banner{background:#b03a2e;color:#fff;padding:8px 12px;font-weight:bold;border-radius:4px}\
+.caveat{color:#8a4b00}\
+section{margin-top:2.5em}\
+.plot{overflow-x:auto;max-width:100%}\
+.plot svg{display:block;max-width:100%;height:auto}\
+.plot-link{display:block}\
+code{background:#f3f3f3;padding:1px 4px;overflow-wrap:anywhere}\
+@media (max-width:600px){body{margin:1em auto;padding:0 10px}h1{font-size:1.5em}table{font-size:13px}th,td{padding:4px}}";
+
+/// Puts every table of `html` in a box that scrolls sideways, so a wide table never widens the
+/// page on a small screen.
+fn wrap_tables(html: &str) -> String {
+    html.replace("<table", "<div class=\"table-wrap\"><table")
+        .replace("</table>", "</table></div>")
+}
+
 /// The evaluation report (`index.html`): summary table, plain-language lines, inline plots,
 /// methods with versions and options, and the input file hash.
 pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
+    wrap_tables(&report_body(ev, svgs))
+}
+
+fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
+    // each plot links to its own file: on a phone it shrinks to the page, and a tap shows it
+    // at full size
     let svg = |name: &str| {
         svgs.iter()
             .find(|(n, _)| n == name)
-            .map(|(_, s)| s.replace("<?xml version=\"1.0\"?>", ""))
+            .map(|(n, s)| {
+                format!(
+                    "<a class=\"plot-link\" href=\"{}\" title=\"Open the plot at full size\">{}</a>",
+                    esc(n),
+                    s.replace("<?xml version=\"1.0\"?>", "")
+                )
+            })
             .unwrap_or_default()
     };
     let lvl = ev.options.level;
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Peer support evaluation</title><style>body{{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222;line-height:1.45}}table{{border-collapse:collapse;width:100%;font-size:14px}}th,td{{border-bottom:1px solid #ddd;padding:6px;text-align:left;vertical-align:top}}th{{background:#f3f3f3}}.banner{{background:#b03a2e;color:#fff;padding:8px 12px;font-weight:bold;border-radius:4px}}.caveat{{color:#8a4b00}}section{{margin-top:2.5em}}.plot{{overflow-x:auto}}code{{background:#f3f3f3;padding:1px 4px}}</style></head><body>"
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Peer support evaluation</title><style>{REPORT_CSS}</style></head><body>"
     );
     let _ = write!(o, "<h1>Peer support: standard evaluation</h1>");
     if ev.simulated {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
-    let _ = write!(o, "<h2>Summary by outcome domain</h2><table><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
+    let _ = write!(o, "<h2>Summary by outcome domain</h2><table class=\"summary\"><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
         let or = d.measure == crate::effect::Measure::Or;
         let f = |x: f64| {

@@ -7,6 +7,7 @@ use peerstat::framework::evaluate::{
     evaluate as run_evaluate, map_directions, map_effects, EvaluateOptions, OptionsFile,
 };
 use peerstat::framework::map::{map_data, MapData};
+use peerstat::framework::map_costs::add_cost_studies;
 use peerstat::framework::Codebook;
 use peerstat::report;
 
@@ -102,20 +103,22 @@ fn read_framework(
 }
 
 /// The map of the evidence base. `segment`: the column named, else [`DEFAULT_SEGMENT`] when
-/// the data have it (none otherwise).
+/// the data have it (none otherwise). The trials of `costs` fill the cost column.
 fn map_of(
     table: &Table,
     cb: &Codebook,
-    rows: &str,
-    cols: &str,
+    (rows, cols): (&str, &str),
     segment: Option<&str>,
     opts: &EvaluateOptions,
+    costs: Option<&Table>,
 ) -> Result<MapData, Failure> {
     let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
     let effects = map_effects(table, &map_directions(table, opts)?)?;
-    Ok(map_data(
-        table, cb, rows, cols, segment, &effects, "SMD", opts.rho,
-    )?)
+    let mut md = map_data(table, cb, rows, cols, segment, &effects, opts.rho)?;
+    if let Some(c) = costs {
+        add_cost_studies(&mut md, table, c, rows, cols, segment);
+    }
+    Ok(md)
 }
 
 /// The rows of the report's map: `activity` when coded, else the first codebook category the
@@ -164,10 +167,10 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     let md = map_of(
         &table,
         &cb,
-        map_rows(&table, &cb),
-        "outcome_domain",
+        (map_rows(&table, &cb), "outcome_domain"),
         None,
         &opts,
+        costs.as_ref(),
     )?;
     let mut files = report::evaluation::files(&ev)?;
     files.push(("egm.html".into(), report::html::egm_html(&md)));
@@ -219,8 +222,10 @@ pub fn map(a: MapArgs) -> CmdResult {
         ),
         _ => a.output.clone(),
     };
+    let costs_path = costs_path(&a.input, &a.costs);
     Paths::default()
         .input("", Some(&a.input))
+        .input("--costs", costs_path.as_deref())
         .input("--codebook", a.codebook.as_deref())
         .output("-o", out.as_deref())
         .check()?;
@@ -232,16 +237,20 @@ pub fn map(a: MapArgs) -> CmdResult {
         .collect();
     let mut table = read_framework(&a.input, &a.col, &cb, &named)?;
     cb.validate(&mut table)?;
+    let costs = match &costs_path {
+        Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
+        None => None,
+    };
     let md = map_of(
         &table,
         &cb,
-        &a.rows,
-        &a.cols,
+        (&a.rows, &a.cols),
         a.segment.as_deref(),
         &EvaluateOptions {
             rho: a.rho,
             ..EvaluateOptions::default()
         },
+        costs.as_ref(),
     )?;
     match a.format {
         MapFormat::Html => {

@@ -1,0 +1,125 @@
+//! One scale per outcome domain, shared by the report and the evidence-and-gap map: a domain
+//! whose effects all come from 2×2 tables is analysed as log odds ratios (shown as odds ratios);
+//! any other domain as standardised mean differences, with log odds ratios converted by × √3/π
+//! (Chinn 2000) where binary and continuous data are mixed. A domain whose outcomes share one
+//! direction keeps its natural orientation; a domain mixing directions has its lower-is-better
+//! effects reversed so that positive means benefit.
+
+use std::collections::BTreeMap;
+
+use super::domain::Orientation;
+use crate::effect::{DataKind, Measure, RowEffect};
+
+/// The scale and orientation of one domain's effects.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DomainScale {
+    /// OR when every effect is binary, else SMD.
+    pub measure: Measure,
+    /// Binary and continuous effects mixed: log odds ratios converted to SMDs.
+    pub mixed: bool,
+    /// Natural orientation, or reversed lower-is-better rows.
+    pub orientation: Orientation,
+}
+
+/// `√3/π`: log odds ratio → SMD (Chinn 2000); divide a log odds ratio by this.
+pub(crate) fn logor_to_smd() -> f64 {
+    std::f64::consts::PI / 3f64.sqrt()
+}
+
+impl DomainScale {
+    /// The scale of the domain made of `rows` (each with its effect and direction).
+    pub fn of(rows: &[usize], effects: &[Option<RowEffect>], dirs: &[Option<bool>]) -> Self {
+        let kinds: Vec<DataKind> = rows
+            .iter()
+            .filter_map(|&i| effects[i].map(|e| e.kind))
+            .collect();
+        let higher = rows.iter().filter(|&&i| dirs[i] == Some(true)).count();
+        let orientation = if higher == rows.len() {
+            Orientation::HigherIsBetter
+        } else if higher == 0 {
+            Orientation::LowerIsBetter
+        } else {
+            Orientation::PositiveIsBenefit {
+                reversed: rows.len() - higher,
+            }
+        };
+        let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
+        DomainScale {
+            measure: if all_binary {
+                Measure::Or
+            } else {
+                Measure::Smd
+            },
+            mixed: !all_binary && kinds.contains(&DataKind::Binary),
+            orientation,
+        }
+    }
+
+    /// How the effects were put on this scale, in words.
+    pub fn note(&self) -> String {
+        if self.measure == Measure::Or {
+            "log odds ratios from 2x2 tables (reported as odds ratios)".into()
+        } else if self.mixed {
+            "standardised mean differences; log odds ratios converted to the SMD scale (x sqrt(3)/pi, variance x 3/pi^2)".into()
+        } else {
+            "standardised mean differences (Hedges' g)".into()
+        }
+    }
+
+    /// A row's (yi, vi) on this scale, given its direction.
+    pub fn place(&self, e: &RowEffect, higher_is_better: Option<bool>) -> (f64, f64) {
+        let flip = matches!(self.orientation, Orientation::PositiveIsBenefit { .. })
+            && higher_is_better == Some(false);
+        let y = if flip { -e.yi } else { e.yi };
+        if self.mixed && e.kind == DataKind::Binary {
+            let c = logor_to_smd();
+            (y / c, e.vi / (c * c))
+        } else {
+            (y, e.vi)
+        }
+    }
+}
+
+/// A row's effect for the evidence-and-gap map, on its outcome domain's scale as in the report.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MapEffect {
+    /// Effect (log odds ratio for OR).
+    pub yi: f64,
+    /// Sampling variance.
+    pub vi: f64,
+    /// The domain's measure (OR or SMD).
+    pub measure: Measure,
+}
+
+/// Each row's effect on its domain's scale: rows are grouped by `domain` (rows without a domain
+/// form one group), and only rows with an effect and a known direction count, as in the report.
+pub(crate) fn map_effects_by_domain(
+    effects: &[Option<RowEffect>],
+    dirs: &[Option<bool>],
+    domain: &[Option<String>],
+) -> Vec<Option<MapEffect>> {
+    let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
+    for (i, e) in effects.iter().enumerate() {
+        if e.is_some() && dirs.get(i).copied().flatten().is_some() {
+            groups
+                .entry(domain.get(i).and_then(|d| d.as_deref()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut out = vec![None; effects.len()];
+    for rows in groups.values() {
+        let scale = DomainScale::of(rows, effects, dirs);
+        for &i in rows {
+            if let Some(e) = &effects[i] {
+                let (yi, vi) = scale.place(e, dirs[i]);
+                out[i] = Some(MapEffect {
+                    yi,
+                    vi,
+                    measure: scale.measure,
+                });
+            }
+        }
+    }
+    out
+}
