@@ -17,6 +17,7 @@ mod domain;
 pub mod evaluate;
 pub mod map;
 pub mod options;
+pub mod rob;
 pub mod simulate;
 mod words;
 
@@ -65,6 +66,13 @@ pub struct Field {
     pub description: String,
     /// Type and levels.
     pub kind: FieldKind,
+    /// Other spellings accepted for a category level (normalised spelling → canonical level),
+    /// e.g. `unclear` → `some concerns`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
+    /// Whether `evaluate` may use the field as a subgroup variable (`moderator = false` in the
+    /// codebook keeps, for example, the risk-of-bias domains out of the subgroup analyses).
+    pub moderator: bool,
 }
 
 impl Field {
@@ -74,6 +82,7 @@ impl Field {
         match &self.kind {
             FieldKind::Category { levels } => {
                 let v = normalize(value);
+                let v = self.aliases.get(&v).map_or(v, |a| normalize(a));
                 levels
                     .iter()
                     .find(|l| normalize(l) == v)
@@ -103,6 +112,11 @@ impl Field {
             _ => None,
         }
     }
+}
+
+/// True when `kind` is a category listing `level` (compared as [`normalize`] does).
+fn f_levels_has(kind: &FieldKind, level: &str) -> bool {
+    matches!(kind, FieldKind::Category { levels } if levels.iter().any(|l| normalize(l) == normalize(level)))
 }
 
 /// True when the table is marked as simulated (a logical `simulated` column with a true value).
@@ -140,6 +154,8 @@ struct RawField {
     kind: String,
     levels: Option<Vec<String>>,
     bands: Option<Vec<f64>>,
+    aliases: Option<BTreeMap<String, String>>,
+    moderator: Option<bool>,
 }
 
 /// A codebook.
@@ -211,7 +227,27 @@ impl Codebook {
                     ))
                 }
             };
+            let aliases: BTreeMap<String, String> = f
+                .aliases
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (normalize(&k), v))
+                .collect();
+            if let (FieldKind::Category { levels }, Some((alias, to))) = (
+                &kind,
+                aliases.iter().find(|(_, to)| !f_levels_has(&kind, to)),
+            ) {
+                return Err(Error::format(
+                    source,
+                    format!(
+                        "field '{name}': alias '{alias}' names '{to}', which is not one of its levels ({})",
+                        levels.join(", ")
+                    ),
+                ));
+            }
             fields.push(Field {
+                aliases,
+                moderator: f.moderator.unwrap_or(true),
                 name,
                 dimension: f.dimension.unwrap_or_else(|| "study".into()),
                 description: f.description.unwrap_or_default(),
@@ -281,9 +317,22 @@ impl Codebook {
                                         i,
                                         name,
                                         format!(
-                                            "'{}' is not a level of {name}; allowed: {}",
+                                            "'{}' is not a level of {name}; allowed: {}{}",
                                             crate::data::excerpt(&s),
-                                            levels.join(", ")
+                                            levels.join(", "),
+                                            if field.aliases.is_empty() {
+                                                String::new()
+                                            } else {
+                                                format!(
+                                                    " (also {})",
+                                                    field
+                                                        .aliases
+                                                        .keys()
+                                                        .cloned()
+                                                        .collect::<Vec<_>>()
+                                                        .join(", ")
+                                                )
+                                            }
                                         ),
                                     ));
                                     out.push(Some(s));
