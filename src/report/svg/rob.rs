@@ -231,7 +231,7 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
         let mut start = 0.0;
         for j in Judgement::ALL {
             let p = sh.get(j);
-            if !(p > 0.0) {
+            if p.is_nan() || p <= 0.0 {
                 continue;
             }
             let _ = writeln!(
@@ -262,8 +262,11 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
             "Share of studies (unweighted: the domain was not pooled)"
         }
     );
-    let mut x = x0;
-    for j in legend_judgements(a) {
+    let step = |j: Judgement| 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
+    let legend = legend_judgements(a);
+    let legend_w: f64 = legend.iter().map(|j| step(*j)).sum::<f64>() - 30.0;
+    let mut x = (x0 + bar_w / 2.0 - legend_w / 2.0).max(10.0);
+    for j in legend {
         let _ = writeln!(
             out,
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"14\" height=\"14\" fill=\"{}\" stroke=\"#333333\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\">{} ({})</text>",
@@ -274,7 +277,7 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
             j.label(),
             rob_symbol(j)
         );
-        x += 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
+        x += step(j);
     }
     out.push_str("</svg>\n");
     out
