@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use common::cli::write_csv;
 use peerstat::data::{read_table, ColumnMap};
 use peerstat::framework::evaluate::{evaluate, EvaluateOptions, Evaluation};
-use peerstat::framework::rob::{Judgement, RobAssessment};
+use peerstat::framework::rob::{Judgement, RobAssessment, Tool};
 use peerstat::framework::Codebook;
 use peerstat::report::evaluation::svgs;
 use peerstat::report::svg;
@@ -48,7 +48,7 @@ H,social connection,0.5,0.05,true,high,high,low,low,low,low
 fn assessment<'a>(ev: &'a Evaluation, domain: &str) -> &'a RobAssessment {
     ev.risk_of_bias
         .iter()
-        .find(|r| r.domain == domain)
+        .find(|r| r.domain == domain && r.tool == Tool::Rob2)
         .unwrap_or_else(|| panic!("no assessment for {domain}"))
 }
 
@@ -223,7 +223,7 @@ fn summary_shares_are_the_pooled_weights_by_hand() {
     let s = file(&files, &w.summary_plot);
     let mut checked = 0;
     for (c, (short, p)) in expected.iter().enumerate() {
-        for (k, j) in Judgement::ALL.iter().enumerate() {
+        for (k, j) in Tool::Rob2.judgements().iter().enumerate() {
             let got = w.shares[c].get(*j);
             assert!(
                 (got - p[k]).abs() < 1e-12,
@@ -252,7 +252,7 @@ fn summary_shares_are_the_pooled_weights_by_hand() {
     // a domain with one study is not pooled: unweighted, and said so
     let one = assessment(&ev, "social connection");
     assert!(!one.weighted);
-    assert_eq!(one.shares[0].high, 1.0);
+    assert_eq!(one.shares[0].get(Judgement::High), 1.0);
     assert!(one.notes.iter().any(|n| n.contains("unweighted")));
     assert!(file(&files, &one.summary_plot).contains("unweighted"));
 }
@@ -319,4 +319,69 @@ fn demo_domains_agree_with_the_overall_judgement() {
     }
     assert_eq!(checked, t.nrows());
     assert!(checked > 100);
+}
+
+/// Two randomised trials judged with RoB 2 and three non-randomised studies with ROBINS-I in one
+/// outcome domain (no `robins_overall`: derived as the worst domain).
+const MIXED: &str = "\
+study,outcome_domain,yi,vi,higher_is_better,risk_of_bias,rob_d1,rob_d2,rob_d3,rob_d4,rob_d5,robins_d1,robins_d2,robins_d3,robins_d4,robins_d5,robins_d6,robins_d7
+R1,wellbeing,0.30,0.04,true,low,low,low,low,low,low,,,,,,,
+R2,wellbeing,0.31,0.02,true,high,high,low,low,low,low,,,,,,,
+N1,wellbeing,0.29,0.05,true,,,,,,,moderate,low,low,low,low,low,Low
+N2,wellbeing,0.32,0.025,true,,,,,,,serious,low,critical,low,moderate,low,low
+N3,wellbeing,0.30,0.04,true,,,,,,,low,low,low,low,low,low,
+";
+
+#[test]
+fn robins_i_studies_get_their_own_plots_and_symbols() {
+    let ev = eval_csv(MIXED).unwrap();
+    let tools: Vec<(Tool, Vec<&str>)> = ev
+        .risk_of_bias
+        .iter()
+        .map(|r| (r.tool, r.studies.iter().map(|s| s.study.as_str()).collect()))
+        .collect();
+    assert_eq!(
+        tools,
+        [
+            (Tool::Rob2, vec!["R1", "R2"]),
+            (Tool::RobinsI, vec!["N1", "N2", "N3"])
+        ]
+    );
+    let r = &ev.risk_of_bias[1];
+    assert_eq!(r.columns.len(), 8, "7 domains + overall");
+    use Judgement::*;
+    assert_eq!(
+        r.studies[1].judgements,
+        [Serious, Low, Critical, Low, Moderate, Low, Low, Critical],
+        "overall derived as the worst"
+    );
+    assert_eq!(r.studies[2].judgements[6], NoInformation);
+    assert!(r.notes.iter().any(|n| n.contains("robins_overall")));
+    assert!(r.notes.iter().any(|n| n.contains("3 of the 5 studies")));
+    // shares among the ROBINS-I studies, weighted 1/vi (tau2 = 0): N1 20, N2 40, N3 25
+    let fit = ev.domains[0].pooled.as_ref().unwrap();
+    assert_eq!(fit.summary.tau2, 0.0);
+    let d1 = &r.shares[0];
+    assert!((d1.get(Moderate) - 20.0 / 85.0).abs() < 1e-12);
+    assert!((d1.get(Serious) - 40.0 / 85.0).abs() < 1e-12);
+    assert!((d1.get(Low) - 25.0 / 85.0).abs() < 1e-12);
+    let files = svgs(&ev);
+    let tl = file(&files, &r.traffic_light);
+    assert_eq!(r.traffic_light, "robins_traffic_1.svg");
+    let got = dots(tl);
+    assert_eq!(got.len(), 3 * 8);
+    assert!(got.contains(&("N2".into(), "D3".into(), "critical".into())));
+    assert!(tl.contains(">!</text>") && tl.contains("fill=\"#820000\""));
+    assert!(tl.contains("D1: Bias due to confounding."));
+    // the forest plot carries the RoB 2 columns (the first tool) for the trials only
+    let forest = file(&files, ev.domains[0].forest.as_ref().unwrap());
+    let fd = dots(forest);
+    assert_eq!(fd.len(), 2 * 6);
+    assert!(fd.iter().all(|d| d.0 == "R1" || d.0 == "R2"));
+    // a RoB 2 word in a ROBINS-I column is a validation error naming row and column
+    let bad = MIXED.replace("serious,low,critical", "serious,low,some concerns");
+    let msg = eval_csv(&bad).unwrap_err().to_string();
+    assert!(msg.contains("row 4"), "{msg}");
+    assert!(msg.contains("robins_d3"), "{msg}");
+    assert!(msg.contains("low, moderate, serious, critical"), "{msg}");
 }

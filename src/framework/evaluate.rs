@@ -128,7 +128,8 @@ pub struct Evaluation {
     pub rows_not_used: Vec<UnusedRow>,
     /// Results by outcome domain.
     pub domains: Vec<DomainResult>,
-    /// Risk-of-bias assessments per outcome domain (when the data carry RoB 2 domain columns).
+    /// Risk-of-bias assessments per outcome domain and tool (when the data carry RoB 2 or
+    /// ROBINS-I domain columns).
     pub risk_of_bias: Vec<super::rob::RobAssessment>,
     /// Economic results (when costs were given).
     pub economics: Option<crate::econ::table::CeaReport>,
@@ -348,7 +349,7 @@ pub fn evaluate(
     let risk_of_bias = super::rob::assess(table, &sid, &domains).unwrap_or_else(|| {
         skipped.push(Skipped::new(
             "risk-of-bias plots",
-            "no RoB 2 domain columns (rob_d1 to rob_d5) in these data",
+            "no risk-of-bias domain columns (RoB 2: rob_d1 to rob_d5; ROBINS-I: robins_d1 to robins_d7) in these data",
         ));
         Vec::new()
     });

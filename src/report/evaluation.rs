@@ -20,15 +20,19 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
                 ""
             }
         );
+        // The forest plot shows the first tool's columns (RoB 2 before ROBINS-I).
         let rob = ev.risk_of_bias.iter().find(|r| r.domain == d.domain);
-        if let Some(r) = rob {
+        for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
             out.push((
                 r.traffic_light.clone(),
-                svg::traffic_light(r, &format!("{title}: risk of bias")),
+                svg::traffic_light(r, &format!("{title}: risk of bias ({})", r.tool.name())),
             ));
             out.push((
                 r.summary_plot.clone(),
-                svg::rob_summary(r, &format!("{title}: risk of bias summary")),
+                svg::rob_summary(
+                    r,
+                    &format!("{title}: risk of bias summary ({})", r.tool.name()),
+                ),
             ));
         }
         let (Some(pooled), Some(forest)) = (&d.pooled, &d.forest) else {

@@ -117,7 +117,7 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             }
             None => o.push_str(&effects_table(d, lvl)),
         }
-        if let Some(r) = ev.risk_of_bias.iter().find(|r| r.domain == d.domain) {
+        for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
             o.push_str(&rob_section(r, &svg));
         }
         if !d.subgroups.is_empty() {
@@ -376,9 +376,10 @@ fn rob_section(r: &crate::framework::rob::RobAssessment, svg: &dyn Fn(&str) -> S
         .map(|n| format!(" <span class=\"caveat\">Note: {}.</span>", esc(n)))
         .collect();
     format!(
-        "<h3>Risk of bias ({}, {} studies)</h3><p>Judgements per study and domain (+ low, − some concerns, × high, ? no information), and the share of studies at each judgement{}.{notes}</p><div class=\"plot\">{}</div><div class=\"plot\">{}</div>",
-        esc(&r.tool),
+        "<h3>Risk of bias ({}, {} studies)</h3><p>Judgements per study and domain ({}), and the share of studies at each judgement{}.{notes}</p><div class=\"plot\">{}</div><div class=\"plot\">{}</div>",
+        r.tool.name(),
         r.studies.len(),
+        super::svg::rob_symbol_key(r.tool),
         if r.weighted {
             ", weighted by the pooled model's weights"
         } else {

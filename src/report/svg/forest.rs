@@ -387,8 +387,9 @@ fn rob_header(out: &mut String, a: &RobAssessment, x: f64, col_w: f64, top: f64)
 fn rob_key(out: &mut String, a: &RobAssessment, y: f64) {
     let _ = writeln!(
         out,
-        "<text x=\"10\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555555\">Risk of bias ({}): + low, − some concerns, × high, ? no information.</text>",
-        esc(&a.tool)
+        "<text x=\"10\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555555\">Risk of bias ({}): {}.</text>",
+        a.tool.name(),
+        super::rob::symbol_key(a.tool)
     );
     for (c, col) in a.columns.iter().enumerate() {
         let short = if col.short == "Overall" {

@@ -28,7 +28,10 @@ pub use ceac::ceac;
 pub use forest::{forest, forest_with_rob};
 pub use funnel::funnel;
 pub use plane::plane;
-pub use rob::{rob_class, rob_colour, rob_symbol, summary as rob_summary, traffic_light};
+pub use rob::{
+    rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
+    traffic_light,
+};
 
 use std::fmt::Write as _;
 

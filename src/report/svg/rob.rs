@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::{esc, header, style};
-use crate::framework::rob::{Judgement, RobAssessment};
+use crate::framework::rob::{Judgement, RobAssessment, Tool};
 
 /// robvis's colour of a judgement.
 pub fn rob_colour(j: Judgement) -> &'static str {
@@ -19,26 +19,36 @@ pub fn rob_colour(j: Judgement) -> &'static str {
         Judgement::Low => "#02C100",
         Judgement::SomeConcerns => "#E2DF07",
         Judgement::High => "#BF0000",
+        Judgement::Moderate => "#E2DF07",
+        Judgement::Serious => "#BF0000",
+        Judgement::Critical => "#820000",
         Judgement::NoInformation => "#4EA1F7",
     }
 }
 
-/// The symbol drawn in a judgement's circle (robvis: + low, − some concerns, × high, ? none).
+/// The symbol drawn in a judgement's circle (robvis: + low, − some concerns or moderate, ×
+/// high or serious, ! critical, ? no information).
 pub fn rob_symbol(j: Judgement) -> &'static str {
     match j {
         Judgement::Low => "+",
         Judgement::SomeConcerns => "−",
-        Judgement::High => "×",
+        Judgement::High | Judgement::Serious => "×",
+        Judgement::Moderate => "−",
+        Judgement::Critical => "!",
         Judgement::NoInformation => "?",
     }
 }
 
-/// The CSS class of a judgement (`low`, `some-concerns`, `high`, `no-information`).
+/// The CSS class of a judgement (`low`, `some-concerns`, `high`, `moderate`, `serious`,
+/// `critical`, `no-information`).
 pub fn rob_class(j: Judgement) -> &'static str {
     match j {
         Judgement::Low => "low",
         Judgement::SomeConcerns => "some-concerns",
         Judgement::High => "high",
+        Judgement::Moderate => "moderate",
+        Judgement::Serious => "serious",
+        Judgement::Critical => "critical",
         Judgement::NoInformation => "no-information",
     }
 }
@@ -59,17 +69,27 @@ pub(super) fn dot(out: &mut String, x: f64, y: f64, r: f64, j: Judgement, attrs:
     );
 }
 
-/// Judgements that occur in an assessment (always low, some concerns and high; no information
-/// only when present), in legend order.
+/// The legend's judgements: the tool's (no information only when it occurs), in order.
 fn legend_judgements(a: &RobAssessment) -> Vec<Judgement> {
     let none = a
         .studies
         .iter()
         .any(|s| s.judgements.contains(&Judgement::NoInformation));
-    Judgement::ALL
-        .into_iter()
+    a.tool
+        .judgements()
+        .iter()
+        .copied()
         .filter(|j| *j != Judgement::NoInformation || none)
         .collect()
+}
+
+/// The symbols of a tool in words ("+ low, − some concerns, × high, ? no information").
+pub fn symbol_key(tool: Tool) -> String {
+    tool.judgements()
+        .iter()
+        .map(|j| format!("{} {}", rob_symbol(*j), j.label().to_lowercase()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The traffic-light plot of one assessment: a row per study, a column per RoB 2 domain and the
@@ -98,7 +118,7 @@ pub fn traffic_light(a: &RobAssessment, title: &str) -> String {
         out,
         "<text x=\"{:.1}\" y=\"44\" text-anchor=\"middle\" font-weight=\"bold\">Risk of bias domains ({})</text>",
         label_w + grid_w / 2.0,
-        esc(&a.tool)
+        a.tool.name()
     );
     let _ = writeln!(
         out,
@@ -229,7 +249,7 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
         );
         let sh = &a.shares[c];
         let mut start = 0.0;
-        for j in Judgement::ALL {
+        for &j in a.tool.judgements() {
             let p = sh.get(j);
             if p.is_nan() || p <= 0.0 {
                 continue;
