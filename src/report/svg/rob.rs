@@ -58,13 +58,18 @@ pub fn rob_class(j: Judgement) -> &'static str {
 pub(super) fn dot(out: &mut String, x: f64, y: f64, r: f64, j: Judgement, attrs: &str) {
     let _ = writeln!(
         out,
-        "<g class=\"rob-dot {}\" data-judgement=\"{}\"{attrs}><title>{}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"{}\" stroke=\"#333333\" stroke-width=\"0.6\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"{:.0}\" font-weight=\"bold\" fill=\"#111111\">{}</text></g>",
+        "<g class=\"rob-dot {}\" data-judgement=\"{}\"{attrs}><title>{}</title><circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{r:.1}\" fill=\"{}\" stroke=\"#333333\" stroke-width=\"0.6\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"{:.0}\" font-weight=\"bold\" fill=\"{}\">{}</text></g>",
         rob_class(j),
         rob_class(j),
         j.label(),
         rob_colour(j),
         y + r * 0.42,
         (r * 1.25).max(9.0),
+        if j == Judgement::Critical {
+            "#FFFFFF"
+        } else {
+            "#111111"
+        },
         rob_symbol(j)
     );
 }
@@ -216,7 +221,11 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
     let top = 44.0;
     let n = a.columns.len();
     let height = top + row_h * n as f64 + 92.0;
-    let width = label_w + bar_w + 30.0;
+    let step = |j: Judgement| 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
+    let legend = legend_judgements(a);
+    let legend_w: f64 = legend.iter().map(|j| step(*j)).sum::<f64>() - 30.0;
+    let legend_x = (label_w + bar_w / 2.0 - legend_w / 2.0).max(10.0);
+    let width = (label_w + bar_w + 30.0).max(legend_x + legend_w + 10.0);
     let mut out = header(width, height, title);
     let x0 = label_w;
     let px = |p: f64| x0 + bar_w * p;
@@ -282,10 +291,7 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
             "Share of studies (unweighted: the domain was not pooled)"
         }
     );
-    let step = |j: Judgement| 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
-    let legend = legend_judgements(a);
-    let legend_w: f64 = legend.iter().map(|j| step(*j)).sum::<f64>() - 30.0;
-    let mut x = (x0 + bar_w / 2.0 - legend_w / 2.0).max(10.0);
+    let mut x = legend_x;
     for j in legend {
         let _ = writeln!(
             out,
