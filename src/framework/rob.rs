@@ -137,12 +137,13 @@ pub enum Judgement {
 }
 
 impl Judgement {
-    /// The judgement of a canonical codebook level (`low`, `some concerns`, `high`, `moderate`,
-    /// `serious`, `critical`, `no information`); `None` for anything else.
+    /// The judgement of a codebook level (`low`, `some concerns` (or `some`, `unclear`), `high`,
+    /// `moderate`, `serious`, `critical`, `no information`; any case); `None` for anything else.
     pub fn from_level(level: &str) -> Option<Judgement> {
         match super::normalize(level).as_str() {
             "low" => Some(Judgement::Low),
-            "some concerns" => Some(Judgement::SomeConcerns),
+            // The built-in codebook canonicalises these; a custom codebook may not.
+            "some concerns" | "some concern" | "some" | "unclear" => Some(Judgement::SomeConcerns),
             "high" => Some(Judgement::High),
             "moderate" => Some(Judgement::Moderate),
             "serious" => Some(Judgement::Serious),
