@@ -340,7 +340,10 @@ fn domain_subgroups(
     let mut absent = Vec::new();
     let min = d.thresholds.min_level_studies;
     for f in &d.codebook.fields {
-        if !matches!(f.kind, FieldKind::Category { .. }) || f.name == "outcome_domain" {
+        if !matches!(f.kind, FieldKind::Category { .. })
+            || f.name == "outcome_domain"
+            || !f.moderator
+        {
             continue;
         }
         if !d.table.has(&f.name) {

@@ -134,6 +134,9 @@ pub struct Evaluation {
     pub rows_not_used: Vec<UnusedRow>,
     /// Results by outcome domain.
     pub domains: Vec<DomainResult>,
+    /// Risk-of-bias assessments per outcome domain and tool (when the data carry RoB 2 or
+    /// ROBINS-I domain columns).
+    pub risk_of_bias: Vec<super::rob::RobAssessment>,
     /// Economic results (when costs were given).
     pub economics: Option<crate::econ::table::CeaReport>,
     /// Acceptability curve of the pooled net benefit (when costs from several trials were given).
@@ -302,6 +305,13 @@ pub fn evaluate(
         });
     }
     let mut skipped = Vec::new();
+    let risk_of_bias = super::rob::assess(table, &sid, &domains).unwrap_or_else(|| {
+        skipped.push(Skipped::new(
+            "risk-of-bias plots",
+            "no risk-of-bias domain columns (RoB 2: rob_d1 to rob_d5; ROBINS-I: robins_d1 to robins_d7) in these data",
+        ));
+        Vec::new()
+    });
     let (economics, ceac) = match costs {
         Some(c) => economics(c, opts, level, &mut skipped)?,
         None => {
@@ -331,6 +341,7 @@ pub fn evaluate(
         directions,
         rows_not_used,
         domains,
+        risk_of_bias,
         economics,
         ceac,
         skipped,

@@ -112,7 +112,7 @@ pub(crate) fn methods(
     }
     if r.dependent > 0 {
         s.push_str(&format!(
-            " Where a study contributes several effects ({}), the correlated-and-hierarchical-effects model instead: random effects for study and for effect within study (REML), sampling errors of one study correlated rho = {} (metafor's vcalc), CR2 cluster-robust CIs by study on Satterthwaite df (clubSandwich; the larger of the CR2 and model-based SE below 4 df), the prediction interval from both variance components, and the estimate at rho = 0.2 to 0.8; subgroups (CR2 HTZ test), the duration meta-regression and the sensitivity analyses (leaving out whole studies) of those domains likewise.",
+            " Where a study contributes several effects ({}), the correlated-and-hierarchical-effects model instead: random effects for study and for effect within study (REML), sampling errors of one study correlated rho = {} (metafor's vcalc), CR2 cluster-robust CIs by study on Satterthwaite df (clubSandwich; the larger of the CR2 and model-based SE below 4 df), the prediction interval from both variance components, and the estimate at rho = 0.2 to 0.8; where they run, the subgroup tests (CR2 HTZ), the duration slope and the sensitivity analyses (leaving out whole studies) of those domains likewise.",
             domains(r.dependent),
             opts.rho
         ));

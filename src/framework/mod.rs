@@ -21,6 +21,7 @@ pub mod map;
 pub mod map_costs;
 mod methods;
 pub mod options;
+pub mod rob;
 mod scale;
 pub mod simulate;
 mod words;
@@ -70,6 +71,13 @@ pub struct Field {
     pub description: String,
     /// Type and levels.
     pub kind: FieldKind,
+    /// Other spellings accepted for a category level (normalised spelling → canonical level),
+    /// e.g. `unclear` → `some concerns`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub aliases: BTreeMap<String, String>,
+    /// Whether `evaluate` may use the field as a subgroup variable (`moderator = false` in the
+    /// codebook keeps, for example, the risk-of-bias domains out of the subgroup analyses).
+    pub moderator: bool,
 }
 
 impl Field {
@@ -79,6 +87,7 @@ impl Field {
         match &self.kind {
             FieldKind::Category { levels } => {
                 let v = normalize(value);
+                let v = self.aliases.get(&v).map_or(v, |a| normalize(a));
                 levels
                     .iter()
                     .find(|l| normalize(l) == v)
@@ -108,6 +117,11 @@ impl Field {
             _ => None,
         }
     }
+}
+
+/// True when `kind` is a category listing `level` (compared as [`normalize`] does).
+fn f_levels_has(kind: &FieldKind, level: &str) -> bool {
+    matches!(kind, FieldKind::Category { levels } if levels.iter().any(|l| normalize(l) == normalize(level)))
 }
 
 /// True when the table is marked as simulated (a logical `simulated` column with a true value).
@@ -145,6 +159,8 @@ struct RawField {
     kind: String,
     levels: Option<Vec<String>>,
     bands: Option<Vec<f64>>,
+    aliases: Option<BTreeMap<String, String>>,
+    moderator: Option<bool>,
 }
 
 /// A codebook.
@@ -216,7 +232,27 @@ impl Codebook {
                     ))
                 }
             };
+            let aliases: BTreeMap<String, String> = f
+                .aliases
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (normalize(&k), v))
+                .collect();
+            if let (FieldKind::Category { levels }, Some((alias, to))) = (
+                &kind,
+                aliases.iter().find(|(_, to)| !f_levels_has(&kind, to)),
+            ) {
+                return Err(Error::format(
+                    source,
+                    format!(
+                        "field '{name}': alias '{alias}' names '{to}', which is not one of its levels ({})",
+                        levels.join(", ")
+                    ),
+                ));
+            }
             fields.push(Field {
+                aliases,
+                moderator: f.moderator.unwrap_or(true),
                 name,
                 dimension: f.dimension.unwrap_or_else(|| "study".into()),
                 description: f.description.unwrap_or_default(),
@@ -286,9 +322,22 @@ impl Codebook {
                                         i,
                                         name,
                                         format!(
-                                            "'{}' is not a level of {name}; allowed: {}",
+                                            "'{}' is not a level of {name}; allowed: {}{}",
                                             crate::data::excerpt(&s),
-                                            levels.join(", ")
+                                            levels.join(", "),
+                                            if field.aliases.is_empty() {
+                                                String::new()
+                                            } else {
+                                                format!(
+                                                    " (also {})",
+                                                    field
+                                                        .aliases
+                                                        .keys()
+                                                        .cloned()
+                                                        .collect::<Vec<_>>()
+                                                        .join(", ")
+                                                )
+                                            }
                                         ),
                                     ));
                                     out.push(Some(s));

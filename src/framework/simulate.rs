@@ -35,9 +35,37 @@ fn domain_effect(d: &str) -> f64 {
     }
 }
 
-/// Simulates `trials` trials. Returns (effectiveness table, economic arm summaries).
+/// RoB 2 domain judgements (D1–D5) consistent with an overall judgement (overall = the worst
+/// domain): all low for "low"; at least one "some concerns" and none high for "some concerns";
+/// at least one high for "high".
+fn rob_domains<R: Rng>(r: &mut R, overall: &str) -> [&'static str; 5] {
+    let mut d = ["low"; 5];
+    let worst = match overall {
+        "high" => "high",
+        "some concerns" => "some concerns",
+        _ => return d,
+    };
+    for x in d.iter_mut() {
+        let u: f64 = r.random();
+        *x = if worst == "high" && u < 0.2 {
+            "high"
+        } else if u < 0.5 {
+            "some concerns"
+        } else {
+            "low"
+        };
+    }
+    d[r.random_range(0..5)] = worst;
+    d
+}
+
+/// Simulates `trials` trials. Returns (effectiveness table, economic arm summaries). The RoB 2
+/// domain columns (`rob_d1` … `rob_d5`) come from a second random stream, so the other columns
+/// are those of earlier versions for the same seed.
 pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
+    let mut r_rob = ChaCha8Rng::seed_from_u64(seed ^ 0x0B2D_0B2D_0B2D_0B2D);
+    let mut rob_cols: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
     let domains = [
         "mental health",
         "wellbeing",
@@ -128,6 +156,7 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
             &mut r,
             &["low", "low", "some concerns", "some concerns", "high"],
         );
+        let rob_d = rob_domains(&mut r_rob, rob);
         let design = pick(
             &mut r,
             &["rct", "rct", "rct", "cluster rct", "non randomised"],
@@ -311,6 +340,9 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
                 c.push(vals[k]);
             }
             hib.push(Some(better));
+            for (c, v) in rob_cols.iter_mut().zip(rob_d) {
+                c.push(Some(v.to_string()));
+            }
         }
         // Economic companion for every 8th trial: costs (£) and QALYs per arm.
         if t % 8 == 0 {
@@ -343,6 +375,9 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
     let mut named: Vec<(String, Column)> = Vec::new();
     for (n, c) in cols {
         named.push((n, Column::Str(c)));
+    }
+    for (k, c) in rob_cols.into_iter().enumerate() {
+        named.push((format!("rob_d{}", k + 1), Column::Str(c)));
     }
     for (n, c) in num {
         let col = if ["year", "n_t", "n_c", "events_t", "events_c"].contains(&n.as_str()) {

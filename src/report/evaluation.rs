@@ -4,8 +4,10 @@
 use super::svg;
 use crate::framework::evaluate::Evaluation;
 
-/// The SVG plots of an evaluation, as (file name, content): a forest plot per domain, a funnel
-/// plot per domain with bias checks, and the acceptability curve of pooled net benefit.
+/// The SVG plots of an evaluation, as (file name, content): per domain the risk-of-bias
+/// traffic-light and summary plots (when the data carry RoB 2 domains), a forest plot (with
+/// risk-of-bias columns when present) and a funnel plot with bias checks; and the acceptability
+/// curve of pooled net benefit.
 pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for d in &ev.domains {
@@ -18,10 +20,28 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
                 ""
             }
         );
+        // The forest plot shows the first tool's columns (RoB 2 before ROBINS-I).
+        let rob = ev.risk_of_bias.iter().find(|r| r.domain == d.domain);
+        for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
+            out.push((
+                r.traffic_light.clone(),
+                svg::traffic_light(r, &format!("{title}: risk of bias ({})", r.tool.name())),
+            ));
+            out.push((
+                r.summary_plot.clone(),
+                svg::rob_summary(
+                    r,
+                    &format!("{title}: risk of bias summary ({})", r.tool.name()),
+                ),
+            ));
+        }
         let (Some(pooled), Some(forest)) = (&d.pooled, &d.forest) else {
             continue;
         };
-        out.push((forest.clone(), svg::forest(pooled, None, &title)));
+        out.push((
+            forest.clone(),
+            svg::forest_with_rob(pooled, None, &title, rob),
+        ));
         if let (Some(name), Some(b)) = (&d.funnel, &d.bias) {
             let yi: Vec<f64> = pooled.studies.iter().map(|s| s.yi).collect();
             let vi: Vec<f64> = pooled.studies.iter().map(|s| s.vi).collect();

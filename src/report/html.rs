@@ -160,6 +160,9 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         if let Some(dep) = &d.dependence {
             o.push_str(&dependence_html(dep, d.measure));
         }
+        for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
+            o.push_str(&rob_section(r, &svg));
+        }
         if !d.subgroups.is_empty() {
             let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
             let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
@@ -466,4 +469,27 @@ fn dependence_html(
     }
     o.push_str("</table></div>");
     o
+}
+
+/// The risk-of-bias part of a domain's section: the traffic-light and summary plots and the
+/// notes on how they were formed.
+fn rob_section(r: &crate::framework::rob::RobAssessment, svg: &dyn Fn(&str) -> String) -> String {
+    let notes: String = r
+        .notes
+        .iter()
+        .map(|n| format!(" <span class=\"caveat\">Note: {}.</span>", esc(n)))
+        .collect();
+    format!(
+        "<h3>Risk of bias ({}, {} studies)</h3><p>Judgements per study and domain ({}), and the share of studies at each judgement{}.{notes}</p><div class=\"plot\">{}</div><div class=\"plot\">{}</div>",
+        r.tool.name(),
+        r.studies.len(),
+        super::svg::rob_symbol_key(r.tool),
+        if r.weighted {
+            ", weighted by the pooled model's weights"
+        } else {
+            " (unweighted)"
+        },
+        svg(&r.traffic_light),
+        svg(&r.summary_plot)
+    )
 }

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use super::{esc, fmt_num, header, style, x_axis, Axis};
 use crate::effect::Measure;
+use crate::framework::rob::RobAssessment;
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::Fit;
 
@@ -18,6 +19,7 @@ enum RowKind {
         lo: f64,
         hi: f64,
         weight: f64,
+        row: usize,
     },
     Diamond {
         est: f64,
@@ -38,6 +40,18 @@ enum RowKind {
 /// `subgroups`, study blocks per level with their own diamonds, then the overall diamond and the
 /// test for subgroup differences. Ratio measures are drawn on a log axis labelled as ratios.
 pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> String {
+    forest_with_rob(fit, subgroups, title, None)
+}
+
+/// [`forest`] with risk-of-bias columns to the right (as robvis's `rob_append_to_forest`): with
+/// `rob`, a coloured circle with its symbol per RoB domain and the overall judgement for each
+/// study row, matched by data row; without, the plain forest plot.
+pub fn forest_with_rob(
+    fit: &Fit,
+    subgroups: Option<&SubgroupAnalysis>,
+    title: &str,
+    rob: Option<&RobAssessment>,
+) -> String {
     let m = fit.measure;
     let ratio = m.is_log_scale();
     let level = fit.options.get_level();
@@ -49,6 +63,7 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
             lo: s.yi - z * s.vi.sqrt(),
             hi: s.yi + z * s.vi.sqrt(),
             weight,
+            row: s.row,
         },
     };
     let mut rows = Vec::new();
@@ -165,10 +180,14 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
     let label_w = label_w.clamp(140.0, 320.0);
     let plot_w = 360.0;
     let (x0, x1) = (label_w, label_w + plot_w);
-    let width = x1 + 250.0;
+    let rob_col_w = 24.0;
+    let rob_w = rob.map_or(0.0, |a| 14.0 + rob_col_w * a.columns.len() as f64);
+    let width = x1 + 250.0 + rob_w;
+    let weight_x = width - 10.0 - rob_w;
     let row_h = 22.0;
     let top = 58.0;
-    let height = top + row_h * (rows.len() as f64 + 1.0) + 50.0;
+    let key_h = rob.map_or(0.0, |a| 14.0 * (a.columns.len() as f64 + 1.0) + 30.0);
+    let height = top + row_h * (rows.len() as f64 + 1.0) + 50.0 + key_h;
     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
     for r in &rows {
         match r.kind {
@@ -196,9 +215,12 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
         x1 + 10.0,
         top - 10.0,
         if m == Measure::Smd { "g" } else { m.code() },
-        width - 10.0,
+        weight_x,
         top - 10.0
     );
+    if let Some(a) = rob {
+        rob_header(&mut out, a, weight_x + 14.0, rob_col_w, top);
+    }
     let yb = top + row_h * rows.len() as f64 + 4.0;
     // null line
     let _ = writeln!(
@@ -230,7 +252,13 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
         let y = top + row_h * i as f64 + row_h / 2.0;
         let ty = y + 4.0;
         match r.kind {
-            RowKind::Study { yi, lo, hi, weight } => {
+            RowKind::Study {
+                yi,
+                lo,
+                hi,
+                weight,
+                row,
+            } => {
                 let side = 4.0 + 12.0 * (weight / maxw).sqrt();
                 let _ = writeln!(
                     out,
@@ -251,9 +279,21 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
                     fmt_num(show(yi)),
                     fmt_num(show(lo)),
                     fmt_num(show(hi)),
-                    width - 10.0,
+                    weight_x,
                     weight
                 );
+                if let Some(a) = rob {
+                    let judgements = a.judgements_of_row(row).unwrap_or(&[]);
+                    for (c, j) in judgements.iter().enumerate() {
+                        let x = weight_x + 14.0 + rob_col_w * (c as f64 + 0.5);
+                        let attrs = format!(
+                            " data-study=\"{}\" data-domain=\"{}\"",
+                            esc(&r.label),
+                            esc(&a.columns[c].short)
+                        );
+                        super::rob::dot(&mut out, x, y, 8.0, *j, &attrs);
+                    }
+                }
             }
             RowKind::Diamond { est, lo, hi, class } => {
                 let _ = writeln!(
@@ -312,6 +352,57 @@ pub fn forest(fit: &Fit, subgroups: Option<&SubgroupAnalysis>, title: &str) -> S
         m.description().to_string()
     };
     x_axis(&mut out, &ax, yb + 4.0, ratio, &axis_label);
+    if let Some(a) = rob {
+        rob_key(&mut out, a, yb + 62.0);
+    }
     out.push_str("</svg>\n");
     out
+}
+
+/// The risk-of-bias column headings ("Risk of bias" over D1 … Overall) from `x`.
+fn rob_header(out: &mut String, a: &RobAssessment, x: f64, col_w: f64, top: f64) {
+    let _ = writeln!(
+        out,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\">Risk of bias</text>",
+        x + col_w * a.columns.len() as f64 / 2.0,
+        top - 26.0
+    );
+    for (c, col) in a.columns.iter().enumerate() {
+        let short = if col.short == "Overall" {
+            "O"
+        } else {
+            &col.short
+        };
+        let _ = writeln!(
+            out,
+            "<text class=\"rob-heading\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
+            x + col_w * (c as f64 + 0.5),
+            top - 10.0,
+            esc(short)
+        );
+    }
+}
+
+/// The key under the plot: what D1 … O stand for and what the symbols mean.
+fn rob_key(out: &mut String, a: &RobAssessment, y: f64) {
+    let _ = writeln!(
+        out,
+        "<text x=\"10\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555555\">Risk of bias ({}): {}.</text>",
+        a.tool.name(),
+        super::rob::symbol_key(a.tool)
+    );
+    for (c, col) in a.columns.iter().enumerate() {
+        let short = if col.short == "Overall" {
+            "O"
+        } else {
+            &col.short
+        };
+        let _ = writeln!(
+            out,
+            "<text x=\"10\" y=\"{:.1}\" font-size=\"11\" fill=\"#555555\">{}: {}.</text>",
+            y + 14.0 * (c as f64 + 1.0),
+            esc(short),
+            esc(&col.name)
+        );
+    }
 }

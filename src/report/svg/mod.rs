@@ -21,12 +21,17 @@ mod ceac;
 mod forest;
 mod funnel;
 mod plane;
+mod rob;
 
 pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
-pub use forest::forest;
+pub use forest::{forest, forest_with_rob};
 pub use funnel::funnel;
 pub use plane::plane;
+pub use rob::{
+    rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
+    traffic_light,
+};
 
 use std::fmt::Write as _;
 
