@@ -31,9 +31,10 @@ use crate::effect::{row_effects, DataKind, EffectSizes, Measure, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
+pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
-pub use super::options::{OptionsFile, Thresholds};
+pub use super::options::{DomainOptions, OptionsFile, Thresholds};
 
 /// Options for [`evaluate`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,8 +49,11 @@ pub struct EvaluateOptions {
     /// Direction per outcome name (`outcome` column, else the domain), used where the
     /// `higher_is_better` column is absent or empty.
     pub higher_is_better: BTreeMap<String, bool>,
-    /// Small-k and boundary thresholds.
+    /// Small-k, boundary and certainty thresholds.
     pub thresholds: Thresholds,
+    /// Settings per outcome domain: minimal important difference, assumed control risk,
+    /// certainty override.
+    pub domains: BTreeMap<String, DomainOptions>,
     /// The options file these came from, if any.
     pub options_file: Option<String>,
 }
@@ -62,6 +66,7 @@ impl Default for EvaluateOptions {
             assume_higher_is_better: false,
             higher_is_better: BTreeMap::new(),
             thresholds: Thresholds::default(),
+            domains: BTreeMap::new(),
             options_file: None,
         }
     }
@@ -73,6 +78,7 @@ impl EvaluateOptions {
         self.assume_higher_is_better |= f.assume_higher_is_better;
         self.higher_is_better = f.higher_is_better;
         self.thresholds = f.thresholds;
+        self.domains = f.domains;
         self.options_file = Some(name.to_string());
         self
     }
@@ -120,6 +126,9 @@ pub struct Evaluation {
     pub input_sha256: String,
     /// Codebook name and version.
     pub codebook: String,
+    /// The summary of findings: one row per domain with its certainty (GRADE-style) and every
+    /// judgment behind it.
+    pub summary_of_findings: Vec<Finding>,
     /// What codebook validation did.
     pub validation: Validation,
     /// The direction used per outcome, and where it came from.
@@ -342,7 +351,7 @@ pub fn evaluate(
                     .into(),
         });
     }
-    let mut skipped = Vec::new();
+    let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;
     let (economics, ceac) = match costs {
         Some(c) => economics(c, opts, level, &mut skipped)?,
         None => {
@@ -359,6 +368,7 @@ pub fn evaluate(
         input: input.display().to_string(),
         input_sha256: sha256_file(input)?,
         codebook: format!("{} {}", codebook.name, codebook.version),
+        summary_of_findings,
         validation,
         directions,
         rows_not_used,

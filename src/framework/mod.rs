@@ -12,6 +12,7 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
+pub mod certainty;
 mod direction;
 mod domain;
 pub mod evaluate;
