@@ -32,10 +32,10 @@ pub fn absolute_risk(odds_ratio: f64, control_risk: f64) -> f64 {
 ///
 /// ```
 /// use peerstat::framework::certainty::optimal_information_size;
-/// // control risk 20 %, RRR 25 %: 906 per arm, 317.1 events (1.95996 + 0.84162 = 2.80158)
+/// // control risk 20 %, RRR 25 %: ⌈2.80158² · 0.2875 / 0.05²⌉ = 903 per arm, 316.05 events
 /// let (n, events) = optimal_information_size(0.2, 0.25, 0.05, 0.8).unwrap();
-/// assert_eq!(n, 906.0);
-/// assert!((events - 906.0 * 0.35).abs() < 1e-9);
+/// assert_eq!(n, 903.0);
+/// assert!((events - 903.0 * 0.35).abs() < 1e-9);
 /// ```
 pub fn optimal_information_size(cr: f64, rrr: f64, alpha: f64, power: f64) -> Option<(f64, f64)> {
     let pt = cr * (1.0 - rrr);
