@@ -318,3 +318,36 @@ fn an_override_is_reported_with_its_reason_and_the_rated_level_kept() {
         .iter()
         .any(|s| s.section.contains("no such domain")));
 }
+
+#[test]
+fn inconsistency_from_a_prediction_interval_crossing_no_effect() {
+    // 20 effects of variance 0.04 spread around 0.25 with sample variance ≈ 0.07: by hand
+    // Q ≈ 19 · 0.07 / 0.04 ≈ 33, (Q − df)/Q ≈ 0.43 < 0.5, so I² alone does not trip; τ² ≈ 0.03
+    // makes the prediction interval ≈ 0.25 ± 2.1 · 0.19, across 0, while the CI ≈ 0.25 ± 0.12
+    // is not
+    let mut text = String::from("study,outcome_domain,yi,vi\n");
+    for i in 0..20 {
+        let z = peerstat::dist::norm_quantile((i as f64 + 0.5) / 20.0);
+        text.push_str(&format!("S{i},wellbeing,{},0.04\n", 0.25 + 0.27 * z));
+    }
+    let ev = eval(&text, "");
+    let s = &ev.domains[0].pooled.as_ref().unwrap().summary;
+    assert!(s.i2 < 50.0, "{}", s.i2);
+    assert!(s.ci_lower > 0.0 && s.pi_lower < 0.0, "{s:?}");
+    let f = finding(&ev, "wellbeing");
+    assert_eq!(levels(f), [0, 1, 0, 0, 0]);
+    let c = f.certainty.as_ref().unwrap();
+    assert!(c.judgements[1].reason.contains("prediction interval"));
+    assert_eq!(certainty(f), Certainty::Moderate);
+}
+
+#[test]
+fn a_single_study_is_not_rated_and_says_so() {
+    let text = "study,outcome_domain,yi,vi\nA,wellbeing,0.3,0.01\nB,mental health,0.2,0.02\nC,mental health,0.4,0.02\nD,mental health,0.3,0.02\n";
+    let ev = eval(text, "");
+    let f = finding(&ev, "wellbeing");
+    assert!(f.certainty.is_none() && f.relative.is_none());
+    assert!(f.not_rated.as_ref().unwrap().contains("not pooled (1 study)"));
+    assert_eq!(ev.summary_of_findings.len(), 2);
+    assert!(finding(&ev, "mental health").certainty.is_some());
+}
