@@ -347,7 +347,11 @@ fn a_single_study_is_not_rated_and_says_so() {
     let ev = eval(text, "");
     let f = finding(&ev, "wellbeing");
     assert!(f.certainty.is_none() && f.relative.is_none());
-    assert!(f.not_rated.as_ref().unwrap().contains("not pooled (1 study)"));
+    assert!(f
+        .not_rated
+        .as_ref()
+        .unwrap()
+        .contains("not pooled (1 study)"));
     assert_eq!(ev.summary_of_findings.len(), 2);
     assert!(finding(&ev, "mental health").certainty.is_some());
 }

@@ -463,7 +463,7 @@ fn economics(
 
 fn methods(codebook: &Codebook, opts: &EvaluateOptions, level: f64) -> String {
     format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies). Subgroups (exploratory, not adjusted for multiplicity) by every codebook category with at least two levels of {}+ studies, levels with fewer studies left out of the test (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= {}; sensitivity: low risk of bias only and leave-one-out range. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
+        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; in domains mixing binary and continuous data, log odds ratios converted to SMDs (x sqrt(3)/pi). Pooling: a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies). Subgroups (exploratory, not adjusted for multiplicity) by every codebook category with at least two levels of {}+ studies, levels with fewer studies left out of the test (separate tau^2; test for subgroup differences); meta-regression on duration_months; robust variance estimation (correlated effects, rho = 0.8, small-sample corrected) when studies contribute several effects; Egger, Begg, trim-and-fill and fail-safe N when k >= {}; sensitivity: low risk of bias only and leave-one-out range. Certainty of evidence GRADE-style per pooled domain: start high when randomised studies carry at least {:.0}% of the weight, else low; one level down each for risk of bias (high-risk weight over {:.0}%), inconsistency (I^2 >= {:.0}% or a prediction interval crossing no effect when the CI does not), imprecision (CI crossing no effect or a minimal important difference, two levels when it crosses both; binary outcomes: events below the optimal information size for RRR {:.0}%, alpha {}, power {}), publication bias (Egger p < {} with at least {} effects) and indirectness (indirect weight over {:.0}%); absolute effects per 1,000 from the OR and the assumed control risk. Economics: incremental net monetary benefit per trial pooled by REML + Knapp-Hartung at WTP {}. Codebook: {} {}.",
         env!("CARGO_PKG_VERSION"),
         if opts.assume_higher_is_better {
             " (outcomes without one assumed higher-is-better, as asked)"
@@ -476,6 +476,15 @@ fn methods(codebook: &Codebook, opts: &EvaluateOptions, level: f64) -> String {
         opts.thresholds.tau2_zero_caveat_below,
         opts.thresholds.min_level_studies,
         opts.thresholds.min_bias_effects,
+        100.0 * opts.thresholds.min_randomised_share,
+        100.0 * opts.thresholds.high_risk_share,
+        opts.thresholds.inconsistency_i2,
+        100.0 * opts.thresholds.ois_rrr,
+        opts.thresholds.ois_alpha,
+        opts.thresholds.ois_power,
+        opts.thresholds.publication_bias_p,
+        opts.thresholds.min_bias_effects,
+        100.0 * opts.thresholds.indirect_share,
         opts.wtp.iter().map(|w| format!("£{w:.0}")).collect::<Vec<_>>().join(", "),
         codebook.name,
         codebook.version
