@@ -355,3 +355,45 @@ fn a_single_study_is_not_rated_and_says_so() {
     assert_eq!(ev.summary_of_findings.len(), 2);
     assert!(finding(&ev, "mental health").certainty.is_some());
 }
+
+#[test]
+fn odds_ratio_mids_are_ratios_and_mixed_directions_have_no_absolute_effect() {
+    // CI of the OR about 0.25 to 0.49 with the OIS met: a MID of OR 1.25 (0.80 below 1) is
+    // outside the CI, so not serious; a MID of 3 (0.33) is inside it: serious
+    let big = "study,outcome_domain,events_t,n_t,events_c,n_c\nA,service use,70,1000,200,1000\nB,service use,80,1000,200,1000\nC,service use,90,1000,200,1000\n";
+    let ev = eval(big, "[domains.\"service use\"]\nmid = 1.25\n");
+    let f = finding(&ev, "service use");
+    let r = f.relative.as_ref().unwrap();
+    assert!(
+        r.ci_upper < 0.8 && r.ci_lower < 1.0 / 3.0 && r.ci_upper > 1.0 / 3.0,
+        "{r:?}"
+    );
+    assert_eq!(levels(f), [0, 0, 0, 0, 0]);
+    let j = &f.certainty.as_ref().unwrap().judgements[2];
+    assert!(j.reason.contains("0.80 / 1.25"), "{}", j.reason);
+    let ev = eval(big, "[domains.\"service use\"]\nmid = 3\n");
+    assert_eq!(levels(finding(&ev, "service use")), [0, 0, 1, 0, 0]);
+    // a MID below 1 for odds ratios is refused
+    let dir = TempDir::new().unwrap();
+    let path = PathBuf::from(write_csv(&dir, "d.csv", big));
+    let mut t = read_table(&path, &ColumnMap::new()).unwrap();
+    let opts = EvaluateOptions {
+        assume_higher_is_better: true,
+        ..EvaluateOptions::default()
+    }
+    .with_file(
+        OptionsFile::parse("[domains.\"service use\"]\nmid = 0.8\n", "o.toml").unwrap(),
+        "o.toml",
+    );
+    let e = evaluate(&mut t, &Codebook::builtin(), &path, None, &opts).unwrap_err();
+    assert!(e.to_string().contains("odds ratio above 1"), "{e}");
+    // one outcome where fewer is better, one where more is: effects reversed, no single control
+    // risk, so no absolute effect (and the reason given)
+    let mixed = "study,outcome_domain,outcome,events_t,n_t,events_c,n_c,higher_is_better\nA,service use,admissions,10,100,20,100,false\nB,service use,admissions,12,100,22,100,false\nC,service use,discharged home,60,100,50,100,true\n";
+    let f = finding(&eval(mixed, ""), "service use").clone();
+    assert!(f.absolute.is_none());
+    assert!(f
+        .absolute_note
+        .unwrap()
+        .contains("mixes outcome directions"));
+}
