@@ -178,8 +178,10 @@ pub struct EvaluateArgs {
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,
-    /// Options file (TOML, or JSON): small-k thresholds, the direction per outcome
-    /// ([higher_is_better] "PHQ-9" = false) and assume_higher_is_better. See the README.
+    /// Options file (TOML, or JSON): small-k and certainty thresholds, the direction per outcome
+    /// ([higher_is_better] "PHQ-9" = false), assume_higher_is_better, and per outcome domain
+    /// ([domains."service use"]) the minimal important difference, the assumed control risk
+    /// and a certainty override with its reason. See the README.
     #[arg(long, value_name = "FILE")]
     pub options: Option<PathBuf>,
     /// Treat every outcome without a stated direction (no higher_is_better value, none in the

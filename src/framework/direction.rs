@@ -53,7 +53,17 @@ pub struct UnusedRow {
 /// A `higher_is_better` cell: `Some(true/false)`, `None` when empty; an unreadable text is an
 /// error naming the row.
 pub(crate) fn column_directions(table: &Table) -> Result<Vec<Option<bool>>> {
-    match table.get("higher_is_better") {
+    bool_column(
+        table,
+        "higher_is_better",
+        "is not a direction: use true (a higher value is better) or false",
+    )
+}
+
+/// A yes/no column (`true`/`false`, `1`/`0`, `yes`/`no`, `t`/`f`): `None` for an empty cell or
+/// an absent column; an unreadable text is an error naming the row, `what` saying what it should be.
+pub(crate) fn bool_column(table: &Table, name: &str, what: &str) -> Result<Vec<Option<bool>>> {
+    match table.get(name) {
         Some(Column::Bool(v)) => Ok(v.clone()),
         Some(c) => (0..table.nrows())
             .map(|i| match c.text(i) {
@@ -64,11 +74,8 @@ pub(crate) fn column_directions(table: &Table) -> Result<Vec<Option<bool>>> {
                     "false" | "0" | "no" | "f" => Ok(Some(false)),
                     _ => Err(table.value_error(
                         i,
-                        "higher_is_better",
-                        format!(
-                            "'{}' is not a direction: use true (a higher value is better) or false",
-                            crate::data::excerpt(&s)
-                        ),
+                        name,
+                        format!("'{}' {what}", crate::data::excerpt(&s)),
                     )),
                 },
             })

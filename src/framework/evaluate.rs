@@ -32,9 +32,10 @@ use crate::effect::{row_effects, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
+pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
-pub use super::options::{OptionsFile, Thresholds};
+pub use super::options::{DomainOptions, OptionsFile, Thresholds};
 pub use super::scale::MapEffect;
 
 /// Options for [`evaluate`].
@@ -50,8 +51,11 @@ pub struct EvaluateOptions {
     /// Direction per outcome name (`outcome` column, else the domain), used where the
     /// `higher_is_better` column is absent or empty.
     pub higher_is_better: BTreeMap<String, bool>,
-    /// Small-k and boundary thresholds.
+    /// Small-k, boundary and certainty thresholds.
     pub thresholds: Thresholds,
+    /// Settings per outcome domain: minimal important difference, assumed control risk,
+    /// certainty override.
+    pub domains: BTreeMap<String, DomainOptions>,
     /// The options file these came from, if any.
     pub options_file: Option<String>,
     /// The assumed correlation of the sampling errors of one study's effects, for the CHE
@@ -67,6 +71,7 @@ impl Default for EvaluateOptions {
             assume_higher_is_better: false,
             higher_is_better: BTreeMap::new(),
             thresholds: Thresholds::default(),
+            domains: BTreeMap::new(),
             options_file: None,
             rho: 0.6,
         }
@@ -79,6 +84,7 @@ impl EvaluateOptions {
         self.assume_higher_is_better |= f.assume_higher_is_better;
         self.higher_is_better = f.higher_is_better;
         self.thresholds = f.thresholds;
+        self.domains = f.domains;
         self.options_file = Some(name.to_string());
         self
     }
@@ -126,6 +132,9 @@ pub struct Evaluation {
     pub input_sha256: String,
     /// Codebook name and version.
     pub codebook: String,
+    /// The summary of findings: one row per domain with its certainty (GRADE-style) and every
+    /// judgment behind it.
+    pub summary_of_findings: Vec<Finding>,
     /// What codebook validation did.
     pub validation: Validation,
     /// The direction used per outcome, and where it came from.
@@ -304,7 +313,7 @@ pub fn evaluate(
                     .into(),
         });
     }
-    let mut skipped = Vec::new();
+    let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;
     let risk_of_bias = super::rob::assess(table, &sid, &domains).unwrap_or_else(|| {
         skipped.push(Skipped::new(
             "risk-of-bias plots",
@@ -337,6 +346,7 @@ pub fn evaluate(
         input: input.display().to_string(),
         input_sha256: sha256_file(input)?,
         codebook: format!("{} {}", codebook.name, codebook.version),
+        summary_of_findings,
         validation,
         directions,
         rows_not_used,

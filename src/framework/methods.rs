@@ -117,6 +117,20 @@ pub(crate) fn methods(
             opts.rho
         ));
     }
+    if r.pooled > 0 {
+        s.push_str(&format!(
+            " Certainty of evidence GRADE-style per pooled domain: start high when randomised studies carry at least {:.0}% of the weight, else low; one level down each for risk of bias (high-risk weight over {:.0}%), inconsistency (I^2 >= {:.0}% or a prediction interval crossing no effect when the CI does not), imprecision (CI crossing no effect or a minimal important difference, two levels when it crosses both; binary outcomes: events below the optimal information size for RRR {:.0}%, alpha {}, power {}), publication bias (a small-study test p < {} where at least {} effects allow one) and indirectness (indirect weight over {:.0}%); absolute effects per 1,000 from the OR and the assumed control risk.",
+            100.0 * t.min_randomised_share,
+            100.0 * t.high_risk_share,
+            t.inconsistency_i2,
+            100.0 * t.ois_rrr,
+            t.ois_alpha,
+            t.ois_power,
+            t.publication_bias_p,
+            t.min_bias_effects,
+            100.0 * t.indirect_share,
+        ));
+    }
     let mut ran_list = Vec::new();
     if !r.subgroup_by.is_empty() {
         ran_list.push(format!(

@@ -12,6 +12,7 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
+pub mod certainty;
 pub mod dependence;
 mod dependent_subgroups;
 mod direction;

@@ -16,10 +16,25 @@
 //! min_rve_studies = 3          # robust variance estimation from this many studies
 //! min_level_studies = 2        # a subgroup level is tested from this many studies
 //! r2_caution_below = 20        # the duration meta-regression's R² carries a caution below this k
+//! # certainty of evidence (GRADE-style; the rules are in `framework::certainty`)
+//! min_randomised_share = 0.5   # start high when randomised effects carry at least this weight
+//! high_risk_share = 0.5        # risk of bias: serious when high-risk weight exceeds this share
+//! inconsistency_i2 = 50.0      # inconsistency: serious from this I² (percent)
+//! indirect_share = 0.5         # indirectness: serious when indirect weight exceeds this share
+//! publication_bias_p = 0.10    # publication bias: serious when Egger's p is below this
+//! ois_rrr = 0.25               # optimal information size: relative risk reduction,
+//! ois_alpha = 0.05             #   two-sided alpha
+//! ois_power = 0.80             #   and power (1 - beta)
 //!
 //! [higher_is_better]           # direction per outcome (the `outcome` column)
 //! "PHQ-9" = false
 //! "A&E attendances" = false
+//!
+//! [domains."mental health"]    # per outcome domain (the `outcome_domain` column)
+//! mid = 0.2                    # minimal important difference (SMD; an odds ratio > 1 for OR)
+//! control_risk = 0.30          # assumed control risk for absolute effects (binary outcomes)
+//! certainty = "low"            # override the rated certainty (high, moderate, low, very_low)
+//! reason = "outcome assessors not blinded in the largest trials"   # required with `certainty`
 //! ```
 //!
 //! # Examples
@@ -36,6 +51,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::certainty::Certainty;
 use crate::error::{Error, Result};
 
 /// The small-k and boundary thresholds of `evaluate`, in one place. Counts of studies are
@@ -65,6 +81,25 @@ pub struct Thresholds {
     /// The duration meta-regression's R² carries a caution below this many effects (R² is
     /// often 0 % or 100 % by chance with few studies). Default 20.
     pub r2_caution_below: usize,
+    /// Certainty starts high when effects from randomised studies (`design` "rct" or "cluster
+    /// rct") carry at least this share of the pooled weight, else low. Default 0.5.
+    pub min_randomised_share: f64,
+    /// Risk of bias is serious (one level down) when effects at high risk of bias carry more than
+    /// this share of the pooled weight. Default 0.5.
+    pub high_risk_share: f64,
+    /// Inconsistency is serious from this I² (percent). Default 50.
+    pub inconsistency_i2: f64,
+    /// Indirectness is serious when indirect effects (`indirect` true) carry more than this share
+    /// of the pooled weight. Default 0.5.
+    pub indirect_share: f64,
+    /// Publication bias is serious when Egger's test gives p below this. Default 0.10.
+    pub publication_bias_p: f64,
+    /// The relative risk reduction of the optimal information size (binary outcomes). Default 0.25.
+    pub ois_rrr: f64,
+    /// The two-sided α of the optimal information size. Default 0.05.
+    pub ois_alpha: f64,
+    /// The power (1 − β) of the optimal information size. Default 0.80.
+    pub ois_power: f64,
 }
 
 impl Default for Thresholds {
@@ -78,6 +113,14 @@ impl Default for Thresholds {
             min_rve_studies: 3,
             min_level_studies: 2,
             r2_caution_below: 20,
+            min_randomised_share: 0.5,
+            high_risk_share: 0.5,
+            inconsistency_i2: 50.0,
+            indirect_share: 0.5,
+            publication_bias_p: 0.10,
+            ois_rrr: 0.25,
+            ois_alpha: 0.05,
+            ois_power: 0.80,
         }
     }
 }
@@ -113,6 +156,30 @@ impl Thresholds {
         if self.min_bias_effects < 3 {
             return bad("min_bias_effects", "must be at least 3");
         }
+        let shares = [
+            ("min_randomised_share", self.min_randomised_share),
+            ("high_risk_share", self.high_risk_share),
+            ("indirect_share", self.indirect_share),
+        ];
+        for (name, x) in shares {
+            if !(0.0..=1.0).contains(&x) {
+                return bad(name, "must be a share between 0 and 1");
+            }
+        }
+        if !(0.0..=100.0).contains(&self.inconsistency_i2) {
+            return bad("inconsistency_i2", "must be a percentage between 0 and 100");
+        }
+        let open = [
+            ("publication_bias_p", self.publication_bias_p),
+            ("ois_rrr", self.ois_rrr),
+            ("ois_alpha", self.ois_alpha),
+            ("ois_power", self.ois_power),
+        ];
+        for (name, x) in open {
+            if !(x > 0.0 && x < 1.0) {
+                return bad(name, "must be strictly between 0 and 1");
+            }
+        }
         Ok(())
     }
 }
@@ -128,6 +195,51 @@ pub struct OptionsFile {
     /// Direction per outcome name (the `outcome` column, else the outcome domain): `true` when
     /// a higher value is better for the participant.
     pub higher_is_better: BTreeMap<String, bool>,
+    /// Settings per outcome domain (the `outcome_domain` column): the minimal important
+    /// difference, the assumed control risk and a certainty override.
+    pub domains: BTreeMap<String, DomainOptions>,
+}
+
+/// Settings of one outcome domain.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DomainOptions {
+    /// Minimal important difference: an SMD (positive) for SMD domains, an odds ratio above 1 for
+    /// odds-ratio domains (its inverse is the threshold on the other side of 1).
+    pub mid: Option<f64>,
+    /// Assumed control-group risk for the absolute effects of a binary domain (between 0 and 1;
+    /// default the median `events_c / n_c` of the domain's studies).
+    pub control_risk: Option<f64>,
+    /// The certainty to report instead of the rated one.
+    pub certainty: Option<Certainty>,
+    /// Why the certainty was overridden (required with `certainty`).
+    pub reason: Option<String>,
+}
+
+impl DomainOptions {
+    /// Checks one domain's settings (`name` names it in errors).
+    ///
+    /// # Errors
+    /// [`Error::Input`]: a certainty without a reason, a control risk outside (0, 1), a minimal
+    /// important difference that is not positive.
+    pub fn check(&self, name: &str) -> Result<()> {
+        let bad = |msg: &str| {
+            Err(Error::Input {
+                what: format!("options for domain '{name}'"),
+                message: msg.into(),
+            })
+        };
+        if self.certainty.is_some() && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return bad("a certainty override needs a reason (reason = \"...\")");
+        }
+        if self.control_risk.is_some_and(|c| !(c > 0.0 && c < 1.0)) {
+            return bad("control_risk must be strictly between 0 and 1");
+        }
+        if self.mid.is_some_and(|m| !(m > 0.0 && m.is_finite())) {
+            return bad("mid must be a positive number");
+        }
+        Ok(())
+    }
 }
 
 impl OptionsFile {
@@ -146,6 +258,9 @@ impl OptionsFile {
                 .map_err(|e| Error::format(source, format!("invalid options file: {e}")))?
         };
         f.thresholds.check()?;
+        for (name, d) in &f.domains {
+            d.check(name)?;
+        }
         Ok(f)
     }
 

@@ -3,6 +3,7 @@
 //! "worsened", "may have improved" ↔ "may have worsened", and "did not clearly change" only at
 //! the null itself.
 
+use super::certainty::Certainty;
 use super::domain::{Orientation, StudyEffect};
 use crate::diag::BiasReport;
 use crate::effect::Measure;
@@ -219,4 +220,70 @@ pub(crate) fn dependence(dep: &super::dependence::Dependence, measure: Measure) 
         " The {} studies contribute {} effects, so they were pooled as dependent effects (CHE model, sampling correlation {} assumed within a study; cluster-robust CI on {:.1} df{guard}); with the correlation from 0.2 to 0.8 the estimate ranges from {lo:.2} to {hi:.2}.",
         dep.studies, dep.effects, dep.rho, dep.robust_df
     )
+}
+
+/// The summary-of-findings statement of a domain: its strength follows the certainty ("improves"
+/// high, "probably improves" moderate, "may improve" low, "very uncertain" very low), and it is
+/// symmetric above and below the null ("worsens" ↔ "improves"); an estimate within `trivial` of
+/// no effect (analysis scale) is "little or no difference". `None`: not rated.
+pub(crate) fn sof_statement(
+    domain: &str,
+    certainty: Option<Certainty>,
+    o: Orientation,
+    est: f64,
+    trivial: f64,
+) -> String {
+    let Some(c) = certainty else {
+        return format!(
+            "Too few studies to pool: the effect of peer support on {domain} is not summarised."
+        );
+    };
+    if c == Certainty::VeryLow {
+        return format!(
+            "The evidence is very uncertain about the effect of peer support on {domain}."
+        );
+    }
+    let hedge = match c {
+        Certainty::High => "",
+        Certainty::Moderate => "probably ",
+        _ => "may ",
+    };
+    let good = est * o.benefit_sign();
+    let plain = c == Certainty::High;
+    let (verb, s) = if good.abs() < trivial {
+        ("result", " in little or no difference in")
+    } else if good > 0.0 {
+        ("improve", "")
+    } else {
+        ("worsen", "")
+    };
+    let verb = if plain || c == Certainty::Moderate {
+        format!("{verb}s")
+    } else {
+        verb.to_string()
+    };
+    format!("Peer support {hedge}{verb}{s} {domain}.")
+}
+
+/// An SMD in words by Cohen's convention (0.2 small, 0.5 moderate, 0.8 large; below 0.2
+/// trivial), with the side it favours.
+pub(crate) fn smd_in_words(g: f64, o: Orientation) -> String {
+    let a = g.abs();
+    let size = if a < 0.2 {
+        "a trivial"
+    } else if a < 0.5 {
+        "a small"
+    } else if a < 0.8 {
+        "a moderate"
+    } else {
+        "a large"
+    };
+    let side = if g * o.benefit_sign() > 0.0 {
+        "favouring peer support"
+    } else if g == 0.0 {
+        "favouring neither side"
+    } else {
+        "favouring the comparison"
+    };
+    format!("{size} difference ({g:.2} SD) {side}, by Cohen's convention (a rule of thumb)")
 }

@@ -82,6 +82,7 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
+    o.push_str(&super::sof::sof_html(ev));
     let _ = write!(o, "<h2>Summary by outcome domain</h2><table class=\"summary\"><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
         let or = d.measure == crate::effect::Measure::Or;

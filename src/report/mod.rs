@@ -23,6 +23,7 @@ pub mod csv;
 pub mod evaluation;
 pub mod fmt;
 pub mod html;
+pub mod sof;
 pub mod svg;
 pub mod text;
 

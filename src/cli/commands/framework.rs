@@ -183,6 +183,24 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     }
     for d in &ev.domains {
         say!("{}", d.summary);
+        if let Some(c) = ev
+            .summary_of_findings
+            .iter()
+            .find(|f| f.domain == d.domain)
+            .and_then(|f| f.certainty.as_ref())
+        {
+            say!(
+                "  certainty ({}): {} {}{}",
+                d.domain,
+                c.certainty.symbols(),
+                c.certainty.label(),
+                if c.user_override.is_some() {
+                    " (set in the options file)"
+                } else {
+                    ""
+                }
+            );
+        }
         if let Some(w) = &d.small_k_warning {
             say!("  warning ({}): {w}", d.domain);
         }

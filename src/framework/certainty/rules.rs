@@ -1,0 +1,453 @@
+//! The rating rules (documented in the parent module) and the absolute-effect arithmetic.
+
+use super::{Absolute, Certainty, CertaintyRating, Criterion, InformationSize, Judgement, RowData};
+use crate::framework::domain::DomainResult;
+use crate::framework::options::Thresholds;
+use crate::model::Fit;
+
+/// The risk with peer support given an odds ratio and the control risk:
+/// `OR·cr / (1 − cr + OR·cr)`.
+///
+/// # Examples
+///
+/// ```
+/// use peerstat::framework::certainty::absolute_risk;
+/// // OR 0.5 at a control risk of 20 %: 0.1 / 0.9 = 0.111
+/// assert!((absolute_risk(0.5, 0.2) - 0.1 / 0.9).abs() < 1e-12);
+/// ```
+pub fn absolute_risk(odds_ratio: f64, control_risk: f64) -> f64 {
+    odds_ratio * control_risk / (1.0 - control_risk + odds_ratio * control_risk)
+}
+
+/// The optimal information size for a binary outcome: (participants per arm, events) of one
+/// trial powered to detect a relative risk reduction `rrr` from control risk `cr` with two-sided
+/// `alpha` and `power`; `None` when `cr` or `rrr` leave no difference to detect.
+///
+/// # Formula
+///
+/// `p_t = cr (1 − rrr)`, `n = ⌈(z_{1−α/2} + z_{power})² (cr(1 − cr) + p_t(1 − p_t)) / (cr − p_t)²⌉`,
+/// events `= n (cr + p_t)`.
+///
+/// # Examples
+///
+/// ```
+/// use peerstat::framework::certainty::optimal_information_size;
+/// // control risk 20 %, RRR 25 %: ⌈2.80158² · 0.2875 / 0.05²⌉ = 903 per arm, 316.05 events
+/// let (n, events) = optimal_information_size(0.2, 0.25, 0.05, 0.8).unwrap();
+/// assert_eq!(n, 903.0);
+/// assert!((events - 903.0 * 0.35).abs() < 1e-9);
+/// ```
+pub fn optimal_information_size(cr: f64, rrr: f64, alpha: f64, power: f64) -> Option<(f64, f64)> {
+    let pt = cr * (1.0 - rrr);
+    if !(cr > 0.0 && cr < 1.0 && pt > 0.0 && pt < cr) {
+        return None;
+    }
+    let z = crate::dist::norm_quantile(1.0 - alpha / 2.0) + crate::dist::norm_quantile(power);
+    let n = (z * z * (cr * (1.0 - cr) + pt * (1.0 - pt)) / ((cr - pt) * (cr - pt))).ceil();
+    Some((n, n * (cr + pt)))
+}
+
+/// A binary domain's control risk and events.
+pub(super) struct Binary {
+    pub control_risk: f64,
+    pub source: String,
+    pub events: f64,
+}
+
+/// The control risk (given, else the median `events_c / n_c` of the domain's effects) and the
+/// total events of an odds-ratio domain; `None` for other domains or without arm counts.
+pub(super) fn binary_rows(rows: &RowData, d: &DomainResult, given: Option<f64>) -> Option<Binary> {
+    if d.measure != crate::effect::Measure::Or {
+        return None;
+    }
+    let [et, _nt, ec, nc] = rows.arms.as_ref()?;
+    let mut risks = Vec::new();
+    let mut events = 0.0;
+    for e in &d.effects {
+        let i = e.row - 1;
+        if let (Some(a), Some(c)) = (et[i], ec[i]) {
+            events += a + c;
+        }
+        if let (Some(c), Some(n)) = (ec[i], nc[i]) {
+            if n > 0.0 {
+                risks.push(c / n);
+            }
+        }
+    }
+    let (control_risk, source) = match given {
+        Some(c) => (c, "given in the options".to_string()),
+        None => {
+            if risks.is_empty() {
+                return None;
+            }
+            risks.sort_by(f64::total_cmp);
+            let m = risks.len();
+            let med = if m % 2 == 1 {
+                risks[m / 2]
+            } else {
+                (risks[m / 2 - 1] + risks[m / 2]) / 2.0
+            };
+            (
+                med,
+                format!("median control-group risk (events_c / n_c) of the {m} effects"),
+            )
+        }
+    };
+    Some(Binary {
+        control_risk,
+        source,
+        events,
+    })
+}
+
+/// The optimal information size of a binary domain.
+pub(super) fn information_size(b: &Binary, t: &Thresholds) -> Option<InformationSize> {
+    let (n, needed) =
+        optimal_information_size(b.control_risk, t.ois_rrr, t.ois_alpha, t.ois_power)?;
+    Some(InformationSize {
+        control_risk: b.control_risk,
+        participants_per_arm: n,
+        events_needed: needed,
+        events: b.events,
+    })
+}
+
+/// Absolute effects per 1,000 from a pooled log odds ratio and its CI.
+pub(super) fn absolute(est: f64, lo: f64, hi: f64, b: &Binary) -> Absolute {
+    let cr = b.control_risk;
+    let diff = |x: f64| 1000.0 * (absolute_risk(x.exp(), cr) - cr);
+    let (a, z) = (diff(lo), diff(hi));
+    Absolute {
+        control_risk: cr,
+        control_risk_source: b.source.clone(),
+        control_per_1000: 1000.0 * cr,
+        treatment_per_1000: 1000.0 * absolute_risk(est.exp(), cr),
+        difference_per_1000: diff(est),
+        difference_lower: a.min(z),
+        difference_upper: a.max(z),
+    }
+}
+
+/// Share of the pooled weight carried by the effects whose 0-based row satisfies `pick`.
+fn share(p: &Fit, pick: impl Fn(usize) -> bool) -> f64 {
+    let total: f64 = p.studies.iter().map(|s| s.weight).sum();
+    let part: f64 = p
+        .studies
+        .iter()
+        .filter(|s| pick(s.row))
+        .map(|s| s.weight)
+        .sum();
+    if total > 0.0 {
+        part / total
+    } else {
+        0.0
+    }
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+fn judged(criterion: Criterion, levels: u32, reason: String) -> Judgement {
+    Judgement {
+        criterion,
+        levels,
+        assessed: true,
+        reason,
+    }
+}
+
+fn not_assessed(criterion: Criterion, reason: String) -> Judgement {
+    Judgement {
+        criterion,
+        levels: 0,
+        assessed: false,
+        reason,
+    }
+}
+
+fn randomised(design: &str) -> bool {
+    matches!(design, "rct" | "cluster rct")
+}
+
+/// Rates one pooled domain by the rules.
+pub(super) fn rate(
+    rows: &RowData,
+    d: &DomainResult,
+    p: &Fit,
+    mid: Option<f64>,
+    ois: Option<&InformationSize>,
+    t: &Thresholds,
+) -> CertaintyRating {
+    let (start, start_reason, nrs) = start(rows, p, t);
+    let judgements = vec![
+        risk_of_bias(rows, p, nrs.as_deref(), t),
+        inconsistency(d, p, t),
+        imprecision(d, p, mid, ois),
+        publication_bias(d, t),
+        indirectness(rows, p, t),
+    ];
+    let rated = start.down(judgements.iter().map(|j| j.levels).sum());
+    CertaintyRating {
+        start,
+        start_reason,
+        judgements,
+        rated,
+        user_override: None,
+        certainty: rated,
+    }
+}
+
+/// The starting level, its reason, and (when it starts high with some non-randomised effects)
+/// which rows are non-randomised, to count as high risk of bias.
+fn start(rows: &RowData, p: &Fit, t: &Thresholds) -> (Certainty, String, Option<Vec<bool>>) {
+    let Some(design) = &rows.design else {
+        return (
+            Certainty::High,
+            "study design not coded (no design column): the studies are assumed randomised, so the rating starts high".into(),
+            None,
+        );
+    };
+    let nrs: Vec<bool> = design
+        .iter()
+        .map(|x| !x.as_deref().is_some_and(randomised))
+        .collect();
+    let r = share(p, |i| !nrs[i]);
+    let min = t.min_randomised_share;
+    if r >= min {
+        let extra = if r < 1.0 {
+            format!(
+                "; the non-randomised effects ({} of the weight) count as high risk of bias",
+                pct(1.0 - r)
+            )
+        } else {
+            String::new()
+        };
+        (
+            Certainty::High,
+            format!(
+                "randomised studies carry {} of the weight (at least {}): start high{extra}",
+                pct(r),
+                pct(min)
+            ),
+            (r < 1.0).then_some(nrs),
+        )
+    } else {
+        (
+            Certainty::Low,
+            format!("randomised studies carry only {} of the weight (less than {}): start low, as for observational evidence", pct(r), pct(min)),
+            None,
+        )
+    }
+}
+
+fn risk_of_bias(rows: &RowData, p: &Fit, nrs: Option<&[bool]>, t: &Thresholds) -> Judgement {
+    let c = Criterion::RiskOfBias;
+    let rob = rows.risk_of_bias.as_ref();
+    if rob.is_none() && nrs.is_none() {
+        return not_assessed(
+            c,
+            "not assessed: risk of bias not coded (no risk_of_bias column), so the certainty may be overstated".into(),
+        );
+    }
+    let high = |i: usize| {
+        rob.is_some_and(|r| r[i].as_deref() == Some("high")) || nrs.is_some_and(|n| n[i])
+    };
+    let h = share(p, high);
+    let what = match (rob.is_some(), nrs.is_some()) {
+        (true, true) => "effects at high risk of bias or non-randomised",
+        (true, false) => "effects at high risk of bias",
+        _ => "non-randomised effects (risk of bias not coded)",
+    };
+    let unknown = rob.map_or(0.0, |r| share(p, |i| r[i].is_none()));
+    let note = if unknown > 0.0 {
+        format!(
+            "; risk of bias not coded for {} of the weight",
+            pct(unknown)
+        )
+    } else {
+        String::new()
+    };
+    let serious = h > t.high_risk_share;
+    judged(
+        c,
+        u32::from(serious),
+        format!(
+            "{what} carry {} of the weight ({} {}): {}{note}",
+            pct(h),
+            if serious {
+                "more than"
+            } else {
+                "not more than"
+            },
+            pct(t.high_risk_share),
+            if serious { "serious" } else { "not serious" }
+        ),
+    )
+}
+
+fn inconsistency(d: &DomainResult, p: &Fit, t: &Thresholds) -> Judgement {
+    let s = &p.summary;
+    let f = |x: f64| fmt_effect(d, x);
+    let crosses = |lo: f64, hi: f64| lo < 0.0 && hi > 0.0;
+    let ci_crosses = crosses(s.ci_lower, s.ci_upper);
+    let pi_crosses = s.pi_lower.is_finite() && crosses(s.pi_lower, s.pi_upper);
+    let i2 = format!("I² = {:.0}%", s.i2);
+    let caveat = if s.tau2 <= 0.0 && d.studies < t.tau2_zero_caveat_below {
+        format!(
+            " (τ² = 0 from only {} studies: heterogeneity cannot be ruled out)",
+            d.studies
+        )
+    } else {
+        String::new()
+    };
+    let (levels, reason) = if s.i2 >= t.inconsistency_i2 {
+        (
+            1,
+            format!("{i2} (at least {:.0}%): serious", t.inconsistency_i2),
+        )
+    } else if pi_crosses && !ci_crosses {
+        (
+            1,
+            format!(
+                "{i2}, but the prediction interval ({} to {}) includes no effect while the confidence interval does not: serious",
+                f(s.pi_lower),
+                f(s.pi_upper)
+            ),
+        )
+    } else {
+        (
+            0,
+            format!(
+                "{i2} (below {:.0}%) and the prediction interval {}: not serious{caveat}",
+                t.inconsistency_i2,
+                if ci_crosses {
+                    "includes no effect as the confidence interval does"
+                } else {
+                    "excludes no effect"
+                }
+            ),
+        )
+    };
+    judged(Criterion::Inconsistency, levels, reason)
+}
+
+/// A value on the display scale (odds ratios exponentiated).
+fn fmt_effect(d: &DomainResult, x: f64) -> String {
+    if d.measure == crate::effect::Measure::Or {
+        format!("{:.2}", x.exp())
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+fn imprecision(
+    d: &DomainResult,
+    p: &Fit,
+    mid: Option<f64>,
+    ois: Option<&InformationSize>,
+) -> Judgement {
+    let s = &p.summary;
+    let (lo, hi) = (s.ci_lower, s.ci_upper);
+    let f = |x: f64| fmt_effect(d, x);
+    let inside = |x: f64| lo < x && hi > x;
+    let ci = format!("the confidence interval ({} to {})", f(lo), f(hi));
+    let (mut levels, mut reason) = match mid {
+        Some(m) if inside(m) && inside(-m) => (
+            2,
+            format!(
+                "{ci} includes both minimal important differences ({} and {}), appreciable benefit and harm: very serious",
+                f(-m),
+                f(m)
+            ),
+        ),
+        Some(m) if inside(0.0) => (1, format!("{ci} includes no effect: serious (minimal important difference {} / {})", f(-m), f(m))),
+        Some(m) if inside(m) || inside(-m) => (
+            1,
+            format!(
+                "{ci} includes a minimal important difference ({}): serious",
+                f(if inside(m) { m } else { -m })
+            ),
+        ),
+        Some(m) => (0, format!("{ci} excludes no effect and the minimal important differences ({} / {}): not serious", f(-m), f(m))),
+        None if inside(0.0) => (1, format!("{ci} includes no effect: serious")),
+        None => (0, format!("{ci} excludes no effect: not serious (no minimal important difference given)")),
+    };
+    if let Some(o) = ois {
+        let short = o.events < o.events_needed;
+        reason.push_str(&format!(
+            "; {:.0} events {} the optimal information size of {:.0} events (control risk {:.3}, {:.0} per arm)",
+            o.events,
+            if short { "fall short of" } else { "reach" },
+            o.events_needed,
+            o.control_risk,
+            o.participants_per_arm
+        ));
+        if short && levels == 0 {
+            levels = 1;
+            reason.push_str(": serious");
+        }
+    }
+    judged(Criterion::Imprecision, levels, reason)
+}
+
+fn publication_bias(d: &DomainResult, t: &Thresholds) -> Judgement {
+    let c = Criterion::PublicationBias;
+    let Some(b) = &d.bias else {
+        let why = d.skipped.iter().find(|s| s.section == "bias").map_or_else(
+            || format!("fewer than {} effects", t.min_bias_effects),
+            |s| s.reason.clone(),
+        );
+        return not_assessed(
+            c,
+            format!(
+                "not assessed: {why}; small-study tests have too little power with fewer than {} effects",
+                t.min_bias_effects
+            ),
+        );
+    };
+    let pv = b.egger.p_value;
+    let serious = pv < t.publication_bias_p;
+    judged(
+        c,
+        u32::from(serious),
+        format!(
+            "Egger's regression test p = {pv:.3} ({} {:.2}; {} effects): {}",
+            if serious { "below" } else { "not below" },
+            t.publication_bias_p,
+            b.k,
+            if serious {
+                "serious (small-study effects)"
+            } else {
+                "not detected"
+            }
+        ),
+    )
+}
+
+fn indirectness(rows: &RowData, p: &Fit, t: &Thresholds) -> Judgement {
+    let c = Criterion::Indirectness;
+    let Some(ind) = &rows.indirect else {
+        return not_assessed(
+            c,
+            "not assessed: no indirect column (population, intervention or outcome not flagged as indirect)".into(),
+        );
+    };
+    let h = share(p, |i| ind[i] == Some(true));
+    let serious = h > t.indirect_share;
+    judged(
+        c,
+        u32::from(serious),
+        format!(
+            "effects flagged indirect carry {} of the weight ({} {}): {}",
+            pct(h),
+            if serious {
+                "more than"
+            } else {
+                "not more than"
+            },
+            pct(t.indirect_share),
+            if serious { "serious" } else { "not serious" }
+        ),
+    )
+}
