@@ -171,3 +171,37 @@ fn a_held_tau2_is_exact_and_costs_likelihood() {
     bad.extend(["--struct-rho", "1.5"]);
     assert_fails(&run(&[&["meta"], &bad[..]].concat()), &["--struct-rho"]);
 }
+
+#[test]
+fn test_t_is_knha_under_random() {
+    let k11 = fixture("konstantopoulos2011.csv");
+    let a = meta_json(&[
+        &k11,
+        "--random",
+        "~ 1 | district/school",
+        "--test",
+        "t",
+        "--no-profile-ci",
+    ]);
+    let b = meta_json(&[
+        &k11,
+        "--random",
+        "~ 1 | district/school",
+        "--knha",
+        "--no-profile-ci",
+    ]);
+    assert_eq!(num(&a, "df"), 55.0);
+    assert_eq!(num(&a, "p_value"), num(&b, "p_value"));
+    assert_fails(
+        &run(&[
+            "meta",
+            &k11,
+            "--random",
+            "~ 1 | district/school",
+            "--test",
+            "z",
+            "--knha",
+        ]),
+        &["--test z", "--knha"],
+    );
+}

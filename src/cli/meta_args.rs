@@ -142,6 +142,10 @@ pub struct MetaArgs {
         allow_hyphen_values = true
     )]
     pub sigma2: Option<String>,
+    /// With --random: the test of the coefficients, as metafor rma.mv's test: z (default) or t
+    /// (t on k - p df, the same as --knha under --random; see --dfs).
+    #[arg(long, value_name = "TEST", requires = "random", value_parser = ["z", "t"])]
+    pub test: Option<String>,
     /// With --random: degrees of freedom of the t tests (metafor rma.mv dfs, test = "t"):
     /// residual (k - p for every coefficient; with --knha) or contain (per coefficient: the
     /// levels of the coarsest random factor within whose levels the moderator is constant,

@@ -286,7 +286,7 @@ pub(crate) fn analyse_domain(
     });
     if dependent && bias.is_some() {
         caveats.push(format!(
-            "the small-study (funnel) tests treat the {} effects of {n_studies} studies as independent, so their p-values are too small; read them as a rough check",
+            "the small-study (funnel) tests treat the {} effects of {n_studies} studies as independent, so their p-values may be too small; read them as a rough check",
             es.k()
         ));
     }

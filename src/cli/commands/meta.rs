@@ -230,9 +230,15 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             ))
         }
     };
+    if a.model.knha && a.test.as_deref() == Some("z") {
+        return Err(Failure::Usage(
+            "--test z and --knha contradict each other: under --random, --knha means --test t"
+                .into(),
+        ));
+    }
     let model = MultilevelModel::new()
         .method(method)
-        .test(if a.model.knha {
+        .test(if a.model.knha || a.test.as_deref() == Some("t") {
             MultilevelTest::T
         } else {
             MultilevelTest::Z
