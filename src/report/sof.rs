@@ -80,7 +80,7 @@ fn absolute(f: &Finding) -> String {
             }
         };
         return format!(
-            "{:.0} per 1,000 without peer support, {:.0} with it: {} per 1,000 (from {} to {})<br><small>control risk {:.1}%: {}</small>",
+            "{:.0} per 1,000 without peer support, {:.0} with it: {} per 1,000 (from {} to {})<br>control risk {:.1}%: {}",
             a.control_per_1000,
             a.treatment_per_1000,
             side(a.difference_per_1000),

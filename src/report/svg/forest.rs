@@ -387,7 +387,7 @@ fn rob_header(out: &mut String, a: &RobAssessment, x: f64, col_w: f64, top: f64)
 fn rob_key(out: &mut String, a: &RobAssessment, y: f64) {
     let _ = writeln!(
         out,
-        "<text x=\"10\" y=\"{y:.1}\" font-size=\"11\" fill=\"#555555\">Risk of bias ({}): {}.</text>",
+        "<text x=\"10\" y=\"{y:.1}\" font-size=\"12\" fill=\"#555555\">Risk of bias ({}): {}.</text>",
         a.tool.name(),
         super::rob::symbol_key(a.tool)
     );
@@ -399,7 +399,7 @@ fn rob_key(out: &mut String, a: &RobAssessment, y: f64) {
         };
         let _ = writeln!(
             out,
-            "<text x=\"10\" y=\"{:.1}\" font-size=\"11\" fill=\"#555555\">{}: {}.</text>",
+            "<text x=\"10\" y=\"{:.1}\" font-size=\"12\" fill=\"#555555\">{}: {}.</text>",
             y + 14.0 * (c as f64 + 1.0),
             esc(short),
             esc(&col.name)

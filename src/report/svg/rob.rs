@@ -64,7 +64,7 @@ pub(super) fn dot(out: &mut String, x: f64, y: f64, r: f64, j: Judgement, attrs:
         j.label(),
         rob_colour(j),
         y + r * 0.42,
-        (r * 1.25).max(9.0),
+        (r * 1.25).max(12.0),
         if j == Judgement::Critical {
             "#FFFFFF"
         } else {
