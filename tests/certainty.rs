@@ -397,3 +397,19 @@ fn odds_ratio_mids_are_ratios_and_mixed_directions_have_no_absolute_effect() {
         .unwrap()
         .contains("mixes outcome directions"));
 }
+
+#[test]
+fn without_a_mid_a_ci_spanning_appreciable_benefit_and_harm_is_very_serious() {
+    // Two small trials pointing opposite ways: the (ad hoc KH, t on 1 df) CI spans -0.5 and 0.5.
+    let text =
+        "study,outcome_domain,yi,vi\nA,quality of life,0.30,0.02\nB,quality of life,-0.10,0.02\n";
+    let ev = eval(text, "");
+    let f = finding(&ev, "quality of life");
+    let r = f.relative.as_ref().unwrap();
+    assert!(r.ci_lower < -0.5 && r.ci_upper > 0.5, "{r:?}");
+    assert_eq!(levels(f)[2], 2, "imprecision: {:?}", levels(f));
+    // A narrower threshold set in the options file still counts both crossings; a wider one
+    // that the CI does not reach leaves one level (it includes no effect).
+    let ev = eval(text, "[thresholds]\nappreciable_smd = 50.0\n");
+    assert_eq!(levels(finding(&ev, "quality of life"))[2], 1);
+}

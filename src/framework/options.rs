@@ -25,6 +25,8 @@
 //! ois_rrr = 0.25               # optimal information size: relative risk reduction,
 //! ois_alpha = 0.05             #   two-sided alpha
 //! ois_power = 0.80             #   and power (1 - beta)
+//! appreciable_smd = 0.5        # without a mid: CI including both ±0.5 SD is very serious imprecision
+//! appreciable_or = 1.25        #   (odds ratios: both 1/1.25 and 1.25)
 //!
 //! [higher_is_better]           # direction per outcome (the `outcome` column)
 //! "PHQ-9" = false
@@ -100,6 +102,12 @@ pub struct Thresholds {
     pub ois_alpha: f64,
     /// The power (1 − β) of the optimal information size. Default 0.80.
     pub ois_power: f64,
+    /// Without a stated minimal important difference (`mid`), the SMD taken as appreciable
+    /// benefit or harm for imprecision: a CI including both ±this is very serious (two levels).
+    /// Default 0.5.
+    pub appreciable_smd: f64,
+    /// The same for odds ratios (and its reciprocal). Default 1.25.
+    pub appreciable_or: f64,
 }
 
 impl Default for Thresholds {
@@ -121,6 +129,8 @@ impl Default for Thresholds {
             ois_rrr: 0.25,
             ois_alpha: 0.05,
             ois_power: 0.80,
+            appreciable_smd: 0.5,
+            appreciable_or: 1.25,
         }
     }
 }
@@ -179,6 +189,12 @@ impl Thresholds {
             if !(x > 0.0 && x < 1.0) {
                 return bad(name, "must be strictly between 0 and 1");
             }
+        }
+        if !(self.appreciable_smd > 0.0 && self.appreciable_smd.is_finite()) {
+            return bad("appreciable_smd", "must be a positive number");
+        }
+        if !(self.appreciable_or > 1.0 && self.appreciable_or.is_finite()) {
+            return bad("appreciable_or", "must be an odds ratio above 1");
         }
         Ok(())
     }

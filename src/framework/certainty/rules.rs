@@ -183,7 +183,7 @@ pub(super) fn rate(
     let judgements = vec![
         risk_of_bias(rows, p, nrs.as_deref(), t),
         inconsistency(d, p, t),
-        imprecision(d, p, mid, ois),
+        imprecision(d, p, mid, ois, t),
         publication_bias(d, t),
         indirectness(rows, p, t),
     ];
@@ -346,8 +346,16 @@ fn imprecision(
     p: &Fit,
     mid: Option<f64>,
     ois: Option<&InformationSize>,
+    t: &Thresholds,
 ) -> Judgement {
     let s = &p.summary;
+    // Without a minimal important difference, GRADE's default thresholds of appreciable
+    // benefit and harm (analysis scale).
+    let appreciable = if d.measure == crate::effect::Measure::Or {
+        t.appreciable_or.ln()
+    } else {
+        t.appreciable_smd
+    };
     let (lo, hi) = (s.ci_lower, s.ci_upper);
     let f = |x: f64| fmt_effect(d, x);
     let inside = |x: f64| lo < x && hi > x;
@@ -370,6 +378,14 @@ fn imprecision(
             ),
         ),
         Some(m) => (0, format!("{ci} excludes no effect and the minimal important differences ({} / {}): not serious", f(-m), f(m))),
+        None if inside(appreciable) && inside(-appreciable) => (
+            2,
+            format!(
+                "{ci} includes both {} and {}, appreciable benefit and harm (no minimal important difference given; the default thresholds appreciable_smd / appreciable_or): very serious",
+                f(-appreciable),
+                f(appreciable)
+            ),
+        ),
         None if inside(0.0) => (1, format!("{ci} includes no effect: serious")),
         None => (0, format!("{ci} excludes no effect: not serious (no minimal important difference given)")),
     };
