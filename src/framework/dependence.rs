@@ -72,7 +72,7 @@ pub struct Dependence {
 }
 
 /// Codes `0..` of labels, in order of appearance.
-fn codes(labels: &[String]) -> Vec<usize> {
+pub(crate) fn codes(labels: &[String]) -> Vec<usize> {
     let mut map = std::collections::HashMap::new();
     labels
         .iter()

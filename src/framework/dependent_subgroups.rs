@@ -115,14 +115,7 @@ pub(crate) fn dependent_subgroups(
     });
     let mut names = vec!["intrcpt".to_string()];
     names.extend(levels.iter().skip(1).map(|l| format!("{by}{l}")));
-    let mut codes = std::collections::HashMap::new();
-    let sc: Vec<usize> = st
-        .iter()
-        .map(|s| {
-            let n = codes.len();
-            *codes.entry(s.as_str()).or_insert(n)
-        })
-        .collect();
+    let sc = super::dependence::codes(&st);
     let fit =
         MultilevelModel::new()
             .level(level)?
@@ -174,14 +167,7 @@ pub(crate) fn dependent_regression(
     let ids: Vec<usize> = (0..k).collect();
     let cov = vcalc(es.vi(), study, Some(&ids), None, rho)?;
     let design = DMatrix::from_fn(k, 2, |i, c| if c == 0 { 1.0 } else { x[i] });
-    let mut codes = std::collections::HashMap::new();
-    let sc: Vec<usize> = study
-        .iter()
-        .map(|s| {
-            let n = codes.len();
-            *codes.entry(s.as_str()).or_insert(n)
-        })
-        .collect();
+    let sc = super::dependence::codes(study);
     let names = ["intrcpt".to_string(), name.to_string()];
     let fit = MultilevelModel::new().level(level)?.fit_cov(
         es.yi(),

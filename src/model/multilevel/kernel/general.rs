@@ -156,18 +156,12 @@ impl Blocks {
                 }
             }
             if reml {
-                let aq: Vec<DMatrix<f64>> = q.iter().map(|ql| &vb * ql).collect();
+                super::reml_terms(&mut score, &mut info, &q, &h, &vb, true);
+            } else {
                 for l in 0..np {
-                    score[l] += 0.5 * aq[l].trace();
-                    for m in l..np {
-                        info[(l, m)] += 0.5
-                            * (-2.0 * (&vb * &h[l * np + m]).trace() + (&aq[l] * &aq[m]).trace());
+                    for m in 0..l {
+                        info[(l, m)] = info[(m, l)];
                     }
-                }
-            }
-            for l in 0..np {
-                for m in 0..l {
-                    info[(l, m)] = info[(m, l)];
                 }
             }
         }

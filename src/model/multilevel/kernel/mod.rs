@@ -358,14 +358,7 @@ impl Blocks {
                 }
             }
             if reml {
-                let aq: Vec<DMatrix<f64>> = q.iter().map(|ql| &vb * ql).collect();
-                for l in 0..nl {
-                    score[l] += 0.5 * aq[l].trace();
-                    for m in 0..nl {
-                        info[(l, m)] += 0.5
-                            * (-2.0 * (&vb * &h[l * nl + m]).trace() + (&aq[l] * &aq[m]).trace());
-                    }
-                }
+                reml_terms(&mut score, &mut info, &q, &h, &vb, false);
             }
         }
         Some(Eval {
@@ -456,6 +449,34 @@ impl Blocks {
             (-1.0, 1.0)
         } else {
             (0.0, f64::INFINITY)
+        }
+    }
+}
+
+/// Adds the REML terms to the score and information: `score_l += ½ tr(A⁻¹Q_l)`,
+/// `info_lm += ½ (−2 tr(A⁻¹H_lm) + tr(A⁻¹Q_l A⁻¹Q_m))` (`A⁻¹ = vb`, `H` indexed `l·n + m`).
+/// With `upper`, `H` and the information hold only `m ≥ l`, and the lower triangle is mirrored.
+pub(super) fn reml_terms(
+    score: &mut DVector<f64>,
+    info: &mut DMatrix<f64>,
+    q: &[DMatrix<f64>],
+    h: &[DMatrix<f64>],
+    vb: &DMatrix<f64>,
+    upper: bool,
+) {
+    let n = q.len();
+    let aq: Vec<DMatrix<f64>> = q.iter().map(|ql| vb * ql).collect();
+    for l in 0..n {
+        score[l] += 0.5 * aq[l].trace();
+        for m in (if upper { l } else { 0 })..n {
+            info[(l, m)] += 0.5 * (-2.0 * (vb * &h[l * n + m]).trace() + (&aq[l] * &aq[m]).trace());
+        }
+    }
+    if upper {
+        for l in 0..n {
+            for m in 0..l {
+                info[(l, m)] = info[(m, l)];
+            }
         }
     }
 }
