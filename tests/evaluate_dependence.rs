@@ -370,3 +370,50 @@ fn leave_one_out_leaves_out_whole_studies() {
     same("lowest", lo, want[0]);
     same("highest", hi, want[1]);
 }
+
+#[test]
+fn the_small_study_test_of_dependent_effects_is_the_egger_sandwich() {
+    let dir = TempDir::new().unwrap();
+    let ev = eval(&dir, &framework_csv(), 0.6);
+    let d = &ev.domains[0];
+    assert!(d.bias.is_some(), "15 effects: bias checks run");
+    let r = d
+        .small_study_dependent
+        .as_ref()
+        .expect("Egger sandwich test");
+    let mut m = String::from("study,esid,se_i,yi,vi\n");
+    for (i, (st, _, y, v)) in ROWS.iter().enumerate() {
+        m += &format!("{st},{},{},{y},{v}\n", i + 1, v.sqrt());
+    }
+    let want = meta_json(&[
+        &write_csv(&dir, "egger.csv", &m),
+        "--random",
+        "~ 1 | study/esid",
+        "--vcalc",
+        "cluster=study,obs=esid,rho=0.6",
+        "--robust",
+        "study",
+        "--mods",
+        "se_i",
+        "--no-profile-ci",
+    ]);
+    let w = &want["robust"]["coefficients"][1];
+    same(
+        "slope",
+        r.coefficients[1].est.estimate,
+        w["estimate"].as_f64().unwrap(),
+    );
+    same(
+        "p",
+        r.coefficients[1].est.p_value,
+        w["p_value"].as_f64().unwrap(),
+    );
+    // The certainty rating reads it, not Egger's test of independent effects.
+    let f = ev
+        .summary_of_findings
+        .iter()
+        .find(|f| f.domain == "wellbeing")
+        .unwrap();
+    let why = serde_json::to_string(&f).unwrap();
+    assert!(why.contains("Egger sandwich"), "{why}");
+}

@@ -109,6 +109,10 @@ pub struct DomainResult {
     pub rve: Option<RveFit>,
     /// Bias checks (k ≥ 10).
     pub bias: Option<BiasReport>,
+    /// With dependent effects (and bias checks run): the Egger sandwich test — the CHE model
+    /// with the standard error as moderator and CR2 inference (Rodgers & Pustejovsky 2021);
+    /// its slope is the small-study effect.
+    pub small_study_dependent: Option<crate::model::RegressionKeys>,
     /// Sensitivity analyses.
     pub sensitivity: Sensitivity,
     /// Plain-language summary.
@@ -196,6 +200,7 @@ pub(crate) fn analyse_domain(
             duration: None,
             rve: None,
             bias: None,
+            small_study_dependent: None,
             sensitivity: Sensitivity {
                 low_risk_only: None,
                 leave_one_out_range: None,
@@ -268,6 +273,22 @@ pub(crate) fn analyse_domain(
     let duration = duration(d, es, dependent, &mut skipped);
     let rve = rve(d, es, n_studies, &mut skipped);
     let bias = bias(d, es, &mut skipped);
+    let small_study_dependent = (dependent && bias.is_some())
+        .then(|| {
+            let study: Vec<String> = rows.iter().map(|&i| d.study_ids[i].clone()).collect();
+            let sei: Vec<f64> = es.vi().iter().map(|v| v.sqrt()).collect();
+            super::dependent_subgroups::dependent_regression(
+                es, "sei", &sei, &study, d.rho, d.level,
+            )
+            .map_err(|e| {
+                skipped.push(Skipped::new(
+                    "Egger sandwich test (dependent effects)",
+                    e.to_string(),
+                ))
+            })
+            .ok()
+        })
+        .flatten();
     let sensitivity = sensitivity(d, es, dependent, &mut skipped);
     let high_risk = d.risk_of_bias.as_ref().map(|r| {
         rows.iter()
@@ -286,8 +307,16 @@ pub(crate) fn analyse_domain(
     });
     if dependent && bias.is_some() {
         caveats.push(format!(
-            "the small-study (funnel) tests treat the {} effects of {n_studies} studies as independent, so their p-values may be too small; read them as a rough check",
-            es.k()
+            "Egger's and Begg's tests and trim-and-fill treat the {} effects of {n_studies} studies as independent{}",
+            es.k(),
+            small_study_dependent
+                .as_ref()
+                .and_then(|r| r.coefficients.get(1))
+                .map(|c| format!(
+                    "; the dependence-aware Egger sandwich test (CHE + CR2) gives p = {:.3}",
+                    c.est.p_value
+                ))
+                .unwrap_or_default()
         ));
     }
     Ok(DomainResult {
@@ -320,6 +349,7 @@ pub(crate) fn analyse_domain(
         rve,
         funnel: bias.as_ref().map(|_| format!("funnel_{number}.svg")),
         bias,
+        small_study_dependent,
         sensitivity,
         caveats,
         forest: Some(format!("forest_{number}.svg")),

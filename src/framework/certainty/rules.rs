@@ -422,6 +422,32 @@ fn publication_bias(d: &DomainResult, t: &Thresholds) -> Judgement {
             ),
         );
     };
+    // Dependent effects: the Egger sandwich test (CHE + CR2), not Egger's test of
+    // independent effects.
+    if let Some(slope) = d
+        .small_study_dependent
+        .as_ref()
+        .and_then(|r| r.coefficients.get(1))
+    {
+        let pv = slope.est.p_value;
+        let serious = pv < t.publication_bias_p;
+        return judged(
+            c,
+            u32::from(serious),
+            format!(
+                "Egger sandwich test for dependent effects (CHE model with the standard error as moderator, CR2 on {:.1} df) p = {pv:.3} ({} {:.2}; {} effects): {}",
+                slope.df.unwrap_or(f64::NAN),
+                if serious { "below" } else { "not below" },
+                t.publication_bias_p,
+                b.k,
+                if serious {
+                    "serious (small-study effects)"
+                } else {
+                    "not serious"
+                }
+            ),
+        );
+    }
     let pv = b.egger.p_value;
     let serious = pv < t.publication_bias_p;
     judged(
