@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 pub use super::choices::*;
 pub use super::meta_args::{MetaArgs, ModelArgs};
+pub use super::network_args::NetworkArgs;
 
 pub const ABOUT: &str = "Statistics engine for evaluating health and social-care interventions \
 (peer support first): effect sizes and random-effects meta-analysis with metafor's conventions.";
@@ -118,6 +119,23 @@ Examples:
   peerstat influence fixtures/bcg.csv --measure RR
   peerstat influence fixtures/bcg.csv --measure RR --cumulative --order year --format json")]
     Influence(InfluenceArgs),
+    /// Network meta-analysis: every treatment against every other through all studies
+    /// (Rücker's graph-theoretical method, as netmeta): common and random effects, league
+    /// table, P-scores, Q within and between designs, node-splitting.
+    #[command(after_help = "\
+Input: arm-level rows (study, treatment, and n, mean, sd or events, n), or contrast rows
+(study, treat1, treat2, yi, vi or sei; a multi-arm study gives every pair of its arms).
+
+JSON: treatments, reference, k_studies, k_comparisons, designs, common and random (estimates
+against the reference with CI and prediction interval; league: row treatment against column
+treatment), p_scores, tau2 (generalised DerSimonian-Laird), i2, q_total, q_within, q_between with
+df and p, netsplit (direct, indirect, difference, p per comparison).
+
+Examples:
+  peerstat network fixtures/senn2013.csv --measure MD --reference placebo --small-values-good
+  peerstat network fixtures/hasselblad1998.csv --measure OR --reference no_contact --format json
+  peerstat network fixtures/linde2016.csv --reference Placebo")]
+    Network(NetworkArgs),
     /// Economic evaluation: frontier and ICERs, PSA draws (CEAC, CEAF, EVPI), trial-based
     /// analysis from patient data or arm summaries (Fieller, INMB, bootstrap, SUR), pooled net
     /// benefit across trials.

@@ -7,6 +7,7 @@ mod args;
 mod choices;
 mod commands;
 mod meta_args;
+mod network_args;
 mod output;
 
 use clap::Parser;
@@ -176,6 +177,7 @@ pub fn run() -> i32 {
         Command::Simulate(a) => commands::bulk::simulate(a),
         Command::Bias(a) => commands::diag::bias(a),
         Command::Influence(a) => commands::diag::influence(a),
+        Command::Network(a) => commands::network::network(a),
         Command::Cea(a) => commands::econ::cea(a),
         Command::Evaluate(a) => commands::framework::evaluate(a),
         Command::Map(a) => commands::framework::map(a),

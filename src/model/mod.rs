@@ -37,6 +37,7 @@ mod error;
 mod estimate;
 mod estimators;
 pub mod multilevel;
+pub mod network;
 mod normalise;
 mod options;
 pub mod regression;

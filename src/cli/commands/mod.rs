@@ -5,6 +5,7 @@ pub mod diag;
 pub mod econ;
 pub mod framework;
 pub mod meta;
+pub mod network;
 
 use std::path::Path;
 

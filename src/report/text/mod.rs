@@ -4,10 +4,12 @@ mod diag;
 mod econ;
 mod meta;
 mod multilevel;
+mod network;
 mod robust;
 
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
 pub use meta::{table, table_report};
 pub use multilevel::multilevel_table;
+pub use network::network_table;
 pub use robust::{rho_grid_table, robust_table};

@@ -1,0 +1,38 @@
+//! The arguments of `network` (re-exported from `args`).
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::args::{DataArgs, Format};
+
+/// `peerstat network`.
+#[derive(Args)]
+pub struct NetworkArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// The treatment column of arm-level rows (one row per arm; every pair of arms of a study
+    /// becomes a contrast, as netmeta's pairwise()). Contrast rows are read instead when the
+    /// file has treat1 and treat2 columns (with yi and vi or sei).
+    #[arg(long, default_value = "treatment", value_name = "COL")]
+    pub treatment: String,
+    /// The study column.
+    #[arg(long, default_value = "study", value_name = "COL")]
+    pub study: String,
+    /// The reference treatment (default: the first in sorted order), e.g. 'usual care'.
+    #[arg(long, value_name = "NAME")]
+    pub reference: Option<String>,
+    /// Smaller effects are better (P-scores; e.g. symptom scores, admissions). Default: larger
+    /// effects are better.
+    #[arg(long)]
+    pub small_values_good: bool,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    pub level: f64,
+    /// Output format: table (default), json or csv (the estimates against the reference).
+    #[arg(long, default_value = "table")]
+    pub format: Format,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}

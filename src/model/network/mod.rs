@@ -1,0 +1,470 @@
+//! Network meta-analysis (netmeta's `netmeta()`): every treatment compared with every other
+//! through all studies at once, by Rücker's graph-theoretical method ([`graph`]).
+//!
+//! Input is a set of pairwise contrasts per study ([`Contrast`]: `y = effect(treat1) −
+//! effect(treat2)`); a multi-arm study must give every pair of its arms (as netmeta's
+//! `pairwise()` does from arm-level data: [`table::contrasts_from_arms`]).
+//!
+//! Outputs ([`NetworkFit`]): common- and random-effects estimates of every treatment against the
+//! reference (random: generalised DerSimonian–Laird τ², netmeta's default), the league table of
+//! every pair, P-scores (Rücker & Schwarzer 2015), Q with its decomposition into within- and
+//! between-design parts (Krahn et al. 2013) and node-splitting by back-calculation (netmeta's
+//! `netsplit`).
+//!
+//! # Examples
+//!
+//! ```
+//! use peerstat::model::network::{Contrast, Network};
+//! let c = |s: &str, a: &str, b: &str, y: f64, v: f64| Contrast {
+//!     study: s.into(), treat1: a.into(), treat2: b.into(), yi: y, vi: v,
+//! };
+//! let data = vec![
+//!     c("s1", "peer", "usual", 0.30, 0.04),
+//!     c("s2", "peer", "usual", 0.20, 0.05),
+//!     c("s3", "online", "usual", 0.10, 0.04),
+//!     c("s4", "online", "peer", -0.15, 0.06),
+//! ];
+//! let fit = Network::new().reference("usual").fit(&data).unwrap();
+//! assert_eq!(fit.treatments, ["online", "peer", "usual"]);
+//! let peer = fit.common.estimates.iter().find(|e| e.treatment == "peer").unwrap();
+//! assert!(peer.estimate > 0.0);
+//! ```
+
+mod graph;
+mod split;
+pub mod table;
+
+use serde::Serialize;
+
+use crate::dist;
+use crate::error::{check_level, Error, Result, Setting};
+use graph::Edge;
+
+pub use split::SplitRow;
+
+/// One pairwise contrast of a study.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contrast {
+    /// Study label.
+    pub study: String,
+    /// First treatment.
+    pub treat1: String,
+    /// Second treatment.
+    pub treat2: String,
+    /// Effect of `treat1` relative to `treat2` (analysis scale).
+    pub yi: f64,
+    /// Its sampling variance.
+    pub vi: f64,
+}
+
+/// Options of a network meta-analysis (a builder). Defaults: the first treatment in sorted
+/// order as reference, 95 %, larger effects better for P-scores.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Network {
+    reference: Option<String>,
+    level: Option<f64>,
+    small_values_good: bool,
+}
+
+/// One treatment against the reference.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersusReference {
+    /// Treatment.
+    pub treatment: String,
+    /// Effect against the reference (treatment − reference).
+    pub estimate: f64,
+    /// Standard error.
+    pub se: f64,
+    /// Lower confidence bound.
+    pub ci_lower: f64,
+    /// Upper confidence bound.
+    pub ci_upper: f64,
+    /// Lower prediction bound (random effects; null for common effect).
+    pub pi_lower: Option<f64>,
+    /// Upper prediction bound.
+    pub pi_upper: Option<f64>,
+}
+
+/// One cell of the league table: row treatment against column treatment.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LeagueCell {
+    /// Effect of the row treatment relative to the column treatment.
+    pub estimate: f64,
+    /// Lower confidence bound.
+    pub ci_lower: f64,
+    /// Upper confidence bound.
+    pub ci_upper: f64,
+}
+
+/// The results of one model (common or random effects).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkModel {
+    /// Every treatment against the reference (the reference itself included, at 0).
+    pub estimates: Vec<VersusReference>,
+    /// League table: `league[i][j]` is treatment `i` against treatment `j` (rows and columns in
+    /// `treatments` order).
+    pub league: Vec<Vec<LeagueCell>>,
+    /// Treatment effects and their covariance (internal, for netsplit and P-scores).
+    #[serde(skip)]
+    d: Vec<f64>,
+    #[serde(skip)]
+    cov: nalgebra::DMatrix<f64>,
+}
+
+/// The P-score of a treatment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PScore {
+    /// Treatment.
+    pub treatment: String,
+    /// From the common-effect model.
+    pub common: f64,
+    /// From the random-effects model.
+    pub random: f64,
+}
+
+/// A fitted network.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkFit {
+    /// Treatments, sorted as text.
+    pub treatments: Vec<String>,
+    /// The reference treatment.
+    pub reference: String,
+    /// Studies.
+    pub k_studies: usize,
+    /// Pairwise contrasts (every pair of every multi-arm study).
+    pub k_comparisons: usize,
+    /// Designs (distinct sets of treatments compared in a study).
+    pub designs: usize,
+    /// Common-effect model.
+    pub common: NetworkModel,
+    /// Random-effects model (generalised DerSimonian–Laird τ²).
+    pub random: NetworkModel,
+    /// P-scores (the probability-like certainty that a treatment is better than another,
+    /// averaged over the others; larger effects better unless small values are good).
+    pub p_scores: Vec<PScore>,
+    /// Between-study variance (generalised DerSimonian–Laird).
+    pub tau2: f64,
+    /// I² (percent): `max(0, (Q − df)/Q)`.
+    pub i2: f64,
+    /// Total heterogeneity/inconsistency Q (common effect).
+    pub q_total: f64,
+    /// Its df: `Σ_s (arms_s − 1) − (treatments − 1)`.
+    pub q_total_df: usize,
+    /// Its p-value.
+    pub q_total_p: f64,
+    /// Heterogeneity within designs.
+    pub q_within: f64,
+    /// Its df.
+    pub q_within_df: usize,
+    /// Inconsistency between designs (design-by-treatment interaction): `Q − Q_within`.
+    pub q_between: f64,
+    /// Its df.
+    pub q_between_df: usize,
+    /// Its p-value.
+    pub q_between_p: f64,
+    /// Node-splitting by back-calculation (common effect), one row per comparison with direct
+    /// evidence.
+    pub netsplit: Vec<SplitRow>,
+    /// Confidence level (percent).
+    pub level: f64,
+    /// Whether small values are good (P-scores).
+    pub small_values_good: bool,
+}
+
+impl Network {
+    /// Default options.
+    pub fn new() -> Self {
+        Network::default()
+    }
+
+    /// The reference treatment (default: the first in sorted order).
+    pub fn reference(mut self, name: &str) -> Self {
+        self.reference = Some(name.to_string());
+        self
+    }
+
+    /// Confidence level in percent.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] outside 50–100 %.
+    pub fn level(mut self, level: f64) -> Result<Self> {
+        self.level = Some(check_level(level)?);
+        Ok(self)
+    }
+
+    /// Whether smaller effects are better (P-scores; default larger is better).
+    pub fn small_values_good(mut self, yes: bool) -> Self {
+        self.small_values_good = yes;
+        self
+    }
+
+    /// Fits the network.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a non-finite effect, a non-positive variance, a contrast of a
+    /// treatment with itself, a study giving a pair twice or a multi-arm study lacking a pair;
+    /// [`Error::Setting`] for an unknown reference; [`Error::TooFew`] for fewer than two
+    /// treatments; [`Error::Input`] naming the sub-networks of a disconnected network.
+    pub fn fit(&self, data: &[Contrast]) -> Result<NetworkFit> {
+        let level = self.level.unwrap_or(95.0);
+        let mut treatments: Vec<String> = data
+            .iter()
+            .flat_map(|c| [c.treat1.clone(), c.treat2.clone()])
+            .collect();
+        treatments.sort();
+        treatments.dedup();
+        let n = treatments.len();
+        if n < 2 {
+            return Err(Error::TooFew {
+                analysis: "a network meta-analysis".into(),
+                needed: 2,
+                found: n,
+                unit: "treatments",
+                note: String::new(),
+            });
+        }
+        let idx = |t: &str| treatments.iter().position(|x| x == t).unwrap_or(0);
+        let reference = match &self.reference {
+            Some(r) => treatments.iter().position(|t| t == r).ok_or_else(|| {
+                Error::setting(
+                    Setting::Reference,
+                    format!(
+                        "reference '{r}' is not a treatment of the network (treatments: {})",
+                        treatments.join(", ")
+                    ),
+                )
+            })?,
+            None => 0,
+        };
+        // Studies and their edges.
+        let mut studies: Vec<String> = Vec::new();
+        let mut by_study: Vec<Vec<usize>> = Vec::new();
+        let mut edges = Vec::with_capacity(data.len());
+        for c in data {
+            if !(c.yi.is_finite() && c.vi.is_finite() && c.vi > 0.0) {
+                return Err(Error::input(
+                    format!("study '{}', {} vs {}", c.study, c.treat1, c.treat2),
+                    "the effect must be finite and its variance positive",
+                ));
+            }
+            if c.treat1 == c.treat2 {
+                return Err(Error::input(
+                    format!("study '{}'", c.study),
+                    format!("treatment '{}' is compared with itself", c.treat1),
+                ));
+            }
+            let s = match studies.iter().position(|x| x == &c.study) {
+                Some(s) => s,
+                None => {
+                    studies.push(c.study.clone());
+                    by_study.push(Vec::new());
+                    studies.len() - 1
+                }
+            };
+            let (t1, t2) = (idx(&c.treat1), idx(&c.treat2));
+            if by_study[s].iter().any(|&e: &usize| {
+                let x: &Edge = &edges[e];
+                (x.t1 == t1 && x.t2 == t2) || (x.t1 == t2 && x.t2 == t1)
+            }) {
+                return Err(Error::input(
+                    format!("study '{}'", c.study),
+                    format!(
+                        "the comparison {} vs {} appears twice (a treatment given twice in one study?)",
+                        c.treat1, c.treat2
+                    ),
+                ));
+            }
+            by_study[s].push(edges.len());
+            edges.push(Edge {
+                study: s,
+                t1,
+                t2,
+                y: c.yi,
+                v: c.vi,
+            });
+        }
+        // Every multi-arm study gives all pairs of its arms.
+        let mut designs: Vec<Vec<usize>> = Vec::new();
+        let mut arms_total = 0;
+        for (s, es) in by_study.iter().enumerate() {
+            let mut arms: Vec<usize> = es
+                .iter()
+                .flat_map(|&e| [edges[e].t1, edges[e].t2])
+                .collect();
+            arms.sort_unstable();
+            arms.dedup();
+            let a = arms.len();
+            if es.len() != a * (a - 1) / 2 {
+                return Err(Error::input(
+                    format!("study '{}'", studies[s]),
+                    format!(
+                        "{a} arms need all {} pairwise contrasts, {} given",
+                        a * (a - 1) / 2,
+                        es.len()
+                    ),
+                ));
+            }
+            arms_total += a - 1;
+            if !designs.contains(&arms) {
+                designs.push(arms);
+            }
+        }
+        let comps = graph::components(&edges, n);
+        if comps.len() > 1 {
+            let names: Vec<String> = comps
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{{{}}}",
+                        g.iter()
+                            .map(|&t| treatments[t].as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })
+                .collect();
+            return Err(Error::input(
+                "network",
+                format!(
+                    "the network is disconnected: {} sub-networks {} share no study, so they cannot be compared",
+                    comps.len(),
+                    names.join(" and ")
+                ),
+            ));
+        }
+        let df = arms_total - (n - 1);
+        let fixed = graph::fit(&edges, &by_study, n, 0.0)?;
+        let tau2 = if df == 0 || fixed.dl_denominator <= 0.0 {
+            0.0
+        } else {
+            ((fixed.q - df as f64) / fixed.dl_denominator).max(0.0)
+        };
+        let random = graph::fit(&edges, &by_study, n, tau2)?;
+        let zq = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
+        let pi_crit =
+            (df > 0).then(|| dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df as f64));
+        let common = model(&treatments, reference, &fixed.d, &fixed.lplus, zq, None);
+        let random_m = model(
+            &treatments,
+            reference,
+            &random.d,
+            &random.lplus,
+            zq,
+            Some((tau2, pi_crit)),
+        );
+        let p_scores = (0..n)
+            .map(|i| PScore {
+                treatment: treatments[i].clone(),
+                common: p_score(&common, i, self.small_values_good),
+                random: p_score(&random_m, i, self.small_values_good),
+            })
+            .collect();
+        let (q_within, q_within_df) = split::within_designs(&edges, &by_study, &designs)?;
+        let q_between = (fixed.q - q_within).max(0.0);
+        let q_between_df = df.saturating_sub(q_within_df);
+        let netsplit = split::netsplit(&edges, &fixed.w, &common, &treatments, level);
+        Ok(NetworkFit {
+            reference: treatments[reference].clone(),
+            k_studies: studies.len(),
+            k_comparisons: edges.len(),
+            designs: designs.len(),
+            common,
+            random: random_m,
+            p_scores,
+            tau2,
+            i2: if fixed.q > 0.0 {
+                (100.0 * (fixed.q - df as f64) / fixed.q).max(0.0)
+            } else {
+                0.0
+            },
+            q_total: fixed.q,
+            q_total_df: df,
+            q_total_p: dist::chi2_sf(fixed.q, df as f64),
+            q_within,
+            q_within_df,
+            q_between,
+            q_between_df,
+            q_between_p: dist::chi2_sf(q_between, q_between_df as f64),
+            netsplit,
+            level,
+            small_values_good: self.small_values_good,
+            treatments,
+        })
+    }
+}
+
+/// The estimates against the reference and the league table from effects `d` with covariance
+/// `cov`; with `(τ², t crit)` the prediction intervals.
+fn model(
+    treatments: &[String],
+    reference: usize,
+    d: &nalgebra::DVector<f64>,
+    cov: &nalgebra::DMatrix<f64>,
+    z: f64,
+    pi: Option<(f64, Option<f64>)>,
+) -> NetworkModel {
+    let n = treatments.len();
+    let se = |a: usize, b: usize| {
+        (cov[(a, a)] + cov[(b, b)] - 2.0 * cov[(a, b)])
+            .max(0.0)
+            .sqrt()
+    };
+    let estimates = (0..n)
+        .map(|t| {
+            let est = d[t] - d[reference];
+            let s = se(t, reference);
+            let (pl, pu) = match pi {
+                Some((tau2, Some(c))) if t != reference => {
+                    let h = c * (s * s + tau2).sqrt();
+                    (Some(est - h), Some(est + h))
+                }
+                _ => (None, None),
+            };
+            VersusReference {
+                treatment: treatments[t].clone(),
+                estimate: est,
+                se: s,
+                ci_lower: est - z * s,
+                ci_upper: est + z * s,
+                pi_lower: pl,
+                pi_upper: pu,
+            }
+        })
+        .collect();
+    let league = (0..n)
+        .map(|i| {
+            (0..n)
+                .map(|j| {
+                    let e = d[i] - d[j];
+                    let s = se(i, j);
+                    LeagueCell {
+                        estimate: e,
+                        ci_lower: e - z * s,
+                        ci_upper: e + z * s,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    NetworkModel {
+        estimates,
+        league,
+        d: d.iter().copied().collect(),
+        cov: cov.clone(),
+    }
+}
+
+/// P-score of treatment `i`: the mean over the others `j` of `Φ((d_i − d_j)/se_ij)` (larger
+/// better) or `Φ((d_j − d_i)/se_ij)` (smaller better).
+fn p_score(m: &NetworkModel, i: usize, small_good: bool) -> f64 {
+    let n = m.d.len();
+    let sign = if small_good { -1.0 } else { 1.0 };
+    let total: f64 = (0..n)
+        .filter(|&j| j != i)
+        .map(|j| {
+            let se = (m.cov[(i, i)] + m.cov[(j, j)] - 2.0 * m.cov[(i, j)]).sqrt();
+            1.0 - dist::norm_sf(sign * (m.d[i] - m.d[j]) / se)
+        })
+        .sum();
+    total / (n - 1) as f64
+}

@@ -1,0 +1,193 @@
+//! Network data from table columns: arm-level rows (one row per arm, every pair of arms of a
+//! study becomes a contrast, as netmeta's `pairwise()`), or contrast rows (`treat1`, `treat2`,
+//! `yi` with `vi` or `sei`).
+
+use super::Contrast;
+use crate::data::{Column, Table};
+use crate::effect::{EffectOptions, EffectSizes, Measure};
+use crate::error::{Error, Result};
+
+/// The arm columns of each data kind (per arm) and their two-group names (`_t` for the first
+/// arm of a pair, `_c` for the second).
+const CONTINUOUS: [(&str, &str, &str); 3] = [
+    ("n", "n_t", "n_c"),
+    ("mean", "mean_t", "mean_c"),
+    ("sd", "sd_t", "sd_c"),
+];
+const BINARY: [(&str, &str, &str); 2] = [("events", "events_t", "events_c"), ("n", "n_t", "n_c")];
+
+/// Every pair of arms of every study as a contrast (`treat1` the earlier arm in the file, effect
+/// of `treat1` relative to `treat2`), with the effect `measure` computed as `meta` computes it
+/// from two groups (continuous arms `n, mean, sd`; binary arms `events, n`).
+///
+/// # Errors
+/// [`Error::MissingColumn`] for an absent study, treatment or arm column; [`Error::Input`] for a
+/// study with one arm or a treatment twice in one study (naming the study); as
+/// [`EffectSizes::compute`] for bad arm data (naming the pair).
+pub fn contrasts_from_arms(
+    table: &Table,
+    study: &str,
+    treatment: &str,
+    measure: Measure,
+    opts: &EffectOptions,
+) -> Result<Vec<Contrast>> {
+    for (c, why) in [(study, "as the study"), (treatment, "as the treatment")] {
+        if !table.has(c) {
+            return Err(table.missing_column(c, why));
+        }
+    }
+    let binary = matches!(measure, Measure::Or | Measure::Rr | Measure::Rd);
+    let cols: Vec<(&str, &str, &str)> = if binary {
+        BINARY.to_vec()
+    } else {
+        CONTINUOUS.to_vec()
+    };
+    let st = table.texts(study);
+    let tr = table.texts(treatment);
+    // Studies in order of appearance, with their arm rows.
+    let mut order: Vec<String> = Vec::new();
+    let mut arms: Vec<Vec<usize>> = Vec::new();
+    for r in 0..table.nrows() {
+        let s = st[r]
+            .clone()
+            .ok_or_else(|| table.value_error(r, study, "the study is missing"))?;
+        if tr[r].is_none() {
+            return Err(table.value_error(r, treatment, "the treatment is missing"));
+        }
+        match order.iter().position(|x| x == &s) {
+            Some(i) => arms[i].push(r),
+            None => {
+                order.push(s);
+                arms.push(vec![r]);
+            }
+        }
+    }
+    let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
+    for (i, rows) in arms.iter().enumerate() {
+        if rows.len() < 2 {
+            return Err(Error::input(
+                format!("study '{}'", order[i]),
+                "it has one arm: a study needs two or more arms to compare",
+            ));
+        }
+        for (a, &ra) in rows.iter().enumerate() {
+            for &rb in &rows[a + 1..] {
+                if tr[ra] == tr[rb] {
+                    return Err(Error::input(
+                        format!("study '{}'", order[i]),
+                        format!(
+                            "treatment '{}' appears in two arms (rows {} and {}); combine them or label them apart",
+                            tr[ra].as_deref().unwrap_or(""),
+                            ra + 1,
+                            rb + 1
+                        ),
+                    ));
+                }
+                pairs.push((i, ra, rb));
+            }
+        }
+    }
+    // A two-group table of the pairs.
+    let mut columns: Vec<(String, Column)> = Vec::new();
+    for (arm, t, c) in &cols {
+        let col = table
+            .get(arm)
+            .ok_or_else(|| table.missing_column(arm, "as arm data"))?;
+        columns.push((
+            t.to_string(),
+            col.take(&pairs.iter().map(|p| p.1).collect::<Vec<_>>()),
+        ));
+        columns.push((
+            c.to_string(),
+            col.take(&pairs.iter().map(|p| p.2).collect::<Vec<_>>()),
+        ));
+    }
+    columns.push((
+        "study".into(),
+        Column::Str(
+            pairs
+                .iter()
+                .map(|p| {
+                    Some(format!(
+                        "{} ({} vs {})",
+                        order[p.0],
+                        tr[p.1].as_deref().unwrap_or(""),
+                        tr[p.2].as_deref().unwrap_or("")
+                    ))
+                })
+                .collect(),
+        ),
+    ));
+    let pt = Table::from_columns(&format!("{} (pairs of arms)", table.source()), columns)?;
+    let es = EffectSizes::compute(&pt, measure, opts)?;
+    if es.k() != pairs.len() {
+        let used: std::collections::HashSet<usize> = es.rows().iter().copied().collect();
+        let bad = (0..pairs.len()).find(|i| !used.contains(i)).unwrap_or(0);
+        let p = pairs[bad];
+        return Err(Error::input(
+            format!("study '{}', rows {} and {}", order[p.0], p.1 + 1, p.2 + 1),
+            "the arm data do not give an effect for this pair (missing or inconsistent values)",
+        ));
+    }
+    Ok(es
+        .rows()
+        .iter()
+        .zip(es.yi().iter().zip(es.vi()))
+        .map(|(&r, (&y, &v))| {
+            let p = pairs[r];
+            Contrast {
+                study: order[p.0].clone(),
+                treat1: tr[p.1].clone().unwrap_or_default(),
+                treat2: tr[p.2].clone().unwrap_or_default(),
+                yi: y,
+                vi: v,
+            }
+        })
+        .collect())
+}
+
+/// Contrast rows: `study`, `treat1`, `treat2` and the effect columns `meta` reads for generic
+/// effects (`yi` with `vi` or `sei`).
+///
+/// # Errors
+/// [`Error::MissingColumn`]; [`Error::Value`] for a missing label; as [`EffectSizes::compute`].
+pub fn contrasts_from_rows(table: &Table, study: &str) -> Result<Vec<Contrast>> {
+    for (c, why) in [
+        (study, "as the study"),
+        ("treat1", "as the first treatment"),
+        ("treat2", "as the second treatment"),
+    ] {
+        if !table.has(c) {
+            return Err(table.missing_column(c, why));
+        }
+    }
+    let es = EffectSizes::compute(table, Measure::Gen, &EffectOptions::default())?;
+    if es.k() != table.nrows() {
+        let used: std::collections::HashSet<usize> = es.rows().iter().copied().collect();
+        let r = (0..table.nrows()).find(|i| !used.contains(i)).unwrap_or(0);
+        return Err(table.value_error(r, "yi", "the contrast has no usable effect and variance"));
+    }
+    let (st, t1, t2) = (
+        table.texts(study),
+        table.texts("treat1"),
+        table.texts("treat2"),
+    );
+    es.rows()
+        .iter()
+        .zip(es.yi().iter().zip(es.vi()))
+        .map(|(&r, (&y, &v))| {
+            let get = |col: &[Option<String>], name: &str| {
+                col[r]
+                    .clone()
+                    .ok_or_else(|| table.value_error(r, name, "the value is missing"))
+            };
+            Ok(Contrast {
+                study: get(&st, study)?,
+                treat1: get(&t1, "treat1")?,
+                treat2: get(&t2, "treat2")?,
+                yi: y,
+                vi: v,
+            })
+        })
+        .collect()
+}
