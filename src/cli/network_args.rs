@@ -26,6 +26,11 @@ pub struct NetworkArgs {
     /// effects are better.
     #[arg(long)]
     pub small_values_good: bool,
+    /// The between-study variance of the random-effects model: DL (generalised
+    /// DerSimonian-Laird, netmeta's default) or REML (metafor's contrast-based rma.mv with
+    /// random = ~ comparison | study, rho = 1/2).
+    #[arg(long, default_value = "DL", value_parser = ["DL", "REML", "dl", "reml"])]
+    pub method: String,
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,

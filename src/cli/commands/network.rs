@@ -1,6 +1,6 @@
 //! `peerstat network`: network meta-analysis.
 
-use peerstat::model::network::{table, Network};
+use peerstat::model::network::{table, Network, NetworkMethod};
 use peerstat::report;
 
 use super::load;
@@ -23,7 +23,12 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     };
     let mut net = Network::new()
         .level(a.level)?
-        .small_values_good(a.small_values_good);
+        .small_values_good(a.small_values_good)
+        .method(if a.method.eq_ignore_ascii_case("REML") {
+            NetworkMethod::Reml
+        } else {
+            NetworkMethod::Dl
+        });
     if let Some(r) = &a.reference {
         net = net.reference(r);
     }

@@ -31,6 +31,7 @@
 //! ```
 
 mod graph;
+mod reml;
 mod split;
 pub mod table;
 
@@ -64,6 +65,20 @@ pub struct Network {
     reference: Option<String>,
     level: Option<f64>,
     small_values_good: bool,
+    method: NetworkMethod,
+}
+
+/// The estimator of τ² in the random-effects network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum NetworkMethod {
+    /// Generalised DerSimonian–Laird on the graph (netmeta's default).
+    #[default]
+    #[serde(rename = "DL")]
+    Dl,
+    /// REML of the contrast-based model (metafor `rma.mv(yi, V, mods = X, random = ~ comparison
+    /// | study, rho = 1/2)`).
+    #[serde(rename = "REML")]
+    Reml,
 }
 
 /// One treatment against the reference.
@@ -137,12 +152,12 @@ pub struct NetworkFit {
     pub designs: usize,
     /// Common-effect model.
     pub common: NetworkModel,
-    /// Random-effects model (generalised DerSimonian–Laird τ²).
+    /// Random-effects model (τ² by `method`).
     pub random: NetworkModel,
     /// P-scores (the probability-like certainty that a treatment is better than another,
     /// averaged over the others; larger effects better unless small values are good).
     pub p_scores: Vec<PScore>,
-    /// Between-study variance (generalised DerSimonian–Laird).
+    /// Between-study variance (by `method`).
     pub tau2: f64,
     /// I² (percent): `max(0, (Q − df)/Q)`.
     pub i2: f64,
@@ -169,6 +184,10 @@ pub struct NetworkFit {
     pub level: f64,
     /// Whether small values are good (P-scores).
     pub small_values_good: bool,
+    /// The estimator of τ² of the random-effects model.
+    pub method: NetworkMethod,
+    /// Restricted log-likelihood of the random-effects model (REML only).
+    pub loglik: Option<f64>,
 }
 
 impl Network {
@@ -190,6 +209,12 @@ impl Network {
     pub fn level(mut self, level: f64) -> Result<Self> {
         self.level = Some(check_level(level)?);
         Ok(self)
+    }
+
+    /// The estimator of τ² (default generalised DerSimonian–Laird).
+    pub fn method(mut self, m: NetworkMethod) -> Self {
+        self.method = m;
+        self
     }
 
     /// Whether smaller effects are better (P-scores; default larger is better).
@@ -339,7 +364,16 @@ impl Network {
         } else {
             ((fixed.q - df as f64) / fixed.dl_denominator).max(0.0)
         };
-        let random = graph::fit(&edges, &by_study, n, tau2)?;
+        let (tau2, random_d, random_cov, loglik) = match self.method {
+            NetworkMethod::Dl => {
+                let r = graph::fit(&edges, &by_study, n, tau2)?;
+                (tau2, r.d, r.lplus, None)
+            }
+            NetworkMethod::Reml => {
+                let r = reml::fit(&edges, &by_study, n, reference, &studies, &treatments)?;
+                (r.tau2, r.d, r.cov, Some(r.loglik))
+            }
+        };
         let zq = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
         let pi_crit =
             (df > 0).then(|| dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df as f64));
@@ -347,8 +381,8 @@ impl Network {
         let random_m = model(
             &treatments,
             reference,
-            &random.d,
-            &random.lplus,
+            &random_d,
+            &random_cov,
             zq,
             Some((tau2, pi_crit)),
         );
@@ -388,6 +422,8 @@ impl Network {
             netsplit,
             level,
             small_values_good: self.small_values_good,
+            method: self.method,
+            loglik,
             treatments,
         })
     }

@@ -60,8 +60,12 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
     estimates(
         &mut out,
         &format!(
-            "Random-effects model (tau^2 = {}, generalised DerSimonian-Laird):",
-            f4(f.tau2)
+            "Random-effects model (tau^2 = {}, {}):",
+            f4(f.tau2),
+            match f.method {
+                crate::model::network::NetworkMethod::Dl => "generalised DerSimonian-Laird",
+                crate::model::network::NetworkMethod::Reml => "REML, contrast-based model",
+            }
         ),
         &f.random,
         w,
