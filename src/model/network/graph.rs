@@ -82,8 +82,6 @@ pub(super) struct GraphFit {
     pub d: DVector<f64>,
     /// `L⁺`: the covariance of `d`.
     pub lplus: DMatrix<f64>,
-    /// Reduced weights of the edges.
-    pub w: Vec<f64>,
     /// Q.
     pub q: f64,
     /// `tr((I − H)(BBᵀ ∘ E / 2)W)`, the denominator of the generalised DL τ².
@@ -151,7 +149,6 @@ pub(super) fn fit(
     Ok(GraphFit {
         d,
         lplus,
-        w,
         q,
         dl_denominator: denom,
     })

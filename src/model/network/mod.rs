@@ -180,6 +180,8 @@ pub struct NetworkFit {
     /// Node-splitting by back-calculation (common effect), one row per comparison with direct
     /// evidence.
     pub netsplit: Vec<SplitRow>,
+    /// The same from the random-effects model.
+    pub netsplit_random: Vec<SplitRow>,
     /// Confidence level (percent).
     pub level: f64,
     /// Whether small values are good (P-scores).
@@ -396,7 +398,8 @@ impl Network {
         let (q_within, q_within_df) = split::within_designs(&edges, &by_study, &designs)?;
         let q_between = (fixed.q - q_within).max(0.0);
         let q_between_df = df.saturating_sub(q_within_df);
-        let netsplit = split::netsplit(&edges, &fixed.w, &common, &treatments, level);
+        let netsplit = split::netsplit(&edges, 0.0, &common, &treatments, level);
+        let netsplit_random = split::netsplit(&edges, tau2, &random_m, &treatments, level);
         Ok(NetworkFit {
             reference: treatments[reference].clone(),
             k_studies: studies.len(),
@@ -420,6 +423,7 @@ impl Network {
             q_between_df,
             q_between_p: dist::chi2_sf(q_between, q_between_df as f64),
             netsplit,
+            netsplit_random,
             level,
             small_values_good: self.small_values_good,
             method: self.method,

@@ -5,7 +5,8 @@
 //! * `Q_within = Σ_designs Q_d`, `Q_d` the Q of the design's studies fitted alone (the same
 //!   graph method), on `Σ_d (studies_d − 1)(arms_d − 1)` df; `Q_between = Q − Q_within`.
 //! * For a comparison `a`–`b` with direct evidence: the direct estimate is the inverse-variance
-//!   mean of its contrasts with their reduced (multi-arm adjusted) weights; the share of direct
+//!   mean of its contrasts with their own variances (plus τ² in the random-effects model; as
+//!   netmeta, not the multi-arm adjusted ones); the share of direct
 //!   evidence `p = Var(nma)/Var(direct)`; the indirect estimate `(nma − p·direct)/(1 − p)` with
 //!   variance `Var(direct)·Var(nma)/(Var(direct) − Var(nma))`; their difference, tested by z.
 
@@ -93,11 +94,11 @@ pub(super) fn within_designs(
     Ok((q, df))
 }
 
-/// Node-splitting of every comparison with direct evidence, from the common-effect model `m`
-/// with reduced weights `w`.
+/// Node-splitting of every comparison with direct evidence, from the model `m` (common effect
+/// with `tau2` 0, or random effects with its τ²).
 pub(super) fn netsplit(
     edges: &[Edge],
-    w: &[f64],
+    tau2: f64,
     m: &NetworkModel,
     treatments: &[String],
     level: f64,
@@ -108,7 +109,8 @@ pub(super) fn netsplit(
     for a in 0..n {
         for b in (a + 1)..n {
             let (mut sw, mut swy, mut studies) = (0.0, 0.0, Vec::new());
-            for (e, &we) in edges.iter().zip(w) {
+            for e in edges {
+                let we = 1.0 / (e.v + tau2);
                 let sign = if e.t1 == a && e.t2 == b {
                     1.0
                 } else if e.t1 == b && e.t2 == a {
