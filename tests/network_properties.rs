@@ -7,9 +7,12 @@ use nalgebra::{DMatrix, DVector};
 use peerstat::model::network::{Contrast, Network};
 use proptest::prelude::*;
 
+/// A study: its label and arms (treatment, arm mean, arm variance).
+type Study = (usize, Vec<(usize, f64, f64)>);
+
 /// A random connected network: every study compares treatment 0 or a treatment already in the
 /// network with others; arm variances per arm, so multi-arm contrasts are consistent.
-fn network() -> impl Strategy<Value = Vec<(usize, Vec<(usize, f64, f64)>)>> {
+fn network() -> impl Strategy<Value = Vec<Study>> {
     (3usize..6).prop_flat_map(|n| {
         prop::collection::vec(
             (
@@ -45,7 +48,7 @@ fn network() -> impl Strategy<Value = Vec<(usize, Vec<(usize, f64, f64)>)>> {
     })
 }
 
-fn contrasts(net: &[(usize, Vec<(usize, f64, f64)>)]) -> Vec<Contrast> {
+fn contrasts(net: &[Study]) -> Vec<Contrast> {
     let mut c = Vec::new();
     for (s, arms) in net {
         for i in 0..arms.len() {
@@ -64,7 +67,7 @@ fn contrasts(net: &[(usize, Vec<(usize, f64, f64)>)]) -> Vec<Contrast> {
 }
 
 /// Dense GLS on baseline contrasts: effects of T1..T(n-1) against T0.
-fn gls(net: &[(usize, Vec<(usize, f64, f64)>)], n: usize) -> (DVector<f64>, DMatrix<f64>) {
+fn gls(net: &[Study], n: usize) -> (DVector<f64>, DMatrix<f64>) {
     let p = n - 1;
     let mut a = DMatrix::zeros(p, p);
     let mut b = DVector::zeros(p);
