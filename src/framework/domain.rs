@@ -113,6 +113,9 @@ pub struct DomainResult {
     /// with the standard error as moderator and CR2 inference (Rodgers & Pustejovsky 2021);
     /// its slope is the small-study effect.
     pub small_study_dependent: Option<crate::model::RegressionKeys>,
+    /// Which forms of peer support work best: a network meta-analysis over the coded forms
+    /// (`support_type`) against their comparators, when at least three are connected.
+    pub forms: Option<super::forms::FormsAnalysis>,
     /// Sensitivity analyses.
     pub sensitivity: Sensitivity,
     /// Plain-language summary.
@@ -201,6 +204,7 @@ pub(crate) fn analyse_domain(
             rve: None,
             bias: None,
             small_study_dependent: None,
+            forms: None,
             sensitivity: Sensitivity {
                 low_risk_only: None,
                 leave_one_out_range: None,
@@ -290,6 +294,12 @@ pub(crate) fn analyse_domain(
         })
         .flatten();
     let sensitivity = sensitivity(d, es, dependent, &mut skipped);
+    let forms = super::forms::analyse(
+        d,
+        es,
+        orientation == Orientation::LowerIsBetter,
+        &mut skipped,
+    );
     let high_risk = d.risk_of_bias.as_ref().map(|r| {
         rows.iter()
             .filter(|&&i| r[i].as_deref() == Some("high"))
@@ -350,6 +360,7 @@ pub(crate) fn analyse_domain(
         funnel: bias.as_ref().map(|_| format!("funnel_{number}.svg")),
         bias,
         small_study_dependent,
+        forms,
         sensitivity,
         caveats,
         forest: Some(format!("forest_{number}.svg")),

@@ -18,6 +18,7 @@ mod dependent_subgroups;
 mod direction;
 mod domain;
 pub mod evaluate;
+pub mod forms;
 pub mod map;
 pub mod map_costs;
 mod methods;

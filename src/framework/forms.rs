@@ -1,0 +1,184 @@
+//! "Which forms of peer support work best?": a network meta-analysis of one outcome domain over
+//! the coded forms of peer support (the codebook field `support_type`), each trial's form
+//! against its comparator (`comparator`: usual care unless coded, or another form for
+//! head-to-head trials), so that forms never compared directly are compared through usual care.
+//!
+//! One contrast per study, form and comparator: several effects of one study in the domain are
+//! combined first, as the inverse-variance mean with their sampling errors correlated ρ (the
+//! domain's CHE assumption): `Var = ΣΣ w_i w_j ρ_ij √(v_i v_j) / (Σw)²`. A study coding two forms
+//! against one comparator is split into one pseudo-study per form (its shared control arm is then
+//! counted twice, which narrows the CIs slightly; the note says how many).
+
+use serde::Serialize;
+
+use super::domain::DomainData;
+use super::evaluate::Skipped;
+use crate::effect::EffectSizes;
+use crate::model::network::{Contrast, Network, NetworkFit};
+
+/// The comparator of a row without a `comparator` value.
+pub const USUAL_CARE: &str = "usual care";
+
+/// The network of forms of peer support in one domain.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FormsAnalysis {
+    /// The codebook field that names the form.
+    pub by: String,
+    /// The network meta-analysis (reference: usual care when present).
+    pub fit: NetworkFit,
+    /// Pairs of forms whose random-effects CI excludes no difference.
+    pub clear_differences: Vec<String>,
+    /// Head-to-head contrasts (two forms compared in one trial); 0 means every comparison
+    /// between forms is indirect, through the comparator.
+    pub head_to_head: usize,
+    /// How the contrasts were formed.
+    pub note: String,
+}
+
+/// The network of forms of the domain's effects `es`, or `None` (with the reason in `skipped`)
+/// when the data do not code forms or give fewer than three connected forms.
+pub(crate) fn analyse(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    small_values_good: bool,
+    skipped: &mut Vec<Skipped>,
+) -> Option<FormsAnalysis> {
+    let section = "which forms work best (network meta-analysis)";
+    let by = "support_type";
+    if !d.table.has(by) {
+        skipped.push(Skipped::new(section, format!("no {by} column")));
+        return None;
+    }
+    let form = d.table.texts(by);
+    let comparator = d
+        .table
+        .has("comparator")
+        .then(|| d.table.texts("comparator"));
+    // (study, form, comparator) → effect indices.
+    let mut groups: Vec<((String, String, String), Vec<usize>)> = Vec::new();
+    let mut uncoded = 0;
+    for (j, &r) in es.rows().iter().enumerate() {
+        let Some(f) = form[r].clone() else {
+            uncoded += 1;
+            continue;
+        };
+        let c = comparator
+            .as_ref()
+            .and_then(|c| c[r].clone())
+            .unwrap_or_else(|| USUAL_CARE.to_string());
+        if c == f {
+            uncoded += 1;
+            continue;
+        }
+        let key = (d.study_ids[r].clone(), f, c);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(j),
+            None => groups.push((key, vec![j])),
+        }
+    }
+    // One pseudo-study per (study, form, comparator).
+    let mut split_studies = std::collections::BTreeSet::new();
+    let mut data = Vec::with_capacity(groups.len());
+    for ((study, f, c), idx) in &groups {
+        if groups.iter().filter(|g| &g.0 .0 == study).count() > 1 {
+            split_studies.insert(study.clone());
+        }
+        let w: Vec<f64> = idx.iter().map(|&j| 1.0 / es.vi()[j]).collect();
+        let sw: f64 = w.iter().sum();
+        let y = idx
+            .iter()
+            .zip(&w)
+            .map(|(&j, w)| w * es.yi()[j])
+            .sum::<f64>()
+            / sw;
+        let mut var = 0.0;
+        for (a, &ja) in idx.iter().enumerate() {
+            for (b, &jb) in idx.iter().enumerate() {
+                let rho = if a == b { 1.0 } else { d.rho };
+                var += w[a] * w[b] * rho * (es.vi()[ja] * es.vi()[jb]).sqrt();
+            }
+        }
+        data.push(Contrast {
+            study: format!("{study} ({f} vs {c})"),
+            treat1: f.clone(),
+            treat2: c.clone(),
+            yi: y,
+            vi: var / (sw * sw),
+        });
+    }
+    let mut forms: Vec<&str> = data
+        .iter()
+        .flat_map(|c| [c.treat1.as_str(), c.treat2.as_str()])
+        .collect();
+    forms.sort_unstable();
+    forms.dedup();
+    if forms.len() < 3 {
+        skipped.push(Skipped::new(
+            section,
+            format!(
+                "{} treatment(s) coded ({}); a network needs at least 3 (two forms and a comparator)",
+                forms.len(),
+                forms.join(", ")
+            ),
+        ));
+        return None;
+    }
+    let reference = if forms.contains(&USUAL_CARE) {
+        USUAL_CARE.to_string()
+    } else {
+        forms[0].to_string()
+    };
+    let net = match Network::new().level(d.level) {
+        Ok(n) => n.reference(&reference).small_values_good(small_values_good),
+        Err(e) => {
+            skipped.push(Skipped::new(section, e.to_string()));
+            return None;
+        }
+    };
+    let fit = match net.fit(&data) {
+        Ok(f) => f,
+        Err(e) => {
+            skipped.push(Skipped::new(section, e.to_string()));
+            return None;
+        }
+    };
+    let n = fit.treatments.len();
+    let mut clear = Vec::new();
+    for i in 0..n {
+        for j in (i + 1)..n {
+            let cell = fit.random.league[i][j];
+            if cell.ci_lower > 0.0 || cell.ci_upper < 0.0 {
+                clear.push(format!("{} vs {}", fit.treatments[i], fit.treatments[j]));
+            }
+        }
+    }
+    let multi = groups.iter().filter(|g| g.1.len() > 1).count();
+    let note = format!(
+        "{} contrasts of {} studies; {multi} combine several effects of one study (inverse-variance mean, sampling errors correlated {}); {} stud{} coding more than one form split into one contrast per form (a shared control arm counted more than once){}",
+        data.len(),
+        groups
+            .iter()
+            .map(|g| &g.0 .0)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len(),
+        d.rho,
+        split_studies.len(),
+        if split_studies.len() == 1 { "y" } else { "ies" },
+        if uncoded > 0 {
+            format!("; {uncoded} effect(s) without a coded form left out")
+        } else {
+            String::new()
+        }
+    );
+    let head_to_head = data
+        .iter()
+        .filter(|c| c.treat1 != USUAL_CARE && c.treat2 != USUAL_CARE)
+        .count();
+    Some(FormsAnalysis {
+        by: by.to_string(),
+        fit,
+        clear_differences: clear,
+        head_to_head,
+        note,
+    })
+}
