@@ -84,6 +84,15 @@ fn forms_are_compared_through_a_network() {
     assert_eq!(checked, 4);
     assert!((f.fit.tau2 - want.tau2).abs() < 1e-12);
     assert!(f.note.contains("1 combine several effects"), "{}", f.note);
+    // The head-to-head trial F is not an effect of peer support against usual care: the
+    // pooled effect leaves it out and says so.
+    let d = &ev.domains[0];
+    assert_eq!(d.effects.len(), 6);
+    assert!(d.effects.iter().all(|e| e.study != "F"));
+    assert!(d
+        .skipped
+        .iter()
+        .any(|s| s.section.starts_with("head-to-head") && s.reason.starts_with("1 effect")));
 }
 
 #[test]

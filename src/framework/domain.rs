@@ -10,13 +10,13 @@ use super::evaluate::Skipped;
 use super::options::Thresholds;
 use super::{words, Codebook, FieldKind};
 use crate::data::Table;
-use crate::diag::{self, BiasReport, EggerModel, TrimFillEstimator};
+use crate::diag::BiasReport;
 use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::regression::MetaRegression;
-use crate::model::rve::{Rve, RveFit};
+use crate::model::rve::RveFit;
 use crate::model::subgroup::{subgroups, SubgroupAnalysis};
-use crate::model::{Fit, RandomEffects, RegressionKeys, Summary, Workspace};
+use crate::model::{Fit, RandomEffects, RegressionKeys, Summary};
 
 /// Sensitivity analyses of one domain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -147,6 +147,7 @@ pub(crate) struct DomainData<'a> {
 
 /// Analyses one domain: `es` holds its effects (rows of the table), `number` (1-based) names its
 /// plot files.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn analyse_domain(
     d: &DomainData<'_>,
     name: &str,
@@ -154,6 +155,7 @@ pub(crate) fn analyse_domain(
     es: &EffectSizes,
     scale_note: String,
     orientation: Orientation,
+    forms_es: (&EffectSizes, Orientation),
 ) -> Result<DomainResult> {
     let rows = es.rows();
     let mut distinct: Vec<&String> = rows.iter().map(|&i| &d.study_ids[i]).collect();
@@ -275,8 +277,8 @@ pub(crate) fn analyse_domain(
     });
     let subgroups = domain_subgroups(d, es, dependent, &mut skipped);
     let duration = duration(d, es, dependent, &mut skipped);
-    let rve = rve(d, es, n_studies, &mut skipped);
-    let bias = bias(d, es, &mut skipped);
+    let rve = super::domain_checks::rve(d, es, n_studies, &mut skipped);
+    let bias = super::domain_checks::bias(d, es, &mut skipped);
     let small_study_dependent = (dependent && bias.is_some())
         .then(|| {
             let study: Vec<String> = rows.iter().map(|&i| d.study_ids[i].clone()).collect();
@@ -293,13 +295,23 @@ pub(crate) fn analyse_domain(
             .ok()
         })
         .flatten();
-    let sensitivity = sensitivity(d, es, dependent, &mut skipped);
+    let sensitivity = super::domain_checks::sensitivity(d, es, dependent, &mut skipped);
+    // The network of forms reads every effect, head-to-head trials included.
     let forms = super::forms::analyse(
         d,
-        es,
-        orientation == Orientation::LowerIsBetter,
+        forms_es.0,
+        forms_es.1 == Orientation::LowerIsBetter,
         &mut skipped,
     );
+    let head_to_head = forms_es.0.k() - es.k();
+    if head_to_head > 0 {
+        skipped.push(Skipped::new(
+            "head-to-head effects in the pooled effect",
+            format!(
+                "{head_to_head} effect(s) compare two forms of peer support (a comparator other than usual care): they are used in the network of forms only, not in the pooled effect of peer support against usual care"
+            ),
+        ));
+    }
     let high_risk = d.risk_of_bias.as_ref().map(|r| {
         rows.iter()
             .filter(|&&i| r[i].as_deref() == Some("high"))
@@ -484,138 +496,5 @@ fn duration(
             skipped.push(Skipped::new(section, e.to_string()));
             None
         }
-    }
-}
-
-fn rve(
-    d: &DomainData<'_>,
-    es: &EffectSizes,
-    n_studies: usize,
-    skipped: &mut Vec<Skipped>,
-) -> Option<RveFit> {
-    let section = "robust variance estimation";
-    if n_studies == es.k() {
-        skipped.push(Skipped::new(section, "each study contributes one effect"));
-        return None;
-    }
-    let min = d.thresholds.min_rve_studies;
-    if n_studies < min {
-        skipped.push(Skipped::new(
-            section,
-            format!("fewer than {min} studies ({n_studies})"),
-        ));
-        return None;
-    }
-    let col = if d.table.has("study_id") {
-        "study_id"
-    } else {
-        "study"
-    };
-    match Rve::new(0.8, d.level).and_then(|r| r.fit_table(d.table, es, col, &[])) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            skipped.push(Skipped::new(section, e.to_string()));
-            None
-        }
-    }
-}
-
-fn bias(d: &DomainData<'_>, es: &EffectSizes, skipped: &mut Vec<Skipped>) -> Option<BiasReport> {
-    let min = d.thresholds.min_bias_effects;
-    if es.k() < min {
-        skipped.push(Skipped::new(
-            "bias",
-            format!("fewer than {min} effects (k = {})", es.k()),
-        ));
-        return None;
-    }
-    let m = &d.model;
-    let run = || -> Result<BiasReport> {
-        Ok(BiasReport {
-            measure: es.measure(),
-            method: m.get_method(),
-            k: es.k(),
-            egger: diag::egger(es, m, EggerModel::Rma)?,
-            begg: diag::begg(es)?,
-            trimfill: diag::trimfill(es, m, TrimFillEstimator::L0, None)?,
-            fail_safe_n: diag::fail_safe(es, None)?,
-            options: None,
-        })
-    };
-    match run() {
-        Ok(b) => Some(b),
-        Err(e) => {
-            skipped.push(Skipped::new("bias", e.to_string()));
-            None
-        }
-    }
-}
-
-fn sensitivity(
-    d: &DomainData<'_>,
-    es: &EffectSizes,
-    dependent: bool,
-    skipped: &mut Vec<Skipped>,
-) -> Sensitivity {
-    let rows = es.rows();
-    if dependent {
-        return super::dependent_subgroups::dependent_sensitivity(d, es, skipped);
-    }
-    let low: Vec<usize> = match &d.risk_of_bias {
-        Some(r) => (0..es.k())
-            .filter(|&j| r[rows[j]].as_deref() == Some("low"))
-            .collect(),
-        None => Vec::new(),
-    };
-    let low_risk_only = if d.risk_of_bias.is_none() {
-        skipped.push(Skipped::new(
-            "sensitivity: low risk of bias only",
-            "risk of bias not coded in these data (no risk_of_bias column)",
-        ));
-        None
-    } else if low.len() >= 2 {
-        let y: Vec<f64> = low.iter().map(|&j| es.yi()[j]).collect();
-        let v: Vec<f64> = low.iter().map(|&j| es.vi()[j]).collect();
-        match d.model.fit_slices(&y, &v, &mut Workspace::new()) {
-            Ok(s) => Some(s),
-            Err(e) => {
-                skipped.push(Skipped::new(
-                    "sensitivity: low risk of bias only",
-                    e.to_string(),
-                ));
-                None
-            }
-        }
-    } else {
-        skipped.push(Skipped::new(
-            "sensitivity: low risk of bias only",
-            format!("{} effect(s) at low risk of bias; 2 are needed", low.len()),
-        ));
-        None
-    };
-    let leave_one_out_range = if es.k() >= 3 {
-        match diag::influence(es, &d.model) {
-            Ok(v) => {
-                let e = v.iter().map(|x| x.leave1out_estimate);
-                Some([
-                    e.clone().fold(f64::INFINITY, f64::min),
-                    e.fold(f64::NEG_INFINITY, f64::max),
-                ])
-            }
-            Err(e) => {
-                skipped.push(Skipped::new("sensitivity: leave one out", e.to_string()));
-                None
-            }
-        }
-    } else {
-        skipped.push(Skipped::new(
-            "sensitivity: leave one out",
-            format!("fewer than 3 effects (k = {})", es.k()),
-        ));
-        None
-    };
-    Sensitivity {
-        low_risk_only,
-        leave_one_out_range,
     }
 }

@@ -286,15 +286,33 @@ pub fn evaluate(
         thresholds: opts.thresholds,
         rho: opts.rho,
     };
+    let comparator = table.has("comparator").then(|| table.texts("comparator"));
     let mut domains = Vec::new();
+    let mut early_skipped = Vec::new();
     for (di, dname) in domains_present(codebook, &domain).iter().enumerate() {
-        let rows: Vec<usize> = (0..table.nrows())
+        let all: Vec<usize> = (0..table.nrows())
             .filter(|&i| used[i] && domain[i].as_deref() == Some(dname.as_str()))
             .collect();
+        // Head-to-head trials (a comparator other than usual care) inform the network of forms
+        // only, never the pooled effect against usual care.
+        let rows: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| !head_to_head(&comparator, i))
+            .collect();
         if rows.is_empty() {
+            early_skipped.push(Skipped::new(
+                format!("domain {dname}"),
+                "only head-to-head comparisons of forms of peer support: no effect against usual care to pool",
+            ));
             continue;
         }
         let (es, scale_note, orientation) = domain_effects(table, &rows, &effects, &dirs, &labels)?;
+        let (es_all, _, orientation_all) = if all.len() == rows.len() {
+            (es.clone(), String::new(), orientation)
+        } else {
+            domain_effects(table, &all, &effects, &dirs, &labels)?
+        };
         domains.push(analyse_domain(
             &data,
             dname,
@@ -302,6 +320,7 @@ pub fn evaluate(
             &es,
             scale_note,
             orientation,
+            (&es_all, orientation_all),
         )?);
     }
     holm_subgroups(&mut domains);
@@ -314,6 +333,7 @@ pub fn evaluate(
         });
     }
     let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;
+    skipped.extend(early_skipped);
     let risk_of_bias = super::rob::assess(table, &sid, &domains).unwrap_or_else(|| {
         skipped.push(Skipped::new(
             "risk-of-bias plots",
@@ -462,7 +482,8 @@ pub fn map_directions(table: &Table, opts: &EvaluateOptions) -> Result<Vec<Optio
 /// Each row's effect for the evidence-and-gap map on its outcome domain's scale, exactly as the
 /// report analyses that domain ([`MapEffect`]: log odds ratios for a binary-only domain, else
 /// SMDs; natural orientation unless the domain mixes directions); `dirs` from
-/// [`map_directions`] (a row of unknown direction has no effect).
+/// [`map_directions`] (a row of unknown direction has no effect, nor has a head-to-head trial
+/// comparing two forms of peer support).
 ///
 /// # Errors
 /// Bad values, naming row and column.
@@ -472,5 +493,25 @@ pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<Ma
     } else {
         vec![None; table.nrows()]
     };
-    Ok(map_effects_by_domain(&row_effects(table)?, dirs, &domain))
+    let mut out = map_effects_by_domain(&row_effects(table)?, dirs, &domain);
+    // A head-to-head trial's effect compares two forms, not peer support with usual care: the
+    // map shows the study but pools no such effect.
+    let comparator = table.has("comparator").then(|| table.texts("comparator"));
+    for (i, e) in out.iter_mut().enumerate() {
+        if head_to_head(&comparator, i) {
+            *e = None;
+        }
+    }
+    Ok(out)
+}
+
+/// Whether row `i` compares two forms of peer support: its comparator is coded and is not usual
+/// care.
+fn head_to_head(comparator: &Option<Vec<Option<String>>>, i: usize) -> bool {
+    comparator
+        .as_ref()
+        .and_then(|c| c[i].as_deref())
+        .is_some_and(|c| {
+            !c.trim().is_empty() && !c.trim().eq_ignore_ascii_case(super::forms::USUAL_CARE)
+        })
 }

@@ -17,6 +17,7 @@ pub mod dependence;
 mod dependent_subgroups;
 mod direction;
 mod domain;
+mod domain_checks;
 pub mod evaluate;
 pub mod forms;
 pub mod map;
