@@ -20,6 +20,8 @@ mod bubble;
 mod ceac;
 mod forest;
 mod funnel;
+mod league;
+mod network;
 mod plane;
 mod rob;
 
@@ -27,6 +29,8 @@ pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
 pub use forest::{forest, forest_with_rob};
 pub use funnel::funnel;
+pub use league::network_league;
+pub use network::{network_forest, network_graph};
 pub use plane::plane;
 pub use rob::{
     rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
