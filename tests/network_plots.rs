@@ -307,3 +307,24 @@ fn cli_writes_the_three_plots() {
     assert_eq!(res.0, 2);
     assert!(res.2.contains("--league"), "{}", res.2);
 }
+
+#[test]
+fn values_rounding_to_zero_carry_no_sign() {
+    // senn2013: metformin vs pioglitazone (random effects) is −0.0006, shown as 0.00
+    let (_, fit) = senn();
+    let s = svg::network_league(&fit, Measure::Md, "Senn 2013");
+    let m = fit
+        .treatments
+        .iter()
+        .position(|t| t == "metformin")
+        .unwrap();
+    let p = fit
+        .treatments
+        .iter()
+        .position(|t| t == "pioglitazone")
+        .unwrap();
+    let e = fit.random.league[p][m].estimate;
+    assert!(e < 0.0 && e > -0.005, "{e}");
+    assert!(!s.contains(">-0.00<"));
+    assert!(s.contains(">0.00<"));
+}

@@ -145,6 +145,15 @@ fn ratio_ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 fn fmt_num(x: f64) -> String {
+    let s = fmt_magnitude(x);
+    // a value that rounds to zero is shown without a sign ("0.00", not "-0.00")
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+fn fmt_magnitude(x: f64) -> String {
     if x.abs() >= 100.0 {
         format!("{x:.0}")
     } else if x.abs() >= 10.0 {
