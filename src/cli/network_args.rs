@@ -37,6 +37,20 @@ pub struct NetworkArgs {
     /// Output format: table (default), json or csv (the estimates against the reference).
     #[arg(long, default_value = "table")]
     pub format: Format,
+    /// Write the network graph (SVG): treatments on a circle, node area by participants (or
+    /// studies), edge width by the studies comparing the pair, multi-arm studies shaded.
+    #[arg(long, value_name = "FILE")]
+    pub graph: Option<PathBuf>,
+    /// Write a forest plot (SVG) of every treatment against the reference, sorted by P-score.
+    #[arg(long, value_name = "FILE")]
+    pub forest: Option<PathBuf>,
+    /// The model of the forest plot: random (default) or common.
+    #[arg(long, default_value = "random", value_parser = ["random", "common"], value_name = "MODEL")]
+    pub forest_model: String,
+    /// Write the league table as a heat map (SVG): random effects below the diagonal, common
+    /// effect above.
+    #[arg(long, value_name = "FILE")]
+    pub league: Option<PathBuf>,
     /// Write the output to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -30,6 +30,7 @@
 //! assert!(peer.estimate > 0.0);
 //! ```
 
+mod evidence;
 mod graph;
 mod reml;
 mod split;
@@ -41,6 +42,7 @@ use crate::dist;
 use crate::error::{check_level, Error, Result, Setting};
 use graph::Edge;
 
+pub use evidence::{Evidence, EvidenceEdge, MultiArm};
 pub use split::SplitRow;
 
 /// One pairwise contrast of a study.

@@ -191,3 +191,20 @@ pub fn contrasts_from_rows(table: &Table, study: &str) -> Result<Vec<Contrast>> 
         })
         .collect()
 }
+
+/// The size of every arm of arm-level rows (`(study, treatment, n)` from the `n` column), for
+/// [`super::Evidence::with_participants`]; `None` without an `n` column or with a missing size.
+pub fn arm_sizes(
+    table: &Table,
+    study: &str,
+    treatment: &str,
+) -> Option<Vec<(String, String, f64)>> {
+    if !table.has("n") {
+        return None;
+    }
+    let n = table.numeric("n", "as arm sizes").ok()?;
+    let (st, tr) = (table.texts(study), table.texts(treatment));
+    (0..table.nrows())
+        .map(|r| Some((st[r].clone()?, tr[r].clone()?, n[r]?)))
+        .collect()
+}

@@ -20,6 +20,8 @@ mod bubble;
 mod ceac;
 mod forest;
 mod funnel;
+mod league;
+mod network;
 mod plane;
 mod rob;
 
@@ -27,6 +29,8 @@ pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
 pub use forest::{forest, forest_with_rob};
 pub use funnel::funnel;
+pub use league::network_league;
+pub use network::{network_forest, network_graph};
 pub use plane::plane;
 pub use rob::{
     rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
@@ -141,6 +145,15 @@ fn ratio_ticks(lo: f64, hi: f64) -> Vec<f64> {
 }
 
 fn fmt_num(x: f64) -> String {
+    let s = fmt_magnitude(x);
+    // a value that rounds to zero is shown without a sign ("0.00", not "-0.00")
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
+fn fmt_magnitude(x: f64) -> String {
     if x.abs() >= 100.0 {
         format!("{x:.0}")
     } else if x.abs() >= 10.0 {
