@@ -30,6 +30,7 @@
 //! assert!(peer.estimate > 0.0);
 //! ```
 
+mod cnma;
 mod graph;
 mod reml;
 mod split;
@@ -41,6 +42,7 @@ use crate::dist;
 use crate::error::{check_level, Error, Result, Setting};
 use graph::Edge;
 
+pub use cnma::{CnmaFit, ComponentEstimate, ComponentSpec, NotIdentifiable, TreatmentComponents};
 pub use split::SplitRow;
 
 /// One pairwise contrast of a study.
