@@ -7,7 +7,7 @@
 //!   component `c`; an inactive treatment (usual care, placebo) is the empty set; an interaction
 //!   `A*B` is an extra column, 1 for treatments containing both (netmeta's `createC`).
 //! * With `B` the edge–vertex incidence and `W` the reduced weights of the standard network
-//!   ([`super::graph`]), `X = BC`: `β̂ = (XᵀWX)⁻¹XᵀWy`, `Var(β̂) = (XᵀWX)⁻¹`,
+//!   (`graph`), `X = BC`: `β̂ = (XᵀWX)⁻¹XᵀWy`, `Var(β̂) = (XᵀWX)⁻¹`,
 //!   `Q_additive = (y − Xβ̂)ᵀW(y − Xβ̂)` on `Σ_s (a_s − 1) − rank(X)` df.
 //! * τ² by the generalised DerSimonian–Laird formula of the graph method with
 //!   `H = X(XᵀWX)⁻¹XᵀW`; the random-effects fit repeats the above with every pairwise variance

@@ -1,5 +1,5 @@
 //! Network meta-analysis (netmeta's `netmeta()`): every treatment compared with every other
-//! through all studies at once, by Rücker's graph-theoretical method ([`graph`]).
+//! through all studies at once, by Rücker's graph-theoretical method (`graph`).
 //!
 //! Input is a set of pairwise contrasts per study ([`Contrast`]: `y = effect(treat1) −
 //! effect(treat2)`); a multi-arm study must give every pair of its arms (as netmeta's
@@ -10,6 +10,9 @@
 //! every pair, P-scores (Rücker & Schwarzer 2015), Q with its decomposition into within- and
 //! between-design parts (Krahn et al. 2013) and node-splitting by back-calculation (netmeta's
 //! `netsplit`).
+//!
+//! Component network meta-analysis (netmeta's `netcomb`, treatments made of components):
+//! [`Network::fit_components`] with a [`ComponentSpec`], giving a [`CnmaFit`].
 //!
 //! # Examples
 //!
