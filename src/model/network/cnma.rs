@@ -41,6 +41,28 @@ enum Source {
 }
 
 /// How treatments are made of components (a builder).
+///
+/// # Examples
+///
+/// ```
+/// use peerstat::model::network::{ComponentSpec, Contrast, Network};
+/// let c = |s: &str, a: &str, b: &str, y: f64, v: f64| Contrast {
+///     study: s.into(), treat1: a.into(), treat2: b.into(), yi: y, vi: v,
+/// };
+/// let data = vec![
+///     c("s1", "peer", "usual", 0.30, 0.04),
+///     c("s2", "online", "usual", 0.10, 0.04),
+///     c("s3", "peer + online", "usual", 0.45, 0.05),
+///     c("s4", "peer + online", "peer", 0.12, 0.06),
+/// ];
+/// let spec = ComponentSpec::separator("+").inactive("usual").combination("peer + online");
+/// let fit = Network::new().fit_components(&data, &spec).unwrap();
+/// assert_eq!(fit.component_names, ["online", "peer"]);
+/// let both = &fit.combinations_common[0];
+/// let sum: f64 = fit.components_common.iter().map(|e| e.estimate).sum();
+/// assert!((both.estimate - sum).abs() < 1e-12);
+/// assert_eq!((fit.q_additive_df, fit.q_diff_df), (2, 1));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ComponentSpec {
     source: Source,
