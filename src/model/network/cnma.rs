@@ -14,6 +14,8 @@
 //!   increased by τ² before the multi-arm reduction.
 //! * `Q_diff = Q_additive − Q_standard` on `rank(B) − rank(X)` df tests the additive model
 //!   against the standard network (`Q_standard` from the same fit with `C = I`).
+//! * netmeta reference for the formulas: `netcomb` / `nma.additive` (df of `Q_additive`:
+//!   `df_Q + n − 1 − rank(X)`); where netmeta gives τ² = NA (0 df) this gives 0.
 //! * Identifiability: the null space of `XᵀX` (its eigenvectors with eigenvalue ≈ 0); a
 //!   component (or combination) is identifiable when it is orthogonal to that null space.
 //!   Non-identifiable components are reported, not estimated ((XᵀWX)⁺ is used for the rest).
@@ -513,7 +515,11 @@ impl Network {
                 });
             }
         }
-        let q_diff = common.q - standard.q;
+        // netmeta sets |Q_diff| below ε^0.75 to 0 (rounding when the models coincide).
+        let q_diff = match common.q - standard.q {
+            d if d.abs() < f64::EPSILON.powf(0.75) => 0.0,
+            d => d,
+        };
         let q_diff_df = df_add.saturating_sub(df_std);
         let chi = |q: f64, df: usize| (df > 0).then(|| dist::chi2_sf(q.max(0.0), df as f64));
         let names = |g: &Vec<usize>| g.iter().map(|&t| prep.treatments[t].clone()).collect();
