@@ -158,6 +158,11 @@ fn a_small_additive_model_is_weighted_least_squares() {
     );
     let ab = get(&f.combinations_common, "A+B");
     near("A+B", ab.estimate, beta[0] + beta[1], 1e-12);
+    let t = get(&f.treatment_effects_common, "A+B");
+    near("treatment A+B", t.estimate, beta[0] + beta[1], 1e-12);
+    near("treatment A+B se", t.se, ab.se, 1e-12);
+    assert_eq!(get(&f.treatment_effects, "P").estimate, 0.0);
+    assert_eq!(f.treatment_effects.len(), 4);
     let var_ab = inv[(0, 0)] + inv[(1, 1)] + 2.0 * inv[(0, 1)];
     near("se A+B", ab.se, var_ab.sqrt(), 1e-12);
     near("Q", f.q_additive, q, 1e-12);

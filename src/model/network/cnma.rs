@@ -285,6 +285,12 @@ pub struct CnmaFit {
     pub combinations: Vec<ComponentEstimate>,
     /// The same, common-effect model.
     pub combinations_common: Vec<ComponentEstimate>,
+    /// Every treatment against no components (an inactive treatment) under the additive model
+    /// (`C β̂`; netmeta's `TE.random` against the inactive treatment), random effects; treatments
+    /// whose sum of components is not identifiable are left out.
+    pub treatment_effects: Vec<ComponentEstimate>,
+    /// The same, common-effect model.
+    pub treatment_effects_common: Vec<ComponentEstimate>,
     /// Components and combinations that cannot be estimated, and why.
     pub not_identifiable: Vec<NotIdentifiable>,
     /// Q of the additive model (common effect).
@@ -492,6 +498,14 @@ impl Network {
                 });
             }
         }
+        let (mut trt_r, mut trt_c) = (Vec::new(), Vec::new());
+        for (t, comps) in prep.treatments.iter().zip(&per_t) {
+            let v = cols.row(comps);
+            if estimable(&null, &v) {
+                trt_r.push(est(&random, t, &v));
+                trt_c.push(est(&common, t, &v));
+            }
+        }
         let (mut comb_r, mut comb_c) = (Vec::new(), Vec::new());
         for combo in &spec.combinations {
             let parts = spec.split(combo);
@@ -540,6 +554,8 @@ impl Network {
             components_common: comp_c,
             combinations: comb_r,
             combinations_common: comb_c,
+            treatment_effects: trt_r,
+            treatment_effects_common: trt_c,
             not_identifiable: not_id,
             q_additive: common.q,
             q_additive_df: df_add,

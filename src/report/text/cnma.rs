@@ -9,6 +9,11 @@ use crate::report::fmt::{f4, pv, width};
 
 /// One block of estimates.
 fn block(out: &mut String, title: &str, rows: &[ComponentEstimate], w: usize) {
+    let head = if title.starts_with("Treatments") {
+        "treatment"
+    } else {
+        "component"
+    };
     if rows.is_empty() {
         return;
     }
@@ -16,7 +21,7 @@ fn block(out: &mut String, title: &str, rows: &[ComponentEstimate], w: usize) {
     let _ = writeln!(
         out,
         "{:<w$} {:>9} {:>9} {:>9} {:>9}",
-        "component", "estimate", "se", "ci.lb", "ci.ub"
+        head, "estimate", "se", "ci.lb", "ci.ub"
     );
     for e in rows {
         let _ = writeln!(
@@ -94,6 +99,13 @@ pub fn cnma_table(f: &CnmaFit, measure: Measure, source: &str) -> String {
         "Combinations (random effects):",
         &f.combinations,
         w,
+    );
+    let tw = width(f.treatment_effects.iter().map(|t| t.component.as_str()), 9);
+    block(
+        &mut out,
+        "Treatments under the additive model (random effects, against no components):",
+        &f.treatment_effects,
+        tw,
     );
     if !f.not_identifiable.is_empty() {
         let _ = writeln!(out, "Not identifiable:");
