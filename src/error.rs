@@ -84,6 +84,8 @@ pub enum Setting {
     NewMods,
     /// Which direction is better for an outcome (`higher_is_better`).
     Direction,
+    /// The components of the treatments of a component network meta-analysis.
+    Components,
 }
 
 impl Setting {
@@ -118,6 +120,7 @@ impl Setting {
             Setting::FixedTau2 => "fixed structured variances",
             Setting::FixedRho => "fixed structured correlations",
             Setting::NewMods => "new moderator values",
+            Setting::Components => "treatment components",
             Setting::Direction => "outcome direction",
         }
     }

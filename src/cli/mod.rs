@@ -98,6 +98,9 @@ fn flag(s: Setting) -> &'static str {
         Setting::Direction => {
             "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
         }
+        Setting::Components => {
+            "--components-sep, --components-from, --inactive, --interaction or --combination"
+        }
         _ => "the command's options (see --help)",
     }
 }

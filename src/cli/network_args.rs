@@ -34,6 +34,25 @@ pub struct NetworkArgs {
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,
+    /// Component network meta-analysis (netmeta's netcomb, additive model): treatments are
+    /// made of components separated by SEP in their names, e.g. '+' ("CBT + SSRI").
+    #[arg(long, value_name = "SEP", conflicts_with = "components_from")]
+    pub components_sep: Option<String>,
+    /// Component network meta-analysis with the components from arm-level columns: each
+    /// column is a component, present when the arm's value is true, 1 or yes.
+    #[arg(long, value_name = "COL1,COL2,...", value_delimiter = ',')]
+    pub components_from: Option<Vec<String>>,
+    /// A treatment with no components (placebo, usual care; netmeta's inactive). Repeatable.
+    #[arg(long, value_name = "NAME")]
+    pub inactive: Vec<String>,
+    /// An interaction of components in the component model, e.g. 'A*B' (an extra column of
+    /// the component matrix, 1 for treatments containing both). Repeatable.
+    #[arg(long, value_name = "A*B")]
+    pub interaction: Vec<String>,
+    /// A combination of components to estimate (the sum of their effects), written with the
+    /// separator, e.g. 'A+C'. Repeatable.
+    #[arg(long, value_name = "A+C")]
+    pub combination: Vec<String>,
     /// Output format: table (default), json or csv (the estimates against the reference).
     #[arg(long, default_value = "table")]
     pub format: Format,

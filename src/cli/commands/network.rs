@@ -1,12 +1,12 @@
 //! `peerstat network`: network meta-analysis.
 
-use peerstat::model::network::{table, Evidence, Network, NetworkMethod};
+use peerstat::model::network::{table, ComponentSpec, Evidence, Network, NetworkMethod};
 use peerstat::report::{self, svg};
 
 use super::load;
 use crate::cli::args::{Format, NetworkArgs};
 use crate::cli::output::{emit, write_text, Paths};
-use crate::cli::CmdResult;
+use crate::cli::{CmdResult, Failure};
 
 /// Runs `network`.
 pub fn network(a: NetworkArgs) -> CmdResult {
@@ -17,7 +17,8 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         .output("--forest", a.forest.as_deref())
         .output("--league", a.league.as_deref())
         .check()?;
-    let named = [a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
+    let mut named = vec![a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
+    named.extend(a.components_from.iter().flatten().map(String::as_str));
     let l = load(&a.data, &named)?;
     let rows = l.table.has("treat1") && l.table.has("treat2");
     let contrasts = if rows {
@@ -36,8 +37,42 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     if let Some(r) = &a.reference {
         net = net.reference(r);
     }
-    let fit = net.fit(&contrasts)?;
     let file = a.data.input.display().to_string();
+    let spec = match (&a.components_sep, &a.components_from) {
+        (Some(sep), _) => Some(ComponentSpec::separator(sep)),
+        (None, Some(cols)) => Some(ComponentSpec::given(table::components_from_columns(
+            &l.table,
+            &a.treatment,
+            cols,
+        )?)),
+        (None, None) => {
+            if !(a.inactive.is_empty() && a.interaction.is_empty() && a.combination.is_empty()) {
+                return Err(Failure::Usage(
+                    "--inactive, --interaction and --combination belong to a component network meta-analysis: give --components-sep or --components-from".into(),
+                ));
+            }
+            None
+        }
+    };
+    if let Some(mut spec) = spec {
+        for i in &a.inactive {
+            spec = spec.inactive(i);
+        }
+        for t in &a.interaction {
+            spec = spec.interaction(t);
+        }
+        for c in &a.combination {
+            spec = spec.combination(c);
+        }
+        let fit = net.fit_components(&contrasts, &spec)?;
+        let text = match a.format {
+            Format::Table => report::text::cnma_table(&fit, l.measure, &file),
+            Format::Json => report::json(&fit)?,
+            Format::Csv => report::csv::records(&fit.components)?,
+        };
+        return emit(&text, a.output.as_deref());
+    }
+    let fit = net.fit(&contrasts)?;
     if let Some(path) = &a.graph {
         let mut ev = Evidence::from_contrasts(&contrasts);
         if !rows {

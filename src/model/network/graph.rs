@@ -76,6 +76,17 @@ fn study_weights(all: &[Edge], edges: &[usize], tau2: f64) -> Result<Vec<f64>> {
         .collect())
 }
 
+/// The reduced weights of every edge, pairwise variances increased by `tau2`.
+pub(super) fn weights(edges: &[Edge], by_study: &[Vec<usize>], tau2: f64) -> Result<Vec<f64>> {
+    let mut w = vec![0.0; edges.len()];
+    for es in by_study {
+        for (k, wk) in es.iter().zip(study_weights(edges, es, tau2)?) {
+            w[*k] = wk;
+        }
+    }
+    Ok(w)
+}
+
 /// A fit of the network at one τ².
 pub(super) struct GraphFit {
     /// Treatment effects (centred; only differences are meaningful).
@@ -96,13 +107,7 @@ pub(super) fn fit(
     n: usize,
     tau2: f64,
 ) -> Result<GraphFit> {
-    let m = edges.len();
-    let mut w = vec![0.0; m];
-    for es in by_study {
-        for (k, wk) in es.iter().zip(study_weights(edges, es, tau2)?) {
-            w[*k] = wk;
-        }
-    }
+    let w = weights(edges, by_study, tau2)?;
     let mut l = DMatrix::zeros(n, n);
     let mut bwy = DVector::zeros(n);
     for (e, &we) in edges.iter().zip(&w) {

@@ -11,6 +11,9 @@
 //! between-design parts (Krahn et al. 2013) and node-splitting by back-calculation (netmeta's
 //! `netsplit`).
 //!
+//! Component network meta-analysis (netmeta's `netcomb`, treatments made of components):
+//! [`Network::fit_components`] with a [`ComponentSpec`], giving a [`CnmaFit`].
+//!
 //! # Examples
 //!
 //! ```
@@ -30,6 +33,7 @@
 //! assert!(peer.estimate > 0.0);
 //! ```
 
+mod cnma;
 mod evidence;
 mod graph;
 mod reml;
@@ -42,6 +46,7 @@ use crate::dist;
 use crate::error::{check_level, Error, Result, Setting};
 use graph::Edge;
 
+pub use cnma::{CnmaFit, ComponentEstimate, ComponentSpec, NotIdentifiable, TreatmentComponents};
 pub use evidence::{Evidence, EvidenceEdge, MultiArm};
 pub use split::SplitRow;
 
@@ -236,23 +241,15 @@ impl Network {
     /// treatments; [`Error::Input`] naming the sub-networks of a disconnected network.
     pub fn fit(&self, data: &[Contrast]) -> Result<NetworkFit> {
         let level = self.level.unwrap_or(95.0);
-        let mut treatments: Vec<String> = data
-            .iter()
-            .flat_map(|c| [c.treat1.clone(), c.treat2.clone()])
-            .collect();
-        treatments.sort();
-        treatments.dedup();
+        let Prepared {
+            treatments,
+            studies,
+            by_study,
+            edges,
+            designs,
+            arms_total,
+        } = prepare(data)?;
         let n = treatments.len();
-        if n < 2 {
-            return Err(Error::TooFew {
-                analysis: "a network meta-analysis".into(),
-                needed: 2,
-                found: n,
-                unit: "treatments",
-                note: String::new(),
-            });
-        }
-        let idx = |t: &str| treatments.iter().position(|x| x == t).unwrap_or(0);
         let reference = match &self.reference {
             Some(r) => treatments.iter().position(|t| t == r).ok_or_else(|| {
                 Error::setting(
@@ -265,79 +262,6 @@ impl Network {
             })?,
             None => 0,
         };
-        // Studies and their edges.
-        let mut studies: Vec<String> = Vec::new();
-        let mut by_study: Vec<Vec<usize>> = Vec::new();
-        let mut edges = Vec::with_capacity(data.len());
-        for c in data {
-            if !(c.yi.is_finite() && c.vi.is_finite() && c.vi > 0.0) {
-                return Err(Error::input(
-                    format!("study '{}', {} vs {}", c.study, c.treat1, c.treat2),
-                    "the effect must be finite and its variance positive",
-                ));
-            }
-            if c.treat1 == c.treat2 {
-                return Err(Error::input(
-                    format!("study '{}'", c.study),
-                    format!("treatment '{}' is compared with itself", c.treat1),
-                ));
-            }
-            let s = match studies.iter().position(|x| x == &c.study) {
-                Some(s) => s,
-                None => {
-                    studies.push(c.study.clone());
-                    by_study.push(Vec::new());
-                    studies.len() - 1
-                }
-            };
-            let (t1, t2) = (idx(&c.treat1), idx(&c.treat2));
-            if by_study[s].iter().any(|&e: &usize| {
-                let x: &Edge = &edges[e];
-                (x.t1 == t1 && x.t2 == t2) || (x.t1 == t2 && x.t2 == t1)
-            }) {
-                return Err(Error::input(
-                    format!("study '{}'", c.study),
-                    format!(
-                        "the comparison {} vs {} appears twice (a treatment given twice in one study?)",
-                        c.treat1, c.treat2
-                    ),
-                ));
-            }
-            by_study[s].push(edges.len());
-            edges.push(Edge {
-                study: s,
-                t1,
-                t2,
-                y: c.yi,
-                v: c.vi,
-            });
-        }
-        // Every multi-arm study gives all pairs of its arms.
-        let mut designs: Vec<Vec<usize>> = Vec::new();
-        let mut arms_total = 0;
-        for (s, es) in by_study.iter().enumerate() {
-            let mut arms: Vec<usize> = es
-                .iter()
-                .flat_map(|&e| [edges[e].t1, edges[e].t2])
-                .collect();
-            arms.sort_unstable();
-            arms.dedup();
-            let a = arms.len();
-            if es.len() != a * (a - 1) / 2 {
-                return Err(Error::input(
-                    format!("study '{}'", studies[s]),
-                    format!(
-                        "{a} arms need all {} pairwise contrasts, {} given",
-                        a * (a - 1) / 2,
-                        es.len()
-                    ),
-                ));
-            }
-            arms_total += a - 1;
-            if !designs.contains(&arms) {
-                designs.push(arms);
-            }
-        }
         let comps = graph::components(&edges, n);
         if comps.len() > 1 {
             let names: Vec<String> = comps
@@ -433,6 +357,125 @@ impl Network {
             treatments,
         })
     }
+}
+
+/// Validated contrasts as a graph.
+struct Prepared {
+    /// Treatments, sorted as text.
+    pub treatments: Vec<String>,
+    /// Study labels in order of appearance.
+    pub studies: Vec<String>,
+    /// The edges of each study.
+    pub by_study: Vec<Vec<usize>>,
+    /// Every contrast as an edge.
+    pub edges: Vec<Edge>,
+    /// Designs (sorted treatment sets).
+    pub designs: Vec<Vec<usize>>,
+    /// `Σ_s (arms_s − 1)`.
+    pub arms_total: usize,
+}
+
+/// Checks the contrasts and builds the graph (see [`Network::fit`] for the errors; a
+/// disconnected network is not an error here).
+fn prepare(data: &[Contrast]) -> Result<Prepared> {
+    let mut treatments: Vec<String> = data
+        .iter()
+        .flat_map(|c| [c.treat1.clone(), c.treat2.clone()])
+        .collect();
+    treatments.sort();
+    treatments.dedup();
+    let n = treatments.len();
+    if n < 2 {
+        return Err(Error::TooFew {
+            analysis: "a network meta-analysis".into(),
+            needed: 2,
+            found: n,
+            unit: "treatments",
+            note: String::new(),
+        });
+    }
+    let idx = |t: &str| treatments.iter().position(|x| x == t).unwrap_or(0);
+    // Studies and their edges.
+    let mut studies: Vec<String> = Vec::new();
+    let mut by_study: Vec<Vec<usize>> = Vec::new();
+    let mut edges = Vec::with_capacity(data.len());
+    for c in data {
+        if !(c.yi.is_finite() && c.vi.is_finite() && c.vi > 0.0) {
+            return Err(Error::input(
+                format!("study '{}', {} vs {}", c.study, c.treat1, c.treat2),
+                "the effect must be finite and its variance positive",
+            ));
+        }
+        if c.treat1 == c.treat2 {
+            return Err(Error::input(
+                format!("study '{}'", c.study),
+                format!("treatment '{}' is compared with itself", c.treat1),
+            ));
+        }
+        let s = match studies.iter().position(|x| x == &c.study) {
+            Some(s) => s,
+            None => {
+                studies.push(c.study.clone());
+                by_study.push(Vec::new());
+                studies.len() - 1
+            }
+        };
+        let (t1, t2) = (idx(&c.treat1), idx(&c.treat2));
+        if by_study[s].iter().any(|&e: &usize| {
+            let x: &Edge = &edges[e];
+            (x.t1 == t1 && x.t2 == t2) || (x.t1 == t2 && x.t2 == t1)
+        }) {
+            return Err(Error::input(
+                format!("study '{}'", c.study),
+                format!(
+                    "the comparison {} vs {} appears twice (a treatment given twice in one study?)",
+                    c.treat1, c.treat2
+                ),
+            ));
+        }
+        by_study[s].push(edges.len());
+        edges.push(Edge {
+            study: s,
+            t1,
+            t2,
+            y: c.yi,
+            v: c.vi,
+        });
+    }
+    // Every multi-arm study gives all pairs of its arms.
+    let mut designs: Vec<Vec<usize>> = Vec::new();
+    let mut arms_total = 0;
+    for (s, es) in by_study.iter().enumerate() {
+        let mut arms: Vec<usize> = es
+            .iter()
+            .flat_map(|&e| [edges[e].t1, edges[e].t2])
+            .collect();
+        arms.sort_unstable();
+        arms.dedup();
+        let a = arms.len();
+        if es.len() != a * (a - 1) / 2 {
+            return Err(Error::input(
+                format!("study '{}'", studies[s]),
+                format!(
+                    "{a} arms need all {} pairwise contrasts, {} given",
+                    a * (a - 1) / 2,
+                    es.len()
+                ),
+            ));
+        }
+        arms_total += a - 1;
+        if !designs.contains(&arms) {
+            designs.push(arms);
+        }
+    }
+    Ok(Prepared {
+        treatments,
+        studies,
+        by_study,
+        edges,
+        designs,
+        arms_total,
+    })
 }
 
 /// The estimates against the reference and the league table from effects `d` with covariance

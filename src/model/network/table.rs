@@ -208,3 +208,65 @@ pub fn arm_sizes(
         .map(|r| Some((st[r].clone()?, tr[r].clone()?, n[r]?)))
         .collect()
 }
+
+/// The components of each treatment from arm-level rows: one column per component, present
+/// when the arm's value is true, 1 or yes (false, 0, no or empty: absent). For
+/// [`super::ComponentSpec::given`].
+///
+/// # Errors
+/// [`Error::MissingColumn`] for an absent treatment or component column; [`Error::Value`] for a
+/// value that is not true/false, 1/0 or yes/no, or for a treatment whose arms disagree on its
+/// components (naming the row).
+pub fn components_from_columns(
+    table: &Table,
+    treatment: &str,
+    columns: &[String],
+) -> Result<Vec<(String, Vec<String>)>> {
+    if !table.has(treatment) {
+        return Err(table.missing_column(treatment, "as the treatment"));
+    }
+    for c in columns {
+        if !table.has(c) {
+            return Err(table.missing_column(c, "as a component"));
+        }
+    }
+    let tr = table.texts(treatment);
+    let vals: Vec<Vec<Option<String>>> = columns.iter().map(|c| table.texts(c)).collect();
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (r, t) in tr.iter().enumerate() {
+        let Some(t) = t else {
+            return Err(table.value_error(r, treatment, "the treatment is missing"));
+        };
+        let mut comps = Vec::new();
+        for (c, v) in columns.iter().zip(&vals) {
+            let text = v[r].as_deref().unwrap_or("").trim().to_ascii_lowercase();
+            match text.as_str() {
+                "1" | "1.0" | "true" | "yes" | "y" => comps.push(c.clone()),
+                "0" | "0.0" | "false" | "no" | "n" | "" | "na" => {}
+                _ => {
+                    return Err(table.value_error(
+                        r,
+                        c,
+                        format!("'{text}' is not a component indicator (true/false, 1/0, yes/no)"),
+                    ))
+                }
+            }
+        }
+        match out.iter().find(|(name, _)| name == t) {
+            Some((_, prev)) if *prev != comps => {
+                return Err(table.value_error(
+                    r,
+                    treatment,
+                    format!(
+                        "treatment '{t}' has components {{{}}} here but {{{}}} in an earlier row",
+                        comps.join(", "),
+                        prev.join(", ")
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => out.push((t.clone(), comps)),
+        }
+    }
+    Ok(out)
+}

@@ -1,5 +1,6 @@
 //! Text printouts (metafor-style tables) of every result.
 
+mod cnma;
 mod diag;
 mod econ;
 mod meta;
@@ -7,6 +8,7 @@ mod multilevel;
 mod network;
 mod robust;
 
+pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
 pub use meta::{table, table_report};
