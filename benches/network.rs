@@ -39,7 +39,13 @@ fn simulate() -> Vec<Contrast> {
     let std = Normal::new(0.0, 1.0).unwrap_or_else(|_| unreachable!());
     let tau = 0.2;
     let d: Vec<f64> = (0..TREATMENTS)
-        .map(|t| if t == 0 { 0.0 } else { 0.5 * std.sample(&mut rng) })
+        .map(|t| {
+            if t == 0 {
+                0.0
+            } else {
+                0.5 * std.sample(&mut rng)
+            }
+        })
         .collect();
     // Distinct arms `k` of one study: `first` given, the rest random.
     let arms_with = |rng: &mut ChaCha8Rng, first: Vec<usize>, k: usize| {
@@ -100,7 +106,11 @@ fn simulate() -> Vec<Contrast> {
 fn write_csv(path: &str, data: &[Contrast]) {
     let mut s = String::from("study,treat1,treat2,yi,vi\n");
     for c in data {
-        let _ = writeln!(s, "{},{},{},{:?},{:?}", c.study, c.treat1, c.treat2, c.yi, c.vi);
+        let _ = writeln!(
+            s,
+            "{},{},{},{:?},{:?}",
+            c.study, c.treat1, c.treat2, c.yi, c.vi
+        );
     }
     std::fs::write(path, s).unwrap_or_else(|e| panic!("{path}: {e}"));
     eprintln!("wrote {path} ({} contrasts)", data.len());
