@@ -57,6 +57,6 @@ print("max |estimate difference| (%s, %d treatments) %.3g%s" % (model, len(mf), 
 EOF
 )
   echo "peerstat network --method $method: wall $best s (best of 3, whole process), max RSS $best_rss kB;" \
-    "$what fit $mf s -> metafor/peerstat = $(awk -v a="$mf" -v b="$best" 'BEGIN { printf "%.0fx", a / b }')," \
-    "metafor process $mf_wall s -> $(awk -v a="$mf_wall" -v b="$best" 'BEGIN { printf "%.0fx", a / b }'); $diff"
+    "$what fit $mf s -> metafor/peerstat = $(awk -v a="$mf" -v b="$best" 'BEGIN { printf "%.1fx", a / b }')," \
+    "metafor process $mf_wall s -> $(awk -v a="$mf_wall" -v b="$best" 'BEGIN { printf "%.1fx", a / b }'); $diff"
 done
