@@ -1,5 +1,5 @@
 //! Network meta-analysis (netmeta's `netmeta()`): every treatment compared with every other
-//! through all studies at once, by Rücker's graph-theoretical method ([`graph`]).
+//! through all studies at once, by Rücker's graph-theoretical method (the `graph` module).
 //!
 //! Input is a set of pairwise contrasts per study ([`Contrast`]: `y = effect(treat1) −
 //! effect(treat2)`); a multi-arm study must give every pair of its arms (as netmeta's
