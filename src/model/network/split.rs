@@ -53,19 +53,26 @@ pub(super) fn within_designs(
     designs: &[Vec<usize>],
 ) -> Result<(f64, usize)> {
     let (mut q, mut df) = (0.0, 0);
+    // The sorted arms of every study, computed once.
+    let study_arms: Vec<Vec<usize>> = by_study
+        .iter()
+        .map(|es| {
+            let mut arms: Vec<usize> = es
+                .iter()
+                .flat_map(|&e| [edges[e].t1, edges[e].t2])
+                .collect();
+            arms.sort_unstable();
+            arms.dedup();
+            arms
+        })
+        .collect();
     for d in designs {
         // The studies of this design, re-indexed over its treatments.
         let members: Vec<&Vec<usize>> = by_study
             .iter()
-            .filter(|es| {
-                let mut arms: Vec<usize> = es
-                    .iter()
-                    .flat_map(|&e| [edges[e].t1, edges[e].t2])
-                    .collect();
-                arms.sort_unstable();
-                arms.dedup();
-                &arms == d
-            })
+            .zip(&study_arms)
+            .filter(|(_, arms)| *arms == d)
+            .map(|(es, _)| es)
             .collect();
         if members.len() < 2 {
             continue;
@@ -105,25 +112,28 @@ pub(super) fn netsplit(
 ) -> Vec<SplitRow> {
     let n = treatments.len();
     let z = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
+    // One pass over the contrasts: per unordered pair (a < b), Σw, Σw·y (oriented a − b) and
+    // its studies, in data order.
+    let mut sums = vec![(0.0, 0.0, Vec::new()); n * n];
+    for e in edges {
+        let we = 1.0 / (e.v + tau2);
+        let (a, b, sign) = if e.t1 < e.t2 {
+            (e.t1, e.t2, 1.0)
+        } else {
+            (e.t2, e.t1, -1.0)
+        };
+        let (sw, swy, studies): &mut (f64, f64, Vec<usize>) = &mut sums[a * n + b];
+        *sw += we;
+        *swy += we * sign * e.y;
+        if !studies.contains(&e.study) {
+            studies.push(e.study);
+        }
+    }
     let mut out = Vec::new();
     for a in 0..n {
         for b in (a + 1)..n {
-            let (mut sw, mut swy, mut studies) = (0.0, 0.0, Vec::new());
-            for e in edges {
-                let we = 1.0 / (e.v + tau2);
-                let sign = if e.t1 == a && e.t2 == b {
-                    1.0
-                } else if e.t1 == b && e.t2 == a {
-                    -1.0
-                } else {
-                    continue;
-                };
-                sw += we;
-                swy += we * sign * e.y;
-                if !studies.contains(&e.study) {
-                    studies.push(e.study);
-                }
-            }
+            let (sw, swy, studies) = &sums[a * n + b];
+            let (sw, swy) = (*sw, *swy);
             if sw == 0.0 {
                 continue;
             }
