@@ -373,22 +373,7 @@ fn wls(edges: &[Edge], by_study: &[Vec<usize>], x: &DMatrix<f64>, w: &[f64]) -> 
         .sum();
     // tr((I − H)(BBᵀ ∘ E / 2)W), H = X(XᵀWX)⁺XᵀW, as in graph::fit.
     let xpx = x * &cov * x.transpose();
-    let bbt = |e: &Edge, f: &Edge| {
-        let s = |a: usize, b: usize| f64::from(u8::from(a == b));
-        s(e.t1, f.t1) - s(e.t1, f.t2) - s(e.t2, f.t1) + s(e.t2, f.t2)
-    };
-    let mut denom = 0.0;
-    for es in by_study {
-        for &e in es {
-            for &f in es {
-                let c_fe = bbt(&edges[f], &edges[e]) / 2.0;
-                if c_fe != 0.0 {
-                    let ih = f64::from(u8::from(e == f)) - xpx[(e, f)] * w[f];
-                    denom += ih * c_fe * w[e];
-                }
-            }
-        }
-    }
+    let denom = super::graph::dl_denominator(edges, by_study, w, |e, f| xpx[(e, f)]);
     Wls {
         beta,
         cov,

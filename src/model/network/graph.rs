@@ -127,30 +127,12 @@ pub(super) fn fit(
         .zip(&w)
         .map(|(e, we)| we * (e.y - (d[e.t1] - d[e.t2])).powi(2))
         .sum();
-    // tr((I − H) C W) with C = BBᵀ ∘ E / 2 (non-zero only within a study) and H = BL⁺BᵀW:
-    // Σ_e Σ_f [(I − H)_ef C_fe W_ee] over f in the study of e.
-    let b_lp = |e: &Edge, f: &Edge| {
-        // (B L⁺ Bᵀ)_ef
+    // (B L⁺ Bᵀ)_ef
+    let b_lp = |e: usize, f: usize| {
+        let (e, f) = (&edges[e], &edges[f]);
         lplus[(e.t1, f.t1)] - lplus[(e.t1, f.t2)] - lplus[(e.t2, f.t1)] + lplus[(e.t2, f.t2)]
     };
-    let bbt = |e: &Edge, f: &Edge| {
-        let s = |a: usize, b: usize| f64::from(u8::from(a == b));
-        s(e.t1, f.t1) - s(e.t1, f.t2) - s(e.t2, f.t1) + s(e.t2, f.t2)
-    };
-    let mut denom = 0.0;
-    for es in by_study {
-        for &e in es {
-            for &f in es {
-                let c_fe = bbt(&edges[f], &edges[e]) / 2.0;
-                if c_fe == 0.0 {
-                    continue;
-                }
-                // (I − H)_ef = [e == f] − (BL⁺Bᵀ)_ef w_f
-                let ih = f64::from(u8::from(e == f)) - b_lp(&edges[e], &edges[f]) * w[f];
-                denom += ih * c_fe * w[e];
-            }
-        }
-    }
+    let denom = dl_denominator(edges, by_study, &w, b_lp);
     Ok(GraphFit {
         d,
         lplus,
@@ -184,4 +166,33 @@ pub(super) fn components(edges: &[Edge], n: usize) -> Vec<Vec<usize>> {
     let mut out: Vec<Vec<usize>> = groups.into_values().collect();
     out.sort_by_key(|g| std::cmp::Reverse(g.len()));
     out
+}
+
+/// The denominator of the generalised DerSimonian–Laird τ²: `tr((I − H) C W)` with `C = BBᵀ ∘ E
+/// / 2` (non-zero only within a study), `H_ef = hat(e, f)·w_f` (`hat` the edge-by-edge
+/// `B L⁺ Bᵀ` of the standard network, or `X (XᵀWX)⁺ Xᵀ` of the additive component model):
+/// `Σ_e Σ_f (I − H)_ef C_fe w_e` over the pairs `e`, `f` of one study.
+pub(super) fn dl_denominator(
+    edges: &[Edge],
+    by_study: &[Vec<usize>],
+    w: &[f64],
+    hat: impl Fn(usize, usize) -> f64,
+) -> f64 {
+    let bbt = |e: &Edge, f: &Edge| {
+        let s = |a: usize, b: usize| f64::from(u8::from(a == b));
+        s(e.t1, f.t1) - s(e.t1, f.t2) - s(e.t2, f.t1) + s(e.t2, f.t2)
+    };
+    let mut denom = 0.0;
+    for es in by_study {
+        for &e in es {
+            for &f in es {
+                let c_fe = bbt(&edges[f], &edges[e]) / 2.0;
+                if c_fe != 0.0 {
+                    let ih = f64::from(u8::from(e == f)) - hat(e, f) * w[f];
+                    denom += ih * c_fe * w[e];
+                }
+            }
+        }
+    }
+    denom
 }
