@@ -181,6 +181,7 @@ fn map_csv_quotes_every_special_character() {
         filters: Default::default(),
         studies: vec![],
         cells: vec![cell("a, b"), cell("say \"hi\""), cell("two\nlines")],
+        elements: None,
     };
     let text = peerstat::report::csv::map(&md, "activity", "outcome_domain").unwrap();
     let (h, rows) = csv_rows(&text);

@@ -161,6 +161,12 @@ Writes DIR/index.html (self-contained report), DIR/results.json, DIR/forest_N.sv
 DIR/ceac.svg (with --costs) and DIR/egm.html. The input is validated against the codebook
 (seeds/framework.toml unless --codebook): unknown levels are errors listing the allowed ones.
 
+Per domain, where the data allow: which forms of peer support work best (a network meta-analysis
+of support_type against each trial's comparator: usual care, or another form in a head-to-head
+trial) and which elements matter (a component network meta-analysis of the coded provider, mode
+and group_size; `elements = [...]` in --options names other fields). Both are exploratory and
+say so.
+
 Example:
   peerstat simulate --framework --seed 1 -o seeds/demo.parquet
   peerstat evaluate seeds/demo.parquet -o report      (uses seeds/demo_costs.parquet too)")]
@@ -169,7 +175,9 @@ Example:
     #[command(after_help = "\
 Rows (default activity) x columns (default outcome_domain), bubbles sized by number of studies and
 coloured by the segment (default risk_of_bias); hover shows counts and the pooled effect with CI;
-click lists the studies; filters for population, country, design and mode; gaps marked.
+click lists the studies; filters for population, country, design and mode; gaps marked. Below
+the grid, the element view: what each coded element (provider, mode, group_size) adds per
+outcome domain, from a component network meta-analysis; elements that cannot be estimated are gaps.
 
 Example:
   peerstat map seeds/demo.parquet -o egm.html")]

@@ -116,6 +116,9 @@ pub struct DomainResult {
     /// Which forms of peer support work best: a network meta-analysis over the coded forms
     /// (`support_type`) against their comparators, when at least three are connected.
     pub forms: Option<super::forms::FormsAnalysis>,
+    /// Which elements of peer support matter: a component network meta-analysis over the coded
+    /// elements against usual care (exploratory).
+    pub elements: Option<super::elements::ElementsAnalysis>,
     /// Sensitivity analyses.
     pub sensitivity: Sensitivity,
     /// Plain-language summary.
@@ -143,6 +146,8 @@ pub(crate) struct DomainData<'a> {
     pub thresholds: Thresholds,
     /// The assumed sampling correlation of the CHE model.
     pub rho: f64,
+    /// The element fields of "which elements matter?".
+    pub elements: &'a [String],
 }
 
 /// Analyses one domain: `es` holds its effects (rows of the table), `number` (1-based) names its
@@ -207,6 +212,7 @@ pub(crate) fn analyse_domain(
             bias: None,
             small_study_dependent: None,
             forms: None,
+            elements: None,
             sensitivity: Sensitivity {
                 low_risk_only: None,
                 leave_one_out_range: None,
@@ -303,6 +309,20 @@ pub(crate) fn analyse_domain(
         forms_es.1 == Orientation::LowerIsBetter,
         &mut skipped,
     );
+    let elements = super::elements::analyse(
+        &super::elements::ElementInput {
+            table: d.table,
+            study_ids: d.study_ids,
+            rows: es.rows(),
+            yi: es.yi(),
+            vi: es.vi(),
+            rho: d.rho,
+            level: d.level,
+            small_values_good: orientation == Orientation::LowerIsBetter,
+            fields: d.elements,
+        },
+        &mut skipped,
+    );
     let head_to_head = forms_es.0.k() - es.k();
     if head_to_head > 0 {
         skipped.push(Skipped::new(
@@ -373,6 +393,7 @@ pub(crate) fn analyse_domain(
         bias,
         small_study_dependent,
         forms,
+        elements,
         sensitivity,
         caveats,
         forest: Some(format!("forest_{number}.svg")),

@@ -61,6 +61,9 @@ pub struct EvaluateOptions {
     /// The assumed correlation of the sampling errors of one study's effects, for the CHE
     /// model of domains where studies contribute several effects (default 0.6).
     pub rho: f64,
+    /// The codebook fields whose levels are the elements of peer support for "which elements
+    /// matter?" (a component network meta-analysis per domain).
+    pub elements: Vec<String>,
 }
 
 impl Default for EvaluateOptions {
@@ -74,6 +77,10 @@ impl Default for EvaluateOptions {
             domains: BTreeMap::new(),
             options_file: None,
             rho: 0.6,
+            elements: super::elements::DEFAULT_ELEMENTS
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
         }
     }
 }
@@ -85,6 +92,9 @@ impl EvaluateOptions {
         self.higher_is_better = f.higher_is_better;
         self.thresholds = f.thresholds;
         self.domains = f.domains;
+        if let Some(e) = f.elements {
+            self.elements = e;
+        }
         self.options_file = Some(name.to_string());
         self
     }
@@ -285,6 +295,7 @@ pub fn evaluate(
         simulated,
         thresholds: opts.thresholds,
         rho: opts.rho,
+        elements: &opts.elements,
     };
     let comparator = table.has("comparator").then(|| table.texts("comparator"));
     let mut domains = Vec::new();

@@ -83,27 +83,13 @@ pub(crate) fn analyse(
         if groups.iter().filter(|g| &g.0 .0 == study).count() > 1 {
             split_studies.insert(study.clone());
         }
-        let w: Vec<f64> = idx.iter().map(|&j| 1.0 / es.vi()[j]).collect();
-        let sw: f64 = w.iter().sum();
-        let y = idx
-            .iter()
-            .zip(&w)
-            .map(|(&j, w)| w * es.yi()[j])
-            .sum::<f64>()
-            / sw;
-        let mut var = 0.0;
-        for (a, &ja) in idx.iter().enumerate() {
-            for (b, &jb) in idx.iter().enumerate() {
-                let rho = if a == b { 1.0 } else { d.rho };
-                var += w[a] * w[b] * rho * (es.vi()[ja] * es.vi()[jb]).sqrt();
-            }
-        }
+        let (y, var) = combine(idx, es.yi(), es.vi(), d.rho);
         data.push(Contrast {
             study: format!("{study} ({f} vs {c})"),
             treat1: f.clone(),
             treat2: c.clone(),
             yi: y,
-            vi: var / (sw * sw),
+            vi: var,
         });
     }
     let mut forms: Vec<&str> = data
@@ -181,4 +167,19 @@ pub(crate) fn analyse(
         head_to_head,
         note,
     })
+}
+
+/// The inverse-variance mean of the effects `idx` of one study and its variance, their sampling
+/// errors correlated `rho`: `Var = ΣΣ w_i w_j ρ_ij √(v_i v_j) / (Σw)²`.
+pub(crate) fn combine(idx: &[usize], yi: &[f64], vi: &[f64], rho: f64) -> (f64, f64) {
+    let sw: f64 = idx.iter().map(|&j| 1.0 / vi[j]).sum();
+    let y = idx.iter().map(|&j| yi[j] / vi[j]).sum::<f64>() / sw;
+    let mut var = 0.0;
+    for (a, &ja) in idx.iter().enumerate() {
+        for (b, &jb) in idx.iter().enumerate() {
+            let r = if a == b { 1.0 } else { rho };
+            var += r * (vi[ja] * vi[jb]).sqrt() / (vi[ja] * vi[jb]);
+        }
+    }
+    (y, var / (sw * sw))
 }

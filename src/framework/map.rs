@@ -98,6 +98,10 @@ pub struct MapData {
     pub studies: Vec<MapStudy>,
     /// Pooled effects per cell.
     pub cells: Vec<MapCell>,
+    /// The element view (what each coded element adds, per outcome domain), when the data code
+    /// the elements.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub elements: Option<super::map_elements::ElementsView>,
 }
 
 fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
@@ -352,5 +356,6 @@ pub fn map_data(
         filters,
         studies,
         cells,
+        elements: None,
     })
 }

@@ -214,6 +214,9 @@ pub struct OptionsFile {
     /// Settings per outcome domain (the `outcome_domain` column): the minimal important
     /// difference, the assumed control risk and a certainty override.
     pub domains: BTreeMap<String, DomainOptions>,
+    /// The codebook fields whose levels are the elements of peer support in "which elements
+    /// matter?" (default `provider`, `mode`, `group_size`).
+    pub elements: Option<Vec<String>>,
 }
 
 /// Settings of one outcome domain.

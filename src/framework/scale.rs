@@ -89,6 +89,9 @@ pub struct MapEffect {
     pub vi: f64,
     /// The domain's measure (OR or SMD).
     pub measure: Measure,
+    /// Every outcome of the domain is lower-is-better and the effects keep their natural
+    /// orientation (a negative SMD or an odds ratio below 1 favours peer support).
+    pub lower_is_better: bool,
 }
 
 /// Each row's effect on its domain's scale: rows are grouped by `domain` (rows without a domain
@@ -117,6 +120,7 @@ pub(crate) fn map_effects_by_domain(
                     yi,
                     vi,
                     measure: scale.measure,
+                    lower_is_better: scale.orientation == Orientation::LowerIsBetter,
                 });
             }
         }

@@ -11,6 +11,15 @@ use crate::data::{Column, Table};
 use crate::effect::{smd, VarianceType};
 
 /// One arm of the economic companion: (study, arm, n, mean cost, sd cost, mean QALY, sd QALY, corr).
+/// The forms of peer support (codebook field `support_type`).
+const FORMS: [&str; 5] = [
+    "mentoring",
+    "befriending",
+    "coaching",
+    "support group",
+    "navigation",
+];
+
 type EconRow = (String, String, f64, f64, f64, f64, f64, f64);
 
 fn pick<'a, R: Rng>(r: &mut R, xs: &[&'a str]) -> &'a str {
@@ -66,6 +75,10 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
     let mut r = ChaCha8Rng::seed_from_u64(seed);
     let mut r_rob = ChaCha8Rng::seed_from_u64(seed ^ 0x0B2D_0B2D_0B2D_0B2D);
     let mut rob_cols: Vec<Vec<Option<String>>> = vec![Vec::new(); 5];
+    // Head-to-head trials (one form of peer support against another) come from a third stream,
+    // so the other trials are those of earlier versions for the same seed.
+    let mut r_h2h = ChaCha8Rng::seed_from_u64(seed ^ 0x0411_2024_0411_2024);
+    let mut comparator_col: Vec<Option<String>> = Vec::new();
     let domains = [
         "mental health",
         "wellbeing",
@@ -196,17 +209,7 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
                 ],
             )
             .into(),
-            pick(
-                &mut r,
-                &[
-                    "mentoring",
-                    "befriending",
-                    "coaching",
-                    "support group",
-                    "navigation",
-                ],
-            )
-            .into(),
+            pick(&mut r, &FORMS).into(),
             mode.into(),
             pick(
                 &mut r,
@@ -241,6 +244,13 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
             )
             .into(),
         ];
+        // About one trial in eight (never one with an economic companion, whose arms are peer
+        // support and usual care) compares its form with another form of peer support. The
+        // simulated forms do not differ: the effect is the bias of its risk of bias plus noise.
+        let h2h_draw = r_h2h.random_range(0..8usize);
+        let other_form = pick(&mut r_h2h, &FORMS);
+        let comparator =
+            (h2h_draw == 0 && t % 8 != 0 && other_form != meta[9]).then(|| other_form.to_string());
         // 1–3 outcomes; a few trials report two measures in the same domain (dependent effects).
         let n_out = 1 + r.random_range(0..3usize);
         let mut doms: Vec<&str> = (0..n_out).map(|_| pick(&mut r, &domains)).collect();
@@ -258,7 +268,12 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
             _ => 0.0,
         } + if duration > 6.0 { 0.05 } else { 0.0 };
         for (j, dom) in doms.iter().enumerate() {
-            let theta = norm(&mut r, domain_effect(dom) + bias + modifier, 0.1);
+            let mean = if comparator.is_some() {
+                bias
+            } else {
+                domain_effect(dom) + bias + modifier
+            };
+            let theta = norm(&mut r, mean, 0.1);
             let nt = r.random_range(25..200i64);
             let nc = r.random_range(25..200i64);
             let kind = r.random_range(0..10);
@@ -340,6 +355,7 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
                 c.push(vals[k]);
             }
             hib.push(Some(better));
+            comparator_col.push(comparator.clone());
             for (c, v) in rob_cols.iter_mut().zip(rob_d) {
                 c.push(Some(v.to_string()));
             }
@@ -376,6 +392,7 @@ pub fn simulate_framework(trials: usize, seed: u64) -> (Table, Table) {
     for (n, c) in cols {
         named.push((n, Column::Str(c)));
     }
+    named.push(("comparator".into(), Column::Str(comparator_col)));
     for (k, c) in rob_cols.into_iter().enumerate() {
         named.push((format!("rob_d{}", k + 1), Column::Str(c)));
     }

@@ -165,7 +165,14 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             o.push_str(&rob_section(r, &svg));
         }
         if let Some(f) = &d.forms {
-            o.push_str(&forms_html(f, d.measure));
+            o.push_str(&super::html_network::forms_html(f, d.measure));
+        }
+        if let Some(e) = &d.elements {
+            o.push_str(&super::html_network::elements_html(
+                e,
+                d.measure,
+                d.orientation,
+            ));
         }
         if !d.subgroups.is_empty() {
             let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
@@ -496,78 +503,4 @@ fn rob_section(r: &crate::framework::rob::RobAssessment, svg: &dyn Fn(&str) -> S
         svg(&r.traffic_light),
         svg(&r.summary_plot)
     )
-}
-
-/// "Which forms of peer support work best?": the network of forms against the reference, with
-/// P-scores and their uncertainty said plainly.
-fn forms_html(
-    f: &crate::framework::forms::FormsAnalysis,
-    measure: crate::effect::Measure,
-) -> String {
-    let or = measure == crate::effect::Measure::Or;
-    let show = |x: f64| {
-        if or {
-            format!("{:.2}", x.exp())
-        } else {
-            format!("{x:.2}")
-        }
-    };
-    let fit = &f.fit;
-    let mut o = format!(
-        "<h3>Which forms of peer support work best? (network meta-analysis, exploratory)</h3><p>Every form ({}) against {} through all {} trials at once (random effects, τ² = {:.3}). {}</p>",
-        esc(&f.by),
-        esc(&fit.reference),
-        fit.k_studies,
-        fit.tau2,
-        if f.head_to_head == 0 {
-            "No trial compared two forms head to head: every comparison between forms is indirect, through the comparator, and rests on the assumption that the trials of different forms are otherwise alike."
-        } else {
-            "Some trials compared forms head to head; the rest of the comparisons are indirect."
-        }
-    );
-    o.push_str(&format!("<div class=\"scroll\"><table><tr><th>Form</th><th>Effect against the reference [{}% CI]</th><th>P-score</th></tr>", fit.level));
-    let mut rows: Vec<_> = fit
-        .random
-        .estimates
-        .iter()
-        .filter(|e| e.treatment != fit.reference)
-        .collect();
-    let p = |t: &str| {
-        fit.p_scores
-            .iter()
-            .find(|p| p.treatment == t)
-            .map_or(f64::NAN, |p| p.random)
-    };
-    rows.sort_by(|a, b| p(&b.treatment).total_cmp(&p(&a.treatment)));
-    for e in rows {
-        o.push_str(&format!(
-            "<tr><td>{}</td><td>{} [{}, {}]</td><td>{:.2}</td></tr>",
-            esc(&e.treatment),
-            show(e.estimate),
-            show(e.ci_lower),
-            show(e.ci_upper),
-            p(&e.treatment)
-        ));
-    }
-    o.push_str("</table></div>");
-    let forms_only: Vec<&String> = f
-        .clear_differences
-        .iter()
-        .filter(|c| !c.contains(fit.reference.as_str()))
-        .collect();
-    o.push_str(&format!(
-        "<p class=\"caveat\">P-scores order the forms by how certainly each does better than the others on average (1 = better than all, 0 = worse than all); they are not the probability of being best, and close P-scores do not differ. {} Inconsistency between designs: Q = {:.2} on {} df. {}.</p>",
-        if forms_only.is_empty() {
-            "No two forms differ clearly (every confidence interval between forms includes no difference): the evidence cannot say which form works best.".to_string()
-        } else {
-            format!(
-                "Forms that differ clearly (confidence interval excluding no difference): {}.",
-                forms_only.iter().map(|c| esc(c)).collect::<Vec<_>>().join("; ")
-            )
-        },
-        fit.q_between,
-        fit.q_between_df,
-        esc(&f.note)
-    ));
-    o
 }

@@ -23,6 +23,7 @@ pub mod csv;
 pub mod evaluation;
 pub mod fmt;
 pub mod html;
+mod html_network;
 pub mod sof;
 pub mod svg;
 pub mod text;

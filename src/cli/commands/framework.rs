@@ -115,6 +115,14 @@ fn map_of(
     let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
     let effects = map_effects(table, &map_directions(table, opts)?)?;
     let mut md = map_data(table, cb, rows, cols, segment, &effects, opts.rho)?;
+    peerstat::framework::map_elements::add_element_view(
+        &mut md,
+        table,
+        cb,
+        &effects,
+        opts.rho,
+        &opts.elements,
+    );
     if let Some(c) = costs {
         add_cost_studies(&mut md, table, c, rows, cols, segment);
     }

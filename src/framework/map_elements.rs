@@ -1,0 +1,196 @@
+//! The evidence-and-gap map's element view: rows are the levels of the element fields
+//! (`provider: lay person`, `mode: online`, …), columns the outcome domains, and each cell what
+//! that element adds compared with its field's reference level, from the component network
+//! meta-analysis of the domain ([`super::elements`]). An element that cannot be estimated, or
+//! that no trial of the domain has, is a gap.
+
+use serde::Serialize;
+
+use super::elements::{analyse, ElementInput, BASE};
+use super::map::MapData;
+use super::scale::MapEffect;
+use super::{Codebook, FieldKind};
+use crate::data::Table;
+
+/// One cell of the element view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementCell {
+    /// Row: `field: level`, or [`BASE`].
+    pub row: String,
+    /// Column: the outcome domain.
+    pub col: String,
+    /// Studies of the domain with this element.
+    pub studies: usize,
+    /// What the element adds against its field's reference level (random effects).
+    pub estimate: Option<f64>,
+    /// Lower 95% confidence limit.
+    pub ci_lower: Option<f64>,
+    /// Upper 95% confidence limit.
+    pub ci_upper: Option<f64>,
+    /// The domain's measure (`SMD` or `OR`; estimates of OR are log odds ratios).
+    pub measure: String,
+    /// A lower value favours peer support in this domain (its outcomes are lower-is-better).
+    pub lower_is_better: bool,
+    /// This level is its field's reference level in this domain.
+    pub reference: bool,
+    /// Why the cell is a gap (no estimate).
+    pub gap: Option<String>,
+}
+
+/// The element view of the map.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ElementsView {
+    /// The element fields.
+    pub fields: Vec<String>,
+    /// Row labels, [`BASE`] first, then `field: level` in codebook order.
+    pub rows: Vec<String>,
+    /// Outcome domains.
+    pub cols: Vec<String>,
+    /// Every row × column cell.
+    pub cells: Vec<ElementCell>,
+    /// How to read the view.
+    pub note: String,
+}
+
+fn levels_of(cb: &Codebook, t: &Table, field: &str) -> Vec<String> {
+    let mut present: Vec<String> = t.texts(field).into_iter().flatten().collect();
+    present.sort();
+    present.dedup();
+    match cb.field(field).map(|f| &f.kind) {
+        Some(FieldKind::Category { levels }) => {
+            let mut l = levels.clone();
+            l.extend(present.into_iter().filter(|p| !levels.contains(p)));
+            l
+        }
+        _ => present,
+    }
+}
+
+/// Adds the element view to `md` when the data have an outcome domain and every element field;
+/// `effects` are the map's effects (head-to-head trials already left out).
+pub fn add_element_view(
+    md: &mut MapData,
+    t: &Table,
+    cb: &Codebook,
+    effects: &[Option<MapEffect>],
+    rho: f64,
+    fields: &[String],
+) {
+    if !t.has("outcome_domain") || fields.is_empty() || fields.iter().any(|f| !t.has(f)) {
+        return;
+    }
+    let domain = t.texts("outcome_domain");
+    let ids: Vec<String> = {
+        let raw = if t.has("study_id") {
+            t.texts("study_id")
+        } else {
+            t.texts("study")
+        };
+        raw.into_iter()
+            .enumerate()
+            .map(|(i, s)| s.unwrap_or_else(|| format!("row {}", i + 1)))
+            .collect()
+    };
+    let cols = levels_of(cb, t, "outcome_domain");
+    let mut rows = vec![BASE.to_string()];
+    for f in fields {
+        rows.extend(levels_of(cb, t, f).into_iter().map(|l| format!("{f}: {l}")));
+    }
+    let mut cells = Vec::new();
+    for col in &cols {
+        let idx: Vec<usize> = (0..t.nrows())
+            .filter(|&i| domain[i].as_deref() == Some(col.as_str()) && effects[i].is_some())
+            .collect();
+        let (yi, vi): (Vec<f64>, Vec<f64>) = idx
+            .iter()
+            .filter_map(|&i| effects[i].map(|e| (e.yi, e.vi)))
+            .unzip();
+        let measure = idx
+            .first()
+            .and_then(|&i| effects[i])
+            .map_or("none".to_string(), |e| e.measure.code().to_string());
+        let lower_is_better = idx
+            .first()
+            .and_then(|&i| effects[i])
+            .is_some_and(|e| e.lower_is_better);
+        let mut skipped = Vec::new();
+        let fit = (!idx.is_empty())
+            .then(|| {
+                analyse(
+                    &ElementInput {
+                        table: t,
+                        study_ids: &ids,
+                        rows: &idx,
+                        yi: &yi,
+                        vi: &vi,
+                        rho,
+                        level: 95.0,
+                        small_values_good: lower_is_better,
+                        fields,
+                    },
+                    &mut skipped,
+                )
+            })
+            .flatten();
+        for row in &rows {
+            let mut cell = ElementCell {
+                row: row.clone(),
+                col: col.clone(),
+                studies: 0,
+                estimate: None,
+                ci_lower: None,
+                ci_upper: None,
+                measure: measure.clone(),
+                lower_is_better,
+                reference: false,
+                gap: None,
+            };
+            match &fit {
+                None => {
+                    cell.gap = Some(skipped.first().map_or_else(
+                        || "no effects in this domain".to_string(),
+                        |s| format!("no component analysis: {}", s.reason),
+                    ));
+                }
+                Some(a) => {
+                    let (field, level) = row.split_once(": ").unwrap_or(("", row.as_str()));
+                    let is_ref = a
+                        .reference
+                        .iter()
+                        .chain(&a.constant_fields)
+                        .any(|r| r.field == field && r.level == level);
+                    match a
+                        .effects
+                        .iter()
+                        .find(|e| e.field == field && e.level == level)
+                    {
+                        Some(e) => {
+                            cell.studies = e.studies;
+                            cell.estimate = e.estimate;
+                            cell.ci_lower = e.ci_lower;
+                            cell.ci_upper = e.ci_upper;
+                            cell.gap = e.not_estimable.clone();
+                        }
+                        None if is_ref => {
+                            cell.reference = true;
+                            cell.gap = Some(format!(
+                                "reference level of {field}: the other levels are compared with it"
+                            ));
+                        }
+                        None => cell.gap = Some("no trial in this domain has it".into()),
+                    }
+                }
+            }
+            cells.push(cell);
+        }
+    }
+    md.elements = Some(ElementsView {
+        fields: fields.to_vec(),
+        rows,
+        cols,
+        cells,
+        note: format!(
+            "What each element adds compared with its field's reference level (the most frequent level in the domain), from a component network meta-analysis of each outcome domain (additive model, random effects, 95% CI; green: the element does better, red: worse, by its CI; exploratory: elements were not randomised). '{BASE}' is peer support with the reference elements against usual care. Gaps: elements no trial has, or that cannot be separated from others."
+        ),
+    });
+}
