@@ -29,6 +29,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     let mut net = Network::new()
         .level(a.level)?
         .small_values_good(a.small_values_good)
+        .random_ci(a.method_random_ci.into())
         .method(if a.method.eq_ignore_ascii_case("REML") {
             NetworkMethod::Reml
         } else {
