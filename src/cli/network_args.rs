@@ -75,6 +75,11 @@ pub struct NetworkArgs {
     /// The model of the forest plot: random (default) or common.
     #[arg(long, default_value = "random", value_parser = ["random", "common"], value_name = "MODEL")]
     pub forest_model: String,
+    /// With a component model: write the component-effect forest plot (SVG): every component
+    /// (relative to its absence) with its CI, then interactions and --combination rows, those
+    /// that cannot be estimated listed with the reason; --forest-model picks the model.
+    #[arg(long, value_name = "FILE")]
+    pub components_forest: Option<PathBuf>,
     /// Write the league table as a heat map (SVG): random effects below the diagonal, common
     /// effect above.
     #[arg(long, value_name = "FILE")]

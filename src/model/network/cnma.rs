@@ -316,6 +316,8 @@ pub struct CnmaFit {
     pub subnetworks: Vec<Vec<String>>,
     /// Confidence level (percent).
     pub level: f64,
+    /// Whether smaller effects are better (the network's setting; the side a component favours).
+    pub small_values_good: bool,
 }
 
 /// A weighted least-squares fit of the contrasts on `X`.
@@ -558,6 +560,7 @@ impl Network {
                 Vec::new()
             },
             level,
+            small_values_good: self.small_values_good,
             treatments: prep.treatments,
         })
     }
