@@ -86,6 +86,8 @@ pub enum Setting {
     Direction,
     /// The components of the treatments of a component network meta-analysis.
     Components,
+    /// How the random-effects confidence intervals of a network are formed.
+    RandomCi,
 }
 
 impl Setting {
@@ -121,6 +123,7 @@ impl Setting {
             Setting::FixedRho => "fixed structured correlations",
             Setting::NewMods => "new moderator values",
             Setting::Components => "treatment components",
+            Setting::RandomCi => "random-effects confidence interval method",
             Setting::Direction => "outcome direction",
         }
     }

@@ -1,8 +1,8 @@
 //! Component network meta-analysis (`peerstat network --components-sep`, library
 //! `Network::fit_components`, netmeta's `netcomb`): identities with the standard network, a
 //! hand-computed weighted least-squares fit, identifiability, disconnected networks, and
-//! linde2016. No netmeta reference is available on this machine (netmeta is not installed), so
-//! there is no published-number check of the component model itself.
+//! linde2016. The references from R (metafor and netcomb written out) are checked in
+//! `network_cnma_metafor.rs`.
 
 mod common;
 

@@ -8,7 +8,9 @@ use std::path::Path;
 use common::cli::{fixture, run};
 use peerstat::data::{read_table, ColumnMap};
 use peerstat::effect::{EffectOptions, Measure};
-use peerstat::model::network::{table, Evidence, Network, NetworkFit};
+use peerstat::model::network::{
+    table, CnmaFit, ComponentEstimate, ComponentSpec, Evidence, Network, NetworkFit,
+};
 use peerstat::report::svg;
 use tempfile::TempDir;
 
@@ -327,4 +329,161 @@ fn values_rounding_to_zero_carry_no_sign() {
     assert!(e < 0.0 && e > -0.005, "{e}");
     assert!(!s.contains(">-0.00<"));
     assert!(s.contains(">0.00<"));
+}
+
+/// The component model of fixtures/cnma_toy.csv: components A, B, C, D (C and D always
+/// together), P inactive, the interaction A*B, the combinations C+D and A+C (not estimable).
+fn toy_components(small: bool) -> CnmaFit {
+    let t = read_table(Path::new(&fixture("cnma_toy.csv")), &ColumnMap::new()).unwrap();
+    let c = table::contrasts_from_rows(&t, "study").unwrap();
+    let spec = ComponentSpec::separator("+")
+        .inactive("P")
+        .interaction("A*B")
+        .combination("C+D")
+        .combination("A+C");
+    Network::new()
+        .small_values_good(small)
+        .fit_components(&c, &spec)
+        .unwrap()
+}
+
+/// The numbers of `rows` as the plot's `data-*` attributes carry them (exactly: `{}` prints
+/// the shortest text that reads back as the same f64).
+fn same_numbers(s: &str, class: &str, rows: &[ComponentEstimate]) -> usize {
+    let names = attr(s, class, "data-component");
+    assert_eq!(
+        names,
+        rows.iter().map(|e| e.component.clone()).collect::<Vec<_>>()
+    );
+    let mut n = 0;
+    for (key, f) in [
+        (
+            "data-estimate",
+            (|e: &ComponentEstimate| e.estimate) as fn(&ComponentEstimate) -> f64,
+        ),
+        ("data-se", |e| e.se),
+        ("data-ci-lower", |e| e.ci_lower),
+        ("data-ci-upper", |e| e.ci_upper),
+    ] {
+        let got: Vec<f64> = attr(s, class, key)
+            .iter()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(got, rows.iter().map(f).collect::<Vec<_>>(), "{class} {key}");
+        n += got.len();
+    }
+    n
+}
+
+#[test]
+fn component_forest_draws_every_component_with_the_fits_numbers() {
+    let fit = toy_components(false);
+    let mut checked = 0;
+    for random in [true, false] {
+        let s = svg::component_forest(&fit, Measure::Md, random, "toy");
+        assert_balanced(&s);
+        assert!(assert_font_sizes(&s) >= 1);
+        let (comps, combos) = if random {
+            (&fit.components, &fit.combinations)
+        } else {
+            (&fit.components_common, &fit.combinations_common)
+        };
+        assert_eq!(comps.len(), 3, "A, B and A*B");
+        checked += same_numbers(&s, "component", &comps[..2]);
+        checked += same_numbers(&s, "interaction", &comps[2..]);
+        checked += same_numbers(&s, "combination", combos);
+        // C and D cannot be estimated (always together), nor can A+C: listed with the reason
+        assert_eq!(
+            attr(&s, "not-estimable", "data-component"),
+            ["C", "D", "A+C"]
+        );
+        let reasons: Vec<String> = fit
+            .not_identifiable
+            .iter()
+            .map(|n| n.reason.clone())
+            .collect();
+        assert_eq!(attr(&s, "not-estimable", "data-reason"), reasons);
+        assert_eq!(
+            attr(&s, "not-estimable", "data-kind"),
+            ["component", "component", "combination"]
+        );
+        assert_eq!(s.matches("not estimable: ").count(), 3);
+        // blocks in order: components, interactions, combinations
+        let at = |t: &str| s.find(t).unwrap();
+        assert!(at(">Components<") < at(">Interactions<"));
+        assert!(at(">Interactions<") < at(">Combinations<"));
+        // the favoured side follows each interval (larger is better here)
+        let fav = attr(&s, "combination", "data-favours");
+        let c = &combos[0];
+        let want = if c.ci_lower > 0.0 {
+            "adding"
+        } else if c.ci_upper < 0.0 {
+            "absence"
+        } else {
+            "unclear"
+        };
+        assert_eq!(fav, [want]);
+        assert!(s.contains(if random {
+            "Random effects"
+        } else {
+            "Common effect"
+        }));
+    }
+    // 2 models × (2 components + 1 interaction + 1 combination) × 4 numbers
+    assert_eq!(checked, 2 * 4 * 4);
+    // C+D in the common-effect model lies clearly above 0: it favours adding it
+    assert!(fit.combinations_common[0].ci_lower > 0.0);
+    let s = svg::component_forest(&fit, Measure::Md, false, "toy");
+    assert_eq!(attr(&s, "combination", "data-favours"), ["adding"]);
+    let left = |s: &str| {
+        let i = s.find("← ").unwrap();
+        s[i..i + 40].to_string()
+    };
+    assert!(left(&s).contains("Favours leaving it out"));
+    // smaller is better: the sides swap, and C+D (above 0) favours leaving it out
+    let small = toy_components(true);
+    let s = svg::component_forest(&small, Measure::Md, false, "toy");
+    assert!(left(&s).contains("Favours adding it"));
+    assert_eq!(attr(&s, "combination", "data-favours"), ["absence"]);
+}
+
+#[test]
+fn cli_writes_the_component_forest() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("c.svg").display().to_string();
+    let linde = fixture("linde2016.csv");
+    let res = run(&[
+        "network",
+        &linde,
+        "--measure",
+        "OR",
+        "--components-sep",
+        "+",
+        "--inactive",
+        "Placebo",
+        "--combination",
+        "Face-to-face PST + SSRI",
+        "--components-forest",
+        &out,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let s = std::fs::read_to_string(&out).unwrap();
+    assert_balanced(&s);
+    let json = common::cli::parse_json(&res.1);
+    let comps = json["components"].as_array().unwrap();
+    assert_eq!(comps.len(), 18);
+    // every random-effects component of the JSON is drawn with its numbers
+    let est = attr(&s, "component", "data-estimate");
+    assert_eq!(est.len(), 18);
+    for (c, e) in comps.iter().zip(&est) {
+        assert_eq!(c["estimate"].as_f64().unwrap(), e.parse::<f64>().unwrap());
+    }
+    assert_eq!(count(&s, "combination"), 1);
+    assert!(s.contains("(log scale)") && s.contains("odds ratio"));
+    // without a component model the flag is a usage error
+    let res = run(&["network", &linde, "--components-forest", &out]);
+    assert_eq!(res.0, 2);
+    assert!(res.2.contains("--components-forest"), "{}", res.2);
 }

@@ -10,6 +10,7 @@ use peerstat::econ::Timing;
 use peerstat::effect::{AddTo, Measure, VarianceType};
 use peerstat::model::multilevel::MultilevelDfs;
 use peerstat::model::multilevel::Structure;
+use peerstat::model::network::RandomCi;
 use peerstat::model::robust::RobustType;
 use peerstat::model::{I2Method, PiMethod, Tau2Method};
 
@@ -79,6 +80,9 @@ pub fn to_msg(s: &str) -> String {
 }
 pub fn pi_msg(s: &str) -> String {
     lib_msg::<PiMethod>(s)
+}
+pub fn random_ci_msg(s: &str) -> String {
+    lib_msg::<RandomCi>(s)
 }
 pub fn i2_msg(s: &str) -> String {
     lib_msg::<I2Method>(s)
@@ -217,6 +221,16 @@ value_enum!(
     PiArg => PiMethod {
         #[value(alias = "z")] Metafor => PiMethod::Metafor,
         #[value(alias = "higgins", alias = "t")] Riley => PiMethod::Riley,
+    }
+);
+
+value_enum!(
+    /// `network --method-random-ci`.
+    RandomCiArg => RandomCi {
+        #[value(alias = "z")] Classic => RandomCi::Classic,
+        #[value(name = "t-dist", alias = "t")] TDist => RandomCi::TDist,
+        #[value(name = "HK", alias = "hakn", alias = "knha")] Hk => RandomCi::Hk,
+        #[value(name = "HK-se")] HkSe => RandomCi::HkSe,
     }
 );
 

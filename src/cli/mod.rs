@@ -98,6 +98,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Direction => {
             "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
         }
+        Setting::RandomCi => "--method-random-ci",
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }

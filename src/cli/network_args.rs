@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::args::{DataArgs, Format};
+use super::choices::{choice, random_ci_msg, RandomCiArg};
 
 /// `peerstat network`.
 #[derive(Args)]
@@ -31,6 +32,14 @@ pub struct NetworkArgs {
     /// random = ~ comparison | study, rho = 1/2).
     #[arg(long, default_value = "DL", value_parser = ["DL", "REML", "dl", "reml"])]
     pub method: String,
+    /// Confidence intervals of the random-effects model (netmeta's method.random.ci): classic
+    /// (normal quantiles, default), t-dist (t quantiles on the network's Q df; netmeta >= 3.6),
+    /// HK (Hartung-Knapp: variances times Q_random/df, t quantiles) or HK-se (HK with the
+    /// factor at least 1, meta's adhoc.hakn.ci = "se"). Prediction intervals and P-scores do
+    /// not change.
+    #[arg(long, default_value = "classic", value_name = "METHOD",
+          value_parser = choice::<RandomCiArg>(random_ci_msg))]
+    pub method_random_ci: RandomCiArg,
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,
@@ -66,6 +75,11 @@ pub struct NetworkArgs {
     /// The model of the forest plot: random (default) or common.
     #[arg(long, default_value = "random", value_parser = ["random", "common"], value_name = "MODEL")]
     pub forest_model: String,
+    /// With a component model: write the component-effect forest plot (SVG): every component
+    /// (relative to its absence) with its CI, then interactions and --combination rows, those
+    /// that cannot be estimated listed with the reason; --forest-model picks the model.
+    #[arg(long, value_name = "FILE")]
+    pub components_forest: Option<PathBuf>,
     /// Write the league table as a heat map (SVG): random effects below the diagonal, common
     /// effect above.
     #[arg(long, value_name = "FILE")]

@@ -16,6 +16,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         .output("--graph", a.graph.as_deref())
         .output("--forest", a.forest.as_deref())
         .output("--league", a.league.as_deref())
+        .output("--components-forest", a.components_forest.as_deref())
         .check()?;
     let mut named = vec![a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
     named.extend(a.components_from.iter().flatten().map(String::as_str));
@@ -29,6 +30,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     let mut net = Network::new()
         .level(a.level)?
         .small_values_good(a.small_values_good)
+        .random_ci(a.method_random_ci.into())
         .method(if a.method.eq_ignore_ascii_case("REML") {
             NetworkMethod::Reml
         } else {
@@ -46,9 +48,13 @@ pub fn network(a: NetworkArgs) -> CmdResult {
             cols,
         )?)),
         (None, None) => {
-            if !(a.inactive.is_empty() && a.interaction.is_empty() && a.combination.is_empty()) {
+            if !(a.inactive.is_empty()
+                && a.interaction.is_empty()
+                && a.combination.is_empty()
+                && a.components_forest.is_none())
+            {
                 return Err(Failure::Usage(
-                    "--inactive, --interaction and --combination belong to a component network meta-analysis: give --components-sep or --components-from".into(),
+                    "--inactive, --interaction, --combination and --components-forest belong to a component network meta-analysis: give --components-sep or --components-from".into(),
                 ));
             }
             None
@@ -65,6 +71,14 @@ pub fn network(a: NetworkArgs) -> CmdResult {
             spec = spec.combination(c);
         }
         let fit = net.fit_components(&contrasts, &spec)?;
+        if let Some(path) = &a.components_forest {
+            let random = a.forest_model == "random";
+            let title = format!("{file} — component effects, {}", l.measure.description());
+            write_text(
+                path,
+                &svg::component_forest(&fit, l.measure, random, &title),
+            )?;
+        }
         let text = match a.format {
             Format::Table => report::text::cnma_table(&fit, l.measure, &file),
             Format::Json => report::json(&fit)?,

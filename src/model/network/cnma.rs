@@ -14,7 +14,8 @@
 //!   increased by τ² before the multi-arm reduction.
 //! * `Q_diff = Q_additive − Q_standard` on `rank(B) − rank(X)` df tests the additive model
 //!   against the standard network (`Q_standard` from the same fit with `C = I`).
-//! * netmeta reference for the formulas: `netcomb` / `nma.additive` (df of `Q_additive`:
+//! * netmeta reference for the formulas: `netcomb` / `nma.additive` (netmeta 3.6-2; checked
+//!   against them and metafor in `tests/network_cnma_metafor.rs`; df of `Q_additive`:
 //!   `df_Q + n − 1 − rank(X)`); where netmeta gives τ² = NA (0 df) this gives 0.
 //! * Identifiability: the null space of `XᵀX` (its eigenvectors with eigenvalue ≈ 0); a
 //!   component (or combination) is identifiable when it is orthogonal to that null space.
@@ -315,6 +316,8 @@ pub struct CnmaFit {
     pub subnetworks: Vec<Vec<String>>,
     /// Confidence level (percent).
     pub level: f64,
+    /// Whether smaller effects are better (the network's setting; the side a component favours).
+    pub small_values_good: bool,
 }
 
 /// A weighted least-squares fit of the contrasts on `X`.
@@ -557,6 +560,7 @@ impl Network {
                 Vec::new()
             },
             level,
+            small_values_good: self.small_values_good,
             treatments: prep.treatments,
         })
     }

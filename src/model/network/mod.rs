@@ -33,6 +33,7 @@
 //! assert!(peer.estimate > 0.0);
 //! ```
 
+mod ci;
 mod cnma;
 mod evidence;
 mod graph;
@@ -44,8 +45,10 @@ use serde::Serialize;
 
 use crate::dist;
 use crate::error::{check_level, Error, Result, Setting};
+use ci::CiRule;
 use graph::Edge;
 
+pub use ci::RandomCi;
 pub use cnma::{CnmaFit, ComponentEstimate, ComponentSpec, NotIdentifiable, TreatmentComponents};
 pub use evidence::{Evidence, EvidenceEdge, MultiArm};
 pub use split::SplitRow;
@@ -73,6 +76,7 @@ pub struct Network {
     level: Option<f64>,
     small_values_good: bool,
     method: NetworkMethod,
+    random_ci: RandomCi,
 }
 
 /// The estimator of τ² in the random-effects network.
@@ -197,6 +201,16 @@ pub struct NetworkFit {
     pub method: NetworkMethod,
     /// Restricted log-likelihood of the random-effects model (REML only).
     pub loglik: Option<f64>,
+    /// How the random-effects confidence intervals are formed (netmeta's `method.random.ci`).
+    pub method_random_ci: RandomCi,
+    /// The df of their t quantile (null: normal quantile).
+    pub random_ci_df: Option<usize>,
+    /// The factor multiplying the random-effects variances in the confidence intervals (and the
+    /// `se` reported): `Q_random / df` for `HK` (at least 1 for `HK-se`), else 1.
+    pub random_ci_factor: f64,
+    /// Q of the random-effects fit (weights with τ² added): the numerator of the
+    /// Hartung–Knapp factor.
+    pub q_random: f64,
 }
 
 impl Network {
@@ -223,6 +237,13 @@ impl Network {
     /// The estimator of τ² (default generalised DerSimonian–Laird).
     pub fn method(mut self, m: NetworkMethod) -> Self {
         self.method = m;
+        self
+    }
+
+    /// How the random-effects confidence intervals are formed (default: normal quantiles, as
+    /// netmeta); see [`RandomCi`].
+    pub fn random_ci(mut self, m: RandomCi) -> Self {
+        self.random_ci = m;
         self
     }
 
@@ -292,26 +313,35 @@ impl Network {
         } else {
             ((fixed.q - df as f64) / fixed.dl_denominator).max(0.0)
         };
-        let (tau2, random_d, random_cov, loglik) = match self.method {
+        let (tau2, random_d, random_cov, loglik, q_random) = match self.method {
             NetworkMethod::Dl => {
                 let r = graph::fit(&edges, &by_study, n, tau2)?;
-                (tau2, r.d, r.lplus, None)
+                (tau2, r.d, r.lplus, None, r.q)
             }
             NetworkMethod::Reml => {
                 let r = reml::fit(&edges, &by_study, n, reference, &studies, &treatments)?;
-                (r.tau2, r.d, r.cov, Some(r.loglik))
+                // The contrast-based model with ρ = 1/2 is the graph model at the same τ².
+                let q_r = graph::fit(&edges, &by_study, n, r.tau2)?.q;
+                (r.tau2, r.d, r.cov, Some(r.loglik), q_r)
             }
         };
-        let zq = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
         let pi_crit =
             (df > 0).then(|| dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df as f64));
-        let common = model(&treatments, reference, &fixed.d, &fixed.lplus, zq, None);
+        let rule = CiRule::random(self.random_ci, level, df, q_random);
+        let common = model(
+            &treatments,
+            reference,
+            &fixed.d,
+            &fixed.lplus,
+            CiRule::normal(level),
+            None,
+        );
         let random_m = model(
             &treatments,
             reference,
             &random_d,
             &random_cov,
-            zq,
+            rule,
             Some((tau2, pi_crit)),
         );
         let p_scores = (0..n)
@@ -354,6 +384,10 @@ impl Network {
             small_values_good: self.small_values_good,
             method: self.method,
             loglik,
+            method_random_ci: self.random_ci,
+            random_ci_df: rule.df,
+            random_ci_factor: rule.factor,
+            q_random,
             treatments,
         })
     }
@@ -479,13 +513,14 @@ fn prepare(data: &[Contrast]) -> Result<Prepared> {
 }
 
 /// The estimates against the reference and the league table from effects `d` with covariance
-/// `cov`; with `(τ², t crit)` the prediction intervals.
+/// `cov`, intervals by `ci` (the `se` reported is `√factor` times the model's); with `(τ², t
+/// crit)` the prediction intervals (from the model's unscaled `se`).
 fn model(
     treatments: &[String],
     reference: usize,
     d: &nalgebra::DVector<f64>,
     cov: &nalgebra::DMatrix<f64>,
-    z: f64,
+    ci: CiRule,
     pi: Option<(f64, Option<f64>)>,
 ) -> NetworkModel {
     let n = treatments.len();
@@ -494,6 +529,7 @@ fn model(
             .max(0.0)
             .sqrt()
     };
+    let scale = ci.factor.max(0.0).sqrt();
     let estimates = (0..n)
         .map(|t| {
             let est = d[t] - d[reference];
@@ -505,12 +541,13 @@ fn model(
                 }
                 _ => (None, None),
             };
+            let s_ci = scale * s;
             VersusReference {
                 treatment: treatments[t].clone(),
                 estimate: est,
-                se: s,
-                ci_lower: est - z * s,
-                ci_upper: est + z * s,
+                se: s_ci,
+                ci_lower: est - ci.crit * s_ci,
+                ci_upper: est + ci.crit * s_ci,
                 pi_lower: pl,
                 pi_upper: pu,
             }
@@ -521,11 +558,11 @@ fn model(
             (0..n)
                 .map(|j| {
                     let e = d[i] - d[j];
-                    let s = se(i, j);
+                    let h = ci.crit * scale * se(i, j);
                     LeagueCell {
                         estimate: e,
-                        ci_lower: e - z * s,
-                        ci_upper: e + z * s,
+                        ci_lower: e - h,
+                        ci_upper: e + h,
                     }
                 })
                 .collect()

@@ -18,6 +18,7 @@
 
 mod bubble;
 mod ceac;
+mod cnma;
 mod forest;
 mod funnel;
 mod league;
@@ -27,6 +28,7 @@ mod rob;
 
 pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
+pub use cnma::component_forest;
 pub use forest::{forest, forest_with_rob};
 pub use funnel::funnel;
 pub use league::network_league;

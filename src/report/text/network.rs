@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::effect::Measure;
-use crate::model::network::{NetworkFit, NetworkModel};
+use crate::model::network::{NetworkFit, NetworkModel, RandomCi};
 use crate::report::fmt::{f4, pv, width};
 
 /// The estimates against the reference of one model.
@@ -71,6 +71,26 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
         w,
         true,
     );
+    if let Some(df) = f.random_ci_df {
+        let what = match f.method_random_ci {
+            RandomCi::Hk | RandomCi::HkSe => format!(
+                "Hartung-Knapp: se and CIs with variances times {} (Q_random {} / {df} df{}), ",
+                f4(f.random_ci_factor),
+                f4(f.q_random),
+                if f.method_random_ci == RandomCi::HkSe {
+                    ", at least 1"
+                } else {
+                    ""
+                }
+            ),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "  random-effects CIs: {what}t quantile on {df} df; prediction intervals unchanged"
+        );
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "Heterogeneity and inconsistency:");
     let _ = writeln!(
         out,
