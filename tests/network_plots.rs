@@ -487,3 +487,36 @@ fn cli_writes_the_component_forest() {
     assert_eq!(res.0, 2);
     assert!(res.2.contains("--components-forest"), "{}", res.2);
 }
+
+/// With a component model, `--graph`, `--forest` and `--league` draw the standard network (not
+/// silently nothing); a disconnected network that only the components connect cannot be drawn.
+#[test]
+fn component_runs_draw_the_standard_networks_plots_too() {
+    let dir = TempDir::new().unwrap();
+    let g = dir.path().join("g.svg").display().to_string();
+    let f = dir.path().join("f.svg").display().to_string();
+    let l = dir.path().join("l.svg").display().to_string();
+    let linde = fixture("linde2016.csv");
+    let res = run(&[
+        "network",
+        &linde,
+        "--measure",
+        "OR",
+        "--components-sep",
+        "+",
+        "--inactive",
+        "Placebo",
+        "--graph",
+        &g,
+        "--forest",
+        &f,
+        "--league",
+        &l,
+    ]);
+    assert_eq!(res.0, 0, "{}", res.2);
+    let graph = std::fs::read_to_string(&g).unwrap();
+    // linde2016 has 22 treatments: one node each
+    assert_eq!(count(&graph, "node"), 22);
+    assert!(std::fs::read_to_string(&f).unwrap().contains("P-score"));
+    assert!(std::fs::metadata(&l).unwrap().len() > 1000);
+}

@@ -71,6 +71,12 @@ pub fn network(a: NetworkArgs) -> CmdResult {
             spec = spec.combination(c);
         }
         let fit = net.fit_components(&contrasts, &spec)?;
+        if a.graph.is_some() || a.forest.is_some() || a.league.is_some() {
+            // The graph, forest and league table are those of the standard network (it must be
+            // connected: a disconnected one is an error naming its sub-networks).
+            let std = net.fit(&contrasts)?;
+            network_plots(&a, &l, &contrasts, &std, rows, &file)?;
+        }
         if let Some(path) = &a.components_forest {
             let random = a.forest_model == "random";
             let title = format!("{file} — component effects, {}", l.measure.description());
@@ -87,8 +93,26 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         return emit(&text, a.output.as_deref());
     }
     let fit = net.fit(&contrasts)?;
+    network_plots(&a, &l, &contrasts, &fit, rows, &file)?;
+    let text = match a.format {
+        Format::Table => report::text::network_table(&fit, l.measure, &file),
+        Format::Json => report::json(&fit)?,
+        Format::Csv => report::csv::records(&fit.random.estimates)?,
+    };
+    emit(&text, a.output.as_deref())
+}
+
+/// The standard network's plots: `--graph`, `--forest` and `--league`.
+fn network_plots(
+    a: &NetworkArgs,
+    l: &super::Loaded,
+    contrasts: &[peerstat::model::network::Contrast],
+    fit: &peerstat::model::network::NetworkFit,
+    rows: bool,
+    file: &str,
+) -> Result<(), Failure> {
     if let Some(path) = &a.graph {
-        let mut ev = Evidence::from_contrasts(&contrasts);
+        let mut ev = Evidence::from_contrasts(contrasts);
         if !rows {
             if let Some(sizes) = table::arm_sizes(&l.table, &a.study, &a.treatment) {
                 ev = ev.with_participants(&sizes);
@@ -99,16 +123,11 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     if let Some(path) = &a.forest {
         let random = a.forest_model == "random";
         let title = format!("{file} — {}", l.measure.description());
-        write_text(path, &svg::network_forest(&fit, l.measure, random, &title))?;
+        write_text(path, &svg::network_forest(fit, l.measure, random, &title))?;
     }
     if let Some(path) = &a.league {
         let title = format!("{file} — league table");
-        write_text(path, &svg::network_league(&fit, l.measure, &title))?;
+        write_text(path, &svg::network_league(fit, l.measure, &title))?;
     }
-    let text = match a.format {
-        Format::Table => report::text::network_table(&fit, l.measure, &file),
-        Format::Json => report::json(&fit)?,
-        Format::Csv => report::csv::records(&fit.random.estimates)?,
-    };
-    emit(&text, a.output.as_deref())
+    Ok(())
 }

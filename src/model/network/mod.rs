@@ -325,8 +325,9 @@ impl Network {
                 (r.tau2, r.d, r.cov, Some(r.loglik), q_r)
             }
         };
+        // The prediction interval needs at least 2 df of Q (netmeta gives none below).
         let pi_crit =
-            (df > 0).then(|| dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df as f64));
+            (df >= 2).then(|| dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df as f64));
         let rule = CiRule::random(self.random_ci, level, df, q_random);
         let common = model(
             &treatments,
