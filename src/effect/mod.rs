@@ -39,15 +39,27 @@ use serde::Serialize;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 
+mod change;
+mod correlation;
 mod formulas;
 mod kernel;
 mod measure;
 mod mixed;
+mod proportion;
+mod rates;
+mod transform;
 
-pub use formulas::{hedges_j, mean_difference, ratio_of_means, smd, two_by_two};
+pub use change::{smcc, smcr, smcrh};
+pub use correlation::{correlation, fisher_z};
+pub use formulas::{
+    hedges_j, mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two,
+};
 pub(crate) use kernel::{compute_rows, needed_columns, Skip};
 pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
 pub use mixed::{row_effects, RowEffect};
+pub use proportion::{freeman_tukey, logit_proportion, proportion};
+pub use rates::incidence_rates;
+pub use transform::BackTransform;
 
 /// A row left out of the analysis and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,9 +82,19 @@ pub struct EffectSizes {
     rows: Vec<usize>,
     omitted: Vec<Omission>,
     nrows: usize,
+    #[serde(skip)]
+    back: BackTransform,
 }
 
 impl EffectSizes {
+    /// How estimates of these effects are shown on their natural scale: `exp` for the log-scale
+    /// measures, `tanh` for ZCOR, the logistic function for PLO, and for PFT computed from a
+    /// table the inverse Freeman–Tukey transformation with the harmonic mean of the included
+    /// rows' group sizes (metafor `transf.ipft.hm`).
+    pub fn back_transform(&self) -> BackTransform {
+        self.back
+    }
+
     /// Measure used.
     pub fn measure(&self) -> Measure {
         self.measure
@@ -120,6 +142,7 @@ impl EffectSizes {
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
             omitted: Vec::new(),
             nrows: self.nrows,
+            back: self.back,
         }
     }
 }
@@ -147,6 +170,7 @@ impl EffectSizes {
             rows: Vec::new(),
             omitted: Vec::new(),
             nrows: table.nrows(),
+            back: BackTransform::of(measure),
         };
         for (i, r) in per_row.into_iter().enumerate() {
             match r {
@@ -162,6 +186,11 @@ impl EffectSizes {
                     reason,
                 }),
             }
+        }
+        if measure == Measure::Pft {
+            let n = table.numeric("n", "for measure PFT")?;
+            let n: Vec<f64> = out.rows.iter().filter_map(|&r| n[r]).collect();
+            out.back = BackTransform::freeman_tukey(&n);
         }
         if out.yi.is_empty() {
             return Err(Error::Empty {
@@ -240,6 +269,7 @@ impl EffectSizes {
             rows,
             omitted: Vec::new(),
             nrows,
+            back: BackTransform::of(measure),
         })
     }
 
