@@ -63,7 +63,7 @@ pub(crate) fn row(measure: Measure, v: &[f64]) -> Result<(f64, f64), String> {
     } else {
         correlation(r, n)
     };
-    if !y.is_finite() || !(vi > 0.0) {
+    if !y.is_finite() || !vi.is_finite() || vi <= 0.0 {
         return Err(format!(
             "{} is undefined for a correlation of {} (zero sampling variance)",
             measure.code(),
