@@ -383,7 +383,11 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     );
     let _ = writeln!(out);
     let w = width(sg.subgroups.iter().map(|g| g.level.as_str()), 5);
-    let back = measure.is_log_scale();
+    let bt = sg
+        .subgroups
+        .first()
+        .map_or(BackTransform::of(measure), |g| g.fit.back);
+    let back = !bt.is_identity();
     let _ = writeln!(
         out,
         "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>7} {:>9}{}",
@@ -419,9 +423,9 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
             if back {
                 format!(
                     "  {:.2} [{:.2}, {:.2}]",
-                    s.estimate.exp(),
-                    s.ci_lower.exp(),
-                    s.ci_upper.exp()
+                    bt.apply(s.estimate),
+                    bt.apply(s.ci_lower),
+                    bt.apply(s.ci_upper)
                 )
             } else {
                 String::new()
