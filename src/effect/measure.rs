@@ -162,15 +162,6 @@ impl Measure {
         )
     }
 
-    /// True for measures of a single group (PR, PLO, PFT, COR, ZCOR and the standardised mean
-    /// changes), which compare no intervention with a control.
-    pub fn is_single_group(self) -> bool {
-        matches!(
-            self.data_kind(),
-            DataKind::Change | DataKind::Correlation | DataKind::Proportion
-        )
-    }
-
     /// Which data the measure needs.
     pub fn data_kind(self) -> DataKind {
         match self {

@@ -109,3 +109,35 @@ fn inverse_freeman_tukey(x: f64, n: f64) -> f64 {
     let t = s + (s - 1.0 / s) / n;
     0.5 * (1.0 - sign * (1.0 - t * t).sqrt())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inverse_freeman_tukey_matches_metafor_and_clamps() {
+        // metafor: transf.ipft(c(0.01, 1.5, 0.3, 1.2), ni = 10) = 0, 1, 0.0519874747729306,
+        // 0.901876567237676 (0.01 lies below transf.pft(0, 10) = 0.153, 1.5 above
+        // transf.pft(1, 10) = 1.418)
+        let ft = BackTransform::FreemanTukey { n_harmonic: 10.0 };
+        assert_eq!(ft.apply(0.01), 0.0);
+        assert_eq!(ft.apply(1.5), 1.0);
+        assert!((ft.apply(0.3) - 0.051_987_474_772_930_59).abs() < 1e-14);
+        assert!((ft.apply(1.2) - 0.901_876_567_237_675_6).abs() < 1e-14);
+        assert_eq!(
+            BackTransform::freeman_tukey(&[0.0, f64::NAN]),
+            BackTransform::Identity
+        );
+    }
+
+    #[test]
+    fn transforms_by_measure() {
+        assert_eq!(BackTransform::of(Measure::Irr), BackTransform::Exp);
+        assert_eq!(BackTransform::of(Measure::Zcor), BackTransform::ZToR);
+        assert_eq!(BackTransform::of(Measure::Plo), BackTransform::Logistic);
+        assert!(BackTransform::of(Measure::Pft).is_identity());
+        assert!(BackTransform::of(Measure::Cor).is_identity());
+        // plogis(1.2) = 0.76852478349901754
+        assert!((BackTransform::Logistic.apply(1.2) - 0.768_524_783_499_017_5).abs() < 1e-15);
+    }
+}
