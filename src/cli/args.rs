@@ -29,8 +29,10 @@ or written; 130 or 143 interrupted by INT or TERM (temporary files removed).";
 
 /// `reanalyse`'s help for `--measure`: unlike the other commands it has no default.
 const REANALYSE_MEASURE_HELP: &str = "Effect measure (required: reanalyse has no default, even \
-with a yi column): SMD (Hedges' g), MD, ROM (log ratio of means) from continuous arms; OR, RR \
-(log scale), RD from 2x2 tables; GEN for yi with vi or sei.";
+with a yi column): SMD (Hedges' g), MD, ROM (log ratio of means), SMDH from continuous arms; OR, \
+RR (log scale), RD, AS from 2x2 tables; IRR, IRD, IRSD from events and person-time per arm; \
+SMCC, SMCR, SMCRH from pre/post means and SDs, n and ri; COR, ZCOR from ri and n; PR, PLO, PFT \
+from events and n of one group; GEN for yi with vi or sei.";
 
 #[derive(Parser)]
 #[command(name = "peerstat", version, about = ABOUT, after_help = AFTER)]
@@ -399,8 +401,11 @@ pub struct DataArgs {
     #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
     pub col: Vec<String>,
     /// Effect measure (default: GEN when a yi column exists): SMD (Hedges' g), MD, ROM (log ratio
-    /// of means) from continuous arms; OR, RR (log scale), RD from 2x2 tables; GEN for yi with vi
-    /// or sei.
+    /// of means), SMDH (heteroscedastic SMD) from continuous arms; OR, RR (log scale), RD, AS
+    /// (arcsine risk difference) from 2x2 tables; IRR (log), IRD, IRSD from events_t,
+    /// person_time_t, events_c, person_time_c; SMCC, SMCR, SMCRH (standardised mean change) from
+    /// mean_post, sd_post, mean_pre, sd_pre, n, ri; COR, ZCOR from ri, n; PR, PLO, PFT
+    /// (proportion of one group) from events, n; GEN for yi with vi or sei.
     #[arg(long, value_parser = choice::<MeasureArg>(measure_msg))]
     pub measure: Option<MeasureArg>,
     /// SMD sampling variance: LS (large-sample, metafor) or UB (unbiased, R meta).

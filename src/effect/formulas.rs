@@ -48,6 +48,23 @@ pub fn smd(
     (g, v)
 }
 
+/// SMD with heteroscedastic SDs (Bonett 2008; metafor `SMDH`) and its variance: the mean
+/// difference over `√((sd1² + sd2²)/2)`, corrected by `J(n1 + n2 − 2)`.
+///
+/// # Formula
+/// `yi = J·(m1 − m2)/s`, `s² = (sd1² + sd2²)/2`;
+/// `vi = J²·[yi²·(sd1⁴/(n1−1) + sd2⁴/(n2−1)) / (2·(sd1² + sd2²)²) + (sd1²/(n1−1) + sd2²/(n2−1)) / s²]`
+/// (metafor 3.8 computes the bracket with the corrected `yi`).
+pub fn smd_heteroscedastic(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f64) -> (f64, f64) {
+    let j = hedges_j(n1 + n2 - 2.0);
+    let (v1, v2) = (sd1 * sd1, sd2 * sd2);
+    let s2 = (v1 + v2) / 2.0;
+    let y = j * (m1 - m2) / s2.sqrt();
+    let v = y * y * (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0)) / (2.0 * (v1 + v2) * (v1 + v2))
+        + (v1 / (n1 - 1.0) + v2 / (n2 - 1.0)) / s2;
+    (y, j * j * v)
+}
+
 /// Raw mean difference and its (heteroscedastic) variance.
 pub fn mean_difference(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f64) -> (f64, f64) {
     (m1 - m2, sd1 * sd1 / n1 + sd2 * sd2 / n2)
@@ -61,7 +78,7 @@ pub fn ratio_of_means(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f64) ->
     )
 }
 
-/// OR, RR or RD with its variance from a 2×2 table after any continuity correction has been
+/// OR, RR, RD or AS (arcsine square-root risk difference) with its variance from a 2×2 table after any continuity correction has been
 /// applied: `a` events and `n1` size in the intervention arm, `c` and `n2` in the control arm.
 /// Returns non-finite values when the effect is undefined (for example a zero cell with no
 /// correction).
@@ -77,6 +94,10 @@ pub fn two_by_two(measure: Measure, a: f64, n1: f64, c: f64, n2: f64) -> (f64, f
         ),
         Measure::Rr => ((p1 / p2).ln(), 1.0 / a - 1.0 / n1 + 1.0 / c - 1.0 / n2),
         Measure::Rd => (p1 - p2, p1 * (1.0 - p1) / n1 + p2 * (1.0 - p2) / n2),
+        Measure::As => (
+            p1.sqrt().asin() - p2.sqrt().asin(),
+            1.0 / (4.0 * n1) + 1.0 / (4.0 * n2),
+        ),
         _ => (f64::NAN, f64::NAN),
     }
 }

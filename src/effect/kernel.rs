@@ -2,7 +2,8 @@
 //! of column slices, shared by [`EffectSizes::compute`](super::EffectSizes::compute), bulk
 //! reanalysis and [`row_effects`](super::row_effects).
 
-use super::formulas::{mean_difference, ratio_of_means, smd, two_by_two};
+use super::formulas::{mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two};
+use super::{change, correlation, proportion, rates};
 use super::{AddTo, DataKind, EffectOptions, Measure};
 use crate::data::cell::not_finite;
 use crate::data::fmt_f64;
@@ -16,6 +17,11 @@ pub(crate) fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Ve
     match measure.data_kind() {
         DataKind::Continuous => CONT.to_vec(),
         DataKind::Binary => BIN.to_vec(),
+        DataKind::Change if measure == Measure::Smcr => change::CHANGE_RAW.to_vec(),
+        DataKind::Change => change::CHANGE.to_vec(),
+        DataKind::Correlation => correlation::CORRELATION.to_vec(),
+        DataKind::Proportion => proportion::PROPORTION.to_vec(),
+        DataKind::Rate => rates::RATE.to_vec(),
         DataKind::Generic => {
             if has("vi") || !has("sei") {
                 vec!["yi", "vi"]
@@ -93,18 +99,14 @@ pub(crate) fn compute_rows(
         }
         validate_row(measure, names, &vals[..nc]).map_err(|b| (i, b))?;
     }
-    let any_zero = measure.data_kind() == DataKind::Binary
-        && range.clone().any(|i| {
-            missing_at(i).is_none() && {
-                let (a, n1, c, n2) = (
-                    cols[0][i].unwrap_or(1.0),
-                    cols[1][i].unwrap_or(2.0),
-                    cols[2][i].unwrap_or(1.0),
-                    cols[3][i].unwrap_or(2.0),
-                );
-                a == 0.0 || c == 0.0 || a == n1 || c == n2
+    let any_zero = range.clone().any(|i| {
+        missing_at(i).is_none() && {
+            for (j, c) in cols.iter().enumerate() {
+                vals[j] = c[i].unwrap_or(f64::NAN);
             }
-        });
+            has_zero(measure, &vals[..nc])
+        }
+    });
     for i in range {
         if let Some(j) = missing_at(i) {
             out.push(Err(Skip::Missing(j)));
@@ -119,11 +121,16 @@ pub(crate) fn compute_rows(
                 let (y, v) = match measure {
                     Measure::Smd => smd(n1, m1, s1, n2, m2, s2, opts.vtype),
                     Measure::Md => mean_difference(n1, m1, s1, n2, m2, s2),
+                    Measure::Smdh => smd_heteroscedastic(n1, m1, s1, n2, m2, s2),
                     _ => ratio_of_means(n1, m1, s1, n2, m2, s2),
                 };
                 check_defined(y, v, "both SDs are 0")
             }
             DataKind::Binary => binary_row(measure, &vals[..4], opts, any_zero),
+            DataKind::Change => change::row(measure, &vals[..nc]),
+            DataKind::Correlation => correlation::row(measure, &vals[..nc]),
+            DataKind::Proportion => proportion::row(measure, &vals[..nc], opts, any_zero),
+            DataKind::Rate => rates::row(measure, &vals[..nc], opts, any_zero),
             DataKind::Generic => {
                 let v = if names[1] == "sei" {
                     vals[1] * vals[1]
@@ -148,6 +155,21 @@ pub(crate) fn compute_rows(
         }
     }
     Ok(())
+}
+
+/// True when a row has a zero cell (2×2 tables), no events or only events (proportions) or no
+/// events in an arm (rates): the rows `to = only0` corrects. Always false for the measures
+/// escalc corrects by default with `add = 0` (AS, PFT, IRSD).
+fn has_zero(measure: Measure, v: &[f64]) -> bool {
+    match measure {
+        Measure::As | Measure::Pft | Measure::Irsd => false,
+        _ => match measure.data_kind() {
+            DataKind::Binary => v[0] == 0.0 || v[2] == 0.0 || v[0] == v[1] || v[2] == v[3],
+            DataKind::Proportion => proportion::has_zero(v),
+            DataKind::Rate => rates::has_zero(v),
+            _ => false,
+        },
+    }
 }
 
 fn check_defined(y: f64, v: f64, why_zero: &str) -> std::result::Result<(f64, f64), String> {
@@ -175,12 +197,14 @@ fn binary_row(
                 .into(),
         );
     }
-    let add = match opts.to {
-        AddTo::All => true,
-        AddTo::Only0 => zero,
-        AddTo::If0All => any_zero,
-        AddTo::None => false,
-    };
+    // AS: no correction (escalc's default `add = 0` for it)
+    let add = measure != Measure::As
+        && match opts.to {
+            AddTo::All => true,
+            AddTo::Only0 => zero,
+            AddTo::If0All => any_zero,
+            AddTo::None => false,
+        };
     if add {
         a += opts.add;
         b += opts.add;
@@ -260,6 +284,10 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                 }
             }
         }
+        DataKind::Change => change::validate(measure, v)?,
+        DataKind::Correlation => correlation::validate(v)?,
+        DataKind::Proportion => proportion::validate(v)?,
+        DataKind::Rate => rates::validate(v)?,
         DataKind::Generic => {
             if v[1] < 0.0 {
                 let what = if names[1] == "sei" {

@@ -23,6 +23,33 @@ pub enum Measure {
     Rr,
     /// Risk difference.
     Rd,
+    /// Standardised mean difference with heteroscedastic SDs (Bonett 2008; metafor `SMDH`).
+    Smdh,
+    /// Standardised mean change, change-score standardisation (metafor `SMCC`).
+    Smcc,
+    /// Standardised mean change, raw-score standardisation by the pre-test SD (metafor `SMCR`).
+    Smcr,
+    /// Standardised mean change, raw-score standardisation, heteroscedastic variance (metafor
+    /// `SMCRH`).
+    Smcrh,
+    /// Raw correlation coefficient.
+    Cor,
+    /// Fisher's r-to-z transformed correlation.
+    Zcor,
+    /// Raw proportion of a single group.
+    Pr,
+    /// Logit-transformed proportion of a single group.
+    Plo,
+    /// Freeman–Tukey double arcsine transformed proportion of a single group.
+    Pft,
+    /// Arcsine square-root transformed risk difference (2×2 tables).
+    As,
+    /// Log incidence rate ratio (events and person-time per arm).
+    Irr,
+    /// Incidence rate difference.
+    Ird,
+    /// Square root transformed incidence rate difference.
+    Irsd,
     /// Generic: precomputed `yi` with `vi` or `sei`.
     Gen,
 }
@@ -36,17 +63,38 @@ pub enum DataKind {
     Binary,
     /// Precomputed effects.
     Generic,
+    /// One group measured twice: pre- and post-test means and SDs, size and their correlation.
+    Change,
+    /// A correlation coefficient and the sample size.
+    Correlation,
+    /// Events in a single group and its size.
+    Proportion,
+    /// Events and person-time per arm.
+    Rate,
 }
 
 impl Measure {
     /// All measures, in the order shown in help text.
-    pub const ALL: [Measure; 7] = [
+    pub const ALL: [Measure; 20] = [
         Measure::Smd,
         Measure::Md,
         Measure::Rom,
         Measure::Or,
         Measure::Rr,
         Measure::Rd,
+        Measure::Smdh,
+        Measure::Smcc,
+        Measure::Smcr,
+        Measure::Smcrh,
+        Measure::Cor,
+        Measure::Zcor,
+        Measure::Pr,
+        Measure::Plo,
+        Measure::Pft,
+        Measure::As,
+        Measure::Irr,
+        Measure::Ird,
+        Measure::Irsd,
         Measure::Gen,
     ];
 
@@ -59,6 +107,19 @@ impl Measure {
             Measure::Or => "OR",
             Measure::Rr => "RR",
             Measure::Rd => "RD",
+            Measure::Smdh => "SMDH",
+            Measure::Smcc => "SMCC",
+            Measure::Smcr => "SMCR",
+            Measure::Smcrh => "SMCRH",
+            Measure::Cor => "COR",
+            Measure::Zcor => "ZCOR",
+            Measure::Pr => "PR",
+            Measure::Plo => "PLO",
+            Measure::Pft => "PFT",
+            Measure::As => "AS",
+            Measure::Irr => "IRR",
+            Measure::Ird => "IRD",
+            Measure::Irsd => "IRSD",
             Measure::Gen => "GEN",
         }
     }
@@ -73,21 +134,43 @@ impl Measure {
             Measure::Or => "odds ratio",
             Measure::Rr => "risk ratio",
             Measure::Rd => "risk difference",
+            Measure::Smdh => "standardised mean difference (heteroscedastic SDs)",
+            Measure::Smcc => "standardised mean change (change-score standardisation)",
+            Measure::Smcr => "standardised mean change (raw-score standardisation)",
+            Measure::Smcrh => {
+                "standardised mean change (raw-score standardisation, heteroscedastic)"
+            }
+            Measure::Cor => "correlation",
+            Measure::Zcor => "Fisher's z-transformed correlation",
+            Measure::Pr => "proportion",
+            Measure::Plo => "logit-transformed proportion",
+            Measure::Pft => "Freeman-Tukey double arcsine transformed proportion",
+            Measure::As => "arcsine square-root transformed risk difference",
+            Measure::Irr => "incidence rate ratio",
+            Measure::Ird => "incidence rate difference",
+            Measure::Irsd => "square root transformed incidence rate difference",
             Measure::Gen => "effect size",
         }
     }
 
-    /// True for measures analysed on the log scale (OR, RR, ROM), which are back-transformed
-    /// with `exp` for display.
+    /// True for measures analysed on the log scale (OR, RR, ROM, IRR), which are
+    /// back-transformed with `exp` for display.
     pub fn is_log_scale(self) -> bool {
-        matches!(self, Measure::Or | Measure::Rr | Measure::Rom)
+        matches!(
+            self,
+            Measure::Or | Measure::Rr | Measure::Rom | Measure::Irr
+        )
     }
 
     /// Which data the measure needs.
     pub fn data_kind(self) -> DataKind {
         match self {
-            Measure::Smd | Measure::Md | Measure::Rom => DataKind::Continuous,
-            Measure::Or | Measure::Rr | Measure::Rd => DataKind::Binary,
+            Measure::Smd | Measure::Md | Measure::Rom | Measure::Smdh => DataKind::Continuous,
+            Measure::Or | Measure::Rr | Measure::Rd | Measure::As => DataKind::Binary,
+            Measure::Smcc | Measure::Smcr | Measure::Smcrh => DataKind::Change,
+            Measure::Cor | Measure::Zcor => DataKind::Correlation,
+            Measure::Pr | Measure::Plo | Measure::Pft => DataKind::Proportion,
+            Measure::Irr | Measure::Ird | Measure::Irsd => DataKind::Rate,
             Measure::Gen => DataKind::Generic,
         }
     }
@@ -113,7 +196,7 @@ impl FromStr for Measure {
             .find(|m| m.code().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
                 Error::setting(Setting::Measure, format!(
-                    "unknown measure '{s}': choose one of SMD, MD, ROM (continuous arms), OR, RR, RD (2x2 tables) or GEN (precomputed yi with vi or sei)"
+                    "unknown measure '{s}': choose one of SMD, MD, ROM, SMDH (continuous arms), OR, RR, RD, AS (2x2 tables), IRR, IRD, IRSD (events and person-time per arm), SMCC, SMCR, SMCRH (pre/post change in one group), COR, ZCOR (correlations), PR, PLO, PFT (proportions of one group) or GEN (precomputed yi with vi or sei)"
                 ))
             })
     }

@@ -12,10 +12,28 @@
 //! | `OR` | `events_t, n_t, events_c, n_c` | log odds ratio | `1/a + 1/b + 1/c + 1/d` |
 //! | `RR` | same | log risk ratio | `1/a − 1/n_t + 1/c − 1/n_c` |
 //! | `RD` | same | `p_t − p_c` | `p_t(1−p_t)/n_t + p_c(1−p_c)/n_c` |
+//! | `SMDH` | as `SMD` | `J·(mean_t − mean_c)/√((sd_t² + sd_c²)/2)` | Bonett's, see [`smd_heteroscedastic`] |
+//! | `AS` | as `OR` | `asin √p_t − asin √p_c` | `1/(4n_t) + 1/(4n_c)` |
+//! | `IRR` | `events_t, person_time_t, events_c, person_time_c` | log incidence rate ratio | `1/x_t + 1/x_c` |
+//! | `IRD` | same | `x_t/t_t − x_c/t_c` | `x_t/t_t² + x_c/t_c²` |
+//! | `IRSD` | same | `√(x_t/t_t) − √(x_c/t_c)` | `1/(4t_t) + 1/(4t_c)` |
+//! | `SMCC` | `mean_post, sd_post, mean_pre, sd_pre, n, ri` | `J(n−1)·(mean_post − mean_pre)/sd_d` | `1/n + yi²/(2n)` |
+//! | `SMCR` | `mean_post, mean_pre, sd_pre, n, ri` | `J(n−1)·(mean_post − mean_pre)/sd_pre` | `2(1 − r)/n + yi²/(2n)` |
+//! | `SMCRH` | as `SMCC` | as `SMCR` | Bonett's, see [`smcrh`] |
+//! | `COR` | `ri, n` | `r` | `(1 − r²)²/(n − 1)` |
+//! | `ZCOR` | same | `atanh r` | `1/(n − 3)` |
+//! | `PR` | `events, n` | `x/n` | `p(1 − p)/n` |
+//! | `PLO` | same | `ln(x/(n − x))` | `1/x + 1/(n − x)` |
+//! | `PFT` | same | Freeman–Tukey double arcsine | `1/(4n + 2)` |
 //! | `GEN` | `yi` with `vi` (or `sei`) | as given | `vi`, or `sei²` |
 //!
+//! `sd_d² = sd_post² + sd_pre² − 2·r·sd_post·sd_pre`; `t_t`, `t_c` person-time.
+//!
 //! Zero cells (OR, RR, RD): by default ½ is added to every cell of a table that has a zero cell
-//! (`add = 0.5, to = only0`, double-zero studies kept), as metafor.
+//! (`add = 0.5, to = only0`, double-zero studies kept), as metafor; likewise to both event
+//! counts of a study with no events in an arm (IRR, IRD) and to the events and non-events of a
+//! group with none of either (PR, PLO). As escalc's default `add = 0` for them, AS, IRSD and PFT
+//! get no correction. Estimates are shown on their natural scale through [`BackTransform`].
 //!
 //! # Examples
 //!
@@ -39,15 +57,27 @@ use serde::Serialize;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 
+mod change;
+mod correlation;
 mod formulas;
 mod kernel;
 mod measure;
 mod mixed;
+mod proportion;
+mod rates;
+mod transform;
 
-pub use formulas::{hedges_j, mean_difference, ratio_of_means, smd, two_by_two};
+pub use change::{smcc, smcr, smcrh};
+pub use correlation::{correlation, fisher_z};
+pub use formulas::{
+    hedges_j, mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two,
+};
 pub(crate) use kernel::{compute_rows, needed_columns, Skip};
 pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
 pub use mixed::{row_effects, RowEffect};
+pub use proportion::{freeman_tukey, logit_proportion, proportion};
+pub use rates::incidence_rates;
+pub use transform::BackTransform;
 
 /// A row left out of the analysis and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,9 +100,19 @@ pub struct EffectSizes {
     rows: Vec<usize>,
     omitted: Vec<Omission>,
     nrows: usize,
+    #[serde(skip)]
+    back: BackTransform,
 }
 
 impl EffectSizes {
+    /// How estimates of these effects are shown on their natural scale: `exp` for the log-scale
+    /// measures, `tanh` for ZCOR, the logistic function for PLO, and for PFT computed from a
+    /// table the inverse Freeman–Tukey transformation with the harmonic mean of the included
+    /// rows' group sizes (metafor `transf.ipft.hm`).
+    pub fn back_transform(&self) -> BackTransform {
+        self.back
+    }
+
     /// Measure used.
     pub fn measure(&self) -> Measure {
         self.measure
@@ -83,7 +123,7 @@ impl EffectSizes {
         &self.study
     }
 
-    /// Effect sizes (log scale for OR, RR, ROM).
+    /// Effect sizes (log scale for OR, RR, ROM, IRR).
     pub fn yi(&self) -> &[f64] {
         &self.yi
     }
@@ -120,6 +160,7 @@ impl EffectSizes {
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
             omitted: Vec::new(),
             nrows: self.nrows,
+            back: self.back,
         }
     }
 }
@@ -133,9 +174,10 @@ impl EffectSizes {
     ///
     /// # Errors
     /// [`Error::MissingColumn`] when a needed column is absent; [`Error::Value`] naming the row
-    /// and column for a non-numeric value, NaN/∞, negative SD or variance, n ≤ 1 (continuous) or
-    /// n < 1 (binary), events outside `0..=n`, a non-positive mean for ROM, or (with `strict`) a
-    /// missing value; [`Error::Empty`] when no study is left.
+    /// and column for a non-numeric value, NaN/∞, negative SD or variance, n ≤ 1 (continuous),
+    /// n < 1 (binary), n ≤ 0 (proportions, correlations) or n < 3 (mean changes), events outside
+    /// `0..=n` or negative, person-time ≤ 0, a correlation outside [−1, 1], a non-positive mean
+    /// for ROM, or (with `strict`) a missing value; [`Error::Empty`] when no study is left.
     pub fn compute(table: &Table, measure: Measure, opts: &EffectOptions) -> Result<Self> {
         let per_row = Self::per_row(table, measure, opts)?;
         let mut labels = table.labels("study");
@@ -147,6 +189,7 @@ impl EffectSizes {
             rows: Vec::new(),
             omitted: Vec::new(),
             nrows: table.nrows(),
+            back: BackTransform::of(measure),
         };
         for (i, r) in per_row.into_iter().enumerate() {
             match r {
@@ -162,6 +205,11 @@ impl EffectSizes {
                     reason,
                 }),
             }
+        }
+        if measure == Measure::Pft {
+            let n = table.numeric("n", "for measure PFT")?;
+            let n: Vec<f64> = out.rows.iter().filter_map(|&r| n[r]).collect();
+            out.back = BackTransform::freeman_tukey(&n);
         }
         if out.yi.is_empty() {
             return Err(Error::Empty {
@@ -240,6 +288,7 @@ impl EffectSizes {
             rows,
             omitted: Vec::new(),
             nrows,
+            back: BackTransform::of(measure),
         })
     }
 

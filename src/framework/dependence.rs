@@ -251,6 +251,7 @@ pub fn pool_dependent(
             studies,
             omitted: Vec::new(),
             options: base,
+            back: crate::effect::BackTransform::of(measure),
         },
         dep,
     ))

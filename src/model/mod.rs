@@ -52,7 +52,7 @@ mod workspace;
 use serde::Serialize;
 
 use crate::dist;
-use crate::effect::{EffectSizes, Measure, Omission};
+use crate::effect::{BackTransform, EffectSizes, Measure, Omission};
 use crate::error::{Error, Setting};
 
 pub use error::ModelError;
@@ -123,6 +123,9 @@ pub struct Fit {
     /// Options used.
     #[serde(skip)]
     pub options: RandomEffects,
+    /// How the estimates are shown on their natural scale (from the effect sizes).
+    #[serde(skip)]
+    pub back: BackTransform,
 }
 
 impl RandomEffects {
@@ -273,6 +276,7 @@ impl RandomEffects {
             studies,
             omitted: es.omitted().to_vec(),
             options: *self,
+            back: es.back_transform(),
         })
     }
 

@@ -50,10 +50,18 @@ pub fn load(a: &DataArgs, named: &[&str]) -> Result<Loaded, Failure> {
         None => {
             let hint = if table.has("mean_t") {
                 "the file has continuous arm columns: SMD, MD or ROM"
+            } else if table.has("person_time_t") {
+                "the file has events and person-time per arm: IRR, IRD or IRSD"
             } else if table.has("events_t") {
-                "the file has 2x2 columns: OR, RR or RD"
+                "the file has 2x2 columns: OR, RR, RD or AS"
+            } else if table.has("mean_pre") {
+                "the file has pre/post columns: SMCC, SMCR or SMCRH"
+            } else if table.has("ri") {
+                "the file has correlations: COR or ZCOR"
+            } else if table.has("events") {
+                "the file has events of one group: PR, PLO or PFT"
             } else {
-                "SMD, MD, ROM, OR, RR, RD or GEN"
+                "SMD, MD, ROM, OR, RR, RD or GEN; see --help for the others"
             };
             return Err(Failure::Usage(format!(
                 "{}: choose an effect measure with --measure ({hint})",

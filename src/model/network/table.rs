@@ -4,8 +4,8 @@
 
 use super::Contrast;
 use crate::data::{Column, Table};
-use crate::effect::{EffectOptions, EffectSizes, Measure};
-use crate::error::{Error, Result};
+use crate::effect::{DataKind, EffectOptions, EffectSizes, Measure};
+use crate::error::{Error, Result, Setting};
 
 /// The arm columns of each data kind (per arm) and their two-group names (`_t` for the first
 /// arm of a pair, `_c` for the second).
@@ -36,11 +36,18 @@ pub fn contrasts_from_arms(
             return Err(table.missing_column(c, why));
         }
     }
-    let binary = matches!(measure, Measure::Or | Measure::Rr | Measure::Rd);
-    let cols: Vec<(&str, &str, &str)> = if binary {
-        BINARY.to_vec()
-    } else {
-        CONTINUOUS.to_vec()
+    let cols: Vec<(&str, &str, &str)> = match measure.data_kind() {
+        DataKind::Binary => BINARY.to_vec(),
+        DataKind::Continuous => CONTINUOUS.to_vec(),
+        _ => {
+            return Err(Error::setting(
+                Setting::Measure,
+                format!(
+                    "a network from arm data needs a measure of two arms' means (SMD, MD, ROM, SMDH) or events (OR, RR, RD, AS), not {}",
+                    measure.code()
+                ),
+            ))
+        }
     };
     let st = table.texts(study);
     let tr = table.texts(treatment);

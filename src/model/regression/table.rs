@@ -78,6 +78,7 @@ impl MetaRegression {
                 studies,
                 omitted: es.omitted().to_vec(),
                 options: self.opts,
+                back: es.back_transform(),
             },
             regression: reg,
             dropped: d.dropped,

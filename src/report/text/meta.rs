@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::robust::{robust_table, rve_table};
-use crate::effect::Measure;
+use crate::effect::{BackTransform, Measure};
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::{Fit, MetaReport, PiMethod, Tau2Method};
 use crate::report::fmt::{f4, fp, label, pv, stars, width};
@@ -31,6 +31,7 @@ pub fn table(fit: &Fit, source: &str) -> String {
     } else {
         fit.measure.description().to_string()
     };
+    let bt = fit.back;
     let _ = writeln!(out, "Measure: {} ({scale}); data: {source}", fit.measure);
     if !fit.omitted.is_empty() {
         let _ = writeln!(out, "{} row(s) omitted (see warnings)", fit.omitted.len());
@@ -141,21 +142,27 @@ pub fn table(fit: &Fit, source: &str) -> String {
             f4(s.pi_upper)
         );
     }
-    if fit.measure.is_log_scale() {
+    if !bt.is_identity() {
         let _ = writeln!(
             out,
-            "Back-transformed ({}): {} ({lvl}% CI {} to {}){}",
-            fit.measure.description(),
-            f4(s.estimate.exp()),
-            f4(s.ci_lower.exp()),
-            f4(s.ci_upper.exp()),
+            "Back-transformed ({}{}): {} ({lvl}% CI {} to {}){}",
+            bt.scale(fit.measure),
+            match bt {
+                BackTransform::FreemanTukey { n_harmonic } => {
+                    format!(", harmonic mean n = {}", f4(n_harmonic))
+                }
+                _ => String::new(),
+            },
+            f4(bt.apply(s.estimate)),
+            f4(bt.apply(s.ci_lower)),
+            f4(bt.apply(s.ci_upper)),
             if ee {
                 String::new()
             } else {
                 format!(
                     "; prediction interval {} to {}",
-                    f4(s.pi_lower.exp()),
-                    f4(s.pi_upper.exp())
+                    f4(bt.apply(s.pi_lower)),
+                    f4(bt.apply(s.pi_upper))
                 )
             }
         );
@@ -163,7 +170,7 @@ pub fn table(fit: &Fit, source: &str) -> String {
     let _ = writeln!(out);
     let w = width(fit.studies.iter().map(|st| st.study.as_str()), 5);
     let z = crate::dist::norm_quantile(1.0 - (1.0 - lvl / 100.0) / 2.0);
-    let back = fit.measure.is_log_scale();
+    let back = !bt.is_identity();
     let _ = writeln!(
         out,
         "{:<w$} {:>9} {:>8} {:>8}  {} [{lvl}% CI]",
@@ -171,12 +178,17 @@ pub fn table(fit: &Fit, source: &str) -> String {
         "yi",
         "vi",
         "weight",
-        if back { fit.measure.code() } else { "yi" }
+        match bt {
+            BackTransform::Exp => fit.measure.code(),
+            BackTransform::ZToR => "r",
+            BackTransform::Logistic | BackTransform::FreemanTukey { .. } => "p",
+            BackTransform::Identity => "yi",
+        }
     );
     for st in &fit.studies {
         let h = z * st.vi.sqrt();
         let (e, lo, hi) = if back {
-            (st.yi.exp(), (st.yi - h).exp(), (st.yi + h).exp())
+            (bt.apply(st.yi), bt.apply(st.yi - h), bt.apply(st.yi + h))
         } else {
             (st.yi, st.yi - h, st.yi + h)
         };
@@ -371,7 +383,11 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     );
     let _ = writeln!(out);
     let w = width(sg.subgroups.iter().map(|g| g.level.as_str()), 5);
-    let back = measure.is_log_scale();
+    let bt = sg
+        .subgroups
+        .first()
+        .map_or(BackTransform::of(measure), |g| g.fit.back);
+    let back = !bt.is_identity();
     let _ = writeln!(
         out,
         "{:<w$} {:>4} {:>9} {:>8} {:>9} {:>9} {:>8} {:>7} {:>9}{}",
@@ -407,9 +423,9 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
             if back {
                 format!(
                     "  {:.2} [{:.2}, {:.2}]",
-                    s.estimate.exp(),
-                    s.ci_lower.exp(),
-                    s.ci_upper.exp()
+                    bt.apply(s.estimate),
+                    bt.apply(s.ci_lower),
+                    bt.apply(s.ci_upper)
                 )
             } else {
                 String::new()
