@@ -86,6 +86,12 @@ pub enum Setting {
     Direction,
     /// The components of the treatments of a component network meta-analysis.
     Components,
+    /// How cluster-randomised trials are adjusted (design effect on the variance or on n).
+    ClusterAdjust,
+    /// The intracluster correlation used where a row gives none.
+    Icc,
+    /// The scale of reported confidence bounds of ratio measures (ratio or log).
+    CiScale,
 }
 
 impl Setting {
@@ -122,6 +128,9 @@ impl Setting {
             Setting::NewMods => "new moderator values",
             Setting::Components => "treatment components",
             Setting::Direction => "outcome direction",
+            Setting::ClusterAdjust => "cluster adjustment",
+            Setting::Icc => "intracluster correlation",
+            Setting::CiScale => "scale of confidence bounds",
         }
     }
 }

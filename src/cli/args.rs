@@ -410,6 +410,19 @@ pub struct DataArgs {
     /// Stop with an error on a missing value instead of omitting the study.
     #[arg(long)]
     pub strict: bool,
+    /// Scale of reported CI bounds (and their estimate yi) for OR, RR, ROM: ratio (logged) or log.
+    #[arg(long, default_value = "ratio", value_parser = choice::<CiScaleArg>(ci_scale_msg))]
+    pub ci_scale: CiScaleArg,
+    /// Cluster-randomised trials (rows with cluster_size): multiply vi by the design effect
+    /// 1 + (m - 1) ICC (variance), or divide group sizes and events by it (n).
+    #[arg(long, default_value = "variance", value_parser = choice::<ClusterAdjustArg>(cluster_adjust_msg))]
+    pub cluster_adjust: ClusterAdjustArg,
+    /// Intracluster correlation for rows with a cluster_size and no icc value.
+    #[arg(long, value_name = "ICC")]
+    pub icc: Option<f64>,
+    /// Omit arms whose median summary Shi's test finds skewed (default: flag them).
+    #[arg(long)]
+    pub omit_skewed: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

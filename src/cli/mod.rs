@@ -98,6 +98,9 @@ fn flag(s: Setting) -> &'static str {
         Setting::Direction => {
             "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
         }
+        Setting::ClusterAdjust => "--cluster-adjust variance|n",
+        Setting::Icc => "--icc (a value in [0, 1)) or the icc column",
+        Setting::CiScale => "--ci-scale ratio|log",
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }

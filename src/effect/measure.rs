@@ -188,6 +188,8 @@ pub struct EffectOptions {
     pub drop00: bool,
     /// Treat a missing value as an error instead of omitting the study.
     pub strict: bool,
+    /// Conversions from reported statistics and the cluster adjustment.
+    pub convert: super::ConvertOptions,
 }
 
 impl Default for EffectOptions {
@@ -198,6 +200,7 @@ impl Default for EffectOptions {
             to: AddTo::Only0,
             drop00: false,
             strict: false,
+            convert: super::ConvertOptions::default(),
         }
     }
 }

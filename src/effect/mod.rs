@@ -39,11 +39,15 @@ use serde::Serialize;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 
+mod cluster;
+pub mod convert;
 mod formulas;
 mod kernel;
 mod measure;
 mod mixed;
 
+pub use cluster::{design_effect, ClusterAdjust, ClusterError};
+pub use convert::{CiScale, ConvertOptions, Provenance, Source};
 pub use formulas::{hedges_j, mean_difference, ratio_of_means, smd, two_by_two};
 pub(crate) use kernel::{compute_rows, needed_columns, Skip};
 pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
@@ -70,9 +74,16 @@ pub struct EffectSizes {
     rows: Vec<usize>,
     omitted: Vec<Omission>,
     nrows: usize,
+    sources: Vec<Provenance>,
 }
 
 impl EffectSizes {
+    /// Where each included study's `yi` and `vi` came from (arms, a 2×2 table, a CI, …) and any
+    /// design effect applied ([`convert`]).
+    pub fn sources(&self) -> &[Provenance] {
+        &self.sources
+    }
+
     /// Measure used.
     pub fn measure(&self) -> Measure {
         self.measure
@@ -120,6 +131,7 @@ impl EffectSizes {
             rows: idx.iter().map(|&i| self.rows[i]).collect(),
             omitted: Vec::new(),
             nrows: self.nrows,
+            sources: idx.iter().map(|&i| self.sources[i]).collect(),
         }
     }
 }
@@ -147,14 +159,16 @@ impl EffectSizes {
             rows: Vec::new(),
             omitted: Vec::new(),
             nrows: table.nrows(),
+            sources: Vec::new(),
         };
         for (i, r) in per_row.into_iter().enumerate() {
             match r {
-                Ok((y, v)) => {
+                Ok((y, v, p)) => {
                     out.study.push(std::mem::take(&mut labels[i]));
                     out.yi.push(y);
                     out.vi.push(v);
                     out.rows.push(i);
+                    out.sources.push(p);
                 }
                 Err(reason) => out.omitted.push(Omission {
                     row: i + 1,
@@ -235,12 +249,23 @@ impl EffectSizes {
         Ok(EffectSizes {
             measure,
             study,
+            sources: vec![Provenance::plain(Source::Yi, Source::Vi); k],
             yi,
             vi,
             rows,
             omitted: Vec::new(),
             nrows,
         })
+    }
+
+    /// Replaces the provenance of the included studies (one per study).
+    ///
+    /// # Errors
+    /// [`Error::Length`] when the count differs from the number of studies.
+    pub fn with_sources(mut self, sources: Vec<Provenance>) -> Result<Self> {
+        Error::check_len("effect sources", self.k(), sources.len())?;
+        self.sources = sources;
+        Ok(self)
     }
 
     /// Number of included studies.
@@ -260,25 +285,23 @@ impl EffectSizes {
         (Column::Float(y), Column::Float(v))
     }
 
-    /// Per-row result: `Ok((yi, vi))` or `Err(reason)` for an omitted row.
+    /// Per-row result: `Ok((yi, vi, provenance))` or `Err(reason)` for an omitted row.
     #[allow(clippy::type_complexity)]
     fn per_row(
         table: &Table,
         measure: Measure,
         opts: &EffectOptions,
-    ) -> Result<Vec<std::result::Result<(f64, f64), String>>> {
-        let names = needed_columns(measure, |c| table.has(c));
-        for &n in &names {
-            if !table.has(n) {
-                return Err(match measure.data_kind() {
-                    DataKind::Generic if n != "yi" => table.missing_column(
-                        "vi",
-                        "for measure GEN: give the sampling variance as vi or the standard error as sei",
-                    ),
-                    _ => table.missing_column(n, &format!("for measure {}", measure.code())),
-                });
-            }
-        }
+    ) -> Result<Vec<std::result::Result<(f64, f64, Provenance), String>>> {
+        opts.convert.check()?;
+        let names = convert::input_columns(measure, |c| table.has(c)).map_err(|n| match measure
+            .data_kind()
+        {
+            DataKind::Generic if n != "yi" => table.missing_column(
+                "vi",
+                "for measure GEN: give the sampling variance as vi or the standard error as sei",
+            ),
+            _ => table.missing_column(n, &format!("for measure {}", measure.code())),
+        })?;
         let purpose = format!("for measure {}", measure.code());
         let cols: Vec<Vec<Option<f64>>> = names
             .iter()
@@ -286,18 +309,11 @@ impl EffectSizes {
             .collect::<Result<_>>()?;
         let slices: Vec<&[Option<f64>]> = cols.iter().map(|c| c.as_slice()).collect();
         let mut out = Vec::with_capacity(table.nrows());
-        compute_rows(measure, opts, &names, &slices, 0..table.nrows(), &mut out)
-            .map_err(|(row, bad)| table.value_error(row, names[bad.col], bad.message))?;
+        convert::effect_rows(measure, opts, &names, &slices, 0..table.nrows(), &mut out)
+            .map_err(|b| table.value_error(b.row, b.column, b.message))?;
         Ok(out
             .into_iter()
-            .map(|r| {
-                r.map_err(|skip| match skip {
-                    Skip::Missing(j) => {
-                        format!("missing value in column {}", table.actual_name(names[j]))
-                    }
-                    Skip::Undefined(reason) => reason,
-                })
-            })
+            .map(|r| r.map_err(|why| why.reason(|c| table.actual_name(c).to_string())))
             .collect())
     }
 }

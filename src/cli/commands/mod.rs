@@ -76,13 +76,21 @@ pub fn effect_options(a: &DataArgs) -> Result<EffectOptions, Failure> {
             a.add
         )));
     }
-    Ok(EffectOptions {
+    let o = EffectOptions {
         vtype: a.vtype.into(),
         add: a.add,
         to: a.to.into(),
         drop00: a.drop00,
         strict: a.strict,
-    })
+        convert: peerstat::effect::ConvertOptions {
+            ci_scale: a.ci_scale.into(),
+            omit_skewed: a.omit_skewed,
+            cluster_adjust: a.cluster_adjust.into(),
+            icc: a.icc,
+        },
+    };
+    o.convert.check()?;
+    Ok(o)
 }
 
 /// The random-effects model of the model flags (`--method MH/PETO` are handled by `meta`).
