@@ -34,9 +34,9 @@ pub fn t_from_p(p: f64, n1: f64, n2: f64) -> f64 {
 /// ```
 /// use peerstat::effect::convert::smd_from_t;
 /// use peerstat::effect::VarianceType;
-/// // metafor: escalc("SMD", ti = 2.1, n1i = 20, n2i = 22): yi 0.6362, vi 0.1001
+/// // metafor: escalc("SMD", ti = 2.1, n1i = 20, n2i = 22): yi 0.636556, vi 0.100278
 /// let (g, v) = smd_from_t(2.1, 20.0, 22.0, VarianceType::Ls);
-/// assert!((g - 0.636_227_6).abs() < 1e-6);
+/// assert!((g - 0.636_555_5).abs() < 1e-6);
 /// assert!((v - (1.0 / 20.0 + 1.0 / 22.0 + g * g / 84.0)).abs() < 1e-12);
 /// ```
 pub fn smd_from_t(t: f64, n1: f64, n2: f64, vtype: VarianceType) -> (f64, f64) {
