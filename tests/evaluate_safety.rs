@@ -387,14 +387,14 @@ fn every_row_not_used_is_listed_with_its_reason() {
     assert_eq!(
         got,
         vec![
-            (3, "C", "missing variance (yi without vi or sei)"),
+            (3, "C", "missing variance (yi without vi, sei, a CI in ci_lower and ci_upper, or a p-value in pval)"),
             (5, "E", "no effect data"),
             (6, "F", "no outcome domain"),
         ]
     );
     let html = peerstat::report::html::report_html(&ev, &[]);
     assert!(html.contains("Rows not used (3)"));
-    assert!(html.contains("<td>3</td><td>C</td><td>missing variance (yi without vi or sei)</td>"));
+    assert!(html.contains("<td>3</td><td>C</td><td>missing variance (yi without vi, sei, a CI in ci_lower and ci_upper, or a p-value in pval)</td>"));
 }
 
 #[test]

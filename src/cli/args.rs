@@ -217,6 +217,17 @@ pub struct EvaluateArgs {
         allow_hyphen_values = true
     )]
     pub rho: f64,
+    /// Intracluster correlation of cluster-randomised trials (rows with cluster_size) that give
+    /// no icc value (overrides the options file's icc).
+    #[arg(long, value_name = "ICC")]
+    pub icc: Option<f64>,
+    /// Cluster-randomised trials: design effect on the variance (default) or on n and events.
+    #[arg(long, value_parser = choice::<ClusterAdjustArg>(cluster_adjust_msg))]
+    pub cluster_adjust: Option<ClusterAdjustArg>,
+    /// Log odds ratios in domains mixing binary and continuous outcomes: logit (x sqrt(3)/pi,
+    /// default) or cox-snell (/ 1.65); overrides the options file.
+    #[arg(long, value_name = "METHOD")]
+    pub binary_to_smd: Option<BinaryToSmdArg>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -235,6 +235,14 @@ value_enum!(
 );
 
 value_enum!(
+    /// `--binary-to-smd`.
+    BinaryToSmdArg => peerstat::framework::evaluate::BinaryToSmd {
+        Logit => peerstat::framework::evaluate::BinaryToSmd::Logit,
+        CoxSnell => peerstat::framework::evaluate::BinaryToSmd::CoxSnell,
+    }
+);
+
+value_enum!(
     /// `--pi`.
     PiArg => PiMethod {
         #[value(alias = "z")] Metafor => PiMethod::Metafor,

@@ -20,18 +20,19 @@
 
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result, Setting};
 
 /// How a cluster-randomised trial is adjusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClusterAdjust {
     /// Multiply the sampling variance by the design effect.
     #[default]
     Variance,
     /// Divide group sizes and event counts by the design effect before computing the effect.
+    #[serde(alias = "n")]
     EffectiveN,
 }
 

@@ -51,7 +51,7 @@ pub use convert::{CiScale, ConvertOptions, Provenance, Source};
 pub use formulas::{hedges_j, mean_difference, ratio_of_means, smd, two_by_two};
 pub(crate) use kernel::{compute_rows, needed_columns, Skip};
 pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
-pub use mixed::{row_effects, RowEffect};
+pub use mixed::{row_effects, row_effects_with, RowEffect};
 
 /// A row left out of the analysis and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]

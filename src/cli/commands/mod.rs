@@ -28,6 +28,7 @@ pub struct Loaded {
 /// one named in its options (`named`: moderators, group keys, codebook fields …).
 pub fn check_renames(map: &ColumnMap, named: &[&str]) -> Result<(), Failure> {
     let mut known: Vec<&str> = data::CANONICAL_COLUMNS.to_vec();
+    known.extend(peerstat::effect::convert::CONVERSION_COLUMNS);
     known.extend(
         named
             .iter()
