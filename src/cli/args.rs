@@ -174,6 +174,28 @@ click lists the studies; filters for population, country, design and mode; gaps 
 Example:
   peerstat map seeds/demo.parquet -o egm.html")]
     Map(MapArgs),
+    /// Write a coding template (DIR/studies.csv, with two example rows of each kind of effect
+    /// data) and its data dictionary (DIR/DATA_DICTIONARY.md) for the framework.
+    #[command(after_help = "\
+Every canonical column with its type and the codebook's allowed levels, which combinations of
+columns give an effect (arms, 2x2, yi with vi/sei/CI/p, t or F, medians, standard errors,
+cluster trials). Existing files are not overwritten unless --force.
+
+Example:
+  peerstat init mydata && peerstat evaluate mydata/studies.csv -o report")]
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Folder to write into (created if needed; default the current folder).
+    pub dir: Option<PathBuf>,
+    /// Codebook TOML (default: the built-in framework).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Replace existing template files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]

@@ -187,6 +187,7 @@ pub fn run() -> i32 {
         Command::Cea(a) => commands::econ::cea(a),
         Command::Evaluate(a) => commands::framework::evaluate(a),
         Command::Map(a) => commands::framework::map(a),
+        Command::Init(a) => commands::init::init(a),
     };
     match result {
         Ok(()) => 0,

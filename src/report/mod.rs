@@ -26,6 +26,7 @@ pub mod fmt;
 pub mod html;
 pub mod sof;
 pub mod svg;
+pub mod template;
 pub mod text;
 
 pub use fmt::{f4, fp, pv};

@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod diag;
 pub mod econ;
 pub mod framework;
+pub mod init;
 pub mod meta;
 pub mod network;
 
