@@ -39,7 +39,7 @@ use serde::Serialize;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 
-mod cluster;
+pub mod cluster;
 pub mod convert;
 mod formulas;
 mod kernel;
