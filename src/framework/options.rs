@@ -52,6 +52,10 @@
 //! assert_eq!(f.thresholds.min_bias_effects, 12);
 //! assert_eq!(f.thresholds.tau2_zero_caveat_below, 10);
 //! assert_eq!(f.higher_is_better.get("PHQ-9"), Some(&false));
+//! let g = OptionsFile::parse("binary_to_smd = \"cox_snell\"\nicc = 0.05\ncluster_adjust = \"effective_n\"\n", "o.toml").unwrap();
+//! assert_eq!(g.binary_to_smd, peerstat::framework::options::BinaryToSmd::CoxSnell);
+//! assert_eq!(g.icc, Some(0.05));
+//! assert!(OptionsFile::parse("icc = 1.0\n", "o.toml").is_err());
 //! ```
 
 use std::collections::BTreeMap;

@@ -125,5 +125,29 @@ pub fn effect_sizes(l: &Loaded, file: &Path) -> Result<EffectSizes, Failure> {
             o.reason
         );
     }
+    let converted: Vec<String> = es
+        .sources()
+        .iter()
+        .zip(es.rows())
+        .filter(|(p, _)| p.converted())
+        .map(|(p, &r)| {
+            let mut s = format!("row {} ({}/{})", r + 1, p.yi_source, p.vi_source);
+            if let Some(d) = p.design_effect {
+                s.push_str(&format!(", design effect {}", data::fmt_f64(d)));
+            }
+            if p.skewed {
+                s.push_str(", skewed");
+            }
+            s
+        })
+        .collect();
+    if !converted.is_empty() {
+        say!(
+            "note: {}: {} effect(s) converted from reported statistics or adjusted for clustering: {}",
+            file.display(),
+            converted.len(),
+            converted.join("; ")
+        );
+    }
     Ok(es)
 }
