@@ -256,7 +256,9 @@ fn bulk_and_evaluate_paths_give_the_same_effects() {
 fn one(header: &str, row: &str) -> Table {
     let dir = std::env::temp_dir().join(format!("peerstat-conv-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{}.csv", header.len() * 31 + row.len()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = dir.join(format!("t{k}.csv"));
     std::fs::write(&path, format!("{header}\n{row}\n")).unwrap();
     read_table(&path, &ColumnMap::new()).unwrap()
 }
@@ -349,5 +351,74 @@ fn rows_without_anything_to_convert_are_named() {
         o.reason.contains("sd_t") && o.reason.contains("no reported statistic"),
         "{}",
         o.reason
+    );
+}
+
+#[test]
+fn ratio_confidence_intervals_are_logged_in_the_table_path() {
+    let r = reference("conversions.json");
+    let cases = r["ratio"].as_array().unwrap();
+    let mut text = String::from("study,events_t,n_t,events_c,n_c,yi,ci_lower,ci_upper,pval\n");
+    text.push_str("table,4,123,11,139,,,,\n");
+    for (j, c) in cases.iter().enumerate() {
+        text.push_str(&format!(
+            "ratio{j},,,,,{},{},{},\n",
+            c["ratio"], c["ci_lower"], c["ci_upper"]
+        ));
+    }
+    text.push_str("p,,,,,0.59,,,0.004\n");
+    let t = one(
+        text.lines().next().unwrap(),
+        &text[text.find('\n').unwrap() + 1..],
+    );
+    let es = EffectSizes::compute(&t, Measure::Or, &EffectOptions::default()).unwrap();
+    assert_eq!(es.k(), 5);
+    assert_eq!(es.sources()[0].yi_source, Source::TwoByTwo);
+    let mut n = 0;
+    for (j, c) in cases.iter().enumerate() {
+        close(
+            es.yi()[j + 1],
+            c["yi"].as_f64().unwrap(),
+            1e-12,
+            "log ratio",
+        );
+        close(
+            es.vi()[j + 1],
+            c["vi"].as_f64().unwrap(),
+            1e-8,
+            "vi of log ratio",
+        );
+        assert_eq!(es.sources()[j + 1].vi_source, Source::Ci);
+        n += 1;
+    }
+    assert_eq!(n, 3);
+    // p-value of a ratio: the log ratio over its z
+    let z = 2.878_161_739_095_48; // qnorm(0.998)
+    close(
+        es.vi()[4],
+        (0.59f64.ln() / z).powi(2),
+        1e-8,
+        "vi from p of a ratio",
+    );
+}
+
+#[test]
+fn skewed_medians_are_flagged_or_omitted() {
+    // q1 2.5, median 3, q3 6, n 15: Shi's statistic 0.714 >= 0.658 (conversions.json)
+    let t = one(
+        "study,n_t,median_t,q1_t,q3_t,n_c,mean_c,sd_c",
+        "a,15,3,2.5,6,15,4,1.5\nb,20,5,3,7,20,4,1.5",
+    );
+    let es = EffectSizes::compute(&t, Measure::Smd, &EffectOptions::default()).unwrap();
+    assert_eq!(es.k(), 2);
+    assert!(es.sources()[0].skewed && !es.sources()[1].skewed);
+    let mut o = EffectOptions::default();
+    o.convert.omit_skewed = true;
+    let es = EffectSizes::compute(&t, Measure::Smd, &o).unwrap();
+    assert_eq!((es.k(), es.omitted().len()), (1, 1));
+    assert!(
+        es.omitted()[0].reason.contains("Shi's test"),
+        "{}",
+        es.omitted()[0].reason
     );
 }
