@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use common::cli::{run, BIN};
-use peerstat::data::{read_table, write_table, ColumnMap};
+use common::cli::run;
+use peerstat::data::{read_table, write_table, Column, ColumnMap};
 use serde_json::Value;
 
 fn p(path: &Path) -> String {
@@ -247,21 +247,35 @@ fn cox_snell_option_converts_log_odds_ratios_by_1_65() {
 }
 
 #[test]
-fn meta_and_reanalyse_convert_from_csv_and_parquet() {
+fn effects_meta_and_reanalyse_convert_from_csv_and_parquet() {
     let dir = tempfile::tempdir().unwrap();
-    let t = read_table(Path::new("fixtures/conversions.csv"), &ColumnMap::new()).unwrap();
-    let pq = dir.path().join("conversions.parquet");
+    let mut t = read_table(Path::new("fixtures/conversions.csv"), &ColumnMap::new()).unwrap();
+    let n = t.nrows();
+    t.push_column("g", Column::Str(vec![Some("all".into()); n]))
+        .unwrap();
+    let (csv, pq) = (dir.path().join("c.csv"), dir.path().join("c.parquet"));
+    write_table(&t, &csv).unwrap();
     write_table(&t, &pq).unwrap();
     let mut estimates = Vec::new();
-    for input in ["fixtures/conversions.csv".to_string(), p(&pq)] {
+    for input in [p(&csv), p(&pq)] {
         let (code, out, err) = run(&["meta", &input, "--measure", "SMD", "--format", "json"]);
         assert_eq!(code, 0, "{err}");
+        assert!(err.contains("12 effect(s) converted"), "{err}");
         let j: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(j["k"], 13);
         let studies = j["studies"].as_array().unwrap();
         assert_eq!(studies[8]["yi_source"], "t");
         assert_eq!(studies[11]["design_effect"].as_f64(), Some(1.44));
-        estimates.push(j["estimate"].as_f64().unwrap());
+        let estimate = j["estimate"].as_f64().unwrap();
+        estimates.push(estimate);
+        // effects: the sources beside yi and vi
+        let eff = dir.path().join("effects.csv");
+        let (code, _, err) = run(&["effects", &input, "--measure", "SMD", "-o", &p(&eff)]);
+        assert_eq!(code, 0, "{err}");
+        let e = read_table(&eff, &ColumnMap::new()).unwrap();
+        let src = e.texts("yi_source");
+        assert_eq!(src[9].as_deref(), Some("F"));
+        assert_eq!(e.numeric("design_effect", "").unwrap()[12], Some(1.75));
         // reanalyse: one group, the same pooled estimate
         let out = dir.path().join("bulk.csv");
         let (code, _, err) = run(&[
@@ -270,14 +284,16 @@ fn meta_and_reanalyse_convert_from_csv_and_parquet() {
             "--measure",
             "SMD",
             "--group-by",
-            "ci_level",
+            "g",
             "-o",
             &p(&out),
             "--quiet",
         ]);
         assert_eq!(code, 0, "{err}");
-        let text = std::fs::read_to_string(&out).unwrap();
-        assert_eq!(text.lines().count(), 3, "{text}");
+        let b = read_table(&out, &ColumnMap::new()).unwrap();
+        assert_eq!(b.nrows(), 1);
+        let be = b.numeric("estimate", "").unwrap()[0].unwrap();
+        assert!((be - estimate).abs() < 1e-12, "{be} vs {estimate}");
     }
     assert_eq!(estimates[0].to_bits(), estimates[1].to_bits());
     // an ICC option out of range is a usage error naming the flag
@@ -291,5 +307,4 @@ fn meta_and_reanalyse_convert_from_csv_and_parquet() {
     ]);
     assert_eq!(code, 2);
     assert!(err.contains("--icc"), "{err}");
-    let _ = BIN;
 }
