@@ -14,6 +14,11 @@
 //! | `RD` | same | `p_t − p_c` | `p_t(1−p_t)/n_t + p_c(1−p_c)/n_c` |
 //! | `GEN` | `yi` with `vi` (or `sei`) | as given | `vi`, or `sei²` |
 //!
+//! A row without the measure's own columns may still have an effect from what reports give
+//! instead — `yi` with `vi`/`sei`, a CI or a p-value; a t or F statistic; medians or standard
+//! errors per arm — and cluster-randomised trials get their design effect: see [`convert`] and
+//! [`cluster`]. [`EffectSizes::sources`] says where each value came from.
+//!
 //! Zero cells (OR, RR, RD): by default ½ is added to every cell of a table that has a zero cell
 //! (`add = 0.5, to = only0`, double-zero studies kept), as metafor.
 //!

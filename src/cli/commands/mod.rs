@@ -11,7 +11,7 @@ pub mod network;
 use std::path::Path;
 
 use peerstat::data::{self, ColumnMap, Table};
-use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+use peerstat::effect::{EffectOptions, EffectSizes, Measure, Source};
 use peerstat::model::RandomEffects;
 
 use super::args::{DataArgs, ModelArgs};
@@ -129,7 +129,10 @@ pub fn effect_sizes(l: &Loaded, file: &Path) -> Result<EffectSizes, Failure> {
         .sources()
         .iter()
         .zip(es.rows())
-        .filter(|(p, _)| p.converted())
+        .filter(|(p, _)| {
+            // for a measure other than GEN, yi as given is noted too: it must be on its scale
+            p.converted() || (l.measure != Measure::Gen && p.yi_source == Source::Yi)
+        })
         .map(|(p, &r)| {
             let mut s = format!("row {} ({}/{})", r + 1, p.yi_source, p.vi_source);
             if let Some(d) = p.design_effect {
