@@ -421,4 +421,16 @@ fn skewed_medians_are_flagged_or_omitted() {
         "{}",
         es.omitted()[0].reason
     );
+    // fewer than 5 in the arm: omitted with the reason, as metafor leaves it NA
+    let t = one(
+        "study,n_t,median_t,q1_t,q3_t,n_c,mean_c,sd_c",
+        "a,4,3,2,5,15,4,1.5\nb,20,5,3,7,20,4,1.5",
+    );
+    let es = EffectSizes::compute(&t, Measure::Smd, &EffectOptions::default()).unwrap();
+    assert_eq!((es.k(), es.omitted()[0].row), (1, 1));
+    assert!(
+        es.omitted()[0].reason.contains("at least 5"),
+        "{}",
+        es.omitted()[0].reason
+    );
 }

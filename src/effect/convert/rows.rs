@@ -365,15 +365,27 @@ fn fill_arms(
             let Some(nn) = n else {
                 return Err(bad(i, n_col, format!("a median with its IQR or range needs the group size {n_col} to give a mean and SD")));
             };
-            let f = fivenum(m, iqr, range, nn).map_err(|e| {
-                let col = match e {
-                    FiveNumError::Unsorted => med,
-                    FiveNumError::SmallN => n_col,
-                    FiveNumError::ZeroSpread if iqr.is_some() => q3,
-                    FiveNumError::ZeroSpread => hi,
-                };
-                bad(i, col, e.message())
-            })?;
+            let f = match fivenum(m, iqr, range, nn) {
+                Ok(f) => f,
+                // not wrong, only too small for the estimators: the row is omitted, as metafor
+                Err(FiveNumError::SmallN) => {
+                    note.omitted = Some(format!(
+                        "{} ({n_col} = {})",
+                        FiveNumError::SmallN.message(),
+                        fmt_f64(nn)
+                    ));
+                    kern[base + 1][j] = None;
+                    continue;
+                }
+                Err(e) => {
+                    let col = match e {
+                        FiveNumError::ZeroSpread if iqr.is_some() => q3,
+                        FiveNumError::ZeroSpread => hi,
+                        _ => med,
+                    };
+                    return Err(bad(i, col, e.message()));
+                }
+            };
             if f.skewed() {
                 note.skewed = true;
                 if omit_skewed {
