@@ -120,7 +120,7 @@ pub const COMBINATIONS: [Combination; 11] = [
     Combination {
         kind: "median_iqr",
         columns: "n_t, median_t, q1_t, q3_t (same for _c)",
-        gives: "means (Luo 2018) and SDs (Wan 2014), then Hedges' g",
+        gives: "means (Luo 2018) and SDs (Wan 2014), then Hedges' g; with min and max too, SDs after Shi 2020 (median_iqr_range)",
     },
     Combination {
         kind: "median_range",
