@@ -308,3 +308,28 @@ fn effects_meta_and_reanalyse_convert_from_csv_and_parquet() {
     assert_eq!(code, 2);
     assert!(err.contains("--icc"), "{err}");
 }
+
+#[test]
+fn mantel_haenszel_refuses_converted_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("or.csv");
+    std::fs::write(
+        &data,
+        "study,events_t,n_t,events_c,n_c,yi,ci_lower,ci_upper\n\
+         A,4,123,11,139,,,\n\
+         B,6,306,29,303,,,\n\
+         C,,,,,0.59,0.40,0.87\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(&["meta", &p(&data), "--measure", "OR", "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(j["k"], 3);
+    assert!((j["studies"][2]["yi"].as_f64().unwrap() - 0.59f64.ln()).abs() < 1e-12);
+    let (code, _, err) = run(&["meta", &p(&data), "--measure", "OR", "--method", "MH"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("row 3") && err.contains("2x2 tables only"),
+        "{err}"
+    );
+}
