@@ -88,6 +88,12 @@ pub enum Setting {
     Components,
     /// How the random-effects confidence intervals of a network are formed.
     RandomCi,
+    /// How cluster-randomised trials are adjusted (design effect on the variance or on n).
+    ClusterAdjust,
+    /// The intracluster correlation used where a row gives none.
+    Icc,
+    /// The scale of reported confidence bounds of ratio measures (ratio or log).
+    CiScale,
 }
 
 impl Setting {
@@ -125,6 +131,9 @@ impl Setting {
             Setting::Components => "treatment components",
             Setting::RandomCi => "random-effects confidence interval method",
             Setting::Direction => "outcome direction",
+            Setting::ClusterAdjust => "cluster adjustment",
+            Setting::Icc => "intracluster correlation",
+            Setting::CiScale => "scale of confidence bounds",
         }
     }
 }

@@ -106,7 +106,14 @@ fn json_contract_for_bcg_rr() {
     for s in studies {
         let mut sk: Vec<&str> = s.as_object().unwrap().keys().map(String::as_str).collect();
         sk.sort_unstable();
-        assert_eq!(sk, ["study", "vi", "weight", "yi"]);
+        assert_eq!(
+            sk,
+            ["study", "vi", "vi_source", "weight", "yi", "yi_source"]
+        );
+        assert_eq!(
+            (&s["yi_source"], &s["vi_source"]),
+            (&"2x2".into(), &"2x2".into())
+        );
         assert!(s["study"].is_string());
         total += num(s, "weight");
     }
@@ -217,8 +224,19 @@ fn effects_to_csv_keeps_columns_and_adds_yi_vi() {
     assert_eq!(
         header,
         [
-            "study", "events_t", "n_t", "events_c", "n_c", "ablat", "alloc", "year", "trial", "yi",
-            "vi"
+            "study",
+            "events_t",
+            "n_t",
+            "events_c",
+            "n_c",
+            "ablat",
+            "alloc",
+            "year",
+            "trial",
+            "yi",
+            "vi",
+            "yi_source",
+            "vi_source"
         ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
@@ -253,7 +271,21 @@ fn effects_to_parquet_round_trips_through_gen() {
     assert_eq!(gen["k"], 13);
     assert!((num(&gen, "estimate") - num(&rr, "estimate")).abs() < 1e-12);
     assert!((num(&gen, "tau2") - num(&rr, "tau2")).abs() < 1e-12);
-    assert_eq!(gen["studies"], rr["studies"]);
+    let (g, r) = (
+        gen["studies"].as_array().unwrap(),
+        rr["studies"].as_array().unwrap(),
+    );
+    assert_eq!(g.len(), 13);
+    for (a, b) in g.iter().zip(r) {
+        for key in ["study", "yi", "vi", "weight"] {
+            assert_eq!(a[key], b[key]);
+        }
+        // the sources say where the values came from: given, or the 2x2 table
+        assert_eq!(
+            (&a["yi_source"], &b["yi_source"]),
+            (&"yi".into(), &"2x2".into())
+        );
+    }
 }
 
 #[test]

@@ -45,7 +45,8 @@ use serde::Serialize;
 
 use self::buffer::{numeric_from_column, Buffer};
 use crate::data::{read_table, ColumnMap, Table};
-use crate::effect::{compute_rows, needed_columns, EffectOptions, Measure, Skip};
+use crate::effect::convert::{effect_rows, input_columns, NoEffect, RowResult};
+use crate::effect::{needed_columns, EffectOptions, Measure};
 use crate::error::{Error, Result};
 use crate::model::{RandomEffects, Summary, Workspace};
 
@@ -109,7 +110,7 @@ pub type Progress<'a> = &'a (dyn Fn(usize, Option<usize>, usize) + Sync);
 /// Per-thread scratch space.
 #[derive(Default)]
 struct Scratch {
-    rows: Vec<std::result::Result<(f64, f64), Skip>>,
+    rows: Vec<RowResult>,
     y: Vec<f64>,
     v: Vec<f64>,
     ws: Workspace,
@@ -210,7 +211,7 @@ impl Reanalysis {
             error: Some(error),
             omitted,
         };
-        if let Err((row, bad)) = compute_rows(
+        if let Err(bad) = effect_rows(
             self.measure,
             &self.effect,
             names,
@@ -218,18 +219,16 @@ impl Reanalysis {
             range.clone(),
             &mut s.rows,
         ) {
+            let row = bad.row;
+            let col = names.iter().position(|n| *n == bad.column);
             // A cell that is not a number is held as NaN: report it as the text it was.
-            let message = buf
-                .bad
-                .get(&(bad.col, buf.rows[row]))
+            let message = col
+                .and_then(|j| buf.bad.get(&(j, buf.rows[row])))
                 .cloned()
                 .unwrap_or(bad.message);
+            let column = col.map_or(bad.column, |j| buf.val_names[j].as_str());
             return fail(
-                format!(
-                    "row {}, column {}: {message}",
-                    buf.rows[row] + 1,
-                    buf.val_names[bad.col],
-                ),
+                format!("row {}, column {column}: {message}", buf.rows[row] + 1),
                 0,
             );
         }
@@ -237,10 +236,10 @@ impl Reanalysis {
         s.v.clear();
         s.used.clear();
         let mut omitted = 0;
-        let mut first_skip: Option<(usize, &Skip)> = None;
+        let mut first_skip: Option<(usize, &NoEffect)> = None;
         for (i, r) in s.rows.iter().enumerate() {
             match r {
-                Ok((y, v)) => {
+                Ok((y, v, _)) => {
                     s.y.push(*y);
                     s.v.push(*v);
                     s.used.push(i);
@@ -253,12 +252,14 @@ impl Reanalysis {
         }
         if s.y.is_empty() {
             let why = match first_skip {
-                Some((row, Skip::Missing(j))) => format!(
-                    "row {}: missing value in column {}",
+                Some((row, skip)) => format!(
+                    "row {}: {}",
                     buf.rows[row] + 1,
-                    buf.val_names[*j]
+                    skip.reason(|c| names
+                        .iter()
+                        .position(|n| *n == c)
+                        .map_or(c.to_string(), |j| buf.val_names[j].clone()))
                 ),
-                Some((row, Skip::Undefined(r))) => format!("row {}: {r}", buf.rows[row] + 1),
                 None => String::new(),
             };
             return fail(
@@ -331,8 +332,10 @@ impl Reanalysis {
             .collect()
     }
 
+    /// The effect columns read: the measure's own and any conversion columns present (all of
+    /// the measure's own when nothing could be converted, so that a missing one is named).
     fn names(&self, has: impl Fn(&str) -> bool) -> Vec<&'static str> {
-        needed_columns(self.measure, has)
+        input_columns(self.measure, &has).unwrap_or_else(|_| needed_columns(self.measure, has))
     }
 
     fn buffer_from_table(&self, table: &Table) -> Result<(Buffer, Vec<&'static str>)> {
@@ -391,6 +394,7 @@ impl Reanalysis {
     /// [`Error::MissingColumn`] when a group-by or effect
     /// column is absent.
     pub fn run_table(&self, table: &Table) -> Result<Vec<GroupResult>> {
+        self.effect.convert.check()?;
         let (buf, names) = self.buffer_from_table(table)?;
         Ok(self.run_buffer(buf, &names).1)
     }
@@ -410,6 +414,7 @@ impl Reanalysis {
     /// Input errors (missing file or column, corrupt file, empty input) and output write errors.
     /// Problems within a group never stop the run: they fill that group's `error`.
     pub fn run(&self, input: &Path, output: &Path, progress: Progress<'_>) -> Result<BulkReport> {
+        self.effect.convert.check()?;
         let name = input.display().to_string();
         if crate::data::FileKind::of(input) == Some(crate::data::FileKind::Parquet) {
             match self.stream_parquet(input, &name, output, progress)? {

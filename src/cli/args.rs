@@ -184,6 +184,28 @@ outcome domain, from a component network meta-analysis; elements that cannot be 
 Example:
   peerstat map seeds/demo.parquet -o egm.html")]
     Map(MapArgs),
+    /// Write a coding template (DIR/studies.csv, with two example rows of each kind of effect
+    /// data) and its data dictionary (DIR/DATA_DICTIONARY.md) for the framework.
+    #[command(after_help = "\
+Every canonical column with its type and the codebook's allowed levels, which combinations of
+columns give an effect (arms, 2x2, yi with vi/sei/CI/p, t or F, medians, standard errors,
+cluster trials). Existing files are not overwritten unless --force.
+
+Example:
+  peerstat init mydata && peerstat evaluate mydata/studies.csv -o report")]
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+pub struct InitArgs {
+    /// Folder to write into (created if needed; default the current folder).
+    pub dir: Option<PathBuf>,
+    /// Codebook TOML (default: the built-in framework).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Replace existing template files.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args)]
@@ -227,6 +249,17 @@ pub struct EvaluateArgs {
         allow_hyphen_values = true
     )]
     pub rho: f64,
+    /// Intracluster correlation of cluster-randomised trials (rows with cluster_size) that give
+    /// no icc value (overrides the options file's icc).
+    #[arg(long, value_name = "ICC")]
+    pub icc: Option<f64>,
+    /// Cluster-randomised trials: design effect on the variance (default) or on n and events.
+    #[arg(long, value_parser = choice::<ClusterAdjustArg>(cluster_adjust_msg))]
+    pub cluster_adjust: Option<ClusterAdjustArg>,
+    /// Log odds ratios in domains mixing binary and continuous outcomes: logit (x sqrt(3)/pi,
+    /// default) or cox-snell (/ 1.65); overrides the options file.
+    #[arg(long, value_name = "METHOD")]
+    pub binary_to_smd: Option<BinaryToSmdArg>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -423,6 +456,19 @@ pub struct DataArgs {
     /// Stop with an error on a missing value instead of omitting the study.
     #[arg(long)]
     pub strict: bool,
+    /// Scale of reported CI bounds (and their estimate yi) for OR, RR, ROM: ratio (logged) or log.
+    #[arg(long, default_value = "ratio", value_parser = choice::<CiScaleArg>(ci_scale_msg))]
+    pub ci_scale: CiScaleArg,
+    /// Cluster-randomised trials (rows with cluster_size): multiply vi by the design effect
+    /// 1 + (m - 1) ICC (variance), or divide group sizes and events by it (n).
+    #[arg(long, default_value = "variance", value_parser = choice::<ClusterAdjustArg>(cluster_adjust_msg))]
+    pub cluster_adjust: ClusterAdjustArg,
+    /// Intracluster correlation for rows with a cluster_size and no icc value.
+    #[arg(long, value_name = "ICC")]
+    pub icc: Option<f64>,
+    /// Omit arms whose median summary Shi's test finds skewed (default: flag them).
+    #[arg(long)]
+    pub omit_skewed: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

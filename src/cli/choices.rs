@@ -78,6 +78,12 @@ pub fn vtype_msg(s: &str) -> String {
 pub fn to_msg(s: &str) -> String {
     lib_msg::<AddTo>(s)
 }
+pub fn ci_scale_msg(s: &str) -> String {
+    lib_msg::<peerstat::effect::CiScale>(s)
+}
+pub fn cluster_adjust_msg(s: &str) -> String {
+    lib_msg::<peerstat::effect::ClusterAdjust>(s)
+}
 pub fn pi_msg(s: &str) -> String {
     lib_msg::<PiMethod>(s)
 }
@@ -226,6 +232,30 @@ value_enum!(
         All => AddTo::All,
         None => AddTo::None,
         If0all => AddTo::If0All,
+    }
+);
+
+value_enum!(
+    /// `--ci-scale`.
+    CiScaleArg => peerstat::effect::CiScale {
+        Ratio => peerstat::effect::CiScale::Ratio,
+        Log => peerstat::effect::CiScale::Log,
+    }
+);
+
+value_enum!(
+    /// `--cluster-adjust`.
+    ClusterAdjustArg => peerstat::effect::ClusterAdjust {
+        Variance => peerstat::effect::ClusterAdjust::Variance,
+        #[value(name = "n")] N => peerstat::effect::ClusterAdjust::EffectiveN,
+    }
+);
+
+value_enum!(
+    /// `--binary-to-smd`.
+    BinaryToSmdArg => peerstat::framework::evaluate::BinaryToSmd {
+        Logit => peerstat::framework::evaluate::BinaryToSmd::Logit,
+        CoxSnell => peerstat::framework::evaluate::BinaryToSmd::CoxSnell,
     }
 );
 

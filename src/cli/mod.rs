@@ -99,6 +99,9 @@ fn flag(s: Setting) -> &'static str {
             "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
         }
         Setting::RandomCi => "--method-random-ci",
+        Setting::ClusterAdjust => "--cluster-adjust variance|n",
+        Setting::Icc => "--icc (a value in [0, 1)) or the icc column",
+        Setting::CiScale => "--ci-scale ratio|log",
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }
@@ -185,6 +188,7 @@ pub fn run() -> i32 {
         Command::Cea(a) => commands::econ::cea(a),
         Command::Evaluate(a) => commands::framework::evaluate(a),
         Command::Map(a) => commands::framework::map(a),
+        Command::Init(a) => commands::init::init(a),
     };
     match result {
         Ok(()) => 0,

@@ -93,6 +93,21 @@ fn tables(table: &Table, measure: Measure) -> Result<Tables> {
             ..EffectOptions::default()
         },
     )?;
+    // Mantel–Haenszel and Peto pool the 2×2 tables themselves: no converted or cluster-adjusted
+    // effect can enter.
+    if let Some((j, p)) =
+        es.sources().iter().enumerate().find(|(_, p)| {
+            p.yi_source != crate::effect::Source::TwoByTwo || p.design_effect.is_some()
+        })
+    {
+        return Err(Error::input(
+            format!("row {}", es.rows()[j] + 1),
+            format!(
+                "Mantel-Haenszel and Peto pool 2x2 tables only; this row's effect comes from {} (or is adjusted for clustering): analyse it with a random-effects or inverse-variance method",
+                p.vi_source
+            ),
+        ));
+    }
     let cols: Vec<Vec<Option<f64>>> = ["events_t", "n_t", "events_c", "n_c"]
         .iter()
         .map(|c| table.numeric(c, "for Mantel-Haenszel/Peto"))

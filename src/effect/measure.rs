@@ -271,6 +271,8 @@ pub struct EffectOptions {
     pub drop00: bool,
     /// Treat a missing value as an error instead of omitting the study.
     pub strict: bool,
+    /// Conversions from reported statistics and the cluster adjustment.
+    pub convert: super::ConvertOptions,
 }
 
 impl Default for EffectOptions {
@@ -281,6 +283,7 @@ impl Default for EffectOptions {
             to: AddTo::Only0,
             drop00: false,
             strict: false,
+            convert: super::ConvertOptions::default(),
         }
     }
 }

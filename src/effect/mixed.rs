@@ -3,7 +3,8 @@
 //! [`EffectSizes::compute`](super::EffectSizes::compute), so every effect size in peerstat has
 //! one path.
 
-use super::{compute_rows, DataKind, EffectOptions, Measure, Skip};
+use super::convert::{effect_rows, input_columns};
+use super::{DataKind, EffectOptions, Measure, Provenance};
 use crate::data::Table;
 use crate::error::Result;
 
@@ -16,46 +17,48 @@ pub struct RowEffect {
     pub vi: f64,
     /// What the row carried: precomputed (`Generic`), continuous arms or a 2×2 table.
     pub kind: DataKind,
+    /// Where `yi` and `vi` came from, and any design effect.
+    pub source: Provenance,
 }
 
-/// The sources tried, in order of preference: the measure, the canonical columns it reads.
-const SOURCES: [(Measure, &[&str]); 4] = [
-    (Measure::Gen, &["yi", "vi"]),
-    (Measure::Gen, &["yi", "sei"]),
-    (
-        Measure::Smd,
-        &["n_t", "mean_t", "sd_t", "n_c", "mean_c", "sd_c"],
-    ),
-    (Measure::Or, &["events_t", "n_t", "events_c", "n_c"]),
-];
+/// The measures tried, in order of preference.
+const SOURCES: [Measure; 3] = [Measure::Gen, Measure::Smd, Measure::Or];
 
-/// Each row's effect from what it carries: `yi` with `vi` (or `sei`), else Hedges' g from
-/// continuous arms (exact J, LS variance), else the log odds ratio of the 2×2 table (1/2 added
-/// to the cells of a table with a zero cell), all with metafor's defaults. `None` for a row with
-/// no complete set of values or an undefined effect (for example both SDs 0).
+/// Each row's effect from what it carries, with metafor's defaults: `yi` with `vi` (or `sei`,
+/// a CI or a p-value on the same scale), else Hedges' g from continuous arms (exact J, LS
+/// variance; means and SDs filled in from medians or standard errors) or from a t or F
+/// statistic, else the log odds ratio of the 2×2 table (1/2 added to the cells of a table with
+/// a zero cell). `None` for a row with no complete set of values or an undefined effect (for
+/// example both SDs 0).
 ///
 /// # Errors
 /// [`crate::Error::Value`] naming the row and column of a value that cannot be used (a
-/// non-finite number, a negative SD or variance, a group size below 2, events outside 0..=n),
-/// in the columns the row's effect is computed from.
+/// non-finite number, a negative SD or variance, a group size below 2, events outside 0..=n, a
+/// CI not containing its estimate, a median without n, an ICC outside [0, 1)).
 pub fn row_effects(table: &Table) -> Result<Vec<Option<RowEffect>>> {
+    row_effects_with(table, &EffectOptions::default())
+}
+
+/// As [`row_effects`], with the conversion and cluster options of `opts` (confidence bounds are
+/// read on the scale of `yi`: there is no ratio scale here).
+///
+/// # Errors
+/// As [`row_effects`].
+pub fn row_effects_with(table: &Table, opts: &EffectOptions) -> Result<Vec<Option<RowEffect>>> {
+    opts.convert.check()?;
     let n = table.nrows();
     let mut out: Vec<Option<RowEffect>> = vec![None; n];
-    let mut taken = vec![false; n];
-    let opts = EffectOptions::default();
-    for (measure, names) in SOURCES {
-        if !names.iter().all(|c| table.has(c)) {
+    for measure in SOURCES {
+        let Ok(names) = input_columns(measure, |c| table.has(c)) else {
             continue;
-        }
+        };
         let cols = names
             .iter()
             .map(|c| table.numeric(c, ""))
             .collect::<Result<Vec<_>>>()?;
-        let rows: Vec<usize> = (0..n)
-            .filter(|&i| !taken[i] && cols.iter().all(|c| c[i].is_some()))
-            .collect();
+        let rows: Vec<usize> = (0..n).filter(|&i| out[i].is_none()).collect();
         if rows.is_empty() {
-            continue;
+            break;
         }
         let sub: Vec<Vec<Option<f64>>> = cols
             .iter()
@@ -63,18 +66,16 @@ pub fn row_effects(table: &Table) -> Result<Vec<Option<RowEffect>>> {
             .collect();
         let slices: Vec<&[Option<f64>]> = sub.iter().map(Vec::as_slice).collect();
         let mut res = Vec::with_capacity(rows.len());
-        compute_rows(measure, &opts, names, &slices, 0..rows.len(), &mut res)
-            .map_err(|(j, bad)| table.value_error(rows[j], names[bad.col], bad.message))?;
+        effect_rows(measure, opts, &names, &slices, 0..rows.len(), &mut res)
+            .map_err(|b| table.value_error(rows[b.row], b.column, b.message))?;
         for (&i, r) in rows.iter().zip(res) {
-            taken[i] = true;
-            if let Ok((yi, vi)) = r {
+            if let Ok((yi, vi, source)) = r {
                 out[i] = Some(RowEffect {
                     yi,
                     vi,
                     kind: measure.data_kind(),
+                    source,
                 });
-            } else if let Err(Skip::Missing(_)) = r {
-                taken[i] = false;
             }
         }
     }

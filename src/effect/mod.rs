@@ -28,6 +28,10 @@
 //! | `GEN` | `yi` with `vi` (or `sei`) | as given | `vi`, or `sei²` |
 //!
 //! `sd_d² = sd_post² + sd_pre² − 2·r·sd_post·sd_pre`; `t_t`, `t_c` person-time.
+//! A row without the measure's own columns may still have an effect from what reports give
+//! instead — `yi` with `vi`/`sei`, a CI or a p-value; a t or F statistic; medians or standard
+//! errors per arm — and cluster-randomised trials get their design effect: see [`convert`] and
+//! [`cluster`]. [`EffectSizes::sources`] says where each value came from.
 //!
 //! Zero cells (OR, RR, RD): by default ½ is added to every cell of a table that has a zero cell
 //! (`add = 0.5, to = only0`, double-zero studies kept), as metafor; likewise to both event
@@ -58,6 +62,8 @@ use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 
 mod change;
+pub mod cluster;
+pub mod convert;
 mod correlation;
 mod formulas;
 mod kernel;
@@ -68,13 +74,15 @@ mod rates;
 mod transform;
 
 pub use change::{smcc, smcr, smcrh};
+pub use cluster::{design_effect, ClusterAdjust, ClusterError};
+pub use convert::{CiScale, ConvertOptions, Provenance, Source};
 pub use correlation::{correlation, fisher_z};
 pub use formulas::{
     hedges_j, mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two,
 };
 pub(crate) use kernel::{compute_rows, needed_columns, Skip};
 pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
-pub use mixed::{row_effects, RowEffect};
+pub use mixed::{row_effects, row_effects_with, RowEffect};
 pub use proportion::{freeman_tukey, logit_proportion, proportion};
 pub use rates::incidence_rates;
 pub use transform::BackTransform;
@@ -102,6 +110,7 @@ pub struct EffectSizes {
     nrows: usize,
     #[serde(skip)]
     back: BackTransform,
+    sources: Vec<Provenance>,
 }
 
 impl EffectSizes {
@@ -111,6 +120,12 @@ impl EffectSizes {
     /// rows' group sizes (metafor `transf.ipft.hm`).
     pub fn back_transform(&self) -> BackTransform {
         self.back
+    }
+
+    /// Where each included study's `yi` and `vi` came from (arms, a 2×2 table, a CI, …) and any
+    /// design effect applied ([`convert`]).
+    pub fn sources(&self) -> &[Provenance] {
+        &self.sources
     }
 
     /// Measure used.
@@ -161,6 +176,7 @@ impl EffectSizes {
             omitted: Vec::new(),
             nrows: self.nrows,
             back: self.back,
+            sources: idx.iter().map(|&i| self.sources[i]).collect(),
         }
     }
 }
@@ -190,14 +206,16 @@ impl EffectSizes {
             omitted: Vec::new(),
             nrows: table.nrows(),
             back: BackTransform::of(measure),
+            sources: Vec::new(),
         };
         for (i, r) in per_row.into_iter().enumerate() {
             match r {
-                Ok((y, v)) => {
+                Ok((y, v, p)) => {
                     out.study.push(std::mem::take(&mut labels[i]));
                     out.yi.push(y);
                     out.vi.push(v);
                     out.rows.push(i);
+                    out.sources.push(p);
                 }
                 Err(reason) => out.omitted.push(Omission {
                     row: i + 1,
@@ -283,6 +301,7 @@ impl EffectSizes {
         Ok(EffectSizes {
             measure,
             study,
+            sources: vec![Provenance::plain(Source::Yi, Source::Vi); k],
             yi,
             vi,
             rows,
@@ -290,6 +309,16 @@ impl EffectSizes {
             nrows,
             back: BackTransform::of(measure),
         })
+    }
+
+    /// Replaces the provenance of the included studies (one per study).
+    ///
+    /// # Errors
+    /// [`Error::Length`] when the count differs from the number of studies.
+    pub fn with_sources(mut self, sources: Vec<Provenance>) -> Result<Self> {
+        Error::check_len("effect sources", self.k(), sources.len())?;
+        self.sources = sources;
+        Ok(self)
     }
 
     /// Number of included studies.
@@ -309,25 +338,23 @@ impl EffectSizes {
         (Column::Float(y), Column::Float(v))
     }
 
-    /// Per-row result: `Ok((yi, vi))` or `Err(reason)` for an omitted row.
+    /// Per-row result: `Ok((yi, vi, provenance))` or `Err(reason)` for an omitted row.
     #[allow(clippy::type_complexity)]
     fn per_row(
         table: &Table,
         measure: Measure,
         opts: &EffectOptions,
-    ) -> Result<Vec<std::result::Result<(f64, f64), String>>> {
-        let names = needed_columns(measure, |c| table.has(c));
-        for &n in &names {
-            if !table.has(n) {
-                return Err(match measure.data_kind() {
-                    DataKind::Generic if n != "yi" => table.missing_column(
-                        "vi",
-                        "for measure GEN: give the sampling variance as vi or the standard error as sei",
-                    ),
-                    _ => table.missing_column(n, &format!("for measure {}", measure.code())),
-                });
-            }
-        }
+    ) -> Result<Vec<std::result::Result<(f64, f64, Provenance), String>>> {
+        opts.convert.check()?;
+        let names = convert::input_columns(measure, |c| table.has(c)).map_err(|n| match measure
+            .data_kind()
+        {
+            DataKind::Generic if n != "yi" => table.missing_column(
+                "vi",
+                "for measure GEN: give the sampling variance as vi or the standard error as sei",
+            ),
+            _ => table.missing_column(n, &format!("for measure {}", measure.code())),
+        })?;
         let purpose = format!("for measure {}", measure.code());
         let cols: Vec<Vec<Option<f64>>> = names
             .iter()
@@ -335,18 +362,11 @@ impl EffectSizes {
             .collect::<Result<_>>()?;
         let slices: Vec<&[Option<f64>]> = cols.iter().map(|c| c.as_slice()).collect();
         let mut out = Vec::with_capacity(table.nrows());
-        compute_rows(measure, opts, &names, &slices, 0..table.nrows(), &mut out)
-            .map_err(|(row, bad)| table.value_error(row, names[bad.col], bad.message))?;
+        convert::effect_rows(measure, opts, &names, &slices, 0..table.nrows(), &mut out)
+            .map_err(|b| table.value_error(b.row, b.column, b.message))?;
         Ok(out
             .into_iter()
-            .map(|r| {
-                r.map_err(|skip| match skip {
-                    Skip::Missing(j) => {
-                        format!("missing value in column {}", table.actual_name(names[j]))
-                    }
-                    Skip::Undefined(reason) => reason,
-                })
-            })
+            .map(|r| r.map_err(|why| why.reason(|c| table.actual_name(c).to_string())))
             .collect())
     }
 }

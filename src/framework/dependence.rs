@@ -170,6 +170,7 @@ pub fn pool_dependent(
             yi: y[i],
             vi: v[i],
             weight: 100.0 * w[i] / total_w,
+            source: None,
             row: rows.get(i).copied().unwrap_or(i),
         })
         .collect();

@@ -179,7 +179,8 @@ pub(crate) fn no_effect_reason(table: &Table, i: usize) -> String {
     let arms = ["n_t", "mean_t", "sd_t", "n_c", "mean_c", "sd_c"];
     let binary = ["events_t", "n_t", "events_c", "n_c"];
     if has("yi") && !has("vi") && !has("sei") {
-        "missing variance (yi without vi or sei)".into()
+        "missing variance (yi without vi, sei, a CI in ci_lower and ci_upper, or a p-value in pval)"
+            .into()
     } else if has("vi") || has("sei") {
         "missing effect (vi or sei without yi)".into()
     } else if arms.iter().any(|c| has(c)) || binary.iter().any(|c| has(c)) {
@@ -192,7 +193,10 @@ pub(crate) fn no_effect_reason(table: &Table, i: usize) -> String {
             } else {
                 arms.iter().copied().filter(|c| !has(c)).collect()
             };
-            format!("incomplete effect data (missing {})", lacking.join(", "))
+            format!(
+                "incomplete effect data (missing {}; nothing to convert from: no medians with IQR or range, standard errors, t or F statistic or p-value with n_t and n_c)",
+                lacking.join(", ")
+            )
         }
     } else {
         "no effect data".into()

@@ -28,14 +28,14 @@ use super::domain::{analyse_domain, DomainData};
 use super::scale::{map_effects_by_domain, DomainScale};
 use super::{Codebook, FieldKind, Validation};
 use crate::data::Table;
-use crate::effect::{row_effects, EffectSizes, RowEffect};
+use crate::effect::{row_effects_with, ConvertOptions, EffectOptions, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
 pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
-pub use super::options::{DomainOptions, OptionsFile, Thresholds};
+pub use super::options::{BinaryToSmd, DomainOptions, OptionsFile, Thresholds};
 pub use super::scale::MapEffect;
 
 /// Options for [`evaluate`].
@@ -64,6 +64,11 @@ pub struct EvaluateOptions {
     /// The codebook fields whose levels are the elements of peer support for "which elements
     /// matter?" (a component network meta-analysis per domain).
     pub elements: Vec<String>,
+    /// How log odds ratios join SMDs in a domain mixing binary and continuous outcomes.
+    pub binary_to_smd: BinaryToSmd,
+    /// Conversions from reported statistics and the cluster adjustment (the CI scale is not
+    /// used: bounds are read on the scale of `yi`).
+    pub convert: ConvertOptions,
 }
 
 impl Default for EvaluateOptions {
@@ -81,6 +86,8 @@ impl Default for EvaluateOptions {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            binary_to_smd: BinaryToSmd::default(),
+            convert: ConvertOptions::default(),
         }
     }
 }
@@ -95,6 +102,10 @@ impl EvaluateOptions {
         if let Some(e) = f.elements {
             self.elements = e;
         }
+        self.binary_to_smd = f.binary_to_smd;
+        self.convert.icc = f.icc.or(self.convert.icc);
+        self.convert.cluster_adjust = f.cluster_adjust;
+        self.convert.omit_skewed |= f.omit_skewed;
         self.options_file = Some(name.to_string());
         self
     }
@@ -151,6 +162,9 @@ pub struct Evaluation {
     pub directions: Vec<OutcomeDirection>,
     /// Every input row not analysed, with its reason.
     pub rows_not_used: Vec<UnusedRow>,
+    /// Every analysed row whose effect was converted from reported statistics (a CI, p-value,
+    /// t or F statistic, medians, standard errors) or adjusted for clustering.
+    pub converted: Vec<ConvertedRow>,
     /// Results by outcome domain.
     pub domains: Vec<DomainResult>,
     /// Risk-of-bias assessments per outcome domain and tool (when the data carry RoB 2 or
@@ -166,6 +180,31 @@ pub struct Evaluation {
     pub methods: String,
     /// The options that produced the evaluation.
     pub options: EvaluateOptions,
+}
+
+/// An analysed row whose effect was converted or adjusted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConvertedRow {
+    /// 1-based data row.
+    pub row: usize,
+    /// Study label.
+    pub study: String,
+    /// Outcome domain.
+    pub domain: String,
+    /// Where `yi` and `vi` came from, the design effect, Shi's skewness flag.
+    #[serde(flatten)]
+    pub source: crate::effect::Provenance,
+}
+
+/// The effect options of an evaluation: metafor's defaults with its conversion options.
+fn effect_options(opts: &EvaluateOptions) -> EffectOptions {
+    EffectOptions {
+        convert: ConvertOptions {
+            ci_scale: crate::effect::CiScale::Log,
+            ..opts.convert
+        },
+        ..EffectOptions::default()
+    }
 }
 
 /// SHA-256 of a file, hex.
@@ -189,8 +228,9 @@ fn domain_effects(
     effects: &[Option<RowEffect>],
     dirs: &[Option<bool>],
     labels: &[String],
+    binary: BinaryToSmd,
 ) -> Result<(EffectSizes, String, Orientation)> {
-    let scale = DomainScale::of(rows, effects, dirs);
+    let scale = DomainScale::of(rows, effects, dirs, binary);
     let (yi, vi): (Vec<f64>, Vec<f64>) = rows
         .iter()
         .map(|&i| {
@@ -206,6 +246,11 @@ fn domain_effects(
         vi,
         rows.to_vec(),
         table.nrows(),
+    )?
+    .with_sources(
+        rows.iter()
+            .filter_map(|&i| effects[i].map(|e| e.source))
+            .collect(),
     )?;
     Ok((es, scale.note(), scale.orientation))
 }
@@ -243,7 +288,7 @@ pub fn evaluate(
         return Err(table.missing_column("outcome_domain", "to analyse each outcome domain"));
     }
     let simulated = super::is_simulated(table);
-    let effects = row_effects(table)?;
+    let effects = row_effects_with(table, &effect_options(opts))?;
     let domain = table.texts("outcome_domain");
     if domain.iter().all(Option::is_none) {
         return Err(Error::Empty {
@@ -282,6 +327,18 @@ pub fn evaluate(
             },
         })
         .collect();
+    let converted: Vec<ConvertedRow> = (0..table.nrows())
+        .filter(|&i| used[i])
+        .filter_map(|i| {
+            let e = effects[i]?;
+            e.source.converted().then(|| ConvertedRow {
+                row: i + 1,
+                study: labels[i].clone(),
+                domain: domain[i].clone().unwrap_or_default(),
+                source: e.source,
+            })
+        })
+        .collect();
     let (dirs, directions) = row_directions(table, &domain, &used, opts)?;
     let data = DomainData {
         table,
@@ -318,11 +375,13 @@ pub fn evaluate(
             ));
             continue;
         }
-        let (es, scale_note, orientation) = domain_effects(table, &rows, &effects, &dirs, &labels)?;
+        let b = opts.binary_to_smd;
+        let (es, scale_note, orientation) =
+            domain_effects(table, &rows, &effects, &dirs, &labels, b)?;
         let (es_all, _, orientation_all) = if all.len() == rows.len() {
             (es.clone(), String::new(), orientation)
         } else {
-            domain_effects(table, &all, &effects, &dirs, &labels)?
+            domain_effects(table, &all, &effects, &dirs, &labels, b)?
         };
         domains.push(analyse_domain(
             &data,
@@ -381,6 +440,7 @@ pub fn evaluate(
         validation,
         directions,
         rows_not_used,
+        converted,
         domains,
         risk_of_bias,
         economics,
@@ -499,12 +559,25 @@ pub fn map_directions(table: &Table, opts: &EvaluateOptions) -> Result<Vec<Optio
 /// # Errors
 /// Bad values, naming row and column.
 pub fn map_effects(table: &Table, dirs: &[Option<bool>]) -> Result<Vec<Option<MapEffect>>> {
+    map_effects_with(table, dirs, &EvaluateOptions::default())
+}
+
+/// As [`map_effects`], with the conversion, cluster and mixing options of `opts`.
+///
+/// # Errors
+/// Bad values, naming row and column.
+pub fn map_effects_with(
+    table: &Table,
+    dirs: &[Option<bool>],
+    opts: &EvaluateOptions,
+) -> Result<Vec<Option<MapEffect>>> {
     let domain = if table.has("outcome_domain") {
         table.texts("outcome_domain")
     } else {
         vec![None; table.nrows()]
     };
-    let mut out = map_effects_by_domain(&row_effects(table)?, dirs, &domain);
+    let effects = row_effects_with(table, &effect_options(opts))?;
+    let mut out = map_effects_by_domain(&effects, dirs, &domain, opts.binary_to_smd);
     // A head-to-head trial's effect compares two forms, not peer support with usual care: the
     // map shows the study but pools no such effect.
     let comparator = table.has("comparator").then(|| table.texts("comparator"));

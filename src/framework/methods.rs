@@ -87,13 +87,14 @@ pub(crate) fn methods(
     let t = &opts.thresholds;
     let r = ran(domain_results);
     let mut s = format!(
-        "peerstat {} standard analysis. Effects: yi with vi/sei as given; otherwise Hedges' g (exact J, LS variance) from arm means and SDs; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; a domain whose effects are all binary is analysed as log odds ratios (shown as odds ratios), in domains mixing binary and continuous data log odds ratios are converted to SMDs (x sqrt(3)/pi); the evidence-and-gap map uses the same scale per domain.",
+        "peerstat {} standard analysis. Effects: yi with vi/sei as given (or vi from a CI or p-value on the scale of yi); otherwise Hedges' g (exact J, LS variance) from arm means and SDs (filled in from medians with IQR and/or range, Luo 2018 mean, Wan 2014 / Shi 2020 SD, or from standard errors) or from a t or F statistic or p-value with the group sizes; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); cluster-randomised trials (cluster_size with an ICC) adjusted by the design effect 1 + (m - 1) ICC; every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; a domain whose effects are all binary is analysed as log odds ratios (shown as odds ratios), in domains mixing binary and continuous data log odds ratios are converted to SMDs ({}); the evidence-and-gap map uses the same scale per domain.",
         env!("CARGO_PKG_VERSION"),
         if opts.assume_higher_is_better {
             " (outcomes without one assumed higher-is-better, as asked)"
         } else {
             ""
         },
+        opts.binary_to_smd.describe(),
     );
     if r.pooled > 0 {
         s.push_str(&format!(

@@ -29,6 +29,7 @@ pub mod options;
 pub mod rob;
 mod scale;
 pub mod simulate;
+pub mod template;
 mod words;
 
 use std::collections::BTreeMap;

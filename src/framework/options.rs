@@ -6,6 +6,11 @@
 //!
 //! ```toml
 //! assume_higher_is_better = false
+//! binary_to_smd = "logit"      # log OR -> SMD where a domain mixes binary and continuous
+//!                              #   outcomes: "logit" (x sqrt(3)/pi, default) or "cox_snell" (/ 1.65)
+//! icc = 0.05                   # ICC of cluster trials (rows with cluster_size) without an icc value
+//! cluster_adjust = "variance"  # design effect on the variance, or "effective_n" (on n and events)
+//! omit_skewed = false          # omit arms whose median summary Shi's test finds skewed
 //!
 //! [thresholds]
 //! min_studies_to_pool = 2      # fewer studies: the study is shown, nothing is pooled
@@ -47,6 +52,10 @@
 //! assert_eq!(f.thresholds.min_bias_effects, 12);
 //! assert_eq!(f.thresholds.tau2_zero_caveat_below, 10);
 //! assert_eq!(f.higher_is_better.get("PHQ-9"), Some(&false));
+//! let g = OptionsFile::parse("binary_to_smd = \"cox_snell\"\nicc = 0.05\ncluster_adjust = \"effective_n\"\n", "o.toml").unwrap();
+//! assert_eq!(g.binary_to_smd, peerstat::framework::options::BinaryToSmd::CoxSnell);
+//! assert_eq!(g.icc, Some(0.05));
+//! assert!(OptionsFile::parse("icc = 1.0\n", "o.toml").is_err());
 //! ```
 
 use std::collections::BTreeMap;
@@ -54,6 +63,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::certainty::Certainty;
+pub use super::scale::BinaryToSmd;
+use crate::effect::ClusterAdjust;
 use crate::error::{Error, Result};
 
 /// The small-k and boundary thresholds of `evaluate`, in one place. Counts of studies are
@@ -217,6 +228,14 @@ pub struct OptionsFile {
     /// The codebook fields whose levels are the elements of peer support in "which elements
     /// matter?" (default `provider`, `mode`, `group_size`).
     pub elements: Option<Vec<String>>,
+    /// How log odds ratios join SMDs in a domain mixing binary and continuous outcomes.
+    pub binary_to_smd: BinaryToSmd,
+    /// The ICC of cluster-randomised trials (rows with `cluster_size`) without an `icc` value.
+    pub icc: Option<f64>,
+    /// How cluster-randomised trials are adjusted.
+    pub cluster_adjust: ClusterAdjust,
+    /// Omit arms whose median summary Shi's test finds skewed (otherwise flagged).
+    pub omit_skewed: bool,
 }
 
 /// Settings of one outcome domain.
@@ -277,6 +296,12 @@ impl OptionsFile {
                 .map_err(|e| Error::format(source, format!("invalid options file: {e}")))?
         };
         f.thresholds.check()?;
+        if f.icc.is_some_and(|r| !(0.0..1.0).contains(&r)) {
+            return Err(Error::Input {
+                what: format!("icc in {source}"),
+                message: "an intracluster correlation must lie in [0, 1)".into(),
+            });
+        }
         for (name, d) in &f.domains {
             d.check(name)?;
         }

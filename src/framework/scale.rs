@@ -1,14 +1,47 @@
 //! One scale per outcome domain, shared by the report and the evidence-and-gap map: a domain
 //! whose effects all come from 2×2 tables is analysed as log odds ratios (shown as odds ratios);
 //! any other domain as standardised mean differences, with log odds ratios converted by × √3/π
-//! (Chinn 2000) where binary and continuous data are mixed. A domain whose outcomes share one
+//! (the logistic distribution's SD, Chinn 2000; the default) or ÷ 1.65 (Cox & Snell 1989, an
+//! option: [`BinaryToSmd`]) where binary and continuous data are mixed. A domain whose outcomes share one
 //! direction keeps its natural orientation; a domain mixing directions has its lower-is-better
 //! effects reversed so that positive means benefit.
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use super::domain::Orientation;
 use crate::effect::{DataKind, Measure, RowEffect};
+
+/// How a log odds ratio is put on the SMD scale in a domain mixing binary and continuous
+/// outcomes: `SMD = log OR / c`, variance `/ c²`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BinaryToSmd {
+    /// `c = π/√3 ≈ 1.814` (the logistic distribution's SD; Hasselblad & Hedges 1995, Chinn 2000).
+    #[default]
+    Logit,
+    /// `c = 1.65` (Cox & Snell 1989).
+    CoxSnell,
+}
+
+impl BinaryToSmd {
+    /// The divisor `c`.
+    pub fn divisor(self) -> f64 {
+        match self {
+            BinaryToSmd::Logit => std::f64::consts::PI / 3f64.sqrt(),
+            BinaryToSmd::CoxSnell => 1.65,
+        }
+    }
+
+    /// The conversion in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BinaryToSmd::Logit => "x sqrt(3)/pi, variance x 3/pi^2 (Chinn 2000)",
+            BinaryToSmd::CoxSnell => "/ 1.65, variance / 1.65^2 (Cox and Snell)",
+        }
+    }
+}
 
 /// The scale and orientation of one domain's effects.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,18 +50,22 @@ pub(crate) struct DomainScale {
     pub measure: Measure,
     /// Binary and continuous effects mixed: log odds ratios converted to SMDs.
     pub mixed: bool,
+    /// How log odds ratios are converted when mixed.
+    pub binary: BinaryToSmd,
+    /// How many log odds ratios were converted.
+    pub converted: usize,
     /// Natural orientation, or reversed lower-is-better rows.
     pub orientation: Orientation,
 }
 
-/// `√3/π`: log odds ratio → SMD (Chinn 2000); divide a log odds ratio by this.
-pub(crate) fn logor_to_smd() -> f64 {
-    std::f64::consts::PI / 3f64.sqrt()
-}
-
 impl DomainScale {
     /// The scale of the domain made of `rows` (each with its effect and direction).
-    pub fn of(rows: &[usize], effects: &[Option<RowEffect>], dirs: &[Option<bool>]) -> Self {
+    pub fn of(
+        rows: &[usize],
+        effects: &[Option<RowEffect>],
+        dirs: &[Option<bool>],
+        binary: BinaryToSmd,
+    ) -> Self {
         let kinds: Vec<DataKind> = rows
             .iter()
             .filter_map(|&i| effects[i].map(|e| e.kind))
@@ -44,13 +81,20 @@ impl DomainScale {
             }
         };
         let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
+        let mixed = !all_binary && kinds.contains(&DataKind::Binary);
         DomainScale {
             measure: if all_binary {
                 Measure::Or
             } else {
                 Measure::Smd
             },
-            mixed: !all_binary && kinds.contains(&DataKind::Binary),
+            mixed,
+            binary,
+            converted: if mixed {
+                kinds.iter().filter(|k| **k == DataKind::Binary).count()
+            } else {
+                0
+            },
             orientation,
         }
     }
@@ -60,7 +104,12 @@ impl DomainScale {
         if self.measure == Measure::Or {
             "log odds ratios from 2x2 tables (reported as odds ratios)".into()
         } else if self.mixed {
-            "standardised mean differences; log odds ratios converted to the SMD scale (x sqrt(3)/pi, variance x 3/pi^2)".into()
+            format!(
+                "standardised mean differences; {} log odds ratio{} converted to the SMD scale ({})",
+                self.converted,
+                if self.converted == 1 { "" } else { "s" },
+                self.binary.describe()
+            )
         } else {
             "standardised mean differences (Hedges' g)".into()
         }
@@ -72,7 +121,7 @@ impl DomainScale {
             && higher_is_better == Some(false);
         let y = if flip { -e.yi } else { e.yi };
         if self.mixed && e.kind == DataKind::Binary {
-            let c = logor_to_smd();
+            let c = self.binary.divisor();
             (y / c, e.vi / (c * c))
         } else {
             (y, e.vi)
@@ -100,6 +149,7 @@ pub(crate) fn map_effects_by_domain(
     effects: &[Option<RowEffect>],
     dirs: &[Option<bool>],
     domain: &[Option<String>],
+    binary: BinaryToSmd,
 ) -> Vec<Option<MapEffect>> {
     let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
     for (i, e) in effects.iter().enumerate() {
@@ -112,7 +162,7 @@ pub(crate) fn map_effects_by_domain(
     }
     let mut out = vec![None; effects.len()];
     for rows in groups.values() {
-        let scale = DomainScale::of(rows, effects, dirs);
+        let scale = DomainScale::of(rows, effects, dirs, binary);
         for &i in rows {
             if let Some(e) = &effects[i] {
                 let (yi, vi) = scale.place(e, dirs[i]);

@@ -99,6 +99,9 @@ pub struct StudyResult {
     pub vi: f64,
     /// Model weight in percent.
     pub weight: f64,
+    /// Where `yi` and `vi` came from (`yi_source`, `vi_source`, any design effect), when known.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::effect::Provenance>,
     /// 0-based row of the source table the study came from (plots match studies by it, never
     /// by label, since one study can contribute several effects).
     #[serde(skip)]
@@ -260,12 +263,13 @@ impl RandomEffects {
             .study()
             .iter()
             .zip(es.yi().iter().zip(es.vi()))
-            .zip(es.rows())
-            .map(|((s, (&y, &v)), &row)| StudyResult {
+            .zip(es.rows().iter().zip(es.sources()))
+            .map(|((s, (&y, &v)), (&row, &source))| StudyResult {
                 study: s.clone(),
                 yi: y,
                 vi: v,
                 weight: 100.0 / (v + summary.tau2) / summary.sum_w,
+                source: Some(source),
                 row,
             })
             .collect();

@@ -303,6 +303,7 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     }
     o.push_str(&directions(ev));
     o.push_str(&rows_not_used(ev));
+    o.push_str(&super::converted::converted_html(ev));
     let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} row{} not used (listed above).</p><p>Options: {}</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_not_used.len(), if ev.rows_not_used.len() == 1 { "" } else { "s" }, esc(&options_line(ev)));
     o
 }

@@ -19,6 +19,7 @@
 //! assert!(csv.starts_with("measure,method,k,estimate,"));
 //! ```
 
+pub mod converted;
 pub mod csv;
 pub mod evaluation;
 pub mod fmt;
@@ -26,6 +27,7 @@ pub mod html;
 mod html_network;
 pub mod sof;
 pub mod svg;
+pub mod template;
 pub mod text;
 
 pub use fmt::{f4, fp, pv};

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
 use peerstat::framework::evaluate::{
-    evaluate as run_evaluate, map_directions, map_effects, EvaluateOptions, OptionsFile,
+    evaluate as run_evaluate, map_directions, map_effects_with, EvaluateOptions, OptionsFile,
 };
 use peerstat::framework::map::{map_data, MapData};
 use peerstat::framework::map_costs::add_cost_studies;
@@ -113,7 +113,7 @@ fn map_of(
     costs: Option<&Table>,
 ) -> Result<MapData, Failure> {
     let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
-    let effects = map_effects(table, &map_directions(table, opts)?)?;
+    let effects = map_effects_with(table, &map_directions(table, opts)?, opts)?;
     let mut md = map_data(table, cb, rows, cols, segment, &effects, opts.rho)?;
     peerstat::framework::map_elements::add_element_view(
         &mut md,
@@ -171,6 +171,16 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     if let Some(p) = &a.options {
         opts = opts.with_file(OptionsFile::from_file(p)?, &p.display().to_string());
     }
+    if a.icc.is_some() {
+        opts.convert.icc = a.icc;
+    }
+    if let Some(c) = a.cluster_adjust {
+        opts.convert.cluster_adjust = c.into();
+    }
+    if let Some(b) = a.binary_to_smd {
+        opts.binary_to_smd = b.into();
+    }
+    opts.convert.check()?;
     let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
     let md = map_of(
         &table,
@@ -223,6 +233,12 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
                 .map(|r| format!("row {} ({}): {}", r.row, r.study, r.reason))
                 .collect::<Vec<_>>()
                 .join("; ")
+        );
+    }
+    if !ev.converted.is_empty() {
+        say!(
+            "{} row(s) converted from reported statistics or adjusted for clustering (listed in index.html and results.json)",
+            ev.converted.len()
         );
     }
     say!(

@@ -4,13 +4,14 @@ pub mod bulk;
 pub mod diag;
 pub mod econ;
 pub mod framework;
+pub mod init;
 pub mod meta;
 pub mod network;
 
 use std::path::Path;
 
 use peerstat::data::{self, ColumnMap, Table};
-use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+use peerstat::effect::{EffectOptions, EffectSizes, Measure, Source};
 use peerstat::model::RandomEffects;
 
 use super::args::{DataArgs, ModelArgs};
@@ -28,6 +29,7 @@ pub struct Loaded {
 /// one named in its options (`named`: moderators, group keys, codebook fields …).
 pub fn check_renames(map: &ColumnMap, named: &[&str]) -> Result<(), Failure> {
     let mut known: Vec<&str> = data::CANONICAL_COLUMNS.to_vec();
+    known.extend(peerstat::effect::convert::CONVERSION_COLUMNS);
     known.extend(
         named
             .iter()
@@ -84,13 +86,21 @@ pub fn effect_options(a: &DataArgs) -> Result<EffectOptions, Failure> {
             a.add
         )));
     }
-    Ok(EffectOptions {
+    let o = EffectOptions {
         vtype: a.vtype.into(),
         add: a.add,
         to: a.to.into(),
         drop00: a.drop00,
         strict: a.strict,
-    })
+        convert: peerstat::effect::ConvertOptions {
+            ci_scale: a.ci_scale.into(),
+            omit_skewed: a.omit_skewed,
+            cluster_adjust: a.cluster_adjust.into(),
+            icc: a.icc,
+        },
+    };
+    o.convert.check()?;
+    Ok(o)
 }
 
 /// The random-effects model of the model flags (`--method MH/PETO` are handled by `meta`).
@@ -121,6 +131,33 @@ pub fn effect_sizes(l: &Loaded, file: &Path) -> Result<EffectSizes, Failure> {
             o.row,
             o.study,
             o.reason
+        );
+    }
+    let converted: Vec<String> = es
+        .sources()
+        .iter()
+        .zip(es.rows())
+        .filter(|(p, _)| {
+            // for a measure other than GEN, yi as given is noted too: it must be on its scale
+            p.converted() || (l.measure != Measure::Gen && p.yi_source == Source::Yi)
+        })
+        .map(|(p, &r)| {
+            let mut s = format!("row {} ({}/{})", r + 1, p.yi_source, p.vi_source);
+            if let Some(d) = p.design_effect {
+                s.push_str(&format!(", design effect {}", data::fmt_f64(d)));
+            }
+            if p.skewed {
+                s.push_str(", skewed");
+            }
+            s
+        })
+        .collect();
+    if !converted.is_empty() {
+        say!(
+            "note: {}: {} effect(s) converted from reported statistics or adjusted for clustering: {}",
+            file.display(),
+            converted.len(),
+            converted.join("; ")
         );
     }
     Ok(es)

@@ -67,6 +67,7 @@ impl MetaRegression {
                 yi: es.yi()[i],
                 vi: es.vi()[i],
                 weight: 100.0 * w / summary.sum_w,
+                source: es.sources().get(i).copied(),
                 row: es.rows()[i],
             })
             .collect();
