@@ -80,6 +80,13 @@ fn json_contract_for_bcg_rr() {
         "converged_by",
         // The options that produced the result (issue #10: every command's JSON records them).
         "options",
+        // The pooled result on the natural scale (issue #15: back-transforms), flat.
+        "transform",
+        "estimate_natural",
+        "ci_lower_natural",
+        "ci_upper_natural",
+        "pi_lower_natural",
+        "pi_upper_natural",
     ];
     expected.sort_unstable();
     assert_eq!(keys, expected);
@@ -95,6 +102,8 @@ fn json_contract_for_bcg_rr() {
         }
     }
     assert_eq!(j["measure"], "RR");
+    assert_eq!(j["transform"], "exp");
+    assert_eq!(num(&j, "estimate_natural"), num(&j, "estimate").exp());
     assert_eq!(j["method"], "REML");
     assert_eq!(j["k"], 13);
     assert!((num(&j, "estimate") - BCG_RR_ESTIMATE).abs() < 1e-6);

@@ -102,12 +102,14 @@ fn escalc_and_rma_match_metafor() {
             continue;
         }
         assert!(!fit.back.is_identity(), "{m}: back-transform expected");
-        for (key, x) in [
-            ("estimate", s.estimate),
-            ("ci_lower", s.ci_lower),
-            ("ci_upper", s.ci_upper),
-            ("pi_lower", s.pi_lower),
-            ("pi_upper", s.pi_upper),
+        // the fit's JSON carries the same values, flat (`estimate_natural`, …)
+        let bt = fit.back_transformed.expect("back-transformed values");
+        for (key, x, shown) in [
+            ("estimate", s.estimate, bt.estimate),
+            ("ci_lower", s.ci_lower, bt.ci_lower),
+            ("ci_upper", s.ci_upper, bt.ci_upper),
+            ("pi_lower", s.pi_lower, bt.pi_lower),
+            ("pi_upper", s.pi_upper, bt.pi_upper),
         ] {
             close(
                 &format!("{m} {d} back-transformed {key}"),
@@ -116,6 +118,7 @@ fn escalc_and_rma_match_metafor() {
                 FIT_REL,
                 1e-9,
             );
+            assert_eq!(shown.to_bits(), fit.back.apply(x).to_bits());
             n_back += 1;
         }
         if let peerstat::effect::BackTransform::FreemanTukey { n_harmonic } = fit.back {
@@ -488,4 +491,33 @@ fn help_lists_the_measures() {
     let (code, _, err) = run(&["meta", &fixture("bcg.csv"), "--measure", "XYZ"]);
     assert_eq!(code, 2);
     assert!(err.contains("IRR") && err.contains("PFT"), "{err}");
+}
+
+/// `--vtype` is SMD's: given with another measure it is a usage error, not silently ignored.
+#[test]
+fn vtype_with_another_measure_is_an_error() {
+    let res = run(&[
+        "meta",
+        &fixture("molloy2014.csv"),
+        "--measure",
+        "ZCOR",
+        "--vtype",
+        "UB",
+    ]);
+    assert_eq!(res.0, 2, "{}", res.2);
+    assert!(
+        res.2.contains("--vtype") && res.2.contains("ZCOR"),
+        "{}",
+        res.2
+    );
+    // with SMD it still applies
+    let ok = run(&[
+        "meta",
+        &fixture("gibson2002.csv"),
+        "--measure",
+        "SMD",
+        "--vtype",
+        "UB",
+    ]);
+    assert_eq!(ok.0, 0, "{}", ok.2);
 }

@@ -441,9 +441,10 @@ pub struct DataArgs {
     /// (proportion of one group) from events, n; GEN for yi with vi or sei.
     #[arg(long, value_parser = choice::<MeasureArg>(measure_msg))]
     pub measure: Option<MeasureArg>,
-    /// SMD sampling variance: LS (large-sample, metafor) or UB (unbiased, R meta).
-    #[arg(long, default_value = "LS", value_parser = choice::<VtypeArg>(vtype_msg))]
-    pub vtype: VtypeArg,
+    /// SMD sampling variance: LS (large-sample, metafor; the default) or UB (unbiased, R meta).
+    /// Only for SMD: metafor's other variance types (COR, PR, SMCC …) are not offered.
+    #[arg(long, value_parser = choice::<VtypeArg>(vtype_msg))]
+    pub vtype: Option<VtypeArg>,
     /// Value added to the cells of 2x2 tables (see --to).
     #[arg(long, default_value_t = 0.5, value_name = "X")]
     pub add: f64,

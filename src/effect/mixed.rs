@@ -22,13 +22,14 @@ pub struct RowEffect {
 }
 
 /// The measures tried, in order of preference.
-const SOURCES: [Measure; 3] = [Measure::Gen, Measure::Smd, Measure::Or];
+const SOURCES: [Measure; 4] = [Measure::Gen, Measure::Smd, Measure::Or, Measure::Irr];
 
 /// Each row's effect from what it carries, with metafor's defaults: `yi` with `vi` (or `sei`,
 /// a CI or a p-value on the same scale), else Hedges' g from continuous arms (exact J, LS
 /// variance; means and SDs filled in from medians or standard errors) or from a t or F
 /// statistic, else the log odds ratio of the 2×2 table (1/2 added to the cells of a table with
-/// a zero cell). `None` for a row with no complete set of values or an undefined effect (for
+/// a zero cell), else the log incidence rate ratio from events and person-time per arm (1/2 added
+/// to both arms' events when one is zero). `None` for a row with no complete set of values or an undefined effect (for
 /// example both SDs 0).
 ///
 /// # Errors

@@ -85,7 +85,7 @@ pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
 pub use mixed::{row_effects, row_effects_with, RowEffect};
 pub use proportion::{freeman_tukey, logit_proportion, proportion};
 pub use rates::incidence_rates;
-pub use transform::BackTransform;
+pub use transform::{BackTransform, BackTransformed};
 
 /// A row left out of the analysis and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]

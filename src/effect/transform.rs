@@ -96,6 +96,45 @@ impl BackTransform {
     }
 }
 
+/// A pooled result on its natural scale (for example a pooled Fisher z as a correlation).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct BackTransformed {
+    /// The back-transformation used (`transform`: `exp`, `z_to_r`, `logistic`,
+    /// `freeman_tukey` with `n_harmonic`).
+    #[serde(flatten)]
+    pub transform: BackTransform,
+    /// Estimate.
+    #[serde(rename = "estimate_natural")]
+    pub estimate: f64,
+    /// Lower confidence limit.
+    #[serde(rename = "ci_lower_natural")]
+    pub ci_lower: f64,
+    /// Upper confidence limit.
+    #[serde(rename = "ci_upper_natural")]
+    pub ci_upper: f64,
+    /// Lower prediction limit.
+    #[serde(rename = "pi_lower_natural")]
+    pub pi_lower: f64,
+    /// Upper prediction limit.
+    #[serde(rename = "pi_upper_natural")]
+    pub pi_upper: f64,
+}
+
+impl BackTransform {
+    /// `[estimate, ci_lower, ci_upper, pi_lower, pi_upper]` on the natural scale, or `None` for
+    /// a measure shown as analysed.
+    pub fn on(self, v: [f64; 5]) -> Option<BackTransformed> {
+        (!self.is_identity()).then(|| BackTransformed {
+            transform: self,
+            estimate: self.apply(v[0]),
+            ci_lower: self.apply(v[1]),
+            ci_upper: self.apply(v[2]),
+            pi_lower: self.apply(v[3]),
+            pi_upper: self.apply(v[4]),
+        })
+    }
+}
+
 fn inverse_freeman_tukey(x: f64, n: f64) -> f64 {
     if x > super::proportion::freeman_tukey(n, n).0 {
         return 1.0;

@@ -248,11 +248,13 @@ pub fn pool_dependent(
         Fit {
             measure,
             method: Tau2Method::Reml,
-            summary,
             studies,
             omitted: Vec::new(),
             options: base,
             back: crate::effect::BackTransform::of(measure),
+            back_transformed: crate::effect::BackTransform::of(measure)
+                .on(summary.interval_values()),
+            summary,
         },
         dep,
     ))

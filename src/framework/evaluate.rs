@@ -288,8 +288,9 @@ pub fn evaluate(
         return Err(table.missing_column("outcome_domain", "to analyse each outcome domain"));
     }
     let simulated = super::is_simulated(table);
-    let effects = row_effects_with(table, &effect_options(opts))?;
+    let mut effects = row_effects_with(table, &effect_options(opts))?;
     let domain = table.texts("outcome_domain");
+    let unplaceable = super::scale::drop_unplaceable(&mut effects, &domain);
     if domain.iter().all(Option::is_none) {
         return Err(Error::Empty {
             file: table.source().to_string(),
@@ -322,6 +323,8 @@ pub fn evaluate(
             study: labels[i].clone(),
             reason: if domain[i].is_none() {
                 "no outcome domain".into()
+            } else if let Some((_, r)) = unplaceable.iter().find(|u| u.0 == i) {
+                r.clone()
             } else {
                 no_effect_reason(table, i)
             },

@@ -81,9 +81,12 @@ impl DomainScale {
             }
         };
         let all_binary = kinds.iter().all(|k| *k == DataKind::Binary);
+        let all_rates = !kinds.is_empty() && kinds.iter().all(|k| *k == DataKind::Rate);
         let mixed = !all_binary && kinds.contains(&DataKind::Binary);
         DomainScale {
-            measure: if all_binary {
+            measure: if all_rates {
+                Measure::Irr
+            } else if all_binary {
                 Measure::Or
             } else {
                 Measure::Smd
@@ -101,7 +104,9 @@ impl DomainScale {
 
     /// How the effects were put on this scale, in words.
     pub fn note(&self) -> String {
-        if self.measure == Measure::Or {
+        if self.measure == Measure::Irr {
+            "log incidence rate ratios from events and person-time (reported as rate ratios)".into()
+        } else if self.measure == Measure::Or {
             "log odds ratios from 2x2 tables (reported as odds ratios)".into()
         } else if self.mixed {
             format!(
@@ -129,6 +134,43 @@ impl DomainScale {
     }
 }
 
+/// Rows of incidence rates (events and person-time) in a domain that also has other kinds of
+/// effect cannot be put on one scale with them: their effects are removed, and each such row is
+/// returned with the reason. A domain of rates only is analysed as rate ratios.
+pub(crate) fn drop_unplaceable(
+    effects: &mut [Option<RowEffect>],
+    domain: &[Option<String>],
+) -> Vec<(usize, String)> {
+    let mut kinds: BTreeMap<Option<&str>, (usize, usize)> = BTreeMap::new();
+    for (i, e) in effects.iter().enumerate() {
+        if let Some(e) = e {
+            let k = kinds
+                .entry(domain.get(i).and_then(|d| d.as_deref()))
+                .or_default();
+            if e.kind == DataKind::Rate {
+                k.0 += 1;
+            } else {
+                k.1 += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (i, e) in effects.iter_mut().enumerate() {
+        let d = domain.get(i).and_then(|d| d.as_deref());
+        if e.is_some_and(|e| e.kind == DataKind::Rate) && kinds.get(&d).is_some_and(|k| k.1 > 0) {
+            *e = None;
+            out.push((
+                i,
+                format!(
+                    "incidence rates (events and person-time) cannot be pooled with the other effects of{} (SMDs or odds ratios): pool the rates alone as rate ratios (measure IRR), or code them under an outcome domain of their own",
+                    d.map_or(" rows without a domain".to_string(), |d| format!(" the domain '{d}'"))
+                ),
+            ));
+        }
+    }
+    out
+}
+
 /// A row's effect for the evidence-and-gap map, on its outcome domain's scale as in the report.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MapEffect {
@@ -151,6 +193,9 @@ pub(crate) fn map_effects_by_domain(
     domain: &[Option<String>],
     binary: BinaryToSmd,
 ) -> Vec<Option<MapEffect>> {
+    let mut effects = effects.to_vec();
+    drop_unplaceable(&mut effects, domain);
+    let effects = effects.as_slice();
     let mut groups: BTreeMap<Option<&str>, Vec<usize>> = BTreeMap::new();
     for (i, e) in effects.iter().enumerate() {
         if e.is_some() && dirs.get(i).copied().flatten().is_some() {

@@ -9,9 +9,9 @@ use crate::diag::BiasReport;
 use crate::effect::Measure;
 use crate::model::Summary;
 
-/// The displayed value: odds ratios exponentiated.
+/// The displayed value: odds ratios and rate ratios exponentiated.
 fn show(measure: Measure, x: f64) -> f64 {
-    if measure == Measure::Or {
+    if measure.is_log_scale() {
         x.exp()
     } else {
         x
@@ -19,22 +19,24 @@ fn show(measure: Measure, x: f64) -> f64 {
 }
 
 fn symbol(measure: Measure) -> &'static str {
-    if measure == Measure::Or {
-        "OR"
-    } else {
-        "g"
+    match measure {
+        Measure::Or => "OR",
+        Measure::Irr => "IRR",
+        _ => "g",
     }
 }
 
 /// What the numbers of a domain mean: the scale and which side favours peer support.
 pub(crate) fn meaning(measure: Measure, o: Orientation) -> String {
-    let or = measure == Measure::Or;
+    let or = measure.is_log_scale();
     let (above, below) = if or {
         ("values above 1", "values below 1")
     } else {
         ("positive values", "negative values")
     };
-    let scale = if or {
+    let scale = if measure == Measure::Irr {
+        "A rate ratio is the rate of events (per person-time) with peer support divided by the rate without it (1 = no difference)"
+    } else if or {
         "An odds ratio is the odds of the outcome with peer support divided by the odds without it (1 = no difference)"
     } else {
         "g is the difference between groups in standard deviations (0 = no difference; positive = higher with peer support)"

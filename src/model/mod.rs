@@ -129,6 +129,24 @@ pub struct Fit {
     /// How the estimates are shown on their natural scale (from the effect sizes).
     #[serde(skip)]
     pub back: BackTransform,
+    /// The pooled estimate, CI and PI on the natural scale (odds ratios, correlations,
+    /// proportions …), as flat keys `transform`, `estimate_natural`, `ci_lower_natural` …;
+    /// absent for measures shown as analysed.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub back_transformed: Option<crate::effect::BackTransformed>,
+}
+
+impl Summary {
+    /// The estimate, CI and PI, for [`BackTransform::on`].
+    pub fn interval_values(&self) -> [f64; 5] {
+        [
+            self.estimate,
+            self.ci_lower,
+            self.ci_upper,
+            self.pi_lower,
+            self.pi_upper,
+        ]
+    }
 }
 
 impl RandomEffects {
@@ -276,11 +294,12 @@ impl RandomEffects {
         Ok(Fit {
             measure: es.measure(),
             method: self.method,
-            summary,
             studies,
             omitted: es.omitted().to_vec(),
             options: *self,
             back: es.back_transform(),
+            back_transformed: es.back_transform().on(summary.interval_values()),
+            summary,
         })
     }
 

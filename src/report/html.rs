@@ -85,7 +85,7 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     o.push_str(&super::sof::sof_html(ev));
     let _ = write!(o, "<h2>Summary by outcome domain</h2><table class=\"summary\"><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
-        let or = d.measure == crate::effect::Measure::Or;
+        let or = d.measure.is_log_scale();
         let f = |x: f64| {
             if or {
                 format!("{:.2}", x.exp())
@@ -179,7 +179,7 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
             let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
             for (si, sg) in d.subgroups.iter().enumerate() {
                 let show = |x: f64| {
-                    if d.measure == crate::effect::Measure::Or {
+                    if d.measure.is_log_scale() {
                         x.exp()
                     } else {
                         x
@@ -237,21 +237,21 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
                 } else {
                     " (CHE model, CR2 cluster-robust CI; no R² for dependent effects)".to_string()
                 };
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}{r2}.{caution}</p>", c.est.estimate, if d.measure == crate::effect::Measure::Or { " (log odds ratio)" } else { "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value));
+                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}{r2}.{caution}</p>", c.est.estimate, match d.measure { crate::effect::Measure::Or => " (log odds ratio)", crate::effect::Measure::Irr => " (log rate ratio)", _ => "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value));
             }
         }
         // odds ratios on their own scale (the duration slope stays on the log scale)
         let sh = |x: f64| {
-            if d.measure == crate::effect::Measure::Or {
+            if d.measure.is_log_scale() {
                 x.exp()
             } else {
                 x
             }
         };
-        let sym = if d.measure == crate::effect::Measure::Or {
-            "OR "
-        } else {
-            ""
+        let sym = match d.measure {
+            crate::effect::Measure::Or => "OR ",
+            crate::effect::Measure::Irr => "IRR ",
+            _ => "",
         };
         if let Some(r) = &d.rve {
             let c = &r.coefficients[0];
@@ -334,7 +334,7 @@ fn direction_label(o: crate::framework::evaluate::Orientation) -> &'static str {
 
 /// The effects of a domain that was not pooled.
 fn effects_table(d: &crate::framework::evaluate::DomainResult, lvl: f64) -> String {
-    let or = d.measure == crate::effect::Measure::Or;
+    let or = d.measure.is_log_scale();
     let f = |x: f64| if or { x.exp() } else { x };
     let rows: String = d
         .effects
@@ -445,7 +445,7 @@ fn dependence_html(
     measure: crate::effect::Measure,
 ) -> String {
     let f = |x: f64| {
-        if measure == crate::effect::Measure::Or {
+        if measure.is_log_scale() {
             format!("{:.2}", x.exp())
         } else {
             format!("{x:.2}")

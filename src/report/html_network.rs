@@ -12,7 +12,7 @@ pub(super) fn forms_html(
     f: &crate::framework::forms::FormsAnalysis,
     measure: crate::effect::Measure,
 ) -> String {
-    let or = measure == crate::effect::Measure::Or;
+    let or = measure.is_log_scale();
     let show = |x: f64| {
         if or {
             format!("{:.2}", x.exp())
@@ -86,7 +86,7 @@ pub(super) fn forms_html(
 
 /// A number on the display scale of `measure` (odds ratios exponentiated).
 fn shown(measure: Measure, x: f64) -> String {
-    if measure == Measure::Or {
+    if measure.is_log_scale() {
         format!("{:.2}", x.exp())
     } else {
         format!("{x:.2}")
@@ -106,7 +106,9 @@ pub(super) fn elements_html(
         .iter()
         .map(|r| format!("{} {}", esc(&r.field.replace('_', " ")), esc(&r.level)))
         .collect();
-    let scale = if measure == Measure::Or {
+    let scale = if measure == Measure::Irr {
+        "rate ratios: above 1 the element adds to the rate"
+    } else if measure == Measure::Or {
         "odds ratios: above 1 the element adds to the odds"
     } else {
         "differences in standardised mean difference"

@@ -71,6 +71,12 @@ pub fn load(a: &DataArgs, named: &[&str]) -> Result<Loaded, Failure> {
             )));
         }
     };
+    if a.vtype.is_some() && measure != Measure::Smd {
+        return Err(Failure::Usage(format!(
+            "--vtype chooses the sampling variance of SMD; it does not apply to {} (its variance is escalc's default)",
+            measure.code()
+        )));
+    }
     Ok(Loaded {
         table,
         measure,
@@ -87,7 +93,9 @@ pub fn effect_options(a: &DataArgs) -> Result<EffectOptions, Failure> {
         )));
     }
     let o = EffectOptions {
-        vtype: a.vtype.into(),
+        vtype: a
+            .vtype
+            .map_or(peerstat::effect::VarianceType::Ls, Into::into),
         add: a.add,
         to: a.to.into(),
         drop00: a.drop00,

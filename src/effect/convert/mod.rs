@@ -266,6 +266,10 @@ impl Provenance {
                 | (Source::TwoByTwo, Source::TwoByTwo)
                 | (Source::Yi, Source::Vi)
                 | (Source::Yi, Source::Sei)
+                | (Source::Change, Source::Change)
+                | (Source::Correlation, Source::Correlation)
+                | (Source::Proportion, Source::Proportion)
+                | (Source::Rates, Source::Rates)
         );
         !plain || self.design_effect.is_some() || self.skewed
     }

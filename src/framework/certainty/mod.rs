@@ -56,7 +56,6 @@ use super::evaluate::{EvaluateOptions, Skipped};
 use super::options::{DomainOptions, Thresholds};
 use super::words;
 use crate::data::Table;
-use crate::effect::Measure;
 use crate::error::{Error, Result};
 
 mod rules;
@@ -344,7 +343,7 @@ fn finding(
     o: Option<&DomainOptions>,
     t: &Thresholds,
 ) -> Result<Finding> {
-    let or = d.measure == Measure::Or;
+    let or = d.measure.is_log_scale();
     let mid = match o.and_then(|o| o.mid) {
         Some(m) if or && m <= 1.0 => {
             return Err(Error::Input {

@@ -334,7 +334,7 @@ fn inconsistency(d: &DomainResult, p: &Fit, t: &Thresholds) -> Judgement {
 
 /// A value on the display scale (odds ratios exponentiated).
 fn fmt_effect(d: &DomainResult, x: f64) -> String {
-    if d.measure == crate::effect::Measure::Or {
+    if d.measure.is_log_scale() {
         format!("{:.2}", x.exp())
     } else {
         format!("{x:.2}")
@@ -351,7 +351,7 @@ fn imprecision(
     let s = &p.summary;
     // Without a minimal important difference, GRADE's default thresholds of appreciable
     // benefit and harm (analysis scale).
-    let appreciable = if d.measure == crate::effect::Measure::Or {
+    let appreciable = if d.measure.is_log_scale() {
         t.appreciable_or.ln()
     } else {
         t.appreciable_smd

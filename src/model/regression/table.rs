@@ -75,11 +75,12 @@ impl MetaRegression {
             fit: crate::model::Fit {
                 measure: es.measure(),
                 method: self.opts.method,
-                summary,
                 studies,
                 omitted: es.omitted().to_vec(),
                 options: self.opts,
                 back: es.back_transform(),
+                back_transformed: es.back_transform().on(summary.interval_values()),
+                summary,
             },
             regression: reg,
             dropped: d.dropped,
