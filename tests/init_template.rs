@@ -51,8 +51,8 @@ fn init_writes_template_and_dictionary_and_refuses_to_overwrite() {
     assert_eq!(code, 0, "{err}");
     let csv = std::fs::read_to_string(out.join("studies.csv")).unwrap();
     let md = std::fs::read_to_string(out.join("DATA_DICTIONARY.md")).unwrap();
-    // header + two example rows of each of 11 kinds
-    assert_eq!(csv.lines().count(), 1 + 22);
+    // header + two example rows of each of 12 kinds
+    assert_eq!(csv.lines().count(), 1 + 24);
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     for c in [
         "study",
@@ -194,7 +194,8 @@ fn the_filled_template_is_evaluated_from_csv_and_parquet() {
     let r2 = results(&rep2);
     assert_eq!(converted(&r2), conv);
     let (a, b) = (estimates(&r), estimates(&r2));
-    assert_eq!(a.len(), 3);
+    // mental health, wellbeing, service use (2x2), physical health (rates, as rate ratios)
+    assert_eq!(a.len(), 4);
     for (x, y) in a.iter().zip(&b) {
         assert!((x - y).abs() < 1e-12, "{x} vs {y}");
     }

@@ -56,7 +56,7 @@ pub struct Template {
 }
 
 /// The effect columns: name, description.
-pub const EFFECT_COLUMNS: [(&str, &str); 31] = [
+pub const EFFECT_COLUMNS: [(&str, &str); 33] = [
     ("n_t", "participants in the peer-support (intervention) arm"),
     ("mean_t", "mean outcome, intervention arm"),
     ("sd_t", "standard deviation, intervention arm"),
@@ -65,6 +65,8 @@ pub const EFFECT_COLUMNS: [(&str, &str); 31] = [
     ("sd_c", "standard deviation, comparator arm"),
     ("events_t", "participants with the event, intervention arm (binary outcome)"),
     ("events_c", "participants with the event, comparator arm"),
+    ("person_time_t", "person-time at risk, intervention arm (with events_t: incidence rates, e.g. falls or admissions per person-year)"),
+    ("person_time_c", "person-time at risk, comparator arm"),
     ("yi", "effect size as reported (SMD, or log odds ratio; with vi, sei, a CI or a p-value)"),
     ("vi", "sampling variance of yi"),
     ("sei", "standard error of yi"),
@@ -91,7 +93,7 @@ pub const EFFECT_COLUMNS: [(&str, &str); 31] = [
 ];
 
 /// The combinations, in the order `evaluate` tries them.
-pub const COMBINATIONS: [Combination; 11] = [
+pub const COMBINATIONS: [Combination; 12] = [
     Combination {
         kind: "yi",
         columns: "yi, vi (or sei)",
@@ -143,6 +145,11 @@ pub const COMBINATIONS: [Combination; 11] = [
         gives: "log odds ratio (½ added to tables with a zero cell)",
     },
     Combination {
+        kind: "rates",
+        columns: "events_t, person_time_t, events_c, person_time_c",
+        gives: "log incidence rate ratio (½ added to both arms' events when one has none); a domain of rates only is reported as rate ratios",
+    },
+    Combination {
         kind: "cluster",
         columns: "any of the above with cluster_size and icc",
         gives: "vi × (1 + (m − 1)·ICC)",
@@ -187,6 +194,13 @@ fn examples() -> Vec<ExampleRow> {
     let adm: [(&str, &str); 5] = [
         ("outcome_domain", "service use"),
         ("outcome", "hospital admission"),
+        ("higher_is_better", "false"),
+        ("design", "rct"),
+        ("duration_months", "12"),
+    ];
+    let falls: [(&str, &str); 5] = [
+        ("outcome_domain", "physical health"),
+        ("outcome", "falls per person-year"),
         ("higher_is_better", "false"),
         ("design", "rct"),
         ("duration_months", "12"),
@@ -375,6 +389,28 @@ fn examples() -> Vec<ExampleRow> {
             "Example p (t-test) B",
             &wemwbs,
             &[("n_t", "33"), ("n_c", "30"), ("pval", "0.048")],
+        ),
+        row(
+            "rates",
+            "Example rates A",
+            &falls,
+            &[
+                ("events_t", "30"),
+                ("person_time_t", "95.5"),
+                ("events_c", "44"),
+                ("person_time_c", "90.0"),
+            ],
+        ),
+        row(
+            "rates",
+            "Example rates B",
+            &falls,
+            &[
+                ("events_t", "18"),
+                ("person_time_t", "61.0"),
+                ("events_c", "25"),
+                ("person_time_c", "58.5"),
+            ],
         ),
         row(
             "2x2",
