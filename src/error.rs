@@ -88,6 +88,8 @@ pub enum Setting {
     Components,
     /// How the random-effects confidence intervals of a network are formed.
     RandomCi,
+    /// The layout of a forest plot (axis limits and ticks, sort order, extra columns).
+    Forest,
 }
 
 impl Setting {
@@ -125,6 +127,7 @@ impl Setting {
             Setting::Components => "treatment components",
             Setting::RandomCi => "random-effects confidence interval method",
             Setting::Direction => "outcome direction",
+            Setting::Forest => "forest plot layout",
         }
     }
 }

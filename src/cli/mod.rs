@@ -6,6 +6,7 @@
 mod args;
 mod choices;
 mod commands;
+mod forest_args;
 mod meta_args;
 mod network_args;
 mod output;
@@ -102,6 +103,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }
+        Setting::Forest => "--xlim, --at, --sort or --ilab",
         _ => "the command's options (see --help)",
     }
 }
