@@ -193,7 +193,7 @@ pub struct MetaArgs {
     #[arg(long, value_name = "FILE.svg")]
     pub forest: Option<PathBuf>,
     #[command(flatten)]
-    pub forest_opts: ForestArgs,
+    pub forest_opts: Box<ForestArgs>,
     /// With --mods and one numeric moderator: write a bubble plot (SVG).
     #[arg(long, value_name = "FILE.svg", requires = "mods")]
     pub bubble: Option<PathBuf>,

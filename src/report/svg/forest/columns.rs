@@ -132,7 +132,8 @@ impl ForestColumn {
     }
 }
 
-/// A number with three significant digits at most (arm means and SDs).
+/// A number with three significant digits at most, without trailing zeros (arm means and
+/// SDs).
 fn short_num(x: f64) -> String {
     let mag = x.abs();
     let d = if mag >= 100.0 || mag == 0.0 {
@@ -142,7 +143,12 @@ fn short_num(x: f64) -> String {
     } else {
         2
     };
-    crate::report::svg::forest::fmt_fixed(x, d)
+    let s = crate::report::svg::forest::fmt_fixed(x, d);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
 }
 
 /// The order of the study rows (within each subgroup).
