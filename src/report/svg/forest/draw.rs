@@ -73,9 +73,17 @@ fn arrow(out: &mut String, x: f64, y: f64, left: bool, colour: &str) {
     );
 }
 
-/// Draws a horizontal interval clipped to the axis, with arrows at the clipped ends; returns
+/// Draws a horizontal interval clipped to the axis, with arrows at the clipped ends and, with
+/// `caps`, end bars at the others; returns
 /// the `data-clipped` value ("", "lower", "upper" or "both").
-fn interval(out: &mut String, sc: &Scale, lo: f64, hi: f64, y: f64, attrs: &str) -> &'static str {
+fn interval(
+    out: &mut String,
+    sc: &Scale,
+    (lo, hi): (f64, f64),
+    y: f64,
+    attrs: &str,
+    caps: bool,
+) -> &'static str {
     let (cl, cu) = (sc.below(lo), sc.above(hi));
     let _ = writeln!(
         out,
@@ -84,11 +92,21 @@ fn interval(out: &mut String, sc: &Scale, lo: f64, hi: f64, y: f64, attrs: &str)
         sc.px(hi),
         style::INK
     );
-    if cl {
-        arrow(out, sc.px0, y, true, style::INK);
-    }
-    if cu {
-        arrow(out, sc.px1, y, false, style::INK);
+    // end bars where the interval ends inside the axis (metafor's whisker caps), arrowheads
+    // where the axis clips it
+    for (v, clipped, px, left) in [(lo, cl, sc.px0, true), (hi, cu, sc.px1, false)] {
+        if clipped {
+            arrow(out, px, y, left, style::INK);
+        } else if caps {
+            let x = sc.px(v);
+            let _ = writeln!(
+                out,
+                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"{}\"/>",
+                y - 3.0,
+                y + 3.0,
+                style::INK
+            );
+        }
     }
     match (cl, cu) {
         (true, true) => "both",
@@ -418,7 +436,7 @@ pub(super) fn draw(
                 row,
             } => {
                 let mut g = String::new();
-                let clipped = interval(&mut g, &sc, lo, hi, y, "");
+                let clipped = interval(&mut g, &sc, (lo, hi), y, "", true);
                 if !sc.below(yi) && !sc.above(yi) {
                     let side = 4.0 + 10.0 * (weight / maxw).sqrt();
                     let _ = writeln!(
@@ -483,23 +501,11 @@ pub(super) fn draw(
                     let clipped = interval(
                         &mut g,
                         &sc,
-                        pl,
-                        ph,
+                        (pl, ph),
                         y,
                         " stroke-dasharray=\"2,2\" stroke-width=\"1.3\"",
+                        true,
                     );
-                    for (v, inside) in [(pl, !sc.below(pl)), (ph, !sc.above(ph))] {
-                        if inside {
-                            let _ = writeln!(
-                                g,
-                                "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{3}\"/>",
-                                sc.px(v),
-                                y - 4.0,
-                                y + 4.0,
-                                style::INK
-                            );
-                        }
-                    }
                     let _ = writeln!(
                         out,
                         "<g class=\"pi\" data-lower=\"{pl}\" data-upper=\"{ph}\" data-clipped=\"{clipped}\">\n{g}</g>"
