@@ -11,6 +11,7 @@
 
 mod columns;
 mod draw;
+mod marks;
 mod scale;
 
 use crate::framework::rob::RobAssessment;
