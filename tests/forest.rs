@@ -620,3 +620,38 @@ fn cli_draws_the_forest_with_its_options() {
     let (code, _, _) = run(&["meta", &bcg, "--measure", "RR", "--title", "x"]);
     assert_eq!(code, 2, "--title needs --forest");
 }
+
+#[test]
+fn cli_adds_risk_of_bias_dots_when_the_data_carry_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = common::cli::write_csv(
+        &dir,
+        "rob.csv",
+        "study,yi,vi,rob_d1,rob_d2,rob_d3,rob_d4,rob_d5,risk_of_bias\n\
+         A very long study label that will not fit in the label column at all 2001,-0.3,0.02,low,low,some concerns,low,low,some concerns\n\
+         B,-0.1,0.03,low,high,low,low,low,high\n\
+         C,-0.45,0.05,low,low,low,low,low,low\n\
+         D,0.8,2.5,high,high,some concerns,low,high,high\n",
+    );
+    let out = dir.path().join("f.svg");
+    let (code, _, err) = run(&[
+        "meta",
+        &csv,
+        "--forest",
+        out.to_str().unwrap(),
+        "-o",
+        dir.path().join("r.txt").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let s = std::fs::read_to_string(&out).unwrap();
+    check_layout(&s);
+    // six columns (D1-D5, overall) per study
+    assert_eq!(s.matches("class=\"rob-dot ").count(), 24);
+    assert_eq!(s.matches("data-judgement=\"high\"").count(), 2 + 4);
+    assert!(s.contains(">Risk of bias<"));
+    // the long label is shortened with an ellipsis, its full text kept in data-study
+    assert!(s.contains("data-study=\"A very long study label"));
+    assert!(texts(&s)
+        .iter()
+        .any(|t| t.class == "label" && t.body.ends_with('…')));
+}
