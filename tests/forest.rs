@@ -119,6 +119,10 @@ fn check_layout(svg: &str) -> usize {
             p[1].body
         );
     }
+    let fav: Vec<&Text> = all.iter().filter(|t| t.class == "favours").collect();
+    if let [a, b] = fav[..] {
+        assert!(extent(a).1 <= extent(b).0, "favours labels overlap");
+    }
     ticks.len()
 }
 
@@ -454,6 +458,16 @@ fn favours_labels_sit_on_the_side_the_measure_favours() {
     let (l, r) = side(None);
     assert!(l.contains("Favours peer support") && r.contains("Favours usual care"));
     let (l, r) = side(Some(Better::Higher));
+    // the null at the axis' left end: both labels move right, neither leaves the canvas
+    let o = ForestOptions {
+        favours: Some((
+            "a rather long intervention name".into(),
+            "usual care".into(),
+        )),
+        xlim: Some((1.0, 5.0)),
+        ..ForestOptions::default()
+    };
+    check_layout(&svg::forest_plot(&fit, None, &o).unwrap());
     assert!(l.contains("Favours usual care") && r.contains("Favours peer support"));
     // an SMD: higher favours the intervention by default
     let n = table("normand1999.csv");

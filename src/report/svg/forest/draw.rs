@@ -195,12 +195,18 @@ pub(super) fn draw(
         .map_or(0.0, |a| 14.0 * (a.columns.len() as f64 + 1.0) + 8.0);
     let height = key_y + key_h + 4.0;
     let centre = null_px.unwrap_or((px0 + px1) / 2.0);
+    // the favours labels either side of the null, moved right together when the left one
+    // would leave the canvas
+    let favours_x = favours.as_ref().map(|(l, _, _)| {
+        let left_end = (centre - 8.0).max(10.0 + text_width(l, SIZE));
+        (left_end, (centre + 8.0).max(left_end + 16.0))
+    });
     let mut width = weight_right + rob_w + 10.0;
     for n in &notes {
         width = width.max(10.0 + text_width(n, SIZE) + 10.0);
     }
-    if let Some((_, r, _)) = &favours {
-        width = width.max(centre + 8.0 + text_width(r, SIZE) + 10.0);
+    if let (Some((_, r, _)), Some((_, rx))) = (&favours, favours_x) {
+        width = width.max(rx + text_width(r, SIZE) + 10.0);
     }
     if let Some(a) = o.rob {
         let key = format!(
@@ -516,35 +522,10 @@ pub(super) fn draw(
             l,
         );
     }
-    if let Some((l, r, fy)) = &favours {
-        let lw = text_width(l, SIZE);
-        if centre - 8.0 - lw >= 10.0 {
-            text(
-                &mut out,
-                centre - 8.0,
-                *fy,
-                "end",
-                " class=\"favours\" data-side=\"left\"",
-                l,
-            );
-        } else {
-            text(
-                &mut out,
-                10.0 + lw,
-                *fy,
-                "end",
-                " class=\"favours\" data-side=\"left\"",
-                l,
-            );
-        }
-        text(
-            &mut out,
-            centre + 8.0,
-            *fy,
-            "start",
-            " class=\"favours\" data-side=\"right\"",
-            r,
-        );
+    if let (Some((l, r, fy)), Some((lx, rx))) = (&favours, favours_x) {
+        let side = |s: &str| format!(" class=\"favours\" data-side=\"{s}\"");
+        text(&mut out, lx, *fy, "end", &side("left"), l);
+        text(&mut out, rx, *fy, "start", &side("right"), r);
     }
     text(
         &mut out,
