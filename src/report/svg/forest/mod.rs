@@ -12,6 +12,7 @@
 mod columns;
 mod draw;
 mod marks;
+mod rows;
 mod scale;
 
 use crate::framework::rob::RobAssessment;
