@@ -631,6 +631,17 @@ fn cli_draws_the_forest_with_its_options() {
         "nope",
     ]);
     assert_fails(&res, &["nope"]);
+    let res = run(&[
+        "meta",
+        &fixture("normand1999.csv"),
+        "--measure",
+        "SMD",
+        "--forest",
+        outs,
+        "--transf",
+        "exp",
+    ]);
+    assert_fails(&res, &["--transf", "GEN"]);
     let (code, _, _) = run(&["meta", &bcg, "--measure", "RR", "--title", "x"]);
     assert_eq!(code, 2, "--title needs --forest");
 }

@@ -103,7 +103,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }
-        Setting::Forest => "--xlim, --at, --sort or --ilab",
+        Setting::Forest => "--xlim, --at, --sort, --ilab or --transf",
         _ => "the command's options (see --help)",
     }
 }

@@ -136,13 +136,24 @@ pub fn forest_with_rob(
 /// A forest plot drawn with `opts`.
 ///
 /// # Errors
-/// [`crate::Error::Setting`] when the axis limits are not increasing, or limits or ticks are
-/// not positive on a log axis.
+/// [`crate::Error::Setting`] when the axis limits are not increasing, limits or ticks are not
+/// positive on a log axis, or the exp display is asked for effects that are neither
+/// precomputed (GEN) nor on the log scale.
 pub fn forest_plot(
     fit: &Fit,
     subgroups: Option<&SubgroupAnalysis>,
     opts: &ForestOptions,
 ) -> crate::Result<String> {
+    let m = fit.measure;
+    if opts.exp && m != crate::effect::Measure::Gen && !m.is_log_scale() {
+        return Err(crate::Error::setting(
+            crate::error::Setting::Forest,
+            format!(
+                "the exp display is for precomputed effects (GEN) on the log scale; {} effects are shown as estimated",
+                m.description()
+            ),
+        ));
+    }
     let rows = rows(fit, subgroups, opts);
     draw::draw(fit, subgroups, &rows, opts)
 }
