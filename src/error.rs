@@ -94,6 +94,8 @@ pub enum Setting {
     Icc,
     /// The scale of reported confidence bounds of ratio measures (ratio or log).
     CiScale,
+    /// The layout of a forest plot (axis limits and ticks, sort order, extra columns).
+    Forest,
 }
 
 impl Setting {
@@ -134,6 +136,7 @@ impl Setting {
             Setting::ClusterAdjust => "cluster adjustment",
             Setting::Icc => "intracluster correlation",
             Setting::CiScale => "scale of confidence bounds",
+            Setting::Forest => "forest plot layout",
         }
     }
 }

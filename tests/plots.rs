@@ -41,7 +41,7 @@ fn forest_has_one_marker_per_study_and_the_pooled_diamond() {
     assert_eq!(est, vec![fit.summary.estimate]);
     assert_eq!(attr(&s, "pi", "data-lower"), vec![fit.summary.pi_lower]);
     // ratio measure: log axis labelled with ratios, the null line at RR = 1
-    assert!(s.contains("risk ratio (log scale)"));
+    assert!(s.contains(">Risk ratio (log scale)<"));
     assert!(
         s.contains(">0.49 [0.34, 0.70]<"),
         "pooled RR shown back-transformed"

@@ -290,11 +290,19 @@ fn forest_gains_risk_of_bias_columns_only_when_present() {
     let f2 = file(&files2, d2.forest.as_ref().unwrap());
     assert!(dots(f2).is_empty() && !f2.contains("Risk of bias"));
     let title = "wellbeing";
+    // the plain plot, with the "favours" labels of a higher-is-better domain
+    let plain = svg::ForestOptions {
+        title: Some(title.into()),
+        favours: Some(("peer support".into(), "comparator".into())),
+        better: Some(svg::Better::Higher),
+        ..svg::ForestOptions::default()
+    };
     assert_eq!(
         f2,
-        svg::forest(d2.pooled.as_ref().unwrap(), None, title),
+        svg::forest_plot(d2.pooled.as_ref().unwrap(), None, &plain).unwrap(),
         "without the columns the forest plot is the plain one"
     );
+    assert!(f2.contains(">Favours peer support →<"));
 }
 
 #[test]

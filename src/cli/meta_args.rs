@@ -7,6 +7,7 @@ use clap::Args;
 
 use super::args::{DataArgs, Format};
 use super::choices::*;
+use super::forest_args::ForestArgs;
 
 #[derive(Args)]
 pub struct MetaArgs {
@@ -191,6 +192,8 @@ pub struct MetaArgs {
     /// under --by; log axis labelled as ratios for OR/RR/ROM.
     #[arg(long, value_name = "FILE.svg")]
     pub forest: Option<PathBuf>,
+    #[command(flatten)]
+    pub forest_opts: Box<ForestArgs>,
     /// With --mods and one numeric moderator: write a bubble plot (SVG).
     #[arg(long, value_name = "FILE.svg", requires = "mods")]
     pub bubble: Option<PathBuf>,

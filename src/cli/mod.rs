@@ -6,6 +6,7 @@
 mod args;
 mod choices;
 mod commands;
+mod forest_args;
 mod meta_args;
 mod network_args;
 mod output;
@@ -105,6 +106,7 @@ fn flag(s: Setting) -> &'static str {
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }
+        Setting::Forest => "--xlim, --at, --sort, --ilab or --transf",
         _ => "the command's options (see --help)",
     }
 }

@@ -475,3 +475,48 @@ fn assess_domain(
         summary_plot: format!("{prefix}_summary_{number}.svg"),
     })
 }
+
+/// The risk-of-bias judgements of the studies of one analysis (one entry per analysed data
+/// row, labelled by its study, weighted by its weight), for the forest plot of a single fit:
+/// the first tool whose domain columns `table` carries (RoB 2 before ROBINS-I); `None` when it
+/// carries none. Cells read as in [`Judgement::from_level`]; an unreadable or empty cell is "no
+/// information".
+pub fn assess_rows(
+    table: &Table,
+    studies: &[crate::model::StudyResult],
+    domain: &str,
+) -> Option<RobAssessment> {
+    let (tool, cells) = [Tool::Rob2, Tool::RobinsI]
+        .into_iter()
+        .find_map(|t| Cells::read(table, t).map(|c| (t, c)))?;
+    let rows: Vec<RobStudy> = studies
+        .iter()
+        .filter_map(|s| {
+            Some(RobStudy {
+                study: s.study.clone(),
+                rows: vec![s.row + 1],
+                judgements: cells.rows.get(s.row)?.clone(),
+                weight: Some(s.weight),
+            })
+        })
+        .collect();
+    let mut notes = Vec::new();
+    if cells.overall_derived {
+        notes.push(format!(
+            "no {} column: the overall judgement is the worst domain judgement",
+            tool.overall_column()
+        ));
+    }
+    let prefix = tool.file_prefix();
+    Some(RobAssessment {
+        domain: domain.to_string(),
+        tool,
+        shares: shares(&rows, cells.columns.len(), true),
+        columns: cells.columns.clone(),
+        studies: rows,
+        weighted: true,
+        notes,
+        traffic_light: format!("{prefix}_traffic.svg"),
+        summary_plot: format!("{prefix}_summary.svg"),
+    })
+}

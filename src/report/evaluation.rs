@@ -6,7 +6,8 @@ use crate::framework::evaluate::Evaluation;
 
 /// The SVG plots of an evaluation, as (file name, content): per domain the risk-of-bias
 /// traffic-light and summary plots (when the data carry RoB 2 domains), a forest plot (with
-/// risk-of-bias columns when present) and a funnel plot with bias checks; and the acceptability
+/// risk-of-bias columns when present, "favours" labels on the side the domain's orientation
+/// makes a benefit) and a funnel plot with bias checks; and the acceptability
 /// curve of pooled net benefit.
 pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -38,10 +39,23 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
         let (Some(pooled), Some(forest)) = (&d.pooled, &d.forest) else {
             continue;
         };
-        out.push((
-            forest.clone(),
-            svg::forest_with_rob(pooled, None, &title, rob),
-        ));
+        // "favours" labels on the side the domain's orientation makes a benefit
+        let better = if d.orientation.benefit_sign() > 0.0 {
+            svg::Better::Higher
+        } else {
+            svg::Better::Lower
+        };
+        let opts = svg::ForestOptions {
+            title: Some(title.clone()),
+            favours: Some(("peer support".into(), "comparator".into())),
+            better: Some(better),
+            rob,
+            ..svg::ForestOptions::default()
+        };
+        // default limits and ticks: nothing to refuse
+        let plot = svg::forest_plot(pooled, None, &opts)
+            .unwrap_or_else(|_| svg::forest_with_rob(pooled, None, &title, rob));
+        out.push((forest.clone(), plot));
         if let (Some(name), Some(b)) = (&d.funnel, &d.bias) {
             let yi: Vec<f64> = pooled.studies.iter().map(|s| s.yi).collect();
             let vi: Vec<f64> = pooled.studies.iter().map(|s| s.vi).collect();

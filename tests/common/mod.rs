@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod svg;
 
 use serde_json::Value;
 

@@ -38,8 +38,14 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     let file = a.data.input.display().to_string();
     let rep = fit(&a, &l, &es, model, &file)?;
     if let Some(path) = &a.forest {
-        let title = format!("{} — {}", file, rep.fit.measure.description());
-        write_text(path, &svg::forest(&rep.fit, rep.subgroups.as_ref(), &title))?;
+        let rob = peerstat::framework::rob::assess_rows(&l.table, &rep.fit.studies, &file);
+        let opts = a
+            .forest_opts
+            .options(&l.table, rep.fit.measure, rob.as_ref())?;
+        write_text(
+            path,
+            &svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &opts)?,
+        )?;
     }
     if let Some(path) = &a.bubble {
         bubble(&a, &l, &rep, &file, path)?;
@@ -59,6 +65,7 @@ fn named(a: &MetaArgs) -> Vec<&str> {
         .chain(&a.cluster)
         .chain(&a.robust)
         .map(String::as_str)
+        .chain(a.forest_opts.columns())
         .collect()
 }
 

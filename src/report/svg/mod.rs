@@ -29,7 +29,9 @@ mod rob;
 pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
 pub use cnma::component_forest;
-pub use forest::{forest, forest_with_rob};
+pub use forest::{
+    forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestOptions, ForestSort, SortKey,
+};
 pub use funnel::funnel;
 pub use league::network_league;
 pub use network::{network_forest, network_graph};

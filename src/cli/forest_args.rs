@@ -1,0 +1,154 @@
+//! The forest plot options of `meta` (`--forest FILE.svg`), turned into the library's
+//! [`ForestOptions`].
+
+use clap::{Args, ValueEnum};
+
+use peerstat::data::Table;
+use peerstat::effect::Measure;
+use peerstat::error::Error;
+use peerstat::framework::rob::RobAssessment;
+use peerstat::report::svg::{Better, ForestColumn, ForestOptions, ForestSort};
+
+/// Which side of the null favours the intervention.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BetterArg {
+    /// Effects below the null favour the intervention.
+    Lower,
+    /// Effects above the null favour the intervention.
+    Higher,
+}
+
+/// How effects are shown.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TransfArg {
+    /// As estimated.
+    None,
+    /// exp(estimate) on a log axis (precomputed log odds ratios, log hazard ratios, …).
+    Exp,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Forest plot (with --forest)")]
+pub struct ForestArgs {
+    /// Title over the forest plot (none by default).
+    #[arg(long, value_name = "TEXT", requires = "forest")]
+    pub title: Option<String>,
+    /// Axis label (default: the measure's name; for GEN data also the estimate column's name).
+    #[arg(long, value_name = "TEXT", requires = "forest")]
+    pub xlab: Option<String>,
+    /// Axis limits, on the scale shown (ratios for OR/RR/IRR/ROM and --transf exp); intervals
+    /// beyond them end in arrowheads. Default: the studies' intervals, leaving out those more
+    /// than 4 times as wide as the median (drawn clipped, with arrows).
+    #[arg(
+        long,
+        value_name = "LO,HI",
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        requires = "forest"
+    )]
+    pub xlim: Vec<f64>,
+    /// Axis ticks, on the scale shown (default: nice values whose labels do not overlap).
+    #[arg(
+        long,
+        value_name = "X,X...",
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        requires = "forest"
+    )]
+    pub at: Vec<f64>,
+    /// "Favours" labels under the axis: 'INTERVENTION,COMPARATOR' (e.g. 'peer support,usual
+    /// care'); the intervention's goes on the side --better names. They also name the arms of
+    /// the arm-data columns.
+    #[arg(long, value_name = "A,B", requires = "forest")]
+    pub favours: Option<String>,
+    /// Which side of the null favours the intervention: lower (default for 2x2 tables and
+    /// rates, where events are harms) or higher (default otherwise).
+    #[arg(long, value_enum, requires = "forest")]
+    pub better: Option<BetterArg>,
+    /// Row order (within each subgroup): data (default), estimate (smallest first), weight
+    /// (largest first), year or any other column (ascending; missing values last).
+    #[arg(long, value_name = "ORDER", requires = "forest")]
+    pub sort: Option<String>,
+    /// Extra text columns left of the plot, from these data columns (metafor ilab).
+    #[arg(
+        long,
+        value_name = "COL[,COL...]",
+        value_delimiter = ',',
+        requires = "forest"
+    )]
+    pub ilab: Vec<String>,
+    /// Hide the arm-data columns (events/N, mean (SD), N) shown by default when the data have
+    /// them.
+    #[arg(long, requires = "forest")]
+    pub no_arm_data: bool,
+    /// Show effects transformed: exp draws precomputed (GEN) log-scale effects as ratios on a
+    /// log axis (OR/RR/IRR/ROM always are).
+    #[arg(long, value_enum, default_value = "none", requires = "forest")]
+    pub transf: TransfArg,
+    /// Decimals of the estimates and intervals in the plot.
+    #[arg(long, value_name = "N", default_value_t = 2, requires = "forest")]
+    pub digits: usize,
+    /// With --by: show each study's weight within its subgroup (default: within the overall
+    /// model).
+    #[arg(long, requires_all = ["forest", "by"])]
+    pub subgroup_weights: bool,
+}
+
+impl ForestArgs {
+    /// The data columns the options name (`--ilab`, a `--sort` column).
+    pub fn columns(&self) -> Vec<&str> {
+        let sort = self
+            .sort
+            .as_deref()
+            .filter(|s| !matches!(*s, "data" | "estimate" | "weight"));
+        self.ilab.iter().map(String::as_str).chain(sort).collect()
+    }
+
+    /// The library options for data `table` analysed with `measure`.
+    pub fn options<'a>(
+        &self,
+        table: &Table,
+        measure: Measure,
+        rob: Option<&'a RobAssessment>,
+    ) -> Result<ForestOptions<'a>, Error> {
+        let xlim = ForestOptions::limits(&self.xlim)?;
+        let favours = match &self.favours {
+            None => None,
+            Some(s) => Some(ForestOptions::favours_labels(s)?),
+        };
+        let arms = favours
+            .as_ref()
+            .map_or(("Intervention", "Control"), |(a, b)| {
+                (a.as_str(), b.as_str())
+            });
+        let mut columns = if self.no_arm_data {
+            Vec::new()
+        } else {
+            ForestColumn::arm_data(table, measure, arms)
+        };
+        for c in &self.ilab {
+            columns.push(ForestColumn::from_table(table, c)?);
+        }
+        let sort = match &self.sort {
+            Some(s) => ForestSort::parse(s, table)?,
+            None => ForestSort::Data,
+        };
+        Ok(ForestOptions {
+            title: self.title.clone(),
+            xlab: self.xlab.clone(),
+            xlim,
+            at: self.at.clone(),
+            favours,
+            better: self.better.map(|b| match b {
+                BetterArg::Lower => Better::Lower,
+                BetterArg::Higher => Better::Higher,
+            }),
+            sort,
+            columns,
+            exp: matches!(self.transf, TransfArg::Exp),
+            digits: Some(self.digits),
+            subgroup_weights: self.subgroup_weights,
+            rob,
+        })
+    }
+}
