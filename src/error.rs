@@ -88,6 +88,10 @@ pub enum Setting {
     Components,
     /// How the random-effects confidence intervals of a network are formed.
     RandomCi,
+    /// The image format of a plot (SVG, PNG or PDF).
+    PlotFormat,
+    /// The resolution of a raster plot (dots per inch).
+    Dpi,
 }
 
 impl Setting {
@@ -124,6 +128,8 @@ impl Setting {
             Setting::NewMods => "new moderator values",
             Setting::Components => "treatment components",
             Setting::RandomCi => "random-effects confidence interval method",
+            Setting::PlotFormat => "plot format",
+            Setting::Dpi => "plot resolution",
             Setting::Direction => "outcome direction",
         }
     }

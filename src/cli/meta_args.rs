@@ -191,9 +191,13 @@ pub struct MetaArgs {
     /// under --by; log axis labelled as ratios for OR/RR/ROM.
     #[arg(long, value_name = "FILE.svg")]
     pub forest: Option<PathBuf>,
-    /// With --mods and one numeric moderator: write a bubble plot (SVG).
-    #[arg(long, value_name = "FILE.svg", requires = "mods")]
+    /// With --mods and one moderator: write a bubble plot (.svg, .png or .pdf): points sized
+    /// by weight as metafor regplot, the fitted line with its confidence and prediction bands;
+    /// a categorical moderator is drawn as one estimate with its CI per level.
+    #[arg(long, value_name = "FILE", requires = "mods")]
     pub bubble: Option<PathBuf>,
+    #[command(flatten)]
+    pub plot: crate::cli::args::PlotArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

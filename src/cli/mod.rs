@@ -99,6 +99,8 @@ fn flag(s: Setting) -> &'static str {
             "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better"
         }
         Setting::RandomCi => "--method-random-ci",
+        Setting::PlotFormat => "the plot file's extension (.svg, .png or .pdf)",
+        Setting::Dpi => "--dpi",
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }

@@ -87,4 +87,6 @@ pub struct NetworkArgs {
     /// Write the output to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub plot: crate::cli::args::PlotArgs,
 }

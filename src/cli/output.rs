@@ -9,6 +9,29 @@ use peerstat::Error;
 
 use super::Failure;
 
+/// How plots are written: resolution of PNGs and colour theme.
+#[derive(Debug, Clone, Copy)]
+pub struct PlotOptions {
+    /// Dots per inch for PNG output.
+    pub dpi: f64,
+    /// Colour theme.
+    pub theme: peerstat::report::svg::Theme,
+}
+
+/// Writes a plot to `path` (atomically) in the format its extension names (.svg, .png, .pdf),
+/// recoloured to the theme first.
+pub fn write_plot(path: &Path, svg: &str, opts: &PlotOptions) -> Result<(), Failure> {
+    use peerstat::report::render::{render, Format};
+    let format = Format::from_path(path)?;
+    let svg = peerstat::report::svg::recolour(svg, opts.theme);
+    let bytes = render(&svg, format, opts.dpi)?;
+    data::atomic_write(path, |w| {
+        w.write_all(&bytes)
+            .map_err(|e| Error::io(&path.display().to_string(), e))
+    })?;
+    Ok(())
+}
+
 /// Writes `text` to `path` through a temporary file renamed into place.
 pub fn write_text(path: &Path, text: &str) -> Result<(), Failure> {
     data::atomic_write(path, |w| {

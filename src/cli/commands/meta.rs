@@ -15,7 +15,7 @@ use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
 use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg};
-use crate::cli::output::{emit, write_text, Paths};
+use crate::cli::output::{emit, write_plot, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
 /// `peerstat meta`.
@@ -39,7 +39,11 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     let rep = fit(&a, &l, &es, model, &file)?;
     if let Some(path) = &a.forest {
         let title = format!("{} — {}", file, rep.fit.measure.description());
-        write_text(path, &svg::forest(&rep.fit, rep.subgroups.as_ref(), &title))?;
+        write_plot(
+            path,
+            &svg::forest(&rep.fit, rep.subgroups.as_ref(), &title),
+            &a.plot.options(),
+        )?;
     }
     if let Some(path) = &a.bubble {
         bubble(&a, &l, &rep, &file, path)?;
@@ -205,7 +209,7 @@ fn bubble(
         rep.fit.measure,
         &format!("{file}: meta-regression on {name}"),
     );
-    write_text(path, &svg)
+    write_plot(path, &svg, &a.plot.options())
 }
 
 /// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).

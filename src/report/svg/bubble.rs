@@ -77,7 +77,7 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
     } else {
         measure.description().to_string()
     };
-    y_axis(&mut out, x0, y0, y1, &ay.ticks(), |t| ay.px(t), &ylabel);
+    y_axis(&mut out, &ay, x0, &ay.labelled_ticks(true), &ylabel);
     x_axis(&mut out, &ax, y1, false, xlabel);
     out.push_str("</svg>\n");
     out
