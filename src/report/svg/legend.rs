@@ -20,6 +20,8 @@ pub enum Key {
     Dot(String),
     /// A hollow dot.
     Hollow(String),
+    /// A cross (a mean).
+    Cross(String),
 }
 
 /// Entries laid out left to right, wrapping to a new row when the next one would pass `room`.
@@ -114,6 +116,13 @@ impl Legend {
                         out,
                         "<circle cx=\"{:.1}\" cy=\"{my:.1}\" r=\"5\" fill=\"{c}\"/>",
                         kx + 9.0
+                    ),
+                    Key::Cross(c) => writeln!(
+                        out,
+                        "<path d=\"M{:.1},{my:.1}h14M{:.1},{:.1}v14\" stroke=\"{c}\" stroke-width=\"2.5\"/>",
+                        kx + 2.0,
+                        kx + 9.0,
+                        my - 7.0
                     ),
                     Key::Hollow(c) => writeln!(
                         out,

@@ -32,7 +32,7 @@ mod theme;
 pub use axis::{
     left_margin, ratio_ticks, text_width, tick_label, x_axis, x_axis_at, y_axis, y_label_room, Axis,
 };
-pub use bubble::{bubble, Bubble};
+pub use bubble::{bubble, bubble_levels, point_radii, Band, Bubble, LevelBubble, LevelEstimate};
 pub use ceac::ceac;
 pub use cnma::component_forest;
 pub use forest::{forest, forest_with_rob};
@@ -40,7 +40,7 @@ pub use funnel::{funnel, funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHAD
 pub use league::network_league;
 pub use legend::{Key, Legend};
 pub use network::{network_forest, network_graph};
-pub use plane::plane;
+pub use plane::{ce_plane, plane, PlaneSeries};
 pub use rob::{
     rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
     traffic_light,

@@ -5,8 +5,9 @@
 //! - [`Theme::Dark`]: light ink on a near-black background; greys are inverted and colours
 //!   lightened so that they keep their contrast.
 //! - [`Theme::Print`]: greyscale-safe; the series palette becomes greys that differ in
-//!   lightness by at least 15 % (black, 33 %, 55 %, 20 %, 70 %, 45 %), the study and pooled
-//!   colours become black, and any other colour its luminance grey.
+//!   lightness by at least 10 % (black, 33 %, 55 %, 20 %, 70 %, 45 %; the study colour is the
+//!   palette's first, so black, and the pooled colour its second), any other colour its
+//!   luminance grey.
 //!
 //! # Examples
 //!
@@ -120,12 +121,12 @@ fn map(rgb: (u8, u8, u8), theme: Theme) -> (u8, u8, u8) {
         Theme::Light => rgb,
         Theme::Print => {
             let h = hex(rgb);
-            if h == style::STUDY || h == style::POOLED {
-                return (0, 0, 0);
-            }
             if let Some(k) = style::PALETTE.iter().position(|p| *p == h) {
                 let g = PRINT_PALETTE[k];
                 return (g, g, g);
+            }
+            if h == style::STUDY || h == style::POOLED {
+                return (0, 0, 0);
             }
             let g = (luminance(rgb) * 255.0).round() as u8;
             (g, g, g)
