@@ -85,7 +85,8 @@ fn funnel_marks_filled_studies_hollow() {
     assert_eq!(attr(&s, "study", "data-yi").len(), 13);
     assert_eq!(attr(&s, "filled", "data-yi"), vec![0.1]);
     assert!(s.contains("class=\"filled\"") && s.contains("fill=\"white\""));
-    assert_eq!(s.matches("class=\"contour").count(), 3);
+    // the p < .01 background and the three bands inside it
+    assert_eq!(s.matches("class=\"contour").count(), 4);
     assert_eq!(attr(&s, "pooled", "data-estimate"), vec![-0.7]);
 }
 

@@ -11,6 +11,7 @@
 
 pub mod cli;
 pub mod fixtures;
+pub mod svgcheck;
 
 use serde_json::Value;
 

@@ -106,14 +106,20 @@ impl Axis {
         // finest step: about one tick per 25 px, at most 12
         let target = (len / 25.0).clamp(2.0, 12.0);
         let mut step = nice_step(span / target);
+        let mut prev = linear_ticks(self.lo, self.hi, step);
         for _ in 0..12 {
             let t = linear_ticks(self.lo, self.hi, step);
-            if t.len() <= 2 || fits(self, &t, vertical) {
+            if t.len() < 2 {
+                // a coarser step leaves one tick: keep every k-th of the last set instead
+                return thin_every(self, prev, vertical);
+            }
+            if fits(self, &t, vertical) {
                 return t;
             }
+            prev = t;
             step = next_step(step);
         }
-        linear_ticks(self.lo, self.hi, step)
+        prev
     }
 
     /// Ticks of a ratio axis (the axis holds log ratios): 1-2-5 per decade, thinned to 1-5,
@@ -178,6 +184,20 @@ impl Axis {
         }
         Vec::new()
     }
+}
+
+/// Every k-th tick of `t` (k = 2, 3, …) until the labels fit, keeping at least two.
+fn thin_every(ax: &Axis, t: Vec<(f64, String)>, vertical: bool) -> Vec<(f64, String)> {
+    for k in 2..t.len().max(2) {
+        let s: Vec<(f64, String)> = t.iter().step_by(k).cloned().collect();
+        if s.len() < 2 {
+            break;
+        }
+        if fits(ax, &s, vertical) {
+            return s;
+        }
+    }
+    t.into_iter().take(1).collect()
 }
 
 /// The nice step (1, 2 or 5 × 10ᵏ) at or above `raw`.
