@@ -78,6 +78,7 @@ pub fn columns(specs: &[String]) -> Result<ColumnMap, Failure> {
 pub struct Paths<'a> {
     inputs: Vec<(&'a str, &'a Path)>,
     files: Vec<(&'a str, &'a Path)>,
+    plots: Vec<(&'a str, &'a Path)>,
     folder: Option<(&'a str, &'a Path)>,
 }
 
@@ -144,6 +145,15 @@ impl<'a> Paths<'a> {
         self
     }
 
+    /// A plot file, named by `flag`: an output whose extension must name a plot format.
+    pub fn plot(mut self, flag: &'a str, p: Option<&'a Path>) -> Self {
+        if let Some(p) = p {
+            self.files.push((flag, p));
+            self.plots.push((flag, p));
+        }
+        self
+    }
+
     /// An output folder replaced as a whole (no input may lie in it), named by `flag`.
     pub fn folder(mut self, flag: &'a str, p: &'a Path) -> Self {
         self.folder = Some((flag, p));
@@ -189,6 +199,11 @@ impl<'a> Paths<'a> {
                         )));
                     }
                 }
+            }
+        }
+        for &(flag, p) in &self.plots {
+            if let Err(e) = peerstat::report::render::Format::from_path(p) {
+                return Err(Failure::Usage(format!("{flag} {e}")));
             }
         }
         Ok(())

@@ -70,7 +70,7 @@ pub const DPI_RANGE: (f64, f64) = (10.0, 2400.0);
 
 /// Renders an SVG document in `format`: SVG is returned as it is; PNG is rasterised at `dpi`
 /// (the SVG's pixel size is taken as 96 dpi, so 300 dpi gives 3.125 × as many pixels each way);
-/// PDF keeps vectors and text (`dpi` is not used).
+/// PDF keeps vectors and text, its page the SVG's size at 96 px per inch (`dpi` is not used).
 ///
 /// # Errors
 /// [`Error::Setting`] ([`Setting::Dpi`]) for a resolution outside [`DPI_RANGE`];
@@ -163,10 +163,11 @@ mod backend {
 
     pub(super) fn pdf(svg: &str) -> Result<Vec<u8>> {
         let tree = tree(svg)?;
+        // SVG pixels are 1/96 inch (CSS), so a 640 px wide plot is a 6.67 in page
         svg2pdf::to_pdf(
             &tree,
             svg2pdf::ConversionOptions::default(),
-            svg2pdf::PageOptions::default(),
+            svg2pdf::PageOptions { dpi: 96.0 },
         )
         .map_err(|e| failed("PDF plot", e))
     }

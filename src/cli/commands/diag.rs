@@ -13,7 +13,7 @@ pub fn bias(a: BiasArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
         .output("-o", a.output.as_deref())
-        .output("--funnel", a.funnel.as_deref())
+        .plot("--funnel", a.funnel.as_deref())
         .check()?;
     let model = model(&a.model)?;
     let l = load(&a.data, &[])?;

@@ -14,8 +14,8 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.input))
         .output("-o", a.output.as_deref())
-        .output("--plane", a.plane.as_deref())
-        .output("--ceac", a.ceac.as_deref())
+        .plot("--plane", a.plane.as_deref())
+        .plot("--ceac", a.ceac.as_deref())
         .output("--draws-out", a.draws_out.as_deref())
         .check()?;
     let map = columns(&a.col)?;

@@ -23,8 +23,8 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
         .output("-o", a.output.as_deref())
-        .output("--forest", a.forest.as_deref())
-        .output("--bubble", a.bubble.as_deref())
+        .plot("--forest", a.forest.as_deref())
+        .plot("--bubble", a.bubble.as_deref())
         .check()?;
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);

@@ -13,10 +13,10 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
         .output("-o", a.output.as_deref())
-        .output("--graph", a.graph.as_deref())
-        .output("--forest", a.forest.as_deref())
-        .output("--league", a.league.as_deref())
-        .output("--components-forest", a.components_forest.as_deref())
+        .plot("--graph", a.graph.as_deref())
+        .plot("--forest", a.forest.as_deref())
+        .plot("--league", a.league.as_deref())
+        .plot("--components-forest", a.components_forest.as_deref())
         .check()?;
     let mut named = vec![a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
     named.extend(a.components_from.iter().flatten().map(String::as_str));
