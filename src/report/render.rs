@@ -122,13 +122,12 @@ mod backend {
             let mut db = usvg::fontdb::Database::new();
             db.load_font_data(REGULAR.to_vec());
             db.load_font_data(BOLD.to_vec());
-            for f in ["DejaVu Sans"] {
-                db.set_sans_serif_family(f);
-                db.set_serif_family(f);
-                db.set_monospace_family(f);
-                db.set_cursive_family(f);
-                db.set_fantasy_family(f);
-            }
+            let f = "DejaVu Sans";
+            db.set_sans_serif_family(f);
+            db.set_serif_family(f);
+            db.set_monospace_family(f);
+            db.set_cursive_family(f);
+            db.set_fantasy_family(f);
             Arc::new(db)
         })
         .clone()
