@@ -50,6 +50,10 @@ fn png_has_the_dpi_scaled_size_a_white_ground_and_ink() {
     for dpi in [96.0, 192.0, 300.0] {
         let png = render(&s, Format::Png, dpi).unwrap();
         let p = Pixmap::decode_png(&png).unwrap();
+        // the resolution is recorded: pHYs right after IHDR, pixels per metre
+        assert_eq!(&png[37..41], b"pHYs");
+        let ppm = u32::from_be_bytes([png[41], png[42], png[43], png[44]]);
+        assert_eq!(ppm, (dpi / 0.0254_f64).round() as u32);
         let k = dpi / 96.0;
         assert_eq!(p.width(), (w * k).ceil() as u32);
         assert_eq!(p.height(), (h * k).ceil() as u32);

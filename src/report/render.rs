@@ -69,7 +69,8 @@ impl Format {
 pub const DPI_RANGE: (f64, f64) = (10.0, 2400.0);
 
 /// Renders an SVG document in `format`: SVG is returned as it is; PNG is rasterised at `dpi`
-/// (the SVG's pixel size is taken as 96 dpi, so 300 dpi gives 3.125 × as many pixels each way);
+/// (the SVG's pixel size is taken as 96 dpi, so 300 dpi gives 3.125 × as many pixels each way;
+/// the resolution is recorded in the PNG's `pHYs` chunk);
 /// PDF keeps vectors and text, its page the SVG's size at 96 px per inch (`dpi` is not used).
 ///
 /// # Errors
@@ -95,10 +96,59 @@ pub fn render(svg: &str, format: Format, dpi: f64) -> Result<Vec<u8>> {
     }
 }
 
+/// Adds a `pHYs` chunk (pixels per metre) after a PNG's header chunk, so that journals' checks
+/// and layout programs read the resolution the plot was rendered at.
+#[cfg_attr(not(feature = "render"), allow(dead_code))]
+fn with_dpi(png: Vec<u8>, dpi: f64) -> Vec<u8> {
+    // signature (8) + IHDR chunk (4 length + 4 type + 13 data + 4 CRC)
+    const AFTER_IHDR: usize = 33;
+    if png.len() < AFTER_IHDR || &png[12..16] != b"IHDR" {
+        return png;
+    }
+    let ppm = (dpi / 0.0254).round() as u32;
+    let mut body = Vec::with_capacity(13);
+    body.extend_from_slice(b"pHYs");
+    body.extend_from_slice(&ppm.to_be_bytes());
+    body.extend_from_slice(&ppm.to_be_bytes());
+    body.push(1); // unit: metre
+    let mut out = Vec::with_capacity(png.len() + 21);
+    out.extend_from_slice(&png[..AFTER_IHDR]);
+    out.extend_from_slice(&9u32.to_be_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&crc32(&body).to_be_bytes());
+    out.extend_from_slice(&png[AFTER_IHDR..]);
+    out
+}
+
+/// CRC-32 (ISO 3309, as PNG chunks use).
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = 0xffff_ffffu32;
+    for &b in bytes {
+        c ^= u32::from(b);
+        for _ in 0..8 {
+            c = if c & 1 == 1 {
+                0xedb8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
 fn failed(what: &str, message: impl std::fmt::Display) -> Error {
     Error::Input {
         what: what.into(),
         message: message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crc_is_png_s() {
+        // the CRC of an IEND chunk's type, as every PNG ends with
+        assert_eq!(super::crc32(b"IEND"), 0xae42_6082);
     }
 }
 
@@ -157,7 +207,8 @@ mod backend {
             tiny_skia::Transform::from_scale(scale, scale),
             &mut pixmap.as_mut(),
         );
-        pixmap.encode_png().map_err(|e| failed("PNG plot", e))
+        let png = pixmap.encode_png().map_err(|e| failed("PNG plot", e))?;
+        Ok(super::with_dpi(png, dpi))
     }
 
     pub(super) fn pdf(svg: &str) -> Result<Vec<u8>> {
