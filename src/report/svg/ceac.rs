@@ -27,10 +27,11 @@ pub fn ceac(
     let colours = style::PALETTE;
     let mut legend = Legend::new(w - 20.0);
     for (k, (name, _)) in series.iter().enumerate() {
+        let dash = style::DASHES[k % style::DASHES.len()];
         legend.push(
             Key::Line {
                 colour: colours[k % colours.len()].into(),
-                dash: None,
+                dash: (dash != "none").then(|| dash.into()),
             },
             name,
         );
@@ -58,7 +59,8 @@ pub fn ceac(
             .filter(|(_, v)| v.is_finite())
             .map(|(&l, &v)| format!("{:.1},{:.1}", ax.px(l), ay.px(v)))
             .collect();
-        let _ = writeln!(out, "<polyline class=\"ceac\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{col}\" stroke-width=\"2\"/>", esc(name), pts.join(" "));
+        let dash = style::DASHES[k % style::DASHES.len()];
+        let _ = writeln!(out, "<polyline class=\"ceac\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{col}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/>", esc(name), pts.join(" "));
         if let Some(f) = frontier {
             // at most ~60 frontier dots, evenly spread over the grid
             let every = (wtp.len() / 60).max(1);

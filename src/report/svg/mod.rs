@@ -61,6 +61,9 @@ pub mod style {
     pub const GRID: &str = "#bbbbbb";
     /// Font size (px).
     pub const SIZE: f64 = 12.0;
+    /// Dash patterns of series lines, in palette order (solid first), so that series differ
+    /// without colour too.
+    pub const DASHES: [&str; 6] = ["none", "8,4", "2,3", "10,3,2,3", "4,4", "12,4"];
     /// Series colours (CE planes, acceptability curves).
     pub const PALETTE: [&str; 6] = [
         "#1f4e79", "#b03a2e", "#2e7d32", "#8e44ad", "#d68910", "#555555",

@@ -5,6 +5,9 @@ use std::fmt::Write as _;
 use super::legend::{Key, Legend};
 use super::{esc, header, left_margin, style, x_axis, y_axis, Axis};
 
+/// Dash patterns of the WTP lines: unlike the series' (`style::DASHES`), which the ellipses use.
+const WTP_DASHES: [&str; 4] = ["1.5,3", "14,3,3,3,3,3", "18,5", "1.5,6"];
+
 /// χ²₂ 0.95 quantile: the squared Mahalanobis radius of a 95 % bivariate normal region.
 const CHI2_2_95: f64 = 5.991464547107979;
 
@@ -165,7 +168,7 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
         }
         let _ = writeln!(out, "</g>");
     }
-    for (k, dash) in wtp.iter().zip(["7,4", "2,3", "10,3,2,3", "4,4"]) {
+    for (k, dash) in wtp.iter().zip(WTP_DASHES) {
         wtp_line(&mut out, *k, dash, &ax, &ay);
     }
     for (k, (s, e)) in series.iter().zip(&ells).enumerate() {
@@ -177,9 +180,10 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
                 .collect();
             let _ = writeln!(
                 out,
-                "<polygon class=\"ellipse\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{col}\" stroke-width=\"2\"/>",
+                "<polygon class=\"ellipse\" data-series=\"{}\" points=\"{}\" fill=\"none\" stroke=\"{col}\" stroke-width=\"2\" stroke-dasharray=\"{}\"/>",
                 esc(&s.name),
-                p.join(" ")
+                p.join(" "),
+                style::DASHES[k % style::DASHES.len()]
             );
         }
         let (mx, my) = (ax.px(s.mean.1), ay.px(s.mean.0));
@@ -258,7 +262,7 @@ fn legend(
             &format!("ellipse: {}", s.region),
         );
     }
-    for (w, dash) in wtp.iter().zip(["7,4", "2,3", "10,3,2,3", "4,4"]) {
+    for (w, dash) in wtp.iter().zip(WTP_DASHES) {
         l.push(
             Key::Line {
                 colour: style::INK.into(),
