@@ -191,9 +191,10 @@ pub struct MetaArgs {
     /// under --by; log axis labelled as ratios for OR/RR/ROM.
     #[arg(long, value_name = "FILE.svg")]
     pub forest: Option<PathBuf>,
-    /// With --mods and one moderator: write a bubble plot (.svg, .png or .pdf): points sized
-    /// by weight as metafor regplot, the fitted line with its confidence and prediction bands;
-    /// a categorical moderator is drawn as one estimate with its CI per level.
+    /// With --mods and one numeric moderator: write a bubble plot (SVG).
+    /// PNG and PDF too, by the file's extension. Points sized by weight as metafor regplot, the
+    /// fitted line with its confidence and prediction bands, the slope in the caption; a
+    /// categorical moderator is drawn as one estimate with its CI per level.
     #[arg(long, value_name = "FILE", requires = "mods")]
     pub bubble: Option<PathBuf>,
     #[command(flatten)]

@@ -304,10 +304,10 @@ pub fn tick_label(x: f64) -> String {
     }
 }
 
-/// Tick values for a log-scale (ratio) axis spanning `ln(lo)..ln(hi)` over `px` pixels, as
-/// ratios.
-pub fn ratio_ticks(lo: f64, hi: f64, px: f64) -> Vec<f64> {
-    Axis::new(lo, hi, 0.0, px)
+/// Tick values for a log-scale (ratio) axis spanning `ln(lo)..ln(hi)`, as ratios, thinned for
+/// a 400 px axis (use [`Axis::ratio_ticks`] for the axis actually drawn).
+pub fn ratio_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    Axis::new(lo, hi, 0.0, 400.0)
         .ratio_ticks()
         .into_iter()
         .map(|t| t.0.exp())

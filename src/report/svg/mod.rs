@@ -32,19 +32,24 @@ mod theme;
 pub use axis::{
     left_margin, ratio_ticks, text_width, tick_label, x_axis, x_axis_at, y_axis, y_label_room, Axis,
 };
-pub use bubble::{bubble, bubble_levels, point_radii, Band, Bubble, LevelBubble, LevelEstimate};
+pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
 pub use cnma::component_forest;
 pub use forest::{forest, forest_with_rob};
-pub use funnel::{funnel, funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHADES};
+pub use funnel::funnel;
 pub use league::network_league;
 pub use legend::{Key, Legend};
 pub use network::{network_forest, network_graph};
-pub use plane::{ce_plane, plane, PlaneSeries};
+pub use plane::plane;
 pub use rob::{
     rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
     traffic_light,
 };
+
+// funnel, bubble, plane and CEAC options; axes, legends and themes shared by every plot
+pub use bubble::{bubble_levels, point_radii, Band, LevelBubble, LevelEstimate};
+pub use funnel::{funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHADES};
+pub use plane::{ce_plane, PlaneSeries};
 pub use theme::{recolour, Theme};
 
 /// Colours and sizes shared by every plot.
