@@ -84,6 +84,10 @@ pub enum Setting {
     NewMods,
     /// Which direction is better for an outcome (`higher_is_better`).
     Direction,
+    /// The image format of a plot (SVG, PNG or PDF).
+    PlotFormat,
+    /// The resolution of a raster plot (dots per inch).
+    Dpi,
     /// The components of the treatments of a component network meta-analysis.
     Components,
     /// How the random-effects confidence intervals of a network are formed.
@@ -130,6 +134,8 @@ impl Setting {
             Setting::FixedTau2 => "fixed structured variances",
             Setting::FixedRho => "fixed structured correlations",
             Setting::NewMods => "new moderator values",
+            Setting::PlotFormat => "plot format",
+            Setting::Dpi => "plot resolution",
             Setting::Components => "treatment components",
             Setting::RandomCi => "random-effects confidence interval method",
             Setting::Direction => "outcome direction",

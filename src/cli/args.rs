@@ -362,12 +362,21 @@ pub struct CeaArgs {
     /// Confidence level in percent.
     #[arg(long, default_value_t = 95.0, value_name = "PCT")]
     pub level: f64,
-    /// Write a cost-effectiveness plane (SVG).
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write a cost-effectiveness plane: the draws, their mean and 95% ellipse, the WTP line
+    /// for each --wtp value (up to four), quadrant labels.
+    #[arg(long, value_name = "FILE.svg|png|pdf")]
     pub plane: Option<PathBuf>,
-    /// Write cost-effectiveness acceptability curves (SVG).
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write cost-effectiveness acceptability curves (and, for several strategies, the
+    /// acceptability frontier). Without --wtp or --wtp-grid the curves run from 0 to 3 × the
+    /// largest ICER.
+    #[arg(long, value_name = "FILE.svg|png|pdf")]
     pub ceac: Option<PathBuf>,
+    /// Title of the plots (default: "Cost-effectiveness plane", "Cost-effectiveness
+    /// acceptability").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub plot: PlotArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -395,9 +404,21 @@ pub struct BiasArgs {
     /// Orwin's target effect (default: half the mean effect).
     #[arg(long, value_name = "X")]
     pub orwin_target: Option<f64>,
-    /// Write a contour-enhanced funnel plot (SVG), trim-and-fill studies hollow.
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write a contour-enhanced funnel plot (p < .01, .01-.05, .05-.10, > .10 shaded),
+    /// trim-and-fill studies hollow and its adjusted estimate dashed.
+    #[arg(long, value_name = "FILE.svg|png|pdf")]
     pub funnel: Option<PathBuf>,
+    /// The funnel plot's vertical axis: se, vi, inv-se (1/SE) or n (sample size n_t + n_c).
+    #[arg(long, value_enum, default_value = "se", value_name = "AXIS")]
+    pub funnel_y: FunnelYArg,
+    /// Draw the pseudo 95% confidence funnel around the pooled estimate.
+    #[arg(long)]
+    pub funnel_ci: bool,
+    /// Title of the funnel plot.
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub plot: PlotArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -470,6 +491,55 @@ pub struct DataArgs {
     /// Omit arms whose median summary Shi's test finds skewed (default: flag them).
     #[arg(long)]
     pub omit_skewed: bool,
+}
+
+/// Options of every plot a command writes (`--dpi`, `--theme`).
+#[derive(Args, Debug, Clone)]
+pub struct PlotArgs {
+    /// Resolution of PNG plots (dots per inch; the SVG's pixel size is taken as 96 dpi).
+    #[arg(long, default_value_t = 300.0, value_name = "DPI")]
+    pub dpi: f64,
+    /// Colour theme of plots: light, dark, or print (greyscale-safe).
+    #[arg(long, value_enum, default_value = "light")]
+    pub theme: ThemeArg,
+}
+
+impl PlotArgs {
+    /// The options as the writer takes them.
+    pub fn options(&self) -> crate::cli::output::PlotOptions {
+        crate::cli::output::PlotOptions {
+            dpi: self.dpi,
+            theme: match self.theme {
+                ThemeArg::Light => peerstat::report::svg::Theme::Light,
+                ThemeArg::Dark => peerstat::report::svg::Theme::Dark,
+                ThemeArg::Print => peerstat::report::svg::Theme::Print,
+            },
+        }
+    }
+}
+
+/// `--theme`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ThemeArg {
+    /// Dark ink on white.
+    Light,
+    /// Light ink on near-black.
+    Dark,
+    /// Greyscale-safe.
+    Print,
+}
+
+/// `--funnel-y`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FunnelYArg {
+    /// Standard error.
+    Se,
+    /// Sampling variance.
+    Vi,
+    /// Precision, 1/SE.
+    InvSe,
+    /// Sample size (arm sizes n_t + n_c).
+    N,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -195,8 +195,13 @@ pub struct MetaArgs {
     #[command(flatten)]
     pub forest_opts: Box<ForestArgs>,
     /// With --mods and one numeric moderator: write a bubble plot (SVG).
-    #[arg(long, value_name = "FILE.svg", requires = "mods")]
+    /// PNG and PDF too, by the file's extension. Points sized by weight as metafor regplot, the
+    /// fitted line with its confidence and prediction bands, the slope in the caption; a
+    /// categorical moderator is drawn as one estimate with its CI per level.
+    #[arg(long, value_name = "FILE", requires = "mods")]
     pub bubble: Option<PathBuf>,
+    #[command(flatten)]
+    pub plot: crate::cli::args::PlotArgs,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,

@@ -103,6 +103,8 @@ fn flag(s: Setting) -> &'static str {
         Setting::ClusterAdjust => "--cluster-adjust variance|n",
         Setting::Icc => "--icc (a value in [0, 1)) or the icc column",
         Setting::CiScale => "--ci-scale ratio|log",
+        Setting::PlotFormat => "the plot file's extension (.svg, .png or .pdf)",
+        Setting::Dpi => "--dpi",
         Setting::Components => {
             "--components-sep, --components-from, --inactive, --interaction or --combination"
         }

@@ -65,26 +65,28 @@ pub struct NetworkArgs {
     /// Output format: table (default), json or csv (the estimates against the reference).
     #[arg(long, default_value = "table")]
     pub format: Format,
-    /// Write the network graph (SVG): treatments on a circle, node area by participants (or
+    /// Write the network graph (.svg, .png or .pdf by extension): treatments on a circle, node area by participants (or
     /// studies), edge width by the studies comparing the pair, multi-arm studies shaded.
     #[arg(long, value_name = "FILE")]
     pub graph: Option<PathBuf>,
-    /// Write a forest plot (SVG) of every treatment against the reference, sorted by P-score.
+    /// Write a forest plot (.svg, .png or .pdf) of every treatment against the reference, sorted by P-score.
     #[arg(long, value_name = "FILE")]
     pub forest: Option<PathBuf>,
     /// The model of the forest plot: random (default) or common.
     #[arg(long, default_value = "random", value_parser = ["random", "common"], value_name = "MODEL")]
     pub forest_model: String,
-    /// With a component model: write the component-effect forest plot (SVG): every component
+    /// With a component model: write the component-effect forest plot (.svg, .png or .pdf): every component
     /// (relative to its absence) with its CI, then interactions and --combination rows, those
     /// that cannot be estimated listed with the reason; --forest-model picks the model.
     #[arg(long, value_name = "FILE")]
     pub components_forest: Option<PathBuf>,
-    /// Write the league table as a heat map (SVG): random effects below the diagonal, common
+    /// Write the league table as a heat map (.svg, .png or .pdf): random effects below the diagonal, common
     /// effect above.
     #[arg(long, value_name = "FILE")]
     pub league: Option<PathBuf>,
     /// Write the output to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub plot: crate::cli::args::PlotArgs,
 }

@@ -9,6 +9,29 @@ use peerstat::Error;
 
 use super::Failure;
 
+/// How plots are written: resolution of PNGs and colour theme.
+#[derive(Debug, Clone, Copy)]
+pub struct PlotOptions {
+    /// Dots per inch for PNG output.
+    pub dpi: f64,
+    /// Colour theme.
+    pub theme: peerstat::report::svg::Theme,
+}
+
+/// Writes a plot to `path` (atomically) in the format its extension names (.svg, .png, .pdf),
+/// recoloured to the theme first.
+pub fn write_plot(path: &Path, svg: &str, opts: &PlotOptions) -> Result<(), Failure> {
+    use peerstat::report::render::{render, Format};
+    let format = Format::from_path(path)?;
+    let svg = peerstat::report::svg::recolour(svg, opts.theme);
+    let bytes = render(&svg, format, opts.dpi)?;
+    data::atomic_write(path, |w| {
+        w.write_all(&bytes)
+            .map_err(|e| Error::io(&path.display().to_string(), e))
+    })?;
+    Ok(())
+}
+
 /// Writes `text` to `path` through a temporary file renamed into place.
 pub fn write_text(path: &Path, text: &str) -> Result<(), Failure> {
     data::atomic_write(path, |w| {
@@ -55,6 +78,7 @@ pub fn columns(specs: &[String]) -> Result<ColumnMap, Failure> {
 pub struct Paths<'a> {
     inputs: Vec<(&'a str, &'a Path)>,
     files: Vec<(&'a str, &'a Path)>,
+    plots: Vec<(&'a str, &'a Path)>,
     folder: Option<(&'a str, &'a Path)>,
 }
 
@@ -121,6 +145,15 @@ impl<'a> Paths<'a> {
         self
     }
 
+    /// A plot file, named by `flag`: an output whose extension must name a plot format.
+    pub fn plot(mut self, flag: &'a str, p: Option<&'a Path>) -> Self {
+        if let Some(p) = p {
+            self.files.push((flag, p));
+            self.plots.push((flag, p));
+        }
+        self
+    }
+
     /// An output folder replaced as a whole (no input may lie in it), named by `flag`.
     pub fn folder(mut self, flag: &'a str, p: &'a Path) -> Self {
         self.folder = Some((flag, p));
@@ -166,6 +199,11 @@ impl<'a> Paths<'a> {
                         )));
                     }
                 }
+            }
+        }
+        for &(flag, p) in &self.plots {
+            if let Err(e) = peerstat::report::render::Format::from_path(p) {
+                return Err(Failure::Usage(format!("{flag} {e}")));
             }
         }
         Ok(())

@@ -244,3 +244,31 @@ pub fn parse_wtp(list: Option<&str>, grid: Option<&str>) -> Result<Vec<f64>> {
     }
     Ok(out)
 }
+
+/// The default willingness-to-pay grid for acceptability curves when none is given: 0 to 3 ×
+/// the largest ICER in 100 or so nice steps (1, 2 or 5 × 10ᵏ); 0 to 60,000 when no ICER is
+/// positive and finite (every comparison dominant or dominated).
+///
+/// # Examples
+///
+/// ```
+/// let g = peerstat::econ::default_wtp_grid(&[12_500.0, f64::NAN]);
+/// assert_eq!((g[0], g[1], *g.last().unwrap()), (0.0, 500.0, 37_500.0));
+/// ```
+pub fn default_wtp_grid(icers: &[f64]) -> Vec<f64> {
+    let max = icers
+        .iter()
+        .copied()
+        .filter(|i| i.is_finite() && *i > 0.0)
+        .fold(f64::NAN, f64::max);
+    let top = if max.is_nan() { 60_000.0 } else { 3.0 * max };
+    let raw = top / 100.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let n = (top / step).ceil() as usize;
+    (0..=n).map(|i| step * i as f64).collect()
+}

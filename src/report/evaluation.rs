@@ -62,12 +62,18 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
             let filled: Vec<(f64, f64)> = b.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
             out.push((
                 name.clone(),
-                svg::funnel(
-                    &yi,
-                    &vi,
-                    pooled.summary.estimate,
-                    &filled,
-                    pooled.measure,
+                svg::funnel_plot(
+                    &svg::FunnelPlot {
+                        yi: &yi,
+                        vi: &vi,
+                        n: None,
+                        estimate: pooled.summary.estimate,
+                        filled: &filled,
+                        adjusted: (b.trimfill.k0 > 0).then_some(b.trimfill.est.estimate),
+                        measure: pooled.measure,
+                        y: svg::FunnelY::Se,
+                        pseudo_ci: false,
+                    },
                     &format!("{}: funnel plot", d.domain),
                 ),
             ));

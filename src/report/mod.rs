@@ -1,7 +1,7 @@
 //! Rendering: every way a result is shown, and nothing else. Results are data produced by the
 //! analysis modules; this module turns them into a metafor-style text printout ([`text`]), the
-//! JSON contract ([`json`]), CSV ([`csv`]), SVG plots ([`svg`]) and self-contained HTML pages
-//! ([`html`]). Only the command line imports it; no analysis module does.
+//! JSON contract ([`json`]), CSV ([`csv`]), SVG plots ([`svg`]), the same plots as PNG or PDF
+//! ([`render`]) and self-contained HTML pages ([`html`]). Only the command line imports it; no analysis module does.
 //!
 //! # Examples
 //!
@@ -25,6 +25,7 @@ pub mod evaluation;
 pub mod fmt;
 pub mod html;
 mod html_network;
+pub mod render;
 pub mod sof;
 pub mod svg;
 pub mod template;

@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod fixtures;
 pub mod svg;
+pub mod svgcheck;
 
 use serde_json::Value;
 

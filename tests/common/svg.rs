@@ -46,9 +46,10 @@ pub fn texts(svg: &str) -> Vec<Text> {
         .collect()
 }
 
-/// The horizontal extent of a text, with the width estimate the plots lay out with.
+/// The horizontal extent of a text, with the width estimate the plots lay out with
+/// ([`peerstat::report::svg::text_width`]).
 pub fn extent(t: &Text) -> (f64, f64) {
-    let w = t.body.chars().count() as f64 * t.size * 0.6;
+    let w = peerstat::report::svg::text_width(&t.body, t.size);
     match t.anchor.as_str() {
         "middle" => (t.x - w / 2.0, t.x + w / 2.0),
         "end" => (t.x - w, t.x),

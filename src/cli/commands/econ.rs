@@ -2,10 +2,11 @@
 
 use peerstat::data;
 use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, CeaReport};
+use peerstat::report::svg::PlaneSeries;
 use peerstat::report::{self, svg};
 
 use crate::cli::args::{CeaArgs, Format};
-use crate::cli::output::{columns, emit, write_text, Paths};
+use crate::cli::output::{columns, emit, write_plot, Paths};
 use crate::cli::{CmdResult, Failure};
 
 /// `peerstat cea`.
@@ -13,8 +14,8 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.input))
         .output("-o", a.output.as_deref())
-        .output("--plane", a.plane.as_deref())
-        .output("--ceac", a.ceac.as_deref())
+        .plot("--plane", a.plane.as_deref())
+        .plot("--ceac", a.ceac.as_deref())
         .output("--draws-out", a.draws_out.as_deref())
         .check()?;
     let map = columns(&a.col)?;
@@ -54,10 +55,23 @@ pub fn cea(a: CeaArgs) -> CmdResult {
         data::write_table(&draws_table(&b.draws)?, path)?;
     }
     if let Some(path) = &a.plane {
-        plane(&rep, &table, &wtp, &file, path)?;
+        plane(&a, &rep, &table, &wtp, path)?;
     }
     if let Some(path) = &a.ceac {
-        ceac(&rep, &wtp, &file, path)?;
+        if a.wtp.is_none() && a.wtp_grid.is_none() {
+            // no WTP given: the curves run from 0 to 3 x the largest ICER
+            let grid = peerstat::econ::default_wtp_grid(&icers(&rep));
+            let wide = analyse_table(
+                &table,
+                &CeaOptions {
+                    wtp: grid.clone(),
+                    ..opts.clone()
+                },
+            )?;
+            ceac(&a, &wide, &grid, path)?;
+        } else {
+            ceac(&a, &rep, &wtp, path)?;
+        }
     }
     let text = match a.format {
         Format::Json => report::json(&rep)?,
@@ -67,63 +81,121 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     emit(&text, a.output.as_deref())
 }
 
-/// The cost-effectiveness plane: draws (or bootstrap replicates) against the reference, with the
-/// WTP line at the largest value up to £30,000 (NICE's upper threshold), else the smallest given.
-fn plane(
-    rep: &CeaReport,
-    table: &data::Table,
-    wtp: &[f64],
-    file: &str,
-    path: &std::path::Path,
-) -> CmdResult {
-    let lambda = wtp
-        .iter()
-        .copied()
-        .filter(|&w| w <= 30_000.0)
-        .fold(f64::NAN, f64::max);
-    let lambda = if lambda.is_nan() {
-        wtp.iter().copied().fold(f64::INFINITY, f64::min)
-    } else {
-        lambda
-    };
-    let series: Vec<(String, Vec<(f64, f64)>)> = if let Some(d) = &rep.draws {
+/// The ICERs of a report: against the reference (draws), of the trial, or of the pooled means.
+fn icers(rep: &CeaReport) -> Vec<f64> {
+    let mut out = Vec::new();
+    if let Some(d) = &rep.draws {
+        out.extend(d.frontier.iter().map(|f| f.icer));
+    }
+    if let Some(t) = &rep.trial {
+        out.push(t.icer);
+    }
+    if let Some(p) = &rep.pooled {
+        out.push(p.inc_cost.estimate / p.inc_effect.estimate);
+    }
+    out
+}
+
+/// The comparisons on the plane: draws against the reference, the trial's bootstrap cloud (or
+/// its mean with the confidence ellipse of the increments), or the studies and pooled mean.
+fn plane_series(rep: &CeaReport, table: &data::Table) -> Result<Vec<PlaneSeries>, Failure> {
+    if let Some(d) = &rep.draws {
         let (names, c, e) = peerstat::econ::draws::draw_matrices(table)?;
         let r = names.iter().position(|n| n == &d.reference).unwrap_or(0);
-        (0..names.len())
+        return Ok((0..names.len())
             .filter(|&s| s != r)
             .map(|s| {
-                (
-                    format!("{} vs {}", names[s], names[r]),
+                PlaneSeries::from_draws(
+                    &format!("{} vs {}", names[s], names[r]),
                     (0..c.nrows())
                         .map(|i| (c[[i, s]] - c[[i, r]], e[[i, s]] - e[[i, r]]))
                         .collect(),
                 )
             })
-            .collect()
-    } else if let Some(t) = &rep.trial {
+            .collect());
+    }
+    if let Some(t) = &rep.trial {
         let label = format!("{} vs {}", t.treatment, t.control);
-        match &t.bootstrap {
-            Some(b) => vec![(label, b.draws.clone())],
-            None => vec![(label, vec![(t.inc_cost, t.inc_effect)])],
-        }
-    } else {
-        return Err(Failure::Usage(
-            "--plane needs draws, or patient data (use --boot for a cloud)".into(),
-        ));
-    };
-    write_text(
-        path,
-        &svg::plane(
-            &series,
-            lambda,
-            &format!("{file}: cost-effectiveness plane"),
-        ),
-    )
+        let v = &t.variances;
+        let series = match &t.bootstrap {
+            Some(b) => PlaneSeries {
+                mean: (t.inc_cost, t.inc_effect),
+                ..PlaneSeries::from_draws(&label, b.draws.clone())
+            },
+            None => PlaneSeries {
+                name: label,
+                draws: Vec::new(),
+                mean: (t.inc_cost, t.inc_effect),
+                cov: Some([[v.var_effect, v.cov], [v.cov, v.var_cost]]),
+                region: "95% confidence region of the mean",
+            },
+        };
+        return Ok(vec![series]);
+    }
+    if let Some(p) = &rep.pooled {
+        let (se_c, se_e) = (p.inc_cost.se, p.inc_effect.se);
+        return Ok(vec![PlaneSeries {
+            name: "studies, and pooled mean".into(),
+            draws: p
+                .increments
+                .iter()
+                .map(|i| (i.inc_cost, i.inc_effect))
+                .collect(),
+            mean: (p.inc_cost.estimate, p.inc_effect.estimate),
+            cov: Some([[se_e * se_e, 0.0], [0.0, se_c * se_c]]),
+            region: "95% confidence region of the pooled mean (no covariance)",
+        }]);
+    }
+    Err(Failure::Usage(
+        "--plane needs draws, patient data or arm summaries".into(),
+    ))
 }
 
-/// Acceptability curves: P(best) per strategy with the frontier (draws), or P(INMB > 0) of the
-/// bootstrap (patient data).
-fn ceac(rep: &CeaReport, wtp: &[f64], file: &str, path: &std::path::Path) -> CmdResult {
+/// The cost-effectiveness plane with the WTP line(s): the given values (up to four), or
+/// NICE's £20,000 and £30,000 by default.
+fn plane(
+    a: &CeaArgs,
+    rep: &CeaReport,
+    table: &data::Table,
+    wtp: &[f64],
+    path: &std::path::Path,
+) -> CmdResult {
+    let lines: Vec<f64> = if wtp.len() <= 4 {
+        wtp.to_vec()
+    } else {
+        let nice: Vec<f64> = [20_000.0, 30_000.0]
+            .into_iter()
+            .filter(|w| wtp.contains(w))
+            .collect();
+        if nice.is_empty() {
+            vec![wtp[wtp.len() / 2]]
+        } else {
+            nice
+        }
+    };
+    let title = a
+        .title
+        .clone()
+        .unwrap_or_else(|| "Cost-effectiveness plane".into());
+    let svg = svg::ce_plane(&plane_series(rep, table)?, &lines, &title);
+    write_plot(path, &svg, &a.plot.options())
+}
+
+/// Acceptability curves: P(best) per strategy with the frontier (draws), P(INMB > 0) from the
+/// bootstrap (patient data with --boot), or from the normal approximation of the INMB (arm
+/// summaries, patient data without --boot, pooled trials).
+fn ceac(a: &CeaArgs, rep: &CeaReport, wtp: &[f64], path: &std::path::Path) -> CmdResult {
+    let normal = |est: f64, se: f64| {
+        if se > 0.0 {
+            peerstat::dist::norm_sf(-est / se)
+        } else {
+            f64::NAN
+        }
+    };
+    let title = a
+        .title
+        .clone()
+        .unwrap_or_else(|| "Cost-effectiveness acceptability".into());
     let plot = if let Some(d) = &rep.draws {
         let series: Vec<(String, Vec<f64>)> = d
             .strategies
@@ -141,24 +213,36 @@ fn ceac(rep: &CeaReport, wtp: &[f64], file: &str, path: &std::path::Path) -> Cmd
                     .unwrap_or(0)
             })
             .collect();
-        svg::ceac(
-            wtp,
-            &series,
-            Some(&front),
-            &format!("{file}: acceptability curves"),
-        )
-    } else if let Some(t) = rep.trial.as_ref().filter(|t| t.bootstrap.is_some()) {
-        let p: Vec<f64> = t.inmb.iter().map(|i| i.p_positive).collect();
+        svg::ceac(wtp, &series, Some(&front), &title)
+    } else if let Some(t) = &rep.trial {
+        let p: Vec<f64> = t
+            .inmb
+            .iter()
+            .map(|i| {
+                if t.bootstrap.is_some() {
+                    i.p_positive
+                } else {
+                    normal(i.estimate, i.se)
+                }
+            })
+            .collect();
         svg::ceac(
             wtp,
             &[(format!("{} vs {}", t.treatment, t.control), p)],
             None,
-            &format!("{file}: acceptability curve"),
+            &title,
         )
+    } else if let Some(pl) = &rep.pooled {
+        let p: Vec<f64> = pl
+            .by_wtp
+            .iter()
+            .map(|w| normal(w.fit.estimate, w.fit.se))
+            .collect();
+        svg::ceac(wtp, &[("pooled INMB > 0".into(), p)], None, &title)
     } else {
         return Err(Failure::Usage(
-            "--ceac needs draws, or patient data with --boot".into(),
+            "--ceac needs draws, patient data or arm summaries".into(),
         ));
     };
-    write_text(path, &plot)
+    write_plot(path, &plot, &a.plot.options())
 }

@@ -15,7 +15,7 @@ use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
 use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg};
-use crate::cli::output::{emit, write_text, Paths};
+use crate::cli::output::{emit, write_plot, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
 /// `peerstat meta`.
@@ -23,8 +23,8 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
         .output("-o", a.output.as_deref())
-        .output("--forest", a.forest.as_deref())
-        .output("--bubble", a.bubble.as_deref())
+        .plot("--forest", a.forest.as_deref())
+        .plot("--bubble", a.bubble.as_deref())
         .check()?;
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
@@ -42,13 +42,14 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         let opts = a
             .forest_opts
             .options(&l.table, rep.fit.measure, rob.as_ref())?;
-        write_text(
+        write_plot(
             path,
             &svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &opts)?,
+            &a.plot.options(),
         )?;
     }
     if let Some(path) = &a.bubble {
-        bubble(&a, &l, &rep, &file, path)?;
+        super::bubble::bubble(&a, &l, &es, &rep, path)?;
     }
     let text = match a.format {
         Format::Table => report::table_report(&rep, &file),
@@ -169,50 +170,6 @@ fn robust(
         Some(reg) => r.fit_regression(reg, &ids)?,
         None => r.fit_random_effects(fit, &ids)?,
     }))
-}
-
-/// The bubble plot of a one-moderator meta-regression; studies are matched to the moderator by
-/// their source row.
-fn bubble(
-    a: &MetaArgs,
-    l: &Loaded,
-    rep: &MetaReport,
-    file: &str,
-    path: &std::path::Path,
-) -> CmdResult {
-    let reg = rep
-        .regression
-        .as_ref()
-        .ok_or_else(|| Failure::Usage("--bubble needs --mods".into()))?;
-    if a.mods.len() != 1 || reg.coefficients.len() != 2 {
-        return Err(Failure::Usage(
-            "--bubble draws one numeric moderator: give exactly one numeric column in --mods"
-                .into(),
-        ));
-    }
-    let col = l.table.numeric(&a.mods[0], "for the bubble plot")?;
-    let (mut x, mut y, mut w) = (Vec::new(), Vec::new(), Vec::new());
-    for st in &rep.fit.studies {
-        if let Some(xv) = col.get(st.row).copied().flatten() {
-            x.push(xv);
-            y.push(st.yi);
-            w.push(st.weight);
-        }
-    }
-    let name = l.table.actual_name(&a.mods[0]);
-    let svg = svg::bubble(
-        &svg::Bubble {
-            x: &x,
-            yi: &y,
-            weights: &w,
-            intercept: reg.coefficients[0].est.estimate,
-            slope: reg.coefficients[1].est.estimate,
-            xlabel: name,
-        },
-        rep.fit.measure,
-        &format!("{file}: meta-regression on {name}"),
-    );
-    write_text(path, &svg)
 }
 
 /// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).

@@ -5,7 +5,7 @@ use peerstat::report::{self, svg};
 
 use super::load;
 use crate::cli::args::{Format, NetworkArgs};
-use crate::cli::output::{emit, write_text, Paths};
+use crate::cli::output::{emit, write_plot, Paths};
 use crate::cli::{CmdResult, Failure};
 
 /// Runs `network`.
@@ -13,10 +13,10 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
         .output("-o", a.output.as_deref())
-        .output("--graph", a.graph.as_deref())
-        .output("--forest", a.forest.as_deref())
-        .output("--league", a.league.as_deref())
-        .output("--components-forest", a.components_forest.as_deref())
+        .plot("--graph", a.graph.as_deref())
+        .plot("--forest", a.forest.as_deref())
+        .plot("--league", a.league.as_deref())
+        .plot("--components-forest", a.components_forest.as_deref())
         .check()?;
     let mut named = vec![a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
     named.extend(a.components_from.iter().flatten().map(String::as_str));
@@ -80,9 +80,10 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         if let Some(path) = &a.components_forest {
             let random = a.forest_model == "random";
             let title = format!("{file} — component effects, {}", l.measure.description());
-            write_text(
+            write_plot(
                 path,
                 &svg::component_forest(&fit, l.measure, random, &title),
+                &a.plot.options(),
             )?;
         }
         let text = match a.format {
@@ -118,16 +119,28 @@ fn network_plots(
                 ev = ev.with_participants(&sizes);
             }
         }
-        write_text(path, &svg::network_graph(&ev, &format!("{file} — network")))?;
+        write_plot(
+            path,
+            &svg::network_graph(&ev, &format!("{file} — network")),
+            &a.plot.options(),
+        )?;
     }
     if let Some(path) = &a.forest {
         let random = a.forest_model == "random";
         let title = format!("{file} — {}", l.measure.description());
-        write_text(path, &svg::network_forest(fit, l.measure, random, &title))?;
+        write_plot(
+            path,
+            &svg::network_forest(fit, l.measure, random, &title),
+            &a.plot.options(),
+        )?;
     }
     if let Some(path) = &a.league {
         let title = format!("{file} — league table");
-        write_text(path, &svg::network_league(fit, l.measure, &title))?;
+        write_plot(
+            path,
+            &svg::network_league(fit, l.measure, &title),
+            &a.plot.options(),
+        )?;
     }
     Ok(())
 }

@@ -3,15 +3,10 @@
 //! they are clipped and marked with arrows), and tick values whose labels never overlap.
 
 use crate::error::{Error, Result, Setting};
+use crate::report::svg::Axis;
 
-/// Estimated width of one character of text at `size` px (the estimate every check of the
-/// layout uses: a generous average for Helvetica/Arial digits and letters).
-pub(super) fn text_width(s: &str, size: f64) -> f64 {
-    s.chars().count() as f64 * size * 0.6
-}
-
-/// Minimum gap between two tick labels (px).
-pub(super) const TICK_GAP: f64 = 6.0;
+/// The plots' one text-width estimate (DejaVu Sans metrics).
+pub(super) use crate::report::svg::text_width;
 
 /// The axis: analysis-scale limits `lo..hi` drawn over pixels `px0..px1`; `log` when values are
 /// shown back-transformed with `exp` (ratio measures, or a log-scale estimate shown as exp).
@@ -226,150 +221,66 @@ pub(super) fn tick_label(x: f64) -> String {
     }
 }
 
-/// True when no two labels at these analysis-scale positions overlap (with [`TICK_GAP`]).
-pub(super) fn labels_fit(scale: &Scale, ticks: &[(f64, String)], size: f64) -> bool {
-    ticks.windows(2).all(|w| {
-        let (a, b) = (&w[0], &w[1]);
-        let right_a = scale.px(a.0) + text_width(&a.1, size) / 2.0;
-        let left_b = scale.px(b.0) - text_width(&b.1, size) / 2.0;
-        left_b - right_a >= TICK_GAP
-    })
-}
-
-/// Linear ticks: the smallest nice step (1, 2, 2.5, 5 × 10ⁿ) with at most six intervals whose
-/// labels fit; with `snap` the limits widen to multiples of the step (as R's `pretty`).
-fn linear_ticks(s: &Scale, snap: bool, size: f64) -> (f64, f64, Vec<(f64, String)>) {
-    let span = s.hi - s.lo;
-    let mag = 10f64.powf((span / 6.0).log10().floor());
-    let steps: Vec<f64> = (0..4)
-        .flat_map(|k| {
-            [1.0, 2.0, 2.5, 5.0]
-                .into_iter()
-                .map(move |m| m * mag * 10f64.powi(k))
-        })
-        .collect();
-    let mut fallback = None;
-    for step in steps {
-        if span / step > 6.0 + 1e-9 {
-            continue;
-        }
-        let (lo, hi) = if snap {
-            (
-                (s.lo / step - 1e-9).floor() * step,
-                (s.hi / step + 1e-9).ceil() * step,
-            )
-        } else {
-            (s.lo, s.hi)
-        };
-        let trial = Scale {
-            lo,
-            hi,
-            ..s.clone()
-        };
-        let mut ticks = Vec::new();
-        let mut i = (lo / step - 1e-9).ceil();
-        while i * step <= hi + 1e-9 * step {
-            let v = i * step;
-            let v = if v.abs() < 1e-9 * step { 0.0 } else { v };
-            ticks.push((v, tick_label(v)));
-            i += 1.0;
-        }
-        if ticks.len() >= 2 && labels_fit(&trial, &ticks, size) {
-            return (lo, hi, ticks);
-        }
-        if fallback.is_none() && ticks.len() >= 2 {
-            fallback = Some((lo, hi));
-        }
+/// Linear ticks from the plots' one tick algorithm ([`crate::report::svg::Axis`]: nice 1-2-5
+/// steps thinned until the labels fit); with `snap` the limits widen to multiples of the step
+/// (as R's `pretty`) and the ticks are chosen again on the widened axis.
+fn linear_ticks(s: &Scale, snap: bool, _size: f64) -> (f64, f64, Vec<(f64, String)>) {
+    let first = Axis::new(s.lo, s.hi, s.px0, s.px1).labelled_ticks(false);
+    if !snap || first.len() < 2 {
+        return (s.lo, s.hi, ends_if_few(s.lo, s.hi, first, |x| x));
     }
-    // nothing fits (a very narrow axis): the two limits only
-    let (lo, hi) = fallback.unwrap_or((s.lo, s.hi));
-    (lo, hi, vec![(lo, tick_label(lo)), (hi, tick_label(hi))])
+    let step = first[1].0 - first[0].0;
+    let (lo, hi) = (
+        (s.lo / step - 1e-9).floor() * step,
+        (s.hi / step + 1e-9).ceil() * step,
+    );
+    let t = Axis::new(lo, hi, s.px0, s.px1).labelled_ticks(false);
+    (lo, hi, ends_if_few(lo, hi, t, |x| x))
 }
 
-/// Ratio ticks on a log axis: 1-2-5 per decade, thinned (1-3, 1, every other decade) until the
-/// labels fit; a narrow axis (less than a factor 4) gets evenly spaced ratios (0.8, 0.9, 1, …).
-/// With `snap` the limits widen to the outermost ticks of the set.
-fn log_ticks(s: &Scale, snap: bool, size: f64) -> (f64, f64, Vec<(f64, String)>) {
+/// At least two ticks: the limits themselves when the algorithm leaves fewer (a very narrow
+/// axis); `shown` maps a position to the labelled value.
+fn ends_if_few(
+    lo: f64,
+    hi: f64,
+    ticks: Vec<(f64, String)>,
+    shown: impl Fn(f64) -> f64,
+) -> Vec<(f64, String)> {
+    if ticks.len() >= 2 {
+        ticks
+    } else {
+        vec![(lo, tick_label(shown(lo))), (hi, tick_label(shown(hi)))]
+    }
+}
+
+/// Ratio ticks on a log axis from the plots' one tick algorithm ([`Axis::ratio_ticks`]: 1-2-5
+/// per decade thinned until the labels fit; evenly spaced ratios on a narrow axis). With `snap`
+/// the limits widen to the neighbouring 1-2-5 ratios (or, on a narrow axis, to multiples of the
+/// ratio step) and the ticks are chosen again.
+fn log_ticks(s: &Scale, snap: bool, _size: f64) -> (f64, f64, Vec<(f64, String)>) {
+    let first = Axis::new(s.lo, s.hi, s.px0, s.px1).ratio_ticks();
+    if !snap || first.len() < 2 {
+        return (s.lo, s.hi, ends_if_few(s.lo, s.hi, first, f64::exp));
+    }
     let (rlo, rhi) = (s.lo.exp(), s.hi.exp());
-    if rhi / rlo < 4.0 {
-        // evenly spaced ratios
-        let lin = Scale {
-            lo: rlo,
-            hi: rhi,
-            log: false,
-            ..s.clone()
-        };
-        let (a, b, t) = linear_ticks(&lin, snap, size);
-        let a = if a <= 0.0 {
-            t.iter().map(|x| x.0).find(|x| *x > 0.0).unwrap_or(rlo)
-        } else {
-            a
-        };
-        let ticks: Vec<(f64, String)> = t
-            .into_iter()
-            .filter(|(v, _)| *v > 0.0)
-            .map(|(v, l)| (v.ln(), l))
-            .collect();
-        let out = Scale {
-            lo: a.ln(),
-            hi: b.ln(),
-            ..s.clone()
-        };
-        if ticks.len() >= 2 && labels_fit(&out, &ticks, size) {
-            return (out.lo, out.hi, ticks);
-        }
-    }
-    let sets: [&[f64]; 4] = [&[1.0, 2.0, 5.0], &[1.0, 3.0], &[1.0], &[1.0]];
-    let d0 = rlo.log10().floor() as i32 - 1;
-    let d1 = rhi.log10().ceil() as i32 + 1;
-    let mut last = None;
-    for (n, set) in sets.iter().enumerate() {
-        let mut cands: Vec<f64> = Vec::new();
-        for d in d0..=d1 {
-            if n == 3 && d % 2 != 0 {
-                continue;
-            }
-            for m in set.iter() {
-                cands.push(m * 10f64.powi(d));
-            }
-        }
-        let (lo, hi) = if snap {
-            let lo = cands
-                .iter()
-                .copied()
-                .filter(|c| *c <= rlo * (1.0 + 1e-9))
-                .fold(rlo, |_, c| c);
-            let hi = cands
-                .iter()
-                .copied()
-                .find(|c| *c >= rhi * (1.0 - 1e-9))
-                .unwrap_or(rhi);
-            (lo.ln(), hi.ln())
-        } else {
-            (s.lo, s.hi)
-        };
-        let trial = Scale {
-            lo,
-            hi,
-            ..s.clone()
-        };
-        let ticks: Vec<(f64, String)> = cands
-            .iter()
-            .map(|c| (c.ln(), tick_label(*c)))
-            .filter(|(v, _)| !trial.below(*v) && !trial.above(*v))
-            .collect();
-        if ticks.len() > 8 {
-            continue;
-        }
-        if ticks.len() >= 2 && labels_fit(&trial, &ticks, size) {
-            return (lo, hi, ticks);
-        }
-        last = Some((lo, hi));
-    }
-    let (lo, hi) = last.unwrap_or((s.lo, s.hi));
-    (
-        lo,
-        hi,
-        vec![(lo, tick_label(lo.exp())), (hi, tick_label(hi.exp()))],
-    )
+    let (lo, hi) = if rhi / rlo < 4.0 {
+        let step = first[1].0.exp() - first[0].0.exp();
+        let lo = (rlo / step - 1e-9).floor() * step;
+        let lo = if lo > 0.0 { lo } else { rlo };
+        ((lo).ln(), ((rhi / step + 1e-9).ceil() * step).ln())
+    } else {
+        let grid = |d: i32| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(d));
+        let (d0, d1) = (rlo.log10().floor() as i32, rhi.log10().ceil() as i32);
+        let below = (d0 - 1..=d0)
+            .flat_map(grid)
+            .filter(|c| *c <= rlo * (1.0 + 1e-9))
+            .fold(rlo, |_, c| c);
+        let above = (d1 - 1..=d1 + 1)
+            .flat_map(grid)
+            .find(|c| *c >= rhi * (1.0 - 1e-9))
+            .unwrap_or(rhi);
+        (below.ln(), above.ln())
+    };
+    let t = Axis::new(lo, hi, s.px0, s.px1).ratio_ticks();
+    (lo, hi, ends_if_few(lo, hi, t, f64::exp))
 }
