@@ -294,6 +294,13 @@ pub enum Error {
         /// Where it stopped and what may help (empty, or starting with "; ").
         detail: String,
     },
+    /// A SQL query could not be planned or run (feature `sql`).
+    #[cfg(feature = "sql")]
+    #[error("query failed: {message}")]
+    Query {
+        /// DataFusion's message.
+        message: String,
+    },
     /// The model could not be fitted.
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),

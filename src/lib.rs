@@ -42,5 +42,7 @@ pub mod framework;
 pub mod model;
 pub mod report;
 mod root;
+#[cfg(feature = "sql")]
+pub mod sql;
 
 pub use error::{Error, Result};

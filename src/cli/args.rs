@@ -100,6 +100,11 @@ sd_c. k = 2 + Poisson(6) studies per analysis; tau^2 in {0, 0.01, 0.09}.
 Example:
   peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet")]
     Simulate(SimulateArgs),
+    /// Run a SQL query (Apache DataFusion) over Parquet/CSV files, with meta-analysis
+    /// aggregates rma() and egger().
+    #[cfg(feature = "sql")]
+    #[command(after_help = crate::cli::sql_args::SQL_AFTER)]
+    Sql(crate::cli::sql_args::SqlArgs),
     /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
     #[command(after_help = "\
 JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,

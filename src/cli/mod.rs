@@ -10,6 +10,8 @@ mod forest_args;
 mod meta_args;
 mod network_args;
 mod output;
+#[cfg(feature = "sql")]
+mod sql_args;
 
 use clap::Parser;
 use peerstat::error::Setting;
@@ -193,6 +195,8 @@ pub fn run() -> i32 {
         Command::Evaluate(a) => commands::framework::evaluate(a),
         Command::Map(a) => commands::framework::map(a),
         Command::Init(a) => commands::init::init(a),
+        #[cfg(feature = "sql")]
+        Command::Sql(a) => commands::sql::sql(a),
     };
     match result {
         Ok(()) => 0,

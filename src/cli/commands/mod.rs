@@ -8,6 +8,8 @@ pub mod framework;
 pub mod init;
 pub mod meta;
 pub mod network;
+#[cfg(feature = "sql")]
+pub mod sql;
 
 use std::path::Path;
 

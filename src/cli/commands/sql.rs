@@ -1,0 +1,53 @@
+//! `peerstat sql` (feature `sql`).
+
+use std::path::Path;
+
+use peerstat::sql::{write, Query, SqlFormat};
+
+use crate::cli::sql_args::{SqlArgs, SqlFormatArg};
+use crate::cli::{CmdResult, Failure};
+
+/// The format asked for, or the one `-o`'s extension names, or a text table.
+fn format(a: &SqlArgs) -> Result<SqlFormat, Failure> {
+    let by_ext = a.output.as_deref().and_then(|p: &Path| {
+        match p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("csv") => Some(SqlFormat::Csv),
+            Some("json") => Some(SqlFormat::Json),
+            Some("parquet") => Some(SqlFormat::Parquet),
+            _ => None,
+        }
+    });
+    let f = match a.format {
+        Some(SqlFormatArg::Table) => SqlFormat::Table,
+        Some(SqlFormatArg::Csv) => SqlFormat::Csv,
+        Some(SqlFormatArg::Json) => SqlFormat::Json,
+        Some(SqlFormatArg::Parquet) => SqlFormat::Parquet,
+        None => by_ext.unwrap_or(SqlFormat::Table),
+    };
+    if f == SqlFormat::Parquet && a.output.is_none() {
+        return Err(Failure::Usage(
+            "--format parquet needs an output file (-o FILE.parquet)".into(),
+        ));
+    }
+    Ok(f)
+}
+
+/// `peerstat sql`.
+pub fn sql(a: SqlArgs) -> CmdResult {
+    let fmt = format(&a)?;
+    let mut q = Query::new().partitions(a.threads);
+    for t in &a.tables {
+        let Some((name, path)) = t.split_once('=') else {
+            return Err(Failure::Usage(format!("--table '{t}': expected NAME=PATH")));
+        };
+        q = q.table(name.trim(), Path::new(path.trim()));
+    }
+    let batches = q.run(&a.query)?;
+    write(&batches, fmt, a.output.as_deref())?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! Options of `peerstat sql` (feature `sql`).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+/// Help shown after `peerstat sql --help`.
+pub const SQL_AFTER: &str = "\
+Functions (aggregates; one struct per group, fields as `reanalyse` columns):
+  rma(yi, vi [, method [, knha [, level]]])    random-effects model (REML default)
+  egger(yi, vi [, method [, knha [, level]]])  Egger's regression test
+A group that cannot be analysed gets its `error` field and nulls; the query goes on. Rows are
+sorted by (yi, vi) within a group before the fit, so results do not depend on --threads.
+
+Tables: --table NAME=PATH (a .parquet or .csv file, or a directory of them), or a quoted path
+in FROM.
+
+Examples:
+  peerstat simulate --analyses 100000 -o bulk.parquet
+  peerstat sql --table bulk=bulk.parquet \\
+      \"SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk GROUP BY analysis_id\"
+  peerstat sql \"SELECT analysis_id, unnest(rma(yi, vi)) FROM 'bulk.parquet' GROUP BY analysis_id\" \\
+      --format parquet -o results.parquet";
+
+/// Output formats of `peerstat sql`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqlFormatArg {
+    /// Aligned text table.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// JSON array of row objects.
+    Json,
+    /// Parquet (needs -o).
+    Parquet,
+}
+
+#[derive(Args)]
+pub struct SqlArgs {
+    /// The query (DataFusion SQL).
+    pub query: String,
+    /// Register a Parquet or CSV file, or a directory of them, as a table: NAME=PATH
+    /// (repeatable).
+    #[arg(long = "table", value_name = "NAME=PATH")]
+    pub tables: Vec<String>,
+    /// Output format (default: from the -o extension, else a text table).
+    #[arg(long, value_enum)]
+    pub format: Option<SqlFormatArg>,
+    /// Output file (default: standard output).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Target partitions and worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
