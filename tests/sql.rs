@@ -71,7 +71,7 @@ fn reference(rows: &Rows, model: RandomEffects) -> Vec<(i64, Option<Summary>, Op
         )
         .unwrap();
         let res = Reanalysis::new(&["analysis_id"], Measure::Gen)
-            .model(model.clone())
+            .model(model)
             .run_table(&table)
             .unwrap();
         assert_eq!(res.len(), 1);

@@ -108,7 +108,7 @@ pub(crate) fn fit_group(
     )
     .map_err(|e| e.to_string())?;
     let result = Reanalysis::new(&["group"], Measure::Gen)
-        .model(model.clone())
+        .model(*model)
         .run_table(&table)
         .map_err(|e| e.to_string())?;
     match result.into_iter().next() {
