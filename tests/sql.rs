@@ -417,3 +417,108 @@ fn cli_sql_matches_reanalyse_and_writes_every_format() {
     let total: i64 = re.iter().map(|r| r[k].parse::<i64>().unwrap()).sum();
     assert_eq!(back.trim(), format!("groups,k\n60,{total}"));
 }
+
+/// One row of arm-level data: n, mean, SD per arm (treatment, control).
+type Arms = (f64, f64, f64, f64, f64, f64);
+
+#[test]
+fn escalc_equals_the_effects_kernel_row_by_row() {
+    // SMD rows (the second has a zero SD in one arm; the third a negative SD: an error).
+    let arms = [
+        (20.0, 5.1, 1.2, 22.0, 4.4, 1.3),
+        (15.0, 3.0, 0.0, 15.0, 2.5, 0.8),
+        (30.0, 7.0, -1.0, 31.0, 6.5, 1.1),
+        (40.0, 2.2, 0.9, 38.0, 2.9, 1.0),
+    ];
+    let col = |f: fn(&Arms) -> f64| Column::Float(arms.iter().map(|a| Some(f(a))).collect());
+    let good = [0usize, 3];
+    let table = Table::from_columns(
+        "arms",
+        [
+            ("n_t", col(|a| a.0)),
+            ("mean_t", col(|a| a.1)),
+            ("sd_t", col(|a| a.2)),
+            ("n_c", col(|a| a.3)),
+            ("mean_c", col(|a| a.4)),
+            ("sd_c", col(|a| a.5)),
+        ]
+        .into_iter()
+        .map(|(n, c)| (n.to_string(), c))
+        .collect(),
+    )
+    .unwrap();
+    let sub = Table::from_columns(
+        "good",
+        ["n_t", "mean_t", "sd_t", "n_c", "mean_c", "sd_c"]
+            .iter()
+            .map(|n| {
+                let Some(Column::Float(v)) = table.get(n) else {
+                    panic!()
+                };
+                (
+                    n.to_string(),
+                    Column::Float(good.iter().map(|&i| v[i]).collect()),
+                )
+            })
+            .collect(),
+    )
+    .unwrap();
+    let es = EffectSizes::compute(&sub, Measure::Smd, &Default::default()).unwrap();
+    let values: Vec<String> = arms
+        .iter()
+        .map(|a| {
+            format!(
+                "({:?}, {:?}, {:?}, {:?}, {:?}, {:?})",
+                a.0, a.1, a.2, a.3, a.4, a.5
+            )
+        })
+        .collect();
+    let sql = format!(
+        "SELECT escalc('SMD', n_t, mean_t, sd_t, n_c, mean_c, sd_c) AS e FROM (VALUES {}) \
+         AS t(n_t, mean_t, sd_t, n_c, mean_c, sd_c)",
+        values.join(", ")
+    );
+    let got = query(&vec![(0, Some(0.0), Some(0.0))], 1, &sql);
+    let s = got[0].column(0).as_struct();
+    assert_eq!(s.len(), 4);
+    let yi = s
+        .column_by_name("yi")
+        .unwrap()
+        .as_primitive::<Float64Type>();
+    let vi = s
+        .column_by_name("vi")
+        .unwrap()
+        .as_primitive::<Float64Type>();
+    let err = s.column_by_name("error").unwrap().as_string::<i32>();
+    for (j, &i) in good.iter().enumerate() {
+        assert_eq!(yi.value(i).to_bits(), es.yi()[j].to_bits());
+        assert_eq!(vi.value(i).to_bits(), es.vi()[j].to_bits());
+        assert!(err.is_null(i));
+    }
+    assert!(
+        yi.is_null(2) && !err.is_null(2),
+        "negative SD: {:?}",
+        err.value(2)
+    );
+    assert!(err.value(2).contains("sd_t"));
+    // A 2×2 table: the log odds ratio by hand (no zero cell, so no correction).
+    let got = query(
+        &vec![(0, Some(0.0), Some(0.0))],
+        1,
+        "SELECT escalc('OR', 12, 50, 6, 48) AS e",
+    );
+    let s = got[0].column(0).as_struct();
+    let y = s
+        .column_by_name("yi")
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .value(0);
+    let v = s
+        .column_by_name("vi")
+        .unwrap()
+        .as_primitive::<Float64Type>()
+        .value(0);
+    let want = ((12.0 * 42.0) / (38.0 * 6.0_f64)).ln();
+    assert!((y - want).abs() < 1e-12, "{y} vs {want}");
+    assert!((v - (1.0 / 12.0 + 1.0 / 38.0 + 1.0 / 6.0 + 1.0 / 42.0)).abs() < 1e-12);
+}

@@ -9,6 +9,9 @@ pub const SQL_AFTER: &str = "\
 Functions (aggregates; one struct per group, fields as `reanalyse` columns):
   rma(yi, vi [, method [, knha [, level]]])    random-effects model (REML default)
   egger(yi, vi [, method [, knha [, level]]])  Egger's regression test
+Scalar: escalc('SMD'|'MD'|'ROM'|'SMDH', n_t, mean_t, sd_t, n_c, mean_c, sd_c) or
+  escalc('OR'|'RR'|'RD'|'AS', events_t, n_t, events_c, n_c) -> struct(yi, vi, error).
+Struct fields: fit['estimate'].
 A group that cannot be analysed gets its `error` field and nulls; the query goes on. Rows are
 sorted by (yi, vi) within a group before the fit, so results do not depend on --threads.
 

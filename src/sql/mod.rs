@@ -5,7 +5,9 @@
 //!   meta-analysis per group, with `reanalyse`'s kernel, returning a struct of its result
 //!   columns;
 //! - the aggregate `egger(yi, vi [, method [, knha [, level]]])` ([`Egger`]): Egger's
-//!   regression test per group.
+//!   regression test per group;
+//! - the scalar `escalc(measure, …)` ([`Escalc`]): a row's effect size and variance
+//!   (continuous and 2×2-table measures).
 //!
 //! The aggregates' partial state is the group's rows, and partial states merge by
 //! concatenation; rows are sorted by `(yi, vi)` before the fit, so results are identical
@@ -32,19 +34,22 @@
 
 mod args;
 mod egger;
+mod escalc;
 mod query;
 mod rma;
 mod rows;
 
 pub use egger::{egger_fields, Egger};
+pub use escalc::{escalc_fields, Escalc};
 pub use query::{context, write, Query, SqlFormat};
 pub use rma::{rma_fields, Rma};
 
-use datafusion::logical_expr::AggregateUDF;
+use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
 /// Registers peerstat's functions with `ctx`.
 pub fn register(ctx: &SessionContext) {
     ctx.register_udaf(AggregateUDF::from(Rma::default()));
     ctx.register_udaf(AggregateUDF::from(Egger::default()));
+    ctx.register_udf(ScalarUDF::from(Escalc::default()));
 }
