@@ -1,0 +1,342 @@
+"""peerstat: metafor-exact meta-analysis from pandas, polars and pyarrow.
+
+The statistics run in the peerstat Rust library (the same code as the ``peerstat`` command);
+this package only moves tables in and results out.
+
+``data`` is a file path (CSV, TSV or Parquet, read by the library) or any table that speaks the
+Arrow PyCapsule interface: a pyarrow Table, a polars DataFrame, a pandas DataFrame (through
+pyarrow), a DuckDB result. Tables come back in the library the input came from (pandas in,
+pandas out; pyarrow for paths and other producers).
+
+Columns use peerstat's canonical names (``study``, ``n_t``, ``mean_t``, ``sd_t``, ``events_t``,
+``yi``, ``vi``...); ``columns={"n_t": "n1i"}`` reads ``n_t`` from the column ``n1i``, as the
+CLI's ``--col n_t=n1i``.
+
+Example::
+
+    import pandas as pd, peerstat
+    bcg = pd.read_csv("fixtures/bcg.csv")
+    fit = peerstat.meta(bcg, measure="RR", method="REML")
+    print(fit)                 # the CLI's table
+    fit.estimate, fit.tau2     # every key of `peerstat meta --format json`
+    fit.studies                # a pandas DataFrame
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+
+import pyarrow as pa
+
+from . import _native
+from ._native import FileError, InputError, ModelError, PeerstatError, SettingError
+
+__all__ = [
+    "effects",
+    "meta",
+    "reanalyse",
+    "MetaResult",
+    "PeerstatError",
+    "InputError",
+    "SettingError",
+    "ModelError",
+    "FileError",
+    "PeerstatWarning",
+    "__version__",
+]
+
+__version__ = _native.version()
+
+
+class PeerstatWarning(UserWarning):
+    """A row omitted from the effect sizes, or studies left out of an analysis."""
+
+
+# --------------------------------------------------------------------------------------------
+# Tables in and out
+
+
+def _prepare(data: Any, name: Optional[str]):
+    """``(object for the native layer, source name for messages, output kind)``."""
+    if isinstance(data, (str, os.PathLike)):
+        path = os.fspath(data)
+        return path, name or path, "pyarrow"
+    module = type(data).__module__.split(".")[0]
+    if module == "pandas":
+        import pandas as pd
+
+        if isinstance(data, pd.Series):
+            data = data.to_frame()
+        table = pa.Table.from_pandas(data, preserve_index=False)
+        return table, name or "pandas DataFrame", "pandas"
+    if module == "polars":
+        import polars as pl
+
+        if isinstance(data, pl.LazyFrame):
+            data = data.collect()
+        return data, name or "polars DataFrame", "polars"
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data]), name or "pyarrow Table", "pyarrow"
+    if isinstance(data, pa.Table):
+        return data, name or "pyarrow Table", "pyarrow"
+    if hasattr(data, "__arrow_c_stream__"):
+        return data, name or type(data).__name__, "pyarrow"
+    raise TypeError(
+        "data must be a file path or a table with the Arrow PyCapsule interface "
+        f"(pyarrow, polars, pandas, DuckDB), got {type(data).__name__}"
+    )
+
+
+def _arrow(native) -> pa.Table:
+    return pa.RecordBatchReader.from_stream(native).read_all()
+
+
+def _convert(table: pa.Table, kind: str):
+    if kind == "pandas":
+        return table.to_pandas()
+    if kind == "polars":
+        import polars as pl
+
+        return pl.from_arrow(table)
+    return table
+
+
+def _from_records(records: Optional[List[Dict[str, Any]]], kind: str):
+    if records is None:
+        return None
+    flat = [{k: v for k, v in r.items() if not isinstance(v, (dict, list))} for r in records]
+    return _convert(pa.Table.from_pylist(flat), kind)
+
+
+def _warn(source: str, omitted, messages=()):
+    for row, study, reason in omitted:
+        warnings.warn(
+            f"{source}: row {row} (study '{study}') omitted: {reason}", PeerstatWarning, stacklevel=3
+        )
+    for m in messages:
+        warnings.warn(m, PeerstatWarning, stacklevel=3)
+
+
+def _model(method, knha, level, pi, i2, max_iter, stepadj) -> Dict[str, Any]:
+    return dict(
+        method=str(method),
+        knha=bool(knha),
+        level=float(level),
+        pi=str(pi),
+        i2=str(i2),
+        max_iter=int(max_iter),
+        stepadj=float(stepadj),
+    )
+
+
+def _effect(vtype, add, to, drop00, strict) -> Dict[str, Any]:
+    return dict(vtype=str(vtype), add=float(add), to=str(to), drop00=bool(drop00), strict=bool(strict))
+
+
+def _names(x: Union[None, str, Sequence[str]]) -> List[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return [str(v) for v in x]
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+class MetaResult:
+    """The result of :func:`meta`: every key of ``peerstat meta --format json`` as an attribute
+    (``estimate``, ``se``, ``ci_lower``, ``tau2``, ``i2``, ``q``, ``subgroups``, ``options`` ...),
+    ``studies`` and ``coefficients`` as tables, ``to_dict()``, ``to_json()``, and the CLI's table
+    as ``repr``/``str``."""
+
+    __slots__ = ("_json", "_dict", "_text", "_kind", "omitted", "warnings")
+
+    def __init__(self, json_text: str, text: str, kind: str, omitted, messages):
+        self._json = json_text
+        self._dict = json.loads(json_text)
+        self._text = text
+        self._kind = kind
+        #: Rows omitted from the effect sizes: ``(row, study, reason)``.
+        self.omitted = list(omitted)
+        #: Studies left out of a subgroup analysis, regression or RVE.
+        self.warnings = list(messages)
+
+    def __getattr__(self, name: str):
+        try:
+            return self._dict[name]
+        except KeyError:
+            raise AttributeError(f"MetaResult has no key '{name}'") from None
+
+    def __dir__(self):
+        return sorted(set(self._dict) | {"to_dict", "to_json", "studies", "coefficients", "keys"})
+
+    def keys(self) -> List[str]:
+        """The JSON keys, in the CLI's order."""
+        return list(self._dict)
+
+    def __getitem__(self, key: str):
+        return self._dict[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._dict
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The result as ``peerstat meta --format json`` gives it (a fresh copy)."""
+        return json.loads(self._json)
+
+    def to_json(self) -> str:
+        """The JSON text of ``peerstat meta --format json``."""
+        return self._json
+
+    @property
+    def studies(self):
+        """One row per study (``yi``, ``vi``, weights ...) as a table of the input's library."""
+        return _from_records(self._dict.get("studies"), self._kind)
+
+    @property
+    def coefficients(self):
+        """Meta-regression coefficients as a table (``None`` without moderators)."""
+        return _from_records(self._dict.get("coefficients"), self._kind)
+
+    def __repr__(self) -> str:
+        return self._text
+
+    __str__ = __repr__
+
+
+# --------------------------------------------------------------------------------------------
+# Functions
+
+
+def effects(
+    data,
+    measure: Optional[str] = None,
+    *,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+):
+    """Effect sizes (metafor ``escalc``): the input table plus ``yi`` and ``vi``.
+
+    ``measure``: SMD, MD, ROM, SMDH, OR, RR, RD, AS, IRR, IRD, IRSD, SMCC, SMCR, SMCRH, COR,
+    ZCOR, PR, PLO, PFT or GEN (the default when there is a ``yi`` column). Rows that cannot give
+    an effect keep null ``yi``/``vi`` and raise a :class:`PeerstatWarning`.
+    """
+    obj, source, kind = _prepare(data, name)
+    native, omitted, _ = _native.effects(
+        obj, source, measure, _effect(vtype, add, to, drop00, strict), columns
+    )
+    _warn(source, omitted)
+    return _convert(_arrow(native), kind)
+
+
+def meta(
+    data,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    by: Optional[str] = None,
+    mods: Union[None, str, Sequence[str]] = None,
+    *,
+    common_tau2: bool = False,
+    permutations: Optional[int] = None,
+    seed: int = 1,
+    cluster: Optional[str] = None,
+    rho: float = 0.8,
+    robust: Optional[str] = None,
+    robust_type: str = "CR2",
+    newmods: Optional[Iterable[float]] = None,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> MetaResult:
+    """Meta-analysis as ``peerstat meta`` (metafor ``rma``): a random-effects fit (``method``:
+    REML, ML, DL, HE, HS, SJ, EB, PM, EE; or MH / PETO for 2x2 tables), with subgroups
+    (``by``), a meta-regression (``mods``, with ``permutations`` and a prediction at
+    ``newmods``), robust variance estimation (``cluster``, ``rho``) or cluster-robust
+    inference on the fitted model (``robust``, ``robust_type`` CR2/CR1).
+
+    Returns a :class:`MetaResult`. Raises :class:`InputError`, :class:`SettingError`,
+    :class:`ModelError` or :class:`FileError` with the CLI's messages.
+    """
+    obj, source, kind = _prepare(data, name)
+    extra = dict(
+        by=by,
+        common_tau2=bool(common_tau2),
+        mods=_names(mods),
+        permutations=None if permutations is None else int(permutations),
+        seed=int(seed),
+        cluster=cluster,
+        rho=float(rho),
+        robust=robust,
+        robust_type=str(robust_type),
+        newmods=[float(x) for x in (newmods or [])],
+    )
+    json_text, text, messages, omitted = _native.meta(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        extra,
+        columns,
+    )
+    _warn(source, omitted, messages)
+    return MetaResult(json_text, text, kind, omitted, messages)
+
+
+def reanalyse(
+    data,
+    by: Union[str, Sequence[str]],
+    measure: str,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    threads: Optional[int] = None,
+    name: Optional[str] = None,
+):
+    """Bulk reanalysis as ``peerstat reanalyse``: one meta-analysis per group of ``by``, run in
+    parallel with the GIL released. Returns one row per group (in order of first appearance):
+    the key columns, then ``k``, ``estimate``, ``se``, ``ci_lower`` ... and ``error`` (why a
+    group could not be analysed; the run never stops for one group)."""
+    obj, source, kind = _prepare(data, name)
+    native, _report = _native.reanalyse(
+        obj,
+        source,
+        _names(by),
+        str(measure),
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        columns,
+        threads,
+    )
+    return _convert(_arrow(native), kind)
