@@ -125,8 +125,11 @@ impl EffectOpts {
     }
 }
 
+/// Rows omitted from the effect sizes: `(row, study, reason)`.
+type Omitted = Vec<(usize, String, String)>;
+
 /// Rows omitted from the effect sizes, as `(row, study, reason)`.
-fn omissions(es: &EffectSizes) -> Vec<(usize, String, String)> {
+fn omissions(es: &EffectSizes) -> Omitted {
     es.omitted()
         .iter()
         .map(|o| (o.row, o.study.clone(), o.reason.clone()))
@@ -143,7 +146,7 @@ fn effects(
     measure: Option<&str>,
     effect: EffectOpts,
     columns: Option<HashMap<String, String>>,
-) -> PyResult<(ArrowTable, Vec<(usize, String, String)>, String)> {
+) -> PyResult<(ArrowTable, Omitted, String)> {
     let map = column_map(columns, &[])?;
     let opts = effect.options()?;
     let table = load(data, source, &map)?;

@@ -15,7 +15,7 @@ use crate::{column_map, measure_of, omissions, EffectOpts, ModelOpts};
 
 /// What `meta` returns to the Python layer: the JSON text, the table text, warnings (studies
 /// left out of an analysis) and the rows omitted from the effect sizes.
-type MetaOut = (String, String, Vec<String>, Vec<(usize, String, String)>);
+type MetaOut = (String, String, Vec<String>, crate::Omitted);
 
 /// The options of `meta` beyond the model and the effect sizes.
 #[derive(FromPyObject)]
@@ -61,6 +61,7 @@ impl MetaExtra {
 /// Mantel–Haenszel / Peto fit.
 #[pyfunction]
 #[pyo3(signature = (data, source, measure, model, effect, extra, columns=None))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn meta(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,

@@ -72,4 +72,4 @@ def test_missing_values_are_omitted_with_a_warning(inputs):
     with pytest.warns(peerstat.PeerstatWarning, match=r"row 2 \(study 'Ferguson & Simes 1949'\) omitted"):
         fit = peerstat.meta(df, measure="RR")
     assert fit.k == 12
-    assert fit.omitted[0][0] == 2
+    assert fit.omitted_rows[0][0] == 2

@@ -154,17 +154,17 @@ class MetaResult:
     ``studies`` and ``coefficients`` as tables, ``to_dict()``, ``to_json()``, and the CLI's table
     as ``repr``/``str``."""
 
-    __slots__ = ("_json", "_dict", "_text", "_kind", "omitted", "warnings")
+    __slots__ = ("_json", "_dict", "_text", "_kind", "omitted_rows", "messages")
 
     def __init__(self, json_text: str, text: str, kind: str, omitted, messages):
         self._json = json_text
         self._dict = json.loads(json_text)
         self._text = text
         self._kind = kind
-        #: Rows omitted from the effect sizes: ``(row, study, reason)``.
-        self.omitted = list(omitted)
-        #: Studies left out of a subgroup analysis, regression or RVE.
-        self.warnings = list(messages)
+        #: Rows omitted from the effect sizes: ``(row, study, reason)`` (also warned about).
+        self.omitted_rows = list(omitted)
+        #: Studies left out of a subgroup analysis, regression or RVE (also warned about).
+        self.messages = list(messages)
 
     def __getattr__(self, name: str):
         try:
@@ -173,7 +173,8 @@ class MetaResult:
             raise AttributeError(f"MetaResult has no key '{name}'") from None
 
     def __dir__(self):
-        return sorted(set(self._dict) | {"to_dict", "to_json", "studies", "coefficients", "keys"})
+        extra = {"to_dict", "to_json", "studies", "coefficients", "keys", "omitted_rows", "messages"}
+        return sorted(set(self._dict) | extra)
 
     def keys(self) -> List[str]:
         """The JSON keys, in the CLI's order."""
