@@ -163,7 +163,18 @@ fn effects(
     .and_then(|(out, om, m)| Ok((ArrowTable::new(&out)?, om, m)))
 }
 
+mod diag;
 mod meta;
+
+/// A result as the CLI's `--format json` writes it.
+fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
+    peerstat::report::json(result).map_err(|e| {
+        to_py(peerstat::Error::Format {
+            file: source.to_string(),
+            message: format!("cannot write the result as JSON ({e})"),
+        })
+    })
+}
 
 /// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
 /// summary `(groups, failed, rows, omitted_rows)`. The GIL is released while it runs; groups are
@@ -230,6 +241,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(effects, m)?)?;
     m.add_function(wrap_pyfunction!(meta::meta, m)?)?;
     m.add_function(wrap_pyfunction!(reanalyse, m)?)?;
+    m.add_function(wrap_pyfunction!(diag::bias, m)?)?;
+    m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     Ok(())
 }

@@ -110,8 +110,8 @@ pub(crate) fn meta(
     };
     let source = source.to_string();
     py.detach(move || {
-        let es = EffectSizes::compute(&table, measure, &opts)?;
-        let run = options.fit(&table, &es)?;
+        let es = EffectSizes::compute(&table, measure, &opts).map_err(to_py)?;
+        let run = options.fit(&table, &es).map_err(to_py)?;
         let mut warnings = Vec::new();
         if run.regression_dropped > 0 {
             warnings.push(format!(
@@ -131,16 +131,10 @@ pub(crate) fn meta(
                 run.rve_dropped
             ));
         }
-        let json = report::json(&run.report).map_err(|e| {
-            peerstat::Error::Format {
-                file: source.clone(),
-                message: format!("cannot write the result as JSON ({e})"),
-            }
-        })?;
+        let json = crate::json(&run.report, &source)?;
         let text = report::table_report(&run.report, &source);
         Ok((json, text, warnings, omissions(&es)))
     })
-    .map_err(to_py)
 }
 
 /// Mantel–Haenszel / Peto: common-effect methods on the 2×2 tables.
@@ -178,14 +172,12 @@ fn mantel_haenszel(
     let source = source.to_string();
     py.detach(move || {
         let fit = if mh {
-            peerstat::diag::mantel_haenszel(&table, measure, level)?
+            peerstat::diag::mantel_haenszel(&table, measure, level)
         } else {
-            peerstat::diag::peto(&table, level)?
-        };
-        let json = report::json(&fit).map_err(|e| peerstat::Error::Format {
-            file: source.clone(),
-            message: format!("cannot write the result as JSON ({e})"),
-        })?;
+            peerstat::diag::peto(&table, level)
+        }
+        .map_err(to_py)?;
+        let json = crate::json(&fit, &source)?;
         Ok((
             json,
             report::mh_table(&fit, &source),
@@ -193,5 +185,4 @@ fn mantel_haenszel(
             Vec::new(),
         ))
     })
-    .map_err(to_py)
 }

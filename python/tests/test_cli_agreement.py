@@ -7,6 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import peerstat
+from conftest import FIXTURES
 
 # (fixture, CLI flags, Python keyword arguments)
 META_CASES = [
@@ -96,3 +97,30 @@ def test_reanalyse_threads_give_the_same_rows(fixtures):
     many = peerstat.reanalyse(fixtures / "bulk_sample.csv", by="analysis_id", measure="SMD", threads=3)
     assert one.equals(many)
     assert all(math.isfinite(x) for x in one.column("estimate").to_pylist())
+
+
+DIAG_CASES = [
+    ("bias", "bcg.csv", ["--measure", "RR"], dict(measure="RR")),
+    ("bias", "bcg.csv", ["--measure", "OR", "--method", "DL", "--egger", "classic", "--estimator", "R0", "--side", "right", "--orwin-target", "0.1"],
+     dict(measure="OR", method="DL", egger="classic", estimator="R0", side="right", orwin_target=0.1)),
+    ("influence", "bcg.csv", ["--measure", "RR"], dict(measure="RR")),
+    ("influence", "bcg.csv", ["--measure", "RR", "--knha", "--cumulative", "--order", "year"], dict(measure="RR", knha=True, cumulative=True, order="year")),
+    ("influence", "normand1999.csv", ["--measure", "SMD", "--method", "DL"], dict(measure="SMD", method="DL")),
+]
+
+
+@pytest.mark.parametrize("fn,fixture,flags,kwargs", DIAG_CASES, ids=[f"{c[0]}:{c[1]}:{' '.join(c[2])}" for c in DIAG_CASES])
+def test_bias_and_influence_equal_cli_json(cli, cli_json, fixtures, fn, fixture, flags, kwargs, monkeypatch):
+    expected = cli_json(fn, f"fixtures/{fixture}", *flags)
+    monkeypatch.chdir(fixtures.parent)
+    got = getattr(peerstat, fn)(f"fixtures/{fixture}", **kwargs)
+    assert got.to_dict() == expected
+    assert repr(got).strip() == cli(fn, f"fixtures/{fixture}", *flags).stdout.strip()
+
+
+def test_influence_tables():
+    fit = peerstat.influence(pa.table(pq.read_table(FIXTURES / "bcg.parquet")), measure="RR", cumulative=True)
+    assert fit.cumulative.num_rows == 13
+    assert fit.studies is None
+    loo = peerstat.influence(FIXTURES / "bcg.csv", measure="RR")
+    assert loo.studies.num_rows == 13

@@ -38,7 +38,12 @@ __all__ = [
     "effects",
     "meta",
     "reanalyse",
+    "bias",
+    "influence",
+    "Result",
     "MetaResult",
+    "BiasResult",
+    "InfluenceResult",
     "PeerstatError",
     "InputError",
     "SettingError",
@@ -148,11 +153,9 @@ def _names(x: Union[None, str, Sequence[str]]) -> List[str]:
 # Results
 
 
-class MetaResult:
-    """The result of :func:`meta`: every key of ``peerstat meta --format json`` as an attribute
-    (``estimate``, ``se``, ``ci_lower``, ``tau2``, ``i2``, ``q``, ``subgroups``, ``options`` ...),
-    ``studies`` and ``coefficients`` as tables, ``to_dict()``, ``to_json()``, and the CLI's table
-    as ``repr``/``str``."""
+class Result:
+    """A result: every key of the CLI's ``--format json`` as an attribute, ``to_dict()``,
+    ``to_json()``, tables of its per-study lists, and the CLI's table as ``repr``/``str``."""
 
     __slots__ = ("_json", "_dict", "_text", "_kind", "omitted_rows", "messages")
 
@@ -170,7 +173,7 @@ class MetaResult:
         try:
             return self._dict[name]
         except KeyError:
-            raise AttributeError(f"MetaResult has no key '{name}'") from None
+            raise AttributeError(f"{type(self).__name__} has no key '{name}'") from None
 
     def __dir__(self):
         extra = {"to_dict", "to_json", "studies", "coefficients", "keys", "omitted_rows", "messages"}
@@ -196,18 +199,46 @@ class MetaResult:
 
     @property
     def studies(self):
-        """One row per study (``yi``, ``vi``, weights ...) as a table of the input's library."""
+        """One row per study as a table of the input's library (``None`` when absent)."""
         return _from_records(self._dict.get("studies"), self._kind)
+
+    def __repr__(self) -> str:
+        return self._text
+
+    __str__ = __repr__
+
+
+class MetaResult(Result):
+    """The result of :func:`meta`: every key of ``peerstat meta --format json`` as an attribute
+    (``estimate``, ``se``, ``ci_lower``, ``tau2``, ``i2``, ``q``, ``subgroups``, ``options`` ...),
+    ``studies`` and ``coefficients`` as tables, ``to_dict()``, ``to_json()``, and the CLI's table
+    as ``repr``/``str``."""
+
+    __slots__ = ()
 
     @property
     def coefficients(self):
         """Meta-regression coefficients as a table (``None`` without moderators)."""
         return _from_records(self._dict.get("coefficients"), self._kind)
 
-    def __repr__(self) -> str:
-        return self._text
 
-    __str__ = __repr__
+class BiasResult(Result):
+    """The result of :func:`bias`: ``egger``, ``begg``, ``trimfill``, ``fail_safe_n`` ... as
+    ``peerstat bias --format json`` gives them."""
+
+    __slots__ = ()
+
+
+class InfluenceResult(Result):
+    """The result of :func:`influence`: ``studies`` (leave-one-out diagnostics) or
+    ``cumulative`` (steps) as tables, as ``peerstat influence --format json`` gives them."""
+
+    __slots__ = ()
+
+    @property
+    def cumulative(self):
+        """The cumulative meta-analysis, one row per step (``None`` unless ``cumulative=True``)."""
+        return _from_records(self._dict.get("cumulative"), self._kind)
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,3 +372,84 @@ def reanalyse(
         threads,
     )
     return _convert(_arrow(native), kind)
+
+
+def bias(
+    data,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    egger: str = "rma",
+    estimator: str = "L0",
+    side: Optional[str] = None,
+    orwin_target: Optional[float] = None,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> BiasResult:
+    """Small-study effects and publication bias as ``peerstat bias``: Egger's regression
+    (``egger``: rma as metafor ``regtest``, or classic), Begg's rank correlation, trim-and-fill
+    (``estimator`` L0/R0, ``side`` left/right or chosen from the data) and the fail-safe N
+    (Rosenthal, and Orwin's with ``orwin_target``)."""
+    obj, source, kind = _prepare(data, name)
+    extra = dict(egger=str(egger), estimator=str(estimator), side=side, orwin_target=orwin_target)
+    json_text, text, omitted = _native.bias(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        extra,
+        columns,
+    )
+    _warn(source, omitted)
+    return BiasResult(json_text, text, kind, omitted, [])
+
+
+def influence(
+    data,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    cumulative: bool = False,
+    order: Optional[str] = None,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> InfluenceResult:
+    """Leave-one-out and influence diagnostics (metafor ``influence``/``leave1out``) as
+    ``peerstat influence``, or with ``cumulative=True`` the cumulative meta-analysis in data
+    order or ordered by the numeric column ``order``."""
+    obj, source, kind = _prepare(data, name)
+    json_text, text, omitted = _native.influence(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        bool(cumulative),
+        order,
+        columns,
+    )
+    _warn(source, omitted)
+    return InfluenceResult(json_text, text, kind, omitted, [])
