@@ -12,6 +12,7 @@ use peerstat::model::{I2Method, PiMethod, RandomEffects, Tau2Method};
 use pyo3::prelude::*;
 
 mod arrow_io;
+mod bench;
 mod errors;
 
 use arrow_io::{load, ArrowTable};
@@ -177,7 +178,7 @@ fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
 }
 
 /// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
-/// summary `(groups, failed, rows, omitted_rows)`. The GIL is released while it runs; groups are
+/// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is released while it runs; groups are
 /// analysed in parallel (rayon; `threads` sets a pool of that size for this call).
 #[pyfunction]
 #[pyo3(signature = (data, source, by, measure, model, effect, columns=None, threads=None))]
@@ -192,7 +193,7 @@ fn reanalyse(
     effect: EffectOpts,
     columns: Option<HashMap<String, String>>,
     threads: Option<usize>,
-) -> PyResult<(ArrowTable, (usize, usize, usize, usize))> {
+) -> PyResult<(ArrowTable, (usize, usize, usize, usize, f64))> {
     if by.is_empty() {
         return Err(setting(
             "reanalyse needs by= (one or more group-key columns)",
@@ -215,15 +216,17 @@ fn reanalyse(
         ),
         None => None,
     };
+    let start = std::time::Instant::now();
     let (out, rep) = py
         .detach(|| match &pool {
             Some(p) => p.install(|| job.results_table(&table)),
             None => job.results_table(&table),
         })
         .map_err(to_py)?;
+    let secs = start.elapsed().as_secs_f64();
     Ok((
         ArrowTable::new(&out)?,
-        (rep.groups, rep.failed, rep.rows, rep.omitted_rows),
+        (rep.groups, rep.failed, rep.rows, rep.omitted_rows, secs),
     ))
 }
 
@@ -244,5 +247,6 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diag::bias, m)?)?;
     m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_meta, m)?)?;
     Ok(())
 }

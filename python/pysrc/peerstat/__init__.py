@@ -361,7 +361,7 @@ def reanalyse(
     the key columns, then ``k``, ``estimate``, ``se``, ``ci_lower`` ... and ``error`` (why a
     group could not be analysed; the run never stops for one group)."""
     obj, source, kind = _prepare(data, name)
-    native, _report = _native.reanalyse(
+    native, report = _native.reanalyse(
         obj,
         source,
         _names(by),
@@ -371,7 +371,14 @@ def reanalyse(
         columns,
         threads,
     )
+    global _last_reanalyse
+    _last_reanalyse = dict(zip(("groups", "failed", "rows", "omitted_rows", "seconds"), report))
     return _convert(_arrow(native), kind)
+
+
+#: What the last :func:`reanalyse` did: groups, failed groups, rows, omitted rows, and the
+#: seconds the library's run took (without reading the input and converting the output).
+_last_reanalyse: Dict[str, Any] = {}
 
 
 def bias(
