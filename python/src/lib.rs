@@ -177,6 +177,10 @@ fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
     })
 }
 
+/// What a `reanalyse` run did: `(groups, failed, rows, omitted_rows, seconds of the library's
+/// run)`.
+type RunSummary = (usize, usize, usize, usize, f64);
+
 /// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
 /// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is released while it runs; groups are
 /// analysed in parallel (rayon; `threads` sets a pool of that size for this call).
@@ -193,7 +197,7 @@ fn reanalyse(
     effect: EffectOpts,
     columns: Option<HashMap<String, String>>,
     threads: Option<usize>,
-) -> PyResult<(ArrowTable, (usize, usize, usize, usize, f64))> {
+) -> PyResult<(ArrowTable, RunSummary)> {
     if by.is_empty() {
         return Err(setting(
             "reanalyse needs by= (one or more group-key columns)",
