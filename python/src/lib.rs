@@ -165,6 +165,7 @@ fn effects(
 }
 
 mod diag;
+mod econ_network;
 mod meta;
 
 /// A result as the CLI's `--format json` writes it.
@@ -250,6 +251,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reanalyse, m)?)?;
     m.add_function(wrap_pyfunction!(diag::bias, m)?)?;
     m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
+    m.add_function(wrap_pyfunction!(econ_network::cea, m)?)?;
+    m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_meta, m)?)?;
     Ok(())

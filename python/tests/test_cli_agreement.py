@@ -124,3 +124,29 @@ def test_influence_tables():
     assert fit.studies is None
     loo = peerstat.influence(FIXTURES / "bcg.csv", measure="RR")
     assert loo.studies.num_rows == 13
+
+
+OTHER_CASES = [
+    ("cea", "econ/strategies_chain.csv", [], dict()),
+    ("cea", "econ/psa.csv", ["--wtp-grid", "0:50000:5000", "--reference", "usual care"], dict(wtp_grid="0:50000:5000", reference="usual care")),
+    ("cea", "econ/patients.csv",
+     ["--treatment", "peer", "--control", "control", "--boot", "200", "--seed", "3", "--wtp", "20000,30000", "--cost-covariates", "age"],
+     dict(treatment="peer", control="control", boot=200, seed=3, wtp=[20000, 30000], cost_covariates="age")),
+    ("cea", "econ/arms.csv", ["--treatment", "peer", "--control", "control"], dict(treatment="peer", control="control")),
+    ("network", "nma_toy.csv", [], dict()),
+    ("network", "senn2013.csv", ["--measure", "MD", "--method", "REML", "--reference", "placebo"], dict(measure="MD", method="REML", reference="placebo")),
+]
+
+
+@pytest.mark.parametrize("fn,fixture,flags,kwargs", OTHER_CASES, ids=[f"{c[0]}:{c[1]}:{' '.join(c[2])}" for c in OTHER_CASES])
+def test_cea_and_network_equal_cli_json(cli, cli_json, fixtures, fn, fixture, flags, kwargs, monkeypatch):
+    expected = cli_json(fn, f"fixtures/{fixture}", *flags)
+    monkeypatch.chdir(fixtures.parent)
+    got = getattr(peerstat, fn)(f"fixtures/{fixture}", **kwargs)
+    assert got.to_dict() == expected
+    assert repr(got).strip() == cli(fn, f"fixtures/{fixture}", *flags).stdout.strip()
+    assert len(got.keys()) >= 3
+
+
+def test_other_cases_counted():
+    assert len(OTHER_CASES) == 6 and len(DIAG_CASES) == 5

@@ -40,10 +40,14 @@ __all__ = [
     "reanalyse",
     "bias",
     "influence",
+    "cea",
+    "network",
     "Result",
     "MetaResult",
     "BiasResult",
     "InfluenceResult",
+    "CeaResult",
+    "NetworkResult",
     "PeerstatError",
     "InputError",
     "SettingError",
@@ -225,6 +229,19 @@ class MetaResult(Result):
 class BiasResult(Result):
     """The result of :func:`bias`: ``egger``, ``begg``, ``trimfill``, ``fail_safe_n`` ... as
     ``peerstat bias --format json`` gives them."""
+
+    __slots__ = ()
+
+
+class CeaResult(Result):
+    """The result of :func:`cea`, as ``peerstat cea --format json`` gives it."""
+
+    __slots__ = ()
+
+
+class NetworkResult(Result):
+    """The result of :func:`network`, as ``peerstat network --format json`` gives it
+    (``common``, ``random``, ``treatments``, ``heterogeneity`` ...)."""
 
     __slots__ = ()
 
@@ -460,3 +477,95 @@ def influence(
     )
     _warn(source, omitted)
     return InfluenceResult(json_text, text, kind, omitted, [])
+
+
+def _csv(values) -> Optional[str]:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return values
+    return ",".join(repr(float(v)) if not isinstance(v, str) else v for v in values)
+
+
+def cea(
+    data,
+    *,
+    shape: Optional[str] = None,
+    wtp: Union[None, str, Sequence[float]] = None,
+    wtp_grid: Optional[str] = None,
+    reference: Optional[str] = None,
+    treatment: Optional[str] = None,
+    control: Optional[str] = None,
+    boot: int = 0,
+    seed: int = 1,
+    cost_covariates: Union[None, str, Sequence[str]] = None,
+    effect_covariates: Union[None, str, Sequence[str]] = None,
+    discount_cost: float = 0.0,
+    discount_effect: float = 0.0,
+    timing: str = "start",
+    level: float = 95,
+    columns: Optional[Dict[str, str]] = None,
+    name: Optional[str] = None,
+) -> CeaResult:
+    """Cost-effectiveness analysis as ``peerstat cea``: strategies (frontier, ICERs, NMB),
+    probabilistic draws (CEACs), patient-level trial data (Fieller, bootstrap, SUR with
+    covariates, discounting) or arms. ``wtp``: values (default 20000, 30000) or ``wtp_grid``
+    ``"from:to:step"``."""
+    obj, source, _kind = _prepare(data, name)
+    options = dict(
+        shape=shape,
+        wtp=_csv(wtp),
+        wtp_grid=wtp_grid,
+        reference=reference,
+        treatment=treatment,
+        control=control,
+        boot=int(boot),
+        seed=int(seed),
+        cost_covariates=_names(cost_covariates),
+        effect_covariates=_names(effect_covariates),
+        discount_cost=float(discount_cost),
+        discount_effect=float(discount_effect),
+        timing=str(timing),
+        level=float(level),
+    )
+    json_text, text = _native.cea(obj, source, options, columns)
+    return CeaResult(json_text, text, _kind, [], [])
+
+
+def network(
+    data,
+    measure: Optional[str] = None,
+    method: str = "DL",
+    *,
+    study: str = "study",
+    treatment: str = "treatment",
+    reference: Optional[str] = None,
+    small_values_good: bool = False,
+    random_ci: str = "classic",
+    level: float = 95,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> NetworkResult:
+    """Network meta-analysis as ``peerstat network`` (netmeta conventions; ``method`` DL or
+    REML): from one row per arm (``study``, ``treatment`` and the measure's arm columns) or one
+    row per contrast (``treat1``, ``treat2``, ``yi``, ``vi``/``sei``). Component models are
+    available from the CLI."""
+    obj, source, kind = _prepare(data, name)
+    options = dict(
+        study=str(study),
+        treatment=str(treatment),
+        reference=reference,
+        small_values_good=bool(small_values_good),
+        method=str(method),
+        random_ci=str(random_ci),
+        level=float(level),
+    )
+    json_text, text = _native.network(
+        obj, source, measure, options, _effect(vtype, add, to, drop00, strict), columns
+    )
+    return NetworkResult(json_text, text, kind, [], [])

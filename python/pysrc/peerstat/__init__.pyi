@@ -80,6 +80,9 @@ class BiasResult(Result):
     trimfill: Dict[str, Any]
     fail_safe_n: Dict[str, Any]
 
+class CeaResult(Result): ...
+class NetworkResult(Result): ...
+
 class InfluenceResult(Result):
     @property
     def cumulative(self) -> Any: ...
@@ -190,3 +193,42 @@ def influence(
     strict: bool = ...,
     name: Optional[str] = ...,
 ) -> InfluenceResult: ...
+def cea(
+    data: Data,
+    *,
+    shape: Optional[Literal["strategies", "draws", "psa", "patients", "ipd", "arms"]] = ...,
+    wtp: Union[None, str, Sequence[float]] = ...,
+    wtp_grid: Optional[str] = ...,
+    reference: Optional[str] = ...,
+    treatment: Optional[str] = ...,
+    control: Optional[str] = ...,
+    boot: int = ...,
+    seed: int = ...,
+    cost_covariates: Union[None, str, Sequence[str]] = ...,
+    effect_covariates: Union[None, str, Sequence[str]] = ...,
+    discount_cost: float = ...,
+    discount_effect: float = ...,
+    timing: Literal["start", "end", "continuous"] = ...,
+    level: float = ...,
+    columns: Optional[Dict[str, str]] = ...,
+    name: Optional[str] = ...,
+) -> CeaResult: ...
+def network(
+    data: Data,
+    measure: Optional[Measure] = ...,
+    method: Literal["DL", "REML"] = ...,
+    *,
+    study: str = ...,
+    treatment: str = ...,
+    reference: Optional[str] = ...,
+    small_values_good: bool = ...,
+    random_ci: Literal["classic", "t-dist", "HK"] = ...,
+    level: float = ...,
+    columns: Optional[Dict[str, str]] = ...,
+    vtype: Literal["LS", "UB"] = ...,
+    add: float = ...,
+    to: Literal["only0", "all", "none", "if0all"] = ...,
+    drop00: bool = ...,
+    strict: bool = ...,
+    name: Optional[str] = ...,
+) -> NetworkResult: ...
