@@ -167,6 +167,7 @@ fn effects(
 mod diag;
 mod econ_network;
 mod meta;
+mod multilevel;
 
 /// A result as the CLI's `--format json` writes it.
 fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
@@ -251,6 +252,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(reanalyse, m)?)?;
     m.add_function(wrap_pyfunction!(diag::bias, m)?)?;
     m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
+    m.add_function(wrap_pyfunction!(multilevel::multilevel, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::cea, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

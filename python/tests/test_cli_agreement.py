@@ -30,6 +30,17 @@ META_CASES = [
     ("normand1999.csv", ["--measure", "SMD", "--vtype", "UB"], dict(measure="SMD", vtype="UB")),
     ("normand1999.csv", ["--measure", "MD", "--method", "ML"], dict(measure="MD", method="ML")),
     ("hierdat.csv", ["--measure", "GEN", "--cluster", "study", "--rho", "0.6"], dict(measure="GEN", cluster="study", rho=0.6)),
+    ("hierdat.csv", ["--random", "~ 1 | study/esid"], dict(random="~ 1 | study/esid")),
+    (
+        "assink2016.csv",
+        ["--random", "~ 1 | study/esid", "--vcalc", "cluster=study,obs=esid,rho=0.6", "--robust", "study"],
+        dict(random="~ 1 | study/esid", vcalc={"cluster": "study", "obs": "esid", "rho": 0.6}, robust="study"),
+    ),
+    (
+        "hierdat.csv",
+        ["--random", "~ 1 | study/esid", "--mods", "binge", "--method", "ML", "--knha", "--sigma2", "NA,0", "--no-profile-ci"],
+        dict(random="~ 1 | study/esid", mods="binge", method="ML", knha=True, sigma2=[None, 0], profile_ci=False),
+    ),
 ]
 
 
@@ -45,7 +56,7 @@ def test_meta_equals_cli_json(cli_json, fixtures, fixture, flags, kwargs):
 
 
 def test_meta_cases_cover_every_path():
-    assert len(META_CASES) == 15
+    assert len(META_CASES) == 18
     assert {c[2].get("method", "REML") for c in META_CASES} >= {"REML", "DL", "MH", "PETO", "PM", "ML"}
 
 

@@ -305,6 +305,13 @@ def meta(
     robust: Optional[str] = None,
     robust_type: str = "CR2",
     newmods: Optional[Iterable[float]] = None,
+    random: Optional[str] = None,
+    vcalc: Optional[Dict[str, Any]] = None,
+    test: Optional[str] = None,
+    structure: str = "CS",
+    dfs: Optional[str] = None,
+    sigma2: Optional[Sequence[Optional[float]]] = None,
+    profile_ci: bool = True,
     pi: str = "metafor",
     i2: str = "typical",
     max_iter: int = 1000,
@@ -323,10 +330,39 @@ def meta(
     ``newmods``), robust variance estimation (``cluster``, ``rho``) or cluster-robust
     inference on the fitted model (``robust``, ``robust_type`` CR2/CR1).
 
+    With ``random`` (e.g. ``"~ 1 | study/esid"``, or a structured ``"~ outcome | study"`` with
+    ``structure`` CS, HCS, UN, AR, HAR, DIAG, ID) a multilevel model as metafor ``rma.mv``
+    (``method`` REML or ML; ``test`` z or t, ``knha=True`` meaning t; ``dfs`` residual or
+    contain; ``sigma2`` holds components fixed, None for one estimated), with the sampling
+    covariance from ``vcalc`` (a dict of metafor's arguments: ``cluster``, ``obs``, ``rho``,
+    ``time``, ``phi``, ``type``, ``rho_type``, ``subgroup``, ``grp1``, ``grp2``, ``w1``,
+    ``w2``, ``time2``) and CR2 inference by ``robust`` (the CHE model:
+    ``random="~ 1 | study/esid", vcalc={"cluster": "study", "obs": "esid", "rho": 0.6},
+    robust="study"``).
+
     Returns a :class:`MetaResult`. Raises :class:`InputError`, :class:`SettingError`,
     :class:`ModelError` or :class:`FileError` with the CLI's messages.
     """
     obj, source, kind = _prepare(data, name)
+    if random is not None:
+        return _multilevel(
+            obj, source, kind, measure, columns,
+            _model(method, knha, level, pi, i2, max_iter, stepadj),
+            _effect(vtype, add, to, drop00, strict),
+            dict(
+                random=str(random),
+                mods=_names(mods),
+                test=test,
+                structure=str(structure),
+                dfs=dfs,
+                sigma2=None if sigma2 is None else [None if x is None else float(x) for x in sigma2],
+                profile_ci=bool(profile_ci),
+                newmods=[float(x) for x in (newmods or [])],
+                robust=robust,
+                robust_type=str(robust_type),
+            ),
+            vcalc,
+        )
     extra = dict(
         by=by,
         common_tau2=bool(common_tau2),
@@ -347,6 +383,31 @@ def meta(
         _effect(vtype, add, to, drop00, strict),
         extra,
         columns,
+    )
+    _warn(source, omitted, messages)
+    return MetaResult(json_text, text, kind, omitted, messages)
+
+
+_VCALC_KEYS = ("cluster", "obs", "rho", "time", "phi", "type", "rho_type", "subgroup", "grp1",
+               "grp2", "w1", "w2", "time2")
+
+
+def _multilevel(obj, source, kind, measure, columns, model, effect, extra, vcalc) -> MetaResult:
+    spec = None
+    if vcalc is not None:
+        unknown = sorted(set(vcalc) - set(_VCALC_KEYS))
+        if unknown:
+            raise SettingError(
+                f"vcalc: unknown key(s) {', '.join(unknown)}; expected {', '.join(_VCALC_KEYS)}"
+            )
+        if "cluster" not in vcalc:
+            raise SettingError("vcalc needs cluster (the column of the clusters, e.g. study)")
+        spec = {("type_col" if k == "type" else k): vcalc.get(k) for k in _VCALC_KEYS}
+        for k in ("rho", "phi", "rho_type"):
+            if spec[k] is not None:
+                spec[k] = float(spec[k])
+    json_text, text, messages, omitted = _native.multilevel(
+        obj, source, measure, model, effect, extra, spec, columns
     )
     _warn(source, omitted, messages)
     return MetaResult(json_text, text, kind, omitted, messages)
