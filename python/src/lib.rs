@@ -166,6 +166,7 @@ fn effects(
 
 mod diag;
 mod econ_network;
+mod framework;
 mod meta;
 mod multilevel;
 
@@ -254,6 +255,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
     m.add_function(wrap_pyfunction!(multilevel::multilevel, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::cea, m)?)?;
+    m.add_function(wrap_pyfunction!(framework::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(framework::map, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_meta, m)?)?;

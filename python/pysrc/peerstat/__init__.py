@@ -42,12 +42,16 @@ __all__ = [
     "influence",
     "cea",
     "network",
+    "evaluate",
+    "map",
     "Result",
     "MetaResult",
     "BiasResult",
     "InfluenceResult",
     "CeaResult",
     "NetworkResult",
+    "Evaluation",
+    "EvidenceMap",
     "PeerstatError",
     "InputError",
     "SettingError",
@@ -630,3 +634,99 @@ def network(
         obj, source, measure, options, _effect(vtype, add, to, drop00, strict), columns
     )
     return NetworkResult(json_text, text, kind, [], [])
+
+
+class Evaluation(Result):
+    """The result of :func:`evaluate`: the report's ``results.json`` (``domains``,
+    ``summary_of_findings``, ``rows_not_used`` ...); the report itself is in ``out_dir``."""
+
+    __slots__ = ()
+
+
+class EvidenceMap(Result):
+    """The result of :func:`map`: the evidence-and-gap map's data (``studies``, ``cells`` ...)
+    as ``peerstat map --format json`` gives them."""
+
+    __slots__ = ()
+
+
+def _companion_costs(data, costs):
+    """The economic companion: ``costs`` when given, else NAME_costs.EXT beside a file input."""
+    if costs is not None:
+        return costs if not isinstance(costs, (str, os.PathLike)) else os.fspath(costs)
+    if isinstance(data, (str, os.PathLike)):
+        root, ext = os.path.splitext(os.fspath(data))
+        companion = f"{root}_costs{ext}"
+        if os.path.exists(companion):
+            return companion
+    return None
+
+
+def _costs_obj(costs):
+    if costs is None or isinstance(costs, str):
+        return costs
+    return _prepare(costs, "costs")[0]
+
+
+def evaluate(
+    data,
+    out_dir: Union[str, os.PathLike] = "report",
+    *,
+    costs=None,
+    codebook: Optional[Union[str, os.PathLike]] = None,
+    options: Optional[Union[str, os.PathLike]] = None,
+    level: float = 95,
+    assume_higher_is_better: bool = False,
+    rho: float = 0.6,
+    columns: Optional[Dict[str, str]] = None,
+    name: Optional[str] = None,
+) -> Evaluation:
+    """The evaluation report of a coded evidence base, as ``peerstat evaluate``: pooled effects
+    per outcome domain (CHE + CR2 where studies contribute several effects), subgroups,
+    sensitivity, bias checks, certainty, economics (``costs``, or NAME_costs.EXT beside a file
+    input) and the evidence-and-gap map, written to ``out_dir`` (index.html, results.json,
+    egm.html, plots). ``out_dir`` is replaced as a whole: a folder holding other files is
+    refused. Returns ``results.json`` as an :class:`Evaluation`."""
+    costs = _companion_costs(data, costs)
+    obj, source, kind = _prepare(data, name)
+    opts = dict(
+        codebook=None if codebook is None else os.fspath(codebook),
+        options=None if options is None else os.fspath(options),
+        level=float(level),
+        assume_higher_is_better=bool(assume_higher_is_better),
+        rho=float(rho),
+    )
+    json_text, n = _native.evaluate(obj, source, os.fspath(out_dir), opts, _costs_obj(costs), columns)
+    text = f"peerstat evaluation of {source}: wrote {os.fspath(out_dir)} ({n} files: index.html, results.json, egm.html, plots)"
+    return Evaluation(json_text, text, kind, [], [])
+
+
+def map(
+    data,
+    rows: str = "activity",
+    cols: str = "outcome_domain",
+    segment: Optional[str] = None,
+    *,
+    html: Optional[Union[str, os.PathLike]] = None,
+    costs=None,
+    codebook: Optional[Union[str, os.PathLike]] = None,
+    rho: float = 0.6,
+    columns: Optional[Dict[str, str]] = None,
+    name: Optional[str] = None,
+) -> EvidenceMap:
+    """The evidence-and-gap map as ``peerstat map``: its data (the JSON of ``--format json``),
+    and with ``html`` the interactive map page written there."""
+    costs = _companion_costs(data, costs)
+    obj, source, kind = _prepare(data, name)
+    opts = dict(
+        rows=str(rows),
+        cols=str(cols),
+        segment=segment,
+        codebook=None if codebook is None else os.fspath(codebook),
+        rho=float(rho),
+        html=None if html is None else os.fspath(html),
+    )
+    json_text = _native.map(obj, source, opts, _costs_obj(costs), columns)
+    d = json.loads(json_text)
+    text = f"evidence-and-gap map of {source}: {rows} x {cols}, {len(d.get('studies', []))} studies, {len(d.get('cells', []))} cells"
+    return EvidenceMap(json_text, text, kind, [], [])

@@ -83,6 +83,9 @@ class BiasResult(Result):
 class CeaResult(Result): ...
 class NetworkResult(Result): ...
 
+class Evaluation(Result): ...
+class EvidenceMap(Result): ...
+
 class InfluenceResult(Result):
     @property
     def cumulative(self) -> Any: ...
@@ -239,3 +242,29 @@ def network(
     strict: bool = ...,
     name: Optional[str] = ...,
 ) -> NetworkResult: ...
+def evaluate(
+    data: Data,
+    out_dir: Union[str, os.PathLike[str]] = ...,
+    *,
+    costs: Optional[Data] = ...,
+    codebook: Optional[Union[str, os.PathLike[str]]] = ...,
+    options: Optional[Union[str, os.PathLike[str]]] = ...,
+    level: float = ...,
+    assume_higher_is_better: bool = ...,
+    rho: float = ...,
+    columns: Optional[Dict[str, str]] = ...,
+    name: Optional[str] = ...,
+) -> Evaluation: ...
+def map(
+    data: Data,
+    rows: str = ...,
+    cols: str = ...,
+    segment: Optional[str] = ...,
+    *,
+    html: Optional[Union[str, os.PathLike[str]]] = ...,
+    costs: Optional[Data] = ...,
+    codebook: Optional[Union[str, os.PathLike[str]]] = ...,
+    rho: float = ...,
+    columns: Optional[Dict[str, str]] = ...,
+    name: Optional[str] = ...,
+) -> EvidenceMap: ...
