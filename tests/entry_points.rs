@@ -67,11 +67,11 @@ fn arrow_batches_become_typed_columns() {
     assert_eq!(t.source(), "frame");
     assert_eq!(
         t.get("n_t"),
-        Some(&Column::Int(vec![Some(10), Some(20), Some(30)].repeat(2)))
+        Some(&Column::Int([Some(10), Some(20), Some(30)].repeat(2)))
     );
     assert_eq!(
         t.get("yi"),
-        Some(&Column::Float(vec![Some(0.5), None, Some(-0.25)].repeat(2)))
+        Some(&Column::Float([Some(0.5), None, Some(-0.25)].repeat(2)))
     );
     assert_eq!(
         t.texts("arm")[..3],
