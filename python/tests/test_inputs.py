@@ -73,3 +73,22 @@ def test_missing_values_are_omitted_with_a_warning(inputs):
         fit = peerstat.meta(df, measure="RR")
     assert fit.k == 12
     assert fit.omitted_rows[0][0] == 2
+
+
+def test_pandas_fast_path_matches_from_pandas(inputs):
+    import pyarrow as pa
+    from peerstat import _pandas_to_arrow
+
+    df = inputs["pandas"].copy()
+    df.loc[3, "n_t"] = float("nan")  # n_t becomes float with a NaN: a missing value
+    df.loc[5, "alloc"] = None
+    fast = _pandas_to_arrow(df)
+    slow = pa.Table.from_pandas(df, preserve_index=False)
+    assert fast.equals(slow)
+    assert fast.column("n_t").null_count == 1 and fast.column("alloc").null_count == 1
+    # Mixed objects fall back to from_pandas (which refuses them as pyarrow does).
+    mixed = df.assign(alloc=[1, "a"] + [None] * (len(df) - 2))
+    with pytest.raises(pa.ArrowException):
+        _pandas_to_arrow(mixed)
+    with pytest.warns(peerstat.PeerstatWarning, match=r"row 4 \(study 'Hart & Sutherland 1977'\) omitted"):
+        assert peerstat.meta(df, measure="RR").k == 12

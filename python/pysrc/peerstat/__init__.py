@@ -83,8 +83,7 @@ def _prepare(data: Any, name: Optional[str]):
 
         if isinstance(data, pd.Series):
             data = data.to_frame()
-        table = pa.Table.from_pandas(data, preserve_index=False)
-        return table, name or "pandas DataFrame", "pandas"
+        return _pandas_to_arrow(data), name or "pandas DataFrame", "pandas"
     if module == "polars":
         import polars as pl
 
@@ -101,6 +100,28 @@ def _prepare(data: Any, name: Optional[str]):
         "data must be a file path or a table with the Arrow PyCapsule interface "
         f"(pyarrow, polars, pandas, DuckDB), got {type(data).__name__}"
     )
+
+
+def _pandas_to_arrow(df) -> pa.Table:
+    """A pandas DataFrame as an Arrow table (without its index). Plain NumPy columns (numbers,
+    booleans, objects holding strings) go column by column, several times faster than
+    ``pa.Table.from_pandas`` for the small tables of a meta-analysis; NaN and None are nulls
+    either way. Other dtypes (nullable, categorical, datetime) go through ``from_pandas``."""
+    import numpy as np
+
+    arrays = []
+    try:
+        for _, s in df.items():
+            dt = s.dtype
+            if not (isinstance(dt, np.dtype) and dt.kind in "biufO"):
+                raise TypeError("not a plain NumPy column")
+            arrays.append(pa.array(s.to_numpy(), from_pandas=True))
+        names = [str(c) for c in df.columns]
+        if len(set(names)) != len(names):
+            raise TypeError("duplicate column names")
+        return pa.Table.from_arrays(arrays, names=names)
+    except (TypeError, ValueError, pa.ArrowException):
+        return pa.Table.from_pandas(df, preserve_index=False)
 
 
 def _arrow(native) -> pa.Table:
