@@ -185,10 +185,11 @@ fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
 type RunSummary = (usize, usize, usize, usize, f64);
 
 /// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
-/// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is released while it runs; groups are
-/// analysed in parallel (rayon; `threads` sets a pool of that size for this call).
+/// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is
+/// released while it runs; groups are analysed in parallel (rayon; `threads` sets a pool of
+/// that size for this call). With `multilevel`, one multilevel fit per group.
 #[pyfunction]
-#[pyo3(signature = (data, source, by, measure, model, effect, columns=None, threads=None))]
+#[pyo3(signature = (data, source, by, measure, model, effect, columns=None, threads=None, multilevel=None, vcalc=None))]
 #[allow(clippy::too_many_arguments)]
 fn reanalyse(
     py: Python<'_>,
@@ -200,27 +201,51 @@ fn reanalyse(
     effect: EffectOpts,
     columns: Option<HashMap<String, String>>,
     threads: Option<usize>,
+    multilevel: Option<multilevel::BulkOpts>,
+    vcalc: Option<multilevel::VcalcOpts>,
 ) -> PyResult<(ArrowTable, RunSummary)> {
     if by.is_empty() {
         return Err(setting(
             "reanalyse needs by= (one or more group-key columns)",
         ));
     }
-    let named: Vec<&str> = by.iter().map(String::as_str).collect();
+    let ml = match &multilevel {
+        Some(m) => Some(m.build(&model, vcalc)?),
+        None => None,
+    };
+    let mut named: Vec<&str> = by.iter().map(String::as_str).collect();
+    named.extend(
+        ml.iter()
+            .flat_map(peerstat::bulk::BulkMultilevel::columns_read),
+    );
     let map = column_map(columns, &named)?;
-    let job = Reanalysis::new(&by, parse(measure)?)
+    // With a multilevel model the univariate one is not used (and ML need not be one of its).
+    let rm = if multilevel.is_some() {
+        RandomEffects::new()
+    } else {
+        model.model()?
+    };
+    let mut job = Reanalysis::new(&by, parse(measure)?)
         .effect_options(effect.options()?)
-        .model(model.model()?)
+        .model(rm)
         .columns(map.clone());
+    if let Some(m) = ml {
+        job = job.multilevel(m);
+    }
     let table = load(data, source, &map)?;
     let pool = match threads {
         Some(0) => return Err(setting("threads must be at least 1")),
-        Some(n) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(n)
-                .build()
-                .map_err(|e| setting(format!("threads: {e}")))?,
-        ),
+        Some(asked) => {
+            // As the CLI: at most 4 threads per core and 256 (results do not depend on it).
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            let n = asked.clamp(1, (4 * cores).min(256));
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| setting(format!("threads: {e}")))?,
+            )
+        }
         None => None,
     };
     let start = std::time::Instant::now();

@@ -38,7 +38,7 @@ pub(crate) struct VcalcOpts {
 }
 
 impl VcalcOpts {
-    fn spec(self) -> VcalcSpec {
+    pub(crate) fn spec(self) -> VcalcSpec {
         VcalcSpec {
             cluster: self.cluster,
             obs: self.obs,
@@ -56,7 +56,7 @@ impl VcalcOpts {
         }
     }
 
-    fn columns(&self) -> Vec<&str> {
+    pub(crate) fn columns(&self) -> Vec<&str> {
         [
             Some(&self.cluster),
             self.obs.as_ref(),
@@ -219,4 +219,75 @@ pub(crate) fn multilevel(
         }
         Ok((json(&rep, &source)?, text, warnings, omissions(&es)))
     })
+}
+
+/// The multilevel model of a bulk reanalysis (`reanalyse(random=...)`), as the CLI's
+/// `reanalyse --random` builds it.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct BulkOpts {
+    random: String,
+    sigma2: Option<Vec<Option<f64>>>,
+    robust: Option<String>,
+    robust_type: String,
+}
+
+impl BulkOpts {
+    /// The bulk multilevel job, checked before any group is read.
+    pub(crate) fn build(
+        &self,
+        m: &ModelOpts,
+        vcalc: Option<VcalcOpts>,
+    ) -> PyResult<peerstat::bulk::BulkMultilevel> {
+        let factors = peerstat::model::multilevel::parse_random(&self.random).map_err(to_py)?;
+        let method = match m.method.trim().to_ascii_uppercase().as_str() {
+            "REML" => MultilevelMethod::Reml,
+            "ML" => MultilevelMethod::Ml,
+            _ => {
+                return Err(setting(
+                    "a multilevel model (random=) fits the variance components by REML or ML: \
+                     use method='REML' (the default) or method='ML'",
+                ))
+            }
+        };
+        let mut model = MultilevelModel::new()
+            .method(method)
+            .test(if m.knha {
+                MultilevelTest::T
+            } else {
+                MultilevelTest::Z
+            })
+            .level(m.level)
+            .map_err(to_py)?
+            .max_iter(m.max_iter);
+        if let Some(held) = &self.sigma2 {
+            if held.len() != factors.len() {
+                return Err(setting(format!(
+                    "sigma2 has {} entries for the {} random factors ({}); give one per factor, \
+                     outer first",
+                    held.len(),
+                    factors.len(),
+                    factors.join(", ")
+                )));
+            }
+            model = model.fix_sigma2(held.clone());
+        }
+        let mut job = peerstat::bulk::BulkMultilevel::new(model, &factors).map_err(to_py)?;
+        if let Some(v) = vcalc {
+            job = job.vcalc(v.spec()).map_err(to_py)?;
+        }
+        if let Some(col) = &self.robust {
+            let rt = match self.robust_type.trim().to_ascii_uppercase().as_str() {
+                "CR2" => RobustType::Cr2,
+                "CR1" => RobustType::Cr1,
+                _ => {
+                    return Err(setting(
+                        "unknown robust_type: choose CR2 (the default) or CR1",
+                    ))
+                }
+            };
+            job = job.robust(Robust::new(rt, m.level).map_err(to_py)?, col);
+        }
+        Ok(job)
+    }
 }

@@ -103,6 +103,23 @@ def test_reanalyse_equals_cli(cli, fixtures, tmp_path):
             assert got.column(name).to_pylist() == expected.column(name).to_pylist(), name
 
 
+def test_multilevel_reanalyse_equals_cli(cli, fixtures, tmp_path):
+    out = tmp_path / "ml.parquet"
+    flags = ["--measure", "GEN", "--random", "~ 1 | study/esid", "--vcalc", "cluster=study,obs=esid,rho=0.6", "--robust", "study"]
+    cli("reanalyse", "fixtures/hierdat.csv", "--group-by", "binge", *flags, "-o", out, "-q")
+    expected = pq.read_table(out)
+    got = peerstat.reanalyse(
+        fixtures / "hierdat.csv", by="binge", measure="GEN", random="~ 1 | study/esid",
+        vcalc={"cluster": "study", "obs": "esid", "rho": 0.6}, robust="study",
+    )
+    assert got.column_names == expected.column_names
+    assert got.num_rows == expected.num_rows == 2
+    for name in got.column_names:
+        assert got.column(name).to_pylist() == expected.column(name).to_pylist(), name
+    with pytest.raises(peerstat.SettingError, match="give random="):
+        peerstat.reanalyse(fixtures / "hierdat.csv", by="binge", measure="GEN", robust="study")
+
+
 def test_reanalyse_threads_give_the_same_rows(fixtures):
     one = peerstat.reanalyse(fixtures / "bulk_sample.csv", by="analysis_id", measure="SMD", threads=1)
     many = peerstat.reanalyse(fixtures / "bulk_sample.csv", by="analysis_id", measure="SMD", threads=3)

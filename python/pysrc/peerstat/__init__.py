@@ -417,20 +417,26 @@ _VCALC_KEYS = ("cluster", "obs", "rho", "time", "phi", "type", "rho_type", "subg
                "grp2", "w1", "w2", "time2")
 
 
+def _vcalc_spec(vcalc: Optional[Dict[str, Any]]):
+    """``vcalc`` for the native layer, its keys checked."""
+    if vcalc is None:
+        return None
+    unknown = sorted(set(vcalc) - set(_VCALC_KEYS))
+    if unknown:
+        raise SettingError(
+            f"vcalc: unknown key(s) {', '.join(unknown)}; expected {', '.join(_VCALC_KEYS)}"
+        )
+    if "cluster" not in vcalc:
+        raise SettingError("vcalc needs cluster (the column of the clusters, e.g. study)")
+    spec = {("type_col" if k == "type" else k): vcalc.get(k) for k in _VCALC_KEYS}
+    for k in ("rho", "phi", "rho_type"):
+        if spec[k] is not None:
+            spec[k] = float(spec[k])
+    return spec
+
+
 def _multilevel(obj, source, kind, measure, columns, model, effect, extra, vcalc) -> MetaResult:
-    spec = None
-    if vcalc is not None:
-        unknown = sorted(set(vcalc) - set(_VCALC_KEYS))
-        if unknown:
-            raise SettingError(
-                f"vcalc: unknown key(s) {', '.join(unknown)}; expected {', '.join(_VCALC_KEYS)}"
-            )
-        if "cluster" not in vcalc:
-            raise SettingError("vcalc needs cluster (the column of the clusters, e.g. study)")
-        spec = {("type_col" if k == "type" else k): vcalc.get(k) for k in _VCALC_KEYS}
-        for k in ("rho", "phi", "rho_type"):
-            if spec[k] is not None:
-                spec[k] = float(spec[k])
+    spec = _vcalc_spec(vcalc)
     json_text, text, messages, omitted = _native.multilevel(
         obj, source, measure, model, effect, extra, spec, columns
     )
@@ -457,13 +463,32 @@ def reanalyse(
     drop00: bool = False,
     strict: bool = False,
     threads: Optional[int] = None,
+    random: Optional[str] = None,
+    vcalc: Optional[Dict[str, Any]] = None,
+    sigma2: Optional[Sequence[Optional[float]]] = None,
+    robust: Optional[str] = None,
+    robust_type: str = "CR2",
     name: Optional[str] = None,
 ):
     """Bulk reanalysis as ``peerstat reanalyse``: one meta-analysis per group of ``by``, run in
     parallel with the GIL released. Returns one row per group (in order of first appearance):
     the key columns, then ``k``, ``estimate``, ``se``, ``ci_lower`` ... and ``error`` (why a
-    group could not be analysed; the run never stops for one group)."""
+    group could not be analysed; the run never stops for one group).
+
+    With ``random`` (``"~ 1 | study/esid"``), one multilevel fit per group as
+    ``peerstat reanalyse --random`` (``vcalc`` as in :func:`meta`, ``sigma2`` holding components
+    fixed, ``robust`` the cluster column of CR2/CR1 inference)."""
     obj, source, kind = _prepare(data, name)
+    multilevel = None
+    if random is not None:
+        multilevel = dict(
+            random=str(random),
+            sigma2=None if sigma2 is None else [None if x is None else float(x) for x in sigma2],
+            robust=robust,
+            robust_type=str(robust_type),
+        )
+    elif vcalc is not None or sigma2 is not None or robust is not None:
+        raise SettingError("vcalc, sigma2 and robust belong to a multilevel model: give random=")
     native, report = _native.reanalyse(
         obj,
         source,
@@ -473,6 +498,8 @@ def reanalyse(
         _effect(vtype, add, to, drop00, strict),
         columns,
         threads,
+        multilevel,
+        _vcalc_spec(vcalc),
     )
     global _last_reanalyse
     _last_reanalyse = dict(zip(("groups", "failed", "rows", "omitted_rows", "seconds"), report))

@@ -157,6 +157,11 @@ def reanalyse(
     drop00: bool = ...,
     strict: bool = ...,
     threads: Optional[int] = ...,
+    random: Optional[str] = ...,
+    vcalc: Optional[Dict[str, Any]] = ...,
+    sigma2: Optional[Sequence[Optional[float]]] = ...,
+    robust: Optional[str] = ...,
+    robust_type: Literal["CR2", "CR1"] = ...,
     name: Optional[str] = ...,
 ) -> Any: ...
 def bias(
