@@ -21,7 +21,6 @@ import tempfile
 import time
 
 import numpy as np
-import pandas as pd
 import polars as pl
 import pyarrow as pa
 
