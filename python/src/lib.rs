@@ -74,6 +74,9 @@ fn effect_options(
         to: parse::<AddTo>(to)?,
         drop00,
         strict,
+        // Conversions from reported statistics run with their defaults (ratio-scale CI bounds,
+        // skewed arms flagged, design effect on the variance; no default ICC).
+        convert: peerstat::effect::ConvertOptions::default(),
     })
 }
 
@@ -154,10 +157,7 @@ fn effects(
     let measure = measure_of(measure, &table)?;
     py.detach(|| {
         let es = EffectSizes::compute(&table, measure, &opts)?;
-        let (y, v) = es.by_row();
-        let mut out = table.clone();
-        out.push_column("yi", y)?;
-        out.push_column("vi", v)?;
+        let out = es.with_columns(&table)?;
         Ok((out, omissions(&es), es.measure().code().to_string()))
     })
     .map_err(to_py)

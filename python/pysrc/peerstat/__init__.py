@@ -98,7 +98,7 @@ def effects(
     strict: bool = False,
     name: Optional[str] = None,
 ):
-    """Effect sizes (metafor ``escalc``): the input table plus ``yi`` and ``vi``.
+    """Effect sizes (metafor ``escalc``): the input table plus ``yi``, ``vi``, ``yi_source`` and ``vi_source`` (where each came from: ``arms``, ``2x2``, ``ci``, ``t``, ``median_iqr``, ...) and ``design_effect`` for cluster-adjusted rows.
 
     ``measure``: SMD, MD, ROM, SMDH, OR, RR, RD, AS, IRR, IRD, IRSD, SMCC, SMCR, SMCRH, COR,
     ZCOR, PR, PLO, PFT or GEN (the default when there is a ``yi`` column). Rows that cannot give

@@ -454,22 +454,7 @@ pub fn effects(a: EffectsArgs) -> CmdResult {
         .check()?;
     let l = load(&a.data, &[])?;
     let es = effect_sizes(&l, &a.data.input)?;
-    let (y, v) = es.by_row();
-    let mut out = l.table;
-    out.push_column("yi", y)?;
-    out.push_column("vi", v)?;
-    let n = out.nrows();
-    let (mut ys, mut vs, mut de) = (vec![None; n], vec![None; n], vec![None; n]);
-    for (&r, p) in es.rows().iter().zip(es.sources()) {
-        ys[r] = Some(p.yi_source.code().to_string());
-        vs[r] = Some(p.vi_source.code().to_string());
-        de[r] = p.design_effect;
-    }
-    out.push_column("yi_source", data::Column::Str(ys))?;
-    out.push_column("vi_source", data::Column::Str(vs))?;
-    if de.iter().any(Option::is_some) {
-        out.push_column("design_effect", data::Column::Float(de))?;
-    }
+    let out = es.with_columns(&l.table)?;
     data::write_table(&out, &a.output)?;
     say!(
         "wrote {} rows ({} with effect sizes, measure {}) to {}",
