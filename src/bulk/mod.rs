@@ -399,6 +399,21 @@ impl Reanalysis {
         Ok(self.run_buffer(buf, &names).1)
     }
 
+    /// Analyses every group of an in-memory table and returns the rows [`Reanalysis::run`]
+    /// writes (the key columns, then [`result_columns`], or the multilevel columns), with what
+    /// the run did. Groups are in order of first appearance; rows need not be clustered.
+    ///
+    /// # Errors
+    /// [`Error::MissingColumn`] when a group-by or effect column is absent. Problems within a
+    /// group never stop the run: they fill that group's `error`.
+    pub fn results_table(&self, table: &Table) -> Result<(Table, BulkReport)> {
+        let (buf, names) = self.buffer_from_table(table)?;
+        let rows = buf.len();
+        let (buf, results, clustered) = self.run_buffer(buf, &names);
+        let out = output::chunk(&self.key_names(), &buf, &results, self.multilevel.as_ref())?;
+        Ok((out, report(rows, &results, clustered)))
+    }
+
     /// Clusters and analyses an in-memory buffer; also says whether it was already clustered.
     fn run_buffer(&self, mut buf: Buffer, names: &[&str]) -> (Buffer, Vec<GroupResult>, bool) {
         let clustered = buf.cluster();

@@ -127,7 +127,7 @@ fn finite(x: f64) -> Option<f64> {
 
 /// The output rows for a chunk of results, as a table: the key columns, then the univariate
 /// result columns or, with a multilevel model `ml`, its columns, then `error`.
-fn chunk(
+pub(super) fn chunk(
     key_names: &[String],
     buf: &Buffer,
     results: &[GroupResult],

@@ -29,10 +29,10 @@ pub(crate) mod read;
 pub(crate) mod write;
 
 pub use cell::{excerpt, find_column, EXCERPT_CHARS};
-pub use read::read_table;
+pub use read::{read_arrow, read_table};
 pub use write::{
-    atomic_write, remove_pending_temp_files, write_table, write_table_with_metadata, TempFile,
-    TempFolder,
+    atomic_write, remove_pending_temp_files, to_record_batch, write_table,
+    write_table_with_metadata, TempFile, TempFolder,
 };
 
 use crate::error::{Error, Result, Setting};

@@ -283,14 +283,82 @@ fn read_parquet_batches(
     let reader = builder
         .build()
         .map_err(|e| Error::format(name, format!("cannot read Parquet data ({e})")))?;
+    collect_batches(name, &schema, reader, |rows, e| {
+        parquet_data_error(name, rows, e)
+    })
+}
+
+/// Reads Arrow record batches (from any Arrow producer: pandas through pyarrow, polars, DuckDB,
+/// a Parquet reader) into a table named `source`, with the column renames `map`.
+///
+/// Columns become typed as [the Parquet reader's](read_table) do: integers, floats, booleans and
+/// strings (plain, large, view, dictionary-encoded); durations and every other type are refused.
+///
+/// # Errors
+/// [`Error::Format`] for an unsupported column type or a batch that cannot be read,
+/// [`Error::Value`] for an unsigned integer above `i64::MAX`, [`Error::Empty`] when there are no
+/// rows.
+pub fn read_arrow<I, E>(
+    source: &str,
+    schema: &arrow_schema::Schema,
+    batches: I,
+    map: &ColumnMap,
+) -> Result<Table>
+where
+    I: IntoIterator<Item = std::result::Result<arrow_array::RecordBatch, E>>,
+    E: std::fmt::Display,
+{
+    if let Some(f) = schema
+        .fields()
+        .iter()
+        .find(|f| matches!(f.data_type(), arrow_schema::DataType::Duration(_)))
+    {
+        return Err(Error::format(source, duration_message(f.name())));
+    }
+    let table = collect_batches(source, schema, batches, |rows, e| {
+        Error::format(
+            source,
+            format!("cannot read Arrow data after row {rows} ({e})"),
+        )
+    })?;
+    if table.nrows() == 0 {
+        return Err(Error::Empty {
+            file: source.to_string(),
+            message: "the table has no data rows".into(),
+        });
+    }
+    Ok(table.with_map(map.clone()))
+}
+
+/// Appends every batch of `batches` (of schema `schema`) to typed columns; `failed` makes the
+/// error of a batch that cannot be read after `rows` rows.
+fn collect_batches<I, E>(
+    name: &str,
+    schema: &arrow_schema::Schema,
+    batches: I,
+    failed: impl Fn(usize, E) -> Error,
+) -> Result<Table>
+where
+    I: IntoIterator<Item = std::result::Result<arrow_array::RecordBatch, E>>,
+{
     let mut cols: Vec<Column> = schema
         .fields()
         .iter()
         .map(|f| empty_column(f.data_type()))
         .collect();
     let mut rows = 0usize;
-    for batch in reader {
-        let batch = batch.map_err(|e| parquet_data_error(name, rows, e))?;
+    for batch in batches {
+        let batch = batch.map_err(|e| failed(rows, e))?;
+        if batch.num_columns() != cols.len() {
+            return Err(Error::format(
+                name,
+                format!(
+                    "a batch has {} columns but the schema has {}",
+                    batch.num_columns(),
+                    cols.len()
+                ),
+            ));
+        }
         for (j, arr) in batch.columns().iter().enumerate() {
             append(&mut cols[j], arr).map_err(|u| u.error(name, schema.field(j).name(), rows))?;
         }

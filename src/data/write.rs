@@ -347,8 +347,12 @@ fn write_csv<W: Write>(table: &Table, w: W, name: &str) -> Result<()> {
     wr.flush().map_err(|e| Error::io(name, e))
 }
 
-/// Converts a table to an Arrow record batch.
-pub(crate) fn to_record_batch(table: &Table) -> Result<RecordBatch> {
+/// Converts a table to an Arrow record batch: `Int` columns as `Int64`, `Float` as `Float64`,
+/// `Bool` as `Boolean`, `Str` as `Utf8`, missing values as nulls.
+///
+/// # Errors
+/// [`Error::Format`] when Arrow refuses the columns (never for a valid [`Table`]).
+pub fn to_record_batch(table: &Table) -> Result<RecordBatch> {
     let mut fields = Vec::with_capacity(table.names().len());
     let mut arrays: Vec<ArrayRef> = Vec::with_capacity(table.names().len());
     for (name, col) in table.names().iter().zip(table.columns()) {

@@ -5,7 +5,9 @@ use serde::Serialize;
 use super::{
     Begg, CumulativeStep, Egger, EggerModel, FailSafe, Influence, Side, TrimFill, TrimFillEstimator,
 };
-use crate::effect::{EffectOptions, Measure};
+use crate::data::Table;
+use crate::effect::{EffectOptions, EffectSizes, Measure};
+use crate::error::Result;
 use crate::model::{RandomEffects, Tau2Method};
 
 /// The options behind a [`BiasReport`], recorded in its JSON (`options`).
@@ -77,4 +79,68 @@ pub struct InfluenceReport {
     pub cumulative: Option<Vec<CumulativeStep>>,
     /// The options that produced the result.
     pub options: InfluenceOptions,
+}
+
+impl BiasOptions {
+    /// Runs every bias test on `es`: Egger's regression, Begg's rank correlation, trim-and-fill
+    /// and the fail-safe N (whose Orwin target is checked first, before any test runs).
+    ///
+    /// # Errors
+    /// [`crate::Error::Setting`] for a bad Orwin target; errors of the tests (too few studies,
+    /// no convergence).
+    pub fn run(&self, es: &EffectSizes) -> Result<BiasReport> {
+        let fail_safe_n = super::fail_safe(es, self.orwin_target)?;
+        Ok(BiasReport {
+            measure: es.measure(),
+            method: self.model.get_method(),
+            k: es.k(),
+            egger: super::egger(es, &self.model, self.egger)?,
+            begg: super::begg(es)?,
+            trimfill: super::trimfill(es, &self.model, self.estimator, self.side)?,
+            fail_safe_n,
+            options: Some(self.clone()),
+        })
+    }
+}
+
+impl InfluenceOptions {
+    /// Leave-one-out diagnostics of `es`, or with `cumulative` the cumulative meta-analysis in
+    /// data order or ordered by the numeric column `order` of `table`.
+    ///
+    /// # Errors
+    /// [`crate::Error::MissingColumn`] or [`crate::Error::Value`] for the order column; errors
+    /// of the fits.
+    pub fn run(&self, table: &Table, es: &EffectSizes) -> Result<InfluenceReport> {
+        let (studies, cumulative) = if self.cumulative {
+            let order = match &self.order {
+                Some(c) => {
+                    let col = table.numeric(c, "to order the cumulative analysis")?;
+                    let mut o = Vec::with_capacity(es.k());
+                    for &r in es.rows() {
+                        o.push(col[r].ok_or_else(|| {
+                            table.value_error(
+                                r,
+                                c,
+                                "missing value in the column ordering the cumulative analysis",
+                            )
+                        })?);
+                    }
+                    Some(o)
+                }
+                None => None,
+            };
+            let steps = super::cumulative(es, &self.model, order.as_deref())?;
+            (None, Some(steps))
+        } else {
+            (Some(super::influence(es, &self.model)?), None)
+        };
+        Ok(InfluenceReport {
+            measure: es.measure(),
+            method: self.model.get_method(),
+            k: es.k(),
+            studies,
+            cumulative,
+            options: self.clone(),
+        })
+    }
 }

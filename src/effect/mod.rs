@@ -326,6 +326,34 @@ impl EffectSizes {
         self.yi.len()
     }
 
+    /// `table` (the input these effects were computed from) with `yi`, `vi`, `yi_source`,
+    /// `vi_source` and, when any row has one, `design_effect` added: what `peerstat effects`
+    /// writes.
+    ///
+    /// # Errors
+    /// [`Error::Input`] when `table` already has one of these columns.
+    pub fn with_columns(&self, table: &Table) -> Result<Table> {
+        let (y, v) = self.by_row();
+        let mut out = table.clone();
+        out.push_column("yi", y)?;
+        out.push_column("vi", v)?;
+        let n = out.nrows();
+        let (mut ys, mut vs, mut de) = (vec![None; n], vec![None; n], vec![None; n]);
+        for (&r, p) in self.rows.iter().zip(&self.sources) {
+            if r < n {
+                ys[r] = Some(p.yi_source.code().to_string());
+                vs[r] = Some(p.vi_source.code().to_string());
+                de[r] = p.design_effect;
+            }
+        }
+        out.push_column("yi_source", Column::Str(ys))?;
+        out.push_column("vi_source", Column::Str(vs))?;
+        if de.iter().any(Option::is_some) {
+            out.push_column("design_effect", Column::Float(de))?;
+        }
+        Ok(out)
+    }
+
     /// `yi` and `vi` aligned with the source rows (`None` for omitted rows), for writing back
     /// beside the input columns.
     pub fn by_row(&self) -> (Column, Column) {

@@ -104,7 +104,9 @@ pub struct MapData {
     pub elements: Option<super::map_elements::ElementsView>,
 }
 
-fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
+/// The levels of `col`: the codebook's, in its order (so empty rows and columns show as gaps),
+/// then any others the data have; for a field without levels, those the data have.
+pub(crate) fn levels(cb: &Codebook, t: &Table, col: &str) -> Vec<String> {
     let present: Vec<String> = {
         let mut v: Vec<String> = t.texts(col).into_iter().flatten().collect();
         v.sort();

@@ -7,9 +7,9 @@
 use serde::Serialize;
 
 use super::elements::{analyse, ElementInput, BASE};
-use super::map::MapData;
+use super::map::{levels, MapData};
 use super::scale::MapEffect;
-use super::{Codebook, FieldKind};
+use super::Codebook;
 use crate::data::Table;
 
 /// One cell of the element view.
@@ -52,20 +52,6 @@ pub struct ElementsView {
     pub note: String,
 }
 
-fn levels_of(cb: &Codebook, t: &Table, field: &str) -> Vec<String> {
-    let mut present: Vec<String> = t.texts(field).into_iter().flatten().collect();
-    present.sort();
-    present.dedup();
-    match cb.field(field).map(|f| &f.kind) {
-        Some(FieldKind::Category { levels }) => {
-            let mut l = levels.clone();
-            l.extend(present.into_iter().filter(|p| !levels.contains(p)));
-            l
-        }
-        _ => present,
-    }
-}
-
 /// Adds the element view to `md` when the data have an outcome domain and every element field;
 /// `effects` are the map's effects (head-to-head trials already left out).
 pub fn add_element_view(
@@ -91,10 +77,10 @@ pub fn add_element_view(
             .map(|(i, s)| s.unwrap_or_else(|| format!("row {}", i + 1)))
             .collect()
     };
-    let cols = levels_of(cb, t, "outcome_domain");
+    let cols = levels(cb, t, "outcome_domain");
     let mut rows = vec![BASE.to_string()];
     for f in fields {
-        rows.extend(levels_of(cb, t, f).into_iter().map(|l| format!("{f}: {l}")));
+        rows.extend(levels(cb, t, f).into_iter().map(|l| format!("{f}: {l}")));
     }
     let mut cells = Vec::new();
     for col in &cols {

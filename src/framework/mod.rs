@@ -20,6 +20,7 @@ mod domain;
 mod domain_checks;
 pub mod elements;
 pub mod evaluate;
+pub mod evidence_map;
 pub mod forms;
 pub mod map;
 pub mod map_costs;

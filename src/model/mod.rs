@@ -36,6 +36,7 @@
 mod error;
 mod estimate;
 mod estimators;
+mod meta_run;
 pub mod multilevel;
 pub mod network;
 mod normalise;
@@ -59,6 +60,7 @@ pub use error::ModelError;
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
+pub use meta_run::MetaRun;
 use normalise::Normaliser;
 pub use options::{I2Method, PiMethod, Tau2Method};
 pub use result::{MetaOptions, MetaReport, RegressionKeys};

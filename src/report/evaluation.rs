@@ -106,3 +106,33 @@ pub fn files(ev: &Evaluation) -> serde_json::Result<Vec<(String, String)>> {
     out.push(("index.html".into(), html));
     Ok(out)
 }
+
+/// Whether `name` is a file an evaluation report writes: a folder holding only these is an old
+/// report, which may be replaced as a whole.
+pub fn is_report_file(name: &str) -> bool {
+    let numbered = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(".svg"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    matches!(
+        name,
+        "index.html" | "results.json" | "egm.html" | "ceac.svg"
+    ) || numbered("forest_")
+        || numbered("funnel_")
+}
+
+/// The files in `dir` that are not part of a report (sorted; empty when `dir` does not exist):
+/// a report folder is replaced as a whole, so a caller refuses a folder holding any.
+pub fn foreign_files(dir: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut other: Vec<String> = entries
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| !is_report_file(n))
+        .collect();
+    other.sort();
+    other
+}

@@ -1,6 +1,6 @@
 //! `peerstat bias` and `peerstat influence`.
 
-use peerstat::diag::{self, BiasOptions, BiasReport, InfluenceOptions, InfluenceReport};
+use peerstat::diag::{BiasOptions, BiasReport, InfluenceOptions};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model};
@@ -18,8 +18,6 @@ pub fn bias(a: BiasArgs) -> CmdResult {
     let model = model(&a.model)?;
     let l = load(&a.data, &[])?;
     let es = effect_sizes(&l, &a.data.input)?;
-    // Orwin's target is an option: checked before any test runs.
-    let fail_safe_n = diag::fail_safe(&es, a.orwin_target)?;
     let options = BiasOptions {
         effect: l.opts,
         model,
@@ -28,16 +26,7 @@ pub fn bias(a: BiasArgs) -> CmdResult {
         side: a.side.map(Into::into),
         orwin_target: a.orwin_target,
     };
-    let rep = BiasReport {
-        measure: es.measure(),
-        method: model.get_method(),
-        k: es.k(),
-        egger: diag::egger(&es, &model, options.egger)?,
-        begg: diag::begg(&es)?,
-        trimfill: diag::trimfill(&es, &model, options.estimator, options.side)?,
-        fail_safe_n,
-        options: Some(options),
-    };
+    let rep = options.run(&es)?;
     let file = a.data.input.display().to_string();
     if let Some(path) = &a.funnel {
         funnel(&a, &l, &es, &model, &rep, &file, path)?;
@@ -132,35 +121,7 @@ pub fn influence(a: InfluenceArgs) -> CmdResult {
         cumulative: a.cumulative,
         order: a.order.clone(),
     };
-    let (studies, cumulative) = if a.cumulative {
-        let order = match &a.order {
-            Some(c) => {
-                let col = l
-                    .table
-                    .numeric(c, "to order the cumulative analysis (--order)")?;
-                let mut o = Vec::with_capacity(es.k());
-                for &r in es.rows() {
-                    o.push(col[r].ok_or_else(|| {
-                        l.table
-                            .value_error(r, c, "missing value in the --order column")
-                    })?);
-                }
-                Some(o)
-            }
-            None => None,
-        };
-        (None, Some(diag::cumulative(&es, &model, order.as_deref())?))
-    } else {
-        (Some(diag::influence(&es, &model)?), None)
-    };
-    let rep = InfluenceReport {
-        measure: es.measure(),
-        method: model.get_method(),
-        k: es.k(),
-        studies,
-        cumulative,
-        options,
-    };
+    let rep = options.run(&l.table, &es)?;
     let text = match a.format {
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::influence(&rep)?,

@@ -3,11 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
-use peerstat::framework::evaluate::{
-    evaluate as run_evaluate, map_directions, map_effects_with, EvaluateOptions, OptionsFile,
-};
-use peerstat::framework::map::{map_data, MapData};
-use peerstat::framework::map_costs::add_cost_studies;
+use peerstat::framework::evaluate::{evaluate as run_evaluate, EvaluateOptions, OptionsFile};
+use peerstat::framework::evidence_map::{evidence_map, report_rows};
 use peerstat::framework::Codebook;
 use peerstat::report;
 
@@ -16,9 +13,6 @@ use crate::cli::output::{columns, emit, write_text, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
 use super::check_renames;
-
-/// The segment column of the evidence-and-gap map when none is named.
-const DEFAULT_SEGMENT: &str = "risk_of_bias";
 
 fn codebook(path: &Option<PathBuf>) -> Result<Codebook, Failure> {
     Ok(match path {
@@ -47,36 +41,13 @@ fn costs_path(input: &Path, given: &Option<PathBuf>) -> Option<PathBuf> {
     path
 }
 
-/// Whether `name` is a file an evaluation report writes: a folder holding only these is an
-/// old report, which `evaluate` may replace as a whole.
-fn report_file(name: &str) -> bool {
-    let numbered = |prefix: &str| {
-        name.strip_prefix(prefix)
-            .and_then(|r| r.strip_suffix(".svg"))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    matches!(
-        name,
-        "index.html" | "results.json" | "egm.html" | "ceac.svg"
-    ) || numbered("forest_")
-        || numbered("funnel_")
-}
-
 /// Refuses a report folder holding files `evaluate` did not write: the folder is replaced as a
 /// whole, and they would be lost.
 fn check_report_folder(dir: &Path) -> CmdResult {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Ok(());
-    };
-    let mut other: Vec<String> = entries
-        .flatten()
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !report_file(n))
-        .collect();
+    let mut other = report::evaluation::foreign_files(dir);
     if other.is_empty() {
         return Ok(());
     }
-    other.sort();
     let more = other.len().saturating_sub(5);
     other.truncate(5);
     Err(Failure::Usage(format!(
@@ -100,47 +71,6 @@ fn read_framework(
     known.extend(named);
     check_renames(&map, &known)?;
     Ok(data::read_table(input, &map)?)
-}
-
-/// The map of the evidence base. `segment`: the column named, else [`DEFAULT_SEGMENT`] when
-/// the data have it (none otherwise). The trials of `costs` fill the cost column.
-fn map_of(
-    table: &Table,
-    cb: &Codebook,
-    (rows, cols): (&str, &str),
-    segment: Option<&str>,
-    opts: &EvaluateOptions,
-    costs: Option<&Table>,
-) -> Result<MapData, Failure> {
-    let segment = segment.or(Some(DEFAULT_SEGMENT).filter(|s| table.has(s)));
-    let effects = map_effects_with(table, &map_directions(table, opts)?, opts)?;
-    let mut md = map_data(table, cb, rows, cols, segment, &effects, opts.rho)?;
-    peerstat::framework::map_elements::add_element_view(
-        &mut md,
-        table,
-        cb,
-        &effects,
-        opts.rho,
-        &opts.elements,
-    );
-    if let Some(c) = costs {
-        add_cost_studies(&mut md, table, c, rows, cols, segment);
-    }
-    Ok(md)
-}
-
-/// The rows of the report's map: `activity` when coded, else the first codebook category the
-/// data have (in codebook order), else the studies themselves.
-fn map_rows<'a>(table: &Table, cb: &'a Codebook) -> &'a str {
-    if table.has("activity") {
-        return "activity";
-    }
-    cb.fields
-        .iter()
-        .filter(|f| matches!(f.kind, peerstat::framework::FieldKind::Category { .. }))
-        .map(|f| f.name.as_str())
-        .find(|n| *n != "outcome_domain" && table.has(n))
-        .unwrap_or("study")
 }
 
 /// `peerstat evaluate`: the report is written into a temporary folder swapped in at the end, so
@@ -182,10 +112,10 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     }
     opts.convert.check()?;
     let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
-    let md = map_of(
+    let md = evidence_map(
         &table,
         &cb,
-        (map_rows(&table, &cb), "outcome_domain"),
+        (report_rows(&table, &cb), "outcome_domain"),
         None,
         &opts,
         costs.as_ref(),
@@ -283,7 +213,7 @@ pub fn map(a: MapArgs) -> CmdResult {
         Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
         None => None,
     };
-    let md = map_of(
+    let md = evidence_map(
         &table,
         &cb,
         (&a.rows, &a.cols),

@@ -5,12 +5,9 @@ use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::multilevel::{
     likelihood_ratio, parse_terms, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
-use peerstat::model::regression::{MetaRegression, RegressionFit};
-use peerstat::model::robust::{cluster_ids, MultilevelReport, RhoRow, Robust, RobustFit};
-use peerstat::model::rve::Rve;
-use peerstat::model::subgroup::subgroups;
+use peerstat::model::robust::{cluster_ids, MultilevelReport, RhoRow, Robust};
 use peerstat::model::vcalc::VcalcSpec;
-use peerstat::model::{Fit, MetaOptions, MetaReport, RandomEffects, RegressionKeys};
+use peerstat::model::{MetaOptions, MetaReport, RandomEffects};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
@@ -78,98 +75,40 @@ fn fit(
     model: RandomEffects,
     file: &str,
 ) -> Result<MetaReport, Failure> {
-    let perm = a.permutations.map(|n| (n, a.seed));
     let options = MetaOptions {
         effect: l.opts,
         model,
         by: a.by.clone(),
         common_tau2: a.common_tau2,
         mods: a.mods.clone(),
-        permutations: perm,
+        permutations: a.permutations.map(|n| (n, a.seed)),
         cluster: a.cluster.clone(),
         rho: a.cluster.as_ref().map(|_| a.rho),
         robust: a.robust.clone(),
         robust_type: a.robust.as_ref().map(|_| a.robust_type.into()),
         newmods: (!a.newmods.is_empty()).then(|| a.newmods.clone()),
     };
-    let mut rep = if !a.mods.is_empty() {
-        let m = MetaRegression::new(model).fit_table(&l.table, es, &a.mods, perm)?;
-        if m.dropped > 0 {
-            say!(
-                "warning: {file}: {} studies left out of the meta-regression (missing moderator value)",
-                m.dropped
-            );
-        }
-        let rob = robust(a, l, model, &m.fit, Some(&m.regression))?;
-        let mut keys = RegressionKeys::new(&m.regression, m.permutation);
-        if !a.newmods.is_empty() {
-            keys.prediction = Some(m.regression.predict(&a.newmods, model.get_level())?);
-        }
-        MetaReport {
-            fit: m.fit,
-            subgroups: None,
-            regression: Some(keys),
-            rve: None,
-            robust: rob,
-            options,
-        }
-    } else {
-        let fit = model.fit(es)?;
-        let subgroups = match &a.by {
-            Some(by) => {
-                let sg = subgroups(&l.table, es, by, &model, a.common_tau2)?;
-                if sg.omitted > 0 {
-                    say!(
-                        "warning: {file}: {} studies left out of the subgroup analysis (missing value in column {})",
-                        sg.omitted,
-                        sg.by
-                    );
-                }
-                Some(sg)
-            }
-            None => None,
-        };
-        let rob = robust(a, l, model, &fit, None)?;
-        MetaReport {
-            fit,
-            subgroups,
-            regression: None,
-            rve: None,
-            robust: rob,
-            options,
-        }
-    };
-    if let Some(c) = &a.cluster {
-        let r = Rve::new(a.rho, model.get_level())?.fit_table(&l.table, es, c, &a.mods)?;
-        if r.dropped > 0 {
-            say!(
-                "warning: {file}: {} effects left out of the robust variance estimation (missing cluster or moderator value)",
-                r.dropped
-            );
-        }
-        rep.rve = Some(r);
+    let run = options.fit(&l.table, es)?;
+    if run.regression_dropped > 0 {
+        say!(
+            "warning: {file}: {} studies left out of the meta-regression (missing moderator value)",
+            run.regression_dropped
+        );
     }
-    Ok(rep)
-}
-
-/// Cluster-robust inference (`--robust`) on the fitted model: the random-effects `fit`, or the
-/// meta-regression `reg` whose studies `fit` lists.
-fn robust(
-    a: &MetaArgs,
-    l: &Loaded,
-    model: RandomEffects,
-    fit: &Fit,
-    reg: Option<&RegressionFit>,
-) -> Result<Option<RobustFit>, Failure> {
-    let Some(col) = &a.robust else {
-        return Ok(None);
-    };
-    let r = Robust::new(a.robust_type.into(), model.get_level())?;
-    let ids = cluster_ids(&l.table, col, fit.studies.iter().map(|s| s.row))?;
-    Ok(Some(match reg {
-        Some(reg) => r.fit_regression(reg, &ids)?,
-        None => r.fit_random_effects(fit, &ids)?,
-    }))
+    if let (Some(sg), true) = (&run.report.subgroups, run.subgroups_omitted > 0) {
+        say!(
+            "warning: {file}: {} studies left out of the subgroup analysis (missing value in column {})",
+            run.subgroups_omitted,
+            sg.by
+        );
+    }
+    if run.rve_dropped > 0 {
+        say!(
+            "warning: {file}: {} effects left out of the robust variance estimation (missing cluster or moderator value)",
+            run.rve_dropped
+        );
+    }
+    Ok(run.report)
 }
 
 /// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).
@@ -515,22 +454,7 @@ pub fn effects(a: EffectsArgs) -> CmdResult {
         .check()?;
     let l = load(&a.data, &[])?;
     let es = effect_sizes(&l, &a.data.input)?;
-    let (y, v) = es.by_row();
-    let mut out = l.table;
-    out.push_column("yi", y)?;
-    out.push_column("vi", v)?;
-    let n = out.nrows();
-    let (mut ys, mut vs, mut de) = (vec![None; n], vec![None; n], vec![None; n]);
-    for (&r, p) in es.rows().iter().zip(es.sources()) {
-        ys[r] = Some(p.yi_source.code().to_string());
-        vs[r] = Some(p.vi_source.code().to_string());
-        de[r] = p.design_effect;
-    }
-    out.push_column("yi_source", data::Column::Str(ys))?;
-    out.push_column("vi_source", data::Column::Str(vs))?;
-    if de.iter().any(Option::is_some) {
-        out.push_column("design_effect", data::Column::Float(de))?;
-    }
+    let out = es.with_columns(&l.table)?;
     data::write_table(&out, &a.output)?;
     say!(
         "wrote {} rows ({} with effect sizes, measure {}) to {}",

@@ -295,7 +295,7 @@ pub fn bubble_levels(b: &LevelBubble<'_>, measure: Measure, title: &str) -> Stri
         );
         let _ = writeln!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"11\" fill=\"{}\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" fill=\"{}\">{}</text>",
             x + 8.0,
             ay.px(l.estimate) + 4.0,
             style::POOLED,

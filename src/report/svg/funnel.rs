@@ -305,7 +305,7 @@ fn line_labels(out: &mut String, f: &FunnelPlot<'_>, ax: &Axis, y0: f64) {
     let Some(adj) = f.adjusted else {
         let _ = writeln!(
             out,
-            "<text x=\"{xp:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"11\" fill=\"{}\">pooled</text>",
+            "<text x=\"{xp:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{}\">pooled</text>",
             y0 - 4.0,
             style::POOLED
         );
@@ -319,7 +319,7 @@ fn line_labels(out: &mut String, f: &FunnelPlot<'_>, ax: &Axis, y0: f64) {
     };
     let _ = writeln!(
         out,
-        "<text x=\"{xp:.1}\" y=\"{:.1}\" text-anchor=\"{ap}\" font-size=\"11\" fill=\"{}\">pooled</text><text class=\"adjusted-label\" x=\"{xa:.1}\" y=\"{:.1}\" text-anchor=\"{aa}\" font-size=\"11\" fill=\"{}\">adjusted</text>",
+        "<text x=\"{xp:.1}\" y=\"{:.1}\" text-anchor=\"{ap}\" font-size=\"12\" fill=\"{}\">pooled</text><text class=\"adjusted-label\" x=\"{xa:.1}\" y=\"{:.1}\" text-anchor=\"{aa}\" font-size=\"12\" fill=\"{}\">adjusted</text>",
         y0 - 4.0,
         style::POOLED,
         y0 - 4.0,

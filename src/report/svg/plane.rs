@@ -223,7 +223,7 @@ fn wtp_line(out: &mut String, wtp: f64, dash: &str, ax: &Axis, ay: &Axis) {
 
 /// Quadrant labels in the plot's corners, each on a light backing drawn over the points.
 fn quadrants(out: &mut String, (x0, x1, y0, y1): (f64, f64, f64, f64)) {
-    let size = 11.0;
+    let size = 12.0;
     for (text, right, top) in [
         ("more costly, more effective", true, true),
         ("dominated (costlier, less effective)", false, true),

@@ -1,0 +1,391 @@
+"""peerstat: metafor-exact meta-analysis from pandas, polars and pyarrow.
+
+The statistics run in the peerstat Rust library (the same code as the ``peerstat`` command);
+this package only moves tables in and results out.
+
+``data`` is a file path (CSV, TSV or Parquet, read by the library) or any table that speaks the
+Arrow PyCapsule interface: a pyarrow Table, a polars DataFrame, a pandas DataFrame (through
+pyarrow), a DuckDB result. Tables come back in the library the input came from (pandas in,
+pandas out; pyarrow for paths and other producers).
+
+Columns use peerstat's canonical names (``study``, ``n_t``, ``mean_t``, ``sd_t``, ``events_t``,
+``yi``, ``vi``...); ``columns={"n_t": "n1i"}`` reads ``n_t`` from the column ``n1i``, as the
+CLI's ``--col n_t=n1i``.
+
+Example::
+
+    import pandas as pd, peerstat
+    bcg = pd.read_csv("fixtures/bcg.csv")
+    fit = peerstat.meta(bcg, measure="RR", method="REML")
+    print(fit)                 # the CLI's table
+    fit.estimate, fit.tau2     # every key of `peerstat meta --format json`
+    fit.studies                # a pandas DataFrame
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, Optional, Sequence, Union
+
+
+from . import _native
+from ._native import FileError, InputError, ModelError, PeerstatError, SettingError
+
+__all__ = [
+    "effects",
+    "meta",
+    "reanalyse",
+    "bias",
+    "influence",
+    "cea",
+    "network",
+    "evaluate",
+    "map",
+    "Result",
+    "MetaResult",
+    "BiasResult",
+    "InfluenceResult",
+    "CeaResult",
+    "NetworkResult",
+    "Evaluation",
+    "EvidenceMap",
+    "PeerstatError",
+    "InputError",
+    "SettingError",
+    "ModelError",
+    "FileError",
+    "PeerstatWarning",
+    "__version__",
+]
+
+__version__ = _native.version()
+
+from ._tables import (  # noqa: E402
+    PeerstatWarning,
+    _arrow,
+    _convert,
+    _effect,
+    _model,
+    _names,
+    _pandas_to_arrow,  # noqa: F401 (used by bench.py and the tests)
+    _prepare,
+    _warn,
+)
+from ._results import (  # noqa: E402
+    BiasResult,
+    CeaResult,
+    Evaluation,
+    EvidenceMap,
+    InfluenceResult,
+    MetaResult,
+    NetworkResult,
+    Result,
+)
+from ._other import cea, evaluate, map, network  # noqa: E402,A004
+
+# --------------------------------------------------------------------------------------------
+# Functions
+
+
+def effects(
+    data,
+    measure: Optional[str] = None,
+    *,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+):
+    """Effect sizes (metafor ``escalc``): the input table plus ``yi``, ``vi``, ``yi_source`` and ``vi_source`` (where each came from: ``arms``, ``2x2``, ``ci``, ``t``, ``median_iqr``, ...) and ``design_effect`` for cluster-adjusted rows.
+
+    ``measure``: SMD, MD, ROM, SMDH, OR, RR, RD, AS, IRR, IRD, IRSD, SMCC, SMCR, SMCRH, COR,
+    ZCOR, PR, PLO, PFT or GEN (the default when there is a ``yi`` column). Rows that cannot give
+    an effect keep null ``yi``/``vi`` and raise a :class:`PeerstatWarning`.
+    """
+    obj, source, kind = _prepare(data, name)
+    native, omitted, _ = _native.effects(
+        obj, source, measure, _effect(vtype, add, to, drop00, strict), columns
+    )
+    _warn(source, omitted)
+    return _convert(_arrow(native), kind)
+
+
+def meta(
+    data,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    by: Optional[str] = None,
+    mods: Union[None, str, Sequence[str]] = None,
+    *,
+    common_tau2: bool = False,
+    permutations: Optional[int] = None,
+    seed: int = 1,
+    cluster: Optional[str] = None,
+    rho: float = 0.8,
+    robust: Optional[str] = None,
+    robust_type: str = "CR2",
+    newmods: Optional[Iterable[float]] = None,
+    random: Optional[str] = None,
+    vcalc: Optional[Dict[str, Any]] = None,
+    test: Optional[str] = None,
+    structure: str = "CS",
+    dfs: Optional[str] = None,
+    sigma2: Optional[Sequence[Optional[float]]] = None,
+    profile_ci: bool = True,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> MetaResult:
+    """Meta-analysis as ``peerstat meta`` (metafor ``rma``): a random-effects fit (``method``:
+    REML, ML, DL, HE, HS, SJ, EB, PM, EE; or MH / PETO for 2x2 tables), with subgroups
+    (``by``), a meta-regression (``mods``, with ``permutations`` and a prediction at
+    ``newmods``), robust variance estimation (``cluster``, ``rho``) or cluster-robust
+    inference on the fitted model (``robust``, ``robust_type`` CR2/CR1).
+
+    With ``random`` (e.g. ``"~ 1 | study/esid"``, or a structured ``"~ outcome | study"`` with
+    ``structure`` CS, HCS, UN, AR, HAR, DIAG, ID) a multilevel model as metafor ``rma.mv``
+    (``method`` REML or ML; ``test`` z or t, ``knha=True`` meaning t; ``dfs`` residual or
+    contain; ``sigma2`` holds components fixed, None for one estimated), with the sampling
+    covariance from ``vcalc`` (a dict of metafor's arguments: ``cluster``, ``obs``, ``rho``,
+    ``time``, ``phi``, ``type``, ``rho_type``, ``subgroup``, ``grp1``, ``grp2``, ``w1``,
+    ``w2``, ``time2``) and CR2 inference by ``robust`` (the CHE model:
+    ``random="~ 1 | study/esid", vcalc={"cluster": "study", "obs": "esid", "rho": 0.6},
+    robust="study"``).
+
+    Returns a :class:`MetaResult`. Raises :class:`InputError`, :class:`SettingError`,
+    :class:`ModelError` or :class:`FileError` with the CLI's messages.
+    """
+    obj, source, kind = _prepare(data, name)
+    if random is not None:
+        return _multilevel(
+            obj, source, kind, measure, columns,
+            _model(method, knha, level, pi, i2, max_iter, stepadj),
+            _effect(vtype, add, to, drop00, strict),
+            dict(
+                random=str(random),
+                mods=_names(mods),
+                test=test,
+                structure=str(structure),
+                dfs=dfs,
+                sigma2=None if sigma2 is None else [None if x is None else float(x) for x in sigma2],
+                profile_ci=bool(profile_ci),
+                newmods=[float(x) for x in (newmods or [])],
+                robust=robust,
+                robust_type=str(robust_type),
+            ),
+            vcalc,
+        )
+    extra = dict(
+        by=by,
+        common_tau2=bool(common_tau2),
+        mods=_names(mods),
+        permutations=None if permutations is None else int(permutations),
+        seed=int(seed),
+        cluster=cluster,
+        rho=float(rho),
+        robust=robust,
+        robust_type=str(robust_type),
+        newmods=[float(x) for x in (newmods or [])],
+    )
+    json_text, text, messages, omitted = _native.meta(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        extra,
+        columns,
+    )
+    _warn(source, omitted, messages)
+    return MetaResult(json_text, text, kind, omitted, messages)
+
+
+_VCALC_KEYS = ("cluster", "obs", "rho", "time", "phi", "type", "rho_type", "subgroup", "grp1",
+               "grp2", "w1", "w2", "time2")
+
+
+def _vcalc_spec(vcalc: Optional[Dict[str, Any]]):
+    """``vcalc`` for the native layer, its keys checked."""
+    if vcalc is None:
+        return None
+    unknown = sorted(set(vcalc) - set(_VCALC_KEYS))
+    if unknown:
+        raise SettingError(
+            f"vcalc: unknown key(s) {', '.join(unknown)}; expected {', '.join(_VCALC_KEYS)}"
+        )
+    if "cluster" not in vcalc:
+        raise SettingError("vcalc needs cluster (the column of the clusters, e.g. study)")
+    spec = {("type_col" if k == "type" else k): vcalc.get(k) for k in _VCALC_KEYS}
+    for k in ("rho", "phi", "rho_type"):
+        if spec[k] is not None:
+            spec[k] = float(spec[k])
+    return spec
+
+
+def _multilevel(obj, source, kind, measure, columns, model, effect, extra, vcalc) -> MetaResult:
+    spec = _vcalc_spec(vcalc)
+    json_text, text, messages, omitted = _native.multilevel(
+        obj, source, measure, model, effect, extra, spec, columns
+    )
+    _warn(source, omitted, messages)
+    return MetaResult(json_text, text, kind, omitted, messages)
+
+
+def reanalyse(
+    data,
+    by: Union[str, Sequence[str]],
+    measure: str,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    threads: Optional[int] = None,
+    random: Optional[str] = None,
+    vcalc: Optional[Dict[str, Any]] = None,
+    sigma2: Optional[Sequence[Optional[float]]] = None,
+    robust: Optional[str] = None,
+    robust_type: str = "CR2",
+    name: Optional[str] = None,
+):
+    """Bulk reanalysis as ``peerstat reanalyse``: one meta-analysis per group of ``by``, run in
+    parallel with the GIL released. Returns one row per group (in order of first appearance):
+    the key columns, then ``k``, ``estimate``, ``se``, ``ci_lower`` ... and ``error`` (why a
+    group could not be analysed; the run never stops for one group).
+
+    With ``random`` (``"~ 1 | study/esid"``), one multilevel fit per group as
+    ``peerstat reanalyse --random`` (``vcalc`` as in :func:`meta`, ``sigma2`` holding components
+    fixed, ``robust`` the cluster column of CR2/CR1 inference)."""
+    obj, source, kind = _prepare(data, name)
+    multilevel = None
+    if random is not None:
+        multilevel = dict(
+            random=str(random),
+            sigma2=None if sigma2 is None else [None if x is None else float(x) for x in sigma2],
+            robust=robust,
+            robust_type=str(robust_type),
+        )
+    elif vcalc is not None or sigma2 is not None or robust is not None:
+        raise SettingError("vcalc, sigma2 and robust belong to a multilevel model: give random=")
+    native, report = _native.reanalyse(
+        obj,
+        source,
+        _names(by),
+        str(measure),
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        columns,
+        threads,
+        multilevel,
+        _vcalc_spec(vcalc),
+    )
+    global _last_reanalyse
+    _last_reanalyse = dict(zip(("groups", "failed", "rows", "omitted_rows", "seconds"), report))
+    return _convert(_arrow(native), kind)
+
+
+#: What the last :func:`reanalyse` did: groups, failed groups, rows, omitted rows, and the
+#: seconds the library's run took (without reading the input and converting the output).
+_last_reanalyse: Dict[str, Any] = {}
+
+
+def bias(
+    data,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    egger: str = "rma",
+    estimator: str = "L0",
+    side: Optional[str] = None,
+    orwin_target: Optional[float] = None,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> BiasResult:
+    """Small-study effects and publication bias as ``peerstat bias``: Egger's regression
+    (``egger``: rma as metafor ``regtest``, or classic), Begg's rank correlation, trim-and-fill
+    (``estimator`` L0/R0, ``side`` left/right or chosen from the data) and the fail-safe N
+    (Rosenthal, and Orwin's with ``orwin_target``)."""
+    obj, source, kind = _prepare(data, name)
+    extra = dict(egger=str(egger), estimator=str(estimator), side=side, orwin_target=orwin_target)
+    json_text, text, omitted = _native.bias(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        extra,
+        columns,
+    )
+    _warn(source, omitted)
+    return BiasResult(json_text, text, kind, omitted, [])
+
+
+def influence(
+    data,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    cumulative: bool = False,
+    order: Optional[str] = None,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> InfluenceResult:
+    """Leave-one-out and influence diagnostics (metafor ``influence``/``leave1out``) as
+    ``peerstat influence``, or with ``cumulative=True`` the cumulative meta-analysis in data
+    order or ordered by the numeric column ``order``."""
+    obj, source, kind = _prepare(data, name)
+    json_text, text, omitted = _native.influence(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect(vtype, add, to, drop00, strict),
+        bool(cumulative),
+        order,
+        columns,
+    )
+    _warn(source, omitted)
+    return InfluenceResult(json_text, text, kind, omitted, [])

@@ -1,0 +1,185 @@
+"""``cea``, ``network``, ``evaluate`` and ``map``."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Dict, Optional, Sequence, Union
+
+
+from . import _native
+from ._results import CeaResult, Evaluation, EvidenceMap, NetworkResult
+from ._tables import _effect, _names, _prepare
+
+def _csv(values) -> Optional[str]:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return values
+    return ",".join(repr(float(v)) if not isinstance(v, str) else v for v in values)
+
+
+def cea(
+    data,
+    *,
+    shape: Optional[str] = None,
+    wtp: Union[None, str, Sequence[float]] = None,
+    wtp_grid: Optional[str] = None,
+    reference: Optional[str] = None,
+    treatment: Optional[str] = None,
+    control: Optional[str] = None,
+    boot: int = 0,
+    seed: int = 1,
+    cost_covariates: Union[None, str, Sequence[str]] = None,
+    effect_covariates: Union[None, str, Sequence[str]] = None,
+    discount_cost: float = 0.0,
+    discount_effect: float = 0.0,
+    timing: str = "start",
+    level: float = 95,
+    columns: Optional[Dict[str, str]] = None,
+    name: Optional[str] = None,
+) -> CeaResult:
+    """Cost-effectiveness analysis as ``peerstat cea``: strategies (frontier, ICERs, NMB),
+    probabilistic draws (CEACs), patient-level trial data (Fieller, bootstrap, SUR with
+    covariates, discounting) or arms. ``wtp``: values (default 20000, 30000) or ``wtp_grid``
+    ``"from:to:step"``."""
+    obj, source, _kind = _prepare(data, name)
+    options = dict(
+        shape=shape,
+        wtp=_csv(wtp),
+        wtp_grid=wtp_grid,
+        reference=reference,
+        treatment=treatment,
+        control=control,
+        boot=int(boot),
+        seed=int(seed),
+        cost_covariates=_names(cost_covariates),
+        effect_covariates=_names(effect_covariates),
+        discount_cost=float(discount_cost),
+        discount_effect=float(discount_effect),
+        timing=str(timing),
+        level=float(level),
+    )
+    json_text, text = _native.cea(obj, source, options, columns)
+    return CeaResult(json_text, text, _kind, [], [])
+
+
+def network(
+    data,
+    measure: Optional[str] = None,
+    method: str = "DL",
+    *,
+    study: str = "study",
+    treatment: str = "treatment",
+    reference: Optional[str] = None,
+    small_values_good: bool = False,
+    random_ci: str = "classic",
+    level: float = 95,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    name: Optional[str] = None,
+) -> NetworkResult:
+    """Network meta-analysis as ``peerstat network`` (netmeta conventions; ``method`` DL or
+    REML): from one row per arm (``study``, ``treatment`` and the measure's arm columns) or one
+    row per contrast (``treat1``, ``treat2``, ``yi``, ``vi``/``sei``). Component models are
+    available from the CLI."""
+    obj, source, kind = _prepare(data, name)
+    options = dict(
+        study=str(study),
+        treatment=str(treatment),
+        reference=reference,
+        small_values_good=bool(small_values_good),
+        method=str(method),
+        random_ci=str(random_ci),
+        level=float(level),
+    )
+    json_text, text = _native.network(
+        obj, source, measure, options, _effect(vtype, add, to, drop00, strict), columns
+    )
+    return NetworkResult(json_text, text, kind, [], [])
+
+
+def _companion_costs(data, costs):
+    """The economic companion: ``costs`` when given, else NAME_costs.EXT beside a file input."""
+    if costs is not None:
+        return costs if not isinstance(costs, (str, os.PathLike)) else os.fspath(costs)
+    if isinstance(data, (str, os.PathLike)):
+        root, ext = os.path.splitext(os.fspath(data))
+        companion = f"{root}_costs{ext}"
+        if os.path.exists(companion):
+            return companion
+    return None
+
+
+def _costs_obj(costs):
+    if costs is None or isinstance(costs, str):
+        return costs
+    return _prepare(costs, "costs")[0]
+
+
+def evaluate(
+    data,
+    out_dir: Union[str, os.PathLike] = "report",
+    *,
+    costs=None,
+    codebook: Optional[Union[str, os.PathLike]] = None,
+    options: Optional[Union[str, os.PathLike]] = None,
+    level: float = 95,
+    assume_higher_is_better: bool = False,
+    rho: float = 0.6,
+    columns: Optional[Dict[str, str]] = None,
+    name: Optional[str] = None,
+) -> Evaluation:
+    """The evaluation report of a coded evidence base, as ``peerstat evaluate``: pooled effects
+    per outcome domain (CHE + CR2 where studies contribute several effects), subgroups,
+    sensitivity, bias checks, certainty, economics (``costs``, or NAME_costs.EXT beside a file
+    input) and the evidence-and-gap map, written to ``out_dir`` (index.html, results.json,
+    egm.html, plots). ``out_dir`` is replaced as a whole: a folder holding other files is
+    refused. Returns ``results.json`` as an :class:`Evaluation`."""
+    costs = _companion_costs(data, costs)
+    obj, source, kind = _prepare(data, name)
+    opts = dict(
+        codebook=None if codebook is None else os.fspath(codebook),
+        options=None if options is None else os.fspath(options),
+        level=float(level),
+        assume_higher_is_better=bool(assume_higher_is_better),
+        rho=float(rho),
+    )
+    json_text, n = _native.evaluate(obj, source, os.fspath(out_dir), opts, _costs_obj(costs), columns)
+    text = f"peerstat evaluation of {source}: wrote {os.fspath(out_dir)} ({n} files: index.html, results.json, egm.html, plots)"
+    return Evaluation(json_text, text, kind, [], [])
+
+
+def map(
+    data,
+    rows: str = "activity",
+    cols: str = "outcome_domain",
+    segment: Optional[str] = None,
+    *,
+    html: Optional[Union[str, os.PathLike]] = None,
+    costs=None,
+    codebook: Optional[Union[str, os.PathLike]] = None,
+    rho: float = 0.6,
+    columns: Optional[Dict[str, str]] = None,
+    name: Optional[str] = None,
+) -> EvidenceMap:
+    """The evidence-and-gap map as ``peerstat map``: its data (the JSON of ``--format json``),
+    and with ``html`` the interactive map page written there."""
+    costs = _companion_costs(data, costs)
+    obj, source, kind = _prepare(data, name)
+    opts = dict(
+        rows=str(rows),
+        cols=str(cols),
+        segment=segment,
+        codebook=None if codebook is None else os.fspath(codebook),
+        rho=float(rho),
+        html=None if html is None else os.fspath(html),
+    )
+    json_text = _native.map(obj, source, opts, _costs_obj(costs), columns)
+    d = json.loads(json_text)
+    text = f"evidence-and-gap map of {source}: {rows} x {cols}, {len(d.get('studies', []))} studies, {len(d.get('cells', []))} cells"
+    return EvidenceMap(json_text, text, kind, [], [])

@@ -1,0 +1,128 @@
+"""Result objects: the CLI's JSON as attributes, per-study lists as tables, the CLI's table
+as ``repr``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List
+
+
+from ._tables import _from_records
+
+# --------------------------------------------------------------------------------------------
+# Results
+
+
+class Result:
+    """A result: every key of the CLI's ``--format json`` as an attribute, ``to_dict()``,
+    ``to_json()``, tables of its per-study lists, and the CLI's table as ``repr``/``str``."""
+
+    __slots__ = ("_json", "_dict", "_text", "_kind", "omitted_rows", "messages")
+
+    def __init__(self, json_text: str, text: str, kind: str, omitted, messages):
+        self._json = json_text
+        self._dict = json.loads(json_text)
+        self._text = text
+        self._kind = kind
+        #: Rows omitted from the effect sizes: ``(row, study, reason)`` (also warned about).
+        self.omitted_rows = list(omitted)
+        #: Studies left out of a subgroup analysis, regression or RVE (also warned about).
+        self.messages = list(messages)
+
+    def __getattr__(self, name: str):
+        try:
+            return self._dict[name]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} has no key '{name}'") from None
+
+    def __dir__(self):
+        extra = {"to_dict", "to_json", "studies", "coefficients", "keys", "omitted_rows", "messages"}
+        return sorted(set(self._dict) | extra)
+
+    def keys(self) -> List[str]:
+        """The JSON keys, in the CLI's order."""
+        return list(self._dict)
+
+    def __getitem__(self, key: str):
+        return self._dict[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._dict
+
+    def to_dict(self) -> Dict[str, Any]:
+        """The result as ``peerstat meta --format json`` gives it (a fresh copy)."""
+        return json.loads(self._json)
+
+    def to_json(self) -> str:
+        """The JSON text of ``peerstat meta --format json``."""
+        return self._json
+
+    @property
+    def studies(self):
+        """One row per study as a table of the input's library (``None`` when absent)."""
+        return _from_records(self._dict.get("studies"), self._kind)
+
+    def __repr__(self) -> str:
+        return self._text
+
+    __str__ = __repr__
+
+
+class MetaResult(Result):
+    """The result of :func:`meta`: every key of ``peerstat meta --format json`` as an attribute
+    (``estimate``, ``se``, ``ci_lower``, ``tau2``, ``i2``, ``q``, ``subgroups``, ``options`` ...),
+    ``studies`` and ``coefficients`` as tables, ``to_dict()``, ``to_json()``, and the CLI's table
+    as ``repr``/``str``."""
+
+    __slots__ = ()
+
+    @property
+    def coefficients(self):
+        """Meta-regression coefficients as a table (``None`` without moderators)."""
+        return _from_records(self._dict.get("coefficients"), self._kind)
+
+
+class BiasResult(Result):
+    """The result of :func:`bias`: ``egger``, ``begg``, ``trimfill``, ``fail_safe_n`` ... as
+    ``peerstat bias --format json`` gives them."""
+
+    __slots__ = ()
+
+
+class CeaResult(Result):
+    """The result of :func:`cea`, as ``peerstat cea --format json`` gives it."""
+
+    __slots__ = ()
+
+
+class NetworkResult(Result):
+    """The result of :func:`network`, as ``peerstat network --format json`` gives it
+    (``common``, ``random``, ``treatments``, ``heterogeneity`` ...)."""
+
+    __slots__ = ()
+
+
+class InfluenceResult(Result):
+    """The result of :func:`influence`: ``studies`` (leave-one-out diagnostics) or
+    ``cumulative`` (steps) as tables, as ``peerstat influence --format json`` gives them."""
+
+    __slots__ = ()
+
+    @property
+    def cumulative(self):
+        """The cumulative meta-analysis, one row per step (``None`` unless ``cumulative=True``)."""
+        return _from_records(self._dict.get("cumulative"), self._kind)
+
+
+class Evaluation(Result):
+    """The result of :func:`evaluate`: the report's ``results.json`` (``domains``,
+    ``summary_of_findings``, ``rows_not_used`` ...); the report itself is in ``out_dir``."""
+
+    __slots__ = ()
+
+
+class EvidenceMap(Result):
+    """The result of :func:`map`: the evidence-and-gap map's data (``studies``, ``cells`` ...)
+    as ``peerstat map --format json`` gives them."""
+
+    __slots__ = ()

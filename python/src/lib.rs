@@ -1,0 +1,289 @@
+//! `peerstat._native`: the Rust side of the `peerstat` Python package. Each function reads its
+//! data (a path or an Arrow stream), calls the library as the `peerstat` command does, and
+//! returns JSON text (the CLI's `--format json`), the CLI's table text, and Arrow tables. The
+//! Python layer (`pysrc/peerstat/__init__.py`) turns these into result objects and data frames.
+
+use std::collections::HashMap;
+
+use peerstat::bulk::Reanalysis;
+use peerstat::data::{self, ColumnMap, Table};
+use peerstat::effect::{AddTo, EffectOptions, EffectSizes, Measure, VarianceType};
+use peerstat::model::{I2Method, PiMethod, RandomEffects, Tau2Method};
+use pyo3::prelude::*;
+
+mod arrow_io;
+mod bench;
+mod errors;
+
+use arrow_io::{load, ArrowTable};
+use errors::{setting, to_py};
+
+/// Parses an option with the library's `FromStr` (its message on failure).
+fn parse<T: std::str::FromStr<Err = peerstat::Error>>(s: &str) -> PyResult<T> {
+    s.parse().map_err(to_py)
+}
+
+/// The column renames `{canonical: actual}`, checked against the columns read (`named`: the
+/// columns the options name).
+fn column_map(columns: Option<HashMap<String, String>>, named: &[&str]) -> PyResult<ColumnMap> {
+    let mut map = ColumnMap::new();
+    let mut pairs: Vec<_> = columns.unwrap_or_default().into_iter().collect();
+    pairs.sort();
+    for (c, a) in &pairs {
+        map.insert(c, a);
+    }
+    let mut known: Vec<&str> = data::CANONICAL_COLUMNS.to_vec();
+    known.extend(
+        named
+            .iter()
+            .filter(|n| !data::CANONICAL_COLUMNS.contains(n)),
+    );
+    map.check_known(&known).map_err(to_py)?;
+    Ok(map)
+}
+
+/// The measure asked for, or GEN when there is a `yi` column and none is given.
+fn measure_of(measure: Option<&str>, table: &Table) -> PyResult<Measure> {
+    match measure {
+        Some(m) => parse(m),
+        None if table.has("yi") => Ok(Measure::Gen),
+        None => Err(setting(format!(
+            "{}: choose an effect measure with measure= (SMD, MD, ROM, OR, RR, RD, ... or GEN \
+             for precomputed yi with vi or sei)",
+            table.source()
+        ))),
+    }
+}
+
+/// Effect-size options from their Python values.
+fn effect_options(
+    vtype: &str,
+    add: f64,
+    to: &str,
+    drop00: bool,
+    strict: bool,
+) -> PyResult<EffectOptions> {
+    if !(add.is_finite() && add >= 0.0) {
+        return Err(setting(format!(
+            "add must be a non-negative number, got {add}"
+        )));
+    }
+    Ok(EffectOptions {
+        vtype: parse::<VarianceType>(vtype)?,
+        add,
+        to: parse::<AddTo>(to)?,
+        drop00,
+        strict,
+        // Conversions from reported statistics run with their defaults (ratio-scale CI bounds,
+        // skewed arms flagged, design effect on the variance; no default ICC).
+        convert: peerstat::effect::ConvertOptions::default(),
+    })
+}
+
+/// The model options shared by `meta`, `reanalyse`, `bias`, `influence`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct ModelOpts {
+    method: String,
+    knha: bool,
+    level: f64,
+    pi: String,
+    i2: String,
+    max_iter: usize,
+    stepadj: f64,
+}
+
+impl ModelOpts {
+    fn model(&self) -> PyResult<RandomEffects> {
+        let method: Tau2Method = parse(&self.method)?;
+        let pi: PiMethod = parse(&self.pi)?;
+        let i2: I2Method = parse(&self.i2)?;
+        RandomEffects::new()
+            .method(method)
+            .knha(self.knha)
+            .level(self.level)
+            .and_then(|m| {
+                m.prediction(pi)
+                    .i2_method(i2)
+                    .max_iter(self.max_iter)
+                    .step_adjustment(self.stepadj)
+            })
+            .map_err(to_py)
+    }
+}
+
+/// The effect-size options as the Python layer passes them.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct EffectOpts {
+    vtype: String,
+    add: f64,
+    to: String,
+    drop00: bool,
+    strict: bool,
+}
+
+impl EffectOpts {
+    fn options(&self) -> PyResult<EffectOptions> {
+        effect_options(&self.vtype, self.add, &self.to, self.drop00, self.strict)
+    }
+}
+
+/// Rows omitted from the effect sizes: `(row, study, reason)`.
+type Omitted = Vec<(usize, String, String)>;
+
+/// Rows omitted from the effect sizes, as `(row, study, reason)`.
+fn omissions(es: &EffectSizes) -> Omitted {
+    es.omitted()
+        .iter()
+        .map(|o| (o.row, o.study.clone(), o.reason.clone()))
+        .collect()
+}
+
+/// `effects`: the input table plus `yi` and `vi`, and the rows omitted.
+#[pyfunction]
+#[pyo3(signature = (data, source, measure, effect, columns=None))]
+fn effects(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    measure: Option<&str>,
+    effect: EffectOpts,
+    columns: Option<HashMap<String, String>>,
+) -> PyResult<(ArrowTable, Omitted, String)> {
+    let map = column_map(columns, &[])?;
+    let opts = effect.options()?;
+    let table = load(data, source, &map)?;
+    let measure = measure_of(measure, &table)?;
+    py.detach(|| {
+        let es = EffectSizes::compute(&table, measure, &opts)?;
+        let out = es.with_columns(&table)?;
+        Ok((out, omissions(&es), es.measure().code().to_string()))
+    })
+    .map_err(to_py)
+    .and_then(|(out, om, m)| Ok((ArrowTable::new(&out)?, om, m)))
+}
+
+mod diag;
+mod econ_network;
+mod framework;
+mod meta;
+mod multilevel;
+
+/// A result as the CLI's `--format json` writes it.
+fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
+    peerstat::report::json(result).map_err(|e| {
+        to_py(peerstat::Error::Format {
+            file: source.to_string(),
+            message: format!("cannot write the result as JSON ({e})"),
+        })
+    })
+}
+
+/// What a `reanalyse` run did: `(groups, failed, rows, omitted_rows, seconds of the library's
+/// run)`.
+type RunSummary = (usize, usize, usize, usize, f64);
+
+/// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
+/// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is
+/// released while it runs; groups are analysed in parallel (rayon; `threads` sets a pool of
+/// that size for this call). With `multilevel`, one multilevel fit per group.
+#[pyfunction]
+#[pyo3(signature = (data, source, by, measure, model, effect, columns=None, threads=None, multilevel=None, vcalc=None))]
+#[allow(clippy::too_many_arguments)]
+fn reanalyse(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    by: Vec<String>,
+    measure: &str,
+    model: ModelOpts,
+    effect: EffectOpts,
+    columns: Option<HashMap<String, String>>,
+    threads: Option<usize>,
+    multilevel: Option<multilevel::BulkOpts>,
+    vcalc: Option<multilevel::VcalcOpts>,
+) -> PyResult<(ArrowTable, RunSummary)> {
+    if by.is_empty() {
+        return Err(setting(
+            "reanalyse needs by= (one or more group-key columns)",
+        ));
+    }
+    let ml = match &multilevel {
+        Some(m) => Some(m.build(&model, vcalc)?),
+        None => None,
+    };
+    let mut named: Vec<&str> = by.iter().map(String::as_str).collect();
+    named.extend(
+        ml.iter()
+            .flat_map(peerstat::bulk::BulkMultilevel::columns_read),
+    );
+    let map = column_map(columns, &named)?;
+    // With a multilevel model the univariate one is not used (and ML need not be one of its).
+    let rm = if multilevel.is_some() {
+        RandomEffects::new()
+    } else {
+        model.model()?
+    };
+    let mut job = Reanalysis::new(&by, parse(measure)?)
+        .effect_options(effect.options()?)
+        .model(rm)
+        .columns(map.clone());
+    if let Some(m) = ml {
+        job = job.multilevel(m);
+    }
+    let table = load(data, source, &map)?;
+    let pool = match threads {
+        Some(0) => return Err(setting("threads must be at least 1")),
+        Some(asked) => {
+            // As the CLI: at most 4 threads per core and 256 (results do not depend on it).
+            let cores = std::thread::available_parallelism().map_or(1, usize::from);
+            let n = asked.clamp(1, (4 * cores).min(256));
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| setting(format!("threads: {e}")))?,
+            )
+        }
+        None => None,
+    };
+    let start = std::time::Instant::now();
+    let (out, rep) = py
+        .detach(|| match &pool {
+            Some(p) => p.install(|| job.results_table(&table)),
+            None => job.results_table(&table),
+        })
+        .map_err(to_py)?;
+    let secs = start.elapsed().as_secs_f64();
+    Ok((
+        ArrowTable::new(&out)?,
+        (rep.groups, rep.failed, rep.rows, rep.omitted_rows, secs),
+    ))
+}
+
+/// The library version the module was built from.
+#[pyfunction]
+fn version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+/// The `peerstat._native` module.
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    m.add_class::<ArrowTable>()?;
+    m.add_function(wrap_pyfunction!(effects, m)?)?;
+    m.add_function(wrap_pyfunction!(meta::meta, m)?)?;
+    m.add_function(wrap_pyfunction!(reanalyse, m)?)?;
+    m.add_function(wrap_pyfunction!(diag::bias, m)?)?;
+    m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
+    m.add_function(wrap_pyfunction!(multilevel::multilevel, m)?)?;
+    m.add_function(wrap_pyfunction!(econ_network::cea, m)?)?;
+    m.add_function(wrap_pyfunction!(framework::evaluate, m)?)?;
+    m.add_function(wrap_pyfunction!(framework::map, m)?)?;
+    m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;
+    m.add_function(wrap_pyfunction!(version, m)?)?;
+    m.add_function(wrap_pyfunction!(bench::_bench_meta, m)?)?;
+    Ok(())
+}
