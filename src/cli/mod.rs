@@ -7,6 +7,7 @@ mod args;
 mod choices;
 mod commands;
 mod forest_args;
+mod framework_args;
 mod meta_args;
 mod network_args;
 mod output;

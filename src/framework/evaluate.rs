@@ -369,7 +369,7 @@ pub fn evaluate(
         let rows: Vec<usize> = all
             .iter()
             .copied()
-            .filter(|&i| !head_to_head(&comparator, i))
+            .filter(|&i| !super::forms::head_to_head(&comparator, i))
             .collect();
         if rows.is_empty() {
             early_skipped.push(Skipped::new(
@@ -585,20 +585,9 @@ pub fn map_effects_with(
     // map shows the study but pools no such effect.
     let comparator = table.has("comparator").then(|| table.texts("comparator"));
     for (i, e) in out.iter_mut().enumerate() {
-        if head_to_head(&comparator, i) {
+        if super::forms::head_to_head(&comparator, i) {
             *e = None;
         }
     }
     Ok(out)
-}
-
-/// Whether row `i` compares two forms of peer support: its comparator is coded and is not usual
-/// care.
-fn head_to_head(comparator: &Option<Vec<Option<String>>>, i: usize) -> bool {
-    comparator
-        .as_ref()
-        .and_then(|c| c[i].as_deref())
-        .is_some_and(|c| {
-            !c.trim().is_empty() && !c.trim().eq_ignore_ascii_case(super::forms::USUAL_CARE)
-        })
 }

@@ -183,3 +183,12 @@ pub(crate) fn combine(idx: &[usize], yi: &[f64], vi: &[f64], rho: f64) -> (f64, 
     }
     (y, var / (sw * sw))
 }
+
+/// Whether row `i` compares two forms of peer support: its comparator is coded and is not usual
+/// care.
+pub(crate) fn head_to_head(comparator: &Option<Vec<Option<String>>>, i: usize) -> bool {
+    comparator
+        .as_ref()
+        .and_then(|c| c[i].as_deref())
+        .is_some_and(|c| !c.trim().is_empty() && !c.trim().eq_ignore_ascii_case(USUAL_CARE))
+}
