@@ -147,12 +147,16 @@ fn create_registered<T>(
 ///
 /// Creating one removes the temporary files of the same output left by processes that no longer
 /// run; while it exists, [`remove_pending_temp_files`] removes it.
+///
+/// An output that already exists and is not a regular file (`/dev/null`, `/dev/stdout`, a named
+/// pipe) is written directly: renaming over it would replace the device with a file.
 #[derive(Debug)]
 pub struct TempFile {
     path: PathBuf,
     tmp: PathBuf,
     name: String,
     done: bool,
+    direct: bool,
 }
 
 impl TempFile {
@@ -162,6 +166,20 @@ impl TempFile {
     /// [`Error::Io`] when the file cannot be created.
     pub fn create(path: &Path) -> Result<(TempFile, BufWriter<File>)> {
         let name = path.display().to_string();
+        if is_special(path) {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| Error::io(&name, e))?;
+            let t = TempFile {
+                path: path.to_path_buf(),
+                tmp: path.to_path_buf(),
+                name,
+                done: false,
+                direct: true,
+            };
+            return Ok((t, BufWriter::new(file)));
+        }
         let (dir, base, tmp) = temp_sibling(path, "output");
         remove_stale(&dir, &base);
         let file = create_registered(&tmp, &name, |p| File::create(p))?;
@@ -170,6 +188,7 @@ impl TempFile {
             tmp,
             name,
             done: false,
+            direct: false,
         };
         Ok((t, BufWriter::new(file)))
     }
@@ -187,6 +206,10 @@ impl TempFile {
         let file = w
             .into_inner()
             .map_err(|e| Error::io(&self.name, e.into_error()))?;
+        if self.direct {
+            self.done = true;
+            return Ok(());
+        }
         file.sync_all().map_err(|e| Error::io(&self.name, e))?;
         std::fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.name, e))?;
         self.done = true;
@@ -195,9 +218,14 @@ impl TempFile {
     }
 }
 
+/// True when `path` exists and is not a regular file or a folder (a device or a pipe).
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 impl Drop for TempFile {
     fn drop(&mut self) {
-        if !self.done {
+        if !self.done && !self.direct {
             let _ = std::fs::remove_file(&self.tmp);
             forget(&self.tmp);
         }
@@ -442,5 +470,30 @@ mod tests {
         assert!(TempFolder::create(&out).is_err());
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "data");
         assert_eq!(names(root.path()), ["f.csv"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_device_or_pipe_is_written_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let root = tempfile::tempdir().unwrap();
+        let fifo = root.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            return; // no mkfifo here: nothing to check
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        atomic_write(&fifo, |w| {
+            w.write_all(b"through the pipe")
+                .map_err(|e| Error::io("pipe", e))
+        })
+        .unwrap();
+        let kind = std::fs::metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the pipe was replaced by {kind:?}");
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert_eq!(names(root.path()), ["pipe"]);
     }
 }
