@@ -1,16 +1,19 @@
 //! `cea` and `network`: the reports of `peerstat cea` and `peerstat network` (the standard
-//! network; component models are left to the CLI), as JSON and the CLI's table text.
+//! network and the component model), as JSON and the CLI's table text.
 
 use std::collections::HashMap;
 
 use peerstat::econ::table::{analyse_table, CeaOptions, Shape};
 use peerstat::econ::Timing;
-use peerstat::model::network::{table as net_table, Network, NetworkMethod, RandomCi};
+use peerstat::model::network::{
+    table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi,
+};
 use peerstat::report;
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
+use crate::options::choice;
 use crate::{column_map, json, measure_of, parse, EffectOpts};
 
 /// The options of `cea`, as the Python layer passes them.
@@ -34,14 +37,17 @@ pub(crate) struct CeaOpts {
 }
 
 fn timing(s: &str) -> PyResult<Timing> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "start" => Ok(Timing::Start),
-        "end" => Ok(Timing::End),
-        "continuous" | "mid" => Ok(Timing::Continuous),
-        _ => Err(setting(format!(
-            "unknown discounting timing '{s}': choose start (the default), end or continuous"
-        ))),
-    }
+    choice(
+        "discounting timing",
+        s,
+        &[
+            ("start", Timing::Start),
+            ("end", Timing::End),
+            ("continuous", Timing::Continuous),
+            ("mid", Timing::Continuous),
+        ],
+        "start (the default), end or continuous",
+    )
 }
 
 /// `cea`: cost-effectiveness of strategies, PSA draws, patient-level trial data or arms.
@@ -103,10 +109,94 @@ pub(crate) struct NetworkOpts {
     method: String,
     random_ci: String,
     level: f64,
+    #[pyo3(default)]
+    components_sep: Option<String>,
+    #[pyo3(default)]
+    components_from: Option<Vec<String>>,
+    #[pyo3(default)]
+    inactive: Vec<String>,
+    #[pyo3(default)]
+    interaction: Vec<String>,
+    #[pyo3(default)]
+    combination: Vec<String>,
 }
 
-/// `network`: a (standard) network meta-analysis from arm rows or contrast rows
-/// (`treat1`, `treat2`, `yi`, `vi`/`sei`).
+impl NetworkOpts {
+    /// The study and treatment columns.
+    pub(crate) fn columns(&self) -> (&str, &str) {
+        (&self.study, &self.treatment)
+    }
+
+    /// The network model.
+    pub(crate) fn network(&self) -> PyResult<Network> {
+        let method = choice(
+            "network method",
+            &self.method,
+            &[("DL", NetworkMethod::Dl), ("REML", NetworkMethod::Reml)],
+            "DL (netmeta, the default) or REML",
+        )?;
+        let mut net = Network::new()
+            .level(self.level)
+            .map_err(to_py)?
+            .small_values_good(self.small_values_good)
+            .random_ci(parse::<RandomCi>(&self.random_ci)?)
+            .method(method);
+        if let Some(r) = &self.reference {
+            net = net.reference(r);
+        }
+        Ok(net)
+    }
+
+    /// Whether a component model is asked for; the component options without one are refused.
+    fn components(&self) -> PyResult<bool> {
+        match (&self.components_sep, &self.components_from) {
+            (Some(_), Some(_)) => Err(setting(
+                "components_sep and components_from exclude each other: components come from the \
+                 treatment names or from columns",
+            )),
+            (None, None) => {
+                if self.inactive.is_empty()
+                    && self.interaction.is_empty()
+                    && self.combination.is_empty()
+                {
+                    Ok(false)
+                } else {
+                    Err(setting(
+                        "inactive, interaction and combination belong to a component network \
+                         meta-analysis: give components_sep or components_from",
+                    ))
+                }
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// The component specification (on the data, for `components_from`).
+    fn spec(&self, table: &peerstat::data::Table) -> peerstat::Result<ComponentSpec> {
+        let mut spec = match (&self.components_sep, &self.components_from) {
+            (Some(sep), _) => ComponentSpec::separator(sep),
+            (None, cols) => ComponentSpec::given(net_table::components_from_columns(
+                table,
+                &self.treatment,
+                cols.as_deref().unwrap_or_default(),
+            )?),
+        };
+        for i in &self.inactive {
+            spec = spec.inactive(i);
+        }
+        for t in &self.interaction {
+            spec = spec.interaction(t);
+        }
+        for c in &self.combination {
+            spec = spec.combination(c);
+        }
+        Ok(spec)
+    }
+}
+
+/// `network`: a network meta-analysis from arm rows or contrast rows (`treat1`, `treat2`,
+/// `yi`, `vi`/`sei`); with `components_sep` or `components_from` the additive component model
+/// (netmeta's netcomb).
 #[pyfunction]
 #[pyo3(signature = (data, source, measure, options, effect, columns=None))]
 pub(crate) fn network(
@@ -118,53 +208,51 @@ pub(crate) fn network(
     effect: EffectOpts,
     columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String)> {
-    let named = [
+    let mut named = vec![
         options.study.as_str(),
         options.treatment.as_str(),
         "treat1",
         "treat2",
     ];
+    named.extend(options.components_from.iter().flatten().map(String::as_str));
     let map = column_map(columns, &named)?;
     let opts = effect.options()?;
-    let method = match options.method.trim().to_ascii_uppercase().as_str() {
-        "DL" => NetworkMethod::Dl,
-        "REML" => NetworkMethod::Reml,
-        _ => {
-            return Err(setting(format!(
-                "unknown network method '{}': choose DL (netmeta, the default) or REML",
-                options.method
-            )))
-        }
-    };
-    let mut net = Network::new()
-        .level(options.level)
-        .map_err(to_py)?
-        .small_values_good(options.small_values_good)
-        .random_ci(parse::<RandomCi>(&options.random_ci)?)
-        .method(method);
-    if let Some(r) = &options.reference {
-        net = net.reference(r);
-    }
+    let net = options.network()?;
+    let components = options.components()?;
     let table = load(data, source, &map)?;
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {
-        let contrasts = if table.has("treat1") && table.has("treat2") {
-            net_table::contrasts_from_rows(&table, &options.study)
-        } else {
-            net_table::contrasts_from_arms(
-                &table,
-                &options.study,
-                &options.treatment,
-                measure,
-                &opts,
-            )
+        let contrasts = contrasts(&table, &options.study, &options.treatment, measure, &opts)?;
+        if components {
+            let spec = options.spec(&table).map_err(to_py)?;
+            let fit = net.fit_components(&contrasts, &spec).map_err(to_py)?;
+            return Ok((
+                json(&fit, &source)?,
+                report::text::cnma_table(&fit, measure, &source),
+            ));
         }
-        .map_err(to_py)?;
         let fit = net.fit(&contrasts).map_err(to_py)?;
         Ok((
             json(&fit, &source)?,
             report::text::network_table(&fit, measure, &source),
         ))
     })
+}
+
+/// The contrasts of a network: from contrast rows (`treat1`, `treat2`) when the table has them,
+/// else every pair of arms within a study.
+pub(crate) fn contrasts(
+    table: &peerstat::data::Table,
+    study: &str,
+    treatment: &str,
+    measure: peerstat::effect::Measure,
+    opts: &peerstat::effect::EffectOptions,
+) -> PyResult<Vec<peerstat::model::network::Contrast>> {
+    if table.has("treat1") && table.has("treat2") {
+        net_table::contrasts_from_rows(table, study)
+    } else {
+        net_table::contrasts_from_arms(table, study, treatment, measure, opts)
+    }
+    .map_err(to_py)
 }

@@ -161,7 +161,10 @@ pub(crate) fn append(col: &mut Column, arr: &ArrayRef) -> Result<(), Unreadable>
         }
         (Column::Str(v), DataType::Null) => v.extend(std::iter::repeat_n(None, n)),
         (Column::Str(v), DataType::Dictionary(_, value_type))
-            if matches!(**value_type, DataType::Utf8 | DataType::LargeUtf8) =>
+            if matches!(
+                **value_type,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
         {
             let d = arr.as_any_dictionary();
             let all_keys = d.normalized_keys();
@@ -172,6 +175,7 @@ pub(crate) fn append(col: &mut Column, arr: &ArrayRef) -> Result<(), Unreadable>
             let text = |j: usize| -> String {
                 match values.data_type() {
                     DataType::LargeUtf8 => values.as_string::<i64>().value(j).to_string(),
+                    DataType::Utf8View => values.as_string_view().value(j).to_string(),
                     _ => values.as_string::<i32>().value(j).to_string(),
                 }
             };

@@ -1,0 +1,473 @@
+//! Plots from Python: the forest plot of `peerstat meta --forest`, the funnel plot of
+//! `peerstat bias --funnel`, and the network plots of `peerstat network` (`--graph`,
+//! `--forest`, `--league`), drawn by the library's `report::svg` functions; and `simulate`, the
+//! data of `peerstat simulate`. A plot comes back as SVG text and, with a path, is also written
+//! there as SVG, PNG or PDF (by the extension), recoloured to the theme, as the CLI writes it.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use peerstat::data::{self, Table};
+use peerstat::diag::BiasOptions;
+use peerstat::effect::{EffectSizes, Measure};
+use peerstat::model::network::{table as net_table, Evidence};
+use peerstat::model::MetaOptions;
+use peerstat::report::render::{render, Format};
+use peerstat::report::svg::{self, Better, ForestColumn, ForestOptions, ForestSort, Theme};
+use pyo3::prelude::*;
+
+use crate::arrow_io::{load, ArrowTable};
+use crate::errors::{setting, to_py};
+use crate::options::choice;
+use crate::{column_map, measure_of, EffectOpts, ModelOpts};
+
+/// Where and how a plot is written.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct Output {
+    path: Option<PathBuf>,
+    theme: String,
+    dpi: f64,
+}
+
+impl Output {
+    fn theme(&self) -> PyResult<Theme> {
+        choice(
+            "theme",
+            &self.theme,
+            &[
+                ("light", Theme::Light),
+                ("dark", Theme::Dark),
+                ("print", Theme::Print),
+            ],
+            "light (the default), dark or print (greyscale-safe)",
+        )
+    }
+
+    /// Checks the path's format and the theme before any work is done.
+    fn check(&self) -> PyResult<()> {
+        self.theme()?;
+        if let Some(p) = &self.path {
+            Format::from_path(p).map_err(to_py)?;
+        }
+        Ok(())
+    }
+
+    /// Recolours `svg` to the theme, writes it to the path (atomically) if there is one, and
+    /// returns the recoloured SVG text.
+    fn write(&self, svg: &str) -> PyResult<String> {
+        let svg = svg::recolour(svg, self.theme()?);
+        if let Some(path) = &self.path {
+            write_file(path, &svg, self.dpi).map_err(to_py)?;
+        }
+        Ok(svg)
+    }
+}
+
+fn write_file(path: &Path, svg: &str, dpi: f64) -> peerstat::Result<()> {
+    let bytes = render(svg, Format::from_path(path)?, dpi)?;
+    data::atomic_write(path, |w| {
+        w.write_all(&bytes)
+            .map_err(|e| peerstat::Error::io(&path.display().to_string(), e))
+    })
+}
+
+/// The forest plot's layout options (those of `peerstat meta --forest`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct ForestOpts {
+    by: Option<String>,
+    title: Option<String>,
+    xlab: Option<String>,
+    xlim: Vec<f64>,
+    at: Vec<f64>,
+    favours: Option<String>,
+    better: Option<String>,
+    sort: Option<String>,
+    ilab: Vec<String>,
+    arm_data: bool,
+    transf: String,
+    digits: usize,
+    subgroup_weights: bool,
+}
+
+impl ForestOpts {
+    /// The data columns the options name.
+    fn columns(&self) -> Vec<&str> {
+        let sort = self
+            .sort
+            .as_deref()
+            .filter(|s| !matches!(*s, "data" | "estimate" | "weight"));
+        self.by
+            .iter()
+            .chain(&self.ilab)
+            .map(String::as_str)
+            .chain(sort)
+            .collect()
+    }
+
+    /// The library's options for `table` analysed with `measure`, as the CLI builds them.
+    fn options<'a>(
+        &self,
+        table: &Table,
+        measure: Measure,
+        rob: Option<&'a peerstat::framework::rob::RobAssessment>,
+    ) -> peerstat::Result<ForestOptions<'a>> {
+        let favours = match &self.favours {
+            None => None,
+            Some(s) => Some(ForestOptions::favours_labels(s)?),
+        };
+        let arms = favours
+            .as_ref()
+            .map_or(("Intervention", "Control"), |(a, b)| {
+                (a.as_str(), b.as_str())
+            });
+        let mut columns = if self.arm_data {
+            ForestColumn::arm_data(table, measure, arms)
+        } else {
+            Vec::new()
+        };
+        for c in &self.ilab {
+            columns.push(ForestColumn::from_table(table, c)?);
+        }
+        Ok(ForestOptions {
+            title: self.title.clone(),
+            xlab: self.xlab.clone(),
+            xlim: ForestOptions::limits(&self.xlim)?,
+            at: self.at.clone(),
+            favours,
+            better: None,
+            sort: match &self.sort {
+                Some(s) => ForestSort::parse(s, table)?,
+                None => ForestSort::Data,
+            },
+            columns,
+            exp: false,
+            digits: Some(self.digits),
+            subgroup_weights: self.subgroup_weights,
+            rob,
+        })
+    }
+
+    fn better(&self) -> PyResult<Option<Better>> {
+        self.better
+            .as_deref()
+            .map(|b| {
+                choice(
+                    "better",
+                    b,
+                    &[("lower", Better::Lower), ("higher", Better::Higher)],
+                    "lower or higher (or None: lower for 2x2 tables and rates, higher otherwise)",
+                )
+            })
+            .transpose()
+    }
+
+    fn exp(&self) -> PyResult<bool> {
+        choice(
+            "transf",
+            &self.transf,
+            &[("none", false), ("exp", true)],
+            "none (the default) or exp",
+        )
+    }
+}
+
+/// The funnel plot's options (those of `peerstat bias --funnel`, with the trim-and-fill
+/// options whose filled studies it shows).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct FunnelOpts {
+    funnel_y: String,
+    funnel_ci: bool,
+    title: Option<String>,
+    estimator: String,
+    side: Option<String>,
+}
+
+/// The data of a plot: the table read with the renames checked against `named`, its measure,
+/// the model and the effect-size options.
+struct Input {
+    table: Table,
+    measure: Measure,
+    model: peerstat::model::RandomEffects,
+    effect: peerstat::effect::EffectOptions,
+}
+
+fn input(
+    (data, source, measure): (&Bound<'_, PyAny>, &str, Option<&str>),
+    model: &ModelOpts,
+    effect: &EffectOpts,
+    columns: Option<HashMap<String, String>>,
+    named: &[&str],
+) -> PyResult<Input> {
+    let map = column_map(columns, named)?;
+    let model = model.model()?;
+    let effect = effect.options()?;
+    let table = load(data, source, &map)?;
+    let measure = measure_of(measure, &table)?;
+    Ok(Input {
+        table,
+        measure,
+        model,
+        effect,
+    })
+}
+
+/// `forest`: the forest plot of `peerstat meta --forest` (subgroup blocks with `by`), as SVG
+/// text recoloured to the theme, written to `out.path` when given.
+#[pyfunction]
+#[pyo3(signature = (data, source, measure, model, effect, forest, out, columns=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn forest(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    measure: Option<&str>,
+    model: ModelOpts,
+    effect: EffectOpts,
+    forest: ForestOpts,
+    out: Output,
+    columns: Option<HashMap<String, String>>,
+) -> PyResult<String> {
+    out.check()?;
+    let (better, exp) = (forest.better()?, forest.exp()?);
+    let inp = input(
+        (data, source, measure),
+        &model,
+        &effect,
+        columns,
+        &forest.columns(),
+    )?;
+    let source = source.to_string();
+    let svg = py
+        .detach(move || -> peerstat::Result<String> {
+            let Input {
+                table,
+                measure,
+                model,
+                effect,
+            } = inp;
+            let es = EffectSizes::compute(&table, measure, &effect)?;
+            let options = MetaOptions {
+                effect,
+                model,
+                by: forest.by.clone(),
+                common_tau2: false,
+                mods: Vec::new(),
+                permutations: None,
+                cluster: None,
+                rho: None,
+                robust: None,
+                robust_type: None,
+                newmods: None,
+            };
+            let rep = options.fit(&table, &es)?.report;
+            let rob = peerstat::framework::rob::assess_rows(&table, &rep.fit.studies, &source);
+            let mut o = forest.options(&table, rep.fit.measure, rob.as_ref())?;
+            o.better = better;
+            o.exp = exp;
+            svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &o)
+        })
+        .map_err(to_py)?;
+    out.write(&svg)
+}
+
+/// `funnel`: the contour-enhanced funnel plot of `peerstat bias --funnel`, as SVG text
+/// recoloured to the theme, written to `out.path` when given.
+#[pyfunction]
+#[pyo3(signature = (data, source, measure, model, effect, funnel, out, columns=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn funnel(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    measure: Option<&str>,
+    model: ModelOpts,
+    effect: EffectOpts,
+    funnel: FunnelOpts,
+    out: Output,
+    columns: Option<HashMap<String, String>>,
+) -> PyResult<String> {
+    out.check()?;
+    let y = choice(
+        "funnel_y",
+        &funnel.funnel_y,
+        &[
+            ("se", svg::FunnelY::Se),
+            ("vi", svg::FunnelY::Vi),
+            ("inv-se", svg::FunnelY::InvSe),
+            ("inv_se", svg::FunnelY::InvSe),
+            ("n", svg::FunnelY::N),
+        ],
+        "se (the default), vi, inv-se or n",
+    )?;
+    let estimator = crate::diag::estimator(&funnel.estimator)?;
+    let side = crate::diag::side(funnel.side.as_deref())?;
+    let inp = input((data, source, measure), &model, &effect, columns, &[])?;
+    let source = source.to_string();
+    let svg = py
+        .detach(move || {
+            let options = BiasOptions {
+                effect: inp.effect,
+                model: inp.model,
+                egger: peerstat::diag::EggerModel::Rma,
+                estimator,
+                side,
+                orwin_target: None,
+            };
+            funnel_svg(&inp, &options, (y, &funnel), &source)
+        })
+        .map_err(to_py)?;
+    out.write(&svg)
+}
+
+/// The funnel plot as `peerstat bias --funnel` draws it.
+fn funnel_svg(
+    inp: &Input,
+    options: &BiasOptions,
+    (y, f): (svg::FunnelY, &FunnelOpts),
+    source: &str,
+) -> peerstat::Result<String> {
+    let table = &inp.table;
+    let es = EffectSizes::compute(table, inp.measure, &inp.effect)?;
+    let rep = options.run(&es)?;
+    let fit = inp.model.fit(&es)?;
+    let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
+    let n = if y == svg::FunnelY::N {
+        let nt = table.numeric("n_t", "for funnel_y='n' (arm sizes)")?;
+        let nc = table.numeric("n_c", "for funnel_y='n' (arm sizes)")?;
+        let mut n = Vec::with_capacity(es.k());
+        for &r in es.rows() {
+            match (nt[r], nc[r]) {
+                (Some(t), Some(c)) => n.push(t + c),
+                _ => {
+                    return Err(table.value_error(
+                        r,
+                        "n_t",
+                        "funnel_y='n' needs the arm sizes n_t and n_c",
+                    ))
+                }
+            }
+        }
+        Some(n)
+    } else {
+        None
+    };
+    let title = f.title.clone().unwrap_or_else(|| {
+        format!(
+            "Funnel plot: {}",
+            Path::new(source)
+                .file_name()
+                .map_or(source.into(), |f| f.to_string_lossy().into_owned())
+        )
+    });
+    Ok(svg::funnel_plot(
+        &svg::FunnelPlot {
+            yi: es.yi(),
+            vi: es.vi(),
+            n: n.as_deref(),
+            estimate: fit.summary.estimate,
+            filled: &filled,
+            adjusted: (rep.trimfill.k0 > 0).then_some(rep.trimfill.est.estimate),
+            measure: es.measure(),
+            y,
+            pseudo_ci: f.funnel_ci,
+        },
+        &title,
+    ))
+}
+
+/// `network_plot`: the network graph (`graph`), the forest plot against the reference
+/// (`forest`, `random` or common model) or the league table (`league`) of a standard network,
+/// as `peerstat network --graph/--forest/--league` draw them.
+#[pyfunction]
+#[pyo3(signature = (data, source, measure, options, effect, which, random, out, columns=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn network_plot(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    measure: Option<&str>,
+    options: crate::econ_network::NetworkOpts,
+    effect: EffectOpts,
+    which: &str,
+    random: bool,
+    out: Output,
+    columns: Option<HashMap<String, String>>,
+) -> PyResult<String> {
+    out.check()?;
+    #[derive(Clone, Copy)]
+    enum Which {
+        Graph,
+        Forest,
+        League,
+    }
+    let which = choice(
+        "network plot",
+        which,
+        &[
+            ("graph", Which::Graph),
+            ("forest", Which::Forest),
+            ("league", Which::League),
+        ],
+        "graph, forest or league",
+    )?;
+    let (study, treatment) = options.columns();
+    let map = column_map(columns, &[study, treatment, "treat1", "treat2"])?;
+    let opts = effect.options()?;
+    let net = options.network()?;
+    let table = load(data, source, &map)?;
+    let measure = measure_of(measure, &table)?;
+    let file = source.to_string();
+    let svg = py.detach(move || -> PyResult<String> {
+        let (study, treatment) = options.columns();
+        let contrasts = crate::econ_network::contrasts(&table, study, treatment, measure, &opts)?;
+        Ok(match which {
+            Which::Graph => {
+                let mut ev = Evidence::from_contrasts(&contrasts);
+                if !(table.has("treat1") && table.has("treat2")) {
+                    if let Some(sizes) = net_table::arm_sizes(&table, study, treatment) {
+                        ev = ev.with_participants(&sizes);
+                    }
+                }
+                svg::network_graph(&ev, &format!("{file} — network"))
+            }
+            Which::Forest => {
+                let fit = net.fit(&contrasts).map_err(to_py)?;
+                let title = format!("{file} — {}", measure.description());
+                svg::network_forest(&fit, measure, random, &title)
+            }
+            Which::League => {
+                let fit = net.fit(&contrasts).map_err(to_py)?;
+                svg::network_league(&fit, measure, &format!("{file} — league table"))
+            }
+        })
+    })?;
+    out.write(&svg)
+}
+
+/// `simulate`: the bulk benchmark workload of `peerstat simulate --analyses N` (one table), or
+/// with `framework` the demonstration evidence base of `peerstat simulate --framework` (the
+/// effects and the economic companion).
+#[pyfunction]
+#[pyo3(signature = (analyses, seed, framework, trials))]
+pub(crate) fn simulate(
+    py: Python<'_>,
+    analyses: usize,
+    seed: u64,
+    framework: bool,
+    trials: usize,
+) -> PyResult<(ArrowTable, Option<ArrowTable>)> {
+    if framework {
+        let (effects, costs) =
+            py.detach(|| peerstat::framework::simulate::simulate_framework(trials, seed));
+        return Ok((ArrowTable::new(&effects)?, Some(ArrowTable::new(&costs)?)));
+    }
+    if analyses == 0 {
+        return Err(setting("simulate needs analyses >= 1 (or framework=True)"));
+    }
+    let table = py.detach(|| peerstat::bulk::simulate_table(analyses, seed));
+    Ok((ArrowTable::new(&table)?, None))
+}
