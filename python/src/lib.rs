@@ -73,11 +73,11 @@ fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
 }
 
 /// What a `reanalyse` run did: `(groups, failed, rows, omitted_rows, seconds of the library's
-/// run)`.
-type RunSummary = (usize, usize, usize, usize, f64);
+/// run, whether the input was clustered by the key)`.
+type RunSummary = (usize, usize, usize, usize, f64, bool);
 
 /// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
-/// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is
+/// [`RunSummary`]. A Parquet path is streamed in record batches. The GIL is
 /// released while it runs; groups are analysed in parallel (rayon; `threads` sets a pool of
 /// that size for this call). With `multilevel`, one multilevel fit per group.
 #[pyfunction]
@@ -163,7 +163,14 @@ fn reanalyse(
     let secs = start.elapsed().as_secs_f64();
     Ok((
         ArrowTable::new(&out)?,
-        (rep.groups, rep.failed, rep.rows, rep.omitted_rows, secs),
+        (
+            rep.groups,
+            rep.failed,
+            rep.rows,
+            rep.omitted_rows,
+            secs,
+            rep.clustered,
+        ),
     ))
 }
 

@@ -359,12 +359,15 @@ def reanalyse(
         _vcalc_spec(vcalc),
     )
     global _last_reanalyse
-    _last_reanalyse = dict(zip(("groups", "failed", "rows", "omitted_rows", "seconds"), report))
+    _last_reanalyse = dict(
+        zip(("groups", "failed", "rows", "omitted_rows", "seconds", "clustered"), report)
+    )
     return _convert(_arrow(native), kind)
 
 
-#: What the last :func:`reanalyse` did: groups, failed groups, rows, omitted rows, and the
-#: seconds the library's run took (without reading the input and converting the output).
+#: What the last :func:`reanalyse` did: groups, failed groups, rows, omitted rows, the seconds
+#: the library's run took (without reading an in-memory input and converting the output), and
+#: whether the rows of each group were adjacent (a Parquet path is then streamed batch by batch).
 _last_reanalyse: Dict[str, Any] = {}
 
 
