@@ -85,6 +85,26 @@ def test_conversion_options_change_the_effects(cli, fixtures, tmp_path):
     assert plain.column("vi").to_pylist() != got.column("vi").to_pylist()
 
 
+def test_ci_scale_on_reported_ratio_intervals(cli_json, tmp_path):
+    path = tmp_path / "ors.csv"
+    path.write_text(
+        "study,yi,ci_lower,ci_upper\na,0.59,0.40,0.87\nb,0.80,0.55,1.16\nc,0.45,0.25,0.81\nd,1.10,0.70,1.73\n"
+    )
+    logs = tmp_path / "logors.csv"
+    logs.write_text(
+        "study,yi,ci_lower,ci_upper\na,-0.53,-0.92,-0.14\nb,-0.22,-0.6,0.15\nc,-0.8,-1.39,-0.21\nd,0.1,-0.36,0.55\n"
+    )
+    fits = {}
+    for data, scale in [(path, "ratio"), (logs, "log")]:
+        expected = cli_json("meta", data, "--measure", "OR", "--ci-scale", scale)
+        fits[scale] = peerstat.meta(data, measure="OR", ci_scale=scale).to_dict()
+        assert fits[scale] == expected
+    assert fits["ratio"]["k"] == fits["log"]["k"] == 4
+    assert fits["ratio"]["estimate"] != fits["log"]["estimate"]
+    with pytest.raises(peerstat.InputError):
+        peerstat.meta(logs, measure="OR", ci_scale="ratio")
+
+
 def test_reanalyse_takes_the_conversion_options(cli, fixtures, tmp_path):
     out = tmp_path / "r.parquet"
     cli("reanalyse", "fixtures/bulk_sample.csv", "--group-by", "analysis_id", "--measure", "SMD",
