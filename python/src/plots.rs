@@ -14,7 +14,7 @@ use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::network::{table as net_table, Evidence};
 use peerstat::model::MetaOptions;
 use peerstat::report::render::{render, Format};
-use peerstat::report::svg::{self, Better, ForestColumn, ForestOptions, ForestSort, Theme};
+use peerstat::report::svg::{self, Better, ForestLayout, Theme};
 use pyo3::prelude::*;
 
 use crate::arrow_io::{load, ArrowTable};
@@ -93,65 +93,10 @@ pub(crate) struct ForestOpts {
 }
 
 impl ForestOpts {
-    /// The data columns the options name.
-    fn columns(&self) -> Vec<&str> {
-        let sort = self
-            .sort
-            .as_deref()
-            .filter(|s| !matches!(*s, "data" | "estimate" | "weight"));
-        self.by
-            .iter()
-            .chain(&self.ilab)
-            .map(String::as_str)
-            .chain(sort)
-            .collect()
-    }
-
-    /// The library's options for `table` analysed with `measure`, as the CLI builds them.
-    fn options<'a>(
-        &self,
-        table: &Table,
-        measure: Measure,
-        rob: Option<&'a peerstat::framework::rob::RobAssessment>,
-    ) -> peerstat::Result<ForestOptions<'a>> {
-        let favours = match &self.favours {
-            None => None,
-            Some(s) => Some(ForestOptions::favours_labels(s)?),
-        };
-        let arms = favours
-            .as_ref()
-            .map_or(("Intervention", "Control"), |(a, b)| {
-                (a.as_str(), b.as_str())
-            });
-        let mut columns = if self.arm_data {
-            ForestColumn::arm_data(table, measure, arms)
-        } else {
-            Vec::new()
-        };
-        for c in &self.ilab {
-            columns.push(ForestColumn::from_table(table, c)?);
-        }
-        Ok(ForestOptions {
-            title: self.title.clone(),
-            xlab: self.xlab.clone(),
-            xlim: ForestOptions::limits(&self.xlim)?,
-            at: self.at.clone(),
-            favours,
-            better: None,
-            sort: match &self.sort {
-                Some(s) => ForestSort::parse(s, table)?,
-                None => ForestSort::Data,
-            },
-            columns,
-            exp: false,
-            digits: Some(self.digits),
-            subgroup_weights: self.subgroup_weights,
-            rob,
-        })
-    }
-
-    fn better(&self) -> PyResult<Option<Better>> {
-        self.better
+    /// The library's layout, its choices checked.
+    fn layout(&self) -> PyResult<ForestLayout> {
+        let better = self
+            .better
             .as_deref()
             .map(|b| {
                 choice(
@@ -161,16 +106,27 @@ impl ForestOpts {
                     "lower or higher (or None: lower for 2x2 tables and rates, higher otherwise)",
                 )
             })
-            .transpose()
-    }
-
-    fn exp(&self) -> PyResult<bool> {
-        choice(
+            .transpose()?;
+        let exp = choice(
             "transf",
             &self.transf,
             &[("none", false), ("exp", true)],
             "none (the default) or exp",
-        )
+        )?;
+        Ok(ForestLayout {
+            title: self.title.clone(),
+            xlab: self.xlab.clone(),
+            xlim: self.xlim.clone(),
+            at: self.at.clone(),
+            favours: self.favours.clone(),
+            better,
+            sort: self.sort.clone(),
+            ilab: self.ilab.clone(),
+            arm_data: self.arm_data,
+            exp,
+            digits: self.digits,
+            subgroup_weights: self.subgroup_weights,
+        })
     }
 }
 
@@ -232,14 +188,10 @@ pub(crate) fn forest(
     columns: Option<HashMap<String, String>>,
 ) -> PyResult<String> {
     out.check()?;
-    let (better, exp) = (forest.better()?, forest.exp()?);
-    let inp = input(
-        (data, source, measure),
-        &model,
-        &effect,
-        columns,
-        &forest.columns(),
-    )?;
+    let layout = forest.layout()?;
+    let mut named = layout.columns();
+    named.extend(forest.by.as_deref());
+    let inp = input((data, source, measure), &model, &effect, columns, &named)?;
     let source = source.to_string();
     let svg = py
         .detach(move || -> peerstat::Result<String> {
@@ -253,7 +205,7 @@ pub(crate) fn forest(
             let options = MetaOptions {
                 effect,
                 model,
-                by: forest.by.clone(),
+                by: forest.by,
                 common_tau2: false,
                 mods: Vec::new(),
                 permutations: None,
@@ -265,9 +217,7 @@ pub(crate) fn forest(
             };
             let rep = options.fit(&table, &es)?.report;
             let rob = peerstat::framework::rob::assess_rows(&table, &rep.fit.studies, &source);
-            let mut o = forest.options(&table, rep.fit.measure, rob.as_ref())?;
-            o.better = better;
-            o.exp = exp;
+            let o = layout.options(&table, rep.fit.measure, rob.as_ref())?;
             svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &o)
         })
         .map_err(to_py)?;
@@ -306,7 +256,6 @@ pub(crate) fn funnel(
     let estimator = crate::diag::estimator(&funnel.estimator)?;
     let side = crate::diag::side(funnel.side.as_deref())?;
     let inp = input((data, source, measure), &model, &effect, columns, &[])?;
-    let source = source.to_string();
     let svg = py
         .detach(move || {
             let options = BiasOptions {
@@ -317,7 +266,7 @@ pub(crate) fn funnel(
                 side,
                 orwin_target: None,
             };
-            funnel_svg(&inp, &options, (y, &funnel), &source)
+            funnel_svg(&inp, &options, (y, &funnel))
         })
         .map_err(to_py)?;
     out.write(&svg)
@@ -328,55 +277,17 @@ fn funnel_svg(
     inp: &Input,
     options: &BiasOptions,
     (y, f): (svg::FunnelY, &FunnelOpts),
-    source: &str,
 ) -> peerstat::Result<String> {
-    let table = &inp.table;
-    let es = EffectSizes::compute(table, inp.measure, &inp.effect)?;
+    let es = EffectSizes::compute(&inp.table, inp.measure, &inp.effect)?;
     let rep = options.run(&es)?;
     let fit = inp.model.fit(&es)?;
-    let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
-    let n = if y == svg::FunnelY::N {
-        let nt = table.numeric("n_t", "for funnel_y='n' (arm sizes)")?;
-        let nc = table.numeric("n_c", "for funnel_y='n' (arm sizes)")?;
-        let mut n = Vec::with_capacity(es.k());
-        for &r in es.rows() {
-            match (nt[r], nc[r]) {
-                (Some(t), Some(c)) => n.push(t + c),
-                _ => {
-                    return Err(table.value_error(
-                        r,
-                        "n_t",
-                        "funnel_y='n' needs the arm sizes n_t and n_c",
-                    ))
-                }
-            }
-        }
-        Some(n)
-    } else {
-        None
-    };
-    let title = f.title.clone().unwrap_or_else(|| {
-        format!(
-            "Funnel plot: {}",
-            Path::new(source)
-                .file_name()
-                .map_or(source.into(), |f| f.to_string_lossy().into_owned())
-        )
-    });
-    Ok(svg::funnel_plot(
-        &svg::FunnelPlot {
-            yi: es.yi(),
-            vi: es.vi(),
-            n: n.as_deref(),
-            estimate: fit.summary.estimate,
-            filled: &filled,
-            adjusted: (rep.trimfill.k0 > 0).then_some(rep.trimfill.est.estimate),
-            measure: es.measure(),
-            y,
-            pseudo_ci: f.funnel_ci,
-        },
-        &title,
-    ))
+    svg::bias_funnel(
+        &inp.table,
+        &es,
+        (fit.summary.estimate, &rep),
+        (y, f.funnel_ci),
+        f.title.as_deref(),
+    )
 }
 
 /// `network_plot`: the network graph (`graph`), the forest plot against the reference

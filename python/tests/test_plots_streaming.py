@@ -41,6 +41,28 @@ def test_forest_equals_the_cli_plot(cli, tmp_path):
     assert svg == out.read_text()
 
 
+PLOT_CASES = [
+    ("meta", "normand1999.csv", ["--measure", "SMD", "--xlim", "-3,2", "--ilab", "n_t", "--better", "lower", "--digits", "3"],
+     dict(measure="SMD", xlim=(-3, 2), ilab="n_t", better="lower", digits=3)),
+    ("meta", "bcg_yi.csv", ["--transf", "exp", "--no-arm-data", "--title", "BCG"], dict(transf="exp", arm_data=False, title="BCG")),
+    ("bias", "normand1999.csv", ["--measure", "SMD", "--funnel-y", "n", "--estimator", "R0"],
+     dict(measure="SMD", funnel_y="n", estimator="R0")),
+    ("bias", "bcg.csv", ["--measure", "OR", "--funnel-y", "inv-se", "--side", "left", "--theme", "dark"],
+     dict(measure="OR", funnel_y="inv-se", side="left", theme="dark")),
+]
+
+
+@pytest.mark.parametrize("cmd,fixture,flags,kwargs", PLOT_CASES, ids=[f"{c[0]}:{c[1]}:{' '.join(c[2])}" for c in PLOT_CASES])
+def test_plot_options_equal_the_cli(cli, tmp_path, cmd, fixture, flags, kwargs):
+    out = tmp_path / "cli.svg"
+    flag = "--forest" if cmd == "meta" else "--funnel"
+    cli(cmd, f"fixtures/{fixture}", flag, out, *flags)
+    fn = peerstat.forest if cmd == "meta" else peerstat.funnel
+    svg = fn(FIXTURES / fixture, name=f"fixtures/{fixture}", **kwargs)
+    assert svg == out.read_text()
+    assert len(PLOT_CASES) == 4
+
+
 def test_funnel_equals_the_cli_plot(cli, tmp_path, bcg_labels):
     out = tmp_path / "cli.svg"
     cli("bias", "fixtures/bcg.csv", "--measure", "RR", "--funnel", out, "--funnel-ci", "--theme", "print")

@@ -36,7 +36,8 @@ pub use bubble::{bubble, Bubble};
 pub use ceac::ceac;
 pub use cnma::component_forest;
 pub use forest::{
-    forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestOptions, ForestSort, SortKey,
+    forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout, ForestOptions,
+    ForestSort, SortKey,
 };
 pub use funnel::funnel;
 pub use league::network_league;
@@ -50,7 +51,7 @@ pub use rob::{
 
 // funnel, bubble, plane and CEAC options; axes, legends and themes shared by every plot
 pub use bubble::{bubble_levels, point_radii, Band, LevelBubble, LevelEstimate};
-pub use funnel::{funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHADES};
+pub use funnel::{bias_funnel, funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHADES};
 pub use plane::{ce_plane, PlaneSeries};
 pub use theme::{recolour, Theme};
 
