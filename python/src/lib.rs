@@ -197,6 +197,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;
     m.add_function(wrap_pyfunction!(plots::forest, m)?)?;
     m.add_function(wrap_pyfunction!(plots::funnel, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::bubble, m)?)?;
     m.add_function(wrap_pyfunction!(plots::network_plot, m)?)?;
     m.add_function(wrap_pyfunction!(plots::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;

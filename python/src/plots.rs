@@ -1,5 +1,5 @@
-//! Plots from Python: the forest plot of `peerstat meta --forest`, the funnel plot of
-//! `peerstat bias --funnel`, and the network plots of `peerstat network` (`--graph`,
+//! Plots from Python: the forest and bubble plots of `peerstat meta --forest/--bubble`, the
+//! funnel plot of `peerstat bias --funnel`, and the network plots of `peerstat network` (`--graph`,
 //! `--forest`, `--league`), drawn by the library's `report::svg` functions; and `simulate`, the
 //! data of `peerstat simulate`. A plot comes back as SVG text and, with a path, is also written
 //! there as SVG, PNG or PDF (by the extension), recoloured to the theme, as the CLI writes it.
@@ -219,6 +219,54 @@ pub(crate) fn forest(
             let rob = peerstat::framework::rob::assess_rows(&table, &rep.fit.studies, &source);
             let o = layout.options(&table, rep.fit.measure, rob.as_ref())?;
             svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &o)
+        })
+        .map_err(to_py)?;
+    out.write(&svg)
+}
+
+/// `bubble`: the bubble plot of `peerstat meta --mods COL --bubble` (metafor `regplot`) for
+/// the meta-regression on the one column `moderator`, as SVG text recoloured to the theme,
+/// written to `out.path` when given.
+#[pyfunction]
+#[pyo3(signature = (data, source, measure, model, effect, moderator, out, columns=None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn bubble(
+    py: Python<'_>,
+    data: &Bound<'_, PyAny>,
+    source: &str,
+    measure: Option<&str>,
+    model: ModelOpts,
+    effect: EffectOpts,
+    moderator: String,
+    out: Output,
+    columns: Option<HashMap<String, String>>,
+) -> PyResult<String> {
+    out.check()?;
+    let inp = input(
+        (data, source, measure),
+        &model,
+        &effect,
+        columns,
+        &[moderator.as_str()],
+    )?;
+    let svg = py
+        .detach(move || -> peerstat::Result<String> {
+            let es = EffectSizes::compute(&inp.table, inp.measure, &inp.effect)?;
+            let options = MetaOptions {
+                effect: inp.effect,
+                model: inp.model,
+                by: None,
+                common_tau2: false,
+                mods: vec![moderator.clone()],
+                permutations: None,
+                cluster: None,
+                rho: None,
+                robust: None,
+                robust_type: None,
+                newmods: None,
+            };
+            let rep = options.fit(&inp.table, &es)?.report;
+            svg::regression_bubble(&inp.table, &es, &rep, &moderator)
         })
         .map_err(to_py)?;
     out.write(&svg)

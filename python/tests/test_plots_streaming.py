@@ -63,6 +63,17 @@ def test_plot_options_equal_the_cli(cli, tmp_path, cmd, fixture, flags, kwargs):
     assert len(PLOT_CASES) == 4
 
 
+@pytest.mark.parametrize("mod", ["ablat", "alloc"])
+def test_bubble_equals_the_cli_plot(cli, tmp_path, mod):
+    out = tmp_path / "cli.svg"
+    cli("meta", "fixtures/bcg.csv", "--measure", "RR", "--mods", mod, "--bubble", out)
+    svg = peerstat.bubble(FIXTURES / "bcg.csv", mod, "RR", name="fixtures/bcg.csv")
+    assert svg == out.read_text()
+    assert f"Meta-regression on {mod}" in svg
+    with pytest.raises(peerstat.SettingError, match="one moderator"):
+        peerstat.bubble(FIXTURES / "bcg.csv", ["ablat", "year"], "RR")
+
+
 def test_funnel_equals_the_cli_plot(cli, tmp_path, bcg_labels):
     out = tmp_path / "cli.svg"
     cli("bias", "fixtures/bcg.csv", "--measure", "RR", "--funnel", out, "--funnel-ci", "--theme", "print")

@@ -41,6 +41,7 @@ __all__ = [
     "evaluate",
     "map",
     "forest",
+    "bubble",
     "funnel",
     "network_plot",
     "simulate",
@@ -85,7 +86,7 @@ from ._results import (  # noqa: E402
 )
 from ._other import cea, evaluate, map, network  # noqa: E402,A004
 from ._opts import _effect_opts, _held  # noqa: E402
-from ._plots import forest, funnel, network_plot, simulate  # noqa: E402
+from ._plots import bubble, forest, funnel, network_plot, simulate  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # Functions

@@ -1,4 +1,4 @@
-"""Plots (``forest``, ``funnel``, ``network_plot``) and ``simulate``."""
+"""Plots (``forest``, ``bubble``, ``funnel``, ``network_plot``) and ``simulate``."""
 
 from __future__ import annotations
 
@@ -90,6 +90,58 @@ def forest(
         _model(method, knha, level, pi, i2, max_iter, stepadj),
         _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         opts,
+        _out(path, theme, dpi),
+        columns,
+    )
+
+
+def bubble(
+    data,
+    mods: str,
+    measure: Optional[str] = None,
+    method: str = "REML",
+    knha: bool = False,
+    level: float = 95,
+    *,
+    path: Optional[Path] = None,
+    theme: str = "light",
+    dpi: float = 300,
+    pi: str = "metafor",
+    i2: str = "typical",
+    max_iter: int = 1000,
+    stepadj: float = 1.0,
+    columns: Optional[Dict[str, str]] = None,
+    vtype: str = "LS",
+    add: float = 0.5,
+    to: str = "only0",
+    drop00: bool = False,
+    strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
+    name: Optional[str] = None,
+) -> str:
+    """The bubble plot of ``peerstat meta --mods COL --bubble`` (metafor ``regplot``) for the
+    meta-regression on the one column ``mods``: a numeric moderator as points sized by weight
+    with the fitted line, its confidence band and prediction band; a categorical one as each
+    level's estimate with its CI.
+
+    Returns the SVG text (recoloured to ``theme``); with ``path``, also writes SVG, PNG or
+    PDF there."""
+    obj, source, _ = _prepare(data, name)
+    names = _names(mods)
+    if len(names) != 1:
+        from ._native import SettingError
+
+        raise SettingError("bubble draws one moderator: give exactly one column in mods")
+    return _native.bubble(
+        obj,
+        source,
+        measure,
+        _model(method, knha, level, pi, i2, max_iter, stepadj),
+        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
+        names[0],
         _out(path, theme, dpi),
         columns,
     )

@@ -26,6 +26,7 @@ mod league;
 mod legend;
 mod network;
 mod plane;
+mod regplot;
 mod rob;
 mod theme;
 
@@ -44,6 +45,7 @@ pub use league::network_league;
 pub use legend::{Key, Legend};
 pub use network::{network_forest, network_graph};
 pub use plane::plane;
+pub use regplot::regression_bubble;
 pub use rob::{
     rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
     traffic_light,
