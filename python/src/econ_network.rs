@@ -8,7 +8,7 @@ use peerstat::econ::Timing;
 use peerstat::model::network::{
     table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi,
 };
-use peerstat::report;
+use peerstat::report::{self, svg};
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
@@ -34,6 +34,15 @@ pub(crate) struct CeaOpts {
     discount_effect: f64,
     timing: String,
     level: f64,
+    /// Where to write the cost-effectiveness plane (`--plane`).
+    #[pyo3(default)]
+    plane: Option<crate::plots::Output>,
+    /// Where to write the acceptability curves (`--ceac`).
+    #[pyo3(default)]
+    ceac: Option<crate::plots::Output>,
+    /// Title of the plots.
+    #[pyo3(default)]
+    title: Option<String>,
 }
 
 fn timing(s: &str) -> PyResult<Timing> {
@@ -50,7 +59,8 @@ fn timing(s: &str) -> PyResult<Timing> {
     )
 }
 
-/// `cea`: cost-effectiveness of strategies, PSA draws, patient-level trial data or arms.
+/// `cea`: cost-effectiveness of strategies, PSA draws, patient-level trial data or arms; with
+/// `plane` and `ceac` the plots of `peerstat cea --plane/--ceac` written too.
 #[pyfunction]
 #[pyo3(signature = (data, source, options, columns=None))]
 pub(crate) fn cea(
@@ -67,6 +77,10 @@ pub(crate) fn cea(
         .map(String::as_str)
         .collect();
     let map = column_map(columns, &covariates)?;
+    for out in options.plane.iter().chain(&options.ceac) {
+        out.check()?;
+    }
+    let given = options.wtp.is_some() || options.wtp_grid.is_some();
     let wtp = peerstat::econ::parse_wtp(options.wtp.as_deref(), options.wtp_grid.as_deref())
         .map_err(to_py)?;
     let opts = CeaOptions {
@@ -76,7 +90,7 @@ pub(crate) fn cea(
             .map(Shape::parse)
             .transpose()
             .map_err(to_py)?,
-        wtp,
+        wtp: wtp.clone(),
         reference: options.reference,
         treatment: options.treatment,
         control: options.control,
@@ -91,11 +105,33 @@ pub(crate) fn cea(
     };
     opts.validate().map_err(to_py)?;
     let table = load(data, source, &map)?;
-    let source = source.to_string();
-    py.detach(move || {
-        let rep = analyse_table(&table, &opts).map_err(to_py)?;
-        Ok((json(&rep, &source)?, report::cea_table(&rep, &source)))
-    })
+    let (plane, ceac, title) = (options.plane, options.ceac, options.title);
+    let (rep, plots) = py
+        .detach(move || -> peerstat::Result<_> {
+            let rep = analyse_table(&table, &opts)?;
+            let plane = match plane {
+                Some(out) => Some((out, svg::cea_plane(&rep, &table, &wtp, title.as_deref())?)),
+                None => None,
+            };
+            let ceac = match ceac {
+                Some(out) => {
+                    let curves = match svg::acceptability_grid(&table, &opts, &rep, given)? {
+                        Some((wide, grid)) => {
+                            svg::cea_acceptability(&wide, &grid, title.as_deref())
+                        }
+                        None => svg::cea_acceptability(&rep, &wtp, title.as_deref()),
+                    };
+                    Some((out, curves?))
+                }
+                None => None,
+            };
+            Ok((rep, plane.into_iter().chain(ceac)))
+        })
+        .map_err(to_py)?;
+    for (out, svg) in plots {
+        out.write(&svg)?;
+    }
+    Ok((json(&rep, source)?, report::cea_table(&rep, source)))
 }
 
 /// The options of `network`, as the Python layer passes them.

@@ -32,7 +32,7 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    fn theme(&self) -> PyResult<Theme> {
+    pub(crate) fn theme(&self) -> PyResult<Theme> {
         choice(
             "theme",
             &self.theme,
@@ -46,7 +46,7 @@ impl Output {
     }
 
     /// Checks the path's format and the theme before any work is done.
-    fn check(&self) -> PyResult<()> {
+    pub(crate) fn check(&self) -> PyResult<()> {
         self.theme()?;
         if let Some(p) = &self.path {
             Format::from_path(p).map_err(to_py)?;
@@ -56,7 +56,7 @@ impl Output {
 
     /// Recolours `svg` to the theme, writes it to the path (atomically) if there is one, and
     /// returns the recoloured SVG text.
-    fn write(&self, svg: &str) -> PyResult<String> {
+    pub(crate) fn write(&self, svg: &str) -> PyResult<String> {
         let svg = svg::recolour(svg, self.theme()?);
         if let Some(path) = &self.path {
             write_file(path, &svg, self.dpi).map_err(to_py)?;

@@ -74,6 +74,27 @@ def test_bubble_equals_the_cli_plot(cli, tmp_path, mod):
         peerstat.bubble(FIXTURES / "bcg.csv", ["ablat", "year"], "RR")
 
 
+CEA_PLOTS = [
+    ("econ/psa.csv", ["--wtp-grid", "0:50000:5000", "--reference", "usual care"], dict(wtp_grid="0:50000:5000", reference="usual care")),
+    ("econ/psa.csv", ["--reference", "usual care"], dict(reference="usual care")),
+    ("econ/patients.csv", ["--treatment", "peer", "--control", "control", "--boot", "100", "--seed", "2"],
+     dict(treatment="peer", control="control", boot=100, seed=2)),
+    ("econ/arms.csv", ["--treatment", "peer", "--control", "control", "--wtp", "20000,30000", "--title", "Arms"],
+     dict(treatment="peer", control="control", wtp=[20000, 30000], title="Arms")),
+]
+
+
+@pytest.mark.parametrize("fixture,flags,kwargs", CEA_PLOTS, ids=[f"{c[0]}:{' '.join(c[1])}" for c in CEA_PLOTS])
+def test_cea_plots_equal_the_cli(cli, cli_json, tmp_path, fixture, flags, kwargs, monkeypatch):
+    cli("cea", f"fixtures/{fixture}", *flags, "--plane", tmp_path / "p.svg", "--ceac", tmp_path / "c.svg")
+    monkeypatch.chdir(FIXTURES.parent)
+    fit = peerstat.cea(f"fixtures/{fixture}", plane=tmp_path / "py_p.svg", ceac=tmp_path / "py_c.svg", **kwargs)
+    assert fit.to_dict() == cli_json("cea", f"fixtures/{fixture}", *flags)
+    for kind in ("p", "c"):
+        assert (tmp_path / f"py_{kind}.svg").read_text() == (tmp_path / f"{kind}.svg").read_text(), kind
+    assert len(CEA_PLOTS) == 4
+
+
 def test_funnel_equals_the_cli_plot(cli, tmp_path, bcg_labels):
     out = tmp_path / "cli.svg"
     cli("bias", "fixtures/bcg.csv", "--measure", "RR", "--funnel", out, "--funnel-ci", "--theme", "print")

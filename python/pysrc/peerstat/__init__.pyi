@@ -250,6 +250,11 @@ def cea(
     discount_effect: float = ...,
     timing: Literal["start", "end", "continuous"] = ...,
     level: float = ...,
+    plane: Optional[Union[str, os.PathLike[str]]] = ...,
+    ceac: Optional[Union[str, os.PathLike[str]]] = ...,
+    title: Optional[str] = ...,
+    theme: Literal["light", "dark", "print"] = ...,
+    dpi: float = ...,
     columns: Optional[Dict[str, str]] = ...,
     name: Optional[str] = ...,
 ) -> CeaResult: ...

@@ -20,6 +20,12 @@ def _csv(values) -> Optional[str]:
     return ",".join(repr(float(v)) if not isinstance(v, str) else v for v in values)
 
 
+def _plot_out(path, theme, dpi):
+    if path is None:
+        return None
+    return dict(path=os.fspath(path), theme=str(theme), dpi=float(dpi))
+
+
 def cea(
     data,
     *,
@@ -37,13 +43,23 @@ def cea(
     discount_effect: float = 0.0,
     timing: str = "start",
     level: float = 95,
+    plane: Optional[Union[str, os.PathLike]] = None,
+    ceac: Optional[Union[str, os.PathLike]] = None,
+    title: Optional[str] = None,
+    theme: str = "light",
+    dpi: float = 300,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,
 ) -> CeaResult:
     """Cost-effectiveness analysis as ``peerstat cea``: strategies (frontier, ICERs, NMB),
     probabilistic draws (CEACs), patient-level trial data (Fieller, bootstrap, SUR with
     covariates, discounting) or arms. ``wtp``: values (default 20000, 30000) or ``wtp_grid``
-    ``"from:to:step"``."""
+    ``"from:to:step"``.
+
+    ``plane`` and ``ceac`` write the plots of ``peerstat cea --plane/--ceac`` (SVG, PNG or PDF
+    by the extension; ``title``, ``theme``, ``dpi`` as the CLI's flags): the
+    cost-effectiveness plane with the WTP lines, and the acceptability curves (without ``wtp``
+    or ``wtp_grid`` they run from 0 to 3 x the largest ICER)."""
     obj, source, _kind = _prepare(data, name)
     options = dict(
         shape=shape,
@@ -60,6 +76,9 @@ def cea(
         discount_effect=float(discount_effect),
         timing=str(timing),
         level=float(level),
+        plane=_plot_out(plane, theme, dpi),
+        ceac=_plot_out(ceac, theme, dpi),
+        title=title,
     )
     json_text, text = _native.cea(obj, source, options, columns)
     return CeaResult(json_text, text, _kind, [], [])
