@@ -158,6 +158,11 @@ pub(crate) struct NetworkOpts {
 }
 
 impl NetworkOpts {
+    /// The component columns (`components_from`).
+    pub(crate) fn component_columns(&self) -> impl Iterator<Item = &str> {
+        self.components_from.iter().flatten().map(String::as_str)
+    }
+
     /// The study and treatment columns.
     pub(crate) fn columns(&self) -> (&str, &str) {
         (&self.study, &self.treatment)
@@ -184,7 +189,7 @@ impl NetworkOpts {
     }
 
     /// Whether a component model is asked for; the component options without one are refused.
-    fn components(&self) -> PyResult<bool> {
+    pub(crate) fn components(&self) -> PyResult<bool> {
         match (&self.components_sep, &self.components_from) {
             (Some(_), Some(_)) => Err(setting(
                 "components_sep and components_from exclude each other: components come from the \
@@ -208,7 +213,7 @@ impl NetworkOpts {
     }
 
     /// The component specification (on the data, for `components_from`).
-    fn spec(&self, table: &peerstat::data::Table) -> peerstat::Result<ComponentSpec> {
+    pub(crate) fn spec(&self, table: &peerstat::data::Table) -> peerstat::Result<ComponentSpec> {
         let mut spec = match (&self.components_sep, &self.components_from) {
             (Some(sep), _) => ComponentSpec::separator(sep),
             (None, cols) => ComponentSpec::given(net_table::components_from_columns(
@@ -250,7 +255,7 @@ pub(crate) fn network(
         "treat1",
         "treat2",
     ];
-    named.extend(options.components_from.iter().flatten().map(String::as_str));
+    named.extend(options.component_columns());
     let map = column_map(columns, &named)?;
     let opts = effect.options()?;
     let net = options.network()?;
@@ -259,7 +264,9 @@ pub(crate) fn network(
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {
-        let contrasts = contrasts(&table, &options.study, &options.treatment, measure, &opts)?;
+        let contrasts =
+            net_table::contrasts(&table, &options.study, &options.treatment, measure, &opts)
+                .map_err(to_py)?;
         if components {
             let spec = options.spec(&table).map_err(to_py)?;
             let fit = net.fit_components(&contrasts, &spec).map_err(to_py)?;
@@ -274,21 +281,4 @@ pub(crate) fn network(
             report::text::network_table(&fit, measure, &source),
         ))
     })
-}
-
-/// The contrasts of a network: from contrast rows (`treat1`, `treat2`) when the table has them,
-/// else every pair of arms within a study.
-pub(crate) fn contrasts(
-    table: &peerstat::data::Table,
-    study: &str,
-    treatment: &str,
-    measure: peerstat::effect::Measure,
-    opts: &peerstat::effect::EffectOptions,
-) -> PyResult<Vec<peerstat::model::network::Contrast>> {
-    if table.has("treat1") && table.has("treat2") {
-        net_table::contrasts_from_rows(table, study)
-    } else {
-        net_table::contrasts_from_arms(table, study, treatment, measure, opts)
-    }
-    .map_err(to_py)
 }

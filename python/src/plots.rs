@@ -1,6 +1,6 @@
 //! Plots from Python: the forest and bubble plots of `peerstat meta --forest/--bubble`, the
 //! funnel plot of `peerstat bias --funnel`, and the network plots of `peerstat network` (`--graph`,
-//! `--forest`, `--league`), drawn by the library's `report::svg` functions; and `simulate`, the
+//! `--forest`, `--league`, `--components-forest`), drawn by the library's `report::svg` functions; and `simulate`, the
 //! data of `peerstat simulate`. A plot comes back as SVG text and, with a path, is also written
 //! there as SVG, PNG or PDF (by the extension), recoloured to the theme, as the CLI writes it.
 
@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use peerstat::data::{self, Table};
 use peerstat::diag::BiasOptions;
 use peerstat::effect::{EffectSizes, Measure};
-use peerstat::model::network::{table as net_table, Evidence};
+use peerstat::model::network::table as net_table;
 use peerstat::model::MetaOptions;
 use peerstat::report::render::{render, Format};
 use peerstat::report::svg::{self, Better, ForestLayout, Theme};
@@ -339,8 +339,9 @@ fn funnel_svg(
 }
 
 /// `network_plot`: the network graph (`graph`), the forest plot against the reference
-/// (`forest`, `random` or common model) or the league table (`league`) of a standard network,
-/// as `peerstat network --graph/--forest/--league` draw them.
+/// (`forest`, `random` or common model) or the league table (`league`) of the standard
+/// network, or the component-effect forest plot of a component model (`components`), as
+/// `peerstat network --graph/--forest/--league/--components-forest` draw them.
 #[pyfunction]
 #[pyo3(signature = (data, source, measure, options, effect, which, random, out, columns=None))]
 #[allow(clippy::too_many_arguments)]
@@ -357,11 +358,12 @@ pub(crate) fn network_plot(
     columns: Option<HashMap<String, String>>,
 ) -> PyResult<String> {
     out.check()?;
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, PartialEq)]
     enum Which {
         Graph,
         Forest,
         League,
+        Components,
     }
     let which = choice(
         "network plot",
@@ -370,40 +372,51 @@ pub(crate) fn network_plot(
             ("graph", Which::Graph),
             ("forest", Which::Forest),
             ("league", Which::League),
+            ("components", Which::Components),
         ],
-        "graph, forest or league",
+        "graph, forest, league or components",
     )?;
+    if options.components()? != (which == Which::Components) {
+        return Err(setting(
+            "the components plot is that of a component network meta-analysis \
+             (components_sep or components_from), and only it takes the component options",
+        ));
+    }
     let (study, treatment) = options.columns();
-    let map = column_map(columns, &[study, treatment, "treat1", "treat2"])?;
+    let mut named = vec![study, treatment, "treat1", "treat2"];
+    named.extend(options.component_columns());
+    let map = column_map(columns, &named)?;
     let opts = effect.options()?;
     let net = options.network()?;
     let table = load(data, source, &map)?;
     let measure = measure_of(measure, &table)?;
     let file = source.to_string();
-    let svg = py.detach(move || -> PyResult<String> {
-        let (study, treatment) = options.columns();
-        let contrasts = crate::econ_network::contrasts(&table, study, treatment, measure, &opts)?;
-        Ok(match which {
-            Which::Graph => {
-                let mut ev = Evidence::from_contrasts(&contrasts);
-                if !(table.has("treat1") && table.has("treat2")) {
-                    if let Some(sizes) = net_table::arm_sizes(&table, study, treatment) {
-                        ev = ev.with_participants(&sizes);
-                    }
+    let svg = py
+        .detach(move || -> peerstat::Result<String> {
+            let (study, treatment) = options.columns();
+            let contrasts = net_table::contrasts(&table, study, treatment, measure, &opts)?;
+            Ok(match which {
+                Which::Graph => svg::network_graph(
+                    &net_table::evidence(&table, study, treatment, &contrasts),
+                    &format!("{file} — network"),
+                ),
+                Which::Forest => {
+                    let title = format!("{file} — {}", measure.description());
+                    svg::network_forest(&net.fit(&contrasts)?, measure, random, &title)
                 }
-                svg::network_graph(&ev, &format!("{file} — network"))
-            }
-            Which::Forest => {
-                let fit = net.fit(&contrasts).map_err(to_py)?;
-                let title = format!("{file} — {}", measure.description());
-                svg::network_forest(&fit, measure, random, &title)
-            }
-            Which::League => {
-                let fit = net.fit(&contrasts).map_err(to_py)?;
-                svg::network_league(&fit, measure, &format!("{file} — league table"))
-            }
+                Which::League => svg::network_league(
+                    &net.fit(&contrasts)?,
+                    measure,
+                    &format!("{file} — league table"),
+                ),
+                Which::Components => {
+                    let fit = net.fit_components(&contrasts, &options.spec(&table)?)?;
+                    let title = format!("{file} — component effects, {}", measure.description());
+                    svg::component_forest(&fit, measure, random, &title)
+                }
+            })
         })
-    })?;
+        .map_err(to_py)?;
     out.write(&svg)
 }
 

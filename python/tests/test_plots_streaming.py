@@ -131,6 +131,22 @@ def test_network_plots_equal_the_cli(cli, tmp_path, kind):
     assert "placebo" in svg
 
 
+@pytest.mark.parametrize("model", ["random", "common"])
+def test_component_forest_equals_the_cli(cli, tmp_path, model):
+    out = tmp_path / "cnma.svg"
+    cli("network", "fixtures/cnma_toy.csv", "--components-sep", "+", "--inactive", "P", "--combination", "A+C",
+        "--components-forest", out, "--forest-model", model)
+    svg = peerstat.network_plot(
+        FIXTURES / "cnma_toy.csv", "components", model=model, components_sep="+", inactive="P",
+        combination="A+C", name="fixtures/cnma_toy.csv",
+    )
+    assert svg == out.read_text()
+    with pytest.raises(peerstat.SettingError, match="component network"):
+        peerstat.network_plot(FIXTURES / "cnma_toy.csv", "components")
+    with pytest.raises(peerstat.SettingError, match="component network"):
+        peerstat.network_plot(FIXTURES / "cnma_toy.csv", "graph", components_sep="+")
+
+
 def test_simulate_equals_the_cli(cli, tmp_path):
     out = tmp_path / "sim.parquet"
     cli("simulate", "--analyses", "20", "--seed", "3", "-o", out)

@@ -418,7 +418,7 @@ def funnel(
 ) -> str: ...
 def network_plot(
     data: Data,
-    kind: Literal["graph", "forest", "league"] = ...,
+    kind: Literal["graph", "forest", "league", "components"] = ...,
     measure: Optional[Measure] = ...,
     method: Literal["DL", "REML"] = ...,
     *,
@@ -430,6 +430,11 @@ def network_plot(
     small_values_good: bool = ...,
     method_random_ci: Literal["classic", "t-dist", "HK", "HK-se"] = ...,
     level: float = ...,
+    components_sep: Optional[str] = ...,
+    components_from: Union[None, str, Sequence[str]] = ...,
+    inactive: Union[None, str, Sequence[str]] = ...,
+    interaction: Union[None, str, Sequence[str]] = ...,
+    combination: Union[None, str, Sequence[str]] = ...,
     theme: _Theme = ...,
     dpi: float = ...,
     columns: Optional[Dict[str, str]] = ...,

@@ -219,6 +219,11 @@ def network_plot(
     small_values_good: bool = False,
     method_random_ci: str = "classic",
     level: float = 95,
+    components_sep: Optional[str] = None,
+    components_from: Union[None, str, Sequence[str]] = None,
+    inactive: Union[None, str, Sequence[str]] = None,
+    interaction: Union[None, str, Sequence[str]] = None,
+    combination: Union[None, str, Sequence[str]] = None,
     theme: str = "light",
     dpi: float = 300,
     columns: Optional[Dict[str, str]] = None,
@@ -232,7 +237,10 @@ def network_plot(
     """A plot of a network meta-analysis, as ``peerstat network`` draws them: ``kind="graph"``
     (treatments on a circle, node area by participants, edge width by studies), ``"forest"``
     (every treatment against the reference, sorted by P-score; ``model`` random or common) or
-    ``"league"`` (the league table as a heat map).
+    ``"league"`` (the league table as a heat map) of the standard network, or
+    ``"components"``: the component-effect forest plot of a component network meta-analysis
+    (``components_sep`` or ``components_from``, with ``inactive``, ``interaction``,
+    ``combination`` as in :func:`network`; ``model`` random or common).
 
     Returns the SVG text (recoloured to ``theme``); with ``path``, also writes SVG, PNG or
     PDF there."""
@@ -243,6 +251,13 @@ def network_plot(
         raise SettingError(f"unknown network forest model '{model}': choose random or common")
     options = _network_options(
         study, treatment, reference, small_values_good, method, method_random_ci, level
+    )
+    options.update(
+        components_sep=None if components_sep is None else str(components_sep),
+        components_from=None if components_from is None else _names(components_from),
+        inactive=_names(inactive),
+        interaction=_names(interaction),
+        combination=_names(combination),
     )
     effect = _effect_opts(vtype, add, to, drop00, strict, "ratio", None, "variance", False)
     return _native.network_plot(
