@@ -379,3 +379,43 @@ fn multilevel_options_fit_adds_the_lrt_robust_inference_and_rho_grid() {
     let e = bad.check().expect_err("a grid without vcalc");
     assert!(e.to_string().contains("vcalc"), "{e}");
 }
+
+#[test]
+fn dictionaries_of_numbers_read_as_their_values() {
+    use arrow_array::types::Int16Type;
+    // pandas `astype("category")` on integers: dictionary<values=int64, indices=int16>.
+    let keys = arrow_array::Int16Array::from(vec![Some(1), None, Some(0), Some(1)]);
+    let ints = DictionaryArray::<Int16Type>::try_new(
+        keys.clone(),
+        Arc::new(arrow_array::Int64Array::from(vec![7, 9])),
+    )
+    .expect("int dictionary");
+    let floats =
+        DictionaryArray::<Int16Type>::try_new(keys, Arc::new(Float64Array::from(vec![0.5, -1.25])))
+            .expect("float dictionary");
+    let views: DictionaryArray<Int32Type> = DictionaryArray::try_new(
+        Int32Array::from(vec![0, 0, 1, 1]),
+        Arc::new(StringViewArray::from(vec!["a", "b"])),
+    )
+    .expect("view dictionary");
+    let (schema, b) = batch(vec![
+        ("analysis_id", Arc::new(ints)),
+        ("yi", Arc::new(floats)),
+        ("study", Arc::new(views)),
+    ]);
+    let t = read_arrow("frame", &schema, ok(b), &ColumnMap::new()).expect("read");
+    assert_eq!(
+        t.get("analysis_id"),
+        Some(&Column::Int(vec![Some(9), None, Some(7), Some(9)]))
+    );
+    assert_eq!(
+        t.get("yi"),
+        Some(&Column::Float(vec![
+            Some(-1.25),
+            None,
+            Some(0.5),
+            Some(-1.25)
+        ]))
+    );
+    assert_eq!(t.labels("study"), ["a", "a", "b", "b"]);
+}

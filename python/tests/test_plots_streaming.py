@@ -240,6 +240,23 @@ def test_categorical_group_keys_in_reanalyse(fixtures):
     assert list(c["estimate"]) == list(a["estimate"])
 
 
+def test_pandas_integer_categories_as_group_keys(fixtures, tmp_path):
+    df = pd.read_csv(fixtures / "bulk_sample.csv")
+    cat = df.astype({"analysis_id": "category", "study_id": "category"})
+    assert pa.Table.from_pandas(cat).schema.field("analysis_id").type.value_type == pa.int64()
+    plain = peerstat.reanalyse(df, by="analysis_id", measure="SMD")
+    got = peerstat.reanalyse(cat, by="analysis_id", measure="SMD")
+    assert list(got["analysis_id"]) == list(plain["analysis_id"])
+    assert list(got["estimate"]) == list(plain["estimate"])
+    # The same categories in a Parquet file (dictionary-encoded in its Arrow schema), streamed.
+    path = tmp_path / "cat.parquet"
+    cat.to_parquet(path)
+    streamed = peerstat.reanalyse(path, by="analysis_id", measure="SMD")
+    assert peerstat._last_reanalyse["clustered"] is True
+    assert streamed.column("estimate").to_pylist() == list(plain["estimate"])
+    assert streamed.column("analysis_id").to_pylist() == list(plain["analysis_id"])
+
+
 def test_categorical_network_treatments(fixtures):
     df = pl.read_csv(fixtures / "senn2013.csv")
     cat = df.with_columns(pl.col(c).cast(pl.Categorical) for c in df.columns if df.schema[c] == pl.String)
