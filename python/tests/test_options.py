@@ -105,6 +105,27 @@ def test_ci_scale_on_reported_ratio_intervals(cli_json, tmp_path):
         peerstat.meta(logs, measure="OR", ci_scale="ratio")
 
 
+def test_omit_skewed_omits_the_skewed_arm(cli, cli_json, tmp_path):
+    path = tmp_path / "skew.csv"
+    path.write_text(
+        "study,n_t,median_t,q1_t,q3_t,min_t,max_t,n_c,mean_c,sd_c\n"
+        "sk,50,10,9,30,8,100,50,12,3\nok,40,20,17,23,10,30,42,18,4\nok2,30,15,12,18,5,25,30,14,5\n"
+    )
+    for flags, kw, k in [([], {}, 3), (["--omit-skewed"], dict(omit_skewed=True), 2)]:
+        out = tmp_path / "cli.parquet"
+        cli("effects", path, "--measure", "SMD", *flags, "-o", out)
+        if k == 2:
+            with pytest.warns(peerstat.PeerstatWarning, match="Shi's test"):
+                got = peerstat.effects(path, "SMD", **kw)
+        else:
+            got = peerstat.effects(path, "SMD", **kw)
+        assert got.column("yi").to_pylist() == pq.read_table(out).column("yi").to_pylist()
+        assert sum(y is not None for y in got.column("yi").to_pylist()) == k
+        fit = peerstat.meta(path, measure="SMD", method="DL", **kw)
+        assert fit.to_dict() == cli_json("meta", path, "--measure", "SMD", "--method", "DL", *flags)
+        assert fit.k == k
+
+
 def test_reanalyse_takes_the_conversion_options(cli, fixtures, tmp_path):
     out = tmp_path / "r.parquet"
     cli("reanalyse", "fixtures/bulk_sample.csv", "--group-by", "analysis_id", "--measure", "SMD",
