@@ -46,14 +46,7 @@ impl MetaExtra {
     }
 
     fn robust_type(&self) -> PyResult<RobustType> {
-        match self.robust_type.trim().to_ascii_uppercase().as_str() {
-            "CR2" => Ok(RobustType::Cr2),
-            "CR1" => Ok(RobustType::Cr1),
-            _ => Err(setting(format!(
-                "unknown robust_type '{}': choose CR2 (clubSandwich, the default) or CR1 (metafor)",
-                self.robust_type
-            ))),
-        }
+        crate::options::robust_type(&self.robust_type)
     }
 }
 
