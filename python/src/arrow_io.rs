@@ -7,8 +7,8 @@ use std::path::Path;
 
 use arrow_array::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
 use arrow_array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
-use peerstat::data::{self, ColumnMap, Table};
 use peerstat::data::Column;
+use peerstat::data::{self, ColumnMap, Table};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyCapsule, PyDict, PyFloat, PyList, PyString};
@@ -19,7 +19,21 @@ use crate::errors::to_py;
 /// `__arrow_c_stream__`, named `source` in messages, with the column renames `map`.
 pub(crate) fn load(data: &Bound<'_, PyAny>, source: &str, map: &ColumnMap) -> PyResult<Table> {
     if let Ok(frame) = data.cast::<Frame>() {
-        return Ok(frame.get().table.clone().with_map(map.clone()));
+        // Read once: the table moves out (no copy of a large frame).
+        let taken = frame
+            .get()
+            .table
+            .lock()
+            .map_err(|_| {
+                pyo3::exceptions::PyRuntimeError::new_err("a pandas frame lock was poisoned")
+            })?
+            .take();
+        return match taken {
+            Some(table) => Ok(table.with_map(map.clone())),
+            None => Err(pyo3::exceptions::PyValueError::new_err(
+                "this pandas frame was already read: pass the DataFrame itself",
+            )),
+        };
     }
     if let Ok(path) = data.extract::<String>() {
         let py = data.py();
@@ -94,10 +108,11 @@ impl ArrowTable {
     }
 }
 
-/// A pandas DataFrame read straight from its columns' NumPy arrays (see [`read_columns`]).
+/// A pandas DataFrame read straight from its columns' NumPy arrays (see [`read_columns`]), for
+/// one call: [`load`] moves the table out.
 #[pyclass(module = "peerstat._native", frozen)]
 pub(crate) struct Frame {
-    table: Table,
+    table: std::sync::Mutex<Option<Table>>,
 }
 
 /// Reads a pandas DataFrame from its column names and its columns' NumPy arrays (pandas'
@@ -130,9 +145,9 @@ pub(crate) fn read_columns(
     if nrows.unwrap_or(0) == 0 {
         return Ok(None);
     }
-    Ok(Table::from_columns(source, cols)
-        .ok()
-        .map(|table| Frame { table }))
+    Ok(Table::from_columns(source, cols).ok().map(|table| Frame {
+        table: std::sync::Mutex::new(Some(table)),
+    }))
 }
 
 /// One NumPy array as a column, through its `__array_interface__` (`None` for anything but a
@@ -162,7 +177,11 @@ fn numpy_column(arr: &Bound<'_, PyAny>) -> PyResult<Option<Column>> {
         return object_column(arr, n);
     }
     // The byte order must be the machine's ('|' for one-byte types).
-    let native = if cfg!(target_endian = "little") { '<' } else { '>' };
+    let native = if cfg!(target_endian = "little") {
+        '<'
+    } else {
+        '>'
+    };
     let mut chars = typestr.chars();
     let (Some(order), Some(kind)) = (chars.next(), chars.next()) else {
         return Ok(None);

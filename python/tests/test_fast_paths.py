@@ -44,6 +44,8 @@ def test_numpy_columns_read_as_through_pyarrow():
     a, om_a, _ = _native.effects(fast, "pandas DataFrame", "GEN", effect)
     b, om_b, _ = _native.effects(slow, "pandas DataFrame", "GEN", effect)
     a, b = _arrow(a), _arrow(b)
+    with pytest.raises(ValueError, match="already read"):  # a frame is moved out when read
+        _native.effects(fast, "pandas DataFrame", "GEN", effect)
     assert a.equals(b) and om_a == om_b and len(om_a) == 1
     assert a.column("yi").null_count == 1 and a.column("study").null_count == 1
     assert a.num_columns == len(df.columns) + 2  # yi_source, vi_source
@@ -128,10 +130,10 @@ def test_held_results_count():
 
 
 def test_non_finite_values_are_none_as_in_json():
-    # One study: no heterogeneity statistics (NaN in Rust, null in the JSON).
-    fit = peerstat.meta(pa.table({"yi": [0.2, 0.4], "vi": [0.01, 0.02]}), measure="GEN", method="DL")
+    # One study: no confidence interval for tau^2 or I^2 (NaN in Rust, null in the JSON).
+    fit = peerstat.meta(pa.table({"yi": [0.2], "vi": [0.01]}), measure="GEN", method="DL")
     d = fit.to_dict()
     assert _same(d, json.loads(fit.to_json()))
     nulls = [k for k, v in d.items() if v is None]
-    assert all(not (isinstance(v, float) and math.isnan(v)) for v in d.values())
-    assert isinstance(nulls, list)
+    assert nulls == ["tau2_ci_lower", "tau2_ci_upper", "i2_ci_lower", "i2_ci_upper"]
+    assert fit.tau2_ci_lower is None

@@ -62,7 +62,7 @@ def _pandas_input(df, source: str):
     except AttributeError:  # pandas internals without it: the pyarrow route
         arrays = None
     if arrays is not None:
-        names = [c if type(c) is str else str(c) for c in df.columns.tolist()]
+        names = [c if type(c) is str else str(c) for c in df.columns]
         frame = _native.read_columns(source, names, arrays)
         if frame is not None:
             return frame
