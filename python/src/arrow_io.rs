@@ -273,9 +273,7 @@ fn object_column(arr: &Bound<'_, PyAny>, n: usize) -> PyResult<Option<Column>> {
     for item in list.iter() {
         if let Ok(s) = item.cast::<PyString>() {
             v.push(Some(s.to_cow()?.into_owned()));
-        } else if item.is_none() {
-            v.push(None);
-        } else if item.cast::<PyFloat>().is_ok_and(|f| f.value().is_nan()) {
+        } else if item.is_none() || item.cast::<PyFloat>().is_ok_and(|f| f.value().is_nan()) {
             v.push(None);
         } else {
             return Ok(None);
