@@ -138,3 +138,14 @@ def test_non_finite_values_are_none_as_in_json():
     nulls = [k for k, v in d.items() if v is None]
     assert nulls == ["tau2_ci_lower", "tau2_ci_upper", "i2_ci_lower", "i2_ci_upper"]
     assert fit.tau2_ci_lower is None
+
+
+def test_held_results_pickle_and_copy(fixtures):
+    import copy
+    import pickle
+
+    fit = peerstat.meta(fixtures / "bcg.csv", measure="RR")
+    for other in (pickle.loads(pickle.dumps(fit)), copy.deepcopy(fit), copy.copy(fit)):
+        assert type(other) is type(fit)
+        assert other.to_dict() == fit.to_dict() and repr(other) == repr(fit)
+        assert other.to_json() == fit.to_json() and other.estimate == fit.estimate

@@ -77,6 +77,10 @@ class Result:
             self._json = self._native.json()
         return self._json
 
+    def __reduce__(self):
+        # Pickled and copied as text (the native result stays in this process).
+        return (type(self), (self.to_json(), repr(self), self._kind, self.omitted_rows, self.messages))
+
     @property
     def studies(self):
         """One row per study as a table of the input's library (``None`` when absent)."""
