@@ -61,6 +61,8 @@ mod econ_network;
 mod framework;
 mod meta;
 mod multilevel;
+mod result;
+mod topy;
 
 /// A result as the CLI's `--format json` writes it.
 fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
@@ -185,6 +187,9 @@ fn version() -> &'static str {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<ArrowTable>()?;
+    m.add_class::<arrow_io::Frame>()?;
+    m.add_class::<result::NativeResult>()?;
+    m.add_function(wrap_pyfunction!(arrow_io::read_columns, m)?)?;
     m.add_function(wrap_pyfunction!(effects, m)?)?;
     m.add_function(wrap_pyfunction!(meta::meta, m)?)?;
     m.add_function(wrap_pyfunction!(reanalyse, m)?)?;
