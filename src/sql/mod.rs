@@ -35,12 +35,16 @@
 mod args;
 mod egger;
 mod escalc;
+mod gen;
+mod groups;
+mod mh;
 mod query;
 mod rma;
 mod rows;
 
 pub use egger::{egger_fields, Egger};
 pub use escalc::{escalc_fields, Escalc};
+pub use mh::{rma_mh_fields, RmaMh};
 pub use query::{context, write, Query, SqlFormat};
 pub use rma::{rma_fields, Rma};
 
@@ -51,5 +55,6 @@ use datafusion::prelude::SessionContext;
 pub fn register(ctx: &SessionContext) {
     ctx.register_udaf(AggregateUDF::from(Rma::default()));
     ctx.register_udaf(AggregateUDF::from(Egger::default()));
+    ctx.register_udaf(AggregateUDF::from(RmaMh::default()));
     ctx.register_udf(ScalarUDF::from(Escalc::default()));
 }
