@@ -34,7 +34,14 @@ pub(super) fn gen_effects(cols: &[&[Option<f64>]], s: &mut GenScratch) -> Result
         0..n,
         &mut s.rows,
     )
-    .map_err(|bad| format!("row {}, column {}: {}", bad.row + 1, bad.column, bad.message))?;
+    .map_err(|bad| {
+        format!(
+            "row {}, column {}: {}",
+            bad.row + 1,
+            bad.column,
+            bad.message
+        )
+    })?;
     s.y.clear();
     s.v.clear();
     let mut first_skip = None;

@@ -47,7 +47,16 @@ const USAGE: &str = "rma_mh(ai, n1, ci, n2 [, measure [, level]])";
 const INPUTS: &[&str] = &["events_t", "n_t", "events_c", "n_c"];
 
 const FLOATS_1: [&str; 10] = [
-    "estimate", "se", "ci_lower", "ci_upper", "statistic", "p_value", "tau2", "i2", "h2", "q",
+    "estimate",
+    "se",
+    "ci_lower",
+    "ci_upper",
+    "statistic",
+    "p_value",
+    "tau2",
+    "i2",
+    "h2",
+    "q",
 ];
 const FLOATS_2: [&str; 3] = ["q_p", "cmh", "cmh_p"];
 
@@ -153,7 +162,14 @@ impl AggregateUDFImpl for RmaMh {
         coerce(
             USAGE,
             arg_types,
-            &[f.clone(), f.clone(), f.clone(), f.clone(), DataType::Utf8, f],
+            &[
+                f.clone(),
+                f.clone(),
+                f.clone(),
+                f.clone(),
+                DataType::Utf8,
+                f,
+            ],
             4,
         )
     }

@@ -131,7 +131,12 @@ impl GroupRows {
 
     /// Appends the rows of partial states (`width` list arrays), state row `i` to group
     /// `group[i]`.
-    pub(super) fn merge(&mut self, states: &[ArrayRef], group: &[usize], total: usize) -> Result<()> {
+    pub(super) fn merge(
+        &mut self,
+        states: &[ArrayRef],
+        group: &[usize],
+        total: usize,
+    ) -> Result<()> {
         let w = self.width();
         if states.len() < w {
             return Err(DataFusionError::Internal("peerstat: bad state".into()));
@@ -150,7 +155,10 @@ impl GroupRows {
             let range = first.value_offsets()[i] as usize..first.value_offsets()[i + 1] as usize;
             self.group.extend(std::iter::repeat_n(g, range.len()));
             for ((c, l), it) in self.cols.iter_mut().zip(&lists).zip(&items) {
-                let (a, b) = (l.value_offsets()[i] as usize, l.value_offsets()[i + 1] as usize);
+                let (a, b) = (
+                    l.value_offsets()[i] as usize,
+                    l.value_offsets()[i + 1] as usize,
+                );
                 if b - a != range.len() {
                     return Err(DataFusionError::Internal(
                         "peerstat: state lists of different lengths".into(),
@@ -267,7 +275,11 @@ impl Chunk {
     /// Group `g`'s rows in the canonical order: lexicographically by column (nulls first, then
     /// `f64::total_cmp`), so that a group's result does not depend on how the query split or
     /// ordered its rows. Rows that compare equal are identical, so the order is unique.
-    pub(super) fn sorted_group<'s>(&self, g: usize, s: &'s mut SortScratch) -> Vec<&'s [Option<f64>]> {
+    pub(super) fn sorted_group<'s>(
+        &self,
+        g: usize,
+        s: &'s mut SortScratch,
+    ) -> Vec<&'s [Option<f64>]> {
         let range = self.offsets[g]..self.offsets[g + 1];
         s.idx.clear();
         s.idx.extend(range);
