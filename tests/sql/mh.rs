@@ -137,7 +137,7 @@ fn rma_mh_equals_the_library_for_any_partitioning_and_order() {
         let want = reference(&rows, measure, 95.0);
         assert_eq!(want.len(), 124);
         let failed = want.iter().filter(|w| w.1.is_err()).count();
-        assert!(failed >= 3 && failed < 40, "{code}: {failed} groups fail");
+        assert!((3..40).contains(&failed), "{code}: {failed} groups fail");
         for data in [&rows, &mixed] {
             for p in [1, 2, 8] {
                 let sql = format!(
