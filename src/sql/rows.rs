@@ -333,3 +333,54 @@ pub(super) fn rows_as_state(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(v: &[Option<f64>]) -> ArrayRef {
+        Arc::new(Float64Array::from(v.to_vec()))
+    }
+
+    #[test]
+    fn emitting_the_first_groups_shifts_the_rest_down() {
+        let mut rows = GroupRows::new(2);
+        let y = [Some(3.0), Some(1.0), None, Some(2.0), Some(5.0)];
+        let v = [Some(0.1), Some(0.2), Some(0.3), Some(0.4), Some(0.5)];
+        rows.update(&[col(&y), col(&v)], &[2, 0, 1, 0, 2], None, 3)
+            .unwrap();
+        let first = rows.take(EmitTo::First(2));
+        assert_eq!(first.offsets, vec![0, 2, 3]);
+        assert_eq!(first.cols[0], vec![Some(1.0), Some(2.0), None]);
+        // Group 2 is now group 0; a new row joins it.
+        rows.update(&[col(&[Some(4.0)]), col(&[Some(0.6)])], &[0], None, 1)
+            .unwrap();
+        let rest = rows.take(EmitTo::All);
+        assert_eq!(rest.offsets, vec![0, 3]);
+        let mut s = SortScratch::default();
+        let sorted = rest.sorted_group(0, &mut s);
+        assert_eq!(sorted[0], &[Some(3.0), Some(4.0), Some(5.0)]);
+        assert_eq!(sorted[1], &[Some(0.1), Some(0.6), Some(0.5)]);
+    }
+
+    #[test]
+    fn states_merge_back_to_the_same_rows() {
+        let mut a = GroupRows::new(2);
+        let y = [Some(1.0), None, Some(2.0)];
+        let v = [Some(0.1), Some(0.2), None];
+        let filter = BooleanArray::from(vec![true, true, false]);
+        a.update(&[col(&y), col(&v)], &[1, 0, 1], Some(&filter), 2)
+            .unwrap();
+        let state = a.take(EmitTo::All).state();
+        let mut b = GroupRows::new(2);
+        b.merge(&state, &[5, 4], 6).unwrap();
+        let c = b.take(EmitTo::All);
+        assert_eq!(c.offsets, vec![0, 0, 0, 0, 0, 1, 2]);
+        // a's group 1 (row 0) went to group 4, its group 0 (row 1) to group 5.
+        assert_eq!(c.cols[0], vec![Some(1.0), None]);
+        assert_eq!(c.cols[1], vec![Some(0.1), Some(0.2)]);
+        let one = rows_as_state(&[col(&y), col(&v)], 2, Some(&filter)).unwrap();
+        assert_eq!(one[0].len(), 3);
+        assert_eq!(lists(&one[0]).unwrap().value_length(2), 0);
+    }
+}
