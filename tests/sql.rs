@@ -165,39 +165,49 @@ fn egger_equals_the_library_test() {
     let rows = simulated(30, 5);
     let sql = "SELECT analysis_id, egger(yi, vi) AS e FROM bulk GROUP BY analysis_id ORDER BY analysis_id";
     let sorted = canonical(&rows);
-    let mut checked = 0;
-    for p in [1, 8] {
-        let got = keyed(&query(&rows, p, sql));
-        assert_eq!(got.len(), 30);
-        for (key, s) in &got {
-            let g: Vec<_> = sorted.iter().filter(|r| r.0 == *key).collect();
-            let y: Vec<f64> = g.iter().map(|r| r.1.unwrap()).collect();
-            let v: Vec<f64> = g.iter().map(|r| r.2.unwrap()).collect();
-            let es = EffectSizes::from_slices(Measure::Gen, &y, &v).unwrap();
-            match egger(&es, &RandomEffects::new(), EggerModel::default()) {
-                Ok(t) => {
-                    assert_eq!(text(s, "error"), None);
-                    assert_eq!(int(s, "k"), Some(y.len() as i64));
-                    assert_eq!(
-                        float(s, "statistic").map(f64::to_bits),
-                        Some(t.statistic.to_bits())
-                    );
-                    assert_eq!(
-                        float(s, "p_value").map(f64::to_bits),
-                        Some(t.p_value.to_bits())
-                    );
-                    assert_eq!(
-                        float(s, "limit_estimate").map(f64::to_bits),
-                        Some(t.limit_estimate.to_bits())
-                    );
-                    checked += 1;
+    let mixed = shuffled(&rows);
+    let (mut checked, mut failed) = (0, 0);
+    for data in [&rows, &mixed] {
+        for p in [1, 2, 8] {
+            let got = keyed(&query(data, p, sql));
+            assert_eq!(got.len(), 30);
+            for (key, s) in &got {
+                let g: Vec<_> = sorted.iter().filter(|r| r.0 == *key).collect();
+                let y: Vec<f64> = g.iter().map(|r| r.1.unwrap()).collect();
+                let v: Vec<f64> = g.iter().map(|r| r.2.unwrap()).collect();
+                let es = EffectSizes::from_slices(Measure::Gen, &y, &v).unwrap();
+                match egger(&es, &RandomEffects::new(), EggerModel::default()) {
+                    Ok(t) => {
+                        assert_eq!(text(s, "error"), None);
+                        assert_eq!(int(s, "k"), Some(y.len() as i64));
+                        for (name, x) in [
+                            ("statistic", t.statistic),
+                            ("df", t.df),
+                            ("p_value", t.p_value),
+                            ("slope", t.slope),
+                            ("limit_estimate", t.limit_estimate),
+                            ("limit_ci_lower", t.limit_ci_lower),
+                            ("limit_ci_upper", t.limit_ci_upper),
+                        ] {
+                            assert_eq!(
+                                float(s, name).map(f64::to_bits),
+                                x.is_finite().then(|| x.to_bits()),
+                                "group {key} {name}"
+                            );
+                        }
+                        checked += 1;
+                    }
+                    Err(e) => {
+                        assert_eq!(text(s, "error"), Some(e.to_string()));
+                        failed += 1;
+                    }
                 }
-                Err(e) => assert_eq!(text(s, "error"), Some(e.to_string())),
             }
         }
     }
+    assert_eq!(checked + failed, 6 * 30);
     assert!(
-        checked >= 40,
+        checked >= 6 * 20,
         "most simulated groups have k >= 3 ({checked})"
     );
 }
