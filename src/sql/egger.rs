@@ -1,18 +1,18 @@
 //! `egger(yi, vi [, method [, knha [, level]]])`: Egger's regression test per group.
 
-use std::sync::Arc;
-
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, StructArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
+};
 
 use super::args::{model_arg_types, model_options};
-use super::rows::{state_fields, Rows};
-use crate::data::{Column, Table};
+use super::gen::{gen_effects, GenScratch, GEN_INPUTS};
+use super::groups::{GroupKernel, GroupsAcc, SingleAcc, StructOut};
+use super::rows::state_fields;
 use crate::diag::{egger, Egger as EggerTest, EggerModel};
-use crate::effect::{EffectOptions, EffectSizes, Measure};
+use crate::effect::{EffectSizes, Measure};
 use crate::model::RandomEffects;
 
 /// The aggregate function `egger`: Egger's regression test for funnel-plot asymmetry
@@ -21,7 +21,8 @@ use crate::model::RandomEffects;
 ///
 /// Arguments as [`super::Rma`]'s. Returns a struct with `k`, `statistic`, `df`, `p_value`,
 /// `slope`, `limit_estimate`, `limit_ci_lower`, `limit_ci_upper` and `error`; a group that
-/// cannot be tested gets its `error` and nulls. Rows are sorted by `(yi, vi)` first.
+/// cannot be tested gets its `error` and nulls. Rows are sorted by `(yi, vi)` first and read as
+/// by [`super::Rma`] (rows with a missing value omitted).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Egger {
     signature: Signature,
@@ -57,6 +58,52 @@ pub fn egger_fields() -> Fields {
         .collect()
 }
 
+/// The kernel of `egger`: the rows read as by `rma`, then [`crate::diag::egger`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct EggerKernel {
+    model: RandomEffects,
+}
+
+impl GroupKernel for EggerKernel {
+    type Scratch = GenScratch;
+    type Fit = (usize, EggerTest);
+    const INPUTS: &'static [&'static str] = GEN_INPUTS;
+
+    fn fields() -> Fields {
+        egger_fields()
+    }
+
+    fn fit(&self, cols: &[&[Option<f64>]], s: &mut GenScratch) -> Result<Self::Fit, String> {
+        gen_effects(cols, s)?;
+        let es = EffectSizes::from_slices(Measure::Gen, &s.y, &s.v).map_err(|e| e.to_string())?;
+        let test = egger(&es, &self.model, EggerModel::default()).map_err(|e| e.to_string())?;
+        Ok((es.k(), test))
+    }
+
+    fn write(fit: Option<&Self::Fit>, out: &mut StructOut) {
+        out.int(fit.map(|f| f.0));
+        for name in FLOATS {
+            out.float(fit.map(|(_, t)| match name {
+                "statistic" => t.statistic,
+                "df" => t.df,
+                "p_value" => t.p_value,
+                "slope" => t.slope,
+                "limit_estimate" => t.limit_estimate,
+                "limit_ci_lower" => t.limit_ci_lower,
+                _ => t.limit_ci_upper,
+            }));
+        }
+    }
+}
+
+impl Egger {
+    fn kernel(args: &AccumulatorArgs) -> Result<EggerKernel> {
+        Ok(EggerKernel {
+            model: model_options("egger", args.exprs)?,
+        })
+    }
+}
+
 impl AggregateUDFImpl for Egger {
     fn name(&self) -> &str {
         "egger"
@@ -75,87 +122,21 @@ impl AggregateUDFImpl for Egger {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(EggerAcc {
-            rows: Rows::default(),
-            model: model_options("egger", acc_args.exprs)?,
-        }))
+        Ok(Box::new(SingleAcc::new(Self::kernel(&acc_args)?)))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields(args.name))
-    }
-}
-
-#[derive(Debug)]
-struct EggerAcc {
-    rows: Rows,
-    model: RandomEffects,
-}
-
-/// Egger's test on one group, its rows read as `peerstat meta` reads `yi`, `vi` columns.
-pub(crate) fn egger_group(
-    model: &RandomEffects,
-    y: Vec<Option<f64>>,
-    v: Vec<Option<f64>>,
-) -> std::result::Result<(usize, EggerTest), String> {
-    let table = Table::from_columns(
-        "group",
-        vec![
-            ("yi".to_string(), Column::Float(y)),
-            ("vi".to_string(), Column::Float(v)),
-        ],
-    )
-    .map_err(|e| e.to_string())?;
-    let es = EffectSizes::compute(&table, Measure::Gen, &EffectOptions::default())
-        .map_err(|e| e.to_string())?;
-    let test = egger(&es, model, EggerModel::default()).map_err(|e| e.to_string())?;
-    Ok((es.k(), test))
-}
-
-impl Accumulator for EggerAcc {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        self.rows.update(values)
+        Ok(state_fields(args.name, GEN_INPUTS))
     }
 
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        let (y, v) = self.rows.sorted();
-        let fit = egger_group(&self.model, y, v);
-        let ok = fit.as_ref().ok();
-        let finite = |x: f64| x.is_finite().then_some(x);
-        let mut arrays: Vec<ArrayRef> = vec![Arc::new(Int64Array::from(vec![
-            ok.and_then(|(k, _)| i64::try_from(*k).ok())
-        ]))];
-        for name in FLOATS {
-            let value = ok.and_then(|(_, t)| {
-                finite(match name {
-                    "statistic" => t.statistic,
-                    "df" => t.df,
-                    "p_value" => t.p_value,
-                    "slope" => t.slope,
-                    "limit_estimate" => t.limit_estimate,
-                    "limit_ci_lower" => t.limit_ci_lower,
-                    _ => t.limit_ci_upper,
-                })
-            });
-            arrays.push(Arc::new(Float64Array::from(vec![value])));
-        }
-        arrays.push(Arc::new(StringArray::from(vec![fit.err()])));
-        Ok(ScalarValue::Struct(Arc::new(StructArray::new(
-            egger_fields(),
-            arrays,
-            None,
-        ))))
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
     }
 
-    fn size(&self) -> usize {
-        self.rows.size()
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(self.rows.state())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        self.rows.merge(states)
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(GroupsAcc::new(Self::kernel(&args)?)))
     }
 }

@@ -10,19 +10,28 @@ use datafusion::logical_expr::{
 };
 
 use crate::effect::convert::effect_rows;
-use crate::effect::{needed_columns, DataKind, EffectOptions, Measure};
+use crate::effect::{needed_columns, EffectOptions, Measure};
 
 /// The scalar function `escalc`: a row's effect size and sampling variance, computed by the
 /// kernel of `peerstat effects` and `reanalyse` with metafor's default options.
 ///
-/// - continuous measures (`'SMD'`, `'MD'`, `'ROM'`, `'SMDH'`):
-///   `escalc(measure, n_t, mean_t, sd_t, n_c, mean_c, sd_c)`;
-/// - 2×2 tables (`'OR'`, `'RR'`, `'RD'`, `'AS'`): `escalc(measure, events_t, n_t, events_c,
-///   n_c)`.
+/// One signature per measure family (`measure` a text literal; the other arguments are the
+/// columns the measure reads, in this order):
 ///
-/// `measure` is a literal. Returns a struct `(yi, vi, error)`: a row with a missing value or an
-/// undefined effect gets nulls and the reason in `error`, as does a row with a bad value (a
-/// negative SD, events above n); the query goes on.
+/// | measures | arguments after `measure` |
+/// |---|---|
+/// | `'SMD'`, `'MD'`, `'ROM'`, `'SMDH'` (two arms, means) | `n_t, mean_t, sd_t, n_c, mean_c, sd_c` |
+/// | `'OR'`, `'RR'`, `'RD'`, `'AS'` (2×2 tables) | `events_t, n_t, events_c, n_c` |
+/// | `'IRR'`, `'IRD'`, `'IRSD'` (incidence rates) | `events_t, person_time_t, events_c, person_time_c` |
+/// | `'SMCC'`, `'SMCRH'` (change in one group) | `mean_post, sd_post, mean_pre, sd_pre, n, ri` |
+/// | `'SMCR'` (change, raw-score SD) | `mean_post, mean_pre, sd_pre, n, ri` |
+/// | `'COR'`, `'ZCOR'` (correlations) | `ri, n` |
+/// | `'PR'`, `'PLO'`, `'PFT'` (proportions) | `events, n` |
+/// | `'GEN'` (precomputed) | `yi, vi` |
+///
+/// Returns a struct `(yi, vi, error)`: a row with a missing value or an undefined effect gets
+/// nulls and the reason in `error`, as does a row with a bad value (a negative SD, events above
+/// n); the query goes on.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Escalc {
     signature: Signature,
@@ -45,8 +54,16 @@ pub fn escalc_fields() -> Fields {
     ])
 }
 
-const USAGE: &str = "escalc('SMD'|'MD'|'ROM'|'SMDH', n_t, mean_t, sd_t, n_c, mean_c, sd_c) or \
-                     escalc('OR'|'RR'|'RD'|'AS', events_t, n_t, events_c, n_c)";
+const USAGE: &str = "escalc('SMD'|'MD'|'ROM'|'SMDH', n_t, mean_t, sd_t, n_c, mean_c, sd_c), \
+                     escalc('OR'|'RR'|'RD'|'AS', events_t, n_t, events_c, n_c), \
+                     escalc('IRR'|'IRD'|'IRSD', events_t, person_time_t, events_c, person_time_c), \
+                     escalc('SMCC'|'SMCRH', mean_post, sd_post, mean_pre, sd_pre, n, ri), \
+                     escalc('SMCR', mean_post, mean_pre, sd_pre, n, ri), \
+                     escalc('COR'|'ZCOR', ri, n), escalc('PR'|'PLO'|'PFT', events, n) or \
+                     escalc('GEN', yi, vi)";
+
+/// Argument counts (with the measure) of the signatures.
+const ARITIES: [usize; 5] = [3, 5, 6, 7, 8];
 
 fn plan(msg: String) -> DataFusionError {
     DataFusionError::Plan(msg)
@@ -65,12 +82,8 @@ fn measure_of(arg: &ColumnarValue) -> Result<(Measure, Vec<&'static str>)> {
     let m: Measure = code
         .parse()
         .map_err(|e: crate::Error| plan(format!("escalc: {e}")))?;
-    match m.data_kind() {
-        DataKind::Continuous | DataKind::Binary => Ok((m, needed_columns(m, |_| false))),
-        _ => Err(plan(format!(
-            "escalc: measure {m} is not available in SQL yet; {USAGE}"
-        ))),
-    }
+    // GEN reads `yi` with `vi` (not `sei`).
+    Ok((m, needed_columns(m, |c| c == "vi")))
 }
 
 impl ScalarUDFImpl for Escalc {
@@ -83,9 +96,9 @@ impl ScalarUDFImpl for Escalc {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != 5 && arg_types.len() != 7 {
+        if !ARITIES.contains(&arg_types.len()) {
             return Err(plan(format!(
-                "escalc: expected 5 or 7 arguments, got {}; {USAGE}",
+                "escalc: expected 3, 5, 6, 7 or 8 arguments, got {}; {USAGE}",
                 arg_types.len()
             )));
         }
@@ -105,7 +118,7 @@ impl ScalarUDFImpl for Escalc {
         };
         if args.args.len() != names.len() + 1 {
             return Err(plan(format!(
-                "escalc: measure {measure} takes {} columns ({}), got {}",
+                "escalc: measure {measure} takes {} columns ({}), got {}; {USAGE}",
                 names.len(),
                 names.join(", "),
                 args.args.len() - 1

@@ -1,17 +1,33 @@
 //! Meta-analysis as Apache DataFusion SQL functions (feature `sql`).
 //!
 //! [`register`] adds to a [`SessionContext`]:
-//! - the aggregate `rma(yi, vi [, method [, knha [, level]]])` ([`Rma`]): one random-effects
-//!   meta-analysis per group, with `reanalyse`'s kernel, returning a struct of its result
-//!   columns;
-//! - the aggregate `egger(yi, vi [, method [, knha [, level]]])` ([`Egger`]): Egger's
-//!   regression test per group;
-//! - the scalar `escalc(measure, …)` ([`Escalc`]): a row's effect size and variance
-//!   (continuous and 2×2-table measures).
 //!
-//! The aggregates' partial state is the group's rows, and partial states merge by
-//! concatenation; rows are sorted by `(yi, vi)` before the fit, so results are identical
-//! whatever the partitioning and row order.
+//! | function | kind | returns |
+//! |---|---|---|
+//! | `rma(yi, vi [, method [, knha [, level]]])` ([`Rma`]) | aggregate | struct of [`rma_fields`]: `reanalyse`'s result columns and `error` |
+//! | `egger(yi, vi [, method [, knha [, level]]])` ([`Egger`]) | aggregate | struct of [`egger_fields`]: Egger's regression test |
+//! | `rma_mh(ai, n1, ci, n2 [, measure [, level]])` ([`RmaMh`]) | aggregate | struct of [`rma_mh_fields`]: the Mantel–Haenszel common effect (OR, RR, RD) |
+//! | `escalc(measure, …)` ([`Escalc`]) | scalar | struct `(yi, vi, error)` of one row |
+//!
+//! `escalc` has one signature per measure family (the columns after `measure`):
+//! `'SMD'|'MD'|'ROM'|'SMDH'`: `n_t, mean_t, sd_t, n_c, mean_c, sd_c`;
+//! `'OR'|'RR'|'RD'|'AS'`: `events_t, n_t, events_c, n_c`;
+//! `'IRR'|'IRD'|'IRSD'`: `events_t, person_time_t, events_c, person_time_c`;
+//! `'SMCC'|'SMCRH'`: `mean_post, sd_post, mean_pre, sd_pre, n, ri`;
+//! `'SMCR'`: `mean_post, mean_pre, sd_pre, n, ri`; `'COR'|'ZCOR'`: `ri, n`;
+//! `'PR'|'PLO'|'PFT'`: `events, n`; `'GEN'`: `yi, vi`.
+//!
+//! Options (`method`, `knha`, `level`, `measure`) are literals. A group or row that cannot be
+//! analysed gets its `error` and nulls; the query goes on.
+//!
+//! **How the aggregates run.** One `GroupsAccumulator` per partition holds the rows of all its
+//! groups in flat column buffers (no per-group object); a partial state is, per group, one list
+//! of doubles per input column, and partial states merge by concatenation. At the end the rows
+//! are ordered by group (a counting sort), each group's rows are sorted lexicographically
+//! (nulls first, then `f64::total_cmp`) and fitted with the library's kernel and a reused
+//! workspace, so results are identical whatever the partitioning and row order, and bit-for-bit
+//! the library's on the group's rows in that order (`rma`: `reanalyse --measure GEN`'s row
+//! reading and [`crate::model::RandomEffects::fit_slices`]).
 //!
 //! # Examples
 //!
@@ -35,12 +51,16 @@
 mod args;
 mod egger;
 mod escalc;
+mod gen;
+mod groups;
+mod mh;
 mod query;
 mod rma;
 mod rows;
 
 pub use egger::{egger_fields, Egger};
 pub use escalc::{escalc_fields, Escalc};
+pub use mh::{rma_mh_fields, RmaMh};
 pub use query::{context, write, Query, SqlFormat};
 pub use rma::{rma_fields, Rma};
 
@@ -51,5 +71,6 @@ use datafusion::prelude::SessionContext;
 pub fn register(ctx: &SessionContext) {
     ctx.register_udaf(AggregateUDF::from(Rma::default()));
     ctx.register_udaf(AggregateUDF::from(Egger::default()));
+    ctx.register_udaf(AggregateUDF::from(RmaMh::default()));
     ctx.register_udf(ScalarUDF::from(Escalc::default()));
 }

@@ -1,19 +1,17 @@
 //! `rma(yi, vi [, method [, knha [, level]]])`: a random-effects meta-analysis per group.
 
-use std::sync::Arc;
-
-use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, StringArray, StructArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
-use datafusion::common::{Result, ScalarValue};
+use datafusion::common::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
+};
 
 use super::args::{model_arg_types, model_options};
-use super::rows::{state_fields, Rows};
-use crate::bulk::Reanalysis;
-use crate::data::{Column, Table};
-use crate::effect::Measure;
-use crate::model::{RandomEffects, Summary, SummaryValue};
+use super::gen::{gen_effects, GenScratch, GEN_INPUTS};
+use super::groups::{GroupKernel, GroupsAcc, SingleAcc, StructOut};
+use super::rows::state_fields;
+use crate::model::{RandomEffects, Summary, SummaryValue, Workspace};
 
 /// The aggregate function `rma`: the random-effects model of `peerstat reanalyse` (measure
 /// `GEN`: precomputed `yi`, `vi`) fitted to each group's rows.
@@ -25,7 +23,8 @@ use crate::model::{RandomEffects, Summary, SummaryValue};
 ///
 /// The group's rows are sorted by `(yi, vi)` before the fit, so the result does not depend on
 /// the partitioning or row order of the query; it is bit-for-bit `reanalyse`'s on the same rows
-/// in that order.
+/// in that order (the same row kernel and [`RandomEffects::fit_slices`], no table built per
+/// group).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Rma {
     signature: Signature,
@@ -55,6 +54,64 @@ pub fn rma_fields() -> Fields {
         .collect()
 }
 
+/// The kernel of `rma`: `reanalyse`'s row reading and fit.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct RmaKernel {
+    model: RandomEffects,
+}
+
+/// Scratch of [`RmaKernel`].
+#[derive(Debug, Default)]
+pub(super) struct RmaScratch {
+    gen: GenScratch,
+    ws: Workspace,
+}
+
+impl GroupKernel for RmaKernel {
+    type Scratch = RmaScratch;
+    type Fit = Summary;
+    const INPUTS: &'static [&'static str] = GEN_INPUTS;
+
+    fn fields() -> Fields {
+        rma_fields()
+    }
+
+    fn fit(&self, cols: &[&[Option<f64>]], s: &mut RmaScratch) -> Result<Summary, String> {
+        gen_effects(cols, &mut s.gen)?;
+        self.model
+            .fit_slices(&s.gen.y, &s.gen.v, &mut s.ws)
+            .map_err(|e| e.to_string())
+    }
+
+    fn write(fit: Option<&Summary>, out: &mut StructOut) {
+        for c in Summary::COLUMNS.iter().filter(|c| c.bulk) {
+            let value = fit.map(|s| (c.get)(s));
+            match (c.get)(&Summary::default()) {
+                SummaryValue::Int(_) => out.int(match value {
+                    Some(SummaryValue::Int(n)) => Some(n),
+                    _ => None,
+                }),
+                SummaryValue::Float(_) => out.float(match value {
+                    Some(SummaryValue::Float(x)) => Some(x),
+                    _ => None,
+                }),
+                SummaryValue::Text(_) => out.text(match value {
+                    Some(SummaryValue::Text(t)) => Some(t),
+                    _ => None,
+                }),
+            }
+        }
+    }
+}
+
+impl Rma {
+    fn kernel(args: &AccumulatorArgs) -> Result<RmaKernel> {
+        Ok(RmaKernel {
+            model: model_options("rma", args.exprs)?,
+        })
+    }
+}
+
 impl AggregateUDFImpl for Rma {
     fn name(&self) -> &str {
         "rma"
@@ -73,101 +130,21 @@ impl AggregateUDFImpl for Rma {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        let model = model_options("rma", acc_args.exprs)?;
-        Ok(Box::new(RmaAcc {
-            rows: Rows::default(),
-            model,
-        }))
+        Ok(Box::new(SingleAcc::new(Self::kernel(&acc_args)?)))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields(args.name))
-    }
-}
-
-#[derive(Debug)]
-struct RmaAcc {
-    rows: Rows,
-    model: RandomEffects,
-}
-
-/// Fits one group as `reanalyse` does (measure `GEN`), rows in the given order.
-pub(crate) fn fit_group(
-    model: &RandomEffects,
-    y: Vec<Option<f64>>,
-    v: Vec<Option<f64>>,
-) -> std::result::Result<Summary, String> {
-    let n = y.len();
-    let table = Table::from_columns(
-        "group",
-        vec![
-            ("group".to_string(), Column::Int(vec![Some(0); n])),
-            ("yi".to_string(), Column::Float(y)),
-            ("vi".to_string(), Column::Float(v)),
-        ],
-    )
-    .map_err(|e| e.to_string())?;
-    let result = Reanalysis::new(&["group"], Measure::Gen)
-        .model(*model)
-        .run_table(&table)
-        .map_err(|e| e.to_string())?;
-    match result.into_iter().next() {
-        None => Err("no rows in the group".into()),
-        Some(g) => match (g.summary, g.error) {
-            (_, Some(e)) => Err(e),
-            (Some(s), None) => Ok(s),
-            (None, None) => Err("no result".into()),
-        },
-    }
-}
-
-/// One struct row from a fit or its error.
-fn struct_row(fit: std::result::Result<Summary, String>) -> ScalarValue {
-    let fields = rma_fields();
-    let cols = Summary::COLUMNS.iter().filter(|c| c.bulk);
-    let ok = fit.as_ref().ok();
-    let mut arrays: Vec<ArrayRef> = cols
-        .map(|c| -> ArrayRef {
-            let value = ok.map(|s| (c.get)(s));
-            match (c.get)(&Summary::default()) {
-                SummaryValue::Int(_) => Arc::new(Int64Array::from(vec![match value {
-                    Some(SummaryValue::Int(n)) => i64::try_from(n).ok(),
-                    _ => None,
-                }])),
-                SummaryValue::Float(_) => Arc::new(Float64Array::from(vec![match value {
-                    Some(SummaryValue::Float(x)) => x.is_finite().then_some(x),
-                    _ => None,
-                }])),
-                SummaryValue::Text(_) => Arc::new(StringArray::from(vec![match value {
-                    Some(SummaryValue::Text(t)) => Some(t),
-                    _ => None,
-                }])),
-            }
-        })
-        .collect();
-    arrays.push(Arc::new(StringArray::from(vec![fit.err()])));
-    ScalarValue::Struct(Arc::new(StructArray::new(fields, arrays, None)))
-}
-
-impl Accumulator for RmaAcc {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        self.rows.update(values)
+        Ok(state_fields(args.name, GEN_INPUTS))
     }
 
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        let (y, v) = self.rows.sorted();
-        Ok(struct_row(fit_group(&self.model, y, v)))
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
     }
 
-    fn size(&self) -> usize {
-        self.rows.size()
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(self.rows.state())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        self.rows.merge(states)
+    fn create_groups_accumulator(
+        &self,
+        args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(GroupsAcc::new(Self::kernel(&args)?)))
     }
 }
