@@ -33,6 +33,8 @@
 //! ```
 
 mod args;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 mod egger;
 mod escalc;
 mod query;

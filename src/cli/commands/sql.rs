@@ -47,6 +47,10 @@ pub fn sql(a: SqlArgs) -> CmdResult {
         };
         q = q.table(name.trim(), Path::new(path.trim()));
     }
+    #[cfg(feature = "distributed")]
+    if let Some(url) = &a.ballista {
+        q = q.ballista(url);
+    }
     let batches = q.run(&a.query)?;
     write(&batches, fmt, a.output.as_deref())?;
     Ok(())

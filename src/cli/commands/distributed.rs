@@ -1,0 +1,62 @@
+//! `peerstat scheduler` and `peerstat executor` (feature `distributed`).
+
+use peerstat::sql::distributed::{
+    host_port, run_executor, run_scheduler, ExecutorOptions, SchedulerOptions,
+};
+
+use crate::cli::distributed_args::{ExecutorArgs, SchedulerArgs};
+use crate::cli::{say, CmdResult, Failure};
+
+/// `peerstat scheduler`: serves until stopped.
+pub fn scheduler(a: SchedulerArgs) -> CmdResult {
+    let opts = SchedulerOptions {
+        bind_host: a.bind,
+        port: a.port,
+        executor_timeout_seconds: a.executor_timeout,
+    };
+    let addr = opts.address().map_err(|e| Failure::Usage(e.to_string()))?;
+    say!(
+        "peerstat scheduler: listening on {addr} (clients: --ballista df://HOST:{})",
+        a.port
+    );
+    run_scheduler(&opts)?;
+    Ok(())
+}
+
+/// `peerstat executor`: serves until stopped.
+pub fn executor(a: ExecutorArgs) -> CmdResult {
+    let (scheduler_host, scheduler_port) =
+        host_port(&a.scheduler).map_err(|e| Failure::Usage(format!("--scheduler {e}")))?;
+    if a.concurrent_tasks == Some(0) {
+        return Err(Failure::Usage(
+            "--concurrent-tasks must be at least 1".into(),
+        ));
+    }
+    if a.port == a.grpc_port {
+        return Err(Failure::Usage(format!(
+            "--port and --grpc-port must differ (both {})",
+            a.port
+        )));
+    }
+    let opts = ExecutorOptions {
+        scheduler_host,
+        scheduler_port,
+        bind_host: a.bind,
+        external_host: a.external_host,
+        port: a.port,
+        grpc_port: a.grpc_port,
+        concurrent_tasks: a.concurrent_tasks.unwrap_or(0),
+        work_dir: a.work_dir,
+        heartbeat_interval_seconds: a.heartbeat_interval,
+    };
+    say!(
+        "peerstat executor: flight {}:{}, grpc {}:{}, scheduler {}",
+        opts.bind_host,
+        opts.port,
+        opts.bind_host,
+        opts.grpc_port,
+        a.scheduler
+    );
+    run_executor(&opts)?;
+    Ok(())
+}
