@@ -341,6 +341,40 @@ fn peerstat(args: &[&str]) -> String {
 }
 
 #[test]
+fn every_process_knows_the_functions_and_addresses_are_checked() {
+    use datafusion::execution::FunctionRegistry;
+    use datafusion::prelude::SessionConfig;
+    use peerstat::sql::distributed::{function_registry, host_port, remote_context, session_state};
+    let state = session_state(SessionConfig::new()).unwrap();
+    let registry = function_registry().unwrap();
+    let client = remote_context("df://localhost:1", Some(2)).unwrap().state();
+    let mut checked = 0;
+    for f in ["rma", "egger", "sum", "count"] {
+        assert!(state.udafs().contains(f), "scheduler: {f}");
+        assert!(registry.udaf(f).is_ok(), "executor: {f}");
+        assert!(client.udafs().contains(f), "client: {f}");
+        checked += 1;
+    }
+    for f in ["escalc", "abs"] {
+        assert!(state.udfs().contains(f) && registry.udf(f).is_ok() && client.udfs().contains(f));
+        checked += 1;
+    }
+    assert_eq!(checked, 6);
+    for bad in ["localhost:50050", "df://localhost", "df://:1", "df://h:x"] {
+        let Err(e) = remote_context(bad, None) else {
+            panic!("{bad} accepted")
+        };
+        let e = e.to_string();
+        assert!(e.contains(bad) && e.contains("df://HOST:PORT"), "{e}");
+    }
+    assert!(remote_context("df://10.0.0.1:6000/", None).is_ok());
+    assert_eq!(host_port("h:7"), Some(("h".to_string(), 7)));
+    assert_eq!(host_port("[::1]:7"), Some(("[::1]".to_string(), 7)));
+    assert_eq!(host_port("h"), None);
+    assert_eq!(host_port(":7"), None);
+}
+
+#[test]
 fn bulk_query_on_two_executors_equals_reanalyse_bit_for_bit() {
     let c = cluster(2);
     let dir = tempfile::tempdir().unwrap();
@@ -496,36 +530,41 @@ fn an_executor_killed_mid_query_never_gives_a_wrong_answer() {
     }
 }
 
+/// Runs `scripts/ballista-local.sh ARGS` with its state in `state`: (success, stdout, stderr).
+fn script(state: &Path, args: &[&str]) -> (bool, String, String) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("bash")
+        .arg(root.join("scripts/ballista-local.sh"))
+        .args(args)
+        .env("PEERSTAT", env!("CARGO_BIN_EXE_peerstat"))
+        .env("BALLISTA_DIR", state)
+        .env("CONCURRENT_TASKS", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
+/// Stops the script's cluster however the test ends.
+struct StopCluster(PathBuf);
+
+impl Drop for StopCluster {
+    fn drop(&mut self) {
+        let _ = script(&self.0, &["stop"]);
+    }
+}
+
 #[test]
 fn local_cluster_script_starts_serves_and_stops() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("cluster");
-    let script = |arg: &[&str]| {
-        let out = Command::new("bash")
-            .arg(root.join("scripts/ballista-local.sh"))
-            .args(arg)
-            .env("PEERSTAT", env!("CARGO_BIN_EXE_peerstat"))
-            .env("BALLISTA_DIR", &state)
-            .env("CONCURRENT_TASKS", "1")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    };
-    /// Stops the cluster however the test ends.
-    struct Stop<'a>(&'a dyn Fn(&[&str]) -> (bool, String, String));
-    impl Drop for Stop<'_> {
-        fn drop(&mut self) {
-            let _ = (self.0)(&["stop"]);
-        }
-    }
+    let script = |args: &[&str]| script(&state, args);
     let (ok, out, err) = script(&["start", "2"]);
-    let _stop = Stop(&script);
+    let _stop = StopCluster(state.clone());
     assert!(ok, "start: {out}{err}");
     let url = out
         .split_whitespace()

@@ -14,7 +14,12 @@ pub fn scheduler(a: SchedulerArgs) -> CmdResult {
         port: a.port,
         executor_timeout_seconds: a.executor_timeout,
     };
-    let addr = opts.address().map_err(|e| Failure::Usage(e.to_string()))?;
+    let addr = opts.address().map_err(|_| {
+        Failure::Usage(format!(
+            "--bind '{}': give an IP address such as 127.0.0.1 or 0.0.0.0",
+            opts.bind_host
+        ))
+    })?;
     say!(
         "peerstat scheduler: listening on {addr} (clients: --ballista df://HOST:{})",
         a.port
@@ -25,8 +30,9 @@ pub fn scheduler(a: SchedulerArgs) -> CmdResult {
 
 /// `peerstat executor`: serves until stopped.
 pub fn executor(a: ExecutorArgs) -> CmdResult {
-    let (scheduler_host, scheduler_port) =
-        host_port(&a.scheduler).map_err(|e| Failure::Usage(format!("--scheduler {e}")))?;
+    let (scheduler_host, scheduler_port) = host_port(&a.scheduler).ok_or_else(|| {
+        Failure::Usage(format!("--scheduler '{}': expected HOST:PORT", a.scheduler))
+    })?;
     if a.concurrent_tasks == Some(0) {
         return Err(Failure::Usage(
             "--concurrent-tasks must be at least 1".into(),

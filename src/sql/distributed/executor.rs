@@ -53,8 +53,8 @@ impl Default for ExecutorOptions {
 /// tells the scheduler), or it fails.
 ///
 /// # Errors
-/// [`Error::Query`](crate::Error::Query) when it cannot reach the scheduler, take its ports, or
-/// serve.
+/// [`Error::Cluster`](crate::Error::Cluster) when it cannot reach the scheduler, take its
+/// ports, or serve.
 pub async fn serve_executor(opts: &ExecutorOptions) -> Result<()> {
     let what = format!(
         "Ballista executor on {}:{} (scheduler {}:{})",

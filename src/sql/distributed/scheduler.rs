@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::{SchedulerConfig, TaskDistributionPolicy};
+use datafusion::error::DataFusionError;
 
 use super::{cluster_error, session_state};
 use crate::error::{Error, Result};
@@ -36,12 +37,13 @@ impl SchedulerOptions {
     /// The socket address to listen on.
     ///
     /// # Errors
-    /// [`Error::Query`] when the host and port do not form an IP socket address.
+    /// [`Error::Cluster`] when the host is not an IP address.
     pub fn address(&self) -> Result<SocketAddr> {
         let host = self.bind_host.trim_start_matches('[').trim_end_matches(']');
-        let ip: std::net::IpAddr = host.parse().map_err(|e| Error::Query {
+        let ip: std::net::IpAddr = host.parse().map_err(|e| Error::Cluster {
+            process: "Ballista scheduler".into(),
             message: format!(
-                "scheduler bind address '{}': {e} (give an IP address such as 127.0.0.1 or 0.0.0.0)",
+                "bind address '{}': {e} (give an IP address such as 127.0.0.1 or 0.0.0.0)",
                 self.bind_host
             ),
         })?;
@@ -62,8 +64,7 @@ impl SchedulerOptions {
             ..SchedulerConfig::default()
         };
         config.with_override_session_builder(Arc::new(|c| {
-            session_state(c)
-                .map_err(|e| datafusion::error::DataFusionError::Execution(e.to_string()))
+            session_state(c).map_err(|e| DataFusionError::Execution(e.to_string()))
         }))
     }
 }
@@ -71,7 +72,7 @@ impl SchedulerOptions {
 /// Runs a scheduler until it fails (a taken port) or the process is stopped.
 ///
 /// # Errors
-/// [`Error::Query`] when the address is not valid or the scheduler cannot start or serve.
+/// [`Error::Cluster`] when the address is not valid or the scheduler cannot start or serve.
 pub async fn serve_scheduler(opts: &SchedulerOptions) -> Result<()> {
     let address = opts.address()?;
     let config = opts.config();
