@@ -13,12 +13,15 @@ A local cluster (one machine; see also scripts/ballista-local.sh):
   peerstat sql --ballista df://localhost:50050 --table bulk=$PWD/bulk \\
       \"SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk GROUP BY analysis_id\"
 The scheduler and the executors know peerstat's SQL functions (rma, egger, escalc, ...).
-Executors read the tables' files by path: on several machines, a shared file system.";
+Executors read the tables' files by path: on several machines, a shared file system.
+Ballista's messages go to standard error at RUST_LOG's level (error, warn, info, debug,
+trace; default warn).";
 
 /// Help shown after `peerstat executor --help`.
 pub const EXECUTOR_AFTER: &str = "\
 Start the scheduler first. Each executor on a machine needs its own --port and --grpc-port.
-SIGTERM or Ctrl-C stops an executor and tells the scheduler.
+SIGTERM or Ctrl-C stops an executor and tells the scheduler. Ballista's messages go to standard
+error at RUST_LOG's level (error, warn, info, debug, trace; default warn).
 
 Example:
   peerstat executor --scheduler localhost:50050 --port 50051 --grpc-port 50052 --concurrent-tasks 2";

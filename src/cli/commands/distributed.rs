@@ -7,6 +7,35 @@ use peerstat::sql::distributed::{
 use crate::cli::distributed_args::{ExecutorArgs, SchedulerArgs};
 use crate::cli::{say, CmdResult, Failure};
 
+/// Ballista's log messages on standard error, at most as detailed as `RUST_LOG` says (`error`,
+/// `warn`, `info`, `debug`, `trace`; default `warn`).
+struct StderrLog(log::LevelFilter);
+
+impl log::Log for StderrLog {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= self.0
+    }
+
+    fn log(&self, r: &log::Record) {
+        if self.enabled(r.metadata()) {
+            say!("{} {}: {}", r.level(), r.target(), r.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+fn init_log() {
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(log::LevelFilter::Warn);
+    static LOG: std::sync::OnceLock<StderrLog> = std::sync::OnceLock::new();
+    if log::set_logger(LOG.get_or_init(|| StderrLog(level))).is_ok() {
+        log::set_max_level(level);
+    }
+}
+
 /// `peerstat scheduler`: serves until stopped.
 pub fn scheduler(a: SchedulerArgs) -> CmdResult {
     let opts = SchedulerOptions {
@@ -24,6 +53,7 @@ pub fn scheduler(a: SchedulerArgs) -> CmdResult {
         "peerstat scheduler: listening on {addr} (clients: --ballista df://HOST:{})",
         a.port
     );
+    init_log();
     run_scheduler(&opts)?;
     Ok(())
 }
@@ -63,6 +93,7 @@ pub fn executor(a: ExecutorArgs) -> CmdResult {
         opts.grpc_port,
         a.scheduler
     );
+    init_log();
     run_executor(&opts)?;
     Ok(())
 }
