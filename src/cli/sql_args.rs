@@ -62,4 +62,9 @@ pub struct SqlArgs {
     #[cfg(feature = "distributed")]
     #[arg(long, value_name = "df://HOST:PORT")]
     pub ballista: Option<String>,
+    /// With --ballista: give up when the cluster has no result after SECS seconds (default:
+    /// wait as long as it takes).
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "SECS", requires = "ballista")]
+    pub timeout: Option<f64>,
 }

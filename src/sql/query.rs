@@ -14,6 +14,8 @@ pub struct Query {
     partitions: Option<usize>,
     #[cfg(feature = "distributed")]
     ballista: Option<String>,
+    #[cfg(feature = "distributed")]
+    timeout: Option<std::time::Duration>,
 }
 
 /// How a query's result is written.
@@ -104,6 +106,14 @@ impl Query {
         self
     }
 
+    /// Gives up on a query sent to a cluster ([`Query::ballista`]) that has no result after
+    /// `limit` (default: waits as long as it takes). The job may go on on the cluster.
+    #[cfg(feature = "distributed")]
+    pub fn timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.timeout = limit;
+        self
+    }
+
     /// The session the query runs in: local, or a Ballista client.
     fn session(&self) -> Result<SessionContext> {
         #[cfg(feature = "distributed")]
@@ -179,6 +189,16 @@ impl Query {
             registered.map_err(|e| self.error(e))?;
         }
         let df = ctx.sql(sql).await.map_err(|e| self.error(e))?;
+        #[cfg(feature = "distributed")]
+        if let (Some(limit), Some(_)) = (self.timeout, &self.ballista) {
+            return match tokio::time::timeout(limit, df.collect()).await {
+                Ok(r) => r.map_err(|e| self.error(e)),
+                Err(_) => Err(self.error(format!(
+                    "no result within {} s (the job may still run on the cluster)",
+                    limit.as_secs_f64()
+                ))),
+            };
+        }
         df.collect().await.map_err(|e| self.error(e))
     }
 }

@@ -49,7 +49,15 @@ pub fn sql(a: SqlArgs) -> CmdResult {
     }
     #[cfg(feature = "distributed")]
     if let Some(url) = &a.ballista {
-        q = q.ballista(url);
+        let limit = match a.timeout {
+            Some(s) if !(s.is_finite() && s > 0.0) => {
+                return Err(Failure::Usage(format!(
+                    "--timeout must be a positive number of seconds, got {s}"
+                )))
+            }
+            s => s.map(std::time::Duration::from_secs_f64),
+        };
+        q = q.ballista(url).timeout(limit);
     }
     let batches = q.run(&a.query)?;
     write(&batches, fmt, a.output.as_deref())?;
