@@ -548,7 +548,7 @@ fn an_executor_killed_mid_query_never_gives_a_wrong_answer() {
             assert_eq!(cells(&batches), want, "a wrong answer after the kill");
             let _ = writeln!(std::io::stderr(), "the query completed, results correct");
         }
-        // Ballista's error, or (seen about once in 20 runs: Ballista did not finish the job)
+        // Ballista's error, or (seen once in about 25 runs: Ballista did not finish the job)
         // the client's timeout.
         Err(e) => {
             let msg = e.to_string();
