@@ -6,7 +6,8 @@
 #                                         the scheduler's df:// address, each process's ports and
 #                                         PID, and writes them to $BALLISTA_DIR/cluster.env
 #   scripts/ballista-local.sh status      the processes and whether each is alive
-#   scripts/ballista-local.sh stop        stops them (TERM, then KILL after 10 s)
+#   scripts/ballista-local.sh stop        stops them (TERM, then KILL after 10 s) and removes
+#                                         their shuffle files ($BALLISTA_DIR/work-*)
 #
 # Environment:
 #   PEERSTAT          the peerstat binary built with `--features distributed` (default: `peerstat`
@@ -103,8 +104,9 @@ start() {
   for i in $(seq 1 "$n"); do
     fp=$(free_port)
     gp=$(free_port)
+    mkdir -p "$dir/work-$i"
     "$bin" executor --scheduler "$host:$sp" --bind "$host" --port "$fp" --grpc-port "$gp" \
-      "${tasks[@]}" >"$dir/executor-$i.log" 2>&1 </dev/null &
+      --work-dir "$dir/work-$i" "${tasks[@]}" >"$dir/executor-$i.log" 2>&1 </dev/null &
     epid=$!
     echo "$epid" >"$dir/executor-$i.pid"
     await_port "$fp" "$epid" "executor-$i" || { stop; exit 1; }
@@ -147,6 +149,7 @@ stop() {
     if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
   done
   rm -f "$dir/cluster.env"
+  rm -rf "$dir"/work-*
   echo "stopped ${#pids[@]} process(es)"
 }
 

@@ -63,7 +63,8 @@ pub struct ExecutorArgs {
     /// Tasks run at once (default: all cores).
     #[arg(long, value_name = "N")]
     pub concurrent_tasks: Option<usize>,
-    /// Directory for shuffle files (default: a temporary directory).
+    /// Directory for shuffle files (default: peerstat-executor-PID-PORT in the temporary
+    /// directory, removed when the executor stops on SIGTERM or Ctrl-C).
     #[arg(long, value_name = "DIR")]
     pub work_dir: Option<PathBuf>,
     /// Seconds between heartbeats to the scheduler.

@@ -7,7 +7,7 @@ use ballista_executor::executor_process::{start_executor_process, ExecutorProces
 
 use super::scheduler::runtime;
 use super::{cluster_error, function_registry};
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Which scheduler an executor serves, where it listens, and how much it runs at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,7 +27,8 @@ pub struct ExecutorOptions {
     pub grpc_port: u16,
     /// Tasks run at once (default 0: the number of cores).
     pub concurrent_tasks: usize,
-    /// Directory for shuffle files (default: a temporary directory).
+    /// Directory for shuffle files (default: `peerstat-executor-PID-PORT` in the system's
+    /// temporary directory, removed when the executor stops normally).
     pub work_dir: Option<PathBuf>,
     /// Seconds between heartbeats to the scheduler (default 60, Ballista's).
     pub heartbeat_interval_seconds: u64,
@@ -60,6 +61,21 @@ pub async fn serve_executor(opts: &ExecutorOptions) -> Result<()> {
         "Ballista executor on {}:{} (scheduler {}:{})",
         opts.bind_host, opts.port, opts.scheduler_host, opts.scheduler_port
     );
+    // Ballista's own default is a temporary directory that it deletes at once and whose
+    // recreated copy it never removes: use one of ours.
+    let own_dir = match &opts.work_dir {
+        Some(_) => None,
+        None => {
+            let d = std::env::temp_dir().join(format!(
+                "peerstat-executor-{}-{}",
+                std::process::id(),
+                opts.port
+            ));
+            std::fs::create_dir_all(&d).map_err(|e| Error::io(&d.display().to_string(), e))?;
+            Some(d)
+        }
+    };
+    let work_dir = opts.work_dir.as_ref().or(own_dir.as_ref());
     let config = ExecutorProcessConfig {
         bind_host: opts.bind_host.clone(),
         external_host: opts.external_host.clone(),
@@ -70,14 +86,19 @@ pub async fn serve_executor(opts: &ExecutorOptions) -> Result<()> {
         // No scheduler at the address is an error at once (start the scheduler first).
         scheduler_connect_timeout_seconds: 0,
         vcores: opts.concurrent_tasks,
-        work_dir: opts.work_dir.as_ref().map(|p| p.display().to_string()),
+        work_dir: work_dir.map(|p| p.display().to_string()),
         executor_heartbeat_interval_seconds: opts.heartbeat_interval_seconds.max(1),
         override_function_registry: Some(Arc::new(function_registry()?)),
         ..ExecutorProcessConfig::default()
     };
-    start_executor_process(Arc::new(config))
+    let served = start_executor_process(Arc::new(config))
         .await
-        .map_err(|e| cluster_error(&what, e))
+        .map_err(|e| cluster_error(&what, e));
+    if let Some(d) = own_dir {
+        // Best effort: a failure to remove leaves files in the temporary directory only.
+        let _ = std::fs::remove_dir_all(d);
+    }
+    served
 }
 
 /// [`serve_executor`] on a Tokio runtime of its own (blocks).
