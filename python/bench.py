@@ -1,14 +1,18 @@
-"""Speed of the Python package (a script, not a timed test). Run with a release build:
+"""Speed of the Python package (a script, not a timed test). Run with a release build, and a
+release CLI for the side-by-side comparison:
 
-    pip install ./python            # or: cd python && maturin develop --release
-    python python/bench.py [--groups 100000] [--cli path/to/release/peerstat]
+    cd python && maturin develop --release      # or: pip install ./python
+    cargo build --release                       # the CLI, from the repository root
+    python python/bench.py --groups 100000 --repeats 3000 --pymare-groups 2000 \
+        --cli target/release/peerstat
 
 Reports:
   1. per-call overhead of `meta` on k = 10 from a pandas DataFrame above the Rust fit (the fit
-     alone, and effect sizes + fit + JSON + table text, both timed inside the extension);
-  2. `reanalyse` on a simulated workload (groups x 10 studies) from polars: wall time vs the
-     library's run inside the call, and vs the CLI (`--cli`, a release binary) on the same data
-     as Parquet;
+     alone, and effect sizes + fit, both timed inside the extension), with the first attribute
+     read, `repr` and `to_dict()` timed apart (they are made when first asked for);
+  2. `reanalyse` on a simulated workload (groups x 10 studies): from polars and from a Parquet
+     path against the CLI (`--cli`, a release binary) on the same data as Parquet, timed in
+     turn (`--cli-repeats` rounds; the best of each is reported);
   3. ratios against PyMARE's REML (VarianceBasedLikelihoodEstimator) per analysis and
      vectorised over many analyses.
 """
@@ -21,6 +25,7 @@ import tempfile
 import time
 
 import numpy as np
+import pandas as pd
 import polars as pl
 import pyarrow as pa
 
@@ -30,7 +35,8 @@ from peerstat import _native
 
 def per_call(fn, repeats):
     """Median seconds per call over `repeats` calls (after a warm-up)."""
-    fn()
+    for _ in range(10):
+        fn()
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
@@ -46,55 +52,88 @@ def simulate(groups, k=10, seed=1):
     return pl.DataFrame({"analysis_id": np.repeat(np.arange(groups), k), "yi": yi, "vi": vi})
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--groups", type=int, default=100_000)
-    ap.add_argument("--repeats", type=int, default=2000)
-    ap.add_argument("--cli", default=os.environ.get("PEERSTAT_BIN"))
-    ap.add_argument("--pymare-groups", type=int, default=2000)
-    a = ap.parse_args()
+def us(x):
+    return f"{x * 1e6:9.1f} us"
 
-    # 1. meta on k = 10 from pandas.
+
+def section_meta(a):
     one = simulate(1).to_pandas()[["yi", "vi"]]
+    labelled = one.assign(study=[f"study {i}" for i in range(len(one))])
     table = pa.Table.from_pandas(one, preserve_index=False)
-    fit_s, rust_meta_s = _native._bench_meta(table, "GEN", "REML", a.repeats * 5)
+    fit_s, rust_meta_s, rust_old_s = _native._bench_meta(table, "GEN", "REML", a.repeats * 5)
     py_pandas = per_call(lambda: peerstat.meta(one, measure="GEN"), a.repeats)
+    py_labelled = per_call(lambda: peerstat.meta(labelled, measure="GEN"), a.repeats)
     py_arrow = per_call(lambda: peerstat.meta(table, measure="GEN"), a.repeats)
-    conv = per_call(lambda: peerstat._pandas_to_arrow(one), a.repeats)
+    py_attr = per_call(lambda: peerstat.meta(one, measure="GEN").estimate, a.repeats)
+    fit = peerstat.meta(one, measure="GEN")
+    to_dict = per_call(fit.to_dict, a.repeats)
+    text = per_call(lambda: repr(peerstat.meta(one, measure="GEN")), a.repeats) - py_pandas
+    read = per_call(lambda: peerstat._tables._prepare(one, None), a.repeats)
     print("1. meta, k = 10 (REML), median per call")
-    print(f"   Rust fit alone (RandomEffects::fit)              {fit_s * 1e6:9.1f} us")
-    print(f"   Rust effect sizes + fit + JSON + table text      {rust_meta_s * 1e6:9.1f} us")
-    print(f"   peerstat.meta(pyarrow Table)                     {py_arrow * 1e6:9.1f} us")
-    print(f"   peerstat.meta(pandas DataFrame)                  {py_pandas * 1e6:9.1f} us")
-    print(f"     of which pandas -> Arrow                       {conv * 1e6:9.1f} us")
-    print(f"   overhead above the Rust fit (pandas)             {(py_pandas - fit_s) * 1e6:9.1f} us")
-    print(f"   overhead above the Rust meta work (pandas)       {(py_pandas - rust_meta_s) * 1e6:9.1f} us")
+    print(f"   Rust fit alone (RandomEffects::fit)                  {us(fit_s)}")
+    print(f"   Rust effect sizes + MetaOptions::fit                 {us(rust_meta_s)}")
+    print(f"   Rust effect sizes + fit + JSON + table text          {us(rust_old_s)}")
+    print(f"   peerstat.meta(pyarrow Table)                         {us(py_arrow)}")
+    print(f"   peerstat.meta(pandas DataFrame)                      {us(py_pandas)}")
+    print(f"     of which reading the pandas columns                {us(read)}")
+    print(f"   peerstat.meta(pandas, with a text study column)      {us(py_labelled)}")
+    print(f"   peerstat.meta(pandas).estimate (first key read)      {us(py_attr)}")
+    print(f"   result.to_dict()                                     {us(to_dict)}")
+    print(f"   repr(result) (the CLI table, made on first repr)     {us(text)}")
+    print(f"   overhead above the Rust fit (pandas; target < 20 us) {us(py_pandas - fit_s)}")
+    print(f"   same, with the first key read                        {us(py_attr - fit_s)}")
+    return one, py_pandas, fit_s
 
-    # 2. reanalyse on the simulated workload.
+
+def best_of(fn, n):
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def section_reanalyse(a):
     sims = simulate(a.groups)
     t = time.perf_counter()
     out = peerstat.reanalyse(sims, by="analysis_id", measure="GEN")
     wall = time.perf_counter() - t
     lib = peerstat._last_reanalyse["seconds"]
     assert out.height == a.groups
-    print(f"2. reanalyse, {a.groups} analyses x 10 studies (REML), from polars")
-    print(f"   peerstat.reanalyse wall time                     {wall:9.3f} s  ({a.groups / wall:,.0f} analyses/s)")
-    print(f"   library run inside it (Reanalysis)               {lib:9.3f} s  (Python layer +{(wall / lib - 1) * 100:.1f}%)")
-    if a.cli:
-        with tempfile.TemporaryDirectory() as d:
-            src = os.path.join(d, "sims.parquet")
-            sims.write_parquet(src)
-            t = time.perf_counter()
-            subprocess.run([a.cli, "reanalyse", src, "--group-by", "analysis_id", "--measure", "GEN",
-                            "-o", os.path.join(d, "out.parquet"), "-q"], check=True)
-            cli = time.perf_counter() - t
-            t = time.perf_counter()
-            peerstat.reanalyse(src, by="analysis_id", measure="GEN")
-            py_file = time.perf_counter() - t
-        print(f"   CLI reanalyse (Parquet in, Parquet out)          {cli:9.3f} s")
-        print(f"   peerstat.reanalyse(same Parquet path)            {py_file:9.3f} s  ({(py_file / cli - 1) * 100:+.1f}% vs CLI)")
+    print(f"2. reanalyse, {a.groups} analyses x 10 studies (REML)")
+    print(f"   peerstat.reanalyse(polars) wall time                 {wall:9.3f} s  ({a.groups / wall:,.0f} analyses/s)")
+    print(f"   library run inside it (Reanalysis)                   {lib:9.3f} s  (Python layer +{(wall / lib - 1) * 100:.1f}%)")
+    if not a.cli:
+        print("   (no --cli: the side-by-side comparison with the CLI is skipped)")
+        return
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "sims.parquet")
+        sims.write_parquet(src)
+        dst = os.path.join(d, "out.parquet")
+        cmd = [a.cli, "reanalyse", src, "--group-by", "analysis_id", "--measure", "GEN", "-o", dst, "-q"]
+        cli, py_file, py_polars, py_pandas = [], [], [], []
+        frame = sims.to_pandas()
+        for _ in range(a.cli_repeats):
+            cli.append(best_of(lambda: subprocess.run(cmd, check=True), 1))
+            py_file.append(best_of(lambda: peerstat.reanalyse(src, by="analysis_id", measure="GEN"), 1))
+            py_polars.append(best_of(lambda: peerstat.reanalyse(sims, by="analysis_id", measure="GEN"), 1))
+            py_pandas.append(best_of(lambda: peerstat.reanalyse(frame, by="analysis_id", measure="GEN"), 1))
+        cli_s = min(cli)
+        print(f"   side by side, best of {a.cli_repeats} rounds:")
+        print(f"   CLI reanalyse (Parquet in, Parquet out)              {cli_s:9.3f} s")
+        for label, xs in [
+            ("peerstat.reanalyse(same Parquet path)", py_file),
+            ("peerstat.reanalyse(polars DataFrame)", py_polars),
+            ("peerstat.reanalyse(pandas DataFrame)", py_pandas),
+        ]:
+            print(f"   {label:<52} {min(xs):9.3f} s  ({(min(xs) / cli_s - 1) * 100:+.1f}% vs CLI)")
+        print("   all rounds (s): CLI " + ", ".join(f"{x:.3f}" for x in cli)
+              + " | path " + ", ".join(f"{x:.3f}" for x in py_file)
+              + " | polars " + ", ".join(f"{x:.3f}" for x in py_polars))
 
-    # 3. PyMARE.
+
+def section_pymare(a, one, py_pandas, fit_s):
     try:
         import pymare
     except ImportError:
@@ -104,22 +143,42 @@ def main():
     ds = pymare.Dataset(y=y, v=v)
     reps = max(20, a.repeats // 20)
     pm_one = per_call(lambda: pymare.estimators.VarianceBasedLikelihoodEstimator(method="REML").fit_dataset(ds), reps)
-    print("3. PyMARE REML (VarianceBasedLikelihoodEstimator), k = 10")
-    print(f"   PyMARE per analysis                              {pm_one * 1e6:9.1f} us")
-    print(f"   ratio PyMARE / peerstat.meta(pandas)             {pm_one / py_pandas:9.1f} x")
-    print(f"   ratio PyMARE / Rust fit                          {pm_one / fit_s:9.1f} x")
     g = a.pymare_groups
     bulk = simulate(g)
     Y = bulk["yi"].to_numpy().reshape(g, 10).T
     V = bulk["vi"].to_numpy().reshape(g, 10).T
-    t = time.perf_counter()
-    pymare.estimators.VarianceBasedLikelihoodEstimator(method="REML").fit_dataset(pymare.Dataset(y=Y, v=V))
-    pm_bulk = time.perf_counter() - t
-    t = time.perf_counter()
-    peerstat.reanalyse(bulk, by="analysis_id", measure="GEN")
-    ps_bulk = time.perf_counter() - t
-    print(f"   PyMARE vectorised, {g} analyses                 {pm_bulk:9.3f} s")
-    print(f"   peerstat.reanalyse, same {g} analyses           {ps_bulk:9.3f} s  (ratio {pm_bulk / ps_bulk:.0f} x)")
+    pm_bulk = best_of(lambda: pymare.estimators.VarianceBasedLikelihoodEstimator(method="REML")
+                      .fit_dataset(pymare.Dataset(y=Y, v=V)), 3)
+    ps_bulk = best_of(lambda: peerstat.reanalyse(bulk, by="analysis_id", measure="GEN"), 3)
+    big = simulate(a.groups)
+    ps_big = best_of(lambda: peerstat.reanalyse(big, by="analysis_id", measure="GEN"), 1) / a.groups
+    print("3. PyMARE REML (VarianceBasedLikelihoodEstimator), k = 10")
+    print(f"   PyMARE per analysis                                  {us(pm_one)}")
+    print(f"   ratio PyMARE / peerstat.meta(pandas)                 {pm_one / py_pandas:9.0f} x")
+    print(f"   ratio PyMARE / Rust fit                              {pm_one / fit_s:9.0f} x")
+    print(f"   ratio PyMARE / reanalyse per analysis ({a.groups} groups) {pm_one / ps_big:6.0f} x  ({ps_big * 1e6:.2f} us each)")
+    print(f"   PyMARE vectorised, {g} analyses                     {pm_bulk:9.4f} s  ({pm_bulk / g * 1e6:.1f} us each)")
+    print(f"   peerstat.reanalyse, same {g} analyses               {ps_bulk:9.4f} s  (ratio {pm_bulk / ps_bulk:.1f} x)")
+    print(f"   PyMARE vectorised per analysis / reanalyse at {a.groups}  {pm_bulk / g / ps_big:6.1f} x")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--groups", type=int, default=100_000)
+    ap.add_argument("--repeats", type=int, default=2000)
+    ap.add_argument("--cli", default=os.environ.get("PEERSTAT_BIN"))
+    ap.add_argument("--cli-repeats", type=int, default=5)
+    ap.add_argument("--pymare-groups", type=int, default=2000)
+    ap.add_argument("--only", choices=["meta", "reanalyse", "pymare"])
+    a = ap.parse_args()
+    print(f"peerstat {peerstat.__version__}, pandas {pd.__version__}, polars {pl.__version__}, "
+          f"pyarrow {pa.__version__}, {os.cpu_count()} cores")
+    if a.only in (None, "meta", "pymare"):
+        one, py_pandas, fit_s = section_meta(a)
+    if a.only in (None, "reanalyse"):
+        section_reanalyse(a)
+    if a.only in (None, "pymare"):
+        section_pymare(a, one, py_pandas, fit_s)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 //! The library entry points the CLI and the Python package share: Arrow record batches read
 //! as a table (`data::read_arrow`), the fits of one `meta` request (`MetaOptions::fit`), the
-//! bias and influence reports, and a bulk reanalysis returned as a table.
+//! bias and influence reports, a bulk reanalysis returned as a table (from a table, or streamed
+//! from a Parquet file), and the fits of one multilevel request (`MultilevelOptions::fit`).
 
 use std::sync::Arc;
 
@@ -277,4 +278,144 @@ fn results_table_holds_the_rows_run_writes() {
     {
         assert_eq!(a, b, "column {name}");
     }
+}
+
+/// The rows of `t` as text, for comparing whole tables.
+fn cells(t: &Table) -> Vec<Vec<Option<String>>> {
+    (0..t.nrows())
+        .map(|i| t.columns().iter().map(|c| c.text(i)).collect())
+        .collect()
+}
+
+#[test]
+fn results_file_streams_parquet_in_batches_as_run_writes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = read_table(
+        std::path::Path::new("fixtures/bulk_sample.csv"),
+        &ColumnMap::new(),
+    )
+    .expect("input");
+    // Clustered by the key, then with the rows of each group apart (odd rows first).
+    let order: Vec<usize> = (0..csv.nrows())
+        .step_by(2)
+        .chain((1..csv.nrows()).step_by(2))
+        .collect();
+    let mut checked = 0;
+    for (name, table, clustered) in [
+        ("sorted.parquet", csv.clone(), true),
+        ("apart.parquet", csv.take(&order), false),
+    ] {
+        let path = dir.path().join(name);
+        peerstat::data::write_table(&table, &path).expect("write");
+        let job = Reanalysis::new(&["analysis_id"], Measure::Smd).batch_rows(100);
+        let (streamed, rep) = job.results_file(&path).expect("results_file");
+        assert_eq!(rep.clustered, clustered, "{name}");
+        assert_eq!(rep.rows, csv.nrows());
+        let (in_memory, mem_rep) = job.results_table(&table).expect("results_table");
+        assert_eq!(rep.groups, mem_rep.groups);
+        assert!(rep.groups > 100);
+        assert_eq!(streamed.names(), in_memory.names());
+        assert_eq!(cells(&streamed), cells(&in_memory), "{name}");
+        let out = dir.path().join(format!("out_{name}"));
+        job.run(&path, &out, &|_, _, _| {}).expect("run");
+        let written = read_table(&out, &ColumnMap::new()).expect("output");
+        assert_eq!(cells(&streamed), cells(&written), "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 2);
+}
+
+#[test]
+fn multilevel_options_fit_adds_the_lrt_robust_inference_and_rho_grid() {
+    use peerstat::model::multilevel::{parse_terms, CovSource, MultilevelModel};
+    use peerstat::model::robust::{Robust, RobustType};
+    use peerstat::model::vcalc::VcalcSpec;
+    use peerstat::model::MultilevelOptions;
+    let table = read_table(
+        std::path::Path::new("fixtures/hierdat.csv"),
+        &ColumnMap::new(),
+    )
+    .expect("hierdat");
+    let es = EffectSizes::compute(&table, Measure::Gen, &EffectOptions::default()).expect("es");
+    let terms = parse_terms("~ 1 | study/esid").expect("terms");
+    let spec = VcalcSpec {
+        cluster: "study".into(),
+        obs: Some("esid".into()),
+        rho: 0.6,
+        ..VcalcSpec::default()
+    };
+    let mut o = MultilevelOptions::new(MultilevelModel::new(), terms.clone());
+    o.cov = Some(CovSource::Vcalc(spec));
+    o.lrt_drop = Some("ESID".into());
+    o.robust = Some((
+        Robust::new(RobustType::Cr2, 95.0).expect("robust"),
+        "study".into(),
+    ));
+    o.rho_grid = vec![0.2, 0.6];
+    assert_eq!(o.columns(), ["study", "esid", "study", "esid", "study"]);
+    let run = o.fit(&table, &es).expect("fit");
+    let rep = &run.report;
+    let lrt = rep.table.lrt.as_ref().expect("lrt");
+    assert_eq!((lrt.dropped.as_str(), lrt.df), ("esid", 1));
+    assert!(lrt.lrt >= 0.0 && (0.0..=1.0).contains(&lrt.p_value));
+    assert_eq!(rep.table.options.robust.as_deref(), Some("study"));
+    assert!(rep.robust.is_some());
+    let grid = rep.rho_grid.as_ref().expect("rho grid");
+    assert_eq!(grid.len(), 2);
+    // The grid's row at the fitted rho is the fit itself, with its robust SE.
+    assert_eq!(grid[1].estimate, rep.table.fit.first.estimate);
+    assert_eq!(
+        grid[1].robust_se,
+        rep.robust.as_ref().map(|r| r.coefficients[0].est.se)
+    );
+    assert_eq!(run.dropped, 0);
+
+    let mut bad = MultilevelOptions::new(MultilevelModel::new(), terms);
+    bad.lrt_drop = Some("school".into());
+    let e = bad.fit(&table, &es).expect_err("not a factor");
+    assert!(e.to_string().contains("school"), "{e}");
+    bad.lrt_drop = None;
+    bad.rho_grid = vec![0.5];
+    let e = bad.check().expect_err("a grid without vcalc");
+    assert!(e.to_string().contains("vcalc"), "{e}");
+}
+
+#[test]
+fn dictionaries_of_numbers_read_as_their_values() {
+    use arrow_array::types::Int16Type;
+    // pandas `astype("category")` on integers: dictionary<values=int64, indices=int16>.
+    let keys = arrow_array::Int16Array::from(vec![Some(1), None, Some(0), Some(1)]);
+    let ints = DictionaryArray::<Int16Type>::try_new(
+        keys.clone(),
+        Arc::new(arrow_array::Int64Array::from(vec![7, 9])),
+    )
+    .expect("int dictionary");
+    let floats =
+        DictionaryArray::<Int16Type>::try_new(keys, Arc::new(Float64Array::from(vec![0.5, -1.25])))
+            .expect("float dictionary");
+    let views: DictionaryArray<Int32Type> = DictionaryArray::try_new(
+        Int32Array::from(vec![0, 0, 1, 1]),
+        Arc::new(StringViewArray::from(vec!["a", "b"])),
+    )
+    .expect("view dictionary");
+    let (schema, b) = batch(vec![
+        ("analysis_id", Arc::new(ints)),
+        ("yi", Arc::new(floats)),
+        ("study", Arc::new(views)),
+    ]);
+    let t = read_arrow("frame", &schema, ok(b), &ColumnMap::new()).expect("read");
+    assert_eq!(
+        t.get("analysis_id"),
+        Some(&Column::Int(vec![Some(9), None, Some(7), Some(9)]))
+    );
+    assert_eq!(
+        t.get("yi"),
+        Some(&Column::Float(vec![
+            Some(-1.25),
+            None,
+            Some(0.5),
+            Some(-1.25)
+        ]))
+    );
+    assert_eq!(t.labels("study"), ["a", "a", "b", "b"]);
 }

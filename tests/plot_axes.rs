@@ -4,7 +4,7 @@
 mod common;
 
 use common::cli::run;
-use common::svgcheck::{assert_readable, texts};
+use common::svg::{assert_readable, boxes};
 use peerstat::effect::{EffectOptions, EffectSizes, Measure};
 use peerstat::report::svg::{self, text_width, Axis};
 
@@ -184,7 +184,7 @@ fn library_plots_are_readable() {
     assert_eq!(checked, 7);
     // the CEAC legend holds every name in full (it was cut off at the right edge)
     let ceac = &plots[6].1;
-    let legend: Vec<String> = texts(ceac)
+    let legend: Vec<String> = boxes(ceac)
         .into_iter()
         .filter(|t| t.class == "legend-label")
         .map(|t| t.text)

@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
+use crate::options::choice;
 use crate::{column_map, json, measure_of, omissions, EffectOpts, ModelOpts, Omitted};
 
 /// The options of `bias` beyond the model and the effect sizes.
@@ -24,37 +25,40 @@ pub(crate) struct BiasExtra {
 
 impl BiasExtra {
     fn egger(&self) -> PyResult<EggerModel> {
-        match self.egger.trim().to_ascii_lowercase().as_str() {
-            "rma" => Ok(EggerModel::Rma),
-            "classic" | "lm" => Ok(EggerModel::Classic),
-            _ => Err(setting(format!(
-                "unknown egger model '{}': choose rma (metafor regtest, the default) or classic",
-                self.egger
-            ))),
-        }
+        choice(
+            "egger model",
+            &self.egger,
+            &[
+                ("rma", EggerModel::Rma),
+                ("classic", EggerModel::Classic),
+                ("lm", EggerModel::Classic),
+            ],
+            "rma (metafor regtest, the default) or classic",
+        )
     }
+}
 
-    fn estimator(&self) -> PyResult<TrimFillEstimator> {
-        match self.estimator.trim().to_ascii_uppercase().as_str() {
-            "L0" => Ok(TrimFillEstimator::L0),
-            "R0" => Ok(TrimFillEstimator::R0),
-            _ => Err(setting(format!(
-                "unknown trim-and-fill estimator '{}': choose L0 (the default) or R0",
-                self.estimator
-            ))),
-        }
-    }
+/// The trim-and-fill estimator: L0 or R0.
+pub(crate) fn estimator(s: &str) -> PyResult<TrimFillEstimator> {
+    choice(
+        "trim-and-fill estimator",
+        s,
+        &[("L0", TrimFillEstimator::L0), ("R0", TrimFillEstimator::R0)],
+        "L0 (the default) or R0",
+    )
+}
 
-    fn side(&self) -> PyResult<Option<Side>> {
-        match self.side.as_deref().map(|s| s.trim().to_ascii_lowercase()) {
-            None => Ok(None),
-            Some(s) if s == "left" => Ok(Some(Side::Left)),
-            Some(s) if s == "right" => Ok(Some(Side::Right)),
-            Some(s) => Err(setting(format!(
-                "unknown trim-and-fill side '{s}': choose left or right (or None to choose from the data)"
-            ))),
-        }
-    }
+/// The trim-and-fill side: left, right, or `None` (chosen from the data).
+pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
+    s.map(|s| {
+        choice(
+            "trim-and-fill side",
+            s,
+            &[("left", Side::Left), ("right", Side::Right)],
+            "left or right (or None to choose from the data)",
+        )
+    })
+    .transpose()
 }
 
 /// `bias`: Egger, Begg, trim-and-fill and fail-safe N.
@@ -77,8 +81,8 @@ pub(crate) fn bias(
         effect: opts,
         model: model.model()?,
         egger: extra.egger()?,
-        estimator: extra.estimator()?,
-        side: extra.side()?,
+        estimator: estimator(&extra.estimator)?,
+        side: side(extra.side.as_deref())?,
         orwin_target: extra.orwin_target,
     };
     let table = load(data, source, &map)?;

@@ -1,16 +1,19 @@
 //! `cea` and `network`: the reports of `peerstat cea` and `peerstat network` (the standard
-//! network; component models are left to the CLI), as JSON and the CLI's table text.
+//! network and the component model), as JSON and the CLI's table text.
 
 use std::collections::HashMap;
 
 use peerstat::econ::table::{analyse_table, CeaOptions, Shape};
 use peerstat::econ::Timing;
-use peerstat::model::network::{table as net_table, Network, NetworkMethod, RandomCi};
-use peerstat::report;
+use peerstat::model::network::{
+    table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi,
+};
+use peerstat::report::{self, svg};
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
+use crate::options::choice;
 use crate::{column_map, json, measure_of, parse, EffectOpts};
 
 /// The options of `cea`, as the Python layer passes them.
@@ -31,20 +34,33 @@ pub(crate) struct CeaOpts {
     discount_effect: f64,
     timing: String,
     level: f64,
+    /// Where to write the cost-effectiveness plane (`--plane`).
+    #[pyo3(default)]
+    plane: Option<crate::plots::Output>,
+    /// Where to write the acceptability curves (`--ceac`).
+    #[pyo3(default)]
+    ceac: Option<crate::plots::Output>,
+    /// Title of the plots.
+    #[pyo3(default)]
+    title: Option<String>,
 }
 
 fn timing(s: &str) -> PyResult<Timing> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "start" => Ok(Timing::Start),
-        "end" => Ok(Timing::End),
-        "continuous" | "mid" => Ok(Timing::Continuous),
-        _ => Err(setting(format!(
-            "unknown discounting timing '{s}': choose start (the default), end or continuous"
-        ))),
-    }
+    choice(
+        "discounting timing",
+        s,
+        &[
+            ("start", Timing::Start),
+            ("end", Timing::End),
+            ("continuous", Timing::Continuous),
+            ("mid", Timing::Continuous),
+        ],
+        "start (the default), end or continuous",
+    )
 }
 
-/// `cea`: cost-effectiveness of strategies, PSA draws, patient-level trial data or arms.
+/// `cea`: cost-effectiveness of strategies, PSA draws, patient-level trial data or arms; with
+/// `plane` and `ceac` the plots of `peerstat cea --plane/--ceac` written too.
 #[pyfunction]
 #[pyo3(signature = (data, source, options, columns=None))]
 pub(crate) fn cea(
@@ -61,6 +77,10 @@ pub(crate) fn cea(
         .map(String::as_str)
         .collect();
     let map = column_map(columns, &covariates)?;
+    for out in options.plane.iter().chain(&options.ceac) {
+        out.check()?;
+    }
+    let given = options.wtp.is_some() || options.wtp_grid.is_some();
     let wtp = peerstat::econ::parse_wtp(options.wtp.as_deref(), options.wtp_grid.as_deref())
         .map_err(to_py)?;
     let opts = CeaOptions {
@@ -70,7 +90,7 @@ pub(crate) fn cea(
             .map(Shape::parse)
             .transpose()
             .map_err(to_py)?,
-        wtp,
+        wtp: wtp.clone(),
         reference: options.reference,
         treatment: options.treatment,
         control: options.control,
@@ -85,11 +105,33 @@ pub(crate) fn cea(
     };
     opts.validate().map_err(to_py)?;
     let table = load(data, source, &map)?;
-    let source = source.to_string();
-    py.detach(move || {
-        let rep = analyse_table(&table, &opts).map_err(to_py)?;
-        Ok((json(&rep, &source)?, report::cea_table(&rep, &source)))
-    })
+    let (plane, ceac, title) = (options.plane, options.ceac, options.title);
+    let (rep, plots) = py
+        .detach(move || -> peerstat::Result<_> {
+            let rep = analyse_table(&table, &opts)?;
+            let plane = match plane {
+                Some(out) => Some((out, svg::cea_plane(&rep, &table, &wtp, title.as_deref())?)),
+                None => None,
+            };
+            let ceac = match ceac {
+                Some(out) => {
+                    let curves = match svg::acceptability_grid(&table, &opts, &rep, given)? {
+                        Some((wide, grid)) => {
+                            svg::cea_acceptability(&wide, &grid, title.as_deref())
+                        }
+                        None => svg::cea_acceptability(&rep, &wtp, title.as_deref()),
+                    };
+                    Some((out, curves?))
+                }
+                None => None,
+            };
+            Ok((rep, plane.into_iter().chain(ceac)))
+        })
+        .map_err(to_py)?;
+    for (out, svg) in plots {
+        out.write(&svg)?;
+    }
+    Ok((json(&rep, source)?, report::cea_table(&rep, source)))
 }
 
 /// The options of `network`, as the Python layer passes them.
@@ -103,10 +145,99 @@ pub(crate) struct NetworkOpts {
     method: String,
     random_ci: String,
     level: f64,
+    #[pyo3(default)]
+    components_sep: Option<String>,
+    #[pyo3(default)]
+    components_from: Option<Vec<String>>,
+    #[pyo3(default)]
+    inactive: Vec<String>,
+    #[pyo3(default)]
+    interaction: Vec<String>,
+    #[pyo3(default)]
+    combination: Vec<String>,
 }
 
-/// `network`: a (standard) network meta-analysis from arm rows or contrast rows
-/// (`treat1`, `treat2`, `yi`, `vi`/`sei`).
+impl NetworkOpts {
+    /// The component columns (`components_from`).
+    pub(crate) fn component_columns(&self) -> impl Iterator<Item = &str> {
+        self.components_from.iter().flatten().map(String::as_str)
+    }
+
+    /// The study and treatment columns.
+    pub(crate) fn columns(&self) -> (&str, &str) {
+        (&self.study, &self.treatment)
+    }
+
+    /// The network model.
+    pub(crate) fn network(&self) -> PyResult<Network> {
+        let method = choice(
+            "network method",
+            &self.method,
+            &[("DL", NetworkMethod::Dl), ("REML", NetworkMethod::Reml)],
+            "DL (netmeta, the default) or REML",
+        )?;
+        let mut net = Network::new()
+            .level(self.level)
+            .map_err(to_py)?
+            .small_values_good(self.small_values_good)
+            .random_ci(parse::<RandomCi>(&self.random_ci)?)
+            .method(method);
+        if let Some(r) = &self.reference {
+            net = net.reference(r);
+        }
+        Ok(net)
+    }
+
+    /// Whether a component model is asked for; the component options without one are refused.
+    pub(crate) fn components(&self) -> PyResult<bool> {
+        match (&self.components_sep, &self.components_from) {
+            (Some(_), Some(_)) => Err(setting(
+                "components_sep and components_from exclude each other: components come from the \
+                 treatment names or from columns",
+            )),
+            (None, None) => {
+                if self.inactive.is_empty()
+                    && self.interaction.is_empty()
+                    && self.combination.is_empty()
+                {
+                    Ok(false)
+                } else {
+                    Err(setting(
+                        "inactive, interaction and combination belong to a component network \
+                         meta-analysis: give components_sep or components_from",
+                    ))
+                }
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// The component specification (on the data, for `components_from`).
+    pub(crate) fn spec(&self, table: &peerstat::data::Table) -> peerstat::Result<ComponentSpec> {
+        let mut spec = match (&self.components_sep, &self.components_from) {
+            (Some(sep), _) => ComponentSpec::separator(sep),
+            (None, cols) => ComponentSpec::given(net_table::components_from_columns(
+                table,
+                &self.treatment,
+                cols.as_deref().unwrap_or_default(),
+            )?),
+        };
+        for i in &self.inactive {
+            spec = spec.inactive(i);
+        }
+        for t in &self.interaction {
+            spec = spec.interaction(t);
+        }
+        for c in &self.combination {
+            spec = spec.combination(c);
+        }
+        Ok(spec)
+    }
+}
+
+/// `network`: a network meta-analysis from arm rows or contrast rows (`treat1`, `treat2`,
+/// `yi`, `vi`/`sei`); with `components_sep` or `components_from` the additive component model
+/// (netmeta's netcomb).
 #[pyfunction]
 #[pyo3(signature = (data, source, measure, options, effect, columns=None))]
 pub(crate) fn network(
@@ -118,49 +249,32 @@ pub(crate) fn network(
     effect: EffectOpts,
     columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String)> {
-    let named = [
+    let mut named = vec![
         options.study.as_str(),
         options.treatment.as_str(),
         "treat1",
         "treat2",
     ];
+    named.extend(options.component_columns());
     let map = column_map(columns, &named)?;
     let opts = effect.options()?;
-    let method = match options.method.trim().to_ascii_uppercase().as_str() {
-        "DL" => NetworkMethod::Dl,
-        "REML" => NetworkMethod::Reml,
-        _ => {
-            return Err(setting(format!(
-                "unknown network method '{}': choose DL (netmeta, the default) or REML",
-                options.method
-            )))
-        }
-    };
-    let mut net = Network::new()
-        .level(options.level)
-        .map_err(to_py)?
-        .small_values_good(options.small_values_good)
-        .random_ci(parse::<RandomCi>(&options.random_ci)?)
-        .method(method);
-    if let Some(r) = &options.reference {
-        net = net.reference(r);
-    }
+    let net = options.network()?;
+    let components = options.components()?;
     let table = load(data, source, &map)?;
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {
-        let contrasts = if table.has("treat1") && table.has("treat2") {
-            net_table::contrasts_from_rows(&table, &options.study)
-        } else {
-            net_table::contrasts_from_arms(
-                &table,
-                &options.study,
-                &options.treatment,
-                measure,
-                &opts,
-            )
+        let contrasts =
+            net_table::contrasts(&table, &options.study, &options.treatment, measure, &opts)
+                .map_err(to_py)?;
+        if components {
+            let spec = options.spec(&table).map_err(to_py)?;
+            let fit = net.fit_components(&contrasts, &spec).map_err(to_py)?;
+            return Ok((
+                json(&fit, &source)?,
+                report::text::cnma_table(&fit, measure, &source),
+            ));
         }
-        .map_err(to_py)?;
         let fit = net.fit(&contrasts).map_err(to_py)?;
         Ok((
             json(&fit, &source)?,

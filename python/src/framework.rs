@@ -53,6 +53,28 @@ pub(crate) struct EvaluateOpts {
     level: f64,
     assume_higher_is_better: bool,
     rho: f64,
+    #[pyo3(default)]
+    icc: Option<f64>,
+    #[pyo3(default)]
+    cluster_adjust: Option<String>,
+    #[pyo3(default)]
+    binary_to_smd: Option<String>,
+}
+
+impl EvaluateOpts {
+    /// The command-line overrides of the options file, as `peerstat evaluate` applies them.
+    fn apply(&self, opts: &mut EvaluateOptions) -> PyResult<()> {
+        if self.icc.is_some() {
+            opts.convert.icc = self.icc;
+        }
+        if let Some(c) = &self.cluster_adjust {
+            opts.convert.cluster_adjust = crate::parse(c)?;
+        }
+        if let Some(b) = &self.binary_to_smd {
+            opts.binary_to_smd = crate::options::binary_to_smd(b)?;
+        }
+        opts.convert.check().map_err(to_py)
+    }
 }
 
 /// `evaluate`: writes the report (index.html, results.json, egm.html, plots) into `out_dir`
@@ -95,6 +117,7 @@ pub(crate) fn evaluate(
     if let Some(p) = &options.options {
         opts = opts.with_file(OptionsFile::from_file(Path::new(p)).map_err(to_py)?, p);
     }
+    options.apply(&mut opts)?;
     let mut table = read(data, source, &cb, columns, &[])?;
     let costs = match costs {
         Some(c) => Some(load(c, "costs", &ColumnMap::new())?),

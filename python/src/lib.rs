@@ -6,128 +6,20 @@
 use std::collections::HashMap;
 
 use peerstat::bulk::Reanalysis;
-use peerstat::data::{self, ColumnMap, Table};
-use peerstat::effect::{AddTo, EffectOptions, EffectSizes, Measure, VarianceType};
-use peerstat::model::{I2Method, PiMethod, RandomEffects, Tau2Method};
+use peerstat::data::FileKind;
+use peerstat::effect::EffectSizes;
+use peerstat::model::RandomEffects;
 use pyo3::prelude::*;
 
 mod arrow_io;
 mod bench;
 mod errors;
+mod options;
+mod plots;
 
 use arrow_io::{load, ArrowTable};
 use errors::{setting, to_py};
-
-/// Parses an option with the library's `FromStr` (its message on failure).
-fn parse<T: std::str::FromStr<Err = peerstat::Error>>(s: &str) -> PyResult<T> {
-    s.parse().map_err(to_py)
-}
-
-/// The column renames `{canonical: actual}`, checked against the columns read (`named`: the
-/// columns the options name).
-fn column_map(columns: Option<HashMap<String, String>>, named: &[&str]) -> PyResult<ColumnMap> {
-    let mut map = ColumnMap::new();
-    let mut pairs: Vec<_> = columns.unwrap_or_default().into_iter().collect();
-    pairs.sort();
-    for (c, a) in &pairs {
-        map.insert(c, a);
-    }
-    let mut known: Vec<&str> = data::CANONICAL_COLUMNS.to_vec();
-    known.extend(
-        named
-            .iter()
-            .filter(|n| !data::CANONICAL_COLUMNS.contains(n)),
-    );
-    map.check_known(&known).map_err(to_py)?;
-    Ok(map)
-}
-
-/// The measure asked for, or GEN when there is a `yi` column and none is given.
-fn measure_of(measure: Option<&str>, table: &Table) -> PyResult<Measure> {
-    match measure {
-        Some(m) => parse(m),
-        None if table.has("yi") => Ok(Measure::Gen),
-        None => Err(setting(format!(
-            "{}: choose an effect measure with measure= (SMD, MD, ROM, OR, RR, RD, ... or GEN \
-             for precomputed yi with vi or sei)",
-            table.source()
-        ))),
-    }
-}
-
-/// Effect-size options from their Python values.
-fn effect_options(
-    vtype: &str,
-    add: f64,
-    to: &str,
-    drop00: bool,
-    strict: bool,
-) -> PyResult<EffectOptions> {
-    if !(add.is_finite() && add >= 0.0) {
-        return Err(setting(format!(
-            "add must be a non-negative number, got {add}"
-        )));
-    }
-    Ok(EffectOptions {
-        vtype: parse::<VarianceType>(vtype)?,
-        add,
-        to: parse::<AddTo>(to)?,
-        drop00,
-        strict,
-        // Conversions from reported statistics run with their defaults (ratio-scale CI bounds,
-        // skewed arms flagged, design effect on the variance; no default ICC).
-        convert: peerstat::effect::ConvertOptions::default(),
-    })
-}
-
-/// The model options shared by `meta`, `reanalyse`, `bias`, `influence`.
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-struct ModelOpts {
-    method: String,
-    knha: bool,
-    level: f64,
-    pi: String,
-    i2: String,
-    max_iter: usize,
-    stepadj: f64,
-}
-
-impl ModelOpts {
-    fn model(&self) -> PyResult<RandomEffects> {
-        let method: Tau2Method = parse(&self.method)?;
-        let pi: PiMethod = parse(&self.pi)?;
-        let i2: I2Method = parse(&self.i2)?;
-        RandomEffects::new()
-            .method(method)
-            .knha(self.knha)
-            .level(self.level)
-            .and_then(|m| {
-                m.prediction(pi)
-                    .i2_method(i2)
-                    .max_iter(self.max_iter)
-                    .step_adjustment(self.stepadj)
-            })
-            .map_err(to_py)
-    }
-}
-
-/// The effect-size options as the Python layer passes them.
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-struct EffectOpts {
-    vtype: String,
-    add: f64,
-    to: String,
-    drop00: bool,
-    strict: bool,
-}
-
-impl EffectOpts {
-    fn options(&self) -> PyResult<EffectOptions> {
-        effect_options(&self.vtype, self.add, &self.to, self.drop00, self.strict)
-    }
-}
+pub(crate) use options::{column_map, measure_of, parse, EffectOpts, ModelOpts};
 
 /// Rows omitted from the effect sizes: `(row, study, reason)`.
 type Omitted = Vec<(usize, String, String)>;
@@ -169,6 +61,8 @@ mod econ_network;
 mod framework;
 mod meta;
 mod multilevel;
+mod result;
+mod topy;
 
 /// A result as the CLI's `--format json` writes it.
 fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
@@ -181,11 +75,11 @@ fn json<T: serde::Serialize>(result: &T, source: &str) -> PyResult<String> {
 }
 
 /// What a `reanalyse` run did: `(groups, failed, rows, omitted_rows, seconds of the library's
-/// run)`.
-type RunSummary = (usize, usize, usize, usize, f64);
+/// run, whether the input was clustered by the key)`.
+type RunSummary = (usize, usize, usize, usize, f64, bool);
 
 /// `reanalyse`: one row per group (the key columns, then the bulk result columns), and a
-/// summary `(groups, failed, rows, omitted_rows, seconds of the library's run)`. The GIL is
+/// [`RunSummary`]. A Parquet path is streamed in record batches. The GIL is
 /// released while it runs; groups are analysed in parallel (rayon; `threads` sets a pool of
 /// that size for this call). With `multilevel`, one multilevel fit per group.
 #[pyfunction]
@@ -232,7 +126,16 @@ fn reanalyse(
     if let Some(m) = ml {
         job = job.multilevel(m);
     }
-    let table = load(data, source, &map)?;
+    // A Parquet file is streamed in record batches (as `peerstat reanalyse` reads it); other
+    // inputs are read whole.
+    let parquet = data
+        .extract::<String>()
+        .ok()
+        .filter(|p| FileKind::of(std::path::Path::new(p)) == Some(FileKind::Parquet));
+    let table = match &parquet {
+        Some(_) => None,
+        None => Some(load(data, source, &map)?),
+    };
     let pool = match threads {
         Some(0) => return Err(setting("threads must be at least 1")),
         Some(asked) => {
@@ -249,16 +152,27 @@ fn reanalyse(
         None => None,
     };
     let start = std::time::Instant::now();
+    let run = || match &table {
+        Some(t) => job.results_table(t),
+        None => job.results_file(std::path::Path::new(parquet.as_deref().unwrap_or_default())),
+    };
     let (out, rep) = py
         .detach(|| match &pool {
-            Some(p) => p.install(|| job.results_table(&table)),
-            None => job.results_table(&table),
+            Some(p) => p.install(run),
+            None => run(),
         })
         .map_err(to_py)?;
     let secs = start.elapsed().as_secs_f64();
     Ok((
         ArrowTable::new(&out)?,
-        (rep.groups, rep.failed, rep.rows, rep.omitted_rows, secs),
+        (
+            rep.groups,
+            rep.failed,
+            rep.rows,
+            rep.omitted_rows,
+            secs,
+            rep.clustered,
+        ),
     ))
 }
 
@@ -273,6 +187,9 @@ fn version() -> &'static str {
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     m.add_class::<ArrowTable>()?;
+    m.add_class::<arrow_io::Frame>()?;
+    m.add_class::<result::NativeResult>()?;
+    m.add_function(wrap_pyfunction!(arrow_io::read_columns, m)?)?;
     m.add_function(wrap_pyfunction!(effects, m)?)?;
     m.add_function(wrap_pyfunction!(meta::meta, m)?)?;
     m.add_function(wrap_pyfunction!(reanalyse, m)?)?;
@@ -283,6 +200,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(framework::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(framework::map, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::forest, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::funnel, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::bubble, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::network_plot, m)?)?;
+    m.add_function(wrap_pyfunction!(plots::simulate, m)?)?;
     m.add_function(wrap_pyfunction!(version, m)?)?;
     m.add_function(wrap_pyfunction!(bench::_bench_meta, m)?)?;
     Ok(())

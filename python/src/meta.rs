@@ -11,11 +11,13 @@ use pyo3::prelude::*;
 
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
+use crate::result::NativeResult;
 use crate::{column_map, measure_of, omissions, EffectOpts, ModelOpts};
 
-/// What `meta` returns to the Python layer: the JSON text, the table text, warnings (studies
-/// left out of an analysis) and the rows omitted from the effect sizes.
-type MetaOut = (String, String, Vec<String>, crate::Omitted);
+/// What `meta` returns to the Python layer: the result (held typed; its JSON and table text
+/// are written when asked for), no text (it is in the result), warnings (studies left out of an
+/// analysis) and the rows omitted from the effect sizes.
+type MetaOut = (NativeResult, Option<String>, Vec<String>, crate::Omitted);
 
 /// The options of `meta` beyond the model and the effect sizes.
 #[derive(FromPyObject)]
@@ -46,14 +48,7 @@ impl MetaExtra {
     }
 
     fn robust_type(&self) -> PyResult<RobustType> {
-        match self.robust_type.trim().to_ascii_uppercase().as_str() {
-            "CR2" => Ok(RobustType::Cr2),
-            "CR1" => Ok(RobustType::Cr1),
-            _ => Err(setting(format!(
-                "unknown robust_type '{}': choose CR2 (clubSandwich, the default) or CR1 (metafor)",
-                self.robust_type
-            ))),
-        }
+        crate::options::robust_type(&self.robust_type)
     }
 }
 
@@ -131,9 +126,9 @@ pub(crate) fn meta(
                 run.rve_dropped
             ));
         }
-        let json = crate::json(&run.report, &source)?;
-        let text = report::table_report(&run.report, &source);
-        Ok((json, text, warnings, omissions(&es)))
+        let omitted = omissions(&es);
+        let result = NativeResult::new(run.report, &source, report::table_report);
+        Ok((result, None, warnings, omitted))
     })
 }
 
@@ -177,12 +172,7 @@ fn mantel_haenszel(
             peerstat::diag::peto(&table, level)
         }
         .map_err(to_py)?;
-        let json = crate::json(&fit, &source)?;
-        Ok((
-            json,
-            report::mh_table(&fit, &source),
-            Vec::new(),
-            Vec::new(),
-        ))
+        let result = NativeResult::new(fit, &source, report::mh_table);
+        Ok((result, None, Vec::new(), Vec::new()))
     })
 }

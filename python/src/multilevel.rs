@@ -4,17 +4,16 @@
 use std::collections::HashMap;
 
 use peerstat::effect::EffectSizes;
-use peerstat::model::multilevel::{
-    parse_terms, CovSource, MultilevelDfs, MultilevelMethod, MultilevelModel, MultilevelTest,
-    Structure,
-};
-use peerstat::model::robust::{cluster_ids, MultilevelReport, Robust, RobustType};
+use peerstat::model::multilevel::{parse_terms, CovSource, MultilevelModel, Structure};
+use peerstat::model::robust::Robust;
 use peerstat::model::vcalc::VcalcSpec;
+use peerstat::model::MultilevelOptions;
 use peerstat::report;
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
+use crate::options;
 use crate::{column_map, json, measure_of, omissions, parse, EffectOpts, ModelOpts, Omitted};
 
 /// `vcalc` as a Python dict: `cluster`, `obs`, `rho`, `time`, `phi`, `type`, `rho_type`,
@@ -55,25 +54,6 @@ impl VcalcOpts {
             w2: self.w2,
         }
     }
-
-    pub(crate) fn columns(&self) -> Vec<&str> {
-        [
-            Some(&self.cluster),
-            self.obs.as_ref(),
-            self.time.as_ref(),
-            self.type_col.as_ref(),
-            self.subgroup.as_ref(),
-            self.grp1.as_ref(),
-            self.grp2.as_ref(),
-            self.w1.as_ref(),
-            self.w2.as_ref(),
-            self.time2.as_ref(),
-        ]
-        .into_iter()
-        .flatten()
-        .map(String::as_str)
-        .collect()
-    }
 }
 
 /// The multilevel options beyond the model and the effect sizes.
@@ -86,59 +66,99 @@ pub(crate) struct MultilevelOpts {
     structure: String,
     dfs: Option<String>,
     sigma2: Option<Vec<Option<f64>>>,
+    #[pyo3(default)]
+    tau2: Option<Vec<Option<f64>>>,
+    #[pyo3(default)]
+    struct_rho: Option<Vec<Option<f64>>>,
     profile_ci: bool,
     newmods: Vec<f64>,
     robust: Option<String>,
     robust_type: String,
+    #[pyo3(default)]
+    lrt_drop: Option<String>,
+    #[pyo3(default)]
+    rho_grid: Vec<f64>,
+    #[pyo3(default)]
+    vcov_cols: Vec<String>,
+}
+
+/// The model of `meta(random=...)` and `reanalyse(random=...)`: method, test and level.
+fn base_model(m: &ModelOpts, test: Option<&str>) -> PyResult<MultilevelModel> {
+    MultilevelModel::new()
+        .method(options::multilevel_method(&m.method)?)
+        .test(options::multilevel_test(test, m.knha)?)
+        .level(m.level)
+        .map_err(to_py)
+        .map(|model| model.max_iter(m.max_iter))
 }
 
 impl MultilevelOpts {
-    fn model(&self, m: &ModelOpts) -> PyResult<MultilevelModel> {
-        let method = match m.method.trim().to_ascii_uppercase().as_str() {
-            "REML" => MultilevelMethod::Reml,
-            "ML" => MultilevelMethod::Ml,
-            _ => {
-                return Err(setting(
-                    "a multilevel model (random=) fits the variance components by REML or ML: \
-                     use method='REML' (the default) or method='ML'",
-                ))
-            }
-        };
-        let test = match self.test.as_deref().map(str::to_ascii_lowercase).as_deref() {
-            Some("z") if m.knha => return Err(setting(
-                "test='z' and knha=True contradict each other: with random=, knha means test='t'",
-            )),
-            Some("t") => MultilevelTest::T,
-            Some("z") | None if !m.knha => MultilevelTest::Z,
-            None => MultilevelTest::T,
-            Some(other) => return Err(setting(format!("unknown test '{other}': choose z or t"))),
-        };
-        let mut model = MultilevelModel::new()
-            .method(method)
-            .test(test)
-            .level(m.level)
-            .map_err(to_py)?
-            .max_iter(m.max_iter)
-            .structure(parse::<Structure>(&self.structure)?)
+    /// The library's options (the vcalc covariance from `vcalc`, else `vcov_cols`).
+    fn options(&self, m: &ModelOpts, vcalc: Option<VcalcOpts>) -> PyResult<MultilevelOptions> {
+        let terms = parse_terms(&self.random).map_err(to_py)?;
+        let structure = parse::<Structure>(&self.structure)?;
+        if terms.structured.is_none()
+            && (self.tau2.is_some() || self.struct_rho.is_some() || structure != Structure::Cs)
+        {
+            return Err(setting(format!(
+                "structure, tau2 and struct_rho need a structured term in random ('~ inner | \
+                 outer', e.g. '~ outcome | study'); '{}' has none",
+                self.random
+            )));
+        }
+        if vcalc.is_some() && !self.vcov_cols.is_empty() {
+            return Err(setting(
+                "vcalc and vcov_cols both give the sampling covariances: choose one",
+            ));
+        }
+        let mut model = base_model(m, self.test.as_deref())?
+            .structure(structure)
             .profile_ci(self.profile_ci);
+        if let Some(t) = &self.tau2 {
+            model = model.fix_tau2(options::held("tau2", t)?);
+        }
+        if let Some(r) = &self.struct_rho {
+            model = model.fix_rho(options::held("struct_rho", r)?);
+        }
         if let Some(d) = &self.dfs {
-            model = model.dfs(match d.trim().to_ascii_lowercase().as_str() {
-                "residual" => MultilevelDfs::Residual,
-                "contain" => MultilevelDfs::Contain,
-                _ => {
-                    return Err(setting(format!(
-                        "unknown dfs '{d}': choose residual or contain"
-                    )))
-                }
-            });
+            model = model.dfs(options::dfs(d)?);
         }
         if !self.newmods.is_empty() {
             model = model.newmods(self.newmods.clone());
         }
-        if let Some(s) = &self.sigma2 {
+        let sigma2 = self
+            .sigma2
+            .as_deref()
+            .map(|s| options::held("sigma2", s))
+            .transpose()?;
+        if let Some(s) = &sigma2 {
             model = model.fix_sigma2(s.clone());
         }
-        Ok(model)
+        let robust = match &self.robust {
+            Some(col) => Some((
+                Robust::new(options::robust_type(&self.robust_type)?, m.level).map_err(to_py)?,
+                col.clone(),
+            )),
+            None => None,
+        };
+        let options = MultilevelOptions {
+            model,
+            terms,
+            mods: self.mods.clone(),
+            cov: match vcalc {
+                Some(v) => Some(CovSource::Vcalc(v.spec())),
+                None if !self.vcov_cols.is_empty() => {
+                    Some(CovSource::Columns(self.vcov_cols.clone()))
+                }
+                None => None,
+            },
+            sigma2,
+            lrt_drop: self.lrt_drop.clone(),
+            robust,
+            rho_grid: self.rho_grid.clone(),
+        };
+        options.check().map_err(to_py)?;
+        Ok(options)
     }
 }
 
@@ -157,65 +177,29 @@ pub(crate) fn multilevel(
     vcalc: Option<VcalcOpts>,
     columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Vec<String>, Omitted)> {
-    let terms = parse_terms(&extra.random).map_err(to_py)?;
-    let mm = extra.model(&model)?;
-    let robust_type = match extra.robust_type.trim().to_ascii_uppercase().as_str() {
-        "CR2" => RobustType::Cr2,
-        "CR1" => RobustType::Cr1,
-        _ => {
-            return Err(setting(
-                "unknown robust_type: choose CR2 (the default) or CR1",
-            ))
-        }
-    };
-    let robust = extra
-        .robust
-        .as_ref()
-        .map(|col| Robust::new(robust_type, model.level).map(|r| (r, col.clone())))
-        .transpose()
-        .map_err(to_py)?;
-    let mut named: Vec<&str> = terms.nested.iter().map(String::as_str).collect();
-    if let Some((i, o)) = &terms.structured {
-        named.extend([i.as_str(), o.as_str()]);
-    }
-    named.extend(extra.mods.iter().map(String::as_str));
-    named.extend(vcalc.iter().flat_map(VcalcOpts::columns));
-    named.extend(extra.robust.as_deref());
-    let map = column_map(columns, &named)?;
+    let options = extra.options(&model, vcalc)?;
+    let map = column_map(columns, &options.columns())?;
     let opts = effect.options()?;
-    let cov = vcalc.map(|v| CovSource::Vcalc(v.spec()));
     let table = load(data, source, &map)?;
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {
         let es = EffectSizes::compute(&table, measure, &opts).map_err(to_py)?;
-        let mut rep = mm
-            .fit_table_terms(&table, &es, &terms, &extra.mods, cov.as_ref())
-            .map_err(to_py)?;
+        let run = options.fit(&table, &es).map_err(to_py)?;
         let mut warnings = Vec::new();
-        if rep.dropped > 0 {
+        if run.dropped > 0 {
             warnings.push(format!(
                 "{source}: {} effects left out of the multilevel model (missing moderator value)",
-                rep.dropped
+                run.dropped
             ));
         }
-        let robust = match &robust {
-            Some((r, col)) => {
-                let ids = cluster_ids(&table, col, rep.rows.iter().copied()).map_err(to_py)?;
-                rep.options.robust = Some(col.clone());
-                rep.options.robust_type = Some(robust_type);
-                Some(r.fit_multilevel(&rep.fit, &ids).map_err(to_py)?)
-            }
-            None => None,
-        };
-        let rep = MultilevelReport {
-            table: rep,
-            robust,
-            rho_grid: None,
-        };
+        let rep = run.report;
         let mut text = report::multilevel_table(&rep.table, &source);
         if let Some(r) = &rep.robust {
             text.push_str(&report::text::robust_table(r));
+        }
+        if let Some(g) = &rep.rho_grid {
+            text.push_str(&report::text::rho_grid_table(g));
         }
         Ok((json(&rep, &source)?, text, warnings, omissions(&es)))
     })
@@ -240,26 +224,7 @@ impl BulkOpts {
         vcalc: Option<VcalcOpts>,
     ) -> PyResult<peerstat::bulk::BulkMultilevel> {
         let factors = peerstat::model::multilevel::parse_random(&self.random).map_err(to_py)?;
-        let method = match m.method.trim().to_ascii_uppercase().as_str() {
-            "REML" => MultilevelMethod::Reml,
-            "ML" => MultilevelMethod::Ml,
-            _ => {
-                return Err(setting(
-                    "a multilevel model (random=) fits the variance components by REML or ML: \
-                     use method='REML' (the default) or method='ML'",
-                ))
-            }
-        };
-        let mut model = MultilevelModel::new()
-            .method(method)
-            .test(if m.knha {
-                MultilevelTest::T
-            } else {
-                MultilevelTest::Z
-            })
-            .level(m.level)
-            .map_err(to_py)?
-            .max_iter(m.max_iter);
+        let mut model = base_model(m, None)?;
         if let Some(held) = &self.sigma2 {
             if held.len() != factors.len() {
                 return Err(setting(format!(
@@ -270,22 +235,14 @@ impl BulkOpts {
                     factors.join(", ")
                 )));
             }
-            model = model.fix_sigma2(held.clone());
+            model = model.fix_sigma2(options::held("sigma2", held)?);
         }
         let mut job = peerstat::bulk::BulkMultilevel::new(model, &factors).map_err(to_py)?;
         if let Some(v) = vcalc {
             job = job.vcalc(v.spec()).map_err(to_py)?;
         }
         if let Some(col) = &self.robust {
-            let rt = match self.robust_type.trim().to_ascii_uppercase().as_str() {
-                "CR2" => RobustType::Cr2,
-                "CR1" => RobustType::Cr1,
-                _ => {
-                    return Err(setting(
-                        "unknown robust_type: choose CR2 (the default) or CR1",
-                    ))
-                }
-            };
+            let rt = options::robust_type(&self.robust_type)?;
             job = job.robust(Robust::new(rt, m.level).map_err(to_py)?, col);
         }
         Ok(job)

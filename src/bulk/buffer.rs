@@ -105,6 +105,18 @@ impl Buffer {
     /// a group, so each group's rows keep their file order). Returns true when the rows were
     /// already clustered.
     pub(super) fn cluster(&mut self) -> bool {
+        // Already clustered when no run's key was the key of an earlier run: checked by 64-bit
+        // key hash without building keys (as the streaming path does); a hash collision only
+        // takes the full regrouping below, which finds the same order.
+        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
+            HashSet::with_capacity_and_hasher(self.len() / 4 + 16, Default::default());
+        if self
+            .runs()
+            .iter()
+            .all(|g| seen.insert(self.key_hash(g.start)))
+        {
+            return true;
+        }
         let mut ids: HashMap<Vec<KeyPart>, usize> = HashMap::new();
         let gid: Vec<usize> = (0..self.len())
             .map(|i| {

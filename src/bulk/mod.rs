@@ -432,9 +432,18 @@ impl Reanalysis {
         self.effect.convert.check()?;
         let name = input.display().to_string();
         if crate::data::FileKind::of(input) == Some(crate::data::FileKind::Parquet) {
-            match self.stream_parquet(input, &name, output, progress)? {
-                Some(report) => return Ok(report),
+            let key_names = self.key_names();
+            let mut sink = output::Sink::create(output)?;
+            let mut emit = |buf: &Buffer, results: &[GroupResult]| {
+                sink.write(&key_names, buf, results, self.multilevel.as_ref())
+            };
+            match self.stream_parquet(input, &name, &mut emit, progress)? {
+                Some(report) => {
+                    sink.finish()?;
+                    return Ok(report);
+                }
                 None => {
+                    sink.abandon();
                     // Not clustered by the key: grouped in memory (`BulkReport::clustered` false).
                     let (buf, names) = self.read_all_parquet(input, &name)?;
                     return self.finish_in_memory(buf, &names, output, progress);
@@ -444,6 +453,43 @@ impl Reanalysis {
         let table = read_table(input, &self.map)?;
         let (buf, names) = self.buffer_from_table(&table)?;
         self.finish_in_memory(buf, &names, output, progress)
+    }
+
+    /// As [`Reanalysis::run`], with the results returned as a table (the rows `run` writes)
+    /// instead of written to a file: a Parquet `input` is streamed in record batches (memory
+    /// bounded by a batch and a group when it is clustered by the key, else grouped in memory
+    /// as `run` does), other files are read whole.
+    ///
+    /// # Errors
+    /// As [`Reanalysis::run`], without the output errors.
+    pub fn results_file(&self, input: &Path) -> Result<(Table, BulkReport)> {
+        self.effect.convert.check()?;
+        let name = input.display().to_string();
+        if crate::data::FileKind::of(input) == Some(crate::data::FileKind::Parquet) {
+            let key_names = self.key_names();
+            let mut chunks = Vec::new();
+            let mut emit = |buf: &Buffer, results: &[GroupResult]| {
+                chunks.push(output::chunk(
+                    &key_names,
+                    buf,
+                    results,
+                    self.multilevel.as_ref(),
+                )?);
+                Ok(())
+            };
+            let streamed = self.stream_parquet(input, &name, &mut emit, &|_, _, _| {})?;
+            if let (Some(report), false) = (streamed, chunks.is_empty()) {
+                return Ok((output::concat(chunks)?, report));
+            }
+            // Not clustered (or empty: the key columns then keep their types).
+            let (buf, names) = self.read_all_parquet(input, &name)?;
+            let rows = buf.len();
+            let (buf, results, clustered) = self.run_buffer(buf, &names);
+            let out = output::chunk(&key_names, &buf, &results, self.multilevel.as_ref())?;
+            return Ok((out, report(rows, &results, clustered)));
+        }
+        let table = read_table(input, &self.map)?;
+        self.results_table(&table)
     }
 
     fn finish_in_memory(

@@ -191,6 +191,38 @@ pub(super) fn chunk(
     Table::from_columns("output", cols)
 }
 
+/// The chunks of a streamed run as one table (at least one chunk; all have the columns of the
+/// first, in its order and of its types, as [`chunk`] makes them).
+pub(super) fn concat(chunks: Vec<Table>) -> Result<Table> {
+    let mut chunks = chunks.into_iter();
+    let first = chunks
+        .next()
+        .ok_or_else(|| Error::format("output", "no results to gather"))?;
+    let names = first.names().to_vec();
+    let mut cols: Vec<Column> = first.columns().to_vec();
+    for t in chunks {
+        for (c, more) in cols.iter_mut().zip(t.columns()) {
+            match (c, more) {
+                (Column::Float(a), Column::Float(b)) => a.extend_from_slice(b),
+                (Column::Int(a), Column::Int(b)) => a.extend_from_slice(b),
+                (Column::Str(a), Column::Str(b)) => a.extend_from_slice(b),
+                (Column::Bool(a), Column::Bool(b)) => a.extend_from_slice(b),
+                (c, b) => {
+                    return Err(Error::format(
+                        "output",
+                        format!(
+                            "a results chunk holds a {} column where the first holds {}",
+                            b.type_name(),
+                            c.type_name()
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+    Table::from_columns("output", names.into_iter().zip(cols).collect())
+}
+
 /// A result column's name in the output: `result_NAME` when a key column is called `NAME`.
 fn result_label(key_names: &[String], name: &str) -> String {
     if key_names.iter().any(|k| k == name) {

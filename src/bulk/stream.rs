@@ -9,7 +9,7 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 
 use super::buffer::{Buffer, IdentityHasher};
-use super::{output, report, BulkReport, Progress, Reanalysis};
+use super::{report, BulkReport, GroupResult, Progress, Reanalysis};
 use crate::data::arrow::{append, duration_columns, duration_message, empty_column, Unreadable};
 use crate::data::cell::{parse_number, repeated, repeated_message};
 use crate::data::read::{guard, open_parquet, parquet_data_error};
@@ -216,13 +216,14 @@ impl Reanalysis {
         Ok(())
     }
 
-    /// Streams a clustered Parquet file. `Ok(None)` when the file turns out not to be clustered
-    /// (nothing is written then).
+    /// Streams a clustered Parquet file, handing each batch's finished groups to `emit`.
+    /// `Ok(None)` when the file turns out not to be clustered (the caller then discards what
+    /// `emit` received).
     pub(super) fn stream_parquet(
         &self,
         input: &Path,
         name: &str,
-        output: &Path,
+        emit: &mut dyn FnMut(&Buffer, &[GroupResult]) -> Result<()>,
         progress: Progress<'_>,
     ) -> Result<Option<BulkReport>> {
         let Projected {
@@ -236,8 +237,6 @@ impl Reanalysis {
             aux_types,
             total,
         } = self.parquet_reader(input, name)?;
-        let key_names = self.key_names();
-        let mut sink = output::Sink::create(output)?;
         let mut buf = self.empty_buffer((&key_types, &aux_types), &actual);
         // Keys of finished groups, by 64-bit hash: a collision can only send the run to the
         // (correct, slower) in-memory path, never give a wrong result.
@@ -304,7 +303,7 @@ impl Reanalysis {
                     }
                 }
                 let results = self.analyse_all(&names, &buf, &groups);
-                sink.write(&key_names, &buf, &results, self.multilevel.as_ref())?;
+                emit(&buf, &results)?;
                 let r = report(0, &results, true);
                 all.groups += r.groups;
                 all.failed += r.failed;
@@ -318,10 +317,8 @@ impl Reanalysis {
             }
         })?;
         if !finished {
-            sink.abandon();
             return Ok(None);
         }
-        sink.finish()?;
         all.rows = rows;
         Ok(Some(all))
     }

@@ -7,7 +7,7 @@ use peerstat::data::Table;
 use peerstat::effect::Measure;
 use peerstat::error::Error;
 use peerstat::framework::rob::RobAssessment;
-use peerstat::report::svg::{Better, ForestColumn, ForestOptions, ForestSort};
+use peerstat::report::svg::{Better, ForestLayout, ForestOptions};
 
 /// Which side of the null favours the intervention.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,6 +95,27 @@ pub struct ForestArgs {
 }
 
 impl ForestArgs {
+    /// The layout the flags give.
+    fn layout(&self) -> ForestLayout {
+        ForestLayout {
+            title: self.title.clone(),
+            xlab: self.xlab.clone(),
+            xlim: self.xlim.clone(),
+            at: self.at.clone(),
+            favours: self.favours.clone(),
+            better: self.better.map(|b| match b {
+                BetterArg::Lower => Better::Lower,
+                BetterArg::Higher => Better::Higher,
+            }),
+            sort: self.sort.clone(),
+            ilab: self.ilab.clone(),
+            arm_data: !self.no_arm_data,
+            exp: matches!(self.transf, TransfArg::Exp),
+            digits: self.digits,
+            subgroup_weights: self.subgroup_weights,
+        }
+    }
+
     /// The data columns the options name (`--ilab`, a `--sort` column).
     pub fn columns(&self) -> Vec<&str> {
         let sort = self
@@ -111,44 +132,6 @@ impl ForestArgs {
         measure: Measure,
         rob: Option<&'a RobAssessment>,
     ) -> Result<ForestOptions<'a>, Error> {
-        let xlim = ForestOptions::limits(&self.xlim)?;
-        let favours = match &self.favours {
-            None => None,
-            Some(s) => Some(ForestOptions::favours_labels(s)?),
-        };
-        let arms = favours
-            .as_ref()
-            .map_or(("Intervention", "Control"), |(a, b)| {
-                (a.as_str(), b.as_str())
-            });
-        let mut columns = if self.no_arm_data {
-            Vec::new()
-        } else {
-            ForestColumn::arm_data(table, measure, arms)
-        };
-        for c in &self.ilab {
-            columns.push(ForestColumn::from_table(table, c)?);
-        }
-        let sort = match &self.sort {
-            Some(s) => ForestSort::parse(s, table)?,
-            None => ForestSort::Data,
-        };
-        Ok(ForestOptions {
-            title: self.title.clone(),
-            xlab: self.xlab.clone(),
-            xlim,
-            at: self.at.clone(),
-            favours,
-            better: self.better.map(|b| match b {
-                BetterArg::Lower => Better::Lower,
-                BetterArg::Higher => Better::Higher,
-            }),
-            sort,
-            columns,
-            exp: matches!(self.transf, TransfArg::Exp),
-            digits: Some(self.digits),
-            subgroup_weights: self.subgroup_weights,
-            rob,
-        })
+        self.layout().options(table, measure, rob)
     }
 }

@@ -89,8 +89,26 @@ pub(crate) fn empty_column(dt: &DataType) -> Column {
         | DataType::UInt64 => Column::Int(Vec::new()),
         DataType::Float32 | DataType::Float64 => Column::Float(Vec::new()),
         DataType::Boolean => Column::Bool(Vec::new()),
+        // A dictionary (pandas category, polars Categorical) reads as its values.
+        DataType::Dictionary(_, values) => empty_column(values),
         _ => Column::Str(Vec::new()),
     }
+}
+
+/// The values `values[keys[i]]` appended to `out`, missing where row `i` is null.
+fn push_keyed<T: Clone>(
+    out: &mut Vec<Option<T>>,
+    values: &[Option<T>],
+    keys: &[usize],
+    valid: impl Fn(usize) -> bool,
+) {
+    out.extend(keys.iter().enumerate().map(|(i, &k)| {
+        if valid(i) {
+            values.get(k).cloned().flatten()
+        } else {
+            None
+        }
+    }));
 }
 
 fn push_prim<T, F>(out: &mut Vec<Option<T>>, n: usize, valid: impl Fn(usize) -> bool, get: F)
@@ -161,7 +179,10 @@ pub(crate) fn append(col: &mut Column, arr: &ArrayRef) -> Result<(), Unreadable>
         }
         (Column::Str(v), DataType::Null) => v.extend(std::iter::repeat_n(None, n)),
         (Column::Str(v), DataType::Dictionary(_, value_type))
-            if matches!(**value_type, DataType::Utf8 | DataType::LargeUtf8) =>
+            if matches!(
+                **value_type,
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+            ) =>
         {
             let d = arr.as_any_dictionary();
             let all_keys = d.normalized_keys();
@@ -172,10 +193,26 @@ pub(crate) fn append(col: &mut Column, arr: &ArrayRef) -> Result<(), Unreadable>
             let text = |j: usize| -> String {
                 match values.data_type() {
                     DataType::LargeUtf8 => values.as_string::<i64>().value(j).to_string(),
+                    DataType::Utf8View => values.as_string_view().value(j).to_string(),
                     _ => values.as_string::<i32>().value(j).to_string(),
                 }
             };
             v.extend(keys.into_iter().map(|k| k.map(text)));
+        }
+        (col, DataType::Dictionary(_, value_type)) => {
+            // Other dictionaries (of numbers, say: a pandas category of integers): the values
+            // read as their own type, then looked up by key.
+            let d = arr.as_any_dictionary();
+            let mut values = empty_column(value_type);
+            append(&mut values, d.values())?;
+            let keys = d.normalized_keys();
+            match (col, values) {
+                (Column::Int(o), Column::Int(v)) => push_keyed(o, &v, &keys, valid),
+                (Column::Float(o), Column::Float(v)) => push_keyed(o, &v, &keys, valid),
+                (Column::Str(o), Column::Str(v)) => push_keyed(o, &v, &keys, valid),
+                (Column::Bool(o), Column::Bool(v)) => push_keyed(o, &v, &keys, valid),
+                _ => return Err(Unreadable::Type(arr.data_type().to_string())),
+            }
         }
         (_, dt) => return Err(Unreadable::Type(dt.to_string())),
     }

@@ -12,7 +12,6 @@
 pub mod cli;
 pub mod fixtures;
 pub mod svg;
-pub mod svgcheck;
 
 use serde_json::Value;
 

@@ -1,6 +1,6 @@
-//! Reading SVG plots in tests: text elements with their positions and estimated extents, the
-//! canvas size, elements by class and their numeric attributes, and the forest plot's layout
-//! rules (no overlapping tick labels, all text inside the canvas).
+//! Reading SVG plots in tests: text elements with their positions and estimated extents or
+//! boxes, the canvas size, elements by class and their numeric attributes, and the layout rules
+//! every plot keeps (no overlapping tick labels, all text inside the canvas).
 
 /// One `<text>` element: position, anchor, font size, class, content.
 #[derive(Debug)]
@@ -57,8 +57,10 @@ pub fn extent(t: &Text) -> (f64, f64) {
     }
 }
 
+/// The canvas size `(width, height)` of an SVG.
 pub fn canvas(svg: &str) -> (f64, f64) {
-    let tag = &svg[..svg.find('>').unwrap()];
+    let tag = &svg[svg.find("<svg").unwrap()..];
+    let tag = &tag[..tag.find('>').unwrap()];
     (
         attr_of(tag, "width").unwrap().parse().unwrap(),
         attr_of(tag, "height").unwrap().parse().unwrap(),
@@ -128,4 +130,104 @@ pub fn has_header(svg: &str, want: &str) -> bool {
         || want.split_once(" [").is_some_and(|(name, ci)| {
             heads.iter().any(|h| h == name) && heads.iter().any(|h| *h == format!("[{ci}"))
         })
+}
+
+/// One `<text>` element: its class, content and box `(left, top, right, bottom)`.
+#[derive(Debug, Clone)]
+pub struct TextBox {
+    pub class: String,
+    pub text: String,
+    pub bbox: (f64, f64, f64, f64),
+}
+
+/// Every `<text>` element with its estimated box (rotated axis titles included).
+pub fn boxes(svg: &str) -> Vec<TextBox> {
+    let mut out = Vec::new();
+    for part in svg.split("<text").skip(1) {
+        let Some(close) = part.find('>') else {
+            continue;
+        };
+        let tag = &part[..close];
+        let Some(end) = part.find("</text>") else {
+            continue;
+        };
+        let text = unescape(&part[close + 1..end]);
+        let size: f64 = attr_of(tag, "font-size")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(12.0);
+        let bold = if tag.contains("font-weight=\"bold\"") {
+            1.1
+        } else {
+            1.0
+        };
+        let w = peerstat::report::svg::text_width(&text, size) * bold;
+        let anchor = attr_of(tag, "text-anchor").unwrap_or_else(|| "start".into());
+        let along = |c: f64| match anchor.as_str() {
+            "middle" => (c - w / 2.0, c + w / 2.0),
+            "end" => (c - w, c),
+            _ => (c, c + w),
+        };
+        let bbox = if let Some(t) = attr_of(tag, "transform") {
+            // translate(x,y) rotate(-90): the text runs upwards from (x, y)
+            let inner = &t[t.find('(').unwrap() + 1..t.find(')').unwrap()];
+            let v: Vec<f64> = inner
+                .split(',')
+                .map(|s| s.trim().parse().unwrap())
+                .collect();
+            let (lo, hi) = along(v[1]);
+            (v[0] - 0.8 * size, lo, v[0] + 0.2 * size, hi)
+        } else {
+            let x: f64 = attr_of(tag, "x").map_or(0.0, |s| s.parse().unwrap());
+            let y: f64 = attr_of(tag, "y").map_or(0.0, |s| s.parse().unwrap());
+            let (l, r) = along(x);
+            (l, y - 0.8 * size, r, y + 0.2 * size)
+        };
+        out.push(TextBox {
+            class: attr_of(tag, "class").unwrap_or_default(),
+            text,
+            bbox,
+        });
+    }
+    out
+}
+
+fn overlap(a: &TextBox, b: &TextBox) -> bool {
+    let (a, b) = (a.bbox, b.bbox);
+    a.0 < b.2 && b.0 < a.2 && a.1 < b.3 && b.1 < a.3
+}
+
+/// Asserts that no two tick labels overlap, that every text lies inside the canvas, and that
+/// the plot has at least `min_ticks` tick labels; returns the number of tick labels.
+#[track_caller]
+pub fn assert_readable(name: &str, svg: &str, min_ticks: usize) -> usize {
+    let (w, h) = canvas(svg);
+    let all = boxes(svg);
+    for t in &all {
+        let (l, top, r, b) = t.bbox;
+        assert!(
+            l >= -0.5 && top >= -0.5 && r <= w + 0.5 && b <= h + 0.5,
+            "{name}: text {:?} ({:?}) leaves the {w} × {h} canvas",
+            t.text,
+            t.bbox
+        );
+    }
+    let ticks: Vec<&TextBox> = all.iter().filter(|t| t.class.starts_with("tick")).collect();
+    for (i, a) in ticks.iter().enumerate() {
+        for b in &ticks[..i] {
+            assert!(
+                !overlap(a, b),
+                "{name}: tick labels {:?} and {:?} overlap ({:?} / {:?})",
+                a.text,
+                b.text,
+                a.bbox,
+                b.bbox
+            );
+        }
+    }
+    assert!(
+        ticks.len() >= min_ticks,
+        "{name}: {} tick labels",
+        ticks.len()
+    );
+    ticks.len()
 }

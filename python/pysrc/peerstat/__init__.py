@@ -40,6 +40,11 @@ __all__ = [
     "network",
     "evaluate",
     "map",
+    "forest",
+    "bubble",
+    "funnel",
+    "network_plot",
+    "simulate",
     "Result",
     "MetaResult",
     "BiasResult",
@@ -63,7 +68,6 @@ from ._tables import (  # noqa: E402
     PeerstatWarning,
     _arrow,
     _convert,
-    _effect,
     _model,
     _names,
     _pandas_to_arrow,  # noqa: F401 (used by bench.py and the tests)
@@ -81,6 +85,8 @@ from ._results import (  # noqa: E402
     Result,
 )
 from ._other import cea, evaluate, map, network  # noqa: E402,A004
+from ._opts import _effect_opts, _held  # noqa: E402
+from ._plots import bubble, forest, funnel, network_plot, simulate  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # Functions
@@ -96,6 +102,10 @@ def effects(
     to: str = "only0",
     drop00: bool = False,
     strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
     name: Optional[str] = None,
 ):
     """Effect sizes (metafor ``escalc``): the input table plus ``yi``, ``vi``, ``yi_source`` and ``vi_source`` (where each came from: ``arms``, ``2x2``, ``ci``, ``t``, ``median_iqr``, ...) and ``design_effect`` for cluster-adjusted rows.
@@ -103,10 +113,18 @@ def effects(
     ``measure``: SMD, MD, ROM, SMDH, OR, RR, RD, AS, IRR, IRD, IRSD, SMCC, SMCR, SMCRH, COR,
     ZCOR, PR, PLO, PFT or GEN (the default when there is a ``yi`` column). Rows that cannot give
     an effect keep null ``yi``/``vi`` and raise a :class:`PeerstatWarning`.
+
+    Conversions and clusters, as the CLI's ``--ci-scale``, ``--omit-skewed``,
+    ``--cluster-adjust`` and ``--icc``: ``ci_scale`` is the scale of reported CI bounds (and
+    their estimate) for OR/RR/ROM, ``"ratio"`` (logged) or ``"log"``; ``omit_skewed=True``
+    omits arms whose median summary Shi's test finds skewed (default: flag them);
+    ``cluster_adjust`` adjusts rows with a ``cluster_size`` by the design effect 1 + (m - 1) ICC
+    on the variance (``"variance"``) or on the group sizes and events (``"n"``); ``icc`` is the
+    ICC of such rows without an ``icc`` value.
     """
     obj, source, kind = _prepare(data, name)
     native, omitted, _ = _native.effects(
-        obj, source, measure, _effect(vtype, add, to, drop00, strict), columns
+        obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns
     )
     _warn(source, omitted)
     return _convert(_arrow(native), kind)
@@ -135,6 +153,11 @@ def meta(
     structure: str = "CS",
     dfs: Optional[str] = None,
     sigma2: Optional[Sequence[Optional[float]]] = None,
+    tau2: Optional[Sequence[Optional[float]]] = None,
+    struct_rho: Optional[Sequence[Optional[float]]] = None,
+    lrt_drop: Optional[str] = None,
+    rho_grid: Optional[Iterable[float]] = None,
+    vcov_cols: Union[None, str, Sequence[str]] = None,
     profile_ci: bool = True,
     pi: str = "metafor",
     i2: str = "typical",
@@ -146,6 +169,10 @@ def meta(
     to: str = "only0",
     drop00: bool = False,
     strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> MetaResult:
     """Meta-analysis as ``peerstat meta`` (metafor ``rma``): a random-effects fit (``method``:
@@ -160,9 +187,20 @@ def meta(
     contain; ``sigma2`` holds components fixed, None for one estimated), with the sampling
     covariance from ``vcalc`` (a dict of metafor's arguments: ``cluster``, ``obs``, ``rho``,
     ``time``, ``phi``, ``type``, ``rho_type``, ``subgroup``, ``grp1``, ``grp2``, ``w1``,
-    ``w2``, ``time2``) and CR2 inference by ``robust`` (the CHE model:
+    ``w2``, ``time2``) or from the columns ``vcov_cols`` (as metafor's dat.berkey1998: within
+    each outer cluster, an effect's row holds its covariances with the cluster's 1st, 2nd ...
+    effect) and CR2 inference by ``robust`` (the CHE model:
     ``random="~ 1 | study/esid", vcalc={"cluster": "study", "obs": "esid", "rho": 0.6},
-    robust="study"``).
+    robust="study"``). A structured term's variances and correlations are held at values by
+    ``tau2`` and ``struct_rho`` (None for one estimated); ``lrt_drop`` names a nested factor
+    to test by a likelihood-ratio test against the model without it (key ``lrt``);
+    ``rho_grid`` refits the model at each ρ of ``vcalc`` (key ``rho_grid``).
+
+    Effects converted from reported statistics follow ``ci_scale`` (ratio: CI bounds of
+    OR/RR/ROM reported as ratios, logged; or log) and ``omit_skewed`` (omit arms whose
+    median summary Shi's test finds skewed); cluster-randomised trials (rows with
+    ``cluster_size``) are adjusted by ``cluster_adjust`` (variance: vi times the design effect;
+    n: sizes and events divided by it) with ``icc`` for rows without an ``icc`` value.
 
     Returns a :class:`MetaResult`. Raises :class:`InputError`, :class:`SettingError`,
     :class:`ModelError` or :class:`FileError` with the CLI's messages.
@@ -172,14 +210,19 @@ def meta(
         return _multilevel(
             obj, source, kind, measure, columns,
             _model(method, knha, level, pi, i2, max_iter, stepadj),
-            _effect(vtype, add, to, drop00, strict),
+            _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
             dict(
                 random=str(random),
                 mods=_names(mods),
                 test=test,
                 structure=str(structure),
                 dfs=dfs,
-                sigma2=None if sigma2 is None else [None if x is None else float(x) for x in sigma2],
+                sigma2=_held(sigma2),
+                tau2=_held(tau2),
+                struct_rho=_held(struct_rho),
+                lrt_drop=None if lrt_drop is None else str(lrt_drop),
+                rho_grid=[float(x) for x in (rho_grid or [])],
+                vcov_cols=_names(vcov_cols),
                 profile_ci=bool(profile_ci),
                 newmods=[float(x) for x in (newmods or [])],
                 robust=robust,
@@ -187,6 +230,13 @@ def meta(
             ),
             vcalc,
         )
+    multilevel_only = dict(
+        vcalc=vcalc, test=test, dfs=dfs, sigma2=sigma2, tau2=tau2, struct_rho=struct_rho,
+        lrt_drop=lrt_drop, rho_grid=rho_grid, vcov_cols=vcov_cols,
+    )
+    given = [k for k, v in multilevel_only.items() if v is not None]
+    if given:
+        raise SettingError(f"{', '.join(given)}: options of a multilevel model; give random=")
     extra = dict(
         by=by,
         common_tau2=bool(common_tau2),
@@ -204,7 +254,7 @@ def meta(
         source,
         measure,
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect(vtype, add, to, drop00, strict),
+        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         extra,
         columns,
     )
@@ -261,6 +311,10 @@ def reanalyse(
     to: str = "only0",
     drop00: bool = False,
     strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
     threads: Optional[int] = None,
     random: Optional[str] = None,
     vcalc: Optional[Dict[str, Any]] = None,
@@ -276,7 +330,12 @@ def reanalyse(
 
     With ``random`` (``"~ 1 | study/esid"``), one multilevel fit per group as
     ``peerstat reanalyse --random`` (``vcalc`` as in :func:`meta`, ``sigma2`` holding components
-    fixed, ``robust`` the cluster column of CR2/CR1 inference)."""
+    fixed, ``robust`` the cluster column of CR2/CR1 inference).
+
+    A Parquet path is streamed in record batches, reading only the needed columns (memory
+    bounded by a batch and a group when the file is sorted by ``by``; otherwise grouped in
+    memory, as ``peerstat reanalyse`` does); other inputs are read whole. The conversion and
+    cluster options are those of :func:`effects`."""
     obj, source, kind = _prepare(data, name)
     multilevel = None
     if random is not None:
@@ -294,19 +353,22 @@ def reanalyse(
         _names(by),
         str(measure),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect(vtype, add, to, drop00, strict),
+        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         columns,
         threads,
         multilevel,
         _vcalc_spec(vcalc),
     )
     global _last_reanalyse
-    _last_reanalyse = dict(zip(("groups", "failed", "rows", "omitted_rows", "seconds"), report))
+    _last_reanalyse = dict(
+        zip(("groups", "failed", "rows", "omitted_rows", "seconds", "clustered"), report)
+    )
     return _convert(_arrow(native), kind)
 
 
-#: What the last :func:`reanalyse` did: groups, failed groups, rows, omitted rows, and the
-#: seconds the library's run took (without reading the input and converting the output).
+#: What the last :func:`reanalyse` did: groups, failed groups, rows, omitted rows, the seconds
+#: the library's run took (without reading an in-memory input and converting the output), and
+#: whether the rows of each group were adjacent (a Parquet path is then streamed batch by batch).
 _last_reanalyse: Dict[str, Any] = {}
 
 
@@ -331,6 +393,10 @@ def bias(
     to: str = "only0",
     drop00: bool = False,
     strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> BiasResult:
     """Small-study effects and publication bias as ``peerstat bias``: Egger's regression
@@ -344,7 +410,7 @@ def bias(
         source,
         measure,
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect(vtype, add, to, drop00, strict),
+        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         extra,
         columns,
     )
@@ -371,6 +437,10 @@ def influence(
     to: str = "only0",
     drop00: bool = False,
     strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> InfluenceResult:
     """Leave-one-out and influence diagnostics (metafor ``influence``/``leave1out``) as
@@ -382,7 +452,7 @@ def influence(
         source,
         measure,
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect(vtype, add, to, drop00, strict),
+        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         bool(cumulative),
         order,
         columns,

@@ -9,7 +9,8 @@ from typing import Dict, Optional, Sequence, Union
 
 from . import _native
 from ._results import CeaResult, Evaluation, EvidenceMap, NetworkResult
-from ._tables import _effect, _names, _prepare
+from ._opts import _effect_opts
+from ._tables import _names, _prepare
 
 def _csv(values) -> Optional[str]:
     if values is None:
@@ -17,6 +18,12 @@ def _csv(values) -> Optional[str]:
     if isinstance(values, str):
         return values
     return ",".join(repr(float(v)) if not isinstance(v, str) else v for v in values)
+
+
+def _plot_out(path, theme, dpi):
+    if path is None:
+        return None
+    return dict(path=os.fspath(path), theme=str(theme), dpi=float(dpi))
 
 
 def cea(
@@ -36,13 +43,23 @@ def cea(
     discount_effect: float = 0.0,
     timing: str = "start",
     level: float = 95,
+    plane: Optional[Union[str, os.PathLike]] = None,
+    ceac: Optional[Union[str, os.PathLike]] = None,
+    title: Optional[str] = None,
+    theme: str = "light",
+    dpi: float = 300,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,
 ) -> CeaResult:
     """Cost-effectiveness analysis as ``peerstat cea``: strategies (frontier, ICERs, NMB),
     probabilistic draws (CEACs), patient-level trial data (Fieller, bootstrap, SUR with
     covariates, discounting) or arms. ``wtp``: values (default 20000, 30000) or ``wtp_grid``
-    ``"from:to:step"``."""
+    ``"from:to:step"``.
+
+    ``plane`` and ``ceac`` write the plots of ``peerstat cea --plane/--ceac`` (SVG, PNG or PDF
+    by the extension; ``title``, ``theme``, ``dpi`` as the CLI's flags): the
+    cost-effectiveness plane with the WTP lines, and the acceptability curves (without ``wtp``
+    or ``wtp_grid`` they run from 0 to 3 x the largest ICER)."""
     obj, source, _kind = _prepare(data, name)
     options = dict(
         shape=shape,
@@ -59,6 +76,9 @@ def cea(
         discount_effect=float(discount_effect),
         timing=str(timing),
         level=float(level),
+        plane=_plot_out(plane, theme, dpi),
+        ceac=_plot_out(ceac, theme, dpi),
+        title=title,
     )
     json_text, text = _native.cea(obj, source, options, columns)
     return CeaResult(json_text, text, _kind, [], [])
@@ -73,22 +93,58 @@ def network(
     treatment: str = "treatment",
     reference: Optional[str] = None,
     small_values_good: bool = False,
-    random_ci: str = "classic",
+    method_random_ci: str = "classic",
     level: float = 95,
+    components_sep: Optional[str] = None,
+    components_from: Union[None, str, Sequence[str]] = None,
+    inactive: Union[None, str, Sequence[str]] = None,
+    interaction: Union[None, str, Sequence[str]] = None,
+    combination: Union[None, str, Sequence[str]] = None,
     columns: Optional[Dict[str, str]] = None,
     vtype: str = "LS",
     add: float = 0.5,
     to: str = "only0",
     drop00: bool = False,
     strict: bool = False,
+    ci_scale: str = "ratio",
+    icc: Optional[float] = None,
+    cluster_adjust: str = "variance",
+    omit_skewed: bool = False,
+    random_ci: Optional[str] = None,
     name: Optional[str] = None,
 ) -> NetworkResult:
     """Network meta-analysis as ``peerstat network`` (netmeta conventions; ``method`` DL or
     REML): from one row per arm (``study``, ``treatment`` and the measure's arm columns) or one
-    row per contrast (``treat1``, ``treat2``, ``yi``, ``vi``/``sei``). Component models are
-    available from the CLI."""
+    row per contrast (``treat1``, ``treat2``, ``yi``, ``vi``/``sei``). ``method_random_ci``:
+    classic, t-dist, HK or HK-se (netmeta's method.random.ci; ``random_ci`` is an older name).
+
+    Component network meta-analysis (netmeta's netcomb, additive model) with
+    ``components_sep`` (treatments named by their components, e.g. ``"+"`` for
+    ``"CBT + SSRI"``) or ``components_from`` (arm-level columns, one per component, true/1/yes
+    when present): ``inactive`` treatments have no components (placebo, usual care),
+    ``interaction`` terms (``"A*B"``) add a column to the component matrix, ``combination``
+    (``"A+C"``) estimates the sum of components. The result then has the keys of
+    ``peerstat network --components-sep ... --format json`` (``components_common``,
+    ``components_random``, ``q_additive``, ``q_diff`` ...)."""
     obj, source, kind = _prepare(data, name)
-    options = dict(
+    options = _network_options(
+        study, treatment, reference, small_values_good, method,
+        method_random_ci if random_ci is None else random_ci, level,
+    )
+    options.update(
+        components_sep=None if components_sep is None else str(components_sep),
+        components_from=None if components_from is None else _names(components_from),
+        inactive=_names(inactive),
+        interaction=_names(interaction),
+        combination=_names(combination),
+    )
+    effect = _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed)
+    json_text, text = _native.network(obj, source, measure, options, effect, columns)
+    return NetworkResult(json_text, text, kind, [], [])
+
+
+def _network_options(study, treatment, reference, small_values_good, method, random_ci, level):
+    return dict(
         study=str(study),
         treatment=str(treatment),
         reference=reference,
@@ -97,10 +153,6 @@ def network(
         random_ci=str(random_ci),
         level=float(level),
     )
-    json_text, text = _native.network(
-        obj, source, measure, options, _effect(vtype, add, to, drop00, strict), columns
-    )
-    return NetworkResult(json_text, text, kind, [], [])
 
 
 def _companion_costs(data, costs):
@@ -131,6 +183,9 @@ def evaluate(
     level: float = 95,
     assume_higher_is_better: bool = False,
     rho: float = 0.6,
+    icc: Optional[float] = None,
+    cluster_adjust: Optional[str] = None,
+    binary_to_smd: Optional[str] = None,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,
 ) -> Evaluation:
@@ -139,7 +194,13 @@ def evaluate(
     sensitivity, bias checks, certainty, economics (``costs``, or NAME_costs.EXT beside a file
     input) and the evidence-and-gap map, written to ``out_dir`` (index.html, results.json,
     egm.html, plots). ``out_dir`` is replaced as a whole: a folder holding other files is
-    refused. Returns ``results.json`` as an :class:`Evaluation`."""
+    refused. Returns ``results.json`` as an :class:`Evaluation`.
+
+    ``icc`` (the ICC of cluster-randomised rows without an ``icc`` value), ``cluster_adjust``
+    (``"variance"`` or ``"n"``) and ``binary_to_smd`` (how log odds ratios join SMDs in a
+    domain mixing binary and continuous outcomes: ``"logit"``, × √3/π, or ``"cox-snell"``,
+    ÷ 1.65) override the options file, as the CLI's ``--icc``, ``--cluster-adjust`` and
+    ``--binary-to-smd``."""
     costs = _companion_costs(data, costs)
     obj, source, kind = _prepare(data, name)
     opts = dict(
@@ -148,6 +209,9 @@ def evaluate(
         level=float(level),
         assume_higher_is_better=bool(assume_higher_is_better),
         rho=float(rho),
+        icc=None if icc is None else float(icc),
+        cluster_adjust=None if cluster_adjust is None else str(cluster_adjust),
+        binary_to_smd=None if binary_to_smd is None else str(binary_to_smd),
     )
     json_text, n = _native.evaluate(obj, source, os.fspath(out_dir), opts, _costs_obj(costs), columns)
     text = f"peerstat evaluation of {source}: wrote {os.fspath(out_dir)} ({n} files: index.html, results.json, egm.html, plots)"

@@ -17,11 +17,19 @@ class Result:
     """A result: every key of the CLI's ``--format json`` as an attribute, ``to_dict()``,
     ``to_json()``, tables of its per-study lists, and the CLI's table as ``repr``/``str``."""
 
-    __slots__ = ("_json", "_dict", "_text", "_kind", "omitted_rows", "messages")
+    __slots__ = ("_native", "_json", "_dict", "_text", "_kind", "omitted_rows", "messages")
 
-    def __init__(self, json_text: str, text: str, kind: str, omitted, messages):
-        self._json = json_text
-        self._dict = json.loads(json_text)
+    def __init__(self, json_text, text, kind: str, omitted, messages):
+        # ``json_text`` is the JSON text, or a native result held typed in the extension whose
+        # keys, JSON and table text are made when first asked for.
+        if isinstance(json_text, str):
+            self._native = None
+            self._json = json_text
+            self._dict = json.loads(json_text)
+        else:
+            self._native = json_text
+            self._json = None
+            self._dict = None
         self._text = text
         self._kind = kind
         #: Rows omitted from the effect sizes: ``(row, study, reason)`` (also warned about).
@@ -29,40 +37,58 @@ class Result:
         #: Studies left out of a subgroup analysis, regression or RVE (also warned about).
         self.messages = list(messages)
 
+    def _keys(self) -> Dict[str, Any]:
+        d = self._dict
+        if d is None:
+            d = self._dict = self._native.to_py()
+        return d
+
     def __getattr__(self, name: str):
+        if name.startswith("__") or name in Result.__slots__:
+            raise AttributeError(name)
         try:
-            return self._dict[name]
+            return self._keys()[name]
         except KeyError:
             raise AttributeError(f"{type(self).__name__} has no key '{name}'") from None
 
     def __dir__(self):
         extra = {"to_dict", "to_json", "studies", "coefficients", "keys", "omitted_rows", "messages"}
-        return sorted(set(self._dict) | extra)
+        return sorted(set(self._keys()) | extra)
 
     def keys(self) -> List[str]:
         """The JSON keys, in the CLI's order."""
-        return list(self._dict)
+        return list(self._keys())
 
     def __getitem__(self, key: str):
-        return self._dict[key]
+        return self._keys()[key]
 
     def __contains__(self, key: str) -> bool:
-        return key in self._dict
+        return key in self._keys()
 
     def to_dict(self) -> Dict[str, Any]:
         """The result as ``peerstat meta --format json`` gives it (a fresh copy)."""
+        if self._native is not None:
+            return self._native.to_py()
         return json.loads(self._json)
 
     def to_json(self) -> str:
         """The JSON text of ``peerstat meta --format json``."""
+        if self._json is None:
+            self._json = self._native.json()
         return self._json
+
+    def __reduce__(self):
+        # Pickled and copied as text (the native result stays in this process).
+        return (type(self), (self.to_json(), repr(self), self._kind, self.omitted_rows, self.messages))
 
     @property
     def studies(self):
         """One row per study as a table of the input's library (``None`` when absent)."""
-        return _from_records(self._dict.get("studies"), self._kind)
+        return _from_records(self._keys().get("studies"), self._kind)
 
     def __repr__(self) -> str:
+        if self._text is None:
+            self._text = self._native.text()
         return self._text
 
     __str__ = __repr__
@@ -79,7 +105,7 @@ class MetaResult(Result):
     @property
     def coefficients(self):
         """Meta-regression coefficients as a table (``None`` without moderators)."""
-        return _from_records(self._dict.get("coefficients"), self._kind)
+        return _from_records(self._keys().get("coefficients"), self._kind)
 
 
 class BiasResult(Result):
@@ -111,7 +137,7 @@ class InfluenceResult(Result):
     @property
     def cumulative(self):
         """The cumulative meta-analysis, one row per step (``None`` unless ``cumulative=True``)."""
-        return _from_records(self._dict.get("cumulative"), self._kind)
+        return _from_records(self._keys().get("cumulative"), self._kind)
 
 
 class Evaluation(Result):

@@ -6,7 +6,7 @@ use peerstat::report::{self, svg};
 use super::{effect_sizes, load, model};
 use crate::cli::args::{BiasArgs, Format, FunnelYArg, InfluenceArgs};
 use crate::cli::output::{emit, write_plot, Paths};
-use crate::cli::{CmdResult, Failure};
+use crate::cli::CmdResult;
 
 /// `peerstat bias`.
 pub fn bias(a: BiasArgs) -> CmdResult {
@@ -29,7 +29,7 @@ pub fn bias(a: BiasArgs) -> CmdResult {
     let rep = options.run(&es)?;
     let file = a.data.input.display().to_string();
     if let Some(path) = &a.funnel {
-        funnel(&a, &l, &es, &model, &rep, &file, path)?;
+        funnel(&a, &l, &es, &model, &rep, path)?;
     }
     let text = match a.format {
         Format::Json => report::json(&rep)?,
@@ -47,58 +47,22 @@ fn funnel(
     es: &peerstat::effect::EffectSizes,
     model: &peerstat::model::RandomEffects,
     rep: &BiasReport,
-    file: &str,
     path: &std::path::Path,
 ) -> CmdResult {
     let fit = model.fit(es)?;
-    let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
     let y = match a.funnel_y {
         FunnelYArg::Se => svg::FunnelY::Se,
         FunnelYArg::Vi => svg::FunnelY::Vi,
         FunnelYArg::InvSe => svg::FunnelY::InvSe,
         FunnelYArg::N => svg::FunnelY::N,
     };
-    let n = if y == svg::FunnelY::N {
-        let nt = l.table.numeric("n_t", "for --funnel-y n (arm sizes)")?;
-        let nc = l.table.numeric("n_c", "for --funnel-y n (arm sizes)")?;
-        let mut n = Vec::with_capacity(es.k());
-        for &r in es.rows() {
-            match (nt[r], nc[r]) {
-                (Some(t), Some(c)) => n.push(t + c),
-                _ => {
-                    return Err(Failure::Usage(format!(
-                        "--funnel-y n: row {} has no arm sizes (n_t, n_c)",
-                        r + 1
-                    )))
-                }
-            }
-        }
-        Some(n)
-    } else {
-        None
-    };
-    let title = a.title.clone().unwrap_or_else(|| {
-        format!(
-            "Funnel plot: {}",
-            std::path::Path::new(file)
-                .file_name()
-                .map_or(file.into(), |f| f.to_string_lossy().into_owned())
-        )
-    });
-    let plot = svg::funnel_plot(
-        &svg::FunnelPlot {
-            yi: es.yi(),
-            vi: es.vi(),
-            n: n.as_deref(),
-            estimate: fit.summary.estimate,
-            filled: &filled,
-            adjusted: (rep.trimfill.k0 > 0).then_some(rep.trimfill.est.estimate),
-            measure: es.measure(),
-            y,
-            pseudo_ci: a.funnel_ci,
-        },
-        &title,
-    );
+    let plot = svg::bias_funnel(
+        &l.table,
+        es,
+        (fit.summary.estimate, rep),
+        (y, a.funnel_ci),
+        a.title.as_deref(),
+    )?;
     write_plot(path, &plot, &a.plot.options())
 }
 

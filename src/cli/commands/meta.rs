@@ -3,11 +3,11 @@
 use peerstat::data;
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::multilevel::{
-    likelihood_ratio, parse_terms, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
+    parse_terms, CovSource, MultilevelMethod, MultilevelModel, MultilevelTest,
 };
-use peerstat::model::robust::{cluster_ids, MultilevelReport, RhoRow, Robust};
+use peerstat::model::robust::Robust;
 use peerstat::model::vcalc::VcalcSpec;
-use peerstat::model::{MetaOptions, MetaReport, RandomEffects};
+use peerstat::model::{MetaOptions, MetaReport, MultilevelOptions, RandomEffects};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
@@ -171,103 +171,44 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Some(h) => model.fix_sigma2(h.clone()),
         None => model,
     };
-    let drop = match &a.lrt_drop {
-        Some(name) => Some(
-            factors
-                .iter()
-                .position(|f| f.eq_ignore_ascii_case(name))
-                .ok_or_else(|| {
-                    Failure::Usage(format!(
-                        "--lrt-drop {name}: not a factor of --random (factors: {})",
-                        factors.join(", ")
-                    ))
-                })?,
-        ),
-        None => None,
-    };
+    if let Some(name) = &a.lrt_drop {
+        if !factors.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            return Err(Failure::Usage(format!(
+                "--lrt-drop {name}: not a factor of --random (factors: {})",
+                factors.join(", ")
+            )));
+        }
+    }
     let spec = a.vcalc.as_deref().map(parse_vcalc).transpose()?;
-    let named: Vec<&str> = factors
-        .iter()
-        .map(String::as_str)
-        .chain(
-            terms
-                .structured
-                .iter()
-                .flat_map(|(i, o)| [i.as_str(), o.as_str()]),
-        )
-        .chain(a.mods.iter().map(String::as_str))
-        .chain(spec.iter().flat_map(VcalcSpec::columns))
-        .chain(a.vcov_cols.iter().map(String::as_str))
-        .chain(a.robust.as_deref())
-        .collect();
-    let source = match &spec {
-        Some(s) => Some(CovSource::Vcalc(s.clone())),
-        None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
-        None => None,
+    let options = MultilevelOptions {
+        model: model.profile_ci(!a.no_profile_ci),
+        terms,
+        mods: a.mods.clone(),
+        cov: match spec {
+            Some(s) => Some(CovSource::Vcalc(s)),
+            None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
+            None => None,
+        },
+        sigma2: held,
+        lrt_drop: a.lrt_drop.clone(),
+        robust: a
+            .robust
+            .as_ref()
+            .map(|col| Robust::new(a.robust_type.into(), a.model.level).map(|r| (r, col.clone())))
+            .transpose()?,
+        rho_grid: a.rho_grid.clone(),
     };
-    let l = load(&a.data, &named)?;
+    let l = load(&a.data, &options.columns())?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
-    let fit =
-        |m: MultilevelModel| m.fit_table_terms(&l.table, &es, &terms, &a.mods, source.as_ref());
-    let mut rep = fit(model.clone().profile_ci(!a.no_profile_ci))?;
-    if let Some(d) = drop {
-        let mut fixed = held.clone().unwrap_or_else(|| vec![None; factors.len()]);
-        if let Some(slot) = fixed.get_mut(d) {
-            *slot = Some(0.0);
-        }
-        let reduced = fit(model.clone().fix_sigma2(fixed))?;
-        rep.lrt = Some(likelihood_ratio(&rep.fit, &reduced.fit, &factors[d])?);
-    }
-    if rep.dropped > 0 {
+    let run = options.fit(&l.table, &es)?;
+    if run.dropped > 0 {
         say!(
             "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",
-            rep.dropped
+            run.dropped
         );
     }
-    let robustness = a
-        .robust
-        .as_ref()
-        .map(|col| Robust::new(a.robust_type.into(), a.model.level).map(|r| (r, col)))
-        .transpose()?;
-    let robust_on = |t: &peerstat::model::multilevel::MultilevelTable| {
-        robustness
-            .as_ref()
-            .map(|(r, col)| {
-                let ids = cluster_ids(&l.table, col, t.rows.iter().copied())?;
-                r.fit_multilevel(&t.fit, &ids)
-            })
-            .transpose()
-    };
-    let robust = robust_on(&rep)?;
-    if robust.is_some() {
-        rep.options.robust = a.robust.clone();
-        rep.options.robust_type = Some(a.robust_type.into());
-    }
-    // --rho-grid: the same model (no profile CIs) with the vcalc spec at each rho.
-    let rho_grid = match (&spec, a.rho_grid.is_empty()) {
-        (Some(s), false) => {
-            let mut rows = Vec::with_capacity(a.rho_grid.len());
-            for &rho in &a.rho_grid {
-                let at = CovSource::Vcalc(s.with_rho(rho));
-                let t = model.clone().profile_ci(false).fit_table_terms(
-                    &l.table,
-                    &es,
-                    &terms,
-                    &a.mods,
-                    Some(&at),
-                )?;
-                rows.push(RhoRow::new(rho, &t.fit, robust_on(&t)?.as_ref()));
-            }
-            Some(rows)
-        }
-        _ => None,
-    };
-    let rep = MultilevelReport {
-        table: rep,
-        robust,
-        rho_grid,
-    };
+    let rep = run.report;
     let text = match a.format {
         Format::Table => {
             let mut t = report::multilevel_table(&rep.table, &file);

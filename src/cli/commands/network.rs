@@ -1,6 +1,6 @@
 //! `peerstat network`: network meta-analysis.
 
-use peerstat::model::network::{table, ComponentSpec, Evidence, Network, NetworkMethod};
+use peerstat::model::network::{table, ComponentSpec, Network, NetworkMethod};
 use peerstat::report::{self, svg};
 
 use super::load;
@@ -21,12 +21,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
     let mut named = vec![a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
     named.extend(a.components_from.iter().flatten().map(String::as_str));
     let l = load(&a.data, &named)?;
-    let rows = l.table.has("treat1") && l.table.has("treat2");
-    let contrasts = if rows {
-        table::contrasts_from_rows(&l.table, &a.study)?
-    } else {
-        table::contrasts_from_arms(&l.table, &a.study, &a.treatment, l.measure, &l.opts)?
-    };
+    let contrasts = table::contrasts(&l.table, &a.study, &a.treatment, l.measure, &l.opts)?;
     let mut net = Network::new()
         .level(a.level)?
         .small_values_good(a.small_values_good)
@@ -75,7 +70,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
             // The graph, forest and league table are those of the standard network (it must be
             // connected: a disconnected one is an error naming its sub-networks).
             let std = net.fit(&contrasts)?;
-            network_plots(&a, &l, &contrasts, &std, rows, &file)?;
+            network_plots(&a, &l, &contrasts, &std, &file)?;
         }
         if let Some(path) = &a.components_forest {
             let random = a.forest_model == "random";
@@ -94,7 +89,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         return emit(&text, a.output.as_deref());
     }
     let fit = net.fit(&contrasts)?;
-    network_plots(&a, &l, &contrasts, &fit, rows, &file)?;
+    network_plots(&a, &l, &contrasts, &fit, &file)?;
     let text = match a.format {
         Format::Table => report::text::network_table(&fit, l.measure, &file),
         Format::Json => report::json(&fit)?,
@@ -109,16 +104,10 @@ fn network_plots(
     l: &super::Loaded,
     contrasts: &[peerstat::model::network::Contrast],
     fit: &peerstat::model::network::NetworkFit,
-    rows: bool,
     file: &str,
 ) -> Result<(), Failure> {
     if let Some(path) = &a.graph {
-        let mut ev = Evidence::from_contrasts(contrasts);
-        if !rows {
-            if let Some(sizes) = table::arm_sizes(&l.table, &a.study, &a.treatment) {
-                ev = ev.with_participants(&sizes);
-            }
-        }
+        let ev = table::evidence(&l.table, &a.study, &a.treatment, contrasts);
         write_plot(
             path,
             &svg::network_graph(&ev, &format!("{file} — network")),

@@ -199,6 +199,46 @@ pub fn contrasts_from_rows(table: &Table, study: &str) -> Result<Vec<Contrast>> 
         .collect()
 }
 
+/// Whether a network table holds contrast rows (`treat1`, `treat2`) rather than arm rows.
+pub fn has_contrast_rows(table: &Table) -> bool {
+    table.has("treat1") && table.has("treat2")
+}
+
+/// The contrasts of a network table: its contrast rows ([`contrasts_from_rows`]) when it has
+/// `treat1` and `treat2` columns, else every pair of arms within a study of its arm rows
+/// ([`contrasts_from_arms`]).
+///
+/// # Errors
+/// As [`contrasts_from_rows`] and [`contrasts_from_arms`].
+pub fn contrasts(
+    table: &Table,
+    study: &str,
+    treatment: &str,
+    measure: Measure,
+    opts: &EffectOptions,
+) -> Result<Vec<Contrast>> {
+    if has_contrast_rows(table) {
+        contrasts_from_rows(table, study)
+    } else {
+        contrasts_from_arms(table, study, treatment, measure, opts)
+    }
+}
+
+/// The evidence drawn in a network graph: the studies and comparisons of `contrasts`, with the
+/// participants of arm rows when the table gives every arm's size (`n`).
+pub fn evidence(
+    table: &Table,
+    study: &str,
+    treatment: &str,
+    contrasts: &[Contrast],
+) -> super::Evidence {
+    let ev = super::Evidence::from_contrasts(contrasts);
+    match (has_contrast_rows(table), arm_sizes(table, study, treatment)) {
+        (false, Some(sizes)) => ev.with_participants(&sizes),
+        _ => ev,
+    }
+}
+
 /// The size of every arm of arm-level rows (`(study, treatment, n)` from the `n` column), for
 /// [`super::Evidence::with_participants`]; `None` without an `n` column or with a missing size.
 pub fn arm_sizes(

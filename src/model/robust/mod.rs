@@ -126,6 +126,11 @@ impl Robust {
         })
     }
 
+    /// The estimator (CR1 or CR2).
+    pub fn kind(&self) -> RobustType {
+        self.kind
+    }
+
     /// The kernel: design `x` (k × p, intercept first), model weights `w`, residuals `e`,
     /// coefficients `beta`, cluster id of each row, coefficient `names`.
     ///

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use super::network::{interval_axis, Frame};
 use super::{esc, fmt_num, header, style, x_axis, Axis};
 use crate::effect::Measure;
 use crate::model::network::{CnmaFit, ComponentEstimate};
@@ -151,17 +152,16 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
     let n_rows: usize = blocks.iter().map(|(_, r)| r.len() + 1).sum();
     let yb = top + row_h * n_rows as f64 + 4.0;
     let height = yb + 138.0;
-    let (mut lo, mut hi) = (0.0f64, 0.0f64);
-    for (_, rows) in &blocks {
-        for r in rows {
-            if let Row::Estimate(e) = r {
-                lo = lo.min(e.ci_lower);
-                hi = hi.max(e.ci_upper);
-            }
-        }
-    }
-    let pad = 0.05 * (hi - lo).max(1e-9);
-    let ax = Axis::new(lo - pad, hi + pad, x0 + 10.0, x1 - 10.0);
+    let ax = interval_axis(
+        blocks.iter().flat_map(|(_, rows)| {
+            rows.iter().filter_map(|r| match r {
+                Row::Estimate(e) => Some((e.ci_lower, e.ci_upper)),
+                Row::Missing(..) => None,
+            })
+        }),
+        x0,
+        x1,
+    );
     let show = |x: f64| if ratio { x.exp() } else { x };
     let inactive: Vec<String> = fit
         .treatment_components
@@ -187,24 +187,15 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
             esc(&format!(" ({} has none)", inactive.join(", ")))
         }
     );
-    let code = if measure == Measure::Smd {
-        "SMD"
-    } else {
-        measure.code()
+    let frame = Frame {
+        ax: &ax,
+        top,
+        bottom: yb,
+        ci_x,
+        level: fit.level,
+        measure,
     };
-    let _ = writeln!(
-        out,
-        "<text x=\"10\" y=\"{0:.1}\" font-weight=\"bold\">Component</text><text x=\"{ci_x:.1}\" y=\"{0:.1}\" font-weight=\"bold\">{code} [{1}% CI]</text><text x=\"{fav_x:.1}\" y=\"{0:.1}\" font-weight=\"bold\">Favours</text>",
-        top - 10.0,
-        fit.level
-    );
-    let _ = writeln!(
-        out,
-        "<line class=\"null\" x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{yb:.1}\" stroke=\"{2}\" stroke-dasharray=\"3,3\"/>",
-        ax.px(0.0),
-        top - 4.0,
-        style::GRID
-    );
+    frame.head(&mut out, "Component", ("Favours", fav_x, false));
     let mut i = 0usize;
     for (kind, rows) in &blocks {
         let ty = top + row_h * i as f64 + row_h / 2.0 + 4.0;
@@ -241,12 +232,7 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
         ("Favours leaving it out", "Favours adding it")
     };
     let fy = yb + 60.0;
-    let _ = writeln!(
-        out,
-        "<text class=\"favours\" x=\"{:.1}\" y=\"{fy:.1}\" text-anchor=\"end\">← {left}</text><text class=\"favours\" x=\"{:.1}\" y=\"{fy:.1}\">{right} →</text>",
-        ax.px(0.0) - 6.0,
-        ax.px(0.0) + 6.0,
-    );
+    frame.favours(&mut out, fy, left, right);
     let p = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |p| format!("{p:.3}"));
     let _ = writeln!(
         out,

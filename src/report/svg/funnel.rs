@@ -6,7 +6,10 @@ use serde::{Deserialize, Serialize};
 
 use super::legend::{Key, Legend};
 use super::{header, left_margin, style, x_axis, y_axis, Axis};
-use crate::effect::Measure;
+use crate::data::Table;
+use crate::diag::BiasReport;
+use crate::effect::{EffectSizes, Measure};
+use crate::error::Result;
 
 /// What the funnel plot's vertical axis shows (metafor `funnel(yaxis = …)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -107,6 +110,70 @@ fn se_at(y: FunnelY, t: f64) -> f64 {
         FunnelY::Vi => t.max(0.0).sqrt(),
         FunnelY::InvSe => 1.0 / t,
     }
+}
+
+/// The funnel plot of the bias checks, as `peerstat bias` draws it (the CLI and the Python
+/// module both call it): the studies of `es`, the pooled estimate `estimate` (of the model the
+/// report used), trim-and-fill's filled studies and adjusted estimate from `rep`, and for
+/// [`FunnelY::N`] the sample sizes `n_t + n_c` read from `table`. The title defaults to
+/// "Funnel plot: " and the file name of the table's source.
+///
+/// # Errors
+/// For [`FunnelY::N`]: [`crate::Error::MissingColumn`] without `n_t`/`n_c`, and a value error
+/// naming the row of a study without them.
+pub fn bias_funnel(
+    table: &Table,
+    es: &EffectSizes,
+    (estimate, rep): (f64, &BiasReport),
+    (y, pseudo_ci): (FunnelY, bool),
+    title: Option<&str>,
+) -> Result<String> {
+    let filled: Vec<(f64, f64)> = rep.trimfill.filled.iter().map(|f| (f.yi, f.vi)).collect();
+    let n = if y == FunnelY::N {
+        let purpose = "for a funnel plot by sample size (arm sizes)";
+        let nt = table.numeric("n_t", purpose)?;
+        let nc = table.numeric("n_c", purpose)?;
+        let mut n = Vec::with_capacity(es.k());
+        for &r in es.rows() {
+            match (nt[r], nc[r]) {
+                (Some(t), Some(c)) => n.push(t + c),
+                _ => {
+                    return Err(table.value_error(
+                        r,
+                        if nt[r].is_none() { "n_t" } else { "n_c" },
+                        "a funnel plot by sample size needs the arm sizes n_t and n_c",
+                    ))
+                }
+            }
+        }
+        Some(n)
+    } else {
+        None
+    };
+    let title = title.map_or_else(
+        || {
+            let source = table.source();
+            let file = std::path::Path::new(source)
+                .file_name()
+                .map_or(source.into(), |f| f.to_string_lossy().into_owned());
+            format!("Funnel plot: {file}")
+        },
+        str::to_string,
+    );
+    Ok(funnel_plot(
+        &FunnelPlot {
+            yi: es.yi(),
+            vi: es.vi(),
+            n: n.as_deref(),
+            estimate,
+            filled: &filled,
+            adjusted: (rep.trimfill.k0 > 0).then_some(rep.trimfill.est.estimate),
+            measure: es.measure(),
+            y,
+            pseudo_ci,
+        },
+        &title,
+    ))
 }
 
 /// A contour-enhanced funnel plot: effect (x) against the chosen precision axis, shaded regions

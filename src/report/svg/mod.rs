@@ -18,6 +18,7 @@
 
 mod axis;
 mod bubble;
+mod cea;
 mod ceac;
 mod cnma;
 mod forest;
@@ -26,6 +27,7 @@ mod league;
 mod legend;
 mod network;
 mod plane;
+mod regplot;
 mod rob;
 mod theme;
 
@@ -33,16 +35,19 @@ pub use axis::{
     left_margin, ratio_ticks, text_width, tick_label, x_axis, x_axis_at, y_axis, y_label_room, Axis,
 };
 pub use bubble::{bubble, Bubble};
+pub use cea::{acceptability_grid, cea_acceptability, cea_plane};
 pub use ceac::ceac;
 pub use cnma::component_forest;
 pub use forest::{
-    forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestOptions, ForestSort, SortKey,
+    forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout, ForestOptions,
+    ForestSort, SortKey,
 };
 pub use funnel::funnel;
 pub use league::network_league;
 pub use legend::{Key, Legend};
 pub use network::{network_forest, network_graph};
 pub use plane::plane;
+pub use regplot::regression_bubble;
 pub use rob::{
     rob_class, rob_colour, rob_symbol, summary as rob_summary, symbol_key as rob_symbol_key,
     traffic_light,
@@ -50,7 +55,7 @@ pub use rob::{
 
 // funnel, bubble, plane and CEAC options; axes, legends and themes shared by every plot
 pub use bubble::{bubble_levels, point_radii, Band, LevelBubble, LevelEstimate};
-pub use funnel::{funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHADES};
+pub use funnel::{bias_funnel, funnel_plot, FunnelPlot, FunnelY, SHADES as FUNNEL_SHADES};
 pub use plane::{ce_plane, PlaneSeries};
 pub use theme::{recolour, Theme};
 

@@ -178,13 +178,7 @@ pub fn network_forest(fit: &NetworkFit, measure: Measure, random: bool, title: &
     let (top, row_h) = (78.0, 24.0);
     let yb = top + row_h * rows.len() as f64 + 4.0;
     let height = yb + 110.0;
-    let (mut lo, mut hi) = (0.0f64, 0.0f64);
-    for e in &rows {
-        lo = lo.min(e.ci_lower);
-        hi = hi.max(e.ci_upper);
-    }
-    let pad = 0.05 * (hi - lo).max(1e-9);
-    let ax = Axis::new(lo - pad, hi + pad, x0 + 10.0, x1 - 10.0);
+    let ax = interval_axis(rows.iter().map(|e| (e.ci_lower, e.ci_upper)), x0, x1);
     let show = |x: f64| if ratio { x.exp() } else { x };
     let model_name = if random {
         format!(
@@ -198,29 +192,20 @@ pub fn network_forest(fit: &NetworkFit, measure: Measure, random: bool, title: &
         "Common effect".to_string()
     };
     let mut out = header(width, height, title);
-    let code = if measure == Measure::Smd {
-        "SMD"
-    } else {
-        measure.code()
-    };
     let _ = writeln!(
         out,
         "<text x=\"10\" y=\"44\" fill=\"#555555\">{model_name}: every treatment vs '{}', sorted by P-score</text>",
         esc(&fit.reference)
     );
-    let _ = writeln!(
-        out,
-        "<text x=\"10\" y=\"{0:.1}\" font-weight=\"bold\">Treatment</text><text x=\"{ci_x:.1}\" y=\"{0:.1}\" font-weight=\"bold\">{code} [{1}% CI]</text><text x=\"{ps_x:.1}\" y=\"{0:.1}\" text-anchor=\"end\" font-weight=\"bold\">P-score</text>",
-        top - 10.0,
-        fit.level
-    );
-    let _ = writeln!(
-        out,
-        "<line class=\"null\" x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{yb:.1}\" stroke=\"{2}\" stroke-dasharray=\"3,3\"/>",
-        ax.px(0.0),
-        top - 4.0,
-        style::GRID
-    );
+    let frame = Frame {
+        ax: &ax,
+        top,
+        bottom: yb,
+        ci_x,
+        level: fit.level,
+        measure,
+    };
+    frame.head(&mut out, "Treatment", ("P-score", ps_x, true));
     for (i, e) in rows.iter().enumerate() {
         let y = top + row_h * i as f64 + row_h / 2.0;
         let ty = y + 4.0;
@@ -262,14 +247,7 @@ pub fn network_forest(fit: &NetworkFit, measure: Measure, random: bool, title: &
         (refr, treat.to_string())
     };
     let fy = yb + 60.0;
-    let _ = writeln!(
-        out,
-        "<text class=\"favours\" x=\"{:.1}\" y=\"{fy:.1}\" text-anchor=\"end\">← {}</text><text class=\"favours\" x=\"{:.1}\" y=\"{fy:.1}\">{} →</text>",
-        ax.px(0.0) - 6.0,
-        esc(&left),
-        ax.px(0.0) + 6.0,
-        esc(&right)
-    );
+    frame.favours(&mut out, fy, &left, &right);
     let _ = writeln!(
         out,
         "<text x=\"10\" y=\"{:.1}\" fill=\"#555555\">{}; τ² = {:.4}, I² = {:.0}%.</text>",
@@ -284,4 +262,74 @@ pub fn network_forest(fit: &NetworkFit, measure: Measure, random: bool, title: &
     );
     out.push_str("</svg>\n");
     out
+}
+
+/// The frame the two network forest plots share (treatments here, components in
+/// [`super::cnma`]): the axis, the rows' vertical extent, the CI column and the measure.
+pub(super) struct Frame<'a> {
+    /// The horizontal axis.
+    pub ax: &'a Axis,
+    /// The top of the first row.
+    pub top: f64,
+    /// The bottom of the last row.
+    pub bottom: f64,
+    /// Where the estimate [CI] column starts.
+    pub ci_x: f64,
+    /// The confidence level (%).
+    pub level: f64,
+    /// The effect measure.
+    pub measure: Measure,
+}
+
+impl Frame<'_> {
+    /// Column headings (`first` over the labels, "`code` [level% CI]", and `last` at its x,
+    /// right-aligned when asked) and the dashed line of no effect.
+    pub fn head(&self, out: &mut String, first: &str, last: (&str, f64, bool)) {
+        let code = if self.measure == Measure::Smd {
+            "SMD"
+        } else {
+            self.measure.code()
+        };
+        let (name, x, end) = last;
+        let anchor = if end { " text-anchor=\"end\"" } else { "" };
+        let _ = writeln!(
+            out,
+            "<text x=\"10\" y=\"{0:.1}\" font-weight=\"bold\">{first}</text><text x=\"{1:.1}\" y=\"{0:.1}\" font-weight=\"bold\">{code} [{2}% CI]</text><text x=\"{x:.1}\" y=\"{0:.1}\"{anchor} font-weight=\"bold\">{name}</text>",
+            self.top - 10.0,
+            self.ci_x,
+            self.level
+        );
+        let _ = writeln!(
+            out,
+            "<line class=\"null\" x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{3}\" stroke-dasharray=\"3,3\"/>",
+            self.ax.px(0.0),
+            self.top - 4.0,
+            self.bottom,
+            style::GRID
+        );
+    }
+
+    /// The "favours" labels either side of the line of no effect, at height `y`.
+    pub fn favours(&self, out: &mut String, y: f64, left: &str, right: &str) {
+        let _ = writeln!(
+            out,
+            "<text class=\"favours\" x=\"{:.1}\" y=\"{y:.1}\" text-anchor=\"end\">← {}</text><text class=\"favours\" x=\"{:.1}\" y=\"{y:.1}\">{} →</text>",
+            self.ax.px(0.0) - 6.0,
+            esc(left),
+            self.ax.px(0.0) + 6.0,
+            esc(right)
+        );
+    }
+}
+
+/// The axis over the intervals `(lower, upper)` and 0, padded by 5 %, between `x0` and `x1`
+/// (10 px in from each).
+pub(super) fn interval_axis(intervals: impl Iterator<Item = (f64, f64)>, x0: f64, x1: f64) -> Axis {
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    for (l, u) in intervals {
+        lo = lo.min(l);
+        hi = hi.max(u);
+    }
+    let pad = 0.05 * (hi - lo).max(1e-9);
+    Axis::new(lo - pad, hi + pad, x0 + 10.0, x1 - 10.0)
 }

@@ -11,6 +11,7 @@
 
 mod columns;
 mod draw;
+mod layout;
 mod marks;
 mod rows;
 mod scale;
@@ -20,6 +21,7 @@ use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::{Fit, Tau2Method};
 
 pub use columns::{ForestColumn, ForestSort, SortKey};
+pub use layout::ForestLayout;
 
 /// Which side of the null favours the intervention (the first "favours" label).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
