@@ -301,6 +301,16 @@ pub enum Error {
         /// DataFusion's message.
         message: String,
     },
+    /// A Ballista scheduler or executor could not start or stopped serving (feature
+    /// `distributed`).
+    #[cfg(feature = "distributed")]
+    #[error("{process}: {message}")]
+    Cluster {
+        /// The process and its address.
+        process: String,
+        /// Ballista's message.
+        message: String,
+    },
     /// The model could not be fitted.
     #[error(transparent)]
     Model(#[from] crate::model::ModelError),

@@ -106,6 +106,15 @@ Example:
     #[cfg(feature = "sql")]
     #[command(after_help = crate::cli::sql_args::SQL_AFTER)]
     Sql(crate::cli::sql_args::SqlArgs),
+    /// Run an Apache Ballista scheduler that knows peerstat's SQL functions (for `sql
+    /// --ballista`).
+    #[cfg(feature = "distributed")]
+    #[command(after_help = crate::cli::distributed_args::SCHEDULER_AFTER)]
+    Scheduler(crate::cli::distributed_args::SchedulerArgs),
+    /// Run an Apache Ballista executor that knows peerstat's SQL functions.
+    #[cfg(feature = "distributed")]
+    #[command(after_help = crate::cli::distributed_args::EXECUTOR_AFTER)]
+    Executor(crate::cli::distributed_args::ExecutorArgs),
     /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
     #[command(after_help = "\
 JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,

@@ -6,6 +6,8 @@
 mod args;
 mod choices;
 mod commands;
+#[cfg(feature = "distributed")]
+mod distributed_args;
 mod forest_args;
 mod framework_args;
 mod meta_args;
@@ -183,7 +185,14 @@ pub fn run() -> i32 {
             return code;
         }
     };
-    clean_up_on_signals();
+    // A Ballista executor handles TERM and INT itself (it tells the scheduler it is leaving).
+    #[cfg(feature = "distributed")]
+    let serving = matches!(cli.command, Command::Executor(_));
+    #[cfg(not(feature = "distributed"))]
+    let serving = false;
+    if !serving {
+        clean_up_on_signals();
+    }
     let result = match cli.command {
         Command::Meta(a) => commands::meta::meta(a),
         Command::Effects(a) => commands::meta::effects(a),
@@ -198,6 +207,10 @@ pub fn run() -> i32 {
         Command::Init(a) => commands::init::init(a),
         #[cfg(feature = "sql")]
         Command::Sql(a) => commands::sql::sql(a),
+        #[cfg(feature = "distributed")]
+        Command::Scheduler(a) => commands::distributed::scheduler(a),
+        #[cfg(feature = "distributed")]
+        Command::Executor(a) => commands::distributed::executor(a),
     };
     match result {
         Ok(()) => 0,

@@ -38,6 +38,7 @@ pub enum SqlFormatArg {
     Parquet,
 }
 
+/// Arguments of `peerstat sql`.
 #[derive(Args)]
 pub struct SqlArgs {
     /// The query (DataFusion SQL).
@@ -55,4 +56,15 @@ pub struct SqlArgs {
     /// Target partitions and worker threads (default: all cores). Results do not depend on it.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Run the query on the Apache Ballista cluster whose scheduler is at df://HOST:PORT (see
+    /// `peerstat scheduler` and `peerstat executor`). Its executors read the tables' files at
+    /// the same (absolute) paths.
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "df://HOST:PORT")]
+    pub ballista: Option<String>,
+    /// With --ballista: give up when the cluster has no result after SECS seconds (default:
+    /// wait as long as it takes).
+    #[cfg(feature = "distributed")]
+    #[arg(long, value_name = "SECS", requires = "ballista")]
+    pub timeout: Option<f64>,
 }

@@ -49,6 +49,8 @@
 //! ```
 
 mod args;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 mod egger;
 mod escalc;
 mod gen;

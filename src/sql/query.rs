@@ -12,6 +12,10 @@ use crate::error::{Error, Result};
 pub struct Query {
     tables: Vec<(String, PathBuf)>,
     partitions: Option<usize>,
+    #[cfg(feature = "distributed")]
+    ballista: Option<String>,
+    #[cfg(feature = "distributed")]
+    timeout: Option<std::time::Duration>,
 }
 
 /// How a query's result is written.
@@ -82,12 +86,71 @@ impl Query {
         self
     }
 
+    /// Runs the query on the Ballista cluster whose scheduler is at `url` (`df://HOST:PORT`,
+    /// feature `distributed`) instead of in this process. Table paths are made absolute: the
+    /// executors read the files themselves, so they must see them at the same paths.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// use peerstat::sql::Query;
+    /// let batches = Query::new()
+    ///     .table("bulk", std::path::Path::new("bulk/"))
+    ///     .ballista("df://localhost:50050")
+    ///     .run("SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk GROUP BY analysis_id")?;
+    /// # Ok::<(), peerstat::Error>(())
+    /// ```
+    #[cfg(feature = "distributed")]
+    pub fn ballista(mut self, url: &str) -> Self {
+        self.ballista = Some(url.to_string());
+        self
+    }
+
+    /// Gives up on a query sent to a cluster ([`Query::ballista`]) that has no result after
+    /// `limit` (default: waits as long as it takes). The job may go on on the cluster.
+    #[cfg(feature = "distributed")]
+    pub fn timeout(mut self, limit: Option<std::time::Duration>) -> Self {
+        self.timeout = limit;
+        self
+    }
+
+    /// The session the query runs in: local, or a Ballista client.
+    fn session(&self) -> Result<SessionContext> {
+        #[cfg(feature = "distributed")]
+        if let Some(url) = &self.ballista {
+            return super::distributed::remote_context(url, self.partitions);
+        }
+        Ok(context(self.partitions))
+    }
+
+    /// A DataFusion error as [`Error::Query`], naming the cluster when there is one.
+    fn error(&self, e: impl std::fmt::Display) -> Error {
+        #[cfg(feature = "distributed")]
+        if let Some(url) = &self.ballista {
+            return query_error(format!("on Ballista {url}: {e}"));
+        }
+        query_error(e)
+    }
+
+    /// `path` as the query's processes open it: absolute on a cluster, whose executors may run
+    /// in other directories.
+    fn table_path(&self, path: &Path) -> Result<String> {
+        #[cfg(feature = "distributed")]
+        if self.ballista.is_some() {
+            let abs = std::fs::canonicalize(path)
+                .map_err(|e| Error::io(&path.display().to_string(), e))?;
+            return Ok(abs.display().to_string());
+        }
+        Ok(path.display().to_string())
+    }
+
     /// Runs `sql` and returns its result.
     ///
     /// # Errors
     /// [`Error::Io`] when a table's path does not exist; [`Error::Query`] when the query cannot
     /// be planned or run (syntax, unknown table or column, bad function options, unreadable
-    /// file). A group that a function cannot analyse is not an error: it fills that group's
+    /// file; on a cluster also an unreachable scheduler or a failed job). A group that a
+    /// function cannot analyse is not an error: it fills that group's
     /// `error` field.
     pub fn run(&self, sql: &str) -> Result<Vec<RecordBatch>> {
         for (_, p) in &self.tables {
@@ -99,6 +162,8 @@ impl Query {
             }
         }
         let mut rt = tokio::runtime::Builder::new_multi_thread();
+        // Timers and sockets (a Ballista client's gRPC).
+        rt.enable_all();
         if let Some(n) = self.partitions {
             rt.worker_threads(n.max(1));
         }
@@ -111,9 +176,9 @@ impl Query {
     /// # Errors
     /// As [`Query::run`].
     pub async fn run_async(&self, sql: &str) -> Result<Vec<RecordBatch>> {
-        let ctx = context(self.partitions);
+        let ctx = self.session()?;
         for (name, path) in &self.tables {
-            let p = path.display().to_string();
+            let p = self.table_path(path)?;
             let registered = if is_csv(path) {
                 ctx.register_csv(name.as_str(), &p, CsvReadOptions::new())
                     .await
@@ -121,10 +186,20 @@ impl Query {
                 let opts = ParquetReadOptions::default();
                 ctx.register_parquet(name.as_str(), &p, opts).await
             };
-            registered.map_err(query_error)?;
+            registered.map_err(|e| self.error(e))?;
         }
-        let df = ctx.sql(sql).await.map_err(query_error)?;
-        df.collect().await.map_err(query_error)
+        let df = ctx.sql(sql).await.map_err(|e| self.error(e))?;
+        #[cfg(feature = "distributed")]
+        if let (Some(limit), Some(_)) = (self.timeout, &self.ballista) {
+            return match tokio::time::timeout(limit, df.collect()).await {
+                Ok(r) => r.map_err(|e| self.error(e)),
+                Err(_) => Err(self.error(format!(
+                    "no result within {} s (the job may still run on the cluster)",
+                    limit.as_secs_f64()
+                ))),
+            };
+        }
+        df.collect().await.map_err(|e| self.error(e))
     }
 }
 

@@ -3,6 +3,8 @@
 pub mod bubble;
 pub mod bulk;
 pub mod diag;
+#[cfg(feature = "distributed")]
+pub mod distributed;
 pub mod econ;
 pub mod framework;
 pub mod init;

@@ -47,6 +47,18 @@ pub fn sql(a: SqlArgs) -> CmdResult {
         };
         q = q.table(name.trim(), Path::new(path.trim()));
     }
+    #[cfg(feature = "distributed")]
+    if let Some(url) = &a.ballista {
+        let limit = match a.timeout {
+            Some(s) if !(s.is_finite() && s > 0.0) => {
+                return Err(Failure::Usage(format!(
+                    "--timeout must be a positive number of seconds, got {s}"
+                )))
+            }
+            s => s.map(std::time::Duration::from_secs_f64),
+        };
+        q = q.ballista(url).timeout(limit);
+    }
     let batches = q.run(&a.query)?;
     write(&batches, fmt, a.output.as_deref())?;
     Ok(())
