@@ -9,8 +9,13 @@ pub const SQL_AFTER: &str = "\
 Functions (aggregates; one struct per group, fields as `reanalyse` columns):
   rma(yi, vi [, method [, knha [, level]]])    random-effects model (REML default)
   egger(yi, vi [, method [, knha [, level]]])  Egger's regression test
-Scalar: escalc('SMD'|'MD'|'ROM'|'SMDH', n_t, mean_t, sd_t, n_c, mean_c, sd_c) or
-  escalc('OR'|'RR'|'RD'|'AS', events_t, n_t, events_c, n_c) -> struct(yi, vi, error).
+  rma_mh(ai, n1, ci, n2 [, measure [, level]]) Mantel-Haenszel common effect (OR default, RR, RD)
+Scalar: escalc(measure, ...arm columns) -> struct(yi, vi, error), one signature per family:
+  'SMD'|'MD'|'ROM'|'SMDH': n_t, mean_t, sd_t, n_c, mean_c, sd_c
+  'OR'|'RR'|'RD'|'AS': events_t, n_t, events_c, n_c
+  'IRR'|'IRD'|'IRSD': events_t, person_time_t, events_c, person_time_c
+  'SMCC'|'SMCRH': mean_post, sd_post, mean_pre, sd_pre, n, ri;  'SMCR': mean_post, mean_pre, sd_pre, n, ri
+  'COR'|'ZCOR': ri, n;  'PR'|'PLO'|'PFT': events, n;  'GEN': yi, vi
 Struct fields: fit['estimate'].
 A group that cannot be analysed gets its `error` field and nulls; the query goes on. Rows are
 sorted by (yi, vi) within a group before the fit, so results do not depend on --threads.

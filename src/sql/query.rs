@@ -248,7 +248,13 @@ pub fn write(batches: &[RecordBatch], format: SqlFormat, out: Option<&Path>) -> 
                 .ok_or_else(|| Error::Query {
                     message: "the query returned no batches to write as Parquet".into(),
                 })?;
-            let mut w = parquet::arrow::ArrowWriter::try_new(&mut sink, schema, None)
+            // As `reanalyse`'s output: result columns are mostly distinct floats, so
+            // dictionary pages would only cost time.
+            let props = parquet::file::properties::WriterProperties::builder()
+                .set_compression(parquet::basic::Compression::SNAPPY)
+                .set_dictionary_enabled(false)
+                .build();
+            let mut w = parquet::arrow::ArrowWriter::try_new(&mut sink, schema, Some(props))
                 .map_err(query_error)?;
             for b in batches {
                 w.write(b).map_err(query_error)?;
