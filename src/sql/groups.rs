@@ -14,6 +14,78 @@ use datafusion::logical_expr::{Accumulator, EmitTo, GroupsAccumulator};
 
 use super::rows::{rows_as_state, Chunk, GroupRows, SortScratch};
 
+/// Implements [`datafusion::logical_expr::AggregateUDFImpl`] for a row-collecting aggregate
+/// `$ty` (a struct with a `signature` field and a `fn kernel(&AccumulatorArgs) ->
+/// Result<K>` building its [`GroupKernel`] `K`): its SQL name, argument coercion
+/// (`$coerce(arg_types)`), the result struct ([`GroupKernel::fields`]), the state (the group's
+/// rows of `K::INPUTS`) and the accumulators ([`SingleAcc`], [`GroupsAcc`]).
+macro_rules! row_aggregate {
+    ($ty:ty, $kernel:ty, $name:literal, $coerce:expr) => {
+        impl datafusion::logical_expr::AggregateUDFImpl for $ty {
+            fn name(&self) -> &str {
+                $name
+            }
+
+            fn signature(&self) -> &datafusion::logical_expr::Signature {
+                &self.signature
+            }
+
+            fn coerce_types(
+                &self,
+                arg_types: &[datafusion::arrow::datatypes::DataType],
+            ) -> datafusion::common::Result<Vec<datafusion::arrow::datatypes::DataType>> {
+                ($coerce)(arg_types)
+            }
+
+            fn return_type(
+                &self,
+                _arg_types: &[datafusion::arrow::datatypes::DataType],
+            ) -> datafusion::common::Result<datafusion::arrow::datatypes::DataType> {
+                Ok(datafusion::arrow::datatypes::DataType::Struct(
+                    <$kernel as $crate::sql::groups::GroupKernel>::fields(),
+                ))
+            }
+
+            fn accumulator(
+                &self,
+                args: datafusion::logical_expr::function::AccumulatorArgs,
+            ) -> datafusion::common::Result<Box<dyn datafusion::logical_expr::Accumulator>> {
+                Ok(Box::new($crate::sql::groups::SingleAcc::new(Self::kernel(
+                    &args,
+                )?)))
+            }
+
+            fn state_fields(
+                &self,
+                args: datafusion::logical_expr::function::StateFieldsArgs,
+            ) -> datafusion::common::Result<Vec<datafusion::arrow::datatypes::FieldRef>> {
+                Ok($crate::sql::rows::state_fields(
+                    args.name,
+                    <$kernel as $crate::sql::groups::GroupKernel>::INPUTS,
+                ))
+            }
+
+            fn groups_accumulator_supported(
+                &self,
+                _args: datafusion::logical_expr::function::AccumulatorArgs,
+            ) -> bool {
+                true
+            }
+
+            fn create_groups_accumulator(
+                &self,
+                args: datafusion::logical_expr::function::AccumulatorArgs,
+            ) -> datafusion::common::Result<Box<dyn datafusion::logical_expr::GroupsAccumulator>>
+            {
+                Ok(Box::new($crate::sql::groups::GroupsAcc::new(Self::kernel(
+                    &args,
+                )?)))
+            }
+        }
+    };
+}
+pub(super) use row_aggregate;
+
 /// What an aggregate computes from one group's rows.
 pub(super) trait GroupKernel: std::fmt::Debug + Send + Sync + 'static {
     /// Scratch space reused from group to group.

@@ -1,16 +1,13 @@
 //! `rma_mh(ai, n1, ci, n2 [, measure [, level]])`: the Mantel–Haenszel common-effect model per
 //! group of 2×2 tables.
 
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::{DataFusionError, Result};
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{Signature, Volatility};
 
 use super::args::{coerce, literal_f64, literal_str};
-use super::groups::{GroupKernel, GroupsAcc, SingleAcc, StructOut};
-use super::rows::state_fields;
+use super::groups::{row_aggregate, GroupKernel, StructOut};
 use crate::data::{Column, Table};
 use crate::diag::{mantel_haenszel, MhFit};
 use crate::effect::Measure;
@@ -148,52 +145,22 @@ impl RmaMh {
     }
 }
 
-impl AggregateUDFImpl for RmaMh {
-    fn name(&self) -> &str {
-        "rma_mh"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let f = DataType::Float64;
-        coerce(
-            USAGE,
-            arg_types,
-            &[
-                f.clone(),
-                f.clone(),
-                f.clone(),
-                f.clone(),
-                DataType::Utf8,
-                f,
-            ],
-            4,
-        )
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(rma_mh_fields()))
-    }
-
-    fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(SingleAcc::new(Self::kernel(&acc_args)?)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields(args.name, INPUTS))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(GroupsAcc::new(Self::kernel(&args)?)))
-    }
+/// The argument types of `rma_mh`: four numbers, then the optional literals.
+fn mh_arg_types(arg_types: &[DataType]) -> Result<Vec<DataType>> {
+    let f = DataType::Float64;
+    coerce(
+        USAGE,
+        arg_types,
+        &[
+            f.clone(),
+            f.clone(),
+            f.clone(),
+            f.clone(),
+            DataType::Utf8,
+            f,
+        ],
+        4,
+    )
 }
+
+row_aggregate!(RmaMh, MhKernel, "rma_mh", mh_arg_types);

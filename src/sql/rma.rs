@@ -1,16 +1,13 @@
 //! `rma(yi, vi [, method [, knha [, level]]])`: a random-effects meta-analysis per group.
 
-use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
+use datafusion::arrow::datatypes::{DataType, Field, Fields};
 use datafusion::common::Result;
-use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, GroupsAccumulator, Signature, Volatility,
-};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{Signature, Volatility};
 
 use super::args::{model_arg_types, model_options};
 use super::gen::{gen_effects, GenScratch, GEN_INPUTS};
-use super::groups::{GroupKernel, GroupsAcc, SingleAcc, StructOut};
-use super::rows::state_fields;
+use super::groups::{row_aggregate, GroupKernel, StructOut};
 use crate::model::{RandomEffects, Summary, SummaryValue, Workspace};
 
 /// The aggregate function `rma`: the random-effects model of `peerstat reanalyse` (measure
@@ -112,39 +109,7 @@ impl Rma {
     }
 }
 
-impl AggregateUDFImpl for Rma {
-    fn name(&self) -> &str {
-        "rma"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        model_arg_types("rma(yi, vi [, method [, knha [, level]]])", arg_types)
-    }
-
-    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(rma_fields()))
-    }
-
-    fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(SingleAcc::new(Self::kernel(&acc_args)?)))
-    }
-
-    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
-        Ok(state_fields(args.name, GEN_INPUTS))
-    }
-
-    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
-        true
-    }
-
-    fn create_groups_accumulator(
-        &self,
-        args: AccumulatorArgs,
-    ) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(GroupsAcc::new(Self::kernel(&args)?)))
-    }
-}
+row_aggregate!(Rma, RmaKernel, "rma", |t: &[DataType]| model_arg_types(
+    "rma(yi, vi [, method [, knha [, level]]])",
+    t
+));
