@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `peerstat sql` against `peerstat reanalyse` on the bulk workload (issue 18): a release build
 # with the `sql` feature, N simulated meta-analyses (`peerstat simulate`, as benches/bulk.sh),
-# then, best of 3 wall times each, REML + Knapp-Hartung per analysis through
+# then, best of 5 wall times each (RUNS=n to change), REML + Knapp-Hartung per analysis through
 #   peerstat reanalyse bulk.parquet --group-by analysis_id --measure GEN --knha
 #   peerstat sql "SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk GROUP BY analysis_id"
 # both writing Parquet, and the ratio sql / reanalyse. Finally checks that the two agree (same
@@ -32,15 +32,20 @@ if [ -n "$threads" ]; then
 fi
 query="SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk GROUP BY analysis_id"
 
-# Best wall time and best CPU time (user + system, seconds) of 3 runs of the command, as
-# "WALL CPU" (GNU time; the machine may be shared, so CPU time is the steadier measure).
+# Best wall time and best CPU time (user + system, seconds) of RUNS (default 5) runs of the
+# command, as "WALL CPU". Wall time from the shell's clock in microseconds (`/usr/bin/time`
+# rounds to 10 ms, too coarse for runs of 0.1-0.2 s); CPU time from GNU time (the machine may
+# be shared, so CPU time is the steadier measure).
+runs=${RUNS:-5}
 best() {
-  local w="" c="" out
-  for _ in 1 2 3; do
-    /usr/bin/time -o "$dir/time.txt" -f "%e %U %S" "$@" >/dev/null 2>&1
+  local w="" c="" out t0 t1
+  for _ in $(seq "$runs"); do
+    t0=$EPOCHREALTIME
+    /usr/bin/time -o "$dir/time.txt" -f "%U %S" "$@" >/dev/null 2>&1
+    t1=$EPOCHREALTIME
     out=$(tail -1 "$dir/time.txt")
-    w=$(echo "$out" | awk -v b="$w" '{ t = $1; if (b == "" || t < b) print t; else print b }')
-    c=$(echo "$out" | awk -v b="$c" '{ t = $2 + $3; if (b == "" || t < b) print t; else print b }')
+    w=$(awk -v a="$t0" -v b="$t1" -v m="$w" 'BEGIN { t = b - a; if (m == "" || t < m) print t; else print m }')
+    c=$(echo "$out" | awk -v b="$c" '{ t = $1 + $2; if (b == "" || t < b) print t; else print b }')
   done
   echo "$w $c"
 }

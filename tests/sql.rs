@@ -16,7 +16,7 @@ use peerstat::data::{Column, Table};
 use peerstat::diag::{egger, EggerModel};
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::{RandomEffects, Summary, SummaryValue, Tau2Method};
-use support::{canonical, float, int, keyed, query, shuffled, simulated, text, Rows};
+use support::{canonical, float, int, keyed, query, query_plan, shuffled, simulated, text, Rows};
 
 /// `reanalyse`'s results (measure GEN) on each group alone, its rows in canonical order, by
 /// key (error messages then name rows within the group, as the SQL functions do).
@@ -109,11 +109,71 @@ fn rma_equals_reanalyse_bit_for_bit_for_any_partitioning_and_order() {
     let mut checked = 0;
     for data in [&rows, &shuffled] {
         for p in [1, 2, 8] {
-            let got = keyed(&query(data, p, RMA_KNHA));
-            checked += assert_same(&got, &want);
+            // peerstat's one-phase plan, and DataFusion's partial states merged.
+            for two_phase in [false, true] {
+                let got = keyed(&query_plan(data, p, RMA_KNHA, two_phase));
+                checked += assert_same(&got, &want);
+            }
         }
     }
-    assert_eq!(checked, 6 * 300 * result_columns().len().saturating_sub(1));
+    assert_eq!(checked, 12 * 300 * result_columns().len().saturating_sub(1));
+}
+
+/// The physical plan of `sql` over 4 partitions, as EXPLAIN prints it.
+fn physical_plan(sql: &str) -> String {
+    let batches = query(&simulated(4, 1), 4, &format!("EXPLAIN {sql}"));
+    let text = datafusion::arrow::util::pretty::pretty_format_batches(&batches).unwrap();
+    let text = text.to_string();
+    text.split_once("physical_plan").unwrap().1.to_string()
+}
+
+#[test]
+fn row_collecting_aggregates_run_in_one_phase_others_in_two() {
+    for f in [
+        "rma(yi, vi)",
+        "egger(yi, vi)",
+        "rma(yi, vi) FILTER (WHERE vi > 0), count(*)",
+    ] {
+        let plan = physical_plan(&format!(
+            "SELECT analysis_id, {f} FROM bulk GROUP BY analysis_id"
+        ));
+        assert!(plan.contains("mode=SinglePartitioned"), "{f}: {plan}");
+        assert!(!plan.contains("mode=Partial"), "{f}: {plan}");
+        assert!(
+            plan.contains("RepartitionExec: partitioning=Hash"),
+            "{f}: {plan}"
+        );
+    }
+    let plan =
+        physical_plan("SELECT analysis_id, count(*), avg(yi) FROM bulk GROUP BY analysis_id");
+    assert!(plan.contains("mode=Partial"), "{plan}");
+    assert!(plan.contains("mode=FinalPartitioned"), "{plan}");
+}
+
+#[test]
+fn one_phase_keeps_filters_and_other_aggregates() {
+    let rows = simulated(60, 11);
+    let sql = "SELECT analysis_id, rma(yi, vi) FILTER (WHERE yi > 0) AS fit, count(*) AS n, \
+               sum(yi) AS s FROM bulk GROUP BY analysis_id ORDER BY analysis_id";
+    let one = query_plan(&rows, 4, sql, false);
+    let two = query_plan(&rows, 4, sql, true);
+    let (one, two) = (keyed(&one), keyed(&two));
+    assert_eq!(one.len(), 60);
+    assert_eq!(one, two);
+    let counts = |b: &[datafusion::arrow::record_batch::RecordBatch]| -> Vec<i64> {
+        use datafusion::arrow::array::AsArray;
+        use datafusion::arrow::datatypes::Int64Type;
+        b.iter()
+            .flat_map(|b| b.column(2).as_primitive::<Int64Type>().values().to_vec())
+            .collect()
+    };
+    let n = counts(&query_plan(&rows, 4, sql, false));
+    assert_eq!(n, counts(&query_plan(&rows, 1, sql, true)));
+    assert_eq!(n.iter().sum::<i64>() as usize, rows.len());
+    // The filter reached the fit: k counts the positive effects only.
+    let positive = rows.iter().filter(|r| r.1.is_some_and(|y| y > 0.0)).count();
+    let k: i64 = one.iter().map(|(_, s)| int(s, "k").unwrap_or(0)).sum();
+    assert_eq!(k as usize, positive);
 }
 
 #[test]

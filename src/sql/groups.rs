@@ -101,7 +101,8 @@ pub(super) trait GroupKernel: std::fmt::Debug + Send + Sync + 'static {
     /// # Errors
     /// Why the group cannot be analysed (the group's `error`).
     fn fit(&self, cols: &[&[Option<f64>]], s: &mut Self::Scratch) -> Result<Self::Fit, String>;
-    /// Writes a result's fields (all but `error`) in order; `None` writes nulls.
+    /// Writes a result's fields (all but `error`) in order. With `None` it may write nothing:
+    /// the end of the row fills every field left with null.
     fn write(fit: Option<&Self::Fit>, out: &mut StructOut);
 }
 

@@ -56,6 +56,7 @@ mod escalc;
 mod gen;
 mod groups;
 mod mh;
+mod plan;
 mod query;
 mod rma;
 mod rows;
@@ -63,6 +64,7 @@ mod rows;
 pub use egger::{egger_fields, Egger};
 pub use escalc::{escalc_fields, Escalc};
 pub use mh::{rma_mh_fields, RmaMh};
+pub use plan::SinglePhase;
 pub use query::{context, write, Query, SqlFormat};
 pub use rma::{rma_fields, Rma};
 

@@ -1,8 +1,10 @@
 //! Running a SQL query over Parquet and CSV files, and writing its result.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
@@ -38,13 +40,19 @@ fn query_error(e: impl std::fmt::Display) -> Error {
 }
 
 /// A session with peerstat's functions registered, `partitions` target partitions (default:
-/// the number of cores), and quoted file paths usable as tables (`FROM 'data/*.parquet'`).
+/// the number of cores), quoted file paths usable as tables (`FROM 'data/*.parquet'`), and the
+/// [`SinglePhase`](super::SinglePhase) plan for the row-collecting aggregates.
 pub fn context(partitions: Option<usize>) -> SessionContext {
     let mut config = SessionConfig::new();
     if let Some(n) = partitions {
         config = config.with_target_partitions(n.max(1));
     }
-    let ctx = SessionContext::new_with_config(config).enable_url_table();
+    let state = SessionStateBuilder::new()
+        .with_default_features()
+        .with_config(config)
+        .with_physical_optimizer_rule(Arc::new(super::SinglePhase))
+        .build();
+    let ctx = SessionContext::new_with_state(state).enable_url_table();
     super::register(&ctx);
     ctx
 }

@@ -81,21 +81,13 @@ impl GroupKernel for RmaKernel {
     }
 
     fn write(fit: Option<&Summary>, out: &mut StructOut) {
+        // A failed group writes nothing: the row's end fills every field with null.
+        let Some(fit) = fit else { return };
         for c in Summary::COLUMNS.iter().filter(|c| c.bulk) {
-            let value = fit.map(|s| (c.get)(s));
-            match (c.get)(&Summary::default()) {
-                SummaryValue::Int(_) => out.int(match value {
-                    Some(SummaryValue::Int(n)) => Some(n),
-                    _ => None,
-                }),
-                SummaryValue::Float(_) => out.float(match value {
-                    Some(SummaryValue::Float(x)) => Some(x),
-                    _ => None,
-                }),
-                SummaryValue::Text(_) => out.text(match value {
-                    Some(SummaryValue::Text(t)) => Some(t),
-                    _ => None,
-                }),
+            match (c.get)(fit) {
+                SummaryValue::Int(n) => out.int(Some(n)),
+                SummaryValue::Float(x) => out.float(Some(x)),
+                SummaryValue::Text(t) => out.text(Some(t)),
             }
         }
     }

@@ -116,6 +116,7 @@ impl GroupRows {
         }
         let arrays: Vec<&Float64Array> = values[..w].iter().map(floats).collect::<Result<_>>()?;
         self.groups = self.groups.max(total);
+        self.reserve(group.len());
         let keep = |i: usize| filter.is_none_or(|f| f.is_valid(i) && f.value(i));
         for (i, &g) in group.iter().enumerate() {
             if !keep(i) {
@@ -148,6 +149,8 @@ impl GroupRows {
             .collect::<Result<_>>()?;
         self.groups = self.groups.max(total);
         let first = lists[0];
+        let offsets = first.value_offsets();
+        self.reserve(offsets.last().map_or(0, |&e| (e - offsets[0]) as usize));
         for (i, &g) in group.iter().enumerate() {
             if first.is_null(i) {
                 continue;
@@ -168,6 +171,12 @@ impl GroupRows {
             }
         }
         Ok(())
+    }
+
+    /// Room for `rows` more rows (one allocation per batch, not repeated doubling).
+    fn reserve(&mut self, rows: usize) {
+        self.group.reserve(rows);
+        self.cols.iter_mut().for_each(|c| c.reserve(rows));
     }
 
     /// Counts groups even when they have no rows yet (the single-group accumulator).

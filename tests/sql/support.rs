@@ -8,6 +8,7 @@ use datafusion::arrow::array::{
 };
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use peerstat::bulk::simulate_table;
 use peerstat::data::Column;
 
@@ -65,6 +66,13 @@ pub fn batch(rows: &[(i64, Option<f64>, Option<f64>)]) -> RecordBatch {
 /// Runs `sql` over table `bulk` holding `rows` split into `partitions` partitions (round
 /// robin by row, so a group's rows land in several) with as many target partitions.
 pub fn query(rows: &Rows, partitions: usize, sql: &str) -> Vec<RecordBatch> {
+    query_plan(rows, partitions, sql, false)
+}
+
+/// [`query`] planned in peerstat's [`context`](peerstat::sql::context) (the row-collecting
+/// aggregates in one phase), or with `two_phase` in a plain DataFusion session with the
+/// functions registered (DataFusion's partial states, shuffled and merged).
+pub fn query_plan(rows: &Rows, partitions: usize, sql: &str, two_phase: bool) -> Vec<RecordBatch> {
     let mut parts: Vec<Rows> = vec![Vec::new(); partitions];
     for (i, r) in rows.iter().enumerate() {
         parts[i % partitions].push(*r);
@@ -75,7 +83,14 @@ pub fn query(rows: &Rows, partitions: usize, sql: &str) -> Vec<RecordBatch> {
         parts.iter().map(|p| vec![batch(p)]).collect::<Vec<_>>(),
     )
     .unwrap();
-    let ctx = peerstat::sql::context(Some(partitions));
+    let ctx = if two_phase {
+        let config = SessionConfig::new().with_target_partitions(partitions);
+        let ctx = SessionContext::new_with_config(config);
+        peerstat::sql::register(&ctx);
+        ctx
+    } else {
+        peerstat::sql::context(Some(partitions))
+    };
     ctx.register_table("bulk", Arc::new(mem)).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -49,8 +49,12 @@ pub(crate) fn cluster_error(process: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// `state` with peerstat's functions (those of [`register`](super::register)) added.
+/// `state` with peerstat's functions (those of [`register`](super::register)) and its
+/// [`SinglePhase`](super::SinglePhase) plan rule added.
 fn with_functions(state: SessionState) -> SessionState {
+    let state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
+        .with_physical_optimizer_rule(std::sync::Arc::new(super::SinglePhase))
+        .build();
     let ctx = SessionContext::new_with_state(state);
     super::register(&ctx);
     ctx.state()
