@@ -144,10 +144,17 @@ fn row_collecting_aggregates_run_in_one_phase_others_in_two() {
             "{f}: {plan}"
         );
     }
-    let plan =
-        physical_plan("SELECT analysis_id, count(*), avg(yi) FROM bulk GROUP BY analysis_id");
-    assert!(plan.contains("mode=Partial"), "{plan}");
-    assert!(plan.contains("mode=FinalPartitioned"), "{plan}");
+    for other in [
+        "count(*), avg(yi)",
+        // Order-sensitive: the shuffle would lose the order the partial phase needs.
+        "rma(yi, vi), array_agg(yi ORDER BY vi)",
+    ] {
+        let plan = physical_plan(&format!(
+            "SELECT analysis_id, {other} FROM bulk GROUP BY analysis_id"
+        ));
+        assert!(plan.contains("mode=Partial"), "{other}: {plan}");
+        assert!(plan.contains("mode=FinalPartitioned"), "{other}: {plan}");
+    }
 }
 
 #[test]

@@ -21,13 +21,17 @@
 //! analysed gets its `error` and nulls; the query goes on.
 //!
 //! **How the aggregates run.** One `GroupsAccumulator` per partition holds the rows of all its
-//! groups in flat column buffers (no per-group object); a partial state is, per group, one list
-//! of doubles per input column, and partial states merge by concatenation. At the end the rows
+//! groups in flat column buffers (no per-group object). In peerstat's sessions ([`context`],
+//! the Ballista processes) the [`SinglePhase`] plan rule hash-shuffles the input rows by group
+//! and aggregates them once, instead of DataFusion's partial aggregation, shuffle of partial
+//! states and final merge, which would only pack the rows into lists and unpack them again. In
+//! any other session the two-phase plan works too: a partial state is, per group, one list of
+//! doubles per input column, and partial states merge by concatenation. At the end the rows
 //! are ordered by group (a counting sort), each group's rows are sorted lexicographically
 //! (nulls first, then `f64::total_cmp`) and fitted with the library's kernel and a reused
-//! workspace, so results are identical whatever the partitioning and row order, and bit-for-bit
-//! the library's on the group's rows in that order (`rma`: `reanalyse --measure GEN`'s row
-//! reading and [`crate::model::RandomEffects::fit_slices`]).
+//! workspace, so results are identical whatever the plan, partitioning and row order, and
+//! bit-for-bit the library's on the group's rows in that order (`rma`: `reanalyse --measure
+//! GEN`'s row reading and [`crate::model::RandomEffects::fit_slices`]).
 //!
 //! # Examples
 //!

@@ -18,7 +18,8 @@
 //! AggregateExec(SinglePartitioned) ← RepartitionExec(Hash(keys)) ← input
 //! ```
 //!
-//! when the aggregation computes one of those functions. Each row is then hashed once, shuffled
+//! when the aggregation computes one of those functions and nothing in it depends on row order
+//! (no aggregate with `ORDER BY`, no sorted or streaming input). Each row is then hashed once, shuffled
 //! once and appended once. Results do not change: every group's rows still meet in one
 //! partition and are fitted in their canonical order.
 
@@ -30,7 +31,7 @@ use datafusion::common::Result;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::repartition::RepartitionExec;
-use datafusion::physical_plan::{ExecutionPlan, Partitioning};
+use datafusion::physical_plan::{ExecutionPlan, InputOrderMode, Partitioning};
 
 /// The aggregates whose state is their group's rows.
 const ROW_COLLECTING: &[&str] = &["rma", "egger", "rma_mh"];
@@ -97,12 +98,18 @@ fn single_phase(node: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn Executio
         .aggr_expr()
         .iter()
         .any(|a| ROW_COLLECTING.contains(&a.fun().name()));
+    // Order matters to the partial phase (an aggregate with ORDER BY, sorted or streaming
+    // input): the shuffle would lose the order, so that plan stays as DataFusion made it.
+    let ordered = first.aggr_expr().iter().any(|a| !a.order_bys().is_empty())
+        || first.required_input_ordering().iter().any(Option::is_some)
+        || *first.input_order_mode() != InputOrderMode::Linear;
     if *last.mode() != AggregateMode::FinalPartitioned
         || *first.mode() != AggregateMode::Partial
         || !first.group_expr().is_single()
         || first.group_expr().is_empty()
         || shuffle.preserve_order()
         || first.limit_options().is_some()
+        || ordered
         || !collects_rows
     {
         return Ok(None);
