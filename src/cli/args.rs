@@ -102,7 +102,7 @@ Example:
   peerstat simulate --analyses 100000 --seed 1 -o bulk.parquet")]
     Simulate(SimulateArgs),
     /// Run a SQL query (Apache DataFusion) over Parquet/CSV files, with meta-analysis
-    /// aggregates rma() and egger().
+    /// aggregates rma(), egger(), rma_mh() and the effect-size function escalc().
     #[cfg(feature = "sql")]
     #[command(after_help = crate::cli::sql_args::SQL_AFTER)]
     Sql(crate::cli::sql_args::SqlArgs),

@@ -19,6 +19,8 @@ Scalar: escalc(measure, ...arm columns) -> struct(yi, vi, error), one signature 
 Struct fields: fit['estimate'].
 A group that cannot be analysed gets its `error` field and nulls; the query goes on. Rows are
 sorted by (yi, vi) within a group before the fit, so results do not depend on --threads.
+The aggregates run in one phase: rows are hash-shuffled by the GROUP BY keys and aggregated
+once (prefix the query with EXPLAIN to see the plan).
 
 Tables: --table NAME=PATH (a .parquet or .csv file, or a directory of them), or a quoted path
 in FROM.
