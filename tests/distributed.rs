@@ -7,6 +7,8 @@
 
 #[path = "distributed/data.rs"]
 mod data;
+#[path = "sql/support.rs"]
+mod support;
 
 use std::io::Write as _;
 use std::net::{TcpListener, TcpStream};
@@ -14,9 +16,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use data::{assert_same, cells, keyed, reference, simulated, write_parquet_dir};
+use data::{cells, write_parquet_dir};
 use peerstat::model::{RandomEffects, Tau2Method};
 use peerstat::sql::Query;
+use support::{assert_same, keyed, reference, simulated};
 
 const RMA_KNHA: &str = "SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk \
 GROUP BY analysis_id ORDER BY analysis_id";

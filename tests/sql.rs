@@ -10,80 +10,14 @@ mod mh;
 #[path = "sql/support.rs"]
 mod support;
 
-use datafusion::arrow::array::StructArray;
-use peerstat::bulk::{result_columns, Reanalysis};
-use peerstat::data::{Column, Table};
+use peerstat::bulk::result_columns;
 use peerstat::diag::{egger, EggerModel};
 use peerstat::effect::{EffectSizes, Measure};
-use peerstat::model::{RandomEffects, Summary, SummaryValue, Tau2Method};
-use support::{canonical, float, int, keyed, query, query_plan, shuffled, simulated, text, Rows};
-
-/// `reanalyse`'s results (measure GEN) on each group alone, its rows in canonical order, by
-/// key (error messages then name rows within the group, as the SQL functions do).
-fn reference(rows: &Rows, model: RandomEffects) -> Vec<(i64, Option<Summary>, Option<String>)> {
-    let r = canonical(rows);
-    let mut out = Vec::new();
-    let mut start = 0;
-    while start < r.len() {
-        let key = r[start].0;
-        let end = start + r[start..].iter().take_while(|x| x.0 == key).count();
-        let g = &r[start..end];
-        let table = Table::from_columns(
-            "ref",
-            vec![
-                (
-                    "analysis_id".into(),
-                    Column::Int(g.iter().map(|x| Some(x.0)).collect()),
-                ),
-                ("yi".into(), Column::Float(g.iter().map(|x| x.1).collect())),
-                ("vi".into(), Column::Float(g.iter().map(|x| x.2).collect())),
-            ],
-        )
-        .unwrap();
-        let res = Reanalysis::new(&["analysis_id"], Measure::Gen)
-            .model(model)
-            .run_table(&table)
-            .unwrap();
-        assert_eq!(res.len(), 1);
-        for g in res {
-            out.push((key, g.summary, g.error));
-        }
-        start = end;
-    }
-    out
-}
-
-/// Asserts each SQL row equals the reference bit for bit; returns the values compared.
-fn assert_same(
-    got: &[(i64, StructArray)],
-    want: &[(i64, Option<Summary>, Option<String>)],
-) -> usize {
-    assert_eq!(got.len(), want.len());
-    let mut compared = 0;
-    for ((key, s), (rkey, summary, error)) in got.iter().zip(want) {
-        assert_eq!(key, rkey);
-        assert_eq!(&text(s, "error"), error, "group {key}");
-        for c in Summary::COLUMNS.iter().filter(|c| c.bulk) {
-            let value = summary.as_ref().map(|x| (c.get)(x));
-            match value {
-                Some(SummaryValue::Float(x)) => {
-                    let want = x.is_finite().then_some(x);
-                    assert_eq!(
-                        float(s, c.name).map(f64::to_bits),
-                        want.map(f64::to_bits),
-                        "group {key}, {}",
-                        c.name
-                    );
-                }
-                Some(SummaryValue::Int(n)) => assert_eq!(int(s, c.name), Some(n as i64)),
-                Some(SummaryValue::Text(t)) => assert_eq!(text(s, c.name).as_deref(), Some(t)),
-                None => {}
-            }
-            compared += 1;
-        }
-    }
-    compared
-}
+use peerstat::model::{RandomEffects, Tau2Method};
+use support::{
+    assert_same, canonical, float, int, keyed, query, query_plan, reference, shuffled, simulated,
+    text,
+};
 
 const RMA_KNHA: &str =
     "SELECT analysis_id, rma(yi, vi, 'REML', true) AS fit FROM bulk GROUP BY analysis_id ORDER BY analysis_id";

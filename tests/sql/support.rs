@@ -1,5 +1,8 @@
-//! Helpers of the SQL tests: simulated data, in-memory tables split into partitions, queries
-//! and reading struct results.
+//! Helpers of the SQL tests (and of the distributed ones, which include this file): simulated
+//! data, in-memory tables split into partitions, queries, reading struct results, and the
+//! library's reference results compared bit for bit.
+// Each test crate that includes this file uses part of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 
@@ -9,8 +12,10 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Int64Type, Schema};
 use datafusion::datasource::MemTable;
 use datafusion::prelude::{SessionConfig, SessionContext};
-use peerstat::bulk::simulate_table;
-use peerstat::data::Column;
+use peerstat::bulk::{simulate_table, Reanalysis};
+use peerstat::data::{Column, Table};
+use peerstat::effect::Measure;
+use peerstat::model::{RandomEffects, Summary, SummaryValue};
 
 /// Rows `(analysis_id, yi, vi)`.
 pub type Rows = Vec<(i64, Option<f64>, Option<f64>)>;
@@ -202,4 +207,71 @@ impl Lcg {
             .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
+}
+
+/// `reanalyse`'s results (measure GEN) on each group alone, its rows in canonical order, by
+/// key (error messages then name rows within the group, as the SQL functions do).
+pub fn reference(rows: &Rows, model: RandomEffects) -> Vec<(i64, Option<Summary>, Option<String>)> {
+    let r = canonical(rows);
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < r.len() {
+        let key = r[start].0;
+        let end = start + r[start..].iter().take_while(|x| x.0 == key).count();
+        let g = &r[start..end];
+        let table = Table::from_columns(
+            "ref",
+            vec![
+                (
+                    "analysis_id".into(),
+                    Column::Int(g.iter().map(|x| Some(x.0)).collect()),
+                ),
+                ("yi".into(), Column::Float(g.iter().map(|x| x.1).collect())),
+                ("vi".into(), Column::Float(g.iter().map(|x| x.2).collect())),
+            ],
+        )
+        .unwrap();
+        let res = Reanalysis::new(&["analysis_id"], Measure::Gen)
+            .model(model)
+            .run_table(&table)
+            .unwrap();
+        assert_eq!(res.len(), 1);
+        for g in res {
+            out.push((key, g.summary, g.error));
+        }
+        start = end;
+    }
+    out
+}
+
+/// Asserts each SQL row equals the reference bit for bit; returns the values compared.
+pub fn assert_same(
+    got: &[(i64, StructArray)],
+    want: &[(i64, Option<Summary>, Option<String>)],
+) -> usize {
+    assert_eq!(got.len(), want.len());
+    let mut compared = 0;
+    for ((key, s), (rkey, summary, error)) in got.iter().zip(want) {
+        assert_eq!(key, rkey);
+        assert_eq!(&text(s, "error"), error, "group {key}");
+        for c in Summary::COLUMNS.iter().filter(|c| c.bulk) {
+            let value = summary.as_ref().map(|x| (c.get)(x));
+            match value {
+                Some(SummaryValue::Float(x)) => {
+                    let want = x.is_finite().then_some(x);
+                    assert_eq!(
+                        float(s, c.name).map(f64::to_bits),
+                        want.map(f64::to_bits),
+                        "group {key}, {}",
+                        c.name
+                    );
+                }
+                Some(SummaryValue::Int(n)) => assert_eq!(int(s, c.name), Some(n as i64)),
+                Some(SummaryValue::Text(t)) => assert_eq!(text(s, c.name).as_deref(), Some(t)),
+                None => {}
+            }
+            compared += 1;
+        }
+    }
+    compared
 }
