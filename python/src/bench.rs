@@ -45,19 +45,7 @@ pub(crate) fn _bench_meta(
         std::hint::black_box(model.fit(std::hint::black_box(&es)).map_err(to_py)?);
         Ok(())
     })?;
-    let options = MetaOptions {
-        effect: opts,
-        model,
-        by: None,
-        common_tau2: false,
-        mods: Vec::new(),
-        permutations: None,
-        cluster: None,
-        rho: None,
-        robust: None,
-        robust_type: None,
-        newmods: None,
-    };
+    let options = MetaOptions::new(opts, model);
     let meta = median_secs(n, || {
         let es = EffectSizes::compute(&table, parse(measure)?, &opts).map_err(to_py)?;
         std::hint::black_box(options.fit(&table, &es).map_err(to_py)?);

@@ -203,17 +203,8 @@ pub(crate) fn forest(
             } = inp;
             let es = EffectSizes::compute(&table, measure, &effect)?;
             let options = MetaOptions {
-                effect,
-                model,
                 by: forest.by,
-                common_tau2: false,
-                mods: Vec::new(),
-                permutations: None,
-                cluster: None,
-                rho: None,
-                robust: None,
-                robust_type: None,
-                newmods: None,
+                ..MetaOptions::new(effect, model)
             };
             let rep = options.fit(&table, &es)?.report;
             let rob = peerstat::framework::rob::assess_rows(&table, &rep.fit.studies, &source);
@@ -253,17 +244,8 @@ pub(crate) fn bubble(
         .detach(move || -> peerstat::Result<String> {
             let es = EffectSizes::compute(&inp.table, inp.measure, &inp.effect)?;
             let options = MetaOptions {
-                effect: inp.effect,
-                model: inp.model,
-                by: None,
-                common_tau2: false,
                 mods: vec![moderator.clone()],
-                permutations: None,
-                cluster: None,
-                rho: None,
-                robust: None,
-                robust_type: None,
-                newmods: None,
+                ..MetaOptions::new(inp.effect, inp.model)
             };
             let rep = options.fit(&inp.table, &es)?.report;
             svg::regression_bubble(&inp.table, &es, &rep, &moderator)

@@ -6,9 +6,9 @@ use super::regression::{MetaRegression, RegressionFit};
 use super::robust::{cluster_ids, Robust, RobustFit};
 use super::rve::Rve;
 use super::subgroup::subgroups;
-use super::{Fit, MetaOptions, MetaReport, RegressionKeys};
+use super::{Fit, MetaOptions, MetaReport, RandomEffects, RegressionKeys};
 use crate::data::Table;
-use crate::effect::EffectSizes;
+use crate::effect::{EffectOptions, EffectSizes};
 use crate::error::Result;
 
 /// A [`MetaReport`] with the studies each analysis left out, for the caller to report.
@@ -25,6 +25,25 @@ pub struct MetaRun {
 }
 
 impl MetaOptions {
+    /// The random-effects model alone, with effect-size options `effect` and model `model`: no
+    /// subgroups, moderators, permutations, robust variance estimation or cluster-robust
+    /// inference (set those fields to ask for them).
+    pub fn new(effect: EffectOptions, model: RandomEffects) -> Self {
+        MetaOptions {
+            effect,
+            model,
+            by: None,
+            common_tau2: false,
+            mods: Vec::new(),
+            permutations: None,
+            cluster: None,
+            rho: None,
+            robust: None,
+            robust_type: None,
+            newmods: None,
+        }
+    }
+
     /// Fits what the options ask for on `table` and its effect sizes `es`: a meta-regression on
     /// `mods` (with its permutation test and the prediction at `newmods`) or the random-effects
     /// model with subgroups by `by`; cluster-robust inference by `robust`; robust variance
