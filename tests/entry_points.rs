@@ -132,19 +132,7 @@ fn bcg() -> Table {
 }
 
 fn options(model: RandomEffects) -> MetaOptions {
-    MetaOptions {
-        effect: EffectOptions::default(),
-        model,
-        by: None,
-        common_tau2: false,
-        mods: Vec::new(),
-        permutations: None,
-        cluster: None,
-        rho: None,
-        robust: None,
-        robust_type: None,
-        newmods: None,
-    }
+    MetaOptions::new(EffectOptions::default(), model)
 }
 
 #[test]
