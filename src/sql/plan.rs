@@ -19,9 +19,9 @@
 //! ```
 //!
 //! when the aggregation computes one of those functions and nothing in it depends on row order
-//! (no aggregate with `ORDER BY`, no sorted or streaming input). Each row is then hashed once, shuffled
-//! once and appended once. Results do not change: every group's rows still meet in one
-//! partition and are fitted in their canonical order.
+//! (no aggregate with `ORDER BY`, no sorted or streaming input). Each row is then hashed once,
+//! shuffled once and appended once. Results do not change: every group's rows still meet in
+//! one partition and are fitted in their canonical order.
 
 use std::sync::Arc;
 

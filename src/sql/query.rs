@@ -1,7 +1,6 @@
 //! Running a SQL query over Parquet and CSV files, and writing its result.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SessionStateBuilder;
@@ -50,11 +49,8 @@ pub fn context(partitions: Option<usize>) -> SessionContext {
     let state = SessionStateBuilder::new()
         .with_default_features()
         .with_config(config)
-        .with_physical_optimizer_rule(Arc::new(super::SinglePhase))
         .build();
-    let ctx = SessionContext::new_with_state(state).enable_url_table();
-    super::register(&ctx);
-    ctx
+    SessionContext::new_with_state(super::with_peerstat(state)).enable_url_table()
 }
 
 /// Whether a table path is CSV (`.csv` files, or a directory holding some and no Parquet).

@@ -49,17 +49,6 @@ pub(crate) fn cluster_error(process: &str, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// `state` with peerstat's functions (those of [`register`](super::register)) and its
-/// [`SinglePhase`](super::SinglePhase) plan rule added.
-fn with_functions(state: SessionState) -> SessionState {
-    let state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
-        .with_physical_optimizer_rule(std::sync::Arc::new(super::SinglePhase))
-        .build();
-    let ctx = SessionContext::new_with_state(state);
-    super::register(&ctx);
-    ctx.state()
-}
-
 /// A scheduler's session state for `config`: Ballista's defaults (DataFusion's functions and
 /// Ballista's optimizer rules) and peerstat's functions. The scheduler decodes a client's plan
 /// with it.
@@ -69,7 +58,7 @@ fn with_functions(state: SessionState) -> SessionState {
 pub fn session_state(config: SessionConfig) -> Result<SessionState> {
     let state = ballista_core::utils::default_session_builder(config)
         .map_err(|e| cluster_error("session state", e))?;
-    Ok(with_functions(state))
+    Ok(super::with_peerstat(state))
 }
 
 /// The function registry an executor decodes its tasks' plans with: DataFusion's functions and
@@ -103,7 +92,7 @@ pub fn remote_context(url: &str, partitions: Option<usize>) -> Result<SessionCon
             message: format!("Ballista scheduler '{url}': {e}"),
         })?;
     // Ballista's upgrade replaces the state's function lists: add peerstat's afterwards.
-    Ok(SessionContext::new_with_state(with_functions(state)).enable_url_table())
+    Ok(SessionContext::new_with_state(super::with_peerstat(state)).enable_url_table())
 }
 
 /// The scheduler's gRPC address of `df://HOST:PORT` (`http://HOST:PORT`).
