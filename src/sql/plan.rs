@@ -36,9 +36,11 @@ use datafusion::physical_plan::{ExecutionPlan, InputOrderMode, Partitioning};
 /// The aggregates whose state is their group's rows.
 const ROW_COLLECTING: &[&str] = &["rma", "egger", "rma_mh"];
 
-/// The physical optimizer rule that plans peerstat's row-collecting aggregates in one phase
-/// (see the [module](self)). [`context`](super::context) and the Ballista processes include
-/// it; a session built otherwise gets the same results without it, more slowly.
+/// The physical optimizer rule that plans peerstat's row-collecting aggregates (`rma`,
+/// `egger`, `rma_mh`) in one phase: the final aggregation over a hash shuffle of partial
+/// states becomes one aggregation over a hash shuffle of the rows, when no aggregate in it
+/// depends on row order. [`context`](super::context) and the Ballista processes include it; a
+/// session built otherwise gets the same results without it, more slowly.
 ///
 /// # Examples
 ///
