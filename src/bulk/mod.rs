@@ -91,7 +91,7 @@ pub struct GroupResult {
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct BulkReport {
+pub struct BulkSummary {
     /// Groups analysed (including failed ones).
     pub groups: usize,
     /// Groups with an error.
@@ -406,7 +406,7 @@ impl Reanalysis {
     /// # Errors
     /// [`Error::MissingColumn`] when a group-by or effect column is absent. Problems within a
     /// group never stop the run: they fill that group's `error`.
-    pub fn results_table(&self, table: &Table) -> Result<(Table, BulkReport)> {
+    pub fn results_table(&self, table: &Table) -> Result<(Table, BulkSummary)> {
         let (buf, names) = self.buffer_from_table(table)?;
         let rows = buf.len();
         let (buf, results, clustered) = self.run_buffer(buf, &names);
@@ -428,7 +428,7 @@ impl Reanalysis {
     /// # Errors
     /// Input errors (missing file or column, corrupt file, empty input) and output write errors.
     /// Problems within a group never stop the run: they fill that group's `error`.
-    pub fn run(&self, input: &Path, output: &Path, progress: Progress<'_>) -> Result<BulkReport> {
+    pub fn run(&self, input: &Path, output: &Path, progress: Progress<'_>) -> Result<BulkSummary> {
         self.effect.convert.check()?;
         let name = input.display().to_string();
         if crate::data::FileKind::of(input) == Some(crate::data::FileKind::Parquet) {
@@ -444,7 +444,7 @@ impl Reanalysis {
                 }
                 None => {
                     sink.abandon();
-                    // Not clustered by the key: grouped in memory (`BulkReport::clustered` false).
+                    // Not clustered by the key: grouped in memory (`BulkSummary::clustered` false).
                     let (buf, names) = self.read_all_parquet(input, &name)?;
                     return self.finish_in_memory(buf, &names, output, progress);
                 }
@@ -462,7 +462,7 @@ impl Reanalysis {
     ///
     /// # Errors
     /// As [`Reanalysis::run`], without the output errors.
-    pub fn results_file(&self, input: &Path) -> Result<(Table, BulkReport)> {
+    pub fn results_file(&self, input: &Path) -> Result<(Table, BulkSummary)> {
         self.effect.convert.check()?;
         let name = input.display().to_string();
         if crate::data::FileKind::of(input) == Some(crate::data::FileKind::Parquet) {
@@ -498,7 +498,7 @@ impl Reanalysis {
         names: &[&str],
         output: &Path,
         progress: Progress<'_>,
-    ) -> Result<BulkReport> {
+    ) -> Result<BulkSummary> {
         let rows = buf.len();
         let key_names = self.key_names();
         let (buf, results, clustered) = self.run_buffer(buf, names);
@@ -537,8 +537,8 @@ fn group_error(e: Error, buf: &Buffer, first: usize) -> String {
     }
 }
 
-fn report(rows: usize, results: &[GroupResult], clustered: bool) -> BulkReport {
-    BulkReport {
+fn report(rows: usize, results: &[GroupResult], clustered: bool) -> BulkSummary {
+    BulkSummary {
         groups: results.len(),
         failed: results.iter().filter(|r| r.error.is_some()).count(),
         rows,

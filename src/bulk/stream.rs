@@ -9,7 +9,7 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 
 use super::buffer::{Buffer, IdentityHasher};
-use super::{report, BulkReport, GroupResult, Progress, Reanalysis};
+use super::{report, BulkSummary, GroupResult, Progress, Reanalysis};
 use crate::data::arrow::{append, duration_columns, duration_message, empty_column, Unreadable};
 use crate::data::cell::{parse_number, repeated, repeated_message};
 use crate::data::read::{guard, open_parquet, parquet_data_error};
@@ -225,7 +225,7 @@ impl Reanalysis {
         name: &str,
         emit: &mut dyn FnMut(&Buffer, &[GroupResult]) -> Result<()>,
         progress: Progress<'_>,
-    ) -> Result<Option<BulkReport>> {
+    ) -> Result<Option<BulkSummary>> {
         let Projected {
             reader,
             keys,
@@ -243,9 +243,9 @@ impl Reanalysis {
         let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
             HashSet::with_capacity_and_hasher(total / 4 + 16, Default::default());
         let mut rows = 0usize;
-        let mut all = BulkReport {
+        let mut all = BulkSummary {
             clustered: true,
-            ..BulkReport::default()
+            ..BulkSummary::default()
         };
         // Decoding (decompression, page reading) runs on its own thread, one or two batches
         // ahead, while the batch before is fitted in parallel and written.

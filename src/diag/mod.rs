@@ -28,7 +28,7 @@ mod trimfill;
 pub use bias::{begg, egger, fail_safe, Begg, Egger, EggerModel, FailSafe, Side};
 pub use influence::{cumulative, influence, CumulativeStep, Influence};
 pub use mh::{mantel_haenszel, peto, MhFit, MhMethod};
-pub use result::{BiasOptions, BiasReport, InfluenceOptions, InfluenceReport};
+pub use result::{BiasOptions, BiasResult, InfluenceOptions, InfluenceResult};
 pub use trimfill::{trimfill, Filled, TrimFill, TrimFillEstimator};
 
 use crate::effect::{EffectSizes, Measure};

@@ -10,7 +10,7 @@ use crate::effect::{EffectOptions, EffectSizes, Measure};
 use crate::error::Result;
 use crate::model::{RandomEffects, Tau2Method};
 
-/// The options behind a [`BiasReport`], recorded in its JSON (`options`).
+/// The options behind a [`BiasResult`], recorded in its JSON (`options`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BiasOptions {
     /// Effect-size options.
@@ -27,7 +27,7 @@ pub struct BiasOptions {
     pub orwin_target: Option<f64>,
 }
 
-/// The options behind an [`InfluenceReport`], recorded in its JSON (`options`).
+/// The options behind an [`InfluenceResult`], recorded in its JSON (`options`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InfluenceOptions {
     /// Effect-size options.
@@ -42,7 +42,7 @@ pub struct InfluenceOptions {
 
 /// JSON of `peerstat bias`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BiasReport {
+pub struct BiasResult {
     /// Effect measure.
     pub measure: Measure,
     /// τ² estimator of the model tested.
@@ -64,7 +64,7 @@ pub struct BiasReport {
 
 /// JSON of `peerstat influence`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InfluenceReport {
+pub struct InfluenceResult {
     /// Effect measure.
     pub measure: Measure,
     /// τ² estimator.
@@ -88,9 +88,9 @@ impl BiasOptions {
     /// # Errors
     /// [`crate::Error::Setting`] for a bad Orwin target; errors of the tests (too few studies,
     /// no convergence).
-    pub fn run(&self, es: &EffectSizes) -> Result<BiasReport> {
+    pub fn run(&self, es: &EffectSizes) -> Result<BiasResult> {
         let fail_safe_n = super::fail_safe(es, self.orwin_target)?;
-        Ok(BiasReport {
+        Ok(BiasResult {
             measure: es.measure(),
             method: self.model.get_method(),
             k: es.k(),
@@ -110,7 +110,7 @@ impl InfluenceOptions {
     /// # Errors
     /// [`crate::Error::MissingColumn`] or [`crate::Error::Value`] for the order column; errors
     /// of the fits.
-    pub fn run(&self, table: &Table, es: &EffectSizes) -> Result<InfluenceReport> {
+    pub fn run(&self, table: &Table, es: &EffectSizes) -> Result<InfluenceResult> {
         let (studies, cumulative) = if self.cumulative {
             let order = match &self.order {
                 Some(c) => {
@@ -134,7 +134,7 @@ impl InfluenceOptions {
         } else {
             (Some(super::influence(es, &self.model)?), None)
         };
-        Ok(InfluenceReport {
+        Ok(InfluenceResult {
             measure: es.measure(),
             method: self.model.get_method(),
             k: es.k(),

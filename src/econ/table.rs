@@ -164,7 +164,7 @@ pub struct Pooled {
 
 /// The result of `peerstat cea`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CeaReport {
+pub struct CeaResult {
     /// Shape analysed.
     pub shape: Shape,
     /// Frontier (strategies; for draws, of the means).
@@ -403,13 +403,13 @@ fn arm_summaries(t: &Table) -> Result<Vec<(String, ArmSummary)>> {
 /// # Errors
 /// Missing or bad columns (naming row and column), a missing arm or strategy, n ≤ 1, negative
 /// SD, |corr| > 1, non-numeric costs, and model failures.
-pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaReport> {
+pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaResult> {
     o.validate()?;
     let shape = match o.shape {
         Some(s) => s,
         None => Shape::detect(t)?,
     };
-    let mut rep = CeaReport {
+    let mut rep = CeaResult {
         shape,
         frontier: None,
         draws: None,

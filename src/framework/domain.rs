@@ -10,7 +10,7 @@ use super::evaluate::Skipped;
 use super::options::Thresholds;
 use super::{words, Codebook, FieldKind};
 use crate::data::Table;
-use crate::diag::BiasReport;
+use crate::diag::BiasResult;
 use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::regression::MetaRegression;
@@ -108,7 +108,7 @@ pub struct DomainResult {
     /// Robust variance estimation when studies contribute several effects.
     pub rve: Option<RveFit>,
     /// Bias checks (k ≥ 10).
-    pub bias: Option<BiasReport>,
+    pub bias: Option<BiasResult>,
     /// With dependent effects (and bias checks run): the Egger sandwich test — the CHE model
     /// with the standard error as moderator and CR2 inference (Rodgers & Pustejovsky 2021);
     /// its slope is the small-study effect.

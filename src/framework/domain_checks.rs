@@ -3,7 +3,7 @@
 
 use super::domain::{DomainData, Sensitivity};
 use super::evaluate::Skipped;
-use crate::diag::{self, BiasReport, EggerModel, TrimFillEstimator};
+use crate::diag::{self, BiasResult, EggerModel, TrimFillEstimator};
 use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::rve::{Rve, RveFit};
@@ -46,7 +46,7 @@ pub(super) fn bias(
     d: &DomainData<'_>,
     es: &EffectSizes,
     skipped: &mut Vec<Skipped>,
-) -> Option<BiasReport> {
+) -> Option<BiasResult> {
     let min = d.thresholds.min_bias_effects;
     if es.k() < min {
         skipped.push(Skipped::new(
@@ -56,8 +56,8 @@ pub(super) fn bias(
         return None;
     }
     let m = &d.model;
-    let run = || -> Result<BiasReport> {
-        Ok(BiasReport {
+    let run = || -> Result<BiasResult> {
+        Ok(BiasResult {
             measure: es.measure(),
             method: m.get_method(),
             k: es.k(),

@@ -171,7 +171,7 @@ pub struct Evaluation {
     /// ROBINS-I domain columns).
     pub risk_of_bias: Vec<super::rob::RobAssessment>,
     /// Economic results (when costs were given).
-    pub economics: Option<crate::econ::table::CeaReport>,
+    pub economics: Option<crate::econ::table::CeaResult>,
     /// Acceptability curve of the pooled net benefit (when costs from several trials were given).
     pub ceac: Option<PooledCeac>,
     /// Evaluation-wide sections not run, with the reason.
@@ -496,7 +496,7 @@ fn economics(
     opts: &EvaluateOptions,
     level: f64,
     skipped: &mut Vec<Skipped>,
-) -> Result<(Option<crate::econ::table::CeaReport>, Option<PooledCeac>)> {
+) -> Result<(Option<crate::econ::table::CeaResult>, Option<PooledCeac>)> {
     let o = crate::econ::table::CeaOptions {
         wtp: opts.wtp.clone(),
         level,

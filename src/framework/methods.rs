@@ -80,7 +80,7 @@ pub(crate) fn methods(
     opts: &EvaluateOptions,
     level: f64,
     domain_results: &[DomainResult],
-    economics: Option<&crate::econ::table::CeaReport>,
+    economics: Option<&crate::econ::table::CeaResult>,
     ceac: bool,
     skipped: &[Skipped],
 ) -> String {

@@ -5,7 +5,7 @@
 
 use super::certainty::Certainty;
 use super::domain::{Orientation, StudyEffect};
-use crate::diag::BiasReport;
+use crate::diag::BiasResult;
 use crate::effect::Measure;
 use crate::model::Summary;
 
@@ -152,7 +152,7 @@ pub(crate) struct CaveatInput<'a> {
     pub k: usize,
     pub studies: usize,
     pub summary: &'a Summary,
-    pub bias: Option<&'a BiasReport>,
+    pub bias: Option<&'a BiasResult>,
     /// Effects at high risk of bias (`None`: not coded).
     pub high_risk: Option<usize>,
     pub simulated: bool,

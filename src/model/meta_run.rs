@@ -1,4 +1,4 @@
-//! The fits one `meta` request asks for, combined into a [`MetaReport`]: the random-effects fit
+//! The fits one `meta` request asks for, combined into a [`MetaResult`]: the random-effects fit
 //! or the meta-regression, subgroups, cluster-robust inference and robust variance estimation.
 //! The CLI and the Python module both call [`MetaOptions::fit`].
 
@@ -6,16 +6,16 @@ use super::regression::{MetaRegression, RegressionFit};
 use super::robust::{cluster_ids, Robust, RobustFit};
 use super::rve::Rve;
 use super::subgroup::subgroups;
-use super::{Fit, MetaOptions, MetaReport, RandomEffects, RegressionKeys};
+use super::{Fit, MetaOptions, MetaResult, RandomEffects, RegressionKeys};
 use crate::data::Table;
 use crate::effect::{EffectOptions, EffectSizes};
 use crate::error::Result;
 
-/// A [`MetaReport`] with the studies each analysis left out, for the caller to report.
+/// A [`MetaResult`] with the studies each analysis left out, for the caller to report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetaRun {
     /// The combined result.
-    pub report: MetaReport,
+    pub report: MetaResult,
     /// Studies left out of the meta-regression (missing moderator value).
     pub regression_dropped: usize,
     /// Studies left out of the subgroup analysis (missing value in the subgroup column).
@@ -98,8 +98,8 @@ impl MetaOptions {
         subgroups: Option<super::subgroup::SubgroupAnalysis>,
         regression: Option<RegressionKeys>,
         robust: Option<RobustFit>,
-    ) -> MetaReport {
-        MetaReport {
+    ) -> MetaResult {
+        MetaResult {
             fit,
             subgroups,
             regression,

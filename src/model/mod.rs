@@ -65,7 +65,7 @@ pub use meta_run::MetaRun;
 pub use multilevel_run::{MultilevelOptions, MultilevelRun};
 use normalise::Normaliser;
 pub use options::{I2Method, PiMethod, Tau2Method};
-pub use result::{MetaOptions, MetaReport, RegressionKeys};
+pub use result::{MetaOptions, MetaResult, RegressionKeys};
 pub use summary::{Convergence, Summary, SummaryColumn, SummaryValue};
 pub use workspace::Workspace;
 

@@ -1,4 +1,4 @@
-//! What one `meta --random` request asks for, combined into a [`MultilevelReport`]: the
+//! What one `meta --random` request asks for, combined into a [`MultilevelResult`]: the
 //! multilevel fit on table columns, the likelihood-ratio test against the model without one
 //! random factor, cluster-robust inference, and the refits across a grid of `vcalc`'s ρ. The CLI
 //! and the Python module both call [`MultilevelOptions::fit`].
@@ -6,7 +6,7 @@
 use super::multilevel::{
     likelihood_ratio, CovSource, MultilevelModel, MultilevelTable, RandomTerms,
 };
-use super::robust::{cluster_ids, MultilevelReport, RhoRow, Robust, RobustFit};
+use super::robust::{cluster_ids, MultilevelResult, RhoRow, Robust, RobustFit};
 use crate::data::Table;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Result, Setting};
@@ -36,11 +36,11 @@ pub struct MultilevelOptions {
     pub rho_grid: Vec<f64>,
 }
 
-/// A [`MultilevelReport`] with the effects the fit left out, for the caller to report.
+/// A [`MultilevelResult`] with the effects the fit left out, for the caller to report.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultilevelRun {
     /// The combined result.
-    pub report: MultilevelReport,
+    pub report: MultilevelResult,
     /// Effects left out of the model (missing moderator value).
     pub dropped: usize,
 }
@@ -175,7 +175,7 @@ impl MultilevelOptions {
         };
         let dropped = rep.dropped;
         Ok(MultilevelRun {
-            report: MultilevelReport {
+            report: MultilevelResult {
                 table: rep,
                 robust,
                 rho_grid,

@@ -56,7 +56,7 @@ impl RegressionKeys {
     }
 }
 
-/// The options behind a [`MetaReport`], recorded in its JSON (`options`) so that a result can be
+/// The options behind a [`MetaResult`], recorded in its JSON (`options`) so that a result can be
 /// reproduced from its output alone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MetaOptions {
@@ -88,7 +88,7 @@ pub struct MetaOptions {
 /// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator
 /// analyses when they were run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MetaReport {
+pub struct MetaResult {
     /// Core fit (overall fit for subgroups; the regression's core results for moderators).
     #[serde(flatten)]
     pub fit: Fit,

@@ -10,8 +10,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::data::fmt_f64;
-use crate::diag::InfluenceReport;
-use crate::econ::table::CeaReport;
+use crate::diag::InfluenceResult;
+use crate::econ::table::CeaResult;
 use crate::model::Fit;
 
 fn other(e: impl std::fmt::Display) -> std::io::Error {
@@ -124,7 +124,7 @@ pub fn summary(fit: &Fit) -> std::io::Result<String> {
 ///
 /// # Errors
 /// As [`records`].
-pub fn influence(r: &InfluenceReport) -> std::io::Result<String> {
+pub fn influence(r: &InfluenceResult) -> std::io::Result<String> {
     match (&r.studies, &r.cumulative) {
         (Some(s), _) => records(s),
         (None, Some(c)) => records(c),
@@ -139,7 +139,7 @@ pub fn influence(r: &InfluenceReport) -> std::io::Result<String> {
 ///
 /// # Errors
 /// As [`records`].
-pub fn cea(r: &CeaReport) -> std::io::Result<String> {
+pub fn cea(r: &CeaResult) -> std::io::Result<String> {
     if let Some(p) = &r.pooled {
         let rows: Vec<Value> = values(&p.by_wtp)?
             .into_iter()

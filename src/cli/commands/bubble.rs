@@ -2,7 +2,7 @@
 //! categorical (drawn by the library's `report::svg::regression_bubble`).
 
 use peerstat::effect::EffectSizes;
-use peerstat::model::MetaReport;
+use peerstat::model::MetaResult;
 use peerstat::report::svg;
 
 use super::Loaded;
@@ -16,7 +16,7 @@ pub fn bubble(
     a: &MetaArgs,
     l: &Loaded,
     es: &EffectSizes,
-    rep: &MetaReport,
+    rep: &MetaResult,
     path: &std::path::Path,
 ) -> CmdResult {
     if rep.regression.is_none() {

@@ -1,6 +1,6 @@
 //! `peerstat bias` and `peerstat influence`.
 
-use peerstat::diag::{BiasOptions, BiasReport, InfluenceOptions};
+use peerstat::diag::{BiasOptions, BiasResult, InfluenceOptions};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model};
@@ -46,7 +46,7 @@ fn funnel(
     l: &super::Loaded,
     es: &peerstat::effect::EffectSizes,
     model: &peerstat::model::RandomEffects,
-    rep: &BiasReport,
+    rep: &BiasResult,
     path: &std::path::Path,
 ) -> CmdResult {
     let fit = model.fit(es)?;

@@ -7,7 +7,7 @@ use peerstat::model::multilevel::{
 };
 use peerstat::model::robust::Robust;
 use peerstat::model::vcalc::VcalcSpec;
-use peerstat::model::{MetaOptions, MetaReport, MultilevelOptions, RandomEffects};
+use peerstat::model::{MetaOptions, MetaResult, MultilevelOptions, RandomEffects};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
@@ -74,7 +74,7 @@ fn fit(
     es: &EffectSizes,
     model: RandomEffects,
     file: &str,
-) -> Result<MetaReport, Failure> {
+) -> Result<MetaResult, Failure> {
     let options = MetaOptions {
         effect: l.opts,
         model,

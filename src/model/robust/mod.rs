@@ -41,7 +41,7 @@
 mod cr2;
 mod multilevel;
 
-pub use multilevel::{MultilevelReport, RhoRow};
+pub use multilevel::{MultilevelResult, RhoRow};
 
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;

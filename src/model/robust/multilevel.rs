@@ -22,7 +22,7 @@ use crate::model::multilevel::{MultilevelFit, MultilevelTable};
 /// A multilevel fit on table columns with cluster-robust inference on it: the JSON of `meta`
 /// with a random-effects structure plus the key `robust`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct MultilevelReport {
+pub struct MultilevelResult {
     /// The multilevel fit.
     #[serde(flatten)]
     pub table: MultilevelTable,

@@ -1,18 +1,18 @@
 //! The plots of an economic evaluation as `peerstat cea --plane/--ceac` draws them, from a
-//! [`CeaReport`] and its data: the cost-effectiveness plane of the comparisons with the
+//! [`CeaResult`] and its data: the cost-effectiveness plane of the comparisons with the
 //! willingness-to-pay lines, and the acceptability curves. The CLI and the Python module both
 //! call [`cea_plane`] and [`cea_acceptability`].
 
 use super::{ce_plane, ceac, PlaneSeries};
 use crate::data::Table;
-use crate::econ::table::{analyse_table, CeaOptions, CeaReport};
+use crate::econ::table::{analyse_table, CeaOptions, CeaResult};
 use crate::error::{Error, Result};
 
 /// What the plots' errors name.
 const WHAT: &str = "cost-effectiveness plot";
 
 /// The ICERs of a report: against the reference (draws), of the trial, or of the pooled means.
-fn icers(rep: &CeaReport) -> Vec<f64> {
+fn icers(rep: &CeaResult) -> Vec<f64> {
     let mut out = Vec::new();
     if let Some(d) = &rep.draws {
         out.extend(d.frontier.iter().map(|f| f.icer));
@@ -28,7 +28,7 @@ fn icers(rep: &CeaReport) -> Vec<f64> {
 
 /// The comparisons on the plane: draws against the reference, the trial's bootstrap cloud (or
 /// its mean with the confidence ellipse of the increments), or the studies and pooled mean.
-fn plane_series(rep: &CeaReport, table: &Table) -> Result<Vec<PlaneSeries>> {
+fn plane_series(rep: &CeaResult, table: &Table) -> Result<Vec<PlaneSeries>> {
     if let Some(d) = &rep.draws {
         let (names, c, e) = crate::econ::draws::draw_matrices(table)?;
         let r = names.iter().position(|n| n == &d.reference).unwrap_or(0);
@@ -90,7 +90,7 @@ fn plane_series(rep: &CeaReport, table: &Table) -> Result<Vec<PlaneSeries>> {
 /// [`Error::Input`] for a report with neither draws, trial data nor pooled trials; the draws'
 /// errors when they are read again from `table`.
 pub fn cea_plane(
-    rep: &CeaReport,
+    rep: &CeaResult,
     table: &Table,
     wtp: &[f64],
     title: Option<&str>,
@@ -121,9 +121,9 @@ pub fn cea_plane(
 pub fn acceptability_grid(
     table: &Table,
     opts: &CeaOptions,
-    rep: &CeaReport,
+    rep: &CeaResult,
     given: bool,
-) -> Result<Option<(CeaReport, Vec<f64>)>> {
+) -> Result<Option<(CeaResult, Vec<f64>)>> {
     if given {
         return Ok(None);
     }
@@ -145,7 +145,7 @@ pub fn acceptability_grid(
 ///
 /// # Errors
 /// [`Error::Input`] for a report with neither draws, trial data nor pooled trials.
-pub fn cea_acceptability(rep: &CeaReport, wtp: &[f64], title: Option<&str>) -> Result<String> {
+pub fn cea_acceptability(rep: &CeaResult, wtp: &[f64], title: Option<&str>) -> Result<String> {
     let normal = |est: f64, se: f64| {
         if se > 0.0 {
             crate::dist::norm_sf(-est / se)

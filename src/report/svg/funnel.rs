@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::legend::{Key, Legend};
 use super::{header, left_margin, style, x_axis, y_axis, Axis};
 use crate::data::Table;
-use crate::diag::BiasReport;
+use crate::diag::BiasResult;
 use crate::effect::{EffectSizes, Measure};
 use crate::error::Result;
 
@@ -124,7 +124,7 @@ fn se_at(y: FunnelY, t: f64) -> f64 {
 pub fn bias_funnel(
     table: &Table,
     es: &EffectSizes,
-    (estimate, rep): (f64, &BiasReport),
+    (estimate, rep): (f64, &BiasResult),
     (y, pseudo_ci): (FunnelY, bool),
     title: Option<&str>,
 ) -> Result<String> {

@@ -1,5 +1,5 @@
 //! The bubble plot of a one-moderator meta-regression as `peerstat meta --bubble` draws it
-//! (metafor `regplot`), from a [`MetaReport`] and its data: a numeric moderator as points and
+//! (metafor `regplot`), from a [`MetaResult`] and its data: a numeric moderator as points and
 //! the fitted line with its bands, a categorical one as each level's estimate with its CI. The
 //! CLI and the Python module both call [`regression_bubble`].
 
@@ -8,7 +8,7 @@ use crate::data::Table;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Result};
 use crate::model::regression::{MetaRegression, RegressionFit};
-use crate::model::MetaReport;
+use crate::model::MetaResult;
 use crate::report::{f4, pv};
 
 /// What the plot's errors name.
@@ -25,7 +25,7 @@ const WHAT: &str = "bubble plot of a meta-regression";
 pub fn regression_bubble(
     table: &Table,
     es: &EffectSizes,
-    rep: &MetaReport,
+    rep: &MetaResult,
     moderator: &str,
 ) -> Result<String> {
     if rep.regression.is_none() {
@@ -115,7 +115,7 @@ fn p_text(p: f64) -> String {
 /// first level, intercept + coefficient for the others) with its CI, and the studies.
 fn levels_bubble(
     table: &Table,
-    rep: &MetaReport,
+    rep: &MetaResult,
     reg: &RegressionFit,
     (moderator, name): (&str, &str),
     level: f64,

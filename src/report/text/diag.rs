@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use crate::diag::{BiasReport, EggerModel, InfluenceReport, MhFit};
+use crate::diag::{BiasResult, EggerModel, InfluenceResult, MhFit};
 use crate::report::fmt::{f4, fp, label, pv, width};
 
 /// Text printout of `peerstat bias`.
-pub fn bias_table(r: &BiasReport, source: &str) -> String {
+pub fn bias_table(r: &BiasResult, source: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -89,7 +89,7 @@ pub fn bias_table(r: &BiasReport, source: &str) -> String {
 }
 
 /// Text printout of `peerstat influence`.
-pub fn influence_table(r: &InfluenceReport, source: &str) -> String {
+pub fn influence_table(r: &InfluenceResult, source: &str) -> String {
     let mut out = String::new();
     if let Some(st) = &r.studies {
         let _ = writeln!(

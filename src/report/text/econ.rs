@@ -2,12 +2,12 @@
 
 use std::fmt::Write as _;
 
-use crate::econ::table::CeaReport;
+use crate::econ::table::CeaResult;
 use crate::econ::FiellerKind;
 use crate::report::fmt::{label, width};
 
 /// Text printout of `peerstat cea`.
-pub fn cea_table(r: &CeaReport, source: &str) -> String {
+pub fn cea_table(r: &CeaResult, source: &str) -> String {
     let mut out = String::new();
     let money = |x: f64| {
         if x.is_finite() {

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::robust::{robust_table, rve_table};
 use crate::effect::{BackTransform, Measure};
 use crate::model::subgroup::SubgroupAnalysis;
-use crate::model::{Fit, MetaReport, PiMethod, Tau2Method};
+use crate::model::{Fit, MetaResult, PiMethod, Tau2Method};
 use crate::report::fmt::{f4, fp, label, pv, stars, width};
 
 /// A metafor-style printout of a fit, with back-transformed values for ratio measures.
@@ -207,9 +207,9 @@ pub fn table(fit: &Fit, source: &str) -> String {
     out
 }
 
-/// The text printout of a [`MetaReport`]: the core fit, then the subgroup, meta-regression and
+/// The text printout of a [`MetaResult`]: the core fit, then the subgroup, meta-regression and
 /// robust-variance sections that were run.
-pub fn table_report(rep: &MetaReport, source: &str) -> String {
+pub fn table_report(rep: &MetaResult, source: &str) -> String {
     let Some(reg) = &rep.regression else {
         let mut out = table(&rep.fit, source);
         if let Some(sg) = &rep.subgroups {
