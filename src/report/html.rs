@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::svg::esc;
-use crate::framework::evaluate::Evaluation;
+use crate::framework::evaluate::{DomainResult, Evaluation};
 use crate::framework::map::MapData;
 
 /// The EGM page template (data placeholder `/*EGM_DATA*/null`).
@@ -56,22 +56,46 @@ pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     wrap_tables(&report_body(ev, svgs))
 }
 
+/// The report's body, top to bottom: head, summary, one section per domain, value for money,
+/// what was not run or used, methods.
 fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
-    // each plot links to its own file: on a phone it shrinks to the page, and a tap shows it
-    // at full size
-    let svg = |name: &str| {
-        svgs.iter()
-            .find(|(n, _)| n == name)
-            .map(|(n, s)| {
-                format!(
-                    "<a class=\"plot-link\" href=\"{}\" title=\"Open the plot at full size\">{}</a>",
-                    esc(n),
-                    s.replace("<?xml version=\"1.0\"?>", "")
-                )
-            })
-            .unwrap_or_default()
-    };
-    let lvl = ev.options.level;
+    let svg = |name: &str| plot_link(svgs, name);
+    let mut o = page_head(ev);
+    o.push_str(&super::sof::sof_html(ev));
+    o.push_str(&summary_table(ev));
+    for d in &ev.domains {
+        o.push_str(&domain_section(ev, d, &svg));
+    }
+    if let Some(e) = &ev.economics {
+        o.push_str(&economics_section(e, ev.options.level, &svg));
+    }
+    if !ev.skipped.is_empty() {
+        let _ = write!(o, "<section>{}</section>", not_run(&ev.skipped));
+    }
+    o.push_str(&directions(ev));
+    o.push_str(&rows_not_used(ev));
+    o.push_str(&super::converted::converted_html(ev));
+    let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} row{} not used (listed above).</p><p>Options: {}</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_not_used.len(), if ev.rows_not_used.len() == 1 { "" } else { "s" }, esc(&options_line(ev)));
+    o
+}
+
+/// The plot `name` inline, linked to its own file: on a phone it shrinks to the page, and a tap
+/// shows it at full size (empty when there is no such plot).
+fn plot_link(svgs: &[(String, String)], name: &str) -> String {
+    svgs.iter()
+        .find(|(n, _)| n == name)
+        .map(|(n, s)| {
+            format!(
+                "<a class=\"plot-link\" href=\"{}\" title=\"Open the plot at full size\">{}</a>",
+                esc(n),
+                s.replace("<?xml version=\"1.0\"?>", "")
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The document head, the title, the simulated-data banner and the input line.
+fn page_head(ev: &Evaluation) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
@@ -82,47 +106,16 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
-    o.push_str(&super::sof::sof_html(ev));
+    o
+}
+
+/// The summary table: one row per outcome domain.
+fn summary_table(ev: &Evaluation) -> String {
+    let lvl = ev.options.level;
+    let mut o = String::new();
     let _ = write!(o, "<h2>Summary by outcome domain</h2><table class=\"summary\"><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
-        let or = d.measure.is_log_scale();
-        let f = |x: f64| {
-            if or {
-                format!("{:.2}", x.exp())
-            } else {
-                format!("{x:.2}")
-            }
-        };
-        let sym = if or { "OR" } else { "g" };
-        let (effect, pi, i2) = match &d.pooled {
-            Some(p) => {
-                let s = &p.summary;
-                (
-                    format!(
-                        "{sym} {} [{}, {}]{}",
-                        f(s.estimate),
-                        f(s.ci_lower),
-                        f(s.ci_upper),
-                        if d.adhoc_knha {
-                            " <span class=\"caveat\">(ad hoc KH)</span>"
-                        } else {
-                            ""
-                        }
-                    ),
-                    if s.pi_lower.is_finite() {
-                        format!("{} to {}", f(s.pi_lower), f(s.pi_upper))
-                    } else {
-                        "–".into()
-                    },
-                    format!("{:.0}%", s.i2),
-                )
-            }
-            None => (
-                "<em>not pooled</em> (too few studies)".to_string(),
-                "–".into(),
-                "–".into(),
-            ),
-        };
+        let (effect, pi, i2) = pooled_cells(d);
         let _ = write!(
             o,
             "<tr><td><a href=\"#d-{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}{}</td></tr>",
@@ -139,172 +132,247 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         );
     }
     let _ = write!(o, "</table>");
-    for d in &ev.domains {
-        let _ = write!(
-            o,
-            "<section id=\"d-{}\"><h2>{}</h2><p>{}</p><p>{}</p><p><em>Scale:</em> {}.</p>",
-            esc(&d.domain).replace(' ', "-"),
-            esc(&d.domain),
-            esc(&d.summary),
-            esc(&d.meaning),
-            esc(&d.scale_note)
-        );
-        if let Some(w) = &d.small_k_warning {
-            let _ = write!(o, "<p class=\"caveat warning\">Warning: {}.</p>", esc(w));
+    o
+}
+
+/// A domain's pooled effect [CI], prediction interval and I² cells of the summary table.
+fn pooled_cells(d: &DomainResult) -> (String, String, String) {
+    let or = d.measure.is_log_scale();
+    let f = |x: f64| {
+        if or {
+            format!("{:.2}", x.exp())
+        } else {
+            format!("{x:.2}")
         }
-        match &d.forest {
-            Some(f) => {
-                let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
-            }
-            None => o.push_str(&effects_table(d, lvl)),
-        }
-        if let Some(dep) = &d.dependence {
-            o.push_str(&dependence_html(dep, d.measure));
-        }
-        for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
-            o.push_str(&rob_section(r, &svg));
-        }
-        if let Some(f) = &d.forms {
-            o.push_str(&super::html_network::forms_html(f, d.measure));
-        }
-        if let Some(e) = &d.elements {
-            o.push_str(&super::html_network::elements_html(
-                e,
-                d.measure,
-                d.orientation,
-            ));
-        }
-        if !d.subgroups.is_empty() {
-            let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
-            let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
-            for (si, sg) in d.subgroups.iter().enumerate() {
-                let show = |x: f64| {
-                    if d.measure.is_log_scale() {
-                        x.exp()
+    };
+    let sym = if or { "OR" } else { "g" };
+    match &d.pooled {
+        Some(p) => {
+            let s = &p.summary;
+            (
+                format!(
+                    "{sym} {} [{}, {}]{}",
+                    f(s.estimate),
+                    f(s.ci_lower),
+                    f(s.ci_upper),
+                    if d.adhoc_knha {
+                        " <span class=\"caveat\">(ad hoc KH)</span>"
                     } else {
-                        x
+                        ""
                     }
-                };
-                let lv: Vec<String> = sg
-                    .subgroups
-                    .iter()
-                    .map(|g| {
-                        format!(
-                            "{} ({}): {:.2} [{:.2}, {:.2}]",
-                            esc(&g.level),
-                            g.fit.summary.k,
-                            show(g.fit.summary.estimate),
-                            show(g.fit.summary.ci_lower),
-                            show(g.fit.summary.ci_upper)
-                        )
-                    })
-                    .collect();
-                let t = &sg.subgroup_test;
-                // Dependent effects: the CR2 HTZ Wald test, an F on (df1, df2).
-                let test = if d.dependence.is_some() {
-                    format!(
-                        "HTZ F({}, {:.1}) = {:.2}, p {} (CHE + CR2)",
-                        t.df,
-                        t.df2,
-                        t.q,
-                        super::pv(t.p_value)
-                    )
+                ),
+                if s.pi_lower.is_finite() {
+                    format!("{} to {}", f(s.pi_lower), f(s.pi_upper))
                 } else {
-                    format!("Q = {:.2}, df = {}, p {}", t.q, t.df, super::pv(t.p_value))
-                };
-                let _ = write!(
-                    o,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>p {}</td></tr>",
-                    esc(&sg.by),
-                    lv.join("<br>"),
-                    test,
-                    super::pv(d.subgroup_p_holm.get(si).copied().unwrap_or(f64::NAN))
-                );
-            }
-            let _ = write!(o, "</table>");
+                    "–".into()
+                },
+                format!("{:.0}%", s.i2),
+            )
         }
-        if let Some(r) = &d.duration {
-            if r.coefficients.len() > 1 {
-                let c = &r.coefficients[1];
-                let k = d.effects.len();
-                let caution = if k < ev.options.thresholds.r2_caution_below {
-                    format!(" <span class=\"caveat\">Exploratory, and with k = {k} R² is unreliable (it is often 0% or 100% by chance with few studies).</span>")
-                } else {
-                    " <span class=\"caveat\">Exploratory.</span>".to_string()
-                };
-                let r2 = if r.r2.is_finite() {
-                    format!("; R² {:.0}%", r.r2)
-                } else {
-                    " (CHE model, CR2 cluster-robust CI; no R² for dependent effects)".to_string()
-                };
-                let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}{r2}.{caution}</p>", c.est.estimate, match d.measure { crate::effect::Measure::Or => " (log odds ratio)", crate::effect::Measure::Irr => " (log rate ratio)", _ => "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value));
-            }
+        None => (
+            "<em>not pooled</em> (too few studies)".to_string(),
+            "–".into(),
+            "–".into(),
+        ),
+    }
+}
+
+/// One outcome domain's section: its words, forest plot (or effects table), dependence, risk of
+/// bias, forms and elements, subgroups, duration, checks and what was not run.
+fn domain_section(ev: &Evaluation, d: &DomainResult, svg: &dyn Fn(&str) -> String) -> String {
+    let lvl = ev.options.level;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<section id=\"d-{}\"><h2>{}</h2><p>{}</p><p>{}</p><p><em>Scale:</em> {}.</p>",
+        esc(&d.domain).replace(' ', "-"),
+        esc(&d.domain),
+        esc(&d.summary),
+        esc(&d.meaning),
+        esc(&d.scale_note)
+    );
+    if let Some(w) = &d.small_k_warning {
+        let _ = write!(o, "<p class=\"caveat warning\">Warning: {}.</p>", esc(w));
+    }
+    match &d.forest {
+        Some(f) => {
+            let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
         }
-        // odds ratios on their own scale (the duration slope stays on the log scale)
-        let sh = |x: f64| {
+        None => o.push_str(&effects_table(d, lvl)),
+    }
+    if let Some(dep) = &d.dependence {
+        o.push_str(&dependence_html(dep, d.measure));
+    }
+    for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
+        o.push_str(&rob_section(r, svg));
+    }
+    if let Some(f) = &d.forms {
+        o.push_str(&super::html_network::forms_html(f, d.measure));
+    }
+    if let Some(e) = &d.elements {
+        o.push_str(&super::html_network::elements_html(
+            e,
+            d.measure,
+            d.orientation,
+        ));
+    }
+    if !d.subgroups.is_empty() {
+        o.push_str(&subgroups_html(ev, d));
+    }
+    if let Some(r) = &d.duration {
+        o.push_str(&duration_html(ev, d, r));
+    }
+    o.push_str(&checks_html(d, svg));
+    o.push_str(&not_run(&d.skipped));
+    let _ = write!(o, "</section>");
+    o
+}
+
+/// A domain's subgroup analyses: the multiplicity caveat and one table row per analysis.
+fn subgroups_html(ev: &Evaluation, d: &DomainResult) -> String {
+    let mut o = String::new();
+    let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
+    let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
+    for (si, sg) in d.subgroups.iter().enumerate() {
+        let show = |x: f64| {
             if d.measure.is_log_scale() {
                 x.exp()
             } else {
                 x
             }
         };
-        let sym = match d.measure {
-            crate::effect::Measure::Or => "OR ",
-            crate::effect::Measure::Irr => "IRR ",
-            _ => "",
+        let lv: Vec<String> = sg
+            .subgroups
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} ({}): {:.2} [{:.2}, {:.2}]",
+                    esc(&g.level),
+                    g.fit.summary.k,
+                    show(g.fit.summary.estimate),
+                    show(g.fit.summary.ci_lower),
+                    show(g.fit.summary.ci_upper)
+                )
+            })
+            .collect();
+        let t = &sg.subgroup_test;
+        // Dependent effects: the CR2 HTZ Wald test, an F on (df1, df2).
+        let test = if d.dependence.is_some() {
+            format!(
+                "HTZ F({}, {:.1}) = {:.2}, p {} (CHE + CR2)",
+                t.df,
+                t.df2,
+                t.q,
+                super::pv(t.p_value)
+            )
+        } else {
+            format!("Q = {:.2}, df = {}, p {}", t.q, t.df, super::pv(t.p_value))
         };
-        if let Some(r) = &d.rve {
-            let c = &r.coefficients[0];
-            let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {sym}{:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, sh(c.est.estimate), sh(c.est.ci_lower), sh(c.est.ci_upper), c.df);
-        }
-        if let Some(b) = &d.bias {
-            let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {sym}{:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, sh(b.trimfill.est.estimate));
-            if let Some(f) = &d.funnel {
-                let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
-            }
-        }
-        let sens = &d.sensitivity;
-        let mut bits = Vec::new();
-        if let Some(l) = &sens.low_risk_only {
-            bits.push(format!(
-                "low risk of bias only: {sym}{:.2} [{:.2}, {:.2}] (k = {})",
-                sh(l.estimate),
-                sh(l.ci_lower),
-                sh(l.ci_upper),
-                l.k
-            ));
-        }
-        if let Some([a, b]) = sens.leave_one_out_range {
-            bits.push(format!(
-                "leaving out one study at a time: {sym}{:.2} to {:.2}",
-                sh(a),
-                sh(b)
-            ));
-        }
-        if !bits.is_empty() {
-            let _ = write!(o, "<p>Sensitivity: {}.</p>", bits.join("; "));
-        }
-        o.push_str(&not_run(&d.skipped));
-        let _ = write!(o, "</section>");
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>p {}</td></tr>",
+            esc(&sg.by),
+            lv.join("<br>"),
+            test,
+            super::pv(d.subgroup_p_holm.get(si).copied().unwrap_or(f64::NAN))
+        );
     }
-    if let Some(e) = &ev.economics {
-        let _ = write!(o, "<section><h2>Value for money</h2>");
-        if let Some(p) = &e.pooled {
-            let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
-            for w in &p.by_wtp {
-                let _ = write!(o, "<tr><td>£{:.0} per QALY</td><td>£{:.0} [£{:.0}, £{:.0}]</td><td>£{:.0} to £{:.0}</td></tr>", w.wtp, w.fit.estimate, w.fit.ci_lower, w.fit.ci_upper, w.fit.pi_lower, w.fit.pi_upper);
-            }
-            let _ = write!(o, "</table><div class=\"plot\">{}</div>", svg("ceac.svg"));
+    let _ = write!(o, "</table>");
+    o
+}
+
+/// The meta-regression on duration: its slope, with R² where there is one.
+fn duration_html(
+    ev: &Evaluation,
+    d: &DomainResult,
+    r: &crate::model::RegressionKeys,
+) -> String {
+    let mut o = String::new();
+    if r.coefficients.len() > 1 {
+        let c = &r.coefficients[1];
+        let k = d.effects.len();
+        let caution = if k < ev.options.thresholds.r2_caution_below {
+            format!(" <span class=\"caveat\">Exploratory, and with k = {k} R² is unreliable (it is often 0% or 100% by chance with few studies).</span>")
+        } else {
+            " <span class=\"caveat\">Exploratory.</span>".to_string()
+        };
+        let r2 = if r.r2.is_finite() {
+            format!("; R² {:.0}%", r.r2)
+        } else {
+            " (CHE model, CR2 cluster-robust CI; no R² for dependent effects)".to_string()
+        };
+        let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}{r2}.{caution}</p>", c.est.estimate, match d.measure { crate::effect::Measure::Or => " (log odds ratio)", crate::effect::Measure::Irr => " (log rate ratio)", _ => "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value));
+    }
+    o
+}
+
+/// A domain's checks: robust variance estimation, small-study effects (with the funnel plot)
+/// and sensitivity analyses, odds ratios on their own scale.
+fn checks_html(d: &DomainResult, svg: &dyn Fn(&str) -> String) -> String {
+    let mut o = String::new();
+    // odds ratios on their own scale (the duration slope stays on the log scale)
+    let sh = |x: f64| {
+        if d.measure.is_log_scale() {
+            x.exp()
+        } else {
+            x
         }
-        let _ = write!(o, "</section>");
+    };
+    let sym = match d.measure {
+        crate::effect::Measure::Or => "OR ",
+        crate::effect::Measure::Irr => "IRR ",
+        _ => "",
+    };
+    if let Some(r) = &d.rve {
+        let c = &r.coefficients[0];
+        let _ = write!(o, "<p>Dependent effects (robust variance estimation, {} effects in {} studies): {sym}{:.2} [{:.2}, {:.2}], df = {:.1}.</p>", r.effects, r.clusters, sh(c.est.estimate), sh(c.est.ci_lower), sh(c.est.ci_upper), c.df);
     }
-    if !ev.skipped.is_empty() {
-        let _ = write!(o, "<section>{}</section>", not_run(&ev.skipped));
+    if let Some(b) = &d.bias {
+        let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {sym}{:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, sh(b.trimfill.est.estimate));
+        if let Some(f) = &d.funnel {
+            let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
+        }
     }
-    o.push_str(&directions(ev));
-    o.push_str(&rows_not_used(ev));
-    o.push_str(&super::converted::converted_html(ev));
-    let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} row{} not used (listed above).</p><p>Options: {}</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_not_used.len(), if ev.rows_not_used.len() == 1 { "" } else { "s" }, esc(&options_line(ev)));
+    let sens = &d.sensitivity;
+    let mut bits = Vec::new();
+    if let Some(l) = &sens.low_risk_only {
+        bits.push(format!(
+            "low risk of bias only: {sym}{:.2} [{:.2}, {:.2}] (k = {})",
+            sh(l.estimate),
+            sh(l.ci_lower),
+            sh(l.ci_upper),
+            l.k
+        ));
+    }
+    if let Some([a, b]) = sens.leave_one_out_range {
+        bits.push(format!(
+            "leaving out one study at a time: {sym}{:.2} to {:.2}",
+            sh(a),
+            sh(b)
+        ));
+    }
+    if !bits.is_empty() {
+        let _ = write!(o, "<p>Sensitivity: {}.</p>", bits.join("; "));
+    }
+    o
+}
+
+/// Value for money: pooled incremental cost and QALYs, the INMB per willingness to pay, the CEAC.
+fn economics_section(
+    e: &crate::econ::table::CeaResult,
+    lvl: f64,
+    svg: &dyn Fn(&str) -> String,
+) -> String {
+    let mut o = String::new();
+    let _ = write!(o, "<section><h2>Value for money</h2>");
+    if let Some(p) = &e.pooled {
+        let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
+        for w in &p.by_wtp {
+            let _ = write!(o, "<tr><td>£{:.0} per QALY</td><td>£{:.0} [£{:.0}, £{:.0}]</td><td>£{:.0} to £{:.0}</td></tr>", w.wtp, w.fit.estimate, w.fit.ci_lower, w.fit.ci_upper, w.fit.pi_lower, w.fit.pi_upper);
+        }
+        let _ = write!(o, "</table><div class=\"plot\">{}</div>", svg("ceac.svg"));
+    }
+    let _ = write!(o, "</section>");
     o
 }
 

@@ -533,9 +533,12 @@ fn draw_rows(out: &mut String, l: &Layout, rows: &[Row], o: &ForestOptions) {
         rob_col_w: ROB_COL_W,
         log: l.display.log,
         digits: l.display.digits,
+        sc: &l.sc,
+        o,
+        maxw,
     };
     for (i, r) in rows.iter().enumerate() {
-        draw_row(out, i, r, &cols, &l.sc, o, maxw);
+        draw_row(out, i, r, &cols);
     }
 }
 

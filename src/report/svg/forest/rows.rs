@@ -22,6 +22,12 @@ pub(super) struct Cols<'a> {
     pub(super) rob_col_w: f64,
     pub(super) log: bool,
     pub(super) digits: usize,
+    /// The axis.
+    pub(super) sc: &'a Scale,
+    /// The plot's options (text columns, risk of bias).
+    pub(super) o: &'a ForestOptions<'a>,
+    /// The heaviest study's weight, for the square sizes.
+    pub(super) maxw: f64,
 }
 
 impl Cols<'_> {
@@ -37,17 +43,8 @@ impl Cols<'_> {
 }
 
 /// Draws row `i`: its marks (square and whisker, diamond, prediction interval) and its text.
-pub(super) fn draw_row(
-    out: &mut String,
-    i: usize,
-    r: &Row,
-    c: &Cols,
-    sc: &Scale,
-    o: &ForestOptions,
-    maxw: f64,
-) {
+pub(super) fn draw_row(out: &mut String, i: usize, r: &Row, c: &Cols) {
     let y = c.top + ROW_H * i as f64 + ROW_H / 2.0;
-    let ty = y + 4.0;
     let label = fit_text(&r.label, c.label_w);
     match r.kind {
         Kind::Study {
@@ -57,57 +54,14 @@ pub(super) fn draw_row(
             weight,
             row,
         } => {
-            let mut g = String::new();
-            let clipped = interval(&mut g, sc, (lo, hi), y, "", true);
-            if !sc.below(yi) && !sc.above(yi) {
-                let side = 4.0 + 10.0 * (weight / maxw).sqrt();
-                let _ = writeln!(
-                    g,
-                    "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{side:.1}\" height=\"{side:.1}\" fill=\"{}\"/>",
-                    sc.px(yi) - side / 2.0,
-                    y - side / 2.0,
-                    style::STUDY
-                );
-            }
-            let _ = writeln!(
-                out,
-                "<g class=\"study\" data-study=\"{}\" data-row=\"{row}\" data-yi=\"{yi}\" data-ci-lower=\"{lo}\" data-ci-upper=\"{hi}\" data-weight=\"{weight}\" data-clipped=\"{clipped}\">\n{g}</g>",
-                esc(&r.label)
-            );
-            text(out, 10.0, ty, "start", " class=\"label\"", &label);
-            for (col, cx) in o.columns.iter().zip(c.col_x) {
-                if let Some(Some(v)) = col.cells.get(row) {
-                    text(out, *cx, ty, "middle", " class=\"ilab\"", v);
-                }
-            }
-            text(
-                out,
-                c.est_right,
-                ty,
-                "end",
-                " class=\"est\"",
-                &c.ci(yi, lo, hi),
-            );
-            text(
-                out,
-                c.weight_right,
-                ty,
-                "end",
-                " class=\"weight\"",
-                &format!("{weight:.1}%"),
-            );
-            if let Some(a) = o.rob {
-                let judgements = a.judgements_of_row(row).unwrap_or(&[]);
-                for (d, j) in judgements.iter().enumerate() {
-                    let x = c.rob_x + c.rob_col_w * (d as f64 + 0.5);
-                    let attrs = format!(
-                        " data-study=\"{}\" data-domain=\"{}\"",
-                        esc(&r.label),
-                        esc(&a.columns[d].short)
-                    );
-                    crate::report::svg::rob::dot(out, x, y, 8.0, *j, &attrs);
-                }
-            }
+            let s = StudyRow {
+                yi,
+                lo,
+                hi,
+                weight,
+                row,
+            };
+            draw_study(out, c, &r.label, &label, y, &s);
         }
         Kind::Diamond {
             est,
@@ -116,53 +70,12 @@ pub(super) fn draw_row(
             class,
             pi,
         } => {
-            if let Some((pl, ph)) = pi {
-                // metafor's prediction interval: a dotted line through the diamond with end
-                // bars (arrowheads where the axis clips it)
-                let mut g = String::new();
-                let clipped = interval(
-                    &mut g,
-                    sc,
-                    (pl, ph),
-                    y,
-                    " stroke-dasharray=\"2,2\" stroke-width=\"1.3\"",
-                    true,
-                );
-                let _ = writeln!(
-                    out,
-                    "<g class=\"pi\" data-lower=\"{pl}\" data-upper=\"{ph}\" data-clipped=\"{clipped}\">\n{g}</g>"
-                );
+            if let Some(pi) = pi {
+                draw_prediction_interval(out, c.sc, pi, y);
             }
-            let (cl, cu) = (sc.below(lo), sc.above(hi));
-            let clipped = match (cl, cu) {
-                (true, true) => "both",
-                (true, false) => "lower",
-                (false, true) => "upper",
-                _ => "",
-            };
-            let _ = writeln!(
-                out,
-                "<polygon class=\"{class}\" data-estimate=\"{est}\" data-ci-lower=\"{lo}\" data-ci-upper=\"{hi}\" data-clipped=\"{clipped}\" points=\"{:.1},{y:.1} {:.1},{:.1} {:.1},{y:.1} {:.1},{:.1}\" fill=\"{}\"/>",
-                sc.px(lo),
-                sc.px(est),
-                y - 7.0,
-                sc.px(hi),
-                sc.px(est),
-                y + 7.0,
-                if class == "pooled" { style::POOLED } else { style::STUDY }
-            );
-            let colour = if class == "pooled" {
-                style::POOLED
-            } else {
-                style::STUDY
-            };
-            if cl {
-                arrow(out, sc.px0, y, true, colour);
-            }
-            if cu {
-                arrow(out, sc.px1, y, false, colour);
-            }
+            draw_diamond(out, c.sc, (est, lo, hi), class, y);
             let b = " font-weight=\"bold\"";
+            let ty = y + 4.0;
             text(
                 out,
                 10.0,
@@ -181,6 +94,7 @@ pub(super) fn draw_row(
             );
         }
         Kind::PiText { lo, hi } => {
+            let ty = y + 4.0;
             let it = " font-style=\"italic\"";
             text(
                 out,
@@ -203,11 +117,136 @@ pub(super) fn draw_row(
             text(
                 out,
                 10.0,
-                ty,
+                y + 4.0,
                 "start",
                 " class=\"label\" font-weight=\"bold\" font-style=\"italic\"",
                 &label,
             );
         }
+    }
+}
+
+/// A study row's numbers.
+struct StudyRow {
+    yi: f64,
+    lo: f64,
+    hi: f64,
+    weight: f64,
+    row: usize,
+}
+
+/// A study row on row centre `y`: whisker and square in a group, label (`name` as fitted to the
+/// label column: `label`), text columns, estimate [CI], weight, risk-of-bias dots.
+fn draw_study(out: &mut String, c: &Cols, name: &str, label: &str, y: f64, s: &StudyRow) {
+    let (sc, o) = (c.sc, c.o);
+    let StudyRow {
+        yi,
+        lo,
+        hi,
+        weight,
+        row,
+    } = *s;
+    let ty = y + 4.0;
+    let mut g = String::new();
+    let clipped = interval(&mut g, sc, (lo, hi), y, "", true);
+    if !sc.below(yi) && !sc.above(yi) {
+        let side = 4.0 + 10.0 * (weight / c.maxw).sqrt();
+        let _ = writeln!(
+            g,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{side:.1}\" height=\"{side:.1}\" fill=\"{}\"/>",
+            sc.px(yi) - side / 2.0,
+            y - side / 2.0,
+            style::STUDY
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<g class=\"study\" data-study=\"{}\" data-row=\"{row}\" data-yi=\"{yi}\" data-ci-lower=\"{lo}\" data-ci-upper=\"{hi}\" data-weight=\"{weight}\" data-clipped=\"{clipped}\">\n{g}</g>",
+        esc(name)
+    );
+    text(out, 10.0, ty, "start", " class=\"label\"", label);
+    for (col, cx) in o.columns.iter().zip(c.col_x) {
+        if let Some(Some(v)) = col.cells.get(row) {
+            text(out, *cx, ty, "middle", " class=\"ilab\"", v);
+        }
+    }
+    text(
+        out,
+        c.est_right,
+        ty,
+        "end",
+        " class=\"est\"",
+        &c.ci(yi, lo, hi),
+    );
+    text(
+        out,
+        c.weight_right,
+        ty,
+        "end",
+        " class=\"weight\"",
+        &format!("{weight:.1}%"),
+    );
+    if let Some(a) = o.rob {
+        let judgements = a.judgements_of_row(row).unwrap_or(&[]);
+        for (d, j) in judgements.iter().enumerate() {
+            let x = c.rob_x + c.rob_col_w * (d as f64 + 0.5);
+            let attrs = format!(
+                " data-study=\"{}\" data-domain=\"{}\"",
+                esc(name),
+                esc(&a.columns[d].short)
+            );
+            crate::report::svg::rob::dot(out, x, y, 8.0, *j, &attrs);
+        }
+    }
+}
+
+/// metafor's prediction interval: a dotted line through the diamond with end bars (arrowheads
+/// where the axis clips it).
+fn draw_prediction_interval(out: &mut String, sc: &Scale, (pl, ph): (f64, f64), y: f64) {
+    let mut g = String::new();
+    let clipped = interval(
+        &mut g,
+        sc,
+        (pl, ph),
+        y,
+        " stroke-dasharray=\"2,2\" stroke-width=\"1.3\"",
+        true,
+    );
+    let _ = writeln!(
+        out,
+        "<g class=\"pi\" data-lower=\"{pl}\" data-upper=\"{ph}\" data-clipped=\"{clipped}\">\n{g}</g>"
+    );
+}
+
+/// A diamond (pooled or subgroup `class`) with arrowheads where the axis clips it.
+fn draw_diamond(out: &mut String, sc: &Scale, (est, lo, hi): (f64, f64, f64), class: &str, y: f64) {
+    let (cl, cu) = (sc.below(lo), sc.above(hi));
+    let clipped = match (cl, cu) {
+        (true, true) => "both",
+        (true, false) => "lower",
+        (false, true) => "upper",
+        _ => "",
+    };
+    let colour = if class == "pooled" {
+        style::POOLED
+    } else {
+        style::STUDY
+    };
+    let _ = writeln!(
+        out,
+        "<polygon class=\"{class}\" data-estimate=\"{est}\" data-ci-lower=\"{lo}\" data-ci-upper=\"{hi}\" data-clipped=\"{clipped}\" points=\"{:.1},{y:.1} {:.1},{:.1} {:.1},{y:.1} {:.1},{:.1}\" fill=\"{}\"/>",
+        sc.px(lo),
+        sc.px(est),
+        y - 7.0,
+        sc.px(hi),
+        sc.px(est),
+        y + 7.0,
+        colour
+    );
+    if cl {
+        arrow(out, sc.px0, y, true, colour);
+    }
+    if cu {
+        arrow(out, sc.px1, y, false, colour);
     }
 }
