@@ -124,7 +124,49 @@ fn favours(e: &ComponentEstimate, small_good: bool) -> (&'static str, &'static s
 /// test of the additive model.
 pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &str) -> String {
     let blocks = blocks(fit, random);
-    let ratio = measure.is_log_scale();
+    let l = layout(&blocks);
+    let mut out = header(l.width, l.height, title);
+    subtitle(&mut out, fit, random);
+    let frame = Frame {
+        ax: &l.ax,
+        top: l.top,
+        bottom: l.yb,
+        ci_x: l.ci_x,
+        level: fit.level,
+        measure,
+    };
+    frame.head(&mut out, "Component", ("Favours", l.fav_x, false));
+    let cols = RowColumns {
+        ax: &l.ax,
+        ci_x: l.ci_x,
+        fav_x: l.fav_x,
+        small_good: fit.small_values_good,
+        ratio: measure.is_log_scale(),
+    };
+    draw_blocks(&mut out, &blocks, &l, &cols);
+    footer(&mut out, &frame, fit, l.yb);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// Where the plot's parts go.
+struct Layout {
+    /// The axis, from the estimated intervals.
+    ax: Axis,
+    /// The x of the CI text and of the favours column.
+    ci_x: f64,
+    fav_x: f64,
+    top: f64,
+    row_h: f64,
+    /// The bottom of the rows (where the axis goes).
+    yb: f64,
+    width: f64,
+    height: f64,
+}
+
+/// The layout: a label column as wide as the longest name (within limits), the plot, the CI and
+/// favours columns, room for the longest "not estimable" reason, one row per entry and heading.
+fn layout(blocks: &[(Kind, Vec<Row>)]) -> Layout {
     let longest = blocks
         .iter()
         .flat_map(|(k, rows)| {
@@ -162,7 +204,20 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
         x0,
         x1,
     );
-    let show = |x: f64| if ratio { x.exp() } else { x };
+    Layout {
+        ax,
+        ci_x,
+        fav_x,
+        top,
+        row_h,
+        yb,
+        width,
+        height,
+    }
+}
+
+/// The line under the title: the model, and the treatments with no active component.
+fn subtitle(out: &mut String, fit: &CnmaFit, random: bool) {
     let inactive: Vec<String> = fit
         .treatment_components
         .iter()
@@ -177,7 +232,6 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
     } else {
         "Common effect (additive model)".to_string()
     };
-    let mut out = header(width, height, title);
     let _ = writeln!(
         out,
         "<text x=\"10\" y=\"44\" fill=\"#555555\">{model_name}: the effect of adding each component, relative to its absence{}</text>",
@@ -187,17 +241,13 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
             esc(&format!(" ({} has none)", inactive.join(", ")))
         }
     );
-    let frame = Frame {
-        ax: &ax,
-        top,
-        bottom: yb,
-        ci_x,
-        level: fit.level,
-        measure,
-    };
-    frame.head(&mut out, "Component", ("Favours", fav_x, false));
+}
+
+/// Each block: its heading, then its rows.
+fn draw_blocks(out: &mut String, blocks: &[(Kind, Vec<Row>)], l: &Layout, cols: &RowColumns) {
+    let (top, row_h) = (l.top, l.row_h);
     let mut i = 0usize;
-    for (kind, rows) in &blocks {
+    for (kind, rows) in blocks {
         let ty = top + row_h * i as f64 + row_h / 2.0 + 4.0;
         let _ = writeln!(
             out,
@@ -207,32 +257,30 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
         i += 1;
         for r in rows {
             let y = top + row_h * i as f64 + row_h / 2.0;
-            row(
-                &mut out,
-                r,
-                *kind,
-                y,
-                &ax,
-                (ci_x, fav_x),
-                fit.small_values_good,
-                &show,
-            );
+            row(out, r, *kind, y, cols);
             i += 1;
         }
     }
+}
+
+/// Under the rows: the axis, the favours labels, the test of the additive model and how to read
+/// interactions and combinations.
+fn footer(out: &mut String, frame: &Frame, fit: &CnmaFit, yb: f64) {
+    let measure = frame.measure;
+    let ratio = measure.is_log_scale();
     let axis_label = format!(
         "{}: component vs its absence{}",
         measure.description(),
         if ratio { " (log scale)" } else { "" }
     );
-    x_axis(&mut out, &ax, yb + 4.0, ratio, &axis_label);
+    x_axis(out, frame.ax, yb + 4.0, ratio, &axis_label);
     let (left, right) = if fit.small_values_good {
         ("Favours adding it", "Favours leaving it out")
     } else {
         ("Favours leaving it out", "Favours adding it")
     };
     let fy = yb + 60.0;
-    frame.favours(&mut out, fy, left, right);
+    frame.favours(out, fy, left, right);
     let p = |x: Option<f64>| x.map_or_else(|| "–".to_string(), |p| format!("{p:.3}"));
     let _ = writeln!(
         out,
@@ -256,23 +304,32 @@ pub fn component_forest(fit: &CnmaFit, measure: Measure, random: bool, title: &s
         fy + 44.0,
         fy + 62.0
     );
-    out.push_str("</svg>\n");
-    out
 }
 
-/// Draws one row at height `y` (columns at `cols`: CI text, favours).
-#[allow(clippy::too_many_arguments)]
-fn row(
-    out: &mut String,
-    r: &Row,
-    kind: Kind,
-    y: f64,
-    ax: &Axis,
-    cols: (f64, f64),
+/// What a row needs besides its entry: the axis, the CI text and favours columns, which side is
+/// good, and whether numbers are shown as ratios.
+struct RowColumns<'a> {
+    ax: &'a Axis,
+    ci_x: f64,
+    fav_x: f64,
     small_good: bool,
-    show: &dyn Fn(f64) -> f64,
-) {
-    let (ci_x, fav_x) = cols;
+    ratio: bool,
+}
+
+impl RowColumns<'_> {
+    /// A number on the display scale.
+    fn show(&self, x: f64) -> f64 {
+        if self.ratio {
+            x.exp()
+        } else {
+            x
+        }
+    }
+}
+
+/// Draws one row at height `y`.
+fn row(out: &mut String, r: &Row, kind: Kind, y: f64, cols: &RowColumns) {
+    let (ax, ci_x, fav_x) = (cols.ax, cols.ci_x, cols.fav_x);
     let ty = y + 4.0;
     let e = match r {
         Row::Missing(name, why) => {
@@ -290,7 +347,7 @@ fn row(
         }
         Row::Estimate(e) => e,
     };
-    let (fav, fav_text) = favours(e, small_good);
+    let (fav, fav_text) = favours(e, cols.small_good);
     let colour = match kind {
         Kind::Component => style::STUDY,
         Kind::Interaction => style::PALETTE[3],
@@ -329,8 +386,8 @@ fn row(
         out,
         "<text x=\"22\" y=\"{ty:.1}\">{}</text><text x=\"{ci_x:.1}\" y=\"{ty:.1}\">{} [{}, {}]</text><text x=\"{fav_x:.1}\" y=\"{ty:.1}\">{fav_text}</text>",
         esc(&e.component),
-        fmt_num(show(e.estimate)),
-        fmt_num(show(e.ci_lower)),
-        fmt_num(show(e.ci_upper)),
+        fmt_num(cols.show(e.estimate)),
+        fmt_num(cols.show(e.ci_lower)),
+        fmt_num(cols.show(e.ci_upper)),
     );
 }
