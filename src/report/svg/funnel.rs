@@ -183,6 +183,38 @@ pub fn bias_funnel(
 /// names every shade and line; the plot grows to fit it.
 pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
     let contours = f.y != FunnelY::N;
+    let pts = points(f);
+    let fr = frame(f, &pts, contours);
+    let (x0, y0, y1) = (fr.x0, fr.y0, fr.y1);
+    let legend = legend(f, contours, fr.w - 20.0);
+    let h = y1 + 52.0 + legend.height();
+    let mut out = header(fr.w, h, title);
+    draw_background(&mut out, f, &fr, contours);
+    draw_estimate_lines(&mut out, f, &fr);
+    draw_points(&mut out, f, &fr, &pts);
+    out.push_str("</g>\n");
+    let _ = writeln!(
+        out,
+        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{}\"/>",
+        fr.x1 - x0,
+        y1 - y0,
+        style::GRID
+    );
+    line_labels(&mut out, f, &fr.ax, y0);
+    y_axis(&mut out, &fr.ay, x0, &fr.yticks, f.y.label());
+    let label = if f.measure.is_log_scale() {
+        format!("log {}", f.measure.description())
+    } else {
+        f.measure.description().to_string()
+    };
+    x_axis(&mut out, &fr.ax, y1, false, &label);
+    legend.draw(&mut out, 10.0, y1 + 50.0);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The points: (effect, value on the vertical axis, filled by trim-and-fill), the studies first.
+fn points(f: &FunnelPlot<'_>) -> Vec<(f64, f64, bool)> {
     let n_of = |i: usize| f.n.and_then(|n| n.get(i).copied()).unwrap_or(f64::NAN);
     let mut pts: Vec<(f64, f64, bool)> = Vec::new(); // (x, axis value, filled)
     for (i, (&y, &v)) in f.yi.iter().zip(f.vi).enumerate() {
@@ -193,6 +225,25 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
             pts.push((y, yval(f.y, v.sqrt(), f64::NAN), true));
         }
     }
+    pts
+}
+
+/// The plot area and its two axes.
+struct Frame {
+    w: f64,
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+    ax: Axis,
+    ay: Axis,
+    yticks: Vec<(f64, String)>,
+}
+
+/// The axes: the vertical one over the points' values (0 at the top for SE and variance), the
+/// horizontal one symmetric around 0, reaching every point and estimate (and, with contours,
+/// the widest p < .01 contour within reason).
+fn frame(f: &FunnelPlot<'_>, pts: &[(f64, f64, bool)], contours: bool) -> Frame {
     let tv: Vec<f64> = pts.iter().map(|p| p.1).filter(|t| t.is_finite()).collect();
     let tmax = tv.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let tmin = tv.iter().copied().fold(f64::INFINITY, f64::min);
@@ -235,9 +286,23 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
     } else {
         Axis::new(ylo, yhi, y1, y0)
     };
-    let legend = legend(f, contours, w - 20.0);
-    let h = y1 + 52.0 + legend.height();
-    let mut out = header(w, h, title);
+    Frame {
+        w,
+        x0,
+        x1,
+        y0,
+        y1,
+        ax,
+        ay,
+        yticks,
+    }
+}
+
+/// Opens the clipped plot area: the significance contours (or a plain background) and the
+/// pseudo confidence funnel.
+fn draw_background(out: &mut String, f: &FunnelPlot<'_>, fr: &Frame, contours: bool) {
+    let (x0, x1, y0, y1) = (fr.x0, fr.x1, fr.y0, fr.y1);
+    let (ax, ay) = (&fr.ax, &fr.ay);
     let _ = writeln!(
         out,
         "<clipPath id=\"plotarea\"><rect x=\"{x0}\" y=\"{y0}\" width=\"{:.1}\" height=\"{:.1}\"/></clipPath><g clip-path=\"url(#plotarea)\">",
@@ -245,7 +310,7 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
         y1 - y0
     );
     if contours {
-        draw_contours(&mut out, f.y, &ax, &ay, (x0, x1, y0, y1));
+        draw_contours(out, f.y, ax, ay, (x0, x1, y0, y1));
     } else {
         let _ = writeln!(
             out,
@@ -256,7 +321,7 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
     }
     if f.pseudo_ci && contours {
         for sign in [-1.0, 1.0] {
-            let p = curve(f.y, &ay, |se| ax.px_free(f.estimate + sign * Z[1] * se));
+            let p = curve(f.y, ay, |se| ax.px_free(f.estimate + sign * Z[1] * se));
             let _ = writeln!(
                 out,
                 "<polyline class=\"pseudo-ci\" points=\"{p}\" fill=\"none\" stroke=\"{}\" stroke-dasharray=\"2,3\" stroke-width=\"1.2\"/>",
@@ -264,6 +329,11 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
             );
         }
     }
+}
+
+/// The pooled estimate's line and trim-and-fill's adjusted estimate (dashed).
+fn draw_estimate_lines(out: &mut String, f: &FunnelPlot<'_>, fr: &Frame) {
+    let (ax, y0, y1) = (&fr.ax, fr.y0, fr.y1);
     let _ = writeln!(
         out,
         "<line class=\"pooled\" data-estimate=\"{4}\" x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"{3}\" stroke-width=\"1.5\"/>",
@@ -283,6 +353,11 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
             style::POOLED
         );
     }
+}
+
+/// The studies (solid) and trim-and-fill's filled studies (hollow).
+fn draw_points(out: &mut String, f: &FunnelPlot<'_>, fr: &Frame, pts: &[(f64, f64, bool)]) {
+    let (ax, ay) = (&fr.ax, &fr.ay);
     for (i, &(x, t, hollow)) in pts.iter().enumerate() {
         if !t.is_finite() {
             continue;
@@ -301,25 +376,6 @@ pub fn funnel_plot(f: &FunnelPlot<'_>, title: &str) -> String {
             if hollow { style::STUDY } else { "white" },
         );
     }
-    out.push_str("</g>\n");
-    let _ = writeln!(
-        out,
-        "<rect x=\"{x0}\" y=\"{y0}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"none\" stroke=\"{}\"/>",
-        x1 - x0,
-        y1 - y0,
-        style::GRID
-    );
-    line_labels(&mut out, f, &ax, y0);
-    y_axis(&mut out, &ay, x0, &yticks, f.y.label());
-    let label = if f.measure.is_log_scale() {
-        format!("log {}", f.measure.description())
-    } else {
-        f.measure.description().to_string()
-    };
-    x_axis(&mut out, &ax, y1, false, &label);
-    legend.draw(&mut out, 10.0, y1 + 50.0);
-    out.push_str("</svg>\n");
-    out
 }
 
 /// Points `x(se(t)), y(t)` along the vertical axis, top to bottom.
