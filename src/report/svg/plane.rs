@@ -102,23 +102,7 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
         .iter()
         .map(|s| s.cov.and_then(|c| ellipse(s.mean, c)))
         .collect();
-    let (mut xlo, mut xhi, mut ylo, mut yhi) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    let mut take = |e: f64, c: f64| {
-        if e.is_finite() && c.is_finite() {
-            xlo = xlo.min(e);
-            xhi = xhi.max(e);
-            ylo = ylo.min(c);
-            yhi = yhi.max(c);
-        }
-    };
-    for (s, e) in series.iter().zip(&ells) {
-        s.draws.iter().for_each(|&(c, e)| take(e, c));
-        take(s.mean.1, s.mean.0);
-        e.iter().flatten().for_each(|&(x, y)| take(x, y));
-    }
-    let px = 0.08 * (xhi - xlo).max(1e-9);
-    let py = 0.08 * (yhi - ylo).max(1e-9);
-    let (xlo, xhi, ylo, yhi) = (xlo - px, xhi + px, ylo - py, yhi + py);
+    let (xlo, xhi, ylo, yhi) = ranges(series, &ells);
     let w = 660.0;
     let (y0, y1) = (50.0, 430.0);
     let yticks = Axis::new(ylo, yhi, y1, y0).labelled_ticks(true);
@@ -129,6 +113,46 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
     let legend = legend(series, &ells, &wtp, w - 20.0);
     let h = y1 + 52.0 + legend.height();
     let mut out = header(w, h, title);
+    draw_area(&mut out, &ax, &ay, (x0, x1, y0, y1));
+    draw_draws(&mut out, series, &ax, &ay);
+    for (k, dash) in wtp.iter().zip(WTP_DASHES) {
+        wtp_line(&mut out, *k, dash, &ax, &ay);
+    }
+    draw_means(&mut out, series, &ells, &ax, &ay);
+    out.push_str("</g>\n");
+    quadrants(&mut out, (x0, x1, y0, y1));
+    y_axis(&mut out, &ay, x0, &yticks, "Incremental cost");
+    x_axis(&mut out, &ax, y1, false, "Incremental effect");
+    legend.draw(&mut out, 10.0, y1 + 50.0);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The ranges (effect low, high, cost low, high) over the origin, every draw, mean and ellipse,
+/// padded by 8 %.
+fn ranges(series: &[PlaneSeries], ells: &[Option<Vec<(f64, f64)>>]) -> (f64, f64, f64, f64) {
+    let (mut xlo, mut xhi, mut ylo, mut yhi) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let mut take = |e: f64, c: f64| {
+        if e.is_finite() && c.is_finite() {
+            xlo = xlo.min(e);
+            xhi = xhi.max(e);
+            ylo = ylo.min(c);
+            yhi = yhi.max(c);
+        }
+    };
+    for (s, e) in series.iter().zip(ells) {
+        s.draws.iter().for_each(|&(c, e)| take(e, c));
+        take(s.mean.1, s.mean.0);
+        e.iter().flatten().for_each(|&(x, y)| take(x, y));
+    }
+    let px = 0.08 * (xhi - xlo).max(1e-9);
+    let py = 0.08 * (yhi - ylo).max(1e-9);
+    (xlo - px, xhi + px, ylo - py, yhi + py)
+}
+
+/// The plot area's background, and the clipped group (left open) with the axes through the
+/// origin.
+fn draw_area(out: &mut String, ax: &Axis, ay: &Axis, (x0, x1, y0, y1): (f64, f64, f64, f64)) {
     let _ = writeln!(
         out,
         "<rect x=\"{x0:.1}\" y=\"{y0}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fafafa\" stroke=\"{}\"/>",
@@ -144,6 +168,10 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
     );
     let (cx, cy) = (ax.px(0.0), ay.px(0.0));
     let _ = writeln!(out, "<line x1=\"{x0:.1}\" y1=\"{cy:.1}\" x2=\"{x1}\" y2=\"{cy:.1}\" stroke=\"{0}\"/><line x1=\"{cx:.1}\" y1=\"{y0}\" x2=\"{cx:.1}\" y2=\"{y1}\" stroke=\"{0}\"/>", style::GRID);
+}
+
+/// Each series' draws: a few points (studies) large, a cloud of draws small and translucent.
+fn draw_draws(out: &mut String, series: &[PlaneSeries], ax: &Axis, ay: &Axis) {
     let colours = style::PALETTE;
     for (k, s) in series.iter().enumerate() {
         let col = colours[k % colours.len()];
@@ -168,10 +196,18 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
         }
         let _ = writeln!(out, "</g>");
     }
-    for (k, dash) in wtp.iter().zip(WTP_DASHES) {
-        wtp_line(&mut out, *k, dash, &ax, &ay);
-    }
-    for (k, (s, e)) in series.iter().zip(&ells).enumerate() {
+}
+
+/// Each series' 95 % ellipse and its mean (a cross).
+fn draw_means(
+    out: &mut String,
+    series: &[PlaneSeries],
+    ells: &[Option<Vec<(f64, f64)>>],
+    ax: &Axis,
+    ay: &Axis,
+) {
+    let colours = style::PALETTE;
+    for (k, (s, e)) in series.iter().zip(ells).enumerate() {
         let col = colours[k % colours.len()];
         if let Some(pts) = e {
             let p: Vec<String> = pts
@@ -199,15 +235,9 @@ pub fn ce_plane(series: &[PlaneSeries], wtp: &[f64], title: &str) -> String {
             my - 7.0
         );
     }
-    out.push_str("</g>\n");
-    quadrants(&mut out, (x0, x1, y0, y1));
-    y_axis(&mut out, &ay, x0, &yticks, "Incremental cost");
-    x_axis(&mut out, &ax, y1, false, "Incremental effect");
-    legend.draw(&mut out, 10.0, y1 + 50.0);
-    out.push_str("</svg>\n");
-    out
 }
 
+/// A dashed line through the origin at willingness to pay `wtp`.
 fn wtp_line(out: &mut String, wtp: f64, dash: &str, ax: &Axis, ay: &Axis) {
     let (elo, ehi) = ax.range();
     let _ = writeln!(

@@ -71,6 +71,15 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
         w,
         true,
     );
+    random_ci_note(&mut out, f);
+    heterogeneity(&mut out, f);
+    p_scores(&mut out, f, w);
+    node_splitting(&mut out, f);
+    out
+}
+
+/// How the random-effects CIs were made, when not with normal quantiles.
+fn random_ci_note(out: &mut String, f: &NetworkFit) {
     if let Some(df) = f.random_ci_df {
         let what = match f.method_random_ci {
             RandomCi::Hk | RandomCi::HkSe => format!(
@@ -91,6 +100,10 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
         );
         let _ = writeln!(out);
     }
+}
+
+/// Heterogeneity: total, within designs and between designs (inconsistency).
+fn heterogeneity(out: &mut String, f: &NetworkFit) {
     let _ = writeln!(out, "Heterogeneity and inconsistency:");
     let _ = writeln!(
         out,
@@ -114,6 +127,10 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
         pv(f.q_between_p)
     );
     let _ = writeln!(out);
+}
+
+/// The P-scores, best (random effects) first, in a treatment column `w` wide.
+fn p_scores(out: &mut String, f: &NetworkFit, w: usize) {
     let _ = writeln!(
         out,
         "P-scores ({} is better; the mean certainty of being better than another treatment, not a probability of being best):",
@@ -130,6 +147,10 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
         );
     }
     let _ = writeln!(out);
+}
+
+/// Node-splitting: direct, indirect and network estimates per comparison.
+fn node_splitting(out: &mut String, f: &NetworkFit) {
     let cw = width(f.netsplit.iter().map(|s| s.comparison.as_str()), 10);
     let _ = writeln!(out, "Node-splitting (common effect; back-calculation):");
     let _ = writeln!(
@@ -152,5 +173,4 @@ pub fn network_table(f: &NetworkFit, measure: Measure, source: &str) -> String {
             s.p_value.map_or_else(|| ".".to_string(), pv)
         );
     }
-    out
 }
