@@ -100,6 +100,14 @@ pub(super) fn elements_html(
     measure: Measure,
     orientation: Orientation,
 ) -> String {
+    let mut o = elements_intro(e, measure, orientation);
+    o.push_str(&elements_table(e, measure));
+    o.push_str(&elements_caveats(e));
+    o
+}
+
+/// The heading and what the component model does, with the reference elements and the scale.
+fn elements_intro(e: &ElementsAnalysis, measure: Measure, orientation: Orientation) -> String {
     let fit = &e.fit;
     let refs: Vec<String> = e
         .reference
@@ -117,14 +125,20 @@ pub(super) fn elements_html(
         Orientation::LowerIsBetter => "lower is better for this outcome",
         _ => "higher is better for this outcome",
     };
-    let mut o = format!(
+    format!(
         "<h3>Which elements of peer support matter? (component network meta-analysis, exploratory)</h3><p>The additive component model (as netmeta's <code>netcomb</code>) splits each trial's peer support into its coded elements ({}) and estimates what each element adds, through all {} trials at once (random effects, τ² = {:.3}). <b>{}</b> is peer support with the reference elements ({}) against usual care; every other row is what that element adds compared with its field's reference ({scale}; {better}).</p>",
         esc(&e.fields.iter().map(|f| f.replace('_', " ")).collect::<Vec<_>>().join(", ")),
         fit.k_studies,
         fit.tau2_additive,
         BASE,
         refs.join(", ")
-    );
+    )
+}
+
+/// The table: one row per element with what it is compared with, its studies and effect [CI].
+fn elements_table(e: &ElementsAnalysis, measure: Measure) -> String {
+    let fit = &e.fit;
+    let mut o = String::new();
     o.push_str(&format!(
         "<div class=\"scroll\"><table><tr><th>Element</th><th>Compared with</th><th>Studies</th><th>Effect [{}% CI]</th></tr>",
         fit.level
@@ -155,6 +169,13 @@ pub(super) fn elements_html(
         ));
     }
     o.push_str("</table></div>");
+    o
+}
+
+/// The caveats: elements that differ clearly, the check of the additive model, elements every
+/// trial shared, fragility, and that elements were not randomised.
+fn elements_caveats(e: &ElementsAnalysis) -> String {
+    let fit = &e.fit;
     let n_elements = e.effects.len().saturating_sub(1);
     let params = fit.components.len();
     let clear = if e.clear.is_empty() {
@@ -196,10 +217,9 @@ pub(super) fn elements_html(
     } else {
         String::new()
     };
-    o.push_str(&format!(
+    format!(
         "<p class=\"caveat\">{clear}{fragile} {additive} Elements were not randomised: these are comparisons between trials (like a meta-regression), open to confounding by population, setting and outcome measure, from {} studies for {params} effects.{constant} {}.</p>",
         fit.k_studies,
         esc(&e.note)
-    ));
-    o
+    )
 }
