@@ -131,6 +131,70 @@ pub fn traffic_light(a: &RobAssessment, title: &str) -> String {
         top - 8.0
     );
     let grid_h = row_h * a.studies.len() as f64;
+    let g = Grid {
+        label_w,
+        col_w,
+        row_h,
+        top,
+    };
+    draw_grid(&mut out, a, &g);
+    draw_judgement_key(&mut out, a, legend_x, top);
+    draw_domain_key(&mut out, a, top + grid_h + 28.0);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The summary plot of one assessment: per column a horizontal bar split into the shares of
+/// each judgement (weighted by the pooled model's weights when `a.weighted`, else each study
+/// once, said in the axis title), with percentages on the axis and a legend below.
+pub fn summary(a: &RobAssessment, title: &str) -> String {
+    let label_w = (a
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(10) as f64
+        * 6.4
+        + 20.0)
+        .clamp(120.0, 360.0);
+    let bar_w = 420.0;
+    let row_h = 30.0;
+    let top = 44.0;
+    let n = a.columns.len();
+    let height = top + row_h * n as f64 + 92.0;
+    let step = |j: Judgement| 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
+    let legend = legend_judgements(a);
+    let legend_w: f64 = legend.iter().map(|j| step(*j)).sum::<f64>() - 30.0;
+    let legend_x = (label_w + bar_w / 2.0 - legend_w / 2.0).max(10.0);
+    let width = (label_w + bar_w + 30.0).max(legend_x + legend_w + 10.0);
+    let mut out = header(width, height, title);
+    let b = Bars {
+        x0: label_w,
+        bar_w,
+        row_h,
+        top,
+    };
+    draw_percent_axis(&mut out, &b, n);
+    draw_bars(&mut out, a, &b);
+    let yb = top + row_h * n as f64 + 34.0;
+    draw_share_legend(&mut out, a, &b, yb, legend_x);
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The traffic-light grid: label column width, cell width and height, top of the first row.
+struct Grid {
+    label_w: f64,
+    col_w: f64,
+    row_h: f64,
+    top: f64,
+}
+
+/// The domain columns (shaded, headed by their short names) and a row of dots per study.
+fn draw_grid(out: &mut String, a: &RobAssessment, g: &Grid) {
+    let (label_w, col_w, row_h, top) = (g.label_w, g.col_w, g.row_h, g.top);
+    let grid_w = col_w * a.columns.len() as f64;
+    let grid_h = row_h * a.studies.len() as f64;
     for (c, col) in a.columns.iter().enumerate() {
         let x = label_w + col_w * c as f64;
         let _ = writeln!(
@@ -162,10 +226,13 @@ pub fn traffic_light(a: &RobAssessment, title: &str) -> String {
                 esc(&s.study),
                 esc(&a.columns[c].short)
             );
-            dot(&mut out, x, y, 11.0, *j, &attrs);
+            dot(out, x, y, 11.0, *j, &attrs);
         }
     }
-    // Legend.
+}
+
+/// The legend of judgements right of the grid.
+fn draw_judgement_key(out: &mut String, a: &RobAssessment, legend_x: f64, top: f64) {
     let _ = writeln!(
         out,
         "<text x=\"{legend_x:.1}\" y=\"{:.1}\" font-weight=\"bold\">Judgement</text>",
@@ -184,8 +251,10 @@ pub fn traffic_light(a: &RobAssessment, title: &str) -> String {
             j.label()
         );
     }
-    // Key of the domains.
-    let ky = top + grid_h + 28.0;
+}
+
+/// The key of the domains under the grid, from `ky`.
+fn draw_domain_key(out: &mut String, a: &RobAssessment, ky: f64) {
     let _ = writeln!(
         out,
         "<text x=\"10\" y=\"{ky:.1}\" font-weight=\"bold\">Domains:</text>"
@@ -199,36 +268,27 @@ pub fn traffic_light(a: &RobAssessment, title: &str) -> String {
             esc(&col.name)
         );
     }
-    out.push_str("</svg>\n");
-    out
 }
 
-/// The summary plot of one assessment: per column a horizontal bar split into the shares of
-/// each judgement (weighted by the pooled model's weights when `a.weighted`, else each study
-/// once, said in the axis title), with percentages on the axis and a legend below.
-pub fn summary(a: &RobAssessment, title: &str) -> String {
-    let label_w = (a
-        .columns
-        .iter()
-        .map(|c| c.name.chars().count())
-        .max()
-        .unwrap_or(10) as f64
-        * 6.4
-        + 20.0)
-        .clamp(120.0, 360.0);
-    let bar_w = 420.0;
-    let row_h = 30.0;
-    let top = 44.0;
-    let n = a.columns.len();
-    let height = top + row_h * n as f64 + 92.0;
-    let step = |j: Judgement| 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
-    let legend = legend_judgements(a);
-    let legend_w: f64 = legend.iter().map(|j| step(*j)).sum::<f64>() - 30.0;
-    let legend_x = (label_w + bar_w / 2.0 - legend_w / 2.0).max(10.0);
-    let width = (label_w + bar_w + 30.0).max(legend_x + legend_w + 10.0);
-    let mut out = header(width, height, title);
-    let x0 = label_w;
-    let px = |p: f64| x0 + bar_w * p;
+/// The summary plot's bars: their left edge and width, row height, top of the first row.
+struct Bars {
+    x0: f64,
+    bar_w: f64,
+    row_h: f64,
+    top: f64,
+}
+
+impl Bars {
+    /// The x of share `p`.
+    fn px(&self, p: f64) -> f64 {
+        self.x0 + self.bar_w * p
+    }
+}
+
+/// The percentage gridlines and their labels under `n` bars.
+fn draw_percent_axis(out: &mut String, b: &Bars, n: usize) {
+    let (top, row_h) = (b.top, b.row_h);
+    let px = |p: f64| b.px(p);
     for t in 0..=4 {
         let p = t as f64 / 4.0;
         let _ = writeln!(
@@ -242,6 +302,12 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
             p * 100.0
         );
     }
+}
+
+/// A bar per column, split into the shares of each judgement.
+fn draw_bars(out: &mut String, a: &RobAssessment, b: &Bars) {
+    let (x0, bar_w, row_h, top) = (b.x0, b.bar_w, b.row_h, b.top);
+    let px = |p: f64| b.px(p);
     for (c, col) in a.columns.iter().enumerate() {
         let y = top + row_h * c as f64;
         let bold = if col.short == "Overall" {
@@ -280,7 +346,13 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
             start += p;
         }
     }
-    let yb = top + row_h * n as f64 + 34.0;
+}
+
+/// The axis title (weighted or not) at `yb` and the legend of judgements under it from
+/// `legend_x`.
+fn draw_share_legend(out: &mut String, a: &RobAssessment, b: &Bars, yb: f64, legend_x: f64) {
+    let step = |j: Judgement| 30.0 + 7.0 * (j.label().len() as f64 + 4.0);
+    let (x0, bar_w) = (b.x0, b.bar_w);
     let _ = writeln!(
         out,
         "<text x=\"{:.1}\" y=\"{yb:.1}\" text-anchor=\"middle\">{}</text>",
@@ -292,7 +364,7 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
         }
     );
     let mut x = legend_x;
-    for j in legend {
+    for j in legend_judgements(a) {
         let _ = writeln!(
             out,
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"14\" height=\"14\" fill=\"{}\" stroke=\"#333333\" stroke-width=\"0.5\"/><text x=\"{:.1}\" y=\"{:.1}\">{} ({})</text>",
@@ -305,6 +377,4 @@ pub fn summary(a: &RobAssessment, title: &str) -> String {
         );
         x += step(j);
     }
-    out.push_str("</svg>\n");
-    out
 }
