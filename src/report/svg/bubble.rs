@@ -95,25 +95,7 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
     let x0 = left_margin(&yticks);
     let x1 = w - 24.0;
     let ax = Axis::new(xlo - px, xhi + px, x0, x1);
-    let mut legend = Legend::new(w - 20.0);
-    legend.push(Key::Hollow(style::STUDY.into()), "study (area by weight)");
-    legend.push(
-        Key::Line {
-            colour: style::POOLED.into(),
-            dash: None,
-        },
-        "fitted line",
-    );
-    if !b.bands.is_empty() {
-        legend.push(Key::Swatch("#f3d9d6".into()), "95% CI");
-        legend.push(
-            Key::Line {
-                colour: style::POOLED.into(),
-                dash: Some("5,4".into()),
-            },
-            "95% prediction interval",
-        );
-    }
+    let legend = bubble_legend(b, w - 20.0);
     let cap_rows = if b.caption.is_empty() { 0.0 } else { 18.0 };
     let h = y1 + 52.0 + cap_rows + legend.height();
     let mut out = header(w, h, title);
@@ -123,35 +105,7 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
         x1 - x0,
         y1 - y0
     );
-    if !b.bands.is_empty() {
-        let upper = b.bands.iter().map(|s| (s.x, s.ci.1));
-        let lower = b.bands.iter().rev().map(|s| (s.x, s.ci.0));
-        let pts: Vec<String> = upper
-            .chain(lower)
-            .map(|(x, y)| format!("{:.1},{:.1}", ax.px(x), ay.px(y)))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<polygon class=\"ci-band\" points=\"{}\" fill=\"#f3d9d6\" stroke=\"none\"/>",
-            pts.join(" ")
-        );
-        for (class, f) in [
-            ("pi-band", (|s: &Band| s.pi.0) as fn(&Band) -> f64),
-            ("pi-band", |s: &Band| s.pi.1),
-        ] {
-            let p: Vec<String> = b
-                .bands
-                .iter()
-                .map(|s| format!("{:.1},{:.1}", ax.px(s.x), ay.px(f(s))))
-                .collect();
-            let _ = writeln!(
-                out,
-                "<polyline class=\"{class}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-dasharray=\"5,4\"/>",
-                p.join(" "),
-                style::POOLED
-            );
-        }
-    }
+    draw_bands(&mut out, b.bands, &ax, &ay);
     let (xa, xb) = ax.range();
     let _ = writeln!(
         out,
@@ -180,6 +134,63 @@ pub fn bubble(b: &Bubble<'_>, measure: Measure, title: &str) -> String {
     legend.draw(&mut out, 10.0, y);
     out.push_str("</svg>\n");
     out
+}
+
+/// The legend: studies, the fitted line and, with bands, the CI and prediction interval.
+fn bubble_legend(b: &Bubble<'_>, width: f64) -> Legend {
+    let mut legend = Legend::new(width);
+    legend.push(Key::Hollow(style::STUDY.into()), "study (area by weight)");
+    legend.push(
+        Key::Line {
+            colour: style::POOLED.into(),
+            dash: None,
+        },
+        "fitted line",
+    );
+    if !b.bands.is_empty() {
+        legend.push(Key::Swatch("#f3d9d6".into()), "95% CI");
+        legend.push(
+            Key::Line {
+                colour: style::POOLED.into(),
+                dash: Some("5,4".into()),
+            },
+            "95% prediction interval",
+        );
+    }
+    legend
+}
+
+/// The confidence band (shaded) and the prediction band (dashed), when there are bands.
+fn draw_bands(out: &mut String, bands: &[Band], ax: &Axis, ay: &Axis) {
+    if bands.is_empty() {
+        return;
+    }
+    let upper = bands.iter().map(|s| (s.x, s.ci.1));
+    let lower = bands.iter().rev().map(|s| (s.x, s.ci.0));
+    let pts: Vec<String> = upper
+        .chain(lower)
+        .map(|(x, y)| format!("{:.1},{:.1}", ax.px(x), ay.px(y)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<polygon class=\"ci-band\" points=\"{}\" fill=\"#f3d9d6\" stroke=\"none\"/>",
+        pts.join(" ")
+    );
+    for (class, f) in [
+        ("pi-band", (|s: &Band| s.pi.0) as fn(&Band) -> f64),
+        ("pi-band", |s: &Band| s.pi.1),
+    ] {
+        let p: Vec<String> = bands
+            .iter()
+            .map(|s| format!("{:.1},{:.1}", ax.px(s.x), ay.px(f(s))))
+            .collect();
+        let _ = writeln!(
+            out,
+            "<polyline class=\"{class}\" points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-dasharray=\"5,4\"/>",
+            p.join(" "),
+            style::POOLED
+        );
+    }
 }
 
 /// Study points, largest first, sized as [`point_radii`].

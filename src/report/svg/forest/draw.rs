@@ -54,6 +54,60 @@ impl Display {
     }
 }
 
+/// The vertical layout down to the axis.
+struct Top {
+    /// The title and its baseline.
+    title: Option<(String, f64)>,
+    /// The two header lines' baselines.
+    head1: f64,
+    head2: f64,
+    /// The top of the first row.
+    top: f64,
+    /// The axis line's y.
+    yb: f64,
+    /// The bottom of the last row with a mark.
+    ref_bottom: f64,
+}
+
+/// The title, two header lines and the rows, top down to the axis.
+fn top_down(rows: &[Row], o: &ForestOptions) -> Top {
+    let mut y = 10.0;
+    let mut title = None;
+    if let Some(t) = &o.title {
+        title = Some((t.clone(), y + 16.0));
+        y += 28.0;
+    }
+    let head1 = y + 12.0;
+    let head2 = y + 27.0;
+    let top = y + 36.0;
+    let yb = top + ROW_H * rows.len() as f64 + 6.0;
+    let last_graphic = rows
+        .iter()
+        .rposition(|r| matches!(r.kind, Kind::Study { .. } | Kind::Diamond { .. }))
+        .unwrap_or(0);
+    let ref_bottom = top + ROW_H * (last_graphic as f64 + 1.0);
+
+    Top {
+        title,
+        head1,
+        head2,
+        top,
+        yb,
+        ref_bottom,
+    }
+}
+
+/// The axis label: as given, else the measure's name (on a log scale, said so).
+fn axis_label(o: &ForestOptions, log: bool, name: &str) -> String {
+    o.xlab.clone().unwrap_or_else(|| {
+        if log {
+            format!("{name} (log scale)")
+        } else {
+            name.to_string()
+        }
+    })
+}
+
 /// The label and text columns left of the plot.
 struct TextColumns {
     label_w: f64,
@@ -149,35 +203,21 @@ fn layout(
     let notes = footnotes(fit, subgroups);
 
     // Vertical: title, two header lines, rows, axis, favours, axis label, footnotes, RoB key.
-    let mut y = 10.0;
-    let mut title = None;
-    if let Some(t) = &o.title {
-        title = Some((t.clone(), y + 16.0));
-        y += 28.0;
-    }
-    let head1 = y + 12.0;
-    let head2 = y + 27.0;
-    let top = y + 36.0;
-    let yb = top + ROW_H * rows.len() as f64 + 6.0;
-    let last_graphic = rows
-        .iter()
-        .rposition(|r| matches!(r.kind, Kind::Study { .. } | Kind::Diamond { .. }))
-        .unwrap_or(0);
-    let ref_bottom = top + ROW_H * (last_graphic as f64 + 1.0);
-
+    let Top {
+        title,
+        head1,
+        head2,
+        top,
+        yb,
+        ref_bottom,
+    } = top_down(rows, o);
     let sc = axis_scale(rows, has_null, log, o, px0, px1)?;
     let null_px = if has_null && !sc.below(0.0) && !sc.above(0.0) {
         Some(sc.px(0.0))
     } else {
         None
     };
-    let xlab = o.xlab.clone().unwrap_or_else(|| {
-        if log {
-            format!("{} (log scale)", est.name)
-        } else {
-            est.name.clone()
-        }
-    });
+    let xlab = axis_label(o, log, &est.name);
     let mut yy = yb + 18.0 + 18.0;
     let centre = null_px.unwrap_or((px0 + px1) / 2.0);
     let favours = favours_labels(m, o, yy, centre);
