@@ -282,11 +282,7 @@ fn subgroups_html(ev: &Evaluation, d: &DomainResult) -> String {
 }
 
 /// The meta-regression on duration: its slope, with R² where there is one.
-fn duration_html(
-    ev: &Evaluation,
-    d: &DomainResult,
-    r: &crate::model::RegressionKeys,
-) -> String {
+fn duration_html(ev: &Evaluation, d: &DomainResult, r: &crate::model::RegressionKeys) -> String {
     let mut o = String::new();
     if r.coefficients.len() > 1 {
         let c = &r.coefficients[1];

@@ -98,7 +98,13 @@ struct Grid {
 
 /// The cell at grid row `r` (treatment `i`), column `c` (treatment `j`): the treatment's name on
 /// the diagonal, else the estimate [CI] coloured by the side it favours.
-fn draw_cell(out: &mut String, fit: &NetworkFit, g: &Grid, (r, i): (usize, usize), (c, j): (usize, usize)) {
+fn draw_cell(
+    out: &mut String,
+    fit: &NetworkFit,
+    g: &Grid,
+    (r, i): (usize, usize),
+    (c, j): (usize, usize),
+) {
     let (cw, ch) = (g.cw, g.ch);
     let (x, y) = (g.x0 + cw * c as f64, g.y0 + ch * r as f64);
     let (cx, cy) = (x + cw / 2.0, y + ch / 2.0);

@@ -3,8 +3,8 @@
 use std::fmt::Write as _;
 
 use crate::econ::table::{CeaResult, Pooled};
-use crate::econ::{DrawsAnalysis, FrontierRow, TrialResult};
 use crate::econ::FiellerKind;
+use crate::econ::{DrawsAnalysis, FrontierRow, TrialResult};
 use crate::report::fmt::{label, width};
 
 /// Text printout of `peerstat cea`.
@@ -180,7 +180,16 @@ fn pooled_text(out: &mut String, p: &Pooled) {
         "Pooled across {} trials (REML, Knapp-Hartung):",
         p.studies.len()
     );
-    let _ = writeln!(out, "incremental cost {:.2} (CI {:.2} to {:.2}); incremental effect {:.5} (CI {:.5} to {:.5})", p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
+    let _ = writeln!(
+        out,
+        "incremental cost {:.2} (CI {:.2} to {:.2}); incremental effect {:.5} (CI {:.5} to {:.5})",
+        p.inc_cost.estimate,
+        p.inc_cost.ci_lower,
+        p.inc_cost.ci_upper,
+        p.inc_effect.estimate,
+        p.inc_effect.ci_lower,
+        p.inc_effect.ci_upper
+    );
     for w in &p.by_wtp {
         let s = &w.fit;
         let _ = writeln!(out, "INMB at {}: {:.2} (CI {:.2} to {:.2}; tau^2 {:.1}; prediction interval {:.2} to {:.2})", money(w.wtp), s.estimate, s.ci_lower, s.ci_upper, s.tau2, s.pi_lower, s.pi_upper);

@@ -314,13 +314,7 @@ fn text_columns(rows: &[Row], o: &ForestOptions) -> TextColumns {
 
 /// The estimate [CI] column: as wide as its widest entry or header, with the header on one line
 /// when that costs at most 20 px more.
-fn estimate_column(
-    rows: &[Row],
-    d: Display,
-    name: String,
-    level: f64,
-    px1: f64,
-) -> EstimateColumn {
+fn estimate_column(rows: &[Row], d: Display, name: String, level: f64, px1: f64) -> EstimateColumn {
     let ci_head = format!("[{level}% CI]");
     let est_w = rows
         .iter()

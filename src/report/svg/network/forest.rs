@@ -68,9 +68,7 @@ fn sorted_rows(fit: &NetworkFit, random: bool) -> Vec<(&VersusReference, f64)> {
         .filter(|e| e.treatment != fit.reference)
         .collect();
     rows.sort_by(|a, b| score(&b.treatment).total_cmp(&score(&a.treatment)));
-    rows.into_iter()
-        .map(|e| (e, score(&e.treatment)))
-        .collect()
+    rows.into_iter().map(|e| (e, score(&e.treatment))).collect()
 }
 
 /// The model's name for the subtitle.

@@ -66,7 +66,11 @@ impl Frame<'_> {
 
 /// The axis over the intervals `(lower, upper)` and 0, padded by 5 %, between `x0` and `x1`
 /// (10 px in from each).
-pub(in crate::report::svg) fn interval_axis(intervals: impl Iterator<Item = (f64, f64)>, x0: f64, x1: f64) -> Axis {
+pub(in crate::report::svg) fn interval_axis(
+    intervals: impl Iterator<Item = (f64, f64)>,
+    x0: f64,
+    x1: f64,
+) -> Axis {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
     for (l, u) in intervals {
         lo = lo.min(l);
