@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use super::marks::{measure_name, rob_header, rob_key, text};
-use super::rows::{draw_row, Cols, ROW_H};
+use super::rows::{draw_row, Cols, Display, ROW_H};
 use super::scale::{self, text_width, AxisSpec, Scale};
-use super::{fmt_fixed, footnotes, Better, ForestOptions, Kind, Row};
+use super::{footnotes, Better, ForestOptions, Kind, Row};
 use crate::effect::{DataKind, Measure};
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::Fit;
@@ -33,25 +33,6 @@ pub(super) fn draw(
     draw_footer(&mut out, &l, o);
     out.push_str("</svg>\n");
     Ok(out)
-}
-
-/// How numbers are shown: the scale (log or not) and the decimals.
-#[derive(Clone, Copy)]
-struct Display {
-    log: bool,
-    digits: usize,
-}
-
-impl Display {
-    /// A number on the display scale.
-    fn num(self, v: f64) -> String {
-        fmt_fixed(if self.log { v.exp() } else { v }, self.digits)
-    }
-
-    /// "estimate [lower, upper]" on the display scale.
-    fn ci(self, e: f64, l: f64, h: f64) -> String {
-        format!("{} [{}, {}]", self.num(e), self.num(l), self.num(h))
-    }
 }
 
 /// The vertical layout down to the axis.
@@ -565,8 +546,7 @@ fn draw_rows(out: &mut String, l: &Layout, rows: &[Row], o: &ForestOptions) {
         weight_right: l.weight_right,
         rob_x: l.rob_x,
         rob_col_w: ROB_COL_W,
-        log: l.display.log,
-        digits: l.display.digits,
+        display: l.display,
         sc: &l.sc,
         o,
         maxw,

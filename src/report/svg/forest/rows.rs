@@ -20,8 +20,8 @@ pub(super) struct Cols<'a> {
     pub(super) weight_right: f64,
     pub(super) rob_x: f64,
     pub(super) rob_col_w: f64,
-    pub(super) log: bool,
-    pub(super) digits: usize,
+    /// How numbers are shown.
+    pub(super) display: Display,
     /// The axis.
     pub(super) sc: &'a Scale,
     /// The plot's options (text columns, risk of bias).
@@ -30,14 +30,23 @@ pub(super) struct Cols<'a> {
     pub(super) maxw: f64,
 }
 
-impl Cols<'_> {
+/// How numbers are shown: the scale (log or not) and the decimals.
+#[derive(Clone, Copy)]
+pub(super) struct Display {
+    /// Effects are on the log scale (shown exponentiated).
+    pub(super) log: bool,
+    /// Decimals.
+    pub(super) digits: usize,
+}
+
+impl Display {
     /// A number on the display scale.
-    fn num(&self, v: f64) -> String {
+    pub(super) fn num(self, v: f64) -> String {
         fmt_fixed(if self.log { v.exp() } else { v }, self.digits)
     }
 
     /// "estimate [lower, upper]" on the display scale.
-    fn ci(&self, e: f64, l: f64, h: f64) -> String {
+    pub(super) fn ci(self, e: f64, l: f64, h: f64) -> String {
         format!("{} [{}, {}]", self.num(e), self.num(l), self.num(h))
     }
 }
@@ -90,7 +99,7 @@ pub(super) fn draw_row(out: &mut String, i: usize, r: &Row, c: &Cols) {
                 ty,
                 "end",
                 &format!(" class=\"est\"{b}"),
-                &c.ci(est, lo, hi),
+                &c.display.ci(est, lo, hi),
             );
         }
         Kind::PiText { lo, hi } => {
@@ -110,7 +119,7 @@ pub(super) fn draw_row(out: &mut String, i: usize, r: &Row, c: &Cols) {
                 ty,
                 "end",
                 &format!(" class=\"est\"{it}"),
-                &format!("[{}, {}]", c.num(lo), c.num(hi)),
+                &format!("[{}, {}]", c.display.num(lo), c.display.num(hi)),
             );
         }
         Kind::Heading => {
@@ -176,7 +185,7 @@ fn draw_study(out: &mut String, c: &Cols, name: &str, label: &str, y: f64, s: &S
         ty,
         "end",
         " class=\"est\"",
-        &c.ci(yi, lo, hi),
+        &c.display.ci(yi, lo, hi),
     );
     text(
         out,
