@@ -31,13 +31,14 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::estimators::{fisher_scoring, solve_root};
-use super::{Convergence, ModelError, RandomEffects, Tau2Method};
+use super::{Convergence, RandomEffects, Tau2Method};
 
 mod design;
 mod permutation;
 mod table;
 
 use crate::dist;
+use crate::Error;
 pub use design::Design;
 pub use permutation::Permutation;
 pub use table::ModeratorFit;
@@ -199,14 +200,14 @@ struct Wls {
     rss: f64,
 }
 
-fn wls(y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<Wls, ModelError> {
+fn wls(y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<Wls, Error> {
     let w = DVector::from_iterator(v.len(), v.iter().map(|&vi| 1.0 / (vi + tau2)));
     let mut xw = x.clone();
     for (mut row, &wi) in xw.row_iter_mut().zip(w.iter()) {
         row *= wi;
     }
     let xtwx = x.transpose() * &xw;
-    let chol = xtwx.cholesky().ok_or(ModelError::Singular)?;
+    let chol = xtwx.cholesky().ok_or_else(Error::collinear)?;
     let vb = chol.inverse();
     let b = &vb * (xw.transpose() * y);
     let resid = y - x * &b;
@@ -261,14 +262,14 @@ impl MetaRegression {
         y: &DVector<f64>,
         v: &[f64],
         x: &DMatrix<f64>,
-    ) -> Result<(f64, usize, Convergence), ModelError> {
+    ) -> Result<(f64, usize, Convergence), Error> {
         let k = v.len() as f64;
         let p = x.ncols() as f64;
         let o = &self.opts;
         let scale = v.iter().sum::<f64>() / k;
         let closed = |t: f64| (t, 0, Convergence::ClosedForm);
         let fe = || wls(y, v, x, 0.0);
-        let he = || -> Result<f64, ModelError> {
+        let he = || -> Result<f64, Error> {
             let ones = vec![1.0; v.len()];
             let ols = wls(y, &ones, x, 0.0)?; // weights 1/(1 + 0) = 1
                                               // h_ii = x_i (X'X)⁻¹ x_i'
@@ -358,7 +359,7 @@ impl MetaRegression {
         v: &[f64],
         x: &DMatrix<f64>,
         tau2: f64,
-    ) -> Result<f64, ModelError> {
+    ) -> Result<f64, Error> {
         let f = wls(y, v, x, tau2)?;
         let logdet: f64 = v.iter().map(|&vi| (vi + tau2).ln()).sum();
         let mut ll = -0.5 * (logdet + f.rss);
@@ -373,31 +374,31 @@ impl MetaRegression {
     /// the first column is taken to be the intercept and is left out of QM.
     ///
     /// # Errors
-    /// [`ModelError::TooFew`] unless k > p; [`ModelError::Singular`] for a rank-deficient design;
-    /// [`ModelError::BadInput`] for non-finite values or non-positive variances;
-    /// [`ModelError::NotConverged`].
+    /// [`Error::TooFewStudies`] unless k > p; [`Error::Singular`] for a rank-deficient design;
+    /// [`Error::BadStudy`] for non-finite values or non-positive variances;
+    /// [`Error::Tau2NotConverged`].
     pub fn fit(
         &self,
         y: &[f64],
         v: &[f64],
         x: &DMatrix<f64>,
         names: &[String],
-    ) -> Result<RegressionFit, ModelError> {
+    ) -> Result<RegressionFit, Error> {
         let k = y.len();
         let p = x.ncols();
         if v.len() != k || x.nrows() != k {
-            return Err(ModelError::Length { yi: k, vi: v.len() });
+            return Err(Error::UnequalLengths { yi: k, vi: v.len() });
         }
         for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
             if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
-                return Err(ModelError::BadInput {
+                return Err(Error::BadStudy {
                     index: i + 1,
                     message: "effects must be finite and variances positive",
                 });
             }
         }
         if k <= p {
-            return Err(ModelError::TooFew {
+            return Err(Error::TooFewStudies {
                 what: "a meta-regression with these moderators",
                 needed: p + 1,
                 k,
@@ -419,10 +420,10 @@ impl MetaRegression {
         x: &DMatrix<f64>,
         names: &[String],
         tau2: f64,
-    ) -> Result<RegressionFit, ModelError> {
+    ) -> Result<RegressionFit, Error> {
         let yv = DVector::from_column_slice(y);
         if y.len() <= x.ncols() && self.opts.knha {
-            return Err(ModelError::TooFew {
+            return Err(Error::TooFewStudies {
                 what: "Knapp-Hartung",
                 needed: x.ncols() + 1,
                 k: y.len(),
@@ -443,7 +444,7 @@ impl MetaRegression {
         tau2: f64,
         (iterations, converged_by): (usize, Convergence),
         light: bool,
-    ) -> Result<RegressionFit, ModelError> {
+    ) -> Result<RegressionFit, Error> {
         let o = &self.opts;
         let k = v.len();
         let p = x.ncols();
@@ -506,7 +507,7 @@ impl MetaRegression {
                         (q, dist::chi2_sf(q, m as f64))
                     }
                 }
-                None => return Err(ModelError::Singular),
+                None => return Err(Error::collinear()),
             }
         };
         // Heterogeneity.

@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::MetaRegression;
-use crate::model::ModelError;
+use crate::Error;
 
 /// Permutation test of a meta-regression (metafor `permutest`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,7 +39,7 @@ impl MetaRegression {
         names: &[String],
         n: usize,
         seed: u64,
-    ) -> Result<Permutation, ModelError> {
+    ) -> Result<Permutation, Error> {
         use rand::seq::SliceRandom;
         use rand::SeedableRng;
         use rayon::prelude::*;
