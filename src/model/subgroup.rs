@@ -171,7 +171,7 @@ pub fn subgroups(
     };
     if common_tau2 {
         if let Err(e) = reg {
-            return Err(e.into());
+            return Err(e);
         }
     }
     let level_model = if common_tau2 {
