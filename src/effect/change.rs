@@ -9,7 +9,7 @@
 //! `sd1i = sd_pre` (`SMCR`) and `sd1i = sd_pre, sd2i = sd_post` (`SMCRH`).
 
 use super::formulas::hedges_j;
-use super::kernel::Bad;
+use super::fault::Bad;
 use super::Measure;
 use crate::data::fmt_f64;
 

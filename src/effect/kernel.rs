@@ -4,6 +4,7 @@
 
 use super::formulas::{mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two};
 use super::{change, correlation, proportion, rates};
+use super::fault::{Bad, Skip};
 use super::{AddTo, DataKind, EffectOptions, Measure};
 use crate::data::cell::not_finite;
 use crate::data::fmt_f64;
@@ -30,24 +31,6 @@ pub(crate) fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Ve
             }
         }
     }
-}
-
-/// Why a row has no effect size.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Skip {
-    /// A needed value is missing (index into the needed columns).
-    Missing(usize),
-    /// The effect is undefined for these values (reason).
-    Undefined(String),
-}
-
-/// A value that cannot be used.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Bad {
-    /// Index into the needed columns.
-    pub col: usize,
-    /// What is wrong.
-    pub message: String,
 }
 
 /// Computes effect sizes for rows `range` of `cols` (the columns named by [`needed_columns`], in
