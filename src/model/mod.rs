@@ -33,6 +33,7 @@
 //! assert!((fit.summary.i2 - 92.22).abs() < 1e-2);
 //! ```
 
+mod coefficient;
 mod estimate;
 mod estimators;
 mod meta_run;
@@ -41,6 +42,7 @@ mod multilevel_run;
 pub mod network;
 mod normalise;
 mod options;
+mod prediction;
 pub mod regression;
 mod result;
 pub mod robust;

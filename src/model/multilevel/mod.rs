@@ -51,15 +51,14 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::regression::Coefficient;
+use crate::model::coefficient::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
 pub use dfs::MultilevelDfs;
 pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
-pub(crate) use predict::at as prediction_at;
-pub use predict::Prediction;
+pub use crate::model::prediction::Prediction;
 pub use structure::{Structure, StructuredTerm};
 pub use table::{parse_random, parse_terms, CovSource, MultilevelTable, RandomTerms, TableOptions};
 

@@ -39,22 +39,10 @@ mod table;
 
 use crate::dist;
 use crate::Error;
+pub use crate::model::coefficient::Coefficient;
 pub use design::Design;
 pub use permutation::Permutation;
 pub use table::ModeratorFit;
-
-/// One coefficient of a meta-regression.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Coefficient {
-    /// Name (`intrcpt`, a numeric moderator, or factor and level run together as in R:
-    /// `allocrandom`).
-    pub name: String,
-    /// Estimate, SE, CI, test.
-    #[serde(flatten)]
-    pub est: crate::model::Estimate,
-    /// Degrees of freedom of its t test (`None` under z tests).
-    pub df: Option<f64>,
-}
 
 /// A fitted meta-regression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -127,7 +115,7 @@ impl RegressionFit {
         &self,
         newmods: &[f64],
         level: f64,
-    ) -> Result<crate::model::multilevel::Prediction, crate::error::Error> {
+    ) -> Result<crate::model::prediction::Prediction, crate::error::Error> {
         let beta = DVector::from_iterator(
             self.coefficients.len(),
             self.coefficients.iter().map(|c| c.est.estimate),
@@ -136,7 +124,7 @@ impl RegressionFit {
             .df
             .is_finite()
             .then(|| vec![self.df; self.coefficients.len()]);
-        crate::model::multilevel::prediction_at(
+        crate::model::prediction::at(
             newmods,
             &beta,
             &self.vb,
