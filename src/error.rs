@@ -358,8 +358,6 @@ pub enum Error {
     },
 }
 
-
-
 fn not_found(kind: &str, name: &str) -> String {
     match kind {
         "strategy" => format!("'{name}' is not a strategy"),

@@ -2,9 +2,9 @@
 //! of column slices, shared by [`EffectSizes::compute`](super::EffectSizes::compute), bulk
 //! reanalysis and [`row_effects`](super::row_effects).
 
+use super::fault::{Bad, Skip};
 use super::formulas::{mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two};
 use super::{change, correlation, proportion, rates};
-use super::fault::{Bad, Skip};
 use super::{AddTo, DataKind, EffectOptions, Measure};
 use crate::data::cell::not_finite;
 use crate::data::fmt_f64;

@@ -239,7 +239,7 @@ pub(crate) fn fisher_scoring(
     }
     if r.iterations >= opts.max_iter && !r.converged {
         return Err(Error::Tau2NotConverged {
-                    method: opts.method.code(),
+            method: opts.method.code(),
             iterations: opts.max_iter,
         });
     }
@@ -289,9 +289,13 @@ fn scoring_run(
                 (0.0, 1.0)
             }
         },
-        0.0,
-        f64::INFINITY,
-        start.max(0.0),
+        crate::root::Search {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            x: start.max(0.0),
+            max_iter: opts.max_iter,
+            force_progress: true,
+        },
         |lo, hi, t| {
             if lo == 0.0 && !zero_tried.replace(true) {
                 // A step below 0 with no rising point seen yet: try the boundary itself.
@@ -310,8 +314,6 @@ fn scoring_run(
             (t - prev).abs() <= tol * (t + scale)
                 || (hi.is_finite() && (hi - lo) <= tol * (hi + scale))
         },
-        opts.max_iter,
-        true,
     );
     match bad {
         Some(e) => Err(e),

@@ -315,12 +315,7 @@ impl RandomEffects {
     /// [`Error::BadStudy`] for non-finite values or non-positive variances,
     /// [`Error::TooFewStudies`] for Knapp–Hartung with k = 1, [`Error::Tau2NotConverged`] or
     /// [`Error::NotRepresentable`].
-    pub fn fit_slices(
-        &self,
-        yi: &[f64],
-        vi: &[f64],
-        ws: &mut Workspace,
-    ) -> Result<Summary, Error> {
+    pub fn fit_slices(&self, yi: &[f64], vi: &[f64], ws: &mut Workspace) -> Result<Summary, Error> {
         let k = yi.len();
         if vi.len() != k {
             return Err(Error::UnequalLengths {

@@ -5,8 +5,8 @@
 //! equivariant under `y → a + c·y, v → c²·v`.
 
 use super::Summary;
-use crate::Error;
 use crate::dist;
+use crate::Error;
 
 /// Exponents of the variances' scale within which the data are left as they are.
 const FREE_EXPONENT: i32 = 24;

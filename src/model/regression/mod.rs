@@ -38,8 +38,8 @@ mod permutation;
 mod table;
 
 use crate::dist;
-use crate::Error;
 pub use crate::model::coefficient::Coefficient;
+use crate::Error;
 pub use design::Design;
 pub use permutation::Permutation;
 pub use table::ModeratorFit;
@@ -124,14 +124,7 @@ impl RegressionFit {
             .df
             .is_finite()
             .then(|| vec![self.df; self.coefficients.len()]);
-        crate::model::prediction::at(
-            newmods,
-            &beta,
-            &self.vb,
-            self.tau2,
-            dfs.as_deref(),
-            level,
-        )
+        crate::model::prediction::at(newmods, &beta, &self.vb, self.tau2, dfs.as_deref(), level)
     }
 
     /// The core scalar results for this model: the intercept as `estimate` (with its SE, CI and
@@ -341,13 +334,7 @@ impl MetaRegression {
     }
 
     /// (Restricted) log-likelihood up to a constant.
-    fn ll(
-        &self,
-        y: &DVector<f64>,
-        v: &[f64],
-        x: &DMatrix<f64>,
-        tau2: f64,
-    ) -> Result<f64, Error> {
+    fn ll(&self, y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<f64, Error> {
         let f = wls(y, v, x, tau2)?;
         let logdet: f64 = v.iter().map(|&vi| (vi + tau2).ln()).sum();
         let mut ll = -0.5 * (logdet + f.rss);
