@@ -381,7 +381,18 @@ impl MetaRegression {
         }
         let yv = DVector::from_column_slice(y);
         let (tau2, iterations, how) = self.tau2(&yv, v, x)?;
-        self.finish(&yv, v, x, names, tau2, (iterations, how), false)
+        self.finish(
+            &yv,
+            v,
+            x,
+            names,
+            Tau2Fit {
+                tau2,
+                iterations,
+                converged_by: how,
+            },
+            false,
+        )
     }
 
     /// As [`MetaRegression::fit`] with τ² fixed at `tau2` (e.g. a common τ² shared by subgroups).
@@ -404,22 +415,30 @@ impl MetaRegression {
                 k: y.len(),
             });
         }
-        self.finish(&yv, v, x, names, tau2, (0, Convergence::Fixed), false)
+        let fixed = Tau2Fit {
+            tau2,
+            iterations: 0,
+            converged_by: Convergence::Fixed,
+        };
+        self.finish(&yv, v, x, names, fixed, false)
     }
 
     /// Completes a fit at a given τ². `light` skips what permutation refits do not need
     /// (Q-profile CI and R²).
-    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         y: &DVector<f64>,
         v: &[f64],
         x: &DMatrix<f64>,
         names: &[String],
-        tau2: f64,
-        (iterations, converged_by): (usize, Convergence),
+        t: Tau2Fit,
         light: bool,
     ) -> Result<RegressionFit, Error> {
+        let Tau2Fit {
+            tau2,
+            iterations,
+            converged_by,
+        } = t;
         let o = &self.opts;
         let k = v.len();
         let p = x.ncols();
@@ -444,47 +463,10 @@ impl MetaRegression {
         } else {
             (dist::norm_quantile(1.0 - alpha / 2.0), f64::NAN)
         };
-        let coefficients = (0..p)
-            .map(|j| {
-                let est = f.b[j];
-                let se = vb[(j, j)].sqrt();
-                let stat = est / se;
-                Coefficient {
-                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
-                    est: crate::model::Estimate::new(
-                        est,
-                        se,
-                        crit,
-                        if knha {
-                            dist::t_p2(stat, df)
-                        } else {
-                            dist::norm_p2(stat)
-                        },
-                    ),
-                    df: knha.then_some(df),
-                }
-            })
-            .collect();
+        let coefficients = coefficients(&f.b, &vb, names, crit, knha.then_some(df));
         // QM over all coefficients but the intercept.
         let m = p - 1;
-        let (qm, qm_p) = if m == 0 {
-            (f64::NAN, f64::NAN)
-        } else {
-            let bm = f.b.rows(1, m).into_owned();
-            let vm = vb.view((1, 1), (m, m)).into_owned();
-            match vm.cholesky() {
-                Some(c) => {
-                    let q = (bm.transpose() * c.solve(&bm))[(0, 0)];
-                    if knha {
-                        let fstat = q / m as f64;
-                        (fstat, dist::f_sf(fstat, m as f64, df_e as f64))
-                    } else {
-                        (q, dist::chi2_sf(q, m as f64))
-                    }
-                }
-                None => return Err(Error::collinear()),
-            }
-        };
+        let (qm, qm_p) = qm_test(&f.b, &vb, knha, df_e)?;
         // Heterogeneity.
         let trp0 = tr_p(&fe, x);
         let vt = df_e as f64 / trp0;
@@ -497,23 +479,11 @@ impl MetaRegression {
         } else {
             (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
         };
-        let (mut lo, mut hi) = (f64::NAN, f64::NAN);
-        if o.method != Tau2Method::Ee && df_e > 0 && !light {
-            let c_lo = dist::chi2_quantile(alpha / 2.0, df_e as f64);
-            let c_hi = dist::chi2_quantile(1.0 - alpha / 2.0, df_e as f64);
-            let scale = v.iter().sum::<f64>() / k as f64;
-            let q = |t: f64| rss_and_slope(y, v, x, t);
-            lo = if qe > c_hi {
-                solve_root(q, c_hi, tau2 * 0.5, scale).0
-            } else {
-                0.0
-            };
-            hi = if qe > c_lo {
-                solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3 * scale, scale).0
-            } else {
-                0.0
-            };
-        }
+        let (lo, hi) = if o.method != Tau2Method::Ee && df_e > 0 && !light {
+            tau2_ci(y, v, x, tau2, qe, alpha)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         // R² against the intercept-only model with the same estimator.
         let tau2_re = if o.method == Tau2Method::Ee || light {
             0.0
@@ -567,4 +537,100 @@ impl MetaRegression {
             residuals: f.resid.iter().copied().collect(),
         })
     }
+}
+
+/// τ² as estimated (or held), with how it was found.
+#[derive(Debug, Clone, Copy)]
+struct Tau2Fit {
+    tau2: f64,
+    iterations: usize,
+    converged_by: Convergence,
+}
+
+/// The coefficient table: estimates `b` with covariance `vb`, critical value `crit`, and the t
+/// df (`None`: z tests).
+fn coefficients(
+    b: &DVector<f64>,
+    vb: &DMatrix<f64>,
+    names: &[String],
+    crit: f64,
+    t_df: Option<f64>,
+) -> Vec<Coefficient> {
+    (0..b.len())
+        .map(|j| {
+            let est = b[j];
+            let se = vb[(j, j)].sqrt();
+            let stat = est / se;
+            Coefficient {
+                name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                est: crate::model::Estimate::new(
+                    est,
+                    se,
+                    crit,
+                    match t_df {
+                        Some(df) => dist::t_p2(stat, df),
+                        None => dist::norm_p2(stat),
+                    },
+                ),
+                df: t_df,
+            }
+        })
+        .collect()
+}
+
+/// The omnibus test of every coefficient but the intercept: `(QM, p)`, an F statistic on
+/// `(m, df_e)` df under Knapp–Hartung, else χ² on `m`; NaN without moderators.
+fn qm_test(
+    b: &DVector<f64>,
+    vb: &DMatrix<f64>,
+    knha: bool,
+    df_e: usize,
+) -> Result<(f64, f64), Error> {
+    let m = b.len() - 1;
+    if m == 0 {
+        return Ok((f64::NAN, f64::NAN));
+    }
+    let bm = b.rows(1, m).into_owned();
+    let vm = vb.view((1, 1), (m, m)).into_owned();
+    match vm.cholesky() {
+        Some(c) => {
+            let q = (bm.transpose() * c.solve(&bm))[(0, 0)];
+            if knha {
+                let fstat = q / m as f64;
+                Ok((fstat, dist::f_sf(fstat, m as f64, df_e as f64)))
+            } else {
+                Ok((q, dist::chi2_sf(q, m as f64)))
+            }
+        }
+        None => Err(Error::collinear()),
+    }
+}
+
+/// The Q-profile confidence interval of the residual τ² at `alpha` (`qe`: the fixed-effects
+/// residual heterogeneity).
+fn tau2_ci(
+    y: &DVector<f64>,
+    v: &[f64],
+    x: &DMatrix<f64>,
+    tau2: f64,
+    qe: f64,
+    alpha: f64,
+) -> (f64, f64) {
+    let k = v.len();
+    let df_e = k.saturating_sub(x.ncols());
+    let c_lo = dist::chi2_quantile(alpha / 2.0, df_e as f64);
+    let c_hi = dist::chi2_quantile(1.0 - alpha / 2.0, df_e as f64);
+    let scale = v.iter().sum::<f64>() / k as f64;
+    let q = |t: f64| rss_and_slope(y, v, x, t);
+    let lo = if qe > c_hi {
+        solve_root(q, c_hi, tau2 * 0.5, scale).0
+    } else {
+        0.0
+    };
+    let hi = if qe > c_lo {
+        solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3 * scale, scale).0
+    } else {
+        0.0
+    };
+    (lo, hi)
 }
