@@ -64,28 +64,9 @@ impl MultilevelModel {
             self.threshold,
             self.max_iter,
         )
-        .map_err(|e| match e {
-            Some((iterations, last)) => Error::NotConverged {
-                procedure: if term.is_some() {
-                    "Fisher scoring of the variance components and correlations"
-                } else {
-                    "Fisher scoring of the variance components"
-                },
-                iterations,
-                detail: stall_detail(&last, &factors, term, &blocks),
-            },
-            None => singular(),
-        })?;
+        .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
         let ev = &sc.eval;
-        // Coefficients.
-        let test = match self.dfs {
-            MultilevelDfs::Contain => MultilevelTest::T,
-            MultilevelDfs::Residual => self.test,
-        };
-        let ddf: Option<Vec<f64>> = (test == MultilevelTest::T).then(|| match self.dfs {
-            MultilevelDfs::Contain => dfs::contain(x, &codes, &nlevels),
-            MultilevelDfs::Residual => vec![df_e as f64; p],
-        });
+        let (test, ddf) = self.coefficient_dfs(x, &codes, &nlevels, df_e);
         let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
             .ok_or_else(singular)?;
         let df = ddf.as_ref().and_then(|d| d.first().copied());
@@ -191,6 +172,26 @@ impl MultilevelModel {
                 term.cloned(),
             ),
         })
+    }
+
+    /// The test of the coefficients and, for t tests, the df of each coefficient (`df_e`: the
+    /// residual df `k − p`).
+    fn coefficient_dfs(
+        &self,
+        x: &DMatrix<f64>,
+        codes: &[Vec<usize>],
+        nlevels: &[usize],
+        df_e: usize,
+    ) -> (MultilevelTest, Option<Vec<f64>>) {
+        let test = match self.dfs {
+            MultilevelDfs::Contain => MultilevelTest::T,
+            MultilevelDfs::Residual => self.test,
+        };
+        let ddf: Option<Vec<f64>> = (test == MultilevelTest::T).then(|| match self.dfs {
+            MultilevelDfs::Contain => dfs::contain(x, codes, nlevels),
+            MultilevelDfs::Residual => vec![df_e as f64; x.ncols()],
+        });
+        (test, ddf)
     }
 
     /// Checks the data and the held values against the model, and returns which parameters are
@@ -308,6 +309,28 @@ struct FixedEffects {
     qe: f64,
     trp0: f64,
     logdet_v: Option<f64>,
+}
+
+/// The error of failed Fisher scoring: no convergence (`Some((iterations, last iterate))`), or a
+/// singular design.
+fn scoring_error(
+    e: Option<(usize, Vec<f64>)>,
+    factors: &[String],
+    term: Option<&StructuredTerm>,
+    blocks: &kernel::Blocks,
+) -> Error {
+    match e {
+        Some((iterations, last)) => Error::NotConverged {
+            procedure: if term.is_some() {
+                "Fisher scoring of the variance components and correlations"
+            } else {
+                "Fisher scoring of the variance components"
+            },
+            iterations,
+            detail: stall_detail(&last, factors, term, blocks),
+        },
+        None => singular(),
+    }
 }
 
 /// The design is singular.
