@@ -109,7 +109,7 @@ impl RegressionFit {
     /// critical value (normal, or t on `k − p` df under Knapp–Hartung) at `level` percent.
     ///
     /// # Errors
-    /// [`Error::Setting`](crate::error::Error::Setting) for a wrong number of values or a
+    /// [`Error::Setting`] for a wrong number of values or a
     /// value that is not finite.
     pub fn predict(
         &self,
