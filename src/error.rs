@@ -12,7 +12,7 @@
 //! | code | meaning | variants |
 //! |---|---|---|
 //! | 0 | success | |
-//! | 1 | the model cannot be fitted to valid input: an iterative procedure did not converge, or the estimate is numerically undefined | [`Error::NotConverged`], [`Error::Undefined`], [`ModelError::NotConverged`](crate::model::ModelError::NotConverged) |
+//! | 1 | the model cannot be fitted to valid input: an iterative procedure did not converge, or the estimate is numerically undefined | [`Error::NotConverged`], [`Error::Tau2NotConverged`], [`Error::Undefined`], [`Error::NotRepresentable`] |
 //! | 2 | usage or bad input: an option out of range or unknown, a malformed file, a bad cell, a missing column, data that cannot support the analysis asked for (too few studies, collinear moderators, an unknown strategy) | every other variant |
 //! | 3 | I/O: a file could not be opened, read or written | [`Error::Io`] |
 
@@ -26,9 +26,9 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Setting {
-    /// The effect measure ([`crate::effect::Measure`]).
+    /// The effect measure (`effect::Measure`).
     Measure,
-    /// The τ² estimator ([`crate::model::Tau2Method`]).
+    /// The τ² estimator (`model::Tau2Method`).
     Method,
     /// The confidence level.
     Level,
@@ -311,9 +311,51 @@ pub enum Error {
         /// Ballista's message.
         message: String,
     },
-    /// The model could not be fitted.
-    #[error(transparent)]
-    Model(#[from] crate::model::ModelError),
+    /// A model was given no studies.
+    #[error("no studies to analyse")]
+    NoStudies,
+    /// A study passed to a model holds an unusable value (non-finite effect, non-positive
+    /// variance).
+    #[error("study {index}: {message}")]
+    BadStudy {
+        /// 1-based study index.
+        index: usize,
+        /// What is wrong.
+        message: &'static str,
+    },
+    /// The effects (`yi`) and sampling variances (`vi`) passed to a model differ in length.
+    #[error("yi has {yi} values but vi has {vi}")]
+    UnequalLengths {
+        /// Length of `yi`.
+        yi: usize,
+        /// Length of `vi`.
+        vi: usize,
+    },
+    /// Too few studies for a model option.
+    #[error("{what} needs at least {needed} studies (k = {k})")]
+    TooFewStudies {
+        /// The option.
+        what: &'static str,
+        /// Minimum k.
+        needed: usize,
+        /// Actual k.
+        k: usize,
+    },
+    /// A result is not representable in double precision (overflow, underflow): the effects or
+    /// variances span too many orders of magnitude.
+    #[error("{what} is not representable in double precision: the effect sizes or sampling variances span too many orders of magnitude (rescale the data)")]
+    NotRepresentable {
+        /// Which result.
+        what: &'static str,
+    },
+    /// An iterative τ² estimator did not converge.
+    #[error("the {method} estimator of tau^2 did not converge in {iterations} iterations (Fisher scoring); damp the steps (a step adjustment of 0.5), or use another estimator (PM, DL)")]
+    Tau2NotConverged {
+        /// The estimator's code (`REML`, `ML`, …).
+        method: &'static str,
+        /// Iterations used.
+        iterations: usize,
+    },
 }
 
 fn not_found(kind: &str, name: &str) -> String {
@@ -340,8 +382,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Io { .. } => 3,
-            Error::NotConverged { .. } | Error::Undefined { .. } => 1,
-            Error::Model(m) => m.exit_code(),
+            Error::NotConverged { .. }
+            | Error::Tau2NotConverged { .. }
+            | Error::Undefined { .. }
+            | Error::NotRepresentable { .. } => 1,
             _ => 2,
         }
     }
@@ -372,6 +416,14 @@ impl Error {
         Error::Input {
             what: what.into(),
             message: message.into(),
+        }
+    }
+
+    /// An [`Error::Singular`] for a rank-deficient moderator design whose moderators are not
+    /// named.
+    pub(crate) fn collinear() -> Self {
+        Error::Singular {
+            message: "the moderators are collinear (the design matrix is singular)".into(),
         }
     }
 

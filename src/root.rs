@@ -29,23 +29,47 @@ pub(crate) fn solve(
     done: impl Fn(f64, f64, f64, f64) -> bool,
     max_iter: usize,
 ) -> Root {
-    solve_guarded(f, lo, hi, x, fallback, done, max_iter, false)
+    let search = Search {
+        lo,
+        hi,
+        x,
+        max_iter,
+        force_progress: false,
+    };
+    solve_guarded(f, search, fallback, done)
 }
 
-/// As [`solve`]; with `force_progress`, a Newton step longer than half the step before last
+/// Where a [`solve_guarded`] search starts and how it may step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Search {
+    /// Lower end of the bracket.
+    pub lo: f64,
+    /// Upper end of the bracket (may be infinite).
+    pub hi: f64,
+    /// The starting point.
+    pub x: f64,
+    /// The most evaluations.
+    pub max_iter: usize,
+    /// Whether a Newton step longer than half the step before last is replaced by the fallback.
+    pub force_progress: bool,
+}
+
+/// As [`solve`], from `search`; with `search.force_progress`, a Newton step longer than half the step before last
 /// (with a finite bracket) is replaced by the fallback, as in Numerical Recipes' `rtsafe`:
 /// Newton can cycle inside a bracket — Fisher scoring does — and would then creep.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn solve_guarded(
     mut f: impl FnMut(f64) -> (f64, f64),
-    mut lo: f64,
-    mut hi: f64,
-    mut x: f64,
+    search: Search,
     fallback: impl Fn(f64, f64, f64) -> f64,
     done: impl Fn(f64, f64, f64, f64) -> bool,
-    max_iter: usize,
-    force_progress: bool,
 ) -> Root {
+    let Search {
+        mut lo,
+        mut hi,
+        mut x,
+        max_iter,
+        force_progress,
+    } = search;
     let mut fallbacks = 0;
     let mut steps = [f64::INFINITY; 2];
     for it in 1..=max_iter {

@@ -45,9 +45,15 @@ pub(crate) fn to_py(e: peerstat::Error) -> PyErr {
     match e {
         E::Setting { .. } => SettingError::new_err(msg),
         E::Io { .. } => FileError::new_err(msg),
-        E::NotConverged { .. } | E::Undefined { .. } | E::Singular { .. } | E::Model(_) => {
-            ModelError::new_err(msg)
-        }
+        E::NotConverged { .. }
+        | E::Undefined { .. }
+        | E::Singular { .. }
+        | E::NoStudies
+        | E::BadStudy { .. }
+        | E::UnequalLengths { .. }
+        | E::TooFewStudies { .. }
+        | E::NotRepresentable { .. }
+        | E::Tau2NotConverged { .. } => ModelError::new_err(msg),
         _ => InputError::new_err(msg),
     }
 }

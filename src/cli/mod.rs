@@ -18,7 +18,6 @@ mod sql_args;
 
 use clap::Parser;
 use peerstat::error::Setting;
-use peerstat::model::ModelError;
 use peerstat::Error;
 
 use args::{Cli, Command};
@@ -46,12 +45,6 @@ pub enum Failure {
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         Failure::Lib(e)
-    }
-}
-
-impl From<ModelError> for Failure {
-    fn from(e: ModelError) -> Self {
-        Failure::Lib(e.into())
     }
 }
 
@@ -134,7 +127,7 @@ fn hint(e: &Error) -> Option<String> {
         Error::NotFound { kind: "arm", .. } => {
             "name the arms with --treatment and --control".into()
         }
-        Error::Model(ModelError::NotConverged { .. }) => {
+        Error::Tau2NotConverged { .. } => {
             "damp the steps with --stepadj 0.5, or choose another --method (PM, DL)".into()
         }
         Error::NotConverged { procedure, .. } if procedure.starts_with("Fisher scoring") => {

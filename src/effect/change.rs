@@ -8,8 +8,8 @@
 //! raw-score measures, standardised by the pre-test SD as Becker (1988) and Morris (2008),
 //! `sd1i = sd_pre` (`SMCR`) and `sd1i = sd_pre, sd2i = sd_post` (`SMCRH`).
 
+use super::fault::Bad;
 use super::formulas::hedges_j;
-use super::kernel::Bad;
 use super::Measure;
 use crate::data::fmt_f64;
 

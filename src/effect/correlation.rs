@@ -1,6 +1,6 @@
 //! Correlation coefficients (metafor `COR`, `ZCOR`) from the canonical columns `ri, n`.
 
-use super::kernel::Bad;
+use super::fault::Bad;
 use super::Measure;
 use crate::data::fmt_f64;
 

@@ -2,6 +2,7 @@
 //! of column slices, shared by [`EffectSizes::compute`](super::EffectSizes::compute), bulk
 //! reanalysis and [`row_effects`](super::row_effects).
 
+use super::fault::{Bad, Skip};
 use super::formulas::{mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two};
 use super::{change, correlation, proportion, rates};
 use super::{AddTo, DataKind, EffectOptions, Measure};
@@ -30,24 +31,6 @@ pub(crate) fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Ve
             }
         }
     }
-}
-
-/// Why a row has no effect size.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Skip {
-    /// A needed value is missing (index into the needed columns).
-    Missing(usize),
-    /// The effect is undefined for these values (reason).
-    Undefined(String),
-}
-
-/// A value that cannot be used.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Bad {
-    /// Index into the needed columns.
-    pub col: usize,
-    /// What is wrong.
-    pub message: String,
 }
 
 /// Computes effect sizes for rows `range` of `cols` (the columns named by [`needed_columns`], in

@@ -65,6 +65,7 @@ mod change;
 pub mod cluster;
 pub mod convert;
 mod correlation;
+mod fault;
 mod formulas;
 mod kernel;
 mod measure;
@@ -77,10 +78,11 @@ pub use change::{smcc, smcr, smcrh};
 pub use cluster::{design_effect, ClusterAdjust, ClusterError};
 pub use convert::{CiScale, ConvertOptions, Provenance, Source};
 pub use correlation::{correlation, fisher_z};
+pub(crate) use fault::Skip;
 pub use formulas::{
     hedges_j, mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two,
 };
-pub(crate) use kernel::{compute_rows, needed_columns, Skip};
+pub(crate) use kernel::{compute_rows, needed_columns};
 pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
 pub use mixed::{row_effects, row_effects_with, RowEffect};
 pub use proportion::{freeman_tukey, logit_proportion, proportion};

@@ -5,7 +5,7 @@
 //! either (`to = only0`; `all`, `if0all` and `none` as for 2×2 tables); `PFT` adds nothing
 //! (escalc's default `add = 0` for it).
 
-use super::kernel::Bad;
+use super::fault::Bad;
 use super::{AddTo, EffectOptions, Measure};
 use crate::data::fmt_f64;
 

@@ -6,7 +6,7 @@
 //! (`to = only0`; `all`, `if0all`, `none` as for 2×2 tables); `IRSD` adds nothing (escalc's
 //! default `add = 0` for it). With `drop00`, studies without events in both arms are dropped.
 
-use super::kernel::Bad;
+use super::fault::Bad;
 use super::{AddTo, EffectOptions, Measure};
 use crate::data::fmt_f64;
 

@@ -289,7 +289,6 @@ pub(super) fn dependent_sensitivity(
                 d.model
                     .fit_slices(&y, &v, &mut crate::model::Workspace::new())
                     .map(|s| s.estimate)
-                    .map_err(crate::error::Error::from)
             } else {
                 super::dependence::che_estimate(&y, &v, &st, d.rho)
             };

@@ -1,6 +1,7 @@
 //! τ² estimators and the Q-profile confidence interval (intercept-only models).
 
-use super::{Convergence, ModelError, RandomEffects, Tau2Method, Workspace};
+use super::{Convergence, RandomEffects, Tau2Method, Workspace};
+use crate::Error;
 
 /// Generalised Q statistic `Q(τ²) = Σ(y_i − μ̂(τ²))²/(v_i + τ²)` and its derivative in τ²,
 /// `dQ/dτ² = −Σ(y_i − μ̂)²/(v_i + τ²)²` (the μ̂ term vanishes because μ̂ minimises Q).
@@ -219,9 +220,9 @@ pub(crate) fn fisher_scoring(
     start: f64,
     scale: f64,
     zero_shortcut: bool,
-    mut step: impl FnMut(f64) -> Result<f64, ModelError>,
-    ll0_gain: impl Fn(f64) -> Result<f64, ModelError>,
-) -> Result<(f64, usize, Convergence), ModelError> {
+    mut step: impl FnMut(f64) -> Result<f64, Error>,
+    ll0_gain: impl Fn(f64) -> Result<f64, Error>,
+) -> Result<(f64, usize, Convergence), Error> {
     let tol = opts.threshold;
     let mut r = scoring_run(opts, start, scale, zero_shortcut, &mut step)?;
     // The shortcut to τ² = 0 trusts that the likelihood has one maximum; if the start point is
@@ -237,8 +238,8 @@ pub(crate) fn fisher_scoring(
         r.iterations += used;
     }
     if r.iterations >= opts.max_iter && !r.converged {
-        return Err(ModelError::NotConverged {
-            method: opts.method,
+        return Err(Error::Tau2NotConverged {
+            method: opts.method.code(),
             iterations: opts.max_iter,
         });
     }
@@ -266,8 +267,8 @@ fn scoring_run(
     start: f64,
     scale: f64,
     zero_shortcut: bool,
-    step: &mut impl FnMut(f64) -> Result<f64, ModelError>,
-) -> Result<crate::root::Root, ModelError> {
+    step: &mut impl FnMut(f64) -> Result<f64, Error>,
+) -> Result<crate::root::Root, Error> {
     let tol = opts.threshold;
     let mut bad = None;
     let zero_tried = std::cell::Cell::new(!zero_shortcut || start <= 0.0);
@@ -277,8 +278,8 @@ fn scoring_run(
             // 1/stepadj is the scoring step scaled by stepadj.
             Ok(st) if st.is_finite() => (-st, 1.0 / opts.stepadj),
             Ok(_) => {
-                bad.get_or_insert(ModelError::NotConverged {
-                    method: opts.method,
+                bad.get_or_insert(Error::Tau2NotConverged {
+                    method: opts.method.code(),
                     iterations: 0,
                 });
                 (0.0, 1.0)
@@ -288,9 +289,13 @@ fn scoring_run(
                 (0.0, 1.0)
             }
         },
-        0.0,
-        f64::INFINITY,
-        start.max(0.0),
+        crate::root::Search {
+            lo: 0.0,
+            hi: f64::INFINITY,
+            x: start.max(0.0),
+            max_iter: opts.max_iter,
+            force_progress: true,
+        },
         |lo, hi, t| {
             if lo == 0.0 && !zero_tried.replace(true) {
                 // A step below 0 with no rising point seen yet: try the boundary itself.
@@ -309,8 +314,6 @@ fn scoring_run(
             (t - prev).abs() <= tol * (t + scale)
                 || (hi.is_finite() && (hi - lo) <= tol * (hi + scale))
         },
-        opts.max_iter,
-        true,
     );
     match bad {
         Some(e) => Err(e),
@@ -324,7 +327,7 @@ pub(crate) fn tau2(
     yi: &[f64],
     vi: &[f64],
     ws: &mut Workspace,
-) -> Result<(f64, usize, Convergence), ModelError> {
+) -> Result<(f64, usize, Convergence), Error> {
     let closed = |t: f64| Ok((t, 0, Convergence::ClosedForm));
     let start = || ws.warm.unwrap_or_else(|| hedges(yi, vi)).max(0.0);
     let k = yi.len() as f64;

@@ -33,7 +33,7 @@
 //! assert!((fit.summary.i2 - 92.22).abs() < 1e-2);
 //! ```
 
-mod error;
+mod coefficient;
 mod estimate;
 mod estimators;
 mod meta_run;
@@ -42,6 +42,7 @@ mod multilevel_run;
 pub mod network;
 mod normalise;
 mod options;
+mod prediction;
 pub mod regression;
 mod result;
 pub mod robust;
@@ -57,7 +58,6 @@ use crate::dist;
 use crate::effect::{BackTransform, EffectSizes, Measure, Omission};
 use crate::error::{Error, Setting};
 
-pub use error::ModelError;
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
@@ -276,8 +276,8 @@ impl RandomEffects {
     /// Fits the model to effect sizes.
     ///
     /// # Errors
-    /// [`ModelError`] (wrapped in [`Error::Model`]) for invalid input, Knapp–Hartung with k = 1,
-    /// or non-convergence.
+    /// [`Error::NoStudies`], [`Error::UnequalLengths`], [`Error::BadStudy`] for invalid input,
+    /// [`Error::TooFewStudies`] for Knapp–Hartung with k = 1, [`Error::Tau2NotConverged`].
     pub fn fit(&self, es: &EffectSizes) -> Result<Fit, Error> {
         let mut ws = Workspace::new();
         let summary = self.fit_slices(es.yi(), es.vi(), &mut ws)?;
@@ -311,33 +311,30 @@ impl RandomEffects {
     /// `ws` has grown to the largest k seen.
     ///
     /// # Errors
-    /// [`ModelError`] for empty or mismatched input, non-finite values or non-positive
-    /// variances, Knapp–Hartung with k = 1, or non-convergence.
-    pub fn fit_slices(
-        &self,
-        yi: &[f64],
-        vi: &[f64],
-        ws: &mut Workspace,
-    ) -> Result<Summary, ModelError> {
+    /// [`Error::NoStudies`], [`Error::UnequalLengths`] for empty or mismatched input,
+    /// [`Error::BadStudy`] for non-finite values or non-positive variances,
+    /// [`Error::TooFewStudies`] for Knapp–Hartung with k = 1, [`Error::Tau2NotConverged`] or
+    /// [`Error::NotRepresentable`].
+    pub fn fit_slices(&self, yi: &[f64], vi: &[f64], ws: &mut Workspace) -> Result<Summary, Error> {
         let k = yi.len();
         if vi.len() != k {
-            return Err(ModelError::Length {
+            return Err(Error::UnequalLengths {
                 yi: k,
                 vi: vi.len(),
             });
         }
         if k == 0 {
-            return Err(ModelError::Empty);
+            return Err(Error::NoStudies);
         }
         for (i, (&y, &v)) in yi.iter().zip(vi).enumerate() {
             if !y.is_finite() {
-                return Err(ModelError::BadInput {
+                return Err(Error::BadStudy {
                     index: i + 1,
                     message: "effect size is not a finite number",
                 });
             }
             if !(v.is_finite() && v > 0.0) {
-                return Err(ModelError::BadInput {
+                return Err(Error::BadStudy {
                     index: i + 1,
                     message: "sampling variance must be a positive finite number",
                 });
@@ -356,7 +353,7 @@ impl RandomEffects {
         vi: &[f64],
         ws: &mut Workspace,
         start: f64,
-    ) -> Result<Summary, ModelError> {
+    ) -> Result<Summary, Error> {
         self.fit_normalised(yi, vi, ws, Some(start))
     }
 
@@ -366,7 +363,7 @@ impl RandomEffects {
         vi: &[f64],
         ws: &mut Workspace,
         warm: Option<f64>,
-    ) -> Result<Summary, ModelError> {
+    ) -> Result<Summary, Error> {
         let norm = Normaliser::new(yi, vi);
         ws.warm = warm.map(|t| norm.scale_variance(t));
         let res = if norm.is_identity() {
@@ -390,7 +387,7 @@ impl RandomEffects {
         vi: &[f64],
         fixed_tau2: Option<f64>,
         ws: &mut Workspace,
-    ) -> Result<Summary, ModelError> {
+    ) -> Result<Summary, Error> {
         let k = yi.len();
         // With k = 1 there are no degrees of freedom for Knapp–Hartung: a z-test is used, as metafor.
         let knha = self.knha && k > 1;

@@ -4,8 +4,9 @@
 //! unchanged bit for bit; together with the relative convergence rule it makes every estimator
 //! equivariant under `y → a + c·y, v → c²·v`.
 
-use super::{ModelError, Summary};
+use super::Summary;
 use crate::dist;
+use crate::Error;
 
 /// Exponents of the variances' scale within which the data are left as they are.
 const FREE_EXPONENT: i32 = 24;
@@ -102,8 +103,8 @@ impl Normaliser {
     }
 
     /// The summary, or an error when a result is not representable in double precision.
-    pub(super) fn check(&self, s: Summary) -> Result<Summary, ModelError> {
-        let bad = |what: &'static str| Err(ModelError::NotRepresentable { what });
+    pub(super) fn check(&self, s: Summary) -> Result<Summary, Error> {
+        let bad = |what: &'static str| Err(Error::NotRepresentable { what });
         if !s.estimate.is_finite() {
             return bad("the pooled estimate");
         }

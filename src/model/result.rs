@@ -35,7 +35,7 @@ pub struct RegressionKeys {
     /// The prediction at given moderator values, when asked for (set by the caller, see
     /// [`RegressionFit::predict`]).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prediction: Option<crate::model::multilevel::Prediction>,
+    pub prediction: Option<crate::model::prediction::Prediction>,
 }
 
 impl RegressionKeys {

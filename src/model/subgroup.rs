@@ -170,9 +170,7 @@ pub fn subgroups(
         ),
     };
     if common_tau2 {
-        if let Err(e) = reg {
-            return Err(e.into());
-        }
+        reg?;
     }
     let level_model = if common_tau2 {
         model.fixed_tau2(Some(common))

@@ -5,8 +5,8 @@ use nalgebra::{DMatrix, DVector};
 
 use super::structure::StructuredTerm;
 use super::{
-    dfs, inference, kernel, levels, predict, profile, Marginal, MultilevelDfs, MultilevelFit,
-    MultilevelMethod, MultilevelModel, MultilevelTest, StructFit,
+    dfs, inference, kernel, levels, predict, profile, Marginal, MultilevelData, MultilevelDfs,
+    MultilevelFit, MultilevelMethod, MultilevelModel, MultilevelTest, StructFit,
 };
 use crate::dist;
 use crate::error::{Error, Setting};
@@ -16,18 +16,194 @@ impl MultilevelModel {
     /// [`MultilevelModel::fit`] with the factors named (outermost first) in results and errors,
     /// an optional block-diagonal sampling covariance (its diagonal is `v`) and an optional
     /// structured term.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn fit_full(
         &self,
-        y: &[f64],
-        v: &[f64],
-        cov: Option<&SamplingCovariance>,
-        levels: &[Vec<usize>],
+        data: MultilevelData<'_>,
         term: Option<&StructuredTerm>,
-        x: &DMatrix<f64>,
-        names: &[String],
         factors: &[String],
     ) -> Result<MultilevelFit, Error> {
+        let MultilevelData {
+            y,
+            v,
+            cov,
+            levels,
+            x,
+            names,
+        } = data;
+        let k = y.len();
+        let p = x.ncols();
+        let held = self.check(data, term)?;
+        let nl = levels.len();
+        let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
+        let dense = cov.filter(|c| !c.is_diagonal());
+        if let Some(c) = dense {
+            match term {
+                None => check_nested(c, &codes[0], &factors[0], k)?,
+                Some(_) if c.k() != k => {
+                    return Err(Error::input(
+                        "sampling covariance",
+                        format!("it has {} effects, the model {k}", c.k()),
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+        let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
+        let scale = v.iter().sum::<f64>() / k as f64;
+        let fe = fixed_effects(&blocks, dense.is_some(), y, v, x)?;
+        let df_e = k - p;
+        let vt = df_e as f64 / fe.trp0;
+        let start = self.start(&held, &fe, df_e, scale, term.is_some());
+        let reml = self.method == MultilevelMethod::Reml;
+        let sc = kernel::fisher_scoring(
+            &blocks,
+            &start,
+            &held.held,
+            reml,
+            scale,
+            self.threshold,
+            self.max_iter,
+        )
+        .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
+        let ev = &sc.eval;
+        let (test, ddf) = self.coefficient_dfs(x, &codes, &nlevels, df_e);
+        let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
+            .ok_or_else(singular)?;
+        let df = ddf.as_ref().and_then(|d| d.first().copied());
+        let stats = fit_stats(&FitCounts {
+            ll: ev.ll,
+            parms: (p + held.held.iter().filter(|h| !**h).count()) as f64,
+            k,
+            df_e,
+            reml,
+            logdet_v: fe.logdet_v,
+            v,
+        });
+        let (s2, spar) = sc.s2.split_at(nl);
+        let total: f64 = s2.iter().sum();
+        let first = tests
+            .coefficients
+            .first()
+            .map(|c| c.est)
+            .unwrap_or_default();
+        let cis = self.profile.then(|| {
+            let prof = profile::Profile {
+                blocks: &blocks,
+                s2: &sc.s2,
+                held: &held.held,
+                ll_max: ev.ll,
+                reml,
+                scale,
+                threshold: self.threshold,
+                max_iter: self.max_iter,
+                warm: std::cell::RefCell::new(sc.s2.clone()),
+            };
+            prof.intervals(self.level)
+        });
+        // A new study's true effect varies by Σσ² plus the structured variance when there is
+        // one τ² (metafor needs `tau2.levels` otherwise).
+        let nt = held.tau2.len();
+        let extra = match term {
+            Some(_) if nt == 1 => Some(spar[0]),
+            Some(_) => None,
+            None => Some(0.0),
+        };
+        let crit = predict::critical(self.level, df);
+        let pi = extra
+            .filter(|_| p == 1)
+            .map(|e| predict::interval(&first, s2, e, crit));
+        let prediction = self
+            .newmods
+            .as_deref()
+            .map(|nm| {
+                let tau2 = total + extra.unwrap_or(f64::NAN);
+                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf.as_deref(), self.level)
+            })
+            .transpose()?;
+        let capped: Option<Vec<[bool; 2]>> = cis.as_ref().map(|v| v.iter().map(|c| c.1).collect());
+        let cis: Option<Vec<[f64; 2]>> = cis.map(|v| v.into_iter().map(|c| c.0).collect());
+        let structured =
+            term.map(|t| struct_fit(t, spar, &held.held[nl..], cis.as_ref().map(|c| &c[nl..])));
+        Ok(MultilevelFit {
+            method: self.method,
+            test,
+            dfs: self.dfs,
+            k,
+            p,
+            first,
+            df,
+            coefficients: tests.coefficients,
+            i2_levels: s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
+            sigma2: s2.to_vec(),
+            sigma2_ci: cis.as_ref().map(|c| c[..nl].to_vec()),
+            sigma2_ci_capped: capped.as_ref().map(|c| c[..nl].to_vec()),
+            sigma2_fixed: held.held[..nl].to_vec(),
+            sigma2_levels: nlevels,
+            structured,
+            factors,
+            loglik: ev.ll,
+            deviance: stats.deviance,
+            aic: stats.aic,
+            bic: stats.bic,
+            aicc: stats.aicc,
+            qe: fe.qe,
+            qe_df: df_e,
+            qe_p: dist::chi2_sf(fe.qe, df_e as f64),
+            qm: tests.qm,
+            qm_df: tests.qm_df,
+            qm_df2: tests.qm_df2,
+            qm_p: tests.qm_p,
+            vt,
+            pi_lower: pi.map(|p| p.0),
+            pi_upper: pi.map(|p| p.1),
+            prediction,
+            iterations: sc.iterations,
+            vb: ev.vb.clone(),
+            working: Marginal::new(
+                x.clone(),
+                y.iter()
+                    .zip((x * &ev.beta).iter())
+                    .map(|(y, f)| y - f)
+                    .collect(),
+                codes,
+                sc.s2.clone(),
+                v.to_vec(),
+                dense.cloned(),
+                term.cloned(),
+            ),
+        })
+    }
+
+    /// The test of the coefficients and, for t tests, the df of each coefficient (`df_e`: the
+    /// residual df `k − p`).
+    fn coefficient_dfs(
+        &self,
+        x: &DMatrix<f64>,
+        codes: &[Vec<usize>],
+        nlevels: &[usize],
+        df_e: usize,
+    ) -> (MultilevelTest, Option<Vec<f64>>) {
+        let test = match self.dfs {
+            MultilevelDfs::Contain => MultilevelTest::T,
+            MultilevelDfs::Residual => self.test,
+        };
+        let ddf: Option<Vec<f64>> = (test == MultilevelTest::T).then(|| match self.dfs {
+            MultilevelDfs::Contain => dfs::contain(x, codes, nlevels),
+            MultilevelDfs::Residual => vec![df_e as f64; x.ncols()],
+        });
+        (test, ddf)
+    }
+
+    /// Checks the data and the held values against the model, and returns which parameters are
+    /// held.
+    fn check(
+        &self,
+        data: MultilevelData<'_>,
+        term: Option<&StructuredTerm>,
+    ) -> Result<Held, Error> {
+        let MultilevelData {
+            y, v, levels, x, ..
+        } = data;
         let k = y.len();
         let p = x.ncols();
         if v.len() != k
@@ -71,9 +247,9 @@ impl MultilevelModel {
             .map(|l| matches!(self.fixed.get(l), Some(Some(_))))
             .collect();
         let (nt, nr) = term.map_or((0, 0), |t| (t.n_tau2(), t.n_rho()));
-        let fixed_tau2 = check_fixed(&self.fixed_tau2, nt, Setting::FixedTau2, 0.0)?;
-        let fixed_rho = check_fixed(&self.fixed_rho, nr, Setting::FixedRho, -1.0)?;
-        held.extend(fixed_tau2.iter().chain(&fixed_rho).map(Option::is_some));
+        let tau2 = check_fixed(&self.fixed_tau2, nt, Setting::FixedTau2, 0.0)?;
+        let rho = check_fixed(&self.fixed_rho, nr, Setting::FixedRho, -1.0)?;
+        held.extend(tau2.iter().chain(&rho).map(Option::is_some));
         for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
             if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
                 return Err(Error::input(
@@ -91,221 +267,192 @@ impl MultilevelModel {
                 note: String::new(),
             });
         }
-        let singular = || Error::Singular {
-            message: "the design matrix is singular (collinear moderators)".into(),
-        };
-        let (codes, nlevels, factors) = levels::nested(levels, factors, &held[..nl])?;
-        let dense = cov.filter(|c| !c.is_diagonal());
-        if let Some(c) = dense {
-            match term {
-                None => check_nested(c, &codes[0], &factors[0], k)?,
-                Some(_) if c.k() != k => {
-                    return Err(Error::input(
-                        "sampling covariance",
-                        format!("it has {} effects, the model {k}", c.k()),
-                    ))
-                }
-                Some(_) => {}
-            }
-        }
-        let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
-        let scale = v.iter().sum::<f64>() / k as f64;
-        // Fixed-effects pieces (W = V⁻¹): QE, ṽ, and the start.
-        let (qe, trp0, logdet_v) = if let Some(f) = dense.map(|_| blocks.fixed()) {
-            let f = f.ok_or_else(singular)?;
-            (f.qe, f.trp0, Some(f.logdet_v))
-        } else {
-            let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
-            let mut xw = x.clone();
-            for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
-                row *= wi;
-            }
-            let xtwx_inv = (x.transpose() * &xw)
-                .cholesky()
-                .ok_or_else(singular)?
-                .inverse();
-            let yv = DVector::from_column_slice(y);
-            let b0 = &xtwx_inv * (xw.transpose() * &yv);
-            let res0 = &yv - x * &b0;
-            let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
-            let mut xw2 = x.clone();
-            for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
-                row *= wi * wi;
-            }
-            let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
-            (qe, trp0, None)
-        };
-        let df_e = k - p;
-        let vt = df_e as f64 / trp0;
-        let tau2_dl = ((qe - df_e as f64) / trp0).max(0.0);
-        let share = tau2_dl.max(0.01 * scale) / (nl + usize::from(term.is_some())) as f64;
+        Ok(Held { held, tau2, rho })
+    }
+
+    /// The starting values of Fisher scoring: held values where held, otherwise an equal share of
+    /// the DerSimonian–Laird-type τ² (at least 1 % of the mean variance), correlations 0.
+    fn start(
+        &self,
+        held: &Held,
+        fe: &FixedEffects,
+        df_e: usize,
+        scale: f64,
+        structured: bool,
+    ) -> Vec<f64> {
+        let nl = held.held.len() - held.tau2.len() - held.rho.len();
+        let tau2_dl = ((fe.qe - df_e as f64) / fe.trp0).max(0.0);
+        let share = tau2_dl.max(0.01 * scale) / (nl + usize::from(structured)) as f64;
         let mut start: Vec<f64> = (0..nl)
             .map(|l| match self.fixed.get(l) {
                 Some(Some(s)) => *s,
                 _ => share,
             })
             .collect();
-        start.extend(fixed_tau2.iter().map(|f| f.unwrap_or(share)));
-        start.extend(fixed_rho.iter().map(|f| f.unwrap_or(0.0)));
-        let reml = self.method == MultilevelMethod::Reml;
-        let sc = kernel::fisher_scoring(
-            &blocks,
-            &start,
-            &held,
-            reml,
-            scale,
-            self.threshold,
-            self.max_iter,
-        )
-        .map_err(|e| match e {
-            Some((iterations, last)) => Error::NotConverged {
-                procedure: if term.is_some() {
-                    "Fisher scoring of the variance components and correlations"
-                } else {
-                    "Fisher scoring of the variance components"
-                },
-                iterations,
-                detail: stall_detail(&last, &factors, term, &blocks),
+        start.extend(held.tau2.iter().map(|f| f.unwrap_or(share)));
+        start.extend(held.rho.iter().map(|f| f.unwrap_or(0.0)));
+        start
+    }
+}
+
+/// Which parameters are held: one flag per parameter (nested variances, then the structured
+/// term's τ², then its ρ), with the held values of the structured term.
+struct Held {
+    held: Vec<bool>,
+    tau2: Vec<Option<f64>>,
+    rho: Vec<Option<f64>>,
+}
+
+/// The fixed-effects model with weights `W = V⁻¹`: QE, `tr(P₀)` and, for a non-diagonal `V`,
+/// `ln det V`.
+struct FixedEffects {
+    qe: f64,
+    trp0: f64,
+    logdet_v: Option<f64>,
+}
+
+/// The error of failed Fisher scoring: no convergence (`Some((iterations, last iterate))`), or a
+/// singular design.
+fn scoring_error(
+    e: Option<(usize, Vec<f64>)>,
+    factors: &[String],
+    term: Option<&StructuredTerm>,
+    blocks: &kernel::Blocks,
+) -> Error {
+    match e {
+        Some((iterations, last)) => Error::NotConverged {
+            procedure: if term.is_some() {
+                "Fisher scoring of the variance components and correlations"
+            } else {
+                "Fisher scoring of the variance components"
             },
-            None => singular(),
-        })?;
-        let ev = &sc.eval;
-        // Coefficients.
-        let test = match self.dfs {
-            MultilevelDfs::Contain => MultilevelTest::T,
-            MultilevelDfs::Residual => self.test,
-        };
-        let ddf: Option<Vec<f64>> = (test == MultilevelTest::T).then(|| match self.dfs {
-            MultilevelDfs::Contain => dfs::contain(x, &codes, &nlevels),
-            MultilevelDfs::Residual => vec![df_e as f64; p],
+            iterations,
+            detail: stall_detail(&last, factors, term, blocks),
+        },
+        None => singular(),
+    }
+}
+
+/// The design is singular.
+fn singular() -> Error {
+    Error::Singular {
+        message: "the design matrix is singular (collinear moderators)".into(),
+    }
+}
+
+/// The fixed-effects pieces (QE, ṽ, and the start): from the blocks when `V` is `dense`, else
+/// from the diagonal weights.
+fn fixed_effects(
+    blocks: &kernel::Blocks,
+    dense: bool,
+    y: &[f64],
+    v: &[f64],
+    x: &DMatrix<f64>,
+) -> Result<FixedEffects, Error> {
+    if dense {
+        let f = blocks.fixed().ok_or_else(singular)?;
+        return Ok(FixedEffects {
+            qe: f.qe,
+            trp0: f.trp0,
+            logdet_v: Some(f.logdet_v),
         });
-        let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
-            .ok_or_else(singular)?;
-        let df = ddf.as_ref().and_then(|d| d.first().copied());
-        let crit = predict::critical(self.level, df);
-        // Fit statistics (metafor's fitstats).
-        let ll = ev.ll;
-        let parms = (p + held.iter().filter(|h| !**h).count()) as f64;
-        let n = if reml { df_e } else { k } as f64;
-        let deviance = if reml {
-            -2.0 * ll
-        } else {
-            let ln2pi = (2.0 * std::f64::consts::PI).ln();
-            let ll_full: f64 = match logdet_v {
-                Some(ld) => -0.5 * (k as f64 * ln2pi + ld),
-                None => v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum(),
-            };
-            -2.0 * (ll - ll_full)
+    }
+    let w: Vec<f64> = v.iter().map(|vi| 1.0 / vi).collect();
+    let mut xw = x.clone();
+    for (mut row, &wi) in xw.row_iter_mut().zip(&w) {
+        row *= wi;
+    }
+    let xtwx_inv = (x.transpose() * &xw)
+        .cholesky()
+        .ok_or_else(singular)?
+        .inverse();
+    let yv = DVector::from_column_slice(y);
+    let b0 = &xtwx_inv * (xw.transpose() * &yv);
+    let res0 = &yv - x * &b0;
+    let qe: f64 = res0.iter().zip(&w).map(|(r, wi)| wi * r * r).sum();
+    let mut xw2 = x.clone();
+    for (mut row, &wi) in xw2.row_iter_mut().zip(&w) {
+        row *= wi * wi;
+    }
+    let trp0 = w.iter().sum::<f64>() - (&xtwx_inv * (x.transpose() * xw2)).trace();
+    Ok(FixedEffects {
+        qe,
+        trp0,
+        logdet_v: None,
+    })
+}
+
+/// What the fit statistics are computed from.
+struct FitCounts<'a> {
+    /// The (restricted) log-likelihood.
+    ll: f64,
+    /// Number of estimated parameters (coefficients and free variance parameters).
+    parms: f64,
+    k: usize,
+    /// Residual df `k − p`.
+    df_e: usize,
+    reml: bool,
+    /// `ln det V` for a non-diagonal `V`.
+    logdet_v: Option<f64>,
+    /// Sampling variances.
+    v: &'a [f64],
+}
+
+/// Deviance and information criteria (metafor's fitstats).
+struct FitStats {
+    deviance: f64,
+    aic: f64,
+    bic: f64,
+    aicc: f64,
+}
+
+/// The fit statistics (metafor's fitstats).
+fn fit_stats(c: &FitCounts<'_>) -> FitStats {
+    let (ll, parms) = (c.ll, c.parms);
+    let n = if c.reml { c.df_e } else { c.k } as f64;
+    let deviance = if c.reml {
+        -2.0 * ll
+    } else {
+        let ln2pi = (2.0 * std::f64::consts::PI).ln();
+        let ll_full: f64 = match c.logdet_v {
+            Some(ld) => -0.5 * (c.k as f64 * ln2pi + ld),
+            None => c.v.iter().map(|vi| -0.5 * (ln2pi + vi.ln())).sum(),
         };
-        let nc = n.max(parms + 2.0);
-        let (s2, spar) = sc.s2.split_at(nl);
-        let total: f64 = s2.iter().sum();
-        let first = tests
-            .coefficients
-            .first()
-            .map(|c| c.est)
-            .unwrap_or_default();
-        let cis = self.profile.then(|| {
-            let prof = profile::Profile {
-                blocks: &blocks,
-                s2: &sc.s2,
-                held: &held,
-                ll_max: ll,
-                reml,
-                scale,
-                threshold: self.threshold,
-                max_iter: self.max_iter,
-                warm: std::cell::RefCell::new(sc.s2.clone()),
-            };
-            prof.intervals(self.level)
-        });
-        // A new study's true effect varies by Σσ² plus the structured variance when there is
-        // one τ² (metafor needs `tau2.levels` otherwise).
-        let extra = match term {
-            Some(_) if nt == 1 => Some(spar[0]),
-            Some(_) => None,
-            None => Some(0.0),
-        };
-        let pi = extra
-            .filter(|_| p == 1)
-            .map(|e| predict::interval(&first, s2, e, crit));
-        let prediction = self
-            .newmods
-            .as_deref()
-            .map(|nm| {
-                let tau2 = total + extra.unwrap_or(f64::NAN);
-                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf.as_deref(), self.level)
-            })
-            .transpose()?;
-        let capped: Option<Vec<[bool; 2]>> = cis.as_ref().map(|v| v.iter().map(|c| c.1).collect());
-        let cis: Option<Vec<[f64; 2]>> = cis.map(|v| v.into_iter().map(|c| c.0).collect());
-        let structured = term.map(|t| {
-            let ci = cis.as_ref().map(|c| &c[nl..]);
-            StructFit {
-                structure: t.structure,
-                struct_term: format!("{} | {}", t.names[0], t.names[1]),
-                struct_levels: t.levels.clone(),
-                struct_outer_levels: t
-                    .outer
-                    .iter()
-                    .collect::<std::collections::HashSet<_>>()
-                    .len(),
-                struct_tau2: spar[..nt].to_vec(),
-                struct_rho: spar[nt..].to_vec(),
-                struct_tau2_fixed: held[nl..nl + nt].to_vec(),
-                struct_rho_fixed: held[nl + nt..].to_vec(),
-                struct_tau2_ci: ci.map(|c| c[..nt].to_vec()),
-                struct_rho_ci: ci.map(|c| c[nt..].to_vec()),
-            }
-        });
-        Ok(MultilevelFit {
-            method: self.method,
-            test,
-            dfs: self.dfs,
-            k,
-            p,
-            first,
-            df,
-            coefficients: tests.coefficients,
-            i2_levels: s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
-            sigma2: s2.to_vec(),
-            sigma2_ci: cis.as_ref().map(|c| c[..nl].to_vec()),
-            sigma2_ci_capped: capped.as_ref().map(|c| c[..nl].to_vec()),
-            sigma2_fixed: held[..nl].to_vec(),
-            sigma2_levels: nlevels,
-            structured,
-            factors,
-            loglik: ll,
-            deviance,
-            aic: -2.0 * ll + 2.0 * parms,
-            bic: -2.0 * ll + parms * n.ln(),
-            aicc: -2.0 * ll + 2.0 * parms * nc / (nc - parms - 1.0),
-            qe,
-            qe_df: df_e,
-            qe_p: dist::chi2_sf(qe, df_e as f64),
-            qm: tests.qm,
-            qm_df: tests.qm_df,
-            qm_df2: tests.qm_df2,
-            qm_p: tests.qm_p,
-            vt,
-            pi_lower: pi.map(|p| p.0),
-            pi_upper: pi.map(|p| p.1),
-            prediction,
-            iterations: sc.iterations,
-            vb: ev.vb.clone(),
-            working: Marginal::new(
-                x.clone(),
-                y.iter()
-                    .zip((x * &ev.beta).iter())
-                    .map(|(y, f)| y - f)
-                    .collect(),
-                codes,
-                sc.s2.clone(),
-                v.to_vec(),
-                dense.cloned(),
-                term.cloned(),
-            ),
-        })
+        -2.0 * (ll - ll_full)
+    };
+    let nc = n.max(parms + 2.0);
+    FitStats {
+        deviance,
+        aic: -2.0 * ll + 2.0 * parms,
+        bic: -2.0 * ll + parms * n.ln(),
+        aicc: -2.0 * ll + 2.0 * parms * nc / (nc - parms - 1.0),
+    }
+}
+
+/// The structured term's part of the fit: its estimates `spar` (τ², then ρ), which are `held`,
+/// and their profile CIs.
+fn struct_fit(
+    t: &StructuredTerm,
+    spar: &[f64],
+    held: &[bool],
+    ci: Option<&[[f64; 2]]>,
+) -> StructFit {
+    let nt = t.n_tau2();
+    StructFit {
+        structure: t.structure,
+        struct_term: format!("{} | {}", t.names[0], t.names[1]),
+        struct_levels: t.levels.clone(),
+        struct_outer_levels: t
+            .outer
+            .iter()
+            .collect::<std::collections::HashSet<_>>()
+            .len(),
+        struct_tau2: spar[..nt].to_vec(),
+        struct_rho: spar[nt..].to_vec(),
+        struct_tau2_fixed: held[..nt].to_vec(),
+        struct_rho_fixed: held[nt..].to_vec(),
+        struct_tau2_ci: ci.map(|c| c[..nt].to_vec()),
+        struct_rho_ci: ci.map(|c| c[nt..].to_vec()),
     }
 }
 

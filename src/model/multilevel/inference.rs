@@ -5,7 +5,7 @@ use nalgebra::{DMatrix, DVector};
 
 use super::predict::critical;
 use crate::dist;
-use crate::model::regression::Coefficient;
+use crate::model::coefficient::Coefficient;
 use crate::model::Estimate;
 
 /// The coefficients with their tests, and the omnibus test.

@@ -51,15 +51,14 @@ use nalgebra::DMatrix;
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::regression::Coefficient;
+use crate::model::coefficient::Coefficient;
 use crate::model::vcalc::SamplingCovariance;
 use crate::model::Estimate;
 
+pub use crate::model::prediction::Prediction;
 pub use dfs::MultilevelDfs;
 pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
-pub(crate) use predict::at as prediction_at;
-pub use predict::Prediction;
 pub use structure::{Structure, StructuredTerm};
 pub use table::{parse_random, parse_terms, CovSource, MultilevelTable, RandomTerms, TableOptions};
 
@@ -357,7 +356,15 @@ impl MultilevelModel {
         names: &[String],
     ) -> Result<MultilevelFit, Error> {
         let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
-        self.fit_full(y, v, None, levels, None, x, names, &factors)
+        let data = MultilevelData {
+            y,
+            v,
+            cov: None,
+            levels,
+            x,
+            names,
+        };
+        self.fit_full(data, None, &factors)
     }
 
     /// [`MultilevelModel::fit`] with a block-diagonal sampling covariance `V` in place of
@@ -378,40 +385,58 @@ impl MultilevelModel {
         names: &[String],
     ) -> Result<MultilevelFit, Error> {
         let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
-        self.fit_full(
+        let v = cov.variances();
+        let data = MultilevelData {
             y,
-            &cov.variances(),
-            Some(cov),
+            v: &v,
+            cov: Some(cov),
             levels,
-            None,
             x,
             names,
-            &factors,
-        )
+        };
+        self.fit_full(data, None, &factors)
     }
 
     /// [`MultilevelModel::fit_cov`] with a structured term `~ inner | outer` beside the nested
-    /// random intercepts `levels` (which may be empty): metafor's `rma.mv(yi, V, random =
-    /// list(~ 1 | a/b, ~ inner | outer), struct = …)`. `cov` `None` takes `V = diag(v)`.
+    /// random intercepts `data.levels` (which may be empty): metafor's `rma.mv(yi, V, random =
+    /// list(~ 1 | a/b, ~ inner | outer), struct = …)`. `data.cov` `None` takes `V = diag(v)`.
     ///
     /// # Errors
     /// [`Error::Setting`] for held τ²/ρ lists of the wrong length or values out of range; as
     /// [`MultilevelModel::fit_cov`] otherwise.
-    #[allow(clippy::too_many_arguments)]
     pub fn fit_structured(
         &self,
-        y: &[f64],
-        v: &[f64],
-        cov: Option<&SamplingCovariance>,
-        levels: &[Vec<usize>],
+        data: MultilevelData<'_>,
         term: &StructuredTerm,
-        x: &DMatrix<f64>,
-        names: &[String],
     ) -> Result<MultilevelFit, Error> {
-        let factors: Vec<String> = (1..=levels.len()).map(|l| format!("level{l}")).collect();
-        let v = cov.map_or_else(|| v.to_vec(), SamplingCovariance::variances);
-        self.fit_full(y, &v, cov, levels, Some(term), x, names, &factors)
+        let factors: Vec<String> = (1..=data.levels.len())
+            .map(|l| format!("level{l}"))
+            .collect();
+        let v = data
+            .cov
+            .map_or_else(|| data.v.to_vec(), SamplingCovariance::variances);
+        self.fit_full(MultilevelData { v: &v, ..data }, Some(term), &factors)
     }
+}
+
+/// The data of a multilevel fit: effects, their sampling variances (or covariance), the ids of
+/// the nested random factors and the design.
+#[derive(Clone, Copy)]
+pub struct MultilevelData<'a> {
+    /// Effects.
+    pub y: &'a [f64],
+    /// Sampling variances (with `cov`, its diagonal; [`MultilevelModel::fit_structured`] takes
+    /// them from `cov` when there is one).
+    pub v: &'a [f64],
+    /// A block-diagonal sampling covariance (`None`: `diag(v)`).
+    pub cov: Option<&'a SamplingCovariance>,
+    /// Per nested factor, outermost first, an id for every effect (may be empty beside a
+    /// structured term).
+    pub levels: &'a [Vec<usize>],
+    /// The design (intercept first when there is one).
+    pub x: &'a DMatrix<f64>,
+    /// Its column names.
+    pub names: &'a [String],
 }
 
 mod fit;

@@ -334,16 +334,15 @@ impl MultilevelModel {
             )?),
             _ => None,
         };
-        let fit = self.fit_full(
-            &y,
-            &v,
-            cov.as_ref(),
-            &levels,
-            term.as_ref(),
-            &design.x,
-            &design.names,
-            &actual,
-        )?;
+        let data = super::MultilevelData {
+            y: &y,
+            v: &v,
+            cov: cov.as_ref(),
+            levels: &levels,
+            x: &design.x,
+            names: &design.names,
+        };
+        let fit = self.fit_full(data, term.as_ref(), &actual)?;
         Ok(MultilevelTable {
             measure: es.measure(),
             q: fit.qe,

@@ -12,7 +12,7 @@ use nalgebra::DMatrix;
 
 use super::graph::Edge;
 use crate::error::{Error, Result};
-use crate::model::multilevel::{MultilevelModel, Structure, StructuredTerm};
+use crate::model::multilevel::{MultilevelData, MultilevelModel, Structure, StructuredTerm};
 use crate::model::vcalc::{CovBlock, SamplingCovariance};
 
 /// The REML fit: τ², the treatment effects (reference 0) and their covariance.
@@ -123,7 +123,15 @@ pub(super) fn fit(
     } else {
         MultilevelModel::new().structure(structure)
     };
-    let fit = model.fit_structured(&y, &[], Some(&cov), &[], &term, &x, &names)?;
+    let data = MultilevelData {
+        y: &y,
+        v: &[],
+        cov: Some(&cov),
+        levels: &[],
+        x: &x,
+        names: &names,
+    };
+    let fit = model.fit_structured(data, &term)?;
     let tau2 = fit
         .structured
         .as_ref()

@@ -31,29 +31,18 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::estimators::{fisher_scoring, solve_root};
-use super::{Convergence, ModelError, RandomEffects, Tau2Method};
+use super::{Convergence, RandomEffects, Tau2Method};
 
 mod design;
 mod permutation;
 mod table;
 
 use crate::dist;
+pub use crate::model::coefficient::Coefficient;
+use crate::Error;
 pub use design::Design;
 pub use permutation::Permutation;
 pub use table::ModeratorFit;
-
-/// One coefficient of a meta-regression.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Coefficient {
-    /// Name (`intrcpt`, a numeric moderator, or factor and level run together as in R:
-    /// `allocrandom`).
-    pub name: String,
-    /// Estimate, SE, CI, test.
-    #[serde(flatten)]
-    pub est: crate::model::Estimate,
-    /// Degrees of freedom of its t test (`None` under z tests).
-    pub df: Option<f64>,
-}
 
 /// A fitted meta-regression.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,13 +109,13 @@ impl RegressionFit {
     /// critical value (normal, or t on `k − p` df under Knapp–Hartung) at `level` percent.
     ///
     /// # Errors
-    /// [`Error::Setting`](crate::error::Error::Setting) for a wrong number of values or a
+    /// [`Error::Setting`] for a wrong number of values or a
     /// value that is not finite.
     pub fn predict(
         &self,
         newmods: &[f64],
         level: f64,
-    ) -> Result<crate::model::multilevel::Prediction, crate::error::Error> {
+    ) -> Result<crate::model::prediction::Prediction, crate::error::Error> {
         let beta = DVector::from_iterator(
             self.coefficients.len(),
             self.coefficients.iter().map(|c| c.est.estimate),
@@ -135,14 +124,7 @@ impl RegressionFit {
             .df
             .is_finite()
             .then(|| vec![self.df; self.coefficients.len()]);
-        crate::model::multilevel::prediction_at(
-            newmods,
-            &beta,
-            &self.vb,
-            self.tau2,
-            dfs.as_deref(),
-            level,
-        )
+        crate::model::prediction::at(newmods, &beta, &self.vb, self.tau2, dfs.as_deref(), level)
     }
 
     /// The core scalar results for this model: the intercept as `estimate` (with its SE, CI and
@@ -199,14 +181,14 @@ struct Wls {
     rss: f64,
 }
 
-fn wls(y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<Wls, ModelError> {
+fn wls(y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<Wls, Error> {
     let w = DVector::from_iterator(v.len(), v.iter().map(|&vi| 1.0 / (vi + tau2)));
     let mut xw = x.clone();
     for (mut row, &wi) in xw.row_iter_mut().zip(w.iter()) {
         row *= wi;
     }
     let xtwx = x.transpose() * &xw;
-    let chol = xtwx.cholesky().ok_or(ModelError::Singular)?;
+    let chol = xtwx.cholesky().ok_or_else(Error::collinear)?;
     let vb = chol.inverse();
     let b = &vb * (xw.transpose() * y);
     let resid = y - x * &b;
@@ -261,14 +243,14 @@ impl MetaRegression {
         y: &DVector<f64>,
         v: &[f64],
         x: &DMatrix<f64>,
-    ) -> Result<(f64, usize, Convergence), ModelError> {
+    ) -> Result<(f64, usize, Convergence), Error> {
         let k = v.len() as f64;
         let p = x.ncols() as f64;
         let o = &self.opts;
         let scale = v.iter().sum::<f64>() / k;
         let closed = |t: f64| (t, 0, Convergence::ClosedForm);
         let fe = || wls(y, v, x, 0.0);
-        let he = || -> Result<f64, ModelError> {
+        let he = || -> Result<f64, Error> {
             let ones = vec![1.0; v.len()];
             let ols = wls(y, &ones, x, 0.0)?; // weights 1/(1 + 0) = 1
                                               // h_ii = x_i (X'X)⁻¹ x_i'
@@ -352,13 +334,7 @@ impl MetaRegression {
     }
 
     /// (Restricted) log-likelihood up to a constant.
-    fn ll(
-        &self,
-        y: &DVector<f64>,
-        v: &[f64],
-        x: &DMatrix<f64>,
-        tau2: f64,
-    ) -> Result<f64, ModelError> {
+    fn ll(&self, y: &DVector<f64>, v: &[f64], x: &DMatrix<f64>, tau2: f64) -> Result<f64, Error> {
         let f = wls(y, v, x, tau2)?;
         let logdet: f64 = v.iter().map(|&vi| (vi + tau2).ln()).sum();
         let mut ll = -0.5 * (logdet + f.rss);
@@ -373,31 +349,31 @@ impl MetaRegression {
     /// the first column is taken to be the intercept and is left out of QM.
     ///
     /// # Errors
-    /// [`ModelError::TooFew`] unless k > p; [`ModelError::Singular`] for a rank-deficient design;
-    /// [`ModelError::BadInput`] for non-finite values or non-positive variances;
-    /// [`ModelError::NotConverged`].
+    /// [`Error::TooFewStudies`] unless k > p; [`Error::Singular`] for a rank-deficient design;
+    /// [`Error::BadStudy`] for non-finite values or non-positive variances;
+    /// [`Error::Tau2NotConverged`].
     pub fn fit(
         &self,
         y: &[f64],
         v: &[f64],
         x: &DMatrix<f64>,
         names: &[String],
-    ) -> Result<RegressionFit, ModelError> {
+    ) -> Result<RegressionFit, Error> {
         let k = y.len();
         let p = x.ncols();
         if v.len() != k || x.nrows() != k {
-            return Err(ModelError::Length { yi: k, vi: v.len() });
+            return Err(Error::UnequalLengths { yi: k, vi: v.len() });
         }
         for (i, (&yi, &vi)) in y.iter().zip(v).enumerate() {
             if !(yi.is_finite() && vi.is_finite() && vi > 0.0) {
-                return Err(ModelError::BadInput {
+                return Err(Error::BadStudy {
                     index: i + 1,
                     message: "effects must be finite and variances positive",
                 });
             }
         }
         if k <= p {
-            return Err(ModelError::TooFew {
+            return Err(Error::TooFewStudies {
                 what: "a meta-regression with these moderators",
                 needed: p + 1,
                 k,
@@ -405,7 +381,18 @@ impl MetaRegression {
         }
         let yv = DVector::from_column_slice(y);
         let (tau2, iterations, how) = self.tau2(&yv, v, x)?;
-        self.finish(&yv, v, x, names, tau2, (iterations, how), false)
+        self.finish(
+            &yv,
+            v,
+            x,
+            names,
+            Tau2Fit {
+                tau2,
+                iterations,
+                converged_by: how,
+            },
+            false,
+        )
     }
 
     /// As [`MetaRegression::fit`] with τ² fixed at `tau2` (e.g. a common τ² shared by subgroups).
@@ -419,31 +406,39 @@ impl MetaRegression {
         x: &DMatrix<f64>,
         names: &[String],
         tau2: f64,
-    ) -> Result<RegressionFit, ModelError> {
+    ) -> Result<RegressionFit, Error> {
         let yv = DVector::from_column_slice(y);
         if y.len() <= x.ncols() && self.opts.knha {
-            return Err(ModelError::TooFew {
+            return Err(Error::TooFewStudies {
                 what: "Knapp-Hartung",
                 needed: x.ncols() + 1,
                 k: y.len(),
             });
         }
-        self.finish(&yv, v, x, names, tau2, (0, Convergence::Fixed), false)
+        let fixed = Tau2Fit {
+            tau2,
+            iterations: 0,
+            converged_by: Convergence::Fixed,
+        };
+        self.finish(&yv, v, x, names, fixed, false)
     }
 
     /// Completes a fit at a given τ². `light` skips what permutation refits do not need
     /// (Q-profile CI and R²).
-    #[allow(clippy::too_many_arguments)]
     fn finish(
         &self,
         y: &DVector<f64>,
         v: &[f64],
         x: &DMatrix<f64>,
         names: &[String],
-        tau2: f64,
-        (iterations, converged_by): (usize, Convergence),
+        t: Tau2Fit,
         light: bool,
-    ) -> Result<RegressionFit, ModelError> {
+    ) -> Result<RegressionFit, Error> {
+        let Tau2Fit {
+            tau2,
+            iterations,
+            converged_by,
+        } = t;
         let o = &self.opts;
         let k = v.len();
         let p = x.ncols();
@@ -468,47 +463,10 @@ impl MetaRegression {
         } else {
             (dist::norm_quantile(1.0 - alpha / 2.0), f64::NAN)
         };
-        let coefficients = (0..p)
-            .map(|j| {
-                let est = f.b[j];
-                let se = vb[(j, j)].sqrt();
-                let stat = est / se;
-                Coefficient {
-                    name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
-                    est: crate::model::Estimate::new(
-                        est,
-                        se,
-                        crit,
-                        if knha {
-                            dist::t_p2(stat, df)
-                        } else {
-                            dist::norm_p2(stat)
-                        },
-                    ),
-                    df: knha.then_some(df),
-                }
-            })
-            .collect();
+        let coefficients = coefficients(&f.b, &vb, names, crit, knha.then_some(df));
         // QM over all coefficients but the intercept.
         let m = p - 1;
-        let (qm, qm_p) = if m == 0 {
-            (f64::NAN, f64::NAN)
-        } else {
-            let bm = f.b.rows(1, m).into_owned();
-            let vm = vb.view((1, 1), (m, m)).into_owned();
-            match vm.cholesky() {
-                Some(c) => {
-                    let q = (bm.transpose() * c.solve(&bm))[(0, 0)];
-                    if knha {
-                        let fstat = q / m as f64;
-                        (fstat, dist::f_sf(fstat, m as f64, df_e as f64))
-                    } else {
-                        (q, dist::chi2_sf(q, m as f64))
-                    }
-                }
-                None => return Err(ModelError::Singular),
-            }
-        };
+        let (qm, qm_p) = qm_test(&f.b, &vb, knha, df_e)?;
         // Heterogeneity.
         let trp0 = tr_p(&fe, x);
         let vt = df_e as f64 / trp0;
@@ -521,23 +479,11 @@ impl MetaRegression {
         } else {
             (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
         };
-        let (mut lo, mut hi) = (f64::NAN, f64::NAN);
-        if o.method != Tau2Method::Ee && df_e > 0 && !light {
-            let c_lo = dist::chi2_quantile(alpha / 2.0, df_e as f64);
-            let c_hi = dist::chi2_quantile(1.0 - alpha / 2.0, df_e as f64);
-            let scale = v.iter().sum::<f64>() / k as f64;
-            let q = |t: f64| rss_and_slope(y, v, x, t);
-            lo = if qe > c_hi {
-                solve_root(q, c_hi, tau2 * 0.5, scale).0
-            } else {
-                0.0
-            };
-            hi = if qe > c_lo {
-                solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3 * scale, scale).0
-            } else {
-                0.0
-            };
-        }
+        let (lo, hi) = if o.method != Tau2Method::Ee && df_e > 0 && !light {
+            tau2_ci(y, v, x, tau2, qe, alpha)
+        } else {
+            (f64::NAN, f64::NAN)
+        };
         // R² against the intercept-only model with the same estimator.
         let tau2_re = if o.method == Tau2Method::Ee || light {
             0.0
@@ -591,4 +537,100 @@ impl MetaRegression {
             residuals: f.resid.iter().copied().collect(),
         })
     }
+}
+
+/// τ² as estimated (or held), with how it was found.
+#[derive(Debug, Clone, Copy)]
+struct Tau2Fit {
+    tau2: f64,
+    iterations: usize,
+    converged_by: Convergence,
+}
+
+/// The coefficient table: estimates `b` with covariance `vb`, critical value `crit`, and the t
+/// df (`None`: z tests).
+fn coefficients(
+    b: &DVector<f64>,
+    vb: &DMatrix<f64>,
+    names: &[String],
+    crit: f64,
+    t_df: Option<f64>,
+) -> Vec<Coefficient> {
+    (0..b.len())
+        .map(|j| {
+            let est = b[j];
+            let se = vb[(j, j)].sqrt();
+            let stat = est / se;
+            Coefficient {
+                name: names.get(j).cloned().unwrap_or_else(|| format!("x{j}")),
+                est: crate::model::Estimate::new(
+                    est,
+                    se,
+                    crit,
+                    match t_df {
+                        Some(df) => dist::t_p2(stat, df),
+                        None => dist::norm_p2(stat),
+                    },
+                ),
+                df: t_df,
+            }
+        })
+        .collect()
+}
+
+/// The omnibus test of every coefficient but the intercept: `(QM, p)`, an F statistic on
+/// `(m, df_e)` df under Knapp–Hartung, else χ² on `m`; NaN without moderators.
+fn qm_test(
+    b: &DVector<f64>,
+    vb: &DMatrix<f64>,
+    knha: bool,
+    df_e: usize,
+) -> Result<(f64, f64), Error> {
+    let m = b.len() - 1;
+    if m == 0 {
+        return Ok((f64::NAN, f64::NAN));
+    }
+    let bm = b.rows(1, m).into_owned();
+    let vm = vb.view((1, 1), (m, m)).into_owned();
+    match vm.cholesky() {
+        Some(c) => {
+            let q = (bm.transpose() * c.solve(&bm))[(0, 0)];
+            if knha {
+                let fstat = q / m as f64;
+                Ok((fstat, dist::f_sf(fstat, m as f64, df_e as f64)))
+            } else {
+                Ok((q, dist::chi2_sf(q, m as f64)))
+            }
+        }
+        None => Err(Error::collinear()),
+    }
+}
+
+/// The Q-profile confidence interval of the residual τ² at `alpha` (`qe`: the fixed-effects
+/// residual heterogeneity).
+fn tau2_ci(
+    y: &DVector<f64>,
+    v: &[f64],
+    x: &DMatrix<f64>,
+    tau2: f64,
+    qe: f64,
+    alpha: f64,
+) -> (f64, f64) {
+    let k = v.len();
+    let df_e = k.saturating_sub(x.ncols());
+    let c_lo = dist::chi2_quantile(alpha / 2.0, df_e as f64);
+    let c_hi = dist::chi2_quantile(1.0 - alpha / 2.0, df_e as f64);
+    let scale = v.iter().sum::<f64>() / k as f64;
+    let q = |t: f64| rss_and_slope(y, v, x, t);
+    let lo = if qe > c_hi {
+        solve_root(q, c_hi, tau2 * 0.5, scale).0
+    } else {
+        0.0
+    };
+    let hi = if qe > c_lo {
+        solve_root(q, c_lo, tau2.max(lo) * 2.0 + 1e-3 * scale, scale).0
+    } else {
+        0.0
+    };
+    (lo, hi)
 }

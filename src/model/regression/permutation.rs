@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::MetaRegression;
-use crate::model::ModelError;
+use crate::Error;
 
 /// Permutation test of a meta-regression (metafor `permutest`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,7 +39,7 @@ impl MetaRegression {
         names: &[String],
         n: usize,
         seed: u64,
-    ) -> Result<Permutation, ModelError> {
+    ) -> Result<Permutation, Error> {
         use rand::seq::SliceRandom;
         use rand::SeedableRng;
         use rayon::prelude::*;
@@ -55,8 +55,13 @@ impl MetaRegression {
                 let mut perm: Vec<usize> = (0..k).collect();
                 perm.shuffle(&mut rng);
                 let xp = DMatrix::from_fn(k, p, |r, c| x[(perm[r], c)]);
-                let (t2, it, how) = self.tau2(&yv, v, &xp).ok()?;
-                let f = self.finish(&yv, v, &xp, names, t2, (it, how), true).ok()?;
+                let (tau2, iterations, converged_by) = self.tau2(&yv, v, &xp).ok()?;
+                let t = super::Tau2Fit {
+                    tau2,
+                    iterations,
+                    converged_by,
+                };
+                let f = self.finish(&yv, v, &xp, names, t, true).ok()?;
                 Some((
                     f.coefficients.iter().map(|c| c.est.statistic).collect(),
                     f.qm,

@@ -2,7 +2,6 @@
 
 use super::{Design, Permutation};
 use super::{MetaRegression, RegressionFit};
-use crate::model::ModelError;
 
 /// A meta-regression of effect sizes on table columns, with its core fit.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,13 +44,13 @@ impl MetaRegression {
         let y: Vec<f64> = d.keep.iter().map(|&i| es.yi()[i]).collect();
         let v: Vec<f64> = d.keep.iter().map(|&i| es.vi()[i]).collect();
         let reg = self.fit(&y, &v, &d.x, &d.names).map_err(|e| match e {
-            ModelError::Singular => crate::Error::Singular {
+            crate::Error::Singular { .. } => crate::Error::Singular {
                 message: format!(
                     "the design ({}) is singular: some moderators are collinear",
                     d.names.join(", ")
                 ),
             },
-            e => e.into(),
+            e => e,
         })?;
         let permutation = match permutations {
             Some((n, seed)) => Some(self.permutation_test(&y, &v, &d.x, &d.names, n, seed)?),

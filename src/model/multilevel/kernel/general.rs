@@ -11,12 +11,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::{Block, Blocks, Eval};
-
-/// `ln det` from a Cholesky factor.
-fn logdet(ch: &nalgebra::Cholesky<f64, nalgebra::Dyn>) -> f64 {
-    2.0 * ch.l_dirty().diagonal().iter().map(|x| x.ln()).sum::<f64>()
-}
+use super::{Block, Blocks, Eval, Likelihood};
 
 impl Blocks {
     /// The derivative matrices `∂M_b/∂θ_q` of block `b` at `theta`.
@@ -80,12 +75,6 @@ impl Blocks {
 
     /// [`Blocks::eval`] for any parameters (nested variances, then τ², then ρ).
     pub(super) fn eval_general(&self, theta: &[f64], reml: bool, derivs: bool) -> Option<Eval> {
-        let p = self.p;
-        let np = theta.len();
-        let mut a = DMatrix::zeros(p, p);
-        let mut c = DVector::zeros(p);
-        let mut ld = 0.0;
-        let mut parts = Vec::with_capacity(self.blocks.len());
         // Σ must be a covariance matrix (positive semi-definite): an unstructured Σ with
         // correlations that cannot occur together is inadmissible, even where M stays
         // positive definite.
@@ -96,81 +85,69 @@ impl Blocks {
                 return None;
             }
         }
-        for b in &self.blocks {
-            let chol = self.marginal(b, theta).cholesky()?;
-            ld += logdet(&chol);
-            let minv = chol.inverse();
-            let g = &minv * &b.x;
-            a += b.x.transpose() * &g;
-            c += g.transpose() * &b.y;
-            parts.push((minv, g));
-        }
-        let achol = a.clone().cholesky()?;
-        let vb = achol.inverse();
-        let beta = &vb * c;
-        let mut rss = 0.0;
-        let mut rs = Vec::with_capacity(parts.len());
-        for (b, (minv, _)) in self.blocks.iter().zip(&parts) {
-            let res = &b.y - &b.x * &beta;
-            let r = minv * &res;
-            rss += res.dot(&r);
-            rs.push(r);
-        }
-        let ln2pi = (2.0 * std::f64::consts::PI).ln();
-        let ll = if reml {
-            -0.5 * (self.k - p) as f64 * ln2pi + self.half_logdet_xtx
-                - 0.5 * ld
-                - 0.5 * logdet(&achol)
-                - 0.5 * rss
+        let lik = self.likelihood(reml, |b| self.marginal(b, theta))?;
+        let (score, info) = if derivs {
+            self.general_score_info(theta, reml, &lik)
         } else {
-            -0.5 * self.k as f64 * ln2pi - 0.5 * ld - 0.5 * rss
+            (DVector::zeros(0), DMatrix::zeros(0, 0))
         };
-        let (mut score, mut info) = (DVector::zeros(0), DMatrix::zeros(0, 0));
-        if derivs {
-            score = DVector::zeros(np);
-            info = DMatrix::zeros(np, np);
-            let mut q = vec![DMatrix::<f64>::zeros(p, p); np];
-            let mut h = vec![DMatrix::<f64>::zeros(p, p); np * np];
-            for ((b, (minv, g)), r) in self.blocks.iter().zip(&parts).zip(&rs) {
-                let d = self.derivatives(b, theta);
-                let e: Vec<DMatrix<f64>> = d.iter().map(|dq| minv * dq).collect();
-                let dg: Vec<DMatrix<f64>> = d.iter().map(|dq| dq * g).collect();
-                let mdg: Vec<DMatrix<f64>> = if reml {
-                    dg.iter().map(|x| minv * x).collect()
-                } else {
-                    Vec::new()
-                };
-                for l in 0..np {
-                    score[l] += -0.5 * e[l].trace() + 0.5 * r.dot(&(&d[l] * r));
-                    if reml {
-                        q[l] += g.transpose() * &dg[l];
-                    }
-                    for m in l..np {
-                        // tr(E_l E_m) without forming the product.
-                        let t = e[l].component_mul(&e[m].transpose()).sum();
-                        info[(l, m)] += 0.5 * t;
-                        if reml {
-                            h[l * np + m] += dg[l].transpose() * &mdg[m];
-                        }
-                    }
-                }
-            }
-            if reml {
-                super::reml_terms(&mut score, &mut info, &q, &h, &vb, true);
-            } else {
-                for l in 0..np {
-                    for m in 0..l {
-                        info[(l, m)] = info[(m, l)];
-                    }
-                }
-            }
-        }
         Some(Eval {
-            ll,
-            beta,
-            vb,
+            ll: lik.ll,
+            beta: lik.beta,
+            vb: lik.vb,
             score,
             info,
         })
+    }
+
+    /// Score and Fisher information in every parameter, from the dense derivative matrices of
+    /// each block.
+    fn general_score_info(
+        &self,
+        theta: &[f64],
+        reml: bool,
+        lik: &Likelihood,
+    ) -> (DVector<f64>, DMatrix<f64>) {
+        let p = self.p;
+        let np = theta.len();
+        let mut score = DVector::zeros(np);
+        let mut info = DMatrix::zeros(np, np);
+        let mut q = vec![DMatrix::<f64>::zeros(p, p); np];
+        let mut h = vec![DMatrix::<f64>::zeros(p, p); np * np];
+        for ((b, part), r) in self.blocks.iter().zip(&lik.parts).zip(&lik.rs) {
+            let (minv, g) = (&part.minv, &part.g);
+            let d = self.derivatives(b, theta);
+            let e: Vec<DMatrix<f64>> = d.iter().map(|dq| minv * dq).collect();
+            let dg: Vec<DMatrix<f64>> = d.iter().map(|dq| dq * g).collect();
+            let mdg: Vec<DMatrix<f64>> = if reml {
+                dg.iter().map(|x| minv * x).collect()
+            } else {
+                Vec::new()
+            };
+            for l in 0..np {
+                score[l] += -0.5 * e[l].trace() + 0.5 * r.dot(&(&d[l] * r));
+                if reml {
+                    q[l] += g.transpose() * &dg[l];
+                }
+                for m in l..np {
+                    // tr(E_l E_m) without forming the product.
+                    let t = e[l].component_mul(&e[m].transpose()).sum();
+                    info[(l, m)] += 0.5 * t;
+                    if reml {
+                        h[l * np + m] += dg[l].transpose() * &mdg[m];
+                    }
+                }
+            }
+        }
+        if reml {
+            super::reml_terms(&mut score, &mut info, &q, &h, &lik.vb, true);
+        } else {
+            for l in 0..np {
+                for m in 0..l {
+                    info[(l, m)] = info[(m, l)];
+                }
+            }
+        }
+        (score, info)
     }
 }

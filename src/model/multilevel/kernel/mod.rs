@@ -244,15 +244,9 @@ impl Blocks {
         if self.sigma.is_some() {
             return self.eval_general(s2, reml, derivs);
         }
-        let p = self.p;
-        let nl = s2.len();
-        let mut a = DMatrix::zeros(p, p);
-        let mut c = DVector::zeros(p);
-        let mut logdet = 0.0;
-        let mut parts = Vec::with_capacity(self.blocks.len());
-        for b in &self.blocks {
+        let lik = self.likelihood(reml, |b| {
             let n = b.v.len();
-            let m = DMatrix::from_fn(n, n, |i, j| {
+            DMatrix::from_fn(n, n, |i, j| {
                 let shared: f64 = b
                     .codes
                     .iter()
@@ -266,15 +260,38 @@ impl Blocks {
                         None if i == j => b.v[i],
                         None => 0.0,
                     }
-            });
-            let chol = m.cholesky()?;
-            logdet += 2.0
-                * chol
-                    .l_dirty()
-                    .diagonal()
-                    .iter()
-                    .map(|x| x.ln())
-                    .sum::<f64>();
+            })
+        })?;
+        let (score, info) = if derivs {
+            self.nested_score_info(s2.len(), reml, &lik)
+        } else {
+            (DVector::zeros(0), DMatrix::zeros(0, 0))
+        };
+        Some(Eval {
+            ll: lik.ll,
+            beta: lik.beta,
+            vb: lik.vb,
+            score,
+            info,
+        })
+    }
+
+    /// The (restricted) log-likelihood, `β̂` and its covariance, with the marginal covariance of
+    /// each block given by `marginal`: the set-up both kernels share. `None` when a block or
+    /// `XᵀM⁻¹X` is not positive definite.
+    fn likelihood(
+        &self,
+        reml: bool,
+        marginal: impl Fn(&Block) -> DMatrix<f64>,
+    ) -> Option<Likelihood> {
+        let p = self.p;
+        let mut a = DMatrix::zeros(p, p);
+        let mut c = DVector::zeros(p);
+        let mut ld = 0.0;
+        let mut parts = Vec::with_capacity(self.blocks.len());
+        for b in &self.blocks {
+            let chol = marginal(b).cholesky()?;
+            ld += logdet(&chol);
             let minv = chol.inverse();
             let g = &minv * &b.x;
             a += b.x.transpose() * &g;
@@ -294,81 +311,103 @@ impl Blocks {
         }
         let ln2pi = (2.0 * std::f64::consts::PI).ln();
         let ll = if reml {
-            let logdet_a = 2.0
-                * achol
-                    .l_dirty()
-                    .diagonal()
-                    .iter()
-                    .map(|x| x.ln())
-                    .sum::<f64>();
             -0.5 * (self.k - p) as f64 * ln2pi + self.half_logdet_xtx
-                - 0.5 * logdet
-                - 0.5 * logdet_a
+                - 0.5 * ld
+                - 0.5 * logdet(&achol)
                 - 0.5 * rss
         } else {
-            -0.5 * self.k as f64 * ln2pi - 0.5 * logdet - 0.5 * rss
+            -0.5 * self.k as f64 * ln2pi - 0.5 * ld - 0.5 * rss
         };
-        let (mut score, mut info) = (DVector::zeros(0), DMatrix::zeros(0, 0));
-        if derivs {
-            score = DVector::zeros(nl);
-            info = DMatrix::zeros(nl, nl);
-            let mut q = vec![DMatrix::<f64>::zeros(p, p); nl];
-            let mut h = vec![DMatrix::<f64>::zeros(p, p); nl * nl];
-            for ((b, e), r) in self.blocks.iter().zip(&parts).zip(&rs) {
-                let n = b.v.len();
-                // M⁻¹Z_l (n × groups), Z_lᵀM⁻¹X (groups × p), Z_l Z_lᵀ M⁻¹X and M⁻¹ of that.
-                let sl: Vec<DMatrix<f64>> = (0..nl)
-                    .map(|l| group_cols(&e.minv, &b.codes[l], b.groups[l]))
-                    .collect();
-                let ul: Vec<DMatrix<f64>> = (0..nl)
-                    .map(|l| group_rows(&e.g, &b.codes[l], b.groups[l]))
-                    .collect();
-                let dg: Vec<DMatrix<f64>> = (0..nl)
-                    .map(|l| DMatrix::from_fn(n, p, |i, j| ul[l][(b.codes[l][i], j)]))
-                    .collect();
-                let mdg: Vec<DMatrix<f64>> = if reml {
-                    dg.iter().map(|d| &e.minv * d).collect()
-                } else {
-                    Vec::new()
-                };
-                let rmat = DMatrix::from_column_slice(n, 1, r.as_slice());
-                for l in 0..nl {
-                    let c = &b.codes[l];
-                    // tr(M⁻¹ Z_l Z_lᵀ) and rᵀ Z_l Z_lᵀ r.
-                    let tr: f64 = (0..n).map(|i| sl[l][(i, c[i])]).sum();
-                    let rz = group_rows(&rmat, c, b.groups[l]);
-                    score[l] += -0.5 * tr + 0.5 * rz.iter().map(|x| x * x).sum::<f64>();
-                    if reml {
-                        q[l] += ul[l].transpose() * &ul[l];
-                    }
-                    for m in 0..nl {
-                        // tr(M⁻¹D_l M⁻¹D_m) = Σ_ij S_l[i, c_l(j)] · S_m[j, c_m(i)].
-                        let cm = &b.codes[m];
-                        let mut t = 0.0;
-                        for i in 0..n {
-                            for (j, &cj) in c.iter().enumerate() {
-                                t += sl[l][(i, cj)] * sl[m][(j, cm[i])];
-                            }
-                        }
-                        info[(l, m)] += 0.5 * t;
-                        if reml {
-                            h[l * nl + m] += dg[l].transpose() * &mdg[m];
-                        }
-                    }
-                }
-            }
-            if reml {
-                reml_terms(&mut score, &mut info, &q, &h, &vb, false);
-            }
-        }
-        Some(Eval {
+        Some(Likelihood {
             ll,
             beta,
             vb,
-            score,
-            info,
+            parts,
+            rs,
         })
     }
+
+    /// Score and Fisher information in the `nl` nested variance components, from the grouping
+    /// codes (`Z_l Z_lᵀ` never formed).
+    fn nested_score_info(
+        &self,
+        nl: usize,
+        reml: bool,
+        lik: &Likelihood,
+    ) -> (DVector<f64>, DMatrix<f64>) {
+        let p = self.p;
+        let mut score = DVector::zeros(nl);
+        let mut info = DMatrix::zeros(nl, nl);
+        let mut q = vec![DMatrix::<f64>::zeros(p, p); nl];
+        let mut h = vec![DMatrix::<f64>::zeros(p, p); nl * nl];
+        for ((b, e), r) in self.blocks.iter().zip(&lik.parts).zip(&lik.rs) {
+            let n = b.v.len();
+            // M⁻¹Z_l (n × groups), Z_lᵀM⁻¹X (groups × p), Z_l Z_lᵀ M⁻¹X and M⁻¹ of that.
+            let sl: Vec<DMatrix<f64>> = (0..nl)
+                .map(|l| group_cols(&e.minv, &b.codes[l], b.groups[l]))
+                .collect();
+            let ul: Vec<DMatrix<f64>> = (0..nl)
+                .map(|l| group_rows(&e.g, &b.codes[l], b.groups[l]))
+                .collect();
+            let dg: Vec<DMatrix<f64>> = (0..nl)
+                .map(|l| DMatrix::from_fn(n, p, |i, j| ul[l][(b.codes[l][i], j)]))
+                .collect();
+            let mdg: Vec<DMatrix<f64>> = if reml {
+                dg.iter().map(|d| &e.minv * d).collect()
+            } else {
+                Vec::new()
+            };
+            let rmat = DMatrix::from_column_slice(n, 1, r.as_slice());
+            for l in 0..nl {
+                let c = &b.codes[l];
+                // tr(M⁻¹ Z_l Z_lᵀ) and rᵀ Z_l Z_lᵀ r.
+                let tr: f64 = (0..n).map(|i| sl[l][(i, c[i])]).sum();
+                let rz = group_rows(&rmat, c, b.groups[l]);
+                score[l] += -0.5 * tr + 0.5 * rz.iter().map(|x| x * x).sum::<f64>();
+                if reml {
+                    q[l] += ul[l].transpose() * &ul[l];
+                }
+                for m in 0..nl {
+                    // tr(M⁻¹D_l M⁻¹D_m) = Σ_ij S_l[i, c_l(j)] · S_m[j, c_m(i)].
+                    let cm = &b.codes[m];
+                    let mut t = 0.0;
+                    for i in 0..n {
+                        for (j, &cj) in c.iter().enumerate() {
+                            t += sl[l][(i, cj)] * sl[m][(j, cm[i])];
+                        }
+                    }
+                    info[(l, m)] += 0.5 * t;
+                    if reml {
+                        h[l * nl + m] += dg[l].transpose() * &mdg[m];
+                    }
+                }
+            }
+        }
+        if reml {
+            reml_terms(&mut score, &mut info, &q, &h, &lik.vb, false);
+        }
+        (score, info)
+    }
+}
+
+/// `ln det` from a Cholesky factor.
+fn logdet(ch: &nalgebra::Cholesky<f64, nalgebra::Dyn>) -> f64 {
+    2.0 * ch.l_dirty().diagonal().iter().map(|x| x.ln()).sum::<f64>()
+}
+
+/// The log-likelihood at one value of the parameters, with the per-block pieces its derivatives
+/// need.
+struct Likelihood {
+    /// Log-likelihood (restricted under REML).
+    ll: f64,
+    /// Coefficients.
+    beta: DVector<f64>,
+    /// Their covariance `(XᵀM⁻¹X)⁻¹`.
+    vb: DMatrix<f64>,
+    /// Per block, `M_b⁻¹` and `M_b⁻¹X_b`.
+    parts: Vec<BlockEval>,
+    /// Per block, `r = M_b⁻¹(y_b − X_b β̂)`.
+    rs: Vec<DVector<f64>>,
 }
 
 /// The code of the block of each effect: the connected groups of effects that share a level of
