@@ -4,17 +4,8 @@
 //! errors speak the library's language; [`hint`] maps them to the flags that set them.
 
 mod args;
-mod choices;
 mod commands;
-#[cfg(feature = "distributed")]
-mod distributed_args;
-mod forest_args;
-mod framework_args;
-mod meta_args;
-mod network_args;
 mod output;
-#[cfg(feature = "sql")]
-mod sql_args;
 
 use clap::Parser;
 use peerstat::error::Setting;

@@ -150,8 +150,11 @@ fn multilevel(a: &ReanalyseArgs) -> Result<Option<BulkMultilevel>, Failure> {
     if let Some(text) = &a.vcalc {
         m = m.vcalc(parse_vcalc(text)?)?;
     }
-    if let Some(col) = &a.robust {
-        m = m.robust(Robust::new(a.robust_type.into(), a.model.level)?, col);
+    if let Some(col) = &a.robust.robust {
+        m = m.robust(
+            Robust::new(a.robust.robust_type.into(), a.model.level)?,
+            col,
+        );
     }
     Ok(Some(m))
 }

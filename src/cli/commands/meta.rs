@@ -19,7 +19,7 @@ use crate::cli::{say, CmdResult, Failure};
 pub fn meta(a: MetaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
-        .output("-o", a.output.as_deref())
+        .output("-o", a.out.output.as_deref())
         .plot("--forest", a.forest.as_deref())
         .plot("--bubble", a.bubble.as_deref())
         .check()?;
@@ -48,12 +48,12 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     if let Some(path) = &a.bubble {
         super::bubble::bubble(&a, &l, &es, &rep, path)?;
     }
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Table => report::table_report(&rep, &file),
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::summary(&rep.fit)?,
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }
 
 /// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`, `--robust`.
@@ -61,7 +61,7 @@ fn named(a: &MetaArgs) -> Vec<&str> {
     a.by.iter()
         .chain(&a.mods)
         .chain(&a.cluster)
-        .chain(&a.robust)
+        .chain(&a.robust.robust)
         .map(String::as_str)
         .chain(a.forest_opts.columns())
         .collect()
@@ -84,8 +84,12 @@ fn fit(
         permutations: a.permutations.map(|n| (n, a.seed)),
         cluster: a.cluster.clone(),
         rho: a.cluster.as_ref().map(|_| a.rho),
-        robust: a.robust.clone(),
-        robust_type: a.robust.as_ref().map(|_| a.robust_type.into()),
+        robust: a.robust.robust.clone(),
+        robust_type: a
+            .robust
+            .robust
+            .as_ref()
+            .map(|_| a.robust.robust_type.into()),
         newmods: (!a.newmods.is_empty()).then(|| a.newmods.clone()),
     };
     let run = options.fit(&l.table, es)?;
@@ -118,7 +122,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     if terms.structured.is_none()
         && (a.tau2.is_some()
             || a.struct_rho.is_some()
-            || a.structure != crate::cli::choices::StructArg::Cs)
+            || a.structure != crate::cli::args::StructArg::Cs)
     {
         return Err(Failure::Usage(format!(
             "--struct, --tau2 and --struct-rho need a structured term in --random ('~ inner | outer', e.g. '~ outcome | study'); '{formula}' has none"
@@ -193,8 +197,11 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         lrt_drop: a.lrt_drop.clone(),
         robust: a
             .robust
+            .robust
             .as_ref()
-            .map(|col| Robust::new(a.robust_type.into(), a.model.level).map(|r| (r, col.clone())))
+            .map(|col| {
+                Robust::new(a.robust.robust_type.into(), a.model.level).map(|r| (r, col.clone()))
+            })
             .transpose()?,
         rho_grid: a.rho_grid.clone(),
     };
@@ -209,7 +216,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         );
     }
     let rep = run.report;
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Table => {
             let mut t = report::multilevel_table(&rep.table, &file);
             if let Some(r) = &rep.robust {
@@ -223,7 +230,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::record(&rep)?,
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }
 
 /// Parses held values of a structured term (`--tau2`, `--struct-rho`): numbers, `NA` or empty
@@ -360,7 +367,7 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
     if !a.mods.is_empty()
         || a.by.is_some()
         || a.cluster.is_some()
-        || a.robust.is_some()
+        || a.robust.robust.is_some()
         || a.model.knha
     {
         return Err(Failure::Usage(format!(
@@ -379,12 +386,12 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
         }
         peerstat::diag::peto(&l.table, a.model.level)?
     };
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Json => report::json(&fit)?,
         Format::Csv => report::csv::record(&fit)?,
         Format::Table => report::mh_table(&fit, &a.data.input.display().to_string()),
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }
 
 /// `peerstat effects`.

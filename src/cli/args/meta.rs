@@ -1,15 +1,16 @@
-//! The arguments of `meta`: the data and model flags, and the multilevel, robust and plot
-//! options (re-exported from `args`).
+//! The arguments of `meta` (pooled fits, subgroups, meta-regression, multilevel models, robust
+//! inference, forest and bubble plots) and of `effects`.
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{DataArgs, Format};
 use super::choices::*;
-use super::forest_args::ForestArgs;
+use super::forest::ForestArgs;
+use super::{DataArgs, ModelArgs, OutputArgs, RobustArgs};
 
 #[derive(Args)]
+#[command(mut_arg("robust", |a| a.conflicts_with("by")))]
 pub struct MetaArgs {
     #[command(flatten)]
     pub data: DataArgs,
@@ -171,23 +172,8 @@ pub struct MetaArgs {
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,
-    /// Cluster-robust inference clustered by this column (metafor robust(), clubSandwich): the
-    /// fitted random-effects model, meta-regression or multilevel model (--random) keeps its
-    /// estimates and weights (working covariance), and its
-    /// SEs, t tests (and, with --mods, the test of the moderators) become cluster-robust.
-    /// Unlike --cluster (robumeta RVE), the model itself is not refitted.
-    #[arg(
-        long,
-        value_name = "COL",
-        conflicts_with = "by",
-        conflicts_with = "knha"
-    )]
-    pub robust: Option<String>,
-    /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df, HTZ
-    /// test) or CR1 (metafor's default: J/(J-p) factor, J-p df).
-    #[arg(long, default_value = "CR2", value_name = "TYPE", requires = "robust",
-          value_parser = choice::<RobustTypeArg>(robust_type_msg))]
-    pub robust_type: RobustTypeArg,
+    #[command(flatten)]
+    pub robust: RobustArgs,
     /// Write a forest plot (SVG): studies, pooled diamond, prediction interval; subgroup blocks
     /// under --by; log axis labelled as ratios for OR/RR/ROM.
     #[arg(long, value_name = "FILE.svg")]
@@ -202,36 +188,15 @@ pub struct MetaArgs {
     pub bubble: Option<PathBuf>,
     #[command(flatten)]
     pub plot: crate::cli::args::PlotArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the output to a file (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: OutputArgs,
 }
 
 #[derive(Args)]
-pub struct ModelArgs {
-    /// tau^2 estimator: EE (common effect), DL, HE, HS, SJ, ML, REML, EB, PM; or MH / PETO (the
-    /// Mantel-Haenszel and Peto common-effect methods for 2x2 tables).
-    #[arg(long, default_value = "REML", value_parser = choice::<MethodArg>(method_msg))]
-    pub method: MethodArg,
-    /// Knapp-Hartung adjustment: t(k-1) tests and CIs with the adjusted SE.
-    #[arg(long)]
-    pub knha: bool,
-    /// Confidence level in percent.
-    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
-    pub level: f64,
-    /// Prediction interval: metafor (z, or t(k-1) under --knha) or riley (t(k-2), unadjusted SE).
-    #[arg(long = "pi", default_value = "metafor", value_parser = choice::<PiArg>(pi_msg))]
-    pub pi: PiArg,
-    /// I^2 for random-effects fits: typical (metafor) or q (R meta, PyMARE; no CI).
-    #[arg(long, default_value = "typical", value_parser = choice::<I2Arg>(i2_msg))]
-    pub i2: I2Arg,
-    /// Maximum iterations for ML, REML and EB.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
-    pub max_iter: usize,
-    /// Step-length factor for Fisher scoring (metafor stepadj); 0.5 helps when REML oscillates.
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
-    pub stepadj: f64,
+pub struct EffectsArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// Output file (.csv or .parquet).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
 }
