@@ -4,7 +4,23 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{DataArgs, ModelArgs, RobustArgs};
+use super::{DataArgs, ModelArgs, RandomArg, RobustArgs, Sigma2Arg, VcalcArg};
+
+/// `reanalyse`'s help for `--random`: one model per group, and the columns it gives.
+const RANDOM_HELP: &str = "One multilevel model per group (metafor rma.mv) with nested random \
+intercepts, e.g. '~ 1 | study/esid' (outer factor first), instead of rma.uni. --method REML \
+(default) or ML; --knha gives t tests on k-p df. No profile-likelihood CIs. The columns become k, \
+estimate ... p_value, df, sigma2_1..sigma2_L and i2_1..i2_L (one per factor, outer first), q, \
+q_df, q_p (QE), loglik, deviance, aic, bic, pi_lower, pi_upper, iterations";
+
+/// `reanalyse`'s help for `--vcalc`.
+const VCALC_HELP: &str = "With --random: sampling covariances per group (metafor vcalc), e.g. \
+'cluster=study,obs=esid,rho=0.6' (the CHE model with '~ 1 | study/esid'); optional \
+'time=COL,phi=P'";
+
+/// `reanalyse`'s help for `--sigma2`.
+const SIGMA2_HELP: &str = "With --random: hold variance components at given values, one per \
+factor, outer first, NA for one to estimate (e.g. 'NA,0')";
 
 /// `reanalyse`'s help for `--robust`: on each group's multilevel fit.
 const ROBUST_HELP: &str = "With --random: cluster-robust inference clustered by this column on \
@@ -17,6 +33,9 @@ Satterthwaite df) or CR1 (metafor's default: J/(J-p) factor, J-p df)";
 
 #[derive(Args)]
 #[command(
+    mut_arg("random", |a| a.help(RANDOM_HELP).long_help(None)),
+    mut_arg("vcalc", |a| a.help(VCALC_HELP)),
+    mut_arg("sigma2", |a| a.help(SIGMA2_HELP)),
     mut_arg("robust", |a| a.help(ROBUST_HELP).requires("random")),
     mut_arg("robust_type", |a| a.help(ROBUST_TYPE_HELP))
 )]
@@ -46,27 +65,12 @@ pub struct ReanalyseArgs {
     /// Only decode the input and find the groups (no fitting, no output): the I/O floor.
     #[arg(long, hide = true)]
     pub decode_only: bool,
-    /// One multilevel model per group (metafor rma.mv) with nested random intercepts, e.g.
-    /// '~ 1 | study/esid' (outer factor first), instead of rma.uni. --method REML (default)
-    /// or ML; --knha gives t tests on k-p df. No profile-likelihood CIs. The columns become k,
-    /// estimate ... p_value, df, sigma2_1..sigma2_L and i2_1..i2_L (one per factor, outer
-    /// first), q, q_df, q_p (QE), loglik, deviance, aic, bic, pi_lower, pi_upper, iterations.
-    #[arg(long, value_name = "FORMULA")]
-    pub random: Option<String>,
-    /// With --random: sampling covariances per group (metafor vcalc), e.g.
-    /// 'cluster=study,obs=esid,rho=0.6' (the CHE model with '~ 1 | study/esid'); optional
-    /// 'time=COL,phi=P'.
-    #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
-    pub vcalc: Option<String>,
-    /// With --random: hold variance components at given values, one per factor, outer first,
-    /// NA for one to estimate (e.g. 'NA,0').
-    #[arg(
-        long,
-        value_name = "S2,S2[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub sigma2: Option<String>,
+    #[command(flatten)]
+    pub random: RandomArg,
+    #[command(flatten)]
+    pub vcalc: VcalcArg,
+    #[command(flatten)]
+    pub sigma2: Sigma2Arg,
     #[command(flatten)]
     pub robust: RobustArgs,
 }

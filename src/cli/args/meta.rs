@@ -7,10 +7,13 @@ use clap::Args;
 
 use super::choices::*;
 use super::forest::ForestArgs;
-use super::{DataArgs, ModelArgs, OutputArgs, RobustArgs};
+use super::{DataArgs, ModelArgs, OutputArgs, RandomArg, RobustArgs, Sigma2Arg, VcalcArg};
 
 #[derive(Args)]
-#[command(mut_arg("robust", |a| a.conflicts_with("by")))]
+#[command(
+    mut_arg("random", |a| a.conflicts_with_all(["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])),
+    mut_arg("robust", |a| a.conflicts_with("by"))
+)]
 pub struct MetaArgs {
     #[command(flatten)]
     pub data: DataArgs,
@@ -36,28 +39,8 @@ pub struct MetaArgs {
     /// with its own working weights and tau^2; --robust keeps the fitted model instead.
     #[arg(long, value_name = "COL", conflicts_with = "robust")]
     pub cluster: Option<String>,
-    /// Multilevel/multivariate model (metafor rma.mv): nested random intercepts '~ 1 | study/esid'
-    /// (outer factor first), a structured term '~ inner | outer' (see --struct), or both
-    /// separated by a comma ('~ 1 | study, ~ outcome | study'). --method REML (default) or ML;
-    /// --knha gives t tests on k-p df (--dfs contain: per-coefficient df); --mods adds
-    /// moderators (--newmods: predictions); --robust COL adds cluster-robust inference on the
-    /// fit (CR2 needs whole outer clusters in each robust cluster).
-    ///
-    /// Which model? Several outcomes or effect sizes per study (dependent effects): the
-    /// correlated-and-hierarchical-effects (CHE) model, --random '~ 1 | study/esid' --vcalc
-    /// 'cluster=study,obs=esid,rho=0.6' --robust study, checked across --rho-grid 0.2,0.4,0.6,0.8
-    /// (the robust SEs stay valid when rho is wrong). Studies in larger units (schools in
-    /// districts): nested intercepts, --random '~ 1 | district/school'. Repeated measurements of
-    /// one study over time: --random '~ time | study' --struct AR (HAR: a variance per time
-    /// point; --vcalc with time=COL,phi=P correlates the sampling errors over time).
-    /// Multivariate outcomes with known sampling covariances (as dat.berkey1998): --random
-    /// '~ outcome | trial' --struct UN --vcov-cols v1i,v2i (with two outcomes HCS is the same
-    /// model). A variance component can be held at a value with --sigma2 (--tau2,
-    /// --struct-rho for a structured term), and tested with --lrt-drop. Use --dfs contain for
-    /// moderators that vary within studies: their t tests get the df of the finer level,
-    /// study-level moderators the number of studies minus p.
-    #[arg(long, value_name = "FORMULA", conflicts_with_all = ["by", "cluster", "permutations", "bubble", "forest", "stepadj", "pi", "i2"])]
-    pub random: Option<String>,
+    #[command(flatten)]
+    pub random: RandomArg,
     /// With a structured --random term '~ inner | outer': the covariance of the outer level's
     /// random effects over the inner levels (metafor struct=). CS: one variance, one
     /// correlation (default); HCS: a variance per level, one correlation; UN: a variance per
@@ -86,23 +69,8 @@ pub struct MetaArgs {
         allow_hyphen_values = true
     )]
     pub struct_rho: Option<String>,
-    /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
-    /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
-    /// rho, with the same obs 1; optional 'time=COL,phi=P' multiplies by phi^|time difference|.
-    /// With --random '~ 1 | study/esid' this is the correlated-and-hierarchical-effects (CHE)
-    /// model for studies reporting several outcomes (rho is rarely reported: 0.6-0.8 is
-    /// common; check the results across values). The cluster must be nested in the outermost
-    /// random factor. More keys, as metafor: 'type=COL' (construct types: effects of different
-    /// types correlate rho_type whatever their obs; with type alone 'rho=R' is that
-    /// correlation, with type and obs give both, 'rho=R_WITHIN;R_BETWEEN' or
-    /// 'rho=R_WITHIN,rho_type=R_BETWEEN'); 'subgroup=COL' (independent subgroups within a
-    /// cluster); 'grp1=COL,grp2=COL' (the two groups each effect compares: contrasts sharing a
-    /// group, e.g. several treatments against one control, correlate 0.5 for equal groups, and
-    /// the correlation multiplies the obs/type one); 'w1=COL,w2=COL' (the groups' sizes, for
-    /// the exact shared-group correlation); 'time2=COL' (the second group's time, for
-    /// within-subject contrasts; needs time and grp2).
-    #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
-    pub vcalc: Option<String>,
+    #[command(flatten)]
+    pub vcalc: VcalcArg,
     /// With --vcalc: refit the model at each of these rho (the --vcalc spec with that rho) and
     /// report the estimate, SE and variance components (and the robust SE and df with
     /// --robust) per rho, e.g. 0.2,0.4,0.6,0.8.
@@ -134,16 +102,8 @@ pub struct MetaArgs {
     /// series of refits; on large models they cost more than the fit itself).
     #[arg(long, requires = "random")]
     pub no_profile_ci: bool,
-    /// With --random: hold variance components at given values (metafor sigma2 = c(NA, 0)):
-    /// one entry per random factor, outer first, NA (or empty) for one to estimate, e.g.
-    /// 'NA,0' fits '~ 1 | study/esid' with the inner component held at 0.
-    #[arg(
-        long,
-        value_name = "S2,S2[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub sigma2: Option<String>,
+    #[command(flatten)]
+    pub sigma2: Sigma2Arg,
     /// With --random: the test of the coefficients, as metafor rma.mv's test: z (default) or t
     /// (t on k - p df, the same as --knha under --random; see --dfs).
     #[arg(long, value_name = "TEST", requires = "random", value_parser = ["z", "t"])]

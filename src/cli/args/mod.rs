@@ -375,3 +375,69 @@ pub struct RobustArgs {
           value_parser = choice::<RobustTypeArg>(robust_type_msg))]
     pub robust_type: RobustTypeArg,
 }
+
+/// `--random FORMULA`: a multilevel model (`meta`'s wording; `reanalyse` words it for its
+/// columns).
+#[derive(Args)]
+pub struct RandomArg {
+    /// Multilevel/multivariate model (metafor rma.mv): nested random intercepts '~ 1 | study/esid'
+    /// (outer factor first), a structured term '~ inner | outer' (see --struct), or both
+    /// separated by a comma ('~ 1 | study, ~ outcome | study'). --method REML (default) or ML;
+    /// --knha gives t tests on k-p df (--dfs contain: per-coefficient df); --mods adds
+    /// moderators (--newmods: predictions); --robust COL adds cluster-robust inference on the
+    /// fit (CR2 needs whole outer clusters in each robust cluster).
+    ///
+    /// Which model? Several outcomes or effect sizes per study (dependent effects): the
+    /// correlated-and-hierarchical-effects (CHE) model, --random '~ 1 | study/esid' --vcalc
+    /// 'cluster=study,obs=esid,rho=0.6' --robust study, checked across --rho-grid 0.2,0.4,0.6,0.8
+    /// (the robust SEs stay valid when rho is wrong). Studies in larger units (schools in
+    /// districts): nested intercepts, --random '~ 1 | district/school'. Repeated measurements of
+    /// one study over time: --random '~ time | study' --struct AR (HAR: a variance per time
+    /// point; --vcalc with time=COL,phi=P correlates the sampling errors over time).
+    /// Multivariate outcomes with known sampling covariances (as dat.berkey1998): --random
+    /// '~ outcome | trial' --struct UN --vcov-cols v1i,v2i (with two outcomes HCS is the same
+    /// model). A variance component can be held at a value with --sigma2 (--tau2,
+    /// --struct-rho for a structured term), and tested with --lrt-drop. Use --dfs contain for
+    /// moderators that vary within studies: their t tests get the df of the finer level,
+    /// study-level moderators the number of studies minus p.
+    #[arg(id = "random", long = "random", value_name = "FORMULA")]
+    pub formula: Option<String>,
+}
+
+/// `--vcalc`: the sampling covariances of dependent effects (`meta`'s wording).
+#[derive(Args)]
+pub struct VcalcArg {
+    /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
+    /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
+    /// rho, with the same obs 1; optional 'time=COL,phi=P' multiplies by phi^|time difference|.
+    /// With --random '~ 1 | study/esid' this is the correlated-and-hierarchical-effects (CHE)
+    /// model for studies reporting several outcomes (rho is rarely reported: 0.6-0.8 is
+    /// common; check the results across values). The cluster must be nested in the outermost
+    /// random factor. More keys, as metafor: 'type=COL' (construct types: effects of different
+    /// types correlate rho_type whatever their obs; with type alone 'rho=R' is that
+    /// correlation, with type and obs give both, 'rho=R_WITHIN;R_BETWEEN' or
+    /// 'rho=R_WITHIN,rho_type=R_BETWEEN'); 'subgroup=COL' (independent subgroups within a
+    /// cluster); 'grp1=COL,grp2=COL' (the two groups each effect compares: contrasts sharing a
+    /// group, e.g. several treatments against one control, correlate 0.5 for equal groups, and
+    /// the correlation multiplies the obs/type one); 'w1=COL,w2=COL' (the groups' sizes, for
+    /// the exact shared-group correlation); 'time2=COL' (the second group's time, for
+    /// within-subject contrasts; needs time and grp2).
+    #[arg(id = "vcalc", long = "vcalc", value_name = "KEY=VALUE,...", requires = "random")]
+    pub spec: Option<String>,
+}
+
+/// `--sigma2`: variance components held at given values (`meta`'s wording).
+#[derive(Args)]
+pub struct Sigma2Arg {
+    /// With --random: hold variance components at given values (metafor sigma2 = c(NA, 0)):
+    /// one entry per random factor, outer first, NA (or empty) for one to estimate, e.g.
+    /// 'NA,0' fits '~ 1 | study/esid' with the inner component held at 0.
+    #[arg(
+        id = "sigma2",
+        long = "sigma2",
+        value_name = "S2,S2[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub held: Option<String>,
+}

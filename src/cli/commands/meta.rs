@@ -26,7 +26,7 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
     }
-    if let Some(formula) = &a.random {
+    if let Some(formula) = &a.random.formula {
         return meta_multilevel(&a, formula);
     }
     let model = model(&a.model)?;
@@ -170,7 +170,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
     } else {
         model.newmods(a.newmods.clone())
     };
-    let held = a.sigma2.as_deref().map(parse_sigma2).transpose()?;
+    let held = a.sigma2.held.as_deref().map(parse_sigma2).transpose()?;
     let model = match &held {
         Some(h) => model.fix_sigma2(h.clone()),
         None => model,
@@ -183,7 +183,7 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             )));
         }
     }
-    let spec = a.vcalc.as_deref().map(parse_vcalc).transpose()?;
+    let spec = a.vcalc.spec.as_deref().map(parse_vcalc).transpose()?;
     let options = MultilevelOptions {
         model: model.profile_ci(!a.no_profile_ci),
         terms,
