@@ -41,34 +41,8 @@ pub struct MetaArgs {
     pub cluster: Option<String>,
     #[command(flatten)]
     pub random: RandomArg,
-    /// With a structured --random term '~ inner | outer': the covariance of the outer level's
-    /// random effects over the inner levels (metafor struct=). CS: one variance, one
-    /// correlation (default); HCS: a variance per level, one correlation; UN: a variance per
-    /// level and a correlation per pair (multivariate outcomes); AR: one variance, correlation
-    /// rho^lag between sorted levels (time points); HAR: AR with a variance per level; DIAG: a
-    /// variance per level, independent; ID: one variance, independent.
-    #[arg(long = "struct", value_name = "STRUCT", default_value = "CS", requires = "random",
-          value_parser = choice::<StructArg>(struct_msg))]
-    pub structure: StructArg,
-    /// With a structured --random term: hold its variances at given values (metafor tau2=):
-    /// one entry per tau^2 (one for CS/AR/ID, one per sorted inner level otherwise), NA for one
-    /// to estimate, e.g. 'NA,0.01'.
-    #[arg(
-        long,
-        value_name = "T2,T2[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub tau2: Option<String>,
-    /// With a structured --random term: hold its correlations at given values (metafor rho=):
-    /// one entry per rho (the lower triangle row by row for UN), NA for one to estimate.
-    #[arg(
-        long,
-        value_name = "R,R[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub struct_rho: Option<String>,
+    #[command(flatten)]
+    pub structured: StructuredArgs,
     #[command(flatten)]
     pub vcalc: VcalcArg,
     /// With --vcalc: refit the model at each of these rho (the --vcalc spec with that rho) and
@@ -159,4 +133,38 @@ pub struct EffectsArgs {
     /// Output file (.csv or .parquet).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
+}
+
+/// The structured `--random` term's covariance (`--struct`) and its held values (`--tau2`,
+/// `--struct-rho`).
+#[derive(Args)]
+pub struct StructuredArgs {
+    /// With a structured --random term '~ inner | outer': the covariance of the outer level's
+    /// random effects over the inner levels (metafor struct=). CS: one variance, one
+    /// correlation (default); HCS: a variance per level, one correlation; UN: a variance per
+    /// level and a correlation per pair (multivariate outcomes); AR: one variance, correlation
+    /// rho^lag between sorted levels (time points); HAR: AR with a variance per level; DIAG: a
+    /// variance per level, independent; ID: one variance, independent.
+    #[arg(long = "struct", value_name = "STRUCT", default_value = "CS", requires = "random",
+          value_parser = choice::<StructArg>(struct_msg))]
+    pub structure: StructArg,
+    /// With a structured --random term: hold its variances at given values (metafor tau2=):
+    /// one entry per tau^2 (one for CS/AR/ID, one per sorted inner level otherwise), NA for one
+    /// to estimate, e.g. 'NA,0.01'.
+    #[arg(
+        long,
+        value_name = "T2,T2[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub tau2: Option<String>,
+    /// With a structured --random term: hold its correlations at given values (metafor rho=):
+    /// one entry per rho (the lower triangle row by row for UN), NA for one to estimate.
+    #[arg(
+        long,
+        value_name = "R,R[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub struct_rho: Option<String>,
 }

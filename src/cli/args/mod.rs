@@ -422,7 +422,12 @@ pub struct VcalcArg {
     /// the correlation multiplies the obs/type one); 'w1=COL,w2=COL' (the groups' sizes, for
     /// the exact shared-group correlation); 'time2=COL' (the second group's time, for
     /// within-subject contrasts; needs time and grp2).
-    #[arg(id = "vcalc", long = "vcalc", value_name = "KEY=VALUE,...", requires = "random")]
+    #[arg(
+        id = "vcalc",
+        long = "vcalc",
+        value_name = "KEY=VALUE,...",
+        requires = "random"
+    )]
     pub spec: Option<String>,
 }
 

@@ -11,7 +11,7 @@ use peerstat::model::{MetaOptions, MetaResult, MultilevelOptions, RandomEffects}
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model, Loaded};
-use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg};
+use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg, StructArg};
 use crate::cli::output::{emit, write_plot, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
@@ -117,94 +117,7 @@ fn fit(
 
 /// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).
 fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
-    let terms = parse_terms(formula)?;
-    let factors = terms.nested.clone();
-    if terms.structured.is_none()
-        && (a.tau2.is_some()
-            || a.struct_rho.is_some()
-            || a.structure != crate::cli::args::StructArg::Cs)
-    {
-        return Err(Failure::Usage(format!(
-            "--struct, --tau2 and --struct-rho need a structured term in --random ('~ inner | outer', e.g. '~ outcome | study'); '{formula}' has none"
-        )));
-    }
-    let method = match a.model.method {
-        MethodArg::Reml => MultilevelMethod::Reml,
-        MethodArg::Ml => MultilevelMethod::Ml,
-        _ => {
-            return Err(Failure::Usage(
-                "--random fits the variance components by REML or ML: use --method REML (the default) or --method ML".into(),
-            ))
-        }
-    };
-    if a.model.knha && a.test.as_deref() == Some("z") {
-        return Err(Failure::Usage(
-            "--test z and --knha contradict each other: under --random, --knha means --test t"
-                .into(),
-        ));
-    }
-    let model = MultilevelModel::new()
-        .method(method)
-        .test(if a.model.knha || a.test.as_deref() == Some("t") {
-            MultilevelTest::T
-        } else {
-            MultilevelTest::Z
-        })
-        .level(a.model.level)?
-        .max_iter(a.model.max_iter);
-    let model = model.structure(a.structure.into());
-    let model = match &a.tau2 {
-        Some(t) => model.fix_tau2(parse_held(t, "--tau2")?),
-        None => model,
-    };
-    let model = match &a.struct_rho {
-        Some(t) => model.fix_rho(parse_held(t, "--struct-rho")?),
-        None => model,
-    };
-    let model = match a.dfs {
-        Some(d) => model.dfs(d.into()),
-        None => model,
-    };
-    let model = if a.newmods.is_empty() {
-        model
-    } else {
-        model.newmods(a.newmods.clone())
-    };
-    let held = a.sigma2.held.as_deref().map(parse_sigma2).transpose()?;
-    let model = match &held {
-        Some(h) => model.fix_sigma2(h.clone()),
-        None => model,
-    };
-    if let Some(name) = &a.lrt_drop {
-        if !factors.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-            return Err(Failure::Usage(format!(
-                "--lrt-drop {name}: not a factor of --random (factors: {})",
-                factors.join(", ")
-            )));
-        }
-    }
-    let spec = a.vcalc.spec.as_deref().map(parse_vcalc).transpose()?;
-    let options = MultilevelOptions {
-        model: model.profile_ci(!a.no_profile_ci),
-        terms,
-        mods: a.mods.clone(),
-        cov: match spec {
-            Some(s) => Some(CovSource::Vcalc(s)),
-            None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
-            None => None,
-        },
-        sigma2: held,
-        lrt_drop: a.lrt_drop.clone(),
-        robust: a
-            .robust
-            .robust
-            .as_ref()
-            .map(|col| {
-                Robust::new(a.robust.robust_type.into(), a.model.level).map(|r| (r, col.clone()))
-            })
-            .transpose()?,
-        rho_grid: a.rho_grid.clone(),
-    };
+    let options = multilevel_options(a, formula)?;
     let l = load(&a.data, &options.columns())?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
@@ -231,6 +144,104 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Format::Csv => report::csv::record(&rep)?,
     };
     emit(&text, a.out.output.as_deref())
+}
+
+/// The multilevel fit `--random FORMULA` and its companion flags ask for.
+fn multilevel_options(a: &MetaArgs, formula: &str) -> Result<MultilevelOptions, Failure> {
+    let terms = parse_terms(formula)?;
+    let factors = terms.nested.clone();
+    let s = &a.structured;
+    if terms.structured.is_none()
+        && (s.tau2.is_some() || s.struct_rho.is_some() || s.structure != StructArg::Cs)
+    {
+        return Err(Failure::Usage(format!(
+            "--struct, --tau2 and --struct-rho need a structured term in --random ('~ inner | outer', e.g. '~ outcome | study'); '{formula}' has none"
+        )));
+    }
+    let model = multilevel_model(a)?;
+    let held = a.sigma2.held.as_deref().map(parse_sigma2).transpose()?;
+    let model = match &held {
+        Some(h) => model.fix_sigma2(h.clone()),
+        None => model,
+    };
+    if let Some(name) = &a.lrt_drop {
+        if !factors.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            return Err(Failure::Usage(format!(
+                "--lrt-drop {name}: not a factor of --random (factors: {})",
+                factors.join(", ")
+            )));
+        }
+    }
+    let spec = a.vcalc.spec.as_deref().map(parse_vcalc).transpose()?;
+    Ok(MultilevelOptions {
+        model: model.profile_ci(!a.no_profile_ci),
+        terms,
+        mods: a.mods.clone(),
+        cov: match spec {
+            Some(s) => Some(CovSource::Vcalc(s)),
+            None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
+            None => None,
+        },
+        sigma2: held,
+        lrt_drop: a.lrt_drop.clone(),
+        robust: a
+            .robust
+            .robust
+            .as_ref()
+            .map(|col| {
+                Robust::new(a.robust.robust_type.into(), a.model.level).map(|r| (r, col.clone()))
+            })
+            .transpose()?,
+        rho_grid: a.rho_grid.clone(),
+    })
+}
+
+/// The multilevel model of the flags: method, test, level, the structured term's covariance and
+/// held values, the df, predictions (the held `--sigma2` is added by the caller).
+fn multilevel_model(a: &MetaArgs) -> Result<MultilevelModel, Failure> {
+    let method = match a.model.method {
+        MethodArg::Reml => MultilevelMethod::Reml,
+        MethodArg::Ml => MultilevelMethod::Ml,
+        _ => {
+            return Err(Failure::Usage(
+                "--random fits the variance components by REML or ML: use --method REML (the default) or --method ML".into(),
+            ))
+        }
+    };
+    if a.model.knha && a.test.as_deref() == Some("z") {
+        return Err(Failure::Usage(
+            "--test z and --knha contradict each other: under --random, --knha means --test t"
+                .into(),
+        ));
+    }
+    let model = MultilevelModel::new()
+        .method(method)
+        .test(if a.model.knha || a.test.as_deref() == Some("t") {
+            MultilevelTest::T
+        } else {
+            MultilevelTest::Z
+        })
+        .level(a.model.level)?
+        .max_iter(a.model.max_iter);
+    let s = &a.structured;
+    let model = model.structure(s.structure.into());
+    let model = match &s.tau2 {
+        Some(t) => model.fix_tau2(parse_held(t, "--tau2")?),
+        None => model,
+    };
+    let model = match &s.struct_rho {
+        Some(t) => model.fix_rho(parse_held(t, "--struct-rho")?),
+        None => model,
+    };
+    let model = match a.dfs {
+        Some(d) => model.dfs(d.into()),
+        None => model,
+    };
+    Ok(if a.newmods.is_empty() {
+        model
+    } else {
+        model.newmods(a.newmods.clone())
+    })
 }
 
 /// Parses held values of a structured term (`--tau2`, `--struct-rho`): numbers, `NA` or empty
