@@ -8,7 +8,8 @@ use peerstat::model::multilevel::{
 use peerstat::model::robust::Robust;
 use peerstat::model::vcalc::VcalcSpec;
 use peerstat::model::{MetaOptions, MetaResult, MultilevelOptions, RandomEffects};
-use peerstat::report::{self, svg};
+use peerstat::report;
+use peerstat::report::svg::{self, ForestLayout};
 
 use super::{effect_sizes, load, model, Loaded};
 use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg, StructArg};
@@ -30,15 +31,14 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         return meta_multilevel(&a, formula);
     }
     let model = model(&a.model)?;
-    let l = load(&a.data, &named(&a))?;
+    let layout = a.forest_opts.layout();
+    let l = load(&a.data, &named(&a, &layout))?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
     let rep = fit(&a, &l, &es, model, &file)?;
     if let Some(path) = &a.forest {
         let rob = peerstat::framework::rob::assess_rows(&l.table, &rep.fit.studies, &file);
-        let opts = a
-            .forest_opts
-            .options(&l.table, rep.fit.measure, rob.as_ref())?;
+        let opts = layout.options(&l.table, rep.fit.measure, rob.as_ref())?;
         write_plot(
             path,
             &svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &opts)?,
@@ -56,14 +56,15 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     emit(&text, a.out.output.as_deref())
 }
 
-/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`, `--robust`.
-fn named(a: &MetaArgs) -> Vec<&str> {
+/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`, `--robust`, and those of
+/// the forest plot's `layout` (`--ilab`, a `--sort` column).
+fn named<'a>(a: &'a MetaArgs, layout: &'a ForestLayout) -> Vec<&'a str> {
     a.by.iter()
         .chain(&a.mods)
         .chain(&a.cluster)
         .chain(&a.robust.robust)
         .map(String::as_str)
-        .chain(a.forest_opts.columns())
+        .chain(layout.columns())
         .collect()
 }
 
@@ -385,7 +386,8 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
             "--method {name} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster, --robust or --knha"
         )));
     }
-    let l = load(&a.data, &named(a))?;
+    let layout = a.forest_opts.layout();
+    let l = load(&a.data, &named(a, &layout))?;
     let fit = if a.model.method == MethodArg::Mh {
         peerstat::diag::mantel_haenszel(&l.table, l.measure, a.model.level)?
     } else {
