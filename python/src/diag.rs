@@ -8,6 +8,7 @@ use peerstat::effect::EffectSizes;
 use peerstat::report;
 use pyo3::prelude::*;
 
+use crate::data_arg::DataArg;
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
 use crate::options::choice;
@@ -28,11 +29,7 @@ impl BiasExtra {
         choice(
             "egger model",
             &self.egger,
-            &[
-                ("rma", EggerModel::Rma),
-                ("classic", EggerModel::Classic),
-                ("lm", EggerModel::Classic),
-            ],
+            EggerModel::NAMES,
             "rma (metafor regtest, the default) or classic",
         )
     }
@@ -43,7 +40,7 @@ pub(crate) fn estimator(s: &str) -> PyResult<TrimFillEstimator> {
     choice(
         "trim-and-fill estimator",
         s,
-        &[("L0", TrimFillEstimator::L0), ("R0", TrimFillEstimator::R0)],
+        TrimFillEstimator::NAMES,
         "L0 (the default) or R0",
     )
 }
@@ -54,7 +51,7 @@ pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
         choice(
             "trim-and-fill side",
             s,
-            &[("left", Side::Left), ("right", Side::Right)],
+            Side::NAMES,
             "left or right (or None to choose from the data)",
         )
     })
@@ -63,21 +60,24 @@ pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
 
 /// `bias`: Egger, Begg, trim-and-fill and fail-safe N.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, extra, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (input, model, extra))]
 pub(crate) fn bias(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    input: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     extra: BiasExtra,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Omitted)> {
     let map = column_map(columns, &[])?;
     let opts = effect.options()?;
     let options = BiasOptions {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = input;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
         effect: opts,
         model: model.model()?,
         egger: extra.egger()?,
@@ -101,18 +101,13 @@ pub(crate) fn bias(
 
 /// `influence`: leave-one-out diagnostics, or the cumulative meta-analysis.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, cumulative, order=None, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (input, model, cumulative, order=None))]
 pub(crate) fn influence(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    input: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     cumulative: bool,
     order: Option<String>,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Omitted)> {
     if order.is_some() && !cumulative {
         return Err(setting(
@@ -123,6 +118,14 @@ pub(crate) fn influence(
     let map = column_map(columns, &named)?;
     let opts = effect.options()?;
     let options = InfluenceOptions {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = input;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
         effect: opts,
         model: model.model()?,
         cumulative,

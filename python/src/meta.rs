@@ -9,6 +9,7 @@ use peerstat::model::MetaOptions;
 use peerstat::report;
 use pyo3::prelude::*;
 
+use crate::data_arg::DataArg;
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
 use crate::result::NativeResult;
@@ -55,20 +56,23 @@ impl MetaExtra {
 /// `meta`: a pooled fit with the subgroup, meta-regression and robust keys asked for, or a
 /// Mantel–Haenszel / Peto fit.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, extra, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (input, model, extra))]
 pub(crate) fn meta(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    input: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     extra: MetaExtra,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<MetaOut> {
     let method = model.method.trim().to_ascii_uppercase();
     if method == "MH" || method == "PETO" {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = input;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
         return mantel_haenszel(py, data, source, measure, &model, &extra, columns);
     }
     let named = extra.named();

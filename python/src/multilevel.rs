@@ -11,6 +11,7 @@ use peerstat::model::MultilevelOptions;
 use peerstat::report;
 use pyo3::prelude::*;
 
+use crate::data_arg::DataArg;
 use crate::arrow_io::load;
 use crate::errors::{setting, to_py};
 use crate::options;
@@ -164,18 +165,13 @@ impl MultilevelOpts {
 
 /// `meta(random=...)`: JSON, table text, warnings, rows omitted.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, extra, vcalc=None, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (input, model, extra, vcalc=None))]
 pub(crate) fn multilevel(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    input: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     extra: MultilevelOpts,
     vcalc: Option<VcalcOpts>,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Vec<String>, Omitted)> {
     let options = extra.options(&model, vcalc)?;
     let map = column_map(columns, &options.columns())?;
@@ -184,6 +180,14 @@ pub(crate) fn multilevel(
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = input;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
         let es = EffectSizes::compute(&table, measure, &opts).map_err(to_py)?;
         let run = options.fit(&table, &es).map_err(to_py)?;
         let mut warnings = Vec::new();

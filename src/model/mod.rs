@@ -41,6 +41,7 @@ pub mod multilevel;
 mod multilevel_run;
 pub mod network;
 mod normalise;
+pub mod parse;
 mod options;
 pub mod regression;
 mod result;

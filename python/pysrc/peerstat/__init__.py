@@ -85,7 +85,7 @@ from ._results import (  # noqa: E402
     Result,
 )
 from ._other import cea, evaluate, map, network  # noqa: E402,A004
-from ._opts import _effect_opts, _held  # noqa: E402
+from ._opts import _data_arg, _effect_opts, _held  # noqa: E402
 from ._plots import bubble, forest, funnel, network_plot, simulate  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
@@ -250,13 +250,9 @@ def meta(
         newmods=[float(x) for x in (newmods or [])],
     )
     json_text, text, messages, omitted = _native.meta(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         extra,
-        columns,
     )
     _warn(source, omitted, messages)
     return MetaResult(json_text, text, kind, omitted, messages)
@@ -287,7 +283,7 @@ def _vcalc_spec(vcalc: Optional[Dict[str, Any]]):
 def _multilevel(obj, source, kind, measure, columns, model, effect, extra, vcalc) -> MetaResult:
     spec = _vcalc_spec(vcalc)
     json_text, text, messages, omitted = _native.multilevel(
-        obj, source, measure, model, effect, extra, spec, columns
+        _data_arg(obj, source, measure, effect, columns), model, extra, spec
     )
     _warn(source, omitted, messages)
     return MetaResult(json_text, text, kind, omitted, messages)
@@ -348,13 +344,9 @@ def reanalyse(
     elif vcalc is not None or sigma2 is not None or robust is not None:
         raise SettingError("vcalc, sigma2 and robust belong to a multilevel model: give random=")
     native, report = _native.reanalyse(
-        obj,
-        source,
+        _data_arg(obj, source, str(measure), _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _names(by),
-        str(measure),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
-        columns,
         threads,
         multilevel,
         _vcalc_spec(vcalc),
@@ -406,13 +398,9 @@ def bias(
     obj, source, kind = _prepare(data, name)
     extra = dict(egger=str(egger), estimator=str(estimator), side=side, orwin_target=orwin_target)
     json_text, text, omitted = _native.bias(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         extra,
-        columns,
     )
     _warn(source, omitted)
     return BiasResult(json_text, text, kind, omitted, [])
@@ -448,14 +436,10 @@ def influence(
     order or ordered by the numeric column ``order``."""
     obj, source, kind = _prepare(data, name)
     json_text, text, omitted = _native.influence(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         bool(cumulative),
         order,
-        columns,
     )
     _warn(source, omitted)
     return InfluenceResult(json_text, text, kind, omitted, [])

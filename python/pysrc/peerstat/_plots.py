@@ -6,7 +6,7 @@ import os
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._opts import _effect_opts
+from ._opts import _data_arg, _effect_opts
 from ._other import _network_options
 from ._tables import _arrow, _convert, _model, _names, _prepare
 
@@ -84,14 +84,10 @@ def forest(
         subgroup_weights=bool(subgroup_weights),
     )
     return _native.forest(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         opts,
         _out(path, theme, dpi),
-        columns,
     )
 
 
@@ -136,14 +132,10 @@ def bubble(
 
         raise SettingError("bubble draws one moderator: give exactly one column in mods")
     return _native.bubble(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         names[0],
         _out(path, theme, dpi),
-        columns,
     )
 
 
@@ -194,14 +186,10 @@ def funnel(
         side=side,
     )
     return _native.funnel(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         opts,
         _out(path, theme, dpi),
-        columns,
     )
 
 
@@ -261,8 +249,8 @@ def network_plot(
     )
     effect = _effect_opts(vtype, add, to, drop00, strict, "ratio", None, "variance", False)
     return _native.network_plot(
-        obj, source, measure, options, effect, str(kind), model == "random",
-        _out(path, theme, dpi), columns,
+        _data_arg(obj, source, measure, effect, columns), options, str(kind),
+        model == "random", _out(path, theme, dpi),
     )
 
 
