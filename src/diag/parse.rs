@@ -25,10 +25,8 @@ impl FromStr for EggerModel {
 
 impl TrimFillEstimator {
     /// The spellings: L0, R0.
-    pub const NAMES: &'static [(&'static str, TrimFillEstimator)] = &[
-        ("L0", TrimFillEstimator::L0),
-        ("R0", TrimFillEstimator::R0),
-    ];
+    pub const NAMES: &'static [(&'static str, TrimFillEstimator)] =
+        &[("L0", TrimFillEstimator::L0), ("R0", TrimFillEstimator::R0)];
 }
 
 impl FromStr for TrimFillEstimator {
@@ -40,7 +38,8 @@ impl FromStr for TrimFillEstimator {
 
 impl Side {
     /// The spellings: left, right.
-    pub const NAMES: &'static [(&'static str, Side)] = &[("left", Side::Left), ("right", Side::Right)];
+    pub const NAMES: &'static [(&'static str, Side)] =
+        &[("left", Side::Left), ("right", Side::Right)];
 }
 
 impl FromStr for Side {

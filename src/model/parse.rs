@@ -69,7 +69,12 @@ impl MultilevelMethod {
 impl FromStr for MultilevelMethod {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
-        parse_name(s, Self::NAMES, Setting::Method, "method for a multilevel model")
+        parse_name(
+            s,
+            Self::NAMES,
+            Setting::Method,
+            "method for a multilevel model",
+        )
     }
 }
 

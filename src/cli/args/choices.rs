@@ -12,8 +12,8 @@ use peerstat::effect::{AddTo, Measure, VarianceType};
 use peerstat::model::multilevel::MultilevelDfs;
 use peerstat::model::multilevel::Structure;
 use peerstat::model::network::RandomCi;
-use peerstat::model::robust::RobustType;
 use peerstat::model::parse::primary_names;
+use peerstat::model::robust::RobustType;
 use peerstat::model::{I2Method, PiMethod, Tau2Method};
 
 /// A value parser for an enumerated flag: accepts the [`ValueEnum`] names and aliases (any case),
@@ -102,13 +102,22 @@ pub fn shape_msg(s: &str) -> String {
         .unwrap_or_default()
 }
 pub fn timing_msg(s: &str) -> String {
-    format!("--timing must be {}, got '{s}'", primary_names(Timing::NAMES))
+    format!(
+        "--timing must be {}, got '{s}'",
+        primary_names(Timing::NAMES)
+    )
 }
 pub fn egger_msg(s: &str) -> String {
-    format!("--egger must be {}, got '{s}'", primary_names(EggerModel::NAMES))
+    format!(
+        "--egger must be {}, got '{s}'",
+        primary_names(EggerModel::NAMES)
+    )
 }
 pub fn estimator_msg(s: &str) -> String {
-    format!("--estimator must be {}, got '{s}'", primary_names(TrimFillEstimator::NAMES))
+    format!(
+        "--estimator must be {}, got '{s}'",
+        primary_names(TrimFillEstimator::NAMES)
+    )
 }
 pub fn robust_type_msg(s: &str) -> String {
     format!("the cluster-robust estimator must be CR2 (clubSandwich) or CR1 (metafor's default), got '{s}'")
