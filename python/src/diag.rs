@@ -1,18 +1,16 @@
 //! `bias` and `influence`: the reports of `peerstat bias` and `peerstat influence`, as JSON and
 //! the CLI's table text.
 
-use std::collections::HashMap;
-
 use peerstat::diag::{BiasOptions, EggerModel, InfluenceOptions, Side, TrimFillEstimator};
 use peerstat::effect::EffectSizes;
 use peerstat::report;
 use pyo3::prelude::*;
 
-use crate::data_arg::DataArg;
 use crate::arrow_io::load;
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::options::choice;
-use crate::{column_map, json, measure_of, omissions, EffectOpts, ModelOpts, Omitted};
+use crate::{column_map, json, measure_of, omissions, ModelOpts, Omitted};
 
 /// The options of `bias` beyond the model and the effect sizes.
 #[derive(FromPyObject)]
@@ -60,24 +58,24 @@ pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
 
 /// `bias`: Egger, Begg, trim-and-fill and fail-safe N.
 #[pyfunction]
-#[pyo3(signature = (input, model, extra))]
+#[pyo3(signature = (data_arg, model, extra))]
 pub(crate) fn bias(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
     extra: BiasExtra,
 ) -> PyResult<(String, String, Omitted)> {
-    let map = column_map(columns, &[])?;
-    let opts = effect.options()?;
-    let options = BiasOptions {
     let DataArg {
         data,
         source,
         measure,
         effect,
         columns,
-    } = input;
+    } = data_arg;
     let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
+    let map = column_map(columns, &[])?;
+    let opts = effect.options()?;
+    let options = BiasOptions {
         effect: opts,
         model: model.model()?,
         egger: extra.egger()?,
@@ -101,14 +99,22 @@ pub(crate) fn bias(
 
 /// `influence`: leave-one-out diagnostics, or the cumulative meta-analysis.
 #[pyfunction]
-#[pyo3(signature = (input, model, cumulative, order=None))]
+#[pyo3(signature = (data_arg, model, cumulative, order=None))]
 pub(crate) fn influence(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
     cumulative: bool,
     order: Option<String>,
 ) -> PyResult<(String, String, Omitted)> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     if order.is_some() && !cumulative {
         return Err(setting(
             "order sets the order of the cumulative analysis: it needs cumulative=True",
@@ -118,14 +124,6 @@ pub(crate) fn influence(
     let map = column_map(columns, &named)?;
     let opts = effect.options()?;
     let options = InfluenceOptions {
-    let DataArg {
-        data,
-        source,
-        measure,
-        effect,
-        columns,
-    } = input;
-    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
         effect: opts,
         model: model.model()?,
         cumulative,

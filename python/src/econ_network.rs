@@ -5,17 +5,15 @@ use std::collections::HashMap;
 
 use peerstat::econ::table::{analyse_table, CeaOptions, Shape};
 use peerstat::econ::Timing;
-use peerstat::model::network::{
-    table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi,
-};
+use peerstat::model::network::table as net_table;
 use peerstat::report::{self, svg};
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
-use crate::errors::{setting, to_py};
-use crate::options::choice;
+use crate::errors::to_py;
 use crate::network_opts::NetworkOpts;
-use crate::{column_map, json, measure_of, parse, EffectOpts};
+use crate::options::choice;
+use crate::{column_map, json, measure_of, EffectOpts};
 
 /// The options of `cea`, as the Python layer passes them.
 #[derive(FromPyObject)]

@@ -87,30 +87,34 @@ type RunSummary = (usize, usize, usize, usize, f64, bool);
 /// released while it runs; groups are analysed in parallel (rayon; `threads` sets a pool of
 /// that size for this call). With `multilevel`, one multilevel fit per group.
 #[pyfunction]
-#[pyo3(signature = (input, by, model, threads=None, multilevel=None, vcalc=None))]
+#[pyo3(signature = (data_arg, by, model, threads=None, multilevel=None, vcalc=None))]
 fn reanalyse(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     by: Vec<String>,
     model: ModelOpts,
     threads: Option<usize>,
     multilevel: Option<multilevel::BulkOpts>,
     vcalc: Option<multilevel::VcalcOpts>,
 ) -> PyResult<(ArrowTable, RunSummary)> {
-    if by.is_empty() {
-        return Err(setting(
-            "reanalyse needs by= (one or more group-key columns)",
-        ));
-    }
-    let ml = match &multilevel {
     let DataArg {
         data,
         source,
         measure,
         effect,
         columns,
-    } = input;
-    let (data, source, measure) = (&data, source.as_str(), measure.as_deref().unwrap_or_default());
+    } = data_arg;
+    let (data, source, measure) = (
+        &data,
+        source.as_str(),
+        measure.as_deref().unwrap_or_default(),
+    );
+    if by.is_empty() {
+        return Err(setting(
+            "reanalyse needs by= (one or more group-key columns)",
+        ));
+    }
+    let ml = match &multilevel {
         Some(m) => Some(m.build(&model, vcalc)?),
         None => None,
     };

@@ -9,11 +9,11 @@ use peerstat::model::MetaOptions;
 use peerstat::report;
 use pyo3::prelude::*;
 
-use crate::data_arg::DataArg;
 use crate::arrow_io::load;
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::result::NativeResult;
-use crate::{column_map, measure_of, omissions, EffectOpts, ModelOpts};
+use crate::{column_map, measure_of, omissions, ModelOpts};
 
 /// What `meta` returns to the Python layer: the result (held typed; its JSON and table text
 /// are written when asked for), no text (it is in the result), warnings (studies left out of an
@@ -56,23 +56,23 @@ impl MetaExtra {
 /// `meta`: a pooled fit with the subgroup, meta-regression and robust keys asked for, or a
 /// Mantel–Haenszel / Peto fit.
 #[pyfunction]
-#[pyo3(signature = (input, model, extra))]
+#[pyo3(signature = (data_arg, model, extra))]
 pub(crate) fn meta(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
     extra: MetaExtra,
 ) -> PyResult<MetaOut> {
-    let method = model.method.trim().to_ascii_uppercase();
-    if method == "MH" || method == "PETO" {
     let DataArg {
         data,
         source,
         measure,
         effect,
         columns,
-    } = input;
+    } = data_arg;
     let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
+    let method = model.method.trim().to_ascii_uppercase();
+    if method == "MH" || method == "PETO" {
         return mantel_haenszel(py, data, source, measure, &model, &extra, columns);
     }
     let named = extra.named();

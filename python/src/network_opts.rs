@@ -1,7 +1,9 @@
 //! The options of a network meta-analysis as the Python layer passes them (`network` and the
 //! network plots): the columns, the model, and the component model's specification.
 
-use peerstat::model::network::{table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi};
+use peerstat::model::network::{
+    table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi,
+};
 use pyo3::prelude::*;
 
 use crate::errors::{setting, to_py};

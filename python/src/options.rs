@@ -63,14 +63,7 @@ pub(crate) fn multilevel_method(s: &str) -> PyResult<MultilevelMethod> {
 /// The test of a multilevel model from `test` and `knha` (knha means t).
 pub(crate) fn multilevel_test(test: Option<&str>, knha: bool) -> PyResult<MultilevelTest> {
     let t = test
-        .map(|t| {
-            choice(
-                "test",
-                t,
-                MultilevelTest::NAMES,
-                "z or t",
-            )
-        })
+        .map(|t| choice("test", t, MultilevelTest::NAMES, "z or t"))
         .transpose()?;
     match (t, knha) {
         (Some(MultilevelTest::Z), true) => Err(setting(
@@ -94,12 +87,7 @@ pub(crate) fn binary_to_smd(s: &str) -> PyResult<BinaryToSmd> {
 
 /// `dfs` of a multilevel model: residual or contain.
 pub(crate) fn dfs(s: &str) -> PyResult<MultilevelDfs> {
-    choice(
-        "dfs",
-        s,
-        MultilevelDfs::NAMES,
-        "residual or contain",
-    )
+    choice("dfs", s, MultilevelDfs::NAMES, "residual or contain")
 }
 
 /// Values held fixed (`sigma2`, `tau2`, `struct_rho`): each finite, or `None` for estimated.

@@ -5,20 +5,17 @@
 //! there as SVG, PNG or PDF (by the extension), recoloured to the theme, as the CLI writes it.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use peerstat::data::{self, Table};
+use peerstat::data::Table;
 use peerstat::diag::BiasOptions;
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::network::table as net_table;
 use peerstat::model::MetaOptions;
-use peerstat::report::render::{render, Format};
-use peerstat::report::svg::{self, Better, ForestLayout, Theme};
+use peerstat::report::svg::{self, Better, ForestLayout};
 use pyo3::prelude::*;
 
-use crate::data_arg::DataArg;
 use crate::arrow_io::{load, ArrowTable};
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::options::choice;
 use crate::plot_output::Output;
@@ -125,14 +122,22 @@ fn input(
 /// `forest`: the forest plot of `peerstat meta --forest` (subgroup blocks with `by`), as SVG
 /// text recoloured to the theme, written to `out.path` when given.
 #[pyfunction]
-#[pyo3(signature = (input, model, forest, out))]
+#[pyo3(signature = (data_arg, model, forest, out))]
 pub(crate) fn forest(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
     forest: ForestOpts,
     out: Output,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     let layout = forest.layout()?;
     let mut named = layout.columns();
@@ -141,14 +146,6 @@ pub(crate) fn forest(
     let source = source.to_string();
     let svg = py
         .detach(move || -> peerstat::Result<String> {
-    let DataArg {
-        data,
-        source,
-        measure,
-        effect,
-        columns,
-    } = input;
-    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
             let Input {
                 table,
                 measure,
@@ -173,14 +170,22 @@ pub(crate) fn forest(
 /// the meta-regression on the one column `moderator`, as SVG text recoloured to the theme,
 /// written to `out.path` when given.
 #[pyfunction]
-#[pyo3(signature = (input, model, moderator, out))]
+#[pyo3(signature = (data_arg, model, moderator, out))]
 pub(crate) fn bubble(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
     moderator: String,
     out: Output,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     let inp = input(
         (data, source, measure),
@@ -191,14 +196,6 @@ pub(crate) fn bubble(
     )?;
     let svg = py
         .detach(move || -> peerstat::Result<String> {
-    let DataArg {
-        data,
-        source,
-        measure,
-        effect,
-        columns,
-    } = input;
-    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
             let es = EffectSizes::compute(&inp.table, inp.measure, &inp.effect)?;
             let options = MetaOptions {
                 mods: vec![moderator.clone()],
@@ -214,14 +211,22 @@ pub(crate) fn bubble(
 /// `funnel`: the contour-enhanced funnel plot of `peerstat bias --funnel`, as SVG text
 /// recoloured to the theme, written to `out.path` when given.
 #[pyfunction]
-#[pyo3(signature = (input, model, funnel, out))]
+#[pyo3(signature = (data_arg, model, funnel, out))]
 pub(crate) fn funnel(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
     funnel: FunnelOpts,
     out: Output,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     let y = choice(
         "funnel_y",
@@ -240,14 +245,6 @@ pub(crate) fn funnel(
     let inp = input((data, source, measure), &model, &effect, columns, &[])?;
     let svg = py
         .detach(move || {
-    let DataArg {
-        data,
-        source,
-        measure,
-        effect,
-        columns,
-    } = input;
-    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
             let options = BiasOptions {
                 effect: inp.effect,
                 model: inp.model,
@@ -285,15 +282,23 @@ fn funnel_svg(
 /// network, or the component-effect forest plot of a component model (`components`), as
 /// `peerstat network --graph/--forest/--league/--components-forest` draw them.
 #[pyfunction]
-#[pyo3(signature = (input, options, which, random, out))]
+#[pyo3(signature = (data_arg, options, which, random, out))]
 pub(crate) fn network_plot(
     py: Python<'_>,
-    input: DataArg<'_>,
+    data_arg: DataArg<'_>,
     options: crate::network_opts::NetworkOpts,
     which: &str,
     random: bool,
     out: Output,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     #[derive(Clone, Copy, PartialEq)]
     enum Which {
@@ -314,14 +319,6 @@ pub(crate) fn network_plot(
         "graph, forest, league or components",
     )?;
     if options.components()? != (which == Which::Components) {
-    let DataArg {
-        data,
-        source,
-        measure,
-        effect,
-        columns,
-    } = input;
-    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
         return Err(setting(
             "the components plot is that of a component network meta-analysis \
              (components_sep or components_from), and only it takes the component options",
