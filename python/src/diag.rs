@@ -1,17 +1,16 @@
 //! `bias` and `influence`: the reports of `peerstat bias` and `peerstat influence`, as JSON and
 //! the CLI's table text.
 
-use std::collections::HashMap;
-
 use peerstat::diag::{BiasOptions, EggerModel, InfluenceOptions, Side, TrimFillEstimator};
 use peerstat::effect::EffectSizes;
 use peerstat::report;
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::options::choice;
-use crate::{column_map, json, measure_of, omissions, EffectOpts, ModelOpts, Omitted};
+use crate::{column_map, json, measure_of, omissions, ModelOpts, Omitted};
 
 /// The options of `bias` beyond the model and the effect sizes.
 #[derive(FromPyObject)]
@@ -28,11 +27,7 @@ impl BiasExtra {
         choice(
             "egger model",
             &self.egger,
-            &[
-                ("rma", EggerModel::Rma),
-                ("classic", EggerModel::Classic),
-                ("lm", EggerModel::Classic),
-            ],
+            EggerModel::NAMES,
             "rma (metafor regtest, the default) or classic",
         )
     }
@@ -43,7 +38,7 @@ pub(crate) fn estimator(s: &str) -> PyResult<TrimFillEstimator> {
     choice(
         "trim-and-fill estimator",
         s,
-        &[("L0", TrimFillEstimator::L0), ("R0", TrimFillEstimator::R0)],
+        TrimFillEstimator::NAMES,
         "L0 (the default) or R0",
     )
 }
@@ -54,7 +49,7 @@ pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
         choice(
             "trim-and-fill side",
             s,
-            &[("left", Side::Left), ("right", Side::Right)],
+            Side::NAMES,
             "left or right (or None to choose from the data)",
         )
     })
@@ -63,18 +58,21 @@ pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
 
 /// `bias`: Egger, Begg, trim-and-fill and fail-safe N.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, extra, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, extra))]
 pub(crate) fn bias(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     extra: BiasExtra,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Omitted)> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     let map = column_map(columns, &[])?;
     let opts = effect.options()?;
     let options = BiasOptions {
@@ -101,19 +99,22 @@ pub(crate) fn bias(
 
 /// `influence`: leave-one-out diagnostics, or the cumulative meta-analysis.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, cumulative, order=None, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, cumulative, order=None))]
 pub(crate) fn influence(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     cumulative: bool,
     order: Option<String>,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Omitted)> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     if order.is_some() && !cumulative {
         return Err(setting(
             "order sets the order of the cumulative analysis: it needs cumulative=True",

@@ -5,16 +5,15 @@ use std::collections::HashMap;
 
 use peerstat::econ::table::{analyse_table, CeaOptions, Shape};
 use peerstat::econ::Timing;
-use peerstat::model::network::{
-    table as net_table, ComponentSpec, Network, NetworkMethod, RandomCi,
-};
+use peerstat::model::network::table as net_table;
 use peerstat::report::{self, svg};
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
-use crate::errors::{setting, to_py};
+use crate::errors::to_py;
+use crate::network_opts::NetworkOpts;
 use crate::options::choice;
-use crate::{column_map, json, measure_of, parse, EffectOpts};
+use crate::{column_map, json, measure_of, EffectOpts};
 
 /// The options of `cea`, as the Python layer passes them.
 #[derive(FromPyObject)]
@@ -36,10 +35,10 @@ pub(crate) struct CeaOpts {
     level: f64,
     /// Where to write the cost-effectiveness plane (`--plane`).
     #[pyo3(default)]
-    plane: Option<crate::plots::Output>,
+    plane: Option<crate::plot_output::Output>,
     /// Where to write the acceptability curves (`--ceac`).
     #[pyo3(default)]
-    ceac: Option<crate::plots::Output>,
+    ceac: Option<crate::plot_output::Output>,
     /// Title of the plots.
     #[pyo3(default)]
     title: Option<String>,
@@ -49,12 +48,7 @@ fn timing(s: &str) -> PyResult<Timing> {
     choice(
         "discounting timing",
         s,
-        &[
-            ("start", Timing::Start),
-            ("end", Timing::End),
-            ("continuous", Timing::Continuous),
-            ("mid", Timing::Continuous),
-        ],
+        Timing::NAMES,
         "start (the default), end or continuous",
     )
 }
@@ -132,107 +126,6 @@ pub(crate) fn cea(
         out.write(&svg)?;
     }
     Ok((json(&rep, source)?, report::cea_table(&rep, source)))
-}
-
-/// The options of `network`, as the Python layer passes them.
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-pub(crate) struct NetworkOpts {
-    study: String,
-    treatment: String,
-    reference: Option<String>,
-    small_values_good: bool,
-    method: String,
-    random_ci: String,
-    level: f64,
-    #[pyo3(default)]
-    components_sep: Option<String>,
-    #[pyo3(default)]
-    components_from: Option<Vec<String>>,
-    #[pyo3(default)]
-    inactive: Vec<String>,
-    #[pyo3(default)]
-    interaction: Vec<String>,
-    #[pyo3(default)]
-    combination: Vec<String>,
-}
-
-impl NetworkOpts {
-    /// The component columns (`components_from`).
-    pub(crate) fn component_columns(&self) -> impl Iterator<Item = &str> {
-        self.components_from.iter().flatten().map(String::as_str)
-    }
-
-    /// The study and treatment columns.
-    pub(crate) fn columns(&self) -> (&str, &str) {
-        (&self.study, &self.treatment)
-    }
-
-    /// The network model.
-    pub(crate) fn network(&self) -> PyResult<Network> {
-        let method = choice(
-            "network method",
-            &self.method,
-            &[("DL", NetworkMethod::Dl), ("REML", NetworkMethod::Reml)],
-            "DL (netmeta, the default) or REML",
-        )?;
-        let mut net = Network::new()
-            .level(self.level)
-            .map_err(to_py)?
-            .small_values_good(self.small_values_good)
-            .random_ci(parse::<RandomCi>(&self.random_ci)?)
-            .method(method);
-        if let Some(r) = &self.reference {
-            net = net.reference(r);
-        }
-        Ok(net)
-    }
-
-    /// Whether a component model is asked for; the component options without one are refused.
-    pub(crate) fn components(&self) -> PyResult<bool> {
-        match (&self.components_sep, &self.components_from) {
-            (Some(_), Some(_)) => Err(setting(
-                "components_sep and components_from exclude each other: components come from the \
-                 treatment names or from columns",
-            )),
-            (None, None) => {
-                if self.inactive.is_empty()
-                    && self.interaction.is_empty()
-                    && self.combination.is_empty()
-                {
-                    Ok(false)
-                } else {
-                    Err(setting(
-                        "inactive, interaction and combination belong to a component network \
-                         meta-analysis: give components_sep or components_from",
-                    ))
-                }
-            }
-            _ => Ok(true),
-        }
-    }
-
-    /// The component specification (on the data, for `components_from`).
-    pub(crate) fn spec(&self, table: &peerstat::data::Table) -> peerstat::Result<ComponentSpec> {
-        let mut spec = match (&self.components_sep, &self.components_from) {
-            (Some(sep), _) => ComponentSpec::separator(sep),
-            (None, cols) => ComponentSpec::given(net_table::components_from_columns(
-                table,
-                &self.treatment,
-                cols.as_deref().unwrap_or_default(),
-            )?),
-        };
-        for i in &self.inactive {
-            spec = spec.inactive(i);
-        }
-        for t in &self.interaction {
-            spec = spec.interaction(t);
-        }
-        for c in &self.combination {
-            spec = spec.combination(c);
-        }
-        Ok(spec)
-    }
 }
 
 /// `network`: a network meta-analysis from arm rows or contrast rows (`treat1`, `treat2`,

@@ -13,11 +13,14 @@ use pyo3::prelude::*;
 
 mod arrow_io;
 mod bench;
+mod data_arg;
 mod errors;
 mod options;
+mod plot_output;
 mod plots;
 
 use arrow_io::{load, ArrowTable};
+use data_arg::DataArg;
 use errors::{setting, to_py};
 pub(crate) use options::{column_map, measure_of, parse, EffectOpts, ModelOpts};
 
@@ -61,6 +64,7 @@ mod econ_network;
 mod framework;
 mod meta;
 mod multilevel;
+mod network_opts;
 mod result;
 mod topy;
 
@@ -83,21 +87,28 @@ type RunSummary = (usize, usize, usize, usize, f64, bool);
 /// released while it runs; groups are analysed in parallel (rayon; `threads` sets a pool of
 /// that size for this call). With `multilevel`, one multilevel fit per group.
 #[pyfunction]
-#[pyo3(signature = (data, source, by, measure, model, effect, columns=None, threads=None, multilevel=None, vcalc=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, by, model, threads=None, multilevel=None, vcalc=None))]
 fn reanalyse(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
+    data_arg: DataArg<'_>,
     by: Vec<String>,
-    measure: &str,
     model: ModelOpts,
-    effect: EffectOpts,
-    columns: Option<HashMap<String, String>>,
     threads: Option<usize>,
     multilevel: Option<multilevel::BulkOpts>,
     vcalc: Option<multilevel::VcalcOpts>,
 ) -> PyResult<(ArrowTable, RunSummary)> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (
+        &data,
+        source.as_str(),
+        measure.as_deref().unwrap_or_default(),
+    );
     if by.is_empty() {
         return Err(setting(
             "reanalyse needs by= (one or more group-key columns)",

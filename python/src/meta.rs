@@ -10,9 +10,10 @@ use peerstat::report;
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::result::NativeResult;
-use crate::{column_map, measure_of, omissions, EffectOpts, ModelOpts};
+use crate::{column_map, measure_of, omissions, ModelOpts};
 
 /// What `meta` returns to the Python layer: the result (held typed; its JSON and table text
 /// are written when asked for), no text (it is in the result), warnings (studies left out of an
@@ -55,18 +56,21 @@ impl MetaExtra {
 /// `meta`: a pooled fit with the subgroup, meta-regression and robust keys asked for, or a
 /// Mantel–Haenszel / Peto fit.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, extra, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, extra))]
 pub(crate) fn meta(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     extra: MetaExtra,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<MetaOut> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     let method = model.method.trim().to_ascii_uppercase();
     if method == "MH" || method == "PETO" {
         return mantel_haenszel(py, data, source, measure, &model, &extra, columns);

@@ -1,8 +1,6 @@
 //! `meta(random=...)`: a multilevel model as `peerstat meta --random` (metafor `rma.mv`), with
 //! `V` from `vcalc` and cluster-robust inference, as JSON and the CLI's table text.
 
-use std::collections::HashMap;
-
 use peerstat::effect::EffectSizes;
 use peerstat::model::multilevel::{parse_terms, CovSource, MultilevelModel, Structure};
 use peerstat::model::robust::Robust;
@@ -12,9 +10,10 @@ use peerstat::report;
 use pyo3::prelude::*;
 
 use crate::arrow_io::load;
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::options;
-use crate::{column_map, json, measure_of, omissions, parse, EffectOpts, ModelOpts, Omitted};
+use crate::{column_map, json, measure_of, omissions, parse, ModelOpts, Omitted};
 
 /// `vcalc` as a Python dict: `cluster`, `obs`, `rho`, `time`, `phi`, `type`, `rho_type`,
 /// `subgroup`, `grp1`, `grp2`, `w1`, `w2`, `time2` (metafor's arguments).
@@ -164,19 +163,22 @@ impl MultilevelOpts {
 
 /// `meta(random=...)`: JSON, table text, warnings, rows omitted.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, extra, vcalc=None, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, extra, vcalc=None))]
 pub(crate) fn multilevel(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     extra: MultilevelOpts,
     vcalc: Option<VcalcOpts>,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<(String, String, Vec<String>, Omitted)> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     let options = extra.options(&model, vcalc)?;
     let map = column_map(columns, &options.columns())?;
     let opts = effect.options()?;

@@ -1,7 +1,8 @@
 //! The option parsing every function shares: the column renames, the measure, the effect-size
 //! and model options as the Python layer passes them, and the named choices (CR2/CR1, REML/ML,
-//! z/t …) that have no `FromStr` in the library. One definition each, so that every function
-//! gives the same message for the same bad value.
+//! z/t …): their spellings are the library's (`NAMES`, shared with the command line), the
+//! messages name the Python argument. One definition each, so that every function gives the
+//! same message for the same bad value.
 
 use std::collections::HashMap;
 
@@ -21,7 +22,7 @@ pub(crate) fn parse<T: std::str::FromStr<Err = peerstat::Error>>(s: &str) -> PyR
     s.parse().map_err(to_py)
 }
 
-/// One of a few named values: `choices` pairs each accepted spelling (compared without case and
+/// One of a few named values: `choices` (a library enum's `NAMES`) pairs each accepted spelling (compared without case and
 /// surrounding spaces) with its value; anything else is a [`setting`] error naming `what` and
 /// ending with `hint` (the choices in words).
 pub(crate) fn choice<T: Copy>(
@@ -43,7 +44,7 @@ pub(crate) fn robust_type(s: &str) -> PyResult<RobustType> {
     choice(
         "robust_type",
         s,
-        &[("CR2", RobustType::Cr2), ("CR1", RobustType::Cr1)],
+        RobustType::NAMES,
         "CR2 (clubSandwich, the default) or CR1 (metafor)",
     )
 }
@@ -53,10 +54,7 @@ pub(crate) fn multilevel_method(s: &str) -> PyResult<MultilevelMethod> {
     choice(
         "method for a multilevel model (random=)",
         s,
-        &[
-            ("REML", MultilevelMethod::Reml),
-            ("ML", MultilevelMethod::Ml),
-        ],
+        MultilevelMethod::NAMES,
         "REML (the default) or ML: a multilevel model fits its variance components by \
          likelihood",
     )
@@ -65,14 +63,7 @@ pub(crate) fn multilevel_method(s: &str) -> PyResult<MultilevelMethod> {
 /// The test of a multilevel model from `test` and `knha` (knha means t).
 pub(crate) fn multilevel_test(test: Option<&str>, knha: bool) -> PyResult<MultilevelTest> {
     let t = test
-        .map(|t| {
-            choice(
-                "test",
-                t,
-                &[("z", MultilevelTest::Z), ("t", MultilevelTest::T)],
-                "z or t",
-            )
-        })
+        .map(|t| choice("test", t, MultilevelTest::NAMES, "z or t"))
         .transpose()?;
     match (t, knha) {
         (Some(MultilevelTest::Z), true) => Err(setting(
@@ -89,26 +80,14 @@ pub(crate) fn binary_to_smd(s: &str) -> PyResult<BinaryToSmd> {
     choice(
         "binary_to_smd",
         s,
-        &[
-            ("logit", BinaryToSmd::Logit),
-            ("cox-snell", BinaryToSmd::CoxSnell),
-            ("cox_snell", BinaryToSmd::CoxSnell),
-        ],
+        BinaryToSmd::NAMES,
         "logit (x sqrt(3)/pi, the default) or cox-snell (/ 1.65)",
     )
 }
 
 /// `dfs` of a multilevel model: residual or contain.
 pub(crate) fn dfs(s: &str) -> PyResult<MultilevelDfs> {
-    choice(
-        "dfs",
-        s,
-        &[
-            ("residual", MultilevelDfs::Residual),
-            ("contain", MultilevelDfs::Contain),
-        ],
-        "residual or contain",
-    )
+    choice("dfs", s, MultilevelDfs::NAMES, "residual or contain")
 }
 
 /// Values held fixed (`sigma2`, `tau2`, `struct_rho`): each finite, or `None` for estimated.

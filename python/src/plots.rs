@@ -5,73 +5,21 @@
 //! there as SVG, PNG or PDF (by the extension), recoloured to the theme, as the CLI writes it.
 
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use peerstat::data::{self, Table};
+use peerstat::data::Table;
 use peerstat::diag::BiasOptions;
 use peerstat::effect::{EffectSizes, Measure};
 use peerstat::model::network::table as net_table;
 use peerstat::model::MetaOptions;
-use peerstat::report::render::{render, Format};
-use peerstat::report::svg::{self, Better, ForestLayout, Theme};
+use peerstat::report::svg::{self, Better, ForestLayout};
 use pyo3::prelude::*;
 
 use crate::arrow_io::{load, ArrowTable};
+use crate::data_arg::DataArg;
 use crate::errors::{setting, to_py};
 use crate::options::choice;
+use crate::plot_output::Output;
 use crate::{column_map, measure_of, EffectOpts, ModelOpts};
-
-/// Where and how a plot is written.
-#[derive(FromPyObject)]
-#[pyo3(from_item_all)]
-pub(crate) struct Output {
-    path: Option<PathBuf>,
-    theme: String,
-    dpi: f64,
-}
-
-impl Output {
-    pub(crate) fn theme(&self) -> PyResult<Theme> {
-        choice(
-            "theme",
-            &self.theme,
-            &[
-                ("light", Theme::Light),
-                ("dark", Theme::Dark),
-                ("print", Theme::Print),
-            ],
-            "light (the default), dark or print (greyscale-safe)",
-        )
-    }
-
-    /// Checks the path's format and the theme before any work is done.
-    pub(crate) fn check(&self) -> PyResult<()> {
-        self.theme()?;
-        if let Some(p) = &self.path {
-            Format::from_path(p).map_err(to_py)?;
-        }
-        Ok(())
-    }
-
-    /// Recolours `svg` to the theme, writes it to the path (atomically) if there is one, and
-    /// returns the recoloured SVG text.
-    pub(crate) fn write(&self, svg: &str) -> PyResult<String> {
-        let svg = svg::recolour(svg, self.theme()?);
-        if let Some(path) = &self.path {
-            write_file(path, &svg, self.dpi).map_err(to_py)?;
-        }
-        Ok(svg)
-    }
-}
-
-fn write_file(path: &Path, svg: &str, dpi: f64) -> peerstat::Result<()> {
-    let bytes = render(svg, Format::from_path(path)?, dpi)?;
-    data::atomic_write(path, |w| {
-        w.write_all(&bytes)
-            .map_err(|e| peerstat::Error::io(&path.display().to_string(), e))
-    })
-}
 
 /// The forest plot's layout options (those of `peerstat meta --forest`).
 #[derive(FromPyObject)]
@@ -174,19 +122,22 @@ fn input(
 /// `forest`: the forest plot of `peerstat meta --forest` (subgroup blocks with `by`), as SVG
 /// text recoloured to the theme, written to `out.path` when given.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, forest, out, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, forest, out))]
 pub(crate) fn forest(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     forest: ForestOpts,
     out: Output,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     let layout = forest.layout()?;
     let mut named = layout.columns();
@@ -219,19 +170,22 @@ pub(crate) fn forest(
 /// the meta-regression on the one column `moderator`, as SVG text recoloured to the theme,
 /// written to `out.path` when given.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, moderator, out, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, moderator, out))]
 pub(crate) fn bubble(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     moderator: String,
     out: Output,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     let inp = input(
         (data, source, measure),
@@ -257,19 +211,22 @@ pub(crate) fn bubble(
 /// `funnel`: the contour-enhanced funnel plot of `peerstat bias --funnel`, as SVG text
 /// recoloured to the theme, written to `out.path` when given.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, model, effect, funnel, out, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, model, funnel, out))]
 pub(crate) fn funnel(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
+    data_arg: DataArg<'_>,
     model: ModelOpts,
-    effect: EffectOpts,
     funnel: FunnelOpts,
     out: Output,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     let y = choice(
         "funnel_y",
@@ -325,20 +282,23 @@ fn funnel_svg(
 /// network, or the component-effect forest plot of a component model (`components`), as
 /// `peerstat network --graph/--forest/--league/--components-forest` draw them.
 #[pyfunction]
-#[pyo3(signature = (data, source, measure, options, effect, which, random, out, columns=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (data_arg, options, which, random, out))]
 pub(crate) fn network_plot(
     py: Python<'_>,
-    data: &Bound<'_, PyAny>,
-    source: &str,
-    measure: Option<&str>,
-    options: crate::econ_network::NetworkOpts,
-    effect: EffectOpts,
+    data_arg: DataArg<'_>,
+    options: crate::network_opts::NetworkOpts,
     which: &str,
     random: bool,
     out: Output,
-    columns: Option<HashMap<String, String>>,
 ) -> PyResult<String> {
+    let DataArg {
+        data,
+        source,
+        measure,
+        effect,
+        columns,
+    } = data_arg;
+    let (data, source, measure) = (&data, source.as_str(), measure.as_deref());
     out.check()?;
     #[derive(Clone, Copy, PartialEq)]
     enum Which {

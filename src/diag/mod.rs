@@ -22,6 +22,7 @@
 mod bias;
 mod influence;
 mod mh;
+mod parse;
 mod result;
 mod trimfill;
 

@@ -25,6 +25,7 @@
 //! ```
 
 pub mod draws;
+mod parse;
 pub mod table;
 pub mod trial;
 

@@ -27,6 +27,7 @@ pub mod map_costs;
 pub mod map_elements;
 mod methods;
 pub mod options;
+mod parse;
 pub mod rob;
 mod scale;
 pub mod simulate;

@@ -42,6 +42,7 @@ mod multilevel_run;
 pub mod network;
 mod normalise;
 mod options;
+pub mod parse;
 mod prediction;
 pub mod regression;
 mod result;

@@ -24,10 +24,11 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, Literal, Optional, Sequence, Union
 
 
 from . import _native
+from ._types import Data, Measure, Method, Tau2Method, _Theme  # noqa: F401
 from ._native import FileError, InputError, ModelError, PeerstatError, SettingError
 
 __all__ = [
@@ -85,7 +86,7 @@ from ._results import (  # noqa: E402
     Result,
 )
 from ._other import cea, evaluate, map, network  # noqa: E402,A004
-from ._opts import _effect_opts, _held  # noqa: E402
+from ._opts import _data_arg, _effect_opts, _held  # noqa: E402
 from ._plots import bubble, forest, funnel, network_plot, simulate  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
@@ -93,21 +94,21 @@ from ._plots import bubble, forest, funnel, network_plot, simulate  # noqa: E402
 
 
 def effects(
-    data,
-    measure: Optional[str] = None,
+    data: Data,
+    measure: Optional[Measure] = None,
     *,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
-):
+) -> Any:
     """Effect sizes (metafor ``escalc``): the input table plus ``yi``, ``vi``, ``yi_source`` and ``vi_source`` (where each came from: ``arms``, ``2x2``, ``ci``, ``t``, ``median_iqr``, ...) and ``design_effect`` for cluster-adjusted rows.
 
     ``measure``: SMD, MD, ROM, SMDH, OR, RR, RD, AS, IRR, IRD, IRSD, SMCC, SMCR, SMCRH, COR,
@@ -131,9 +132,9 @@ def effects(
 
 
 def meta(
-    data,
-    measure: Optional[str] = None,
-    method: str = "REML",
+    data: Data,
+    measure: Optional[Measure] = None,
+    method: Method = "REML",
     knha: bool = False,
     level: float = 95,
     by: Optional[str] = None,
@@ -145,13 +146,13 @@ def meta(
     cluster: Optional[str] = None,
     rho: float = 0.8,
     robust: Optional[str] = None,
-    robust_type: str = "CR2",
+    robust_type: Literal["CR2", "CR1"] = "CR2",
     newmods: Optional[Iterable[float]] = None,
     random: Optional[str] = None,
     vcalc: Optional[Dict[str, Any]] = None,
-    test: Optional[str] = None,
-    structure: str = "CS",
-    dfs: Optional[str] = None,
+    test: Optional[Literal["z", "t"]] = None,
+    structure: Literal["CS", "HCS", "UN", "AR", "HAR", "DIAG", "ID"] = "CS",
+    dfs: Optional[Literal["residual", "contain"]] = None,
     sigma2: Optional[Sequence[Optional[float]]] = None,
     tau2: Optional[Sequence[Optional[float]]] = None,
     struct_rho: Optional[Sequence[Optional[float]]] = None,
@@ -159,19 +160,19 @@ def meta(
     rho_grid: Optional[Iterable[float]] = None,
     vcov_cols: Union[None, str, Sequence[str]] = None,
     profile_ci: bool = True,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> MetaResult:
@@ -250,13 +251,9 @@ def meta(
         newmods=[float(x) for x in (newmods or [])],
     )
     json_text, text, messages, omitted = _native.meta(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         extra,
-        columns,
     )
     _warn(source, omitted, messages)
     return MetaResult(json_text, text, kind, omitted, messages)
@@ -287,42 +284,42 @@ def _vcalc_spec(vcalc: Optional[Dict[str, Any]]):
 def _multilevel(obj, source, kind, measure, columns, model, effect, extra, vcalc) -> MetaResult:
     spec = _vcalc_spec(vcalc)
     json_text, text, messages, omitted = _native.multilevel(
-        obj, source, measure, model, effect, extra, spec, columns
+        _data_arg(obj, source, measure, effect, columns), model, extra, spec
     )
     _warn(source, omitted, messages)
     return MetaResult(json_text, text, kind, omitted, messages)
 
 
 def reanalyse(
-    data,
+    data: Data,
     by: Union[str, Sequence[str]],
-    measure: str,
-    method: str = "REML",
+    measure: Measure,
+    method: Tau2Method = "REML",
     knha: bool = False,
     level: float = 95,
     *,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     threads: Optional[int] = None,
     random: Optional[str] = None,
     vcalc: Optional[Dict[str, Any]] = None,
     sigma2: Optional[Sequence[Optional[float]]] = None,
     robust: Optional[str] = None,
-    robust_type: str = "CR2",
+    robust_type: Literal["CR2", "CR1"] = "CR2",
     name: Optional[str] = None,
-):
+) -> Any:
     """Bulk reanalysis as ``peerstat reanalyse``: one meta-analysis per group of ``by``, run in
     parallel with the GIL released. Returns one row per group (in order of first appearance):
     the key columns, then ``k``, ``estimate``, ``se``, ``ci_lower`` ... and ``error`` (why a
@@ -348,13 +345,9 @@ def reanalyse(
     elif vcalc is not None or sigma2 is not None or robust is not None:
         raise SettingError("vcalc, sigma2 and robust belong to a multilevel model: give random=")
     native, report = _native.reanalyse(
-        obj,
-        source,
+        _data_arg(obj, source, str(measure), _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _names(by),
-        str(measure),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
-        columns,
         threads,
         multilevel,
         _vcalc_spec(vcalc),
@@ -373,29 +366,29 @@ _last_reanalyse: Dict[str, Any] = {}
 
 
 def bias(
-    data,
-    measure: Optional[str] = None,
-    method: str = "REML",
+    data: Data,
+    measure: Optional[Measure] = None,
+    method: Tau2Method = "REML",
     knha: bool = False,
     level: float = 95,
     *,
-    egger: str = "rma",
-    estimator: str = "L0",
-    side: Optional[str] = None,
+    egger: Literal["rma", "classic"] = "rma",
+    estimator: Literal["L0", "R0"] = "L0",
+    side: Optional[Literal["left", "right"]] = None,
     orwin_target: Optional[float] = None,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> BiasResult:
@@ -406,40 +399,36 @@ def bias(
     obj, source, kind = _prepare(data, name)
     extra = dict(egger=str(egger), estimator=str(estimator), side=side, orwin_target=orwin_target)
     json_text, text, omitted = _native.bias(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         extra,
-        columns,
     )
     _warn(source, omitted)
     return BiasResult(json_text, text, kind, omitted, [])
 
 
 def influence(
-    data,
-    measure: Optional[str] = None,
-    method: str = "REML",
+    data: Data,
+    measure: Optional[Measure] = None,
+    method: Tau2Method = "REML",
     knha: bool = False,
     level: float = 95,
     *,
     cumulative: bool = False,
     order: Optional[str] = None,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> InfluenceResult:
@@ -448,14 +437,10 @@ def influence(
     order or ordered by the numeric column ``order``."""
     obj, source, kind = _prepare(data, name)
     json_text, text, omitted = _native.influence(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         bool(cumulative),
         order,
-        columns,
     )
     _warn(source, omitted)
     return InfluenceResult(json_text, text, kind, omitted, [])

@@ -31,3 +31,10 @@ def _held(values: Optional[Sequence[Optional[float]]]) -> Optional[List[Optional
     if isinstance(values, (int, float)):
         values = [values]
     return [None if x is None else float(x) for x in values]
+
+
+def _data_arg(obj, source: str, measure: Optional[str], effect: Dict[str, Any],
+              columns: Optional[Dict[str, str]]) -> Dict[str, Any]:
+    """The data argument of the native functions: the data object, its name in messages, the
+    effect measure, the effect-size options and the column renames."""
+    return dict(data=obj, source=source, measure=measure, effect=effect, columns=columns)

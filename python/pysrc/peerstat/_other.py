@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, Literal, Optional, Sequence, Union
 
 
 from . import _native
+from ._types import Data, Measure, Method, Tau2Method, _Theme  # noqa: F401
 from ._results import CeaResult, Evaluation, EvidenceMap, NetworkResult
 from ._opts import _effect_opts
 from ._tables import _names, _prepare
@@ -27,9 +28,9 @@ def _plot_out(path, theme, dpi):
 
 
 def cea(
-    data,
+    data: Data,
     *,
-    shape: Optional[str] = None,
+    shape: Optional[Literal["strategies", "draws", "psa", "patients", "ipd", "arms"]] = None,
     wtp: Union[None, str, Sequence[float]] = None,
     wtp_grid: Optional[str] = None,
     reference: Optional[str] = None,
@@ -41,12 +42,12 @@ def cea(
     effect_covariates: Union[None, str, Sequence[str]] = None,
     discount_cost: float = 0.0,
     discount_effect: float = 0.0,
-    timing: str = "start",
+    timing: Literal["start", "end", "continuous"] = "start",
     level: float = 95,
-    plane: Optional[Union[str, os.PathLike]] = None,
-    ceac: Optional[Union[str, os.PathLike]] = None,
+    plane: Optional[Union[str, os.PathLike[str]]] = None,
+    ceac: Optional[Union[str, os.PathLike[str]]] = None,
     title: Optional[str] = None,
-    theme: str = "light",
+    theme: Literal["light", "dark", "print"] = "light",
     dpi: float = 300,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,
@@ -85,15 +86,15 @@ def cea(
 
 
 def network(
-    data,
-    measure: Optional[str] = None,
-    method: str = "DL",
+    data: Data,
+    measure: Optional[Measure] = None,
+    method: Literal["DL", "REML"] = "DL",
     *,
     study: str = "study",
     treatment: str = "treatment",
     reference: Optional[str] = None,
     small_values_good: bool = False,
-    method_random_ci: str = "classic",
+    method_random_ci: Literal["classic", "t-dist", "HK", "HK-se"] = "classic",
     level: float = 95,
     components_sep: Optional[str] = None,
     components_from: Union[None, str, Sequence[str]] = None,
@@ -101,16 +102,16 @@ def network(
     interaction: Union[None, str, Sequence[str]] = None,
     combination: Union[None, str, Sequence[str]] = None,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
-    random_ci: Optional[str] = None,
+    random_ci: Optional[Literal["classic", "t-dist", "HK", "HK-se"]] = None,
     name: Optional[str] = None,
 ) -> NetworkResult:
     """Network meta-analysis as ``peerstat network`` (netmeta conventions; ``method`` DL or
@@ -174,18 +175,18 @@ def _costs_obj(costs):
 
 
 def evaluate(
-    data,
-    out_dir: Union[str, os.PathLike] = "report",
+    data: Data,
+    out_dir: Union[str, os.PathLike[str]] = "report",
     *,
-    costs=None,
-    codebook: Optional[Union[str, os.PathLike]] = None,
-    options: Optional[Union[str, os.PathLike]] = None,
+    costs: Optional[Data]=None,
+    codebook: Optional[Union[str, os.PathLike[str]]] = None,
+    options: Optional[Union[str, os.PathLike[str]]] = None,
     level: float = 95,
     assume_higher_is_better: bool = False,
     rho: float = 0.6,
     icc: Optional[float] = None,
-    cluster_adjust: Optional[str] = None,
-    binary_to_smd: Optional[str] = None,
+    cluster_adjust: Optional[Literal["variance", "n"]] = None,
+    binary_to_smd: Optional[Literal["logit", "cox-snell"]] = None,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,
 ) -> Evaluation:
@@ -219,14 +220,14 @@ def evaluate(
 
 
 def map(
-    data,
+    data: Data,
     rows: str = "activity",
     cols: str = "outcome_domain",
     segment: Optional[str] = None,
     *,
-    html: Optional[Union[str, os.PathLike]] = None,
-    costs=None,
-    codebook: Optional[Union[str, os.PathLike]] = None,
+    html: Optional[Union[str, os.PathLike[str]]] = None,
+    costs: Optional[Data]=None,
+    codebook: Optional[Union[str, os.PathLike[str]]] = None,
     rho: float = 0.6,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, Literal, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._opts import _effect_opts
+from ._types import Data, Measure, Method, Tau2Method, _Theme  # noqa: F401
+from ._opts import _data_arg, _effect_opts
 from ._other import _network_options
 from ._tables import _arrow, _convert, _model, _names, _prepare
 
@@ -18,41 +19,41 @@ def _out(path, theme, dpi):
 
 
 def forest(
-    data,
-    measure: Optional[str] = None,
-    method: str = "REML",
+    data: Data,
+    measure: Optional[Measure] = None,
+    method: Tau2Method = "REML",
     knha: bool = False,
     level: float = 95,
     by: Optional[str] = None,
     *,
-    path: Optional[Path] = None,
+    path: Optional[Union[str, os.PathLike[str]]] = None,
     title: Optional[str] = None,
     xlab: Optional[str] = None,
     xlim: Optional[Sequence[float]] = None,
     at: Optional[Sequence[float]] = None,
     favours: Union[None, str, Sequence[str]] = None,
-    better: Optional[str] = None,
+    better: Optional[Literal["lower", "higher"]] = None,
     sort: Optional[str] = None,
     ilab: Union[None, str, Sequence[str]] = None,
     arm_data: bool = True,
-    transf: str = "none",
+    transf: Literal["none", "exp"] = "none",
     digits: int = 2,
     subgroup_weights: bool = False,
-    theme: str = "light",
+    theme: _Theme = "light",
     dpi: float = 300,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> str:
@@ -84,41 +85,37 @@ def forest(
         subgroup_weights=bool(subgroup_weights),
     )
     return _native.forest(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         opts,
         _out(path, theme, dpi),
-        columns,
     )
 
 
 def bubble(
-    data,
+    data: Data,
     mods: str,
-    measure: Optional[str] = None,
-    method: str = "REML",
+    measure: Optional[Measure] = None,
+    method: Tau2Method = "REML",
     knha: bool = False,
     level: float = 95,
     *,
-    path: Optional[Path] = None,
-    theme: str = "light",
+    path: Optional[Union[str, os.PathLike[str]]] = None,
+    theme: _Theme = "light",
     dpi: float = 300,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> str:
@@ -136,45 +133,41 @@ def bubble(
 
         raise SettingError("bubble draws one moderator: give exactly one column in mods")
     return _native.bubble(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         names[0],
         _out(path, theme, dpi),
-        columns,
     )
 
 
 def funnel(
-    data,
-    measure: Optional[str] = None,
-    method: str = "REML",
+    data: Data,
+    measure: Optional[Measure] = None,
+    method: Tau2Method = "REML",
     *,
-    path: Optional[Path] = None,
-    funnel_y: str = "se",
+    path: Optional[Union[str, os.PathLike[str]]] = None,
+    funnel_y: Literal["se", "vi", "inv-se", "n"] = "se",
     funnel_ci: bool = False,
     title: Optional[str] = None,
-    estimator: str = "L0",
-    side: Optional[str] = None,
-    theme: str = "light",
+    estimator: Literal["L0", "R0"] = "L0",
+    side: Optional[Literal["left", "right"]] = None,
+    theme: _Theme = "light",
     dpi: float = 300,
     knha: bool = False,
     level: float = 95,
-    pi: str = "metafor",
-    i2: str = "typical",
+    pi: Literal["metafor", "riley"] = "metafor",
+    i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
     stepadj: float = 1.0,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
-    ci_scale: str = "ratio",
+    ci_scale: Literal["ratio", "log"] = "ratio",
     icc: Optional[float] = None,
-    cluster_adjust: str = "variance",
+    cluster_adjust: Literal["variance", "n"] = "variance",
     omit_skewed: bool = False,
     name: Optional[str] = None,
 ) -> str:
@@ -194,42 +187,38 @@ def funnel(
         side=side,
     )
     return _native.funnel(
-        obj,
-        source,
-        measure,
+        _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),
-        _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed),
         opts,
         _out(path, theme, dpi),
-        columns,
     )
 
 
 def network_plot(
-    data,
-    kind: str = "graph",
-    measure: Optional[str] = None,
-    method: str = "DL",
+    data: Data,
+    kind: Literal["graph", "forest", "league", "components"] = "graph",
+    measure: Optional[Measure] = None,
+    method: Literal["DL", "REML"] = "DL",
     *,
-    path: Optional[Path] = None,
-    model: str = "random",
+    path: Optional[Union[str, os.PathLike[str]]] = None,
+    model: Literal["random", "common"] = "random",
     study: str = "study",
     treatment: str = "treatment",
     reference: Optional[str] = None,
     small_values_good: bool = False,
-    method_random_ci: str = "classic",
+    method_random_ci: Literal["classic", "t-dist", "HK", "HK-se"] = "classic",
     level: float = 95,
     components_sep: Optional[str] = None,
     components_from: Union[None, str, Sequence[str]] = None,
     inactive: Union[None, str, Sequence[str]] = None,
     interaction: Union[None, str, Sequence[str]] = None,
     combination: Union[None, str, Sequence[str]] = None,
-    theme: str = "light",
+    theme: _Theme = "light",
     dpi: float = 300,
     columns: Optional[Dict[str, str]] = None,
-    vtype: str = "LS",
+    vtype: Literal["LS", "UB"] = "LS",
     add: float = 0.5,
-    to: str = "only0",
+    to: Literal["only0", "all", "none", "if0all"] = "only0",
     drop00: bool = False,
     strict: bool = False,
     name: Optional[str] = None,
@@ -261,8 +250,8 @@ def network_plot(
     )
     effect = _effect_opts(vtype, add, to, drop00, strict, "ratio", None, "variance", False)
     return _native.network_plot(
-        obj, source, measure, options, effect, str(kind), model == "random",
-        _out(path, theme, dpi), columns,
+        _data_arg(obj, source, measure, effect, columns), options, str(kind),
+        model == "random", _out(path, theme, dpi),
     )
 
 
@@ -272,8 +261,8 @@ def simulate(
     *,
     framework: bool = False,
     trials: int = 50,
-    kind: str = "pyarrow",
-):
+    kind: Literal["pyarrow", "pandas", "polars"] = "pyarrow",
+) -> Any:
     """Simulated data, as ``peerstat simulate``: the bulk benchmark workload of ``analyses``
     small SMD meta-analyses (columns analysis_id, study_id, yi, vi, n_t, mean_t, sd_t, n_c,
     mean_c, sd_c), or with ``framework=True`` the demonstration evidence base of ``trials``

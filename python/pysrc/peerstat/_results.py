@@ -4,7 +4,7 @@ as ``repr``."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 
 from ._tables import _from_records
@@ -18,6 +18,9 @@ class Result:
     ``to_json()``, tables of its per-study lists, and the CLI's table as ``repr``/``str``."""
 
     __slots__ = ("_native", "_json", "_dict", "_text", "_kind", "omitted_rows", "messages")
+
+    omitted_rows: List[Tuple[int, str, str]]
+    messages: List[str]
 
     def __init__(self, json_text, text, kind: str, omitted, messages):
         # ``json_text`` is the JSON text, or a native result held typed in the extension whose
@@ -43,7 +46,7 @@ class Result:
             d = self._dict = self._native.to_py()
         return d
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         if name.startswith("__") or name in Result.__slots__:
             raise AttributeError(name)
         try:
@@ -59,7 +62,7 @@ class Result:
         """The JSON keys, in the CLI's order."""
         return list(self._keys())
 
-    def __getitem__(self, key: str):
+    def __getitem__(self, key: str) -> Any:
         return self._keys()[key]
 
     def __contains__(self, key: str) -> bool:
@@ -82,7 +85,7 @@ class Result:
         return (type(self), (self.to_json(), repr(self), self._kind, self.omitted_rows, self.messages))
 
     @property
-    def studies(self):
+    def studies(self) -> Any:
         """One row per study as a table of the input's library (``None`` when absent)."""
         return _from_records(self._keys().get("studies"), self._kind)
 
@@ -102,8 +105,28 @@ class MetaResult(Result):
 
     __slots__ = ()
 
+    measure: str
+    method: str
+    k: int
+    estimate: float
+    se: float
+    ci_lower: float
+    ci_upper: float
+    statistic: float
+    p_value: float
+    tau2: float
+    tau: float
+    i2: float
+    h2: float
+    q: float
+    q_df: int
+    q_p: float
+    pi_lower: float
+    pi_upper: float
+    options: Dict[str, Any]
+
     @property
-    def coefficients(self):
+    def coefficients(self) -> Any:
         """Meta-regression coefficients as a table (``None`` without moderators)."""
         return _from_records(self._keys().get("coefficients"), self._kind)
 
@@ -113,6 +136,11 @@ class BiasResult(Result):
     ``peerstat bias --format json`` gives them."""
 
     __slots__ = ()
+
+    egger: Dict[str, Any]
+    begg: Dict[str, Any]
+    trimfill: Dict[str, Any]
+    fail_safe_n: Dict[str, Any]
 
 
 class CeaResult(Result):
@@ -135,7 +163,7 @@ class InfluenceResult(Result):
     __slots__ = ()
 
     @property
-    def cumulative(self):
+    def cumulative(self) -> Any:
         """The cumulative meta-analysis, one row per step (``None`` unless ``cumulative=True``)."""
         return _from_records(self._keys().get("cumulative"), self._kind)
 

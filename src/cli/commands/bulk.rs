@@ -112,7 +112,7 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
 /// The multilevel model of `--random` (with `--vcalc`, `--sigma2`, `--robust`), checked before
 /// any group is read.
 fn multilevel(a: &ReanalyseArgs) -> Result<Option<BulkMultilevel>, Failure> {
-    let Some(formula) = &a.random else {
+    let Some(formula) = &a.random.formula else {
         return Ok(None);
     };
     let factors = parse_random(formula)?;
@@ -134,7 +134,7 @@ fn multilevel(a: &ReanalyseArgs) -> Result<Option<BulkMultilevel>, Failure> {
         })
         .level(a.model.level)?
         .max_iter(a.model.max_iter);
-    if let Some(text) = &a.sigma2 {
+    if let Some(text) = &a.sigma2.held {
         let held = parse_sigma2(text)?;
         if held.len() != factors.len() {
             return Err(Failure::Usage(format!(
@@ -147,11 +147,14 @@ fn multilevel(a: &ReanalyseArgs) -> Result<Option<BulkMultilevel>, Failure> {
         model = model.fix_sigma2(held);
     }
     let mut m = BulkMultilevel::new(model, &factors)?;
-    if let Some(text) = &a.vcalc {
+    if let Some(text) = &a.vcalc.spec {
         m = m.vcalc(parse_vcalc(text)?)?;
     }
-    if let Some(col) = &a.robust {
-        m = m.robust(Robust::new(a.robust_type.into(), a.model.level)?, col);
+    if let Some(col) = &a.robust.robust {
+        m = m.robust(
+            Robust::new(a.robust.robust_type.into(), a.model.level)?,
+            col,
+        );
     }
     Ok(Some(m))
 }

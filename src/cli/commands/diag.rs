@@ -12,7 +12,7 @@ use crate::cli::CmdResult;
 pub fn bias(a: BiasArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
-        .output("-o", a.output.as_deref())
+        .output("-o", a.out.output.as_deref())
         .plot("--funnel", a.funnel.as_deref())
         .check()?;
     let model = model(&a.model)?;
@@ -31,12 +31,12 @@ pub fn bias(a: BiasArgs) -> CmdResult {
     if let Some(path) = &a.funnel {
         funnel(&a, &l, &es, &model, &rep, path)?;
     }
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::record(&rep)?,
         Format::Table => report::bias_table(&rep, &file),
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }
 
 /// `--funnel`: the contour-enhanced funnel plot with trim-and-fill's filled studies and
@@ -70,7 +70,7 @@ fn funnel(
 pub fn influence(a: InfluenceArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
-        .output("-o", a.output.as_deref())
+        .output("-o", a.out.output.as_deref())
         .check()?;
     let model = model(&a.model)?;
     let l = load(
@@ -86,10 +86,10 @@ pub fn influence(a: InfluenceArgs) -> CmdResult {
         order: a.order.clone(),
     };
     let rep = options.run(&l.table, &es)?;
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::influence(&rep)?,
         Format::Table => report::influence_table(&rep, &file),
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }

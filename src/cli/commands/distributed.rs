@@ -4,7 +4,7 @@ use peerstat::sql::distributed::{
     host_port, run_executor, run_scheduler, ExecutorOptions, SchedulerOptions,
 };
 
-use crate::cli::distributed_args::{ExecutorArgs, SchedulerArgs};
+use crate::cli::args::distributed::{ExecutorArgs, SchedulerArgs};
 use crate::cli::{say, CmdResult, Failure};
 
 /// Ballista's log messages on standard error, at most as detailed as `RUST_LOG` says (`error`,

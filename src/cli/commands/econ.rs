@@ -12,7 +12,7 @@ use crate::cli::{CmdResult, Failure};
 pub fn cea(a: CeaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.input))
-        .output("-o", a.output.as_deref())
+        .output("-o", a.out.output.as_deref())
         .plot("--plane", a.plane.as_deref())
         .plot("--ceac", a.ceac.as_deref())
         .output("--draws-out", a.draws_out.as_deref())
@@ -66,10 +66,10 @@ pub fn cea(a: CeaArgs) -> CmdResult {
         };
         write_plot(path, &svg, &a.plot.options())?;
     }
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::cea(&rep)?,
         Format::Table => report::cea_table(&rep, &file),
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }

@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
-use peerstat::framework::evaluate::{evaluate as run_evaluate, EvaluateOptions, OptionsFile};
+use peerstat::framework::evaluate::{
+    evaluate as run_evaluate, EvaluateOptions, Evaluation, OptionsFile,
+};
 use peerstat::framework::evidence_map::{evidence_map, report_rows};
 use peerstat::framework::Codebook;
 use peerstat::report;
@@ -92,6 +94,38 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
         None => None,
     };
+    let opts = evaluate_options(&a)?;
+    let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
+    let md = evidence_map(
+        &table,
+        &cb,
+        (report_rows(&table, &cb), "outcome_domain"),
+        None,
+        &opts,
+        costs.as_ref(),
+    )?;
+    let mut files = report::evaluation::files(&ev)?;
+    files.push(("egm.html".into(), report::html::egm_html(&md)));
+    for (name, text) in &files {
+        write_text(&folder.path().join(name), text)?;
+    }
+    folder.commit()?;
+    print_findings(&ev);
+    say!(
+        "wrote {} (index.html, results.json, egm.html, {} plots){}",
+        a.output.display(),
+        files.iter().filter(|f| f.0.ends_with(".svg")).count(),
+        if ev.simulated {
+            " -- SIMULATED data"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
+
+/// The evaluation options: the flags over the options file over the defaults.
+fn evaluate_options(a: &EvaluateArgs) -> Result<EvaluateOptions, Failure> {
     let mut opts = EvaluateOptions {
         level: a.level,
         assume_higher_is_better: a.assume_higher_is_better,
@@ -111,21 +145,12 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         opts.binary_to_smd = b.into();
     }
     opts.convert.check()?;
-    let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
-    let md = evidence_map(
-        &table,
-        &cb,
-        (report_rows(&table, &cb), "outcome_domain"),
-        None,
-        &opts,
-        costs.as_ref(),
-    )?;
-    let mut files = report::evaluation::files(&ev)?;
-    files.push(("egm.html".into(), report::html::egm_html(&md)));
-    for (name, text) in &files {
-        write_text(&folder.path().join(name), text)?;
-    }
-    folder.commit()?;
+    Ok(opts)
+}
+
+/// Prints, per outcome domain, the summary, the certainty and any small-k warning, then the rows
+/// not used and those converted (standard error).
+fn print_findings(ev: &Evaluation) {
     if ev.options.assume_higher_is_better {
         say!("note: outcomes without a stated direction were assumed higher-is-better");
     }
@@ -171,17 +196,6 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
             ev.converted.len()
         );
     }
-    say!(
-        "wrote {} (index.html, results.json, egm.html, {} plots){}",
-        a.output.display(),
-        files.iter().filter(|f| f.0.ends_with(".svg")).count(),
-        if ev.simulated {
-            " -- SIMULATED data"
-        } else {
-            ""
-        }
-    );
-    Ok(())
 }
 
 /// `peerstat map`.

@@ -8,10 +8,11 @@ use peerstat::model::multilevel::{
 use peerstat::model::robust::Robust;
 use peerstat::model::vcalc::VcalcSpec;
 use peerstat::model::{MetaOptions, MetaResult, MultilevelOptions, RandomEffects};
-use peerstat::report::{self, svg};
+use peerstat::report;
+use peerstat::report::svg::{self, ForestLayout};
 
 use super::{effect_sizes, load, model, Loaded};
-use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg};
+use crate::cli::args::{EffectsArgs, Format, MetaArgs, MethodArg, StructArg};
 use crate::cli::output::{emit, write_plot, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
@@ -19,26 +20,25 @@ use crate::cli::{say, CmdResult, Failure};
 pub fn meta(a: MetaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.data.input))
-        .output("-o", a.output.as_deref())
+        .output("-o", a.out.output.as_deref())
         .plot("--forest", a.forest.as_deref())
         .plot("--bubble", a.bubble.as_deref())
         .check()?;
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
     }
-    if let Some(formula) = &a.random {
+    if let Some(formula) = &a.random.formula {
         return meta_multilevel(&a, formula);
     }
     let model = model(&a.model)?;
-    let l = load(&a.data, &named(&a))?;
+    let layout = a.forest_opts.layout();
+    let l = load(&a.data, &named(&a, &layout))?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
     let rep = fit(&a, &l, &es, model, &file)?;
     if let Some(path) = &a.forest {
         let rob = peerstat::framework::rob::assess_rows(&l.table, &rep.fit.studies, &file);
-        let opts = a
-            .forest_opts
-            .options(&l.table, rep.fit.measure, rob.as_ref())?;
+        let opts = layout.options(&l.table, rep.fit.measure, rob.as_ref())?;
         write_plot(
             path,
             &svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &opts)?,
@@ -48,22 +48,23 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     if let Some(path) = &a.bubble {
         super::bubble::bubble(&a, &l, &es, &rep, path)?;
     }
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Table => report::table_report(&rep, &file),
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::summary(&rep.fit)?,
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }
 
-/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`, `--robust`.
-fn named(a: &MetaArgs) -> Vec<&str> {
+/// The columns `meta`'s options name: `--by`, `--mods`, `--cluster`, `--robust`, and those of
+/// the forest plot's `layout` (`--ilab`, a `--sort` column).
+fn named<'a>(a: &'a MetaArgs, layout: &'a ForestLayout) -> Vec<&'a str> {
     a.by.iter()
         .chain(&a.mods)
         .chain(&a.cluster)
-        .chain(&a.robust)
+        .chain(&a.robust.robust)
         .map(String::as_str)
-        .chain(a.forest_opts.columns())
+        .chain(layout.columns())
         .collect()
 }
 
@@ -84,8 +85,12 @@ fn fit(
         permutations: a.permutations.map(|n| (n, a.seed)),
         cluster: a.cluster.clone(),
         rho: a.cluster.as_ref().map(|_| a.rho),
-        robust: a.robust.clone(),
-        robust_type: a.robust.as_ref().map(|_| a.robust_type.into()),
+        robust: a.robust.robust.clone(),
+        robust_type: a
+            .robust
+            .robust
+            .as_ref()
+            .map(|_| a.robust.robust_type.into()),
         newmods: (!a.newmods.is_empty()).then(|| a.newmods.clone()),
     };
     let run = options.fit(&l.table, es)?;
@@ -113,17 +118,88 @@ fn fit(
 
 /// A multilevel model with nested random intercepts (`--random '~ 1 | study/esid'`).
 fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
+    let options = multilevel_options(a, formula)?;
+    let l = load(&a.data, &options.columns())?;
+    let es = effect_sizes(&l, &a.data.input)?;
+    let file = a.data.input.display().to_string();
+    let run = options.fit(&l.table, &es)?;
+    if run.dropped > 0 {
+        say!(
+            "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",
+            run.dropped
+        );
+    }
+    let rep = run.report;
+    let text = match a.out.format {
+        Format::Table => {
+            let mut t = report::multilevel_table(&rep.table, &file);
+            if let Some(r) = &rep.robust {
+                t.push_str(&report::text::robust_table(r));
+            }
+            if let Some(g) = &rep.rho_grid {
+                t.push_str(&report::text::rho_grid_table(g));
+            }
+            t
+        }
+        Format::Json => report::json(&rep)?,
+        Format::Csv => report::csv::record(&rep)?,
+    };
+    emit(&text, a.out.output.as_deref())
+}
+
+/// The multilevel fit `--random FORMULA` and its companion flags ask for.
+fn multilevel_options(a: &MetaArgs, formula: &str) -> Result<MultilevelOptions, Failure> {
     let terms = parse_terms(formula)?;
     let factors = terms.nested.clone();
+    let s = &a.structured;
     if terms.structured.is_none()
-        && (a.tau2.is_some()
-            || a.struct_rho.is_some()
-            || a.structure != crate::cli::choices::StructArg::Cs)
+        && (s.tau2.is_some() || s.struct_rho.is_some() || s.structure != StructArg::Cs)
     {
         return Err(Failure::Usage(format!(
             "--struct, --tau2 and --struct-rho need a structured term in --random ('~ inner | outer', e.g. '~ outcome | study'); '{formula}' has none"
         )));
     }
+    let model = multilevel_model(a)?;
+    let held = a.sigma2.held.as_deref().map(parse_sigma2).transpose()?;
+    let model = match &held {
+        Some(h) => model.fix_sigma2(h.clone()),
+        None => model,
+    };
+    if let Some(name) = &a.lrt_drop {
+        if !factors.iter().any(|f| f.eq_ignore_ascii_case(name)) {
+            return Err(Failure::Usage(format!(
+                "--lrt-drop {name}: not a factor of --random (factors: {})",
+                factors.join(", ")
+            )));
+        }
+    }
+    let spec = a.vcalc.spec.as_deref().map(parse_vcalc).transpose()?;
+    Ok(MultilevelOptions {
+        model: model.profile_ci(!a.no_profile_ci),
+        terms,
+        mods: a.mods.clone(),
+        cov: match spec {
+            Some(s) => Some(CovSource::Vcalc(s)),
+            None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
+            None => None,
+        },
+        sigma2: held,
+        lrt_drop: a.lrt_drop.clone(),
+        robust: a
+            .robust
+            .robust
+            .as_ref()
+            .map(|col| {
+                Robust::new(a.robust.robust_type.into(), a.model.level).map(|r| (r, col.clone()))
+            })
+            .transpose()?,
+        rho_grid: a.rho_grid.clone(),
+    })
+}
+
+/// The multilevel model of the flags: method, test, level, the structured term's covariance and
+/// held values, the df, predictions (the held `--sigma2` is added by the caller).
+fn multilevel_model(a: &MetaArgs) -> Result<MultilevelModel, Failure> {
     let method = match a.model.method {
         MethodArg::Reml => MultilevelMethod::Reml,
         MethodArg::Ml => MultilevelMethod::Ml,
@@ -148,12 +224,13 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         })
         .level(a.model.level)?
         .max_iter(a.model.max_iter);
-    let model = model.structure(a.structure.into());
-    let model = match &a.tau2 {
+    let s = &a.structured;
+    let model = model.structure(s.structure.into());
+    let model = match &s.tau2 {
         Some(t) => model.fix_tau2(parse_held(t, "--tau2")?),
         None => model,
     };
-    let model = match &a.struct_rho {
+    let model = match &s.struct_rho {
         Some(t) => model.fix_rho(parse_held(t, "--struct-rho")?),
         None => model,
     };
@@ -161,69 +238,11 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
         Some(d) => model.dfs(d.into()),
         None => model,
     };
-    let model = if a.newmods.is_empty() {
+    Ok(if a.newmods.is_empty() {
         model
     } else {
         model.newmods(a.newmods.clone())
-    };
-    let held = a.sigma2.as_deref().map(parse_sigma2).transpose()?;
-    let model = match &held {
-        Some(h) => model.fix_sigma2(h.clone()),
-        None => model,
-    };
-    if let Some(name) = &a.lrt_drop {
-        if !factors.iter().any(|f| f.eq_ignore_ascii_case(name)) {
-            return Err(Failure::Usage(format!(
-                "--lrt-drop {name}: not a factor of --random (factors: {})",
-                factors.join(", ")
-            )));
-        }
-    }
-    let spec = a.vcalc.as_deref().map(parse_vcalc).transpose()?;
-    let options = MultilevelOptions {
-        model: model.profile_ci(!a.no_profile_ci),
-        terms,
-        mods: a.mods.clone(),
-        cov: match spec {
-            Some(s) => Some(CovSource::Vcalc(s)),
-            None if !a.vcov_cols.is_empty() => Some(CovSource::Columns(a.vcov_cols.clone())),
-            None => None,
-        },
-        sigma2: held,
-        lrt_drop: a.lrt_drop.clone(),
-        robust: a
-            .robust
-            .as_ref()
-            .map(|col| Robust::new(a.robust_type.into(), a.model.level).map(|r| (r, col.clone())))
-            .transpose()?,
-        rho_grid: a.rho_grid.clone(),
-    };
-    let l = load(&a.data, &options.columns())?;
-    let es = effect_sizes(&l, &a.data.input)?;
-    let file = a.data.input.display().to_string();
-    let run = options.fit(&l.table, &es)?;
-    if run.dropped > 0 {
-        say!(
-            "warning: {file}: {} effects left out of the multilevel model (missing moderator value)",
-            run.dropped
-        );
-    }
-    let rep = run.report;
-    let text = match a.format {
-        Format::Table => {
-            let mut t = report::multilevel_table(&rep.table, &file);
-            if let Some(r) = &rep.robust {
-                t.push_str(&report::text::robust_table(r));
-            }
-            if let Some(g) = &rep.rho_grid {
-                t.push_str(&report::text::rho_grid_table(g));
-            }
-            t
-        }
-        Format::Json => report::json(&rep)?,
-        Format::Csv => report::csv::record(&rep)?,
-    };
-    emit(&text, a.output.as_deref())
+    })
 }
 
 /// Parses held values of a structured term (`--tau2`, `--struct-rho`): numbers, `NA` or empty
@@ -360,14 +379,15 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
     if !a.mods.is_empty()
         || a.by.is_some()
         || a.cluster.is_some()
-        || a.robust.is_some()
+        || a.robust.robust.is_some()
         || a.model.knha
     {
         return Err(Failure::Usage(format!(
             "--method {name} is a common-effect method for 2x2 tables: it does not combine with --mods, --by, --cluster, --robust or --knha"
         )));
     }
-    let l = load(&a.data, &named(a))?;
+    let layout = a.forest_opts.layout();
+    let l = load(&a.data, &named(a, &layout))?;
     let fit = if a.model.method == MethodArg::Mh {
         peerstat::diag::mantel_haenszel(&l.table, l.measure, a.model.level)?
     } else {
@@ -379,12 +399,12 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
         }
         peerstat::diag::peto(&l.table, a.model.level)?
     };
-    let text = match a.format {
+    let text = match a.out.format {
         Format::Json => report::json(&fit)?,
         Format::Csv => report::csv::record(&fit)?,
         Format::Table => report::mh_table(&fit, &a.data.input.display().to_string()),
     };
-    emit(&text, a.output.as_deref())
+    emit(&text, a.out.output.as_deref())
 }
 
 /// `peerstat effects`.

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use peerstat::sql::{write, Query, SqlFormat};
 
-use crate::cli::sql_args::{SqlArgs, SqlFormatArg};
+use crate::cli::args::sql::{SqlArgs, SqlFormatArg};
 use crate::cli::{CmdResult, Failure};
 
 /// The format asked for, or the one `-o`'s extension names, or a text table.

@@ -1,5 +1,6 @@
-//! Enumerated flags: clap value enums mirroring the library's enums, and the parser that
-//! explains a bad value in the library's words.
+//! Enumerated flags: clap value enums mirroring the library's enums (their spellings from the
+//! library's `NAMES` where it lists them), and the parser that explains a bad value in the
+//! library's words.
 
 use clap::builder::{PossibleValue, TypedValueParser};
 use clap::ValueEnum;
@@ -11,6 +12,7 @@ use peerstat::effect::{AddTo, Measure, VarianceType};
 use peerstat::model::multilevel::MultilevelDfs;
 use peerstat::model::multilevel::Structure;
 use peerstat::model::network::RandomCi;
+use peerstat::model::parse::primary_names;
 use peerstat::model::robust::RobustType;
 use peerstat::model::{I2Method, PiMethod, Tau2Method};
 
@@ -100,13 +102,22 @@ pub fn shape_msg(s: &str) -> String {
         .unwrap_or_default()
 }
 pub fn timing_msg(s: &str) -> String {
-    format!("--timing must be start, end or continuous, got '{s}'")
+    format!(
+        "--timing must be {}, got '{s}'",
+        primary_names(Timing::NAMES)
+    )
 }
 pub fn egger_msg(s: &str) -> String {
-    format!("--egger must be rma or classic, got '{s}'")
+    format!(
+        "--egger must be {}, got '{s}'",
+        primary_names(EggerModel::NAMES)
+    )
 }
 pub fn estimator_msg(s: &str) -> String {
-    format!("--estimator must be L0 or R0, got '{s}'")
+    format!(
+        "--estimator must be {}, got '{s}'",
+        primary_names(TrimFillEstimator::NAMES)
+    )
 }
 pub fn robust_type_msg(s: &str) -> String {
     format!("the cluster-robust estimator must be CR2 (clubSandwich) or CR1 (metafor's default), got '{s}'")
@@ -118,7 +129,7 @@ pub fn dfs_msg(s: &str) -> String {
     format!("the degrees of freedom of t tests must be residual (k - p) or contain (metafor's containment method), got '{s}'")
 }
 pub fn side_msg(s: &str) -> String {
-    format!("--side must be left or right, got '{s}'")
+    format!("--side must be {}, got '{s}'", primary_names(Side::NAMES))
 }
 
 /// Defines a clap value enum mirroring a library enum, with `From` into it.
@@ -130,6 +141,32 @@ macro_rules! value_enum {
         impl From<$name> for $lib {
             fn from(a: $name) -> $lib {
                 match a { $($name::$v => $lv),* }
+            }
+        }
+    };
+}
+
+/// Defines a clap value enum for a library enum that lists its own spellings (`NAMES`: the first
+/// spelling of a value is its name, the others hidden aliases), with `From` into it: the names
+/// come from the library, one list for the command line and Python.
+macro_rules! named_enum {
+    ($(#[$m:meta])* $name:ident => $lib:ty { $($v:ident => $lv:expr),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($v),* }
+        impl From<$name> for $lib {
+            fn from(a: $name) -> $lib {
+                match a { $($name::$v => $lv),* }
+            }
+        }
+        impl ValueEnum for $name {
+            fn value_variants<'a>() -> &'a [Self] {
+                &[$($name::$v),*]
+            }
+            fn to_possible_value(&self) -> Option<PossibleValue> {
+                let lib = <$lib>::from(*self);
+                let mut names = <$lib>::NAMES.iter().filter(|(_, v)| *v == lib).map(|(n, _)| *n);
+                Some(PossibleValue::new(names.next()?).aliases(names))
             }
         }
     };
@@ -251,7 +288,7 @@ value_enum!(
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--binary-to-smd`.
     BinaryToSmdArg => peerstat::framework::evaluate::BinaryToSmd {
         Logit => peerstat::framework::evaluate::BinaryToSmd::Logit,
@@ -285,23 +322,23 @@ value_enum!(
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--egger`.
     EggerArg => EggerModel {
         Rma => EggerModel::Rma,
-        #[value(alias = "lm")] Classic => EggerModel::Classic,
+        Classic => EggerModel::Classic,
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--estimator`.
     EstimatorArg => TrimFillEstimator {
-        #[value(name = "L0")] L0 => TrimFillEstimator::L0,
-        #[value(name = "R0")] R0 => TrimFillEstimator::R0,
+        L0 => TrimFillEstimator::L0,
+        R0 => TrimFillEstimator::R0,
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--side`.
     SideArg => Side {
         Left => Side::Left,
@@ -319,20 +356,20 @@ value_enum!(
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--timing`.
     TimingArg => Timing {
         Start => Timing::Start,
         End => Timing::End,
-        #[value(alias = "mid")] Continuous => Timing::Continuous,
+        Continuous => Timing::Continuous,
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--robust-type`.
     RobustTypeArg => RobustType {
-        #[value(name = "CR2")] Cr2 => RobustType::Cr2,
-        #[value(name = "CR1")] Cr1 => RobustType::Cr1,
+        Cr2 => RobustType::Cr2,
+        Cr1 => RobustType::Cr1,
     }
 );
 
@@ -349,7 +386,7 @@ value_enum!(
     }
 );
 
-value_enum!(
+named_enum!(
     /// `--dfs`.
     DfsArg => MultilevelDfs {
         Residual => MultilevelDfs::Residual,

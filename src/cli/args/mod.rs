@@ -1,14 +1,35 @@
 //! The command-line arguments (clap): raw flags, parsed into typed choices. Validation into
 //! library options happens in the command handlers before any work is done.
+//!
+//! One file per command family, as in `cli/commands/`; here the top-level [`Cli`] and
+//! [`Command`], and the flag groups several commands flatten in (data, model, plot, output).
 
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use super::choices::*;
-pub use super::framework_args::{EvaluateArgs, InitArgs, MapArgs, MapFormat};
-pub use super::meta_args::{MetaArgs, ModelArgs};
-pub use super::network_args::NetworkArgs;
+mod bulk;
+mod choices;
+mod diag;
+#[cfg(feature = "distributed")]
+pub mod distributed;
+mod econ;
+mod forest;
+mod framework;
+mod init;
+mod meta;
+mod network;
+#[cfg(feature = "sql")]
+pub mod sql;
+
+pub use bulk::{ReanalyseArgs, SimulateArgs};
+pub use choices::*;
+pub use diag::{BiasArgs, FunnelYArg, InfluenceArgs};
+pub use econ::CeaArgs;
+pub use framework::{EvaluateArgs, MapArgs, MapFormat};
+pub use init::InitArgs;
+pub use meta::{EffectsArgs, MetaArgs};
+pub use network::NetworkArgs;
 
 pub const ABOUT: &str = "Statistics engine for evaluating health and social-care interventions \
 (peer support first): effect sizes and random-effects meta-analysis with metafor's conventions.";
@@ -104,17 +125,17 @@ Example:
     /// Run a SQL query (Apache DataFusion) over Parquet/CSV files, with meta-analysis
     /// aggregates rma(), egger(), rma_mh() and the effect-size function escalc().
     #[cfg(feature = "sql")]
-    #[command(after_help = crate::cli::sql_args::SQL_AFTER)]
-    Sql(crate::cli::sql_args::SqlArgs),
+    #[command(after_help = sql::SQL_AFTER)]
+    Sql(sql::SqlArgs),
     /// Run an Apache Ballista scheduler that knows peerstat's SQL functions (for `sql
     /// --ballista`).
     #[cfg(feature = "distributed")]
-    #[command(after_help = crate::cli::distributed_args::SCHEDULER_AFTER)]
-    Scheduler(crate::cli::distributed_args::SchedulerArgs),
+    #[command(after_help = distributed::SCHEDULER_AFTER)]
+    Scheduler(distributed::SchedulerArgs),
     /// Run an Apache Ballista executor that knows peerstat's SQL functions.
     #[cfg(feature = "distributed")]
-    #[command(after_help = crate::cli::distributed_args::EXECUTOR_AFTER)]
-    Executor(crate::cli::distributed_args::ExecutorArgs),
+    #[command(after_help = distributed::EXECUTOR_AFTER)]
+    Executor(distributed::ExecutorArgs),
     /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
     #[command(after_help = "\
 JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,
@@ -212,144 +233,6 @@ Example:
 }
 
 #[derive(Args)]
-pub struct CeaArgs {
-    /// Input file (.csv, .tsv or .parquet).
-    pub input: PathBuf,
-    /// Data shape (default: detected from the columns).
-    #[arg(long, value_parser = choice::<ShapeArg>(shape_msg))]
-    pub shape: Option<ShapeArg>,
-    /// Rename a column: canonical=actual (repeatable).
-    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
-    pub col: Vec<String>,
-    /// Willingness-to-pay values, comma-separated (default 20000,30000).
-    #[arg(long, value_name = "LIST")]
-    pub wtp: Option<String>,
-    /// Willingness-to-pay grid start:stop:step (inclusive), e.g. 0:50000:500.
-    #[arg(long, value_name = "A:B:STEP")]
-    pub wtp_grid: Option<String>,
-    /// Draws: reference strategy for pairwise CEACs (default: the first).
-    #[arg(long, value_name = "STRATEGY")]
-    pub reference: Option<String>,
-    /// Patients/arms: the intervention arm.
-    #[arg(long, value_name = "ARM")]
-    pub treatment: Option<String>,
-    /// Patients/arms: the comparator arm.
-    #[arg(long, value_name = "ARM")]
-    pub control: Option<String>,
-    /// Patients: bootstrap replicates (stratified by arm).
-    #[arg(long, default_value_t = 0, value_name = "N")]
-    pub boot: usize,
-    /// Bootstrap seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Patients: write the bootstrap replicates (replicate, inc_cost, inc_effect) to a file.
-    #[arg(long, value_name = "FILE.parquet")]
-    pub draws_out: Option<PathBuf>,
-    /// Patients: covariates for the cost equation (SUR adjustment).
-    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
-    pub cost_covariates: Vec<String>,
-    /// Patients: covariates for the effect equation (SUR adjustment).
-    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
-    pub effect_covariates: Vec<String>,
-    /// Patients with a year column: annual discount rate for costs (NICE: 0.035).
-    #[arg(long, default_value_t = 0.0, value_name = "R")]
-    pub discount_cost: f64,
-    /// Annual discount rate for effects.
-    #[arg(long, default_value_t = 0.0, value_name = "R")]
-    pub discount_effect: f64,
-    /// When amounts fall within a year: start (year t weighted 1/(1+r)^t), end (1/(1+r)^(t+1)) or
-    /// continuous (mid-year, 1/(1+r)^(t+0.5)).
-    #[arg(long, default_value = "start", value_parser = choice::<TimingArg>(timing_msg))]
-    pub timing: TimingArg,
-    /// Confidence level in percent.
-    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
-    pub level: f64,
-    /// Write a cost-effectiveness plane: the draws, their mean and 95% ellipse, the WTP line
-    /// for each --wtp value (up to four), quadrant labels.
-    #[arg(long, value_name = "FILE.svg|png|pdf")]
-    pub plane: Option<PathBuf>,
-    /// Write cost-effectiveness acceptability curves (and, for several strategies, the
-    /// acceptability frontier). Without --wtp or --wtp-grid the curves run from 0 to 3 × the
-    /// largest ICER.
-    #[arg(long, value_name = "FILE.svg|png|pdf")]
-    pub ceac: Option<PathBuf>,
-    /// Title of the plots (default: "Cost-effectiveness plane", "Cost-effectiveness
-    /// acceptability").
-    #[arg(long, value_name = "TEXT")]
-    pub title: Option<String>,
-    #[command(flatten)]
-    pub plot: PlotArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the output to a file (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args)]
-pub struct BiasArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub model: ModelArgs,
-    /// Egger's test: rma (metafor default: the model with sei as moderator) or classic (WLS, t(k-2)).
-    #[arg(long, default_value = "rma", value_parser = choice::<EggerArg>(egger_msg))]
-    pub egger: EggerArg,
-    /// Trim-and-fill estimator.
-    #[arg(long, default_value = "L0", value_parser = choice::<EstimatorArg>(estimator_msg))]
-    pub estimator: EstimatorArg,
-    /// Side where studies are missing (default: chosen from the sign of the slope of yi on
-    /// sqrt(vi), as metafor).
-    #[arg(long, value_parser = choice::<SideArg>(side_msg))]
-    pub side: Option<SideArg>,
-    /// Orwin's target effect (default: half the mean effect).
-    #[arg(long, value_name = "X")]
-    pub orwin_target: Option<f64>,
-    /// Write a contour-enhanced funnel plot (p < .01, .01-.05, .05-.10, > .10 shaded),
-    /// trim-and-fill studies hollow and its adjusted estimate dashed.
-    #[arg(long, value_name = "FILE.svg|png|pdf")]
-    pub funnel: Option<PathBuf>,
-    /// The funnel plot's vertical axis: se, vi, inv-se (1/SE) or n (sample size n_t + n_c).
-    #[arg(long, value_enum, default_value = "se", value_name = "AXIS")]
-    pub funnel_y: FunnelYArg,
-    /// Draw the pseudo 95% confidence funnel around the pooled estimate.
-    #[arg(long)]
-    pub funnel_ci: bool,
-    /// Title of the funnel plot.
-    #[arg(long, value_name = "TEXT")]
-    pub title: Option<String>,
-    #[command(flatten)]
-    pub plot: PlotArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the output to a file (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args)]
-pub struct InfluenceArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub model: ModelArgs,
-    /// Cumulative meta-analysis instead of leave-one-out.
-    #[arg(long)]
-    pub cumulative: bool,
-    /// With --cumulative: add studies in ascending order of this numeric column (e.g. year).
-    #[arg(long, value_name = "COL", requires = "cumulative")]
-    pub order: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: Format,
-    /// Write the output to a file (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
-    pub output: Option<PathBuf>,
-}
-
-#[derive(Args)]
 pub struct DataArgs {
     /// Input file (.csv, .tsv or .parquet).
     pub input: PathBuf,
@@ -395,6 +278,32 @@ pub struct DataArgs {
     pub omit_skewed: bool,
 }
 
+#[derive(Args)]
+pub struct ModelArgs {
+    /// tau^2 estimator: EE (common effect), DL, HE, HS, SJ, ML, REML, EB, PM; or MH / PETO (the
+    /// Mantel-Haenszel and Peto common-effect methods for 2x2 tables).
+    #[arg(long, default_value = "REML", value_parser = choice::<MethodArg>(method_msg))]
+    pub method: MethodArg,
+    /// Knapp-Hartung adjustment: t(k-1) tests and CIs with the adjusted SE.
+    #[arg(long)]
+    pub knha: bool,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    pub level: f64,
+    /// Prediction interval: metafor (z, or t(k-1) under --knha) or riley (t(k-2), unadjusted SE).
+    #[arg(long = "pi", default_value = "metafor", value_parser = choice::<PiArg>(pi_msg))]
+    pub pi: PiArg,
+    /// I^2 for random-effects fits: typical (metafor) or q (R meta, PyMARE; no CI).
+    #[arg(long, default_value = "typical", value_parser = choice::<I2Arg>(i2_msg))]
+    pub i2: I2Arg,
+    /// Maximum iterations for ML, REML and EB.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_iter: usize,
+    /// Step-length factor for Fisher scoring (metafor stepadj); 0.5 helps when REML oscillates.
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub stepadj: f64,
+}
+
 /// Options of every plot a command writes (`--dpi`, `--theme`).
 #[derive(Args, Debug, Clone)]
 pub struct PlotArgs {
@@ -431,19 +340,6 @@ pub enum ThemeArg {
     Print,
 }
 
-/// `--funnel-y`.
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum FunnelYArg {
-    /// Standard error.
-    Se,
-    /// Sampling variance.
-    Vi,
-    /// Precision, 1/SE.
-    InvSe,
-    /// Sample size (arm sizes n_t + n_c).
-    N,
-}
-
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
     Table,
@@ -451,96 +347,102 @@ pub enum Format {
     Csv,
 }
 
+/// `--format` and `-o`: how a command prints its result, and where.
 #[derive(Args)]
-pub struct ReanalyseArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    #[command(flatten)]
-    pub model: ModelArgs,
-    /// Column(s) whose values define the analyses, comma-separated (e.g. analysis_id or
-    /// outcome,subgroup).
-    #[arg(
-        long,
-        value_delimiter = ',',
-        required = true,
-        value_name = "COL[,COL...]"
-    )]
-    pub group_by: Vec<String>,
-    /// Output file (.parquet or .csv): one row per group.
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
-    /// No progress bar.
-    #[arg(short, long)]
-    pub quiet: bool,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Only decode the input and find the groups (no fitting, no output): the I/O floor.
-    #[arg(long, hide = true)]
-    pub decode_only: bool,
-    /// One multilevel model per group (metafor rma.mv) with nested random intercepts, e.g.
-    /// '~ 1 | study/esid' (outer factor first), instead of rma.uni. --method REML (default)
-    /// or ML; --knha gives t tests on k-p df. No profile-likelihood CIs. The columns become k,
-    /// estimate ... p_value, df, sigma2_1..sigma2_L and i2_1..i2_L (one per factor, outer
-    /// first), q, q_df, q_p (QE), loglik, deviance, aic, bic, pi_lower, pi_upper, iterations.
-    #[arg(long, value_name = "FORMULA")]
-    pub random: Option<String>,
-    /// With --random: sampling covariances per group (metafor vcalc), e.g.
-    /// 'cluster=study,obs=esid,rho=0.6' (the CHE model with '~ 1 | study/esid'); optional
-    /// 'time=COL,phi=P'.
-    #[arg(long, value_name = "KEY=VALUE,...", requires = "random")]
-    pub vcalc: Option<String>,
-    /// With --random: hold variance components at given values, one per factor, outer first,
-    /// NA for one to estimate (e.g. 'NA,0').
-    #[arg(
-        long,
-        value_name = "S2,S2[,...]",
-        requires = "random",
-        allow_hyphen_values = true
-    )]
-    pub sigma2: Option<String>,
-    /// With --random: cluster-robust inference clustered by this column on each group's fit
-    /// (clubSandwich CR2 by default); adds robust_clusters, robust_se, robust_df,
-    /// robust_statistic, robust_p, robust_ci_lower and robust_ci_upper for the first
-    /// coefficient.
-    #[arg(long, value_name = "COL", requires = "random", conflicts_with = "knha")]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write the output to a file (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `--robust COL` and `--robust-type`: cluster-robust inference on a fitted model (`meta`'s
+/// wording; `reanalyse` words them for its columns).
+#[derive(Args)]
+pub struct RobustArgs {
+    /// Cluster-robust inference clustered by this column (metafor robust(), clubSandwich): the
+    /// fitted random-effects model, meta-regression or multilevel model (--random) keeps its
+    /// estimates and weights (working covariance), and its
+    /// SEs, t tests (and, with --mods, the test of the moderators) become cluster-robust.
+    /// Unlike --cluster (robumeta RVE), the model itself is not refitted.
+    #[arg(long, value_name = "COL", conflicts_with = "knha")]
     pub robust: Option<String>,
-    /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df) or CR1
-    /// (metafor's default: J/(J-p) factor, J-p df).
+    /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df, HTZ
+    /// test) or CR1 (metafor's default: J/(J-p) factor, J-p df).
     #[arg(long, default_value = "CR2", value_name = "TYPE", requires = "robust",
           value_parser = choice::<RobustTypeArg>(robust_type_msg))]
     pub robust_type: RobustTypeArg,
 }
 
+/// `--random FORMULA`: a multilevel model (`meta`'s wording; `reanalyse` words it for its
+/// columns).
 #[derive(Args)]
-pub struct SimulateArgs {
-    /// Number of meta-analyses to simulate (bulk workload).
-    #[arg(long, value_name = "N", required_unless_present = "framework")]
-    pub analyses: Option<usize>,
-    /// Simulate the framework's demonstration evidence base instead (coded trials, mixed data
-    /// types, and an economic companion written beside the output as NAME_costs.EXT).
-    #[arg(long)]
-    pub framework: bool,
-    /// With --framework: number of trials.
-    #[arg(long, default_value_t = 50, value_name = "N")]
-    pub trials: usize,
-    /// Random seed (the same seed gives the same file everywhere).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Allow more than 10,000,000 analyses (about 80 million rows: 4.6 GB of Parquet, 11 GB of
-    /// CSV). The free disk space is checked either way.
-    #[arg(long)]
-    pub allow_large: bool,
-    /// Output file (.parquet or .csv).
-    #[arg(short, long, value_name = "FILE")]
-    pub output: PathBuf,
+pub struct RandomArg {
+    /// Multilevel/multivariate model (metafor rma.mv): nested random intercepts '~ 1 | study/esid'
+    /// (outer factor first), a structured term '~ inner | outer' (see --struct), or both
+    /// separated by a comma ('~ 1 | study, ~ outcome | study'). --method REML (default) or ML;
+    /// --knha gives t tests on k-p df (--dfs contain: per-coefficient df); --mods adds
+    /// moderators (--newmods: predictions); --robust COL adds cluster-robust inference on the
+    /// fit (CR2 needs whole outer clusters in each robust cluster).
+    ///
+    /// Which model? Several outcomes or effect sizes per study (dependent effects): the
+    /// correlated-and-hierarchical-effects (CHE) model, --random '~ 1 | study/esid' --vcalc
+    /// 'cluster=study,obs=esid,rho=0.6' --robust study, checked across --rho-grid 0.2,0.4,0.6,0.8
+    /// (the robust SEs stay valid when rho is wrong). Studies in larger units (schools in
+    /// districts): nested intercepts, --random '~ 1 | district/school'. Repeated measurements of
+    /// one study over time: --random '~ time | study' --struct AR (HAR: a variance per time
+    /// point; --vcalc with time=COL,phi=P correlates the sampling errors over time).
+    /// Multivariate outcomes with known sampling covariances (as dat.berkey1998): --random
+    /// '~ outcome | trial' --struct UN --vcov-cols v1i,v2i (with two outcomes HCS is the same
+    /// model). A variance component can be held at a value with --sigma2 (--tau2,
+    /// --struct-rho for a structured term), and tested with --lrt-drop. Use --dfs contain for
+    /// moderators that vary within studies: their t tests get the df of the finer level,
+    /// study-level moderators the number of studies minus p.
+    #[arg(id = "random", long = "random", value_name = "FORMULA")]
+    pub formula: Option<String>,
 }
 
+/// `--vcalc`: the sampling covariances of dependent effects (`meta`'s wording).
 #[derive(Args)]
-pub struct EffectsArgs {
-    #[command(flatten)]
-    pub data: DataArgs,
-    /// Output file (.csv or .parquet).
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
+pub struct VcalcArg {
+    /// With --random: sampling covariances of dependent effects (metafor vcalc), e.g.
+    /// 'cluster=study,obs=esid,rho=0.6': effects of one cluster with different obs correlate
+    /// rho, with the same obs 1; optional 'time=COL,phi=P' multiplies by phi^|time difference|.
+    /// With --random '~ 1 | study/esid' this is the correlated-and-hierarchical-effects (CHE)
+    /// model for studies reporting several outcomes (rho is rarely reported: 0.6-0.8 is
+    /// common; check the results across values). The cluster must be nested in the outermost
+    /// random factor. More keys, as metafor: 'type=COL' (construct types: effects of different
+    /// types correlate rho_type whatever their obs; with type alone 'rho=R' is that
+    /// correlation, with type and obs give both, 'rho=R_WITHIN;R_BETWEEN' or
+    /// 'rho=R_WITHIN,rho_type=R_BETWEEN'); 'subgroup=COL' (independent subgroups within a
+    /// cluster); 'grp1=COL,grp2=COL' (the two groups each effect compares: contrasts sharing a
+    /// group, e.g. several treatments against one control, correlate 0.5 for equal groups, and
+    /// the correlation multiplies the obs/type one); 'w1=COL,w2=COL' (the groups' sizes, for
+    /// the exact shared-group correlation); 'time2=COL' (the second group's time, for
+    /// within-subject contrasts; needs time and grp2).
+    #[arg(
+        id = "vcalc",
+        long = "vcalc",
+        value_name = "KEY=VALUE,...",
+        requires = "random"
+    )]
+    pub spec: Option<String>,
+}
+
+/// `--sigma2`: variance components held at given values (`meta`'s wording).
+#[derive(Args)]
+pub struct Sigma2Arg {
+    /// With --random: hold variance components at given values (metafor sigma2 = c(NA, 0)):
+    /// one entry per random factor, outer first, NA (or empty) for one to estimate, e.g.
+    /// 'NA,0' fits '~ 1 | study/esid' with the inner component held at 0.
+    #[arg(
+        id = "sigma2",
+        long = "sigma2",
+        value_name = "S2,S2[,...]",
+        requires = "random",
+        allow_hyphen_values = true
+    )]
+    pub held: Option<String>,
 }

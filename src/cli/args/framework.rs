@@ -1,22 +1,10 @@
-//! The arguments of the framework commands: `init`, `evaluate` and `map`.
+//! The arguments of the framework commands `evaluate` and `map`.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
 use super::choices::*;
-
-#[derive(Args)]
-pub struct InitArgs {
-    /// Folder to write into (created if needed; default the current folder).
-    pub dir: Option<PathBuf>,
-    /// Codebook TOML (default: the built-in framework).
-    #[arg(long, value_name = "FILE")]
-    pub codebook: Option<PathBuf>,
-    /// Replace existing template files.
-    #[arg(long)]
-    pub force: bool,
-}
 
 #[derive(Args)]
 pub struct EvaluateArgs {

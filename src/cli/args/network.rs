@@ -1,11 +1,11 @@
-//! The arguments of `network` (re-exported from `args`).
+//! The arguments of `network` (network and component network meta-analysis, its plots).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{DataArgs, Format};
 use super::choices::{choice, random_ci_msg, RandomCiArg};
+use super::{DataArgs, Format, PlotArgs};
 
 /// `peerstat network`.
 #[derive(Args)]
@@ -88,5 +88,5 @@ pub struct NetworkArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     #[command(flatten)]
-    pub plot: crate::cli::args::PlotArgs,
+    pub plot: PlotArgs,
 }

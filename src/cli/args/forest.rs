@@ -1,13 +1,11 @@
 //! The forest plot options of `meta` (`--forest FILE.svg`), turned into the library's
-//! [`ForestOptions`].
+//! [`ForestLayout`].
 
 use clap::{Args, ValueEnum};
 
-use peerstat::data::Table;
-use peerstat::effect::Measure;
-use peerstat::error::Error;
-use peerstat::framework::rob::RobAssessment;
-use peerstat::report::svg::{Better, ForestLayout, ForestOptions};
+#[cfg(doc)]
+use peerstat::report::svg::ForestOptions;
+use peerstat::report::svg::{Better, ForestLayout};
 
 /// Which side of the null favours the intervention.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -95,8 +93,9 @@ pub struct ForestArgs {
 }
 
 impl ForestArgs {
-    /// The layout the flags give.
-    fn layout(&self) -> ForestLayout {
+    /// The layout the flags give (the library turns it into [`ForestOptions`] for the data and
+    /// names the columns it reads).
+    pub fn layout(&self) -> ForestLayout {
         ForestLayout {
             title: self.title.clone(),
             xlab: self.xlab.clone(),
@@ -114,24 +113,5 @@ impl ForestArgs {
             digits: self.digits,
             subgroup_weights: self.subgroup_weights,
         }
-    }
-
-    /// The data columns the options name (`--ilab`, a `--sort` column).
-    pub fn columns(&self) -> Vec<&str> {
-        let sort = self
-            .sort
-            .as_deref()
-            .filter(|s| !matches!(*s, "data" | "estimate" | "weight"));
-        self.ilab.iter().map(String::as_str).chain(sort).collect()
-    }
-
-    /// The library options for data `table` analysed with `measure`.
-    pub fn options<'a>(
-        &self,
-        table: &Table,
-        measure: Measure,
-        rob: Option<&'a RobAssessment>,
-    ) -> Result<ForestOptions<'a>, Error> {
-        self.layout().options(table, measure, rob)
     }
 }

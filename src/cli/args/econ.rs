@@ -1,0 +1,80 @@
+//! The arguments of `cea`, the economic evaluation.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::choices::*;
+use super::{OutputArgs, PlotArgs};
+
+#[derive(Args)]
+pub struct CeaArgs {
+    /// Input file (.csv, .tsv or .parquet).
+    pub input: PathBuf,
+    /// Data shape (default: detected from the columns).
+    #[arg(long, value_parser = choice::<ShapeArg>(shape_msg))]
+    pub shape: Option<ShapeArg>,
+    /// Rename a column: canonical=actual (repeatable).
+    #[arg(long = "col", value_name = "CANONICAL=ACTUAL")]
+    pub col: Vec<String>,
+    /// Willingness-to-pay values, comma-separated (default 20000,30000).
+    #[arg(long, value_name = "LIST")]
+    pub wtp: Option<String>,
+    /// Willingness-to-pay grid start:stop:step (inclusive), e.g. 0:50000:500.
+    #[arg(long, value_name = "A:B:STEP")]
+    pub wtp_grid: Option<String>,
+    /// Draws: reference strategy for pairwise CEACs (default: the first).
+    #[arg(long, value_name = "STRATEGY")]
+    pub reference: Option<String>,
+    /// Patients/arms: the intervention arm.
+    #[arg(long, value_name = "ARM")]
+    pub treatment: Option<String>,
+    /// Patients/arms: the comparator arm.
+    #[arg(long, value_name = "ARM")]
+    pub control: Option<String>,
+    /// Patients: bootstrap replicates (stratified by arm).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub boot: usize,
+    /// Bootstrap seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Patients: write the bootstrap replicates (replicate, inc_cost, inc_effect) to a file.
+    #[arg(long, value_name = "FILE.parquet")]
+    pub draws_out: Option<PathBuf>,
+    /// Patients: covariates for the cost equation (SUR adjustment).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    pub cost_covariates: Vec<String>,
+    /// Patients: covariates for the effect equation (SUR adjustment).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]")]
+    pub effect_covariates: Vec<String>,
+    /// Patients with a year column: annual discount rate for costs (NICE: 0.035).
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    pub discount_cost: f64,
+    /// Annual discount rate for effects.
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    pub discount_effect: f64,
+    /// When amounts fall within a year: start (year t weighted 1/(1+r)^t), end (1/(1+r)^(t+1)) or
+    /// continuous (mid-year, 1/(1+r)^(t+0.5)).
+    #[arg(long, default_value = "start", value_parser = choice::<TimingArg>(timing_msg))]
+    pub timing: TimingArg,
+    /// Confidence level in percent.
+    #[arg(long, default_value_t = 95.0, value_name = "PCT")]
+    pub level: f64,
+    /// Write a cost-effectiveness plane: the draws, their mean and 95% ellipse, the WTP line
+    /// for each --wtp value (up to four), quadrant labels.
+    #[arg(long, value_name = "FILE.svg|png|pdf")]
+    pub plane: Option<PathBuf>,
+    /// Write cost-effectiveness acceptability curves (and, for several strategies, the
+    /// acceptability frontier). Without --wtp or --wtp-grid the curves run from 0 to 3 × the
+    /// largest ICER.
+    #[arg(long, value_name = "FILE.svg|png|pdf")]
+    pub ceac: Option<PathBuf>,
+    /// Title of the plots (default: "Cost-effectiveness plane", "Cost-effectiveness
+    /// acceptability").
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    #[command(flatten)]
+    pub plot: PlotArgs,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
