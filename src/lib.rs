@@ -59,7 +59,7 @@
 //! assert!(fit.summary.ci_lower < fit.summary.estimate && fit.summary.estimate < fit.summary.ci_upper);
 //! let json = serde_json::to_value(&fit)?;
 //! assert_eq!(json["method"], "REML");
-//! # Ok::<(), peerstat::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! Everything `peerstat meta` does (subgroups, moderators, RVE, cluster-robust inference) from a

@@ -71,8 +71,8 @@ fn root() -> PathBuf {
 /// The documentation files, in reading order: the README, then the book's chapters in the order
 /// of `docs/src/SUMMARY.md` (every `*.md` of `docs/src` must be listed there).
 fn doc_files() -> Vec<String> {
-    let summary = std::fs::read_to_string(root().join("docs/src/SUMMARY.md"))
-        .expect("docs/src/SUMMARY.md");
+    let summary =
+        std::fs::read_to_string(root().join("docs/src/SUMMARY.md")).expect("docs/src/SUMMARY.md");
     let mut files = vec!["README.md".to_string()];
     for line in summary.lines() {
         if let Some(start) = line.find("](") {
@@ -91,7 +91,10 @@ fn doc_files() -> Vec<String> {
         .collect();
     on_disk.sort();
     for f in &on_disk {
-        assert!(files.contains(f), "{f} is not listed in docs/src/SUMMARY.md");
+        assert!(
+            files.contains(f),
+            "{f} is not listed in docs/src/SUMMARY.md"
+        );
     }
     files
 }
