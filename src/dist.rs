@@ -1,7 +1,7 @@
 //! Guarded distribution functions.
 //!
 //! Thin wrappers over [`statrs`] that guard the regions where its implementations are known to be
-//! inaccurate (GUIDE §3): Student-t quantiles for very large degrees of freedom (above `df = 1e4`
+//! inaccurate: Student-t quantiles for very large degrees of freedom (above `df = 1e4`
 //! the normal quantile is polished by Newton steps on the t CDF), and χ² quantiles for tiny probabilities or fractional `df < 1` (the
 //! statrs value is polished by safeguarded Newton steps on the CDF, which statrs computes accurately).
 //!

@@ -1,7 +1,7 @@
 //! Data in: the evaluation-framework schema, CSV and Parquet readers, and writers.
 //!
 //! A [`Table`] holds one dataset column-wise with typed columns. Analyses ask for columns by their
-//! *canonical* names (GUIDE §1: `study`, `n_t`, `mean_t`, `sd_t`, `events_t`, `yi`, `vi`, …); a
+//! *canonical* names (`docs/src/effects.md`: `study`, `n_t`, `mean_t`, `sd_t`, `events_t`, `yi`, `vi`, …); a
 //! [`ColumnMap`] built from `--col canonical=actual` pairs says where a canonical column lives in
 //! the file. Integer columns are accepted where floats are expected, and study labels may be
 //! strings or numbers.
@@ -165,7 +165,7 @@ fn is_txt_or_tab(path: &std::path::Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("txt"))
 }
 
-/// The canonical column names the analyses read (GUIDE §1): study labels, continuous and
+/// The canonical column names the analyses read (`docs/src/effects.md`): study labels, continuous and
 /// binary arms, precomputed effects, the framework's own columns and the economic shapes.
 /// Codebook fields and columns named in an analysis's options (moderators, group keys …) are
 /// read under their own names besides these.

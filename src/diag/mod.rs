@@ -2,7 +2,7 @@
 //! influence (leave-one-out, influence measures, cumulative meta-analysis), and the
 //! common-effect methods for 2×2 tables (Mantel–Haenszel, Peto), with metafor's conventions
 //! (`regtest`, `ranktest`, `trimfill`, `fsn`, `influence`, `leave1out`, `cumul`, `rma.mh`,
-//! `rma.peto`; GUIDE §4).
+//! `rma.peto`; `docs/src/diagnostics.md`).
 //!
 //! # Examples
 //!

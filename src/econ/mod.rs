@@ -1,4 +1,4 @@
-//! Economic evaluation (GUIDE §5): efficiency frontiers with dominance and sequential ICERs,
+//! Economic evaluation (`docs/src/economics.md`): efficiency frontiers with dominance and sequential ICERs,
 //! probabilistic (PSA or bootstrap) draws with net benefit, acceptability curves, CEAF and EVPI,
 //! trial-based analysis from patient data or published arm summaries (Fieller interval,
 //! incremental net monetary benefit, stratified bootstrap with angle-ordered ICER percentiles,

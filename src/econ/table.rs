@@ -15,7 +15,7 @@ use crate::data::{excerpt, fmt_f64, Column, Table};
 use crate::error::{Error, Result, Setting};
 use crate::model::Summary;
 
-/// The four economic data shapes (GUIDE §1).
+/// The four economic data shapes (`docs/src/economics.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {

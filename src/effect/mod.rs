@@ -1,4 +1,4 @@
-//! Effect sizes (metafor `escalc` conventions, GUIDE §2).
+//! Effect sizes (metafor `escalc` conventions; `docs/src/effects.md`).
 //!
 //! [`EffectSizes::compute`] turns a [`Table`] in the framework schema into per-study effect sizes
 //! `yi` with sampling variances `vi`. Row kernels ([`smd`], [`mean_difference`], [`ratio_of_means`],

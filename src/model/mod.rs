@@ -1,4 +1,4 @@
-//! Models: common-effect and random-effects meta-analysis (metafor `rma.uni` conventions, GUIDE §3).
+//! Models: common-effect and random-effects meta-analysis (metafor `rma.uni` conventions; `docs/src/models.md`).
 //!
 //! [`RandomEffects`] is a small builder holding the model options; [`RandomEffects::fit`] fits
 //! [`EffectSizes`] and returns a [`Fit`] (a plain, serialisable struct). The numerical kernel,

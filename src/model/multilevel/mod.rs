@@ -1,5 +1,5 @@
 //! Multilevel models with nested random intercepts (metafor `rma.mv(yi, vi, mods, random =
-//! ~ 1 | outer/inner)`), GUIDE §9.
+//! ~ 1 | outer/inner)`); `docs/src/multilevel.md`.
 //!
 //! `y = Xβ + Σ_l Z_l u_l + e`, `u_l ~ N(0, σ²_l I)`, `e ~ N(0, diag(v))`, where level `l` is the
 //! combination of the first `l + 1` factors (as metafor's `a/b/c`: `a`, `a/b`, `a/b/c`). The

@@ -1,4 +1,4 @@
-//! Mixed-effects meta-regression (metafor `rma(yi, vi, mods = ~ …)`), GUIDE §3.
+//! Mixed-effects meta-regression (metafor `rma(yi, vi, mods = ~ …)`); `docs/src/models.md`.
 //!
 //! Weighted least squares with weights `1/(v_i + τ²)`, τ² by any estimator (REML default) with
 //! metafor's formulas for `p` coefficients, Knapp–Hartung (`t(k−p)` tests, QM as F), the QE test

@@ -1,5 +1,5 @@
 //! Block-diagonal sampling covariance matrices: metafor's `vcalc(vi, cluster, obs, rho, time1,
-//! phi)` for the common case (GUIDE §9), [`vcalc_full`] with every other per-effect variable
+//! phi)` for the common case (`docs/src/multilevel.md`), [`vcalc_full`] with every other per-effect variable
 //! (`subgroup`, `type`, `time2`, `grp1`/`grp2`, `w1`/`w2`), [`VcalcSpec::covariance`] on table
 //! columns, and a validated container of per-cluster blocks.
 //!
