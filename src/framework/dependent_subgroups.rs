@@ -208,10 +208,10 @@ pub(crate) fn dependent_regression(
 /// studies alone (CHE + CR2 when they still have several effects per study, else REML + KH),
 /// and the range of the estimate leaving out one whole study at a time.
 pub(super) fn dependent_sensitivity(
-    d: &super::domain::DomainData<'_>,
+    d: &super::records::DomainData<'_>,
     es: &EffectSizes,
-    skipped: &mut Vec<super::evaluate::Skipped>,
-) -> super::domain::Sensitivity {
+    skipped: &mut Vec<super::records::Skipped>,
+) -> super::records::Sensitivity {
     let rows = es.rows();
     let study: Vec<String> = rows.iter().map(|&r| d.study_ids[r].clone()).collect();
     let pool = |idx: &[usize]| -> Result<Option<crate::model::Summary>> {
@@ -241,7 +241,7 @@ pub(super) fn dependent_sensitivity(
     };
     let low_risk_only = match &d.risk_of_bias {
         None => {
-            skipped.push(super::evaluate::Skipped::new(
+            skipped.push(super::records::Skipped::new(
                 "sensitivity: low risk of bias only",
                 "risk of bias not coded in these data (no risk_of_bias column)",
             ));
@@ -254,14 +254,14 @@ pub(super) fn dependent_sensitivity(
             match pool(&low) {
                 Ok(Some(s)) => Some(s),
                 Ok(None) => {
-                    skipped.push(super::evaluate::Skipped::new(
+                    skipped.push(super::records::Skipped::new(
                         "sensitivity: low risk of bias only",
                         "fewer than 2 studies at low risk of bias",
                     ));
                     None
                 }
                 Err(e) => {
-                    skipped.push(super::evaluate::Skipped::new(
+                    skipped.push(super::records::Skipped::new(
                         "sensitivity: low risk of bias only",
                         e.to_string(),
                     ));
@@ -303,7 +303,7 @@ pub(super) fn dependent_sensitivity(
         }
         match failed {
             Some(e) => {
-                skipped.push(super::evaluate::Skipped::new(
+                skipped.push(super::records::Skipped::new(
                     "sensitivity: leave one study out",
                     e,
                 ));
@@ -312,13 +312,13 @@ pub(super) fn dependent_sensitivity(
             None => Some(range),
         }
     } else {
-        skipped.push(super::evaluate::Skipped::new(
+        skipped.push(super::records::Skipped::new(
             "sensitivity: leave one study out",
             format!("fewer than 3 studies ({})", distinct.len()),
         ));
         None
     };
-    super::domain::Sensitivity {
+    super::records::Sensitivity {
         low_risk_only,
         leave_one_out_range,
     }
@@ -327,10 +327,10 @@ pub(super) fn dependent_sensitivity(
 /// The duration meta-regression of dependent effects (CHE + CR2), effects without a duration
 /// left out; a failure is recorded under `section`.
 pub(super) fn dependent_duration(
-    d: &super::domain::DomainData<'_>,
+    d: &super::records::DomainData<'_>,
     es: &EffectSizes,
     section: &str,
-    skipped: &mut Vec<super::evaluate::Skipped>,
+    skipped: &mut Vec<super::records::Skipped>,
 ) -> Option<crate::model::RegressionKeys> {
     // Several effects per study: the CHE model with CR2 inference.
     let fitted = d
@@ -359,7 +359,7 @@ pub(super) fn dependent_duration(
     match fitted {
         Ok(r) => Some(r),
         Err(e) => {
-            skipped.push(super::evaluate::Skipped::new(section, e.to_string()));
+            skipped.push(super::records::Skipped::new(section, e.to_string()));
             None
         }
     }

@@ -6,68 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::evaluate::Skipped;
-use super::options::Thresholds;
-use super::{words, Codebook, FieldKind};
-use crate::data::Table;
+use super::codebook::FieldKind;
+use super::records::{DomainData, Sensitivity, Skipped, StudyEffect};
+use super::scale::Orientation;
+use super::words;
 use crate::diag::BiasResult;
 use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::regression::MetaRegression;
 use crate::model::rve::RveFit;
 use crate::model::subgroup::{subgroups, SubgroupAnalysis};
-use crate::model::{Fit, RandomEffects, RegressionKeys, Summary};
-
-/// Sensitivity analyses of one domain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sensitivity {
-    /// Pooled fit of low risk-of-bias effects only (when ≥ 2).
-    pub low_risk_only: Option<Summary>,
-    /// Smallest and largest leave-one-out estimate.
-    pub leave_one_out_range: Option<[f64; 2]>,
-}
-
-/// How a domain's effects are oriented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "orientation")]
-pub enum Orientation {
-    /// Every outcome is higher-is-better; effects as computed (natural orientation).
-    HigherIsBetter,
-    /// Every outcome is lower-is-better; effects as computed (natural orientation: fewer
-    /// admissions is an odds ratio below 1).
-    LowerIsBetter,
-    /// The outcomes mix directions: the lower-is-better effects were reversed so that positive
-    /// (an odds ratio above 1) means benefit.
-    PositiveIsBenefit {
-        /// How many effects were reversed.
-        reversed: usize,
-    },
-}
-
-impl Orientation {
-    /// +1 when a larger value favours peer support, −1 when a smaller one does.
-    pub fn benefit_sign(self) -> f64 {
-        match self {
-            Orientation::LowerIsBetter => -1.0,
-            _ => 1.0,
-        }
-    }
-}
-
-/// One effect of a domain, as analysed (log odds ratios on the log scale).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StudyEffect {
-    /// 1-based data row.
-    pub row: usize,
-    /// Study label.
-    pub study: String,
-    /// Effect.
-    pub yi: f64,
-    /// Lower confidence limit (normal).
-    pub ci_lower: f64,
-    /// Upper confidence limit (normal).
-    pub ci_upper: f64,
-}
+use crate::model::{Fit, RegressionKeys};
 
 /// Results for one outcome domain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -131,23 +80,6 @@ pub struct DomainResult {
     pub funnel: Option<String>,
     /// Sections not run for this domain, with the reason.
     pub skipped: Vec<Skipped>,
-}
-
-/// What every domain's analysis shares.
-pub(crate) struct DomainData<'a> {
-    pub table: &'a Table,
-    pub codebook: &'a Codebook,
-    pub study_ids: &'a [String],
-    /// `None` when the data have no risk-of-bias column.
-    pub risk_of_bias: Option<Vec<Option<String>>>,
-    pub model: RandomEffects,
-    pub level: f64,
-    pub simulated: bool,
-    pub thresholds: Thresholds,
-    /// The assumed sampling correlation of the CHE model.
-    pub rho: f64,
-    /// The element fields of "which elements matter?".
-    pub elements: &'a [String],
 }
 
 /// Analyses one domain: `es` holds its effects (rows of the table), `number` (1-based) names its

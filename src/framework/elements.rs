@@ -16,13 +16,12 @@
 
 use serde::Serialize;
 
-use super::evaluate::Skipped;
 use super::forms::{combine, USUAL_CARE};
+use super::records::Skipped;
 use crate::data::Table;
 use crate::model::network::{CnmaFit, ComponentSpec, Contrast, Network};
 
-/// The element fields used when the options file names none.
-pub const DEFAULT_ELEMENTS: [&str; 3] = ["provider", "mode", "group_size"];
+pub use super::options::DEFAULT_ELEMENTS;
 
 /// The component that stands for peer support with every field at its reference level.
 pub const BASE: &str = "peer support";

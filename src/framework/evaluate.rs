@@ -19,14 +19,13 @@
 //! acceptability curve when costs are given; and a plain-language summary with caveats. A section
 //! that does not apply or cannot be fitted is listed in `skipped` with its reason.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
+use super::codebook::{Codebook, FieldKind, Validation};
 use super::direction::{no_effect_reason, row_directions};
-use super::domain::{analyse_domain, DomainData};
+use super::domain::analyse_domain;
+use super::records::DomainData;
 use super::scale::{map_effects_by_domain, DomainScale};
-use super::{Codebook, FieldKind, Validation};
 use crate::data::Table;
 use crate::effect::{row_effects_with, ConvertOptions, EffectOptions, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
@@ -34,100 +33,10 @@ use crate::model::RandomEffects;
 
 pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
-pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
-pub use super::options::{BinaryToSmd, DomainOptions, OptionsFile, Thresholds};
-pub use super::scale::MapEffect;
-
-/// Options for [`evaluate`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EvaluateOptions {
-    /// Confidence level (percent).
-    pub level: f64,
-    /// Willingness-to-pay values for the economic part.
-    pub wtp: Vec<f64>,
-    /// Treat every outcome without a stated direction as higher-is-better (otherwise such an
-    /// outcome is an error).
-    pub assume_higher_is_better: bool,
-    /// Direction per outcome name (`outcome` column, else the domain), used where the
-    /// `higher_is_better` column is absent or empty.
-    pub higher_is_better: BTreeMap<String, bool>,
-    /// Small-k, boundary and certainty thresholds.
-    pub thresholds: Thresholds,
-    /// Settings per outcome domain: minimal important difference, assumed control risk,
-    /// certainty override.
-    pub domains: BTreeMap<String, DomainOptions>,
-    /// The options file these came from, if any.
-    pub options_file: Option<String>,
-    /// The assumed correlation of the sampling errors of one study's effects, for the CHE
-    /// model of domains where studies contribute several effects (default 0.6).
-    pub rho: f64,
-    /// The codebook fields whose levels are the elements of peer support for "which elements
-    /// matter?" (a component network meta-analysis per domain).
-    pub elements: Vec<String>,
-    /// How log odds ratios join SMDs in a domain mixing binary and continuous outcomes.
-    pub binary_to_smd: BinaryToSmd,
-    /// Conversions from reported statistics and the cluster adjustment (the CI scale is not
-    /// used: bounds are read on the scale of `yi`).
-    pub convert: ConvertOptions,
-}
-
-impl Default for EvaluateOptions {
-    fn default() -> Self {
-        EvaluateOptions {
-            level: 95.0,
-            wtp: vec![20_000.0, 30_000.0],
-            assume_higher_is_better: false,
-            higher_is_better: BTreeMap::new(),
-            thresholds: Thresholds::default(),
-            domains: BTreeMap::new(),
-            options_file: None,
-            rho: 0.6,
-            elements: super::elements::DEFAULT_ELEMENTS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            binary_to_smd: BinaryToSmd::default(),
-            convert: ConvertOptions::default(),
-        }
-    }
-}
-
-impl EvaluateOptions {
-    /// Takes the thresholds, directions and assumption of an options file (`name` is recorded).
-    pub fn with_file(mut self, f: OptionsFile, name: &str) -> Self {
-        self.assume_higher_is_better |= f.assume_higher_is_better;
-        self.higher_is_better = f.higher_is_better;
-        self.thresholds = f.thresholds;
-        self.domains = f.domains;
-        if let Some(e) = f.elements {
-            self.elements = e;
-        }
-        self.binary_to_smd = f.binary_to_smd;
-        self.convert.icc = f.icc.or(self.convert.icc);
-        self.convert.cluster_adjust = f.cluster_adjust;
-        self.convert.omit_skewed |= f.omit_skewed;
-        self.options_file = Some(name.to_string());
-        self
-    }
-}
-
-/// A section of the evaluation that was not run, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Skipped {
-    /// The section (for example "bias", "subgroups by mode", "economics: acceptability curve").
-    pub section: String,
-    /// Why: it does not apply to these data, or the error that stopped it.
-    pub reason: String,
-}
-
-impl Skipped {
-    pub(crate) fn new(section: impl Into<String>, reason: impl Into<String>) -> Self {
-        Skipped {
-            section: section.into(),
-            reason: reason.into(),
-        }
-    }
-}
+pub use super::domain::DomainResult;
+pub use super::options::{BinaryToSmd, DomainOptions, EvaluateOptions, OptionsFile, Thresholds};
+pub use super::records::{Sensitivity, Skipped, StudyEffect};
+pub use super::scale::{MapEffect, Orientation};
 
 /// The acceptability curve of pooled net benefit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -287,7 +196,7 @@ pub fn evaluate(
     if !table.has("outcome_domain") {
         return Err(table.missing_column("outcome_domain", "to analyse each outcome domain"));
     }
-    let simulated = super::is_simulated(table);
+    let simulated = super::codebook::is_simulated(table);
     let mut effects = row_effects_with(table, &effect_options(opts))?;
     let domain = table.texts("outcome_domain");
     let unplaceable = super::scale::drop_unplaceable(&mut effects, &domain);

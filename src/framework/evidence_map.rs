@@ -2,11 +2,12 @@
 //! it: the cells of `rows × cols`, the element view, and the cost studies of an economic
 //! companion.
 
-use super::evaluate::{map_directions, map_effects_with, EvaluateOptions};
+use super::codebook::{Codebook, FieldKind};
+use super::evaluate::{map_directions, map_effects_with};
 use super::map::{map_data, MapData};
 use super::map_costs::add_cost_studies;
 use super::map_elements::add_element_view;
-use super::{Codebook, FieldKind};
+use super::options::EvaluateOptions;
 use crate::data::Table;
 use crate::error::Result;
 

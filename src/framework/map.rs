@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
+use super::codebook::{Codebook, FieldKind};
 use super::scale::MapEffect;
-use super::{Codebook, FieldKind};
 use crate::data::Table;
 use crate::error::Result;
 use crate::model::RandomEffects;
@@ -177,7 +177,7 @@ pub fn map_data(
         t.texts("design"),
         t.texts("mode"),
     );
-    let simulated = super::is_simulated(t);
+    let simulated = super::codebook::is_simulated(t);
     let mut studies = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let z = crate::dist::norm_quantile(0.975);

@@ -6,10 +6,10 @@
 
 use serde::Serialize;
 
+use super::codebook::Codebook;
 use super::elements::{analyse, ElementInput, BASE};
 use super::map::{levels, MapData};
 use super::scale::MapEffect;
-use super::Codebook;
 use crate::data::Table;
 
 /// One cell of the element view.

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use super::codebook::Codebook;
 use super::domain::DomainResult;
-use super::evaluate::{EvaluateOptions, Skipped};
-use super::Codebook;
+use super::options::EvaluateOptions;
+use super::records::Skipped;
 
 /// What ran across the domains, counted in domains.
 #[derive(Default)]

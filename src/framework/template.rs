@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{Codebook, FieldKind};
+use super::codebook::{Codebook, FieldKind};
 
 /// One column of the template.
 #[derive(Debug, Clone, PartialEq, Serialize)]
