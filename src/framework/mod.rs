@@ -21,11 +21,8 @@ mod domain;
 mod domain_checks;
 pub mod elements;
 pub mod evaluate;
-pub mod evidence_map;
 pub mod forms;
 pub mod map;
-pub mod map_costs;
-pub mod map_elements;
 mod methods;
 pub mod options;
 mod records;
@@ -38,3 +35,4 @@ mod words;
 pub use codebook::{
     is_simulated, normalize, Codebook, Field, FieldKind, Validation, BUILTIN, DIMENSIONS,
 };
+pub use map::{costs as map_costs, elements as map_elements, evidence as evidence_map};

@@ -1,108 +1,12 @@
 //! The evidence-and-gap map's data: studies placed in rows × columns of codebook fields, with
 //! segments, filters and a pooled effect per cell. Rendered by `report::html::egm_html`.
 
-use serde::Serialize;
-
-use super::codebook::{Codebook, FieldKind};
-use super::scale::MapEffect;
+use super::records::{MapCell, MapData, MapStudy};
 use crate::data::Table;
 use crate::error::Result;
+use crate::framework::codebook::{Codebook, FieldKind};
+use crate::framework::scale::MapEffect;
 use crate::model::RandomEffects;
-
-/// One study entry of the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapStudy {
-    /// Study id.
-    pub id: String,
-    /// Label.
-    pub label: String,
-    /// Row value.
-    pub row: String,
-    /// Column value.
-    pub col: String,
-    /// Segment value (null = not reported).
-    pub segment: Option<String>,
-    /// Filter values.
-    pub population: Option<String>,
-    /// Country.
-    pub country: Option<String>,
-    /// Design.
-    pub design: Option<String>,
-    /// Mode.
-    pub mode: Option<String>,
-    /// Effect (yi) if computed, on the measure's analysis scale (log odds ratio for OR).
-    pub yi: Option<f64>,
-    /// The measure of `yi` (its outcome domain's, as in the report: OR or SMD).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub measure: Option<String>,
-    /// Lower CI.
-    pub ci_lower: Option<f64>,
-    /// Upper CI.
-    pub ci_upper: Option<f64>,
-}
-
-/// Pooled effect of one map cell.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapCell {
-    /// Row value.
-    pub row: String,
-    /// Column value.
-    pub col: String,
-    /// Number of studies with a usable effect in the cell (those pooled when it is pooled).
-    pub k: usize,
-    /// Number of effects with a usable effect in the cell (those pooled when it is pooled).
-    pub effects: usize,
-    /// How the cell was pooled: `REML + KH` (one effect per study; ad hoc KH with two studies)
-    /// or `CHE (rho …) + CR2` (several effects from a study); null when not pooled.
-    pub model: Option<String>,
-    /// Pooled estimate (null with fewer than two studies), on the measure's analysis scale (log
-    /// odds ratio for OR).
-    pub estimate: Option<f64>,
-    /// Lower CI.
-    pub ci_lower: Option<f64>,
-    /// Upper CI.
-    pub ci_upper: Option<f64>,
-    /// Measure: the outcome domain's, as in the report (OR for a domain whose effects are all
-    /// binary, else SMD); "mixed" when the cell holds effects on different scales (not pooled).
-    pub measure: String,
-    /// Why the cell has no pooled estimate although it has two or more effects (for example
-    /// they all come from one study).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// Data of an evidence-and-gap map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct MapData {
-    /// Title.
-    pub title: String,
-    /// Simulated data?
-    pub simulated: bool,
-    /// Note shown under the title.
-    pub note: String,
-    /// Row column.
-    pub rows_label: String,
-    /// Column column.
-    pub cols_label: String,
-    /// Segment column.
-    pub segment_label: String,
-    /// Row levels.
-    pub rows: Vec<String>,
-    /// Column levels.
-    pub cols: Vec<String>,
-    /// Segment levels.
-    pub segments: Vec<String>,
-    /// Filter levels by key.
-    pub filters: std::collections::BTreeMap<String, Vec<String>>,
-    /// Study × cell entries.
-    pub studies: Vec<MapStudy>,
-    /// Pooled effects per cell.
-    pub cells: Vec<MapCell>,
-    /// The element view (what each coded element adds, per outcome domain), when the data code
-    /// the elements.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub elements: Option<super::map_elements::ElementsView>,
-}
 
 /// The levels of `col`: the codebook's, in its order (so empty rows and columns show as gaps),
 /// then any others the data have; for a field without levels, those the data have.
@@ -177,7 +81,7 @@ pub fn map_data(
         t.texts("design"),
         t.texts("mode"),
     );
-    let simulated = super::codebook::is_simulated(t);
+    let simulated = crate::framework::codebook::is_simulated(t);
     let mut studies = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let z = crate::dist::norm_quantile(0.975);
@@ -264,7 +168,7 @@ pub fn map_data(
                     .iter()
                     .map(|&i| ids[i].clone().unwrap_or_default())
                     .collect();
-                match super::dependence::pool_dependent(
+                match crate::framework::dependence::pool_dependent(
                     &y,
                     &v,
                     &study,

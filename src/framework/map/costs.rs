@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::map::{MapCell, MapData, MapStudy};
+use super::records::{MapCell, MapData, MapStudy};
 use crate::data::Table;
 
 /// The measure name of a cost cell.

@@ -4,53 +4,12 @@
 //! meta-analysis of the domain ([`super::elements`]). An element that cannot be estimated, or
 //! that no trial of the domain has, is a gap.
 
-use serde::Serialize;
-
-use super::codebook::Codebook;
-use super::elements::{analyse, ElementInput, BASE};
-use super::map::{levels, MapData};
-use super::scale::MapEffect;
+use super::cells::levels;
+use super::records::{ElementCell, ElementsView, MapData};
 use crate::data::Table;
-
-/// One cell of the element view.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ElementCell {
-    /// Row: `field: level`, or [`BASE`].
-    pub row: String,
-    /// Column: the outcome domain.
-    pub col: String,
-    /// Studies of the domain with this element.
-    pub studies: usize,
-    /// What the element adds against its field's reference level (random effects).
-    pub estimate: Option<f64>,
-    /// Lower 95% confidence limit.
-    pub ci_lower: Option<f64>,
-    /// Upper 95% confidence limit.
-    pub ci_upper: Option<f64>,
-    /// The domain's measure (`SMD` or `OR`; estimates of OR are log odds ratios).
-    pub measure: String,
-    /// A lower value favours peer support in this domain (its outcomes are lower-is-better).
-    pub lower_is_better: bool,
-    /// This level is its field's reference level in this domain.
-    pub reference: bool,
-    /// Why the cell is a gap (no estimate).
-    pub gap: Option<String>,
-}
-
-/// The element view of the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ElementsView {
-    /// The element fields.
-    pub fields: Vec<String>,
-    /// Row labels, [`BASE`] first, then `field: level` in codebook order.
-    pub rows: Vec<String>,
-    /// Outcome domains.
-    pub cols: Vec<String>,
-    /// Every row × column cell.
-    pub cells: Vec<ElementCell>,
-    /// How to read the view.
-    pub note: String,
-}
+use crate::framework::codebook::Codebook;
+use crate::framework::elements::{analyse, ElementInput, BASE};
+use crate::framework::scale::MapEffect;
 
 /// Adds the element view to `md` when the data have an outcome domain and every element field;
 /// `effects` are the map's effects (head-to-head trials already left out).
