@@ -11,7 +11,7 @@
 
 use nalgebra::DMatrix;
 
-use super::dependence::pool_dependent;
+use super::dependence::{pool_dependent, DependentData};
 use crate::effect::EffectSizes;
 use crate::error::{Error, Result};
 use crate::model::multilevel::MultilevelModel;
@@ -78,11 +78,13 @@ pub(crate) fn dependent_subgroups(
         distinct.dedup();
         let fit = if idx.len() > distinct.len() && distinct.len() >= 2 {
             pool_dependent(
-                sub.yi(),
-                sub.vi(),
-                &st,
-                sub.rows(),
-                es.measure(),
+                &DependentData {
+                    yi: sub.yi(),
+                    vi: sub.vi(),
+                    study: &st,
+                    rows: sub.rows(),
+                    measure: es.measure(),
+                },
                 base,
                 rho,
                 level,
@@ -225,11 +227,13 @@ pub(super) fn dependent_sensitivity(
         let sub = es.subset(idx);
         if idx.len() > distinct.len() {
             let (f, _) = super::dependence::pool_dependent(
-                sub.yi(),
-                sub.vi(),
-                &st,
-                sub.rows(),
-                es.measure(),
+                &super::dependence::DependentData {
+                    yi: sub.yi(),
+                    vi: sub.vi(),
+                    study: &st,
+                    rows: sub.rows(),
+                    measure: es.measure(),
+                },
                 d.model,
                 d.rho,
                 d.level,

@@ -266,7 +266,12 @@ mod tests {
     fn two_examples_of_each_combination_with_every_value() {
         let ex = examples();
         for c in COMBINATIONS {
-            assert_eq!(ex.iter().filter(|e| e.kind == c.kind).count(), 2, "{}", c.kind);
+            assert_eq!(
+                ex.iter().filter(|e| e.kind == c.kind).count(),
+                2,
+                "{}",
+                c.kind
+            );
         }
         assert_eq!(ex.len(), 2 * COMBINATIONS.len());
         for e in &ex {

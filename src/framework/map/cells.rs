@@ -169,15 +169,7 @@ pub fn map_data(
                     .map(|&i| ids[i].clone().unwrap_or_default())
                     .collect();
                 match crate::framework::dependence::pool_dependent(
-                    &y,
-                    &v,
-                    &study,
-                    &with_effect,
-                    crate::effect::Measure::Gen,
-                    model,
-                    rho,
-                    95.0,
-                ) {
+&crate::framework::dependence::DependentData { yi: &y, vi: &v, study: &study, rows: &with_effect, measure: crate::effect::Measure::Gen }, model, rho, 95.0) {
                     Ok((f, _)) => (Some(f.summary), None),
                     Err(e) => (
                         None,
