@@ -8,8 +8,113 @@ use super::cells::levels;
 use super::records::{ElementCell, ElementsView, MapData};
 use crate::data::Table;
 use crate::framework::codebook::Codebook;
-use crate::framework::elements::{analyse, ElementInput, BASE};
+use crate::framework::elements::{analyse, ElementInput, ElementsAnalysis, BASE};
+use crate::framework::records::Skipped;
 use crate::framework::scale::MapEffect;
+
+/// The element analysis of one outcome domain (`col`) of the map, with what it shows.
+struct DomainElements {
+    /// The analysis, `None` when it did not run.
+    fit: Option<ElementsAnalysis>,
+    /// Why it did not run.
+    skipped: Vec<Skipped>,
+    /// The measure code of the domain's effects ("none" without effects).
+    measure: String,
+    lower_is_better: bool,
+}
+
+/// The element analysis of the rows `idx` (one domain's rows with an effect).
+fn domain_elements(
+    inp: ElementInput<'_>,
+    idx: &[usize],
+    effects: &[Option<MapEffect>],
+) -> DomainElements {
+    let measure = idx
+        .first()
+        .and_then(|&i| effects[i])
+        .map_or("none".to_string(), |e| e.measure.code().to_string());
+    let lower_is_better = idx
+        .first()
+        .and_then(|&i| effects[i])
+        .is_some_and(|e| e.lower_is_better);
+    let mut skipped = Vec::new();
+    let inp = ElementInput {
+        small_values_good: lower_is_better,
+        ..inp
+    };
+    let fit = (!idx.is_empty())
+        .then(|| analyse(&inp, &mut skipped))
+        .flatten();
+    DomainElements {
+        fit,
+        skipped,
+        measure,
+        lower_is_better,
+    }
+}
+
+/// The cell of element `row` (`field: level`, or [`BASE`]) in domain `col`.
+fn element_cell(row: &str, col: &str, de: &DomainElements) -> ElementCell {
+    let mut cell = ElementCell {
+        row: row.to_string(),
+        col: col.to_string(),
+        studies: 0,
+        estimate: None,
+        ci_lower: None,
+        ci_upper: None,
+        measure: de.measure.clone(),
+        lower_is_better: de.lower_is_better,
+        reference: false,
+        gap: None,
+    };
+    let Some(a) = &de.fit else {
+        cell.gap = Some(de.skipped.first().map_or_else(
+            || "no effects in this domain".to_string(),
+            |s| format!("no component analysis: {}", s.reason),
+        ));
+        return cell;
+    };
+    let (field, level) = row.split_once(": ").unwrap_or(("", row));
+    let is_ref = a
+        .reference
+        .iter()
+        .chain(&a.constant_fields)
+        .any(|r| r.field == field && r.level == level);
+    match a
+        .effects
+        .iter()
+        .find(|e| e.field == field && e.level == level)
+    {
+        Some(e) => {
+            cell.studies = e.studies;
+            cell.estimate = e.estimate;
+            cell.ci_lower = e.ci_lower;
+            cell.ci_upper = e.ci_upper;
+            cell.gap = e.not_estimable.clone();
+        }
+        None if is_ref => {
+            cell.reference = true;
+            cell.gap = Some(format!(
+                "reference level of {field}: the other levels are compared with it"
+            ));
+        }
+        None => cell.gap = Some("no trial in this domain has it".into()),
+    }
+    cell
+}
+
+/// Each row's study: `study_id`, else `study`, else "row N".
+fn study_ids(t: &Table) -> Vec<String> {
+    let raw = if t.has("study_id") {
+        t.texts("study_id")
+    } else {
+        t.texts("study")
+    };
+    raw.into_iter()
+        .enumerate()
+        .map(|(i, s)| s.unwrap_or_else(|| format!("row {}", i + 1)))
+        .collect()
+}
 
 /// Adds the element view to `md` when the data have an outcome domain and every element field;
 /// `effects` are the map's effects (head-to-head trials already left out).
@@ -25,17 +130,7 @@ pub fn add_element_view(
         return;
     }
     let domain = t.texts("outcome_domain");
-    let ids: Vec<String> = {
-        let raw = if t.has("study_id") {
-            t.texts("study_id")
-        } else {
-            t.texts("study")
-        };
-        raw.into_iter()
-            .enumerate()
-            .map(|(i, s)| s.unwrap_or_else(|| format!("row {}", i + 1)))
-            .collect()
-    };
+    let ids = study_ids(t);
     let cols = levels(cb, t, "outcome_domain");
     let mut rows = vec![BASE.to_string()];
     for f in fields {
@@ -50,84 +145,19 @@ pub fn add_element_view(
             .iter()
             .filter_map(|&i| effects[i].map(|e| (e.yi, e.vi)))
             .unzip();
-        let measure = idx
-            .first()
-            .and_then(|&i| effects[i])
-            .map_or("none".to_string(), |e| e.measure.code().to_string());
-        let lower_is_better = idx
-            .first()
-            .and_then(|&i| effects[i])
-            .is_some_and(|e| e.lower_is_better);
-        let mut skipped = Vec::new();
-        let fit = (!idx.is_empty())
-            .then(|| {
-                analyse(
-                    &ElementInput {
-                        table: t,
-                        study_ids: &ids,
-                        rows: &idx,
-                        yi: &yi,
-                        vi: &vi,
-                        rho,
-                        level: 95.0,
-                        small_values_good: lower_is_better,
-                        fields,
-                    },
-                    &mut skipped,
-                )
-            })
-            .flatten();
-        for row in &rows {
-            let mut cell = ElementCell {
-                row: row.clone(),
-                col: col.clone(),
-                studies: 0,
-                estimate: None,
-                ci_lower: None,
-                ci_upper: None,
-                measure: measure.clone(),
-                lower_is_better,
-                reference: false,
-                gap: None,
-            };
-            match &fit {
-                None => {
-                    cell.gap = Some(skipped.first().map_or_else(
-                        || "no effects in this domain".to_string(),
-                        |s| format!("no component analysis: {}", s.reason),
-                    ));
-                }
-                Some(a) => {
-                    let (field, level) = row.split_once(": ").unwrap_or(("", row.as_str()));
-                    let is_ref = a
-                        .reference
-                        .iter()
-                        .chain(&a.constant_fields)
-                        .any(|r| r.field == field && r.level == level);
-                    match a
-                        .effects
-                        .iter()
-                        .find(|e| e.field == field && e.level == level)
-                    {
-                        Some(e) => {
-                            cell.studies = e.studies;
-                            cell.estimate = e.estimate;
-                            cell.ci_lower = e.ci_lower;
-                            cell.ci_upper = e.ci_upper;
-                            cell.gap = e.not_estimable.clone();
-                        }
-                        None if is_ref => {
-                            cell.reference = true;
-                            cell.gap = Some(format!(
-                                "reference level of {field}: the other levels are compared with it"
-                            ));
-                        }
-                        None => cell.gap = Some("no trial in this domain has it".into()),
-                    }
-                }
-            }
-            cells.push(cell);
-        }
+        let inp = ElementInput {
+            table: t,
+            study_ids: &ids,
+            rows: &idx,
+            yi: &yi,
+            vi: &vi,
+            rho,
+            level: 95.0,
+            small_values_good: false,
+            fields,
+        };
+        let de = domain_elements(inp, &idx, effects);
+        cells.extend(rows.iter().map(|row| element_cell(row, col, &de)));
     }
     md.elements = Some(ElementsView {
         fields: fields.to_vec(),
