@@ -537,7 +537,15 @@ fn domain_subgroups(
             let labels: Vec<Option<String>> = sub.rows().iter().map(|&r| vals[r].clone()).collect();
             let study: Vec<String> = sub.rows().iter().map(|&r| d.study_ids[r].clone()).collect();
             super::dependent_subgroups::dependent_subgroups(
-                &sub, &f.name, &labels, &study, d.model, d.rho, d.level,
+                &super::dependent_subgroups::SubgroupInput {
+                    es: &sub,
+                    by: &f.name,
+                    labels: &labels,
+                    study: &study,
+                    base: d.model,
+                    rho: d.rho,
+                    level: d.level,
+                },
             )
         } else {
             subgroups(d.table, &sub, &f.name, &d.model, false)
