@@ -16,49 +16,50 @@ fn is_cost_level(level: &str) -> bool {
     l.starts_with("cost") || l.starts_with("econom")
 }
 
-/// Places each trial of `costs` (matched on its `study` column to the map table's `study` label
-/// or `study_id`) in the cost level of the outcome-domain axis (`rows` or `cols` must be
-/// `outcome_domain`; a "costs" level is added when the codebook has none), at the trial's value
-/// on the other axis. Each such cell gets a [`MapCell`] with measure [`COST_MEASURE`], no pooled
-/// estimate and a note pointing to the report's pooled net benefit; its `k` and `effects` count
-/// the trials with cost data. `segment` is the map's segment column. Returns the number of
-/// trials placed (0 when neither axis is the outcome domain or the costs name no study).
-pub fn add_cost_studies(
-    md: &mut MapData,
-    t: &Table,
-    costs: &Table,
-    rows: &str,
-    cols: &str,
-    segment: Option<&str>,
-) -> usize {
-    let domain_is_col = cols == "outcome_domain";
-    if !(domain_is_col || rows == "outcome_domain") || !costs.has("study") {
-        return 0;
-    }
-    let costed: BTreeSet<String> = costs.texts("study").into_iter().flatten().collect();
-    let other = if domain_is_col { rows } else { cols };
-    if costed.is_empty() || !t.has(other) {
-        return 0;
-    }
+/// The cost level of the outcome-domain axis (the columns when `domain_is_col`, else the
+/// rows), added as "costs" when the axis has none.
+fn cost_level(md: &mut MapData, domain_is_col: bool) -> String {
     let levels = if domain_is_col {
         &mut md.cols
     } else {
         &mut md.rows
     };
-    let level = match levels.iter().find(|l| is_cost_level(l)) {
+    match levels.iter().find(|l| is_cost_level(l)) {
         Some(l) => l.clone(),
         None => {
             levels.push(COST_MEASURE.to_string());
             COST_MEASURE.to_string()
         }
-    };
+    }
+}
+
+/// Where the costed trials go: the map table's axis other than the outcome domain, the cost
+/// level, and which axis holds it.
+struct CostAxis<'a> {
+    other: &'a str,
+    level: String,
+    domain_is_col: bool,
+}
+
+/// Adds a cost entry for each costed row of `t` not yet on the map at its place; returns the
+/// trials placed and the trials of each cell.
+fn place_studies(
+    md: &mut MapData,
+    t: &Table,
+    costed: &BTreeSet<String>,
+    axis: &CostAxis<'_>,
+    segment: Option<&str>,
+) -> (
+    BTreeSet<String>,
+    BTreeMap<(String, String), BTreeSet<String>>,
+) {
     let ids = if t.has("study_id") {
         t.texts("study_id")
     } else {
         t.texts("study")
     };
     let labels = t.labels("study");
-    let values = t.texts(other);
+    let values = t.texts(axis.other);
     let seg = segment.map_or_else(|| vec![None; t.nrows()], |s| t.texts(s));
     let (pop, country, design, mode) = (
         t.texts("population"),
@@ -81,10 +82,10 @@ pub fn add_cost_studies(
         let Some(v) = values[i].clone() else {
             continue;
         };
-        let (r, c) = if domain_is_col {
-            (v, level.clone())
+        let (r, c) = if axis.domain_is_col {
+            (v, axis.level.clone())
         } else {
-            (level.clone(), v)
+            (axis.level.clone(), v)
         };
         placed.insert(id.clone());
         per_cell
@@ -110,6 +111,11 @@ pub fn add_cost_studies(
             ci_upper: None,
         });
     }
+    (placed, per_cell)
+}
+
+/// A cost cell for each cell with costed trials that has no cell yet.
+fn add_cost_cells(md: &mut MapData, per_cell: BTreeMap<(String, String), BTreeSet<String>>) {
     for ((r, c), trials) in per_cell {
         if md.cells.iter().any(|x| x.row == r && x.col == c) {
             continue;
@@ -131,5 +137,38 @@ pub fn add_cost_studies(
             )),
         });
     }
+}
+
+/// Places each trial of `costs` (matched on its `study` column to the map table's `study` label
+/// or `study_id`) in the cost level of the outcome-domain axis (`rows` or `cols` must be
+/// `outcome_domain`; a "costs" level is added when the codebook has none), at the trial's value
+/// on the other axis. Each such cell gets a [`MapCell`] with measure [`COST_MEASURE`], no pooled
+/// estimate and a note pointing to the report's pooled net benefit; its `k` and `effects` count
+/// the trials with cost data. `segment` is the map's segment column. Returns the number of
+/// trials placed (0 when neither axis is the outcome domain or the costs name no study).
+pub fn add_cost_studies(
+    md: &mut MapData,
+    t: &Table,
+    costs: &Table,
+    rows: &str,
+    cols: &str,
+    segment: Option<&str>,
+) -> usize {
+    let domain_is_col = cols == "outcome_domain";
+    if !(domain_is_col || rows == "outcome_domain") || !costs.has("study") {
+        return 0;
+    }
+    let costed: BTreeSet<String> = costs.texts("study").into_iter().flatten().collect();
+    let other = if domain_is_col { rows } else { cols };
+    if costed.is_empty() || !t.has(other) {
+        return 0;
+    }
+    let axis = CostAxis {
+        other,
+        level: cost_level(md, domain_is_col),
+        domain_is_col,
+    };
+    let (placed, per_cell) = place_studies(md, t, &costed, &axis, segment);
+    add_cost_cells(md, per_cell);
     placed.len()
 }
