@@ -280,46 +280,7 @@ impl Codebook {
             v.coded.push(name.clone());
             match &field.kind {
                 FieldKind::Category { levels } => {
-                    let col = table.get(name).cloned().unwrap_or(Column::Str(Vec::new()));
-                    let mut out = Vec::with_capacity(table.nrows());
-                    for i in 0..table.nrows() {
-                        match col.text(i) {
-                            None => out.push(None),
-                            Some(s) => match field.canonical(&s) {
-                                Some(c) => {
-                                    if c != s {
-                                        v.canonicalised += 1;
-                                    }
-                                    out.push(Some(c.to_string()));
-                                }
-                                None => {
-                                    problems.push(table.value_error(
-                                        i,
-                                        name,
-                                        format!(
-                                            "'{}' is not a level of {name}; allowed: {}{}",
-                                            crate::data::excerpt(&s),
-                                            levels.join(", "),
-                                            if field.aliases.is_empty() {
-                                                String::new()
-                                            } else {
-                                                format!(
-                                                    " (also {})",
-                                                    field
-                                                        .aliases
-                                                        .keys()
-                                                        .cloned()
-                                                        .collect::<Vec<_>>()
-                                                        .join(", ")
-                                                )
-                                            }
-                                        ),
-                                    ));
-                                    out.push(Some(s));
-                                }
-                            },
-                        }
-                    }
+                    let out = canonical_column(table, name, field, levels, &mut v, &mut problems);
                     table.push_column(name, Column::Str(out))?;
                 }
                 FieldKind::Number { .. } => {
@@ -331,49 +292,102 @@ impl Codebook {
             }
         }
         if problems.len() > 1 {
-            let n = problems.len();
-            // The same value in several rows of one column is one line naming the rows.
-            let mut grouped: Vec<(String, Vec<usize>)> = Vec::new();
-            for e in &problems {
-                let (key, row) = match e {
-                    Error::Value {
-                        row,
-                        column,
-                        message,
-                        ..
-                    } => (format!("column '{column}': {message}"), Some(*row)),
-                    e => (e.to_string(), None),
-                };
-                match grouped.iter_mut().find(|g| g.0 == key) {
-                    Some(g) => g.1.extend(row),
-                    None => grouped.push((key, row.into_iter().collect())),
-                }
-            }
-            let list: Vec<String> = grouped
-                .iter()
-                .map(|(k, rows)| match rows.len() {
-                    0 => k.clone(),
-                    1 => format!("row {}, {k}", rows[0]),
-                    _ => format!(
-                        "rows {}, {k}",
-                        rows.iter()
-                            .map(|r| r.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                })
-                .collect();
-            return Err(Error::format(
-                table.source(),
-                format!(
-                    "{n} values do not fit the codebook:\n  {}",
-                    list.join("\n  ")
-                ),
-            ));
+            return Err(several_problems(table, &problems));
         }
         if let Some(e) = problems.pop() {
             return Err(e);
         }
         Ok(v)
     }
+}
+
+/// Column `name` with each value in its canonical spelling (counted in `v` when rewritten); a
+/// value that is no level of `field` is kept and its error added to `problems`.
+fn canonical_column(
+    table: &Table,
+    name: &str,
+    field: &Field,
+    levels: &[String],
+    v: &mut Validation,
+    problems: &mut Vec<Error>,
+) -> Vec<Option<String>> {
+    let col = table.get(name).cloned().unwrap_or(Column::Str(Vec::new()));
+    let mut out = Vec::with_capacity(table.nrows());
+    for i in 0..table.nrows() {
+        match col.text(i) {
+            None => out.push(None),
+            Some(s) => match field.canonical(&s) {
+                Some(c) => {
+                    if c != s {
+                        v.canonicalised += 1;
+                    }
+                    out.push(Some(c.to_string()));
+                }
+                None => {
+                    problems.push(table.value_error(
+                        i,
+                        name,
+                        format!(
+                            "'{}' is not a level of {name}; allowed: {}{}",
+                            crate::data::excerpt(&s),
+                            levels.join(", "),
+                            if field.aliases.is_empty() {
+                                String::new()
+                            } else {
+                                format!(
+                                    " (also {})",
+                                    field.aliases.keys().cloned().collect::<Vec<_>>().join(", ")
+                                )
+                            }
+                        ),
+                    ));
+                    out.push(Some(s));
+                }
+            },
+        }
+    }
+    out
+}
+
+/// One error listing several problems; the same value in several rows of one column is one
+/// line naming the rows.
+fn several_problems(table: &Table, problems: &[Error]) -> Error {
+    let n = problems.len();
+    let mut grouped: Vec<(String, Vec<usize>)> = Vec::new();
+    for e in problems {
+        let (key, row) = match e {
+            Error::Value {
+                row,
+                column,
+                message,
+                ..
+            } => (format!("column '{column}': {message}"), Some(*row)),
+            e => (e.to_string(), None),
+        };
+        match grouped.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.extend(row),
+            None => grouped.push((key, row.into_iter().collect())),
+        }
+    }
+    let list: Vec<String> = grouped
+        .iter()
+        .map(|(k, rows)| match rows.len() {
+            0 => k.clone(),
+            1 => format!("row {}, {k}", rows[0]),
+            _ => format!(
+                "rows {}, {k}",
+                rows.iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+        .collect();
+    Error::format(
+        table.source(),
+        format!(
+            "{n} values do not fit the codebook:\n  {}",
+            list.join("\n  ")
+        ),
+    )
 }
