@@ -33,6 +33,9 @@ fn cost_level(md: &mut MapData, domain_is_col: bool) -> String {
     }
 }
 
+/// The costed trials of each cell (row level, column level).
+type TrialsByCell = BTreeMap<(String, String), BTreeSet<String>>;
+
 /// Where the costed trials go: the map table's axis other than the outcome domain, the cost
 /// level, and which axis holds it.
 struct CostAxis<'a> {
@@ -49,10 +52,7 @@ fn place_studies(
     costed: &BTreeSet<String>,
     axis: &CostAxis<'_>,
     segment: Option<&str>,
-) -> (
-    BTreeSet<String>,
-    BTreeMap<(String, String), BTreeSet<String>>,
-) {
+) -> (BTreeSet<String>, TrialsByCell) {
     let ids = if t.has("study_id") {
         t.texts("study_id")
     } else {
@@ -73,7 +73,7 @@ fn place_studies(
         .map(|s| (s.id.clone(), s.row.clone(), s.col.clone()))
         .collect();
     let mut placed: BTreeSet<String> = BTreeSet::new();
-    let mut per_cell: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
+    let mut per_cell = TrialsByCell::new();
     for i in 0..t.nrows() {
         let id = ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1));
         if !(costed.contains(&labels[i]) || costed.contains(&id)) {
@@ -115,7 +115,7 @@ fn place_studies(
 }
 
 /// A cost cell for each cell with costed trials that has no cell yet.
-fn add_cost_cells(md: &mut MapData, per_cell: BTreeMap<(String, String), BTreeSet<String>>) {
+fn add_cost_cells(md: &mut MapData, per_cell: TrialsByCell) {
     for ((r, c), trials) in per_cell {
         if md.cells.iter().any(|x| x.row == r && x.col == c) {
             continue;
