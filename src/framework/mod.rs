@@ -22,6 +22,7 @@ mod domain_checks;
 pub mod elements;
 pub mod evaluate;
 pub mod forms;
+mod grade;
 pub mod map;
 mod methods;
 pub mod options;

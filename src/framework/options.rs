@@ -62,7 +62,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::certainty::records::Certainty;
+use super::grade::Certainty;
 pub use super::scale::BinaryToSmd;
 use crate::effect::{ClusterAdjust, ConvertOptions};
 use crate::error::{Error, Result};

@@ -3,7 +3,7 @@
 //! "worsened", "may have improved" ↔ "may have worsened", and "did not clearly change" only at
 //! the null itself.
 
-use super::certainty::records::Certainty;
+use super::grade::Certainty;
 use super::records::StudyEffect;
 use super::scale::Orientation;
 use crate::diag::BiasResult;

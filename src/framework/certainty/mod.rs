@@ -57,12 +57,12 @@ use super::words;
 use crate::data::Table;
 use crate::error::{Error, Result};
 
-pub(crate) mod records;
+mod records;
 mod rules;
 
+pub use super::grade::Certainty;
 pub use records::{
-    Absolute, Certainty, CertaintyRating, Criterion, Finding, InformationSize, Judgement, Override,
-    Relative,
+    Absolute, CertaintyRating, Criterion, Finding, InformationSize, Judgement, Override, Relative,
 };
 use rules::RowData;
 pub use rules::{absolute_risk, optimal_information_size};

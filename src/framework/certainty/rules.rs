@@ -1,9 +1,10 @@
 //! The rating rules (documented in the parent module) and the absolute-effect arithmetic.
 
-use super::records::{Absolute, Certainty, CertaintyRating, Criterion, InformationSize, Judgement};
+use super::records::{Absolute, CertaintyRating, Criterion, InformationSize, Judgement};
 use crate::data::Table;
 use crate::error::Result;
 use crate::framework::domain::DomainResult;
+use crate::framework::grade::Certainty;
 use crate::framework::options::Thresholds;
 use crate::model::Fit;
 
