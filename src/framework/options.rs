@@ -319,7 +319,7 @@ impl OptionsFile {
     }
 }
 
-/// Options for [`evaluate`].
+/// Options for [`evaluate`](crate::framework::evaluate::evaluate).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EvaluateOptions {
     /// Confidence level (percent).

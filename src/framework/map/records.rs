@@ -101,7 +101,7 @@ pub struct MapData {
 /// One cell of the element view.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ElementCell {
-    /// Row: `field: level`, or [`BASE`].
+    /// Row: `field: level`, or [`BASE`](crate::framework::elements::BASE).
     pub row: String,
     /// Column: the outcome domain.
     pub col: String,
@@ -128,7 +128,7 @@ pub struct ElementCell {
 pub struct ElementsView {
     /// The element fields.
     pub fields: Vec<String>,
-    /// Row labels, [`BASE`] first, then `field: level` in codebook order.
+    /// Row labels, [`BASE`](crate::framework::elements::BASE) first, then `field: level` in codebook order.
     pub rows: Vec<String>,
     /// Outcome domains.
     pub cols: Vec<String>,
