@@ -107,25 +107,40 @@ fn che(
     Ok((fit, rob))
 }
 
-/// Pools effects `y`, `v` of the studies `study` (one label per effect; several effects per
-/// study) with the CHE model at `rho` and CR2 inference, and the sweep over [`RHO_SWEEP`].
-/// `rows` are the effects' 0-based table rows (for the plots); `base` supplies the measure and
-/// the options recorded in the returned [`Fit`].
+/// Dependent effects to pool: several effects per study.
+#[derive(Debug, Clone, Copy)]
+pub struct DependentData<'a> {
+    /// The effects.
+    pub yi: &'a [f64],
+    /// Their sampling variances.
+    pub vi: &'a [f64],
+    /// The study of each effect (one label per effect).
+    pub study: &'a [String],
+    /// The effects' 0-based table rows (for the plots).
+    pub rows: &'a [usize],
+    /// The effect measure recorded in the pooled [`Fit`].
+    pub measure: crate::effect::Measure,
+}
+
+/// Pools the effects of `data` with the CHE model at `rho` and CR2 inference, and the sweep
+/// over [`RHO_SWEEP`]; `base` supplies the options recorded in the returned [`Fit`].
 ///
 /// # Errors
 /// As [`MultilevelModel::fit_cov`] and [`Robust::fit_multilevel`] (for instance fewer than two
 /// studies, or a model that cannot be fitted).
-#[allow(clippy::too_many_arguments)]
 pub fn pool_dependent(
-    y: &[f64],
-    v: &[f64],
-    study: &[String],
-    rows: &[usize],
-    measure: crate::effect::Measure,
+    data: &DependentData<'_>,
     base: RandomEffects,
     rho: f64,
     level: f64,
 ) -> Result<(Fit, Dependence)> {
+    let DependentData {
+        yi: y,
+        vi: v,
+        study,
+        measure,
+        ..
+    } = *data;
     let k = y.len();
     Error::check_len("effects and study labels", k, study.len())?;
     let (fit, rob) = che(y, v, study, rho, level)?;
@@ -142,92 +157,16 @@ pub fn pool_dependent(
         rc.est.se
     };
     let est = rc.est.estimate;
-    let s2: f64 = fit.sigma2.iter().sum();
-    let half_pi = crit * (se * se + s2).sqrt();
-    // metafor's weights() for rma.mv: diag(W) in percent, W = M⁻¹ by study block.
-    let mut w = vec![0.0; k];
-    let mut blocks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
-    for (i, &c) in codes(study).iter().enumerate() {
-        blocks.entry(c).or_default().push(i);
-    }
-    for g in blocks.values() {
-        let m = fit.working.block(g);
-        let inv = m
-            .cholesky()
-            .map(|c| c.inverse())
-            .ok_or_else(|| Error::Singular {
-                message: "the CHE model's marginal covariance of a study is not positive definite"
-                    .into(),
-            })?;
-        for (a, &i) in g.iter().enumerate() {
-            w[i] = inv[(a, a)];
-        }
-    }
-    let total_w: f64 = w.iter().sum();
-    let studies: Vec<StudyResult> = (0..k)
-        .map(|i| StudyResult {
-            study: study[i].clone(),
-            yi: y[i],
-            vi: v[i],
-            weight: 100.0 * w[i] / total_w,
-            source: None,
-            row: rows.get(i).copied().unwrap_or(i),
-        })
-        .collect();
-    let summary = Summary {
-        k,
+    let (studies, total_w) = weighted_studies(data, &fit)?;
+    let summary = robust_summary(&fit, k, (est, se, df, crit), total_w);
+    let at_rho = RhoPoint {
+        rho,
         estimate: est,
         se,
         ci_lower: est - crit * se,
         ci_upper: est + crit * se,
-        statistic: est / se,
-        p_value: crate::dist::t_p2(est / se, df),
-        tau2: s2,
-        tau2_ci_lower: f64::NAN,
-        tau2_ci_upper: f64::NAN,
-        tau: s2.sqrt(),
-        i2: fit.i2_levels.iter().sum(),
-        i2_ci_lower: f64::NAN,
-        i2_ci_upper: f64::NAN,
-        h2: f64::NAN,
-        q: fit.qe,
-        q_df: fit.qe_df,
-        q_p: fit.qe_p,
-        pi_lower: est - half_pi,
-        pi_upper: est + half_pi,
-        iterations: fit.iterations,
-        converged_by: Convergence::default(),
-        df,
-        h2_ci_lower: f64::NAN,
-        h2_ci_upper: f64::NAN,
-        sum_w: total_w,
     };
-    let mut sweep = Vec::with_capacity(RHO_SWEEP.len());
-    for &r in &RHO_SWEEP {
-        let point = if r == rho {
-            RhoPoint {
-                rho: r,
-                estimate: est,
-                se,
-                ci_lower: est - crit * se,
-                ci_upper: est + crit * se,
-            }
-        } else {
-            let (_, rb) = che(y, v, study, r, level)?;
-            let c = rb
-                .coefficients
-                .first()
-                .ok_or_else(|| Error::input("CHE model", "no coefficient"))?;
-            RhoPoint {
-                rho: r,
-                estimate: c.est.estimate,
-                se: c.est.se,
-                ci_lower: c.est.ci_lower,
-                ci_upper: c.est.ci_upper,
-            }
-        };
-        sweep.push(point);
-    }
+    let sweep = rho_sweep(data, at_rho, level)?;
     let dep = Dependence {
         model: format!(
             "correlated and hierarchical effects (CHE): random effects for study and for effect within study, sampling errors of one study correlated {rho} (vcalc), REML; CR2 cluster-robust standard errors by study with Satterthwaite df (clubSandwich)"
@@ -258,6 +197,118 @@ pub fn pool_dependent(
         },
         dep,
     ))
+}
+
+/// Each effect with metafor's `weights()` for `rma.mv` (the diagonal of `W = M⁻¹` by study
+/// block, in percent), and the sum of the weights.
+///
+/// # Errors
+/// [`Error::Singular`] when a study's marginal covariance is not positive definite.
+fn weighted_studies(
+    data: &DependentData<'_>,
+    fit: &MultilevelFit,
+) -> Result<(Vec<StudyResult>, f64)> {
+    let k = data.yi.len();
+    let mut w = vec![0.0; k];
+    let mut blocks: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, &c) in codes(data.study).iter().enumerate() {
+        blocks.entry(c).or_default().push(i);
+    }
+    for g in blocks.values() {
+        let m = fit.working.block(g);
+        let inv = m
+            .cholesky()
+            .map(|c| c.inverse())
+            .ok_or_else(|| Error::Singular {
+                message: "the CHE model's marginal covariance of a study is not positive definite"
+                    .into(),
+            })?;
+        for (a, &i) in g.iter().enumerate() {
+            w[i] = inv[(a, a)];
+        }
+    }
+    let total_w: f64 = w.iter().sum();
+    let studies = (0..k)
+        .map(|i| StudyResult {
+            study: data.study[i].clone(),
+            yi: data.yi[i],
+            vi: data.vi[i],
+            weight: 100.0 * w[i] / total_w,
+            source: None,
+            row: data.rows.get(i).copied().unwrap_or(i),
+        })
+        .collect();
+    Ok((studies, total_w))
+}
+
+/// The summary of the CHE fit of `k` effects with its robust inference: `(estimate, se, df, t
+/// critical value)`;
+/// τ² is the total `σ²_study + σ²_effect`, I² the sum of the multilevel I².
+fn robust_summary(
+    fit: &MultilevelFit,
+    k: usize,
+    (est, se, df, crit): (f64, f64, f64, f64),
+    sum_w: f64,
+) -> Summary {
+    let s2: f64 = fit.sigma2.iter().sum();
+    let half_pi = crit * (se * se + s2).sqrt();
+    Summary {
+        k,
+        estimate: est,
+        se,
+        ci_lower: est - crit * se,
+        ci_upper: est + crit * se,
+        statistic: est / se,
+        p_value: crate::dist::t_p2(est / se, df),
+        tau2: s2,
+        tau2_ci_lower: f64::NAN,
+        tau2_ci_upper: f64::NAN,
+        tau: s2.sqrt(),
+        i2: fit.i2_levels.iter().sum(),
+        i2_ci_lower: f64::NAN,
+        i2_ci_upper: f64::NAN,
+        h2: f64::NAN,
+        q: fit.qe,
+        q_df: fit.qe_df,
+        q_p: fit.qe_p,
+        pi_lower: est - half_pi,
+        pi_upper: est + half_pi,
+        iterations: fit.iterations,
+        converged_by: Convergence::default(),
+        df,
+        h2_ci_lower: f64::NAN,
+        h2_ci_upper: f64::NAN,
+        sum_w,
+    }
+}
+
+/// The CHE model at each ρ of [`RHO_SWEEP`] (`at_rho`: the fit at the chosen ρ, used when the
+/// sweep meets it).
+///
+/// # Errors
+/// As [`che`].
+fn rho_sweep(data: &DependentData<'_>, at_rho: RhoPoint, level: f64) -> Result<Vec<RhoPoint>> {
+    let mut sweep = Vec::with_capacity(RHO_SWEEP.len());
+    for &r in &RHO_SWEEP {
+        let point = if r == at_rho.rho {
+            at_rho
+        } else {
+            let (_, rb) = che(data.yi, data.vi, data.study, r, level)?;
+            let c = rb
+                .coefficients
+                .first()
+                .ok_or_else(|| Error::input("CHE model", "no coefficient"))?;
+            RhoPoint {
+                rho: r,
+                estimate: c.est.estimate,
+                se: c.est.se,
+                ci_lower: c.est.ci_lower,
+                ci_upper: c.est.ci_upper,
+            }
+        };
+        sweep.push(point);
+    }
+    Ok(sweep)
 }
 
 /// The CHE estimate alone (no robust inference, no sweep): for leave-one-study-out ranges.

@@ -11,14 +11,15 @@
 
 use nalgebra::DMatrix;
 
-use super::dependence::pool_dependent;
+use super::dependence::{pool_dependent, DependentData};
+use super::records::{DomainData, Sensitivity, Skipped};
 use crate::effect::EffectSizes;
 use crate::error::{Error, Result};
 use crate::model::multilevel::MultilevelModel;
 use crate::model::robust::{Robust, RobustType};
 use crate::model::subgroup::{SubgroupAnalysis, SubgroupFit, Test};
 use crate::model::vcalc::vcalc;
-use crate::model::RandomEffects;
+use crate::model::{RandomEffects, Summary};
 
 /// Sorts levels numerically when every one is a number, else as text (as R's `factor`).
 fn sort_levels(levels: &mut [String]) {
@@ -35,29 +36,39 @@ fn sort_levels(levels: &mut [String]) {
     }
 }
 
-/// The subgroup analysis of `es` (effects of one domain) by `by`, whose value per effect is
-/// `labels` (`None`: missing, left out), with `study` the study of each effect.
+/// A subgroup analysis of dependent effects.
+pub(crate) struct SubgroupInput<'a> {
+    /// The effects of one domain.
+    pub es: &'a EffectSizes,
+    /// The subgroup variable.
+    pub by: &'a str,
+    /// Its value per effect (`None`: missing, left out).
+    pub labels: &'a [Option<String>],
+    /// The study of each effect.
+    pub study: &'a [String],
+    /// The model of a level with one effect per study.
+    pub base: RandomEffects,
+    /// The assumed sampling correlation of the CHE model.
+    pub rho: f64,
+    /// Confidence level (percent).
+    pub level: f64,
+}
+
+/// The subgroup analysis of `inp.es` by `inp.by`: each level pooled as the headline is, and
+/// the CR2 HTZ test of the CHE meta-regression on the factor.
 ///
 /// # Errors
 /// [`Error::TooFew`] for fewer than two levels; model errors of a level's fit or of the
 /// meta-regression.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn dependent_subgroups(
-    es: &EffectSizes,
-    by: &str,
-    labels: &[Option<String>],
-    study: &[String],
-    base: RandomEffects,
-    rho: f64,
-    level: f64,
-) -> Result<SubgroupAnalysis> {
+pub(crate) fn dependent_subgroups(inp: &SubgroupInput<'_>) -> Result<SubgroupAnalysis> {
+    let (es, labels) = (inp.es, inp.labels);
     let keep: Vec<usize> = (0..es.k()).filter(|&j| labels[j].is_some()).collect();
     let mut levels: Vec<String> = keep.iter().filter_map(|&j| labels[j].clone()).collect();
     sort_levels(&mut levels);
     levels.dedup();
     if levels.len() < 2 {
         return Err(Error::TooFew {
-            analysis: format!("subgroups by {by}"),
+            analysis: format!("subgroups by {}", inp.by),
             needed: 2,
             found: levels.len(),
             unit: "levels with studies",
@@ -71,36 +82,60 @@ pub(crate) fn dependent_subgroups(
             .copied()
             .filter(|&j| labels[j].as_deref() == Some(l.as_str()))
             .collect();
-        let sub = es.subset(&idx);
-        let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
-        let mut distinct = st.clone();
-        distinct.sort();
-        distinct.dedup();
-        let fit = if idx.len() > distinct.len() && distinct.len() >= 2 {
-            pool_dependent(
-                sub.yi(),
-                sub.vi(),
-                &st,
-                sub.rows(),
-                es.measure(),
-                base,
-                rho,
-                level,
-            )?
-            .0
-        } else {
-            base.knha_adhoc(distinct.len() <= 2).fit(&sub)?
-        };
-        fits.push(SubgroupFit {
-            level: l.clone(),
-            single_study: distinct.len() == 1,
-            fit,
-        });
+        fits.push(level_fit(inp, l, &idx)?);
     }
-    // The CHE meta-regression on the factor (treatment coding, first level the reference).
+    let (test, common_tau2) = factor_test(inp, &keep, &levels)?;
+    Ok(SubgroupAnalysis {
+        by: inp.by.to_string(),
+        subgroups: fits,
+        subgroup_test: test,
+        subgroup_test_common_tau2: test,
+        common_tau2,
+        uses_common_tau2: false,
+        omitted: es.k() - keep.len(),
+    })
+}
+
+/// The fit of level `l` (effects `idx`): the CHE model when a study contributes several
+/// effects among at least two studies, else REML + Knapp–Hartung (ad hoc up to two studies).
+///
+/// # Errors
+/// Model errors of the fit.
+fn level_fit(inp: &SubgroupInput<'_>, l: &str, idx: &[usize]) -> Result<SubgroupFit> {
+    let sub = inp.es.subset(idx);
+    let st: Vec<String> = idx.iter().map(|&j| inp.study[j].clone()).collect();
+    let mut distinct = st.clone();
+    distinct.sort();
+    distinct.dedup();
+    let fit = if idx.len() > distinct.len() && distinct.len() >= 2 {
+        let data = DependentData {
+            yi: sub.yi(),
+            vi: sub.vi(),
+            study: &st,
+            rows: sub.rows(),
+            measure: inp.es.measure(),
+        };
+        pool_dependent(&data, inp.base, inp.rho, inp.level)?.0
+    } else {
+        inp.base.knha_adhoc(distinct.len() <= 2).fit(&sub)?
+    };
+    Ok(SubgroupFit {
+        level: l.to_string(),
+        single_study: distinct.len() == 1,
+        fit,
+    })
+}
+
+/// The CR2 HTZ test of the CHE meta-regression on the factor (treatment coding, first level
+/// the reference) over the effects `keep`, and the total variance of that model.
+///
+/// # Errors
+/// Model errors of the fit or of the robust inference.
+fn factor_test(inp: &SubgroupInput<'_>, keep: &[usize], levels: &[String]) -> Result<(Test, f64)> {
+    let (es, rho, level) = (inp.es, inp.rho, inp.level);
     let y: Vec<f64> = keep.iter().map(|&j| es.yi()[j]).collect();
     let v: Vec<f64> = keep.iter().map(|&j| es.vi()[j]).collect();
-    let st: Vec<String> = keep.iter().map(|&j| study[j].clone()).collect();
+    let st: Vec<String> = keep.iter().map(|&j| inp.study[j].clone()).collect();
     let k = keep.len();
     let ids: Vec<usize> = (0..k).collect();
     let cov = vcalc(&v, &st, Some(&ids), None, rho)?;
@@ -109,12 +144,12 @@ pub(crate) fn dependent_subgroups(
             1.0
         } else {
             f64::from(u8::from(
-                labels[keep[i]].as_deref() == Some(levels[c].as_str()),
+                inp.labels[keep[i]].as_deref() == Some(levels[c].as_str()),
             ))
         }
     });
     let mut names = vec!["intrcpt".to_string()];
-    names.extend(levels.iter().skip(1).map(|l| format!("{by}{l}")));
+    names.extend(levels.iter().skip(1).map(|l| format!("{}{l}", inp.by)));
     let sc = super::dependence::codes(&st);
     let fit =
         MultilevelModel::new()
@@ -135,15 +170,7 @@ pub(crate) fn dependent_subgroups(
             p_value: f64::NAN,
         },
     };
-    Ok(SubgroupAnalysis {
-        by: by.to_string(),
-        subgroups: fits,
-        subgroup_test: test,
-        subgroup_test_common_tau2: test,
-        common_tau2: fit.sigma2.iter().sum(),
-        uses_common_tau2: false,
-        omitted: es.k() - k,
-    })
+    Ok((test, fit.sigma2.iter().sum()))
 }
 
 /// The meta-regression of dependent effects on a numeric moderator `x` (one value per effect):
@@ -204,132 +231,149 @@ pub(crate) fn dependent_regression(
     })
 }
 
+/// The pooled summary of the effects `idx` (`study`: the study of each effect of `es`), as the
+/// headline would pool them; `None` below two studies.
+///
+/// # Errors
+/// Model errors of the fit.
+fn pool_subset(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    study: &[String],
+    idx: &[usize],
+) -> Result<Option<Summary>> {
+    let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
+    let mut distinct = st.clone();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() < 2 {
+        return Ok(None);
+    }
+    let sub = es.subset(idx);
+    if idx.len() > distinct.len() {
+        let data = DependentData {
+            yi: sub.yi(),
+            vi: sub.vi(),
+            study: &st,
+            rows: sub.rows(),
+            measure: es.measure(),
+        };
+        let (f, _) = pool_dependent(&data, d.model, d.rho, d.level)?;
+        Ok(Some(f.summary))
+    } else {
+        Ok(Some(d.model.fit(&sub)?.summary))
+    }
+}
+
+/// The pooled effect of the studies at low risk of bias alone.
+fn low_risk_only(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    study: &[String],
+    skipped: &mut Vec<Skipped>,
+) -> Option<Summary> {
+    const SECTION: &str = "sensitivity: low risk of bias only";
+    let Some(r) = &d.risk_of_bias else {
+        skipped.push(Skipped::new(
+            SECTION,
+            "risk of bias not coded in these data (no risk_of_bias column)",
+        ));
+        return None;
+    };
+    let low: Vec<usize> = (0..es.k())
+        .filter(|&j| r[es.rows()[j]].as_deref() == Some("low"))
+        .collect();
+    match pool_subset(d, es, study, &low) {
+        Ok(Some(s)) => Some(s),
+        Ok(None) => {
+            skipped.push(Skipped::new(
+                SECTION,
+                "fewer than 2 studies at low risk of bias",
+            ));
+            None
+        }
+        Err(e) => {
+            skipped.push(Skipped::new(SECTION, e.to_string()));
+            None
+        }
+    }
+}
+
+/// The range of the estimate leaving out one whole study at a time (from three studies).
+fn leave_one_study_out(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    study: &[String],
+    skipped: &mut Vec<Skipped>,
+) -> Option<[f64; 2]> {
+    const SECTION: &str = "sensitivity: leave one study out";
+    let mut distinct = study.to_vec();
+    distinct.sort();
+    distinct.dedup();
+    if distinct.len() < 3 {
+        skipped.push(Skipped::new(
+            SECTION,
+            format!("fewer than 3 studies ({})", distinct.len()),
+        ));
+        return None;
+    }
+    let mut range = [f64::INFINITY, f64::NEG_INFINITY];
+    let mut failed = None;
+    for s in &distinct {
+        let idx: Vec<usize> = (0..es.k()).filter(|&j| &study[j] != s).collect();
+        let y: Vec<f64> = idx.iter().map(|&j| es.yi()[j]).collect();
+        let v: Vec<f64> = idx.iter().map(|&j| es.vi()[j]).collect();
+        let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
+        let mut left = st.clone();
+        left.sort();
+        left.dedup();
+        // One effect per remaining study: the univariate model, as the headline would be.
+        let fitted = if left.len() == st.len() {
+            d.model
+                .fit_slices(&y, &v, &mut crate::model::Workspace::new())
+                .map(|s| s.estimate)
+        } else {
+            super::dependence::che_estimate(&y, &v, &st, d.rho)
+        };
+        match fitted {
+            Ok(e) => {
+                range[0] = range[0].min(e);
+                range[1] = range[1].max(e);
+            }
+            Err(e) => failed = Some(e.to_string()),
+        }
+    }
+    match failed {
+        Some(e) => {
+            skipped.push(Skipped::new(SECTION, e));
+            None
+        }
+        None => Some(range),
+    }
+}
+
 /// Sensitivity analyses of dependent effects, each pooled as the headline is: the low-risk
 /// studies alone (CHE + CR2 when they still have several effects per study, else REML + KH),
 /// and the range of the estimate leaving out one whole study at a time.
 pub(super) fn dependent_sensitivity(
-    d: &super::domain::DomainData<'_>,
+    d: &DomainData<'_>,
     es: &EffectSizes,
-    skipped: &mut Vec<super::evaluate::Skipped>,
-) -> super::domain::Sensitivity {
-    let rows = es.rows();
-    let study: Vec<String> = rows.iter().map(|&r| d.study_ids[r].clone()).collect();
-    let pool = |idx: &[usize]| -> Result<Option<crate::model::Summary>> {
-        let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
-        let mut distinct = st.clone();
-        distinct.sort();
-        distinct.dedup();
-        if distinct.len() < 2 {
-            return Ok(None);
-        }
-        let sub = es.subset(idx);
-        if idx.len() > distinct.len() {
-            let (f, _) = super::dependence::pool_dependent(
-                sub.yi(),
-                sub.vi(),
-                &st,
-                sub.rows(),
-                es.measure(),
-                d.model,
-                d.rho,
-                d.level,
-            )?;
-            Ok(Some(f.summary))
-        } else {
-            Ok(Some(d.model.fit(&sub)?.summary))
-        }
-    };
-    let low_risk_only = match &d.risk_of_bias {
-        None => {
-            skipped.push(super::evaluate::Skipped::new(
-                "sensitivity: low risk of bias only",
-                "risk of bias not coded in these data (no risk_of_bias column)",
-            ));
-            None
-        }
-        Some(r) => {
-            let low: Vec<usize> = (0..es.k())
-                .filter(|&j| r[rows[j]].as_deref() == Some("low"))
-                .collect();
-            match pool(&low) {
-                Ok(Some(s)) => Some(s),
-                Ok(None) => {
-                    skipped.push(super::evaluate::Skipped::new(
-                        "sensitivity: low risk of bias only",
-                        "fewer than 2 studies at low risk of bias",
-                    ));
-                    None
-                }
-                Err(e) => {
-                    skipped.push(super::evaluate::Skipped::new(
-                        "sensitivity: low risk of bias only",
-                        e.to_string(),
-                    ));
-                    None
-                }
-            }
-        }
-    };
-    let mut distinct = study.clone();
-    distinct.sort();
-    distinct.dedup();
-    let leave_one_out_range = if distinct.len() >= 3 {
-        let mut range = [f64::INFINITY, f64::NEG_INFINITY];
-        let mut failed = None;
-        for s in &distinct {
-            let idx: Vec<usize> = (0..es.k()).filter(|&j| &study[j] != s).collect();
-            let y: Vec<f64> = idx.iter().map(|&j| es.yi()[j]).collect();
-            let v: Vec<f64> = idx.iter().map(|&j| es.vi()[j]).collect();
-            let st: Vec<String> = idx.iter().map(|&j| study[j].clone()).collect();
-            let mut left = st.clone();
-            left.sort();
-            left.dedup();
-            // One effect per remaining study: the univariate model, as the headline would be.
-            let fitted = if left.len() == st.len() {
-                d.model
-                    .fit_slices(&y, &v, &mut crate::model::Workspace::new())
-                    .map(|s| s.estimate)
-            } else {
-                super::dependence::che_estimate(&y, &v, &st, d.rho)
-            };
-            match fitted {
-                Ok(e) => {
-                    range[0] = range[0].min(e);
-                    range[1] = range[1].max(e);
-                }
-                Err(e) => failed = Some(e.to_string()),
-            }
-        }
-        match failed {
-            Some(e) => {
-                skipped.push(super::evaluate::Skipped::new(
-                    "sensitivity: leave one study out",
-                    e,
-                ));
-                None
-            }
-            None => Some(range),
-        }
-    } else {
-        skipped.push(super::evaluate::Skipped::new(
-            "sensitivity: leave one study out",
-            format!("fewer than 3 studies ({})", distinct.len()),
-        ));
-        None
-    };
-    super::domain::Sensitivity {
-        low_risk_only,
-        leave_one_out_range,
+    skipped: &mut Vec<Skipped>,
+) -> Sensitivity {
+    let study: Vec<String> = es.rows().iter().map(|&r| d.study_ids[r].clone()).collect();
+    Sensitivity {
+        low_risk_only: low_risk_only(d, es, &study, skipped),
+        leave_one_out_range: leave_one_study_out(d, es, &study, skipped),
     }
 }
 
 /// The duration meta-regression of dependent effects (CHE + CR2), effects without a duration
 /// left out; a failure is recorded under `section`.
 pub(super) fn dependent_duration(
-    d: &super::domain::DomainData<'_>,
+    d: &DomainData<'_>,
     es: &EffectSizes,
     section: &str,
-    skipped: &mut Vec<super::evaluate::Skipped>,
+    skipped: &mut Vec<Skipped>,
 ) -> Option<crate::model::RegressionKeys> {
     // Several effects per study: the CHE model with CR2 inference.
     let fitted = d
@@ -346,19 +390,12 @@ pub(super) fn dependent_duration(
                 .map(|&r| col.get(r).copied().flatten().unwrap_or(f64::NAN))
                 .collect();
             let study: Vec<String> = sub.rows().iter().map(|&r| d.study_ids[r].clone()).collect();
-            super::dependent_subgroups::dependent_regression(
-                &sub,
-                "duration_months",
-                &x,
-                &study,
-                d.rho,
-                d.level,
-            )
+            dependent_regression(&sub, "duration_months", &x, &study, d.rho, d.level)
         });
     match fitted {
         Ok(r) => Some(r),
         Err(e) => {
-            skipped.push(super::evaluate::Skipped::new(section, e.to_string()));
+            skipped.push(Skipped::new(section, e.to_string()));
             None
         }
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::evaluate::EvaluateOptions;
+use super::options::EvaluateOptions;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result, Setting};
 

@@ -6,68 +6,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::evaluate::Skipped;
-use super::options::Thresholds;
-use super::{words, Codebook, FieldKind};
-use crate::data::Table;
+use super::codebook::FieldKind;
+use super::records::{DomainData, Sensitivity, Skipped, StudyEffect};
+use super::scale::Orientation;
+use super::words;
 use crate::diag::BiasResult;
 use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::regression::MetaRegression;
 use crate::model::rve::RveFit;
 use crate::model::subgroup::{subgroups, SubgroupAnalysis};
-use crate::model::{Fit, RandomEffects, RegressionKeys, Summary};
-
-/// Sensitivity analyses of one domain.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Sensitivity {
-    /// Pooled fit of low risk-of-bias effects only (when ≥ 2).
-    pub low_risk_only: Option<Summary>,
-    /// Smallest and largest leave-one-out estimate.
-    pub leave_one_out_range: Option<[f64; 2]>,
-}
-
-/// How a domain's effects are oriented.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "orientation")]
-pub enum Orientation {
-    /// Every outcome is higher-is-better; effects as computed (natural orientation).
-    HigherIsBetter,
-    /// Every outcome is lower-is-better; effects as computed (natural orientation: fewer
-    /// admissions is an odds ratio below 1).
-    LowerIsBetter,
-    /// The outcomes mix directions: the lower-is-better effects were reversed so that positive
-    /// (an odds ratio above 1) means benefit.
-    PositiveIsBenefit {
-        /// How many effects were reversed.
-        reversed: usize,
-    },
-}
-
-impl Orientation {
-    /// +1 when a larger value favours peer support, −1 when a smaller one does.
-    pub fn benefit_sign(self) -> f64 {
-        match self {
-            Orientation::LowerIsBetter => -1.0,
-            _ => 1.0,
-        }
-    }
-}
-
-/// One effect of a domain, as analysed (log odds ratios on the log scale).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StudyEffect {
-    /// 1-based data row.
-    pub row: usize,
-    /// Study label.
-    pub study: String,
-    /// Effect.
-    pub yi: f64,
-    /// Lower confidence limit (normal).
-    pub ci_lower: f64,
-    /// Upper confidence limit (normal).
-    pub ci_upper: f64,
-}
+use crate::model::{Fit, RegressionKeys};
 
 /// Results for one outcome domain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,40 +82,98 @@ pub struct DomainResult {
     pub skipped: Vec<Skipped>,
 }
 
-/// What every domain's analysis shares.
-pub(crate) struct DomainData<'a> {
-    pub table: &'a Table,
-    pub codebook: &'a Codebook,
-    pub study_ids: &'a [String],
-    /// `None` when the data have no risk-of-bias column.
-    pub risk_of_bias: Option<Vec<Option<String>>>,
-    pub model: RandomEffects,
-    pub level: f64,
-    pub simulated: bool,
-    pub thresholds: Thresholds,
-    /// The assumed sampling correlation of the CHE model.
-    pub rho: f64,
-    /// The element fields of "which elements matter?".
-    pub elements: &'a [String],
+/// One domain to analyse.
+pub(crate) struct DomainInput<'a> {
+    /// The outcome domain.
+    pub name: &'a str,
+    /// 1-based; names the domain's plot files.
+    pub number: usize,
+    /// The effects against usual care (rows of the table).
+    pub es: &'a EffectSizes,
+    /// How the effects were put on one scale.
+    pub scale_note: String,
+    /// The orientation of `es`.
+    pub orientation: Orientation,
+    /// Every effect, head-to-head trials included, with its orientation: the network of forms
+    /// reads these.
+    pub forms: (&'a EffectSizes, Orientation),
 }
 
-/// Analyses one domain: `es` holds its effects (rows of the table), `number` (1-based) names its
-/// plot files.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn analyse_domain(
-    d: &DomainData<'_>,
-    name: &str,
-    number: usize,
-    es: &EffectSizes,
-    scale_note: String,
-    orientation: Orientation,
-    forms_es: (&EffectSizes, Orientation),
-) -> Result<DomainResult> {
+/// What a domain shows whether or not it is pooled.
+struct Shown {
+    /// Distinct studies.
+    studies: usize,
+    /// The effects, with normal confidence limits.
+    effects: Vec<StudyEffect>,
+    /// What the numbers mean, in words.
+    meaning: String,
+}
+
+/// The pooled fit of a domain.
+struct Pooled {
+    fit: Fit,
+    /// How dependent effects were pooled, when a study contributes several.
+    dependence: Option<super::dependence::Dependence>,
+    /// Whether the ad hoc Knapp–Hartung correction was used.
+    adhoc: bool,
+    small_k_warning: Option<String>,
+}
+
+/// The analyses built on a domain's pooled effect.
+struct Checks {
+    subgroups: Vec<SubgroupAnalysis>,
+    duration: Option<RegressionKeys>,
+    rve: Option<RveFit>,
+    bias: Option<BiasResult>,
+    small_study_dependent: Option<RegressionKeys>,
+    sensitivity: Sensitivity,
+    forms: Option<super::forms::FormsAnalysis>,
+    elements: Option<super::elements::ElementsAnalysis>,
+}
+
+/// Analyses one domain: pooled when it has enough studies and its model can be fitted, else
+/// its effects are shown as they are.
+///
+/// # Errors
+/// Errors of the pooled fit of independent effects.
+pub(crate) fn analyse_domain(d: &DomainData<'_>, inp: &DomainInput<'_>) -> Result<DomainResult> {
+    let shown = shown(d, inp.es, inp.orientation);
+    let (n_studies, es) = (shown.studies, inp.es);
+    if n_studies < d.thresholds.min_studies_to_pool {
+        let reason = format!(
+            "{n_studies} stud{} ({} effect{}): at least {} studies are needed to pool; the effects are shown as they are",
+            if n_studies == 1 { "y" } else { "ies" },
+            es.k(),
+            if es.k() == 1 { "" } else { "s" },
+            d.thresholds.min_studies_to_pool
+        );
+        let short = format!(
+            "only {n_studies} stud{}: not pooled",
+            if n_studies == 1 { "y" } else { "ies" }
+        );
+        return Ok(unpooled(d, inp, shown, (reason, short)));
+    }
+    let pooled = match pool(d, es, n_studies)? {
+        Ok(p) => p,
+        Err(reason) => {
+            let short = "not pooled: the model for dependent effects could not be fitted";
+            return Ok(unpooled(d, inp, shown, (reason, short.into())));
+        }
+    };
+    let mut skipped = Vec::new();
+    let checks = checks(d, inp, n_studies, &mut skipped);
+    let caveats = caveats(d, es, n_studies, &pooled, &checks);
+    Ok(pooled_result(
+        d, inp, shown, pooled, checks, caveats, skipped,
+    ))
+}
+
+/// The distinct studies, the effects with their confidence limits, and their meaning.
+fn shown(d: &DomainData<'_>, es: &EffectSizes, orientation: Orientation) -> Shown {
     let rows = es.rows();
     let mut distinct: Vec<&String> = rows.iter().map(|&i| &d.study_ids[i]).collect();
     distinct.sort();
     distinct.dedup();
-    let n_studies = distinct.len();
     let z = crate::dist::norm_quantile(1.0 - (1.0 - d.level / 100.0) / 2.0);
     let effects: Vec<StudyEffect> = (0..es.k())
         .map(|j| {
@@ -180,99 +187,100 @@ pub(crate) fn analyse_domain(
             }
         })
         .collect();
-    let meaning = words::meaning(es.measure(), orientation);
-    let t = &d.thresholds;
-    let mut skipped = Vec::new();
-    let unpooled = |reason: String, short: String, mut skipped: Vec<Skipped>| {
-        skipped.push(Skipped::new(
-            "pooled effect and every analysis built on it",
-            reason,
-        ));
-        let mut caveats = vec![short.clone()];
-        if d.simulated {
-            caveats.push("SIMULATED demonstration data".into());
-        }
-        DomainResult {
-            domain: name.to_string(),
-            studies: n_studies,
-            measure: es.measure(),
-            scale_note: scale_note.clone(),
-            orientation,
-            summary: words::unpooled(name, es.measure(), orientation, &effects, d.level),
-            meaning: meaning.clone(),
-            effects: effects.clone(),
-            pooled: None,
-            dependence: None,
-            adhoc_knha: false,
-            small_k_warning: Some(short),
-            subgroups: Vec::new(),
-            subgroup_p_holm: Vec::new(),
-            duration: None,
-            rve: None,
-            bias: None,
-            small_study_dependent: None,
-            forms: None,
-            elements: None,
-            sensitivity: Sensitivity {
-                low_risk_only: None,
-                leave_one_out_range: None,
-            },
-            caveats,
-            forest: None,
-            funnel: None,
-            skipped,
-        }
-    };
-    if n_studies < t.min_studies_to_pool {
-        let reason = format!(
-            "{n_studies} stud{} ({} effect{}): at least {} studies are needed to pool; the effects are shown as they are",
-            if n_studies == 1 { "y" } else { "ies" },
-            es.k(),
-            if es.k() == 1 { "" } else { "s" },
-            t.min_studies_to_pool
-        );
-        let short = format!(
-            "only {n_studies} stud{}: not pooled",
-            if n_studies == 1 { "y" } else { "ies" }
-        );
-        return Ok(unpooled(reason, short, skipped));
+    Shown {
+        studies: distinct.len(),
+        effects,
+        meaning: words::meaning(es.measure(), orientation),
     }
-    // Several effects from one study: the CHE model with CR2 inference, never pooled as if
-    // independent.
+}
+
+/// The result of a domain that is not pooled: its effects, why (`reason`), and the short
+/// warning.
+fn unpooled(
+    d: &DomainData<'_>,
+    inp: &DomainInput<'_>,
+    shown: Shown,
+    (reason, short): (String, String),
+) -> DomainResult {
+    let skipped = vec![Skipped::new(
+        "pooled effect and every analysis built on it",
+        reason,
+    )];
+    let mut caveats = vec![short.clone()];
+    if d.simulated {
+        caveats.push("SIMULATED demonstration data".into());
+    }
+    let measure = inp.es.measure();
+    DomainResult {
+        domain: inp.name.to_string(),
+        studies: shown.studies,
+        measure,
+        scale_note: inp.scale_note.clone(),
+        orientation: inp.orientation,
+        summary: words::unpooled(inp.name, measure, inp.orientation, &shown.effects, d.level),
+        meaning: shown.meaning,
+        effects: shown.effects,
+        pooled: None,
+        dependence: None,
+        adhoc_knha: false,
+        small_k_warning: Some(short),
+        subgroups: Vec::new(),
+        subgroup_p_holm: Vec::new(),
+        duration: None,
+        rve: None,
+        bias: None,
+        small_study_dependent: None,
+        forms: None,
+        elements: None,
+        sensitivity: Sensitivity {
+            low_risk_only: None,
+            leave_one_out_range: None,
+        },
+        caveats,
+        forest: None,
+        funnel: None,
+        skipped,
+    }
+}
+
+/// Pools a domain of `n_studies` studies: several effects from one study, the CHE model with
+/// CR2 inference (never pooled as if independent); else REML + Knapp–Hartung, ad hoc for very
+/// few studies. `Ok(Err(reason))` when the CHE model could not be fitted.
+///
+/// # Errors
+/// Errors of the fit of independent effects.
+fn pool(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    n_studies: usize,
+) -> Result<std::result::Result<Pooled, String>> {
     let dependent = es.k() > n_studies;
     let mut dependence = None;
     let mut che_fit = None;
     if dependent {
-        let study: Vec<String> = rows.iter().map(|&i| d.study_ids[i].clone()).collect();
-        match super::dependence::pool_dependent(
-            es.yi(),
-            es.vi(),
-            &study,
-            rows,
-            es.measure(),
-            d.model,
-            d.rho,
-            d.level,
-        ) {
+        let study: Vec<String> = es.rows().iter().map(|&i| d.study_ids[i].clone()).collect();
+        let data = super::dependence::DependentData {
+            yi: es.yi(),
+            vi: es.vi(),
+            study: &study,
+            rows: es.rows(),
+            measure: es.measure(),
+        };
+        match super::dependence::pool_dependent(&data, d.model, d.rho, d.level) {
             Ok((f, dep)) => {
                 che_fit = Some(f);
                 dependence = Some(dep);
             }
             Err(e) => {
-                let reason = format!(
+                return Ok(Err(format!(
                     "{n_studies} studies contribute {} effects, so they must be pooled as dependent (CHE model with cluster-robust inference), and that model could not be fitted: {e}",
                     es.k()
-                );
-                return Ok(unpooled(
-                    reason,
-                    "not pooled: the model for dependent effects could not be fitted".into(),
-                    skipped,
-                ));
+                )));
             }
         }
     }
-    let adhoc = !dependent && n_studies <= t.adhoc_max_studies;
-    let pooled = match che_fit {
+    let adhoc = !dependent && n_studies <= d.thresholds.adhoc_max_studies;
+    let fit = match che_fit {
         Some(f) => f,
         None => d.model.knha_adhoc(adhoc).fit(es)?,
     };
@@ -281,33 +289,39 @@ pub(crate) fn analyse_domain(
             "only {n_studies} studies: the pooled estimate is fragile and heterogeneity cannot be estimated reliably; Knapp–Hartung with the ad hoc correction (standard error never below the Wald standard error) was used"
         )
     });
-    let subgroups = domain_subgroups(d, es, dependent, &mut skipped);
-    let duration = duration(d, es, dependent, &mut skipped);
-    let rve = super::domain_checks::rve(d, es, n_studies, &mut skipped);
-    let bias = super::domain_checks::bias(d, es, &mut skipped);
+    Ok(Ok(Pooled {
+        fit,
+        dependence,
+        adhoc,
+        small_k_warning,
+    }))
+}
+
+/// The analyses built on the pooled effect, in report order, each recording in `skipped` why
+/// it did not run.
+fn checks(
+    d: &DomainData<'_>,
+    inp: &DomainInput<'_>,
+    n_studies: usize,
+    skipped: &mut Vec<Skipped>,
+) -> Checks {
+    let es = inp.es;
+    let dependent = es.k() > n_studies;
+    let subgroups = domain_subgroups(d, es, dependent, skipped);
+    let duration = duration(d, es, dependent, skipped);
+    let rve = super::domain_checks::rve(d, es, n_studies, skipped);
+    let bias = super::domain_checks::bias(d, es, skipped);
     let small_study_dependent = (dependent && bias.is_some())
-        .then(|| {
-            let study: Vec<String> = rows.iter().map(|&i| d.study_ids[i].clone()).collect();
-            let sei: Vec<f64> = es.vi().iter().map(|v| v.sqrt()).collect();
-            super::dependent_subgroups::dependent_regression(
-                es, "sei", &sei, &study, d.rho, d.level,
-            )
-            .map_err(|e| {
-                skipped.push(Skipped::new(
-                    "Egger sandwich test (dependent effects)",
-                    e.to_string(),
-                ))
-            })
-            .ok()
-        })
+        .then(|| egger_sandwich(d, es, skipped))
         .flatten();
-    let sensitivity = super::domain_checks::sensitivity(d, es, dependent, &mut skipped);
+    let sensitivity = super::domain_checks::sensitivity(d, es, dependent, skipped);
     // The network of forms reads every effect, head-to-head trials included.
+    let (forms_es, forms_orientation) = inp.forms;
     let forms = super::forms::analyse(
         d,
-        forms_es.0,
-        forms_es.1 == Orientation::LowerIsBetter,
-        &mut skipped,
+        forms_es,
+        forms_orientation == Orientation::LowerIsBetter,
+        skipped,
     );
     let elements = super::elements::analyse(
         &super::elements::ElementInput {
@@ -318,12 +332,12 @@ pub(crate) fn analyse_domain(
             vi: es.vi(),
             rho: d.rho,
             level: d.level,
-            small_values_good: orientation == Orientation::LowerIsBetter,
+            small_values_good: inp.orientation == Orientation::LowerIsBetter,
             fields: d.elements,
         },
-        &mut skipped,
+        skipped,
     );
-    let head_to_head = forms_es.0.k() - es.k();
+    let head_to_head = forms_es.k() - es.k();
     if head_to_head > 0 {
         skipped.push(Skipped::new(
             "head-to-head effects in the pooled effect",
@@ -332,26 +346,67 @@ pub(crate) fn analyse_domain(
             ),
         ));
     }
+    Checks {
+        subgroups,
+        duration,
+        rve,
+        bias,
+        small_study_dependent,
+        sensitivity,
+        forms,
+        elements,
+    }
+}
+
+/// The Egger sandwich test of dependent effects: the CHE model with the standard error as
+/// moderator and CR2 inference.
+fn egger_sandwich(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    skipped: &mut Vec<Skipped>,
+) -> Option<RegressionKeys> {
+    let study: Vec<String> = es.rows().iter().map(|&i| d.study_ids[i].clone()).collect();
+    let sei: Vec<f64> = es.vi().iter().map(|v| v.sqrt()).collect();
+    super::dependent_subgroups::dependent_regression(es, "sei", &sei, &study, d.rho, d.level)
+        .map_err(|e| {
+            skipped.push(Skipped::new(
+                "Egger sandwich test (dependent effects)",
+                e.to_string(),
+            ))
+        })
+        .ok()
+}
+
+/// The caveats of a pooled domain.
+fn caveats(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    n_studies: usize,
+    pooled: &Pooled,
+    checks: &Checks,
+) -> Vec<String> {
     let high_risk = d.risk_of_bias.as_ref().map(|r| {
-        rows.iter()
+        es.rows()
+            .iter()
             .filter(|&&i| r[i].as_deref() == Some("high"))
             .count()
     });
     let mut caveats = words::caveats(&words::CaveatInput {
         k: es.k(),
         studies: n_studies,
-        summary: &pooled.summary,
-        bias: bias.as_ref(),
+        summary: &pooled.fit.summary,
+        bias: checks.bias.as_ref(),
         high_risk,
         simulated: d.simulated,
-        small_k: small_k_warning.as_deref(),
-        tau2_zero_below: t.tau2_zero_caveat_below,
+        small_k: pooled.small_k_warning.as_deref(),
+        tau2_zero_below: d.thresholds.tau2_zero_caveat_below,
     });
-    if dependent && bias.is_some() {
+    if es.k() > n_studies && checks.bias.is_some() {
         caveats.push(format!(
             "Egger's and Begg's tests and trim-and-fill treat the {} effects of {n_studies} studies as independent{}",
             es.k(),
-            small_study_dependent
+            checks
+                .small_study_dependent
                 .as_ref()
                 .and_then(|r| r.coefficients.get(1))
                 .map(|c| format!(
@@ -361,44 +416,61 @@ pub(crate) fn analyse_domain(
                 .unwrap_or_default()
         ));
     }
-    Ok(DomainResult {
-        domain: name.to_string(),
-        studies: n_studies,
-        measure: es.measure(),
-        scale_note,
+    caveats
+}
+
+/// The result of a pooled domain.
+fn pooled_result(
+    d: &DomainData<'_>,
+    inp: &DomainInput<'_>,
+    shown: Shown,
+    pooled: Pooled,
+    checks: Checks,
+    caveats: Vec<String>,
+    skipped: Vec<Skipped>,
+) -> DomainResult {
+    let (name, measure, orientation) = (inp.name, inp.es.measure(), inp.orientation);
+    let summary = words::plain(
+        name,
+        shown.studies,
+        measure,
         orientation,
-        meaning,
-        effects,
-        summary: words::plain(
-            name,
-            n_studies,
-            es.measure(),
-            orientation,
-            &pooled.summary,
-            d.level,
-            t.tau2_zero_caveat_below,
-        ) + &dependence
-            .as_ref()
-            .map(|dep| words::dependence(dep, es.measure()))
-            .unwrap_or_default(),
-        pooled: Some(pooled),
-        dependence,
-        adhoc_knha: adhoc,
-        small_k_warning,
+        &pooled.fit.summary,
+        d.level,
+        d.thresholds.tau2_zero_caveat_below,
+    ) + &pooled
+        .dependence
+        .as_ref()
+        .map(|dep| words::dependence(dep, measure))
+        .unwrap_or_default();
+    let number = inp.number;
+    DomainResult {
+        domain: name.to_string(),
+        studies: shown.studies,
+        measure,
+        scale_note: inp.scale_note.clone(),
+        orientation,
+        meaning: shown.meaning,
+        effects: shown.effects,
+        summary,
+        pooled: Some(pooled.fit),
+        dependence: pooled.dependence,
+        adhoc_knha: pooled.adhoc,
+        small_k_warning: pooled.small_k_warning,
         subgroup_p_holm: Vec::new(),
-        subgroups,
-        duration,
-        rve,
-        funnel: bias.as_ref().map(|_| format!("funnel_{number}.svg")),
-        bias,
-        small_study_dependent,
-        forms,
-        elements,
-        sensitivity,
+        subgroups: checks.subgroups,
+        duration: checks.duration,
+        rve: checks.rve,
+        funnel: checks.bias.as_ref().map(|_| format!("funnel_{number}.svg")),
+        bias: checks.bias,
+        small_study_dependent: checks.small_study_dependent,
+        forms: checks.forms,
+        elements: checks.elements,
+        sensitivity: checks.sensitivity,
         caveats,
         forest: Some(format!("forest_{number}.svg")),
         skipped,
-    })
+    }
 }
 
 /// Subgroups by codebook categories with ≥ 2 levels of ≥ 2 distinct studies; with several
@@ -465,7 +537,15 @@ fn domain_subgroups(
             let labels: Vec<Option<String>> = sub.rows().iter().map(|&r| vals[r].clone()).collect();
             let study: Vec<String> = sub.rows().iter().map(|&r| d.study_ids[r].clone()).collect();
             super::dependent_subgroups::dependent_subgroups(
-                &sub, &f.name, &labels, &study, d.model, d.rho, d.level,
+                &super::dependent_subgroups::SubgroupInput {
+                    es: &sub,
+                    by: &f.name,
+                    labels: &labels,
+                    study: &study,
+                    base: d.model,
+                    rho: d.rho,
+                    level: d.level,
+                },
             )
         } else {
             subgroups(d.table, &sub, &f.name, &d.model, false)

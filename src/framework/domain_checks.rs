@@ -1,8 +1,7 @@
 //! The checks of one domain's pooled effect: robust variance estimation, small-study tests and
 //! sensitivity analyses (low risk of bias only, leave one out).
 
-use super::domain::{DomainData, Sensitivity};
-use super::evaluate::Skipped;
+use super::records::{DomainData, Sensitivity, Skipped};
 use crate::diag::{self, BiasResult, EggerModel, TrimFillEstimator};
 use crate::effect::EffectSizes;
 use crate::error::Result;

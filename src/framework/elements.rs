@@ -16,13 +16,12 @@
 
 use serde::Serialize;
 
-use super::evaluate::Skipped;
 use super::forms::{combine, USUAL_CARE};
+use super::records::Skipped;
 use crate::data::Table;
 use crate::model::network::{CnmaFit, ComponentSpec, Contrast, Network};
 
-/// The element fields used when the options file names none.
-pub const DEFAULT_ELEMENTS: [&str; 3] = ["provider", "mode", "group_size"];
+pub use super::options::DEFAULT_ELEMENTS;
 
 /// The component that stands for peer support with every field at its reference level.
 pub const BASE: &str = "peer support";
@@ -102,28 +101,10 @@ type Key = (String, Vec<String>);
 
 const SECTION: &str = "which elements matter (component network meta-analysis)";
 
-/// The elements analysis of one domain's effects of peer support against usual care, or `None`
-/// with the reason in `skipped`.
-pub(crate) fn analyse(
-    inp: &ElementInput<'_>,
-    skipped: &mut Vec<Skipped>,
-) -> Option<ElementsAnalysis> {
-    let t = inp.table;
-    let missing: Vec<&str> = inp
-        .fields
-        .iter()
-        .filter(|f| !t.has(f))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        skipped.push(Skipped::new(
-            SECTION,
-            format!("no {} column", missing.join(", no ")),
-        ));
-        return None;
-    }
-    let values: Vec<Vec<Option<String>>> = inp.fields.iter().map(|f| t.texts(f)).collect();
-    // (study, levels) → effect indices.
+/// The effects grouped by study and combination of element levels (effect indices of each
+/// group), and the number of effects without every element coded.
+fn group_effects(inp: &ElementInput<'_>) -> (Vec<(Key, Vec<usize>)>, usize) {
+    let values: Vec<Vec<Option<String>>> = inp.fields.iter().map(|f| inp.table.texts(f)).collect();
     let mut groups: Vec<(Key, Vec<usize>)> = Vec::new();
     let mut uncoded = 0;
     for (j, &r) in inp.rows.iter().enumerate() {
@@ -138,28 +119,41 @@ pub(crate) fn analyse(
             None => groups.push((key, vec![j])),
         }
     }
-    let studies = groups
+    (groups, uncoded)
+}
+
+/// Distinct studies of the groups whose key passes `keep`.
+fn studies_where(groups: &[(Key, Vec<usize>)], keep: impl Fn(&Key) -> bool) -> usize {
+    groups
         .iter()
+        .filter(|g| keep(&g.0))
         .map(|g| &g.0 .0)
         .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    if studies < 3 {
-        skipped.push(Skipped::new(
-            SECTION,
-            format!(
-                "{studies} stud{} with every element coded; at least 3 are needed",
-                if studies == 1 { "y" } else { "ies" }
-            ),
-        ));
-        return None;
-    }
-    // Reference level of each field: its most frequent level (ties: alphabetical).
-    let mut reference = Vec::new();
-    let mut constant = Vec::new();
-    let mut varying = Vec::new();
-    for (f, field) in inp.fields.iter().enumerate() {
+        .len()
+}
+
+/// The element fields split into those that vary in the domain (with their reference levels)
+/// and those with a single level.
+struct FieldLevels {
+    /// Indices (into the fields) of the varying fields.
+    varying: Vec<usize>,
+    /// The reference level of each varying field: its most frequent level (ties:
+    /// alphabetical).
+    reference: Vec<ReferenceLevel>,
+    /// The fields with a single level.
+    constant: Vec<ReferenceLevel>,
+}
+
+/// The reference level of each field, and which fields vary.
+fn field_levels(fields: &[String], groups: &[(Key, Vec<usize>)]) -> FieldLevels {
+    let mut out = FieldLevels {
+        varying: Vec::new(),
+        reference: Vec::new(),
+        constant: Vec::new(),
+    };
+    for (f, field) in fields.iter().enumerate() {
         let mut counts: Vec<(String, usize)> = Vec::new();
-        for g in &groups {
+        for g in groups {
             let l = &g.0 .1[f];
             match counts.iter_mut().find(|c| &c.0 == l) {
                 Some(c) => c.1 += 1,
@@ -172,16 +166,26 @@ pub(crate) fn analyse(
             level: counts[0].0.clone(),
         };
         if counts.len() == 1 {
-            constant.push(rl);
+            out.constant.push(rl);
         } else {
-            varying.push(f);
-            reference.push(rl);
+            out.varying.push(f);
+            out.reference.push(rl);
         }
     }
-    let label = |levels: &[String]| levels.join(" / ");
+    out
+}
+
+/// One contrast against usual care per group (its effects combined), and the components of
+/// each combination of levels (peer support, plus every varying field off its reference
+/// level).
+fn contrasts(
+    inp: &ElementInput<'_>,
+    groups: &[(Key, Vec<usize>)],
+    fl: &FieldLevels,
+) -> (Vec<Contrast>, Vec<(String, Vec<String>)>) {
     let comps = |levels: &[String]| {
         let mut c = vec![BASE.to_string()];
-        for (&f, r) in varying.iter().zip(&reference) {
+        for (&f, r) in fl.varying.iter().zip(&fl.reference) {
             if levels[f] != r.level {
                 c.push(format!("{}: {}", inp.fields[f], levels[f]));
             }
@@ -190,9 +194,9 @@ pub(crate) fn analyse(
     };
     let mut data = Vec::with_capacity(groups.len());
     let mut given: Vec<(String, Vec<String>)> = Vec::new();
-    for ((study, levels), idx) in &groups {
+    for ((study, levels), idx) in groups {
         let (y, v) = combine(idx, inp.yi, inp.vi, inp.rho);
-        let name = label(levels);
+        let name = levels.join(" / ");
         if !given.iter().any(|g| g.0 == name) {
             given.push((name.clone(), comps(levels)));
         }
@@ -204,43 +208,26 @@ pub(crate) fn analyse(
             vi: v,
         });
     }
-    if given.len() < 2 {
-        skipped.push(Skipped::new(
-            SECTION,
-            "every trial has the same combination of elements: nothing to separate",
-        ));
-        return None;
-    }
-    let spec = ComponentSpec::given(given).inactive(USUAL_CARE);
-    let net = Network::new().level(inp.level).map(|n| {
-        n.reference(USUAL_CARE)
-            .small_values_good(inp.small_values_good)
-    });
-    let fit = match net.and_then(|n| n.fit_components(&data, &spec)) {
-        Ok(f) => f,
-        Err(e) => {
-            skipped.push(Skipped::new(SECTION, e.to_string()));
-            return None;
-        }
-    };
+    (data, given)
+}
+
+/// The effect of peer support itself ([`BASE`], over `studies` studies), then of every
+/// non-reference level of each varying field, from the component model `fit`.
+fn element_effects(
+    fit: &CnmaFit,
+    groups: &[(Key, Vec<usize>)],
+    fl: &FieldLevels,
+    studies: usize,
+) -> Vec<ElementEffect> {
     let mut effects = Vec::new();
-    let find = |name: &str| fit.components.iter().find(|c| c.component == name);
     let why = |name: &str| {
         fit.not_identifiable
             .iter()
             .find(|c| c.component == name)
             .map_or_else(|| "not estimable".to_string(), |c| c.reason.clone())
     };
-    let with_level = |f: usize, l: &str| {
-        groups
-            .iter()
-            .filter(|g| g.0 .1[f] == l)
-            .map(|g| &g.0 .0)
-            .collect::<std::collections::BTreeSet<_>>()
-            .len()
-    };
     let mut push = |field: &str, level: &str, compared: &str, name: &str, studies: usize| {
-        let c = find(name);
+        let c = fit.components.iter().find(|c| c.component == name);
         effects.push(ElementEffect {
             studies,
             field: field.to_string(),
@@ -254,7 +241,7 @@ pub(crate) fn analyse(
         });
     };
     push("", BASE, USUAL_CARE, BASE, studies);
-    for (&f, r) in varying.iter().zip(&reference) {
+    for (&f, r) in fl.varying.iter().zip(&fl.reference) {
         let mut levels: Vec<&String> = groups.iter().map(|g| &g.0 .1[f]).collect();
         levels.sort();
         levels.dedup();
@@ -264,10 +251,78 @@ pub(crate) fn analyse(
                 l,
                 &r.level,
                 &format!("{}: {l}", r.field),
-                with_level(f, l),
+                studies_where(groups, |k| k.1[f] == *l),
             );
         }
     }
+    effects
+}
+
+/// The component model of the contrasts `data` with the components `given`.
+///
+/// # Errors
+/// An invalid level, or a network that cannot be fitted.
+fn fit_components(
+    inp: &ElementInput<'_>,
+    data: &[Contrast],
+    given: Vec<(String, Vec<String>)>,
+) -> crate::error::Result<CnmaFit> {
+    let spec = ComponentSpec::given(given).inactive(USUAL_CARE);
+    let net = Network::new().level(inp.level).map(|n| {
+        n.reference(USUAL_CARE)
+            .small_values_good(inp.small_values_good)
+    });
+    net.and_then(|n| n.fit_components(data, &spec))
+}
+
+/// The elements analysis of one domain's effects of peer support against usual care, or `None`
+/// with the reason in `skipped`.
+pub(crate) fn analyse(
+    inp: &ElementInput<'_>,
+    skipped: &mut Vec<Skipped>,
+) -> Option<ElementsAnalysis> {
+    let missing: Vec<&str> = inp
+        .fields
+        .iter()
+        .filter(|f| !inp.table.has(f))
+        .map(String::as_str)
+        .collect();
+    if !missing.is_empty() {
+        skipped.push(Skipped::new(
+            SECTION,
+            format!("no {} column", missing.join(", no ")),
+        ));
+        return None;
+    }
+    let (groups, uncoded) = group_effects(inp);
+    let studies = studies_where(&groups, |_| true);
+    if studies < 3 {
+        skipped.push(Skipped::new(
+            SECTION,
+            format!(
+                "{studies} stud{} with every element coded; at least 3 are needed",
+                if studies == 1 { "y" } else { "ies" }
+            ),
+        ));
+        return None;
+    }
+    let fl = field_levels(inp.fields, &groups);
+    let (data, given) = contrasts(inp, &groups, &fl);
+    if given.len() < 2 {
+        skipped.push(Skipped::new(
+            SECTION,
+            "every trial has the same combination of elements: nothing to separate",
+        ));
+        return None;
+    }
+    let fit = match fit_components(inp, &data, given) {
+        Ok(f) => f,
+        Err(e) => {
+            skipped.push(Skipped::new(SECTION, e.to_string()));
+            return None;
+        }
+    };
+    let effects = element_effects(&fit, &groups, &fl, studies);
     let clear = effects
         .iter()
         .skip(1)
@@ -290,9 +345,9 @@ pub(crate) fn analyse(
         }
     );
     Some(ElementsAnalysis {
-        fields: varying.iter().map(|&f| inp.fields[f].clone()).collect(),
-        constant_fields: constant,
-        reference,
+        fields: fl.varying.iter().map(|&f| inp.fields[f].clone()).collect(),
+        constant_fields: fl.constant,
+        reference: fl.reference,
         fit,
         effects,
         clear,

@@ -19,14 +19,13 @@
 //! acceptability curve when costs are given; and a plain-language summary with caveats. A section
 //! that does not apply or cannot be fitted is listed in `skipped` with its reason.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
+use super::codebook::{Codebook, FieldKind, Validation};
 use super::direction::{no_effect_reason, row_directions};
-use super::domain::{analyse_domain, DomainData};
+use super::domain::{analyse_domain, DomainInput};
+use super::records::DomainData;
 use super::scale::{map_effects_by_domain, DomainScale};
-use super::{Codebook, FieldKind, Validation};
 use crate::data::Table;
 use crate::effect::{row_effects_with, ConvertOptions, EffectOptions, EffectSizes, RowEffect};
 use crate::error::{check_level, Error, Result};
@@ -34,100 +33,10 @@ use crate::model::RandomEffects;
 
 pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
-pub use super::domain::{DomainResult, Orientation, Sensitivity, StudyEffect};
-pub use super::options::{BinaryToSmd, DomainOptions, OptionsFile, Thresholds};
-pub use super::scale::MapEffect;
-
-/// Options for [`evaluate`].
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EvaluateOptions {
-    /// Confidence level (percent).
-    pub level: f64,
-    /// Willingness-to-pay values for the economic part.
-    pub wtp: Vec<f64>,
-    /// Treat every outcome without a stated direction as higher-is-better (otherwise such an
-    /// outcome is an error).
-    pub assume_higher_is_better: bool,
-    /// Direction per outcome name (`outcome` column, else the domain), used where the
-    /// `higher_is_better` column is absent or empty.
-    pub higher_is_better: BTreeMap<String, bool>,
-    /// Small-k, boundary and certainty thresholds.
-    pub thresholds: Thresholds,
-    /// Settings per outcome domain: minimal important difference, assumed control risk,
-    /// certainty override.
-    pub domains: BTreeMap<String, DomainOptions>,
-    /// The options file these came from, if any.
-    pub options_file: Option<String>,
-    /// The assumed correlation of the sampling errors of one study's effects, for the CHE
-    /// model of domains where studies contribute several effects (default 0.6).
-    pub rho: f64,
-    /// The codebook fields whose levels are the elements of peer support for "which elements
-    /// matter?" (a component network meta-analysis per domain).
-    pub elements: Vec<String>,
-    /// How log odds ratios join SMDs in a domain mixing binary and continuous outcomes.
-    pub binary_to_smd: BinaryToSmd,
-    /// Conversions from reported statistics and the cluster adjustment (the CI scale is not
-    /// used: bounds are read on the scale of `yi`).
-    pub convert: ConvertOptions,
-}
-
-impl Default for EvaluateOptions {
-    fn default() -> Self {
-        EvaluateOptions {
-            level: 95.0,
-            wtp: vec![20_000.0, 30_000.0],
-            assume_higher_is_better: false,
-            higher_is_better: BTreeMap::new(),
-            thresholds: Thresholds::default(),
-            domains: BTreeMap::new(),
-            options_file: None,
-            rho: 0.6,
-            elements: super::elements::DEFAULT_ELEMENTS
-                .iter()
-                .map(|s| s.to_string())
-                .collect(),
-            binary_to_smd: BinaryToSmd::default(),
-            convert: ConvertOptions::default(),
-        }
-    }
-}
-
-impl EvaluateOptions {
-    /// Takes the thresholds, directions and assumption of an options file (`name` is recorded).
-    pub fn with_file(mut self, f: OptionsFile, name: &str) -> Self {
-        self.assume_higher_is_better |= f.assume_higher_is_better;
-        self.higher_is_better = f.higher_is_better;
-        self.thresholds = f.thresholds;
-        self.domains = f.domains;
-        if let Some(e) = f.elements {
-            self.elements = e;
-        }
-        self.binary_to_smd = f.binary_to_smd;
-        self.convert.icc = f.icc.or(self.convert.icc);
-        self.convert.cluster_adjust = f.cluster_adjust;
-        self.convert.omit_skewed |= f.omit_skewed;
-        self.options_file = Some(name.to_string());
-        self
-    }
-}
-
-/// A section of the evaluation that was not run, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Skipped {
-    /// The section (for example "bias", "subgroups by mode", "economics: acceptability curve").
-    pub section: String,
-    /// Why: it does not apply to these data, or the error that stopped it.
-    pub reason: String,
-}
-
-impl Skipped {
-    pub(crate) fn new(section: impl Into<String>, reason: impl Into<String>) -> Self {
-        Skipped {
-            section: section.into(),
-            reason: reason.into(),
-        }
-    }
-}
+pub use super::domain::DomainResult;
+pub use super::options::{BinaryToSmd, DomainOptions, EvaluateOptions, OptionsFile, Thresholds};
+pub use super::records::{Sensitivity, Skipped, StudyEffect};
+pub use super::scale::{MapEffect, Orientation};
 
 /// The acceptability curve of pooled net benefit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -220,16 +129,25 @@ pub fn sha256_file(path: &std::path::Path) -> Result<String> {
         .collect())
 }
 
-/// The effect sizes of one domain's rows on one scale ([`DomainScale`]), with a note saying how,
-/// and the orientation.
+/// Each row's effect, outcome domain, direction and label, as the domains are analysed.
+struct Rows<'a> {
+    effects: &'a [Option<RowEffect>],
+    domain: &'a [Option<String>],
+    dirs: &'a [Option<bool>],
+    labels: &'a [String],
+    /// Whether the row is analysed (it has an outcome domain and an effect).
+    used: &'a [bool],
+}
+
+/// The effect sizes of the rows `rows` of one domain on one scale ([`DomainScale`]), with a
+/// note saying how, and the orientation.
 fn domain_effects(
     table: &Table,
+    r: &Rows<'_>,
     rows: &[usize],
-    effects: &[Option<RowEffect>],
-    dirs: &[Option<bool>],
-    labels: &[String],
     binary: BinaryToSmd,
 ) -> Result<(EffectSizes, String, Orientation)> {
+    let (effects, dirs) = (r.effects, r.dirs);
     let scale = DomainScale::of(rows, effects, dirs, binary);
     let (yi, vi): (Vec<f64>, Vec<f64>) = rows
         .iter()
@@ -241,7 +159,7 @@ fn domain_effects(
         .unzip();
     let es = EffectSizes::new(
         scale.measure,
-        rows.iter().map(|&i| labels[i].clone()).collect(),
+        rows.iter().map(|&i| r.labels[i].clone()).collect(),
         yi,
         vi,
         rows.to_vec(),
@@ -267,6 +185,147 @@ fn domains_present(codebook: &Codebook, domain: &[Option<String>]) -> Vec<String
     present
 }
 
+/// The outcome domain of each row; an error when the column is empty.
+fn outcome_domains(table: &Table) -> Result<Vec<Option<String>>> {
+    let domain = table.texts("outcome_domain");
+    if domain.iter().all(Option::is_none) {
+        return Err(Error::Empty {
+            file: table.source().to_string(),
+            message: format!(
+                "the {} column is empty: no row names its outcome domain, so there is nothing to analyse per domain",
+                table.actual_name("outcome_domain")
+            ),
+        });
+    }
+    Ok(domain)
+}
+
+/// Each row's study identifier: `study_id`, else `study`, else "row N".
+fn study_ids(table: &Table) -> Vec<String> {
+    let ids = if table.has("study_id") {
+        table.texts("study_id")
+    } else {
+        table.texts("study")
+    };
+    ids.into_iter()
+        .enumerate()
+        .map(|(i, s)| s.unwrap_or_else(|| format!("row {}", i + 1)))
+        .collect()
+}
+
+/// Every row not analysed, with its reason (`unplaceable`: rows whose effect fits no scale of
+/// their domain).
+fn unused_rows(table: &Table, r: &Rows<'_>, unplaceable: &[(usize, String)]) -> Vec<UnusedRow> {
+    (0..table.nrows())
+        .filter(|&i| !r.used[i])
+        .map(|i| UnusedRow {
+            row: i + 1,
+            study: r.labels[i].clone(),
+            reason: if r.domain[i].is_none() {
+                "no outcome domain".into()
+            } else if let Some((_, why)) = unplaceable.iter().find(|u| u.0 == i) {
+                why.clone()
+            } else {
+                no_effect_reason(table, i)
+            },
+        })
+        .collect()
+}
+
+/// Every analysed row whose effect was converted or adjusted.
+fn converted_rows(r: &Rows<'_>) -> Vec<ConvertedRow> {
+    (0..r.used.len())
+        .filter(|&i| r.used[i])
+        .filter_map(|i| {
+            let e = r.effects[i]?;
+            e.source.converted().then(|| ConvertedRow {
+                row: i + 1,
+                study: r.labels[i].clone(),
+                domain: r.domain[i].clone().unwrap_or_default(),
+                source: e.source,
+            })
+        })
+        .collect()
+}
+
+/// Analyses every domain present, in codebook order, with the Holm adjustment of the subgroup
+/// tests; the domains holding only head-to-head comparisons are listed as skipped.
+///
+/// # Errors
+/// No domain with a usable effect; errors of the effect sizes and the pooled fits.
+fn analyse_domains(
+    data: &DomainData<'_>,
+    r: &Rows<'_>,
+    binary: BinaryToSmd,
+) -> Result<(Vec<DomainResult>, Vec<Skipped>)> {
+    let table = data.table;
+    let comparator = table.has("comparator").then(|| table.texts("comparator"));
+    let mut domains = Vec::new();
+    let mut skipped = Vec::new();
+    for (di, dname) in domains_present(data.codebook, r.domain).iter().enumerate() {
+        let all: Vec<usize> = (0..table.nrows())
+            .filter(|&i| r.used[i] && r.domain[i].as_deref() == Some(dname.as_str()))
+            .collect();
+        // Head-to-head trials (a comparator other than usual care) inform the network of forms
+        // only, never the pooled effect against usual care.
+        let rows: Vec<usize> = all
+            .iter()
+            .copied()
+            .filter(|&i| !super::forms::head_to_head(&comparator, i))
+            .collect();
+        if rows.is_empty() {
+            skipped.push(Skipped::new(
+                format!("domain {dname}"),
+                "only head-to-head comparisons of forms of peer support: no effect against usual care to pool",
+            ));
+            continue;
+        }
+        let (es, scale_note, orientation) = domain_effects(table, r, &rows, binary)?;
+        let (es_all, _, orientation_all) = if all.len() == rows.len() {
+            (es.clone(), String::new(), orientation)
+        } else {
+            domain_effects(table, r, &all, binary)?
+        };
+        domains.push(analyse_domain(
+            data,
+            &DomainInput {
+                name: dname,
+                number: di + 1,
+                es: &es,
+                scale_note,
+                orientation,
+                forms: (&es_all, orientation_all),
+            },
+        )?);
+    }
+    holm_subgroups(&mut domains);
+    if domains.is_empty() {
+        return Err(Error::Empty {
+            file: table.source().to_string(),
+            message:
+                "no row has a usable effect (yi with vi or sei, continuous arms, or a 2x2 table)"
+                    .into(),
+        });
+    }
+    Ok((domains, skipped))
+}
+
+/// The risk-of-bias assessments, or a skipped section when the data carry no domain columns.
+fn risk_of_bias(
+    table: &Table,
+    sid: &[String],
+    domains: &[DomainResult],
+    skipped: &mut Vec<Skipped>,
+) -> Vec<super::rob::RobAssessment> {
+    super::rob::assess(table, sid, domains).unwrap_or_else(|| {
+        skipped.push(Skipped::new(
+            "risk-of-bias plots",
+            "no risk-of-bias domain columns (RoB 2: rob_d1 to rob_d5; ROBINS-I: robins_d1 to robins_d7) in these data",
+        ));
+        Vec::new()
+    })
+}
+
 /// Runs the standard analysis. `table` is validated (and canonicalised) against `codebook`.
 ///
 /// # Errors
@@ -284,65 +343,27 @@ pub fn evaluate(
     let level = check_level(opts.level)?;
     opts.thresholds.check()?;
     let validation = codebook.validate(table)?;
+    let table = &*table;
     if !table.has("outcome_domain") {
         return Err(table.missing_column("outcome_domain", "to analyse each outcome domain"));
     }
-    let simulated = super::is_simulated(table);
+    let simulated = super::codebook::is_simulated(table);
     let mut effects = row_effects_with(table, &effect_options(opts))?;
-    let domain = table.texts("outcome_domain");
+    let domain = outcome_domains(table)?;
     let unplaceable = super::scale::drop_unplaceable(&mut effects, &domain);
-    if domain.iter().all(Option::is_none) {
-        return Err(Error::Empty {
-            file: table.source().to_string(),
-            message: format!(
-                "the {} column is empty: no row names its outcome domain, so there is nothing \
-                 to analyse per domain",
-                table.actual_name("outcome_domain")
-            ),
-        });
-    }
-    let sid: Vec<String> = {
-        let ids = if table.has("study_id") {
-            table.texts("study_id")
-        } else {
-            table.texts("study")
-        };
-        ids.into_iter()
-            .enumerate()
-            .map(|(i, s)| s.unwrap_or_else(|| format!("row {}", i + 1)))
-            .collect()
-    };
+    let sid = study_ids(table);
     let labels = table.labels("study");
     let used: Vec<bool> = (0..table.nrows())
         .map(|i| domain[i].is_some() && effects[i].is_some())
         .collect();
-    let rows_not_used: Vec<UnusedRow> = (0..table.nrows())
-        .filter(|&i| !used[i])
-        .map(|i| UnusedRow {
-            row: i + 1,
-            study: labels[i].clone(),
-            reason: if domain[i].is_none() {
-                "no outcome domain".into()
-            } else if let Some((_, r)) = unplaceable.iter().find(|u| u.0 == i) {
-                r.clone()
-            } else {
-                no_effect_reason(table, i)
-            },
-        })
-        .collect();
-    let converted: Vec<ConvertedRow> = (0..table.nrows())
-        .filter(|&i| used[i])
-        .filter_map(|i| {
-            let e = effects[i]?;
-            e.source.converted().then(|| ConvertedRow {
-                row: i + 1,
-                study: labels[i].clone(),
-                domain: domain[i].clone().unwrap_or_default(),
-                source: e.source,
-            })
-        })
-        .collect();
     let (dirs, directions) = row_directions(table, &domain, &used, opts)?;
+    let rows = Rows {
+        effects: &effects,
+        domain: &domain,
+        dirs: &dirs,
+        labels: &labels,
+        used: &used,
+    };
     let data = DomainData {
         table,
         codebook,
@@ -357,63 +378,10 @@ pub fn evaluate(
         rho: opts.rho,
         elements: &opts.elements,
     };
-    let comparator = table.has("comparator").then(|| table.texts("comparator"));
-    let mut domains = Vec::new();
-    let mut early_skipped = Vec::new();
-    for (di, dname) in domains_present(codebook, &domain).iter().enumerate() {
-        let all: Vec<usize> = (0..table.nrows())
-            .filter(|&i| used[i] && domain[i].as_deref() == Some(dname.as_str()))
-            .collect();
-        // Head-to-head trials (a comparator other than usual care) inform the network of forms
-        // only, never the pooled effect against usual care.
-        let rows: Vec<usize> = all
-            .iter()
-            .copied()
-            .filter(|&i| !super::forms::head_to_head(&comparator, i))
-            .collect();
-        if rows.is_empty() {
-            early_skipped.push(Skipped::new(
-                format!("domain {dname}"),
-                "only head-to-head comparisons of forms of peer support: no effect against usual care to pool",
-            ));
-            continue;
-        }
-        let b = opts.binary_to_smd;
-        let (es, scale_note, orientation) =
-            domain_effects(table, &rows, &effects, &dirs, &labels, b)?;
-        let (es_all, _, orientation_all) = if all.len() == rows.len() {
-            (es.clone(), String::new(), orientation)
-        } else {
-            domain_effects(table, &all, &effects, &dirs, &labels, b)?
-        };
-        domains.push(analyse_domain(
-            &data,
-            dname,
-            di + 1,
-            &es,
-            scale_note,
-            orientation,
-            (&es_all, orientation_all),
-        )?);
-    }
-    holm_subgroups(&mut domains);
-    if domains.is_empty() {
-        return Err(Error::Empty {
-            file: table.source().to_string(),
-            message:
-                "no row has a usable effect (yi with vi or sei, continuous arms, or a 2x2 table)"
-                    .into(),
-        });
-    }
+    let (domains, early_skipped) = analyse_domains(&data, &rows, opts.binary_to_smd)?;
     let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;
     skipped.extend(early_skipped);
-    let risk_of_bias = super::rob::assess(table, &sid, &domains).unwrap_or_else(|| {
-        skipped.push(Skipped::new(
-            "risk-of-bias plots",
-            "no risk-of-bias domain columns (RoB 2: rob_d1 to rob_d5; ROBINS-I: robins_d1 to robins_d7) in these data",
-        ));
-        Vec::new()
-    });
+    let risk_of_bias = risk_of_bias(table, &sid, &domains, &mut skipped);
     let (economics, ceac) = match costs {
         Some(c) => economics(c, opts, level, &mut skipped)?,
         None => {
@@ -442,8 +410,8 @@ pub fn evaluate(
         summary_of_findings,
         validation,
         directions,
-        rows_not_used,
-        converted,
+        rows_not_used: unused_rows(table, &rows, &unplaceable),
+        converted: converted_rows(&rows),
         domains,
         risk_of_bias,
         economics,

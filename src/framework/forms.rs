@@ -11,8 +11,7 @@
 
 use serde::Serialize;
 
-use super::domain::DomainData;
-use super::evaluate::Skipped;
+use super::records::{DomainData, Skipped};
 use crate::effect::EffectSizes;
 use crate::model::network::{Contrast, Network, NetworkFit};
 

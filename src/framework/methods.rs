@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
+use super::codebook::Codebook;
 use super::domain::DomainResult;
-use super::evaluate::{EvaluateOptions, Skipped};
-use super::Codebook;
+use super::options::{EvaluateOptions, Thresholds};
+use super::records::Skipped;
 
 /// What ran across the domains, counted in domains.
 #[derive(Default)]
@@ -72,21 +73,9 @@ fn not_run(domains_: &[DomainResult], skipped: &[Skipped]) -> Vec<String> {
     out
 }
 
-/// The methods paragraph: the effect sizes and directions, then each analysis that ran in at
-/// least one domain (pooling, subgroups, meta-regression, RVE, bias checks, sensitivity,
-/// economics), then the sections not run.
-pub(crate) fn methods(
-    codebook: &Codebook,
-    opts: &EvaluateOptions,
-    level: f64,
-    domain_results: &[DomainResult],
-    economics: Option<&crate::econ::table::CeaResult>,
-    ceac: bool,
-    skipped: &[Skipped],
-) -> String {
-    let t = &opts.thresholds;
-    let r = ran(domain_results);
-    let mut s = format!(
+/// The effect sizes, directions and scales, in words.
+fn effects_sentence(opts: &EvaluateOptions) -> String {
+    format!(
         "peerstat {} standard analysis. Effects: yi with vi/sei as given (or vi from a CI or p-value on the scale of yi); otherwise Hedges' g (exact J, LS variance) from arm means and SDs (filled in from medians with IQR and/or range, Luo 2018 mean, Wan 2014 / Shi 2020 SD, or from standard errors) or from a t or F statistic or p-value with the group sizes; otherwise the log odds ratio from 2x2 tables (0.5 added to tables with a zero cell); cluster-randomised trials (cluster_size with an ICC) adjusted by the design effect 1 + (m - 1) ICC; every outcome's direction from higher_is_better (per row, or per outcome in the options){}; a domain whose outcomes share one direction is shown in its natural orientation, a domain mixing directions has its lower-is-better effects reversed so that positive means benefit; a domain whose effects are all binary is analysed as log odds ratios (shown as odds ratios), in domains mixing binary and continuous data log odds ratios are converted to SMDs ({}); the evidence-and-gap map uses the same scale per domain.",
         env!("CARGO_PKG_VERSION"),
         if opts.assume_higher_is_better {
@@ -95,12 +84,18 @@ pub(crate) fn methods(
             ""
         },
         opts.binary_to_smd.describe(),
-    );
+    )
+}
+
+/// Pooling, the model for dependent effects, and the certainty rating, in words.
+fn pooling(opts: &EvaluateOptions, level: f64, r: &Ran, n_domains: usize) -> String {
+    let t = &opts.thresholds;
+    let mut s = String::new();
     if r.pooled > 0 {
         s.push_str(&format!(
             " Pooling ({} of {}): a domain with fewer than {} studies is shown, not pooled; random effects, REML tau^2, Knapp-Hartung t-based {level}% CIs (metafor's ad hoc correction, SE never below the Wald SE, up to {} studies), Q-profile CI for tau^2, prediction intervals (t, k-1 df; with a caveat when tau^2 = 0 from fewer than {} studies).",
             domains(r.pooled),
-            domain_results.len(),
+            n_domains,
             t.min_studies_to_pool,
             t.adhoc_max_studies,
             t.tau2_zero_caveat_below,
@@ -132,6 +127,12 @@ pub(crate) fn methods(
             100.0 * t.indirect_share,
         ));
     }
+    s
+}
+
+/// The subgroup, meta-regression, RVE, bias and sensitivity analyses that ran, in words.
+fn other_analyses(t: &Thresholds, r: &Ran) -> String {
+    let mut s = String::new();
     let mut ran_list = Vec::new();
     if !r.subgroup_by.is_empty() {
         ran_list.push(format!(
@@ -179,6 +180,16 @@ pub(crate) fn methods(
         }
         s.push_str(&format!(" {first}."));
     }
+    s
+}
+
+/// The economic analyses, in words.
+fn economics_sentence(
+    opts: &EvaluateOptions,
+    economics: Option<&crate::econ::table::CeaResult>,
+    ceac: bool,
+) -> String {
+    let mut s = String::new();
     let wtp = opts
         .wtp
         .iter()
@@ -193,6 +204,26 @@ pub(crate) fn methods(
         Some(_) => s.push_str(&format!(" Economics: cost-effectiveness of the cost data given, at WTP {wtp}.")),
         None => {}
     }
+    s
+}
+
+/// The methods paragraph: the effect sizes and directions, then each analysis that ran in at
+/// least one domain (pooling, subgroups, meta-regression, RVE, bias checks, sensitivity,
+/// economics), then the sections not run.
+pub(crate) fn methods(
+    codebook: &Codebook,
+    opts: &EvaluateOptions,
+    level: f64,
+    domain_results: &[DomainResult],
+    economics: Option<&crate::econ::table::CeaResult>,
+    ceac: bool,
+    skipped: &[Skipped],
+) -> String {
+    let r = ran(domain_results);
+    let mut s = effects_sentence(opts);
+    s.push_str(&pooling(opts, level, &r, domain_results.len()));
+    s.push_str(&other_analyses(&opts.thresholds, &r));
+    s.push_str(&economics_sentence(opts, economics, ceac));
     let skipped = not_run(domain_results, skipped);
     if !skipped.is_empty() {
         s.push_str(&format!(

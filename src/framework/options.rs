@@ -62,9 +62,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::certainty::Certainty;
+use super::grade::Certainty;
 pub use super::scale::BinaryToSmd;
-use crate::effect::ClusterAdjust;
+use crate::effect::{ClusterAdjust, ConvertOptions};
 use crate::error::{Error, Result};
 
 /// The small-k and boundary thresholds of `evaluate`, in one place. Counts of studies are
@@ -318,3 +318,76 @@ impl OptionsFile {
         Self::parse(&text, &name)
     }
 }
+
+/// Options for [`evaluate`](crate::framework::evaluate::evaluate).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvaluateOptions {
+    /// Confidence level (percent).
+    pub level: f64,
+    /// Willingness-to-pay values for the economic part.
+    pub wtp: Vec<f64>,
+    /// Treat every outcome without a stated direction as higher-is-better (otherwise such an
+    /// outcome is an error).
+    pub assume_higher_is_better: bool,
+    /// Direction per outcome name (`outcome` column, else the domain), used where the
+    /// `higher_is_better` column is absent or empty.
+    pub higher_is_better: BTreeMap<String, bool>,
+    /// Small-k, boundary and certainty thresholds.
+    pub thresholds: Thresholds,
+    /// Settings per outcome domain: minimal important difference, assumed control risk,
+    /// certainty override.
+    pub domains: BTreeMap<String, DomainOptions>,
+    /// The options file these came from, if any.
+    pub options_file: Option<String>,
+    /// The assumed correlation of the sampling errors of one study's effects, for the CHE
+    /// model of domains where studies contribute several effects (default 0.6).
+    pub rho: f64,
+    /// The codebook fields whose levels are the elements of peer support for "which elements
+    /// matter?" (a component network meta-analysis per domain).
+    pub elements: Vec<String>,
+    /// How log odds ratios join SMDs in a domain mixing binary and continuous outcomes.
+    pub binary_to_smd: BinaryToSmd,
+    /// Conversions from reported statistics and the cluster adjustment (the CI scale is not
+    /// used: bounds are read on the scale of `yi`).
+    pub convert: ConvertOptions,
+}
+
+impl Default for EvaluateOptions {
+    fn default() -> Self {
+        EvaluateOptions {
+            level: 95.0,
+            wtp: vec![20_000.0, 30_000.0],
+            assume_higher_is_better: false,
+            higher_is_better: BTreeMap::new(),
+            thresholds: Thresholds::default(),
+            domains: BTreeMap::new(),
+            options_file: None,
+            rho: 0.6,
+            elements: DEFAULT_ELEMENTS.iter().map(|s| s.to_string()).collect(),
+            binary_to_smd: BinaryToSmd::default(),
+            convert: ConvertOptions::default(),
+        }
+    }
+}
+
+impl EvaluateOptions {
+    /// Takes the thresholds, directions and assumption of an options file (`name` is recorded).
+    pub fn with_file(mut self, f: OptionsFile, name: &str) -> Self {
+        self.assume_higher_is_better |= f.assume_higher_is_better;
+        self.higher_is_better = f.higher_is_better;
+        self.thresholds = f.thresholds;
+        self.domains = f.domains;
+        if let Some(e) = f.elements {
+            self.elements = e;
+        }
+        self.binary_to_smd = f.binary_to_smd;
+        self.convert.icc = f.icc.or(self.convert.icc);
+        self.convert.cluster_adjust = f.cluster_adjust;
+        self.convert.omit_skewed |= f.omit_skewed;
+        self.options_file = Some(name.to_string());
+        self
+    }
+}
+
+/// The element fields used when the options file names none.
+pub const DEFAULT_ELEMENTS: [&str; 3] = ["provider", "mode", "group_size"];

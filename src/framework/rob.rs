@@ -140,7 +140,7 @@ impl Judgement {
     /// The judgement of a codebook level (`low`, `some concerns` (or `some`, `unclear`), `high`,
     /// `moderate`, `serious`, `critical`, `no information`; any case); `None` for anything else.
     pub fn from_level(level: &str) -> Option<Judgement> {
-        match super::normalize(level).as_str() {
+        match super::codebook::normalize(level).as_str() {
             "low" => Some(Judgement::Low),
             // The built-in codebook canonicalises these; a custom codebook may not.
             "some concerns" | "some concern" | "some" | "unclear" => Some(Judgement::SomeConcerns),

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::domain::Orientation;
 use crate::effect::{DataKind, Measure, RowEffect};
 
 /// How a log odds ratio is put on the SMD scale in a domain mixing binary and continuous
@@ -39,6 +38,33 @@ impl BinaryToSmd {
         match self {
             BinaryToSmd::Logit => "x sqrt(3)/pi, variance x 3/pi^2 (Chinn 2000)",
             BinaryToSmd::CoxSnell => "/ 1.65, variance / 1.65^2 (Cox and Snell)",
+        }
+    }
+}
+
+/// How a domain's effects are oriented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "orientation")]
+pub enum Orientation {
+    /// Every outcome is higher-is-better; effects as computed (natural orientation).
+    HigherIsBetter,
+    /// Every outcome is lower-is-better; effects as computed (natural orientation: fewer
+    /// admissions is an odds ratio below 1).
+    LowerIsBetter,
+    /// The outcomes mix directions: the lower-is-better effects were reversed so that positive
+    /// (an odds ratio above 1) means benefit.
+    PositiveIsBenefit {
+        /// How many effects were reversed.
+        reversed: usize,
+    },
+}
+
+impl Orientation {
+    /// +1 when a larger value favours peer support, −1 when a smaller one does.
+    pub fn benefit_sign(self) -> f64 {
+        match self {
+            Orientation::LowerIsBetter => -1.0,
+            _ => 1.0,
         }
     }
 }

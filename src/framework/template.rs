@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use super::{Codebook, FieldKind};
+use super::codebook::{Codebook, FieldKind};
 
 /// One column of the template.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -156,315 +156,50 @@ pub const COMBINATIONS: [Combination; 12] = [
     },
 ];
 
-fn row(
-    kind: &'static str,
-    study: &str,
-    common: &[(&'static str, &str)],
-    effect: &[(&'static str, &str)],
-) -> ExampleRow {
+/// The example rows (outcomes and values invented for illustration), two of each
+/// combination: `kind`, `study` (also its `study_id`), the outcome's columns, then the effect's
+/// `column=value` pairs, space-separated.
+const EXAMPLES: &str = include_str!("template_examples.csv");
+
+/// The example rows of [`EXAMPLES`], in its order.
+fn examples() -> Vec<ExampleRow> {
+    let mut lines = EXAMPLES.lines();
+    let header: Vec<&'static str> = lines.next().unwrap_or_default().split(',').collect();
+    lines
+        .filter(|l| !l.is_empty())
+        .map(|l| example_row(&header, l))
+        .collect()
+}
+
+/// One line of [`EXAMPLES`] as a row: `study` and `study_id`, the outcome's columns (named by
+/// `header`), then the effect's pairs.
+fn example_row(header: &[&'static str], line: &'static str) -> ExampleRow {
+    let cells: Vec<&'static str> = line.split(',').collect();
+    let study = cells.get(1).copied().unwrap_or_default();
     let mut values = vec![
         ("study", study.to_string()),
         ("study_id", study.to_string()),
     ];
+    let last = header.len().saturating_sub(1);
     values.extend(
-        common
+        header
             .iter()
-            .chain(effect)
+            .zip(&cells)
+            .take(last)
+            .skip(2)
             .map(|(c, v)| (*c, v.to_string())),
     );
-    ExampleRow { kind, values }
-}
-
-/// Two example rows of each combination (outcomes and values invented for illustration).
-fn examples() -> Vec<ExampleRow> {
-    let phq: [(&str, &str); 5] = [
-        ("outcome_domain", "mental health"),
-        ("outcome", "PHQ-9"),
-        ("higher_is_better", "false"),
-        ("design", "rct"),
-        ("duration_months", "6"),
-    ];
-    let wemwbs: [(&str, &str); 5] = [
-        ("outcome_domain", "wellbeing"),
-        ("outcome", "WEMWBS"),
-        ("higher_is_better", "true"),
-        ("design", "rct"),
-        ("duration_months", "3"),
-    ];
-    let adm: [(&str, &str); 5] = [
-        ("outcome_domain", "service use"),
-        ("outcome", "hospital admission"),
-        ("higher_is_better", "false"),
-        ("design", "rct"),
-        ("duration_months", "12"),
-    ];
-    let falls: [(&str, &str); 5] = [
-        ("outcome_domain", "physical health"),
-        ("outcome", "falls per person-year"),
-        ("higher_is_better", "false"),
-        ("design", "rct"),
-        ("duration_months", "12"),
-    ];
-    let cl: [(&str, &str); 5] = [
-        ("outcome_domain", "mental health"),
-        ("outcome", "PHQ-9"),
-        ("higher_is_better", "false"),
-        ("design", "cluster rct"),
-        ("duration_months", "12"),
-    ];
-    vec![
-        row(
-            "yi",
-            "Example yi A",
-            &wemwbs,
-            &[("yi", "0.25"), ("vi", "0.020")],
-        ),
-        row(
-            "yi",
-            "Example yi B",
-            &wemwbs,
-            &[("yi", "0.31"), ("sei", "0.18")],
-        ),
-        row(
-            "ci",
-            "Example CI A",
-            &wemwbs,
-            &[("yi", "0.18"), ("ci_lower", "-0.05"), ("ci_upper", "0.41")],
-        ),
-        row(
-            "ci",
-            "Example CI B",
-            &wemwbs,
-            &[
-                ("yi", "0.40"),
-                ("ci_lower", "0.15"),
-                ("ci_upper", "0.65"),
-                ("ci_level", "90"),
-            ],
-        ),
-        row(
-            "p",
-            "Example p A",
-            &wemwbs,
-            &[("yi", "0.22"), ("pval", "0.03")],
-        ),
-        row(
-            "p",
-            "Example p B",
-            &wemwbs,
-            &[("yi", "0.12"), ("pval", "0.41")],
-        ),
-        row(
-            "arms",
-            "Example arms A",
-            &phq,
-            &[
-                ("n_t", "60"),
-                ("mean_t", "8.1"),
-                ("sd_t", "4.2"),
-                ("n_c", "58"),
-                ("mean_c", "9.6"),
-                ("sd_c", "4.5"),
-            ],
-        ),
-        row(
-            "arms",
-            "Example arms B",
-            &phq,
-            &[
-                ("n_t", "45"),
-                ("mean_t", "7.9"),
-                ("sd_t", "3.8"),
-                ("n_c", "47"),
-                ("mean_c", "9.1"),
-                ("sd_c", "4.0"),
-            ],
-        ),
-        row(
-            "se",
-            "Example SE A",
-            &phq,
-            &[
-                ("n_t", "40"),
-                ("mean_t", "8.4"),
-                ("se_t", "0.66"),
-                ("n_c", "41"),
-                ("mean_c", "9.9"),
-                ("se_c", "0.70"),
-            ],
-        ),
-        row(
-            "se",
-            "Example SE B",
-            &phq,
-            &[
-                ("n_t", "25"),
-                ("mean_t", "7.2"),
-                ("se_t", "0.80"),
-                ("n_c", "26"),
-                ("mean_c", "8.0"),
-                ("se_c", "0.84"),
-            ],
-        ),
-        row(
-            "median_iqr",
-            "Example median IQR A",
-            &phq,
-            &[
-                ("n_t", "50"),
-                ("median_t", "7"),
-                ("q1_t", "4"),
-                ("q3_t", "11"),
-                ("n_c", "52"),
-                ("median_c", "9"),
-                ("q1_c", "5"),
-                ("q3_c", "13"),
-            ],
-        ),
-        row(
-            "median_iqr",
-            "Example median IQR B",
-            &phq,
-            &[
-                ("n_t", "70"),
-                ("median_t", "8"),
-                ("q1_t", "5"),
-                ("q3_t", "12"),
-                ("n_c", "68"),
-                ("median_c", "9"),
-                ("q1_c", "6"),
-                ("q3_c", "13"),
-            ],
-        ),
-        row(
-            "median_range",
-            "Example median range A",
-            &phq,
-            &[
-                ("n_t", "36"),
-                ("median_t", "8"),
-                ("min_t", "1"),
-                ("max_t", "17"),
-                ("n_c", "35"),
-                ("median_c", "10"),
-                ("min_c", "2"),
-                ("max_c", "19"),
-            ],
-        ),
-        row(
-            "median_range",
-            "Example median range B",
-            &phq,
-            &[
-                ("n_t", "48"),
-                ("median_t", "7"),
-                ("min_t", "0"),
-                ("max_t", "15"),
-                ("n_c", "50"),
-                ("median_c", "8"),
-                ("min_c", "1"),
-                ("max_c", "16"),
-            ],
-        ),
-        row(
-            "t",
-            "Example t A",
-            &wemwbs,
-            &[("n_t", "40"), ("n_c", "42"), ("tstat", "2.1")],
-        ),
-        row(
-            "t",
-            "Example t B",
-            &wemwbs,
-            &[("n_t", "55"), ("n_c", "53"), ("tstat", "1.4")],
-        ),
-        row(
-            "F",
-            "Example F A",
-            &wemwbs,
-            &[("n_t", "29"), ("n_c", "31"), ("fstat", "4.4")],
-        ),
-        row(
-            "F",
-            "Example p (t-test) B",
-            &wemwbs,
-            &[("n_t", "33"), ("n_c", "30"), ("pval", "0.048")],
-        ),
-        row(
-            "rates",
-            "Example rates A",
-            &falls,
-            &[
-                ("events_t", "30"),
-                ("person_time_t", "95.5"),
-                ("events_c", "44"),
-                ("person_time_c", "90.0"),
-            ],
-        ),
-        row(
-            "rates",
-            "Example rates B",
-            &falls,
-            &[
-                ("events_t", "18"),
-                ("person_time_t", "61.0"),
-                ("events_c", "25"),
-                ("person_time_c", "58.5"),
-            ],
-        ),
-        row(
-            "2x2",
-            "Example 2x2 A",
-            &adm,
-            &[
-                ("events_t", "12"),
-                ("n_t", "100"),
-                ("events_c", "20"),
-                ("n_c", "98"),
-            ],
-        ),
-        row(
-            "2x2",
-            "Example 2x2 B",
-            &adm,
-            &[
-                ("events_t", "8"),
-                ("n_t", "75"),
-                ("events_c", "14"),
-                ("n_c", "80"),
-            ],
-        ),
-        row(
-            "cluster",
-            "Example cluster A",
-            &cl,
-            &[
-                ("n_t", "120"),
-                ("mean_t", "8.8"),
-                ("sd_t", "4.4"),
-                ("n_c", "118"),
-                ("mean_c", "9.7"),
-                ("sd_c", "4.6"),
-                ("cluster_size", "12"),
-                ("icc", "0.05"),
-            ],
-        ),
-        row(
-            "cluster",
-            "Example cluster B",
-            &cl,
-            &[
-                ("n_t", "90"),
-                ("mean_t", "8.2"),
-                ("sd_t", "4.1"),
-                ("n_c", "96"),
-                ("mean_c", "8.9"),
-                ("sd_c", "4.3"),
-                ("cluster_size", "8"),
-                ("icc", "0.02"),
-            ],
-        ),
-    ]
+    let effect = cells.get(last).copied().unwrap_or_default();
+    values.extend(
+        effect
+            .split_whitespace()
+            .filter_map(|p| p.split_once('='))
+            .map(|(c, v)| (c, v.to_string())),
+    );
+    ExampleRow {
+        kind: cells.first().copied().unwrap_or_default(),
+        values,
+    }
 }
 
 /// The template of `codebook`: `study`, `study_id`, the codebook's fields in its order, then the
@@ -520,5 +255,29 @@ pub fn template(codebook: &Codebook) -> Template {
         columns,
         combinations: COMBINATIONS.to_vec(),
         examples: examples(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_examples_of_each_combination_with_every_value() {
+        let ex = examples();
+        for c in COMBINATIONS {
+            assert_eq!(
+                ex.iter().filter(|e| e.kind == c.kind).count(),
+                2,
+                "{}",
+                c.kind
+            );
+        }
+        assert_eq!(ex.len(), 2 * COMBINATIONS.len());
+        for e in &ex {
+            assert_eq!(e.values[0].0, "study");
+            assert!(e.values.iter().all(|(c, v)| !c.is_empty() && !v.is_empty()));
+            assert!(e.values.len() >= 9, "{:?}", e.values);
+        }
     }
 }

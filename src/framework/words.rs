@@ -3,8 +3,9 @@
 //! "worsened", "may have improved" ↔ "may have worsened", and "did not clearly change" only at
 //! the null itself.
 
-use super::certainty::Certainty;
-use super::domain::{Orientation, StudyEffect};
+use super::grade::Certainty;
+use super::records::StudyEffect;
+use super::scale::Orientation;
 use crate::diag::BiasResult;
 use crate::effect::Measure;
 use crate::model::Summary;

@@ -1,9 +1,58 @@
 //! The rating rules (documented in the parent module) and the absolute-effect arithmetic.
 
-use super::{Absolute, Certainty, CertaintyRating, Criterion, InformationSize, Judgement, RowData};
+use super::records::{Absolute, CertaintyRating, Criterion, InformationSize, Judgement};
+use crate::data::Table;
+use crate::error::Result;
 use crate::framework::domain::DomainResult;
+use crate::framework::grade::Certainty;
 use crate::framework::options::Thresholds;
 use crate::model::Fit;
+
+/// The per-row columns the rules read (absent columns `None`).
+pub(crate) struct RowData {
+    design: Option<Vec<Option<String>>>,
+    risk_of_bias: Option<Vec<Option<String>>>,
+    indirect: Option<Vec<Option<bool>>>,
+    /// events_t, n_t, events_c, n_c.
+    arms: Option<[Vec<Option<f64>>; 4]>,
+}
+
+impl RowData {
+    /// Reads the columns from `table`.
+    ///
+    /// # Errors
+    /// An unreadable `indirect` cell or arm count, naming row and column.
+    pub(crate) fn new(table: &Table) -> Result<RowData> {
+        let text = |c: &str| table.has(c).then(|| table.texts(c));
+        let indirect = if table.has("indirect") {
+            Some(crate::framework::direction::bool_column(
+                table,
+                "indirect",
+                "is not a yes/no value: use true when the evidence is indirect, else false",
+            )?)
+        } else {
+            None
+        };
+        let names = ["events_t", "n_t", "events_c", "n_c"];
+        let arms = if names.iter().all(|c| table.has(c)) {
+            let get = |c: &str| table.numeric(c, "for absolute effects");
+            Some([
+                get(names[0])?,
+                get(names[1])?,
+                get(names[2])?,
+                get(names[3])?,
+            ])
+        } else {
+            None
+        };
+        Ok(RowData {
+            design: text("design"),
+            risk_of_bias: text("risk_of_bias"),
+            indirect,
+            arms,
+        })
+    }
+}
 
 /// The risk with peer support given an odds ratio and the control risk:
 /// `OR·cr / (1 − cr + OR·cr)`.

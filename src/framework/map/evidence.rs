@@ -2,13 +2,15 @@
 //! it: the cells of `rows × cols`, the element view, and the cost studies of an economic
 //! companion.
 
-use super::evaluate::{map_directions, map_effects_with, EvaluateOptions};
-use super::map::{map_data, MapData};
-use super::map_costs::add_cost_studies;
-use super::map_elements::add_element_view;
-use super::{Codebook, FieldKind};
+use super::cells::map_data;
+use super::costs::add_cost_studies;
+use super::elements::add_element_view;
+use super::records::MapData;
 use crate::data::Table;
 use crate::error::Result;
+use crate::framework::codebook::{Codebook, FieldKind};
+use crate::framework::evaluate::{map_directions, map_effects_with};
+use crate::framework::options::EvaluateOptions;
 
 /// The segment column of the map when none is named (used when the data have it).
 pub const DEFAULT_SEGMENT: &str = "risk_of_bias";

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use super::map::{MapCell, MapData, MapStudy};
+use super::records::{MapCell, MapData, MapStudy};
 use crate::data::Table;
 
 /// The measure name of a cost cell.
@@ -14,6 +14,129 @@ pub const COST_MEASURE: &str = "costs";
 fn is_cost_level(level: &str) -> bool {
     let l = level.to_lowercase();
     l.starts_with("cost") || l.starts_with("econom")
+}
+
+/// The cost level of the outcome-domain axis (the columns when `domain_is_col`, else the
+/// rows), added as "costs" when the axis has none.
+fn cost_level(md: &mut MapData, domain_is_col: bool) -> String {
+    let levels = if domain_is_col {
+        &mut md.cols
+    } else {
+        &mut md.rows
+    };
+    match levels.iter().find(|l| is_cost_level(l)) {
+        Some(l) => l.clone(),
+        None => {
+            levels.push(COST_MEASURE.to_string());
+            COST_MEASURE.to_string()
+        }
+    }
+}
+
+/// The costed trials of each cell (row level, column level).
+type TrialsByCell = BTreeMap<(String, String), BTreeSet<String>>;
+
+/// Where the costed trials go: the map table's axis other than the outcome domain, the cost
+/// level, and which axis holds it.
+struct CostAxis<'a> {
+    other: &'a str,
+    level: String,
+    domain_is_col: bool,
+}
+
+/// Adds a cost entry for each costed row of `t` not yet on the map at its place; returns the
+/// trials placed and the trials of each cell.
+fn place_studies(
+    md: &mut MapData,
+    t: &Table,
+    costed: &BTreeSet<String>,
+    axis: &CostAxis<'_>,
+    segment: Option<&str>,
+) -> (BTreeSet<String>, TrialsByCell) {
+    let ids = if t.has("study_id") {
+        t.texts("study_id")
+    } else {
+        t.texts("study")
+    };
+    let labels = t.labels("study");
+    let values = t.texts(axis.other);
+    let seg = segment.map_or_else(|| vec![None; t.nrows()], |s| t.texts(s));
+    let (pop, country, design, mode) = (
+        t.texts("population"),
+        t.texts("country"),
+        t.texts("design"),
+        t.texts("mode"),
+    );
+    let mut seen: HashSet<(String, String, String)> = md
+        .studies
+        .iter()
+        .map(|s| (s.id.clone(), s.row.clone(), s.col.clone()))
+        .collect();
+    let mut placed: BTreeSet<String> = BTreeSet::new();
+    let mut per_cell = TrialsByCell::new();
+    for i in 0..t.nrows() {
+        let id = ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1));
+        if !(costed.contains(&labels[i]) || costed.contains(&id)) {
+            continue;
+        }
+        let Some(v) = values[i].clone() else {
+            continue;
+        };
+        let (r, c) = if axis.domain_is_col {
+            (v, axis.level.clone())
+        } else {
+            (axis.level.clone(), v)
+        };
+        placed.insert(id.clone());
+        per_cell
+            .entry((r.clone(), c.clone()))
+            .or_default()
+            .insert(id.clone());
+        if !seen.insert((id.clone(), r.clone(), c.clone())) {
+            continue;
+        }
+        md.studies.push(MapStudy {
+            id,
+            label: labels[i].clone(),
+            row: r,
+            col: c,
+            segment: seg[i].clone(),
+            population: pop[i].clone(),
+            country: country[i].clone(),
+            design: design[i].clone(),
+            mode: mode[i].clone(),
+            yi: None,
+            measure: Some(COST_MEASURE.into()),
+            ci_lower: None,
+            ci_upper: None,
+        });
+    }
+    (placed, per_cell)
+}
+
+/// A cost cell for each cell with costed trials that has no cell yet.
+fn add_cost_cells(md: &mut MapData, per_cell: TrialsByCell) {
+    for ((r, c), trials) in per_cell {
+        if md.cells.iter().any(|x| x.row == r && x.col == c) {
+            continue;
+        }
+        md.cells.push(MapCell {
+            row: r,
+            col: c,
+            k: trials.len(),
+            effects: trials.len(),
+            model: None,
+            estimate: None,
+            ci_lower: None,
+            ci_upper: None,
+            measure: COST_MEASURE.into(),
+            note: Some(format!(
+                "cost data (costs and QALYs per arm) from {} trial{}: pooled net benefit in the evaluation report",
+                trials.len(),
+                if trials.len() == 1 { "" } else { "s" }
+            )),
+        });
+    }
 }
 
 /// Places each trial of `costs` (matched on its `study` column to the map table's `study` label
@@ -40,96 +163,12 @@ pub fn add_cost_studies(
     if costed.is_empty() || !t.has(other) {
         return 0;
     }
-    let levels = if domain_is_col {
-        &mut md.cols
-    } else {
-        &mut md.rows
+    let axis = CostAxis {
+        other,
+        level: cost_level(md, domain_is_col),
+        domain_is_col,
     };
-    let level = match levels.iter().find(|l| is_cost_level(l)) {
-        Some(l) => l.clone(),
-        None => {
-            levels.push(COST_MEASURE.to_string());
-            COST_MEASURE.to_string()
-        }
-    };
-    let ids = if t.has("study_id") {
-        t.texts("study_id")
-    } else {
-        t.texts("study")
-    };
-    let labels = t.labels("study");
-    let values = t.texts(other);
-    let seg = segment.map_or_else(|| vec![None; t.nrows()], |s| t.texts(s));
-    let (pop, country, design, mode) = (
-        t.texts("population"),
-        t.texts("country"),
-        t.texts("design"),
-        t.texts("mode"),
-    );
-    let mut seen: HashSet<(String, String, String)> = md
-        .studies
-        .iter()
-        .map(|s| (s.id.clone(), s.row.clone(), s.col.clone()))
-        .collect();
-    let mut placed: BTreeSet<String> = BTreeSet::new();
-    let mut per_cell: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
-    for i in 0..t.nrows() {
-        let id = ids[i].clone().unwrap_or_else(|| format!("row {}", i + 1));
-        if !(costed.contains(&labels[i]) || costed.contains(&id)) {
-            continue;
-        }
-        let Some(v) = values[i].clone() else {
-            continue;
-        };
-        let (r, c) = if domain_is_col {
-            (v, level.clone())
-        } else {
-            (level.clone(), v)
-        };
-        placed.insert(id.clone());
-        per_cell
-            .entry((r.clone(), c.clone()))
-            .or_default()
-            .insert(id.clone());
-        if !seen.insert((id.clone(), r.clone(), c.clone())) {
-            continue;
-        }
-        md.studies.push(MapStudy {
-            id,
-            label: labels[i].clone(),
-            row: r,
-            col: c,
-            segment: seg[i].clone(),
-            population: pop[i].clone(),
-            country: country[i].clone(),
-            design: design[i].clone(),
-            mode: mode[i].clone(),
-            yi: None,
-            measure: Some(COST_MEASURE.into()),
-            ci_lower: None,
-            ci_upper: None,
-        });
-    }
-    for ((r, c), trials) in per_cell {
-        if md.cells.iter().any(|x| x.row == r && x.col == c) {
-            continue;
-        }
-        md.cells.push(MapCell {
-            row: r,
-            col: c,
-            k: trials.len(),
-            effects: trials.len(),
-            model: None,
-            estimate: None,
-            ci_lower: None,
-            ci_upper: None,
-            measure: COST_MEASURE.into(),
-            note: Some(format!(
-                "cost data (costs and QALYs per arm) from {} trial{}: pooled net benefit in the evaluation report",
-                trials.len(),
-                if trials.len() == 1 { "" } else { "s" }
-            )),
-        });
-    }
+    let (placed, per_cell) = place_studies(md, t, &costed, &axis, segment);
+    add_cost_cells(md, per_cell);
     placed.len()
 }
