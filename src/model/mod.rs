@@ -36,6 +36,7 @@
 mod error;
 mod estimate;
 mod estimators;
+mod fitted;
 mod meta_run;
 pub mod multilevel;
 mod multilevel_run;
@@ -61,6 +62,7 @@ pub use error::ModelError;
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
+pub use fitted::Fitted;
 pub use meta_run::MetaRun;
 pub use multilevel_run::{MultilevelOptions, MultilevelRun};
 use normalise::Normaliser;
