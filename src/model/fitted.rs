@@ -98,10 +98,7 @@ pub trait Fitted {
 
     /// The estimates alone (metafor `coef`).
     fn coef(&self) -> Vec<f64> {
-        self.coefficients()
-            .iter()
-            .map(|c| c.est.estimate)
-            .collect()
+        self.coefficients().iter().map(|c| c.est.estimate).collect()
     }
 
     /// The prediction at moderator values `newmods` (metafor `predict(fit, newmods = …)`), one
@@ -276,9 +273,7 @@ fn regression_loglik(r: &RegressionFit, reml: bool) -> Option<f64> {
     };
     let ln_det_xx = ln_det(r.x.transpose() * &r.x)?;
     let ln_det_xwx = ln_det(r.x.transpose() * xw)?;
-    Some(
-        -0.5 * (k - p) * ln2pi + 0.5 * ln_det_xx + 0.5 * sum_ln_w - 0.5 * ln_det_xwx - 0.5 * rss,
-    )
+    Some(-0.5 * (k - p) * ln2pi + 0.5 * ln_det_xx + 0.5 * sum_ln_w - 0.5 * ln_det_xwx - 0.5 * rss)
 }
 
 impl Fitted for MultilevelFit {
@@ -432,7 +427,11 @@ mod tests {
     }
 
     fn fixture(name: &str, measure: Measure) -> (Table, EffectSizes) {
-        let t = read_table(Path::new(&format!("fixtures/{name}.csv")), &ColumnMap::new()).unwrap();
+        let t = read_table(
+            Path::new(&format!("fixtures/{name}.csv")),
+            &ColumnMap::new(),
+        )
+        .unwrap();
         let es = EffectSizes::compute(&t, measure, &EffectOptions::default()).unwrap();
         (t, es)
     }
@@ -450,7 +449,12 @@ mod tests {
             (Tau2Method::Ee, -70.22356990443093),
         ] {
             let fit = RandomEffects::new().method(method).fit(&es).unwrap();
-            close(&format!("{method} logLik"), fit.log_likelihood().unwrap(), loglik, 1e-7);
+            close(
+                &format!("{method} logLik"),
+                fit.log_likelihood().unwrap(),
+                loglik,
+                1e-7,
+            );
             let c = &fit.coefficients()[0];
             assert_eq!(c.est.estimate, fit.summary.estimate);
             assert_eq!(c.est.p_value, fit.summary.p_value);
@@ -459,7 +463,12 @@ mod tests {
         }
         let fit = RandomEffects::new().knha(true).fit(&es).unwrap();
         close("REML estimate", fit.coef()[0], -0.7145323421581394, 1e-8);
-        close("KH se", fit.vcov()[(0, 0)].sqrt(), 0.18079174409284787, 1e-7);
+        close(
+            "KH se",
+            fit.vcov()[(0, 0)].sqrt(),
+            0.18079174409284787,
+            1e-7,
+        );
         assert_eq!(fit.coefficients()[0].df, Some(12.0));
         // predict(res): the model's own prediction interval (t on k - 1 df under KH).
         let p = fit.predict(&[], 95.0).unwrap();
@@ -482,7 +491,12 @@ mod tests {
     fn univariate_loglik_konstantopoulos() {
         let (_, es) = fixture("konstantopoulos2011", Measure::Gen);
         let fit = RandomEffects::new().fit(&es).unwrap();
-        close("logLik", fit.log_likelihood().unwrap(), -16.84549945261063, 1e-7);
+        close(
+            "logLik",
+            fit.log_likelihood().unwrap(),
+            -16.84549945261063,
+            1e-7,
+        );
     }
 
     /// rma(yi, vi, mods = ~ ablat, data = dat.bcg): coefficients (fixtures/metafor/
@@ -505,7 +519,12 @@ mod tests {
                 .method(ml)
                 .fit_table(&t, &es, &["study".to_string()], &mods)
                 .unwrap();
-            close(&format!("{method} logLik vs rma.mv"), ll, mv.fit.loglik, 1e-6);
+            close(
+                &format!("{method} logLik vs rma.mv"),
+                ll,
+                mv.fit.loglik,
+                1e-6,
+            );
             assert_eq!(m.regression.log_likelihood(), None);
         }
         let m = MetaRegression::new(RandomEffects::new())
@@ -523,7 +542,10 @@ mod tests {
             close("vcov diagonal", v[(j, j)].sqrt(), se, 1e-6);
         }
         close("vcov symmetric", v[(0, 1)], v[(1, 0)], 1e-12);
-        assert!(v[(0, 1)] < 0.0, "intercept and latitude are negatively correlated");
+        assert!(
+            v[(0, 1)] < 0.0,
+            "intercept and latitude are negatively correlated"
+        );
         let y: Vec<f64> = m.fit.studies.iter().map(|s| s.yi).collect();
         let (f, e) = (r.fitted_values().unwrap(), r.residuals().unwrap());
         for i in 0..y.len() {
@@ -531,7 +553,12 @@ mod tests {
         }
         let p = m.predict(&[30.0], 95.0).unwrap();
         assert_eq!(p, r.predict(&[30.0], 95.0).unwrap());
-        close("pred", p.pred, 0.2514682099787292 - 30.0 * 0.029101725011180992, 1e-7);
+        close(
+            "pred",
+            p.pred,
+            0.2514682099787292 - 30.0 * 0.029101725011180992,
+            1e-7,
+        );
         assert!(m.predict(&[], 95.0).is_err());
     }
 
@@ -544,7 +571,12 @@ mod tests {
         let r = MultilevelModel::new()
             .fit_table(&t, &es, &random, &[])
             .unwrap();
-        close("logLik", r.log_likelihood().unwrap(), -7.958724033710968, 1e-7);
+        close(
+            "logLik",
+            r.log_likelihood().unwrap(),
+            -7.958724033710968,
+            1e-7,
+        );
         assert_eq!(r.fit.log_likelihood(), Some(r.fit.loglik));
         close("tau2", r.tau2(), r.fit.sigma2[0] + r.fit.sigma2[1], 1e-15);
         let p = r.predict(&[], 95.0).unwrap();
@@ -589,7 +621,12 @@ mod tests {
                 close(&format!("vcov[{i},{j}]"), v[(i, j)], *w, 1e-6);
             }
         }
-        close("logLik", fit.log_likelihood().unwrap(), -3.03857417475281, 1e-6);
+        close(
+            "logLik",
+            fit.log_likelihood().unwrap(),
+            -3.03857417475281,
+            1e-6,
+        );
         assert_eq!(fit.fitted_values(), None);
         assert!(fit.predict(&[], 95.0).is_err());
         let dl = Network::new().reference("A").fit(&c).unwrap();
