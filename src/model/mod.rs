@@ -36,6 +36,7 @@
 mod coefficient;
 mod estimate;
 mod estimators;
+mod fitted;
 mod meta_run;
 pub mod multilevel;
 mod multilevel_run;
@@ -62,6 +63,7 @@ use crate::error::{Error, Setting};
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
+pub use fitted::Fitted;
 pub use meta_run::MetaRun;
 pub use multilevel_run::{MultilevelOptions, MultilevelRun};
 use normalise::Normaliser;

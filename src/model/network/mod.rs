@@ -137,6 +137,16 @@ pub struct NetworkModel {
     cov: nalgebra::DMatrix<f64>,
 }
 
+impl NetworkModel {
+    /// The covariance matrix of the treatment effects, one row and column per treatment in
+    /// `treatments` order (only contrasts between treatments are identified; the
+    /// [`Fitted`](crate::model::Fitted) covariance of the effects against the reference is
+    /// formed from it).
+    pub fn covariance(&self) -> &nalgebra::DMatrix<f64> {
+        &self.cov
+    }
+}
+
 /// The P-score of a treatment.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PScore {

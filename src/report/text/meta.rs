@@ -3,27 +3,34 @@
 
 use std::fmt::Write as _;
 
+use super::fitted::{coefficient_table, prediction_line, Columns};
 use super::robust::{robust_table, rve_table};
 use crate::effect::{BackTransform, Measure};
 use crate::model::subgroup::SubgroupAnalysis;
-use crate::model::{Fit, MetaResult, PiMethod, Tau2Method};
-use crate::report::fmt::{f4, fp, label, pv, stars, width};
+use crate::model::{Fit, Fitted, MetaResult, PiMethod, RegressionKeys, Tau2Method};
+use crate::report::fmt::{f4, fp, label, pv, width};
 
 /// A metafor-style printout of a fit, with back-transformed values for ratio measures.
 /// `source` names the data in the header.
 pub fn table(fit: &Fit, source: &str) -> String {
-    let s = &fit.summary;
-    let o = &fit.options;
-    let lvl = o.get_level();
+    let mut out = fit_header(fit, source);
+    out.push_str(&heterogeneity(fit));
+    out.push_str(&model_results(fit));
+    out.push_str(&intervals(fit));
+    out.push_str(&study_rows(fit));
+    out
+}
+
+/// The model's name, the measure and the data, and how many rows were left out.
+fn fit_header(fit: &Fit, source: &str) -> String {
     let mut out = String::new();
-    let ee = fit.method == Tau2Method::Ee;
-    if ee {
-        let _ = writeln!(out, "Common-Effect Model (k = {})", s.k);
+    if fit.method == Tau2Method::Ee {
+        let _ = writeln!(out, "Common-Effect Model (k = {})", fit.summary.k);
     } else {
         let _ = writeln!(
             out,
             "Random-Effects Model (k = {}; tau^2 estimator: {})",
-            s.k, fit.method
+            fit.summary.k, fit.method
         );
     }
     let scale = if fit.measure.is_log_scale() {
@@ -31,12 +38,20 @@ pub fn table(fit: &Fit, source: &str) -> String {
     } else {
         fit.measure.description().to_string()
     };
-    let bt = fit.back;
     let _ = writeln!(out, "Measure: {} ({scale}); data: {source}", fit.measure);
     if !fit.omitted.is_empty() {
         let _ = writeln!(out, "{} row(s) omitted (see warnings)", fit.omitted.len());
     }
     let _ = writeln!(out);
+    out
+}
+
+/// τ², τ, I² and H² with their CIs, and the test for heterogeneity.
+fn heterogeneity(fit: &Fit) -> String {
+    let s = &fit.summary;
+    let lvl = fit.options.get_level();
+    let ee = fit.method == Tau2Method::Ee;
+    let mut out = String::new();
     let ci = |lo: f64, hi: f64, pct: bool| {
         if lo.is_finite() && hi.is_finite() {
             if pct {
@@ -90,51 +105,46 @@ pub fn table(fit: &Fit, source: &str) -> String {
     );
     let _ = writeln!(out);
     let _ = writeln!(out, "Test for Heterogeneity:");
-    let _ = writeln!(
-        out,
-        "Q(df = {}) = {}, p-val {}",
-        s.q_df,
-        f4(s.q),
-        match fp(s.q_p).as_str() {
-            "<.0001" => "< .0001".to_string(),
-            p => format!("= {p}"),
-        }
-    );
+    let _ = writeln!(out, "Q(df = {}) = {}, p-val {}", s.q_df, f4(s.q), pv(s.q_p));
     let _ = writeln!(out);
-    let knha = o.get_knha();
+    out
+}
+
+/// The pooled effect as a one-row coefficient table (z, or Knapp–Hartung t).
+fn model_results(fit: &Fit) -> String {
+    let knha = fit.options.get_knha();
+    let mut out = String::new();
     let _ = writeln!(
         out,
         "Model Results{}:",
         if knha {
-            format!(" (Knapp-Hartung, t on {} df)", s.df)
+            format!(" (Knapp-Hartung, t on {} df)", fit.summary.df)
         } else {
             String::new()
         }
     );
     let _ = writeln!(out);
-    let stat = if knha { "tval" } else { "zval" };
-    let _ = writeln!(
-        out,
-        "{:>9} {:>8} {:>9} {:>8} {:>9} {:>9}",
-        "estimate", "se", stat, "pval", "ci.lb", "ci.ub"
-    );
-    let _ = writeln!(
-        out,
-        "{:>9} {:>8} {:>9} {:>8} {:>9} {:>9}  {}",
-        f4(s.estimate),
-        f4(s.se),
-        f4(s.statistic),
-        fp(s.p_value),
-        f4(s.ci_lower),
-        f4(s.ci_upper),
-        stars(s.p_value)
-    );
+    let cols = Columns {
+        t: knha,
+        ..Columns::default()
+    };
+    out.push_str(&coefficient_table(&fit.coefficients(), &cols));
     let _ = writeln!(out);
+    out
+}
+
+/// The prediction interval and the back-transformed estimate, CI and PI.
+fn intervals(fit: &Fit) -> String {
+    let s = &fit.summary;
+    let lvl = fit.options.get_level();
+    let ee = fit.method == Tau2Method::Ee;
+    let bt = fit.back;
+    let mut out = String::new();
     if !ee {
         let _ = writeln!(
             out,
             "Prediction interval ({lvl}%{}): {} to {}",
-            match o.get_prediction() {
+            match fit.options.get_prediction() {
                 PiMethod::Metafor => "",
                 PiMethod::Riley => ", t(k-2)",
             },
@@ -168,6 +178,14 @@ pub fn table(fit: &Fit, source: &str) -> String {
         );
     }
     let _ = writeln!(out);
+    out
+}
+
+/// One row per study: effect, variance, weight and the effect with its CI on the natural scale.
+fn study_rows(fit: &Fit) -> String {
+    let lvl = fit.options.get_level();
+    let bt = fit.back;
+    let mut out = String::new();
     let w = width(fit.studies.iter().map(|st| st.study.as_str()), 5);
     let z = crate::dist::norm_quantile(1.0 - (1.0 - lvl / 100.0) / 2.0);
     let back = !bt.is_identity();
@@ -210,36 +228,68 @@ pub fn table(fit: &Fit, source: &str) -> String {
 /// The text printout of a [`MetaResult`]: the core fit, then the subgroup, meta-regression and
 /// robust-variance sections that were run.
 pub fn table_report(rep: &MetaResult, source: &str) -> String {
-    let Some(reg) = &rep.regression else {
-        let mut out = table(&rep.fit, source);
-        if let Some(sg) = &rep.subgroups {
-            out.push_str(&subgroup_table(sg, rep.fit.measure));
+    let mut out = match &rep.regression {
+        Some(reg) => regression_table(rep, reg, source),
+        None => {
+            let mut out = table(&rep.fit, source);
+            if let Some(sg) = &rep.subgroups {
+                out.push_str(&subgroup_table(sg, rep.fit.measure));
+            }
+            out
         }
-        if let Some(r) = &rep.rve {
-            out.push_str(&rve_table(r));
-        }
-        if let Some(r) = &rep.robust {
-            out.push_str(&robust_table(r));
-        }
-        return out;
     };
-    let s = &rep.fit.summary;
-    let o = &rep.fit.options;
-    let lvl = o.get_level();
+    if let Some(r) = &rep.rve {
+        out.push_str(&rve_table(r));
+    }
+    if let Some(r) = &rep.robust {
+        out.push_str(&robust_table(r));
+    }
+    out
+}
+
+/// The printout of a meta-regression (metafor `print.rma.uni` with moderators).
+fn regression_table(rep: &MetaResult, reg: &RegressionKeys, source: &str) -> String {
+    let fit = &rep.fit;
     let mut out = String::new();
     let _ = writeln!(
         out,
         "Mixed-Effects Model (k = {}; tau^2 estimator: {})",
-        s.k, rep.fit.method
+        fit.summary.k, fit.method
     );
     let _ = writeln!(
         out,
         "Measure: {} ({}); data: {source}",
-        rep.fit.measure,
-        rep.fit.measure.description()
+        fit.measure,
+        fit.measure.description()
     );
     let _ = writeln!(out);
-    if rep.fit.method != Tau2Method::Ee {
+    out.push_str(&residual_heterogeneity(fit, reg));
+    out.push_str(&moderator_tests(reg, fit.options.get_knha()));
+    let _ = writeln!(out, "Model Results:");
+    let _ = writeln!(out);
+    let cols = Columns {
+        t: fit.options.get_knha(),
+        names: true,
+        extra: reg.permutation.as_ref().map(|p| {
+            let cells = p.p_values.iter().map(|&p| fp(p)).collect();
+            ("pval(perm)", cells)
+        }),
+        ..Columns::default()
+    };
+    out.push_str(&coefficient_table(&reg.coefficients, &cols));
+    if let (Some(p), Some(nm)) = (&reg.prediction, &rep.options.newmods) {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "{}", prediction_line(p, nm));
+    }
+    out
+}
+
+/// Residual τ², τ, I², H², R² and the test for residual heterogeneity of a meta-regression.
+fn residual_heterogeneity(fit: &Fit, reg: &RegressionKeys) -> String {
+    let s = &fit.summary;
+    let lvl = fit.options.get_level();
+    let mut out = String::new();
+    if fit.method != Tau2Method::Ee {
         let _ = writeln!(
             out,
             "tau^2 (estimated amount of residual heterogeneity):     {} ({lvl}% CI {} to {})",
@@ -280,7 +330,12 @@ pub fn table_report(rep: &MetaResult, source: &str) -> String {
         pv(reg.qe_p)
     );
     let _ = writeln!(out);
-    let knha = o.get_knha();
+    out
+}
+
+/// The test of moderators (χ², or F under Knapp–Hartung) and the permutation test.
+fn moderator_tests(reg: &RegressionKeys, knha: bool) -> String {
+    let mut out = String::new();
     let coefs = if reg.qm_df == 1 {
         "coefficient 2".to_string()
     } else {
@@ -315,54 +370,10 @@ pub fn table_report(rep: &MetaResult, source: &str) -> String {
         );
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "Model Results:");
-    let _ = writeln!(out);
-    let w = width(reg.coefficients.iter().map(|c| c.name.as_str()), 7);
-    let stat = if knha { "tval" } else { "zval" };
-    let perm = reg.permutation.is_some();
-    let _ = writeln!(
-        out,
-        "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}{}",
-        "",
-        "estimate",
-        "se",
-        stat,
-        "pval",
-        "ci.lb",
-        "ci.ub",
-        if perm { "  pval(perm)" } else { "" }
-    );
-    for (j, c) in reg.coefficients.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "{:<w$} {:>9} {:>8} {:>9} {:>8} {:>9} {:>9}{}  {}",
-            label(&c.name),
-            f4(c.est.estimate),
-            f4(c.est.se),
-            f4(c.est.statistic),
-            fp(c.est.p_value),
-            f4(c.est.ci_lower),
-            f4(c.est.ci_upper),
-            reg.permutation
-                .as_ref()
-                .map(|p| format!("  {:>10}", fp(p.p_values[j])))
-                .unwrap_or_default(),
-            stars(c.est.p_value)
-        );
-    }
-    if let (Some(p), Some(nm)) = (&reg.prediction, &rep.options.newmods) {
-        let _ = writeln!(out);
-        let _ = writeln!(out, "{}", super::multilevel::prediction_line(p, nm));
-    }
-    if let Some(r) = &rep.rve {
-        out.push_str(&rve_table(r));
-    }
-    if let Some(r) = &rep.robust {
-        out.push_str(&robust_table(r));
-    }
     out
 }
 
+/// The subgroup section: a heading, one row per level and the tests for subgroup differences.
 fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
     let mut out = String::new();
     let _ = writeln!(out);
@@ -382,6 +393,16 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
         }
     );
     let _ = writeln!(out);
+    out.push_str(&subgroup_rows(sg, measure));
+    let _ = writeln!(out);
+    out.push_str(&subgroup_tests(sg));
+    out
+}
+
+/// One row per subgroup level: k, estimate, SE, CI, τ², I², Q p-value and the back-transformed
+/// estimate with its CI.
+fn subgroup_rows(sg: &SubgroupAnalysis, measure: Measure) -> String {
+    let mut out = String::new();
     let w = width(sg.subgroups.iter().map(|g| g.level.as_str()), 5);
     let bt = sg
         .subgroups
@@ -437,7 +458,13 @@ fn subgroup_table(sg: &SubgroupAnalysis, measure: Measure) -> String {
             }
         );
     }
-    let _ = writeln!(out);
+    out
+}
+
+/// The tests for subgroup differences: between the per-level fits, and the moderator test with
+/// a common τ².
+fn subgroup_tests(sg: &SubgroupAnalysis) -> String {
+    let mut out = String::new();
     let t = &sg.subgroup_test;
     // `subgroup_test` compares the level estimates of the per-level fits: with separate tau^2
     // by default, with the common tau^2 under `common_tau2` (then it is a Wald test on the

@@ -3,6 +3,7 @@
 mod cnma;
 mod diag;
 mod econ;
+mod fitted;
 mod meta;
 mod multilevel;
 mod network;

@@ -2,55 +2,88 @@
 
 use std::fmt::Write as _;
 
+use super::fitted::{coefficient_table, f4g, prediction_line, Columns};
 use crate::model::multilevel::{
-    MultilevelDfs, MultilevelMethod, MultilevelTable, MultilevelTest, Prediction,
+    MultilevelDfs, MultilevelFit, MultilevelMethod, MultilevelTable, MultilevelTest,
 };
-use crate::report::fmt::{f4, fp, label, pv, stars, width};
+use crate::model::vcalc::VcalcSpec;
+use crate::model::Fitted;
+use crate::report::fmt::{f4, label, pv, width};
 
 /// A printout like metafor's `print(rma.mv(...))`: the variance components (estimate, square
 /// root, number of levels, fixed, factor), the test for residual heterogeneity, the test of
 /// moderators, the coefficients and the fit statistics. `source` names the data.
 pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     let f = &r.fit;
-    let mut out = String::new();
-    let method = match f.method {
+    let mut out = header(r, source);
+    let _ = writeln!(out);
+    out.push_str(&variance_components(f));
+    if let Some(st) = &f.structured {
+        out.push_str(&structured(st));
+    }
+    out.push_str(&tests(f));
+    out.push_str(&model_results(r));
+    out.push_str(&fit_statistics(f));
+    out
+}
+
+/// The estimation method as metafor names it.
+fn method_name(m: MultilevelMethod) -> &'static str {
+    match m {
         MultilevelMethod::Reml => "REML",
         MultilevelMethod::Ml => "ML",
-    };
+    }
+}
+
+/// The model's name, the measure and the data, and where the sampling covariances come from.
+fn header(r: &MultilevelTable, source: &str) -> String {
+    let mut out = String::new();
     let _ = writeln!(
         out,
-        "Multivariate Meta-Analysis Model (k = {}; method: {method})",
-        f.k
+        "Multivariate Meta-Analysis Model (k = {}; method: {})",
+        r.fit.k,
+        method_name(r.fit.method)
     );
     let _ = writeln!(out, "Measure: {}; data: {source}", r.measure);
     if let Some(v) = &r.options.vcalc {
-        let mut parts = vec![format!("cluster = {}", v.cluster)];
-        parts.extend(v.subgroup.as_ref().map(|o| format!("subgroup = {o}")));
-        parts.extend(v.obs.as_ref().map(|o| format!("obs = {o}")));
-        parts.extend(v.type_col.as_ref().map(|o| format!("type = {o}")));
-        match v.rho_type {
-            Some(b) if v.obs.is_some() => parts.push(format!("rho = c({}, {b})", v.rho)),
-            Some(b) => parts.push(format!("rho = {b}")),
-            None if v.obs.is_some() => parts.push(format!("rho = {}", v.rho)),
-            None => {}
-        }
-        parts.extend(v.time.as_ref().map(|t| format!("time1 = {t}")));
-        parts.extend(v.time2.as_ref().map(|t| format!("time2 = {t}")));
-        parts.extend(v.phi.map(|p| format!("phi = {p}")));
-        for (k, c) in [
-            ("grp1", &v.grp1),
-            ("grp2", &v.grp2),
-            ("w1", &v.w1),
-            ("w2", &v.w2),
-        ] {
-            parts.extend(c.as_ref().map(|c| format!("{k} = {c}")));
-        }
-        let _ = writeln!(out, "Sampling covariance: vcalc({})", parts.join(", "));
+        let _ = writeln!(out, "Sampling covariance: vcalc({})", vcalc_call(v));
     }
     if let Some(cols) = &r.options.vcov_cols {
         let _ = writeln!(out, "Sampling covariance: columns {}", cols.join(", "));
     }
-    let _ = writeln!(out);
+    out
+}
+
+/// The arguments of the `vcalc` call that built the sampling covariances.
+fn vcalc_call(v: &VcalcSpec) -> String {
+    let mut parts = vec![format!("cluster = {}", v.cluster)];
+    parts.extend(v.subgroup.as_ref().map(|o| format!("subgroup = {o}")));
+    parts.extend(v.obs.as_ref().map(|o| format!("obs = {o}")));
+    parts.extend(v.type_col.as_ref().map(|o| format!("type = {o}")));
+    match v.rho_type {
+        Some(b) if v.obs.is_some() => parts.push(format!("rho = c({}, {b})", v.rho)),
+        Some(b) => parts.push(format!("rho = {b}")),
+        None if v.obs.is_some() => parts.push(format!("rho = {}", v.rho)),
+        None => {}
+    }
+    parts.extend(v.time.as_ref().map(|t| format!("time1 = {t}")));
+    parts.extend(v.time2.as_ref().map(|t| format!("time2 = {t}")));
+    parts.extend(v.phi.map(|p| format!("phi = {p}")));
+    for (k, c) in [
+        ("grp1", &v.grp1),
+        ("grp2", &v.grp2),
+        ("w1", &v.w1),
+        ("w2", &v.w2),
+    ] {
+        parts.extend(c.as_ref().map(|c| format!("{k} = {c}")));
+    }
+    parts.join(", ")
+}
+
+/// The variance components: estimate, square root, levels, whether held, factor and the
+/// profile-likelihood CI, with notes on the CIs.
+fn variance_components(f: &MultilevelFit) -> String {
+    let mut out = String::new();
     let _ = writeln!(out, "Variance Components:");
     let _ = writeln!(out);
     let fw = width(f.factors.iter().map(String::as_str), 6);
@@ -76,27 +109,9 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         .zip(&f.factors)
         .enumerate()
     {
-        // metafor's '>': the bound is the end of the search interval.
-        let sign = |b: usize| {
-            if capped.get(l).is_some_and(|c| c[b]) {
-                if b == 0 {
-                    "<"
-                } else {
-                    ">"
-                }
-            } else {
-                ""
-            }
-        };
         let bounds = ci
             .get(l)
-            .map(|b| {
-                format!(
-                    " {:>8} {:>8}",
-                    format!("{}{}", sign(0), f4(b[0])),
-                    format!("{}{}", sign(1), f4(b[1]))
-                )
-            })
+            .map(|b| sigma2_bounds(b, capped.get(l)))
             .unwrap_or_default();
         let fixed = if f.sigma2_fixed.get(l).copied().unwrap_or(false) {
             "yes"
@@ -126,9 +141,32 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             );
         }
     }
-    if let Some(st) = &f.structured {
-        out.push_str(&structured(st));
-    }
+    out
+}
+
+/// A component's CI bounds as two columns; a bound at the end of the search interval is
+/// marked as metafor does (`<` lower, `>` upper).
+fn sigma2_bounds(b: &[f64; 2], capped: Option<&[bool; 2]>) -> String {
+    let sign = |i: usize| match capped {
+        Some(c) if c[i] => {
+            if i == 0 {
+                "<"
+            } else {
+                ">"
+            }
+        }
+        _ => "",
+    };
+    format!(
+        " {:>8} {:>8}",
+        format!("{}{}", sign(0), f4(b[0])),
+        format!("{}{}", sign(1), f4(b[1]))
+    )
+}
+
+/// I² per level, the test for residual heterogeneity and the test of moderators.
+fn tests(f: &MultilevelFit) -> String {
+    let mut out = String::new();
     if !f.i2_levels.is_empty() {
         let _ = writeln!(out);
         let _ = writeln!(
@@ -152,7 +190,6 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         pv(f.qe_p)
     );
     let _ = writeln!(out);
-    let t = f.test == MultilevelTest::T;
     if f.p > 1 {
         let m = f.p - 1;
         let coefs = if m == 1 {
@@ -161,7 +198,7 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             format!("coefficients 2:{}", f.p)
         };
         let _ = writeln!(out, "Test of Moderators ({coefs}):");
-        if t {
+        if f.test == MultilevelTest::T {
             let _ = writeln!(
                 out,
                 "F(df1 = {m}, df2 = {}) = {}, p-val {}",
@@ -174,6 +211,15 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
         }
         let _ = writeln!(out);
     }
+    out
+}
+
+/// The coefficient table, the prediction at moderator values, the prediction interval and the
+/// likelihood-ratio test.
+fn model_results(r: &MultilevelTable) -> String {
+    let f = &r.fit;
+    let mut out = String::new();
+    let t = f.test == MultilevelTest::T;
     let dfs = match (t, f.dfs) {
         (false, _) => String::new(),
         (true, MultilevelDfs::Residual) => format!(" (t on {} df)", f.qe_df),
@@ -181,33 +227,13 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
     };
     let _ = writeln!(out, "Model Results{dfs}:");
     let _ = writeln!(out);
-    let w = width(f.coefficients.iter().map(|c| c.name.as_str()), 7);
-    let stat = if t { "tval" } else { "zval" };
-    let df_head = if t {
-        format!(" {:>6}", "df")
-    } else {
-        String::new()
+    let cols = Columns {
+        t,
+        df: t,
+        names: true,
+        extra: None,
     };
-    let _ = writeln!(
-        out,
-        "{:<w$} {:>9} {:>8} {:>9}{df_head} {:>8} {:>9} {:>9}",
-        "", "estimate", "se", stat, "pval", "ci.lb", "ci.ub"
-    );
-    for c in &f.coefficients {
-        let df = c.df.map(|d| format!(" {:>6}", f4g(d))).unwrap_or_default();
-        let _ = writeln!(
-            out,
-            "{:<w$} {:>9} {:>8} {:>9}{df} {:>8} {:>9} {:>9}  {}",
-            label(&c.name),
-            f4(c.est.estimate),
-            f4(c.est.se),
-            f4(c.est.statistic),
-            fp(c.est.p_value),
-            f4(c.est.ci_lower),
-            f4(c.est.ci_upper),
-            stars(c.est.p_value)
-        );
-    }
+    out.push_str(&coefficient_table(&r.coefficients(), &cols));
     if let (Some(pr), Some(nm)) = (&f.prediction, &r.options.newmods) {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", prediction_line(pr, nm));
@@ -235,8 +261,14 @@ pub fn multilevel_table(r: &MultilevelTable, source: &str) -> String {
             f4(t.bic_reduced)
         );
     }
+    out
+}
+
+/// logLik, deviance, AIC, BIC and AICc (metafor's `fitstats`).
+fn fit_statistics(f: &MultilevelFit) -> String {
+    let mut out = String::new();
     let _ = writeln!(out);
-    let _ = writeln!(out, "{:>10}{:>10}", "", method);
+    let _ = writeln!(out, "{:>10}{:>10}", "", method_name(f.method));
     for (name, x) in [
         ("logLik:", f.loglik),
         ("deviance:", f.deviance),
@@ -302,32 +334,4 @@ fn structured(st: &crate::model::multilevel::StructFit) -> String {
         out.push_str(&row(name, *r, ci, fixed, &what));
     }
     out
-}
-
-/// A degrees-of-freedom value: an integer without decimals, else four.
-fn f4g(d: f64) -> String {
-    if d.fract() == 0.0 && d.abs() < 1e15 {
-        format!("{d:.0}")
-    } else {
-        f4(d)
-    }
-}
-
-/// One line with a prediction at moderator values `newmods` (metafor's `predict` printout):
-/// the predicted effect, its CI and the prediction interval.
-pub fn prediction_line(p: &Prediction, newmods: &[f64]) -> String {
-    let at: Vec<String> = newmods.iter().map(|v| v.to_string()).collect();
-    let df =
-        p.df.map(|d| format!(", t on {} df", f4g(d)))
-            .unwrap_or_default();
-    format!(
-        "Prediction at moderators ({}): pred {} (se {}), CI [{}, {}], prediction interval [{}, {}]{df}",
-        at.join(", "),
-        f4(p.pred),
-        f4(p.se),
-        f4(p.ci_lower),
-        f4(p.ci_upper),
-        f4(p.pi_lower),
-        f4(p.pi_upper)
-    )
 }
