@@ -22,8 +22,9 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use super::multilevel::{prediction_at, MultilevelFit, MultilevelTable, Prediction};
+use super::multilevel::{MultilevelFit, MultilevelTable};
 use super::network::NetworkFit;
+use super::prediction::{at as prediction_at, Prediction};
 use super::regression::{Coefficient, ModeratorFit, RegressionFit};
 use super::{Estimate, Fit, Tau2Method};
 use crate::dist;
