@@ -194,6 +194,16 @@ fn ll0_minus_ll(yi: &[f64], vi: &[f64], tau2: f64, method: Tau2Method) -> f64 {
     d
 }
 
+/// The squared range of the effects (the scale of where a likelihood maximum can lie).
+pub(crate) fn range2(yi: &[f64]) -> f64 {
+    let (lo, hi) = yi
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &y| {
+            (lo.min(y), hi.max(y))
+        });
+    (hi - lo) * (hi - lo)
+}
+
 /// Hedges' (HE) estimator for an intercept-only model, not truncated.
 fn hedges(yi: &[f64], vi: &[f64]) -> f64 {
     let k = yi.len() as f64;
@@ -215,16 +225,54 @@ fn hedges(yi: &[f64], vi: &[f64]) -> f64 {
 /// relative to the scale of the data, so that the result is equivariant under `y → c·y,
 /// v → c²·v`. `ll0_gain(τ²)` gives `ll(0) − ll(τ²)` for metafor's ll0check (ML/REML).
 /// Returns `(τ², iterations, converged_by)`.
+///
+/// ML and REML likelihoods can have several local maxima; the maximum scoring finds is then
+/// checked against the whole profile on `[0, ∞)` ([`global_max`](super::global_max)) with
+/// `range2` the squared range of the effects (the scan's upper bound), and the global maximum is
+/// returned, with `converged_by` [`Convergence::Multimodal`] whenever there is more than one.
 pub(crate) fn fisher_scoring(
     opts: &RandomEffects,
     start: f64,
     scale: f64,
+    range2: f64,
     zero_shortcut: bool,
     mut step: impl FnMut(f64) -> Result<f64, Error>,
     ll0_gain: impl Fn(f64) -> Result<f64, Error>,
 ) -> Result<(f64, usize, Convergence), Error> {
+    let (t, iterations, how) =
+        scoring_maximum(opts, start, scale, zero_shortcut, &mut step, &ll0_gain)?;
+    if opts.method == Tau2Method::Eb {
+        return Ok((t, iterations, how));
+    }
+    let vmax_bound = 10.0 * scale;
+    let g = super::global_max::Profile {
+        step: &mut step,
+        gain: &ll0_gain,
+        scale,
+        upper: 10.0 * range2 + vmax_bound,
+        threshold: opts.threshold,
+        max_iter: opts.max_iter,
+    }
+    .global(t);
+    if g.maxima < 2 {
+        return Ok((t, iterations, how));
+    }
+    let used = if g.tau2 == t { 0 } else { g.evaluations };
+    Ok((g.tau2, iterations + used, Convergence::Multimodal))
+}
+
+/// The maximum Fisher scoring reaches from `start` (see [`fisher_scoring`]), with metafor's
+/// ll0check.
+fn scoring_maximum(
+    opts: &RandomEffects,
+    start: f64,
+    scale: f64,
+    zero_shortcut: bool,
+    step: &mut impl FnMut(f64) -> Result<f64, Error>,
+    ll0_gain: &impl Fn(f64) -> Result<f64, Error>,
+) -> Result<(f64, usize, Convergence), Error> {
     let tol = opts.threshold;
-    let mut r = scoring_run(opts, start, scale, zero_shortcut, &mut step)?;
+    let mut r = scoring_run(opts, start, scale, zero_shortcut, step)?;
     // The shortcut to τ² = 0 trusts that the likelihood has one maximum; if the start point is
     // more likely than τ² = 0, search again without it (as metafor does, from the start).
     if zero_shortcut
@@ -234,7 +282,7 @@ pub(crate) fn fisher_scoring(
         && ll0_gain(start)? < 0.0
     {
         let used = r.iterations;
-        r = scoring_run(opts, start, scale, false, &mut step)?;
+        r = scoring_run(opts, start, scale, false, step)?;
         r.iterations += used;
     }
     if r.iterations >= opts.max_iter && !r.converged {
@@ -372,6 +420,7 @@ pub(crate) fn tau2(
             opts,
             start(),
             vi.iter().sum::<f64>() / k,
+            range2(yi),
             true,
             |t| {
                 Ok(match opts.method {

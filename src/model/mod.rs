@@ -37,6 +37,7 @@ mod coefficient;
 mod estimate;
 mod estimators;
 mod fitted;
+mod global_max;
 mod meta_run;
 pub mod multilevel;
 mod multilevel_run;

@@ -81,6 +81,10 @@ pub enum Convergence {
     RootFinding,
     /// The maximum is at the boundary, τ² = 0.
     Boundary,
+    /// The (restricted) likelihood has more than one local maximum on `[0, ∞)`: the estimate is
+    /// the highest of them, found by a scan of the whole profile (scoring alone can stop at a
+    /// lower one; metafor's default can too).
+    Multimodal,
 }
 
 impl Convergence {
@@ -93,6 +97,7 @@ impl Convergence {
             Convergence::Bracketed => "bracketed",
             Convergence::RootFinding => "root_finding",
             Convergence::Boundary => "boundary",
+            Convergence::Multimodal => "multimodal",
         }
     }
 }

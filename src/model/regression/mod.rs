@@ -30,7 +30,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
-use super::estimators::{fisher_scoring, solve_root};
+use super::estimators::{fisher_scoring, range2, solve_root};
 use super::{Convergence, RandomEffects, Tau2Method};
 
 mod design;
@@ -298,6 +298,7 @@ impl MetaRegression {
                 o,
                 he()?.max(0.0),
                 scale,
+                range2(y.as_slice()),
                 false,
                 |t| {
                     let f = wls(y, v, x, t)?;
