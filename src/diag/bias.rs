@@ -11,7 +11,7 @@ use crate::error::{Error, Result, Setting};
 use crate::model::regression::MetaRegression;
 use crate::model::{RandomEffects, Tau2Method};
 
-use super::need;
+use super::need::need;
 
 /// Which regression Egger's test runs (JSON `"rma"` or `"classic"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

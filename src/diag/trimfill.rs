@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::model::regression::MetaRegression;
 use crate::model::{RandomEffects, Workspace};
 
-use super::{need, Side};
+use super::bias::Side;
+use super::need::need;
 
 /// Trim-and-fill estimator of the number of missing studies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
