@@ -107,13 +107,8 @@ pub fn trimfill(
 
 /// Whether studies are missing on the right: the slope of y on √v is negative.
 fn missing_on_right(es: &EffectSizes, base: &RandomEffects) -> Result<bool> {
-    let x = DMatrix::from_fn(es.k(), 2, |i, j| {
-        if j == 0 {
-            1.0
-        } else {
-            es.vi()[i].sqrt()
-        }
-    });
+    let k = es.k();
+    let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
     let names = vec!["intrcpt".to_string(), "sqrt(vi)".to_string()];
     let f = MetaRegression::new(*base).fit(es.yi(), es.vi(), &x, &names)?;
     Ok(f.coefficients[1].est.estimate < 0.0)
