@@ -9,7 +9,8 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 
 use super::buffer::{Buffer, IdentityHasher};
-use super::{report, BulkSummary, GroupResult, Progress, Reanalysis};
+use super::reanalysis::Reanalysis;
+use super::result::{summarise, BulkSummary, GroupResult, Progress};
 use crate::data::arrow::{append, duration_columns, duration_message, empty_column, Unreadable};
 use crate::data::cell::{parse_number, repeated, repeated_message};
 use crate::data::read::{guard, open_parquet, parquet_data_error};
@@ -311,7 +312,7 @@ impl Reanalysis {
         }
         let results = self.analyse_all(names, buf, &groups);
         emit(buf, &results)?;
-        let r = report(0, &results, true);
+        let r = summarise(0, &results, true);
         all.groups += r.groups;
         all.failed += r.failed;
         all.omitted_rows += r.omitted_rows;
