@@ -4,9 +4,10 @@
 //!
 //! [`Reanalysis::run`] streams a Parquet file in record batches, reading only the group-key and
 //! effect columns, and fits the groups of each batch in parallel (rayon) with the same kernels
-//! as `peerstat meta` (`effect::compute_rows` and [`RandomEffects::fit_slices`]), so each
-//! group's result is bit-for-bit what `peerstat meta` gives on that group alone. Results are
-//! written as they are produced, through a temporary file renamed into place at the end.
+//! as `peerstat meta` (`effect::compute_rows` and
+//! [`RandomEffects::fit_slices`](crate::model::RandomEffects::fit_slices)), so each group's
+//! result is bit-for-bit what `peerstat meta` gives on that group alone. Results are written as
+//! they are produced, through a temporary file renamed into place at the end.
 //!
 //! **Memory.** When the input is clustered by group key (all rows of a group adjacent, the usual
 //! case), memory is bounded by one record batch plus one group, whatever the file size. When it is

@@ -157,7 +157,7 @@ impl Reanalysis {
     /// need not be clustered). Results are in group order.
     ///
     /// # Errors
-    /// [`Error::MissingColumn`] when a group-by or effect
+    /// [`Error::MissingColumn`](crate::error::Error::MissingColumn) when a group-by or effect
     /// column is absent.
     pub fn run_table(&self, table: &Table) -> Result<Vec<GroupResult>> {
         self.effect.convert.check()?;
@@ -170,8 +170,9 @@ impl Reanalysis {
     /// the run did. Groups are in order of first appearance; rows need not be clustered.
     ///
     /// # Errors
-    /// [`Error::MissingColumn`] when a group-by or effect column is absent. Problems within a
-    /// group never stop the run: they fill that group's `error`.
+    /// [`Error::MissingColumn`](crate::error::Error::MissingColumn) when a group-by or effect
+    /// column is absent. Problems within a group never stop the run: they fill that group's
+    /// `error`.
     pub fn results_table(&self, table: &Table) -> Result<(Table, BulkSummary)> {
         let (buf, names) = self.buffer_from_table(table)?;
         let rows = buf.len();
