@@ -9,7 +9,9 @@ use parquet::arrow::ArrowWriter;
 use parquet::basic::Compression;
 use parquet::file::properties::WriterProperties;
 
-use super::{Buffer, BulkMultilevel, GroupResult};
+use super::buffer::Buffer;
+use super::multilevel::BulkMultilevel;
+use super::result::GroupResult;
 use crate::data::write::{to_record_batch, TempFile};
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};

@@ -9,7 +9,8 @@ use arrow_schema::DataType;
 use parquet::arrow::ProjectionMask;
 
 use super::buffer::{Buffer, IdentityHasher};
-use super::{report, BulkSummary, GroupResult, Progress, Reanalysis};
+use super::reanalysis::Reanalysis;
+use super::result::{summarise, BulkSummary, GroupResult, Progress};
 use crate::data::arrow::{append, duration_columns, duration_message, empty_column, Unreadable};
 use crate::data::cell::{parse_number, repeated, repeated_message};
 use crate::data::read::{guard, open_parquet, parquet_data_error};
@@ -240,8 +241,7 @@ impl Reanalysis {
         let mut buf = self.empty_buffer((&key_types, &aux_types), &actual);
         // Keys of finished groups, by 64-bit hash: a collision can only send the run to the
         // (correct, slower) in-memory path, never give a wrong result.
-        let mut seen: HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>> =
-            HashSet::with_capacity_and_hasher(total / 4 + 16, Default::default());
+        let mut seen: Seen = HashSet::with_capacity_and_hasher(total / 4 + 16, Default::default());
         let mut rows = 0usize;
         let mut all = BulkSummary {
             clustered: true,
@@ -251,25 +251,7 @@ impl Reanalysis {
         // ahead, while the batch before is fitted in parallel and written.
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Option<RecordBatch>>>(2);
         let finished = std::thread::scope(|scope| -> Result<bool> {
-            scope.spawn(move || {
-                let mut reader = reader;
-                let mut read = 0usize;
-                loop {
-                    let msg = match guard(name, || Ok(reader.next())) {
-                        Err(e) => Err(e),
-                        Ok(None) => Ok(None),
-                        Ok(Some(Err(e))) => Err(parquet_data_error(name, read, e)),
-                        Ok(Some(Ok(b))) => {
-                            read += b.num_rows();
-                            Ok(Some(b))
-                        }
-                    };
-                    let more = matches!(msg, Ok(Some(_)));
-                    if tx.send(msg).is_err() || !more {
-                        break;
-                    }
-                }
-            });
+            scope.spawn(move || decode_batches(reader, name, tx));
             let rx = rx;
             loop {
                 let next = rx
@@ -287,30 +269,11 @@ impl Reanalysis {
                     )?;
                     rows += batch.num_rows();
                 }
-                let mut groups = buf.runs();
-                if !done {
-                    groups.pop(); // the last group may continue in the next batch
+                match self.fit_finished(&mut buf, done, &names, &mut seen, emit, &mut all)? {
+                    Step::Nothing => {}
+                    Step::Repeated => return Ok(false),
+                    Step::Fitted => progress(rows, Some(total), all.groups),
                 }
-                if groups.is_empty() {
-                    if done {
-                        return Ok(true);
-                    }
-                    continue;
-                }
-                for g in &groups {
-                    if !seen.insert(buf.key_hash(g.start)) {
-                        return Ok(false);
-                    }
-                }
-                let results = self.analyse_all(&names, &buf, &groups);
-                emit(&buf, &results)?;
-                let r = report(0, &results, true);
-                all.groups += r.groups;
-                all.failed += r.failed;
-                all.omitted_rows += r.omitted_rows;
-                progress(rows, Some(total), all.groups);
-                let cut = groups.last().map_or(0, |g| g.end);
-                buf.drain_front(cut);
                 if done {
                     return Ok(true);
                 }
@@ -321,6 +284,41 @@ impl Reanalysis {
         }
         all.rows = rows;
         Ok(Some(all))
+    }
+
+    /// Fits the finished groups of `buf` (every group when `done`, else all but the last, which
+    /// may continue in the next batch), hands them to `emit`, adds them to `all` and drops them
+    /// from the buffer; [`Step::Repeated`] (nothing fitted) when a group's key was seen before.
+    fn fit_finished(
+        &self,
+        buf: &mut Buffer,
+        done: bool,
+        names: &[&str],
+        seen: &mut Seen,
+        emit: &mut dyn FnMut(&Buffer, &[GroupResult]) -> Result<()>,
+        all: &mut BulkSummary,
+    ) -> Result<Step> {
+        let mut groups = buf.runs();
+        if !done {
+            groups.pop(); // the last group may continue in the next batch
+        }
+        if groups.is_empty() {
+            return Ok(Step::Nothing);
+        }
+        for g in &groups {
+            if !seen.insert(buf.key_hash(g.start)) {
+                return Ok(Step::Repeated);
+            }
+        }
+        let results = self.analyse_all(names, buf, &groups);
+        emit(buf, &results)?;
+        let r = summarise(0, &results, true);
+        all.groups += r.groups;
+        all.failed += r.failed;
+        all.omitted_rows += r.omitted_rows;
+        let cut = groups.last().map_or(0, |g| g.end);
+        buf.drain_front(cut);
+        Ok(Step::Fitted)
     }
 
     pub(super) fn read_all_parquet(
@@ -379,5 +377,43 @@ impl Reanalysis {
             buf.drain_front(cut);
         }
         Ok((rows, groups + usize::from(buf.len() > 0)))
+    }
+}
+
+/// Keys of the finished groups, by hash.
+type Seen = HashSet<u64, std::hash::BuildHasherDefault<IdentityHasher>>;
+
+/// What one batch's finished groups came to.
+enum Step {
+    /// No group finished in this batch.
+    Nothing,
+    /// The finished groups were fitted and emitted.
+    Fitted,
+    /// A finished group's key was seen before: the file is not clustered.
+    Repeated,
+}
+
+/// Decodes the record batches of `reader` and sends them through `tx`, then `None` at the end
+/// (or the first error); stops early when the receiver is gone.
+fn decode_batches(
+    mut reader: parquet::arrow::arrow_reader::ParquetRecordBatchReader,
+    name: &str,
+    tx: std::sync::mpsc::SyncSender<Result<Option<RecordBatch>>>,
+) {
+    let mut read = 0usize;
+    loop {
+        let msg = match guard(name, || Ok(reader.next())) {
+            Err(e) => Err(e),
+            Ok(None) => Ok(None),
+            Ok(Some(Err(e))) => Err(parquet_data_error(name, read, e)),
+            Ok(Some(Ok(b))) => {
+                read += b.num_rows();
+                Ok(Some(b))
+            }
+        };
+        let more = matches!(msg, Ok(Some(_)));
+        if tx.send(msg).is_err() || !more {
+            break;
+        }
     }
 }

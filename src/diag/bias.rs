@@ -11,7 +11,7 @@ use crate::error::{Error, Result, Setting};
 use crate::model::regression::MetaRegression;
 use crate::model::{RandomEffects, Tau2Method};
 
-use super::need;
+use super::need::need;
 
 /// Which regression Egger's test runs (JSON `"rma"` or `"classic"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -90,6 +90,18 @@ pub struct Egger {
 /// (the standard error cannot then be a moderator); model failures.
 pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Result<Egger> {
     need(es, 3, "Egger's test")?;
+    check_precisions_differ(es)?;
+    let k = es.k();
+    let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
+    let names = vec!["intrcpt".to_string(), "sei".to_string()];
+    match kind {
+        EggerModel::Classic => egger_classic(es, model, &x, &names),
+        EggerModel::Rma => egger_rma(es, model, &x, &names),
+    }
+}
+
+/// Fails with [`Error::Singular`] when every study has the same sampling variance.
+fn check_precisions_differ(es: &EffectSizes) -> Result<()> {
     let k = es.k();
     let (lo, hi) = es
         .vi()
@@ -106,34 +118,49 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
             ),
         });
     }
-    let x = DMatrix::from_fn(k, 2, |i, j| if j == 0 { 1.0 } else { es.vi()[i].sqrt() });
-    let names = vec!["intrcpt".to_string(), "sei".to_string()];
+    Ok(())
+}
+
+/// The original test: weighted least squares with multiplicative dispersion, t(k − 2).
+fn egger_classic(
+    es: &EffectSizes,
+    model: &RandomEffects,
+    x: &DMatrix<f64>,
+    names: &[String],
+) -> Result<Egger> {
     let level = model.get_level();
     let alpha = 1.0 - level / 100.0;
-    if kind == EggerModel::Classic {
-        let ee = MetaRegression::new(model.method(Tau2Method::Ee).knha(false));
-        let f = ee.fit(es.yi(), es.vi(), &x, &names)?;
-        let df = (k - 2) as f64;
-        let phi = f.qe / df; // multiplicative dispersion
-        let se0 = (f.vb[(0, 0)] * phi).sqrt();
-        let se1 = (f.vb[(1, 1)] * phi).sqrt();
-        let b0 = f.coefficients[0].est.estimate;
-        let b1 = f.coefficients[1].est.estimate;
-        let t = b1 / se1;
-        let crit = dist::t_quantile(1.0 - alpha / 2.0, df);
-        return Ok(Egger {
-            model: EggerModel::Classic,
-            statistic: t,
-            df,
-            p_value: dist::t_p2(t, df),
-            slope: b1,
-            limit_estimate: b0,
-            limit_ci_lower: b0 - crit * se0,
-            limit_ci_upper: b0 + crit * se0,
-            level,
-        });
-    }
-    let f = MetaRegression::new(*model).fit(es.yi(), es.vi(), &x, &names)?;
+    let ee = MetaRegression::new(model.method(Tau2Method::Ee).knha(false));
+    let f = ee.fit(es.yi(), es.vi(), x, names)?;
+    let df = (es.k() - 2) as f64;
+    let phi = f.qe / df; // multiplicative dispersion
+    let se0 = (f.vb[(0, 0)] * phi).sqrt();
+    let se1 = (f.vb[(1, 1)] * phi).sqrt();
+    let b0 = f.coefficients[0].est.estimate;
+    let b1 = f.coefficients[1].est.estimate;
+    let t = b1 / se1;
+    let crit = dist::t_quantile(1.0 - alpha / 2.0, df);
+    Ok(Egger {
+        model: EggerModel::Classic,
+        statistic: t,
+        df,
+        p_value: dist::t_p2(t, df),
+        slope: b1,
+        limit_estimate: b0,
+        limit_ci_lower: b0 - crit * se0,
+        limit_ci_upper: b0 + crit * se0,
+        level,
+    })
+}
+
+/// metafor's `regtest` default: `model` refitted with the standard error as moderator.
+fn egger_rma(
+    es: &EffectSizes,
+    model: &RandomEffects,
+    x: &DMatrix<f64>,
+    names: &[String],
+) -> Result<Egger> {
+    let f = MetaRegression::new(*model).fit(es.yi(), es.vi(), x, names)?;
     let c1 = &f.coefficients[1];
     let c0 = &f.coefficients[0];
     Ok(Egger {
@@ -145,7 +172,7 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
         limit_estimate: c0.est.estimate,
         limit_ci_lower: c0.est.ci_lower,
         limit_ci_upper: c0.est.ci_upper,
-        level,
+        level: model.get_level(),
     })
 }
 
@@ -205,22 +232,38 @@ fn kendall(x: &[f64], y: &[f64]) -> Result<Begg> {
         distinct(x).min(distinct(y)) < n
     };
     if !ties && n <= 500 {
-        // q = number of concordant pairs; exact null distribution by Kendall's recursion.
-        let q = ((tau + 1.0) * (n * (n - 1)) as f64 / 4.0).round() as usize;
-        let cdf = kendall_cdf(n);
-        let half = (n * (n - 1)) as f64 / 4.0;
-        let p = if q as f64 > half {
-            1.0 - cdf[q - 1]
-        } else {
-            cdf[q]
-        };
         return Ok(Begg {
             tau,
-            p_value: (2.0 * p).min(1.0),
+            p_value: kendall_exact_p(tau, n),
             exact: true,
         });
     }
-    // Normal approximation with tie correction (no continuity correction).
+    Ok(Begg {
+        tau,
+        p_value: kendall_normal_p(x, y, tau),
+        exact: false,
+    })
+}
+
+/// The exact two-sided p-value of Kendall's τ among `n` untied pairs.
+fn kendall_exact_p(tau: f64, n: usize) -> f64 {
+    // q = number of concordant pairs; exact null distribution by Kendall's recursion.
+    let q = ((tau + 1.0) * (n * (n - 1)) as f64 / 4.0).round() as usize;
+    let cdf = kendall_cdf(n);
+    let half = (n * (n - 1)) as f64 / 4.0;
+    let p = if q as f64 > half {
+        1.0 - cdf[q - 1]
+    } else {
+        cdf[q]
+    };
+    (2.0 * p).min(1.0)
+}
+
+/// The two-sided p-value of Kendall's τ by the normal approximation with tie correction (no
+/// continuity correction).
+fn kendall_normal_p(x: &[f64], y: &[f64], tau: f64) -> f64 {
+    let n = x.len();
+    let t0 = (n * (n - 1) / 2) as f64;
     let groups = |v: &[f64]| -> Vec<f64> {
         let mut u = v.to_vec();
         u.sort_by(f64::total_cmp);
@@ -254,11 +297,7 @@ fn kendall(x: &[f64], y: &[f64]) -> Result<Begg> {
         + v1 / (2.0 * nf * (nf - 1.0))
         + v2 / (9.0 * nf * (nf - 1.0) * (nf - 2.0));
     let z = sstat / var_s.sqrt();
-    Ok(Begg {
-        tau,
-        p_value: dist::norm_p2(z),
-        exact: false,
-    })
+    dist::norm_p2(z)
 }
 
 /// `P(T ≤ q)`, q = 0..=n(n−1)/2, for the number of concordant pairs T among n untied pairs

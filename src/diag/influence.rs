@@ -10,7 +10,7 @@ use crate::effect::EffectSizes;
 use crate::error::Result;
 use crate::model::{RandomEffects, Summary, Workspace};
 
-use super::need;
+use super::need::need;
 
 /// Leave-one-out and influence diagnostics of one study.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -129,8 +129,20 @@ fn tables(table: &Table, measure: Measure) -> Result<Tables> {
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finish(
+impl Tables {
+    /// Table `i`'s cells `(a, n_t, c, n_c)`.
+    fn cells(&self, i: usize) -> (f64, f64, f64, f64) {
+        (self.a[i], self.n1[i], self.c[i], self.n2[i])
+    }
+
+    /// The number of complete tables.
+    fn len(&self) -> usize {
+        self.a.len()
+    }
+}
+
+/// A pooled estimate with its heterogeneity, before the interval and tests are added.
+struct Pooled {
     measure: Measure,
     method: MhMethod,
     k: usize,
@@ -140,7 +152,21 @@ fn finish(
     q: f64,
     q_df: usize,
     cmh: (f64, f64),
-) -> MhFit {
+}
+
+/// The fit of a pooled estimate: its z test and interval, and I², H² and the p-value of Q.
+fn finish(p: Pooled) -> MhFit {
+    let Pooled {
+        measure,
+        method,
+        k,
+        est,
+        se,
+        level,
+        q,
+        q_df,
+        cmh,
+    } = p;
     let crit = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
     let z = est / se;
     let (i2, h2, q_p) = if q_df >= 1 {
@@ -187,105 +213,124 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
         ));
     }
     let t = tables(table, measure)?;
-    let k = t.a.len();
-    let (mut r, mut s) = (0.0, 0.0);
-    let (mut pr, mut psqr, mut qs) = (0.0, 0.0, 0.0);
-    let mut gr = 0.0;
-    let (mut rd_num, mut rd_den) = (0.0, 0.0);
-    for i in 0..k {
-        let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
-        let (b, d) = (n1 - a, n2 - c);
-        let n = n1 + n2;
-        match measure {
-            Measure::Or => {
-                let (ri, si) = (a * d / n, b * c / n);
-                let (p, q) = ((a + d) / n, (b + c) / n);
-                r += ri;
-                s += si;
-                pr += p * ri;
-                psqr += p * si + q * ri;
-                qs += q * si;
-            }
-            Measure::Rr => {
-                r += a * n2 / n;
-                s += c * n1 / n;
-                gr += n1 * n2 * (a + c) / (n * n) - a * c / n;
-            }
-            _ => {
-                rd_num += (a * n2 - c * n1) / n;
-                rd_den += n1 * n2 / n;
-            }
-        }
-    }
-    let undefined = || Error::Undefined {
-        what: "the Mantel-Haenszel estimate".into(),
-        reason: "no events, or events in every participant".into(),
-    };
     let (est, var) = match measure {
-        Measure::Or => {
-            if r <= 0.0 || s <= 0.0 {
-                return Err(undefined());
-            }
-            (
-                (r / s).ln(),
-                0.5 * (pr / (r * r) + psqr / (r * s) + qs / (s * s)),
-            )
-        }
-        Measure::Rr => {
-            if r <= 0.0 || s <= 0.0 {
-                return Err(undefined());
-            }
-            ((r / s).ln(), gr / (r * s))
-        }
-        _ => {
-            let rd = rd_num / rd_den;
-            let (mut s1, mut s2) = (0.0, 0.0);
-            for i in 0..k {
-                let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
-                let n = n1 + n2;
-                s1 += c * (n1 / n).powi(2) - a * (n2 / n).powi(2)
-                    + (n1 / n) * (n2 / n) * (n2 - n1) / 2.0;
-                s2 += a * (n2 - c) / n + c * (n1 - a) / n;
-            }
-            (rd, (rd * s1 + s2 / 2.0) / (rd_den * rd_den))
-        }
+        Measure::Or => mh_log_or(&t)?,
+        Measure::Rr => mh_log_rr(&t)?,
+        _ => mh_rd(&t),
     };
     if !(var > 0.0 && est.is_finite()) {
-        return Err(undefined());
+        return Err(mh_undefined());
     }
-    let q =
-        t.es.yi()
-            .iter()
-            .zip(t.es.vi())
-            .map(|(y, v)| (y - est) * (y - est) / v)
-            .sum::<f64>()
-            .max(0.0);
-    let q_df = t.es.k().saturating_sub(1);
     let cmh = if measure == Measure::Or {
-        let (mut num, mut den) = (0.0, 0.0);
-        for i in 0..k {
-            let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
-            let n = n1 + n2;
-            let (xt, yt) = (a + c, n - a - c);
-            num += a - n1 * xt / n;
-            den += n1 * n2 * xt * yt / (n * n * (n - 1.0));
-        }
-        let stat = (num.abs() - 0.5).powi(2) / den;
-        (stat, dist::chi2_sf(stat, 1.0))
+        cmh_test(&t)
     } else {
         (f64::NAN, f64::NAN)
     };
-    Ok(finish(
+    Ok(finish(Pooled {
         measure,
-        MhMethod::Mh,
-        k,
+        method: MhMethod::Mh,
+        k: t.len(),
         est,
-        var.sqrt(),
+        se: var.sqrt(),
         level,
-        q,
-        q_df,
+        q: cochran_q(&t.es, est),
+        q_df: t.es.k().saturating_sub(1),
         cmh,
+    }))
+}
+
+/// The error of sums that leave the Mantel–Haenszel estimate undefined.
+fn mh_undefined() -> Error {
+    Error::Undefined {
+        what: "the Mantel-Haenszel estimate".into(),
+        reason: "no events, or events in every participant".into(),
+    }
+}
+
+/// The MH log odds ratio and the Robins–Breslow–Greenland variance of its log.
+fn mh_log_or(t: &Tables) -> Result<(f64, f64)> {
+    let (mut r, mut s) = (0.0, 0.0);
+    let (mut pr, mut psqr, mut qs) = (0.0, 0.0, 0.0);
+    for i in 0..t.len() {
+        let (a, n1, c, n2) = t.cells(i);
+        let (b, d) = (n1 - a, n2 - c);
+        let n = n1 + n2;
+        let (ri, si) = (a * d / n, b * c / n);
+        let (p, q) = ((a + d) / n, (b + c) / n);
+        r += ri;
+        s += si;
+        pr += p * ri;
+        psqr += p * si + q * ri;
+        qs += q * si;
+    }
+    if r <= 0.0 || s <= 0.0 {
+        return Err(mh_undefined());
+    }
+    Ok((
+        (r / s).ln(),
+        0.5 * (pr / (r * r) + psqr / (r * s) + qs / (s * s)),
     ))
+}
+
+/// The MH log risk ratio and the variance of its log.
+fn mh_log_rr(t: &Tables) -> Result<(f64, f64)> {
+    let (mut r, mut s) = (0.0, 0.0);
+    let mut gr = 0.0;
+    for i in 0..t.len() {
+        let (a, n1, c, n2) = t.cells(i);
+        let n = n1 + n2;
+        r += a * n2 / n;
+        s += c * n1 / n;
+        gr += n1 * n2 * (a + c) / (n * n) - a * c / n;
+    }
+    if r <= 0.0 || s <= 0.0 {
+        return Err(mh_undefined());
+    }
+    Ok(((r / s).ln(), gr / (r * s)))
+}
+
+/// The MH risk difference and its Greenland–Robins (Sato) variance.
+fn mh_rd(t: &Tables) -> (f64, f64) {
+    let (mut rd_num, mut rd_den) = (0.0, 0.0);
+    for i in 0..t.len() {
+        let (a, n1, c, n2) = t.cells(i);
+        let n = n1 + n2;
+        rd_num += (a * n2 - c * n1) / n;
+        rd_den += n1 * n2 / n;
+    }
+    let rd = rd_num / rd_den;
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for i in 0..t.len() {
+        let (a, n1, c, n2) = t.cells(i);
+        let n = n1 + n2;
+        s1 += c * (n1 / n).powi(2) - a * (n2 / n).powi(2) + (n1 / n) * (n2 / n) * (n2 - n1) / 2.0;
+        s2 += a * (n2 - c) / n + c * (n1 - a) / n;
+    }
+    (rd, (rd * s1 + s2 / 2.0) / (rd_den * rd_den))
+}
+
+/// Cochran's Q of the per-study estimates around the pooled `est`.
+fn cochran_q(es: &EffectSizes, est: f64) -> f64 {
+    es.yi()
+        .iter()
+        .zip(es.vi())
+        .map(|(y, v)| (y - est) * (y - est) / v)
+        .sum::<f64>()
+        .max(0.0)
+}
+
+/// The Cochran–Mantel–Haenszel test (with continuity correction) and its χ²(1) p-value.
+fn cmh_test(t: &Tables) -> (f64, f64) {
+    let (mut num, mut den) = (0.0, 0.0);
+    for i in 0..t.len() {
+        let (a, n1, c, n2) = t.cells(i);
+        let n = n1 + n2;
+        let (xt, yt) = (a + c, n - a - c);
+        num += a - n1 * xt / n;
+        den += n1 * n2 * xt * yt / (n * n * (n - 1.0));
+    }
+    let stat = (num.abs() - 0.5).powi(2) / den;
+    (stat, dist::chi2_sf(stat, 1.0))
 }
 
 /// Peto's one-step odds ratio from the 2×2 columns of `table`.
@@ -295,11 +340,11 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
 pub fn peto(table: &Table, level: f64) -> Result<MhFit> {
     let level = crate::error::check_level(level)?;
     let t = tables(table, Measure::Or)?;
-    let k = t.a.len();
+    let k = t.len();
     let (mut so, mut sv) = (0.0, 0.0);
     let mut terms = Vec::with_capacity(k);
     for i in 0..k {
-        let (a, n1, c, n2) = (t.a[i], t.n1[i], t.c[i], t.n2[i]);
+        let (a, n1, c, n2) = t.cells(i);
         let n = n1 + n2;
         let (xt, yt) = (a + c, n - a - c);
         let e = n1 * xt / n;
@@ -324,17 +369,17 @@ pub fn peto(table: &Table, level: f64) -> Result<MhFit> {
         .max(0.0);
     let k_pos = terms.iter().filter(|(_, v)| *v > 0.0).count();
     let q_df = t.es.k().saturating_sub(1);
-    let mut f = finish(
-        Measure::Or,
-        MhMethod::Peto,
+    let mut f = finish(Pooled {
+        measure: Measure::Or,
+        method: MhMethod::Peto,
         k,
         est,
-        (1.0 / sv).sqrt(),
+        se: (1.0 / sv).sqrt(),
         level,
         q,
         q_df,
-        (f64::NAN, f64::NAN),
-    );
+        cmh: (f64::NAN, f64::NAN),
+    });
     if k_pos <= 1 {
         (f.q_p, f.i2, f.h2) = (1.0, 0.0, 1.0);
     }

@@ -22,6 +22,7 @@
 mod bias;
 mod influence;
 mod mh;
+mod need;
 mod parse;
 mod result;
 mod trimfill;
@@ -32,22 +33,7 @@ pub use mh::{mantel_haenszel, peto, MhFit, MhMethod};
 pub use result::{BiasOptions, BiasResult, InfluenceOptions, InfluenceResult};
 pub use trimfill::{trimfill, Filled, TrimFill, TrimFillEstimator};
 
-use crate::effect::{EffectSizes, Measure};
-use crate::error::{Error, Result};
-
-pub(crate) fn need(es: &EffectSizes, k: usize, what: &str) -> Result<()> {
-    if es.k() < k {
-        Err(Error::TooFew {
-            analysis: what.to_string(),
-            needed: k,
-            found: es.k(),
-            unit: "studies",
-            note: "; with so few studies the test says nothing".into(),
-        })
-    } else {
-        Ok(())
-    }
-}
+use crate::effect::Measure;
 
 /// Names the scale of a measure for messages.
 pub fn scale_note(m: Measure) -> &'static str {

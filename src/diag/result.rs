@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use super::{
-    Begg, CumulativeStep, Egger, EggerModel, FailSafe, Influence, Side, TrimFill, TrimFillEstimator,
-};
+use super::bias::{begg, egger, fail_safe, Begg, Egger, EggerModel, FailSafe, Side};
+use super::influence::{cumulative, influence, CumulativeStep, Influence};
+use super::trimfill::{trimfill, TrimFill, TrimFillEstimator};
 use crate::data::Table;
 use crate::effect::{EffectOptions, EffectSizes, Measure};
 use crate::error::Result;
@@ -89,14 +89,14 @@ impl BiasOptions {
     /// [`crate::Error::Setting`] for a bad Orwin target; errors of the tests (too few studies,
     /// no convergence).
     pub fn run(&self, es: &EffectSizes) -> Result<BiasResult> {
-        let fail_safe_n = super::fail_safe(es, self.orwin_target)?;
+        let fail_safe_n = fail_safe(es, self.orwin_target)?;
         Ok(BiasResult {
             measure: es.measure(),
             method: self.model.get_method(),
             k: es.k(),
-            egger: super::egger(es, &self.model, self.egger)?,
-            begg: super::begg(es)?,
-            trimfill: super::trimfill(es, &self.model, self.estimator, self.side)?,
+            egger: egger(es, &self.model, self.egger)?,
+            begg: begg(es)?,
+            trimfill: trimfill(es, &self.model, self.estimator, self.side)?,
             fail_safe_n,
             options: Some(self.clone()),
         })
@@ -129,10 +129,10 @@ impl InfluenceOptions {
                 }
                 None => None,
             };
-            let steps = super::cumulative(es, &self.model, order.as_deref())?;
+            let steps = cumulative(es, &self.model, order.as_deref())?;
             (None, Some(steps))
         } else {
-            (Some(super::influence(es, &self.model)?), None)
+            (Some(influence(es, &self.model)?), None)
         };
         Ok(InfluenceResult {
             measure: es.measure(),

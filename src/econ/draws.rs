@@ -12,7 +12,7 @@ use ndarray::{Array2, Axis};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{frontier, FrontierRow, Strategy};
+use super::frontier::{frontier, FrontierRow, Strategy};
 use crate::data::Table;
 use crate::error::{Error, Result};
 
@@ -139,6 +139,42 @@ pub fn analyse_draws(
     reference: Option<&str>,
 ) -> Result<DrawsAnalysis> {
     let (nd, ns) = cost.dim();
+    check_draws(names, cost, effect, wtp)?;
+    let r = reference_index(names, reference)?;
+    let mean_cost: Vec<f64> = cost
+        .mean_axis(Axis(0))
+        .map(|a| a.to_vec())
+        .unwrap_or_default();
+    let mean_effect: Vec<f64> = effect
+        .mean_axis(Axis(0))
+        .map(|a| a.to_vec())
+        .unwrap_or_default();
+    let strategies: Vec<Strategy> = (0..ns)
+        .map(|s| Strategy::new(&names[s], mean_cost[s], mean_effect[s]))
+        .collect();
+    let by_wtp = wtp
+        .par_iter()
+        .map(|&l| at_wtp(names, (cost, effect), l, r))
+        .collect();
+    Ok(DrawsAnalysis {
+        strategies: names.to_vec(),
+        draws: nd,
+        reference: names[r].clone(),
+        mean_cost,
+        mean_effect,
+        frontier: frontier(&strategies)?,
+        by_wtp,
+    })
+}
+
+/// Fails for no draws, shapes that disagree, or no willingness-to-pay values.
+fn check_draws(
+    names: &[String],
+    cost: &Array2<f64>,
+    effect: &Array2<f64>,
+    wtp: &[f64],
+) -> Result<()> {
+    let (nd, ns) = cost.dim();
     if nd == 0 || ns == 0 {
         return Err(Error::Empty {
             file: "draws".into(),
@@ -154,7 +190,12 @@ pub fn analyse_draws(
             "no willingness-to-pay values given",
         ));
     }
-    let r = match reference {
+    Ok(())
+}
+
+/// The index of the reference strategy `reference` (the first strategy when `None`).
+fn reference_index(names: &[String], reference: Option<&str>) -> Result<usize> {
+    Ok(match reference {
         Some(name) => names
             .iter()
             .position(|n| n == name)
@@ -165,72 +206,58 @@ pub fn analyse_draws(
                 available: names.to_vec(),
             })?,
         None => 0,
-    };
-    let mean_cost: Vec<f64> = cost
-        .mean_axis(Axis(0))
-        .map(|a| a.to_vec())
-        .unwrap_or_default();
-    let mean_effect: Vec<f64> = effect
-        .mean_axis(Axis(0))
-        .map(|a| a.to_vec())
-        .unwrap_or_default();
-    let strategies: Vec<Strategy> = (0..ns)
-        .map(|s| Strategy::new(&names[s], mean_cost[s], mean_effect[s]))
-        .collect();
-    let by_wtp = wtp
-        .par_iter()
-        .map(|&l| {
-            let mut sum = vec![0.0; ns];
-            let mut best = vec![0usize; ns];
-            let mut pos = vec![0usize; ns];
-            let mut sum_max = 0.0;
-            let mut nmb = vec![0.0; ns];
-            for d in 0..nd {
-                for s in 0..ns {
-                    nmb[s] = l * effect[[d, s]] - cost[[d, s]];
-                    sum[s] += nmb[s];
-                }
-                let mut b = 0;
-                for s in 1..ns {
-                    if nmb[s] > nmb[b] {
-                        b = s;
-                    }
-                }
-                best[b] += 1;
-                sum_max += nmb[b];
-                for s in 0..ns {
-                    if nmb[s] - nmb[r] > 0.0 {
-                        pos[s] += 1;
-                    }
-                }
-            }
-            let n = nd as f64;
-            let mean: Vec<f64> = sum.iter().map(|x| x / n).collect();
-            let mut ceaf = 0;
-            for s in 1..ns {
-                if mean[s] > mean[ceaf] {
-                    ceaf = s;
-                }
-            }
-            WtpResult {
-                wtp: l,
-                nmb: mean.clone(),
-                p_best: best.iter().map(|&b| b as f64 / n).collect(),
-                p_inmb_positive: (0..ns)
-                    .map(|s| if s == r { f64::NAN } else { pos[s] as f64 / n })
-                    .collect(),
-                ceaf_strategy: names[ceaf].clone(),
-                evpi: (sum_max / n - mean[ceaf]).max(0.0),
-            }
-        })
-        .collect();
-    Ok(DrawsAnalysis {
-        strategies: names.to_vec(),
-        draws: nd,
-        reference: names[r].clone(),
-        mean_cost,
-        mean_effect,
-        frontier: frontier(&strategies)?,
-        by_wtp,
     })
+}
+
+/// Expected NMB, CEAC (P(best), and P(INMB > 0) against strategy `r`), CEAF and EVPI at
+/// willingness to pay `l`.
+fn at_wtp(
+    names: &[String],
+    (cost, effect): (&Array2<f64>, &Array2<f64>),
+    l: f64,
+    r: usize,
+) -> WtpResult {
+    let (nd, ns) = cost.dim();
+    let mut sum = vec![0.0; ns];
+    let mut best = vec![0usize; ns];
+    let mut pos = vec![0usize; ns];
+    let mut sum_max = 0.0;
+    let mut nmb = vec![0.0; ns];
+    for d in 0..nd {
+        for s in 0..ns {
+            nmb[s] = l * effect[[d, s]] - cost[[d, s]];
+            sum[s] += nmb[s];
+        }
+        let mut b = 0;
+        for s in 1..ns {
+            if nmb[s] > nmb[b] {
+                b = s;
+            }
+        }
+        best[b] += 1;
+        sum_max += nmb[b];
+        for s in 0..ns {
+            if nmb[s] - nmb[r] > 0.0 {
+                pos[s] += 1;
+            }
+        }
+    }
+    let n = nd as f64;
+    let mean: Vec<f64> = sum.iter().map(|x| x / n).collect();
+    let mut ceaf = 0;
+    for s in 1..ns {
+        if mean[s] > mean[ceaf] {
+            ceaf = s;
+        }
+    }
+    WtpResult {
+        wtp: l,
+        nmb: mean.clone(),
+        p_best: best.iter().map(|&b| b as f64 / n).collect(),
+        p_inmb_positive: (0..ns)
+            .map(|s| if s == r { f64::NAN } else { pos[s] as f64 / n })
+            .collect(),
+        ceaf_strategy: names[ceaf].clone(),
+        evpi: (sum_max / n - mean[ceaf]).max(0.0),
+    }
 }

@@ -3,13 +3,11 @@
 
 use serde::Serialize;
 
-use super::trial::{arm_increments, patient_increments, Increments, PooledWtp};
-use super::{
-    analyse_arms, analyse_draws, analyse_patients, discount_factor, draws::draw_matrices, frontier,
-    pooled_net_benefit,
-};
-use super::{
-    ArmSummary, DrawsAnalysis, FrontierRow, PatientOptions, Strategy, Timing, TrialResult,
+use super::draws::{analyse_draws, draw_matrices, DrawsAnalysis};
+use super::frontier::{frontier, FrontierRow, Strategy};
+use super::trial::{
+    analyse_arms, analyse_patients, arm_increments, discount_factor, patient_increments,
+    pooled_net_benefit, ArmSummary, Increments, PatientOptions, PooledWtp, Timing, TrialResult,
 };
 use crate::data::{excerpt, fmt_f64, Column, Table};
 use crate::error::{Error, Result, Setting};
@@ -418,124 +416,127 @@ pub fn analyse_table(t: &Table, o: &CeaOptions) -> Result<CeaResult> {
         options: o.clone(),
     };
     match shape {
-        Shape::Strategies => {
-            let names = texts(t, "strategy", "for strategies")?;
-            for (i, s) in names.iter().enumerate() {
-                if let Some(first) = names[..i].iter().position(|o| o == s) {
-                    return Err(t.value_error(
-                        i,
-                        "strategy",
-                        format!(
-                            "strategy '{}' appears twice (first in row {})",
-                            excerpt(s),
-                            first + 1
-                        ),
-                    ));
-                }
-            }
-            let cost = numbers(t, "cost", "for strategies")?;
-            let effect = numbers(t, "effect", "for strategies")?;
-            let s: Vec<Strategy> = (0..t.nrows())
-                .map(|i| Strategy::new(&names[i], cost[i], effect[i]))
-                .collect();
-            rep.frontier = Some(frontier(&s)?);
-        }
+        Shape::Strategies => rep.frontier = Some(strategies_frontier(t)?),
         Shape::Draws => {
             let (names, c, e) = draw_matrices(t)?;
             let d = analyse_draws(&names, &c, &e, &o.wtp, o.reference.as_deref())?;
             rep.frontier = Some(d.frontier.clone());
             rep.draws = Some(d);
         }
-        Shape::Patients => {
-            let p = patients(t, o)?;
-            let (tr, co) = arms_of(&p.arm, o)?;
-            let mut studies: Vec<String> = Vec::new();
-            for s in &p.study {
-                if !studies.contains(s) {
-                    studies.push(s.clone());
-                }
-            }
-            if studies.len() > 1 {
-                let mut incs = Vec::new();
-                for s in &studies {
-                    let idx: Vec<usize> = (0..p.arm.len())
-                        .filter(|&i| &p.study[i] == s && (p.arm[i] == tr || p.arm[i] == co))
-                        .collect();
-                    let c: Vec<f64> = idx.iter().map(|&i| p.cost[i]).collect();
-                    let e: Vec<f64> = idx.iter().map(|&i| p.effect[i]).collect();
-                    let tt: Vec<bool> = idx.iter().map(|&i| p.arm[i] == tr).collect();
-                    incs.push(
-                        patient_increments(&c, &e, &tt)
-                            .map_err(|e| Error::input(format!("study '{s}'"), e.to_string()))?,
-                    );
-                }
-                rep.pooled = Some(pool(studies, incs, o)?);
-            } else {
-                let idx: Vec<usize> = (0..p.arm.len())
-                    .filter(|&i| p.arm[i] == tr || p.arm[i] == co)
-                    .collect();
-                let sel = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
-                let treated: Vec<bool> = idx.iter().map(|&i| p.arm[i] == tr).collect();
-                let opts = PatientOptions {
-                    wtp: o.wtp.clone(),
-                    level: o.level,
-                    boot: o.boot,
-                    seed: o.seed,
-                    cost_covariates: p.cost_cov.iter().map(|c| sel(c)).collect(),
-                    effect_covariates: p.effect_cov.iter().map(|c| sel(c)).collect(),
-                };
-                rep.trial = Some(analyse_patients(
-                    &tr,
-                    &co,
-                    &sel(&p.cost),
-                    &sel(&p.effect),
-                    &treated,
-                    &opts,
-                )?);
-            }
-        }
-        Shape::Arms => {
-            let rows = arm_summaries(t)?;
-            let labels: Vec<String> = rows.iter().map(|r| r.1.arm.clone()).collect();
-            let (tr, co) = arms_of(&labels, o)?;
-            let mut studies: Vec<String> = Vec::new();
-            for (s, _) in &rows {
-                if !studies.contains(s) {
-                    studies.push(s.clone());
-                }
-            }
-            let find = |s: &str, a: &str| -> Result<&ArmSummary> {
-                rows.iter()
-                    .find(|(st, r)| st == s && r.arm == a)
-                    .map(|(_, r)| r)
-                    .ok_or_else(|| {
-                        Error::input(
-                            if s.is_empty() {
-                                format!("arm '{a}'")
-                            } else {
-                                format!("study '{s}', arm '{a}'")
-                            },
-                            "is missing",
-                        )
-                    })
-            };
-            if studies.len() > 1 {
-                let incs = studies
-                    .iter()
-                    .map(|s| arm_increments(find(s, &tr)?, find(s, &co)?))
-                    .collect::<Result<Vec<_>>>()?;
-                rep.pooled = Some(pool(studies, incs, o)?);
-            } else {
-                rep.trial = Some(analyse_arms(
-                    find(&studies[0], &tr)?,
-                    find(&studies[0], &co)?,
-                    &o.wtp,
-                    o.level,
-                )?);
-            }
-        }
+        Shape::Patients => (rep.trial, rep.pooled) = patients_trial(t, o)?,
+        Shape::Arms => (rep.trial, rep.pooled) = arms_trial(t, o)?,
     }
     Ok(rep)
+}
+
+/// The frontier of a strategies table (each strategy named once).
+fn strategies_frontier(t: &Table) -> Result<Vec<FrontierRow>> {
+    let names = texts(t, "strategy", "for strategies")?;
+    for (i, s) in names.iter().enumerate() {
+        if let Some(first) = names[..i].iter().position(|o| o == s) {
+            return Err(t.value_error(
+                i,
+                "strategy",
+                format!(
+                    "strategy '{}' appears twice (first in row {})",
+                    excerpt(s),
+                    first + 1
+                ),
+            ));
+        }
+    }
+    let cost = numbers(t, "cost", "for strategies")?;
+    let effect = numbers(t, "effect", "for strategies")?;
+    let s: Vec<Strategy> = (0..t.nrows())
+        .map(|i| Strategy::new(&names[i], cost[i], effect[i]))
+        .collect();
+    frontier(&s)
+}
+
+/// The distinct study labels in order of first appearance.
+fn studies_in_order<'a>(labels: impl Iterator<Item = &'a String>) -> Vec<String> {
+    let mut studies: Vec<String> = Vec::new();
+    for s in labels {
+        if !studies.contains(s) {
+            studies.push(s.clone());
+        }
+    }
+    studies
+}
+
+/// A trial analysis of patient-level data, or with several studies their pooled increments.
+fn patients_trial(t: &Table, o: &CeaOptions) -> Result<(Option<TrialResult>, Option<Pooled>)> {
+    let p = patients(t, o)?;
+    let (tr, co) = arms_of(&p.arm, o)?;
+    let studies = studies_in_order(p.study.iter());
+    if studies.len() > 1 {
+        let mut incs = Vec::new();
+        for s in &studies {
+            let idx: Vec<usize> = (0..p.arm.len())
+                .filter(|&i| &p.study[i] == s && (p.arm[i] == tr || p.arm[i] == co))
+                .collect();
+            let c: Vec<f64> = idx.iter().map(|&i| p.cost[i]).collect();
+            let e: Vec<f64> = idx.iter().map(|&i| p.effect[i]).collect();
+            let tt: Vec<bool> = idx.iter().map(|&i| p.arm[i] == tr).collect();
+            incs.push(
+                patient_increments(&c, &e, &tt)
+                    .map_err(|e| Error::input(format!("study '{s}'"), e.to_string()))?,
+            );
+        }
+        return Ok((None, Some(pool(studies, incs, o)?)));
+    }
+    let idx: Vec<usize> = (0..p.arm.len())
+        .filter(|&i| p.arm[i] == tr || p.arm[i] == co)
+        .collect();
+    let sel = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let treated: Vec<bool> = idx.iter().map(|&i| p.arm[i] == tr).collect();
+    let opts = PatientOptions {
+        wtp: o.wtp.clone(),
+        level: o.level,
+        boot: o.boot,
+        seed: o.seed,
+        cost_covariates: p.cost_cov.iter().map(|c| sel(c)).collect(),
+        effect_covariates: p.effect_cov.iter().map(|c| sel(c)).collect(),
+    };
+    let trial = analyse_patients(&tr, &co, &sel(&p.cost), &sel(&p.effect), &treated, &opts)?;
+    Ok((Some(trial), None))
+}
+
+/// A trial analysis of arm summaries, or with several studies their pooled increments.
+fn arms_trial(t: &Table, o: &CeaOptions) -> Result<(Option<TrialResult>, Option<Pooled>)> {
+    let rows = arm_summaries(t)?;
+    let labels: Vec<String> = rows.iter().map(|r| r.1.arm.clone()).collect();
+    let (tr, co) = arms_of(&labels, o)?;
+    let studies = studies_in_order(rows.iter().map(|(s, _)| s));
+    let find = |s: &str, a: &str| -> Result<&ArmSummary> {
+        rows.iter()
+            .find(|(st, r)| st == s && r.arm == a)
+            .map(|(_, r)| r)
+            .ok_or_else(|| {
+                Error::input(
+                    if s.is_empty() {
+                        format!("arm '{a}'")
+                    } else {
+                        format!("study '{s}', arm '{a}'")
+                    },
+                    "is missing",
+                )
+            })
+    };
+    if studies.len() > 1 {
+        let incs = studies
+            .iter()
+            .map(|s| arm_increments(find(s, &tr)?, find(s, &co)?))
+            .collect::<Result<Vec<_>>>()?;
+        return Ok((None, Some(pool(studies, incs, o)?)));
+    }
+    let trial = analyse_arms(
+        find(&studies[0], &tr)?,
+        find(&studies[0], &co)?,
+        &o.wtp,
+        o.level,
+    )?;
+    Ok((Some(trial), None))
 }
 
 fn pool(studies: Vec<String>, incs: Vec<Increments>, o: &CeaOptions) -> Result<Pooled> {

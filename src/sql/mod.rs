@@ -62,6 +62,7 @@ mod groups;
 mod mh;
 mod plan;
 mod query;
+mod register;
 mod rma;
 mod rows;
 
@@ -70,28 +71,5 @@ pub use escalc::{escalc_fields, Escalc};
 pub use mh::{rma_mh_fields, RmaMh};
 pub use plan::SinglePhase;
 pub use query::{context, write, Query, SqlFormat};
+pub use register::register;
 pub use rma::{rma_fields, Rma};
-
-use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
-use datafusion::prelude::SessionContext;
-
-/// `state` with peerstat's functions (those of [`register`]) and its [`SinglePhase`] plan rule
-/// added: the session state of [`context`] and of the Ballista processes.
-pub(crate) fn with_peerstat(
-    state: datafusion::execution::SessionState,
-) -> datafusion::execution::SessionState {
-    let state = datafusion::execution::SessionStateBuilder::new_from_existing(state)
-        .with_physical_optimizer_rule(std::sync::Arc::new(SinglePhase))
-        .build();
-    let ctx = SessionContext::new_with_state(state);
-    register(&ctx);
-    ctx.state()
-}
-
-/// Registers peerstat's functions with `ctx`.
-pub fn register(ctx: &SessionContext) {
-    ctx.register_udaf(AggregateUDF::from(Rma::default()));
-    ctx.register_udaf(AggregateUDF::from(Egger::default()));
-    ctx.register_udaf(AggregateUDF::from(RmaMh::default()));
-    ctx.register_udf(ScalarUDF::from(Escalc::default()));
-}

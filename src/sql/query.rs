@@ -6,6 +6,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions, SessionConfig, SessionContext};
 
+use super::register::with_peerstat;
 use crate::error::{Error, Result};
 
 /// A query and the files it reads.
@@ -50,7 +51,7 @@ pub fn context(partitions: Option<usize>) -> SessionContext {
         .with_default_features()
         .with_config(config)
         .build();
-    SessionContext::new_with_state(super::with_peerstat(state)).enable_url_table()
+    SessionContext::new_with_state(with_peerstat(state)).enable_url_table()
 }
 
 /// Whether a table path is CSV (`.csv` files, or a directory holding some and no Parquet).

@@ -4,7 +4,8 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::{Increments, PatientOptions};
+use super::increments::Increments;
+use super::options::PatientOptions;
 
 /// Bootstrap results.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -24,18 +24,23 @@
 mod bootstrap;
 mod discount;
 mod fieller;
+mod increments;
+mod options;
 mod pooled;
 mod sur;
 
 pub use bootstrap::Bootstrap;
 pub use discount::{discount_factor, Timing};
 pub use fieller::{fieller, Fieller, FiellerKind};
+pub use increments::{patient_increments, Increments};
+pub use options::PatientOptions;
 pub use pooled::{pooled_ceac, pooled_net_benefit, PooledWtp};
 pub use sur::sur;
 
 use serde::Serialize;
 
 use self::bootstrap::bootstrap;
+use self::increments::{by_arm, increments};
 use crate::dist;
 use crate::error::{Error, Result};
 
@@ -72,21 +77,6 @@ fn inmb(dc: f64, de: f64, vc: f64, ve: f64, cov: f64, wtp: &[f64], level: f64) -
             }
         })
         .collect()
-}
-
-/// Increments with their variances.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Increments {
-    /// Δc.
-    pub inc_cost: f64,
-    /// Δe.
-    pub inc_effect: f64,
-    /// Var Δc.
-    pub var_cost: f64,
-    /// Var Δe.
-    pub var_effect: f64,
-    /// Cov(Δc, Δe).
-    pub cov: f64,
 }
 
 /// A trial-based cost-effectiveness result.
@@ -239,63 +229,6 @@ pub fn analyse_arms(
     ))
 }
 
-/// Options for patient-level analysis. The default: WTP £20,000 and £30,000, a 95 % level, no
-/// bootstrap, seed 1, no covariates.
-#[derive(Debug, Clone)]
-pub struct PatientOptions {
-    /// Willingness-to-pay values.
-    pub wtp: Vec<f64>,
-    /// Confidence level (percent).
-    pub level: f64,
-    /// Bootstrap replicates (0 = none).
-    pub boot: usize,
-    /// Bootstrap seed.
-    pub seed: u64,
-    /// Covariates (column values per patient) for the cost equation.
-    pub cost_covariates: Vec<Vec<f64>>,
-    /// Covariates for the effect equation.
-    pub effect_covariates: Vec<Vec<f64>>,
-}
-
-impl Default for PatientOptions {
-    fn default() -> Self {
-        PatientOptions {
-            wtp: vec![20_000.0, 30_000.0],
-            level: 95.0,
-            boot: 0,
-            seed: 1,
-            cost_covariates: Vec::new(),
-            effect_covariates: Vec::new(),
-        }
-    }
-}
-
-fn mean_var_cov(c: &[f64], e: &[f64]) -> (f64, f64, f64, f64, f64) {
-    let n = c.len() as f64;
-    let mc = c.iter().sum::<f64>() / n;
-    let me = e.iter().sum::<f64>() / n;
-    let (mut vc, mut ve, mut cv) = (0.0, 0.0, 0.0);
-    for (x, y) in c.iter().zip(e) {
-        vc += (x - mc) * (x - mc);
-        ve += (y - me) * (y - me);
-        cv += (x - mc) * (y - me);
-    }
-    (mc, me, vc / (n - 1.0), ve / (n - 1.0), cv / (n - 1.0))
-}
-
-fn increments(ct: &[f64], et: &[f64], cc: &[f64], ec: &[f64]) -> Increments {
-    let (mct, met, vct, vet, cvt) = mean_var_cov(ct, et);
-    let (mcc, mec, vcc, vec_, cvc) = mean_var_cov(cc, ec);
-    let (nt, nc) = (ct.len() as f64, cc.len() as f64);
-    Increments {
-        inc_cost: mct - mcc,
-        inc_effect: met - mec,
-        var_cost: vct / nt + vcc / nc,
-        var_effect: vet / nt + vec_ / nc,
-        cov: cvt / nt + cvc / nc,
-    }
-}
-
 /// Trial result from patient-level costs and effects, `treated[i]` telling the arm of patient i.
 ///
 /// # Errors
@@ -374,43 +307,4 @@ pub fn analyse_patients(
         r.bootstrap = Some(b);
     }
     Ok(r)
-}
-
-/// Costs and effects split by arm: (treated costs, treated effects, control costs, control
-/// effects), in patient order.
-fn by_arm(cost: &[f64], effect: &[f64], treated: &[bool]) -> [Vec<f64>; 4] {
-    let pick = |v: &[f64], t: bool| -> Vec<f64> {
-        v.iter()
-            .zip(treated)
-            .filter(|(_, &x)| x == t)
-            .map(|(y, _)| *y)
-            .collect()
-    };
-    [
-        pick(cost, true),
-        pick(effect, true),
-        pick(cost, false),
-        pick(effect, false),
-    ]
-}
-
-/// Increments of one study from patient data (for pooling).
-///
-/// # Errors
-/// [`Error::Length`] when the inputs differ in length; [`Error::TooFew`] for an arm with fewer
-/// than 2 patients.
-pub fn patient_increments(cost: &[f64], effect: &[f64], treated: &[bool]) -> Result<Increments> {
-    Error::check_len("patient effects", cost.len(), effect.len())?;
-    Error::check_len("patient arms", cost.len(), treated.len())?;
-    let [ct, et, cc, ec] = by_arm(cost, effect, treated);
-    if ct.len() < 2 || cc.len() < 2 {
-        return Err(Error::TooFew {
-            analysis: "each arm".into(),
-            needed: 2,
-            found: ct.len().min(cc.len()),
-            unit: "patients",
-            note: String::new(),
-        });
-    }
-    Ok(increments(&ct, &et, &cc, &ec))
 }

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::Increments;
+use super::increments::Increments;
 use crate::error::{Error, Result};
 use crate::model::{RandomEffects, Summary, Workspace};
 

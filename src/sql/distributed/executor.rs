@@ -6,7 +6,7 @@ use std::sync::Arc;
 use ballista_executor::executor_process::{start_executor_process, ExecutorProcessConfig};
 
 use super::scheduler::runtime;
-use super::{cluster_error, function_registry};
+use super::session::{cluster_error, function_registry};
 use crate::error::{Error, Result};
 
 /// Which scheduler an executor serves, where it listens, and how much it runs at once.

@@ -30,46 +30,17 @@
 
 mod executor;
 mod scheduler;
+mod session;
 
 pub use executor::{run_executor, serve_executor, ExecutorOptions};
 pub use scheduler::{run_scheduler, serve_scheduler, SchedulerOptions};
+pub use session::{function_registry, session_state};
 
 use ballista_core::extension::SessionStateExt;
-use ballista_core::registry::BallistaFunctionRegistry;
-use datafusion::execution::SessionState;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::error::{Error, Result};
-
-/// The error of a Ballista scheduler or executor, as [`Error::Cluster`].
-pub(crate) fn cluster_error(process: &str, e: impl std::fmt::Display) -> Error {
-    Error::Cluster {
-        process: process.to_string(),
-        message: e.to_string(),
-    }
-}
-
-/// A scheduler's session state for `config`: Ballista's defaults (DataFusion's functions and
-/// Ballista's optimizer rules) and peerstat's functions. The scheduler decodes a client's plan
-/// with it.
-///
-/// # Errors
-/// [`Error::Cluster`] when DataFusion cannot build the runtime environment.
-pub fn session_state(config: SessionConfig) -> Result<SessionState> {
-    let state = ballista_core::utils::default_session_builder(config)
-        .map_err(|e| cluster_error("session state", e))?;
-    Ok(super::with_peerstat(state))
-}
-
-/// The function registry an executor decodes its tasks' plans with: DataFusion's functions and
-/// peerstat's.
-///
-/// # Errors
-/// As [`session_state`].
-pub fn function_registry() -> Result<BallistaFunctionRegistry> {
-    let state = session_state(ballista_core::utils::default_config_producer())?;
-    Ok(BallistaFunctionRegistry::from(&state))
-}
+use crate::sql::register::with_peerstat;
 
 /// A client session that runs its queries on the Ballista scheduler at `url`
 /// (`df://HOST:PORT`), with peerstat's functions and `partitions` target partitions (default:
@@ -92,7 +63,7 @@ pub fn remote_context(url: &str, partitions: Option<usize>) -> Result<SessionCon
             message: format!("Ballista scheduler '{url}': {e}"),
         })?;
     // Ballista's upgrade replaces the state's function lists: add peerstat's afterwards.
-    Ok(SessionContext::new_with_state(super::with_peerstat(state)).enable_url_table())
+    Ok(SessionContext::new_with_state(with_peerstat(state)).enable_url_table())
 }
 
 /// The scheduler's gRPC address of `df://HOST:PORT` (`http://HOST:PORT`).

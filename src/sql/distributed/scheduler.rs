@@ -7,7 +7,7 @@ use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::{SchedulerConfig, TaskDistributionPolicy};
 use datafusion::error::DataFusionError;
 
-use super::{cluster_error, session_state};
+use super::session::{cluster_error, session_state};
 use crate::error::{Error, Result};
 
 /// Where a scheduler listens, and how soon it gives up on a silent executor.
