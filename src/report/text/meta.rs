@@ -7,7 +7,7 @@ use super::fitted::{coefficient_table, prediction_line, Columns};
 use super::robust::{robust_table, rve_table};
 use crate::effect::{BackTransform, Measure};
 use crate::model::subgroup::SubgroupAnalysis;
-use crate::model::{Fit, Fitted, MetaResult, PiMethod, RegressionKeys, Tau2Method};
+use crate::model::{Convergence, Fit, Fitted, MetaResult, PiMethod, RegressionKeys, Tau2Method};
 use crate::report::fmt::{f4, fp, label, pv, width};
 
 /// A metafor-style printout of a fit, with back-transformed values for ratio measures.
@@ -41,6 +41,17 @@ fn fit_header(fit: &Fit, source: &str) -> String {
     let _ = writeln!(out, "Measure: {} ({scale}); data: {source}", fit.measure);
     if !fit.omitted.is_empty() {
         let _ = writeln!(out, "{} row(s) omitted (see warnings)", fit.omitted.len());
+    }
+    if fit.summary.converged_by == Convergence::Multimodal {
+        let _ = writeln!(
+            out,
+            "Note: the {} of tau^2 has more than one local maximum; the highest is reported",
+            if fit.method == Tau2Method::Reml {
+                "restricted likelihood"
+            } else {
+                "likelihood"
+            }
+        );
     }
     let _ = writeln!(out);
     out
