@@ -37,6 +37,7 @@ mod ci;
 mod cnma;
 mod evidence;
 mod graph;
+mod multiarm;
 mod reml;
 mod split;
 pub mod table;
@@ -51,6 +52,7 @@ use graph::Edge;
 pub use ci::RandomCi;
 pub use cnma::{CnmaFit, ComponentEstimate, ComponentSpec, NotIdentifiable, TreatmentComponents};
 pub use evidence::{Evidence, EvidenceEdge, MultiArm};
+pub use multiarm::TOL_MULTIARM;
 pub use split::SplitRow;
 
 /// One pairwise contrast of a study.
@@ -513,6 +515,7 @@ fn prepare(data: &[Contrast]) -> Result<Prepared> {
             designs.push(arms);
         }
     }
+    multiarm::check(&edges, &by_study, &studies, &treatments)?;
     Ok(Prepared {
         treatments,
         studies,
