@@ -437,7 +437,7 @@ impl Network {
             ));
         }
         let level = self.level.unwrap_or(95.0);
-        let prep = prepare(data)?;
+        let prep = prepare(data, !self.from_arms)?;
         let n = prep.treatments.len();
         let per_t = spec.of_treatments(&prep.treatments)?;
         let cols = Columns::build(&per_t, spec)?;

@@ -79,6 +79,7 @@ pub struct Network {
     small_values_good: bool,
     method: NetworkMethod,
     random_ci: RandomCi,
+    from_arms: bool,
 }
 
 /// The estimator of τ² in the random-effects network.
@@ -259,6 +260,17 @@ impl Network {
         self
     }
 
+    /// Whether the contrasts are every pair of arms of arm-level rows
+    /// ([`table::contrasts_from_arms`]; default: no, contrasts as given). Each pair's effect is
+    /// then computed on its own (a standardised mean difference with the pair's pooled SD, a
+    /// zero-cell correction for the pairs with the zero), so a multi-arm study's contrasts need
+    /// not add up, and the multi-arm checks of given contrasts (consistent effects within
+    /// [`TOL_MULTIARM`], no negative arm variance) are not applied.
+    pub fn from_arms(mut self, yes: bool) -> Self {
+        self.from_arms = yes;
+        self
+    }
+
     /// Whether smaller effects are better (P-scores; default larger is better).
     pub fn small_values_good(mut self, yes: bool) -> Self {
         self.small_values_good = yes;
@@ -269,7 +281,10 @@ impl Network {
     ///
     /// # Errors
     /// [`Error::Input`] for a non-finite effect, a non-positive variance, a contrast of a
-    /// treatment with itself, a study giving a pair twice or a multi-arm study lacking a pair;
+    /// treatment with itself, a study giving a pair twice or a multi-arm study lacking a pair,
+    /// and (unless [`Network::from_arms`]) for a multi-arm study whose contrasts are not the
+    /// differences of one set of arm effects (within [`TOL_MULTIARM`]) or whose variances
+    /// imply a negative arm variance;
     /// [`Error::Setting`] for an unknown reference; [`Error::TooFew`] for fewer than two
     /// treatments; [`Error::Input`] naming the sub-networks of a disconnected network.
     pub fn fit(&self, data: &[Contrast]) -> Result<NetworkFit> {
@@ -281,7 +296,7 @@ impl Network {
             edges,
             designs,
             arms_total,
-        } = prepare(data)?;
+        } = prepare(data, !self.from_arms)?;
         let n = treatments.len();
         let reference = match &self.reference {
             Some(r) => treatments.iter().position(|t| t == r).ok_or_else(|| {
@@ -422,9 +437,9 @@ struct Prepared {
     pub arms_total: usize,
 }
 
-/// Checks the contrasts and builds the graph (see [`Network::fit`] for the errors; a
-/// disconnected network is not an error here).
-fn prepare(data: &[Contrast]) -> Result<Prepared> {
+/// Checks the contrasts (with `multiarm`, the consistency of multi-arm studies) and builds the
+/// graph (see [`Network::fit`] for the errors; a disconnected network is not an error here).
+fn prepare(data: &[Contrast], multiarm: bool) -> Result<Prepared> {
     let mut treatments: Vec<String> = data
         .iter()
         .flat_map(|c| [c.treat1.clone(), c.treat2.clone()])
@@ -515,7 +530,9 @@ fn prepare(data: &[Contrast]) -> Result<Prepared> {
             designs.push(arms);
         }
     }
-    multiarm::check(&edges, &by_study, &studies, &treatments)?;
+    if multiarm {
+        multiarm::check(&edges, &by_study, &studies, &treatments)?;
+    }
     Ok(Prepared {
         treatments,
         studies,
