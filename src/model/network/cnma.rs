@@ -121,15 +121,34 @@ impl ComponentSpec {
         }
     }
 
-    fn split(&self, name: &str) -> Vec<String> {
-        let mut v: Vec<String> = name
-            .split(self.sep())
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+    /// The components of `name` (a treatment or a combination: `what`) split by the separator.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for an empty separator or an empty component (`name` is the separator
+    /// alone, or begins, ends or doubles it), naming `name`.
+    fn split(&self, name: &str, what: &str) -> Result<Vec<String>> {
+        let sep = self.sep();
+        if sep.is_empty() {
+            return Err(Error::setting(
+                Setting::Components,
+                "the component separator is empty",
+            ));
+        }
+        let mut v: Vec<String> = name.split(sep).map(|p| p.trim().to_string()).collect();
+        if v.iter().any(String::is_empty) {
+            let advice = if what == "treatment" {
+                "; rename it, or declare it inactive if it has no components"
+            } else {
+                ""
+            };
+            return Err(Error::setting(
+                Setting::Components,
+                format!("the {what} '{name}' split by '{sep}' has an empty component name{advice}"),
+            ));
+        }
         v.sort();
         v.dedup();
-        v
+        Ok(v)
     }
 
     /// The components of each treatment (in `treatments` order).
@@ -149,21 +168,27 @@ impl ComponentSpec {
                     return Ok(Vec::new());
                 }
                 match &self.source {
-                    Source::Separator(_) => Ok(self.split(t)),
+                    Source::Separator(_) => self.split(t, "treatment"),
                     Source::Given(map) => map
                         .iter()
                         .find(|(name, _)| name == t)
-                        .map(|(_, c)| {
-                            let mut c = c.clone();
-                            c.sort();
-                            c.dedup();
-                            c
-                        })
                         .ok_or_else(|| {
                             Error::setting(
                                 Setting::Components,
                                 format!("the components of treatment '{t}' are not given"),
                             )
+                        })
+                        .and_then(|(_, c)| {
+                            if c.iter().any(|x| x.trim().is_empty()) {
+                                return Err(Error::setting(
+                                    Setting::Components,
+                                    format!("treatment '{t}' is given an empty component name"),
+                                ));
+                            }
+                            let mut c = c.clone();
+                            c.sort();
+                            c.dedup();
+                            Ok(c)
                         }),
                 }
             })
@@ -496,7 +521,7 @@ impl Network {
         }
         let (mut comb_r, mut comb_c) = (Vec::new(), Vec::new());
         for combo in &spec.combinations {
-            let parts = spec.split(combo);
+            let parts = spec.split(combo, "combination")?;
             if let Some(bad) = parts.iter().find(|q| !cols.names.contains(q)) {
                 return Err(Error::setting(
                     Setting::Components,
