@@ -5,8 +5,8 @@
 mod common;
 
 use common::cli::{assert_fails, run, write_csv};
-use peerstat::model::network::{table, ComponentSpec, Contrast, Network, TOL_MULTIARM};
 use peerstat::data::{read_table, ColumnMap};
+use peerstat::model::network::{table, ComponentSpec, Contrast, Network, TOL_MULTIARM};
 use peerstat::Error;
 use tempfile::TempDir;
 
@@ -56,7 +56,14 @@ fn cli_refuses_contradictory_multi_arm_contrasts() {
     );
     assert_fails(
         &run(&["network", &bad]),
-        &["S1", "A vs B", "B vs C", "A vs C", "discrepancy of 4", "arm-level"],
+        &[
+            "S1",
+            "A vs B",
+            "B vs C",
+            "A vs C",
+            "discrepancy of 4",
+            "arm-level",
+        ],
     );
     // The same with standard errors.
     let sei = write_csv(
@@ -109,7 +116,12 @@ fn reversed_pairs_are_checked_with_their_sign() {
 /// The same pair twice in one study (either way round, equal or different values) is refused.
 #[test]
 fn a_pair_given_twice_is_refused() {
-    for (a, b, y) in [("A", "B", 0.5), ("A", "B", 0.7), ("B", "A", -0.5), ("B", "A", 0.1)] {
+    for (a, b, y) in [
+        ("A", "B", 0.5),
+        ("A", "B", 0.7),
+        ("B", "A", -0.5),
+        ("B", "A", 0.1),
+    ] {
         let mut data = with_three_arm([
             c("s1", "A", "B", 0.5, 0.1),
             c("s1", "B", "C", 0.5, 0.1),
@@ -145,7 +157,11 @@ fn a_four_arm_study_names_its_worst_triple() {
     let mut data = Vec::new();
     for (i, (ti, di)) in d.iter().enumerate() {
         for (tj, dj) in &d[i + 1..] {
-            let y = if (*ti, *tj) == ("C", "D") { 2.0 } else { di - dj };
+            let y = if (*ti, *tj) == ("C", "D") {
+                2.0
+            } else {
+                di - dj
+            };
             data.push(c("big", ti, tj, y, 0.2));
         }
     }
@@ -197,7 +213,10 @@ fn variances_needing_a_negative_arm_variance_are_refused() {
         c("s1", "B", "C", 0.5, 0.1),
         c("s1", "A", "C", 1.0, 0.5),
     ]);
-    input_error(Network::new().fit(&data), &["s1", "negative variance", "'B'"]);
+    input_error(
+        Network::new().fit(&data),
+        &["s1", "negative variance", "'B'"],
+    );
     // A zero arm variance (V_AC = V_AB + V_BC) is allowed, as in netmeta (a warning there).
     let zero = with_three_arm([
         c("s1", "A", "B", 0.5, 0.1),
@@ -248,14 +267,7 @@ fn a_treatment_of_no_component_names_is_refused() {
         &["treatment '+'", "empty component", "--inactive"],
     );
     // Declared inactive, it is the inactive treatment it was taken for.
-    let (code, _, err) = run(&[
-        "network",
-        &plus,
-        "--components-sep",
-        "+",
-        "--inactive",
-        "+",
-    ]);
+    let (code, _, err) = run(&["network", &plus, "--components-sep", "+", "--inactive", "+"]);
     assert_eq!(code, 0, "{err}");
     // A doubled or trailing separator in the library too.
     let data = vec![
@@ -275,7 +287,9 @@ fn a_treatment_of_no_component_names_is_refused() {
         c("s2", "A+B", "P", 0.3, 0.2),
         c("s3", "B", "A", 0.2, 0.2),
     ];
-    let spec = ComponentSpec::separator("+").inactive("P").combination("A+");
+    let spec = ComponentSpec::separator("+")
+        .inactive("P")
+        .combination("A+");
     match Network::new().fit_components(&ok, &spec) {
         Err(e @ Error::Setting { .. }) => {
             assert!(e.to_string().contains("combination 'A+'"), "{e}")
