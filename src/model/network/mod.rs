@@ -515,7 +515,11 @@ fn prepare(data: &[Contrast], multiarm: bool) -> Result<Prepared> {
             note: String::new(),
         });
     }
-    let (studies, by_study, edges) = study_edges(data, &treatments)?;
+    let StudyEdges {
+        studies,
+        by_study,
+        edges,
+    } = study_edges(data, &treatments)?;
     // Every multi-arm study gives all pairs of its arms.
     let mut designs: Vec<Vec<usize>> = Vec::new();
     let mut arms_total = 0;
@@ -555,15 +559,22 @@ fn prepare(data: &[Contrast], multiarm: bool) -> Result<Prepared> {
     })
 }
 
+/// The contrasts as edges, grouped by study.
+struct StudyEdges {
+    /// Study labels in order of appearance.
+    studies: Vec<String>,
+    /// The edges of each study.
+    by_study: Vec<Vec<usize>>,
+    /// Every contrast as an edge.
+    edges: Vec<Edge>,
+}
+
 /// The studies (in order of appearance), the edges of each and every contrast as an edge.
 ///
 /// # Errors
 /// [`Error::Input`] for a non-finite effect, a non-positive variance, a treatment compared with
 /// itself or a pair given twice by one study.
-fn study_edges(
-    data: &[Contrast],
-    treatments: &[String],
-) -> Result<(Vec<String>, Vec<Vec<usize>>, Vec<Edge>)> {
+fn study_edges(data: &[Contrast], treatments: &[String]) -> Result<StudyEdges> {
     let idx = |t: &str| treatments.iter().position(|x| x == t).unwrap_or(0);
     let mut studies: Vec<String> = Vec::new();
     let mut by_study: Vec<Vec<usize>> = Vec::new();
@@ -611,7 +622,11 @@ fn study_edges(
             v: c.vi,
         });
     }
-    Ok((studies, by_study, edges))
+    Ok(StudyEdges {
+        studies,
+        by_study,
+        edges,
+    })
 }
 
 /// The estimates against the reference and the league table from effects `d` with covariance

@@ -126,8 +126,8 @@ pub(super) fn check(
 /// Refuses a study whose effects are not the differences of one set of arm effects.
 fn check_effects(pairs: &StudyPairs, study: &str, treatments: &[String]) -> Result<()> {
     let resid = pairs.largest_residual();
-    // `!(≤)` also refuses a NaN residual (effects too large to combine).
-    if !(resid <= TOL_MULTIARM) {
+    // A NaN residual (effects too large to combine) is refused too.
+    if resid.is_nan() || resid > TOL_MULTIARM {
         let (j, k, l, gap) = pairs.worst_triple();
         let name = |i: usize| treatments[pairs.arms[i]].as_str();
         let (a, b, c) = (name(j), name(k), name(l));
