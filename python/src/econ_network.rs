@@ -154,6 +154,7 @@ pub(crate) fn network(
     let net = options.network()?;
     let components = options.components()?;
     let table = load(data, source, &map)?;
+    let net = net.from_arms(!net_table::has_contrast_rows(&table));
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {

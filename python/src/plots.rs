@@ -331,6 +331,7 @@ pub(crate) fn network_plot(
     let opts = effect.options()?;
     let net = options.network()?;
     let table = load(data, source, &map)?;
+    let net = net.from_arms(!net_table::has_contrast_rows(&table));
     let measure = measure_of(measure, &table)?;
     let file = source.to_string();
     let svg = py

@@ -26,6 +26,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         .level(a.level)?
         .small_values_good(a.small_values_good)
         .random_ci(a.method_random_ci.into())
+        .from_arms(!table::has_contrast_rows(&l.table))
         .method(if a.method.eq_ignore_ascii_case("REML") {
             NetworkMethod::Reml
         } else {

@@ -121,15 +121,34 @@ impl ComponentSpec {
         }
     }
 
-    fn split(&self, name: &str) -> Vec<String> {
-        let mut v: Vec<String> = name
-            .split(self.sep())
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty())
-            .collect();
+    /// The components of `name` (a treatment or a combination: `what`) split by the separator.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for an empty separator or an empty component (`name` is the separator
+    /// alone, or begins, ends or doubles it), naming `name`.
+    fn split(&self, name: &str, what: &str) -> Result<Vec<String>> {
+        let sep = self.sep();
+        if sep.is_empty() {
+            return Err(Error::setting(
+                Setting::Components,
+                "the component separator is empty",
+            ));
+        }
+        let mut v: Vec<String> = name.split(sep).map(|p| p.trim().to_string()).collect();
+        if v.iter().any(String::is_empty) {
+            let advice = if what == "treatment" {
+                "; rename it, or declare it inactive if it has no components"
+            } else {
+                ""
+            };
+            return Err(Error::setting(
+                Setting::Components,
+                format!("the {what} '{name}' split by '{sep}' has an empty component name{advice}"),
+            ));
+        }
         v.sort();
         v.dedup();
-        v
+        Ok(v)
     }
 
     /// The components of each treatment (in `treatments` order).
@@ -149,21 +168,27 @@ impl ComponentSpec {
                     return Ok(Vec::new());
                 }
                 match &self.source {
-                    Source::Separator(_) => Ok(self.split(t)),
+                    Source::Separator(_) => self.split(t, "treatment"),
                     Source::Given(map) => map
                         .iter()
                         .find(|(name, _)| name == t)
-                        .map(|(_, c)| {
-                            let mut c = c.clone();
-                            c.sort();
-                            c.dedup();
-                            c
-                        })
                         .ok_or_else(|| {
                             Error::setting(
                                 Setting::Components,
                                 format!("the components of treatment '{t}' are not given"),
                             )
+                        })
+                        .and_then(|(_, c)| {
+                            if c.iter().any(|x| x.trim().is_empty()) {
+                                return Err(Error::setting(
+                                    Setting::Components,
+                                    format!("treatment '{t}' is given an empty component name"),
+                                ));
+                            }
+                            let mut c = c.clone();
+                            c.sort();
+                            c.dedup();
+                            Ok(c)
                         }),
                 }
             })
@@ -401,9 +426,11 @@ fn estimable(n: &DMatrix<f64>, v: &DVector<f64>) -> bool {
 /// Why the component `j` is not identifiable.
 fn reason(x: &DMatrix<f64>, n: &DMatrix<f64>, j: usize, names: &[String]) -> String {
     if x.column(j).iter().all(|&v| v == 0.0) {
-        return "it never differs between the arms of a study (every study has it in all of \
-                its arms or in none)"
-            .into();
+        return concat!(
+            "it never differs between the arms of a study ",
+            "(every study has it in all of its arms or in none)"
+        )
+        .into();
     }
     let nnt = n * n.transpose();
     let partners: Vec<&str> = (0..names.len())
@@ -418,6 +445,107 @@ fn reason(x: &DMatrix<f64>, n: &DMatrix<f64>, j: usize, names: &[String]) -> Str
             partners.join(", ")
         }
     )
+}
+
+/// The common- and random-effects fits of the additive model, with the null space of `X` (what
+/// is not estimable) and the normal quantile of the intervals.
+struct Models<'a> {
+    common: &'a Wls,
+    random: &'a Wls,
+    null: &'a DMatrix<f64>,
+    z: f64,
+}
+
+impl Models<'_> {
+    /// The estimate `vᵀβ̂` of one fit, named `name`.
+    fn estimate(&self, fit: &Wls, name: &str, v: &DVector<f64>) -> ComponentEstimate {
+        let e = v.dot(&fit.beta);
+        let se = (v.transpose() * &fit.cov * v)[(0, 0)].max(0.0).sqrt();
+        ComponentEstimate {
+            component: name.to_string(),
+            estimate: e,
+            se,
+            ci_lower: e - self.z * se,
+            ci_upper: e + self.z * se,
+        }
+    }
+
+    /// The random- and common-effects estimates of `vᵀβ`, or `None` when it is not estimable.
+    fn both(&self, name: &str, v: &DVector<f64>) -> Option<(ComponentEstimate, ComponentEstimate)> {
+        estimable(self.null, v).then(|| {
+            (
+                self.estimate(self.random, name, v),
+                self.estimate(self.common, name, v),
+            )
+        })
+    }
+
+    /// Every column of `C` (`names`): random and common estimates of the identifiable ones, and
+    /// why each other one is not identifiable.
+    fn components(
+        &self,
+        x: &DMatrix<f64>,
+        names: &[String],
+    ) -> (
+        Vec<ComponentEstimate>,
+        Vec<ComponentEstimate>,
+        Vec<NotIdentifiable>,
+    ) {
+        let p = names.len();
+        let (mut comp_r, mut comp_c, mut not_id) = (Vec::new(), Vec::new(), Vec::new());
+        for j in 0..p {
+            let mut v = DVector::zeros(p);
+            v[j] = 1.0;
+            match self.both(&names[j], &v) {
+                Some((r, c)) => {
+                    comp_r.push(r);
+                    comp_c.push(c);
+                }
+                None => not_id.push(NotIdentifiable {
+                    component: names[j].clone(),
+                    reason: reason(x, self.null, j, names),
+                }),
+            }
+        }
+        (comp_r, comp_c, not_id)
+    }
+
+    /// The requested combinations of `spec` (random, common); those not identifiable are added
+    /// to `not_id`.
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for a combination with an empty or unknown component.
+    fn combinations(
+        &self,
+        spec: &ComponentSpec,
+        cols: &Columns,
+        not_id: &mut Vec<NotIdentifiable>,
+    ) -> Result<(Vec<ComponentEstimate>, Vec<ComponentEstimate>)> {
+        let (mut comb_r, mut comb_c) = (Vec::new(), Vec::new());
+        for combo in &spec.combinations {
+            let parts = spec.split(combo, "combination")?;
+            if let Some(bad) = parts.iter().find(|q| !cols.names.contains(q)) {
+                return Err(Error::setting(
+                    Setting::Components,
+                    format!(
+                        "'{bad}' of the combination '{combo}' is not a component (components: {})",
+                        cols.names.join(", ")
+                    ),
+                ));
+            }
+            match self.both(combo, &cols.row(&parts)) {
+                Some((r, c)) => {
+                    comb_r.push(r);
+                    comb_c.push(c);
+                }
+                None => not_id.push(NotIdentifiable {
+                    component: combo.clone(),
+                    reason: "the combination involves components that are not identifiable".into(),
+                }),
+            }
+        }
+        Ok((comb_r, comb_c))
+    }
 }
 
 impl Network {
@@ -437,7 +565,7 @@ impl Network {
             ));
         }
         let level = self.level.unwrap_or(95.0);
-        let prep = prepare(data)?;
+        let prep = prepare(data, !self.from_arms)?;
         let n = prep.treatments.len();
         let per_t = spec.of_treatments(&prep.treatments)?;
         let cols = Columns::build(&per_t, spec)?;
@@ -459,64 +587,21 @@ impl Network {
         };
         let wr = graph::weights(&prep.edges, &prep.by_study, tau2)?;
         let random = wls(&prep.edges, &prep.by_study, &x, &wr);
-        let z = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
-        let est = |fit: &Wls, name: &str, v: &DVector<f64>| {
-            let e = v.dot(&fit.beta);
-            let se = (v.transpose() * &fit.cov * v)[(0, 0)].max(0.0).sqrt();
-            ComponentEstimate {
-                component: name.to_string(),
-                estimate: e,
-                se,
-                ci_lower: e - z * se,
-                ci_upper: e + z * se,
-            }
+        let models = Models {
+            common: &common,
+            random: &random,
+            null: &null,
+            z: dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0),
         };
-        let p = cols.names.len();
-        let (mut comp_r, mut comp_c, mut not_id) = (Vec::new(), Vec::new(), Vec::new());
-        for j in 0..p {
-            let mut v = DVector::zeros(p);
-            v[j] = 1.0;
-            if estimable(&null, &v) {
-                comp_r.push(est(&random, &cols.names[j], &v));
-                comp_c.push(est(&common, &cols.names[j], &v));
-            } else {
-                not_id.push(NotIdentifiable {
-                    component: cols.names[j].clone(),
-                    reason: reason(&x, &null, j, &cols.names),
-                });
-            }
-        }
+        let (comp_r, comp_c, mut not_id) = models.components(&x, &cols.names);
         let (mut trt_r, mut trt_c) = (Vec::new(), Vec::new());
         for (t, comps) in prep.treatments.iter().zip(&per_t) {
-            let v = cols.row(comps);
-            if estimable(&null, &v) {
-                trt_r.push(est(&random, t, &v));
-                trt_c.push(est(&common, t, &v));
+            if let Some((r, c)) = models.both(t, &cols.row(comps)) {
+                trt_r.push(r);
+                trt_c.push(c);
             }
         }
-        let (mut comb_r, mut comb_c) = (Vec::new(), Vec::new());
-        for combo in &spec.combinations {
-            let parts = spec.split(combo);
-            if let Some(bad) = parts.iter().find(|q| !cols.names.contains(q)) {
-                return Err(Error::setting(
-                    Setting::Components,
-                    format!(
-                        "'{bad}' of the combination '{combo}' is not a component (components: {})",
-                        cols.names.join(", ")
-                    ),
-                ));
-            }
-            let v = cols.row(&parts);
-            if estimable(&null, &v) {
-                comb_r.push(est(&random, combo, &v));
-                comb_c.push(est(&common, combo, &v));
-            } else {
-                not_id.push(NotIdentifiable {
-                    component: combo.clone(),
-                    reason: "the combination involves components that are not identifiable".into(),
-                });
-            }
-        }
+        let (comb_r, comb_c) = models.combinations(spec, &cols, &mut not_id)?;
         // netmeta sets |Q_diff| below ε^0.75 to 0 (rounding when the models coincide).
         let q_diff = match common.q - standard.q {
             d if d.abs() < f64::EPSILON.powf(0.75) => 0.0,

@@ -37,6 +37,7 @@ mod ci;
 mod cnma;
 mod evidence;
 mod graph;
+mod multiarm;
 mod reml;
 mod split;
 pub mod table;
@@ -51,6 +52,7 @@ use graph::Edge;
 pub use ci::RandomCi;
 pub use cnma::{CnmaFit, ComponentEstimate, ComponentSpec, NotIdentifiable, TreatmentComponents};
 pub use evidence::{Evidence, EvidenceEdge, MultiArm};
+pub use multiarm::TOL_MULTIARM;
 pub use split::SplitRow;
 
 /// One pairwise contrast of a study.
@@ -77,6 +79,7 @@ pub struct Network {
     small_values_good: bool,
     method: NetworkMethod,
     random_ci: RandomCi,
+    from_arms: bool,
 }
 
 /// The estimator of τ² in the random-effects network.
@@ -257,6 +260,17 @@ impl Network {
         self
     }
 
+    /// Whether the contrasts are every pair of arms of arm-level rows
+    /// ([`table::contrasts_from_arms`]; default: no, contrasts as given). Each pair's effect is
+    /// then computed on its own (a standardised mean difference with the pair's pooled SD, a
+    /// zero-cell correction for the pairs with the zero), so a multi-arm study's contrasts need
+    /// not add up, and the multi-arm checks of given contrasts (consistent effects within
+    /// [`TOL_MULTIARM`], no negative arm variance) are not applied.
+    pub fn from_arms(mut self, yes: bool) -> Self {
+        self.from_arms = yes;
+        self
+    }
+
     /// Whether smaller effects are better (P-scores; default larger is better).
     pub fn small_values_good(mut self, yes: bool) -> Self {
         self.small_values_good = yes;
@@ -267,7 +281,10 @@ impl Network {
     ///
     /// # Errors
     /// [`Error::Input`] for a non-finite effect, a non-positive variance, a contrast of a
-    /// treatment with itself, a study giving a pair twice or a multi-arm study lacking a pair;
+    /// treatment with itself, a study giving a pair twice or a multi-arm study lacking a pair,
+    /// and (unless [`Network::from_arms`]) for a multi-arm study whose contrasts are not the
+    /// differences of one set of arm effects (within [`TOL_MULTIARM`]) or whose variances
+    /// imply a negative arm variance;
     /// [`Error::Setting`] for an unknown reference; [`Error::TooFew`] for fewer than two
     /// treatments; [`Error::Input`] naming the sub-networks of a disconnected network.
     pub fn fit(&self, data: &[Contrast]) -> Result<NetworkFit> {
@@ -279,43 +296,10 @@ impl Network {
             edges,
             designs,
             arms_total,
-        } = prepare(data)?;
+        } = prepare(data, !self.from_arms)?;
         let n = treatments.len();
-        let reference = match &self.reference {
-            Some(r) => treatments.iter().position(|t| t == r).ok_or_else(|| {
-                Error::setting(
-                    Setting::Reference,
-                    format!(
-                        "reference '{r}' is not a treatment of the network (treatments: {})",
-                        treatments.join(", ")
-                    ),
-                )
-            })?,
-            None => 0,
-        };
-        let comps = graph::components(&edges, n);
-        if comps.len() > 1 {
-            let names: Vec<String> = comps
-                .iter()
-                .map(|g| {
-                    format!(
-                        "{{{}}}",
-                        g.iter()
-                            .map(|&t| treatments[t].as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                })
-                .collect();
-            return Err(Error::input(
-                "network",
-                format!(
-                    "the network is disconnected: {} sub-networks {} share no study, so they cannot be compared",
-                    comps.len(),
-                    names.join(" and ")
-                ),
-            ));
-        }
+        let reference = self.reference_index(&treatments)?;
+        check_connected(&edges, &treatments)?;
         let df = arms_total - (n - 1);
         let fixed = graph::fit(&edges, &by_study, n, 0.0)?;
         let tau2 = if df == 0 || fixed.dl_denominator <= 0.0 {
@@ -323,18 +307,13 @@ impl Network {
         } else {
             ((fixed.q - df as f64) / fixed.dl_denominator).max(0.0)
         };
-        let (tau2, random_d, random_cov, loglik, q_random) = match self.method {
-            NetworkMethod::Dl => {
-                let r = graph::fit(&edges, &by_study, n, tau2)?;
-                (tau2, r.d, r.lplus, None, r.q)
-            }
-            NetworkMethod::Reml => {
-                let r = reml::fit(&edges, &by_study, n, reference, &studies, &treatments)?;
-                // The contrast-based model with ρ = 1/2 is the graph model at the same τ².
-                let q_r = graph::fit(&edges, &by_study, n, r.tau2)?.q;
-                (r.tau2, r.d, r.cov, Some(r.loglik), q_r)
-            }
-        };
+        let RandomFit {
+            tau2,
+            d: random_d,
+            cov: random_cov,
+            loglik,
+            q: q_random,
+        } = self.random_fit(&edges, &by_study, reference, &studies, &treatments, tau2)?;
         // The prediction interval needs at least 2 df of Q (netmeta gives none below).
         let pi_crit =
             (df >= 2).then(|| dist::t_quantile(1.0 - (1.0 - level / 100.0) / 2.0, df as f64));
@@ -404,6 +383,103 @@ impl Network {
     }
 }
 
+/// The random-effects fit of a network: τ², the treatment effects and their covariance, the
+/// restricted log-likelihood (REML) and Q with τ² in the weights.
+struct RandomFit {
+    tau2: f64,
+    d: nalgebra::DVector<f64>,
+    cov: nalgebra::DMatrix<f64>,
+    loglik: Option<f64>,
+    q: f64,
+}
+
+impl Network {
+    /// The index of the reference treatment in `treatments` (default the first).
+    ///
+    /// # Errors
+    /// [`Error::Setting`] for a reference that is not a treatment.
+    fn reference_index(&self, treatments: &[String]) -> Result<usize> {
+        match &self.reference {
+            Some(r) => treatments.iter().position(|t| t == r).ok_or_else(|| {
+                Error::setting(
+                    Setting::Reference,
+                    format!(
+                        "reference '{r}' is not a treatment of the network (treatments: {})",
+                        treatments.join(", ")
+                    ),
+                )
+            }),
+            None => Ok(0),
+        }
+    }
+
+    /// The random-effects model by the method: the graph model at the DerSimonian–Laird
+    /// `dl_tau2`, or REML.
+    fn random_fit(
+        &self,
+        edges: &[Edge],
+        by_study: &[Vec<usize>],
+        reference: usize,
+        studies: &[String],
+        treatments: &[String],
+        dl_tau2: f64,
+    ) -> Result<RandomFit> {
+        let n = treatments.len();
+        Ok(match self.method {
+            NetworkMethod::Dl => {
+                let r = graph::fit(edges, by_study, n, dl_tau2)?;
+                RandomFit {
+                    tau2: dl_tau2,
+                    d: r.d,
+                    cov: r.lplus,
+                    loglik: None,
+                    q: r.q,
+                }
+            }
+            NetworkMethod::Reml => {
+                let r = reml::fit(edges, by_study, n, reference, studies, treatments)?;
+                // The contrast-based model with ρ = 1/2 is the graph model at the same τ².
+                let q = graph::fit(edges, by_study, n, r.tau2)?.q;
+                RandomFit {
+                    tau2: r.tau2,
+                    d: r.d,
+                    cov: r.cov,
+                    loglik: Some(r.loglik),
+                    q,
+                }
+            }
+        })
+    }
+}
+
+/// Refuses a disconnected network, naming its sub-networks.
+fn check_connected(edges: &[Edge], treatments: &[String]) -> Result<()> {
+    let comps = graph::components(edges, treatments.len());
+    if comps.len() > 1 {
+        let names: Vec<String> = comps
+            .iter()
+            .map(|g| {
+                format!(
+                    "{{{}}}",
+                    g.iter()
+                        .map(|&t| treatments[t].as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+            .collect();
+        return Err(Error::input(
+            "network",
+            format!(
+                "the network is disconnected: {} sub-networks {} share no study, so they cannot be compared",
+                comps.len(),
+                names.join(" and ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Validated contrasts as a graph.
 struct Prepared {
     /// Treatments, sorted as text.
@@ -420,9 +496,9 @@ struct Prepared {
     pub arms_total: usize,
 }
 
-/// Checks the contrasts and builds the graph (see [`Network::fit`] for the errors; a
-/// disconnected network is not an error here).
-fn prepare(data: &[Contrast]) -> Result<Prepared> {
+/// Checks the contrasts (with `multiarm`, the consistency of multi-arm studies) and builds the
+/// graph (see [`Network::fit`] for the errors; a disconnected network is not an error here).
+fn prepare(data: &[Contrast], multiarm: bool) -> Result<Prepared> {
     let mut treatments: Vec<String> = data
         .iter()
         .flat_map(|c| [c.treat1.clone(), c.treat2.clone()])
@@ -439,8 +515,67 @@ fn prepare(data: &[Contrast]) -> Result<Prepared> {
             note: String::new(),
         });
     }
+    let StudyEdges {
+        studies,
+        by_study,
+        edges,
+    } = study_edges(data, &treatments)?;
+    // Every multi-arm study gives all pairs of its arms.
+    let mut designs: Vec<Vec<usize>> = Vec::new();
+    let mut arms_total = 0;
+    for (s, es) in by_study.iter().enumerate() {
+        let mut arms: Vec<usize> = es
+            .iter()
+            .flat_map(|&e| [edges[e].t1, edges[e].t2])
+            .collect();
+        arms.sort_unstable();
+        arms.dedup();
+        let a = arms.len();
+        if es.len() != a * (a - 1) / 2 {
+            return Err(Error::input(
+                format!("study '{}'", studies[s]),
+                format!(
+                    "{a} arms need all {} pairwise contrasts, {} given",
+                    a * (a - 1) / 2,
+                    es.len()
+                ),
+            ));
+        }
+        arms_total += a - 1;
+        if !designs.contains(&arms) {
+            designs.push(arms);
+        }
+    }
+    if multiarm {
+        multiarm::check(&edges, &by_study, &studies, &treatments)?;
+    }
+    Ok(Prepared {
+        treatments,
+        studies,
+        by_study,
+        edges,
+        designs,
+        arms_total,
+    })
+}
+
+/// The contrasts as edges, grouped by study.
+struct StudyEdges {
+    /// Study labels in order of appearance.
+    studies: Vec<String>,
+    /// The edges of each study.
+    by_study: Vec<Vec<usize>>,
+    /// Every contrast as an edge.
+    edges: Vec<Edge>,
+}
+
+/// The studies (in order of appearance), the edges of each and every contrast as an edge.
+///
+/// # Errors
+/// [`Error::Input`] for a non-finite effect, a non-positive variance, a treatment compared with
+/// itself or a pair given twice by one study.
+fn study_edges(data: &[Contrast], treatments: &[String]) -> Result<StudyEdges> {
     let idx = |t: &str| treatments.iter().position(|x| x == t).unwrap_or(0);
-    // Studies and their edges.
     let mut studies: Vec<String> = Vec::new();
     let mut by_study: Vec<Vec<usize>> = Vec::new();
     let mut edges = Vec::with_capacity(data.len());
@@ -487,39 +622,10 @@ fn prepare(data: &[Contrast]) -> Result<Prepared> {
             v: c.vi,
         });
     }
-    // Every multi-arm study gives all pairs of its arms.
-    let mut designs: Vec<Vec<usize>> = Vec::new();
-    let mut arms_total = 0;
-    for (s, es) in by_study.iter().enumerate() {
-        let mut arms: Vec<usize> = es
-            .iter()
-            .flat_map(|&e| [edges[e].t1, edges[e].t2])
-            .collect();
-        arms.sort_unstable();
-        arms.dedup();
-        let a = arms.len();
-        if es.len() != a * (a - 1) / 2 {
-            return Err(Error::input(
-                format!("study '{}'", studies[s]),
-                format!(
-                    "{a} arms need all {} pairwise contrasts, {} given",
-                    a * (a - 1) / 2,
-                    es.len()
-                ),
-            ));
-        }
-        arms_total += a - 1;
-        if !designs.contains(&arms) {
-            designs.push(arms);
-        }
-    }
-    Ok(Prepared {
-        treatments,
+    Ok(StudyEdges {
         studies,
         by_study,
         edges,
-        designs,
-        arms_total,
     })
 }
 

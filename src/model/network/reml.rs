@@ -27,22 +27,31 @@ pub(super) struct RemlFit {
     pub loglik: f64,
 }
 
-/// Fits the network of `edges` (`by_study`: the edges of each study) over `n` treatments by
-/// REML, reference `reference`.
-pub(super) fn fit(
-    edges: &[Edge],
-    by_study: &[Vec<usize>],
-    n: usize,
-    reference: usize,
-    studies: &[String],
-    treatments: &[String],
-) -> Result<RemlFit> {
-    let mut y = Vec::new();
-    let mut rows_x: Vec<(usize, usize)> = Vec::new(); // (treatment, baseline)
-    let mut blocks = Vec::new();
-    let mut comparison = Vec::new();
-    let mut outer = Vec::new();
-    for (s, es) in by_study.iter().enumerate() {
+/// The contrasts of every study against its baseline, stacked: the effects, the (treatment,
+/// baseline) of each row, the sampling covariance blocks, and each row's comparison label and
+/// study.
+#[derive(Default)]
+struct Stacked {
+    y: Vec<f64>,
+    rows_x: Vec<(usize, usize)>,
+    blocks: Vec<CovBlock>,
+    comparison: Vec<String>,
+    outer: Vec<usize>,
+}
+
+impl Stacked {
+    /// Adds study `s` (its edges `es`) against its baseline (the second arm of its first edge).
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a pair of arms missing from the study.
+    fn push_study(
+        &mut self,
+        edges: &[Edge],
+        es: &[usize],
+        s: usize,
+        studies: &[String],
+        treatments: &[String],
+    ) -> Result<()> {
         let base = edges[es[0]].t2;
         // Pairwise variance and effect between two arms of the study.
         let pair = |a: usize, b: usize| -> Option<(f64, f64)> {
@@ -64,7 +73,7 @@ pub(super) fn fit(
             .collect();
         arms.sort_unstable();
         arms.dedup();
-        let start = y.len();
+        let start = self.y.len();
         for &t in &arms {
             let (yy, _) = pair(t, base).ok_or_else(|| {
                 Error::input(
@@ -72,10 +81,11 @@ pub(super) fn fit(
                     "a pair of arms is missing",
                 )
             })?;
-            y.push(yy);
-            rows_x.push((t, base));
-            comparison.push(format!("{}:{}", treatments[t], treatments[base]));
-            outer.push(s);
+            self.y.push(yy);
+            self.rows_x.push((t, base));
+            self.comparison
+                .push(format!("{}:{}", treatments[t], treatments[base]));
+            self.outer.push(s);
         }
         let a = arms.len();
         let v = |i: usize, j: usize| -> f64 {
@@ -87,22 +97,19 @@ pub(super) fn fit(
                 (vb(arms[i]) + vb(arms[j]) - vij) / 2.0
             }
         };
-        blocks.push(CovBlock {
+        self.blocks.push(CovBlock {
             label: studies[s].clone(),
             rows: (start..start + a).collect(),
             matrix: DMatrix::from_fn(a, a, v),
         });
+        Ok(())
     }
-    let k = y.len();
-    let cols: Vec<usize> = (0..n).filter(|&t| t != reference).collect();
-    let x = DMatrix::from_fn(k, cols.len(), |i, c| {
-        let (t, b) = rows_x[i];
-        f64::from(u8::from(cols[c] == t)) - f64::from(u8::from(cols[c] == b))
-    });
-    let names: Vec<String> = cols.iter().map(|&t| treatments[t].clone()).collect();
-    let cov = SamplingCovariance::from_blocks(k, blocks)?;
-    // One comparison type only (two treatments): no correlation to hold.
-    let mut kinds = comparison.clone();
+}
+
+/// The multilevel model of the comparisons: compound symmetry with ρ held at ½, or a single
+/// variance when there is one comparison type only (two treatments: no correlation to hold).
+fn model_of(comparison: &[String]) -> (Structure, MultilevelModel) {
+    let mut kinds = comparison.to_vec();
     kinds.sort();
     kinds.dedup();
     let structure = if kinds.len() < 2 {
@@ -110,12 +117,6 @@ pub(super) fn fit(
     } else {
         Structure::Cs
     };
-    let term = StructuredTerm::new(
-        structure,
-        &comparison,
-        &outer,
-        ["comparison".into(), "study".into()],
-    )?;
     let model = if structure == Structure::Cs {
         MultilevelModel::new()
             .structure(structure)
@@ -123,8 +124,40 @@ pub(super) fn fit(
     } else {
         MultilevelModel::new().structure(structure)
     };
+    (structure, model)
+}
+
+/// Fits the network of `edges` (`by_study`: the edges of each study) over `n` treatments by
+/// REML, reference `reference`.
+pub(super) fn fit(
+    edges: &[Edge],
+    by_study: &[Vec<usize>],
+    n: usize,
+    reference: usize,
+    studies: &[String],
+    treatments: &[String],
+) -> Result<RemlFit> {
+    let mut st = Stacked::default();
+    for (s, es) in by_study.iter().enumerate() {
+        st.push_study(edges, es, s, studies, treatments)?;
+    }
+    let k = st.y.len();
+    let cols: Vec<usize> = (0..n).filter(|&t| t != reference).collect();
+    let x = DMatrix::from_fn(k, cols.len(), |i, c| {
+        let (t, b) = st.rows_x[i];
+        f64::from(u8::from(cols[c] == t)) - f64::from(u8::from(cols[c] == b))
+    });
+    let names: Vec<String> = cols.iter().map(|&t| treatments[t].clone()).collect();
+    let cov = SamplingCovariance::from_blocks(k, st.blocks)?;
+    let (structure, model) = model_of(&st.comparison);
+    let term = StructuredTerm::new(
+        structure,
+        &st.comparison,
+        &st.outer,
+        ["comparison".into(), "study".into()],
+    )?;
     let data = MultilevelData {
-        y: &y,
+        y: &st.y,
         v: &[],
         cov: Some(&cov),
         levels: &[],

@@ -36,22 +36,67 @@ pub fn contrasts_from_arms(
             return Err(table.missing_column(c, why));
         }
     }
-    let cols: Vec<(&str, &str, &str)> = match measure.data_kind() {
-        DataKind::Binary => BINARY.to_vec(),
-        DataKind::Continuous => CONTINUOUS.to_vec(),
-        _ => {
-            return Err(Error::setting(
-                Setting::Measure,
-                format!(
-                    "a network from arm data needs a measure of two arms' means (SMD, MD, ROM, SMDH) or events (OR, RR, RD, AS), not {}",
-                    measure.code()
-                ),
-            ))
-        }
-    };
+    let cols = arm_columns(measure)?;
+    let tr = table.texts(treatment);
+    let (order, arms) = studies_with_arms(table, study, treatment)?;
+    let pairs = arm_pairs(&order, &arms, &tr)?;
+    let pt = pair_table(table, &cols, &pairs, &order, &tr)?;
+    let es = EffectSizes::compute(&pt, measure, opts)?;
+    if es.k() != pairs.len() {
+        let used: std::collections::HashSet<usize> = es.rows().iter().copied().collect();
+        let bad = (0..pairs.len()).find(|i| !used.contains(i)).unwrap_or(0);
+        let p = pairs[bad];
+        return Err(Error::input(
+            format!("study '{}', rows {} and {}", order[p.0], p.1 + 1, p.2 + 1),
+            "the arm data do not give an effect for this pair (missing or inconsistent values)",
+        ));
+    }
+    Ok(es
+        .rows()
+        .iter()
+        .zip(es.yi().iter().zip(es.vi()))
+        .map(|(&r, (&y, &v))| {
+            let p = pairs[r];
+            Contrast {
+                study: order[p.0].clone(),
+                treat1: tr[p.1].clone().unwrap_or_default(),
+                treat2: tr[p.2].clone().unwrap_or_default(),
+                yi: y,
+                vi: v,
+            }
+        })
+        .collect())
+}
+
+/// The arm columns of `measure`'s data kind.
+///
+/// # Errors
+/// [`Error::Setting`] for a measure that is not of two arms' means or events.
+fn arm_columns(measure: Measure) -> Result<Vec<(&'static str, &'static str, &'static str)>> {
+    match measure.data_kind() {
+        DataKind::Binary => Ok(BINARY.to_vec()),
+        DataKind::Continuous => Ok(CONTINUOUS.to_vec()),
+        _ => Err(Error::setting(
+            Setting::Measure,
+            format!(
+                "a network from arm data needs a measure of two arms' means (SMD, MD, ROM, SMDH) or events (OR, RR, RD, AS), not {}",
+                measure.code()
+            ),
+        )),
+    }
+}
+
+/// The studies in order of appearance, with their arm rows.
+///
+/// # Errors
+/// [`Error::Value`] for a missing study or treatment.
+fn studies_with_arms(
+    table: &Table,
+    study: &str,
+    treatment: &str,
+) -> Result<(Vec<String>, Vec<Vec<usize>>)> {
     let st = table.texts(study);
     let tr = table.texts(treatment);
-    // Studies in order of appearance, with their arm rows.
     let mut order: Vec<String> = Vec::new();
     let mut arms: Vec<Vec<usize>> = Vec::new();
     for r in 0..table.nrows() {
@@ -69,6 +114,18 @@ pub fn contrasts_from_arms(
             }
         }
     }
+    Ok((order, arms))
+}
+
+/// Every pair of arms of every study: `(study, row of the first arm, row of the second)`.
+///
+/// # Errors
+/// [`Error::Input`] for a study with one arm or a treatment in two arms of a study.
+fn arm_pairs(
+    order: &[String],
+    arms: &[Vec<usize>],
+    tr: &[Option<String>],
+) -> Result<Vec<(usize, usize, usize)>> {
     let mut pairs: Vec<(usize, usize, usize)> = Vec::new();
     for (i, rows) in arms.iter().enumerate() {
         if rows.len() < 2 {
@@ -94,9 +151,23 @@ pub fn contrasts_from_arms(
             }
         }
     }
-    // A two-group table of the pairs.
+    Ok(pairs)
+}
+
+/// A two-group table of the pairs (`_t` the first arm, `_c` the second), each labelled
+/// "study (treat1 vs treat2)".
+///
+/// # Errors
+/// [`Error::MissingColumn`] for an absent arm column.
+fn pair_table(
+    table: &Table,
+    cols: &[(&str, &str, &str)],
+    pairs: &[(usize, usize, usize)],
+    order: &[String],
+    tr: &[Option<String>],
+) -> Result<Table> {
     let mut columns: Vec<(String, Column)> = Vec::new();
-    for (arm, t, c) in &cols {
+    for (arm, t, c) in cols {
         let col = table
             .get(arm)
             .ok_or_else(|| table.missing_column(arm, "as arm data"))?;
@@ -125,32 +196,7 @@ pub fn contrasts_from_arms(
                 .collect(),
         ),
     ));
-    let pt = Table::from_columns(&format!("{} (pairs of arms)", table.source()), columns)?;
-    let es = EffectSizes::compute(&pt, measure, opts)?;
-    if es.k() != pairs.len() {
-        let used: std::collections::HashSet<usize> = es.rows().iter().copied().collect();
-        let bad = (0..pairs.len()).find(|i| !used.contains(i)).unwrap_or(0);
-        let p = pairs[bad];
-        return Err(Error::input(
-            format!("study '{}', rows {} and {}", order[p.0], p.1 + 1, p.2 + 1),
-            "the arm data do not give an effect for this pair (missing or inconsistent values)",
-        ));
-    }
-    Ok(es
-        .rows()
-        .iter()
-        .zip(es.yi().iter().zip(es.vi()))
-        .map(|(&r, (&y, &v))| {
-            let p = pairs[r];
-            Contrast {
-                study: order[p.0].clone(),
-                treat1: tr[p.1].clone().unwrap_or_default(),
-                treat2: tr[p.2].clone().unwrap_or_default(),
-                yi: y,
-                vi: v,
-            }
-        })
-        .collect())
+    Table::from_columns(&format!("{} (pairs of arms)", table.source()), columns)
 }
 
 /// Contrast rows: `study`, `treat1`, `treat2` and the effect columns `meta` reads for generic
