@@ -122,6 +122,23 @@ fn remove_stale(dir: &Path, base: &str) {
     }
 }
 
+/// Removes the temporaries of the output `path` (a file, or a folder written as a whole) that
+/// processes no longer running left beside it: `.NAME.tmp-PID` and `.NAME.tmp-PID.old` in the
+/// output's folder (a run killed by SIGKILL cannot remove its own). Commands call this for each
+/// output when they start, before any work; writing an output does it again.
+pub fn remove_stale_temporaries(path: &Path) {
+    // A folder output is swapped in by its real name (see [`TempFolder::create`]).
+    let path = match std::fs::canonicalize(path) {
+        Ok(c) if c.is_dir() => c,
+        _ => path.to_path_buf(),
+    };
+    if path.file_name().is_none() {
+        return;
+    }
+    let (dir, base, _) = temp_sibling(&path, "output");
+    remove_stale(&dir, &base);
+}
+
 /// Registers `tmp` and creates it with `make` (under the registry lock, so that a concurrent
 /// [`remove_pending_temp_files`] sees it); fails once the registry is closed.
 fn create_registered<T>(
