@@ -377,9 +377,37 @@ pub fn write_table_with_metadata(
     }
 }
 
+/// The error of a failed CSV write to `name`: [`Error::Io`] (exit 3) when the file could not
+/// be written (a full disk), else [`Error::Format`].
+pub(crate) fn csv_write_error(name: &str, e: csv::Error) -> Error {
+    if !e.is_io_error() {
+        return Error::format(name, format!("cannot write CSV ({e})"));
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        k => Error::format(name, format!("cannot write CSV ({k:?})")),
+    }
+}
+
+/// The error of a failed Parquet write to `name`: [`Error::Io`] (exit 3) when the file could
+/// not be written (a full disk), else [`Error::Format`].
+pub(crate) fn parquet_write_error(name: &str, e: parquet::errors::ParquetError) -> Error {
+    use parquet::errors::ParquetError;
+    match e {
+        ParquetError::External(b) => match b.downcast::<std::io::Error>() {
+            Ok(io) => Error::io(name, *io),
+            Err(b) => Error::format(
+                name,
+                format!("cannot write Parquet ({})", ParquetError::External(b)),
+            ),
+        },
+        e => Error::format(name, format!("cannot write Parquet ({e})")),
+    }
+}
+
 fn write_csv<W: Write>(table: &Table, w: W, name: &str) -> Result<()> {
     let mut wr = csv::Writer::from_writer(w);
-    let io = |e: csv::Error| Error::format(name, format!("cannot write CSV: {e}"));
+    let io = |e: csv::Error| csv_write_error(name, e);
     wr.write_record(table.names()).map_err(io)?;
     let mut rec: Vec<String> = Vec::with_capacity(table.names().len());
     for i in 0..table.nrows() {
@@ -433,9 +461,7 @@ fn write_parquet<W: Write + Send>(
                 .collect()
         }))
         .build();
-    let pq = |e: parquet::errors::ParquetError| {
-        Error::format(name, format!("cannot write Parquet ({e})"))
-    };
+    let pq = |e: parquet::errors::ParquetError| parquet_write_error(name, e);
     let mut wr = ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(pq)?;
     wr.write(&batch).map_err(pq)?;
     wr.close().map_err(pq)?;
