@@ -58,7 +58,11 @@ fn a_closed_pipe_ends_quietly() {
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -103,7 +107,7 @@ fn a_nan_cluster_label_is_refused_like_a_null() {
     assert!(err.contains("row 3"), "{err}");
     assert!(err.contains("factor is missing"), "{err}");
     // A cluster: left out with a warning, as a null is (not one cluster called "NaN").
-    let (code, out, err) = run(&["meta", p, "--cluster", "cl", "--format", "json"]);
+    let (code, _, err) = run(&["meta", p, "--cluster", "cl", "--format", "json"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("2 effects left out"), "{err}");
 }
@@ -233,7 +237,10 @@ fn evaluate_replaces_its_own_report() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(names.iter().any(|n| n.starts_with("rob_traffic_")), "{names:?}");
+    assert!(
+        names.iter().any(|n| n.starts_with("rob_traffic_")),
+        "{names:?}"
+    );
     std::fs::write(out.join("notes.txt"), "mine").unwrap();
     let (code, _, err) = run(&["evaluate", "seeds/demo.parquet", "-o", o]);
     assert_eq!(code, 2, "{err}");

@@ -31,8 +31,8 @@ pub(crate) mod write;
 pub use cell::{excerpt, find_column, EXCERPT_CHARS};
 pub use read::{read_arrow, read_table};
 pub use write::{
-    atomic_write, remove_pending_temp_files, remove_stale_temporaries, to_record_batch, write_table,
-    write_table_with_metadata, TempFile, TempFolder,
+    atomic_write, remove_pending_temp_files, remove_stale_temporaries, to_record_batch,
+    write_table, write_table_with_metadata, TempFile, TempFolder,
 };
 
 use crate::error::{Error, Result, Setting};
