@@ -59,10 +59,8 @@ impl Sink {
     ) -> Result<()> {
         let table = chunk(key_names, buf, results, ml)?;
         let name = self.name.clone();
-        let pq = |e: parquet::errors::ParquetError| {
-            Error::format(&name, format!("cannot write Parquet ({e})"))
-        };
-        let cv = |e: csv::Error| Error::format(&name, format!("cannot write CSV ({e})"));
+        let pq = |e| crate::data::write::parquet_write_error(&name, e);
+        let cv = |e| crate::data::write::csv_write_error(&name, e);
         match self.w.as_mut() {
             Some(Writer::Parquet(w, file)) => {
                 let batch = to_record_batch(&table)?;
@@ -109,11 +107,11 @@ impl Sink {
         let file = match self.w.take() {
             Some(Writer::Parquet(Some(w), _)) => w
                 .into_inner()
-                .map_err(|e| Error::format(&name, format!("cannot write Parquet ({e})")))?,
+                .map_err(|e| crate::data::write::parquet_write_error(&name, e))?,
             Some(Writer::Parquet(None, Some(f))) => f,
             Some(Writer::Csv(w, _)) => w
                 .into_inner()
-                .map_err(|e| Error::format(&name, format!("cannot write CSV ({e})")))?,
+                .map_err(|e| Error::io(&name, e.into_error()))?,
             _ => return Err(Error::format(&name, "writer closed")),
         };
         self.tmp.commit(file)

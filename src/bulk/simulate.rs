@@ -163,7 +163,7 @@ pub fn simulate_to(path: &Path, analyses: usize, seed: u64) -> Result<usize> {
     crate::data::atomic_write(path, |w| {
         if csv_out {
             let mut wr = csv::Writer::from_writer(w);
-            let cv = |e: csv::Error| Error::format(&name, format!("cannot write CSV ({e})"));
+            let cv = |e| crate::data::write::csv_write_error(&name, e);
             wr.write_record(SIM_COLUMNS).map_err(cv)?;
             loop {
                 let mut rows = Rows::default();
@@ -182,9 +182,7 @@ pub fn simulate_to(path: &Path, analyses: usize, seed: u64) -> Result<usize> {
         } else {
             use parquet::arrow::ArrowWriter;
             use parquet::file::properties::WriterProperties;
-            let pq = |e: parquet::errors::ParquetError| {
-                Error::format(&name, format!("cannot write Parquet ({e})"))
-            };
+            let pq = |e| crate::data::write::parquet_write_error(&name, e);
             let mut writer: Option<ArrowWriter<_>> = None;
             let mut w = Some(w);
             loop {

@@ -80,9 +80,19 @@ pub fn run() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if e.use_stderr() {
+                let _ = e.print();
+                return 2;
+            }
+            // `--help` and `--version` go to standard output: a failed write is an error.
+            return match output::stdout_result(e.print()) {
+                Ok(()) => 0,
+                Err(Failure::Output(m)) => {
+                    say!("error: {m}");
+                    3
+                }
+                Err(_) => 3,
+            };
         }
     };
     // A Ballista executor handles TERM and INT itself (it tells the scheduler it is leaving).

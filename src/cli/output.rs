@@ -47,11 +47,21 @@ pub fn emit(text: &str, output: Option<&Path>) -> Result<(), Failure> {
         Some(p) => write_text(p, text),
         None => {
             let mut out = std::io::stdout().lock();
-            // A closed pipe (e.g. `| head`) is not an error worth reporting.
-            let _ = out.write_all(text.as_bytes());
-            let _ = out.flush();
-            Ok(())
+            let written = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+            stdout_result(written)
         }
+    }
+}
+
+/// The outcome of a write to standard output: a closed pipe (e.g. `| head`) ends the command
+/// quietly, as Unix tools do; any other failure (a full disk, `> /dev/full`) is an output error
+/// (exit 3).
+pub fn stdout_result(written: std::io::Result<()>) -> Result<(), Failure> {
+    match written {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::Output(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
     }
 }
 
@@ -161,8 +171,19 @@ impl<'a> Paths<'a> {
     }
 
     /// Refuses (exit 2) an output that is an input, a folder output holding an input, or two
-    /// outputs naming one file, naming both paths.
+    /// outputs naming one file, naming both paths; then removes the temporaries of every output
+    /// left by runs that were killed (see [`data::remove_stale_temporaries`]).
     pub fn check(&self) -> Result<(), Failure> {
+        self.check_paths()?;
+        let folder = self.folder.map(|(_, p)| p);
+        for p in self.files.iter().map(|&(_, p)| p).chain(folder) {
+            data::remove_stale_temporaries(p);
+        }
+        Ok(())
+    }
+
+    /// The refusals of [`Paths::check`].
+    fn check_paths(&self) -> Result<(), Failure> {
         for &(flag, out) in &self.files {
             let Some(id) = identity(out) else { continue };
             for &(what, input) in &self.inputs {

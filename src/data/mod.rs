@@ -31,8 +31,8 @@ pub(crate) mod write;
 pub use cell::{excerpt, find_column, EXCERPT_CHARS};
 pub use read::{read_arrow, read_table};
 pub use write::{
-    atomic_write, remove_pending_temp_files, to_record_batch, write_table,
-    write_table_with_metadata, TempFile, TempFolder,
+    atomic_write, remove_pending_temp_files, remove_stale_temporaries, to_record_batch,
+    write_table, write_table_with_metadata, TempFile, TempFolder,
 };
 
 use crate::error::{Error, Result, Setting};
@@ -76,11 +76,13 @@ impl Column {
         }
     }
 
-    /// The value at `row` rendered as text (`None` when missing).
+    /// The value at `row` rendered as text (`None` when missing). A float NaN is no value, so
+    /// it is `None` too: as a study, cluster or group label it would otherwise become one study
+    /// called "NaN" merging rows of different studies, so it is refused wherever a null is.
     pub fn text(&self, row: usize) -> Option<String> {
         match self {
             Column::Int(v) => v[row].map(|x| x.to_string()),
-            Column::Float(v) => v[row].map(fmt_f64),
+            Column::Float(v) => v[row].filter(|x| !x.is_nan()).map(fmt_f64),
             Column::Str(v) => v[row].clone(),
             Column::Bool(v) => v[row].map(|x| x.to_string()),
         }

@@ -122,6 +122,23 @@ fn remove_stale(dir: &Path, base: &str) {
     }
 }
 
+/// Removes the temporaries of the output `path` (a file, or a folder written as a whole) that
+/// processes no longer running left beside it: `.NAME.tmp-PID` and `.NAME.tmp-PID.old` in the
+/// output's folder (a run killed by SIGKILL cannot remove its own). Commands call this for each
+/// output when they start, before any work; writing an output does it again.
+pub fn remove_stale_temporaries(path: &Path) {
+    // A folder output is swapped in by its real name (see [`TempFolder::create`]).
+    let path = match std::fs::canonicalize(path) {
+        Ok(c) if c.is_dir() => c,
+        _ => path.to_path_buf(),
+    };
+    if path.file_name().is_none() {
+        return;
+    }
+    let (dir, base, _) = temp_sibling(&path, "output");
+    remove_stale(&dir, &base);
+}
+
 /// Registers `tmp` and creates it with `make` (under the registry lock, so that a concurrent
 /// [`remove_pending_temp_files`] sees it); fails once the registry is closed.
 fn create_registered<T>(
@@ -360,9 +377,37 @@ pub fn write_table_with_metadata(
     }
 }
 
+/// The error of a failed CSV write to `name`: [`Error::Io`] (exit 3) when the file could not
+/// be written (a full disk), else [`Error::Format`].
+pub(crate) fn csv_write_error(name: &str, e: csv::Error) -> Error {
+    if !e.is_io_error() {
+        return Error::format(name, format!("cannot write CSV ({e})"));
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        k => Error::format(name, format!("cannot write CSV ({k:?})")),
+    }
+}
+
+/// The error of a failed Parquet write to `name`: [`Error::Io`] (exit 3) when the file could
+/// not be written (a full disk), else [`Error::Format`].
+pub(crate) fn parquet_write_error(name: &str, e: parquet::errors::ParquetError) -> Error {
+    use parquet::errors::ParquetError;
+    match e {
+        ParquetError::External(b) => match b.downcast::<std::io::Error>() {
+            Ok(io) => Error::io(name, *io),
+            Err(b) => Error::format(
+                name,
+                format!("cannot write Parquet ({})", ParquetError::External(b)),
+            ),
+        },
+        e => Error::format(name, format!("cannot write Parquet ({e})")),
+    }
+}
+
 fn write_csv<W: Write>(table: &Table, w: W, name: &str) -> Result<()> {
     let mut wr = csv::Writer::from_writer(w);
-    let io = |e: csv::Error| Error::format(name, format!("cannot write CSV: {e}"));
+    let io = |e: csv::Error| csv_write_error(name, e);
     wr.write_record(table.names()).map_err(io)?;
     let mut rec: Vec<String> = Vec::with_capacity(table.names().len());
     for i in 0..table.nrows() {
@@ -416,9 +461,7 @@ fn write_parquet<W: Write + Send>(
                 .collect()
         }))
         .build();
-    let pq = |e: parquet::errors::ParquetError| {
-        Error::format(name, format!("cannot write Parquet ({e})"))
-    };
+    let pq = |e: parquet::errors::ParquetError| parquet_write_error(name, e);
     let mut wr = ArrowWriter::try_new(w, batch.schema(), Some(props)).map_err(pq)?;
     wr.write(&batch).map_err(pq)?;
     wr.close().map_err(pq)?;

@@ -131,16 +131,7 @@ pub(crate) fn row_directions(
     if !missing.is_empty() {
         let list: Vec<String> = missing
             .iter()
-            .map(|(o, rows)| {
-                let shown: Vec<String> = rows.iter().take(8).map(|r| r.to_string()).collect();
-                format!(
-                    "'{}' (row{} {}{})",
-                    o,
-                    if rows.len() == 1 { "" } else { "s" },
-                    shown.join(", "),
-                    if rows.len() > 8 { ", …" } else { "" }
-                )
-            })
+            .map(|(o, rows)| format!("'{o}' ({})", row_list(rows)))
             .collect();
         return Err(Error::setting(
             Setting::Direction,
@@ -156,6 +147,7 @@ pub(crate) fn row_directions(
             ),
         ));
     }
+    check_consistent(table, &names, &out)?;
     let directions = per
         .into_iter()
         .map(|((domain, outcome, h, src), rows)| OutcomeDirection {
@@ -171,6 +163,58 @@ pub(crate) fn row_directions(
         })
         .collect();
     Ok((out, directions))
+}
+
+/// `row 3` or `rows 1, 2, 5` (at most 8 shown, then `…`), for messages; `rows` are 1-based.
+fn row_list(rows: &[usize]) -> String {
+    let shown: Vec<String> = rows.iter().take(8).map(|r| r.to_string()).collect();
+    format!(
+        "row{} {}{}",
+        if rows.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if rows.len() > 8 { ", …" } else { "" }
+    )
+}
+
+/// Refuses an outcome whose rows disagree on the direction (from the `higher_is_better`
+/// column, the options or the assumption), listing the rows of each side.
+///
+/// # Errors
+/// [`Error::Setting`] ([`Setting::Direction`]) naming every such outcome and its rows.
+fn check_consistent(table: &Table, names: &[String], dirs: &[Option<bool>]) -> Result<()> {
+    // Per outcome, the 1-based rows saying higher is better (true) and lower (false).
+    let mut sides: BTreeMap<&str, [Vec<usize>; 2]> = BTreeMap::new();
+    for (i, d) in dirs.iter().enumerate() {
+        if let Some(h) = *d {
+            sides.entry(&names[i]).or_default()[usize::from(h)].push(i + 1);
+        }
+    }
+    let list: Vec<String> = sides
+        .iter()
+        .filter(|(_, [lower, higher])| !lower.is_empty() && !higher.is_empty())
+        .map(|(o, [lower, higher])| {
+            format!(
+                "'{o}' (higher is better in {}; lower in {})",
+                row_list(higher),
+                row_list(lower)
+            )
+        })
+        .collect();
+    if list.is_empty() {
+        return Ok(());
+    }
+    Err(Error::setting(
+        Setting::Direction,
+        format!(
+            "{}: the direction of {} outcome{} contradicts itself, so a benefit cannot be told \
+             from a harm: {}. Give every row of an outcome the same higher_is_better (an outcome \
+             measured on a reversed scale needs its own outcome name)",
+            table.source(),
+            list.len(),
+            if list.len() == 1 { "" } else { "s" },
+            list.join("; ")
+        ),
+    ))
 }
 
 /// Why a row without a usable effect has none, from the columns it fills.

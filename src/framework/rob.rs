@@ -91,7 +91,7 @@ impl Tool {
     }
 
     /// The prefix of its plot files (`rob`, `robins`).
-    fn file_prefix(self) -> &'static str {
+    pub fn file_prefix(self) -> &'static str {
         match self {
             Tool::Rob2 => "rob",
             Tool::RobinsI => "robins",

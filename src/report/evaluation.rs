@@ -3,6 +3,7 @@
 
 use super::svg;
 use crate::framework::evaluate::Evaluation;
+use crate::framework::rob::Tool;
 
 /// The SVG plots of an evaluation, as (file name, content): per domain the risk-of-bias
 /// traffic-light and summary plots (when the data carry RoB 2 domains), a forest plot (with
@@ -81,7 +82,7 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
     }
     if let Some(c) = &ev.ceac {
         out.push((
-            "ceac.svg".into(),
+            FIXED_FILES[1].into(),
             svg::ceac(
                 &c.wtp,
                 &[(c.label.clone(), c.probability.clone())],
@@ -101,25 +102,42 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
 pub fn files(ev: &Evaluation) -> serde_json::Result<Vec<(String, String)>> {
     let svgs = svgs(ev);
     let html = super::html::report_html(ev, &svgs);
-    let mut out = vec![("results.json".to_string(), super::json(ev)?)];
+    let mut out = vec![(FIXED_FILES[0].to_string(), super::json(ev)?)];
     out.extend(svgs);
-    out.push(("index.html".into(), html));
+    out.push((FIXED_FILES[2].into(), html));
     Ok(out)
+}
+
+/// The report's evidence-and-gap map, written beside [`files`] by `evaluate`.
+pub const EGM_FILE: &str = "egm.html";
+
+/// The files of a report with fixed names: [`files`]' `results.json`, acceptability curve and
+/// `index.html`, and the [`EGM_FILE`].
+const FIXED_FILES: [&str; 4] = ["results.json", "ceac.svg", "index.html", EGM_FILE];
+
+/// The kinds of numbered plots a report writes as `KIND_N.svg`: per analysed domain N the forest
+/// and funnel plots (`DomainResult::forest`, `::funnel`) and each risk-of-bias tool's traffic
+/// lights and summary (`RobAssessment::traffic_light`, `::summary_plot`).
+fn numbered_plot_kinds() -> Vec<String> {
+    let mut kinds = vec!["forest".to_string(), "funnel".to_string()];
+    for tool in [Tool::Rob2, Tool::RobinsI] {
+        let prefix = tool.file_prefix();
+        kinds.push(format!("{prefix}_traffic"));
+        kinds.push(format!("{prefix}_summary"));
+    }
+    kinds
 }
 
 /// Whether `name` is a file an evaluation report writes: a folder holding only these is an old
 /// report, which may be replaced as a whole.
 pub fn is_report_file(name: &str) -> bool {
-    let numbered = |prefix: &str| {
-        name.strip_prefix(prefix)
+    let numbered = |kind: &str| {
+        name.strip_prefix(kind)
+            .and_then(|r| r.strip_prefix('_'))
             .and_then(|r| r.strip_suffix(".svg"))
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
-    matches!(
-        name,
-        "index.html" | "results.json" | "egm.html" | "ceac.svg"
-    ) || numbered("forest_")
-        || numbered("funnel_")
+    FIXED_FILES.contains(&name) || numbered_plot_kinds().iter().any(|k| numbered(k))
 }
 
 /// The files in `dir` that are not part of a report (sorted; empty when `dir` does not exist):

@@ -91,7 +91,8 @@ pub struct SimulateArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Allow more than 10,000,000 analyses (about 80 million rows: 4.6 GB of Parquet, 11 GB of
-    /// CSV). The free disk space is checked either way.
+    /// CSV), or with --framework more than 100,000 trials (built in memory, about 5 KB each).
+    /// The free disk space is checked either way.
     #[arg(long)]
     pub allow_large: bool,
     /// Output file (.parquet or .csv).

@@ -47,7 +47,12 @@ Examples:
 Exit status: 0 success; 1 the model cannot be fitted to valid input (no convergence, an
 undefined estimate); 2 usage or bad input (options, file format, a bad cell, a missing column,
 too few studies, collinear moderators, an output that is an input); 3 a file could not be read
-or written; 130 or 143 interrupted by INT or TERM (temporary files removed).";
+or written (standard output included; a closed pipe ends quietly); 130 or 143 interrupted by INT
+or TERM (temporary files removed).
+
+Temporary files: `.NAME.tmp-PID` (and `.NAME.tmp-PID.old`) beside each output NAME, renamed into
+place when complete; those of a killed run are removed when the next run with that output
+starts.";
 
 /// `reanalyse`'s help for `--measure`: unlike the other commands it has no default.
 const REANALYSE_MEASURE_HELP: &str = "Effect measure (required: reanalyse has no default, even \

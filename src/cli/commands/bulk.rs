@@ -174,19 +174,14 @@ fn threads(asked: usize) -> usize {
 
 /// `peerstat simulate`.
 pub fn simulate(a: SimulateArgs) -> CmdResult {
-    if a.framework {
+    let costs_path = a.framework.then(|| framework_costs_path(&a.output));
+    Paths::default()
+        .output("-o", Some(&a.output))
+        .output("the costs file", costs_path.as_deref())
+        .check()?;
+    if let Some(costs_path) = costs_path {
+        check_simulate_size(&SimulationSize::trials(a.trials), &a)?;
         let (effects, costs) = peerstat::framework::simulate::simulate_framework(a.trials, a.seed);
-        let stem = a
-            .output
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "demo".into());
-        let ext = a
-            .output
-            .extension()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "parquet".into());
-        let costs_path = a.output.with_file_name(format!("{stem}_costs.{ext}"));
         let meta = [
             ("peerstat.simulated", "true"),
             ("peerstat.description", "SIMULATED peer-support evidence base for demonstration (peerstat simulate --framework); not real studies"),
@@ -204,7 +199,7 @@ pub fn simulate(a: SimulateArgs) -> CmdResult {
         return Ok(());
     }
     let n = a.analyses.unwrap_or(0);
-    check_simulate_size(n, &a)?;
+    check_simulate_size(&SimulationSize::analyses(n), &a)?;
     let rows = peerstat::bulk::simulate_to(&a.output, n, a.seed)?;
     say!(
         "simulated {n} analyses ({rows} rows, seed {}) -> {}",
@@ -214,22 +209,80 @@ pub fn simulate(a: SimulateArgs) -> CmdResult {
     Ok(())
 }
 
+/// Where `simulate --framework` writes its economic companion: NAME_costs.EXT beside `output`.
+fn framework_costs_path(output: &std::path::Path) -> std::path::PathBuf {
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "demo".into());
+    let ext = output
+        .extension()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "parquet".into());
+    output.with_file_name(format!("{stem}_costs.{ext}"))
+}
+
 /// The most analyses `simulate` writes without `--allow-large`: about 80 million rows.
 const SIMULATE_CAP: usize = 10_000_000;
 
-/// Refuses a bulk simulation over [`SIMULATE_CAP`] without `--allow-large` (exit 2), or larger
-/// than the free space where the output goes (exit 3), before writing anything.
-fn check_simulate_size(n: usize, a: &SimulateArgs) -> CmdResult {
-    // About 8 rows per analysis; bytes a little under those measured (460 per analysis in
-    // Parquet, 1,080 in CSV), so that only a run that cannot fit is refused.
+/// The most trials `simulate --framework` makes without `--allow-large`: about 220,000 rows,
+/// built in memory (about 5 KB per trial) before they are written.
+const TRIALS_CAP: usize = 100_000;
+
+/// The size of a simulation, for [`check_simulate_size`]: `count` of what `flag` asks for,
+/// refused past `cap`, with about `rows` rows and `bytes` bytes (`[Parquet, CSV]`) each.
+struct SimulationSize {
+    flag: &'static str,
+    count: usize,
+    cap: usize,
+    rows: usize,
+    bytes: [f64; 2],
+}
+
+impl SimulationSize {
+    /// `--analyses N`: about 8 rows per analysis; bytes a little under those measured (460 per
+    /// analysis in Parquet, 1,080 in CSV), so that only a run that cannot fit is refused.
+    fn analyses(count: usize) -> Self {
+        SimulationSize {
+            flag: "--analyses",
+            count,
+            cap: SIMULATE_CAP,
+            rows: 8,
+            bytes: [400.0, 1000.0],
+        }
+    }
+
+    /// `--framework --trials N`: about 2.2 rows per trial (counted as 2); bytes a little under
+    /// those measured with the costs file (67 per trial in Parquet, 850 in CSV).
+    fn trials(count: usize) -> Self {
+        SimulationSize {
+            flag: "--trials",
+            count,
+            cap: TRIALS_CAP,
+            rows: 2,
+            bytes: [60.0, 800.0],
+        }
+    }
+}
+
+/// Refuses a simulation over its cap without `--allow-large` (exit 2), or larger than the free
+/// space where the output goes (exit 3), before any work is done.
+fn check_simulate_size(size: &SimulationSize, a: &SimulateArgs) -> CmdResult {
+    let SimulationSize {
+        flag,
+        count: n,
+        cap,
+        ..
+    } = *size;
     let csv = FileKind::output(&a.output)? == FileKind::Csv;
-    let bytes = n as f64 * if csv { 1000.0 } else { 400.0 };
+    let bytes = n as f64 * size.bytes[usize::from(csv)];
     let gb = |b: f64| format!("{:.1} GB", b / 1e9);
-    if n > SIMULATE_CAP && !a.allow_large {
+    if n > cap && !a.allow_large {
         return Err(Failure::Usage(format!(
-            "--analyses {n} would write about {} rows ({}); the limit is {SIMULATE_CAP} analyses: pass --allow-large to go beyond it",
-            n.saturating_mul(8),
-            gb(bytes)
+            "{flag} {n} would write about {} rows ({}); the limit is {cap} {}: pass --allow-large to go beyond it",
+            n.saturating_mul(size.rows),
+            gb(bytes),
+            flag.trim_start_matches("--")
         )));
     }
     let dir = match a.output.parent() {
@@ -239,7 +292,7 @@ fn check_simulate_size(n: usize, a: &SimulateArgs) -> CmdResult {
     if let Some(free) = free_space(dir) {
         if bytes > free as f64 {
             return Err(Failure::Output(format!(
-                "{}: --analyses {n} would write about {}, but {} has {} free",
+                "{}: {flag} {n} would write about {}, but {} has {} free",
                 a.output.display(),
                 gb(bytes),
                 dir.display(),

@@ -105,7 +105,10 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         costs.as_ref(),
     )?;
     let mut files = report::evaluation::files(&ev)?;
-    files.push(("egm.html".into(), report::html::egm_html(&md)));
+    files.push((
+        report::evaluation::EGM_FILE.into(),
+        report::html::egm_html(&md),
+    ));
     for (name, text) in &files {
         write_text(&folder.path().join(name), text)?;
     }

@@ -9,7 +9,7 @@ use peerstat::framework::Codebook;
 use peerstat::report::template::{dictionary_md, template_csv};
 
 use crate::cli::args::InitArgs;
-use crate::cli::output::write_text;
+use crate::cli::output::{write_text, Paths};
 use crate::cli::{say, CmdResult, Failure};
 
 /// The template's file name.
@@ -20,14 +20,21 @@ pub const DICTIONARY: &str = "DATA_DICTIONARY.md";
 /// `peerstat init`.
 pub fn init(a: InitArgs) -> CmdResult {
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
+    let csv_path = dir.join(TEMPLATE);
+    let md_path = dir.join(DICTIONARY);
+    Paths::default()
+        .input("--codebook", a.codebook.as_deref())
+        .output("the template", Some(&csv_path))
+        .output("the data dictionary", Some(&md_path))
+        .check()?;
     let cb = match &a.codebook {
         Some(p) => Codebook::from_file(p)?,
         None => Codebook::builtin(),
     };
-    let csv_path = dir.join(TEMPLATE);
-    let md_path = dir.join(DICTIONARY);
     if !a.force {
-        if let Some(p) = [&csv_path, &md_path].into_iter().find(|p| p.exists()) {
+        // Any entry counts, a dangling link too (`exists()` follows links).
+        let taken = |p: &&PathBuf| std::fs::symlink_metadata(p).is_ok();
+        if let Some(p) = [&csv_path, &md_path].into_iter().find(taken) {
             return Err(Failure::Usage(format!(
                 "{} already exists: not overwritten (use --force to replace the template files)",
                 p.display()

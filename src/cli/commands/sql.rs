@@ -60,6 +60,13 @@ pub fn sql(a: SqlArgs) -> CmdResult {
         q = q.ballista(url).timeout(limit);
     }
     let batches = q.run(&a.query)?;
-    write(&batches, fmt, a.output.as_deref())?;
-    Ok(())
+    match write(&batches, fmt, a.output.as_deref()) {
+        // A closed pipe on standard output (e.g. `| head`) ends the command quietly.
+        Err(peerstat::Error::Io { source, .. })
+            if a.output.is_none() && source.kind() == std::io::ErrorKind::BrokenPipe =>
+        {
+            Ok(())
+        }
+        r => Ok(r?),
+    }
 }
