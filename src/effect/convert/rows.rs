@@ -3,7 +3,7 @@
 //! the kernel lacks data for from a CI, p-value, t or F statistic, and applies the design effect.
 
 use super::{
-    fivenum, sd_from_se, smd_from_t, t_from_f, t_from_p, vi_from_ci, vi_from_p, CiScale,
+    fivenum, sd_from_se, smd_from_t, t_from_f, t_from_p, vi_from_ci, vi_from_p, CiScale, FiveNum,
     FiveNumError, Provenance, Source, WaldError, CONVERSION_COLUMNS,
 };
 use crate::data::fmt_f64;
@@ -304,6 +304,45 @@ fn design_effects(
     Ok(out)
 }
 
+/// The columns of one arm's summaries, beyond its mean and SD.
+struct ArmColumns {
+    n: &'static str,
+    se: &'static str,
+    median: &'static str,
+    q1: &'static str,
+    q3: &'static str,
+    min: &'static str,
+    max: &'static str,
+}
+
+/// The two arms: the kernel index of each arm's `n` (then mean, SD) and its columns.
+const ARMS: [(usize, ArmColumns); 2] = [
+    (
+        0,
+        ArmColumns {
+            n: "n_t",
+            se: "se_t",
+            median: "median_t",
+            q1: "q1_t",
+            q3: "q3_t",
+            min: "min_t",
+            max: "max_t",
+        },
+    ),
+    (
+        3,
+        ArmColumns {
+            n: "n_c",
+            se: "se_c",
+            median: "median_c",
+            q1: "q1_c",
+            q3: "q3_c",
+            min: "min_c",
+            max: "max_c",
+        },
+    ),
+];
+
 /// Fills missing arm means and SDs (kernel order `n, mean, sd` per arm) from standard errors and
 /// medians.
 fn fill_arms(
@@ -313,109 +352,155 @@ fn fill_arms(
     notes: &mut [ArmNote],
     omit_skewed: bool,
 ) -> std::result::Result<(), BadCell> {
-    const ARMS: [(usize, [&str; 7]); 2] = [
-        (
-            0,
-            ["n_t", "se_t", "median_t", "q1_t", "q3_t", "min_t", "max_t"],
-        ),
-        (
-            3,
-            ["n_c", "se_c", "median_c", "q1_c", "q3_c", "min_c", "max_c"],
-        ),
-    ];
     for (j, note) in notes.iter_mut().enumerate() {
         let i = start + j;
-        for (base, [n_col, se, med, q1, q3, lo, hi]) in ARMS {
-            let n = kern[base][j];
-            let (mut mean, mut sd) = (kern[base + 1][j], kern[base + 2][j]);
-            if sd.is_none() {
-                if let Some(s) = cell(c, se, i) {
-                    if s < 0.0 {
-                        return Err(bad(
-                            i,
-                            se,
-                            format!("a standard error cannot be negative, found {}", fmt_f64(s)),
-                        ));
-                    }
-                    let Some(n) = n else {
-                        return Err(bad(
-                            i,
-                            n_col,
-                            format!("{se} needs the group size {n_col} to give an SD"),
-                        ));
-                    };
-                    sd = Some(sd_from_se(s, n));
-                    note.vi = Some(Source::Se);
-                }
-            }
-            if mean.is_some() && sd.is_some() {
-                kern[base + 2][j] = sd;
-                continue;
-            }
-            let Some(m) = cell(c, med, i) else {
-                kern[base + 2][j] = sd;
-                continue;
-            };
-            let pair = |a: &'static str, b: &'static str| match (cell(c, a, i), cell(c, b, i)) {
-                (Some(x), Some(y)) => Ok(Some((x, y))),
-                (None, None) => Ok(None),
-                (Some(_), None) => Err(bad(i, b, format!("{a} is given without {b}"))),
-                (None, Some(_)) => Err(bad(i, a, format!("{b} is given without {a}"))),
-            };
-            let (iqr, range) = (pair(q1, q3)?, pair(lo, hi)?);
-            if iqr.is_none() && range.is_none() {
-                return Err(bad(i, q1, format!("a median ({med}) needs its interquartile range ({q1}, {q3}) and/or its range ({lo}, {hi}) to give a mean and SD")));
-            }
-            let Some(nn) = n else {
-                return Err(bad(i, n_col, format!("a median with its IQR or range needs the group size {n_col} to give a mean and SD")));
-            };
-            let f = match fivenum(m, iqr, range, nn) {
-                Ok(f) => f,
-                // not wrong, only too small for the estimators: the row is omitted, as metafor
-                Err(FiveNumError::SmallN) => {
-                    note.omitted = Some(format!(
-                        "{} ({n_col} = {})",
-                        FiveNumError::SmallN.message(),
-                        fmt_f64(nn)
-                    ));
-                    kern[base + 1][j] = None;
-                    continue;
-                }
-                Err(e) => {
-                    let col = match e {
-                        FiveNumError::ZeroSpread if iqr.is_some() => q3,
-                        FiveNumError::ZeroSpread => hi,
-                        _ => med,
-                    };
-                    return Err(bad(i, col, e.message()));
-                }
-            };
-            if f.skewed() {
-                note.skewed = true;
-                if omit_skewed {
-                    note.omitted = Some(format!(
-                        "Shi's test finds the median summary of {med} skewed (statistic {} >= critical value {}): omitted, as asked",
-                        fmt_f64(f.skew_stat),
-                        fmt_f64(f.skew_crit)
-                    ));
-                    kern[base + 1][j] = None;
-                    continue;
-                }
-            }
-            let src = Source::of_case(f.case);
-            if mean.is_none() {
-                mean = Some(f.mean);
-                note.yi = Some(src);
-            }
-            if sd.is_none() {
-                sd = Some(f.sd);
-                note.vi = Some(src);
-            }
+        for (base, cols) in &ARMS {
+            let arm = [kern[*base][j], kern[base + 1][j], kern[base + 2][j]];
+            let (mean, sd) = fill_arm(c, i, cols, arm, note, omit_skewed)?;
             kern[base + 1][j] = mean;
             kern[base + 2][j] = sd;
         }
     }
     Ok(())
+}
+
+/// One arm of row `i` (`[n, mean, sd]` from the kernel): its mean and SD, filled from its
+/// standard error or median summary where missing (the mean `None` when the arm is omitted).
+fn fill_arm(
+    c: Cells<'_>,
+    i: usize,
+    cols: &ArmColumns,
+    [n, mean, given_sd]: [Option<f64>; 3],
+    note: &mut ArmNote,
+    omit_skewed: bool,
+) -> std::result::Result<(Option<f64>, Option<f64>), BadCell> {
+    let mut mean = mean;
+    let mut sd = given_sd;
+    if sd.is_none() {
+        if let Some(s) = sd_from_se_cell(c, i, cols, n)? {
+            sd = Some(s);
+            note.vi = Some(Source::Se);
+        }
+    }
+    if mean.is_some() && sd.is_some() {
+        return Ok((mean, sd));
+    }
+    let Some(m) = cell(c, cols.median, i) else {
+        return Ok((mean, sd));
+    };
+    let Some(f) = median_summary(c, i, cols, m, n, note)? else {
+        return Ok((None, given_sd));
+    };
+    if f.skewed() {
+        note.skewed = true;
+        if omit_skewed {
+            note.omitted = Some(format!(
+                "Shi's test finds the median summary of {} skewed (statistic {} >= critical value {}): omitted, as asked",
+                cols.median,
+                fmt_f64(f.skew_stat),
+                fmt_f64(f.skew_crit)
+            ));
+            return Ok((None, given_sd));
+        }
+    }
+    let src = Source::of_case(f.case);
+    if mean.is_none() {
+        mean = Some(f.mean);
+        note.yi = Some(src);
+    }
+    if sd.is_none() {
+        sd = Some(f.sd);
+        note.vi = Some(src);
+    }
+    Ok((mean, sd))
+}
+
+/// The SD of an arm from its standard error and size, when row `i` gives a standard error.
+fn sd_from_se_cell(
+    c: Cells<'_>,
+    i: usize,
+    cols: &ArmColumns,
+    n: Option<f64>,
+) -> std::result::Result<Option<f64>, BadCell> {
+    let (se, n_col) = (cols.se, cols.n);
+    let Some(s) = cell(c, se, i) else {
+        return Ok(None);
+    };
+    if s < 0.0 {
+        return Err(bad(
+            i,
+            se,
+            format!("a standard error cannot be negative, found {}", fmt_f64(s)),
+        ));
+    }
+    let Some(n) = n else {
+        return Err(bad(
+            i,
+            n_col,
+            format!("{se} needs the group size {n_col} to give an SD"),
+        ));
+    };
+    Ok(Some(sd_from_se(s, n)))
+}
+
+/// The mean and SD estimated from an arm's median `m` with its IQR and/or range; `None` (with
+/// the omission noted) when the arm is too small for the estimators.
+fn median_summary(
+    c: Cells<'_>,
+    i: usize,
+    cols: &ArmColumns,
+    m: f64,
+    n: Option<f64>,
+    note: &mut ArmNote,
+) -> std::result::Result<Option<FiveNum>, BadCell> {
+    let ArmColumns {
+        n: n_col,
+        median: med,
+        q1,
+        q3,
+        min: lo,
+        max: hi,
+        ..
+    } = *cols;
+    let pair = |a: &'static str, b: &'static str| match (cell(c, a, i), cell(c, b, i)) {
+        (Some(x), Some(y)) => Ok(Some((x, y))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(bad(i, b, format!("{a} is given without {b}"))),
+        (None, Some(_)) => Err(bad(i, a, format!("{b} is given without {a}"))),
+    };
+    let (iqr, range) = (pair(q1, q3)?, pair(lo, hi)?);
+    if iqr.is_none() && range.is_none() {
+        return Err(bad(i, q1, format!("a median ({med}) needs its interquartile range ({q1}, {q3}) and/or its range ({lo}, {hi}) to give a mean and SD")));
+    }
+    let Some(nn) = n else {
+        return Err(bad(
+            i,
+            n_col,
+            format!(
+                "a median with its IQR or range needs the group size {n_col} to give a mean and SD"
+            ),
+        ));
+    };
+    match fivenum(m, iqr, range, nn) {
+        Ok(f) => Ok(Some(f)),
+        // not wrong, only too small for the estimators: the row is omitted, as metafor
+        Err(FiveNumError::SmallN) => {
+            note.omitted = Some(format!(
+                "{} ({n_col} = {})",
+                FiveNumError::SmallN.message(),
+                fmt_f64(nn)
+            ));
+            Ok(None)
+        }
+        Err(e) => {
+            let col = match e {
+                FiveNumError::ZeroSpread if iqr.is_some() => q3,
+                FiveNumError::ZeroSpread => hi,
+                _ => med,
+            };
+            Err(bad(i, col, e.message()))
+        }
+    }
 }
 
 /// A row the kernel lacks data for (`missing` is the first missing column of the measure):
