@@ -512,145 +512,15 @@ fn convert_row(
     i: usize,
     missing: &'static str,
 ) -> std::result::Result<RowResult, BadCell> {
-    let get = |n: &str| cell(c, n, i);
-    let ratio = measure.is_log_scale() && opts.convert.ci_scale == CiScale::Ratio;
-    let log_of = |name: &'static str, x: f64| {
-        if !ratio {
-            Ok(x)
-        } else if x > 0.0 {
-            Ok(x.ln())
-        } else {
-            Err(bad(i, name, format!("a ratio must be positive to be taken to the log scale, found {} (give log-scale values with the log scale of confidence bounds)", fmt_f64(x))))
-        }
-    };
-    if let Some(yi) = get("yi") {
-        {
-            for (name, src) in [("vi", Source::Vi), ("sei", Source::Sei)] {
-                if let Some(x) = get(name) {
-                    if x < 0.0 {
-                        return Err(bad(
-                            i,
-                            if name == "vi" { "vi" } else { "sei" },
-                            format!("cannot be negative, found {}", fmt_f64(x)),
-                        ));
-                    }
-                    let v = if src == Source::Sei { x * x } else { x };
-                    if v == 0.0 {
-                        return Ok(Err(NoEffect::Reason("sampling variance is 0".into())));
-                    }
-                    return Ok(Ok((yi, v, Provenance::plain(Source::Yi, src))));
-                }
-            }
-        }
-        let (lb, ub) = (get("ci_lower"), get("ci_upper"));
-        if lb.is_some() || ub.is_some() {
-            let (Some(lb), Some(ub)) = (lb, ub) else {
-                let absent = if lb.is_none() { "ci_lower" } else { "ci_upper" };
-                return Err(bad(
-                    i,
-                    absent,
-                    "a confidence interval needs both ci_lower and ci_upper",
-                ));
-            };
-            let level = get("ci_level").unwrap_or(95.0);
-            let (y, l, u) = (
-                log_of("yi", yi)?,
-                log_of("ci_lower", lb)?,
-                log_of("ci_upper", ub)?,
-            );
-            return match vi_from_ci(y, l, u, level) {
-                Ok(v) => Ok(Ok((y, v, Provenance::plain(Source::Yi, Source::Ci)))),
-                Err(e) => {
-                    let col = match e {
-                        WaldError::Level => "ci_level",
-                        WaldError::Outside if y < l => "ci_lower",
-                        _ => "ci_upper",
-                    };
-                    Err(bad(
-                        i,
-                        col,
-                        format!(
-                            "{} (estimate {}, interval {} to {}, level {})",
-                            e.message(),
-                            fmt_f64(yi),
-                            fmt_f64(lb),
-                            fmt_f64(ub),
-                            fmt_f64(level)
-                        ),
-                    ))
-                }
-            };
-        }
-        if let Some(p) = get("pval") {
-            let y = log_of("yi", yi)?;
-            return match vi_from_p(y, p.abs()) {
-                Ok(v) => Ok(Ok((y, v, Provenance::plain(Source::Yi, Source::P)))),
-                Err(WaldError::ZeroEstimate) => {
-                    Err(bad(i, "yi", WaldError::ZeroEstimate.message()))
-                }
-                Err(e) => Err(bad(
-                    i,
-                    "pval",
-                    format!("{}, found {}", e.message(), fmt_f64(p)),
-                )),
-            };
+    if let Some(yi) = cell(c, "yi", i) {
+        let ratio = measure.is_log_scale() && opts.convert.ci_scale == CiScale::Ratio;
+        if let Some(r) = from_estimate(c, i, yi, ratio)? {
+            return Ok(r);
         }
     }
     if measure == Measure::Smd {
-        let stat = [
-            ("tstat", Source::T),
-            ("fstat", Source::F),
-            ("pval", Source::P),
-        ]
-        .into_iter()
-        .find_map(|(name, src)| get(name).map(|x| (name, src, x)));
-        if let Some((name, src, x)) = stat {
-            let mut n = [0.0; 2];
-            for (k, col) in ["n_t", "n_c"].into_iter().enumerate() {
-                match get(col) {
-                    Some(v) if v >= 2.0 => n[k] = v,
-                    Some(v) => {
-                        return Err(bad(
-                            i,
-                            col,
-                            format!(
-                                "group size must be at least 2 for a continuous outcome, found {}",
-                                fmt_f64(v)
-                            ),
-                        ))
-                    }
-                    None => {
-                        return Err(bad(
-                            i,
-                            col,
-                            format!("a {name} needs the group sizes n_t and n_c to give an SMD"),
-                        ))
-                    }
-                }
-            }
-            let t = match src {
-                Source::T => x,
-                Source::F => t_from_f(x),
-                _ => t_from_p(x, n[0], n[1]),
-            };
-            if !t.is_finite() {
-                let why = if src == Source::P {
-                    "a two-sided p-value must lie in (0, 1] (negative for an effect below 0)"
-                } else {
-                    "must be a finite number"
-                };
-                return Err(bad(
-                    i,
-                    if src == Source::P {
-                        "pval"
-                    } else {
-                        name_static(name)
-                    },
-                    format!("{why}, found {}", fmt_f64(x)),
-                ));
-            }
-            let (g, v) = smd_from_t(t, n[0], n[1], opts.vtype);
-            return Ok(Ok((g, v, Provenance::plain(src, src))));
+        if let Some(r) = smd_from_statistic(opts, c, i)? {
+            return Ok(r);
         }
     }
     let hint = if measure == Measure::Smd {
@@ -661,6 +531,160 @@ fn convert_row(
         "yi with vi, sei, a CI or p-value"
     };
     Ok(Err(NoEffect::Missing(missing, Some(hint))))
+}
+
+/// Row `i`'s effect from its estimate `yi` with `vi`/`sei`, a CI or a p-value (`None` when it
+/// gives none of them); `ratio`: the estimate and CI are ratios, taken to the log scale.
+fn from_estimate(
+    c: Cells<'_>,
+    i: usize,
+    yi: f64,
+    ratio: bool,
+) -> std::result::Result<Option<RowResult>, BadCell> {
+    let get = |n: &str| cell(c, n, i);
+    let log_of = |name: &'static str, x: f64| {
+        if !ratio {
+            Ok(x)
+        } else if x > 0.0 {
+            Ok(x.ln())
+        } else {
+            Err(bad(i, name, format!("a ratio must be positive to be taken to the log scale, found {} (give log-scale values with the log scale of confidence bounds)", fmt_f64(x))))
+        }
+    };
+    for (name, src) in [("vi", Source::Vi), ("sei", Source::Sei)] {
+        if let Some(x) = get(name) {
+            if x < 0.0 {
+                return Err(bad(
+                    i,
+                    if name == "vi" { "vi" } else { "sei" },
+                    format!("cannot be negative, found {}", fmt_f64(x)),
+                ));
+            }
+            let v = if src == Source::Sei { x * x } else { x };
+            if v == 0.0 {
+                return Ok(Some(Err(NoEffect::Reason("sampling variance is 0".into()))));
+            }
+            return Ok(Some(Ok((yi, v, Provenance::plain(Source::Yi, src)))));
+        }
+    }
+    let (lb, ub) = (get("ci_lower"), get("ci_upper"));
+    if lb.is_some() || ub.is_some() {
+        let (Some(lb), Some(ub)) = (lb, ub) else {
+            let absent = if lb.is_none() { "ci_lower" } else { "ci_upper" };
+            return Err(bad(
+                i,
+                absent,
+                "a confidence interval needs both ci_lower and ci_upper",
+            ));
+        };
+        let level = get("ci_level").unwrap_or(95.0);
+        let (y, l, u) = (
+            log_of("yi", yi)?,
+            log_of("ci_lower", lb)?,
+            log_of("ci_upper", ub)?,
+        );
+        return match vi_from_ci(y, l, u, level) {
+            Ok(v) => Ok(Some(Ok((y, v, Provenance::plain(Source::Yi, Source::Ci))))),
+            Err(e) => {
+                let col = match e {
+                    WaldError::Level => "ci_level",
+                    WaldError::Outside if y < l => "ci_lower",
+                    _ => "ci_upper",
+                };
+                Err(bad(
+                    i,
+                    col,
+                    format!(
+                        "{} (estimate {}, interval {} to {}, level {})",
+                        e.message(),
+                        fmt_f64(yi),
+                        fmt_f64(lb),
+                        fmt_f64(ub),
+                        fmt_f64(level)
+                    ),
+                ))
+            }
+        };
+    }
+    let Some(p) = get("pval") else {
+        return Ok(None);
+    };
+    let y = log_of("yi", yi)?;
+    match vi_from_p(y, p.abs()) {
+        Ok(v) => Ok(Some(Ok((y, v, Provenance::plain(Source::Yi, Source::P))))),
+        Err(WaldError::ZeroEstimate) => Err(bad(i, "yi", WaldError::ZeroEstimate.message())),
+        Err(e) => Err(bad(
+            i,
+            "pval",
+            format!("{}, found {}", e.message(), fmt_f64(p)),
+        )),
+    }
+}
+
+/// Row `i`'s SMD from a t or F statistic or a p-value with the group sizes (`None` when it
+/// gives no statistic).
+fn smd_from_statistic(
+    opts: &EffectOptions,
+    c: Cells<'_>,
+    i: usize,
+) -> std::result::Result<Option<RowResult>, BadCell> {
+    let get = |n: &str| cell(c, n, i);
+    let stat = [
+        ("tstat", Source::T),
+        ("fstat", Source::F),
+        ("pval", Source::P),
+    ]
+    .into_iter()
+    .find_map(|(name, src)| get(name).map(|x| (name, src, x)));
+    let Some((name, src, x)) = stat else {
+        return Ok(None);
+    };
+    let mut n = [0.0; 2];
+    for (k, col) in ["n_t", "n_c"].into_iter().enumerate() {
+        match get(col) {
+            Some(v) if v >= 2.0 => n[k] = v,
+            Some(v) => {
+                return Err(bad(
+                    i,
+                    col,
+                    format!(
+                        "group size must be at least 2 for a continuous outcome, found {}",
+                        fmt_f64(v)
+                    ),
+                ))
+            }
+            None => {
+                return Err(bad(
+                    i,
+                    col,
+                    format!("a {name} needs the group sizes n_t and n_c to give an SMD"),
+                ))
+            }
+        }
+    }
+    let t = match src {
+        Source::T => x,
+        Source::F => t_from_f(x),
+        _ => t_from_p(x, n[0], n[1]),
+    };
+    if !t.is_finite() {
+        let why = if src == Source::P {
+            "a two-sided p-value must lie in (0, 1] (negative for an effect below 0)"
+        } else {
+            "must be a finite number"
+        };
+        return Err(bad(
+            i,
+            if src == Source::P {
+                "pval"
+            } else {
+                name_static(name)
+            },
+            format!("{why}, found {}", fmt_f64(x)),
+        ));
+    }
+    let (g, v) = smd_from_t(t, n[0], n[1], opts.vtype);
+    Ok(Some(Ok((g, v, Provenance::plain(src, src)))))
 }
 
 fn name_static(name: &str) -> &'static str {
