@@ -37,16 +37,7 @@ impl MultilevelModel {
         let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
         let dense = cov.filter(|c| !c.is_diagonal());
         if let Some(c) = dense {
-            match term {
-                None => check_nested(c, &codes[0], &factors[0], k)?,
-                Some(_) if c.k() != k => {
-                    return Err(Error::input(
-                        "sampling covariance",
-                        format!("it has {} effects, the model {k}", c.k()),
-                    ))
-                }
-                Some(_) => {}
-            }
+            check_dense(c, term, &codes[0], &factors[0], k)?;
         }
         let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
         let scale = v.iter().sum::<f64>() / k as f64;
@@ -86,20 +77,9 @@ impl MultilevelModel {
             .first()
             .map(|c| c.est)
             .unwrap_or_default();
-        let cis = self.profile.then(|| {
-            let prof = profile::Profile {
-                blocks: &blocks,
-                s2: &sc.s2,
-                held: &held.held,
-                ll_max: ev.ll,
-                reml,
-                scale,
-                threshold: self.threshold,
-                max_iter: self.max_iter,
-                warm: std::cell::RefCell::new(sc.s2.clone()),
-            };
-            prof.intervals(self.level)
-        });
+        let cis = self
+            .profile
+            .then(|| self.profile_intervals(&blocks, &sc, &held.held, reml, scale));
         // A new study's true effect varies by Σσ² plus the structured variance when there is
         // one τ² (metafor needs `tau2.levels` otherwise).
         let nt = held.tau2.len();
@@ -112,14 +92,7 @@ impl MultilevelModel {
         let pi = extra
             .filter(|_| p == 1)
             .map(|e| predict::interval(&first, s2, e, crit));
-        let prediction = self
-            .newmods
-            .as_deref()
-            .map(|nm| {
-                let tau2 = total + extra.unwrap_or(f64::NAN);
-                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf.as_deref(), self.level)
-            })
-            .transpose()?;
+        let prediction = self.predict_newmods(ev, total, extra, ddf.as_deref())?;
         let capped: Option<Vec<[bool; 2]>> = cis.as_ref().map(|v| v.iter().map(|c| c.1).collect());
         let cis: Option<Vec<[f64; 2]>> = cis.map(|v| v.into_iter().map(|c| c.0).collect());
         let structured =
@@ -161,10 +134,7 @@ impl MultilevelModel {
             vb: ev.vb.clone(),
             working: Marginal::new(
                 x.clone(),
-                y.iter()
-                    .zip((x * &ev.beta).iter())
-                    .map(|(y, f)| y - f)
-                    .collect(),
+                residuals(y, x, &ev.beta),
                 codes,
                 sc.s2.clone(),
                 v.to_vec(),
@@ -172,6 +142,47 @@ impl MultilevelModel {
                 term.cloned(),
             ),
         })
+    }
+
+    /// Profile-likelihood intervals of the variance components at the scoring estimates `sc`.
+    fn profile_intervals(
+        &self,
+        blocks: &kernel::Blocks,
+        sc: &kernel::Scoring,
+        held: &[bool],
+        reml: bool,
+        scale: f64,
+    ) -> Vec<([f64; 2], [bool; 2])> {
+        let prof = profile::Profile {
+            blocks,
+            s2: &sc.s2,
+            held,
+            ll_max: sc.eval.ll,
+            reml,
+            scale,
+            threshold: self.threshold,
+            max_iter: self.max_iter,
+            warm: std::cell::RefCell::new(sc.s2.clone()),
+        };
+        prof.intervals(self.level)
+    }
+
+    /// The predictions at the `newmods` asked for, with a new study's true effect varying by
+    /// `total` (Σσ²) plus `extra` (the structured variance; NaN when unknown).
+    fn predict_newmods(
+        &self,
+        ev: &kernel::Eval,
+        total: f64,
+        extra: Option<f64>,
+        ddf: Option<&[f64]>,
+    ) -> Result<Option<super::Prediction>, Error> {
+        self.newmods
+            .as_deref()
+            .map(|nm| {
+                let tau2 = total + extra.unwrap_or(f64::NAN);
+                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf, self.level)
+            })
+            .transpose()
     }
 
     /// The test of the coefficients and, for t tests, the df of each coefficient (`df_e`: the
@@ -309,6 +320,34 @@ struct FixedEffects {
     qe: f64,
     trp0: f64,
     logdet_v: Option<f64>,
+}
+
+/// The residuals `y − Xβ`.
+fn residuals(y: &[f64], x: &DMatrix<f64>, beta: &DVector<f64>) -> Vec<f64> {
+    y.iter()
+        .zip((x * beta).iter())
+        .map(|(y, f)| y - f)
+        .collect()
+}
+
+/// Checks a dense sampling covariance against the model: without a structured term its blocks
+/// must nest in the outermost factor (`codes0`, named `factor0`); with one it must have `k`
+/// effects.
+fn check_dense(
+    c: &SamplingCovariance,
+    term: Option<&StructuredTerm>,
+    codes0: &[usize],
+    factor0: &str,
+    k: usize,
+) -> Result<(), Error> {
+    match term {
+        None => check_nested(c, codes0, factor0, k),
+        Some(_) if c.k() != k => Err(Error::input(
+            "sampling covariance",
+            format!("it has {} effects, the model {k}", c.k()),
+        )),
+        Some(_) => Ok(()),
+    }
 }
 
 /// The error of failed Fisher scoring: no convergence (`Some((iterations, last iterate))`), or a
