@@ -127,9 +127,9 @@ impl Rve {
             .collect();
         let mut xwx_r = DMatrix::zeros(p, p);
         let mut xwy_r = DVector::zeros(p);
-        for j in 0..n {
-            xwx_r += cl.xj[j].transpose() * &cl.xj[j] * wr[j];
-            xwy_r += cl.xj[j].transpose() * &cl.yj[j] * wr[j];
+        for ((xj, yj), &w) in cl.xj.iter().zip(&cl.yj).zip(&wr) {
+            xwx_r += xj.transpose() * xj * w;
+            xwy_r += xj.transpose() * yj * w;
         }
         let q = xwx_r.try_inverse().ok_or_else(singular)?;
         let br = &q * xwy_r;

@@ -35,10 +35,7 @@ impl MultilevelModel {
         let held = self.check(data, term)?;
         let nl = levels.len();
         let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
-        let dense = cov.filter(|c| !c.is_diagonal());
-        if let Some(c) = dense {
-            check_dense(c, term, &codes[0], &factors[0], k)?;
-        }
+        let dense = dense_cov(cov, term, &codes[0], &factors[0], k)?;
         let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
         let scale = v.iter().sum::<f64>() / k as f64;
         let fe = fixed_effects(&blocks, dense.is_some(), y, v, x)?;
@@ -46,16 +43,9 @@ impl MultilevelModel {
         let vt = df_e as f64 / fe.trp0;
         let start = self.start(&held, &fe, df_e, scale, term.is_some());
         let reml = self.method == MultilevelMethod::Reml;
-        let sc = kernel::fisher_scoring(
-            &blocks,
-            &start,
-            &held.held,
-            reml,
-            scale,
-            self.threshold,
-            self.max_iter,
-        )
-        .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
+        let sc = self
+            .scoring(&blocks, &start, &held.held, scale)
+            .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
         let ev = &sc.eval;
         let (test, ddf) = self.coefficient_dfs(x, &codes, &nlevels, df_e);
         let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
@@ -77,24 +67,16 @@ impl MultilevelModel {
             .first()
             .map(|c| c.est)
             .unwrap_or_default();
-        let cis = self
+        let (cis, capped) = self
             .profile
-            .then(|| self.profile_intervals(&blocks, &sc, &held.held, reml, scale));
-        // A new study's true effect varies by Σσ² plus the structured variance when there is
-        // one τ² (metafor needs `tau2.levels` otherwise).
-        let nt = held.tau2.len();
-        let extra = match term {
-            Some(_) if nt == 1 => Some(spar[0]),
-            Some(_) => None,
-            None => Some(0.0),
-        };
+            .then(|| self.profile_intervals(&blocks, &sc, &held.held, reml, scale))
+            .unzip();
+        let extra = new_study_extra(term, held.tau2.len(), spar);
         let crit = predict::critical(self.level, df);
         let pi = extra
             .filter(|_| p == 1)
             .map(|e| predict::interval(&first, s2, e, crit));
         let prediction = self.predict_newmods(ev, total, extra, ddf.as_deref())?;
-        let capped: Option<Vec<[bool; 2]>> = cis.as_ref().map(|v| v.iter().map(|c| c.1).collect());
-        let cis: Option<Vec<[f64; 2]>> = cis.map(|v| v.into_iter().map(|c| c.0).collect());
         let structured =
             term.map(|t| struct_fit(t, spar, &held.held[nl..], cis.as_ref().map(|c| &c[nl..])));
         Ok(MultilevelFit {
@@ -132,16 +114,27 @@ impl MultilevelModel {
             prediction,
             iterations: sc.iterations,
             vb: ev.vb.clone(),
-            working: Marginal::new(
-                x.clone(),
-                residuals(y, x, &ev.beta),
-                codes,
-                sc.s2.clone(),
-                v.to_vec(),
-                dense.cloned(),
-                term.cloned(),
-            ),
+            working: working_model(data, &ev.beta, codes, sc.s2.clone(), dense, term),
         })
+    }
+
+    /// Fisher scoring of the variance components from `start`, with `held` parameters fixed.
+    fn scoring(
+        &self,
+        blocks: &kernel::Blocks,
+        start: &[f64],
+        held: &[bool],
+        scale: f64,
+    ) -> Result<kernel::Scoring, Option<(usize, Vec<f64>)>> {
+        kernel::fisher_scoring(
+            blocks,
+            start,
+            held,
+            self.method == MultilevelMethod::Reml,
+            scale,
+            self.threshold,
+            self.max_iter,
+        )
     }
 
     /// Profile-likelihood intervals of the variance components at the scoring estimates `sc`.
@@ -152,7 +145,7 @@ impl MultilevelModel {
         held: &[bool],
         reml: bool,
         scale: f64,
-    ) -> Vec<([f64; 2], [bool; 2])> {
+    ) -> (Vec<[f64; 2]>, Vec<[bool; 2]>) {
         let prof = profile::Profile {
             blocks,
             s2: &sc.s2,
@@ -164,7 +157,7 @@ impl MultilevelModel {
             max_iter: self.max_iter,
             warm: std::cell::RefCell::new(sc.s2.clone()),
         };
-        prof.intervals(self.level)
+        prof.intervals(self.level).into_iter().unzip()
     }
 
     /// The predictions at the `newmods` asked for, with a new study's true effect varying by
@@ -322,32 +315,67 @@ struct FixedEffects {
     logdet_v: Option<f64>,
 }
 
-/// The residuals `y − Xβ`.
-fn residuals(y: &[f64], x: &DMatrix<f64>, beta: &DVector<f64>) -> Vec<f64> {
-    y.iter()
+/// The working model kept with a fit (for robust inference and prediction): the design, the
+/// residuals `y − Xβ`, the factors' codes and the variance components.
+fn working_model(
+    data: MultilevelData<'_>,
+    beta: &DVector<f64>,
+    codes: Vec<Vec<usize>>,
+    s2: Vec<f64>,
+    dense: Option<&SamplingCovariance>,
+    term: Option<&StructuredTerm>,
+) -> Marginal {
+    let MultilevelData { y, v, x, .. } = data;
+    let residuals = y
+        .iter()
         .zip((x * beta).iter())
         .map(|(y, f)| y - f)
-        .collect()
+        .collect();
+    Marginal::new(
+        x.clone(),
+        residuals,
+        codes,
+        s2,
+        v.to_vec(),
+        dense.cloned(),
+        term.cloned(),
+    )
 }
 
-/// Checks a dense sampling covariance against the model: without a structured term its blocks
-/// must nest in the outermost factor (`codes0`, named `factor0`); with one it must have `k`
-/// effects.
-fn check_dense(
-    c: &SamplingCovariance,
+/// The extra variance of a new study's true effect beyond Σσ²: the structured variance when
+/// there is one τ² (`nt`), `None` with several (metafor needs `tau2.levels` then).
+fn new_study_extra(term: Option<&StructuredTerm>, nt: usize, spar: &[f64]) -> Option<f64> {
+    match term {
+        Some(_) if nt == 1 => Some(spar[0]),
+        Some(_) => None,
+        None => Some(0.0),
+    }
+}
+
+/// The sampling covariance when it is dense (not diagonal), checked against the model: without
+/// a structured term its blocks must nest in the outermost factor (`codes0`, named `factor0`);
+/// with one it must have `k` effects.
+fn dense_cov<'a>(
+    cov: Option<&'a SamplingCovariance>,
     term: Option<&StructuredTerm>,
     codes0: &[usize],
     factor0: &str,
     k: usize,
-) -> Result<(), Error> {
+) -> Result<Option<&'a SamplingCovariance>, Error> {
+    let Some(c) = cov.filter(|c| !c.is_diagonal()) else {
+        return Ok(None);
+    };
     match term {
-        None => check_nested(c, codes0, factor0, k),
-        Some(_) if c.k() != k => Err(Error::input(
-            "sampling covariance",
-            format!("it has {} effects, the model {k}", c.k()),
-        )),
-        Some(_) => Ok(()),
+        None => check_nested(c, codes0, factor0, k)?,
+        Some(_) if c.k() != k => {
+            return Err(Error::input(
+                "sampling covariance",
+                format!("it has {} effects, the model {k}", c.k()),
+            ))
+        }
+        Some(_) => {}
     }
+    Ok(Some(c))
 }
 
 /// The error of failed Fisher scoring: no convergence (`Some((iterations, last iterate))`), or a
