@@ -22,20 +22,13 @@ impl MultilevelModel {
         term: Option<&StructuredTerm>,
         factors: &[String],
     ) -> Result<MultilevelFit, Error> {
-        let MultilevelData {
-            y,
-            v,
-            cov,
-            levels,
-            x,
-            names,
-        } = data;
+        let (y, v, x, levels) = (data.y, data.v, data.x, data.levels);
         let k = y.len();
         let p = x.ncols();
         let held = self.check(data, term)?;
         let nl = levels.len();
         let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
-        let dense = dense_cov(cov, term, &codes[0], &factors[0], k)?;
+        let dense = dense_cov(data.cov, term, &codes[0], &factors[0], k)?;
         let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
         let scale = v.iter().sum::<f64>() / k as f64;
         let fe = fixed_effects(&blocks, dense.is_some(), y, v, x)?;
@@ -48,7 +41,7 @@ impl MultilevelModel {
             .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
         let ev = &sc.eval;
         let (test, ddf) = self.coefficient_dfs(x, &codes, &nlevels, df_e);
-        let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
+        let tests = inference::tests(&ev.beta, &ev.vb, data.names, ddf.as_deref(), self.level)
             .ok_or_else(singular)?;
         let df = ddf.as_ref().and_then(|d| d.first().copied());
         let stats = fit_stats(&FitCounts {
