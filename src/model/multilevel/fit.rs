@@ -28,7 +28,7 @@ impl MultilevelModel {
         let held = self.check(data, term)?;
         let nl = levels.len();
         let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
-        let dense = dense_cov(data.cov, term, &codes[0], &factors[0], k)?;
+        let dense = dense_cov(data.cov, term, &codes, &factors, k)?;
         let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
         let scale = v.iter().sum::<f64>() / k as f64;
         let fe = fixed_effects(&blocks, dense.is_some(), y, v, x)?;
@@ -346,20 +346,20 @@ fn new_study_extra(term: Option<&StructuredTerm>, nt: usize, spar: &[f64]) -> Op
 }
 
 /// The sampling covariance when it is dense (not diagonal), checked against the model: without
-/// a structured term its blocks must nest in the outermost factor (`codes0`, named `factor0`);
-/// with one it must have `k` effects.
+/// a structured term its blocks must nest in the outermost factor (the first of `codes`, named
+/// the first of `factors`); with one it must have `k` effects.
 fn dense_cov<'a>(
     cov: Option<&'a SamplingCovariance>,
     term: Option<&StructuredTerm>,
-    codes0: &[usize],
-    factor0: &str,
+    codes: &[Vec<usize>],
+    factors: &[String],
     k: usize,
 ) -> Result<Option<&'a SamplingCovariance>, Error> {
     let Some(c) = cov.filter(|c| !c.is_diagonal()) else {
         return Ok(None);
     };
     match term {
-        None => check_nested(c, codes0, factor0, k)?,
+        None => check_nested(c, &codes[0], &factors[0], k)?,
         Some(_) if c.k() != k => {
             return Err(Error::input(
                 "sampling covariance",
