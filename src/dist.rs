@@ -70,9 +70,7 @@ pub fn t_quantile(p: f64, df: f64) -> f64 {
     let start = z + (z * z * z + z) / (4.0 * df);
     crate::root::solve(
         |x| (t.cdf(x) - p, t.pdf(x)),
-        lo - 1e-12,
-        hi + 1e-12,
-        start.clamp(lo, hi),
+        crate::root::Bracket::new(lo - 1e-12, hi + 1e-12, start.clamp(lo, hi)),
         |lo, hi, _| 0.5 * (lo + hi),
         |prev, next, lo, hi| {
             (next - prev).abs() <= 1e-15 * prev.abs().max(1e-300) || hi - lo <= 1e-15 * hi.abs()
@@ -175,9 +173,7 @@ pub fn chi2_quantile(p: f64, df: f64) -> f64 {
     };
     crate::root::solve(
         |x| (d.cdf(x) - p, d.pdf(x)),
-        lo,
-        hi,
-        x,
+        crate::root::Bracket::new(lo, hi, x),
         // Bisect, geometrically when the bracket spans orders of magnitude.
         |lo, hi, _| {
             if lo > 0.0 && hi / lo > 4.0 {

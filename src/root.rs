@@ -22,13 +22,12 @@ pub(crate) struct Root {
 /// to `next` (`next` is returned), or after `max_iter` evaluations.
 pub(crate) fn solve(
     f: impl FnMut(f64) -> (f64, f64),
-    lo: f64,
-    hi: f64,
-    x: f64,
+    bracket: Bracket,
     fallback: impl Fn(f64, f64, f64) -> f64,
     done: impl Fn(f64, f64, f64, f64) -> bool,
     max_iter: usize,
 ) -> Root {
+    let Bracket { lo, hi, x } = bracket;
     let search = Search {
         lo,
         hi,
@@ -37,6 +36,24 @@ pub(crate) fn solve(
         force_progress: false,
     };
     solve_guarded(f, search, fallback, done)
+}
+
+/// The bracket `(lo, hi)` a [`solve`] search stays inside, and its starting point `x`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Bracket {
+    /// Lower end of the bracket.
+    pub lo: f64,
+    /// Upper end of the bracket (may be infinite).
+    pub hi: f64,
+    /// The starting point.
+    pub x: f64,
+}
+
+impl Bracket {
+    /// The bracket `(lo, hi)` with starting point `x`.
+    pub(crate) fn new(lo: f64, hi: f64, x: f64) -> Bracket {
+        Bracket { lo, hi, x }
+    }
 }
 
 /// Where a [`solve_guarded`] search starts and how it may step.

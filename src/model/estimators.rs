@@ -55,9 +55,7 @@ pub(crate) fn solve_root(
             let (q, dq) = q(t);
             (1.0 / q - inv_target, -dq / (q * q))
         },
-        0.0,
-        f64::INFINITY,
-        start.max(0.0),
+        crate::root::Bracket::new(0.0, f64::INFINITY, start.max(0.0)),
         |lo, hi, t| {
             if hi.is_finite() {
                 0.5 * (lo + hi)

@@ -97,6 +97,19 @@ pub trait Fitted {
     /// NaN for a structured term with several).
     fn tau2(&self) -> f64;
 
+    /// The design matrix `X` of the coefficients, one row per effect in the order of
+    /// [`Fitted::residuals`], or `None` where the fit keeps none (or its effects are not
+    /// independent given the coefficients: multilevel and network fits).
+    fn design(&self) -> Option<DMatrix<f64>> {
+        None
+    }
+
+    /// The weight of each effect in the estimate, `1/(vᵢ + τ̂²)`, for a fit of independent
+    /// effects, or `None` (multilevel and network fits).
+    fn weights(&self) -> Option<Vec<f64>> {
+        None
+    }
+
     /// The estimates alone (metafor `coef`).
     fn coef(&self) -> Vec<f64> {
         self.coefficients().iter().map(|c| c.est.estimate).collect()
@@ -184,6 +197,16 @@ impl Fitted for Fit {
     fn tau2(&self) -> f64 {
         self.summary.tau2
     }
+
+    /// A column of ones (the intercept).
+    fn design(&self) -> Option<DMatrix<f64>> {
+        Some(DMatrix::from_element(self.studies.len(), 1, 1.0))
+    }
+
+    fn weights(&self) -> Option<Vec<f64>> {
+        let tau2 = self.summary.tau2;
+        Some(self.studies.iter().map(|s| 1.0 / (s.vi + tau2)).collect())
+    }
 }
 
 impl Fitted for RegressionFit {
@@ -211,6 +234,14 @@ impl Fitted for RegressionFit {
     fn tau2(&self) -> f64 {
         self.tau2
     }
+
+    fn design(&self) -> Option<DMatrix<f64>> {
+        Some(self.x.clone())
+    }
+
+    fn weights(&self) -> Option<Vec<f64>> {
+        Some(self.weights.clone())
+    }
 }
 
 impl Fitted for ModeratorFit {
@@ -237,6 +268,14 @@ impl Fitted for ModeratorFit {
 
     fn tau2(&self) -> f64 {
         self.regression.tau2
+    }
+
+    fn design(&self) -> Option<DMatrix<f64>> {
+        self.regression.design()
+    }
+
+    fn weights(&self) -> Option<Vec<f64>> {
+        self.regression.weights()
     }
 }
 

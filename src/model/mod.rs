@@ -393,34 +393,9 @@ impl RandomEffects {
         ws: &mut Workspace,
     ) -> Result<Summary, Error> {
         let k = yi.len();
-        // With k = 1 there are no degrees of freedom for Knapp–Hartung: a z-test is used, as metafor.
-        let knha = self.knha && k > 1;
         ws.set_level(self.level);
-        let alpha = 1.0 - self.level / 100.0;
-        let kf = k as f64;
-        let df_q = k - 1;
-
-        // Common-effect pieces: Q, and the typical within-study variance.
-        let (sw0, sw0sq, mu0) = {
-            let (mut s, mut s2, mut sy) = (0.0, 0.0, 0.0);
-            for (&y, &v) in yi.iter().zip(vi) {
-                let w = 1.0 / v;
-                s += w;
-                s2 += w * w;
-                sy += w * y;
-            }
-            (s, s2, sy / s)
-        };
-        let q: f64 = yi
-            .iter()
-            .zip(vi)
-            .map(|(&y, &v)| (y - mu0) * (y - mu0) / v)
-            .sum();
-        let q_p = if k > 1 {
-            dist::chi2_sf(q, df_q as f64)
-        } else {
-            1.0
-        };
+        let common = CommonEffect::new(yi, vi);
+        let (q, q_p) = (common.q, common.q_p);
 
         // τ².
         let (tau2, iterations, converged_by) = if let Some(t) = fixed_tau2 {
@@ -431,7 +406,68 @@ impl RandomEffects {
             estimators::tau2(self, yi, vi, ws)?
         };
 
-        // Random-effects estimate.
+        let pooled = self.pooled(yi, vi, tau2, ws);
+        let Pooled {
+            mu,
+            sw,
+            se,
+            crit,
+            df,
+            statistic,
+            p_value,
+            ..
+        } = pooled;
+        let Heterogeneity {
+            i2,
+            h2,
+            t2_lo,
+            t2_hi,
+            i2_lo,
+            i2_hi,
+            h2_lo,
+            h2_hi,
+        } = self.heterogeneity(yi, vi, &common, tau2, fixed_tau2, ws);
+        let (pi_lower, pi_upper) = self.prediction_interval(k, &pooled, tau2, ws);
+
+        Ok(Summary {
+            k,
+            estimate: mu,
+            se,
+            ci_lower: mu - crit * se,
+            ci_upper: mu + crit * se,
+            statistic,
+            p_value,
+            tau2,
+            tau2_ci_lower: t2_lo,
+            tau2_ci_upper: t2_hi,
+            tau: tau2.sqrt(),
+            i2,
+            i2_ci_lower: i2_lo,
+            i2_ci_upper: i2_hi,
+            h2,
+            q,
+            q_df: k - 1,
+            q_p,
+            pi_lower,
+            pi_upper,
+            iterations,
+            converged_by,
+            df,
+            h2_ci_lower: h2_lo,
+            h2_ci_upper: h2_hi,
+            sum_w: sw,
+        })
+    }
+
+    /// The random-effects estimate at `tau2`: its standard error, critical value, test
+    /// statistic and p value (Knapp–Hartung when asked and k > 1).
+    fn pooled(&self, yi: &[f64], vi: &[f64], tau2: f64, ws: &mut Workspace) -> Pooled {
+        let k = yi.len();
+        // With k = 1 there are no degrees of freedom for Knapp–Hartung: a z-test is used, as metafor.
+        let knha = self.knha && k > 1;
+        let alpha = 1.0 - self.level / 100.0;
+        let kf = k as f64;
+        let df_q = k - 1;
         let (mu, sw) = estimators::inverse_variance_mean(yi, vi, tau2);
         let se_raw = (1.0 / sw).sqrt();
         let (se, crit, df) = if knha {
@@ -452,8 +488,34 @@ impl RandomEffects {
         } else {
             dist::norm_p2(statistic)
         };
+        Pooled {
+            mu,
+            sw,
+            se_raw,
+            se,
+            crit,
+            df,
+            statistic,
+            p_value,
+        }
+    }
 
-        // Heterogeneity statistics.
+    /// I² and H² at `tau2`, and the Q-profile intervals for τ², I² and H² (when τ² is estimated
+    /// by a random-effects method on k > 1 studies, outside a warm-started refit).
+    fn heterogeneity(
+        &self,
+        yi: &[f64],
+        vi: &[f64],
+        common: &CommonEffect,
+        tau2: f64,
+        fixed_tau2: Option<f64>,
+        ws: &mut Workspace,
+    ) -> Heterogeneity {
+        let k = yi.len();
+        let kf = k as f64;
+        let df_q = k - 1;
+        let alpha = 1.0 - self.level / 100.0;
+        let (sw0, sw0sq, q) = (common.sw0, common.sw0sq, common.q);
         let nan = f64::NAN;
         let vt = (kf - 1.0) * sw0 / (sw0 * sw0 - sw0sq);
         let q_based = |q: f64| {
@@ -486,9 +548,30 @@ impl RandomEffects {
                 (i2_hi, h2_hi) = typical(hi);
             }
         }
+        Heterogeneity {
+            i2,
+            h2,
+            t2_lo,
+            t2_hi,
+            i2_lo,
+            i2_hi,
+            h2_lo,
+            h2_hi,
+        }
+    }
 
-        // Prediction interval.
-        let (pi_lower, pi_upper) = match self.pi {
+    /// The prediction interval (metafor's, or Riley's on k − 2 df; none for a common effect).
+    fn prediction_interval(
+        &self,
+        k: usize,
+        pooled: &Pooled,
+        tau2: f64,
+        ws: &mut Workspace,
+    ) -> (f64, f64) {
+        let (mu, se, se_raw, crit) = (pooled.mu, pooled.se, pooled.se_raw, pooled.crit);
+        let nan = f64::NAN;
+        let alpha = 1.0 - self.level / 100.0;
+        match self.pi {
             // No prediction interval for a common-effect model (metafor).
             _ if self.method == Tau2Method::Ee => (nan, nan),
             PiMethod::Metafor => {
@@ -504,35 +587,80 @@ impl RandomEffects {
                     (nan, nan)
                 }
             }
-        };
-
-        Ok(Summary {
-            k,
-            estimate: mu,
-            se,
-            ci_lower: mu - crit * se,
-            ci_upper: mu + crit * se,
-            statistic,
-            p_value,
-            tau2,
-            tau2_ci_lower: t2_lo,
-            tau2_ci_upper: t2_hi,
-            tau: tau2.sqrt(),
-            i2,
-            i2_ci_lower: i2_lo,
-            i2_ci_upper: i2_hi,
-            h2,
-            q,
-            q_df: df_q,
-            q_p,
-            pi_lower,
-            pi_upper,
-            iterations,
-            converged_by,
-            df,
-            h2_ci_lower: h2_lo,
-            h2_ci_upper: h2_hi,
-            sum_w: sw,
-        })
+        }
     }
+}
+
+/// The common-effect pieces of a fit: the inverse-variance weight sums, the weighted mean, and
+/// Cochran's Q with its p value.
+struct CommonEffect {
+    /// Σ wᵢ with wᵢ = 1/vᵢ.
+    sw0: f64,
+    /// Σ wᵢ².
+    sw0sq: f64,
+    /// Cochran's Q about the common-effect mean.
+    q: f64,
+    /// Its p value on k − 1 df (1 for k = 1).
+    q_p: f64,
+}
+
+impl CommonEffect {
+    /// The common-effect pieces of effects `yi` with variances `vi`.
+    fn new(yi: &[f64], vi: &[f64]) -> CommonEffect {
+        let k = yi.len();
+        let df_q = k - 1;
+        let (sw0, sw0sq, mu0) = {
+            let (mut s, mut s2, mut sy) = (0.0, 0.0, 0.0);
+            for (&y, &v) in yi.iter().zip(vi) {
+                let w = 1.0 / v;
+                s += w;
+                s2 += w * w;
+                sy += w * y;
+            }
+            (s, s2, sy / s)
+        };
+        let q: f64 = yi
+            .iter()
+            .zip(vi)
+            .map(|(&y, &v)| (y - mu0) * (y - mu0) / v)
+            .sum();
+        let q_p = if k > 1 {
+            dist::chi2_sf(q, df_q as f64)
+        } else {
+            1.0
+        };
+        CommonEffect { sw0, sw0sq, q, q_p }
+    }
+}
+
+/// The random-effects estimate and its test.
+struct Pooled {
+    /// The estimate.
+    mu: f64,
+    /// Σ 1/(vᵢ + τ²).
+    sw: f64,
+    /// The standard error before any Knapp–Hartung scaling.
+    se_raw: f64,
+    /// The standard error used.
+    se: f64,
+    /// The critical value of the confidence interval.
+    crit: f64,
+    /// Degrees of freedom of the t test (NaN for a z test).
+    df: f64,
+    /// The test statistic.
+    statistic: f64,
+    /// Its two-sided p value.
+    p_value: f64,
+}
+
+/// I², H² and the Q-profile intervals (NaN when not computed).
+struct Heterogeneity {
+    i2: f64,
+    h2: f64,
+    t2_lo: f64,
+    t2_hi: f64,
+    i2_lo: f64,
+    i2_hi: f64,
+    h2_lo: f64,
+    h2_hi: f64,
 }

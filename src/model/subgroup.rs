@@ -104,52 +104,121 @@ pub fn subgroups(
         .get(by)
         .ok_or_else(|| table.missing_column(by, "for subgroups"))?;
     let actual = table.actual_name(by).to_string();
-    // Level of each study, as text, and a sort key.
-    let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
-    let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
-    match col {
-        Column::Int(_) | Column::Float(_) => levels.sort_by(|a, b| {
-            let (x, y) = (
-                a.parse::<f64>().unwrap_or(f64::NAN),
-                b.parse::<f64>().unwrap_or(f64::NAN),
-            );
-            x.total_cmp(&y)
-        }),
-        _ => levels.sort(),
-    }
-    levels.dedup();
-    if levels.len() < 2 {
-        return Err(Error::TooFew {
-            analysis: format!("a subgroup analysis by '{actual}'"),
-            needed: 2,
-            found: levels.len(),
-            unit: "levels with studies",
-            note: String::new(),
-        });
-    }
-    let level_of: Vec<Option<usize>> = labels
-        .iter()
-        .map(|l| l.as_ref().and_then(|l| levels.iter().position(|x| x == l)))
-        .collect();
-    let kept: Vec<usize> = (0..es.k()).filter(|&i| level_of[i].is_some()).collect();
-    let omitted = es.k() - kept.len();
+    let lv = Levels::of(col, es, &actual)?;
+    let omitted = es.k() - lv.kept.len();
+    let g = lv.levels.len();
+    let y: Vec<f64> = lv.kept.iter().map(|&i| es.yi()[i]).collect();
+    let v: Vec<f64> = lv.kept.iter().map(|&i| es.vi()[i]).collect();
 
     // Common τ²: meta-regression on the factor (intercept + G − 1 dummies).
-    let g = levels.len();
-    let x = DMatrix::from_fn(kept.len(), g, |i, j| {
-        if j == 0 {
-            1.0
-        } else {
-            f64::from(u8::from(level_of[kept[i]] == Some(j)))
+    let reg = MetaRegression::new(*model).fit(&y, &v, &lv.design(true), &lv.names(&actual, true));
+    let (common, test_common) = factor_test(&reg, g);
+    if common_tau2 {
+        reg?;
+    }
+    // With a common τ², level estimates come from the cell-means model (`~ 0 + factor`), so that
+    // under Knapp–Hartung the scale factor and t df are those of the whole model (metafor).
+    let cell_means = if common_tau2 {
+        let (x0, names0) = (lv.design(false), lv.names(&actual, false));
+        Some(MetaRegression::new(*model).fit_fixed_tau2(&y, &v, &x0, &names0, common)?)
+    } else {
+        None
+    };
+    let fits = level_fits(
+        es,
+        &lv,
+        model,
+        common_tau2.then_some(common),
+        cell_means.as_ref(),
+    )?;
+    Ok(SubgroupAnalysis {
+        by: actual,
+        subgroup_test: difference_test(&fits),
+        subgroups: fits,
+        subgroup_test_common_tau2: test_common,
+        common_tau2: common,
+        uses_common_tau2: common_tau2,
+        omitted,
+    })
+}
+
+/// The levels of the subgrouping column among the studies, and which studies have one.
+struct Levels {
+    /// The sorted distinct levels.
+    levels: Vec<String>,
+    /// Each study's level (index into `levels`), `None` when missing.
+    level_of: Vec<Option<usize>>,
+    /// The studies with a level.
+    kept: Vec<usize>,
+}
+
+impl Levels {
+    /// The levels of column `col` (named `actual` in the file) over the studies of `es`, sorted
+    /// numerically for a numeric column, else as text.
+    fn of(col: &Column, es: &EffectSizes, actual: &str) -> Result<Levels> {
+        // Level of each study, as text, and a sort key.
+        let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
+        let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
+        match col {
+            Column::Int(_) | Column::Float(_) => levels.sort_by(|a, b| {
+                let (x, y) = (
+                    a.parse::<f64>().unwrap_or(f64::NAN),
+                    b.parse::<f64>().unwrap_or(f64::NAN),
+                );
+                x.total_cmp(&y)
+            }),
+            _ => levels.sort(),
         }
-    });
-    let names: Vec<String> = std::iter::once("intrcpt".to_string())
-        .chain(levels[1..].iter().map(|l| format!("{actual}{l}")))
-        .collect();
-    let y: Vec<f64> = kept.iter().map(|&i| es.yi()[i]).collect();
-    let v: Vec<f64> = kept.iter().map(|&i| es.vi()[i]).collect();
-    let reg = MetaRegression::new(*model).fit(&y, &v, &x, &names);
-    let (common, test_common) = match &reg {
+        levels.dedup();
+        if levels.len() < 2 {
+            return Err(Error::TooFew {
+                analysis: format!("a subgroup analysis by '{actual}'"),
+                needed: 2,
+                found: levels.len(),
+                unit: "levels with studies",
+                note: String::new(),
+            });
+        }
+        let level_of: Vec<Option<usize>> = labels
+            .iter()
+            .map(|l| l.as_ref().and_then(|l| levels.iter().position(|x| x == l)))
+            .collect();
+        let kept: Vec<usize> = (0..es.k()).filter(|&i| level_of[i].is_some()).collect();
+        Ok(Levels {
+            levels,
+            level_of,
+            kept,
+        })
+    }
+
+    /// The factor's design over the kept studies: intercept + G − 1 dummies (`intercept`), or
+    /// one indicator per level (the cell-means model).
+    fn design(&self, intercept: bool) -> DMatrix<f64> {
+        let (kept, level_of) = (&self.kept, &self.level_of);
+        DMatrix::from_fn(kept.len(), self.levels.len(), |i, j| {
+            if intercept && j == 0 {
+                1.0
+            } else {
+                f64::from(u8::from(level_of[kept[i]] == Some(j)))
+            }
+        })
+    }
+
+    /// The coefficient names of [`Levels::design`] (metafor's `column` + level).
+    fn names(&self, actual: &str, intercept: bool) -> Vec<String> {
+        if intercept {
+            std::iter::once("intrcpt".to_string())
+                .chain(self.levels[1..].iter().map(|l| format!("{actual}{l}")))
+                .collect()
+        } else {
+            self.levels.iter().map(|l| format!("{actual}{l}")).collect()
+        }
+    }
+}
+
+/// The common τ² and the omnibus test of the factor meta-regression (NaN when it failed).
+fn factor_test(reg: &Result<super::regression::RegressionFit>, g: usize) -> (f64, Test) {
+    match reg {
         Ok(r) => (
             r.tau2,
             Test {
@@ -168,36 +237,34 @@ pub fn subgroups(
                 p_value: f64::NAN,
             },
         ),
-    };
-    if common_tau2 {
-        reg?;
     }
-    let level_model = if common_tau2 {
-        model.fixed_tau2(Some(common))
-    } else {
-        *model
+}
+
+/// One fit per level; with a `common` τ², the level estimates are those of the `cell_means`
+/// model.
+fn level_fits(
+    es: &EffectSizes,
+    lv: &Levels,
+    model: &RandomEffects,
+    common: Option<f64>,
+    cell_means: Option<&super::regression::RegressionFit>,
+) -> Result<Vec<SubgroupFit>> {
+    let level_model = match common {
+        Some(c) => model.fixed_tau2(Some(c)),
+        None => *model,
     };
-    // With a common τ², level estimates come from the cell-means model (`~ 0 + factor`), so that
-    // under Knapp–Hartung the scale factor and t df are those of the whole model (metafor).
-    let cell_means = if common_tau2 {
-        let x0 = DMatrix::from_fn(kept.len(), g, |i, j| {
-            f64::from(u8::from(level_of[kept[i]] == Some(j)))
-        });
-        let names0: Vec<String> = levels.iter().map(|l| format!("{actual}{l}")).collect();
-        Some(MetaRegression::new(*model).fit_fixed_tau2(&y, &v, &x0, &names0, common)?)
-    } else {
-        None
-    };
+    let common = common.unwrap_or(f64::NAN);
     let alpha = 1.0 - model.get_level() / 100.0;
-    let mut fits = Vec::with_capacity(g);
-    for (j, level) in levels.iter().enumerate() {
-        let idx: Vec<usize> = kept
+    let mut fits = Vec::with_capacity(lv.levels.len());
+    for (j, level) in lv.levels.iter().enumerate() {
+        let idx: Vec<usize> = lv
+            .kept
             .iter()
             .copied()
-            .filter(|&i| level_of[i] == Some(j))
+            .filter(|&i| lv.level_of[i] == Some(j))
             .collect();
         let mut fit = level_model.fit(&subset(es, &idx))?;
-        if let Some(cm) = &cell_means {
+        if let Some(cm) = cell_means {
             let c = &cm.coefficients[j];
             let s = &mut fit.summary;
             let crit = if cm.df.is_finite() {
@@ -217,7 +284,12 @@ pub fn subgroups(
             fit,
         });
     }
-    // Test for subgroup differences (between-level Q).
+    Ok(fits)
+}
+
+/// The test for subgroup differences (between-level Q on G − 1 df).
+fn difference_test(fits: &[SubgroupFit]) -> Test {
+    let g = fits.len();
     let est: Vec<f64> = fits.iter().map(|f| f.fit.summary.estimate).collect();
     let var: Vec<f64> = fits
         .iter()
@@ -231,18 +303,10 @@ pub fn subgroups(
             (s.estimate - mean) * (s.estimate - mean) / (s.se * s.se)
         })
         .sum();
-    Ok(SubgroupAnalysis {
-        by: actual,
-        subgroups: fits,
-        subgroup_test: Test {
-            q: qb,
-            df: g - 1,
-            df2: f64::NAN,
-            p_value: dist::chi2_sf(qb, (g - 1) as f64),
-        },
-        subgroup_test_common_tau2: test_common,
-        common_tau2: common,
-        uses_common_tau2: common_tau2,
-        omitted,
-    })
+    Test {
+        q: qb,
+        df: g - 1,
+        df2: f64::NAN,
+        p_value: dist::chi2_sf(qb, (g - 1) as f64),
+    }
 }

@@ -3,7 +3,7 @@
 //! the kernel lacks data for from a CI, p-value, t or F statistic, and applies the design effect.
 
 use super::{
-    fivenum, sd_from_se, smd_from_t, t_from_f, t_from_p, vi_from_ci, vi_from_p, CiScale,
+    fivenum, sd_from_se, smd_from_t, t_from_f, t_from_p, vi_from_ci, vi_from_p, CiScale, FiveNum,
     FiveNumError, Provenance, Source, WaldError, CONVERSION_COLUMNS,
 };
 use crate::data::fmt_f64;
@@ -304,6 +304,45 @@ fn design_effects(
     Ok(out)
 }
 
+/// The columns of one arm's summaries, beyond its mean and SD.
+struct ArmColumns {
+    n: &'static str,
+    se: &'static str,
+    median: &'static str,
+    q1: &'static str,
+    q3: &'static str,
+    min: &'static str,
+    max: &'static str,
+}
+
+/// The two arms: the kernel index of each arm's `n` (then mean, SD) and its columns.
+const ARMS: [(usize, ArmColumns); 2] = [
+    (
+        0,
+        ArmColumns {
+            n: "n_t",
+            se: "se_t",
+            median: "median_t",
+            q1: "q1_t",
+            q3: "q3_t",
+            min: "min_t",
+            max: "max_t",
+        },
+    ),
+    (
+        3,
+        ArmColumns {
+            n: "n_c",
+            se: "se_c",
+            median: "median_c",
+            q1: "q1_c",
+            q3: "q3_c",
+            min: "min_c",
+            max: "max_c",
+        },
+    ),
+];
+
 /// Fills missing arm means and SDs (kernel order `n, mean, sd` per arm) from standard errors and
 /// medians.
 fn fill_arms(
@@ -313,109 +352,155 @@ fn fill_arms(
     notes: &mut [ArmNote],
     omit_skewed: bool,
 ) -> std::result::Result<(), BadCell> {
-    const ARMS: [(usize, [&str; 7]); 2] = [
-        (
-            0,
-            ["n_t", "se_t", "median_t", "q1_t", "q3_t", "min_t", "max_t"],
-        ),
-        (
-            3,
-            ["n_c", "se_c", "median_c", "q1_c", "q3_c", "min_c", "max_c"],
-        ),
-    ];
     for (j, note) in notes.iter_mut().enumerate() {
         let i = start + j;
-        for (base, [n_col, se, med, q1, q3, lo, hi]) in ARMS {
-            let n = kern[base][j];
-            let (mut mean, mut sd) = (kern[base + 1][j], kern[base + 2][j]);
-            if sd.is_none() {
-                if let Some(s) = cell(c, se, i) {
-                    if s < 0.0 {
-                        return Err(bad(
-                            i,
-                            se,
-                            format!("a standard error cannot be negative, found {}", fmt_f64(s)),
-                        ));
-                    }
-                    let Some(n) = n else {
-                        return Err(bad(
-                            i,
-                            n_col,
-                            format!("{se} needs the group size {n_col} to give an SD"),
-                        ));
-                    };
-                    sd = Some(sd_from_se(s, n));
-                    note.vi = Some(Source::Se);
-                }
-            }
-            if mean.is_some() && sd.is_some() {
-                kern[base + 2][j] = sd;
-                continue;
-            }
-            let Some(m) = cell(c, med, i) else {
-                kern[base + 2][j] = sd;
-                continue;
-            };
-            let pair = |a: &'static str, b: &'static str| match (cell(c, a, i), cell(c, b, i)) {
-                (Some(x), Some(y)) => Ok(Some((x, y))),
-                (None, None) => Ok(None),
-                (Some(_), None) => Err(bad(i, b, format!("{a} is given without {b}"))),
-                (None, Some(_)) => Err(bad(i, a, format!("{b} is given without {a}"))),
-            };
-            let (iqr, range) = (pair(q1, q3)?, pair(lo, hi)?);
-            if iqr.is_none() && range.is_none() {
-                return Err(bad(i, q1, format!("a median ({med}) needs its interquartile range ({q1}, {q3}) and/or its range ({lo}, {hi}) to give a mean and SD")));
-            }
-            let Some(nn) = n else {
-                return Err(bad(i, n_col, format!("a median with its IQR or range needs the group size {n_col} to give a mean and SD")));
-            };
-            let f = match fivenum(m, iqr, range, nn) {
-                Ok(f) => f,
-                // not wrong, only too small for the estimators: the row is omitted, as metafor
-                Err(FiveNumError::SmallN) => {
-                    note.omitted = Some(format!(
-                        "{} ({n_col} = {})",
-                        FiveNumError::SmallN.message(),
-                        fmt_f64(nn)
-                    ));
-                    kern[base + 1][j] = None;
-                    continue;
-                }
-                Err(e) => {
-                    let col = match e {
-                        FiveNumError::ZeroSpread if iqr.is_some() => q3,
-                        FiveNumError::ZeroSpread => hi,
-                        _ => med,
-                    };
-                    return Err(bad(i, col, e.message()));
-                }
-            };
-            if f.skewed() {
-                note.skewed = true;
-                if omit_skewed {
-                    note.omitted = Some(format!(
-                        "Shi's test finds the median summary of {med} skewed (statistic {} >= critical value {}): omitted, as asked",
-                        fmt_f64(f.skew_stat),
-                        fmt_f64(f.skew_crit)
-                    ));
-                    kern[base + 1][j] = None;
-                    continue;
-                }
-            }
-            let src = Source::of_case(f.case);
-            if mean.is_none() {
-                mean = Some(f.mean);
-                note.yi = Some(src);
-            }
-            if sd.is_none() {
-                sd = Some(f.sd);
-                note.vi = Some(src);
-            }
+        for (base, cols) in &ARMS {
+            let arm = [kern[*base][j], kern[base + 1][j], kern[base + 2][j]];
+            let (mean, sd) = fill_arm(c, i, cols, arm, note, omit_skewed)?;
             kern[base + 1][j] = mean;
             kern[base + 2][j] = sd;
         }
     }
     Ok(())
+}
+
+/// One arm of row `i` (`[n, mean, sd]` from the kernel): its mean and SD, filled from its
+/// standard error or median summary where missing (the mean `None` when the arm is omitted).
+fn fill_arm(
+    c: Cells<'_>,
+    i: usize,
+    cols: &ArmColumns,
+    [n, mean, given_sd]: [Option<f64>; 3],
+    note: &mut ArmNote,
+    omit_skewed: bool,
+) -> std::result::Result<(Option<f64>, Option<f64>), BadCell> {
+    let mut mean = mean;
+    let mut sd = given_sd;
+    if sd.is_none() {
+        if let Some(s) = sd_from_se_cell(c, i, cols, n)? {
+            sd = Some(s);
+            note.vi = Some(Source::Se);
+        }
+    }
+    if mean.is_some() && sd.is_some() {
+        return Ok((mean, sd));
+    }
+    let Some(m) = cell(c, cols.median, i) else {
+        return Ok((mean, sd));
+    };
+    let Some(f) = median_summary(c, i, cols, m, n, note)? else {
+        return Ok((None, given_sd));
+    };
+    if f.skewed() {
+        note.skewed = true;
+        if omit_skewed {
+            note.omitted = Some(format!(
+                "Shi's test finds the median summary of {} skewed (statistic {} >= critical value {}): omitted, as asked",
+                cols.median,
+                fmt_f64(f.skew_stat),
+                fmt_f64(f.skew_crit)
+            ));
+            return Ok((None, given_sd));
+        }
+    }
+    let src = Source::of_case(f.case);
+    if mean.is_none() {
+        mean = Some(f.mean);
+        note.yi = Some(src);
+    }
+    if sd.is_none() {
+        sd = Some(f.sd);
+        note.vi = Some(src);
+    }
+    Ok((mean, sd))
+}
+
+/// The SD of an arm from its standard error and size, when row `i` gives a standard error.
+fn sd_from_se_cell(
+    c: Cells<'_>,
+    i: usize,
+    cols: &ArmColumns,
+    n: Option<f64>,
+) -> std::result::Result<Option<f64>, BadCell> {
+    let (se, n_col) = (cols.se, cols.n);
+    let Some(s) = cell(c, se, i) else {
+        return Ok(None);
+    };
+    if s < 0.0 {
+        return Err(bad(
+            i,
+            se,
+            format!("a standard error cannot be negative, found {}", fmt_f64(s)),
+        ));
+    }
+    let Some(n) = n else {
+        return Err(bad(
+            i,
+            n_col,
+            format!("{se} needs the group size {n_col} to give an SD"),
+        ));
+    };
+    Ok(Some(sd_from_se(s, n)))
+}
+
+/// The mean and SD estimated from an arm's median `m` with its IQR and/or range; `None` (with
+/// the omission noted) when the arm is too small for the estimators.
+fn median_summary(
+    c: Cells<'_>,
+    i: usize,
+    cols: &ArmColumns,
+    m: f64,
+    n: Option<f64>,
+    note: &mut ArmNote,
+) -> std::result::Result<Option<FiveNum>, BadCell> {
+    let ArmColumns {
+        n: n_col,
+        median: med,
+        q1,
+        q3,
+        min: lo,
+        max: hi,
+        ..
+    } = *cols;
+    let pair = |a: &'static str, b: &'static str| match (cell(c, a, i), cell(c, b, i)) {
+        (Some(x), Some(y)) => Ok(Some((x, y))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(bad(i, b, format!("{a} is given without {b}"))),
+        (None, Some(_)) => Err(bad(i, a, format!("{b} is given without {a}"))),
+    };
+    let (iqr, range) = (pair(q1, q3)?, pair(lo, hi)?);
+    if iqr.is_none() && range.is_none() {
+        return Err(bad(i, q1, format!("a median ({med}) needs its interquartile range ({q1}, {q3}) and/or its range ({lo}, {hi}) to give a mean and SD")));
+    }
+    let Some(nn) = n else {
+        return Err(bad(
+            i,
+            n_col,
+            format!(
+                "a median with its IQR or range needs the group size {n_col} to give a mean and SD"
+            ),
+        ));
+    };
+    match fivenum(m, iqr, range, nn) {
+        Ok(f) => Ok(Some(f)),
+        // not wrong, only too small for the estimators: the row is omitted, as metafor
+        Err(FiveNumError::SmallN) => {
+            note.omitted = Some(format!(
+                "{} ({n_col} = {})",
+                FiveNumError::SmallN.message(),
+                fmt_f64(nn)
+            ));
+            Ok(None)
+        }
+        Err(e) => {
+            let col = match e {
+                FiveNumError::ZeroSpread if iqr.is_some() => q3,
+                FiveNumError::ZeroSpread => hi,
+                _ => med,
+            };
+            Err(bad(i, col, e.message()))
+        }
+    }
 }
 
 /// A row the kernel lacks data for (`missing` is the first missing column of the measure):
@@ -427,145 +512,15 @@ fn convert_row(
     i: usize,
     missing: &'static str,
 ) -> std::result::Result<RowResult, BadCell> {
-    let get = |n: &str| cell(c, n, i);
-    let ratio = measure.is_log_scale() && opts.convert.ci_scale == CiScale::Ratio;
-    let log_of = |name: &'static str, x: f64| {
-        if !ratio {
-            Ok(x)
-        } else if x > 0.0 {
-            Ok(x.ln())
-        } else {
-            Err(bad(i, name, format!("a ratio must be positive to be taken to the log scale, found {} (give log-scale values with the log scale of confidence bounds)", fmt_f64(x))))
-        }
-    };
-    if let Some(yi) = get("yi") {
-        {
-            for (name, src) in [("vi", Source::Vi), ("sei", Source::Sei)] {
-                if let Some(x) = get(name) {
-                    if x < 0.0 {
-                        return Err(bad(
-                            i,
-                            if name == "vi" { "vi" } else { "sei" },
-                            format!("cannot be negative, found {}", fmt_f64(x)),
-                        ));
-                    }
-                    let v = if src == Source::Sei { x * x } else { x };
-                    if v == 0.0 {
-                        return Ok(Err(NoEffect::Reason("sampling variance is 0".into())));
-                    }
-                    return Ok(Ok((yi, v, Provenance::plain(Source::Yi, src))));
-                }
-            }
-        }
-        let (lb, ub) = (get("ci_lower"), get("ci_upper"));
-        if lb.is_some() || ub.is_some() {
-            let (Some(lb), Some(ub)) = (lb, ub) else {
-                let absent = if lb.is_none() { "ci_lower" } else { "ci_upper" };
-                return Err(bad(
-                    i,
-                    absent,
-                    "a confidence interval needs both ci_lower and ci_upper",
-                ));
-            };
-            let level = get("ci_level").unwrap_or(95.0);
-            let (y, l, u) = (
-                log_of("yi", yi)?,
-                log_of("ci_lower", lb)?,
-                log_of("ci_upper", ub)?,
-            );
-            return match vi_from_ci(y, l, u, level) {
-                Ok(v) => Ok(Ok((y, v, Provenance::plain(Source::Yi, Source::Ci)))),
-                Err(e) => {
-                    let col = match e {
-                        WaldError::Level => "ci_level",
-                        WaldError::Outside if y < l => "ci_lower",
-                        _ => "ci_upper",
-                    };
-                    Err(bad(
-                        i,
-                        col,
-                        format!(
-                            "{} (estimate {}, interval {} to {}, level {})",
-                            e.message(),
-                            fmt_f64(yi),
-                            fmt_f64(lb),
-                            fmt_f64(ub),
-                            fmt_f64(level)
-                        ),
-                    ))
-                }
-            };
-        }
-        if let Some(p) = get("pval") {
-            let y = log_of("yi", yi)?;
-            return match vi_from_p(y, p.abs()) {
-                Ok(v) => Ok(Ok((y, v, Provenance::plain(Source::Yi, Source::P)))),
-                Err(WaldError::ZeroEstimate) => {
-                    Err(bad(i, "yi", WaldError::ZeroEstimate.message()))
-                }
-                Err(e) => Err(bad(
-                    i,
-                    "pval",
-                    format!("{}, found {}", e.message(), fmt_f64(p)),
-                )),
-            };
+    if let Some(yi) = cell(c, "yi", i) {
+        let ratio = measure.is_log_scale() && opts.convert.ci_scale == CiScale::Ratio;
+        if let Some(r) = from_estimate(c, i, yi, ratio)? {
+            return Ok(r);
         }
     }
     if measure == Measure::Smd {
-        let stat = [
-            ("tstat", Source::T),
-            ("fstat", Source::F),
-            ("pval", Source::P),
-        ]
-        .into_iter()
-        .find_map(|(name, src)| get(name).map(|x| (name, src, x)));
-        if let Some((name, src, x)) = stat {
-            let mut n = [0.0; 2];
-            for (k, col) in ["n_t", "n_c"].into_iter().enumerate() {
-                match get(col) {
-                    Some(v) if v >= 2.0 => n[k] = v,
-                    Some(v) => {
-                        return Err(bad(
-                            i,
-                            col,
-                            format!(
-                                "group size must be at least 2 for a continuous outcome, found {}",
-                                fmt_f64(v)
-                            ),
-                        ))
-                    }
-                    None => {
-                        return Err(bad(
-                            i,
-                            col,
-                            format!("a {name} needs the group sizes n_t and n_c to give an SMD"),
-                        ))
-                    }
-                }
-            }
-            let t = match src {
-                Source::T => x,
-                Source::F => t_from_f(x),
-                _ => t_from_p(x, n[0], n[1]),
-            };
-            if !t.is_finite() {
-                let why = if src == Source::P {
-                    "a two-sided p-value must lie in (0, 1] (negative for an effect below 0)"
-                } else {
-                    "must be a finite number"
-                };
-                return Err(bad(
-                    i,
-                    if src == Source::P {
-                        "pval"
-                    } else {
-                        name_static(name)
-                    },
-                    format!("{why}, found {}", fmt_f64(x)),
-                ));
-            }
-            let (g, v) = smd_from_t(t, n[0], n[1], opts.vtype);
-            return Ok(Ok((g, v, Provenance::plain(src, src))));
+        if let Some(r) = smd_from_statistic(opts, c, i)? {
+            return Ok(r);
         }
     }
     let hint = if measure == Measure::Smd {
@@ -576,6 +531,160 @@ fn convert_row(
         "yi with vi, sei, a CI or p-value"
     };
     Ok(Err(NoEffect::Missing(missing, Some(hint))))
+}
+
+/// Row `i`'s effect from its estimate `yi` with `vi`/`sei`, a CI or a p-value (`None` when it
+/// gives none of them); `ratio`: the estimate and CI are ratios, taken to the log scale.
+fn from_estimate(
+    c: Cells<'_>,
+    i: usize,
+    yi: f64,
+    ratio: bool,
+) -> std::result::Result<Option<RowResult>, BadCell> {
+    let get = |n: &str| cell(c, n, i);
+    let log_of = |name: &'static str, x: f64| {
+        if !ratio {
+            Ok(x)
+        } else if x > 0.0 {
+            Ok(x.ln())
+        } else {
+            Err(bad(i, name, format!("a ratio must be positive to be taken to the log scale, found {} (give log-scale values with the log scale of confidence bounds)", fmt_f64(x))))
+        }
+    };
+    for (name, src) in [("vi", Source::Vi), ("sei", Source::Sei)] {
+        if let Some(x) = get(name) {
+            if x < 0.0 {
+                return Err(bad(
+                    i,
+                    if name == "vi" { "vi" } else { "sei" },
+                    format!("cannot be negative, found {}", fmt_f64(x)),
+                ));
+            }
+            let v = if src == Source::Sei { x * x } else { x };
+            if v == 0.0 {
+                return Ok(Some(Err(NoEffect::Reason("sampling variance is 0".into()))));
+            }
+            return Ok(Some(Ok((yi, v, Provenance::plain(Source::Yi, src)))));
+        }
+    }
+    let (lb, ub) = (get("ci_lower"), get("ci_upper"));
+    if lb.is_some() || ub.is_some() {
+        let (Some(lb), Some(ub)) = (lb, ub) else {
+            let absent = if lb.is_none() { "ci_lower" } else { "ci_upper" };
+            return Err(bad(
+                i,
+                absent,
+                "a confidence interval needs both ci_lower and ci_upper",
+            ));
+        };
+        let level = get("ci_level").unwrap_or(95.0);
+        let (y, l, u) = (
+            log_of("yi", yi)?,
+            log_of("ci_lower", lb)?,
+            log_of("ci_upper", ub)?,
+        );
+        return match vi_from_ci(y, l, u, level) {
+            Ok(v) => Ok(Some(Ok((y, v, Provenance::plain(Source::Yi, Source::Ci))))),
+            Err(e) => {
+                let col = match e {
+                    WaldError::Level => "ci_level",
+                    WaldError::Outside if y < l => "ci_lower",
+                    _ => "ci_upper",
+                };
+                Err(bad(
+                    i,
+                    col,
+                    format!(
+                        "{} (estimate {}, interval {} to {}, level {})",
+                        e.message(),
+                        fmt_f64(yi),
+                        fmt_f64(lb),
+                        fmt_f64(ub),
+                        fmt_f64(level)
+                    ),
+                ))
+            }
+        };
+    }
+    let Some(p) = get("pval") else {
+        return Ok(None);
+    };
+    let y = log_of("yi", yi)?;
+    match vi_from_p(y, p.abs()) {
+        Ok(v) => Ok(Some(Ok((y, v, Provenance::plain(Source::Yi, Source::P))))),
+        Err(WaldError::ZeroEstimate) => Err(bad(i, "yi", WaldError::ZeroEstimate.message())),
+        Err(e) => Err(bad(
+            i,
+            "pval",
+            format!("{}, found {}", e.message(), fmt_f64(p)),
+        )),
+    }
+}
+
+/// Row `i`'s SMD from a t or F statistic or a p-value with the group sizes (`None` when it
+/// gives no statistic).
+fn smd_from_statistic(
+    opts: &EffectOptions,
+    c: Cells<'_>,
+    i: usize,
+) -> std::result::Result<Option<RowResult>, BadCell> {
+    let get = |n: &str| cell(c, n, i);
+    let stat = [
+        ("tstat", Source::T),
+        ("fstat", Source::F),
+        ("pval", Source::P),
+    ]
+    .into_iter()
+    .find_map(|(name, src)| get(name).map(|x| (name, src, x)));
+    let Some((name, src, x)) = stat else {
+        return Ok(None);
+    };
+    let mut n = [0.0; 2];
+    for (k, col) in ["n_t", "n_c"].into_iter().enumerate() {
+        match get(col) {
+            Some(v) if v >= 2.0 => n[k] = v,
+            Some(v) => {
+                return Err(bad(
+                    i,
+                    col,
+                    format!(
+                        "group size must be at least 2 for a continuous outcome, found {}",
+                        fmt_f64(v)
+                    ),
+                ))
+            }
+            None => {
+                return Err(bad(
+                    i,
+                    col,
+                    format!("a {name} needs the group sizes n_t and n_c to give an SMD"),
+                ))
+            }
+        }
+    }
+    let t = match src {
+        Source::T => x,
+        Source::F => t_from_f(x),
+        _ => t_from_p(x, n[0], n[1]),
+    };
+    if !t.is_finite() {
+        let why = if src == Source::P {
+            "a two-sided p-value must lie in (0, 1] (negative for an effect below 0)"
+        } else {
+            "must be a finite number"
+        };
+        return Err(bad(
+            i,
+            if src == Source::P {
+                "pval"
+            } else {
+                name_static(name)
+            },
+            format!("{why}, found {}", fmt_f64(x)),
+        ));
+    }
+    let (g, v) = smd_from_t(t, n[0], n[1], opts.vtype);
+    Ok(Some(Ok((g, v, Provenance::plain(src, src)))))
 }
 
 fn name_static(name: &str) -> &'static str {

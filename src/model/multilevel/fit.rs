@@ -22,32 +22,13 @@ impl MultilevelModel {
         term: Option<&StructuredTerm>,
         factors: &[String],
     ) -> Result<MultilevelFit, Error> {
-        let MultilevelData {
-            y,
-            v,
-            cov,
-            levels,
-            x,
-            names,
-        } = data;
+        let (y, v, x, levels) = (data.y, data.v, data.x, data.levels);
         let k = y.len();
         let p = x.ncols();
         let held = self.check(data, term)?;
         let nl = levels.len();
         let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
-        let dense = cov.filter(|c| !c.is_diagonal());
-        if let Some(c) = dense {
-            match term {
-                None => check_nested(c, &codes[0], &factors[0], k)?,
-                Some(_) if c.k() != k => {
-                    return Err(Error::input(
-                        "sampling covariance",
-                        format!("it has {} effects, the model {k}", c.k()),
-                    ))
-                }
-                Some(_) => {}
-            }
-        }
+        let dense = dense_cov(data.cov, term, &codes, &factors, k)?;
         let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
         let scale = v.iter().sum::<f64>() / k as f64;
         let fe = fixed_effects(&blocks, dense.is_some(), y, v, x)?;
@@ -55,19 +36,12 @@ impl MultilevelModel {
         let vt = df_e as f64 / fe.trp0;
         let start = self.start(&held, &fe, df_e, scale, term.is_some());
         let reml = self.method == MultilevelMethod::Reml;
-        let sc = kernel::fisher_scoring(
-            &blocks,
-            &start,
-            &held.held,
-            reml,
-            scale,
-            self.threshold,
-            self.max_iter,
-        )
-        .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
+        let sc = self
+            .scoring(&blocks, &start, &held.held, scale)
+            .map_err(|e| scoring_error(e, &factors, term, &blocks))?;
         let ev = &sc.eval;
         let (test, ddf) = self.coefficient_dfs(x, &codes, &nlevels, df_e);
-        let tests = inference::tests(&ev.beta, &ev.vb, names, ddf.as_deref(), self.level)
+        let tests = inference::tests(&ev.beta, &ev.vb, data.names, ddf.as_deref(), self.level)
             .ok_or_else(singular)?;
         let df = ddf.as_ref().and_then(|d| d.first().copied());
         let stats = fit_stats(&FitCounts {
@@ -86,42 +60,16 @@ impl MultilevelModel {
             .first()
             .map(|c| c.est)
             .unwrap_or_default();
-        let cis = self.profile.then(|| {
-            let prof = profile::Profile {
-                blocks: &blocks,
-                s2: &sc.s2,
-                held: &held.held,
-                ll_max: ev.ll,
-                reml,
-                scale,
-                threshold: self.threshold,
-                max_iter: self.max_iter,
-                warm: std::cell::RefCell::new(sc.s2.clone()),
-            };
-            prof.intervals(self.level)
-        });
-        // A new study's true effect varies by Σσ² plus the structured variance when there is
-        // one τ² (metafor needs `tau2.levels` otherwise).
-        let nt = held.tau2.len();
-        let extra = match term {
-            Some(_) if nt == 1 => Some(spar[0]),
-            Some(_) => None,
-            None => Some(0.0),
-        };
+        let (cis, capped) = self
+            .profile
+            .then(|| self.profile_intervals(&blocks, &sc, &held.held, reml, scale))
+            .unzip();
+        let extra = new_study_extra(term, held.tau2.len(), spar);
         let crit = predict::critical(self.level, df);
         let pi = extra
             .filter(|_| p == 1)
             .map(|e| predict::interval(&first, s2, e, crit));
-        let prediction = self
-            .newmods
-            .as_deref()
-            .map(|nm| {
-                let tau2 = total + extra.unwrap_or(f64::NAN);
-                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf.as_deref(), self.level)
-            })
-            .transpose()?;
-        let capped: Option<Vec<[bool; 2]>> = cis.as_ref().map(|v| v.iter().map(|c| c.1).collect());
-        let cis: Option<Vec<[f64; 2]>> = cis.map(|v| v.into_iter().map(|c| c.0).collect());
+        let prediction = self.predict_newmods(ev, total, extra, ddf.as_deref())?;
         let structured =
             term.map(|t| struct_fit(t, spar, &held.held[nl..], cis.as_ref().map(|c| &c[nl..])));
         Ok(MultilevelFit {
@@ -159,19 +107,68 @@ impl MultilevelModel {
             prediction,
             iterations: sc.iterations,
             vb: ev.vb.clone(),
-            working: Marginal::new(
-                x.clone(),
-                y.iter()
-                    .zip((x * &ev.beta).iter())
-                    .map(|(y, f)| y - f)
-                    .collect(),
-                codes,
-                sc.s2.clone(),
-                v.to_vec(),
-                dense.cloned(),
-                term.cloned(),
-            ),
+            working: working_model(data, &ev.beta, codes, sc.s2.clone(), dense, term),
         })
+    }
+
+    /// Fisher scoring of the variance components from `start`, with `held` parameters fixed.
+    fn scoring(
+        &self,
+        blocks: &kernel::Blocks,
+        start: &[f64],
+        held: &[bool],
+        scale: f64,
+    ) -> Result<kernel::Scoring, Option<(usize, Vec<f64>)>> {
+        kernel::fisher_scoring(
+            blocks,
+            start,
+            held,
+            self.method == MultilevelMethod::Reml,
+            scale,
+            self.threshold,
+            self.max_iter,
+        )
+    }
+
+    /// Profile-likelihood intervals of the variance components at the scoring estimates `sc`.
+    fn profile_intervals(
+        &self,
+        blocks: &kernel::Blocks,
+        sc: &kernel::Scoring,
+        held: &[bool],
+        reml: bool,
+        scale: f64,
+    ) -> (Vec<[f64; 2]>, Vec<[bool; 2]>) {
+        let prof = profile::Profile {
+            blocks,
+            s2: &sc.s2,
+            held,
+            ll_max: sc.eval.ll,
+            reml,
+            scale,
+            threshold: self.threshold,
+            max_iter: self.max_iter,
+            warm: std::cell::RefCell::new(sc.s2.clone()),
+        };
+        prof.intervals(self.level).into_iter().unzip()
+    }
+
+    /// The predictions at the `newmods` asked for, with a new study's true effect varying by
+    /// `total` (Σσ²) plus `extra` (the structured variance; NaN when unknown).
+    fn predict_newmods(
+        &self,
+        ev: &kernel::Eval,
+        total: f64,
+        extra: Option<f64>,
+        ddf: Option<&[f64]>,
+    ) -> Result<Option<super::Prediction>, Error> {
+        self.newmods
+            .as_deref()
+            .map(|nm| {
+                let tau2 = total + extra.unwrap_or(f64::NAN);
+                predict::at(nm, &ev.beta, &ev.vb, tau2, ddf, self.level)
+            })
+            .transpose()
     }
 
     /// The test of the coefficients and, for t tests, the df of each coefficient (`df_e`: the
@@ -309,6 +306,69 @@ struct FixedEffects {
     qe: f64,
     trp0: f64,
     logdet_v: Option<f64>,
+}
+
+/// The working model kept with a fit (for robust inference and prediction): the design, the
+/// residuals `y − Xβ`, the factors' codes and the variance components.
+fn working_model(
+    data: MultilevelData<'_>,
+    beta: &DVector<f64>,
+    codes: Vec<Vec<usize>>,
+    s2: Vec<f64>,
+    dense: Option<&SamplingCovariance>,
+    term: Option<&StructuredTerm>,
+) -> Marginal {
+    let MultilevelData { y, v, x, .. } = data;
+    let residuals = y
+        .iter()
+        .zip((x * beta).iter())
+        .map(|(y, f)| y - f)
+        .collect();
+    Marginal::new(
+        x.clone(),
+        residuals,
+        codes,
+        s2,
+        v.to_vec(),
+        dense.cloned(),
+        term.cloned(),
+    )
+}
+
+/// The extra variance of a new study's true effect beyond Σσ²: the structured variance when
+/// there is one τ² (`nt`), `None` with several (metafor needs `tau2.levels` then).
+fn new_study_extra(term: Option<&StructuredTerm>, nt: usize, spar: &[f64]) -> Option<f64> {
+    match term {
+        Some(_) if nt == 1 => Some(spar[0]),
+        Some(_) => None,
+        None => Some(0.0),
+    }
+}
+
+/// The sampling covariance when it is dense (not diagonal), checked against the model: without
+/// a structured term its blocks must nest in the outermost factor (the first of `codes`, named
+/// the first of `factors`); with one it must have `k` effects.
+fn dense_cov<'a>(
+    cov: Option<&'a SamplingCovariance>,
+    term: Option<&StructuredTerm>,
+    codes: &[Vec<usize>],
+    factors: &[String],
+    k: usize,
+) -> Result<Option<&'a SamplingCovariance>, Error> {
+    let Some(c) = cov.filter(|c| !c.is_diagonal()) else {
+        return Ok(None);
+    };
+    match term {
+        None => check_nested(c, &codes[0], &factors[0], k)?,
+        Some(_) if c.k() != k => {
+            return Err(Error::input(
+                "sampling covariance",
+                format!("it has {} effects, the model {k}", c.k()),
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(Some(c))
 }
 
 /// The error of failed Fisher scoring: no convergence (`Some((iterations, last iterate))`), or a

@@ -252,33 +252,7 @@ impl MultilevelModel {
         source: Option<&CovSource>,
     ) -> Result<MultilevelTable, Error> {
         let random = &terms.nested;
-        let labels = |name: &str| -> Result<Vec<String>, Error> {
-            let col = table
-                .get(name)
-                .ok_or_else(|| table.missing_column(name, "as a random-effects factor"))?;
-            es.rows()
-                .iter()
-                .map(|&r| {
-                    col.text(r).ok_or_else(|| {
-                        table.value_error(
-                            r,
-                            name,
-                            "the random-effects factor is missing: every effect needs a level",
-                        )
-                    })
-                })
-                .collect()
-        };
-        let as_ids = |texts: Vec<String>| -> Vec<usize> {
-            let mut map = std::collections::HashMap::new();
-            texts
-                .into_iter()
-                .map(|t| {
-                    let n = map.len();
-                    *map.entry(t).or_insert(n)
-                })
-                .collect()
-        };
+        let labels = |name: &str| factor_labels(table, es, name);
         let mut ids = Vec::with_capacity(random.len());
         for name in random {
             ids.push(as_ids(labels(name)?));
@@ -287,16 +261,7 @@ impl MultilevelModel {
             Some((inner, outer)) => Some((labels(inner)?, as_ids(labels(outer)?))),
             None => None,
         };
-        let design = if mods.is_empty() {
-            Design {
-                names: vec!["intrcpt".to_string()],
-                x: nalgebra::DMatrix::from_element(es.k(), 1, 1.0),
-                keep: (0..es.k()).collect(),
-                dropped: 0,
-            }
-        } else {
-            Design::from_table(table, es, mods)?
-        };
+        let design = moderator_design(table, es, mods)?;
         let keep = &design.keep;
         let y: Vec<f64> = keep.iter().map(|&i| es.yi()[i]).collect();
         let mut v: Vec<f64> = keep.iter().map(|&i| es.vi()[i]).collect();
@@ -354,33 +319,91 @@ impl MultilevelModel {
             dropped: design.dropped,
             rows,
             lrt: None,
-            options: TableOptions {
-                random: random.to_vec(),
-                mods: mods.to_vec(),
-                vcalc: match source {
-                    Some(CovSource::Vcalc(s)) => Some(s.clone()),
-                    _ => None,
-                },
-                vcov_cols: match source {
-                    Some(CovSource::Columns(c)) => Some(c.clone()),
-                    _ => None,
-                },
-                sigma2: if self.fixed.is_empty() {
-                    None
-                } else {
-                    Some(self.fixed.clone())
-                },
-                newmods: self.newmods.clone(),
-                robust: None,
-                robust_type: None,
-                structured: terms.structured.as_ref().map(|(i, o)| format!("{i} | {o}")),
-                structure: terms.structured.as_ref().map(|_| self.structure),
-                tau2_fixed: (terms.structured.is_some() && !self.fixed_tau2.is_empty())
-                    .then(|| self.fixed_tau2.clone()),
-                rho_fixed: (terms.structured.is_some() && !self.fixed_rho.is_empty())
-                    .then(|| self.fixed_rho.clone()),
-            },
+            options: self.table_options(terms, mods, source),
         })
+    }
+
+    /// The options of a table fit, as recorded with its results.
+    fn table_options(
+        &self,
+        terms: &RandomTerms,
+        mods: &[String],
+        source: Option<&CovSource>,
+    ) -> TableOptions {
+        TableOptions {
+            random: terms.nested.to_vec(),
+            mods: mods.to_vec(),
+            vcalc: match source {
+                Some(CovSource::Vcalc(s)) => Some(s.clone()),
+                _ => None,
+            },
+            vcov_cols: match source {
+                Some(CovSource::Columns(c)) => Some(c.clone()),
+                _ => None,
+            },
+            sigma2: if self.fixed.is_empty() {
+                None
+            } else {
+                Some(self.fixed.clone())
+            },
+            newmods: self.newmods.clone(),
+            robust: None,
+            robust_type: None,
+            structured: terms.structured.as_ref().map(|(i, o)| format!("{i} | {o}")),
+            structure: terms.structured.as_ref().map(|_| self.structure),
+            tau2_fixed: (terms.structured.is_some() && !self.fixed_tau2.is_empty())
+                .then(|| self.fixed_tau2.clone()),
+            rho_fixed: (terms.structured.is_some() && !self.fixed_rho.is_empty())
+                .then(|| self.fixed_rho.clone()),
+        }
+    }
+}
+
+/// The level (as text) of each effect of `es` in the random-effects factor `name` of `table`.
+///
+/// # Errors
+/// The column is missing, or a value in it.
+fn factor_labels(table: &Table, es: &EffectSizes, name: &str) -> Result<Vec<String>, Error> {
+    let col = table
+        .get(name)
+        .ok_or_else(|| table.missing_column(name, "as a random-effects factor"))?;
+    es.rows()
+        .iter()
+        .map(|&r| {
+            col.text(r).ok_or_else(|| {
+                table.value_error(
+                    r,
+                    name,
+                    "the random-effects factor is missing: every effect needs a level",
+                )
+            })
+        })
+        .collect()
+}
+
+/// Numbers the distinct labels in order of first appearance.
+fn as_ids(texts: Vec<String>) -> Vec<usize> {
+    let mut map = std::collections::HashMap::new();
+    texts
+        .into_iter()
+        .map(|t| {
+            let n = map.len();
+            *map.entry(t).or_insert(n)
+        })
+        .collect()
+}
+
+/// The design of moderators `mods` (intercept only when empty).
+fn moderator_design(table: &Table, es: &EffectSizes, mods: &[String]) -> Result<Design, Error> {
+    if mods.is_empty() {
+        Ok(Design {
+            names: vec!["intrcpt".to_string()],
+            x: nalgebra::DMatrix::from_element(es.k(), 1, 1.0),
+            keep: (0..es.k()).collect(),
+            dropped: 0,
+        })
+    } else {
+        Design::from_table(table, es, mods)
     }
 }
 

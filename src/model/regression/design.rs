@@ -37,27 +37,7 @@ impl Design {
         es: &crate::effect::EffectSizes,
         mods: &[String],
     ) -> Result<Design, crate::Error> {
-        use crate::data::Column;
-        let mut cols = Vec::with_capacity(mods.len());
-        for m in mods {
-            let c = table
-                .get(m)
-                .ok_or_else(|| table.missing_column(m, "as a moderator"))?;
-            let at = |f: &dyn Fn(usize) -> Option<f64>| es.rows().iter().map(|&r| f(r)).collect();
-            cols.push(match c {
-                Column::Int(v) => ModColumn::Numeric(at(&|r| v[r].map(|x| x as f64))),
-                Column::Float(v) => ModColumn::Numeric(at(&|r| v[r].filter(|x| x.is_finite()))),
-                Column::Str(v) => {
-                    ModColumn::Factor(es.rows().iter().map(|&r| v[r].clone()).collect())
-                }
-                Column::Bool(v) => ModColumn::Factor(
-                    es.rows()
-                        .iter()
-                        .map(|&r| v[r].map(|b| b.to_string()))
-                        .collect(),
-                ),
-            });
-        }
+        let cols = read_moderators(table, es, mods)?;
         let n = es.k();
         let keep: Vec<usize> = (0..n)
             .filter(|&i| {
@@ -67,80 +47,9 @@ impl Design {
                 })
             })
             .collect();
-        for (m, c) in mods.iter().zip(&cols) {
-            let present = match c {
-                ModColumn::Numeric(v) => v.iter().any(Option::is_some),
-                ModColumn::Factor(v) => v.iter().any(Option::is_some),
-            };
-            if !present {
-                return Err(crate::Error::Empty {
-                    file: table.source().to_string(),
-                    message: format!(
-                        "moderator '{}' is missing for every study",
-                        table.actual_name(m)
-                    ),
-                });
-            }
-        }
-        let mut names = vec!["intrcpt".to_string()];
-        let mut columns: Vec<Vec<f64>> = vec![vec![1.0; keep.len()]];
-        for (m, c) in mods.iter().zip(&cols) {
-            let actual = table.actual_name(m);
-            match c {
-                ModColumn::Numeric(v) => {
-                    let col: Vec<f64> = keep.iter().map(|&i| v[i].unwrap_or(f64::NAN)).collect();
-                    if col.windows(2).all(|w| w[0] == w[1]) {
-                        return Err(crate::Error::Singular { message: format!(
-                            "moderator '{actual}' is constant ({}) over the studies analysed: it cannot explain heterogeneity",
-                            col.first().copied().unwrap_or(f64::NAN)
-                        )});
-                    }
-                    names.push(actual.to_string());
-                    columns.push(col);
-                }
-                ModColumn::Factor(v) => {
-                    let mut levels: Vec<&str> =
-                        keep.iter().filter_map(|&i| v[i].as_deref()).collect();
-                    levels.sort_unstable();
-                    levels.dedup();
-                    if levels.len() < 2 {
-                        return Err(crate::Error::Singular { message: format!(
-                            "moderator '{actual}' has a single level ('{}') over the studies analysed",
-                            levels.first().copied().unwrap_or("")
-                        )});
-                    }
-                    for lvl in &levels[1..] {
-                        names.push(format!("{actual}{lvl}"));
-                        columns.push(
-                            keep.iter()
-                                .map(|&i| f64::from(u8::from(v[i].as_deref() == Some(*lvl))))
-                                .collect(),
-                        );
-                    }
-                }
-            }
-        }
-        // Collinearity: Gram–Schmidt, column by column, naming the first dependent column.
-        let mut basis: Vec<Vec<f64>> = Vec::new();
-        for (j, col) in columns.iter().enumerate() {
-            let norm0 = col.iter().map(|x| x * x).sum::<f64>().sqrt();
-            let mut r = col.clone();
-            for q in &basis {
-                let d: f64 = r.iter().zip(q).map(|(a, b)| a * b).sum();
-                for (ri, qi) in r.iter_mut().zip(q) {
-                    *ri -= d * qi;
-                }
-            }
-            let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
-            if norm <= 1e-9 * norm0.max(1e-300) {
-                return Err(crate::Error::Singular { message: format!(
-                    "moderators are collinear: '{}' is a linear combination of {} over the studies analysed; drop one of them",
-                    names[j],
-                    names[..j].iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
-                )});
-            }
-            basis.push(r.iter().map(|x| x / norm).collect());
-        }
+        check_present(table, mods, &cols)?;
+        let (names, columns) = moderator_columns(table, mods, &cols, &keep)?;
+        check_collinear(&names, &columns)?;
         let x = DMatrix::from_fn(keep.len(), columns.len(), |i, j| columns[j][i]);
         Ok(Design {
             names,
@@ -149,4 +58,133 @@ impl Design {
             keep,
         })
     }
+}
+
+/// The moderators `mods` at the studies of `es`: numeric columns as numbers, text and logical
+/// columns as levels.
+fn read_moderators(
+    table: &crate::data::Table,
+    es: &crate::effect::EffectSizes,
+    mods: &[String],
+) -> Result<Vec<ModColumn>, crate::Error> {
+    use crate::data::Column;
+    let mut cols = Vec::with_capacity(mods.len());
+    for m in mods {
+        let c = table
+            .get(m)
+            .ok_or_else(|| table.missing_column(m, "as a moderator"))?;
+        let at = |f: &dyn Fn(usize) -> Option<f64>| es.rows().iter().map(|&r| f(r)).collect();
+        cols.push(match c {
+            Column::Int(v) => ModColumn::Numeric(at(&|r| v[r].map(|x| x as f64))),
+            Column::Float(v) => ModColumn::Numeric(at(&|r| v[r].filter(|x| x.is_finite()))),
+            Column::Str(v) => ModColumn::Factor(es.rows().iter().map(|&r| v[r].clone()).collect()),
+            Column::Bool(v) => ModColumn::Factor(
+                es.rows()
+                    .iter()
+                    .map(|&r| v[r].map(|b| b.to_string()))
+                    .collect(),
+            ),
+        });
+    }
+    Ok(cols)
+}
+
+/// Checks that every moderator has a value for some study.
+fn check_present(
+    table: &crate::data::Table,
+    mods: &[String],
+    cols: &[ModColumn],
+) -> Result<(), crate::Error> {
+    for (m, c) in mods.iter().zip(cols) {
+        let present = match c {
+            ModColumn::Numeric(v) => v.iter().any(Option::is_some),
+            ModColumn::Factor(v) => v.iter().any(Option::is_some),
+        };
+        if !present {
+            return Err(crate::Error::Empty {
+                file: table.source().to_string(),
+                message: format!(
+                    "moderator '{}' is missing for every study",
+                    table.actual_name(m)
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The design columns after the intercept's (a covariate, or treatment-coded dummies of a
+/// factor) over the studies `keep`, with their names.
+fn moderator_columns(
+    table: &crate::data::Table,
+    mods: &[String],
+    cols: &[ModColumn],
+    keep: &[usize],
+) -> Result<(Vec<String>, Vec<Vec<f64>>), crate::Error> {
+    let mut names = vec!["intrcpt".to_string()];
+    let mut columns: Vec<Vec<f64>> = vec![vec![1.0; keep.len()]];
+    for (m, c) in mods.iter().zip(cols) {
+        let actual = table.actual_name(m);
+        match c {
+            ModColumn::Numeric(v) => {
+                let col: Vec<f64> = keep.iter().map(|&i| v[i].unwrap_or(f64::NAN)).collect();
+                if col.windows(2).all(|w| w[0] == w[1]) {
+                    return Err(crate::Error::Singular { message: format!(
+                        "moderator '{actual}' is constant ({}) over the studies analysed: it cannot explain heterogeneity",
+                        col.first().copied().unwrap_or(f64::NAN)
+                    )});
+                }
+                names.push(actual.to_string());
+                columns.push(col);
+            }
+            ModColumn::Factor(v) => {
+                let mut levels: Vec<&str> = keep.iter().filter_map(|&i| v[i].as_deref()).collect();
+                levels.sort_unstable();
+                levels.dedup();
+                if levels.len() < 2 {
+                    return Err(crate::Error::Singular {
+                        message: format!(
+                        "moderator '{actual}' has a single level ('{}') over the studies analysed",
+                        levels.first().copied().unwrap_or("")
+                    ),
+                    });
+                }
+                for lvl in &levels[1..] {
+                    names.push(format!("{actual}{lvl}"));
+                    columns.push(
+                        keep.iter()
+                            .map(|&i| f64::from(u8::from(v[i].as_deref() == Some(*lvl))))
+                            .collect(),
+                    );
+                }
+            }
+        }
+    }
+    Ok((names, columns))
+}
+
+/// Checks that the design columns are linearly independent, naming the first dependent one.
+fn check_collinear(names: &[String], columns: &[Vec<f64>]) -> Result<(), crate::Error> {
+    // Collinearity: Gram–Schmidt, column by column, naming the first dependent column.
+    let mut basis: Vec<Vec<f64>> = Vec::new();
+    for (j, col) in columns.iter().enumerate() {
+        let norm0 = col.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let mut r = col.clone();
+        for q in &basis {
+            let d: f64 = r.iter().zip(q).map(|(a, b)| a * b).sum();
+            for (ri, qi) in r.iter_mut().zip(q) {
+                *ri -= d * qi;
+            }
+        }
+        let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm <= 1e-9 * norm0.max(1e-300) {
+            return Err(crate::Error::Singular { message: format!(
+                "moderators are collinear: '{}' is a linear combination of {} over the studies analysed; drop one of them",
+                names[j],
+                names[..j].iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")
+            )});
+        }
+        basis.push(r.iter().map(|x| x / norm).collect());
+    }
+    Ok(())
 }

@@ -471,46 +471,16 @@ impl MetaRegression {
         // Heterogeneity.
         let trp0 = tr_p(&fe, x);
         let vt = df_e as f64 / trp0;
-        let (i2, h2) = if o.method == Tau2Method::Ee {
-            if qe > 0.0 && df_e > 0 {
-                ((100.0 * (qe - df_e as f64) / qe).max(0.0), qe / df_e as f64)
-            } else {
-                (0.0, 1.0)
-            }
-        } else {
-            (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
-        };
+        let (i2, h2) = i2_h2(o.method, qe, df_e, tau2, vt);
         let (lo, hi) = if o.method != Tau2Method::Ee && df_e > 0 && !light {
             tau2_ci(y, v, x, tau2, qe, alpha)
         } else {
             (f64::NAN, f64::NAN)
         };
-        // R² against the intercept-only model with the same estimator.
-        let tau2_re = if o.method == Tau2Method::Ee || light {
-            0.0
+        let (r2, tau2_re) = if light {
+            (f64::NAN, 0.0)
         } else {
-            let mut ws = super::Workspace::new();
-            RandomEffects { knha: false, ..*o }
-                .fit_slices(y.as_slice(), v, &mut ws)?
-                .tau2
-        };
-        let r2 = if light {
-            f64::NAN
-        } else if o.method == Tau2Method::Ee {
-            // metafor: adjusted R² of the weighted least-squares fit (weights 1/v).
-            let q_int = {
-                let ones = DMatrix::from_element(k, 1, 1.0);
-                wls(y, v, &ones, 0.0)?.rss
-            };
-            if df_e > 0 && q_int > 0.0 {
-                (100.0 * (1.0 - (qe / df_e as f64) / (q_int / (k - 1) as f64))).max(0.0)
-            } else {
-                f64::NAN
-            }
-        } else if tau2_re > 0.0 {
-            (100.0 * (tau2_re - tau2) / tau2_re).max(0.0)
-        } else {
-            0.0
+            self.r2(y, v, tau2, qe, df_e)?
         };
         Ok(RegressionFit {
             k,
@@ -537,6 +507,60 @@ impl MetaRegression {
             x: x.clone(),
             residuals: f.resid.iter().copied().collect(),
         })
+    }
+
+    /// R² against the intercept-only model with the same estimator (metafor's adjusted R² of
+    /// the weighted least-squares fit for a common-effect model), and that model's τ² (0 for a
+    /// common-effect model).
+    fn r2(
+        &self,
+        y: &DVector<f64>,
+        v: &[f64],
+        tau2: f64,
+        qe: f64,
+        df_e: usize,
+    ) -> Result<(f64, f64), Error> {
+        let o = &self.opts;
+        let k = v.len();
+        let tau2_re = if o.method == Tau2Method::Ee {
+            0.0
+        } else {
+            let mut ws = super::Workspace::new();
+            RandomEffects { knha: false, ..*o }
+                .fit_slices(y.as_slice(), v, &mut ws)?
+                .tau2
+        };
+        let r2 = if o.method == Tau2Method::Ee {
+            // metafor: adjusted R² of the weighted least-squares fit (weights 1/v).
+            let q_int = {
+                let ones = DMatrix::from_element(k, 1, 1.0);
+                wls(y, v, &ones, 0.0)?.rss
+            };
+            if df_e > 0 && q_int > 0.0 {
+                (100.0 * (1.0 - (qe / df_e as f64) / (q_int / (k - 1) as f64))).max(0.0)
+            } else {
+                f64::NAN
+            }
+        } else if tau2_re > 0.0 {
+            (100.0 * (tau2_re - tau2) / tau2_re).max(0.0)
+        } else {
+            0.0
+        };
+        Ok((r2, tau2_re))
+    }
+}
+
+/// I² and H² of a meta-regression: from QE for a common-effect model, else from τ² and the
+/// typical within-study variance `vt`.
+fn i2_h2(method: Tau2Method, qe: f64, df_e: usize, tau2: f64, vt: f64) -> (f64, f64) {
+    if method == Tau2Method::Ee {
+        if qe > 0.0 && df_e > 0 {
+            ((100.0 * (qe - df_e as f64) / qe).max(0.0), qe / df_e as f64)
+        } else {
+            (0.0, 1.0)
+        }
+    } else {
+        (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
     }
 }
 

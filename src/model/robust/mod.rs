@@ -49,7 +49,7 @@ use serde::Serialize;
 use crate::dist;
 use crate::error::{Error, Result};
 use crate::model::regression::RegressionFit;
-use crate::model::{Estimate, Fit};
+use crate::model::{Estimate, Fit, Fitted};
 
 /// The small-sample correction of the sandwich estimator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -209,16 +209,7 @@ impl Robust {
     /// # Errors
     /// As [`Robust::fit`].
     pub fn fit_random_effects(&self, fit: &Fit, cluster: &[usize]) -> Result<RobustFit> {
-        let k = fit.studies.len();
-        let x = DMatrix::from_element(k, 1, 1.0);
-        let mu = fit.summary.estimate;
-        let w: Vec<f64> = fit
-            .studies
-            .iter()
-            .map(|s| 1.0 / (s.vi + fit.summary.tau2))
-            .collect();
-        let e: Vec<f64> = fit.studies.iter().map(|s| s.yi - mu).collect();
-        self.fit(&x, &w, &e, &[mu], cluster, &["intrcpt".to_string()])
+        self.fit_fitted(fit, cluster)
     }
 
     /// Cluster-robust inference for a meta-regression; `cluster` holds one id per study used.
@@ -226,9 +217,27 @@ impl Robust {
     /// # Errors
     /// As [`Robust::fit`].
     pub fn fit_regression(&self, reg: &RegressionFit, cluster: &[usize]) -> Result<RobustFit> {
-        let beta: Vec<f64> = reg.coefficients.iter().map(|c| c.est.estimate).collect();
-        let names: Vec<String> = reg.coefficients.iter().map(|c| c.name.clone()).collect();
-        self.fit(&reg.x, &reg.weights, &reg.residuals, &beta, cluster, &names)
+        self.fit_fitted(reg, cluster)
+    }
+
+    /// Cluster-robust inference for any fit of independent effects that keeps its design,
+    /// weights and residuals ([`Fitted::design`], [`Fitted::weights`], [`Fitted::residuals`]);
+    /// `cluster` holds one id per effect.
+    ///
+    /// # Errors
+    /// [`Error::Input`] for a fit without them (multilevel and network fits); else as
+    /// [`Robust::fit`].
+    pub fn fit_fitted(&self, fit: &dyn Fitted, cluster: &[usize]) -> Result<RobustFit> {
+        let (Some(x), Some(w), Some(e)) = (fit.design(), fit.weights(), fit.residuals()) else {
+            return Err(Error::input(
+                "robust inference",
+                "the fit keeps no design, weights or residuals of independent effects",
+            ));
+        };
+        let coefficients = fit.coefficients();
+        let beta: Vec<f64> = coefficients.iter().map(|c| c.est.estimate).collect();
+        let names: Vec<String> = coefficients.iter().map(|c| c.name.clone()).collect();
+        self.fit(&x, &w, &e, &beta, cluster, &names)
     }
 }
 

@@ -89,6 +89,30 @@ pub fn vcalc_full(
     cols: &VcalcColumns<'_>,
     corr: VcalcCorrelations,
 ) -> Result<SamplingCovariance, Error> {
+    check_inputs(vi, cluster, cols, corr)?;
+    let k = vi.len();
+    let eff = Effects::new(vi, cols, corr.phi)?;
+    let mut blocks = Vec::new();
+    for rows in cluster_members(cluster, cols.subgroup) {
+        let first = rows[0];
+        let label = match cols.subgroup {
+            Some(s) => format!("{}.{}", cluster[first], s[first]),
+            None => cluster[first].clone(),
+        };
+        let r = eff.correlation(&rows, corr);
+        blocks.push(assemble(label, rows, vi, r)?);
+    }
+    SamplingCovariance::from_blocks(k, blocks)
+}
+
+/// Checks the correlations, metafor's rules on which variables need which, and that every
+/// variable has one entry per effect.
+fn check_inputs(
+    vi: &[f64],
+    cluster: &[String],
+    cols: &VcalcColumns<'_>,
+    corr: VcalcCorrelations,
+) -> Result<(), Error> {
     check_corr("rho", corr.rho_obs)?;
     check_corr("rho (between types)", corr.rho_type)?;
     check_corr("phi", corr.phi)?;
@@ -121,84 +145,123 @@ pub fn vcalc_full(
             "variances, clusters and the other vcalc variables differ in number",
         ));
     }
-    let name = |i: usize| match cols.names {
-        Some(n) => n[i].clone(),
-        None => format!("effect {}", i + 1),
-    };
-    let mut ids = HashMap::new();
-    let obs = cols.obs.map(|o| intern(&mut ids, o));
-    let mut ids = HashMap::new();
-    let types = cols.types.map(|t| intern(&mut ids, t));
-    // Defaults as metafor's grp1 = 1, grp2 = 2 (compared as text).
-    let (one, two) = (vec!["1".to_string(); k], vec!["2".to_string(); k]);
-    let mut ids = HashMap::new();
-    let g1 = intern(&mut ids, cols.grp1.unwrap_or(&one));
-    let g2 = intern(&mut ids, cols.grp2.unwrap_or(&two));
-    let t1: Vec<f64> = cols.time1.map_or_else(|| vec![1.0; k], <[f64]>::to_vec);
-    let t2: Vec<f64> = cols.time2.map_or_else(|| t1.clone(), <[f64]>::to_vec);
-    let w1: Vec<f64> = cols.w1.map_or_else(|| vec![1.0; k], <[f64]>::to_vec);
-    let w2: Vec<f64> = cols.w2.map_or_else(|| w1.clone(), <[f64]>::to_vec);
-    for i in 0..k {
-        if !(vi[i].is_finite() && vi[i] > 0.0) {
-            return Err(Error::input(
-                name(i),
-                "sampling variances must be positive and finite",
-            ));
+    Ok(())
+}
+
+/// The effects' variables as [`vcalc_full`] uses them: interned labels, times, inverse group
+/// sizes and the contrast standard deviations.
+struct Effects {
+    obs: Option<Vec<u32>>,
+    types: Option<Vec<u32>>,
+    g1: Vec<u32>,
+    g2: Vec<u32>,
+    t1: Vec<f64>,
+    t2: Vec<f64>,
+    u1: Vec<f64>,
+    u2: Vec<f64>,
+    /// The standard deviation of each effect's contrast (in units of its variance).
+    d: Vec<f64>,
+    /// Autocorrelation per unit of time.
+    phi: f64,
+}
+
+impl Effects {
+    /// Reads and checks the variables (defaults as metafor's).
+    fn new(vi: &[f64], cols: &VcalcColumns<'_>, phi: f64) -> Result<Effects, Error> {
+        let k = vi.len();
+        let name = |i: usize| match cols.names {
+            Some(n) => n[i].clone(),
+            None => format!("effect {}", i + 1),
+        };
+        let mut ids = HashMap::new();
+        let obs = cols.obs.map(|o| intern(&mut ids, o));
+        let mut ids = HashMap::new();
+        let types = cols.types.map(|t| intern(&mut ids, t));
+        // Defaults as metafor's grp1 = 1, grp2 = 2 (compared as text).
+        let (one, two) = (vec!["1".to_string(); k], vec!["2".to_string(); k]);
+        let mut ids = HashMap::new();
+        let g1 = intern(&mut ids, cols.grp1.unwrap_or(&one));
+        let g2 = intern(&mut ids, cols.grp2.unwrap_or(&two));
+        let t1: Vec<f64> = cols.time1.map_or_else(|| vec![1.0; k], <[f64]>::to_vec);
+        let t2: Vec<f64> = cols.time2.map_or_else(|| t1.clone(), <[f64]>::to_vec);
+        let w1: Vec<f64> = cols.w1.map_or_else(|| vec![1.0; k], <[f64]>::to_vec);
+        let w2: Vec<f64> = cols.w2.map_or_else(|| w1.clone(), <[f64]>::to_vec);
+        for i in 0..k {
+            if !(vi[i].is_finite() && vi[i] > 0.0) {
+                return Err(Error::input(
+                    name(i),
+                    "sampling variances must be positive and finite",
+                ));
+            }
+            if !(t1[i].is_finite() && t2[i].is_finite()) {
+                return Err(Error::input(name(i), "the time is not a finite number"));
+            }
+            if !(w1[i].is_finite() && w1[i] > 0.0 && w2[i].is_finite() && w2[i] > 0.0) {
+                return Err(Error::input(
+                    name(i),
+                    "group sizes (w1, w2) must be positive and finite",
+                ));
+            }
         }
-        if !(t1[i].is_finite() && t2[i].is_finite()) {
-            return Err(Error::input(name(i), "the time is not a finite number"));
+        let (u1, u2): (Vec<f64>, Vec<f64>) =
+            w1.iter().zip(&w2).map(|(a, b)| (1.0 / a, 1.0 / b)).unzip();
+        let mut eff = Effects {
+            obs,
+            types,
+            g1,
+            g2,
+            t1,
+            t2,
+            u1,
+            u2,
+            d: Vec::with_capacity(k),
+            phi,
+        };
+        for i in 0..k {
+            let dd = eff.u1[i] + eff.u2[i]
+                - 2.0
+                    * eff.g(eff.g1[i], eff.g2[i], eff.t1[i], eff.t2[i])
+                    * (eff.u1[i] * eff.u2[i]).sqrt();
+            if dd.is_nan() || dd <= 0.0 {
+                return Err(Error::input(
+                    name(i),
+                    "grp1 and grp2 name the same group (at the same time, with equal sizes): the contrast has no sampling variance",
+                ));
+            }
+            eff.d.push(dd.sqrt());
         }
-        if !(w1[i].is_finite() && w1[i] > 0.0 && w2[i].is_finite() && w2[i] > 0.0) {
-            return Err(Error::input(
-                name(i),
-                "group sizes (w1, w2) must be positive and finite",
-            ));
-        }
+        Ok(eff)
     }
-    let phi = corr.phi;
-    let g = |a: u32, b: u32, s: f64, t: f64| {
+
+    /// The correlation of two group measurements: 0 for different groups, else `phi` to the
+    /// power of their time difference.
+    fn g(&self, a: u32, b: u32, s: f64, t: f64) -> f64 {
         if a != b {
             0.0
         } else if s == t {
             1.0
         } else {
-            phi.powf((s - t).abs())
+            self.phi.powf((s - t).abs())
         }
-    };
-    let (u1, u2): (Vec<f64>, Vec<f64>) =
-        w1.iter().zip(&w2).map(|(a, b)| (1.0 / a, 1.0 / b)).unzip();
-    let mut d = Vec::with_capacity(k);
-    for i in 0..k {
-        let dd = u1[i] + u2[i] - 2.0 * g(g1[i], g2[i], t1[i], t2[i]) * (u1[i] * u2[i]).sqrt();
-        if dd.is_nan() || dd <= 0.0 {
-            return Err(Error::input(
-                name(i),
-                "grp1 and grp2 name the same group (at the same time, with equal sizes): the contrast has no sampling variance",
-            ));
-        }
-        d.push(dd.sqrt());
     }
-    // Clusters: (cluster, subgroup), in the order of their first effects.
-    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
-    let mut members: Vec<Vec<usize>> = Vec::new();
-    for i in 0..k {
-        let sub = cols.subgroup.map_or("", |s| s[i].as_str());
-        let next = members.len();
-        let b = *index.entry((cluster[i].as_str(), sub)).or_insert(next);
-        if b == next {
-            members.push(Vec::new());
-        }
-        members[b].push(i);
-    }
-    let mut blocks = Vec::with_capacity(members.len());
-    for rows in members {
-        let first = rows[0];
-        let label = match cols.subgroup {
-            Some(s) => format!("{}.{}", cluster[first], s[first]),
-            None => cluster[first].clone(),
-        };
+
+    /// The correlation matrix of the effects `rows` of one cluster.
+    fn correlation(&self, rows: &[usize], corr: VcalcCorrelations) -> DMatrix<f64> {
+        let Effects {
+            obs,
+            types,
+            g1,
+            g2,
+            t1,
+            t2,
+            u1,
+            u2,
+            d,
+            ..
+        } = self;
+        let g = |a: u32, b: u32, s: f64, t: f64| self.g(a, b, s, t);
         let n = rows.len();
-        let r = DMatrix::from_fn(n, n, |a, b| {
+        DMatrix::from_fn(n, n, |a, b| {
             if a == b {
                 return 1.0;
             }
@@ -216,8 +279,22 @@ pub fn vcalc_full(
                 - g(g2[i], g1[j], t2[i], t1[j]) * (u2[i] * u1[j]).sqrt()
                 + g(g2[i], g2[j], t2[i], t2[j]) * (u2[i] * u2[j]).sqrt();
             c * (num / (d[i] * d[j]))
-        });
-        blocks.push(assemble(label, rows, vi, r)?);
+        })
     }
-    SamplingCovariance::from_blocks(k, blocks)
+}
+
+/// The effects of each cluster (cluster × subgroup), in the order of their first effects.
+fn cluster_members(cluster: &[String], subgroup: Option<&[String]>) -> Vec<Vec<usize>> {
+    let mut index: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut members: Vec<Vec<usize>> = Vec::new();
+    for i in 0..cluster.len() {
+        let sub = subgroup.map_or("", |s| s[i].as_str());
+        let next = members.len();
+        let b = *index.entry((cluster[i].as_str(), sub)).or_insert(next);
+        if b == next {
+            members.push(Vec::new());
+        }
+        members[b].push(i);
+    }
+    members
 }
