@@ -148,9 +148,9 @@ fn raster_size(width: f64, height: f64, dpi: f64) -> Result<(u32, u32)> {
     let (w, h) = (w.max(1.0), h.max(1.0));
     let side = w.max(h);
     let pixels = w * h;
-    let why = if !(side <= MAX_SIDE as f64) {
+    let why = if side.is_nan() || side > MAX_SIDE as f64 {
         format!("its longer side passes the limit of {MAX_SIDE} pixels")
-    } else if !(pixels <= MAX_PIXELS as f64) {
+    } else if pixels > MAX_PIXELS as f64 {
         format!(
             "it passes the limit of {} megapixels",
             MAX_PIXELS / 1_000_000
