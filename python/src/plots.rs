@@ -74,6 +74,7 @@ impl ForestOpts {
             exp,
             digits: self.digits,
             subgroup_weights: self.subgroup_weights,
+            max_rows: peerstat::report::svg::MAX_FOREST_ROWS,
         })
     }
 }

@@ -68,15 +68,34 @@ impl Format {
 /// The smallest and largest resolutions accepted (dots per inch).
 pub const DPI_RANGE: (f64, f64) = (10.0, 2400.0);
 
+/// The most pixels a PNG plot may have (100 megapixels: 400 MB while it is drawn). A larger
+/// image is refused before anything is allocated; a lower `--dpi` or SVG output makes it.
+pub const MAX_PIXELS: u64 = 100_000_000;
+
+/// The longest side of a PNG plot, in pixels (32,767, what common image tools read).
+pub const MAX_SIDE: u64 = 32_767;
+
+/// The largest PDF page side, in inches (200 in = 14,400 pt, the PDF format's own limit).
+pub const MAX_PAGE_INCHES: f64 = 200.0;
+
+/// The most SVG elements a plot may have to be rendered as PNG or PDF (the renderer's parser
+/// gives up a little past this); SVG output has no such limit.
+pub const MAX_ELEMENTS: usize = 250_000;
+
 /// Renders an SVG document in `format`: SVG is returned as it is; PNG is rasterised at `dpi`
 /// (the SVG's pixel size is taken as 96 dpi, so 300 dpi gives 3.125 × as many pixels each way;
 /// the resolution is recorded in the PNG's `pHYs` chunk);
 /// PDF keeps vectors and text, its page the SVG's size at 96 px per inch (`dpi` is not used).
 ///
+/// Every size is checked before anything is drawn or allocated: a PNG of more than
+/// [`MAX_PIXELS`] pixels or with a side longer than [`MAX_SIDE`], a PDF page with a side longer
+/// than [`MAX_PAGE_INCHES`], or a plot of more than [`MAX_ELEMENTS`] elements is refused. The
+/// output is the same bytes on every run.
+///
 /// # Errors
-/// [`Error::Setting`] ([`Setting::Dpi`]) for a resolution outside [`DPI_RANGE`];
-/// [`Error::Input`] if the SVG cannot be parsed or converted, or (built without the `render`
-/// feature) for PNG and PDF.
+/// [`Error::Setting`] ([`Setting::Dpi`]) for a resolution outside [`DPI_RANGE`] or a PNG past
+/// the size limits; [`Error::Input`] for a PDF page or an element count past its limit, if the
+/// SVG cannot be parsed or converted, or (built without the `render` feature) for PNG and PDF.
 pub fn render(svg: &str, format: Format, dpi: f64) -> Result<Vec<u8>> {
     match format {
         Format::Svg => Ok(svg.as_bytes().to_vec()),
@@ -90,10 +109,85 @@ pub fn render(svg: &str, format: Format, dpi: f64) -> Result<Vec<u8>> {
                     ),
                 ));
             }
+            check_elements(svg, "PNG")?;
             backend::png(svg, dpi)
         }
-        Format::Pdf => backend::pdf(svg),
+        Format::Pdf => {
+            check_elements(svg, "PDF")?;
+            backend::pdf(svg)
+        }
     }
+}
+
+/// Refuses a plot with more than [`MAX_ELEMENTS`] elements (counted as start tags, before the
+/// SVG is parsed).
+fn check_elements(svg: &str, what: &str) -> Result<()> {
+    let n = svg
+        .as_bytes()
+        .windows(2)
+        .filter(|w| w[0] == b'<' && w[1].is_ascii_alphabetic())
+        .count();
+    if n > MAX_ELEMENTS {
+        return Err(failed(
+            &format!("{what} plot"),
+            format!(
+                "the plot has {n} SVG elements, more than the {MAX_ELEMENTS} a {what} can be \
+                 made from; write it as .svg, or plot fewer rows"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The pixel size of a `width` × `height` (CSS px) plot at `dpi`, or an error naming the limit
+/// it passes ([`MAX_SIDE`], [`MAX_PIXELS`]) and what to change.
+#[cfg_attr(not(feature = "render"), allow(dead_code))]
+fn raster_size(width: f64, height: f64, dpi: f64) -> Result<(u32, u32)> {
+    let scale = dpi / 96.0;
+    let (w, h) = ((width * scale).ceil(), (height * scale).ceil());
+    let (w, h) = (w.max(1.0), h.max(1.0));
+    let side = w.max(h);
+    let pixels = w * h;
+    let why = if side.is_nan() || side > MAX_SIDE as f64 {
+        format!("its longer side passes the limit of {MAX_SIDE} pixels")
+    } else if pixels > MAX_PIXELS as f64 {
+        format!(
+            "it passes the limit of {} megapixels",
+            MAX_PIXELS / 1_000_000
+        )
+    } else {
+        return Ok((w as u32, h as u32));
+    };
+    // the largest resolution at which the plot fits both limits
+    let fits = (MAX_SIDE as f64 / (width.max(height) / 96.0))
+        .min((MAX_PIXELS as f64 / (width * height)).sqrt() * 96.0)
+        .floor();
+    Err(Error::setting(
+        Setting::Dpi,
+        format!(
+            "a {w:.0} × {h:.0} pixel PNG ({width:.0} × {height:.0} px at {dpi} dpi) is too large: \
+             {why}; use --dpi {fits} or lower, or write the plot as .svg or .pdf"
+        ),
+    ))
+}
+
+/// Refuses a PDF page of `width` × `height` CSS px (96 per inch) with a side longer than
+/// [`MAX_PAGE_INCHES`].
+#[cfg_attr(not(feature = "render"), allow(dead_code))]
+fn check_page(width: f64, height: f64) -> Result<()> {
+    let side = width.max(height) / 96.0;
+    if side <= MAX_PAGE_INCHES {
+        return Ok(());
+    }
+    Err(failed(
+        "PDF plot",
+        format!(
+            "a {:.1} × {:.1} inch page is too large: a PDF page side is at most \
+             {MAX_PAGE_INCHES} inches; write the plot as .svg",
+            width / 96.0,
+            height / 96.0
+        ),
+    ))
 }
 
 /// Adds a `pHYs` chunk (pixels per metre) after a PNG's header chunk, so that journals' checks
@@ -196,11 +290,8 @@ mod backend {
         let tree = tree(svg)?;
         let scale = (dpi / 96.0) as f32;
         let size = tree.size();
-        let (w, h) = (
-            (size.width() * scale).ceil() as u32,
-            (size.height() * scale).ceil() as u32,
-        );
-        let mut pixmap = tiny_skia::Pixmap::new(w.max(1), h.max(1))
+        let (w, h) = super::raster_size(f64::from(size.width()), f64::from(size.height()), dpi)?;
+        let mut pixmap = tiny_skia::Pixmap::new(w, h)
             .ok_or_else(|| failed("PNG plot", format!("cannot allocate {w} × {h} pixels")))?;
         resvg::render(
             &tree,
@@ -213,6 +304,8 @@ mod backend {
 
     pub(super) fn pdf(svg: &str) -> Result<Vec<u8>> {
         let tree = tree(svg)?;
+        let size = tree.size();
+        super::check_page(f64::from(size.width()), f64::from(size.height()))?;
         // SVG pixels are 1/96 inch (CSS), so a 640 px wide plot is a 6.67 in page
         svg2pdf::to_pdf(
             &tree,

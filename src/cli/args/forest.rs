@@ -90,6 +90,10 @@ pub struct ForestArgs {
     /// model).
     #[arg(long, requires_all = ["forest", "by"])]
     pub subgroup_weights: bool,
+    /// The most rows the forest plot may have (studies, headings, summaries); a larger plot is
+    /// refused rather than drawn as an SVG too big to open (about 800 bytes a row).
+    #[arg(long, value_name = "N", default_value_t = peerstat::report::svg::MAX_FOREST_ROWS, requires = "forest")]
+    pub max_rows: usize,
 }
 
 impl ForestArgs {
@@ -112,6 +116,7 @@ impl ForestArgs {
             exp: matches!(self.transf, TransfArg::Exp),
             digits: self.digits,
             subgroup_weights: self.subgroup_weights,
+            max_rows: self.max_rows,
         }
     }
 }

@@ -312,7 +312,10 @@ pub struct ModelArgs {
 /// Options of every plot a command writes (`--dpi`, `--theme`).
 #[derive(Args, Debug, Clone)]
 pub struct PlotArgs {
-    /// Resolution of PNG plots (dots per inch; the SVG's pixel size is taken as 96 dpi).
+    /// Resolution of PNG plots (dots per inch; the SVG's pixel size is taken as 96 dpi). A PNG
+    /// is at most 100 megapixels and 32,767 pixels a side, a PDF page 200 inches a side: a larger
+    /// plot is refused (use a lower --dpi, or .svg). Labels past 120 characters are cut with
+    /// "…" (the full text in the SVG's tooltip).
     #[arg(long, default_value_t = 300.0, value_name = "DPI")]
     pub dpi: f64,
     /// Colour theme of plots: light, dark, or print (greyscale-safe).

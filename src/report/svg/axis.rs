@@ -26,7 +26,7 @@ const LABEL_GAP: f64 = 6.0;
 /// the PNG and PDF renderers embed; browsers' Helvetica/Arial are narrower, so the estimate errs
 /// wide).
 pub fn text_width(s: &str, size: f64) -> f64 {
-    let em: f64 = s
+    let em: f64 = super::cut_label(s)
         .chars()
         .map(|c| match c {
             '0'..='9' => 0.64,
@@ -350,7 +350,7 @@ pub fn x_axis_at(out: &mut String, ax: &Axis, y: f64, ticks: &[(f64, String)], l
             "<text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
             (ax.px0 + ax.px1) / 2.0,
             y + 36.0,
-            esc(label)
+            super::label(label)
         );
     }
 }
@@ -390,7 +390,7 @@ pub fn y_axis(out: &mut String, ay: &Axis, x0: f64, ticks: &[(f64, String)], lab
         out,
         "<text class=\"axis-label\" transform=\"translate({lx:.1},{:.1}) rotate(-90)\" text-anchor=\"middle\">{}</text>",
         (ay.px0 + ay.px1) / 2.0,
-        esc(label)
+        super::label(label)
     );
 }
 

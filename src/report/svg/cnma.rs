@@ -171,7 +171,7 @@ fn layout(blocks: &[(Kind, Vec<Row>)]) -> Layout {
         .iter()
         .flat_map(|(k, rows)| {
             rows.iter()
-                .map(|r| r.name().chars().count() + 2)
+                .map(|r| r.name().chars().count().min(super::MAX_LABEL) + 2)
                 .chain([k.heading().len()])
         })
         .max()
@@ -385,7 +385,7 @@ fn row(out: &mut String, r: &Row, kind: Kind, y: f64, cols: &RowColumns) {
     let _ = writeln!(
         out,
         "<text x=\"22\" y=\"{ty:.1}\">{}</text><text x=\"{ci_x:.1}\" y=\"{ty:.1}\">{} [{}, {}]</text><text x=\"{fav_x:.1}\" y=\"{ty:.1}\">{fav_text}</text>",
-        esc(&e.component),
+        crate::report::svg::label(&e.component),
         fmt_num(cols.show(e.estimate)),
         fmt_num(cols.show(e.ci_lower)),
         fmt_num(cols.show(e.ci_upper)),

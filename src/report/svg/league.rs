@@ -24,7 +24,7 @@ pub fn network_league(fit: &NetworkFit, measure: Measure, title: &str) -> String
     let longest = fit
         .treatments
         .iter()
-        .map(|t| t.chars().count())
+        .map(|t| t.chars().count().min(crate::report::svg::MAX_LABEL))
         .max()
         .unwrap_or(4) as f64;
     let g = Grid {
@@ -113,7 +113,7 @@ fn draw_cell(
             out,
             "<rect class=\"diagonal\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{cw:.1}\" height=\"{ch:.1}\" fill=\"#eeeeee\" stroke=\"white\"/><text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>",
             cy + 4.0,
-            esc(&fit.treatments[i])
+            crate::report::svg::label(&fit.treatments[i])
         );
         return;
     }

@@ -40,7 +40,7 @@ pub use ceac::ceac;
 pub use cnma::component_forest;
 pub use forest::{
     forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout, ForestOptions,
-    ForestSort, SortKey,
+    ForestSort, SortKey, MAX_FOREST_ROWS,
 };
 pub use funnel::funnel;
 pub use league::network_league;
@@ -82,6 +82,33 @@ pub mod style {
     ];
 }
 
+/// The longest label drawn in full (characters): a study, treatment or component name or an axis
+/// title longer than this is drawn cut with an ellipsis, its full text kept in a `<title>`
+/// (a tooltip in browsers), so that no name can make a plot unboundedly wide.
+pub const MAX_LABEL: usize = 120;
+
+/// A label as the content of a `<text>` element, escaped: as it is up to [`MAX_LABEL`]
+/// characters, else its first `MAX_LABEL - 1` characters and `…`, followed by a `<title>` with
+/// the full text.
+///
+/// # Examples
+///
+/// ```
+/// use peerstat::report::svg::{label, MAX_LABEL};
+/// assert_eq!(label("A & B"), "A &amp; B");
+/// let long = "x".repeat(MAX_LABEL + 1);
+/// assert_eq!(label(&long), format!("{}…<title>{long}</title>", "x".repeat(MAX_LABEL - 1)));
+/// ```
+pub fn label(s: &str) -> String {
+    match s.char_indices().nth(MAX_LABEL) {
+        None => esc(s),
+        Some(_) => {
+            let cut: String = s.chars().take(MAX_LABEL - 1).collect();
+            format!("{}…<title>{}</title>", esc(&cut), esc(s))
+        }
+    }
+}
+
 /// Escapes text for SVG.
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -105,6 +132,7 @@ fn header(w: f64, h: f64, title: &str) -> String {
 /// Text that fits `room` px: set at `size` (× `bold` for a bold face) if it fits, else at a
 /// smaller size down to 10 px, else cut with an ellipsis. Returns the size and the text.
 fn fit_text(text: &str, room: f64, size: f64, bold: f64) -> (f64, String) {
+    let text = &cut_label(text);
     let wid = |s: &str, z: f64| text_width(s, z) * bold;
     let full = wid(text, size);
     if full <= room {
@@ -119,6 +147,14 @@ fn fit_text(text: &str, room: f64, size: f64, bold: f64) -> (f64, String) {
         cut.pop();
     }
     (smaller, format!("{}…", cut.trim_end()))
+}
+
+/// `text` as [`label`] draws it (without the `<title>`), unescaped.
+fn cut_label(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_LABEL) {
+        None => text.into(),
+        Some(_) => format!("{}…", text.chars().take(MAX_LABEL - 1).collect::<String>()).into(),
+    }
 }
 
 fn fmt_num(x: f64) -> String {

@@ -217,7 +217,7 @@ fn draw_grid(out: &mut String, a: &RobAssessment, g: &Grid) {
             y + row_h / 2.0,
             label_w + grid_w,
             y + 4.0,
-            esc(&s.study)
+            crate::report::svg::label(&s.study)
         );
         for (c, j) in s.judgements.iter().enumerate() {
             let x = label_w + col_w * c as f64 + col_w / 2.0;

@@ -34,6 +34,8 @@ pub struct ForestLayout {
     pub digits: usize,
     /// With subgroups, each study's weight within its subgroup.
     pub subgroup_weights: bool,
+    /// The most rows the plot may have (default [`super::MAX_FOREST_ROWS`]).
+    pub max_rows: usize,
 }
 
 impl Default for ForestLayout {
@@ -51,6 +53,7 @@ impl Default for ForestLayout {
             exp: false,
             digits: 2,
             subgroup_weights: false,
+            max_rows: super::MAX_FOREST_ROWS,
         }
     }
 }
@@ -112,6 +115,7 @@ impl ForestLayout {
             digits: Some(self.digits),
             subgroup_weights: self.subgroup_weights,
             rob,
+            max_rows: Some(self.max_rows),
         })
     }
 }

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::scale::{text_width, Scale};
 use crate::effect::Measure;
 use crate::framework::rob::RobAssessment;
-use crate::report::svg::{esc, style};
+use crate::report::svg::{label, style};
 
 const SIZE: f64 = style::SIZE;
 
@@ -50,7 +50,7 @@ pub(super) fn text(out: &mut String, x: f64, y: f64, anchor: &str, attrs: &str, 
     let _ = writeln!(
         out,
         "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\"{attrs}>{}</text>",
-        esc(s)
+        label(s)
     );
 }
 

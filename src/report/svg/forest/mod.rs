@@ -66,7 +66,14 @@ pub struct ForestOptions<'a> {
     pub subgroup_weights: bool,
     /// Risk-of-bias dots (robvis colours) right of the weights, matched by data row.
     pub rob: Option<&'a RobAssessment>,
+    /// The most rows the plot may have (studies, headings and summaries; default
+    /// [`MAX_FOREST_ROWS`]); a larger plot is refused.
+    pub max_rows: Option<usize>,
 }
+
+/// The most rows a forest plot has unless asked for more (`--max-rows`): 10,000 rows make an
+/// SVG of about 8 MB, taller than any page; a larger plot is refused before it is drawn.
+pub const MAX_FOREST_ROWS: usize = 10_000;
 
 impl ForestOptions<'_> {
     /// Axis limits from a list of numbers: none, or exactly two (lower, upper).
@@ -140,7 +147,8 @@ pub fn forest_with_rob(
 /// # Errors
 /// [`crate::Error::Setting`] when the axis limits are not increasing, limits or ticks are not
 /// positive on a log axis, or the exp display is asked for effects that are neither
-/// precomputed (GEN) nor on the log scale.
+/// precomputed (GEN) nor on the log scale, or the plot would have more rows than
+/// [`ForestOptions::max_rows`].
 pub fn forest_plot(
     fit: &Fit,
     subgroups: Option<&SubgroupAnalysis>,
@@ -157,6 +165,17 @@ pub fn forest_plot(
         ));
     }
     let rows = rows(fit, subgroups, opts);
+    let max = opts.max_rows.unwrap_or(MAX_FOREST_ROWS);
+    if rows.len() > max {
+        return Err(crate::Error::setting(
+            crate::error::Setting::Forest,
+            format!(
+                "the forest plot would have {} rows, more than the limit of {max} \
+                 (--max-rows); raise --max-rows, or plot fewer studies",
+                rows.len()
+            ),
+        ));
+    }
     draw::draw(fit, subgroups, &rows, opts)
 }
 

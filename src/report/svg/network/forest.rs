@@ -14,7 +14,12 @@ pub fn network_forest(fit: &NetworkFit, measure: Measure, random: bool, title: &
     let rows = sorted_rows(fit, random);
     let label_w = (rows
         .iter()
-        .map(|(e, _)| e.treatment.chars().count())
+        .map(|(e, _)| {
+            e.treatment
+                .chars()
+                .count()
+                .min(crate::report::svg::MAX_LABEL)
+        })
         .max()
         .unwrap_or(8) as f64
         * 7.0
@@ -110,7 +115,7 @@ fn draw_row(out: &mut String, frame: &Frame, e: &VersusReference, ps: f64, (y, p
     let _ = writeln!(
         out,
         "<text x=\"10\" y=\"{ty:.1}\">{}</text><text x=\"{ci_x:.1}\" y=\"{ty:.1}\">{} [{}, {}]</text><text x=\"{ps_x:.1}\" y=\"{ty:.1}\" text-anchor=\"end\">{ps:.3}</text>",
-        esc(&e.treatment),
+        crate::report::svg::label(&e.treatment),
         fmt_num(show(e.estimate)),
         fmt_num(show(e.ci_lower)),
         fmt_num(show(e.ci_upper))

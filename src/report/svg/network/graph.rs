@@ -53,7 +53,7 @@ fn layout(ev: &Evidence) -> Graph {
     let longest = ev
         .treatments
         .iter()
-        .map(|t| t.chars().count())
+        .map(|t| t.chars().count().min(crate::report::svg::MAX_LABEL))
         .max()
         .unwrap_or(4) as f64;
     let margin = (longest * 7.0 + 30.0).max(80.0);
@@ -170,7 +170,7 @@ fn draw_nodes(out: &mut String, ev: &Evidence, g: &Graph) {
             out,
             "<text class=\"node-label\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" font-size=\"13\">{}</text>",
             ly + dy,
-            esc(t)
+            crate::report::svg::label(t)
         );
     }
 }
