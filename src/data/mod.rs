@@ -76,15 +76,24 @@ impl Column {
         }
     }
 
-    /// The value at `row` rendered as text (`None` when missing). A float NaN is no value, so
-    /// it is `None` too: as a study, cluster or group label it would otherwise become one study
-    /// called "NaN" merging rows of different studies, so it is refused wherever a null is.
+    /// The value at `row` rendered as text (`None` when missing; a float NaN as `NaN`, as
+    /// written to files). For a label see [`Column::key`].
     pub fn text(&self, row: usize) -> Option<String> {
         match self {
             Column::Int(v) => v[row].map(|x| x.to_string()),
-            Column::Float(v) => v[row].filter(|x| !x.is_nan()).map(fmt_f64),
+            Column::Float(v) => v[row].map(fmt_f64),
             Column::Str(v) => v[row].clone(),
             Column::Bool(v) => v[row].map(|x| x.to_string()),
+        }
+    }
+
+    /// The value at `row` as a label (a study, cluster or group key): as [`Column::text`], but
+    /// a float NaN is no value (`None`), so it is refused wherever a null is rather than
+    /// becoming one study called "NaN" that merges rows of different studies.
+    pub fn key(&self, row: usize) -> Option<String> {
+        match self {
+            Column::Float(v) if v[row].is_some_and(f64::is_nan) => None,
+            _ => self.text(row),
         }
     }
 
@@ -459,7 +468,7 @@ impl Table {
     pub fn labels(&self, canonical: &str) -> Vec<String> {
         match self.get(canonical) {
             Some(col) => (0..self.nrows)
-                .map(|i| col.text(i).unwrap_or_else(|| (i + 1).to_string()))
+                .map(|i| col.key(i).unwrap_or_else(|| (i + 1).to_string()))
                 .collect(),
             None => (1..=self.nrows).map(|i| i.to_string()).collect(),
         }
@@ -469,7 +478,7 @@ impl Table {
     /// when the column is absent).
     pub fn texts(&self, canonical: &str) -> Vec<Option<String>> {
         match self.get(canonical) {
-            Some(c) => (0..self.nrows).map(|i| c.text(i)).collect(),
+            Some(c) => (0..self.nrows).map(|i| c.key(i)).collect(),
             None => vec![None; self.nrows],
         }
     }

@@ -74,10 +74,10 @@ pub fn draw_matrices(table: &Table) -> Result<(Vec<String>, Array2<f64>, Array2<
     let mut draw_index = std::collections::HashMap::new();
     for i in 0..n {
         let s = strat
-            .text(i)
+            .key(i)
             .ok_or_else(|| table.value_error(i, "strategy", "missing strategy"))?;
         let d = draw
-            .text(i)
+            .key(i)
             .ok_or_else(|| table.value_error(i, "draw", "missing draw id"))?;
         let si = match names.iter().position(|x| x == &s) {
             Some(p) => p,

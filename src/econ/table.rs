@@ -185,7 +185,7 @@ fn texts(t: &Table, name: &str, purpose: &str) -> Result<Vec<String>> {
     let c = t.get(name).ok_or_else(|| t.missing_column(name, purpose))?;
     (0..t.nrows())
         .map(|i| {
-            c.text(i)
+            c.key(i)
                 .ok_or_else(|| t.value_error(i, name, "missing value"))
         })
         .collect()

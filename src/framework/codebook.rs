@@ -314,7 +314,7 @@ fn canonical_column(
     let col = table.get(name).cloned().unwrap_or(Column::Str(Vec::new()));
     let mut out = Vec::with_capacity(table.nrows());
     for i in 0..table.nrows() {
-        match col.text(i) {
+        match col.key(i) {
             None => out.push(None),
             Some(s) => match field.canonical(&s) {
                 Some(c) => {

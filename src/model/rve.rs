@@ -222,7 +222,7 @@ impl Rve {
         let col = table
             .get(cluster)
             .ok_or_else(|| table.missing_column(cluster, "to cluster dependent effects"))?;
-        let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
+        let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.key(r)).collect();
         let design = super::regression::Design::from_table(table, es, mods)?;
         let keep: Vec<usize> = design
             .keep

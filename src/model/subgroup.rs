@@ -157,7 +157,7 @@ impl Levels {
     /// numerically for a numeric column, else as text.
     fn of(col: &Column, es: &EffectSizes, actual: &str) -> Result<Levels> {
         // Level of each study, as text, and a sort key.
-        let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.text(r)).collect();
+        let labels: Vec<Option<String>> = es.rows().iter().map(|&r| col.key(r)).collect();
         let mut levels: Vec<String> = labels.iter().flatten().cloned().collect();
         match col {
             Column::Int(_) | Column::Float(_) => levels.sort_by(|a, b| {

@@ -370,7 +370,7 @@ fn factor_labels(table: &Table, es: &EffectSizes, name: &str) -> Result<Vec<Stri
     es.rows()
         .iter()
         .map(|&r| {
-            col.text(r).ok_or_else(|| {
+            col.key(r).ok_or_else(|| {
                 table.value_error(
                     r,
                     name,

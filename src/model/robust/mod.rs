@@ -337,7 +337,7 @@ pub fn cluster_ids(
     let labels: Vec<String> = rows
         .into_iter()
         .map(|r| {
-            col.text(r).ok_or_else(|| {
+            col.key(r).ok_or_else(|| {
                 table.value_error(
                     r,
                     column,

@@ -26,7 +26,7 @@ impl VcalcSpec {
                 .ok_or_else(|| table.missing_column(name, &format!("as the {role}")))?;
             rows.iter()
                 .map(|&r| {
-                    col.text(r)
+                    col.key(r)
                         .ok_or_else(|| table.value_error(r, name, format!("the {role} is missing")))
                 })
                 .collect()
