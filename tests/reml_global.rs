@@ -96,3 +96,39 @@ fn the_issue_example_is_no_longer_the_boundary() {
     assert!((s.se - 0.283_061_826).abs() < 1e-6, "{}", s.se);
     assert_eq!(s.converged_by.as_str(), "multimodal");
 }
+
+#[test]
+fn a_tiny_step_adjustment_does_not_pass_for_convergence() {
+    // Issue #30 item 12: `--stepadj 1e-9` stopped after one iteration at a wrong τ².
+    let (y, v) = (
+        [
+            -0.889, -1.585, -1.348, -1.442, -0.218, -0.786, -1.621, 0.012, -0.469, -1.371, -0.339,
+        ],
+        [
+            0.326, 0.195, 0.415, 0.020, 0.051, 0.007, 0.223, 0.004, 0.056, 0.073, 0.012,
+        ],
+    );
+    let plain = RandomEffects::new()
+        .fit_slices(&y, &v, &mut Workspace::new())
+        .expect("fit");
+    let damped = RandomEffects::new()
+        .step_adjustment(1e-9)
+        .expect("stepadj")
+        .fit_slices(&y, &v, &mut Workspace::new());
+    // Either the right τ² (the bracket closes) or "did not converge": never a wrong τ².
+    match damped {
+        Ok(d) => {
+            assert!(d.iterations > 1, "{}", d.iterations);
+            assert!(
+                close(d.tau2, plain.tau2, 1e-8),
+                "{} vs {}",
+                d.tau2,
+                plain.tau2
+            );
+        }
+        Err(e) => assert!(
+            matches!(e, peerstat::Error::Tau2NotConverged { .. }),
+            "{e:?}"
+        ),
+    }
+}

@@ -34,6 +34,9 @@ pub struct FormsAnalysis {
     pub note: String,
 }
 
+/// Effect indices grouped by (study, form, comparator).
+type FormGroups = Vec<((String, String, String), Vec<usize>)>;
+
 /// The network of forms of the domain's effects `es`, or `None` (with the reason in `skipped`)
 /// when the data do not code forms or give fewer than three connected forms.
 pub(crate) fn analyse(
@@ -48,13 +51,38 @@ pub(crate) fn analyse(
         skipped.push(Skipped::new(section, format!("no {by} column")));
         return None;
     }
+    let (groups, uncoded) = group_by_form(d, es, by);
+    let (data, split_studies) = pseudo_studies(d, es, &groups);
+    let fit = match fit_forms(d, &data, small_values_good) {
+        Ok(fit) => fit,
+        Err(why) => {
+            skipped.push(Skipped::new(section, why));
+            return None;
+        }
+    };
+    let note = forms_note(d, &groups, data.len(), split_studies.len(), uncoded);
+    let head_to_head = data
+        .iter()
+        .filter(|c| c.treat1 != USUAL_CARE && c.treat2 != USUAL_CARE)
+        .count();
+    Some(FormsAnalysis {
+        by: by.to_string(),
+        clear_differences: clear_differences(&fit),
+        fit,
+        head_to_head,
+        note,
+    })
+}
+
+/// The effects grouped by (study, form, comparator), and how many effects have no coded form
+/// (or a form equal to their comparator).
+fn group_by_form(d: &DomainData<'_>, es: &EffectSizes, by: &str) -> (FormGroups, usize) {
     let form = d.table.texts(by);
     let comparator = d
         .table
         .has("comparator")
         .then(|| d.table.texts("comparator"));
-    // (study, form, comparator) → effect indices.
-    let mut groups: Vec<((String, String, String), Vec<usize>)> = Vec::new();
+    let mut groups: FormGroups = Vec::new();
     let mut uncoded = 0;
     for (j, &r) in es.rows().iter().enumerate() {
         let Some(f) = form[r].clone() else {
@@ -75,10 +103,18 @@ pub(crate) fn analyse(
             None => groups.push((key, vec![j])),
         }
     }
-    // One pseudo-study per (study, form, comparator).
+    (groups, uncoded)
+}
+
+/// One pseudo-study per (study, form, comparator), and the studies split into several.
+fn pseudo_studies(
+    d: &DomainData<'_>,
+    es: &EffectSizes,
+    groups: &FormGroups,
+) -> (Vec<Contrast>, std::collections::BTreeSet<String>) {
     let mut split_studies = std::collections::BTreeSet::new();
     let mut data = Vec::with_capacity(groups.len());
-    for ((study, f, c), idx) in &groups {
+    for ((study, f, c), idx) in groups {
         if groups.iter().filter(|g| &g.0 .0 == study).count() > 1 {
             split_studies.insert(study.clone());
         }
@@ -91,6 +127,15 @@ pub(crate) fn analyse(
             vi: var,
         });
     }
+    (data, split_studies)
+}
+
+/// The network fit of the forms (usual care the reference where coded), or why it cannot run.
+fn fit_forms(
+    d: &DomainData<'_>,
+    data: &[Contrast],
+    small_values_good: bool,
+) -> Result<NetworkFit, String> {
     let mut forms: Vec<&str> = data
         .iter()
         .flat_map(|c| [c.treat1.as_str(), c.treat2.as_str()])
@@ -98,35 +143,27 @@ pub(crate) fn analyse(
     forms.sort_unstable();
     forms.dedup();
     if forms.len() < 3 {
-        skipped.push(Skipped::new(
-            section,
-            format!(
-                "{} treatment(s) coded ({}); a network needs at least 3 (two forms and a comparator)",
-                forms.len(),
-                forms.join(", ")
-            ),
+        return Err(format!(
+            "{} treatment(s) coded ({}); a network needs at least 3 (two forms and a comparator)",
+            forms.len(),
+            forms.join(", ")
         ));
-        return None;
     }
     let reference = if forms.contains(&USUAL_CARE) {
         USUAL_CARE.to_string()
     } else {
         forms[0].to_string()
     };
-    let net = match Network::new().level(d.level) {
-        Ok(n) => n.reference(&reference).small_values_good(small_values_good),
-        Err(e) => {
-            skipped.push(Skipped::new(section, e.to_string()));
-            return None;
-        }
-    };
-    let fit = match net.fit(&data) {
-        Ok(f) => f,
-        Err(e) => {
-            skipped.push(Skipped::new(section, e.to_string()));
-            return None;
-        }
-    };
+    let net = Network::new()
+        .level(d.level)
+        .map_err(|e| e.to_string())?
+        .reference(&reference)
+        .small_values_good(small_values_good);
+    net.fit(data).map_err(|e| e.to_string())
+}
+
+/// The pairs of treatments whose random-effects CI excludes no difference.
+fn clear_differences(fit: &NetworkFit) -> Vec<String> {
     let n = fit.treatments.len();
     let mut clear = Vec::new();
     for i in 0..n {
@@ -137,35 +174,35 @@ pub(crate) fn analyse(
             }
         }
     }
+    clear
+}
+
+/// What the network was built from, in words.
+fn forms_note(
+    d: &DomainData<'_>,
+    groups: &FormGroups,
+    contrasts: usize,
+    split: usize,
+    uncoded: usize,
+) -> String {
     let multi = groups.iter().filter(|g| g.1.len() > 1).count();
-    let note = format!(
+    format!(
         "{} contrasts of {} studies; {multi} combine several effects of one study (inverse-variance mean, sampling errors correlated {}); {} stud{} coding more than one form split into one contrast per form (a shared control arm counted more than once){}",
-        data.len(),
+        contrasts,
         groups
             .iter()
             .map(|g| &g.0 .0)
             .collect::<std::collections::BTreeSet<_>>()
             .len(),
         d.rho,
-        split_studies.len(),
-        if split_studies.len() == 1 { "y" } else { "ies" },
+        split,
+        if split == 1 { "y" } else { "ies" },
         if uncoded > 0 {
             format!("; {uncoded} effect(s) without a coded form left out")
         } else {
             String::new()
         }
-    );
-    let head_to_head = data
-        .iter()
-        .filter(|c| c.treat1 != USUAL_CARE && c.treat2 != USUAL_CARE)
-        .count();
-    Some(FormsAnalysis {
-        by: by.to_string(),
-        fit,
-        clear_differences: clear,
-        head_to_head,
-        note,
-    })
+    )
 }
 
 /// The inverse-variance mean of the effects `idx` of one study and its variance, their sampling

@@ -357,7 +357,9 @@ fn scoring_run(
             }
         },
         |prev, t, lo, hi| {
-            (t - prev).abs() <= tol * (t + scale)
+            // The change is the step scaled by stepadj: a damped step must not pass for
+            // convergence (stepadj 1e-9 once stopped after one iteration at a wrong τ²).
+            (t - prev).abs() <= tol * opts.stepadj.min(1.0) * (t + scale)
                 || (hi.is_finite() && (hi - lo) <= tol * (hi + scale))
         },
     );
