@@ -1,6 +1,6 @@
 //! Meta-analysis as Apache DataFusion SQL functions (feature `sql`).
 //!
-//! [`register`] adds to a [`SessionContext`]:
+//! [`register`] adds to a [`SessionContext`](datafusion::prelude::SessionContext):
 //!
 //! | function | kind | returns |
 //! |---|---|---|
