@@ -133,7 +133,8 @@ fn multilevel(a: &ReanalyseArgs) -> Result<Option<BulkMultilevel>, Failure> {
             MultilevelTest::Z
         })
         .level(a.model.level)?
-        .max_iter(a.model.max_iter);
+        .max_iter(a.model.max_iter)
+        .max_block(a.model.max_block);
     if let Some(text) = &a.sigma2.held {
         let held = parse_sigma2(text)?;
         if held.len() != factors.len() {

@@ -223,7 +223,8 @@ fn multilevel_model(a: &MetaArgs) -> Result<MultilevelModel, Failure> {
             MultilevelTest::Z
         })
         .level(a.model.level)?
-        .max_iter(a.model.max_iter);
+        .max_iter(a.model.max_iter)
+        .max_block(a.model.max_block);
     let s = &a.structured;
     let model = model.structure(s.structure.into());
     let model = match &s.tau2 {

@@ -85,6 +85,10 @@ pub enum MultilevelTest {
     T,
 }
 
+/// The default limit on the effects in one block of a multilevel model's marginal covariance
+/// ([`MultilevelModel::max_block`]).
+pub const DEFAULT_MAX_BLOCK: usize = 5000;
+
 /// Options of a multilevel model (a builder). Defaults: REML, z tests, 95 %, every variance
 /// component estimated, no profile-likelihood intervals.
 #[derive(Debug, Clone, PartialEq)]
@@ -93,6 +97,8 @@ pub struct MultilevelModel {
     test: MultilevelTest,
     level: f64,
     max_iter: usize,
+    /// The most effects one block of the marginal covariance may hold.
+    max_block: usize,
     threshold: f64,
     /// Per component, a value it is held at (`None`: estimated); empty: all estimated.
     fixed: Vec<Option<f64>>,
@@ -242,6 +248,7 @@ impl MultilevelModel {
             test: MultilevelTest::Z,
             level: 95.0,
             max_iter: 1000,
+            max_block: DEFAULT_MAX_BLOCK,
             threshold: 1e-10,
             fixed: Vec::new(),
             profile: false,
@@ -334,6 +341,15 @@ impl MultilevelModel {
     /// Maximum Fisher-scoring iterations (default 1000).
     pub fn max_iter(mut self, n: usize) -> Self {
         self.max_iter = n.max(1);
+        self
+    }
+
+    /// The most effects one block of the marginal covariance may hold (default
+    /// [`DEFAULT_MAX_BLOCK`]): a block is the effects of one outermost cluster (joined with the
+    /// sampling-covariance clusters and structured-term groups it overlaps), and each costs a
+    /// Cholesky factor per iteration, cubic in its size.
+    pub fn max_block(mut self, n: usize) -> Self {
+        self.max_block = n.max(1);
         self
     }
 

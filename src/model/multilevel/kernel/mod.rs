@@ -367,13 +367,17 @@ impl Blocks {
                 if reml {
                     q[l] += ul[l].transpose() * &ul[l];
                 }
+                // S_lᵀ, so that the inner sum below reads both factors down a column (the
+                // same products in the same order, without striding across S_l's columns).
+                let slt = sl[l].transpose();
                 for m in 0..nl {
                     // tr(M⁻¹D_l M⁻¹D_m) = Σ_ij S_l[i, c_l(j)] · S_m[j, c_m(i)].
                     let cm = &b.codes[m];
                     let mut t = 0.0;
-                    for i in 0..n {
+                    for (i, &cmi) in cm.iter().enumerate() {
+                        let (row, col) = (slt.column(i), sl[m].column(cmi));
                         for (j, &cj) in c.iter().enumerate() {
-                            t += sl[l][(i, cj)] * sl[m][(j, cm[i])];
+                            t += row[cj] * col[j];
                         }
                     }
                     info[(l, m)] += 0.5 * t;
@@ -460,6 +464,44 @@ pub(super) fn split_codes(
         join_by(&ids, &mut parent);
     }
     (0..k).map(|i| find(&mut parent, i)).collect()
+}
+
+/// Refuses a block of the marginal covariance with more than `max` effects (the fit costs a
+/// Cholesky factor and an inverse of every block per iteration, cubic in its size). `split` is
+/// [`split_codes`]; the error names the largest block (by its covariance cluster's label in
+/// `cov`, else its outermost factor `factor`, and its first effect), its size and the limit.
+pub(super) fn check_block_sizes(
+    split: &[usize],
+    max: usize,
+    cov: Option<&SamplingCovariance>,
+    factor: &str,
+) -> Result<(), crate::error::Error> {
+    let mut size: std::collections::HashMap<usize, (usize, usize)> =
+        std::collections::HashMap::new();
+    for (i, &c) in split.iter().enumerate() {
+        size.entry(c).or_insert((0, i)).0 += 1;
+    }
+    let Some(&(n, first)) = size
+        .values()
+        .max_by_key(|&&(n, first)| (n, usize::MAX - first))
+    else {
+        return Ok(());
+    };
+    if n <= max {
+        return Ok(());
+    }
+    let label = cov
+        .and_then(|c| c.blocks().iter().find(|b| b.rows.contains(&first)))
+        .map_or_else(
+            || format!("the level of '{factor}' of effect {}", first + 1),
+            |b| format!("'{}'", b.label),
+        );
+    Err(crate::error::Error::setting(
+        crate::error::Setting::MaxBlock,
+        format!(
+            "cluster {label} has {n} effects in one block of the marginal covariance, more than the limit of {max} (the fit factors each block once per iteration, a cost that grows with the cube of its size): raise the limit to fit it anyway"
+        ),
+    ))
 }
 
 impl Blocks {
