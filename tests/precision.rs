@@ -200,3 +200,21 @@ fn formerly_non_converged_bulk_analyses_match_metafor_with_stepadj() {
     }
     assert_eq!(n, 2);
 }
+
+/// Issue #30, item 12: an equal-effects fit of data near 1e307 has a Q near 1.8e306, so
+/// `100 · (Q − df) / Q` overflowed to infinity in its first product and I² came out null with
+/// exit 0. I² is a ratio: dividing first keeps it finite on every scale.
+#[test]
+fn i2_stays_finite_when_q_is_near_the_top_of_double_precision() {
+    let y = [1e307, 1.5e307, 0.9e307];
+    let v = [1e307, 1.2e307, 1e307];
+    let mut checked = 0;
+    for m in [Tau2Method::Ee, Tau2Method::Dl, Tau2Method::He] {
+        let s = fit(&y, &v, m).unwrap();
+        assert!(s.q > 1e306 && s.q.is_finite(), "{m}: Q {}", s.q);
+        assert!(s.i2.is_finite() && s.i2 > 99.99 && s.i2 <= 100.0, "{m}: I² {}", s.i2);
+        assert!(s.h2.is_finite(), "{m}: H² {}", s.h2);
+        checked += 1;
+    }
+    assert_eq!(checked, 3);
+}

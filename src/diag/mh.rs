@@ -172,7 +172,7 @@ fn finish(p: Pooled) -> MhFit {
     let (i2, h2, q_p) = if q_df >= 1 {
         (
             if q > 0.0 {
-                (100.0 * (q - q_df as f64) / q).max(0.0)
+                (100.0 * ((q - q_df as f64) / q)).max(0.0)
             } else {
                 0.0
             },

@@ -86,7 +86,7 @@ impl BiasOptions {
     /// and the fail-safe N (whose Orwin target is checked first, before any test runs).
     ///
     /// # Errors
-    /// [`crate::Error::Setting`] for a bad Orwin target; errors of the tests (too few studies,
+    /// [`crate::error::Error::Setting`] for a bad Orwin target; errors of the tests (too few studies,
     /// no convergence).
     pub fn run(&self, es: &EffectSizes) -> Result<BiasResult> {
         let fail_safe_n = fail_safe(es, self.orwin_target)?;
@@ -108,7 +108,7 @@ impl InfluenceOptions {
     /// data order or ordered by the numeric column `order` of `table`.
     ///
     /// # Errors
-    /// [`crate::Error::MissingColumn`] or [`crate::Error::Value`] for the order column; errors
+    /// [`crate::error::Error::MissingColumn`] or [`crate::error::Error::Value`] for the order column; errors
     /// of the fits.
     pub fn run(&self, table: &Table, es: &EffectSizes) -> Result<InfluenceResult> {
         let (studies, cumulative) = if self.cumulative {

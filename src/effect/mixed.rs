@@ -33,7 +33,7 @@ const SOURCES: [Measure; 4] = [Measure::Gen, Measure::Smd, Measure::Or, Measure:
 /// example both SDs 0).
 ///
 /// # Errors
-/// [`crate::Error::Value`] naming the row and column of a value that cannot be used (a
+/// [`crate::error::Error::Value`] naming the row and column of a value that cannot be used (a
 /// non-finite number, a negative SD or variance, a group size below 2, events outside 0..=n, a
 /// CI not containing its estimate, a median without n, an ICC outside [0, 1)).
 pub fn row_effects(table: &Table) -> Result<Vec<Option<RowEffect>>> {

@@ -1,7 +1,7 @@
 //! τ² estimators and the Q-profile confidence interval (intercept-only models).
 
 use super::{Convergence, RandomEffects, Tau2Method, Workspace};
-use crate::Error;
+use crate::error::Error;
 
 /// Generalised Q statistic `Q(τ²) = Σ(y_i − μ̂(τ²))²/(v_i + τ²)` and its derivative in τ²,
 /// `dQ/dτ² = −Σ(y_i − μ̂)²/(v_i + τ²)²` (the μ̂ term vanishes because μ̂ minimises Q).

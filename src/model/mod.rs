@@ -520,14 +520,14 @@ impl RandomEffects {
         let vt = (kf - 1.0) * sw0 / (sw0 * sw0 - sw0sq);
         let q_based = |q: f64| {
             if k > 1 && q > 0.0 {
-                ((100.0 * (q - df_q as f64) / q).max(0.0), q / df_q as f64)
+                ((100.0 * ((q - df_q as f64) / q)).max(0.0), q / df_q as f64)
             } else {
                 (0.0, 1.0)
             }
         };
         let typical = |t2: f64| {
             if k > 1 && vt.is_finite() && vt > 0.0 {
-                (100.0 * t2 / (t2 + vt), (t2 + vt) / vt)
+                (100.0 * (t2 / (t2 + vt)), (t2 + vt) / vt)
             } else {
                 (0.0, 1.0)
             }

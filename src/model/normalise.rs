@@ -6,7 +6,7 @@
 
 use super::Summary;
 use crate::dist;
-use crate::Error;
+use crate::error::Error;
 
 /// Exponents of the variances' scale within which the data are left as they are.
 const FREE_EXPONENT: i32 = 24;

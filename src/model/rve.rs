@@ -201,7 +201,7 @@ impl Rve {
         let term_b = (&vinv * wk_xjx_xx).trace();
         let tau2 = ((qe - n as f64 + term_a) / denom + self.rho * term_b / denom).max(0.0);
         let df_i2 = n as f64 - term_a - self.rho * term_b;
-        let i2 = (100.0 * (qe - df_i2) / qe).max(0.0);
+        let i2 = (100.0 * ((qe - df_i2) / qe)).max(0.0);
         Ok((tau2, i2))
     }
 

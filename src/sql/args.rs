@@ -97,7 +97,7 @@ pub(super) fn model_options(
     if let Some(m) = literal_str(func, "method", e.get(2))? {
         let m: crate::model::Tau2Method = m
             .parse()
-            .map_err(|err: crate::Error| DataFusionError::Plan(format!("{func}: {err}")))?;
+            .map_err(|err: crate::error::Error| DataFusionError::Plan(format!("{func}: {err}")))?;
         model = model.method(m);
     }
     if let Some(k) = literal_bool(func, "knha", e.get(3))? {

@@ -81,7 +81,7 @@ fn measure_of(arg: &ColumnarValue) -> Result<(Measure, Vec<&'static str>)> {
     };
     let m: Measure = code
         .parse()
-        .map_err(|e: crate::Error| plan(format!("escalc: {e}")))?;
+        .map_err(|e: crate::error::Error| plan(format!("escalc: {e}")))?;
     // GEN reads `yi` with `vi` (not `sei`).
     Ok((m, needed_columns(m, |c| c == "vi")))
 }

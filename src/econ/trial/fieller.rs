@@ -30,7 +30,7 @@ pub struct Fieller {
 /// Fieller's interval at level `level` (percent) from increments and their (co)variances.
 ///
 /// # Errors
-/// [`crate::Error::Setting`] for a confidence level outside (50, 100).
+/// [`crate::error::Error::Setting`] for a confidence level outside (50, 100).
 pub fn fieller(
     dc: f64,
     de: f64,

@@ -296,7 +296,7 @@ fn filters(m: &MapColumns) -> BTreeMap<String, Vec<String>> {
 /// (sampling correlation `rho` within a study) and CR2 inference, as `evaluate`.
 ///
 /// # Errors
-/// [`crate::Error::MissingColumn`] for a missing row, column or segment variable.
+/// [`crate::error::Error::MissingColumn`] for a missing row, column or segment variable.
 pub fn map_data(
     t: &Table,
     cb: &Codebook,

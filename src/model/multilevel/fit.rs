@@ -83,7 +83,7 @@ impl MultilevelModel {
             first,
             df,
             coefficients: tests.coefficients,
-            i2_levels: s2.iter().map(|s| 100.0 * s / (total + vt)).collect(),
+            i2_levels: s2.iter().map(|s| 100.0 * (s / (total + vt))).collect(),
             sigma2: s2.to_vec(),
             sigma2_ci: cis.as_ref().map(|c| c[..nl].to_vec()),
             sigma2_ci_capped: capped.as_ref().map(|c| c[..nl].to_vec()),

@@ -356,7 +356,7 @@ impl Network {
             p_scores,
             tau2,
             i2: if fixed.q > 0.0 {
-                (100.0 * (fixed.q - df as f64) / fixed.q).max(0.0)
+                (100.0 * ((fixed.q - df as f64) / fixed.q)).max(0.0)
             } else {
                 0.0
             },

@@ -29,14 +29,14 @@ impl Design {
     /// [`Design::dropped`]).
     ///
     /// # Errors
-    /// [`crate::Error::MissingColumn`] for an absent column; [`crate::Error::Empty`] for a
-    /// moderator missing for every study; [`crate::Error::Singular`] for a moderator that is
+    /// [`crate::error::Error::MissingColumn`] for an absent column; [`crate::error::Error::Empty`] for a
+    /// moderator missing for every study; [`crate::error::Error::Singular`] for a moderator that is
     /// constant or collinear with earlier columns (the message names them).
     pub fn from_table(
         table: &crate::data::Table,
         es: &crate::effect::EffectSizes,
         mods: &[String],
-    ) -> Result<Design, crate::Error> {
+    ) -> Result<Design, crate::error::Error> {
         let cols = read_moderators(table, es, mods)?;
         let n = es.k();
         let keep: Vec<usize> = (0..n)
@@ -66,7 +66,7 @@ fn read_moderators(
     table: &crate::data::Table,
     es: &crate::effect::EffectSizes,
     mods: &[String],
-) -> Result<Vec<ModColumn>, crate::Error> {
+) -> Result<Vec<ModColumn>, crate::error::Error> {
     use crate::data::Column;
     let mut cols = Vec::with_capacity(mods.len());
     for m in mods {
@@ -94,14 +94,14 @@ fn check_present(
     table: &crate::data::Table,
     mods: &[String],
     cols: &[ModColumn],
-) -> Result<(), crate::Error> {
+) -> Result<(), crate::error::Error> {
     for (m, c) in mods.iter().zip(cols) {
         let present = match c {
             ModColumn::Numeric(v) => v.iter().any(Option::is_some),
             ModColumn::Factor(v) => v.iter().any(Option::is_some),
         };
         if !present {
-            return Err(crate::Error::Empty {
+            return Err(crate::error::Error::Empty {
                 file: table.source().to_string(),
                 message: format!(
                     "moderator '{}' is missing for every study",
@@ -120,7 +120,7 @@ fn moderator_columns(
     mods: &[String],
     cols: &[ModColumn],
     keep: &[usize],
-) -> Result<(Vec<String>, Vec<Vec<f64>>), crate::Error> {
+) -> Result<(Vec<String>, Vec<Vec<f64>>), crate::error::Error> {
     let mut names = vec!["intrcpt".to_string()];
     let mut columns: Vec<Vec<f64>> = vec![vec![1.0; keep.len()]];
     for (m, c) in mods.iter().zip(cols) {
@@ -129,7 +129,7 @@ fn moderator_columns(
             ModColumn::Numeric(v) => {
                 let col: Vec<f64> = keep.iter().map(|&i| v[i].unwrap_or(f64::NAN)).collect();
                 if col.windows(2).all(|w| w[0] == w[1]) {
-                    return Err(crate::Error::Singular { message: format!(
+                    return Err(crate::error::Error::Singular { message: format!(
                         "moderator '{actual}' is constant ({}) over the studies analysed: it cannot explain heterogeneity",
                         col.first().copied().unwrap_or(f64::NAN)
                     )});
@@ -142,7 +142,7 @@ fn moderator_columns(
                 levels.sort_unstable();
                 levels.dedup();
                 if levels.len() < 2 {
-                    return Err(crate::Error::Singular {
+                    return Err(crate::error::Error::Singular {
                         message: format!(
                         "moderator '{actual}' has a single level ('{}') over the studies analysed",
                         levels.first().copied().unwrap_or("")
@@ -164,7 +164,7 @@ fn moderator_columns(
 }
 
 /// Checks that the design columns are linearly independent, naming the first dependent one.
-fn check_collinear(names: &[String], columns: &[Vec<f64>]) -> Result<(), crate::Error> {
+fn check_collinear(names: &[String], columns: &[Vec<f64>]) -> Result<(), crate::error::Error> {
     // Collinearity: Gram–Schmidt, column by column, naming the first dependent column.
     let mut basis: Vec<Vec<f64>> = Vec::new();
     for (j, col) in columns.iter().enumerate() {
@@ -178,7 +178,7 @@ fn check_collinear(names: &[String], columns: &[Vec<f64>]) -> Result<(), crate::
         }
         let norm = r.iter().map(|x| x * x).sum::<f64>().sqrt();
         if norm <= 1e-9 * norm0.max(1e-300) {
-            return Err(crate::Error::Singular { message: format!(
+            return Err(crate::error::Error::Singular { message: format!(
                 "moderators are collinear: '{}' is a linear combination of {} over the studies analysed; drop one of them",
                 names[j],
                 names[..j].iter().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", ")

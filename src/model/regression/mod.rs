@@ -39,7 +39,7 @@ mod table;
 
 use crate::dist;
 pub use crate::model::coefficient::Coefficient;
-use crate::Error;
+use crate::error::Error;
 pub use design::Design;
 pub use permutation::Permutation;
 pub use table::ModeratorFit;
@@ -132,7 +132,7 @@ impl RegressionFit {
     /// interval (it depends on moderator values).
     pub fn summary(&self) -> crate::model::Summary {
         let c0 = &self.coefficients[0];
-        let i2 = |t: f64| 100.0 * t / (self.vt + t);
+        let i2 = |t: f64| 100.0 * (t / (self.vt + t));
         let h2 = |t: f64| t / self.vt + 1.0;
         crate::model::Summary {
             k: self.k,
@@ -542,7 +542,7 @@ impl MetaRegression {
                 f64::NAN
             }
         } else if tau2_re > 0.0 {
-            (100.0 * (tau2_re - tau2) / tau2_re).max(0.0)
+            (100.0 * ((tau2_re - tau2) / tau2_re)).max(0.0)
         } else {
             0.0
         };
@@ -555,12 +555,12 @@ impl MetaRegression {
 fn i2_h2(method: Tau2Method, qe: f64, df_e: usize, tau2: f64, vt: f64) -> (f64, f64) {
     if method == Tau2Method::Ee {
         if qe > 0.0 && df_e > 0 {
-            ((100.0 * (qe - df_e as f64) / qe).max(0.0), qe / df_e as f64)
+            ((100.0 * ((qe - df_e as f64) / qe)).max(0.0), qe / df_e as f64)
         } else {
             (0.0, 1.0)
         }
     } else {
-        (100.0 * tau2 / (vt + tau2), tau2 / vt + 1.0)
+        (100.0 * (tau2 / (vt + tau2)), tau2 / vt + 1.0)
     }
 }
 

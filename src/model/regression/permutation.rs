@@ -4,7 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::MetaRegression;
-use crate::Error;
+use crate::error::Error;
 
 /// Permutation test of a meta-regression (metafor `permutest`).
 #[derive(Debug, Clone, PartialEq, Serialize)]

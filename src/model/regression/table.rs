@@ -21,7 +21,7 @@ impl MetaRegression {
     /// permutation test of `(iterations, seed)` when given.
     ///
     /// # Errors
-    /// [`crate::Error::Setting`] ([`crate::error::Setting::Permutations`]) for fewer than 2
+    /// [`crate::error::Error::Setting`] ([`crate::error::Setting::Permutations`]) for fewer than 2
     /// permutations (the observed data count as one); design errors (see
     /// [`Design::from_table`]) and model errors.
     pub fn fit_table(
@@ -30,9 +30,9 @@ impl MetaRegression {
         es: &crate::effect::EffectSizes,
         mods: &[String],
         permutations: Option<(usize, u64)>,
-    ) -> Result<ModeratorFit, crate::Error> {
+    ) -> Result<ModeratorFit, crate::error::Error> {
         if let Some((n @ 0..=1, _)) = permutations {
-            return Err(crate::Error::Setting {
+            return Err(crate::error::Error::Setting {
                 setting: crate::error::Setting::Permutations,
                 message: format!(
                     "a permutation test needs at least 2 permutations (the observed data count \
@@ -44,7 +44,7 @@ impl MetaRegression {
         let y: Vec<f64> = d.keep.iter().map(|&i| es.yi()[i]).collect();
         let v: Vec<f64> = d.keep.iter().map(|&i| es.vi()[i]).collect();
         let reg = self.fit(&y, &v, &d.x, &d.names).map_err(|e| match e {
-            crate::Error::Singular { .. } => crate::Error::Singular {
+            crate::error::Error::Singular { .. } => crate::error::Error::Singular {
                 message: format!(
                     "the design ({}) is singular: some moderators are collinear",
                     d.names.join(", ")

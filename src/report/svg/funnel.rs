@@ -119,7 +119,7 @@ fn se_at(y: FunnelY, t: f64) -> f64 {
 /// "Funnel plot: " and the file name of the table's source.
 ///
 /// # Errors
-/// For [`FunnelY::N`]: [`crate::Error::MissingColumn`] without `n_t`/`n_c`, and a value error
+/// For [`FunnelY::N`]: [`crate::error::Error::MissingColumn`] without `n_t`/`n_c`, and a value error
 /// naming the row of a study without them.
 pub fn bias_funnel(
     table: &Table,

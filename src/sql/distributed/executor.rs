@@ -54,7 +54,7 @@ impl Default for ExecutorOptions {
 /// tells the scheduler), or it fails.
 ///
 /// # Errors
-/// [`Error::Cluster`](crate::Error::Cluster) when it cannot reach the scheduler, take its
+/// [`Error::Cluster`](crate::error::Error::Cluster) when it cannot reach the scheduler, take its
 /// ports, or serve.
 pub async fn serve_executor(opts: &ExecutorOptions) -> Result<()> {
     let what = format!(
@@ -104,7 +104,7 @@ pub async fn serve_executor(opts: &ExecutorOptions) -> Result<()> {
 /// [`serve_executor`] on a Tokio runtime of its own (blocks).
 ///
 /// # Errors
-/// As [`serve_executor`]; [`Error::Io`](crate::Error::Io) when the runtime cannot start.
+/// As [`serve_executor`]; [`Error::Io`](crate::error::Error::Io) when the runtime cannot start.
 pub fn run_executor(opts: &ExecutorOptions) -> Result<()> {
     runtime()?.block_on(serve_executor(opts))
 }

@@ -23,7 +23,7 @@ pub(super) fn draw(
     subgroups: Option<&SubgroupAnalysis>,
     rows: &[Row],
     o: &ForestOptions,
-) -> crate::Result<String> {
+) -> crate::error::Result<String> {
     let l = layout(fit, subgroups, rows, o)?;
     let mut out = open_svg(&l, o);
     draw_headers(&mut out, &l, o);
@@ -155,7 +155,7 @@ fn layout(
     subgroups: Option<&SubgroupAnalysis>,
     rows: &[Row],
     o: &ForestOptions,
-) -> crate::Result<Layout> {
+) -> crate::error::Result<Layout> {
     let m = fit.measure;
     let log = m.is_log_scale() || (m == Measure::Gen && o.exp);
     let display = Display {
@@ -334,7 +334,7 @@ fn axis_scale(
     o: &ForestOptions,
     px0: f64,
     px1: f64,
-) -> crate::Result<Scale> {
+) -> crate::error::Result<Scale> {
     let studies: Vec<(f64, f64, f64)> = rows
         .iter()
         .filter_map(|r| match r.kind {

@@ -72,15 +72,15 @@ impl ForestLayout {
     /// columns of `rob`.
     ///
     /// # Errors
-    /// [`crate::Error::Setting`] for limits that are not two numbers or favours labels that are
-    /// not two names; [`crate::Error::MissingColumn`] for an `ilab` or `sort` column the data
+    /// [`crate::error::Error::Setting`] for limits that are not two numbers or favours labels that are
+    /// not two names; [`crate::error::Error::MissingColumn`] for an `ilab` or `sort` column the data
     /// lack.
     pub fn options<'a>(
         &self,
         table: &Table,
         measure: Measure,
         rob: Option<&'a RobAssessment>,
-    ) -> crate::Result<ForestOptions<'a>> {
+    ) -> crate::error::Result<ForestOptions<'a>> {
         let favours = match &self.favours {
             None => None,
             Some(s) => Some(ForestOptions::favours_labels(s)?),

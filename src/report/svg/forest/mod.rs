@@ -79,12 +79,12 @@ impl ForestOptions<'_> {
     /// Axis limits from a list of numbers: none, or exactly two (lower, upper).
     ///
     /// # Errors
-    /// [`crate::Error::Setting`] for any other count.
-    pub fn limits(values: &[f64]) -> crate::Result<Option<(f64, f64)>> {
+    /// [`crate::error::Error::Setting`] for any other count.
+    pub fn limits(values: &[f64]) -> crate::error::Result<Option<(f64, f64)>> {
         match values {
             [] => Ok(None),
             [a, b] => Ok(Some((*a, *b))),
-            _ => Err(crate::Error::setting(
+            _ => Err(crate::error::Error::setting(
                 crate::error::Setting::Forest,
                 format!(
                     "the axis limits are two numbers, lower and upper (got {})",
@@ -97,13 +97,13 @@ impl ForestOptions<'_> {
     /// "Favours" labels from `intervention,comparator`.
     ///
     /// # Errors
-    /// [`crate::Error::Setting`] unless the text is two non-empty names separated by a comma.
-    pub fn favours_labels(s: &str) -> crate::Result<(String, String)> {
+    /// [`crate::error::Error::Setting`] unless the text is two non-empty names separated by a comma.
+    pub fn favours_labels(s: &str) -> crate::error::Result<(String, String)> {
         match s.split_once(',') {
             Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
                 Ok((a.trim().to_string(), b.trim().to_string()))
             }
-            _ => Err(crate::Error::setting(
+            _ => Err(crate::error::Error::setting(
                 crate::error::Setting::Forest,
                 format!("the favours labels are two names separated by a comma, intervention first (got '{s}')"),
             )),
@@ -145,7 +145,7 @@ pub fn forest_with_rob(
 /// A forest plot drawn with `opts`.
 ///
 /// # Errors
-/// [`crate::Error::Setting`] when the axis limits are not increasing, limits or ticks are not
+/// [`crate::error::Error::Setting`] when the axis limits are not increasing, limits or ticks are not
 /// positive on a log axis, or the exp display is asked for effects that are neither
 /// precomputed (GEN) nor on the log scale, or the plot would have more rows than
 /// [`ForestOptions::max_rows`].
@@ -153,10 +153,10 @@ pub fn forest_plot(
     fit: &Fit,
     subgroups: Option<&SubgroupAnalysis>,
     opts: &ForestOptions,
-) -> crate::Result<String> {
+) -> crate::error::Result<String> {
     let m = fit.measure;
     if opts.exp && m != crate::effect::Measure::Gen && !m.is_log_scale() {
-        return Err(crate::Error::setting(
+        return Err(crate::error::Error::setting(
             crate::error::Setting::Forest,
             format!(
                 "the exp display is for precomputed effects (GEN) on the log scale; {} effects are shown as estimated",
@@ -167,7 +167,7 @@ pub fn forest_plot(
     let rows = rows(fit, subgroups, opts);
     let max = opts.max_rows.unwrap_or(MAX_FOREST_ROWS);
     if rows.len() > max {
-        return Err(crate::Error::setting(
+        return Err(crate::error::Error::setting(
             crate::error::Setting::Forest,
             format!(
                 "the forest plot would have {} rows, more than the limit of {max} \
