@@ -383,13 +383,13 @@ pub(crate) fn tau2(
         Tau2Method::Ee => closed(0.0),
         Tau2Method::Dl => {
             let [s1, s2, _, _, q, _] = sums(yi, vi, 0.0);
-            let denom = if s2.is_finite() {
+            let denom = if s2.is_finite() && s1 * s1 - s2 > 1e-8 * s1 * s1 {
                 s1 - s2 / s1
             } else {
-                // Σw² overflowed (variances spanning hundreds of orders of magnitude):
-                // Σw − Σw²/Σw = Σw·(1 − Σp²) with the normalised weights p = w/Σw.
-                let p2: f64 = vi.iter().map(|&v| (1.0 / v / s1).powi(2)).sum();
-                s1 * (1.0 - p2)
+                // Σw² overflowed or cancels (variances spanning many orders of magnitude):
+                // Σw − Σw²/Σw = ((Σw)² − Σw²) / Σw, in units of the largest weight.
+                let p = weight_pairs(vi);
+                p.pairs / (p.sum * p.vmin)
             };
             closed(((q - (k - 1.0)) / denom).max(0.0))
         }
@@ -434,4 +434,41 @@ pub(crate) fn tau2(
             |t| Ok(ll0_minus_ll(yi, vi, t, opts.method)),
         ),
     }
+}
+
+/// `(Σw)² − Σw²` (`w = 1/v`) without cancellation or overflow, in units of the largest weight
+/// `w_m = 1/v_min`: with `w'ᵢ = v_min/vᵢ ≤ 1` and `R = Σ_{i≠m} w'ᵢ`,
+/// `(Σw')² − Σw'² = R² − Σ_{i≠m} w'ᵢ² + 2R` (every term is a sum of non-negative products but
+/// the first difference, which is small beside `2R` whenever one weight dominates).
+pub(super) fn weight_pairs(vi: &[f64]) -> WeightPairs {
+    let Some((m, &vmin)) = vi.iter().enumerate().min_by(|a, b| a.1.total_cmp(b.1)) else {
+        return WeightPairs {
+            vmin: f64::NAN,
+            sum: f64::NAN,
+            pairs: f64::NAN,
+        };
+    };
+    let (mut r, mut r2) = (0.0, 0.0);
+    for (i, &v) in vi.iter().enumerate() {
+        if i != m {
+            let w = vmin / v;
+            r += w;
+            r2 += w * w;
+        }
+    }
+    WeightPairs {
+        vmin,
+        sum: 1.0 + r,
+        pairs: r * r - r2 + 2.0 * r,
+    }
+}
+
+/// [`weight_pairs`]: the sums of the inverse-variance weights in units of the largest.
+pub(super) struct WeightPairs {
+    /// The smallest variance (`1 / w_m`).
+    pub(super) vmin: f64,
+    /// `Σw / w_m`.
+    pub(super) sum: f64,
+    /// `((Σw)² − Σw²) / w_m²`.
+    pub(super) pairs: f64,
 }

@@ -512,12 +512,11 @@ impl RandomEffects {
         ws: &mut Workspace,
     ) -> Heterogeneity {
         let k = yi.len();
-        let kf = k as f64;
         let df_q = k - 1;
         let alpha = 1.0 - self.level / 100.0;
         let (sw0, sw0sq, q) = (common.sw0, common.sw0sq, common.q);
         let nan = f64::NAN;
-        let vt = (kf - 1.0) * sw0 / (sw0 * sw0 - sw0sq);
+        let vt = typical_variance(vi, sw0, sw0sq);
         let q_based = |q: f64| {
             if k > 1 && q > 0.0 {
                 ((100.0 * ((q - df_q as f64) / q)).max(0.0), q / df_q as f64)
@@ -589,6 +588,20 @@ impl RandomEffects {
             }
         }
     }
+}
+
+/// Higgins and Thompson's typical within-study variance `(k − 1) Σw / ((Σw)² − Σw²)`, `w = 1/v`,
+/// from the sums `sw0 = Σw`, `sw0sq = Σw²` when they lose less than half the digits; otherwise
+/// (weights spanning many orders of magnitude, or sums that overflow) from
+/// [`estimators::weight_pairs`], where nothing cancels or overflows.
+fn typical_variance(vi: &[f64], sw0: f64, sw0sq: f64) -> f64 {
+    let kf = vi.len() as f64;
+    let d = sw0 * sw0 - sw0sq;
+    if d.is_finite() && d > 1e-8 * sw0 * sw0 {
+        return (kf - 1.0) * sw0 / d;
+    }
+    let p = estimators::weight_pairs(vi);
+    (kf - 1.0) * p.sum * p.vmin / p.pairs
 }
 
 /// The common-effect pieces of a fit: the inverse-variance weight sums, the weighted mean, and
