@@ -304,8 +304,10 @@ pub struct ModelArgs {
     /// Maximum iterations for ML, REML and EB.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_iter: usize,
-    /// Most effects in one cluster (one block of the marginal covariance) of a multilevel fit.
-    #[arg(long, default_value_t = peerstat::model::multilevel::DEFAULT_MAX_BLOCK, value_name = "N", hide = true)]
+    /// Most effects in one cluster of a multilevel fit (one block of its marginal covariance;
+    /// each costs a Cholesky factor per iteration, cubic in its size: about 1 s per iteration
+    /// at 3,000 effects). Larger clusters are refused with an error naming them.
+    #[arg(long, default_value_t = peerstat::model::multilevel::DEFAULT_MAX_BLOCK, value_name = "N")]
     pub max_block: usize,
     /// Step-length factor for Fisher scoring (metafor stepadj); 0.5 helps when REML oscillates.
     #[arg(long, default_value_t = 1.0, value_name = "X")]

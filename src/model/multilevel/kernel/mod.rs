@@ -7,6 +7,7 @@
 use nalgebra::{DMatrix, DVector};
 
 mod general;
+mod inverse;
 
 use super::structure::{Sigma, StructuredTerm};
 use crate::model::vcalc::SamplingCovariance;
@@ -212,7 +213,7 @@ impl Blocks {
                     .iter()
                     .map(|x| x.ln())
                     .sum::<f64>();
-            let w = chol.inverse();
+            let w = inverse::spd_inverse(&chol);
             let wx = &w * &b.x;
             a += b.x.transpose() * &wx;
             c += wx.transpose() * &b.y;
@@ -292,7 +293,7 @@ impl Blocks {
         for b in &self.blocks {
             let chol = marginal(b).cholesky()?;
             ld += logdet(&chol);
-            let minv = chol.inverse();
+            let minv = inverse::spd_inverse(&chol);
             let g = &minv * &b.x;
             a += b.x.transpose() * &g;
             c += g.transpose() * &b.y;
