@@ -178,12 +178,14 @@ fn from_file(path: &Path, domain: Option<&str>) -> Result<Read> {
                 })?;
             (fit, found.get("measure"), format!("{name}, domain \"{d}\""))
         }
-        (Some(_), None) => return Err(Error::input(
-            "outcome.domain",
-            format!(
+        (Some(_), None) => {
+            return Err(Error::input(
+                "outcome.domain",
+                format!(
                 "{name} is an evaluate results file: name the domain (outcome.domain = \"...\")"
             ),
-        )),
+            ))
+        }
         (None, _) => (&v, v.get("measure"), format!("{name} (meta-analysis)")),
     };
     let m = measure(

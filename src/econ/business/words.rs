@@ -7,6 +7,7 @@
 /// use peerstat::econ::business::money;
 /// assert_eq!(money(-108.4), "−£108");
 /// assert_eq!(money(1234567.0), "£1,234,567");
+/// assert_eq!(peerstat::econ::business::thousands(-1383.2), "−1,383");
 /// ```
 pub fn money(x: f64) -> String {
     if !x.is_finite() {
@@ -17,9 +18,15 @@ pub fn money(x: f64) -> String {
     format!("{sign}£{}", thousands(r.abs()))
 }
 
-/// A non-negative whole number with thousands separators.
+/// A whole number with thousands separators and a true minus sign (`−1,234`).
 pub fn thousands(x: f64) -> String {
-    let digits = format!("{:.0}", x.round());
+    if !x.is_finite() {
+        return "undefined".into();
+    }
+    if x.round() < 0.0 {
+        return format!("−{}", thousands(-x));
+    }
+    let digits = format!("{:.0}", x.round().abs());
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
