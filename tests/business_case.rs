@@ -622,3 +622,21 @@ fn cli_writes_text_json_csv_and_plots() {
     assert_eq!(code, 2);
     assert!(e.contains("cashflow, tornado or ceac"), "{e}");
 }
+
+#[test]
+fn init_writes_a_scenario_template_that_runs() {
+    let dir = TempDir::new().unwrap();
+    let out = dir.path().join("proj");
+    let o = path_str(&out);
+    let (code, _, e) = run(&["init", &o, "--scenario"]);
+    assert_eq!(code, 0, "{e}");
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 3);
+    let sc = path_str(&out.join("scenario.toml"));
+    let (code, out_text, e) = run(&["business-case", &sc]);
+    assert_eq!(code, 0, "{e}");
+    assert!(out_text.contains("Net present value"));
+    // refuses to overwrite without --force
+    let (code, _, e) = run(&["init", &o, "--scenario"]);
+    assert_eq!(code, 2);
+    assert!(e.contains("already exists"), "{e}");
+}
