@@ -102,7 +102,7 @@ fn simpson(a: f64, b: f64, n: usize, f: impl Fn(f64) -> f64) -> f64 {
 /// The preposterior value of learning the log effect with residual variance `post_var` and
 /// preposterior variance `w` of the posterior mean (prior N(`mu`, `w + post_var`)).
 pub fn preposterior_value(x: &Inputs, wtp: f64, mu: f64, w: f64, post_var: f64) -> f64 {
-    if !(w > 0.0) {
+    if w.is_nan() || w <= 0.0 {
         return 0.0;
     }
     let (a, k) = linear_parts(x, wtp);
