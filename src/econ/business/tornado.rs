@@ -103,7 +103,7 @@ pub fn tornado(base: &Inputs, r: &Ranges<'_>, wtp: f64, has_qalys: bool) -> Vec<
         y
     };
     push(
-        "population.uptake (every year)",
+        "population.uptake (× every year)",
         1.0 - r.range,
         1.0 + r.range,
         scale(base, 1.0 - r.range),
