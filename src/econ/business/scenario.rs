@@ -313,15 +313,21 @@ fn value(raw: RawValue, key: &str, unit: bool) -> Result<Value> {
 }
 
 impl Scenario {
-    /// Parses a scenario; `source` names the file in errors, `dir` is the folder that relative
-    /// `effect_from` paths are read from.
+    /// Parses a scenario: TOML, or JSON with the same keys when the text starts with `{`;
+    /// `source` names it in errors, `dir` is the folder that relative `effect_from` paths are
+    /// read from.
     ///
     /// # Errors
-    /// [`Error::Format`] for invalid TOML or an unknown key; [`Error::Input`] naming the key
-    /// (`"outcome.baseline_rate"`) for a missing or out-of-range value.
+    /// [`Error::Format`] for invalid TOML or JSON or an unknown key; [`Error::Input`] naming the
+    /// key (`"outcome.baseline_rate"`) for a missing or out-of-range value.
     pub fn parse(text: &str, source: &str, dir: &Path) -> Result<Scenario> {
-        let raw: RawScenario = toml::from_str(text)
-            .map_err(|e| Error::format(source, format!("invalid scenario: {e}")))?;
+        let raw: RawScenario = if text.trim_start().starts_with('{') {
+            serde_json::from_str(text)
+                .map_err(|e| Error::format(source, format!("invalid scenario: {e}")))?
+        } else {
+            toml::from_str(text)
+                .map_err(|e| Error::format(source, format!("invalid scenario: {e}")))?
+        };
         let population = population(raw.population)?;
         let p = raw.programme;
         let cost_per_participant = value(
