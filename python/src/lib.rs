@@ -59,6 +59,7 @@ fn effects(
     .and_then(|(out, om, m)| Ok((ArrowTable::new(&out)?, om, m)))
 }
 
+mod business;
 mod diag;
 mod econ_network;
 mod framework;
@@ -208,6 +209,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diag::influence, m)?)?;
     m.add_function(wrap_pyfunction!(multilevel::multilevel, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::cea, m)?)?;
+    m.add_function(wrap_pyfunction!(business::business_case, m)?)?;
     m.add_function(wrap_pyfunction!(framework::evaluate, m)?)?;
     m.add_function(wrap_pyfunction!(framework::map, m)?)?;
     m.add_function(wrap_pyfunction!(econ_network::network, m)?)?;

@@ -112,6 +112,7 @@ pub fn run() -> i32 {
         Command::Influence(a) => commands::diag::influence(a),
         Command::Network(a) => commands::network::network(a),
         Command::Cea(a) => commands::econ::cea(a),
+        Command::BusinessCase(a) => commands::business::business_case(a),
         Command::Evaluate(a) => commands::framework::evaluate(a),
         Command::Map(a) => commands::framework::map(a),
         Command::Init(a) => commands::init::init(a),

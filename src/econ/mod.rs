@@ -24,6 +24,7 @@
 //! assert_eq!(f.iter().find(|r| r.strategy == "leaflet").unwrap().status, Status::D);
 //! ```
 
+pub mod business;
 pub mod draws;
 mod frontier;
 mod parse;

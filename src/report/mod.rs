@@ -19,6 +19,7 @@
 //! assert!(csv.starts_with("measure,method,k,estimate,"));
 //! ```
 
+pub mod business;
 pub mod converted;
 pub mod csv;
 pub mod evaluation;

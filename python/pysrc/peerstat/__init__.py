@@ -38,6 +38,7 @@ __all__ = [
     "bias",
     "influence",
     "cea",
+    "business_case",
     "network",
     "evaluate",
     "map",
@@ -51,6 +52,7 @@ __all__ = [
     "BiasResult",
     "InfluenceResult",
     "CeaResult",
+    "BusinessCaseResult",
     "NetworkResult",
     "Evaluation",
     "EvidenceMap",
@@ -86,6 +88,7 @@ from ._results import (  # noqa: E402
     Result,
 )
 from ._other import cea, evaluate, map, network  # noqa: E402,A004
+from ._business import BusinessCaseResult, business_case  # noqa: E402
 from ._opts import _data_arg, _effect_opts, _held  # noqa: E402
 from ._plots import bubble, forest, funnel, network_plot, simulate  # noqa: E402
 

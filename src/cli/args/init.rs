@@ -14,4 +14,8 @@ pub struct InitArgs {
     /// Replace existing template files.
     #[arg(long)]
     pub force: bool,
+    /// Also write DIR/scenario.toml, a business case scenario template (`peerstat
+    /// business-case`).
+    #[arg(long)]
+    pub scenario: bool,
 }

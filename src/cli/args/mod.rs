@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod bulk;
+mod business;
 mod choices;
 mod diag;
 #[cfg(feature = "distributed")]
@@ -23,6 +24,7 @@ mod network;
 pub mod sql;
 
 pub use bulk::{ReanalyseArgs, SimulateArgs};
+pub use business::{BusinessCaseArgs, CaseFormat};
 pub use choices::*;
 pub use diag::{BiasArgs, FunnelYArg, InfluenceArgs};
 pub use econ::CeaArgs;
@@ -196,6 +198,27 @@ Examples:
   peerstat cea patients.csv --treatment peer --control control --cost-covariates age --effect-covariates baseline_utility
   peerstat cea arms_multi.csv --treatment peer --control control --wtp 20000,30000")]
     Cea(CeaArgs),
+    /// A commissioner's business case from pooled evidence: budget impact, net present value,
+    /// return on investment, payback, cost per QALY, their uncertainty, and the value of more
+    /// research.
+    #[command(after_help = "\
+The scenario (TOML) states the eligible population and uptake, the programme's costs, the outcome
+that drives savings (baseline rate or risk, unit cost, QALYs per event) and the pooled effect (RR,
+IRR or OR with its 95% CI, or effect_from = a `meta --format json` output or an evaluate
+results.json with domain = NAME); see docs/src/business-case.md and `peerstat init`'s
+scenario.toml.
+
+JSON keys: years[{year, participants, programme_cost, events_avoided, savings, net_cost, qalys,
+discount_factor, ...}], pv_cost, pv_savings, npv, roi, payback_year, cost_per_qaly,
+prob_net_saving, npv_ci_lower, npv_ci_upper, by_wtp[{wtp, nmb, prob_cost_effective}],
+budget_impact_flag, value_of_research{population_evpi, trial[{n, evsi, enbs}]}, effect_source,
+effect_measure, log_se, tornado, cashflow, ceac, summary.
+
+Examples:
+  peerstat business-case seeds/demo_scenario.toml
+  peerstat business-case seeds/demo_scenario.toml --format json -o case.json
+  peerstat business-case seeds/demo_scenario.toml --plot cashflow cashflow.svg --plot tornado tornado.png")]
+    BusinessCase(BusinessCaseArgs),
     /// The standard evaluation of the framework: per outcome domain pooled effects, subgroups,
     /// meta-regression, dependent effects, bias and sensitivity, economics; an HTML report, JSON,
     /// plots and the evidence-and-gap map.

@@ -16,16 +16,20 @@ use crate::cli::{say, CmdResult, Failure};
 pub const TEMPLATE: &str = "studies.csv";
 /// The data dictionary's file name.
 pub const DICTIONARY: &str = "DATA_DICTIONARY.md";
+/// The business case scenario's file name (`--scenario`).
+pub const SCENARIO: &str = "scenario.toml";
 
 /// `peerstat init`.
 pub fn init(a: InitArgs) -> CmdResult {
     let dir = a.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let csv_path = dir.join(TEMPLATE);
     let md_path = dir.join(DICTIONARY);
+    let scenario_path = a.scenario.then(|| dir.join(SCENARIO));
     Paths::default()
         .input("--codebook", a.codebook.as_deref())
         .output("the template", Some(&csv_path))
         .output("the data dictionary", Some(&md_path))
+        .output("the scenario", scenario_path.as_deref())
         .check()?;
     let cb = match &a.codebook {
         Some(p) => Codebook::from_file(p)?,
@@ -34,7 +38,11 @@ pub fn init(a: InitArgs) -> CmdResult {
     if !a.force {
         // Any entry counts, a dangling link too (`exists()` follows links).
         let taken = |p: &&PathBuf| std::fs::symlink_metadata(p).is_ok();
-        if let Some(p) = [&csv_path, &md_path].into_iter().find(taken) {
+        if let Some(p) = [Some(&csv_path), Some(&md_path), scenario_path.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(taken)
+        {
             return Err(Failure::Usage(format!(
                 "{} already exists: not overwritten (use --force to replace the template files)",
                 p.display()
@@ -53,5 +61,13 @@ pub fn init(a: InitArgs) -> CmdResult {
         t.examples.len(),
         md_path.display()
     );
+    if let Some(p) = &scenario_path {
+        write_text(p, peerstat::econ::business::SCENARIO_TEMPLATE)?;
+        say!(
+            "wrote {} (a business case scenario: peerstat business-case {})",
+            p.display(),
+            p.display()
+        );
+    }
     Ok(())
 }

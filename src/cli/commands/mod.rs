@@ -2,6 +2,7 @@
 
 pub mod bubble;
 pub mod bulk;
+pub mod business;
 pub mod diag;
 #[cfg(feature = "distributed")]
 pub mod distributed;

@@ -15,6 +15,23 @@ pub fn ceac(
     frontier: Option<&[usize]>,
     title: &str,
 ) -> String {
+    ceac_with_axis(
+        wtp,
+        series,
+        frontier,
+        title,
+        "Willingness to pay per unit of effect (£)",
+    )
+}
+
+/// [`ceac`] with the x axis named by `x_label`.
+pub(crate) fn ceac_with_axis(
+    wtp: &[f64],
+    series: &[(String, Vec<f64>)],
+    frontier: Option<&[usize]>,
+    title: &str,
+    x_label: &str,
+) -> String {
     let w = 640.0;
     let (y0, y1) = (50.0, 380.0);
     let max = wtp.iter().copied().fold(0.0f64, f64::max).max(1.0);
@@ -77,13 +94,7 @@ pub fn ceac(
         }
     }
     y_axis(&mut out, &ay, x0, &yticks, "Probability cost-effective");
-    x_axis(
-        &mut out,
-        &ax,
-        y1,
-        false,
-        "Willingness to pay per unit of effect (£)",
-    );
+    x_axis(&mut out, &ax, y1, false, x_label);
     legend.draw(&mut out, 10.0, y1 + 50.0);
     out.push_str("</svg>\n");
     out

@@ -18,6 +18,7 @@
 
 mod axis;
 mod bubble;
+mod business;
 mod cea;
 mod ceac;
 mod cnma;
@@ -35,6 +36,7 @@ pub use axis::{
     left_margin, ratio_ticks, text_width, tick_label, x_axis, x_axis_at, y_axis, y_label_room, Axis,
 };
 pub use bubble::{bubble, Bubble};
+pub use business::{business_cashflow, business_ceac, business_tornado};
 pub use cea::{acceptability_grid, cea_acceptability, cea_plane};
 pub use ceac::ceac;
 pub use cnma::component_forest;
