@@ -56,6 +56,7 @@ const FLAGS: &[(Setting, &str)] = &[
         "--components-sep, --components-from, --inactive, --interaction or --combination",
     ),
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
+    (Setting::NewScale, "--newscale"),
 ];
 
 /// The flag that sets a library setting.

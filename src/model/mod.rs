@@ -49,6 +49,7 @@ mod prediction;
 pub mod regression;
 mod result;
 pub mod robust;
+pub mod scale;
 pub mod rve;
 pub mod subgroup;
 mod summary;
