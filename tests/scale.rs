@@ -200,3 +200,36 @@ fn print_loglik() {
         println!("{} {:?} {:?}", c["name"], f.fit.alpha.iter().map(|a| a.est.estimate).collect::<Vec<_>>(), f.fit.coefficients.iter().map(|a| a.est.statistic).collect::<Vec<_>>());
     }
 }
+
+/// Profile-likelihood CIs of α (metafor `confint(fit, alpha = j)`, uniroot to 1e-10) where
+/// metafor finds the limit inside its search range.
+#[test]
+fn alpha_profile_matches_metafor() {
+    let r = reference();
+    let mut checked = 0;
+    for c in r["cases"].as_array().unwrap() {
+        let id = c["name"].as_str().unwrap();
+        let file = format!("fixtures/scale/{}", c["file"].as_str().unwrap());
+        let t = read_table(Path::new(&file), &ColumnMap::new()).unwrap();
+        let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
+        let method = match c["method"].as_str().unwrap() {
+            "REML" => ScaleMethod::Reml,
+            _ => ScaleMethod::Ml,
+        };
+        let f = LocationScale::new()
+            .method(method)
+            .fit_table(&t, &es, &names(&c["mods"]), &names(&c["scale"]))
+            .unwrap();
+        let got = f.fit.alpha_profile.as_ref().unwrap();
+        for (g, w) in got.iter().zip(c["alpha_profile"].as_array().unwrap()) {
+            for (key, value) in [("ci_lower", g.ci_lower), ("ci_upper", g.ci_upper)] {
+                if let Some(want) = w.get(key) {
+                    println!("{id} {} {key}: {value} vs {want}", g.name);
+                    close(&format!("{id} {} {key}", g.name), value, want, REL, REL);
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked, 30, "profile limits checked");
+}
