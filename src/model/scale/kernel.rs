@@ -156,6 +156,9 @@ impl Problem<'_> {
         for it in 1..=max_iter {
             let step = self.direction(&e, &free);
             let longest = step.iter().fold(0.0_f64, |m, s| m.max(s.abs()));
+            if longest < 1e-10 {
+                return Ok(Optimum { alpha, eval: e, iterations: it });
+            }
             let mut t = 1.0;
             let mut accepted = None;
             for _ in 0..60 {
@@ -164,7 +167,7 @@ impl Problem<'_> {
                     cand[j] += t * s;
                 }
                 if let Ok(ce) = self.eval(&cand, true) {
-                    if ce.ll >= e.ll - 1e-12 * e.ll.abs().max(1.0) {
+                    if ce.ll >= e.ll - 1e-13 * e.ll.abs().max(1.0) {
                         accepted = Some((cand, ce));
                         break;
                     }
@@ -176,13 +179,11 @@ impl Problem<'_> {
                     alpha = a;
                     e = ce;
                 }
+                // No step gains: at the optimum to rounding when the step is already short.
                 None if longest < 1e-6 => {
                     return Ok(Optimum { alpha, eval: e, iterations: it });
                 }
                 None => break,
-            }
-            if longest * t < 1e-10 {
-                return Ok(Optimum { alpha, eval: e, iterations: it });
             }
         }
         Err(Error::NotConverged {

@@ -2,6 +2,8 @@
 //! `confint(fit, alpha = j)`): the values of αⱼ where the (restricted) log-likelihood, maximised
 //! over the other coefficients, falls `χ²₁(level)/2` below its maximum.
 
+use nalgebra::DVector;
+
 use super::fit::AlphaInterval;
 use super::kernel::{Optimum, Problem};
 use crate::dist;
@@ -28,16 +30,21 @@ pub(super) fn intervals(
         .iter()
         .enumerate()
         .map(|(j, name)| {
+            // Each refit starts from the optimum of the nearest point profiled so far (the
+            // profile is followed outwards, so its other coefficients move continuously).
+            let last = std::cell::RefCell::new(vec![(opt.alpha[j], opt.alpha.clone())]);
             let drop = |a: f64| -> Option<f64> {
-                let mut start = opt.alpha.clone();
+                let mut start = nearest(&last.borrow(), a);
                 start[j] = a;
                 let mut fixed = vec![false; start.len()];
                 fixed[j] = true;
-                let ll = if start.len() == 1 {
-                    problem.eval(&start, false).ok()?.ll
+                let (ll, at) = if start.len() == 1 {
+                    (problem.eval(&start, false).ok()?.ll, start)
                 } else {
-                    problem.maximise(start, &fixed, max_iter).ok()?.eval.ll
+                    let o = problem.maximise(start, &fixed, max_iter).ok()?;
+                    (o.eval.ll, o.alpha)
                 };
+                last.borrow_mut().push((a, at));
                 Some(opt.eval.ll - ll - cut)
             };
             let est = opt.alpha[j];
@@ -50,6 +57,15 @@ pub(super) fn intervals(
             }
         })
         .collect()
+}
+
+/// The optimum found at the profiled value nearest to `a`.
+fn nearest(found: &[(f64, DVector<f64>)], a: f64) -> DVector<f64> {
+    found
+        .iter()
+        .min_by(|x, y| (x.0 - a).abs().total_cmp(&(y.0 - a).abs()))
+        .map(|x| x.1.clone())
+        .unwrap_or_default()
 }
 
 /// The root of `drop` (negative at `est`) on the side of `step`: the bracket is found by
