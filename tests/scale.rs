@@ -64,14 +64,32 @@ fn coefficients(id: &str, got: &[Coefficient], want: &Value) -> usize {
         // Estimates and z are relative to 1e-6, or to 1e-6 of one SE when the estimate is
         // small beside its SE (metafor's optimum for `scale = ~ grade` is ~3e-7 off in α₁ = 0.04
         // with SE 0.33).
-        close(&what("estimate"), g.est.estimate, &w["estimate"], REL, REL * g.est.se);
+        close(
+            &what("estimate"),
+            g.est.estimate,
+            &w["estimate"],
+            REL,
+            REL * g.est.se,
+        );
         close(&what("se"), g.est.se, &w["se"], REL, 1e-12);
         close(&what("z"), g.est.statistic, &w["statistic"], REL, REL);
         close(&what("p"), g.est.p_value, &w["p_value"], REL_P, 1e-12);
         // A limit near 0 is the difference of two terms: its error scales with theirs.
         let scale = REL * (g.est.estimate.abs() + 2.0 * g.est.se);
-        close(&what("ci_lower"), g.est.ci_lower, &w["ci_lower"], REL, scale);
-        close(&what("ci_upper"), g.est.ci_upper, &w["ci_upper"], REL, scale);
+        close(
+            &what("ci_lower"),
+            g.est.ci_lower,
+            &w["ci_lower"],
+            REL,
+            scale,
+        );
+        close(
+            &what("ci_upper"),
+            g.est.ci_upper,
+            &w["ci_upper"],
+            REL,
+            scale,
+        );
         n += 6;
     }
     n
@@ -81,12 +99,19 @@ fn optional(id: &str, what: &str, got: Option<f64>, want: &Value) -> usize {
     let rel = if what.ends_with("_p") { REL_P } else { REL };
     match got {
         None => {
-            assert!(want.is_null(), "{id} {what}: reference {want}, peerstat none");
+            assert!(
+                want.is_null(),
+                "{id} {what}: reference {want}, peerstat none"
+            );
             0
         }
         Some(g) => {
             // QM and QS are squared z values: their error scales with 2·|z|·(error of z).
-            let abs = if what.ends_with("_p") { 1e-12 } else { REL * 2.0 * g.sqrt() };
+            let abs = if what.ends_with("_p") {
+                1e-12
+            } else {
+                REL * 2.0 * g.sqrt()
+            };
             close(&format!("{id} {what}"), g, want, rel, abs);
             1
         }
@@ -110,7 +135,13 @@ fn location_scale_matches_metafor() {
         checked += optional(id, "qs", f.fit.qs, &c["qs"]);
         checked += optional(id, "qs_p", f.fit.qs_p, &c["qs_p"]);
         close(&format!("{id} qe"), f.fit.qe, &c["qe"], REL, 1e-12);
-        close(&format!("{id} loglik"), f.fit.loglik, &c["loglik"], 1e-9, 1e-9);
+        close(
+            &format!("{id} loglik"),
+            f.fit.loglik,
+            &c["loglik"],
+            1e-9,
+            1e-9,
+        );
         let tau2 = c["tau2"].as_array().unwrap();
         assert_eq!(f.fit.tau2.len(), tau2.len(), "{id}: tau2 per study");
         for (i, (g, w)) in f.fit.tau2.iter().zip(tau2).enumerate() {
@@ -119,7 +150,10 @@ fn location_scale_matches_metafor() {
         checked += 2 + tau2.len();
         checked += predictions(id, &f, c);
         if let Some(by) = c.get("tau2_by") {
-            let got = f.tau2_by.as_ref().expect("tau2_by for a factor scale model");
+            let got = f
+                .tau2_by
+                .as_ref()
+                .expect("tau2_by for a factor scale model");
             for (lvl, w) in by.as_object().unwrap() {
                 close(&format!("{id} tau2_by {lvl}"), got[lvl], w, REL, 1e-12);
                 checked += 1;
@@ -134,10 +168,34 @@ fn predictions(id: &str, f: &ScaleTableFit, c: &Value) -> usize {
     if let Some(ps) = c.get("scale_prediction") {
         let newscale = [ps["newscale"].as_f64().unwrap()];
         let p = f.fit.predict(None, &newscale).unwrap();
-        close(&format!("{id} log tau2 pred"), p.log_tau2, &ps["pred"], REL, 1e-12);
-        close(&format!("{id} log tau2 se"), p.log_tau2_se, &ps["se"], REL, 1e-12);
-        close(&format!("{id} log tau2 lo"), p.log_tau2_ci_lower, &ps["ci_lower"], REL, 1e-12);
-        close(&format!("{id} log tau2 hi"), p.log_tau2_ci_upper, &ps["ci_upper"], REL, 1e-12);
+        close(
+            &format!("{id} log tau2 pred"),
+            p.log_tau2,
+            &ps["pred"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} log tau2 se"),
+            p.log_tau2_se,
+            &ps["se"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} log tau2 lo"),
+            p.log_tau2_ci_lower,
+            &ps["ci_lower"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} log tau2 hi"),
+            p.log_tau2_ci_upper,
+            &ps["ci_upper"],
+            REL,
+            1e-12,
+        );
         n += 4;
     }
     if let Some(pl) = c.get("prediction") {
@@ -147,11 +205,41 @@ fn predictions(id: &str, f: &ScaleTableFit, c: &Value) -> usize {
         let e = p.effect.unwrap();
         close(&format!("{id} pred"), e.pred, &pl["pred"], REL, 1e-12);
         close(&format!("{id} pred se"), e.se, &pl["se"], REL, 1e-12);
-        close(&format!("{id} pred ci lo"), e.ci_lower, &pl["ci_lower"], REL, 1e-12);
-        close(&format!("{id} pred ci hi"), e.ci_upper, &pl["ci_upper"], REL, 1e-12);
-        close(&format!("{id} pi lo"), e.pi_lower, &pl["pi_lower"], REL, 1e-12);
-        close(&format!("{id} pi hi"), e.pi_upper, &pl["pi_upper"], REL, 1e-12);
-        close(&format!("{id} setting tau2"), p.tau2, &pl["tau2"], REL, 1e-12);
+        close(
+            &format!("{id} pred ci lo"),
+            e.ci_lower,
+            &pl["ci_lower"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} pred ci hi"),
+            e.ci_upper,
+            &pl["ci_upper"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} pi lo"),
+            e.pi_lower,
+            &pl["pi_lower"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} pi hi"),
+            e.pi_upper,
+            &pl["pi_upper"],
+            REL,
+            1e-12,
+        );
+        close(
+            &format!("{id} setting tau2"),
+            p.tau2,
+            &pl["tau2"],
+            REL,
+            1e-12,
+        );
         n += 7;
     }
     n
@@ -171,7 +259,13 @@ fn location_scale_identities() {
         let c = cases.iter().find(|c| c["name"] == name).unwrap();
         let f = fit_case(c);
         let a: Vec<f64> = f.fit.alpha.iter().map(|a| a.est.estimate).collect();
-        close(&format!("{name} mu"), f.fit.coefficients[0].est.estimate, &i["mu"], REL, 1e-12);
+        close(
+            &format!("{name} mu"),
+            f.fit.coefficients[0].est.estimate,
+            &i["mu"],
+            REL,
+            1e-12,
+        );
         match i["kind"].as_str().unwrap() {
             "rma_tau2" => {
                 close(&format!("{name} tau2"), a[0].exp(), &i["tau2"], REL, 1e-12);
@@ -180,7 +274,13 @@ fn location_scale_identities() {
             _ => {
                 let t = i["tau2"].as_array().unwrap();
                 close(&format!("{name} tau2 no"), a[0].exp(), &t[0], REL, 1e-12);
-                close(&format!("{name} tau2 yes"), (a[0] + a[1]).exp(), &t[1], REL, 1e-12);
+                close(
+                    &format!("{name} tau2 yes"),
+                    (a[0] + a[1]).exp(),
+                    &t[1],
+                    REL,
+                    1e-12,
+                );
                 let by = f.tau2_by.unwrap();
                 close(&format!("{name} tau2_by no"), by["no"], &t[0], REL, 1e-12);
                 close(&format!("{name} tau2_by yes"), by["yes"], &t[1], REL, 1e-12);
@@ -189,16 +289,6 @@ fn location_scale_identities() {
         }
     }
     assert_eq!(checked, 14, "identity values checked");
-}
-
-#[test]
-#[ignore]
-fn print_loglik() {
-    let r = reference();
-    for c in r["cases"].as_array().unwrap() {
-        let f = fit_case(c);
-        println!("{} {:?} {:?}", c["name"], f.fit.alpha.iter().map(|a| a.est.estimate).collect::<Vec<_>>(), f.fit.coefficients.iter().map(|a| a.est.statistic).collect::<Vec<_>>());
-    }
 }
 
 /// Profile-likelihood CIs of α (metafor `confint(fit, alpha = j)`, uniroot to 1e-10) where
@@ -232,4 +322,108 @@ fn alpha_profile_matches_metafor() {
         }
     }
     assert_eq!(checked, 30, "profile limits checked");
+}
+
+/// `peerstat meta --scale` end to end: the JSON keys, the prediction, `tau2_by`, and the errors
+/// for flags it does not combine with and for a wrong number of scale values.
+#[test]
+fn cli_scale_json_and_errors() {
+    use common::cli::run;
+    let r = reference();
+    let case = |name: &str| {
+        r["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let file = "fixtures/scale/bangertdrowns2004.csv";
+    let (code, out, err) = run(&[
+        "meta",
+        file,
+        "--mods",
+        "ni100",
+        "--scale",
+        "ni100",
+        "--newmods",
+        "2",
+        "--newscale",
+        "2",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    let c = case("bd_ni100_reml");
+    close(
+        "cli alpha_1",
+        j["alpha"][1]["estimate"].as_f64().unwrap(),
+        &c["alpha"][1]["estimate"],
+        REL,
+        0.0,
+    );
+    close("cli qs", j["qs"].as_f64().unwrap(), &c["qs"], REL, 0.0);
+    assert_eq!(j["qs_df"], 1);
+    close(
+        "cli pi_lower",
+        j["prediction"]["effect"]["pi_lower"].as_f64().unwrap(),
+        &c["prediction"]["pi_lower"],
+        REL,
+        0.0,
+    );
+    close(
+        "cli setting tau2",
+        j["prediction"]["tau2"].as_f64().unwrap(),
+        &c["prediction"]["tau2"],
+        REL,
+        0.0,
+    );
+    assert!(j["alpha_profile"].is_array());
+
+    let (code, out, err) = run(&[
+        "meta", file, "--scale", "metaf", "--method", "ML", "--format", "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("2 studies left out"), "{err}");
+    let j: Value = serde_json::from_str(&out).unwrap();
+    let c = case("bd_metaf_ml");
+    close(
+        "cli tau2_by yes",
+        j["tau2_by"]["yes"].as_f64().unwrap(),
+        &c["tau2_by"]["yes"],
+        REL,
+        0.0,
+    );
+    assert_eq!(j["dropped"], 2);
+
+    let (code, out, _) = run(&["meta", file, "--scale", "1", "--format", "json"]);
+    assert_eq!(code, 0);
+    let j: Value = serde_json::from_str(&out).unwrap();
+    assert!(j["qs"].is_null());
+    close(
+        "cli intercept-only",
+        j["alpha"][0]["estimate"].as_f64().unwrap(),
+        &case("bd_intercept_reml")["alpha"][0]["estimate"],
+        REL,
+        0.0,
+    );
+
+    let (code, _, err) = run(&["meta", file, "--scale", "ni100", "--knha"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--knha"), "{err}");
+    let (code, _, err) = run(&["meta", file, "--scale", "ni100", "--method", "DL"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("REML or ML"), "{err}");
+    let (code, _, err) = run(&["meta", file, "--scale", "ni100", "--newscale", "1,2"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("2 new scale values given for 1 scale columns"),
+        "{err}"
+    );
+    assert!(err.contains("--newscale"), "{err}");
+    let (code, _, err) = run(&["meta", file, "--scale", "nosuch"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nosuch"), "{err}");
 }

@@ -11,7 +11,12 @@ use crate::cli::{say, CmdResult, Failure};
 /// A location-scale model: `--mods` for the location, `--scale` for log τ².
 pub fn meta_scale(a: &MetaArgs) -> CmdResult {
     let model = options(a)?;
-    let scale: Vec<String> = a.scale.iter().filter(|c| c.trim() != "1").cloned().collect();
+    let scale: Vec<String> = a
+        .scale
+        .iter()
+        .filter(|c| c.trim() != "1")
+        .cloned()
+        .collect();
     let named: Vec<&str> = a.mods.iter().chain(&scale).map(String::as_str).collect();
     let l = load(&a.data, &named)?;
     let es = effect_sizes(&l, &a.data.input)?;

@@ -275,7 +275,12 @@ fn check_inputs(
 /// Starting values: the intercept (a column of ones, if any) at the log of a moment estimate
 /// of τ² from the equal-weights residuals (at least 1 % of the mean sampling variance), the
 /// other coefficients at 0.
-fn start_values(y: &[f64], v: &[f64], x: &DMatrix<f64>, z: &DMatrix<f64>) -> Result<DVector<f64>, Error> {
+fn start_values(
+    y: &[f64],
+    v: &[f64],
+    x: &DMatrix<f64>,
+    z: &DMatrix<f64>,
+) -> Result<DVector<f64>, Error> {
     let k = y.len();
     let xtx = x.transpose() * x;
     let b = xtx

@@ -86,7 +86,9 @@ impl Problem<'_> {
                 .cholesky()
                 .map(|c| 2.0 * c.l().diagonal().iter().map(|d| d.ln()).sum::<f64>())
                 .ok_or_else(Error::collinear)?;
-            -0.5 * (k - p) as f64 * l2pi + 0.5 * logdet_xx - 0.5 * sum_log - 0.5 * logdet_a
+            -0.5 * (k - p) as f64 * l2pi + 0.5 * logdet_xx
+                - 0.5 * sum_log
+                - 0.5 * logdet_a
                 - 0.5 * rss
         } else {
             -0.5 * k as f64 * l2pi - 0.5 * sum_log - 0.5 * rss
@@ -108,7 +110,14 @@ impl Problem<'_> {
     }
 
     /// The score, observed Hessian and expected information in α (see the module formulas).
-    fn derivatives(&self, e: &mut Eval, pm: &DMatrix<f64>, w: &DVector<f64>, u: &DVector<f64>, q: usize) {
+    fn derivatives(
+        &self,
+        e: &mut Eval,
+        pm: &DMatrix<f64>,
+        w: &DVector<f64>,
+        u: &DVector<f64>,
+        q: usize,
+    ) {
         let k = self.y.len();
         let d = DMatrix::from_fn(k, q, |i, j| e.tau2[i] * self.z[(i, j)]);
         // Q∘Q (elementwise square) and diag(Q): P for REML, W for ML.
@@ -150,14 +159,20 @@ impl Problem<'_> {
         fixed: &[bool],
         max_iter: usize,
     ) -> Result<Optimum, Error> {
-        let free: Vec<usize> = (0..start.len()).filter(|&j| !fixed.get(j).copied().unwrap_or(false)).collect();
+        let free: Vec<usize> = (0..start.len())
+            .filter(|&j| !fixed.get(j).copied().unwrap_or(false))
+            .collect();
         let mut alpha = start;
         let mut e = self.eval(&alpha, true)?;
         for it in 1..=max_iter {
             let step = self.direction(&e, &free);
             let longest = step.iter().fold(0.0_f64, |m, s| m.max(s.abs()));
             if longest < 1e-10 {
-                return Ok(Optimum { alpha, eval: e, iterations: it });
+                return Ok(Optimum {
+                    alpha,
+                    eval: e,
+                    iterations: it,
+                });
             }
             let mut t = 1.0;
             let mut accepted = None;
@@ -181,7 +196,11 @@ impl Problem<'_> {
                 }
                 // No step gains: at the optimum to rounding when the step is already short.
                 None if longest < 1e-6 => {
-                    return Ok(Optimum { alpha, eval: e, iterations: it });
+                    return Ok(Optimum {
+                        alpha,
+                        eval: e,
+                        iterations: it,
+                    });
                 }
                 None => break,
             }
@@ -192,7 +211,11 @@ impl Problem<'_> {
             detail: format!(
                 "; the scale coefficients stopped at ({}): the likelihood may have no maximum \
                  (tau^2 heading to 0 or infinity for some studies); simplify the scale model",
-                alpha.iter().map(|a| format!("{a:.4}")).collect::<Vec<_>>().join(", ")
+                alpha
+                    .iter()
+                    .map(|a| format!("{a:.4}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         })
     }

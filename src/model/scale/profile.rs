@@ -23,7 +23,12 @@ pub(super) fn intervals(
     let cut = 0.5 * dist::chi2_quantile(level / 100.0, 1.0);
     let neg_h = -&opt.eval.hess;
     let se: Vec<f64> = match neg_h.cholesky() {
-        Some(c) => c.inverse().diagonal().iter().map(|d| d.max(0.0).sqrt()).collect(),
+        Some(c) => c
+            .inverse()
+            .diagonal()
+            .iter()
+            .map(|d| d.max(0.0).sqrt())
+            .collect(),
         None => vec![1.0; names.len()],
     };
     names

@@ -67,15 +67,25 @@ impl LocationScale {
                 .enumerate()
                 .map(|(j, lvl)| {
                     let a0 = fit.alpha[0].est.estimate;
-                    let aj = if j == 0 { 0.0 } else { fit.alpha[j].est.estimate };
+                    let aj = if j == 0 {
+                        0.0
+                    } else {
+                        fit.alpha[j].est.estimate
+                    };
                     (lvl, (a0 + aj).exp())
                 })
                 .collect()
         });
         Ok(ScaleTableFit {
             measure: es.measure(),
-            mods: mods.iter().map(|m| table.actual_name(m).to_string()).collect(),
-            scale: scale.iter().map(|m| table.actual_name(m).to_string()).collect(),
+            mods: mods
+                .iter()
+                .map(|m| table.actual_name(m).to_string())
+                .collect(),
+            scale: scale
+                .iter()
+                .map(|m| table.actual_name(m).to_string())
+                .collect(),
             studies: keep.iter().map(|&i| es.study()[i].clone()).collect(),
             dropped: es.k() - keep.len(),
             tau2_by,

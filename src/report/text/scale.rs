@@ -28,7 +28,13 @@ pub fn scale_table(r: &ScaleTableFit, file: &str) -> String {
             r.dropped
         );
     }
-    let _ = writeln!(out, "  logLik: {}   AIC: {}   BIC: {}\n", f4(f.loglik), f4(f.aic), f4(f.bic));
+    let _ = writeln!(
+        out,
+        "  logLik: {}   AIC: {}   BIC: {}\n",
+        f4(f.loglik),
+        f4(f.aic),
+        f4(f.bic)
+    );
     let _ = writeln!(
         out,
         "Test for Residual Heterogeneity:\nQE(df = {}) = {}, p-val {}\n",
@@ -73,7 +79,11 @@ fn details(r: &ScaleTableFit) -> String {
     if let Some(prof) = &r.fit.alpha_profile {
         let _ = writeln!(out, "\nProfile-likelihood CIs of the scale coefficients:\n");
         let w = prof.iter().map(|p| p.name.len()).max().unwrap_or(7).max(7);
-        let _ = writeln!(out, "{:<w$} {:>9} {:>9} {:>9}", "", "estimate", "ci.lb", "ci.ub");
+        let _ = writeln!(
+            out,
+            "{:<w$} {:>9} {:>9} {:>9}",
+            "", "estimate", "ci.lb", "ci.ub"
+        );
         for p in prof {
             let _ = writeln!(
                 out,
@@ -101,7 +111,12 @@ fn details(r: &ScaleTableFit) -> String {
 /// One prediction: τ² of the setting, and the effect with its CI and prediction interval.
 fn prediction(p: &ScalePrediction) -> String {
     let mut out = String::new();
-    let list = |v: &[f64]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     let _ = writeln!(
         out,
         "\nPrediction at newscale = ({}){}:\n",
