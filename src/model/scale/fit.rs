@@ -4,6 +4,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 
 use super::kernel::Problem;
+use super::profile::AlphaInterval;
 use crate::dist;
 use crate::model::regression::Coefficient;
 use crate::model::Estimate;
@@ -39,20 +40,6 @@ impl Default for LocationScale {
             profile: true,
         }
     }
-}
-
-/// A profile-likelihood confidence interval of one scale coefficient (metafor
-/// `confint(fit, alpha = j)`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct AlphaInterval {
-    /// The coefficient's name.
-    pub name: String,
-    /// The estimate.
-    pub estimate: f64,
-    /// Lower limit (`null` when the profile does not fall far enough within the search range).
-    pub ci_lower: f64,
-    /// Upper limit.
-    pub ci_upper: f64,
 }
 
 /// A fitted location-scale model (metafor `rma(yi, vi, mods = ~ x, scale = ~ z)`, log link).

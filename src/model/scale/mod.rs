@@ -18,6 +18,7 @@ mod predict;
 mod profile;
 mod table;
 
-pub use fit::{AlphaInterval, LocationScale, ScaleFit, ScaleMethod};
+pub use fit::{LocationScale, ScaleFit, ScaleMethod};
 pub use predict::ScalePrediction;
+pub use profile::AlphaInterval;
 pub use table::ScaleTableFit;

@@ -3,10 +3,24 @@
 //! over the other coefficients, falls `χ²₁(level)/2` below its maximum.
 
 use nalgebra::DVector;
+use serde::Serialize;
 
-use super::fit::AlphaInterval;
 use super::kernel::{Optimum, Problem};
 use crate::dist;
+
+/// A profile-likelihood confidence interval of one scale coefficient (metafor
+/// `confint(fit, alpha = j)`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlphaInterval {
+    /// The coefficient's name.
+    pub name: String,
+    /// The estimate.
+    pub estimate: f64,
+    /// Lower limit (`null` when the profile does not fall far enough within the search range).
+    pub ci_lower: f64,
+    /// Upper limit.
+    pub ci_upper: f64,
+}
 
 /// How far from the estimate a limit is searched, in standard errors (and at least in units).
 const REACH_SE: f64 = 200.0;
