@@ -38,6 +38,22 @@ impl LocationScale {
     /// Fits effect sizes `es` with location moderators `mods` and scale variables `scale`
     /// (canonical column names of `table`; `scale` empty for an intercept-only scale model).
     ///
+    /// # Examples
+    /// ```
+    /// use peerstat::data::{read_table, ColumnMap};
+    /// use peerstat::effect::{EffectOptions, EffectSizes, Measure};
+    /// use peerstat::model::scale::LocationScale;
+    /// let t = read_table("fixtures/scale/bangertdrowns2004.csv".as_ref(), &ColumnMap::new()).unwrap();
+    /// let es = EffectSizes::compute(&t, Measure::Gen, &EffectOptions::default()).unwrap();
+    /// let fit = LocationScale::new()
+    ///     .fit_table(&t, &es, &["ni100".into()], &["ni100".into()])
+    ///     .unwrap();
+    /// // metafor: rma(yi, vi, mods = ~ ni100, scale = ~ ni100, data = dat)
+    /// assert!((fit.fit.alpha[1].est.estimate - (-0.917429)).abs() < 1e-5);
+    /// let p = fit.fit.predict(Some(&[2.0]), &[2.0]).unwrap();
+    /// assert!((p.tau2 - 0.023383).abs() < 1e-5);
+    /// ```
+    ///
     /// # Errors
     /// Design errors (see [`Design::from_table`]) for either part, [`crate::Error::TooFew`]
     /// with too few studies left, and the errors of [`LocationScale::fit`].
