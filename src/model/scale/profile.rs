@@ -53,16 +53,7 @@ pub(super) fn intervals(
             // profile is followed outwards, so its other coefficients move continuously).
             let last = std::cell::RefCell::new(vec![(opt.alpha[j], opt.alpha.clone())]);
             let drop = |a: f64| -> Option<f64> {
-                let mut start = nearest(&last.borrow(), a);
-                start[j] = a;
-                let mut fixed = vec![false; start.len()];
-                fixed[j] = true;
-                let (ll, at) = if start.len() == 1 {
-                    (problem.eval(&start, false).ok()?.ll, start)
-                } else {
-                    let o = problem.maximise(start, &fixed, max_iter).ok()?;
-                    (o.eval.ll, o.alpha)
-                };
+                let (ll, at) = best_refit(problem, &nearest(&last.borrow(), a), j, a, max_iter)?;
                 last.borrow_mut().push((a, at));
                 Some(opt.eval.ll - ll - cut)
             };
@@ -76,6 +67,51 @@ pub(super) fn intervals(
             }
         })
         .collect()
+}
+
+/// The profile at `αⱼ = a`: the best of refits started from `from` with αⱼ replaced, and with
+/// the intercept (column 0) shifted to keep τ² fixed at the studies with the smallest and the
+/// largest zⱼ (the profile can have two modes, as when αⱼ of a factor level grows and either
+/// level's τ² may give way).
+fn best_refit(
+    problem: &Problem<'_>,
+    from: &DVector<f64>,
+    j: usize,
+    a: f64,
+    max_iter: usize,
+) -> Option<(f64, DVector<f64>)> {
+    let mut fixed = vec![false; from.len()];
+    fixed[j] = true;
+    let shift = a - from[j];
+    let zj = problem.z.column(j);
+    let (lo, hi) = zj
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &z| {
+            (l.min(z), h.max(z))
+        });
+    let mut best: Option<(f64, DVector<f64>)> = None;
+    let offsets: &[f64] = if j == 0 { &[0.0] } else { &[0.0, lo, hi] };
+    for &o in offsets {
+        let mut start = from.clone();
+        start[j] = a;
+        if j != 0 {
+            start[0] -= shift * o;
+        }
+        let found = if start.len() == 1 {
+            problem.eval(&start, false).ok().map(|e| (e.ll, start))
+        } else {
+            problem
+                .maximise(start, &fixed, max_iter)
+                .ok()
+                .map(|o| (o.eval.ll, o.alpha))
+        };
+        if let Some((ll, at)) = found {
+            if best.as_ref().is_none_or(|b| ll > b.0) {
+                best = Some((ll, at));
+            }
+        }
+    }
+    best
 }
 
 /// The optimum found at the profiled value nearest to `a`.
