@@ -102,6 +102,8 @@ pub enum Setting {
     Forest,
     /// The largest block of a multilevel model's marginal covariance (effects in one cluster).
     MaxBlock,
+    /// Scale-model values at which to predict τ² (location-scale models).
+    NewScale,
 }
 
 impl Setting {
@@ -146,6 +148,7 @@ impl Setting {
             Setting::CiScale => "scale of confidence bounds",
             Setting::Forest => "forest plot layout",
             Setting::MaxBlock => "largest cluster of a multilevel model",
+            Setting::NewScale => "new scale values",
         }
     }
 }

@@ -57,6 +57,7 @@ const FLAGS: &[(Setting, &str)] = &[
     ),
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
     (Setting::MaxBlock, "--max-block"),
+    (Setting::NewScale, "--newscale"),
 ];
 
 /// The flag that sets a library setting.

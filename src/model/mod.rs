@@ -50,6 +50,7 @@ pub mod regression;
 mod result;
 pub mod robust;
 pub mod rve;
+pub mod scale;
 pub mod subgroup;
 mod summary;
 pub mod vcalc;

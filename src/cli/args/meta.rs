@@ -103,6 +103,26 @@ pub struct MetaArgs {
         allow_hyphen_values = true
     )]
     pub newmods: Vec<f64>,
+    /// Location-scale model (metafor rma(yi, vi, mods = ~ ..., scale = ~ ...)): log tau^2_i
+    /// = z_i alpha on these columns (comma-separated, as --mods: text columns become factors),
+    /// or 1 for an intercept-only scale model; with --mods for the location part. ML or REML
+    /// (--method).
+    #[arg(long, value_delimiter = ',', value_name = "COL[,COL...]|1")]
+    pub scale: Vec<String>,
+    /// With --scale: predict tau^2 at these scale values (one per scale column after the
+    /// intercept, a factor as its 0/1 level columns); with --newmods also the effect and its
+    /// prediction interval with this tau^2 (metafor predict(fit, newmods =, newscale =)).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "V1,V2,...",
+        requires = "scale",
+        allow_hyphen_values = true
+    )]
+    pub newscale: Vec<f64>,
+    /// With --scale: skip the profile-likelihood CIs of the scale coefficients.
+    #[arg(long, requires = "scale")]
+    pub no_scale_profile: bool,
     /// With --cluster: assumed correlation between effects of one cluster.
     #[arg(long, default_value_t = 0.8, value_name = "RHO")]
     pub rho: f64,

@@ -30,6 +30,9 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     if let Some(formula) = &a.random.formula {
         return meta_multilevel(&a, formula);
     }
+    if !a.scale.is_empty() {
+        return super::scale::meta_scale(&a);
+    }
     let model = model(&a.model)?;
     let layout = a.forest_opts.layout();
     let l = load(&a.data, &named(&a, &layout))?;

@@ -11,6 +11,7 @@ pub mod framework;
 pub mod init;
 pub mod meta;
 pub mod network;
+pub mod scale;
 #[cfg(feature = "sql")]
 pub mod sql;
 

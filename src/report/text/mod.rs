@@ -8,6 +8,7 @@ mod meta;
 mod multilevel;
 mod network;
 mod robust;
+mod scale;
 
 pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
@@ -16,3 +17,4 @@ pub use meta::{table, table_report};
 pub use multilevel::multilevel_table;
 pub use network::network_table;
 pub use robust::{rho_grid_table, robust_table};
+pub use scale::scale_table;

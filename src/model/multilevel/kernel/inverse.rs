@@ -39,12 +39,27 @@ pub(super) fn spd_inverse(chol: &Cholesky<f64, Dyn>) -> DMatrix<f64> {
         let xj = &x[j * n..(j + 1) * n];
         for i in j..n {
             let xi = &x[i * n + i..(i + 1) * n];
-            let v: f64 = xi.iter().zip(&xj[i..]).map(|(a, b)| a * b).sum();
+            let v = dot(xi, &xj[i..]);
             m[(i, j)] = v;
             m[(j, i)] = v;
         }
     }
     m
+}
+
+/// `Σ aᵢbᵢ` in four interleaved partial sums, so that the products pipeline (a single running
+/// sum waits on every addition).
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for q in 0..4 {
+            acc[q] += x[q] * y[q];
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 #[cfg(test)]
