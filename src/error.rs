@@ -100,6 +100,10 @@ pub enum Setting {
     CiScale,
     /// The layout of a forest plot (axis limits and ticks, sort order, extra columns).
     Forest,
+    /// The two-sided level of the test of PET's intercept that chooses PEESE.
+    PetPeeseAlpha,
+    /// A selection model (its type, steps, fixed δ or alternative).
+    Selection,
 }
 
 impl Setting {
@@ -143,6 +147,8 @@ impl Setting {
             Setting::Icc => "intracluster correlation",
             Setting::CiScale => "scale of confidence bounds",
             Setting::Forest => "forest plot layout",
+            Setting::PetPeeseAlpha => "PET-PEESE test level",
+            Setting::Selection => "selection model",
         }
     }
 }

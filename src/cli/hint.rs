@@ -56,6 +56,8 @@ const FLAGS: &[(Setting, &str)] = &[
         "--components-sep, --components-from, --inactive, --interaction or --combination",
     ),
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
+    (Setting::PetPeeseAlpha, "--pet-peese-alpha"),
+    (Setting::Selection, "--selmodel, --steps, --delta or --alternative"),
 ];
 
 /// The flag that sets a library setting.
