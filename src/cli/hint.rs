@@ -57,7 +57,10 @@ const FLAGS: &[(Setting, &str)] = &[
     ),
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
     (Setting::PetPeeseAlpha, "--pet-peese-alpha"),
-    (Setting::Selection, "--selmodel, --steps, --delta or --alternative"),
+    (
+        Setting::Selection,
+        "--selmodel, --steps, --delta or --alternative",
+    ),
 ];
 
 /// The flag that sets a library setting.

@@ -149,7 +149,11 @@ pub fn pet_peese(es: &EffectSizes, level: f64, alpha: f64) -> Result<PetPeese> {
 }
 
 /// `lm(yi ~ x, weights = 1/vi)` with `x = sei` or `x = vi`.
-fn limit_regression(es: &EffectSizes, level: f64, predictor: &'static str) -> Result<LimitRegression> {
+fn limit_regression(
+    es: &EffectSizes,
+    level: f64,
+    predictor: &'static str,
+) -> Result<LimitRegression> {
     let k = es.k();
     let x = DMatrix::from_fn(k, 2, |i, j| match (j, predictor) {
         (0, _) => 1.0,

@@ -6,8 +6,8 @@
 //!
 //! Where peerstat differs from metafor: the optimum is polished by Newton steps to a step
 //! below 1e-10 (metafor's BFGS on a finite-difference gradient stops about 1e-6 short), the
-//! integrals of the continuous types are computed to 1e-13 (metafor's default `rel.tol` is
-//! 1.2e-4), standard errors come from the observed Hessian at that optimum leaving out τ²
+//! integrals of the continuous types are computed to near machine precision (metafor's
+//! default `rel.tol` is 1.2e-4), standard errors come from the observed Hessian at that optimum leaving out τ²
 //! when it is 0 and δ when it sits at its bound 0, and where metafor would stop at a bound of
 //! δ (0 or 100 for a step function, 1e-5 or 100 for beta, 100 for the others) with a warning,
 //! peerstat returns an error: the likelihood has no maximum inside the parameter space.
@@ -129,7 +129,11 @@ impl Layout {
             th.push(tau2.max(0.0).sqrt());
         }
         for &j in &self.free {
-            th.push(if self.squared { delta[j].sqrt() } else { delta[j].ln() });
+            th.push(if self.squared {
+                delta[j].sqrt()
+            } else {
+                delta[j].ln()
+            });
         }
         th
     }
@@ -168,7 +172,11 @@ impl Layout {
 /// interval of p-values holds no study (its δ has no maximum) or there are fewer studies than
 /// parameters; [`Error::Undefined`] when the likelihood has no maximum inside the parameter
 /// space (δ runs to a bound) or its Hessian is singular; [`Error::NotConverged`].
-pub fn selmodel(es: &EffectSizes, opts: &SelModelOptions, model: &RandomEffects) -> Result<SelModel> {
+pub fn selmodel(
+    es: &EffectSizes,
+    opts: &SelModelOptions,
+    model: &RandomEffects,
+) -> Result<SelModel> {
     let ee = model.get_method() == Tau2Method::Ee;
     let steps = checked_steps(opts)?;
     let n_delta = match opts.kind {
@@ -203,9 +211,15 @@ pub fn selmodel(es: &EffectSizes, opts: &SelModelOptions, model: &RandomEffects)
             note: "; it has more parameters than studies".into(),
         });
     }
-    let base = model.method(if ee { Tau2Method::Ee } else { Tau2Method::Ml }).fit(es)?;
+    let base = model
+        .method(if ee { Tau2Method::Ee } else { Tau2Method::Ml })
+        .fit(es)?;
     let (mu0, tau20) = (base.summary.estimate, base.summary.tau2);
-    let sign = if opts.alternative == Alternative::Less { -1.0 } else { 1.0 };
+    let sign = if opts.alternative == Alternative::Less {
+        -1.0
+    } else {
+        1.0
+    };
     let ll0: f64 = (0..es.k())
         .map(|i| {
             let s2 = es.vi()[i] + tau20;
@@ -237,12 +251,10 @@ fn checked_steps(opts: &SelModelOptions) -> Result<Vec<f64>> {
         steps.push(1.0);
     }
     match opts.kind {
-        SelType::Stepfun if steps.len() < 2 => {
-            bad("a step-function selection model needs at least one step below 1 (e.g. 0.025)".into())
-        }
-        SelType::Beta if !steps.is_empty() => {
-            bad("the beta selection model takes no steps".into())
-        }
+        SelType::Stepfun if steps.len() < 2 => bad(
+            "a step-function selection model needs at least one step below 1 (e.g. 0.025)".into(),
+        ),
+        SelType::Beta if !steps.is_empty() => bad("the beta selection model takes no steps".into()),
         SelType::Stepfun | SelType::Beta => Ok(steps),
         _ if steps.len() > 2 => bad(format!(
             "the {} selection model takes at most one step (a threshold below which selection \
@@ -255,7 +267,9 @@ fn checked_steps(opts: &SelModelOptions) -> Result<Vec<f64>> {
 
 /// The fixed δ, validated (length, range, a step function's δ₁ = 1).
 fn checked_delta(opts: &SelModelOptions, n: usize) -> Result<Option<Vec<f64>>> {
-    let Some(d) = &opts.delta else { return Ok(None) };
+    let Some(d) = &opts.delta else {
+        return Ok(None);
+    };
     let bad = |m: String| Err(Error::setting(Setting::Selection, m));
     if d.len() != n {
         return bad(format!(
@@ -265,7 +279,9 @@ fn checked_delta(opts: &SelModelOptions, n: usize) -> Result<Option<Vec<f64>>> {
         ));
     }
     if let Some(x) = d.iter().find(|x| !(x.is_finite() && **x >= 0.0)) {
-        return bad(format!("fixed delta values must be finite and >= 0, got {x}"));
+        return bad(format!(
+            "fixed delta values must be finite and >= 0, got {x}"
+        ));
     }
     if opts.kind == SelType::Stepfun && d[0] != 1.0 {
         return bad("a step function's first delta is the reference and must be 1".into());
@@ -281,7 +297,10 @@ fn checked_delta(opts: &SelModelOptions, n: usize) -> Result<Option<Vec<f64>>> {
 fn check_intervals(kind: SelType, counts: Option<&[usize]>, free: &[usize]) -> Result<()> {
     let Some(c) = counts else { return Ok(()) };
     let empty: Vec<usize> = (0..c.len())
-        .filter(|&j| c[j] == 0 && (free.contains(&j) || (j == 0 && !free.is_empty()) || kind != SelType::Stepfun))
+        .filter(|&j| {
+            c[j] == 0
+                && (free.contains(&j) || (j == 0 && !free.is_empty()) || kind != SelType::Stepfun)
+        })
         .collect();
     match empty.first() {
         None => Ok(()),
@@ -289,7 +308,11 @@ fn check_intervals(kind: SelType, counts: Option<&[usize]>, free: &[usize]) -> R
             analysis: format!(
                 "The {} selection model (p-value interval(s) {} hold no study)",
                 kind.as_str(),
-                empty.iter().map(|j| (j + 1).to_string()).collect::<Vec<_>>().join(", ")
+                empty
+                    .iter()
+                    .map(|j| (j + 1).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             needed: 1,
             found: 0,
@@ -303,7 +326,11 @@ fn check_intervals(kind: SelType, counts: Option<&[usize]>, free: &[usize]) -> R
 
 /// The likelihood's data: effects sign-flipped for `alternative = "less"`, clamped p-values.
 fn likelihood(es: &EffectSizes, opts: &SelModelOptions, steps: &[f64]) -> Likelihood {
-    let sign = if opts.alternative == Alternative::Less { -1.0 } else { 1.0 };
+    let sign = if opts.alternative == Alternative::Less {
+        -1.0
+    } else {
+        1.0
+    };
     let two = opts.alternative == Alternative::TwoSided;
     let y: Vec<f64> = es.yi().iter().map(|&y| sign * y).collect();
     let pmin = opts.kind.pval_min();
@@ -319,6 +346,7 @@ fn likelihood(es: &EffectSizes, opts: &SelModelOptions, steps: &[f64]) -> Likeli
         steps: steps.to_vec(),
         two_sided: two,
         p,
+        tol: std::cell::Cell::new(1e-11),
     }
 }
 
@@ -344,7 +372,9 @@ fn maximise(lik: &Likelihood, mut layout: Layout, mu0: f64, tau2_start: f64) -> 
             -lik.ll(mu, tau2, &d)
         };
         let scale: Vec<f64> = th0.iter().map(|t| 0.1 * t.abs().max(0.5)).collect();
-        let nm = optimise::nelder_mead(&f, &th0, &scale, 400 * th0.len());
+        lik.tol.set(1e-7);
+        let nm = optimise::nelder_mead(&f, &th0, &scale, 300 * th0.len());
+        lik.tol.set(1e-11);
         let (th, iterations) = optimise::newton(&f, &nm).ok_or_else(|| Error::NotConverged {
             procedure: "The selection model's Newton polish",
             iterations: 200,
@@ -368,13 +398,23 @@ fn maximise(lik: &Likelihood, mut layout: Layout, mu0: f64, tau2_start: f64) -> 
                 .collect();
             for &j in &zero {
                 layout.delta[j] = 0.0;
-                notes.push(format!("delta[{}] is estimated at its bound 0 (no selection)", j + 1));
+                notes.push(format!(
+                    "delta[{}] is estimated at its bound 0 (no selection)",
+                    j + 1
+                ));
             }
             layout.free.retain(|j| !zero.contains(j));
             changed |= !zero.is_empty();
         }
         if !changed {
-            return Ok(Maximum { mu, tau2, delta, layout, iterations, notes });
+            return Ok(Maximum {
+                mu,
+                tau2,
+                delta,
+                layout,
+                iterations,
+                notes,
+            });
         }
         let mut d = delta.clone();
         for (j, v) in d.iter_mut().enumerate() {
@@ -439,12 +479,19 @@ fn finish(
     }
     x.extend(l.free.iter().map(|&j| m.delta[j]));
     let h = optimise::hessian(&nat, &x);
-    let cov = h.clone().cholesky().map(|c| c.inverse()).ok_or_else(|| Error::Undefined {
-        what: format!("The {} selection model's standard errors", opts.kind.as_str()),
-        reason: "the observed information is not positive definite at the maximum (the \
+    let cov = h
+        .clone()
+        .cholesky()
+        .map(|c| c.inverse())
+        .ok_or_else(|| Error::Undefined {
+            what: format!(
+                "The {} selection model's standard errors",
+                opts.kind.as_str()
+            ),
+            reason: "the observed information is not positive definite at the maximum (the \
                  selection model is not identified by these data)"
-            .into(),
-    })?;
+                .into(),
+        })?;
     let se = cov[(0, 0)].sqrt();
     let off = 1 + usize::from(l.tau2_free);
     let mut delta_se = vec![None; m.delta.len()];

@@ -48,8 +48,8 @@ fn hessian_at(f: &dyn Fn(&[f64]) -> f64, x: &[f64], rel: f64) -> DMatrix<f64> {
                 xp[j] = x[j];
                 v
             };
-            let v = (e(1.0, 1.0) - e(1.0, -1.0) - e(-1.0, 1.0) + e(-1.0, -1.0))
-                / (4.0 * h[i] * h[j]);
+            let v =
+                (e(1.0, 1.0) - e(1.0, -1.0) - e(-1.0, 1.0) + e(-1.0, -1.0)) / (4.0 * h[i] * h[j]);
             m[(i, j)] = v;
             m[(j, i)] = v;
         }
@@ -66,7 +66,7 @@ pub(super) fn hessian(f: &dyn Fn(&[f64]) -> f64, x: &[f64]) -> DMatrix<f64> {
 }
 
 /// Nelder–Mead from `x0` with initial steps `scale`, at most `max_eval` evaluations; stops when
-/// the simplex's function values agree to 1e-12 relative.
+/// the simplex's function values agree to 1e-10 relative.
 pub(super) fn nelder_mead(
     f: &dyn Fn(&[f64]) -> f64,
     x0: &[f64],
@@ -87,7 +87,7 @@ pub(super) fn nelder_mead(
         idx.sort_by(|&a, &b| val[a].total_cmp(&val[b]));
         pts = idx.iter().map(|&i| pts[i].clone()).collect();
         val = idx.iter().map(|&i| val[i]).collect();
-        if (val[n] - val[0]).abs() <= 1e-12 * (val[0].abs() + 1e-12) {
+        if (val[n] - val[0]).abs() <= 1e-10 * (val[0].abs() + 1e-10) {
             break;
         }
         let c: Vec<f64> = (0..n)
@@ -113,7 +113,9 @@ pub(super) fn nelder_mead(
                 (pts[n], val[n]) = (xc, fc);
             } else {
                 for i in 1..=n {
-                    pts[i] = (0..n).map(|j| pts[0][j] + 0.5 * (pts[i][j] - pts[0][j])).collect();
+                    pts[i] = (0..n)
+                        .map(|j| pts[0][j] + 0.5 * (pts[i][j] - pts[0][j]))
+                        .collect();
                     val[i] = nan_inf(f(&pts[i]));
                 }
                 evals += n;
@@ -148,7 +150,13 @@ pub(super) fn newton(f: &dyn Fn(&[f64]) -> f64, x0: &[f64]) -> Option<(Vec<f64>,
             let m = &h + DMatrix::identity(n, n) * lambda;
             match m.clone().cholesky() {
                 Some(ch) => break -ch.solve(&g),
-                None => lambda = if lambda == 0.0 { 1e-6 * h.norm().max(1.0) } else { lambda * 10.0 },
+                None => {
+                    lambda = if lambda == 0.0 {
+                        1e-6 * h.norm().max(1.0)
+                    } else {
+                        lambda * 10.0
+                    }
+                }
             }
             if lambda > 1e12 {
                 return None;

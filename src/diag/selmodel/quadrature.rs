@@ -4,6 +4,7 @@
 
 /// Abscissae of the 21-point Kronrod rule on [−1, 1] (non-negative half, descending); the odd
 /// entries (1, 3, …, 9) are the 10-point Gauss nodes. QUADPACK `qk21`.
+#[allow(clippy::excessive_precision)] // QUADPACK's published digits
 const XGK: [f64; 11] = [
     0.995_657_163_025_808_080_735_527_280_689,
     0.973_906_528_517_171_720_077_964_012_084,
@@ -19,6 +20,7 @@ const XGK: [f64; 11] = [
 ];
 
 /// Weights of the 21-point Kronrod rule, matching [`XGK`].
+#[allow(clippy::excessive_precision)] // QUADPACK's published digits
 const WGK: [f64; 11] = [
     0.011_694_638_867_371_874_278_064_396_062,
     0.032_558_162_307_964_727_478_818_972_459,
@@ -34,6 +36,7 @@ const WGK: [f64; 11] = [
 ];
 
 /// Weights of the 10-point Gauss rule at `XGK[1], XGK[3], …, XGK[9]`.
+#[allow(clippy::excessive_precision)] // QUADPACK's published digits
 const WG: [f64; 5] = [
     0.066_671_344_308_688_137_593_568_809_893,
     0.149_451_349_150_580_593_145_776_339_658,

@@ -75,7 +75,10 @@ fn selmodel_text(out: &mut String, s: &SelModel) {
         match &s.steps {
             Some(st) => format!(
                 ", steps {}",
-                st.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+                st.iter()
+                    .map(|x| x.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             None => String::new(),
         },
