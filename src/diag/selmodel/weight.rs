@@ -26,6 +26,16 @@ pub enum SelType {
 }
 
 impl SelType {
+    /// The spellings (metafor's names).
+    pub const NAMES: &'static [(&'static str, SelType)] = &[
+        ("stepfun", SelType::Stepfun),
+        ("beta", SelType::Beta),
+        ("halfnorm", SelType::Halfnorm),
+        ("negexp", SelType::Negexp),
+        ("logistic", SelType::Logistic),
+        ("power", SelType::Power),
+    ];
+
     /// The name metafor uses.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -69,6 +79,16 @@ pub enum Alternative {
     /// Two-sided p-values.
     #[serde(rename = "two.sided")]
     TwoSided,
+}
+
+impl Alternative {
+    /// The spellings: greater, less, two-sided (alias two.sided).
+    pub const NAMES: &'static [(&'static str, Alternative)] = &[
+        ("greater", Alternative::Greater),
+        ("less", Alternative::Less),
+        ("two-sided", Alternative::TwoSided),
+        ("two.sided", Alternative::TwoSided),
+    ];
 }
 
 /// The p-value of an estimate `y` with sampling variance `v` under the alternative `greater`
