@@ -57,11 +57,11 @@ mod args;
 #[cfg(feature = "distributed")]
 pub mod distributed;
 mod egger;
-mod pet_peese;
 mod escalc;
 mod gen;
 mod groups;
 mod mh;
+mod pet_peese;
 mod plan;
 mod query;
 mod register;
@@ -69,9 +69,9 @@ mod rma;
 mod rows;
 
 pub use egger::{egger_fields, Egger};
-pub use pet_peese::{pet_peese_fields, PetPeese};
 pub use escalc::{escalc_fields, Escalc};
 pub use mh::{rma_mh_fields, RmaMh};
+pub use pet_peese::{pet_peese_fields, PetPeese};
 pub use plan::SinglePhase;
 pub use query::{context, write, Query, SqlFormat};
 pub use register::register;
