@@ -104,6 +104,10 @@ pub enum Setting {
     MaxBlock,
     /// Scale-model values at which to predict τ² (location-scale models).
     NewScale,
+    /// The two-sided level of the test of PET's intercept that chooses PEESE.
+    PetPeeseAlpha,
+    /// A selection model (its type, steps, fixed δ or alternative).
+    Selection,
 }
 
 impl Setting {
@@ -149,6 +153,8 @@ impl Setting {
             Setting::Forest => "forest plot layout",
             Setting::MaxBlock => "largest cluster of a multilevel model",
             Setting::NewScale => "new scale values",
+            Setting::PetPeeseAlpha => "PET-PEESE test level",
+            Setting::Selection => "selection model",
         }
     }
 }

@@ -315,3 +315,52 @@ fn cli_sql_matches_reanalyse_and_writes_every_format() {
     let total: i64 = re.iter().map(|r| r[k].parse::<i64>().unwrap()).sum();
     assert_eq!(back.trim(), format!("groups,k\n60,{total}"));
 }
+
+#[test]
+fn pet_peese_equals_the_library_estimates() {
+    let rows = simulated(30, 7);
+    let sql = "SELECT analysis_id, pet_peese(yi, vi) AS e FROM bulk GROUP BY analysis_id \
+               ORDER BY analysis_id";
+    let sorted = canonical(&rows);
+    let (mut checked, mut failed) = (0, 0);
+    for p in [1, 4] {
+        let got = keyed(&query(&rows, p, sql));
+        assert_eq!(got.len(), 30);
+        for (key, s) in &got {
+            let g: Vec<_> = sorted.iter().filter(|r| r.0 == *key).collect();
+            let y: Vec<f64> = g.iter().map(|r| r.1.unwrap()).collect();
+            let v: Vec<f64> = g.iter().map(|r| r.2.unwrap()).collect();
+            let es = EffectSizes::from_slices(Measure::Gen, &y, &v).unwrap();
+            match peerstat::diag::pet_peese(&es, 95.0, 0.10) {
+                Ok(t) => {
+                    assert_eq!(text(s, "error"), None);
+                    assert_eq!(int(s, "k"), Some(y.len() as i64));
+                    for (name, x) in [
+                        ("pet_estimate", t.pet.estimate),
+                        ("pet_se", t.pet.se),
+                        ("pet_intercept_p", t.pet.intercept_p),
+                        ("peese_estimate", t.peese.estimate),
+                        ("peese_ci_upper", t.peese.ci_upper),
+                        ("estimate", t.pet_peese.estimate),
+                        ("ci_lower", t.pet_peese.ci_lower),
+                    ] {
+                        assert_eq!(
+                            float(s, name).map(f64::to_bits),
+                            x.is_finite().then(|| x.to_bits()),
+                            "group {key} {name}"
+                        );
+                    }
+                    let chosen = text(s, "chosen").unwrap();
+                    assert_eq!(chosen == "peese", t.pet.intercept_p < 0.10);
+                    checked += 1;
+                }
+                Err(e) => {
+                    assert_eq!(text(s, "error"), Some(e.to_string()));
+                    failed += 1;
+                }
+            }
+        }
+    }
+    assert_eq!(checked + failed, 2 * 30);
+    assert!(checked >= 2 * 20, "most groups have k >= 3 ({checked})");
+}

@@ -1,7 +1,10 @@
 //! `bias` and `influence`: the reports of `peerstat bias` and `peerstat influence`, as JSON and
 //! the CLI's table text.
 
-use peerstat::diag::{BiasOptions, EggerModel, InfluenceOptions, Side, TrimFillEstimator};
+use peerstat::diag::{
+    AdjustedOptions, Alternative, BiasOptions, EggerModel, InfluenceOptions, SelModelOptions,
+    SelType, Side, TrimFillEstimator,
+};
 use peerstat::effect::EffectSizes;
 use peerstat::report;
 use pyo3::prelude::*;
@@ -20,9 +23,41 @@ pub(crate) struct BiasExtra {
     estimator: String,
     side: Option<String>,
     orwin_target: Option<f64>,
+    pet_peese_alpha: Option<f64>,
+    selmodel: Option<String>,
+    steps: Vec<f64>,
+    alternative: String,
+    delta: Option<Vec<f64>>,
 }
 
 impl BiasExtra {
+    /// PET-PEESE and the selection model asked for.
+    fn adjusted(&self) -> PyResult<AdjustedOptions> {
+        let selmodel = match &self.selmodel {
+            None => None,
+            Some(t) => Some(SelModelOptions {
+                kind: choice(
+                    "selection model",
+                    t,
+                    SelType::NAMES,
+                    "stepfun, beta, halfnorm, negexp, logistic or power",
+                )?,
+                steps: self.steps.clone(),
+                alternative: choice(
+                    "alternative",
+                    &self.alternative,
+                    Alternative::NAMES,
+                    "greater (the default), less or two-sided",
+                )?,
+                delta: self.delta.clone(),
+            }),
+        };
+        Ok(AdjustedOptions {
+            pet_peese_alpha: self.pet_peese_alpha,
+            selmodel,
+        })
+    }
+
     fn egger(&self) -> PyResult<EggerModel> {
         choice(
             "egger model",
@@ -56,7 +91,8 @@ pub(crate) fn side(s: Option<&str>) -> PyResult<Option<Side>> {
     .transpose()
 }
 
-/// `bias`: Egger, Begg, trim-and-fill and fail-safe N.
+/// `bias`: Egger, Begg, trim-and-fill and fail-safe N, with PET-PEESE and a selection model
+/// when asked for.
 #[pyfunction]
 #[pyo3(signature = (data_arg, model, extra))]
 pub(crate) fn bias(
@@ -83,15 +119,16 @@ pub(crate) fn bias(
         side: side(extra.side.as_deref())?,
         orwin_target: extra.orwin_target,
     };
+    let adjusted = extra.adjusted()?;
     let table = load(data, source, &map)?;
     let measure = measure_of(measure, &table)?;
     let source = source.to_string();
     py.detach(move || {
         let es = EffectSizes::compute(&table, measure, &opts).map_err(to_py)?;
-        let rep = options.run(&es).map_err(to_py)?;
+        let rep = adjusted.run(&options, &es).map_err(to_py)?;
         Ok((
             json(&rep, &source)?,
-            report::bias_table(&rep, &source),
+            report::bias_report_table(&rep, &source),
             omissions(&es),
         ))
     })

@@ -58,6 +58,11 @@ const FLAGS: &[(Setting, &str)] = &[
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
     (Setting::MaxBlock, "--max-block"),
     (Setting::NewScale, "--newscale"),
+    (Setting::PetPeeseAlpha, "--pet-peese-alpha"),
+    (
+        Setting::Selection,
+        "--selmodel, --steps, --delta or --alternative",
+    ),
 ];
 
 /// The flag that sets a library setting.

@@ -101,7 +101,7 @@ pub fn egger(es: &EffectSizes, model: &RandomEffects, kind: EggerModel) -> Resul
 }
 
 /// Fails with [`Error::Singular`] when every study has the same sampling variance.
-fn check_precisions_differ(es: &EffectSizes) -> Result<()> {
+pub(super) fn check_precisions_differ(es: &EffectSizes) -> Result<()> {
     let k = es.k();
     let (lo, hi) = es
         .vi()

@@ -19,18 +19,24 @@
 //! assert_eq!(tf.k0, tf.filled.len());
 //! ```
 
+mod adjusted;
 mod bias;
 mod influence;
 mod mh;
 mod need;
 mod parse;
+mod pet_peese;
 mod result;
+mod selmodel;
 mod trimfill;
 
+pub use adjusted::{AdjustedOptions, BiasReport};
 pub use bias::{begg, egger, fail_safe, Begg, Egger, EggerModel, FailSafe, Side};
 pub use influence::{cumulative, influence, CumulativeStep, Influence};
 pub use mh::{mantel_haenszel, peto, MhFit, MhMethod};
+pub use pet_peese::{pet_peese, LimitRegression, PetOrPeese, PetPeese, PetPeeseChoice};
 pub use result::{BiasOptions, BiasResult, InfluenceOptions, InfluenceResult};
+pub use selmodel::{selmodel, Alternative, SelModel, SelModelOptions, SelType};
 pub use trimfill::{trimfill, Filled, TrimFill, TrimFillEstimator};
 
 use crate::effect::Measure;

@@ -34,7 +34,8 @@ pub mod text;
 
 pub use fmt::{f4, fp, pv};
 pub use text::{
-    bias_table, cea_table, influence_table, mh_table, multilevel_table, table, table_report,
+    bias_report_table, bias_table, cea_table, influence_table, mh_table, multilevel_table, table,
+    table_report,
 };
 
 /// Any result as pretty-printed JSON with a final newline (the JSON contract). Undefined values

@@ -6,6 +6,7 @@
 //! |---|---|---|
 //! | `rma(yi, vi [, method [, knha [, level]]])` ([`Rma`]) | aggregate | struct of [`rma_fields`]: `reanalyse`'s result columns and `error` |
 //! | `egger(yi, vi [, method [, knha [, level]]])` ([`Egger`]) | aggregate | struct of [`egger_fields`]: Egger's regression test |
+//! | `pet_peese(yi, vi [, method [, knha [, level]]])` ([`PetPeese`]) | aggregate | struct of [`pet_peese_fields`]: PET, PEESE and PET-PEESE |
 //! | `rma_mh(ai, n1, ci, n2 [, measure [, level]])` ([`RmaMh`]) | aggregate | struct of [`rma_mh_fields`]: the Mantel–Haenszel common effect (OR, RR, RD) |
 //! | `escalc(measure, …)` ([`Escalc`]) | scalar | struct `(yi, vi, error)` of one row |
 //!
@@ -60,6 +61,7 @@ mod escalc;
 mod gen;
 mod groups;
 mod mh;
+mod pet_peese;
 mod plan;
 mod query;
 mod register;
@@ -69,6 +71,7 @@ mod rows;
 pub use egger::{egger_fields, Egger};
 pub use escalc::{escalc_fields, Escalc};
 pub use mh::{rma_mh_fields, RmaMh};
+pub use pet_peese::{pet_peese_fields, PetPeese};
 pub use plan::SinglePhase;
 pub use query::{context, write, Query, SqlFormat};
 pub use register::register;

@@ -7,6 +7,7 @@ use datafusion::prelude::SessionContext;
 use super::egger::Egger;
 use super::escalc::Escalc;
 use super::mh::RmaMh;
+use super::pet_peese::PetPeese;
 use super::plan::SinglePhase;
 use super::rma::Rma;
 
@@ -27,6 +28,7 @@ pub(crate) fn with_peerstat(
 pub fn register(ctx: &SessionContext) {
     ctx.register_udaf(AggregateUDF::from(Rma::default()));
     ctx.register_udaf(AggregateUDF::from(Egger::default()));
+    ctx.register_udaf(AggregateUDF::from(PetPeese::default()));
     ctx.register_udaf(AggregateUDF::from(RmaMh::default()));
     ctx.register_udf(ScalarUDF::from(Escalc::default()));
 }

@@ -379,6 +379,12 @@ def bias(
     estimator: Literal["L0", "R0"] = "L0",
     side: Optional[Literal["left", "right"]] = None,
     orwin_target: Optional[float] = None,
+    pet_peese: bool = False,
+    pet_peese_alpha: float = 0.10,
+    selmodel: Optional[Literal["stepfun", "beta", "halfnorm", "negexp", "logistic", "power"]] = None,
+    steps: Optional[Sequence[float]] = None,
+    alternative: Literal["greater", "less", "two-sided"] = "greater",
+    delta: Optional[Sequence[float]] = None,
     pi: Literal["metafor", "riley"] = "metafor",
     i2: Literal["typical", "q"] = "typical",
     max_iter: int = 1000,
@@ -398,9 +404,22 @@ def bias(
     """Small-study effects and publication bias as ``peerstat bias``: Egger's regression
     (``egger``: rma as metafor ``regtest``, or classic), Begg's rank correlation, trim-and-fill
     (``estimator`` L0/R0, ``side`` left/right or chosen from the data) and the fail-safe N
-    (Rosenthal, and Orwin's with ``orwin_target``)."""
+    (Rosenthal, and Orwin's with ``orwin_target``). ``pet_peese=True`` adds PET, PEESE and
+    PET-PEESE (PEESE when PET's intercept has two-sided p < ``pet_peese_alpha``); ``selmodel``
+    adds a selection model as metafor ``selmodel()`` (``steps``, ``alternative``, fixed
+    ``delta``); JSON keys ``pet``, ``peese``, ``pet_peese``, ``selmodel``."""
     obj, source, kind = _prepare(data, name)
-    extra = dict(egger=str(egger), estimator=str(estimator), side=side, orwin_target=orwin_target)
+    extra = dict(
+        egger=str(egger),
+        estimator=str(estimator),
+        side=side,
+        orwin_target=orwin_target,
+        pet_peese_alpha=float(pet_peese_alpha) if pet_peese else None,
+        selmodel=selmodel,
+        steps=[float(s) for s in (steps or [])],
+        alternative=str(alternative),
+        delta=None if delta is None else [float(d) for d in delta],
+    )
     json_text, text, omitted = _native.bias(
         _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),
         _model(method, knha, level, pi, i2, max_iter, stepadj),

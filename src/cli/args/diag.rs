@@ -39,10 +39,75 @@ pub struct BiasArgs {
     /// Title of the funnel plot.
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Add PET, PEESE and PET-PEESE (metafor regtest(model = "lm"), predictor sei / vi).
+    #[arg(long)]
+    pub pet_peese: bool,
+    /// PET-PEESE reports PEESE when PET's intercept has a two-sided p-value below this
+    /// (Stanley & Doucouliagos 2014).
+    #[arg(
+        long,
+        value_name = "ALPHA",
+        default_value_t = 0.10,
+        requires = "pet_peese"
+    )]
+    pub pet_peese_alpha: f64,
+    /// Add a selection model (metafor selmodel): stepfun (needs --steps), beta, halfnorm,
+    /// negexp, logistic or power; random effects by ML, or equal effects with --method EE.
+    #[arg(long, value_enum, value_name = "TYPE")]
+    pub selmodel: Option<SelTypeArg>,
+    /// Steps of the selection model's p-value intervals, e.g. 0.025 (three-parameter model) or
+    /// 0.05,0.10,0.50,1; for the continuous types at most one threshold.
+    #[arg(
+        long,
+        value_name = "P,...",
+        value_delimiter = ',',
+        requires = "selmodel"
+    )]
+    pub steps: Vec<f64>,
+    /// Which p-values drive selection: greater (positive effects favoured), less or two-sided.
+    #[arg(long, value_enum, default_value = "greater", requires = "selmodel")]
+    pub alternative: AlternativeArg,
+    /// Hold every delta of the selection model fixed (a Vevea-Woods sensitivity analysis),
+    /// e.g. 1,0.9,0.7,0.5 for a step function (the first is 1).
+    #[arg(
+        long,
+        value_name = "D,...",
+        value_delimiter = ',',
+        requires = "selmodel"
+    )]
+    pub delta: Vec<f64>,
     #[command(flatten)]
     pub plot: PlotArgs,
     #[command(flatten)]
     pub out: OutputArgs,
+}
+
+/// `--selmodel`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SelTypeArg {
+    /// Step function of the p-values (Vevea & Hedges 1995).
+    Stepfun,
+    /// Beta (Citkowicz & Vevea 2017).
+    Beta,
+    /// Half-normal (Preston et al. 2004).
+    Halfnorm,
+    /// Negative exponential.
+    Negexp,
+    /// Logistic.
+    Logistic,
+    /// Power.
+    Power,
+}
+
+/// `--alternative`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum AlternativeArg {
+    /// One-sided p-values for a positive effect.
+    Greater,
+    /// One-sided p-values for a negative effect.
+    Less,
+    /// Two-sided p-values.
+    TwoSided,
 }
 
 #[derive(Args)]

@@ -26,7 +26,7 @@ pub mod sql;
 pub use bulk::{ReanalyseArgs, SimulateArgs};
 pub use business::{BusinessCaseArgs, CaseFormat};
 pub use choices::*;
-pub use diag::{BiasArgs, FunnelYArg, InfluenceArgs};
+pub use diag::{AlternativeArg, BiasArgs, FunnelYArg, InfluenceArgs, SelTypeArg};
 pub use econ::CeaArgs;
 pub use framework::{EvaluateArgs, MapArgs, MapFormat};
 pub use init::InitArgs;

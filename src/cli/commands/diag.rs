@@ -1,10 +1,13 @@
 //! `peerstat bias` and `peerstat influence`.
 
-use peerstat::diag::{BiasOptions, BiasResult, InfluenceOptions};
+use peerstat::diag::{
+    AdjustedOptions, Alternative, BiasOptions, BiasResult, InfluenceOptions, SelModelOptions,
+    SelType,
+};
 use peerstat::report::{self, svg};
 
 use super::{effect_sizes, load, model};
-use crate::cli::args::{BiasArgs, Format, FunnelYArg, InfluenceArgs};
+use crate::cli::args::{AlternativeArg, BiasArgs, Format, FunnelYArg, InfluenceArgs, SelTypeArg};
 use crate::cli::output::{emit, write_plot, Paths};
 use crate::cli::CmdResult;
 
@@ -26,17 +29,41 @@ pub fn bias(a: BiasArgs) -> CmdResult {
         side: a.side.map(Into::into),
         orwin_target: a.orwin_target,
     };
-    let rep = options.run(&es)?;
+    let rep = adjusted(&a).run(&options, &es)?;
     let file = a.data.input.display().to_string();
     if let Some(path) = &a.funnel {
-        funnel(&a, &l, &es, &model, &rep, path)?;
+        funnel(&a, &l, &es, &model, &rep.bias, path)?;
     }
     let text = match a.out.format {
         Format::Json => report::json(&rep)?,
         Format::Csv => report::csv::record(&rep)?,
-        Format::Table => report::bias_table(&rep, &file),
+        Format::Table => report::bias_report_table(&rep, &file),
     };
     emit(&text, a.out.output.as_deref())
+}
+
+/// `--pet-peese` and `--selmodel`.
+fn adjusted(a: &BiasArgs) -> AdjustedOptions {
+    AdjustedOptions {
+        pet_peese_alpha: a.pet_peese.then_some(a.pet_peese_alpha),
+        selmodel: a.selmodel.map(|t| SelModelOptions {
+            kind: match t {
+                SelTypeArg::Stepfun => SelType::Stepfun,
+                SelTypeArg::Beta => SelType::Beta,
+                SelTypeArg::Halfnorm => SelType::Halfnorm,
+                SelTypeArg::Negexp => SelType::Negexp,
+                SelTypeArg::Logistic => SelType::Logistic,
+                SelTypeArg::Power => SelType::Power,
+            },
+            steps: a.steps.clone(),
+            alternative: match a.alternative {
+                AlternativeArg::Greater => Alternative::Greater,
+                AlternativeArg::Less => Alternative::Less,
+                AlternativeArg::TwoSided => Alternative::TwoSided,
+            },
+            delta: (!a.delta.is_empty()).then(|| a.delta.clone()),
+        }),
+    }
 }
 
 /// `--funnel`: the contour-enhanced funnel plot with trim-and-fill's filled studies and

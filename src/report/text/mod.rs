@@ -1,5 +1,6 @@
 //! Text printouts (metafor-style tables) of every result.
 
+mod bias_adjusted;
 mod cnma;
 mod diag;
 mod econ;
@@ -10,6 +11,7 @@ mod network;
 mod robust;
 mod scale;
 
+pub use bias_adjusted::bias_report_table;
 pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
