@@ -100,6 +100,8 @@ pub enum Setting {
     CiScale,
     /// The layout of a forest plot (axis limits and ticks, sort order, extra columns).
     Forest,
+    /// Value-of-information options (parameters, EVPPI/EVSI method, blocks, designs, population).
+    Voi,
 }
 
 impl Setting {
@@ -143,6 +145,7 @@ impl Setting {
             Setting::Icc => "intracluster correlation",
             Setting::CiScale => "scale of confidence bounds",
             Setting::Forest => "forest plot layout",
+            Setting::Voi => "value-of-information options",
         }
     }
 }

@@ -56,6 +56,10 @@ const FLAGS: &[(Setting, &str)] = &[
         "--components-sep, --components-from, --inactive, --interaction or --combination",
     ),
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
+    (
+        Setting::Voi,
+        "--params, --evppi, --evppi-method, --blocks, --evsi, --evsi-n, --population or --study-cost",
+    ),
 ];
 
 /// The flag that sets a library setting.

@@ -31,6 +31,10 @@ pub struct WtpResult {
     pub ceaf_strategy: String,
     /// Expected value of perfect information (per person).
     pub evpi: f64,
+    /// Expected value of partial perfect information, one per requested parameter group
+    /// ([`crate::econ::voi::add_evppi`]; empty and absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evppi: Vec<crate::econ::voi::records::Evppi>,
 }
 
 /// A PSA analysis.
@@ -259,5 +263,6 @@ fn at_wtp(
             .collect(),
         ceaf_strategy: names[ceaf].clone(),
         evpi: (sum_max / n - mean[ceaf]).max(0.0),
+        evppi: Vec::new(),
     }
 }

@@ -73,6 +73,21 @@ pub struct CeaArgs {
     /// acceptability").
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Draws: the parameters behind each draw (`draw` + one column per parameter), for EVPPI.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+    /// Draws: EVPPI of a parameter or a group of parameters, NAME[,NAME...] (repeatable: one
+    /// EVPPI per flag, in flag order; needs --params).
+    #[arg(long, value_name = "NAME[,NAME...]")]
+    pub evppi: Vec<String>,
+    /// EVPPI method: gam (regression on a penalised cubic regression spline, R voi's default),
+    /// so (Strong-Oakley blocks, one parameter; needs --blocks) or sal (Sadatsafavi segments,
+    /// one parameter).
+    #[arg(long, default_value = "gam", value_parser = choice::<EvppiMethodArg>(evppi_method_msg))]
+    pub evppi_method: EvppiMethodArg,
+    /// Strong-Oakley EVPPI: number of blocks (must divide the number of draws).
+    #[arg(long, value_name = "N")]
+    pub blocks: Option<usize>,
     #[command(flatten)]
     pub plot: PlotArgs,
     #[command(flatten)]

@@ -1,17 +1,48 @@
 //! `peerstat cea`.
 
 use peerstat::data;
-use peerstat::econ::table::{analyse_table, draws_table, CeaOptions};
+use peerstat::econ::draws::draw_matrices;
+use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, CeaResult};
+use peerstat::econ::voi::{add_evppi, EvppiOptions, Parameters};
 use peerstat::report::{self, svg};
 
 use crate::cli::args::{CeaArgs, Format};
 use crate::cli::output::{columns, emit, write_plot, Paths};
 use crate::cli::{CmdResult, Failure};
 
+/// The value-of-information flags: reads `--params` and adds the EVPPIs to each WTP.
+fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
+    let Some(path) = &a.params else {
+        return Err(Failure::Usage(
+            "--evppi needs --params FILE (the parameters of each draw)".into(),
+        ));
+    };
+    let opts = EvppiOptions {
+        groups: a
+            .evppi
+            .iter()
+            .map(|g| g.split(',').map(|p| p.trim().to_string()).collect())
+            .collect(),
+        method: a.evppi_method.into(),
+        blocks: a.blocks,
+    };
+    opts.validate()?;
+    let Some(d) = rep.draws.as_mut() else {
+        return Err(Failure::Usage(
+            "--params and --evppi need PSA draws (draw, strategy, cost, effect)".into(),
+        ));
+    };
+    let params = Parameters::from_tables(&data::read_table(path, &columns(&[])?)?, table)?;
+    let (_, cost, effect) = draw_matrices(table)?;
+    add_evppi(d, &cost, &effect, &params, &opts)?;
+    Ok(())
+}
+
 /// `peerstat cea`.
 pub fn cea(a: CeaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.input))
+        .input("--params", a.params.as_deref())
         .output("-o", a.out.output.as_deref())
         .plot("--plane", a.plane.as_deref())
         .plot("--ceac", a.ceac.as_deref())
@@ -43,7 +74,10 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     };
     opts.validate()?;
     let table = data::read_table(&a.input, &map)?;
-    let rep = analyse_table(&table, &opts)?;
+    let mut rep = analyse_table(&table, &opts)?;
+    if a.params.is_some() || !a.evppi.is_empty() {
+        add_voi(&mut rep, &table, &a)?;
+    }
     let file = a.input.display().to_string();
     if let Some(path) = &a.draws_out {
         let b = rep
