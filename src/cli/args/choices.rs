@@ -7,7 +7,7 @@ use clap::ValueEnum;
 
 use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
 use peerstat::econ::table::Shape;
-use peerstat::econ::voi::EvppiMethod;
+use peerstat::econ::voi::{EvppiMethod, EvsiMethod};
 use peerstat::econ::Timing;
 use peerstat::effect::{AddTo, Measure, VarianceType};
 use peerstat::model::multilevel::MultilevelDfs;
@@ -104,6 +104,12 @@ pub fn shape_msg(s: &str) -> String {
 }
 pub fn evppi_method_msg(s: &str) -> String {
     EvppiMethod::parse(s)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+pub fn evsi_method_msg(s: &str) -> String {
+    EvsiMethod::parse(s)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default()
@@ -407,5 +413,13 @@ value_enum!(
         Gam => EvppiMethod::Gam,
         #[value(alias = "strong-oakley")] So => EvppiMethod::StrongOakley,
         #[value(alias = "sadatsafavi")] Sal => EvppiMethod::Sadatsafavi,
+    }
+);
+
+value_enum!(
+    /// `cea --evsi-method`.
+    EvsiMethodArg => EvsiMethod {
+        #[value(alias = "gam")] Regression => EvsiMethod::Regression,
+        #[value(alias = "mm")] MomentMatching => EvsiMethod::MomentMatching,
     }
 );

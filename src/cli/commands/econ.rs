@@ -3,21 +3,20 @@
 use peerstat::data;
 use peerstat::econ::draws::draw_matrices;
 use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, CeaResult};
-use peerstat::econ::voi::{add_evppi, EvppiOptions, Parameters};
+use peerstat::econ::voi::{
+    add_evppi, add_evsi, apply_population, EvppiOptions, EvsiOptions, Parameters, Population,
+    Study, StudyCost,
+};
 use peerstat::report::{self, svg};
 
 use crate::cli::args::{CeaArgs, Format};
 use crate::cli::output::{columns, emit, write_plot, Paths};
 use crate::cli::{CmdResult, Failure};
 
-/// The value-of-information flags: reads `--params` and adds the EVPPIs to each WTP.
+/// The value-of-information flags: reads `--params`, adds EVPPIs and EVSIs to each WTP and
+/// population values.
 fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
-    let Some(path) = &a.params else {
-        return Err(Failure::Usage(
-            "--evppi needs --params FILE (the parameters of each draw)".into(),
-        ));
-    };
-    let opts = EvppiOptions {
+    let evppi = EvppiOptions {
         groups: a
             .evppi
             .iter()
@@ -26,15 +25,47 @@ fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
         method: a.evppi_method.into(),
         blocks: a.blocks,
     };
-    opts.validate()?;
+    evppi.validate()?;
+    let evsi = EvsiOptions {
+        studies: a.evsi.iter().map(|s| Study::parse(s)).collect::<Result<_, _>>()?,
+        n: a.evsi_n.clone(),
+        method: a.evsi_method.into(),
+        sd: a.evsi_sd,
+        q: a.evsi_points,
+        seed: a.seed,
+    };
+    evsi.validate()?;
+    let population = a
+        .population
+        .map(|p| Population::new(p, a.horizon, a.discount))
+        .transpose()?;
+    let study_cost = a.study_cost.as_deref().map(StudyCost::parse).transpose()?;
+    if study_cost.is_some() && population.is_none() {
+        return Err(Failure::Usage("--study-cost needs --population (ENBS is a population value)".into()));
+    }
     let Some(d) = rep.draws.as_mut() else {
         return Err(Failure::Usage(
-            "--params and --evppi need PSA draws (draw, strategy, cost, effect)".into(),
+            "--params, --evppi, --evsi and --population need PSA draws (draw, strategy, cost, effect)".into(),
         ));
     };
-    let params = Parameters::from_tables(&data::read_table(path, &columns(&[])?)?, table)?;
-    let (_, cost, effect) = draw_matrices(table)?;
-    add_evppi(d, &cost, &effect, &params, &opts)?;
+    let wants = !evppi.groups.is_empty() || !evsi.studies.is_empty();
+    match (&a.params, wants) {
+        (Some(path), true) => {
+            let params = Parameters::from_tables(&data::read_table(path, &columns(&[])?)?, table)?;
+            let (_, cost, effect) = draw_matrices(table)?;
+            add_evppi(d, &cost, &effect, &params, &evppi)?;
+            add_evsi(d, &cost, &effect, &params, &evsi)?;
+        }
+        (None, true) => {
+            return Err(Failure::Usage(
+                "--evppi and --evsi need --params FILE (the parameters of each draw)".into(),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(p) = &population {
+        apply_population(d, p, study_cost);
+    }
     Ok(())
 }
 
@@ -75,7 +106,7 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     opts.validate()?;
     let table = data::read_table(&a.input, &map)?;
     let mut rep = analyse_table(&table, &opts)?;
-    if a.params.is_some() || !a.evppi.is_empty() {
+    if a.params.is_some() || !a.evppi.is_empty() || !a.evsi.is_empty() || a.population.is_some() {
         add_voi(&mut rep, &table, &a)?;
     }
     let file = a.input.display().to_string();

@@ -173,6 +173,7 @@ pub fn evppi(
                 blocks: (opts.method == EvppiMethod::StrongOakley)
                     .then_some(opts.blocks.unwrap_or(0)),
                 evppi: v,
+                population_evppi: None,
             });
         }
     }

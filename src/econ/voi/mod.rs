@@ -26,8 +26,10 @@
 //! ```
 
 mod evppi;
+mod evsi;
 mod gam;
 mod params;
+mod population;
 pub(crate) mod records;
 mod sadatsafavi;
 mod spline;
@@ -36,4 +38,6 @@ mod strong_oakley;
 pub use evppi::{add_evppi, evppi, EvppiOptions};
 pub use gam::GAM_MAX_PARAMETERS;
 pub use params::Parameters;
-pub use records::{Evppi, EvppiMethod};
+pub use population::{apply_population, StudyCost};
+pub use evsi::{add_evsi, evsi, Design, EvsiOptions, Study};
+pub use records::{Evppi, EvppiMethod, Evsi, EvsiMethod, Population};
