@@ -11,7 +11,9 @@ use std::path::Path;
 use peerstat::data::{read_table, ColumnMap, Table};
 use peerstat::econ::draws::draw_matrices;
 use peerstat::econ::table::{analyse_table, CeaOptions};
-use peerstat::econ::voi::{add_evppi, EvppiMethod, EvppiOptions, Parameters};
+use peerstat::econ::voi::{
+    add_evppi, evsi, EvppiMethod, EvppiOptions, EvsiMethod, EvsiOptions, Parameters, Study,
+};
 use serde_json::Value;
 
 use common::cli::{assert_fails, json_of, run};
@@ -294,5 +296,122 @@ fn cli_refuses_bad_voi_options() {
     assert_fails(
         &run(&["cea", CEA, "--params", PARS, "--evppi", "nope"]),
         &["nope"],
+    );
+}
+
+/// EVSI (random): peerstat with seed 1 within 4 Monte Carlo SDs (of the difference between one
+/// run and R's mean over 20 seeds) of voi's regression method in R (`voi.json` "evsi"); moment
+/// matching targets the same EVSI and is held to the same band.
+fn evsi_within_mc_error(method: EvsiMethod) {
+    let r = reference();
+    let draws = read(CEA);
+    let params = Parameters::from_tables(&read(PARS), &draws).unwrap();
+    let (_, c, e) = draw_matrices(&draws).unwrap();
+    let mut checked = 0;
+    for case in r["evsi"].as_array().unwrap() {
+        let design = case["design"].as_str().unwrap();
+        let pars = strings(&case["parameters"]).join(",");
+        let opts = EvsiOptions {
+            studies: vec![Study::parse(&format!("{design}:{pars}")).unwrap()],
+            n: vec![case["n"].as_u64().unwrap()],
+            method,
+            sd: 1.0,
+            q: 50,
+            seed: 1,
+        };
+        let got = evsi(&c, &e, &params, &[20000.0], &opts).unwrap()[0][0].evsi;
+        let (mean, sd) = (case["mean"].as_f64().unwrap(), case["sd"].as_f64().unwrap());
+        let band = 4.0 * sd * (1.0 + 1.0 / 20.0f64).sqrt();
+        assert!(
+            (got - mean).abs() <= band,
+            "{method:?} {design} n={}: peerstat {got}, voi in R {mean} ± {sd}",
+            case["n"]
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 5);
+}
+
+#[test]
+fn evsi_regression_within_monte_carlo_error_of_voi() {
+    evsi_within_mc_error(EvsiMethod::Regression);
+}
+
+#[test]
+fn evsi_moment_matching_within_monte_carlo_error_of_voi() {
+    evsi_within_mc_error(EvsiMethod::MomentMatching);
+}
+
+#[test]
+fn population_values_and_enbs() {
+    let j = json_of(&[
+        "cea",
+        CEA,
+        "--params",
+        PARS,
+        "--wtp",
+        "20000",
+        "--evppi",
+        "p_side_effects_t2",
+        "--evsi",
+        "trial-binary:p_side_effects_t1,p_side_effects_t2",
+        "--evsi-n",
+        "10,100,1000",
+        "--population",
+        "5000",
+        "--horizon",
+        "10",
+        "--discount",
+        "0.035",
+        "--study-cost",
+        "100000,500",
+        "--format",
+        "json",
+    ]);
+    // Σ_{t=0}^{9} 5000 / 1.035^t, by hand
+    let mult: f64 = (0..10).map(|t| 5000.0 / 1.035f64.powi(t)).sum();
+    assert!((j["population"]["multiplier"].as_f64().unwrap() - mult).abs() < 1e-9 * mult);
+    let w = &j["by_wtp"][0];
+    let evpi = w["evpi"].as_f64().unwrap();
+    assert!((w["population_evpi"].as_f64().unwrap() - evpi * mult).abs() < 1e-9 * evpi * mult);
+    let e = &w["evppi"][0];
+    assert!(
+        (e["population_evppi"].as_f64().unwrap() - e["evppi"].as_f64().unwrap() * mult).abs()
+            < 1e-6
+    );
+    let s = w["evsi"].as_array().unwrap();
+    assert_eq!(s.len(), 3);
+    let mut best = (f64::NEG_INFINITY, 0);
+    for (i, x) in s.iter().enumerate() {
+        let n = x["n"].as_f64().unwrap();
+        let cost = 100000.0 + 500.0 * 2.0 * n; // two arms of n
+        assert_eq!(x["study_cost"].as_f64().unwrap(), cost);
+        let enbs = x["evsi"].as_f64().unwrap() * mult - cost;
+        assert!((x["enbs"].as_f64().unwrap() - enbs).abs() < 1e-6 * enbs.abs());
+        if enbs > best.0 {
+            best = (enbs, i);
+        }
+    }
+    for (i, x) in s.iter().enumerate() {
+        assert_eq!(x["optimal"].as_bool().unwrap(), i == best.1);
+    }
+    assert_fails(
+        &run(&["cea", CEA, "--study-cost", "1,2"]),
+        &["--population"],
+    );
+    assert_fails(
+        &run(&[
+            "cea",
+            CEA,
+            "--params",
+            PARS,
+            "--evsi",
+            "binary:p_side_effects_t1,p_side_effects_t2",
+        ]),
+        &["needs 1 parameter"],
+    );
+    assert_fails(
+        &run(&["cea", CEA, "--params", PARS, "--evsi", "binary:c_hospital"]),
+        &["outside [0, 1]"],
     );
 }

@@ -94,7 +94,12 @@ pub struct CeaArgs {
     #[arg(long, value_name = "DESIGN:PARAM[,PARAM]")]
     pub evsi: Vec<String>,
     /// EVSI sample sizes, comma-separated (per arm for trial-binary).
-    #[arg(long, value_delimiter = ',', default_value = "100", value_name = "N[,N...]")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100",
+        value_name = "N[,N...]"
+    )]
     pub evsi_n: Vec<u64>,
     /// EVSI method: regression (on simulated study data, Strong et al. 2015, R voi's default)
     /// or moment-matching (Heath et al. 2018).

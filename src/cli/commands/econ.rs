@@ -27,7 +27,11 @@ fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
     };
     evppi.validate()?;
     let evsi = EvsiOptions {
-        studies: a.evsi.iter().map(|s| Study::parse(s)).collect::<Result<_, _>>()?,
+        studies: a
+            .evsi
+            .iter()
+            .map(|s| Study::parse(s))
+            .collect::<Result<_, _>>()?,
         n: a.evsi_n.clone(),
         method: a.evsi_method.into(),
         sd: a.evsi_sd,
@@ -41,7 +45,9 @@ fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
         .transpose()?;
     let study_cost = a.study_cost.as_deref().map(StudyCost::parse).transpose()?;
     if study_cost.is_some() && population.is_none() {
-        return Err(Failure::Usage("--study-cost needs --population (ENBS is a population value)".into()));
+        return Err(Failure::Usage(
+            "--study-cost needs --population (ENBS is a population value)".into(),
+        ));
     }
     let Some(d) = rep.draws.as_mut() else {
         return Err(Failure::Usage(
@@ -106,7 +112,12 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     opts.validate()?;
     let table = data::read_table(&a.input, &map)?;
     let mut rep = analyse_table(&table, &opts)?;
-    if a.params.is_some() || !a.evppi.is_empty() || !a.evsi.is_empty() || a.population.is_some() {
+    if a.params.is_some()
+        || !a.evppi.is_empty()
+        || !a.evsi.is_empty()
+        || a.population.is_some()
+        || a.study_cost.is_some()
+    {
         add_voi(&mut rep, &table, &a)?;
     }
     let file = a.input.display().to_string();

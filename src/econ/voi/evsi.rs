@@ -150,13 +150,22 @@ impl EvsiOptions {
     /// fewer than 5 moment-matching points.
     pub fn validate(&self) -> Result<()> {
         if self.n.is_empty() || self.n.contains(&0) {
-            return Err(Error::setting(Setting::Voi, "EVSI needs sample sizes of 1 or more"));
+            return Err(Error::setting(
+                Setting::Voi,
+                "EVSI needs sample sizes of 1 or more",
+            ));
         }
         if !(self.sd.is_finite() && self.sd > 0.0) {
-            return Err(Error::setting(Setting::Voi, "the normal-known SD must be positive"));
+            return Err(Error::setting(
+                Setting::Voi,
+                "the normal-known SD must be positive",
+            ));
         }
         if self.method == EvsiMethod::MomentMatching && self.q < 5 {
-            return Err(Error::setting(Setting::Voi, "moment matching needs at least 5 points"));
+            return Err(Error::setting(
+                Setting::Voi,
+                "moment matching needs at least 5 points",
+            ));
         }
         Ok(())
     }
@@ -170,7 +179,10 @@ fn study_columns<'a>(params: &'a Parameters, study: &Study) -> Result<Vec<&'a [f
         if study.design != Design::NormalKnown && c.iter().any(|v| !(0.0..=1.0).contains(v)) {
             return Err(Error::input(
                 format!("parameter '{p}'"),
-                format!("is a probability for design {}, but has values outside [0, 1]", study.design.name()),
+                format!(
+                    "is a probability for design {}, but has values outside [0, 1]",
+                    study.design.name()
+                ),
             ));
         }
         out.push(c);
@@ -204,11 +216,30 @@ fn loglik(design: Design, x: &[f64], theta: &[f64], n: u64, sd: f64) -> f64 {
             .zip(theta)
             .map(|(&k, &p)| {
                 let a = if k > 0.0 { k * p.ln() } else { 0.0 };
-                let b = if k < n as f64 { (n as f64 - k) * (1.0 - p).ln() } else { 0.0 };
+                let b = if k < n as f64 {
+                    (n as f64 - k) * (1.0 - p).ln()
+                } else {
+                    0.0
+                };
                 a + b
             })
             .sum(),
     }
+}
+
+/// The PSA: costs and effects (draws × strategies) and the willingness-to-pay values.
+struct Psa<'a> {
+    cost: &'a Array2<f64>,
+    effect: &'a Array2<f64>,
+    wtp: &'a [f64],
+}
+
+/// One study at one size: its parameter columns and the random stream of its simulations.
+struct Case<'a> {
+    cols: &'a [&'a [f64]],
+    study: &'a Study,
+    n: u64,
+    stream: u64,
 }
 
 fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
@@ -218,16 +249,9 @@ fn rng_for(seed: u64, stream: u64) -> ChaCha8Rng {
 }
 
 /// EVSI by regression at every WTP for one study and size.
-fn regression(
-    cost: &Array2<f64>,
-    effect: &Array2<f64>,
-    cols: &[&[f64]],
-    study: &Study,
-    n: u64,
-    opts: &EvsiOptions,
-    wtp: &[f64],
-    stream: u64,
-) -> Result<Vec<f64>> {
+fn regression(psa: &Psa, case: &Case, opts: &EvsiOptions) -> Result<Vec<f64>> {
+    let (cost, effect, wtp) = (psa.cost, psa.effect, psa.wtp);
+    let (cols, study, n, stream) = (case.cols, case.study, case.n, case.stream);
     let mut rng = rng_for(opts.seed, stream);
     let nd = cols[0].len();
     let mut data = vec![Vec::with_capacity(nd); cols.len()];
@@ -236,7 +260,10 @@ fn regression(
         for (j, c) in cols.iter().enumerate() {
             theta[j] = c[d];
         }
-        for (j, x) in simulate_one(study.design, &theta, n, opts.sd, &mut rng).into_iter().enumerate() {
+        for (j, x) in simulate_one(study.design, &theta, n, opts.sd, &mut rng)
+            .into_iter()
+            .enumerate()
+        {
             data[j].push(x);
         }
     }
@@ -275,13 +302,18 @@ fn quantile_points(cols: &[&[f64]], q: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f
             v
         })
         .collect();
-    (0..q).map(|i| per.iter_mut().map(|c| c[i]).collect()).collect()
+    (0..q)
+        .map(|i| per.iter_mut().map(|c| c[i]).collect())
+        .collect()
 }
 
 /// Covariance matrix (ncomp × ncomp) of the columns of `f` with weights `w` (summing to 1).
 fn weighted_cov(f: &[Vec<f64>], w: &[f64]) -> DMatrix<f64> {
     let m = f.len();
-    let mean: Vec<f64> = f.iter().map(|c| c.iter().zip(w).map(|(a, b)| a * b).sum()).collect();
+    let mean: Vec<f64> = f
+        .iter()
+        .map(|c| c.iter().zip(w).map(|(a, b)| a * b).sum())
+        .collect();
     DMatrix::from_fn(m, m, |a, b| {
         f[a].iter()
             .zip(&f[b])
@@ -310,16 +342,9 @@ fn sqrt_sym(m: &DMatrix<f64>, inverse: bool) -> DMatrix<f64> {
 }
 
 /// EVSI by moment matching at every WTP for one study and size.
-fn moment_matching(
-    cost: &Array2<f64>,
-    effect: &Array2<f64>,
-    cols: &[&[f64]],
-    study: &Study,
-    n: u64,
-    opts: &EvsiOptions,
-    wtp: &[f64],
-    stream: u64,
-) -> Result<Vec<f64>> {
+fn moment_matching(psa: &Psa, case: &Case, opts: &EvsiOptions) -> Result<Vec<f64>> {
+    let (cost, effect, wtp) = (psa.cost, psa.effect, psa.wtp);
+    let (cols, study, n, stream) = (case.cols, case.study, case.n, case.stream);
     let mut rng = rng_for(opts.seed, stream);
     let nd = cols[0].len();
     // posterior weights of the PSA draws given each simulated study (independent of WTP)
@@ -363,13 +388,19 @@ fn moment_matching(
             post /= weights.len() as f64;
             let prep = &var_fit - post;
             let shrink = sqrt_sym(&var_fit, true) * sqrt_sym(&prep, false);
-            let mean: Vec<f64> = fits.iter().map(|c| c.iter().sum::<f64>() / nd as f64).collect();
+            let mean: Vec<f64> = fits
+                .iter()
+                .map(|c| c.iter().sum::<f64>() / nd as f64)
+                .collect();
             let m = fits.len();
             let rescaled: Vec<Vec<f64>> = (0..m)
                 .map(|b| {
                     (0..nd)
                         .map(|d| {
-                            mean[b] + (0..m).map(|a| (fits[a][d] - mean[a]) * shrink[(a, b)]).sum::<f64>()
+                            mean[b]
+                                + (0..m)
+                                    .map(|a| (fits[a][d] - mean[a]) * shrink[(a, b)])
+                                    .sum::<f64>()
                         })
                         .collect()
                 })
@@ -399,11 +430,16 @@ pub fn evsi(
         let cols = study_columns(params, study)?;
         for (ni, &n) in opts.n.iter().enumerate() {
             let stream = (si * opts.n.len() + ni) as u64;
+            let psa = Psa { cost, effect, wtp };
+            let case = Case {
+                cols: &cols,
+                study,
+                n,
+                stream,
+            };
             let values = match opts.method {
-                EvsiMethod::Regression => regression(cost, effect, &cols, study, n, opts, wtp, stream)?,
-                EvsiMethod::MomentMatching => {
-                    moment_matching(cost, effect, &cols, study, n, opts, wtp, stream)?
-                }
+                EvsiMethod::Regression => regression(&psa, &case, opts)?,
+                EvsiMethod::MomentMatching => moment_matching(&psa, &case, opts)?,
             };
             for (w, v) in values.into_iter().enumerate() {
                 out[w].push(Evsi {

@@ -36,8 +36,8 @@ mod spline;
 mod strong_oakley;
 
 pub use evppi::{add_evppi, evppi, EvppiOptions};
+pub use evsi::{add_evsi, evsi, Design, EvsiOptions, Study};
 pub use gam::GAM_MAX_PARAMETERS;
 pub use params::Parameters;
 pub use population::{apply_population, StudyCost};
-pub use evsi::{add_evsi, evsi, Design, EvsiOptions, Study};
 pub use records::{Evppi, EvppiMethod, Evsi, EvsiMethod, Population};

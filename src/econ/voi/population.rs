@@ -27,10 +27,12 @@ impl StudyCost {
     pub fn parse(s: &str) -> Result<StudyCost> {
         let v: Vec<Option<f64>> = s.split(',').map(|x| x.trim().parse::<f64>().ok()).collect();
         match v.as_slice() {
-            [Some(f), Some(p)] if f.is_finite() && p.is_finite() && *f >= 0.0 && *p >= 0.0 => Ok(StudyCost {
-                fixed: *f,
-                per_person: *p,
-            }),
+            [Some(f), Some(p)] if f.is_finite() && p.is_finite() && *f >= 0.0 && *p >= 0.0 => {
+                Ok(StudyCost {
+                    fixed: *f,
+                    per_person: *p,
+                })
+            }
             _ => Err(Error::setting(
                 Setting::Voi,
                 format!("a study cost is FIXED,PER_PERSON (two numbers >= 0), got '{s}'"),
@@ -68,7 +70,8 @@ pub fn apply_population(analysis: &mut DrawsAnalysis, pop: &Population, cost: Op
 /// Marks, within each study (design and parameters), the `n` with the highest ENBS.
 fn mark_optimal(evsi: &mut [super::Evsi]) {
     for i in 0..evsi.len() {
-        let same = |j: usize| evsi[j].design == evsi[i].design && evsi[j].parameters == evsi[i].parameters;
+        let same =
+            |j: usize| evsi[j].design == evsi[i].design && evsi[j].parameters == evsi[i].parameters;
         let best = (0..evsi.len())
             .filter(|&j| same(j))
             .max_by(|&a, &b| {

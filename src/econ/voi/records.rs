@@ -139,7 +139,11 @@ impl Population {
     /// [`Error::Setting`] for a negative or non-finite population, a zero horizon or a rate
     /// outside [0, 1).
     pub fn new(per_year: f64, horizon: u32, discount: f64) -> Result<Population> {
-        if !per_year.is_finite() || per_year < 0.0 || horizon == 0 || !(0.0..1.0).contains(&discount) {
+        if !per_year.is_finite()
+            || per_year < 0.0
+            || horizon == 0
+            || !(0.0..1.0).contains(&discount)
+        {
             return Err(Error::setting(
                 Setting::Voi,
                 format!(

@@ -8,6 +8,7 @@ mod meta;
 mod multilevel;
 mod network;
 mod robust;
+mod voi;
 
 pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
