@@ -85,6 +85,10 @@ pub struct CeaArgs {
     /// one parameter).
     #[arg(long, default_value = "gam", value_parser = choice::<EvppiMethodArg>(evppi_method_msg))]
     pub evppi_method: EvppiMethodArg,
+    /// GAM EVPPI: standard error from B draws of the regression coefficients (R voi's
+    /// se = TRUE with B; 0 = none).
+    #[arg(long, default_value_t = 0, value_name = "B")]
+    pub evppi_se: usize,
     /// Strong-Oakley EVPPI: number of blocks (must divide the number of draws).
     #[arg(long, value_name = "N")]
     pub blocks: Option<usize>,

@@ -24,6 +24,8 @@ fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
             .collect(),
         method: a.evppi_method.into(),
         blocks: a.blocks,
+        se_draws: a.evppi_se,
+        seed: a.seed,
     };
     evppi.validate()?;
     let evsi = EvsiOptions {

@@ -11,6 +11,8 @@
 //! cost-effectiveness input regresses costs and effects separately instead).
 
 use ndarray::Array2;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -31,6 +33,10 @@ pub struct EvppiOptions {
     pub method: EvppiMethod,
     /// Strong–Oakley: the number of blocks (must divide the number of draws).
     pub blocks: Option<usize>,
+    /// GAM: coefficient draws for the standard error (0: none; voi's `B`, default 1000 there).
+    pub se_draws: usize,
+    /// Seed of the coefficient draws (ChaCha8, one stream per group and WTP).
+    pub seed: u64,
 }
 
 impl EvppiOptions {
@@ -102,13 +108,37 @@ pub(crate) fn evppi_from_fitted(fits: &[Vec<f64>]) -> f64 {
 
 /// EVPPI by GAM of incremental net benefits (against the first strategy) on a design.
 pub(crate) fn gam_evppi(design: &GamDesign, nb: &Array2<f64>) -> Result<f64> {
+    Ok(gam_evppi_se(design, nb, 0, None)?.0)
+}
+
+/// EVPPI by GAM and, with `draws` > 0 and a random stream, its standard error over draws of
+/// the regression coefficients from their posterior (voi's `evppi(..., se = TRUE, B)`).
+fn gam_evppi_se(
+    design: &GamDesign,
+    nb: &Array2<f64>,
+    draws: usize,
+    rng: Option<&mut ChaCha8Rng>,
+) -> Result<(f64, Option<f64>)> {
     let fits = (1..nb.ncols())
         .map(|s| {
             let y: Vec<f64> = nb.rows().into_iter().map(|r| r[s] - r[0]).collect();
-            design.fit(&y).map(|f| f.fitted)
+            design.fit(&y)
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(evppi_from_fitted(&fits))
+    let fitted: Vec<Vec<f64>> = fits.iter().map(|f| f.fitted.clone()).collect();
+    let value = evppi_from_fitted(&fitted);
+    let Some(rng) = rng.filter(|_| draws > 1) else {
+        return Ok((value, None));
+    };
+    let reps: Vec<f64> = (0..draws)
+        .map(|_| {
+            let f: Vec<Vec<f64>> = fits.iter().map(|g| design.replicate(g, rng)).collect();
+            evppi_from_fitted(&f)
+        })
+        .collect();
+    let mean = reps.iter().sum::<f64>() / draws as f64;
+    let var = reps.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (draws - 1) as f64;
+    Ok((value, Some(var.sqrt())))
 }
 
 /// The group's columns, without parameters that are constant over the draws (their EVPPI is 0,
@@ -144,35 +174,45 @@ pub fn evppi(
     let mut out: Vec<Vec<Evppi>> = vec![Vec::with_capacity(opts.groups.len()); wtp.len()];
     for group in &opts.groups {
         let cols = varying(params, group)?;
-        let values: Vec<f64> = if cols.is_empty() {
-            vec![0.0; wtp.len()]
+        let gi = out[0].len() as u64;
+        let values: Vec<(f64, Option<f64>)> = if cols.is_empty() {
+            vec![(0.0, None); wtp.len()]
         } else {
             match opts.method {
                 EvppiMethod::Gam => {
                     let design = GamDesign::new(&cols)?;
                     wtp.par_iter()
-                        .map(|&l| gam_evppi(&design, &net_benefit(cost, effect, l)))
+                        .enumerate()
+                        .map(|(w, &l)| {
+                            let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+                            rng.set_stream(gi * wtp.len() as u64 + w as u64);
+                            let nb = net_benefit(cost, effect, l);
+                            gam_evppi_se(&design, &nb, opts.se_draws, Some(&mut rng))
+                        })
                         .collect::<Result<_>>()?
                 }
                 EvppiMethod::StrongOakley => {
                     let b = opts.blocks.unwrap_or(0);
                     wtp.iter()
-                        .map(|&l| evppi_so(&net_benefit(cost, effect, l), cols[0].1, b))
+                        .map(|&l| {
+                            Ok((evppi_so(&net_benefit(cost, effect, l), cols[0].1, b)?, None))
+                        })
                         .collect::<Result<_>>()?
                 }
                 EvppiMethod::Sadatsafavi => wtp
                     .iter()
-                    .map(|&l| evppi_sal(&net_benefit(cost, effect, l), cols[0].1))
+                    .map(|&l| (evppi_sal(&net_benefit(cost, effect, l), cols[0].1), None))
                     .collect(),
             }
         };
-        for (w, v) in values.into_iter().enumerate() {
+        for (w, (v, se)) in values.into_iter().enumerate() {
             out[w].push(Evppi {
                 parameters: group.clone(),
                 method: opts.method,
                 blocks: (opts.method == EvppiMethod::StrongOakley)
                     .then_some(opts.blocks.unwrap_or(0)),
                 evppi: v,
+                se,
                 population_evppi: None,
             });
         }

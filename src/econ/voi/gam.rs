@@ -38,6 +38,10 @@ pub(crate) struct GamDesign {
 pub(crate) struct GamFit {
     /// Fitted values, one per draw.
     pub(crate) fitted: Vec<f64>,
+    beta: DVector<f64>,
+    /// `σ̂ L⁻ᵀ` factor: `β̂ + factor·z` (z standard normal) draws from mgcv's Bayesian posterior
+    /// `N(β̂, Vp)`, `Vp = σ̂² (XᵀX + Σλ_j S_j)⁻¹`, `σ̂² = RSS / (n − tr A)`.
+    factor: DMatrix<f64>,
 }
 
 /// `I_a ⊗ S ⊗ I_b`.
@@ -151,13 +155,34 @@ impl GamDesign {
             }
         };
         let rho = minimise_gcv(&score, self.penalties.len());
-        let (beta, _) = self.solve(&rho, &xty).ok_or_else(|| {
+        let fail = || {
             Error::input(
                 "EVPPI by GAM",
                 "the penalised regression could not be solved",
             )
-        })?;
-        let fitted = (0..n)
+        };
+        let (beta, tr) = self.solve(&rho, &xty).ok_or_else(fail)?;
+        let d = &ols - &beta;
+        let rss = rss0 + (d.transpose() * &self.xtx * &d)[(0, 0)];
+        let sigma = (rss.max(0.0) / (n as f64 - tr)).sqrt();
+        let l = self.penalised(&rho).ok_or_else(fail)?.l();
+        let factor = l
+            .transpose()
+            .solve_upper_triangular(&DMatrix::identity(p, p))
+            .ok_or_else(fail)?
+            * sigma;
+        let fitted = self.predict(&beta);
+        Ok(GamFit {
+            fitted,
+            beta,
+            factor,
+        })
+    }
+
+    /// `Xβ`.
+    fn predict(&self, beta: &DVector<f64>) -> Vec<f64> {
+        let p = self.p;
+        (0..self.n)
             .map(|i| {
                 self.x[i * p..(i + 1) * p]
                     .iter()
@@ -165,17 +190,30 @@ impl GamDesign {
                     .map(|(a, b)| a * b)
                     .sum()
             })
-            .collect();
-        Ok(GamFit { fitted })
+            .collect()
     }
 
-    /// Coefficients and effective degrees of freedom `tr A` at log smoothing parameters `rho`.
-    fn solve(&self, rho: &[f64], xty: &DVector<f64>) -> Option<(DVector<f64>, f64)> {
+    /// Fitted values at one draw of the coefficients from their posterior (voi's
+    /// `fitted_rep_gam`, with mgcv's `Vp`).
+    pub(crate) fn replicate(&self, fit: &GamFit, rng: &mut impl rand::Rng) -> Vec<f64> {
+        let z = DVector::from_fn(self.p, |_, _| {
+            rng.sample::<f64, _>(rand_distr::StandardNormal)
+        });
+        self.predict(&(&fit.beta + &fit.factor * z))
+    }
+
+    /// The Cholesky factor of `XᵀX + Σλ_j S_j` at log smoothing parameters `rho`.
+    fn penalised(&self, rho: &[f64]) -> Option<nalgebra::Cholesky<f64, nalgebra::Dyn>> {
         let mut m = self.xtx.clone();
         for (s, &r) in self.penalties.iter().zip(rho) {
             m += s * r.clamp(-30.0, 30.0).exp();
         }
-        let chol = m.cholesky()?;
+        m.cholesky()
+    }
+
+    /// Coefficients and effective degrees of freedom `tr A` at log smoothing parameters `rho`.
+    fn solve(&self, rho: &[f64], xty: &DVector<f64>) -> Option<(DVector<f64>, f64)> {
+        let chol = self.penalised(rho)?;
         let beta = chol.solve(xty);
         let tr = chol.solve(&self.xtx).trace();
         Some((beta, tr))

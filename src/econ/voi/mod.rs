@@ -19,6 +19,8 @@
 //!     groups: vec![vec!["theta".into()]],
 //!     method: EvppiMethod::StrongOakley,
 //!     blocks: Some(2),
+//!     se_draws: 0,
+//!     seed: 1,
 //! };
 //! let v = evppi(&cost, &effect, &params, &[1.0], &opts).unwrap();
 //! // perfect information on theta: E[max(0, theta - 0.5)] = 0.125, and the blocks find it

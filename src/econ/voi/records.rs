@@ -53,6 +53,10 @@ pub struct Evppi {
     pub blocks: Option<usize>,
     /// Expected value of partial perfect information (per person).
     pub evppi: f64,
+    /// GAM with replicates: the standard error from the posterior of the regression
+    /// coefficients (voi's `se = TRUE`: the SD of the EVPPI over coefficient draws).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub se: Option<f64>,
     /// EVPPI for the population ([`Population`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub population_evppi: Option<f64>,
