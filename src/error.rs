@@ -108,6 +108,8 @@ pub enum Setting {
     PetPeeseAlpha,
     /// A selection model (its type, steps, fixed δ or alternative).
     Selection,
+    /// Value-of-information options (parameters, EVPPI/EVSI method, blocks, designs, population).
+    Voi,
 }
 
 impl Setting {
@@ -155,6 +157,7 @@ impl Setting {
             Setting::NewScale => "new scale values",
             Setting::PetPeeseAlpha => "PET-PEESE test level",
             Setting::Selection => "selection model",
+            Setting::Voi => "value-of-information options",
         }
     }
 }

@@ -31,6 +31,17 @@ pub struct WtpResult {
     pub ceaf_strategy: String,
     /// Expected value of perfect information (per person).
     pub evpi: f64,
+    /// Expected value of partial perfect information, one per requested parameter group
+    /// ([`crate::econ::voi::add_evppi`]; empty and absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evppi: Vec<crate::econ::voi::records::Evppi>,
+    /// Expected value of sample information, per proposed study and size
+    /// ([`crate::econ::voi::add_evsi`]; empty and absent from JSON otherwise).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evsi: Vec<crate::econ::voi::records::Evsi>,
+    /// EVPI for the population ([`crate::econ::voi::Population`]; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population_evpi: Option<f64>,
 }
 
 /// A PSA analysis.
@@ -50,6 +61,10 @@ pub struct DrawsAnalysis {
     pub frontier: Vec<FrontierRow>,
     /// Results by willingness to pay.
     pub by_wtp: Vec<WtpResult>,
+    /// The population of the population values of information
+    /// ([`crate::econ::voi::apply_population`]; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub population: Option<crate::econ::voi::records::Population>,
 }
 
 /// Reads long-format draws (`draw, strategy, cost, effect`) into draws × strategies matrices.
@@ -164,6 +179,7 @@ pub fn analyse_draws(
         mean_effect,
         frontier: frontier(&strategies)?,
         by_wtp,
+        population: None,
     })
 }
 
@@ -259,5 +275,8 @@ fn at_wtp(
             .collect(),
         ceaf_strategy: names[ceaf].clone(),
         evpi: (sum_max / n - mean[ceaf]).max(0.0),
+        evppi: Vec::new(),
+        evsi: Vec::new(),
+        population_evpi: None,
     }
 }

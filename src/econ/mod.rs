@@ -30,6 +30,7 @@ mod frontier;
 mod parse;
 pub mod table;
 pub mod trial;
+pub mod voi;
 mod wtp;
 
 pub use draws::{analyse_draws, DrawsAnalysis, WtpResult};

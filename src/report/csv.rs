@@ -203,6 +203,7 @@ pub fn cea(r: &CeaResult) -> std::io::Result<String> {
                         .collect();
                     m.insert(key.into(), Value::Object(per));
                 }
+                voi_columns(&mut m, w);
                 Value::Object(m)
             })
             .collect();
@@ -211,6 +212,37 @@ pub fn cea(r: &CeaResult) -> std::io::Result<String> {
     match &r.frontier {
         Some(f) => records(f),
         None => write(&[]),
+    }
+}
+
+/// The value-of-information columns of one WTP row of `cea --format csv` on draws:
+/// `evppi_<method>_<parameters joined by +>`, `evsi_<design>_<parameters>_n<n>` (and their
+/// `population_`, `enbs_` forms when a population is set), and `population_evpi`.
+fn voi_columns(m: &mut Map<String, Value>, w: &crate::econ::WtpResult) {
+    if let Some(v) = w.population_evpi {
+        m.insert("population_evpi".into(), Value::from(v));
+    }
+    for e in &w.evppi {
+        let method = serde_json::to_value(e.method).unwrap_or(Value::Null);
+        let key = format!(
+            "evppi_{}_{}",
+            method.as_str().unwrap_or(""),
+            e.parameters.join("+")
+        );
+        if let Some(p) = e.population_evppi {
+            m.insert(format!("population_{key}"), Value::from(p));
+        }
+        m.insert(key, Value::from(e.evppi));
+    }
+    for e in &w.evsi {
+        let key = format!("evsi_{}_{}_n{}", e.design, e.parameters.join("+"), e.n);
+        if let Some(p) = e.population_evsi {
+            m.insert(format!("population_{key}"), Value::from(p));
+        }
+        if let Some(p) = e.enbs {
+            m.insert(format!("enbs_{}", &key[5..]), Value::from(p));
+        }
+        m.insert(key, Value::from(e.evsi));
     }
 }
 

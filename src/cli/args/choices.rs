@@ -7,6 +7,7 @@ use clap::ValueEnum;
 
 use peerstat::diag::{EggerModel, Side, TrimFillEstimator};
 use peerstat::econ::table::Shape;
+use peerstat::econ::voi::{EvppiMethod, EvsiMethod};
 use peerstat::econ::Timing;
 use peerstat::effect::{AddTo, Measure, VarianceType};
 use peerstat::model::multilevel::MultilevelDfs;
@@ -97,6 +98,18 @@ pub fn i2_msg(s: &str) -> String {
 }
 pub fn shape_msg(s: &str) -> String {
     Shape::parse(s)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+pub fn evppi_method_msg(s: &str) -> String {
+    EvppiMethod::parse(s)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+pub fn evsi_method_msg(s: &str) -> String {
+    EvsiMethod::parse(s)
         .err()
         .map(|e| e.to_string())
         .unwrap_or_default()
@@ -391,5 +404,22 @@ named_enum!(
     DfsArg => MultilevelDfs {
         Residual => MultilevelDfs::Residual,
         Contain => MultilevelDfs::Contain,
+    }
+);
+
+value_enum!(
+    /// `cea --evppi-method`.
+    EvppiMethodArg => EvppiMethod {
+        Gam => EvppiMethod::Gam,
+        #[value(alias = "strong-oakley")] So => EvppiMethod::StrongOakley,
+        #[value(alias = "sadatsafavi")] Sal => EvppiMethod::Sadatsafavi,
+    }
+);
+
+value_enum!(
+    /// `cea --evsi-method`.
+    EvsiMethodArg => EvsiMethod {
+        #[value(alias = "gam")] Regression => EvsiMethod::Regression,
+        #[value(alias = "mm")] MomentMatching => EvsiMethod::MomentMatching,
     }
 );

@@ -35,7 +35,7 @@ pub struct CeaArgs {
     /// Patients: bootstrap replicates (stratified by arm).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub boot: usize,
-    /// Bootstrap seed.
+    /// Seed of the bootstrap and of the studies simulated for EVSI.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Patients: write the bootstrap replicates (replicate, inc_cost, inc_effect) to a file.
@@ -73,6 +73,61 @@ pub struct CeaArgs {
     /// acceptability").
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
+    /// Draws: the parameters behind each draw (`draw` + one column per parameter), for EVPPI.
+    #[arg(long, value_name = "FILE")]
+    pub params: Option<PathBuf>,
+    /// Draws: EVPPI of a parameter or a group of parameters, NAME[,NAME...] (repeatable: one
+    /// EVPPI per flag, in flag order; needs --params).
+    #[arg(long, value_name = "NAME[,NAME...]")]
+    pub evppi: Vec<String>,
+    /// EVPPI method: gam (regression on a penalised cubic regression spline, R voi's default),
+    /// so (Strong-Oakley blocks, one parameter; needs --blocks) or sal (Sadatsafavi segments,
+    /// one parameter).
+    #[arg(long, default_value = "gam", value_parser = choice::<EvppiMethodArg>(evppi_method_msg))]
+    pub evppi_method: EvppiMethodArg,
+    /// GAM EVPPI: standard error from B draws of the regression coefficients (R voi's
+    /// se = TRUE with B; 0 = none).
+    #[arg(long, default_value_t = 0, value_name = "B")]
+    pub evppi_se: usize,
+    /// Strong-Oakley EVPPI: number of blocks (must divide the number of draws).
+    #[arg(long, value_name = "N")]
+    pub blocks: Option<usize>,
+    /// Draws: EVSI of a proposed study DESIGN:PARAM[,PARAM] (repeatable), designs binary
+    /// (one probability), trial-binary (two probabilities, n per arm) or normal-known (one
+    /// mean, individual SD --evsi-sd); needs --params.
+    #[arg(long, value_name = "DESIGN:PARAM[,PARAM]")]
+    pub evsi: Vec<String>,
+    /// EVSI sample sizes, comma-separated (per arm for trial-binary).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "100",
+        value_name = "N[,N...]"
+    )]
+    pub evsi_n: Vec<u64>,
+    /// EVSI method: regression (on simulated study data, Strong et al. 2015, R voi's default)
+    /// or moment-matching (Heath et al. 2018).
+    #[arg(long, default_value = "regression", value_parser = choice::<EvsiMethodArg>(evsi_method_msg))]
+    pub evsi_method: EvsiMethodArg,
+    /// EVSI, normal-known design: the SD of one observation (R voi's default 1).
+    #[arg(long, default_value_t = 1.0, value_name = "SD")]
+    pub evsi_sd: f64,
+    /// EVSI by moment matching: number of parameter points (R voi's Q, default 50).
+    #[arg(long, default_value_t = 50, value_name = "Q")]
+    pub evsi_points: usize,
+    /// Population values of information: people affected per year.
+    #[arg(long, value_name = "N")]
+    pub population: Option<f64>,
+    /// Population values: years the decision applies (default 1).
+    #[arg(long, default_value_t = 1, value_name = "YEARS")]
+    pub horizon: u32,
+    /// Population values: annual discount rate (year 1 undiscounted, t = 0 first; default 0).
+    #[arg(long, default_value_t = 0.0, value_name = "R")]
+    pub discount: f64,
+    /// The cost of a proposed study, FIXED,PER_PERSON: adds ENBS and the optimal --evsi-n
+    /// (needs --population).
+    #[arg(long, value_name = "FIXED,PER_PERSON")]
+    pub study_cost: Option<String>,
     #[command(flatten)]
     pub plot: PlotArgs,
     #[command(flatten)]

@@ -1,17 +1,87 @@
 //! `peerstat cea`.
 
 use peerstat::data;
-use peerstat::econ::table::{analyse_table, draws_table, CeaOptions};
+use peerstat::econ::draws::draw_matrices;
+use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, CeaResult};
+use peerstat::econ::voi::{
+    add_evppi, add_evsi, apply_population, EvppiOptions, EvsiOptions, Parameters, Population,
+    Study, StudyCost,
+};
 use peerstat::report::{self, svg};
 
 use crate::cli::args::{CeaArgs, Format};
 use crate::cli::output::{columns, emit, write_plot, Paths};
 use crate::cli::{CmdResult, Failure};
 
+/// The value-of-information flags: reads `--params`, adds EVPPIs and EVSIs to each WTP and
+/// population values.
+fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
+    let evppi = EvppiOptions {
+        groups: a
+            .evppi
+            .iter()
+            .map(|g| g.split(',').map(|p| p.trim().to_string()).collect())
+            .collect(),
+        method: a.evppi_method.into(),
+        blocks: a.blocks,
+        se_draws: a.evppi_se,
+        seed: a.seed,
+    };
+    evppi.validate()?;
+    let evsi = EvsiOptions {
+        studies: a
+            .evsi
+            .iter()
+            .map(|s| Study::parse(s))
+            .collect::<Result<_, _>>()?,
+        n: a.evsi_n.clone(),
+        method: a.evsi_method.into(),
+        sd: a.evsi_sd,
+        q: a.evsi_points,
+        seed: a.seed,
+    };
+    evsi.validate()?;
+    let population = a
+        .population
+        .map(|p| Population::new(p, a.horizon, a.discount))
+        .transpose()?;
+    let study_cost = a.study_cost.as_deref().map(StudyCost::parse).transpose()?;
+    if study_cost.is_some() && population.is_none() {
+        return Err(Failure::Usage(
+            "--study-cost needs --population (ENBS is a population value)".into(),
+        ));
+    }
+    let Some(d) = rep.draws.as_mut() else {
+        return Err(Failure::Usage(
+            "--params, --evppi, --evsi and --population need PSA draws (draw, strategy, cost, effect)".into(),
+        ));
+    };
+    let wants = !evppi.groups.is_empty() || !evsi.studies.is_empty();
+    match (&a.params, wants) {
+        (Some(path), true) => {
+            let params = Parameters::from_tables(&data::read_table(path, &columns(&[])?)?, table)?;
+            let (_, cost, effect) = draw_matrices(table)?;
+            add_evppi(d, &cost, &effect, &params, &evppi)?;
+            add_evsi(d, &cost, &effect, &params, &evsi)?;
+        }
+        (None, true) => {
+            return Err(Failure::Usage(
+                "--evppi and --evsi need --params FILE (the parameters of each draw)".into(),
+            ))
+        }
+        _ => {}
+    }
+    if let Some(p) = &population {
+        apply_population(d, p, study_cost);
+    }
+    Ok(())
+}
+
 /// `peerstat cea`.
 pub fn cea(a: CeaArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.input))
+        .input("--params", a.params.as_deref())
         .output("-o", a.out.output.as_deref())
         .plot("--plane", a.plane.as_deref())
         .plot("--ceac", a.ceac.as_deref())
@@ -43,7 +113,15 @@ pub fn cea(a: CeaArgs) -> CmdResult {
     };
     opts.validate()?;
     let table = data::read_table(&a.input, &map)?;
-    let rep = analyse_table(&table, &opts)?;
+    let mut rep = analyse_table(&table, &opts)?;
+    if a.params.is_some()
+        || !a.evppi.is_empty()
+        || !a.evsi.is_empty()
+        || a.population.is_some()
+        || a.study_cost.is_some()
+    {
+        add_voi(&mut rep, &table, &a)?;
+    }
     let file = a.input.display().to_string();
     if let Some(path) = &a.draws_out {
         let b = rep

@@ -16,6 +16,7 @@ pub fn cea_table(r: &CeaResult, source: &str) -> String {
     }
     if let Some(d) = &r.draws {
         draws_text(&mut out, d);
+        super::voi::voi_text(&mut out, d);
     }
     if let Some(t) = &r.trial {
         trial_text(&mut out, t);

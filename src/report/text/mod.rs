@@ -10,6 +10,7 @@ mod multilevel;
 mod network;
 mod robust;
 mod scale;
+mod voi;
 
 pub use bias_adjusted::bias_report_table;
 pub use cnma::cnma_table;
