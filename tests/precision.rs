@@ -213,7 +213,11 @@ fn i2_stays_finite_when_q_is_near_the_top_of_double_precision() {
     for m in [Tau2Method::Ee] {
         let s = fit(&y, &v, m).unwrap();
         assert!(s.q > 1e306 && s.q.is_finite(), "{m}: Q {}", s.q);
-        assert!(s.i2.is_finite() && s.i2 > 99.99 && s.i2 <= 100.0, "{m}: I² {}", s.i2);
+        assert!(
+            s.i2.is_finite() && s.i2 > 99.99 && s.i2 <= 100.0,
+            "{m}: I² {}",
+            s.i2
+        );
         assert!(s.h2.is_finite(), "{m}: H² {}", s.h2);
         checked += 1;
     }
@@ -225,8 +229,12 @@ fn i2_stays_finite_when_q_is_near_the_top_of_double_precision() {
 /// variance is then computed relative to the largest weight.
 #[test]
 fn i2_survives_one_nearly_exact_study() {
-    let y = [-6.26e-7, 5.95e-6, 8.28e-6, 2.15e-5, 2.43e-5, -8.27e-6, 9.43e-6, 1.85e-5];
-    let mut v = [5.06e-11, 1.39e-10, 1.15e-10, 1.24e-10, 1.29e-10, 1e-300, 1.84e-11, 7.54e-11];
+    let y = [
+        -6.26e-7, 5.95e-6, 8.28e-6, 2.15e-5, 2.43e-5, -8.27e-6, 9.43e-6, 1.85e-5,
+    ];
+    let mut v = [
+        5.06e-11, 1.39e-10, 1.15e-10, 1.24e-10, 1.29e-10, 1e-300, 1.84e-11, 7.54e-11,
+    ];
     let exact = |v: &[f64]| {
         // (k − 1) Σw / ((Σw)² − Σw²) = (k − 1) Σw / (2 Σ_{i<j} wᵢwⱼ), by pairs in units of
         // the smallest variance.
@@ -242,10 +250,18 @@ fn i2_survives_one_nearly_exact_study() {
     let vt = exact(&v);
     let want = 100.0 * s.tau2 / (s.tau2 + vt);
     assert!(s.tau2 > 0.0);
-    assert!((s.i2 - want).abs() <= 1e-9 * want, "I² {} want {want}", s.i2);
+    assert!(
+        (s.i2 - want).abs() <= 1e-9 * want,
+        "I² {} want {want}",
+        s.i2
+    );
     // On ordinary data the sums are used as they are: I² as before to the last digits.
     v[5] = 1e-10;
     let s = fit(&y, &v, Tau2Method::Dl).unwrap();
     let want = 100.0 * s.tau2 / (s.tau2 + exact(&v));
-    assert!((s.i2 - want).abs() <= 1e-12 * want, "I² {} want {want}", s.i2);
+    assert!(
+        (s.i2 - want).abs() <= 1e-12 * want,
+        "I² {} want {want}",
+        s.i2
+    );
 }

@@ -62,6 +62,7 @@ const FLAGS: &[(Setting, &str)] = &[
     (
         Setting::Selection,
         "--selmodel, --steps, --delta or --alternative",
+    ),
     (
         Setting::Voi,
         "--params, --evppi, --evppi-method, --blocks, --evsi, --evsi-n, --population or --study-cost",

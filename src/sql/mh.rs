@@ -132,7 +132,9 @@ impl RmaMh {
         let plan = |m: String| DataFusionError::Plan(format!("rma_mh: {m}"));
         let measure = match literal_str("rma_mh", "measure", args.exprs.get(4))? {
             None => Measure::Or,
-            Some(m) => m.parse().map_err(|e: crate::error::Error| plan(e.to_string()))?,
+            Some(m) => m
+                .parse()
+                .map_err(|e: crate::error::Error| plan(e.to_string()))?,
         };
         if !matches!(measure, Measure::Or | Measure::Rr | Measure::Rd) {
             return Err(plan(format!(

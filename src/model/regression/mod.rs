@@ -38,8 +38,8 @@ mod permutation;
 mod table;
 
 use crate::dist;
-pub use crate::model::coefficient::Coefficient;
 use crate::error::Error;
+pub use crate::model::coefficient::Coefficient;
 pub use design::Design;
 pub use permutation::Permutation;
 pub use table::ModeratorFit;
@@ -555,7 +555,10 @@ impl MetaRegression {
 fn i2_h2(method: Tau2Method, qe: f64, df_e: usize, tau2: f64, vt: f64) -> (f64, f64) {
     if method == Tau2Method::Ee {
         if qe > 0.0 && df_e > 0 {
-            ((100.0 * ((qe - df_e as f64) / qe)).max(0.0), qe / df_e as f64)
+            (
+                (100.0 * ((qe - df_e as f64) / qe)).max(0.0),
+                qe / df_e as f64,
+            )
         } else {
             (0.0, 1.0)
         }

@@ -72,7 +72,11 @@ mod tests {
         // A CHE-like block: 0.3 J + 0.6-correlated sampling covariance + a diagonal.
         let v: Vec<f64> = (0..n).map(|i| 0.01 + 0.002 * i as f64).collect();
         let m = DMatrix::from_fn(n, n, |i, j| {
-            0.3 + if i == j { v[i] } else { 0.6 * (v[i] * v[j]).sqrt() }
+            0.3 + if i == j {
+                v[i]
+            } else {
+                0.6 * (v[i] * v[j]).sqrt()
+            }
         });
         let ch = m.clone().cholesky().unwrap();
         let want = ch.clone().inverse();
