@@ -30,7 +30,7 @@ impl MultilevelModel {
         let (codes, nlevels, factors) = levels::nested(levels, factors, &held.held[..nl])?;
         let dense = dense_cov(data.cov, term, &codes, &factors, k)?;
         let split = kernel::split_codes(k, codes.first(), dense, term.map(|t| t.outer.as_slice()));
-        kernel::check_block_sizes(&split, self.max_block, dense.or(data.cov), &factors[0])?;
+        kernel::check_block_sizes(&split, self.max_block, dense.or(data.cov), factors.first())?;
         let blocks = kernel::Blocks::new(y, v, x, &codes, dense, term);
         let scale = v.iter().sum::<f64>() / k as f64;
         let fe = fixed_effects(&blocks, dense.is_some(), y, v, x)?;

@@ -470,12 +470,13 @@ pub(super) fn split_codes(
 /// Refuses a block of the marginal covariance with more than `max` effects (the fit costs a
 /// Cholesky factor and an inverse of every block per iteration, cubic in its size). `split` is
 /// [`split_codes`]; the error names the largest block (by its covariance cluster's label in
-/// `cov`, else its outermost factor `factor`, and its first effect), its size and the limit.
+/// `cov`, else its outermost factor `factor` when there is one, and its first effect), its size
+/// and the limit.
 pub(super) fn check_block_sizes(
     split: &[usize],
     max: usize,
     cov: Option<&SamplingCovariance>,
-    factor: &str,
+    factor: Option<&String>,
 ) -> Result<(), crate::error::Error> {
     let mut size: std::collections::HashMap<usize, (usize, usize)> =
         std::collections::HashMap::new();
@@ -494,7 +495,10 @@ pub(super) fn check_block_sizes(
     let label = cov
         .and_then(|c| c.blocks().iter().find(|b| b.rows.contains(&first)))
         .map_or_else(
-            || format!("the level of '{factor}' of effect {}", first + 1),
+            || match factor {
+                Some(f) => format!("the level of '{f}' of effect {}", first + 1),
+                None => format!("the cluster of effect {}", first + 1),
+            },
             |b| format!("'{}'", b.label),
         );
     Err(crate::error::Error::setting(
