@@ -100,6 +100,8 @@ pub enum Setting {
     CiScale,
     /// The layout of a forest plot (axis limits and ticks, sort order, extra columns).
     Forest,
+    /// A prior of the Bayesian random-effects model (for τ or μ) or its interval type.
+    Prior,
 }
 
 impl Setting {
@@ -143,6 +145,7 @@ impl Setting {
             Setting::Icc => "intracluster correlation",
             Setting::CiScale => "scale of confidence bounds",
             Setting::Forest => "forest plot layout",
+            Setting::Prior => "Bayesian prior",
         }
     }
 }

@@ -56,6 +56,10 @@ const FLAGS: &[(Setting, &str)] = &[
         "--components-sep, --components-from, --inactive, --interaction or --combination",
     ),
     (Setting::Forest, "--xlim, --at, --sort, --ilab or --transf"),
+    (
+        Setting::Prior,
+        "--tau-prior, --mu-prior, --interval or --prob-above (see peerstat meta --help)",
+    ),
 ];
 
 /// The flag that sets a library setting.
