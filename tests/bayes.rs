@@ -14,7 +14,10 @@ fn schools(b: Bayes) -> BayesFit {
 
 fn close(what: &str, got: f64, want: f64, rel: f64) {
     let err = (got - want).abs() / want.abs().max(1e-300);
-    assert!(err <= rel, "{what}: got {got}, want {want} (rel. error {err:e})");
+    assert!(
+        err <= rel,
+        "{what}: got {got}, want {want} (rel. error {err:e})"
+    );
 }
 
 /// bayesmeta vignette ("An introduction to meta-analysis using the bayesmeta package"),
@@ -42,7 +45,10 @@ fn eight_schools_published() {
 
     let hc = schools(
         Bayes::new("half-cauchy:25".parse().unwrap())
-            .mu_prior(MuPrior::Normal { mean: 0.0, sd: 50.0 })
+            .mu_prior(MuPrior::Normal {
+                mean: 0.0,
+                sd: 50.0,
+            })
             .interval(Interval::Shortest),
     );
     close("tau median", hc.tau.median, 4.758539, 1e-6);
@@ -53,4 +59,136 @@ fn eight_schools_published() {
     close("mu mean", hc.mu.mean.unwrap(), 7.985729, 1e-4);
     close("mu mode", hc.mu.mode, 7.929503, 1e-4);
     close("theta mode", hc.theta_new.mode, 7.865547, 1e-4);
+}
+
+/// Every case of `fixtures/bayes/bayes.json` (exact quadrature in R, `fixtures/bayes/bayes.R`):
+/// the summaries of tau, mu and theta_new, P(mu > x), the marginal likelihood, the Bayes
+/// factors and the shrinkage estimates, each to 1e-6 relative.
+#[test]
+fn exact_quadrature_in_r() {
+    let text = std::fs::read_to_string("fixtures/bayes/bayes.json").unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let cases = json["cases"].as_array().unwrap();
+    let (mut checked, mut values) = (0, 0);
+    for c in cases {
+        let name = c["name"].as_str().unwrap();
+        let nums = |v: &serde_json::Value| -> Vec<f64> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_f64().unwrap())
+                .collect()
+        };
+        let (y, v) = (nums(&c["yi"]), nums(&c["vi"]));
+        let interval: Interval = c["interval"].as_str().unwrap().parse().unwrap();
+        let above: Vec<f64> = c["prob_mu_above"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["threshold"].as_f64().unwrap())
+            .collect();
+        let fit = Bayes::new(c["tau_prior"].as_str().unwrap().parse().unwrap())
+            .mu_prior(c["mu_prior"].as_str().unwrap().parse().unwrap())
+            .interval(interval)
+            .prob_above(&above)
+            .fit(&y, &v, &[])
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut check = |what: String, got: Option<f64>, want: &serde_json::Value| {
+            match want.as_f64() {
+                None => assert!(got.is_none(), "{name} {what}: got {got:?}, want null"),
+                Some(w) => {
+                    let g = got.unwrap_or_else(|| panic!("{name} {what}: got null, want {w}"));
+                    let err = (g - w).abs();
+                    assert!(
+                        err <= 1e-6 * w.abs() + 1e-10,
+                        "{name} {what}: got {g}, want {w} (error {err:e})"
+                    );
+                }
+            }
+            values += 1;
+        };
+        for (key, m) in [
+            ("tau", &fit.tau),
+            ("mu", &fit.mu),
+            ("theta_new", &fit.theta_new),
+        ] {
+            let r = &c[key];
+            check(format!("{key} mean"), m.mean, &r["mean"]);
+            check(format!("{key} sd"), m.sd, &r["sd"]);
+            check(format!("{key} median"), Some(m.median), &r["median"]);
+            check(format!("{key} mode"), Some(m.mode), &r["mode"]);
+            check(format!("{key} ci_lower"), Some(m.ci_lower), &r["ci_lower"]);
+            check(format!("{key} ci_upper"), Some(m.ci_upper), &r["ci_upper"]);
+        }
+        check("P(mu>0)".into(), Some(fit.prob_mu_gt_0), &c["prob_mu_gt_0"]);
+        for (t, r) in fit
+            .prob_mu_above
+            .iter()
+            .zip(c["prob_mu_above"].as_array().unwrap())
+        {
+            check(format!("P(mu>{})", t.threshold), Some(t.prob), &r["prob"]);
+        }
+        check(
+            "marglik".into(),
+            fit.marginal_likelihood,
+            &c["marginal_likelihood"],
+        );
+        check(
+            "BF tau=0".into(),
+            fit.bayes_factor_tau0,
+            &c["bayes_factor_tau0"],
+        );
+        check(
+            "BF mu=0".into(),
+            fit.bayes_factor_mu0,
+            &c["bayes_factor_mu0"],
+        );
+        let studies = c["studies"].as_array().unwrap();
+        for (s, r) in fit.studies.iter().zip(studies) {
+            check("shrunk mean".into(), Some(s.shrunk_mean), &r["shrunk_mean"]);
+            check("shrunk sd".into(), Some(s.shrunk_sd), &r["shrunk_sd"]);
+            check(
+                "shrunk median".into(),
+                Some(s.shrunk_median),
+                &r["shrunk_median"],
+            );
+            check("shrunk lower".into(), Some(s.ci_lower), &r["ci_lower"]);
+            check("shrunk upper".into(), Some(s.ci_upper), &r["ci_upper"]);
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 15, "cases checked");
+    assert!(values >= 15 * 21, "values checked: {values}");
+}
+
+/// An improper posterior is an error that says so; a heavy-tailed posterior reports infinite
+/// moments as missing.
+#[test]
+fn improper_posteriors_are_errors() {
+    let (y, v) = ([0.3, 0.1], [0.04, 0.05]);
+    let e = Bayes::new(TauPrior::Uniform).fit(&y, &v, &[]).unwrap_err();
+    assert!(e.to_string().contains("improper"), "{e}");
+    assert!(e.to_string().contains("at least 3 studies"), "{e}");
+    // k = 1 with a uniform tau prior: improper even with a normal mu prior
+    let e = Bayes::new(TauPrior::Uniform)
+        .mu_prior(MuPrior::Normal { mean: 0.0, sd: 1.0 })
+        .fit(&y[..1], &v[..1], &[])
+        .unwrap_err();
+    assert!(e.to_string().contains("improper"), "{e}");
+    // k = 2 with a normal mu prior is proper, but tau's mean is infinite
+    let fit = Bayes::new(TauPrior::Uniform)
+        .mu_prior(MuPrior::Normal { mean: 0.0, sd: 1.0 })
+        .fit(&y, &v, &[])
+        .unwrap();
+    assert!(fit.tau.mean.is_none() && fit.mu.sd.is_none());
+    assert!(fit.marginal_likelihood.is_none() && fit.bayes_factor_tau0.is_none());
+    // no studies
+    assert!(Bayes::new("half-normal:1".parse().unwrap())
+        .fit(&[], &[], &[])
+        .is_err());
+    // a proper prior with k = 1 works
+    let one = Bayes::new("half-normal:0.5".parse().unwrap())
+        .fit(&y[..1], &v[..1], &[])
+        .unwrap();
+    assert!((one.mu.mean.unwrap() - 0.3).abs() < 1e-12);
 }

@@ -123,6 +123,8 @@ pub struct MetaArgs {
     #[command(flatten)]
     pub plot: crate::cli::args::PlotArgs,
     #[command(flatten)]
+    pub bayes: super::BayesArgs,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 

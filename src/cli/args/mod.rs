@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod bayes;
 mod bulk;
 mod choices;
 mod diag;
@@ -22,6 +23,7 @@ mod network;
 #[cfg(feature = "sql")]
 pub mod sql;
 
+pub use bayes::BayesArgs;
 pub use bulk::{ReanalyseArgs, SimulateArgs};
 pub use choices::*;
 pub use diag::{BiasArgs, FunnelYArg, InfluenceArgs};

@@ -238,7 +238,11 @@ fn newton(mut g: impl FnMut(f64) -> Result<(f64, f64)>, mut lo: f64, mut hi: f64
 }
 
 /// The root of an increasing `g` in `[lo, hi]` by bisection (g(lo) < 0 < g(hi)).
-pub(crate) fn bisect(mut g: impl FnMut(f64) -> Result<f64>, mut lo: f64, mut hi: f64) -> Result<f64> {
+pub(crate) fn bisect(
+    mut g: impl FnMut(f64) -> Result<f64>,
+    mut lo: f64,
+    mut hi: f64,
+) -> Result<f64> {
     for _ in 0..200 {
         let mid = 0.5 * (lo + hi);
         if mid <= lo || mid >= hi || hi - lo <= 2.0 * f64::EPSILON * mid.abs() {

@@ -268,9 +268,9 @@ impl Bayes {
             None
         };
         let sd = match mean {
-            Some(m) if post.tau_moment_finite(2.0) => Some(
-                post.expect(|t, _| [(t - m).powi(2)], (0.0, f64::INFINITY), [0.0])?[0].sqrt(),
-            ),
+            Some(m) if post.tau_moment_finite(2.0) => {
+                Some(post.expect(|t, _| [(t - m).powi(2)], (0.0, f64::INFINITY), [0.0])?[0].sqrt())
+            }
             _ => None,
         };
         summarise(&d, (mean, sd), tau_mode(post)?, shortest, self.level)
@@ -344,7 +344,10 @@ impl Bayes {
                     post,
                     cond: move |t: f64, c: Conditional| {
                         let b = t * t / (vi + t * t);
-                        (b * yi + (1.0 - b) * c.mean, b * vi + (1.0 - b).powi(2) * c.var)
+                        (
+                            b * yi + (1.0 - b) * c.mean,
+                            b * vi + (1.0 - b).powi(2) * c.var,
+                        )
                     },
                 };
                 let (mean, var) = d.moments(true)?;

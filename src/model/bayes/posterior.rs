@@ -335,7 +335,8 @@ fn check_data(y: &[f64], v: &[f64]) -> Result<()> {
             needed: 1,
             found: 0,
             unit: "studies",
-            note: "; without data the posterior is the prior (improper with a flat mu prior)".into(),
+            note: "; without data the posterior is the prior (improper with a flat mu prior)"
+                .into(),
         });
     }
     for (i, (y, v)) in y.iter().zip(v).enumerate() {

@@ -355,7 +355,11 @@ pub fn rhodes_levels() -> String {
 
 /// The command-line names of a table's levels, comma-separated.
 fn names(levels: &[(&str, &str)]) -> String {
-    levels.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    levels
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl FromStr for TauPrior {

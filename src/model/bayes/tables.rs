@@ -26,8 +26,14 @@ pub const TURNER_OUTCOMES: [(&str, &str); 16] = [
     ("resource-use", "resource use / hospital stay / process"),
     ("surgical", "surgical / device related success / failure"),
     ("withdrawals", "withdrawals / drop-outs"),
-    ("internal-structure", "internal / structure-related outcomes"),
-    ("general-physical-health", "general physical health indicators"),
+    (
+        "internal-structure",
+        "internal / structure-related outcomes",
+    ),
+    (
+        "general-physical-health",
+        "general physical health indicators",
+    ),
     ("adverse-events", "adverse events"),
     ("infection", "infection / onset of new disease"),
     (
@@ -48,8 +54,14 @@ pub const TURNER_OUTCOMES: [(&str, &str); 16] = [
 pub const TURNER_COMPARISONS: [(&str, &str); 5] = [
     ("pharma-placebo", "pharmacological vs. placebo / control"),
     ("pharma-pharma", "pharmacological vs. pharmacological"),
-    ("nonpharma-placebo", "non-pharmacological vs. placebo / control"),
-    ("nonpharma-pharma", "non-pharmacological vs. pharmacological"),
+    (
+        "nonpharma-placebo",
+        "non-pharmacological vs. placebo / control",
+    ),
+    (
+        "nonpharma-pharma",
+        "non-pharmacological vs. pharmacological",
+    ),
     (
         "nonpharma-nonpharma",
         "non-pharmacological vs. non-pharmacological",
@@ -207,13 +219,31 @@ mod tests {
     #[test]
     fn table_cells_match_bayesmeta() {
         // TurnerEtAlPrior("mental health indicators", "non-pharmacological", "placebo / control")
-        assert_eq!(turner("mental-health", "nonpharma-placebo"), Some((-2.34, 1.72)));
-        assert_eq!(turner("all-cause-mortality", "pharma-placebo"), Some((-3.95, 1.34)));
-        assert_eq!(turner("subjective", "nonpharma-nonpharma"), Some((-2.26, 1.45)));
+        assert_eq!(
+            turner("mental-health", "nonpharma-placebo"),
+            Some((-2.34, 1.72))
+        );
+        assert_eq!(
+            turner("all-cause-mortality", "pharma-placebo"),
+            Some((-3.95, 1.34))
+        );
+        assert_eq!(
+            turner("subjective", "nonpharma-nonpharma"),
+            Some((-2.26, 1.45))
+        );
         // RhodesEtAlPrior("mental health outcome", "non-pharmacological", "placebo / control")
-        assert_eq!(rhodes("mental-health", "nonpharma", "other"), Some((-3.85, 1.93)));
-        assert_eq!(rhodes("obstetric", "pharma-placebo", "respiratory"), Some((-6.03, 2.36)));
-        assert_eq!(rhodes("subjective", "nonpharma", "cancer"), Some((-0.06, 2.53)));
+        assert_eq!(
+            rhodes("mental-health", "nonpharma", "other"),
+            Some((-3.85, 1.93))
+        );
+        assert_eq!(
+            rhodes("obstetric", "pharma-placebo", "respiratory"),
+            Some((-6.03, 2.36))
+        );
+        assert_eq!(
+            rhodes("subjective", "nonpharma", "cancer"),
+            Some((-0.06, 2.53))
+        );
         assert_eq!(turner("nope", "pharma-placebo"), None);
     }
 }

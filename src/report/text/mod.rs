@@ -1,5 +1,6 @@
 //! Text printouts (metafor-style tables) of every result.
 
+mod bayes;
 mod cnma;
 mod diag;
 mod econ;
@@ -9,6 +10,7 @@ mod multilevel;
 mod network;
 mod robust;
 
+pub use bayes::bayes_table;
 pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
