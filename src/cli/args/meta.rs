@@ -123,7 +123,7 @@ pub struct MetaArgs {
     #[command(flatten)]
     pub plot: crate::cli::args::PlotArgs,
     #[command(flatten)]
-    pub bayes: super::BayesArgs,
+    pub bayes: Box<super::BayesArgs>,
     #[command(flatten)]
     pub out: OutputArgs,
 }

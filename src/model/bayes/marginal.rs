@@ -116,8 +116,9 @@ impl<F: Fn(f64, Conditional) -> (f64, f64)> Mixture<'_, '_, F> {
         Ok(s.clamp(0.0, 1.0))
     }
 
-    /// The density's derivative at x.
-    fn dpdf(&self, x: f64) -> Result<f64> {
+    /// The density's derivative at x, to absolute accuracy `abs` (near the mode the integrand
+    /// changes sign and cancels to rounding noise).
+    fn dpdf(&self, x: f64, abs: f64) -> Result<f64> {
         let [d] = self.post.expect(
             |t, c| {
                 let (m, v) = (self.cond)(t, c);
@@ -126,7 +127,7 @@ impl<F: Fn(f64, Conditional) -> (f64, f64)> Mixture<'_, '_, F> {
                 [-z * phi(z) / v]
             },
             (0.0, f64::INFINITY),
-            [0.0],
+            [abs],
         )?;
         Ok(d)
     }
@@ -135,8 +136,10 @@ impl<F: Fn(f64, Conditional) -> (f64, f64)> Mixture<'_, '_, F> {
     pub(crate) fn mode(&self) -> Result<f64> {
         for (pl, ph) in [(0.2, 0.8), (0.01, 0.99), (1e-6, 1.0 - 1e-6)] {
             let (lo, hi) = (quantile(self, pl)?, quantile(self, ph)?);
-            if self.dpdf(lo)? > 0.0 && self.dpdf(hi)? < 0.0 {
-                return bisect(|x| Ok(-self.dpdf(x)?), lo, hi);
+            // |f'| is of the order of 1/spread² away from the mode
+            let abs = 1e-14 / (hi - lo).powi(2);
+            if self.dpdf(lo, abs)? > 0.0 && self.dpdf(hi, abs)? < 0.0 {
+                return bisect(|x| Ok(-self.dpdf(x, abs)?), lo, hi);
             }
         }
         Err(Error::Undefined {
@@ -225,7 +228,7 @@ fn newton(mut g: impl FnMut(f64) -> Result<(f64, f64)>, mut lo: f64, mut hi: f64
             hi = x;
         }
         let mut next = x - v / dv;
-        if !(next > lo && next < hi) || !next.is_finite() {
+        if !(next > lo && next < hi && next.is_finite()) {
             next = 0.5 * (lo + hi);
         }
         let tol = 4.0 * f64::EPSILON * next.abs().max(1e-300);
@@ -321,7 +324,8 @@ pub(crate) fn tau_mode(post: &Posterior) -> Result<f64> {
     }
     let at_zero = post.ln_unnormalised(0.0).0;
     let lo = if best.0 == 0 { 0.0 } else { grid[best.0 - 1] };
-    if !post.vanishes_at_zero() && at_zero >= best.1 {
+    // (an unbounded density at 0, as under a log-t prior, has its mode there)
+    if at_zero >= best.1 {
         return Ok(0.0);
     }
     let hi = grid.get(best.0 + 1).copied().unwrap_or(grid[best.0] * 2.0);

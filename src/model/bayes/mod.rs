@@ -206,8 +206,8 @@ impl Bayes {
         let post = Posterior::new(y, v, &self.tau_prior, self.mu_prior)?;
         let shortest = self.interval == Interval::Shortest;
         let tau = self.tau_summary(&post, shortest)?;
-        let mu = self.mixture_summary(&post, |_, c| (c.mean, c.var))?;
-        let theta_new = self.mixture_summary(&post, |t, c| (c.mean, c.var + t * t))?;
+        let mu = self.mixture_summary(&post, |_, c| (c.mean, c.var), false)?;
+        let theta_new = self.mixture_summary(&post, |t, c| (c.mean, c.var + t * t), true)?;
         let mu_mix = Mixture {
             post: &post,
             cond: |_, c: Conditional| (c.mean, c.var),
@@ -276,16 +276,26 @@ impl Bayes {
         summarise(&d, (mean, sd), tau_mode(post)?, shortest, self.level)
     }
 
-    /// A mixture's summaries (μ or θ_new): its mean needs E[τ] finite and its standard
-    /// deviation E[τ²] (the component's spread grows like τ).
+    /// A mixture's summaries (μ, or θ_new when `predictive`): its mean needs E[τ] finite and
+    /// its standard deviation E[τ²] where the component's spread grows like τ (θ_new, and μ
+    /// under a flat prior).
     fn mixture_summary(
         &self,
         post: &Posterior,
         cond: impl Fn(f64, Conditional) -> (f64, f64),
+        predictive: bool,
     ) -> Result<Marginal> {
         let d = Mixture { post, cond };
-        let mean_ok = post.tau_moment_finite(1.0);
-        let var_ok = post.tau_moment_finite(2.0);
+        let (mean_ok, var_ok) = if predictive {
+            (post.tau_moment_finite(1.0), post.tau_moment_finite(2.0))
+        } else {
+            // μ | τ has variance s²(τ) ≤ s₀² under a normal prior: all moments finite
+            let normal = matches!(self.mu_prior, MuPrior::Normal { .. });
+            (
+                normal || post.tau_moment_finite(1.0),
+                normal || post.tau_moment_finite(2.0),
+            )
+        };
         let (mean, var) = if mean_ok {
             d.moments(var_ok)?
         } else {

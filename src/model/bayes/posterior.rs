@@ -192,6 +192,10 @@ impl<'a> Posterior<'a> {
         if tau == 0.0 && self.vanishes_at_zero() {
             return (f64::NEG_INFINITY, f64::INFINITY);
         }
+        if tau == 0.0 && matches!(self.tau_prior, TauPrior::LogTTau2 { .. }) {
+            // p(τ) ~ 1/(τ·|log τ|^(df+1)): unbounded (but integrable) at 0
+            return (f64::INFINITY, f64::NEG_INFINITY);
+        }
         let (lp, dp) = self.tau_prior.ln_density(tau, &self.data);
         let (ll, dl) = self.ln_likelihood(tau);
         (lp + ll - self.shift, dp + dl)
@@ -202,7 +206,6 @@ impl<'a> Posterior<'a> {
         matches!(
             self.tau_prior,
             TauPrior::LogNormalTau2 { .. }
-                | TauPrior::LogTTau2 { .. }
                 | TauPrior::Jeffreys
                 | TauPrior::I2
                 | TauPrior::Shrinkage
@@ -217,9 +220,18 @@ impl<'a> Posterior<'a> {
         self.ln_unnormalised(tau).0.exp() / self.norm
     }
 
-    /// The argmax of the log posterior on a coarse grid of the τ axis (0 included), and its value.
+    /// The argmax of the log posterior on a coarse grid of the τ axis (0 included where the
+    /// density is finite there), and its value.
     pub(crate) fn grid_max(&self) -> (f64, f64) {
-        let mut best = (0.0, self.ln_unnormalised(0.0).0);
+        let at_zero = self.ln_unnormalised(0.0).0;
+        let mut best = (
+            0.0,
+            if at_zero.is_finite() {
+                at_zero
+            } else {
+                f64::NEG_INFINITY
+            },
+        );
         for i in 1..80 {
             let t = -0.99 + 1.98 * i as f64 / 80.0;
             if let Some((tau, _)) = tau_of(t, self.scale) {
@@ -340,7 +352,7 @@ fn check_data(y: &[f64], v: &[f64]) -> Result<()> {
         });
     }
     for (i, (y, v)) in y.iter().zip(v).enumerate() {
-        if !y.is_finite() || !(v.is_finite() && *v > 0.0) {
+        if !(y.is_finite() && v.is_finite() && *v > 0.0) {
             return Err(Error::Input {
                 what: format!("effect {}", i + 1),
                 message: format!(

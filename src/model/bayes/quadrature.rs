@@ -22,10 +22,12 @@ use crate::error::{Error, Result};
 const ORDER: usize = 15;
 /// The most subintervals before giving up.
 const MAX_INTERVALS: usize = 4000;
-/// τ outside `[1/TAU_LIMIT, TAU_LIMIT]` is taken to carry no mass (τ² and its reciprocal stay
-/// representable; a posterior tail beyond 1e150 holds less than 1e-13 of the mass for every
-/// prior offered).
-const TAU_LIMIT: f64 = 1e150;
+/// τ above `TAU_MAX` is taken to carry no mass (τ² stays representable; a posterior tail
+/// beyond 1e150 holds less than 1e-13 of the mass for every prior offered).
+const TAU_MAX: f64 = 1e150;
+/// τ below `TAU_MIN` is taken to carry no mass (the log-t priors' mass below it, the heaviest
+/// near 0, is of the order of `|ln TAU_MIN|^(−5)·scale⁵`, below 1e-14 for their usual scales).
+const TAU_MIN: f64 = 1e-300;
 
 /// The nodes (on `[−1, 1]`) and weights of the [`ORDER`]-point Gauss–Legendre rule.
 fn rule() -> &'static ([f64; ORDER], [f64; ORDER]) {
@@ -69,7 +71,7 @@ pub(crate) fn tau_of(t: f64, c: f64) -> Option<(f64, f64)> {
         return None;
     }
     let tau = c * x.exp();
-    if !(tau <= TAU_LIMIT && tau >= 1.0 / TAU_LIMIT) {
+    if !(TAU_MIN..=TAU_MAX).contains(&tau) {
         return None;
     }
     Some((tau, tau * (1.0 + t * t) / (d * d)))
