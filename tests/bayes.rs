@@ -24,9 +24,11 @@ fn close(what: &str, got: f64, want: f64, rel: f64) {
 /// `schools.example.2$summary` (uniform priors) and `schools.example.1$summary`
 /// (half-Cauchy(25) tau prior, N(0, 50) mu prior); shortest intervals, bayesmeta's default.
 /// bayesmeta computes tau's summaries by `integrate()` (reproduced to 1e-6 here), mu's and
-/// theta's on its approximate DIRECT grid (to 1e-3 here: its mu sd with uniform priors,
-/// 5.246683, is 5.7e-4 below the exact 5.249671; the exact values, from R's `integrate()`,
-/// are checked to 1e-6 in `exact_quadrature_in_r`).
+/// theta's on its approximate DIRECT grid, and its shortest intervals' ends by `optimize()` at
+/// its default tolerance (to 1e-3 here, 2e-3 for mu's lower end: its mu sd with uniform
+/// priors, 5.246683, is 5.7e-4 below the exact 5.249671, its lower end -2.176157 1.1e-3 below
+/// the exact -2.173690; the exact values, from R's `integrate()`, are checked to 1e-6 in
+/// `exact_quadrature_in_r`).
 #[test]
 fn eight_schools_published() {
     let uni = schools(Bayes::new(TauPrior::Uniform).interval(Interval::Shortest));
@@ -39,7 +41,7 @@ fn eight_schools_published() {
     close("mu median", uni.mu.median, 8.055861, 1e-4);
     close("mu mean", uni.mu.mean.unwrap(), 8.092138, 1e-4);
     close("mu sd", uni.mu.sd.unwrap(), 5.246683, 1e-3);
-    close("mu lower", uni.mu.ci_lower, -2.176157, 1e-3);
+    close("mu lower", uni.mu.ci_lower, -2.176157, 2e-3);
     close("mu upper", uni.mu.ci_upper, 18.406330, 1e-4);
     close("theta sd", uni.theta_new.sd.unwrap(), 10.148132, 1e-4);
     close("theta upper", uni.theta_new.ci_upper, 29.014749, 1e-4);
@@ -71,6 +73,7 @@ fn exact_quadrature_in_r() {
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     let cases = json["cases"].as_array().unwrap();
     let (mut checked, mut values) = (0, 0);
+    let mut failures = Vec::new();
     for c in cases {
         let name = c["name"].as_str().unwrap();
         let nums = |v: &serde_json::Value| -> Vec<f64> {
@@ -96,15 +99,18 @@ fn exact_quadrature_in_r() {
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let mut check = |what: String, got: Option<f64>, want: &serde_json::Value| {
             match want.as_f64() {
-                None => assert!(got.is_none(), "{name} {what}: got {got:?}, want null"),
-                Some(w) => {
-                    let g = got.unwrap_or_else(|| panic!("{name} {what}: got null, want {w}"));
-                    let err = (g - w).abs();
-                    assert!(
-                        err <= 1e-6 * w.abs() + 1e-10,
-                        "{name} {what}: got {g}, want {w} (error {err:e})"
-                    );
+                None if got.is_some() => {
+                    failures.push(format!("{name} {what}: got {got:?}, want null"))
                 }
+                None => {}
+                Some(w) => match got {
+                    None => failures.push(format!("{name} {what}: got null, want {w}")),
+                    Some(g) if (g - w).abs() > 1e-6 * w.abs() + 1e-10 => failures.push(format!(
+                        "{name} {what}: got {g}, want {w} (error {:e})",
+                        (g - w).abs()
+                    )),
+                    Some(_) => {}
+                },
             }
             values += 1;
         };
@@ -158,6 +164,7 @@ fn exact_quadrature_in_r() {
         }
         checked += 1;
     }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert_eq!(checked, 15, "cases checked");
     assert!(values >= 15 * 21, "values checked: {values}");
 }
