@@ -25,9 +25,9 @@ fn close(what: &str, got: f64, want: f64, rel: f64) {
 /// (half-Cauchy(25) tau prior, N(0, 50) mu prior); shortest intervals, bayesmeta's default.
 /// bayesmeta computes tau's summaries by `integrate()` (reproduced to 1e-6 here), mu's and
 /// theta's on its approximate DIRECT grid, and its shortest intervals' ends by `optimize()` at
-/// its default tolerance (to 1e-3 here, 2e-3 for interval ends: its mu sd with uniform
+/// its default tolerance (to 2e-3 here: its mu sd with uniform
 /// priors, 5.246683, is 5.7e-4 below the exact 5.249671, its lower end -2.176157 1.1e-3 below
-/// the exact -2.173690; the exact values, from R's `integrate()`, are checked to 1e-6 in
+/// the exact -2.173690, its theta sd 10.148132 1.4e-3 below the exact 10.161921; the exact values, from R's `integrate()`, are checked to 1e-6 in
 /// `exact_quadrature_in_r`).
 #[test]
 fn eight_schools_published() {
@@ -38,12 +38,12 @@ fn eight_schools_published() {
     close("tau upper", uni.tau.ci_upper, 17.265797, 1e-6);
     assert_eq!(uni.tau.ci_lower, 0.0);
     assert_eq!(uni.tau.mode, 0.0);
-    close("mu median", uni.mu.median, 8.055861, 1e-4);
-    close("mu mean", uni.mu.mean.unwrap(), 8.092138, 1e-4);
-    close("mu sd", uni.mu.sd.unwrap(), 5.246683, 1e-3);
+    close("mu median", uni.mu.median, 8.055861, 2e-3);
+    close("mu mean", uni.mu.mean.unwrap(), 8.092138, 2e-3);
+    close("mu sd", uni.mu.sd.unwrap(), 5.246683, 2e-3);
     close("mu lower", uni.mu.ci_lower, -2.176157, 2e-3);
     close("mu upper", uni.mu.ci_upper, 18.406330, 2e-3);
-    close("theta sd", uni.theta_new.sd.unwrap(), 10.148132, 1e-4);
+    close("theta sd", uni.theta_new.sd.unwrap(), 10.148132, 2e-3);
     close("theta upper", uni.theta_new.ci_upper, 29.014749, 2e-3);
 
     let hc = schools(
@@ -58,10 +58,10 @@ fn eight_schools_published() {
     close("tau mean", hc.tau.mean.unwrap(), 5.884511, 1e-6);
     close("tau sd", hc.tau.sd.unwrap(), 4.869904, 1e-6);
     close("tau upper", hc.tau.ci_upper, 15.165894, 1e-6);
-    close("mu median", hc.mu.median, 7.962961, 1e-4);
-    close("mu mean", hc.mu.mean.unwrap(), 7.985729, 1e-4);
-    close("mu mode", hc.mu.mode, 7.929503, 1e-4);
-    close("theta mode", hc.theta_new.mode, 7.865547, 1e-4);
+    close("mu median", hc.mu.median, 7.962961, 2e-3);
+    close("mu mean", hc.mu.mean.unwrap(), 7.985729, 2e-3);
+    close("mu mode", hc.mu.mode, 7.929503, 2e-3);
+    close("theta mode", hc.theta_new.mode, 7.865547, 2e-3);
 }
 
 /// Every case of `fixtures/bayes/bayes.json` (exact quadrature in R, `fixtures/bayes/bayes.R`):
