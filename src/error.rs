@@ -110,6 +110,8 @@ pub enum Setting {
     Selection,
     /// Value-of-information options (parameters, EVPPI/EVSI method, blocks, designs, population).
     Voi,
+    /// A prior of the Bayesian random-effects model (for τ or μ) or its interval type.
+    Prior,
 }
 
 impl Setting {
@@ -158,6 +160,7 @@ impl Setting {
             Setting::PetPeeseAlpha => "PET-PEESE test level",
             Setting::Selection => "selection model",
             Setting::Voi => "value-of-information options",
+            Setting::Prior => "Bayesian prior",
         }
     }
 }

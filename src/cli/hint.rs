@@ -67,6 +67,10 @@ const FLAGS: &[(Setting, &str)] = &[
         Setting::Voi,
         "--params, --evppi, --evppi-method, --blocks, --evsi, --evsi-n, --population or --study-cost",
     ),
+    (
+        Setting::Prior,
+        "--tau-prior, --mu-prior, --interval or --prob-above (see peerstat meta --help)",
+    ),
 ];
 
 /// The flag that sets a library setting.

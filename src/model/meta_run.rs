@@ -106,6 +106,7 @@ impl MetaOptions {
             rve: None,
             robust,
             options: self.clone(),
+            bayes: None,
         }
     }
 

@@ -33,6 +33,7 @@
 //! assert!((fit.summary.i2 - 92.22).abs() < 1e-2);
 //! ```
 
+pub mod bayes;
 mod coefficient;
 mod estimate;
 mod estimators;

@@ -106,4 +106,8 @@ pub struct MetaResult {
     pub robust: Option<RobustFit>,
     /// The options that produced the result.
     pub options: MetaOptions,
+    /// The Bayesian random-effects fit, when asked for (set by the caller, see
+    /// [`crate::model::bayes::Bayes::fit`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bayes: Option<crate::model::bayes::BayesFit>,
 }

@@ -143,6 +143,8 @@ pub struct MetaArgs {
     #[command(flatten)]
     pub plot: crate::cli::args::PlotArgs,
     #[command(flatten)]
+    pub bayes: Box<super::BayesArgs>,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 

@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod bayes;
 mod bulk;
 mod business;
 mod choices;
@@ -23,6 +24,7 @@ mod network;
 #[cfg(feature = "sql")]
 pub mod sql;
 
+pub use bayes::BayesArgs;
 pub use bulk::{ReanalyseArgs, SimulateArgs};
 pub use business::{BusinessCaseArgs, CaseFormat};
 pub use choices::*;

@@ -38,7 +38,10 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     let l = load(&a.data, &named(&a, &layout))?;
     let es = effect_sizes(&l, &a.data.input)?;
     let file = a.data.input.display().to_string();
-    let rep = fit(&a, &l, &es, model, &file)?;
+    let mut rep = fit(&a, &l, &es, model, &file)?;
+    if a.bayes.bayes {
+        rep.bayes = Some(super::bayes::fit(&a.bayes, &es, a.model.level)?);
+    }
     if let Some(path) = &a.forest {
         let rob = peerstat::framework::rob::assess_rows(&l.table, &rep.fit.studies, &file);
         let opts = layout.options(&l.table, rep.fit.measure, rob.as_ref())?;

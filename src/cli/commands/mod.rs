@@ -1,5 +1,6 @@
 //! One handler per command, and the validation shared by them.
 
+pub mod bayes;
 pub mod bubble;
 pub mod bulk;
 pub mod business;

@@ -255,6 +255,9 @@ pub fn table_report(rep: &MetaResult, source: &str) -> String {
     if let Some(r) = &rep.robust {
         out.push_str(&robust_table(r));
     }
+    if let Some(b) = &rep.bayes {
+        out.push_str(&super::bayes_table(b));
+    }
     out
 }
 

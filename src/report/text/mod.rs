@@ -1,5 +1,6 @@
 //! Text printouts (metafor-style tables) of every result.
 
+mod bayes;
 mod bias_adjusted;
 mod cnma;
 mod diag;
@@ -12,6 +13,7 @@ mod robust;
 mod scale;
 mod voi;
 
+pub use bayes::bayes_table;
 pub use bias_adjusted::bias_report_table;
 pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
