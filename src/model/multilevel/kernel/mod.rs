@@ -7,7 +7,6 @@
 use nalgebra::{DMatrix, DVector};
 
 mod general;
-mod inverse;
 
 use super::structure::{Sigma, StructuredTerm};
 use crate::model::vcalc::SamplingCovariance;
@@ -213,7 +212,7 @@ impl Blocks {
                     .iter()
                     .map(|x| x.ln())
                     .sum::<f64>();
-            let w = inverse::spd_inverse(&chol);
+            let w = chol.inverse();
             let wx = &w * &b.x;
             a += b.x.transpose() * &wx;
             c += wx.transpose() * &b.y;
@@ -293,7 +292,7 @@ impl Blocks {
         for b in &self.blocks {
             let chol = marginal(b).cholesky()?;
             ld += logdet(&chol);
-            let minv = inverse::spd_inverse(&chol);
+            let minv = chol.inverse();
             let g = &minv * &b.x;
             a += b.x.transpose() * &g;
             c += g.transpose() * &b.y;
