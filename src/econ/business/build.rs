@@ -15,13 +15,13 @@ use crate::error::Result;
 ///
 /// # Errors
 /// As [`resolve`] for the effect (an unreadable effect file, a measure that cannot drive events,
-/// a prediction without τ²), and [`crate::Error::Input`] when an odds ratio meets a baseline
+/// a prediction without τ²), and [`crate::error::Error::Input`] when an odds ratio meets a baseline
 /// rate or a stated mean and SD admit no distribution.
 pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
     let effect = resolve(&s.effect, s.effect_use)?;
     let is_risk = matches!(s.baseline, Baseline::Risk(_));
     if effect.measure == Ratio::OR && !is_risk {
-        return Err(crate::Error::input(
+        return Err(crate::error::Error::input(
             "outcome.baseline_risk",
             "an odds ratio converts to a risk ratio at a baseline risk: give outcome.baseline_risk (not baseline_rate)",
         ));

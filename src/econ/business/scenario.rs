@@ -345,22 +345,7 @@ impl Scenario {
         };
         let o = raw.outcome;
         let effect = effect_input(&o, dir)?;
-        let baseline = match (o.baseline_rate, o.baseline_risk) {
-            (Some(r), None) => Baseline::Rate(value(r, "outcome.baseline_rate", false)?),
-            (None, Some(r)) => Baseline::Risk(value(r, "outcome.baseline_risk", true)?),
-            (Some(_), Some(_)) => {
-                return Err(bad(
-                    "outcome.baseline_rate",
-                    "give baseline_rate (events per person-year) or baseline_risk, not both",
-                ))
-            }
-            (None, None) => {
-                return Err(bad(
-                    "outcome.baseline_rate",
-                    "missing: the events per person-year without the programme (or outcome.baseline_risk)",
-                ))
-            }
-        };
+        let baseline = baseline(&o)?;
         let unit_cost = value(
             need(
                 o.unit_cost,
@@ -380,42 +365,7 @@ impl Scenario {
             .transpose()?;
         let a = raw.appraisal;
         let (discount_cost, discount_effect) = discounts(&a)?;
-        let effect_use = match a.effect.as_deref() {
-            None => None,
-            Some("mean") => Some(EffectUse::Mean),
-            Some("prediction") => Some(EffectUse::Prediction),
-            Some(other) => {
-                return Err(bad(
-                    "appraisal.effect",
-                    format!("\"{other}\" is not \"mean\" or \"prediction\""),
-                ))
-            }
-        };
-        let wtp = a.wtp.unwrap_or_else(|| vec![20000.0, 30000.0]);
-        if wtp.is_empty() || wtp.iter().any(|w| !w.is_finite() || *w < 0.0) {
-            return Err(bad(
-                "appraisal.wtp",
-                "give one or more thresholds ≥ 0 (£ per QALY)",
-            ));
-        }
-        let draws = a.draws.unwrap_or(10000);
-        if !(100..=10_000_000).contains(&draws) {
-            return Err(bad(
-                "appraisal.draws",
-                format!("must be between 100 and 10,000,000 (got {draws})"),
-            ));
-        }
-        let seed = a.seed.unwrap_or(1);
-        if seed < 0 {
-            return Err(bad("appraisal.seed", "must be ≥ 0"));
-        }
-        let sensitivity_range = a.sensitivity_range.unwrap_or(0.2);
-        if !(sensitivity_range > 0.0 && sensitivity_range < 1.0) {
-            return Err(bad(
-                "appraisal.sensitivity_range",
-                "must lie strictly between 0 and 1 (0.2: ±20 %)",
-            ));
-        }
+        let (effect_use, wtp, draws, seed, sensitivity_range) = appraisal_settings(&a)?;
         Ok(Scenario {
             title: raw.title,
             population,
@@ -507,6 +457,70 @@ fn population(p: RawPopulation) -> Result<Population> {
         eligible: Value::fixed(eligible),
         uptake: shares,
     })
+}
+
+/// The outcome's baseline: a rate (events per person-year) or a risk, exactly one of them.
+fn baseline(o: &RawOutcome) -> Result<Baseline> {
+    Ok(match (o.baseline_rate, o.baseline_risk) {
+        (Some(r), None) => Baseline::Rate(value(r, "outcome.baseline_rate", false)?),
+        (None, Some(r)) => Baseline::Risk(value(r, "outcome.baseline_risk", true)?),
+        (Some(_), Some(_)) => {
+            return Err(bad(
+                "outcome.baseline_rate",
+                "give baseline_rate (events per person-year) or baseline_risk, not both",
+            ))
+        }
+        (None, None) => return Err(bad(
+            "outcome.baseline_rate",
+            "missing: the events per person-year without the programme (or outcome.baseline_risk)",
+        )),
+    })
+}
+
+/// [`appraisal_settings`]: the effect used, the thresholds, the draws, the seed and the
+/// sensitivity range.
+type Settings = (Option<EffectUse>, Vec<f64>, i64, i64, f64);
+
+/// The appraisal's settings: which effect to use, the thresholds, the draws, the seed and the
+/// one-way sensitivity range, each checked.
+fn appraisal_settings(a: &RawAppraisal) -> Result<Settings> {
+    let effect_use = match a.effect.as_deref() {
+        None => None,
+        Some("mean") => Some(EffectUse::Mean),
+        Some("prediction") => Some(EffectUse::Prediction),
+        Some(other) => {
+            return Err(bad(
+                "appraisal.effect",
+                format!("\"{other}\" is not \"mean\" or \"prediction\""),
+            ))
+        }
+    };
+    let wtp = a.wtp.clone().unwrap_or_else(|| vec![20000.0, 30000.0]);
+    if wtp.is_empty() || wtp.iter().any(|w| !w.is_finite() || *w < 0.0) {
+        return Err(bad(
+            "appraisal.wtp",
+            "give one or more thresholds ≥ 0 (£ per QALY)",
+        ));
+    }
+    let draws = a.draws.unwrap_or(10000);
+    if !(100..=10_000_000).contains(&draws) {
+        return Err(bad(
+            "appraisal.draws",
+            format!("must be between 100 and 10,000,000 (got {draws})"),
+        ));
+    }
+    let seed = a.seed.unwrap_or(1);
+    if seed < 0 {
+        return Err(bad("appraisal.seed", "must be ≥ 0"));
+    }
+    let sensitivity_range = a.sensitivity_range.unwrap_or(0.2);
+    if !(sensitivity_range > 0.0 && sensitivity_range < 1.0) {
+        return Err(bad(
+            "appraisal.sensitivity_range",
+            "must lie strictly between 0 and 1 (0.2: ±20 %)",
+        ));
+    }
+    Ok((effect_use, wtp, draws, seed, sensitivity_range))
 }
 
 /// Uptake rising from `from` in year 1 to `to` in the last year: linear, or along a logistic S

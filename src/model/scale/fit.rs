@@ -6,9 +6,9 @@ use serde::Serialize;
 use super::kernel::Problem;
 use super::profile::AlphaInterval;
 use crate::dist;
+use crate::error::Error;
 use crate::model::regression::Coefficient;
 use crate::model::Estimate;
-use crate::Error;
 
 /// How the scale coefficients are estimated (metafor `method = "REML"` or `"ML"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]

@@ -14,7 +14,7 @@
 
 use nalgebra::{DMatrix, DVector};
 
-use crate::Error;
+use crate::error::Error;
 
 /// The data of a location-scale fit: effects, sampling variances, the location design `x`
 /// (k × p) and the scale design `z` (k × q).

@@ -55,7 +55,7 @@ impl LocationScale {
     /// ```
     ///
     /// # Errors
-    /// Design errors (see [`Design::from_table`]) for either part, [`crate::Error::TooFew`]
+    /// Design errors (see [`Design::from_table`]) for either part, [`crate::error::Error::TooFew`]
     /// with too few studies left, and the errors of [`LocationScale::fit`].
     pub fn fit_table(
         &self,
@@ -63,7 +63,7 @@ impl LocationScale {
         es: &crate::effect::EffectSizes,
         mods: &[String],
         scale: &[String],
-    ) -> Result<ScaleTableFit, crate::Error> {
+    ) -> Result<ScaleTableFit, crate::error::Error> {
         let dx = Design::from_table(table, es, mods)?;
         let dz = Design::from_table(table, es, scale)?;
         let keep: Vec<usize> = dx
