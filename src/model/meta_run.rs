@@ -2,6 +2,7 @@
 //! or the meta-regression, subgroups, cluster-robust inference and robust variance estimation.
 //! The CLI and the Python module both call [`MetaOptions::fit`].
 
+use super::blup::Blups;
 use super::regression::{MetaRegression, RegressionFit};
 use super::robust::{cluster_ids, Robust, RobustFit};
 use super::rve::Rve;
@@ -41,6 +42,7 @@ impl MetaOptions {
             robust: None,
             robust_type: None,
             newmods: None,
+            blup: false,
         }
     }
 
@@ -58,12 +60,17 @@ impl MetaOptions {
             let m =
                 MetaRegression::new(model).fit_table(table, es, &self.mods, self.permutations)?;
             let robust = self.robust_on(table, &m.fit, Some(&m.regression))?;
+            let blups = self
+                .blup
+                .then(|| Blups::of_regression(&m.fit, &m.regression, model.get_level()));
             let mut keys = RegressionKeys::new(&m.regression, m.permutation);
             if let Some(newmods) = &self.newmods {
                 keys.prediction = Some(m.regression.predict(newmods, model.get_level())?);
             }
+            let mut report = self.report(m.fit, None, Some(keys), robust);
+            report.blups = blups;
             MetaRun {
-                report: self.report(m.fit, None, Some(keys), robust),
+                report,
                 regression_dropped: m.dropped,
                 subgroups_omitted: 0,
                 rve_dropped: 0,
@@ -76,8 +83,11 @@ impl MetaOptions {
             };
             let omitted = sg.as_ref().map_or(0, |s| s.omitted);
             let robust = self.robust_on(table, &fit, None)?;
+            let blups = self.blup.then(|| Blups::of_fit(&fit));
+            let mut report = self.report(fit, sg, None, robust);
+            report.blups = blups;
             MetaRun {
-                report: self.report(fit, sg, None, robust),
+                report,
                 regression_dropped: 0,
                 subgroups_omitted: omitted,
                 rve_dropped: 0,
@@ -107,6 +117,7 @@ impl MetaOptions {
             robust,
             options: self.clone(),
             bayes: None,
+            blups: None,
         }
     }
 

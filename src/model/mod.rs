@@ -34,6 +34,7 @@
 //! ```
 
 pub mod bayes;
+pub mod blup;
 mod coefficient;
 mod estimate;
 mod estimators;

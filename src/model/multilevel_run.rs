@@ -4,7 +4,7 @@
 //! and the Python module both call [`MultilevelOptions::fit`].
 
 use super::multilevel::{
-    likelihood_ratio, CovSource, MultilevelModel, MultilevelTable, RandomTerms,
+    likelihood_ratio, random_effects, CovSource, MultilevelModel, MultilevelTable, RandomTerms,
 };
 use super::robust::{cluster_ids, MultilevelResult, RhoRow, Robust, RobustFit};
 use crate::data::Table;
@@ -34,6 +34,9 @@ pub struct MultilevelOptions {
     /// Values of `vcalc`'s ρ at which the model is refitted (no profile CIs), each row with the
     /// robust SE and df when [`MultilevelOptions::robust`] is set. Needs a `vcalc` covariance.
     pub rho_grid: Vec<f64>,
+    /// Whether to predict the random effects of every level of every nested term (metafor
+    /// `ranef()`).
+    pub blup: bool,
 }
 
 /// A [`MultilevelResult`] with the effects the fit left out, for the caller to report.
@@ -57,6 +60,7 @@ impl MultilevelOptions {
             lrt_drop: None,
             robust: None,
             rho_grid: Vec::new(),
+            blup: false,
         }
     }
 
@@ -174,13 +178,47 @@ impl MultilevelOptions {
             _ => None,
         };
         let dropped = rep.dropped;
+        let ranef = if self.blup {
+            let labels = self.level_labels(table, &rep.rows)?;
+            Some(random_effects(&rep.fit, &labels, self.model.get_level())?)
+        } else {
+            None
+        };
         Ok(MultilevelRun {
             report: MultilevelResult {
                 table: rep,
                 robust,
                 rho_grid,
+                ranef,
             },
             dropped,
         })
+    }
+}
+
+impl MultilevelOptions {
+    /// The label of each effect (table `rows`) at each nested level: the factors' values from
+    /// the outermost to that level, joined by `/` as metafor labels nested levels (`11/1`).
+    fn level_labels(&self, table: &Table, rows: &[usize]) -> Result<Vec<Vec<String>>> {
+        let mut out: Vec<Vec<String>> = Vec::with_capacity(self.terms.nested.len());
+        for name in &self.terms.nested {
+            let col = table
+                .get(name)
+                .ok_or_else(|| table.missing_column(name, "as a random-effects factor"))?;
+            let own: Vec<String> = rows
+                .iter()
+                .map(|&r| col.key(r).unwrap_or_default())
+                .collect();
+            let joined = match out.last() {
+                Some(outer) => outer
+                    .iter()
+                    .zip(own)
+                    .map(|(o, s)| format!("{o}/{s}"))
+                    .collect(),
+                None => own,
+            };
+            out.push(joined);
+        }
+        Ok(out)
     }
 }

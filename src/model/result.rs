@@ -83,6 +83,10 @@ pub struct MetaOptions {
     /// The moderator values of the regression's `prediction`, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub newmods: Option<Vec<f64>>,
+    /// Whether each study's BLUP and random effect were asked for (metafor `blup()`,
+    /// `ranef()`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub blup: bool,
 }
 
 /// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator
@@ -110,4 +114,8 @@ pub struct MetaResult {
     /// [`crate::model::bayes::Bayes::fit`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bayes: Option<crate::model::bayes::BayesFit>,
+    /// Each study's predicted true effect (`blup`) and random effect (`ranef`), when asked for
+    /// ([`MetaOptions::blup`]).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub blups: Option<crate::model::blup::Blups>,
 }

@@ -103,6 +103,12 @@ pub struct MetaArgs {
         allow_hyphen_values = true
     )]
     pub newmods: Vec<f64>,
+    /// Each study's predicted true effect (BLUP: the observed effect shrunk towards the fitted
+    /// value by tau^2/(tau^2 + v_i)) and its random effect, with SEs and prediction intervals
+    /// (metafor blup(fit) and ranef(fit)); JSON keys blup and ranef. With --random: the random
+    /// effect of every level of every term (metafor ranef() on rma.mv).
+    #[arg(long)]
+    pub blup: bool,
     /// Location-scale model (metafor rma(yi, vi, mods = ~ ..., scale = ~ ...)): log tau^2_i
     /// = z_i alpha on these columns (comma-separated, as --mods: text columns become factors),
     /// or 1 for an intercept-only scale model; with --mods for the location part. ML or REML

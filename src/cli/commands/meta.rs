@@ -98,6 +98,7 @@ fn fit(
             .as_ref()
             .map(|_| a.robust.robust_type.into()),
         newmods: (!a.newmods.is_empty()).then(|| a.newmods.clone()),
+        blup: a.blup,
     };
     let run = options.fit(&l.table, es)?;
     if run.regression_dropped > 0 {
@@ -191,6 +192,7 @@ fn multilevel_options(a: &MetaArgs, formula: &str) -> Result<MultilevelOptions, 
         },
         sigma2: held,
         lrt_drop: a.lrt_drop.clone(),
+        blup: a.blup,
         robust: a
             .robust
             .robust

@@ -80,6 +80,16 @@ impl Marginal {
         &self.x
     }
 
+    /// The nested level codes, outermost first.
+    pub(super) fn codes(&self) -> &[Vec<usize>] {
+        &self.codes
+    }
+
+    /// The nested variance components, outermost first.
+    pub(super) fn sigma2(&self) -> &[f64] {
+        &self.sigma2
+    }
+
     /// The residuals `y − Xβ̂`.
     pub fn residuals(&self) -> &[f64] {
         &self.residuals

@@ -44,6 +44,7 @@ mod lrt;
 mod marginal;
 mod predict;
 mod profile;
+mod ranef;
 mod structure;
 mod table;
 
@@ -59,6 +60,7 @@ pub use crate::model::prediction::Prediction;
 pub use dfs::MultilevelDfs;
 pub use lrt::{likelihood_ratio, Lrt};
 pub use marginal::Marginal;
+pub use ranef::random_effects;
 pub use structure::{Structure, StructuredTerm};
 pub use table::{parse_random, parse_terms, CovSource, MultilevelTable, RandomTerms, TableOptions};
 
@@ -327,6 +329,11 @@ impl MultilevelModel {
     pub fn test(mut self, t: MultilevelTest) -> Self {
         self.test = t;
         self
+    }
+
+    /// Confidence level in percent.
+    pub fn get_level(&self) -> f64 {
+        self.level
     }
 
     /// Confidence level in percent (values in (0.5, 1) are read as proportions).

@@ -33,6 +33,10 @@ pub struct MultilevelResult {
     /// how much the results depend on the assumed correlation (`None`: not asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rho_grid: Option<Vec<RhoRow>>,
+    /// The predicted random effects, one list per nested term (outermost first), when asked
+    /// for (metafor `ranef()`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranef: Option<Vec<Vec<crate::model::blup::RanefLevel>>>,
 }
 
 /// The CHE model refitted at one value of `vcalc`'s ρ: the first coefficient, the variance
