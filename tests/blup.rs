@@ -35,7 +35,13 @@ fn rows(id: &str, got: &Value, want: &Value) -> usize {
     let mut n = 0;
     for (i, (g, w)) in got.iter().zip(want).enumerate() {
         for key in ["pred", "se", "pi_lower", "pi_upper"] {
-            close(&format!("{id} row {i} {key}"), g[key].as_f64().unwrap(), &w[key], REL, REL * 1e-2);
+            close(
+                &format!("{id} row {i} {key}"),
+                g[key].as_f64().unwrap(),
+                &w[key],
+                REL,
+                REL * 1e-2,
+            );
             n += 1;
         }
     }
@@ -58,7 +64,10 @@ fn blup_and_ranef_of_univariate_fits_equal_metafor() {
         let ranef = got["ranef"].as_array().unwrap();
         assert_eq!(ranef.len(), 1, "{id}: one random-effect term");
         checked += rows(&format!("{id} ranef"), &ranef[0], &c["ranef"]);
-        assert_eq!(got["blup"][0]["study"], "Aronson 1948", "{id}: rows labelled by study");
+        assert_eq!(
+            got["blup"][0]["study"], "Aronson 1948",
+            "{id}: rows labelled by study"
+        );
     }
     assert_eq!(cases.len(), 5);
     assert_eq!(checked, 5 * 2 * 13 * 4);
@@ -81,7 +90,11 @@ fn ranef_of_multilevel_fits_equal_metafor_level_by_level() {
         assert_eq!(terms.len(), 2, "{id}: district, district/school");
         for (t, (name, levels)) in terms.iter().zip(want) {
             let levels = levels.as_array().unwrap();
-            assert_eq!(t.as_array().unwrap().len(), levels.len(), "{id} {name}: levels");
+            assert_eq!(
+                t.as_array().unwrap().len(),
+                levels.len(),
+                "{id} {name}: levels"
+            );
             for w in levels {
                 let label = w["level"].as_str().unwrap();
                 let g = t

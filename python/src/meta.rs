@@ -34,6 +34,8 @@ pub(crate) struct MetaExtra {
     robust: Option<String>,
     robust_type: String,
     newmods: Vec<f64>,
+    #[pyo3(default)]
+    blup: bool,
 }
 
 impl MetaExtra {
@@ -106,6 +108,7 @@ pub(crate) fn meta(
         robust: extra.robust.clone(),
         robust_type: extra.robust.as_ref().map(|_| robust_type),
         newmods: (!extra.newmods.is_empty()).then(|| extra.newmods.clone()),
+        blup: extra.blup,
     };
     let source = source.to_string();
     py.detach(move || {

@@ -79,6 +79,8 @@ pub(crate) struct MultilevelOpts {
     rho_grid: Vec<f64>,
     #[pyo3(default)]
     vcov_cols: Vec<String>,
+    #[pyo3(default)]
+    blup: bool,
 }
 
 /// The model of `meta(random=...)` and `reanalyse(random=...)`: method, test and level.
@@ -155,6 +157,7 @@ impl MultilevelOpts {
             lrt_drop: self.lrt_drop.clone(),
             robust,
             rho_grid: self.rho_grid.clone(),
+            blup: self.blup,
         };
         options.check().map_err(to_py)?;
         Ok(options)
@@ -202,6 +205,9 @@ pub(crate) fn multilevel(
         }
         if let Some(g) = &rep.rho_grid {
             text.push_str(&report::text::rho_grid_table(g));
+        }
+        if let Some(r) = &rep.ranef {
+            text.push_str(&report::text::ranef_table(r, &rep.table.fit.factors));
         }
         Ok((json(&rep, &source)?, text, warnings, omissions(&es)))
     })

@@ -23,6 +23,9 @@ META_CASES = [
         dict(measure="RR", mods="ablat", permutations=200, seed=7, newmods=[40]),
     ),
     ("bcg.csv", ["--measure", "RR", "--robust", "alloc"], dict(measure="RR", robust="alloc")),
+    ("bcg.csv", ["--measure", "RR", "--mods", "ablat", "--blup"], dict(measure="RR", mods="ablat", blup=True)),
+    ("konstantopoulos2011.csv", ["--random", "~ 1 | district/school", "--blup", "--no-profile-ci"],
+     dict(random="~ 1 | district/school", blup=True, profile_ci=False)),
     ("bcg.csv", ["--measure", "RR", "--method", "MH"], dict(measure="RR", method="MH")),
     ("bcg.csv", ["--measure", "OR", "--method", "PETO"], dict(measure="OR", method="PETO")),
     ("bcg.parquet", ["--measure", "RD", "--method", "PM"], dict(measure="RD", method="PM")),
@@ -56,7 +59,7 @@ def test_meta_equals_cli_json(cli_json, fixtures, fixture, flags, kwargs):
 
 
 def test_meta_cases_cover_every_path():
-    assert len(META_CASES) == 18
+    assert len(META_CASES) == 20
     assert {c[2].get("method", "REML") for c in META_CASES} >= {"REML", "DL", "MH", "PETO", "PM", "ML"}
 
 

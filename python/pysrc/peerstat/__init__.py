@@ -151,6 +151,7 @@ def meta(
     robust: Optional[str] = None,
     robust_type: Literal["CR2", "CR1"] = "CR2",
     newmods: Optional[Iterable[float]] = None,
+    blup: bool = False,
     random: Optional[str] = None,
     vcalc: Optional[Dict[str, Any]] = None,
     test: Optional[Literal["z", "t"]] = None,
@@ -200,6 +201,10 @@ def meta(
     to test by a likelihood-ratio test against the model without it (key ``lrt``);
     ``rho_grid`` refits the model at each ρ of ``vcalc`` (key ``rho_grid``).
 
+    ``blup=True`` adds each study's predicted true effect (key ``blup``, metafor ``blup()``) and
+    random effect (key ``ranef``, metafor ``ranef()``); with ``random``, the random effect of
+    every level of every nested term (``ranef``, one list per term, outermost first).
+
     Effects converted from reported statistics follow ``ci_scale`` (ratio: CI bounds of
     OR/RR/ROM reported as ratios, logged; or log) and ``omit_skewed`` (omit arms whose
     median summary Shi's test finds skewed); cluster-randomised trials (rows with
@@ -231,6 +236,7 @@ def meta(
                 newmods=[float(x) for x in (newmods or [])],
                 robust=robust,
                 robust_type=str(robust_type),
+                blup=bool(blup),
             ),
             vcalc,
         )
@@ -252,6 +258,7 @@ def meta(
         robust=robust,
         robust_type=str(robust_type),
         newmods=[float(x) for x in (newmods or [])],
+        blup=bool(blup),
     )
     json_text, text, messages, omitted = _native.meta(
         _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),

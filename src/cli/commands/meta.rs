@@ -146,6 +146,9 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             if let Some(g) = &rep.rho_grid {
                 t.push_str(&report::text::rho_grid_table(g));
             }
+            if let Some(r) = &rep.ranef {
+                t.push_str(&report::text::ranef_table(r, &rep.table.fit.factors));
+            }
             t
         }
         Format::Json => report::json(&rep)?,

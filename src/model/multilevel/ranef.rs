@@ -71,10 +71,7 @@ pub fn random_effects(
             }
         }
     }
-    let vb = xwx
-        .cholesky()
-        .ok_or_else(|| singular("X'WX"))?
-        .inverse();
+    let vb = xwx.cholesky().ok_or_else(|| singular("X'WX"))?.inverse();
     let df = match fit.test {
         MultilevelTest::T => Some(((fit.k as f64) - (p as f64)).max(1.0)),
         MultilevelTest::Z => None,

@@ -258,6 +258,10 @@ pub fn table_report(rep: &MetaResult, source: &str) -> String {
     if let Some(b) = &rep.bayes {
         out.push_str(&super::bayes_table(b));
     }
+    if let Some(b) = &rep.blups {
+        out.push_str(&super::blup_table(&b.blup));
+        out.push_str(&super::ranef_table(&b.ranef, &["study".to_string()]));
+    }
     out
 }
 

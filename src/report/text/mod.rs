@@ -2,6 +2,7 @@
 
 mod bayes;
 mod bias_adjusted;
+mod blup;
 mod cnma;
 mod diag;
 mod econ;
@@ -15,6 +16,7 @@ mod voi;
 
 pub use bayes::bayes_table;
 pub use bias_adjusted::bias_report_table;
+pub use blup::{blup_table, ranef_table};
 pub use cnma::cnma_table;
 pub use diag::{bias_table, influence_table, mh_table};
 pub use econ::cea_table;
