@@ -66,6 +66,7 @@ fn robust_of(case: &Value) -> RobustFit {
     let (t, es) = data(case["data"].as_str().unwrap());
     let kind = match case["type"].as_str().unwrap() {
         "CR1" => RobustType::Cr1,
+        "CR0" => RobustType::Cr0,
         _ => RobustType::Cr2,
     };
     let rob = Robust::new(kind, 95.0).unwrap();
@@ -136,7 +137,7 @@ fn robust_matches_metafor_and_clubsandwich() {
         }
         n += 1;
     }
-    assert_eq!(n, 10, "every case in robust.json is checked");
+    assert_eq!(n, 13, "every case in robust.json is checked");
 }
 
 /// metafor's own test (tests/testthat/test_misc_robust.r): CR2 variance and df on dat.bcg.
@@ -324,7 +325,18 @@ fn cli_robust_json_matches_reference() {
             .unwrap()
             .clone()
     };
-    let runs: [(&str, Vec<&str>); 4] = [
+    let runs: [(&str, Vec<&str>); 5] = [
+        (
+            "bcg_alloc_cr0",
+            vec![
+                "--measure",
+                "RR",
+                "--robust",
+                "alloc",
+                "--robust-type",
+                "CR0",
+            ],
+        ),
         (
             "bcg_trial_cr2",
             vec!["--measure", "RR", "--robust", "trial"],

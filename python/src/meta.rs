@@ -36,6 +36,8 @@ pub(crate) struct MetaExtra {
     newmods: Vec<f64>,
     #[pyo3(default)]
     blup: bool,
+    #[pyo3(default)]
+    contrasts: Vec<String>,
 }
 
 impl MetaExtra {
@@ -109,6 +111,7 @@ pub(crate) fn meta(
         robust_type: extra.robust.as_ref().map(|_| robust_type),
         newmods: (!extra.newmods.is_empty()).then(|| extra.newmods.clone()),
         blup: extra.blup,
+        contrasts: extra.contrasts.clone(),
     };
     let source = source.to_string();
     py.detach(move || {

@@ -81,6 +81,8 @@ pub(crate) struct MultilevelOpts {
     vcov_cols: Vec<String>,
     #[pyo3(default)]
     blup: bool,
+    #[pyo3(default)]
+    contrasts: Vec<String>,
 }
 
 /// The model of `meta(random=...)` and `reanalyse(random=...)`: method, test and level.
@@ -158,6 +160,7 @@ impl MultilevelOpts {
             robust,
             rho_grid: self.rho_grid.clone(),
             blup: self.blup,
+            contrasts: self.contrasts.clone(),
         };
         options.check().map_err(to_py)?;
         Ok(options)
@@ -205,6 +208,9 @@ pub(crate) fn multilevel(
         }
         if let Some(g) = &rep.rho_grid {
             text.push_str(&report::text::rho_grid_table(g));
+        }
+        if let Some(c) = &rep.contrasts {
+            text.push_str(&report::text::contrast_table(c));
         }
         if let Some(r) = &rep.ranef {
             text.push_str(&report::text::ranef_table(r, &rep.table.fit.factors));

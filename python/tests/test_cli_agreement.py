@@ -24,6 +24,8 @@ META_CASES = [
     ),
     ("bcg.csv", ["--measure", "RR", "--robust", "alloc"], dict(measure="RR", robust="alloc")),
     ("bcg.csv", ["--measure", "RR", "--mods", "ablat", "--blup"], dict(measure="RR", mods="ablat", blup=True)),
+    ("bcg.csv", ["--measure", "RR", "--mods", "alloc,ablat", "--contrast", "allocrandom-allocsystematic"],
+     dict(measure="RR", mods=["alloc", "ablat"], contrast="allocrandom-allocsystematic")),
     ("konstantopoulos2011.csv", ["--random", "~ 1 | district/school", "--blup", "--no-profile-ci"],
      dict(random="~ 1 | district/school", blup=True, profile_ci=False)),
     ("bcg.csv", ["--measure", "RR", "--method", "MH"], dict(measure="RR", method="MH")),
@@ -59,7 +61,7 @@ def test_meta_equals_cli_json(cli_json, fixtures, fixture, flags, kwargs):
 
 
 def test_meta_cases_cover_every_path():
-    assert len(META_CASES) == 20
+    assert len(META_CASES) == 21
     assert {c[2].get("method", "REML") for c in META_CASES} >= {"REML", "DL", "MH", "PETO", "PM", "ML"}
 
 

@@ -38,6 +38,7 @@ const FLAGS: &[(Setting, &str)] = &[
     (Setting::FixedTau2, "--tau2"),
     (Setting::FixedRho, "--struct-rho"),
     (Setting::NewMods, "--newmods"),
+    (Setting::Contrast, "--contrast"),
     (
         Setting::Direction,
         "--options FILE ([higher_is_better] per outcome) or --assume-higher-is-better",

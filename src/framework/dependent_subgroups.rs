@@ -228,6 +228,8 @@ pub(crate) fn dependent_regression(
         permutation: None,
         prediction: None,
         coefficients,
+        vcov: None,
+        contrasts: None,
     })
 }
 

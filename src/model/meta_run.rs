@@ -10,7 +10,10 @@ use super::subgroup::subgroups;
 use super::{Fit, MetaOptions, MetaResult, RandomEffects, RegressionKeys};
 use crate::data::Table;
 use crate::effect::{EffectOptions, EffectSizes};
-use crate::error::Result;
+use nalgebra::DVector;
+
+use super::contrast::{contrast, Contrast};
+use crate::error::{Error, Result, Setting};
 
 /// A [`MetaResult`] with the studies each analysis left out, for the caller to report.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,6 +46,7 @@ impl MetaOptions {
             robust_type: None,
             newmods: None,
             blup: false,
+            contrasts: Vec::new(),
         }
     }
 
@@ -56,6 +60,7 @@ impl MetaOptions {
     /// no convergence.
     pub fn fit(&self, table: &Table, es: &EffectSizes) -> Result<MetaRun> {
         let model = self.model;
+        self.check_contrasts()?;
         let mut run = if !self.mods.is_empty() {
             let m =
                 MetaRegression::new(model).fit_table(table, es, &self.mods, self.permutations)?;
@@ -64,6 +69,7 @@ impl MetaOptions {
                 .blup
                 .then(|| Blups::of_regression(&m.fit, &m.regression, model.get_level()));
             let mut keys = RegressionKeys::new(&m.regression, m.permutation);
+            keys.contrasts = self.contrasts_of(&m.regression)?;
             if let Some(newmods) = &self.newmods {
                 keys.prediction = Some(m.regression.predict(newmods, model.get_level())?);
             }
@@ -138,5 +144,43 @@ impl MetaOptions {
             Some(reg) => r.fit_regression(reg, &ids)?,
             None => r.fit_random_effects(fit, &ids)?,
         }))
+    }
+}
+
+impl MetaOptions {
+    /// Contrasts need a meta-regression and model-based inference.
+    fn check_contrasts(&self) -> Result<()> {
+        if self.contrasts.is_empty() {
+            return Ok(());
+        }
+        if self.mods.is_empty() {
+            return Err(Error::setting(
+                Setting::Contrast,
+                "contrasts compare the coefficients of a meta-regression: give the moderators (--mods)",
+            ));
+        }
+        if self.robust.is_some() {
+            return Err(Error::setting(
+                Setting::Contrast,
+                "contrasts use the model-based covariance of the coefficients; with cluster-robust inference (--robust) they are not available yet",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The contrasts asked for, on the coefficients of `reg` (t on its df under Knapp–Hartung).
+    fn contrasts_of(&self, reg: &RegressionFit) -> Result<Option<Vec<Contrast>>> {
+        if self.contrasts.is_empty() {
+            return Ok(None);
+        }
+        let names: Vec<String> = reg.coefficients.iter().map(|c| c.name.clone()).collect();
+        let beta =
+            DVector::from_iterator(names.len(), reg.coefficients.iter().map(|c| c.est.estimate));
+        let df = reg.df.is_finite().then_some(reg.df);
+        self.contrasts
+            .iter()
+            .map(|c| contrast(c, &names, &beta, &reg.vb, df, self.model.get_level()))
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
     }
 }

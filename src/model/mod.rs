@@ -36,6 +36,7 @@
 pub mod bayes;
 pub mod blup;
 mod coefficient;
+pub mod contrast;
 mod estimate;
 mod estimators;
 mod fitted;

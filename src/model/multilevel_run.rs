@@ -7,6 +7,10 @@ use super::multilevel::{
     likelihood_ratio, random_effects, CovSource, MultilevelModel, MultilevelTable, RandomTerms,
 };
 use super::robust::{cluster_ids, MultilevelResult, RhoRow, Robust, RobustFit};
+use nalgebra::DVector;
+
+use super::contrast::{contrast, Contrast, Vcov};
+use super::multilevel::MultilevelFit;
 use crate::data::Table;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Result, Setting};
@@ -37,6 +41,8 @@ pub struct MultilevelOptions {
     /// Whether to predict the random effects of every level of every nested term (metafor
     /// `ranef()`).
     pub blup: bool,
+    /// Linear contrasts of the coefficients (metafor `anova(fit, X = …)`).
+    pub contrasts: Vec<String>,
 }
 
 /// A [`MultilevelResult`] with the effects the fit left out, for the caller to report.
@@ -61,6 +67,7 @@ impl MultilevelOptions {
             robust: None,
             rho_grid: Vec::new(),
             blup: false,
+            contrasts: Vec::new(),
         }
     }
 
@@ -178,6 +185,14 @@ impl MultilevelOptions {
             _ => None,
         };
         let dropped = rep.dropped;
+        let contrasts = self.contrasts_of(&rep.fit)?;
+        let names: Vec<String> = rep
+            .fit
+            .coefficients
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let vcov = Vcov::new(&names, &rep.fit.vb);
         let ranef = if self.blup {
             let labels = self.level_labels(table, &rep.rows)?;
             Some(random_effects(&rep.fit, &labels, self.model.get_level())?)
@@ -190,6 +205,8 @@ impl MultilevelOptions {
                 robust,
                 rho_grid,
                 ranef,
+                vcov: Some(vcov),
+                contrasts,
             },
             dropped,
         })
@@ -197,6 +214,40 @@ impl MultilevelOptions {
 }
 
 impl MultilevelOptions {
+    /// The contrasts asked for on the coefficients of `fit`: z, or t on the smallest df of the
+    /// coefficients a contrast involves.
+    fn contrasts_of(&self, fit: &MultilevelFit) -> Result<Option<Vec<Contrast>>> {
+        if self.contrasts.is_empty() {
+            return Ok(None);
+        }
+        if self.robust.is_some() {
+            return Err(Error::setting(
+                Setting::Contrast,
+                "contrasts use the model-based covariance of the coefficients; with cluster-robust inference (--robust) they are not available yet",
+            ));
+        }
+        let names: Vec<String> = fit.coefficients.iter().map(|c| c.name.clone()).collect();
+        let beta =
+            DVector::from_iterator(names.len(), fit.coefficients.iter().map(|c| c.est.estimate));
+        let level = self.model.get_level();
+        let mut out = Vec::with_capacity(self.contrasts.len());
+        for spec in &self.contrasts {
+            let z = contrast(spec, &names, &beta, &fit.vb, None, level)?;
+            let df = z
+                .weights
+                .iter()
+                .zip(&fit.coefficients)
+                .filter(|(w, _)| **w != 0.0)
+                .filter_map(|(_, c)| c.df)
+                .reduce(f64::min);
+            out.push(match df {
+                Some(_) => contrast(spec, &names, &beta, &fit.vb, df, level)?,
+                None => z,
+            });
+        }
+        Ok(Some(out))
+    }
+
     /// The label of each effect (table `rows`) at each nested level: the factors' values from
     /// the outermost to that level, joined by `/` as metafor labels nested levels (`11/1`).
     fn level_labels(&self, table: &Table, rows: &[usize]) -> Result<Vec<Vec<String>>> {

@@ -46,9 +46,12 @@ pub fn primary_names<T: PartialEq>(names: &[(&str, T)]) -> String {
 }
 
 impl RobustType {
-    /// The spellings: CR2 (clubSandwich), CR1 (metafor).
-    pub const NAMES: &'static [(&'static str, RobustType)] =
-        &[("CR2", RobustType::Cr2), ("CR1", RobustType::Cr1)];
+    /// The spellings: CR2 (clubSandwich), CR1 (metafor), CR0 (metafor `adjust = FALSE`).
+    pub const NAMES: &'static [(&'static str, RobustType)] = &[
+        ("CR2", RobustType::Cr2),
+        ("CR1", RobustType::Cr1),
+        ("CR0", RobustType::Cr0),
+    ];
 }
 
 impl FromStr for RobustType {

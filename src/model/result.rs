@@ -36,6 +36,14 @@ pub struct RegressionKeys {
     /// [`RegressionFit::predict`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prediction: Option<crate::model::prediction::Prediction>,
+    /// The coefficients' covariance matrix (metafor `vcov(fit)`; Knapp–Hartung-scaled under
+    /// `--knha`, as metafor); `None` where the coefficients come from elsewhere (the CHE
+    /// meta-regressions of `evaluate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcov: Option<crate::model::contrast::Vcov>,
+    /// The linear contrasts asked for (metafor `anova(fit, X = …)`), when any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contrasts: Option<Vec<crate::model::contrast::Contrast>>,
 }
 
 impl RegressionKeys {
@@ -52,6 +60,14 @@ impl RegressionKeys {
             r2: r.r2,
             permutation,
             prediction: None,
+            vcov: Some(crate::model::contrast::Vcov::new(
+                &r.coefficients
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect::<Vec<_>>(),
+                &r.vb,
+            )),
+            contrasts: None,
         }
     }
 }
@@ -87,6 +103,10 @@ pub struct MetaOptions {
     /// `ranef()`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub blup: bool,
+    /// Linear contrasts of the meta-regression's coefficients (`allocrandom-allocsystematic`),
+    /// metafor `anova(fit, X = …)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contrasts: Vec<String>,
 }
 
 /// The full JSON of `peerstat meta`: the core keys, plus the keys of subgroup and moderator

@@ -152,6 +152,7 @@ def meta(
     robust_type: Literal["CR2", "CR1"] = "CR2",
     newmods: Optional[Iterable[float]] = None,
     blup: bool = False,
+    contrast: Union[None, str, Sequence[str]] = None,
     random: Optional[str] = None,
     vcalc: Optional[Dict[str, Any]] = None,
     test: Optional[Literal["z", "t"]] = None,
@@ -204,6 +205,8 @@ def meta(
     ``blup=True`` adds each study's predicted true effect (key ``blup``, metafor ``blup()``) and
     random effect (key ``ranef``, metafor ``ranef()``); with ``random``, the random effect of
     every level of every nested term (``ranef``, one list per term, outermost first).
+    ``contrast`` (one or a list, e.g. ``"allocrandom-allocsystematic"``) tests linear contrasts
+    of the coefficients (key ``contrasts``, metafor ``anova(fit, X = ...)``).
 
     Effects converted from reported statistics follow ``ci_scale`` (ratio: CI bounds of
     OR/RR/ROM reported as ratios, logged; or log) and ``omit_skewed`` (omit arms whose
@@ -237,6 +240,7 @@ def meta(
                 robust=robust,
                 robust_type=str(robust_type),
                 blup=bool(blup),
+                contrasts=_names(contrast),
             ),
             vcalc,
         )
@@ -259,6 +263,7 @@ def meta(
         robust_type=str(robust_type),
         newmods=[float(x) for x in (newmods or [])],
         blup=bool(blup),
+        contrasts=_names(contrast),
     )
     json_text, text, messages, omitted = _native.meta(
         _data_arg(obj, source, measure, _effect_opts(vtype, add, to, drop00, strict, ci_scale, icc, cluster_adjust, omit_skewed), columns),

@@ -29,7 +29,8 @@ robust_statistic, robust_p, robust_ci_lower and robust_ci_upper for the first co
 
 /// `reanalyse`'s help for `--robust-type` (no HTZ test: it reports the first coefficient only).
 const ROBUST_TYPE_HELP: &str = "With --robust: CR2 (clubSandwich: bias-reduced linearisation, \
-Satterthwaite df) or CR1 (metafor's default: J/(J-p) factor, J-p df)";
+Satterthwaite df), CR1 (metafor's default: J/(J-p) factor, J-p df) or CR0 (metafor's robust(adjust = \
+FALSE): no factor, J-p df)";
 
 #[derive(Args)]
 #[command(

@@ -133,7 +133,7 @@ pub fn estimator_msg(s: &str) -> String {
     )
 }
 pub fn robust_type_msg(s: &str) -> String {
-    format!("the cluster-robust estimator must be CR2 (clubSandwich) or CR1 (metafor's default), got '{s}'")
+    format!("the cluster-robust estimator must be CR2 (clubSandwich) or CR1 (metafor's default) or CR0 (metafor's adjust = FALSE), got '{s}'")
 }
 pub fn struct_msg(s: &str) -> String {
     format!("--struct must be CS, HCS, UN, AR, HAR, DIAG or ID, got '{s}'")
@@ -383,6 +383,7 @@ named_enum!(
     RobustTypeArg => RobustType {
         Cr2 => RobustType::Cr2,
         Cr1 => RobustType::Cr1,
+        Cr0 => RobustType::Cr0,
     }
 );
 

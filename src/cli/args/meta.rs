@@ -109,6 +109,14 @@ pub struct MetaArgs {
     /// effect of every level of every term (metafor ranef() on rma.mv).
     #[arg(long)]
     pub blup: bool,
+    /// With --mods or --random: a linear contrast of the coefficients, tested and with its CI
+    /// (metafor anova(fit, X = ...)): coefficient names joined by + and -, each with an
+    /// optional multiplier, e.g. --contrast allocrandom-allocsystematic or --contrast '2*a-b'
+    /// (names as the coefficients are listed). Repeatable; JSON key contrasts. Model-based
+    /// (not with --robust). The JSON of every meta-regression also holds vcov {names,
+    /// matrix}, the coefficients' covariance (metafor vcov(fit)).
+    #[arg(long, value_name = "CONTRAST")]
+    pub contrast: Vec<String>,
     /// Location-scale model (metafor rma(yi, vi, mods = ~ ..., scale = ~ ...)): log tau^2_i
     /// = z_i alpha on these columns (comma-separated, as --mods: text columns become factors),
     /// or 1 for an intercept-only scale model; with --mods for the location part. ML or REML

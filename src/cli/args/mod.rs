@@ -408,7 +408,8 @@ pub struct RobustArgs {
     #[arg(long, value_name = "COL", conflicts_with = "knha")]
     pub robust: Option<String>,
     /// With --robust: CR2 (clubSandwich: bias-reduced linearisation, Satterthwaite df, HTZ
-    /// test) or CR1 (metafor's default: J/(J-p) factor, J-p df).
+    /// test), CR1 (metafor's default: J/(J-p) factor, J-p df) or CR0 (metafor's
+    /// robust(fit, cluster, adjust = FALSE): the sandwich without the factor, J-p df).
     #[arg(long, default_value = "CR2", value_name = "TYPE", requires = "robust",
           value_parser = choice::<RobustTypeArg>(robust_type_msg))]
     pub robust_type: RobustTypeArg,

@@ -99,6 +99,7 @@ fn fit(
             .map(|_| a.robust.robust_type.into()),
         newmods: (!a.newmods.is_empty()).then(|| a.newmods.clone()),
         blup: a.blup,
+        contrasts: a.contrast.clone(),
     };
     let run = options.fit(&l.table, es)?;
     if run.regression_dropped > 0 {
@@ -145,6 +146,9 @@ fn meta_multilevel(a: &MetaArgs, formula: &str) -> CmdResult {
             }
             if let Some(g) = &rep.rho_grid {
                 t.push_str(&report::text::rho_grid_table(g));
+            }
+            if let Some(c) = &rep.contrasts {
+                t.push_str(&report::text::contrast_table(c));
             }
             if let Some(r) = &rep.ranef {
                 t.push_str(&report::text::ranef_table(r, &rep.table.fit.factors));
@@ -196,6 +200,7 @@ fn multilevel_options(a: &MetaArgs, formula: &str) -> Result<MultilevelOptions, 
         sigma2: held,
         lrt_drop: a.lrt_drop.clone(),
         blup: a.blup,
+        contrasts: a.contrast.clone(),
         robust: a
             .robust
             .robust

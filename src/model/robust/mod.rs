@@ -61,6 +61,10 @@ pub enum RobustType {
     #[default]
     #[serde(rename = "CR2")]
     Cr2,
+    /// metafor `robust(…, adjust = FALSE)`: the CR0 sandwich without a small-sample factor, t
+    /// tests on J − p df.
+    #[serde(rename = "CR0")]
+    Cr0,
 }
 
 /// One coefficient with its cluster-robust SE, CI and t test.
@@ -167,6 +171,7 @@ impl Robust {
         let beta = DVector::from_column_slice(beta);
         let parts = match self.kind {
             RobustType::Cr1 => cr1(blocks.cr0(), n, &beta),
+            RobustType::Cr0 => cr0(blocks.cr0(), n, &beta),
             RobustType::Cr2 => cr2(&blocks, &beta),
         };
         Ok(self.assemble(parts, &beta, names, n))
@@ -251,6 +256,15 @@ fn cr1(cr0: DMatrix<f64>, n: usize, beta: &DVector<f64>) -> Parts {
     let df = (n - p) as f64;
     let htz = (p > 1).then(|| cr1_wald(&vcov, beta, df)).flatten();
     (vcov, vec![df; p], htz)
+}
+
+/// CR0 with `n` clusters as metafor's `robust(…, adjust = FALSE)`: the sandwich as it is, t and
+/// F on `J − p` df.
+fn cr0(cr0: DMatrix<f64>, n: usize, beta: &DVector<f64>) -> Parts {
+    let p = beta.len();
+    let df = (n - p) as f64;
+    let htz = (p > 1).then(|| cr1_wald(&cr0, beta, df)).flatten();
+    (cr0, vec![df; p], htz)
 }
 
 /// CR2 with Satterthwaite df per coefficient and the HTZ test of all but the intercept.

@@ -15,7 +15,7 @@
 use nalgebra::{DMatrix, DVector};
 
 use super::cr2::{Block, Blocks, Work};
-use super::{check_clusters, cr1, cr2, groups, Robust, RobustFit, RobustType};
+use super::{check_clusters, cr0, cr1, cr2, groups, Robust, RobustFit, RobustType};
 use crate::error::{Error, Result};
 use crate::model::multilevel::{MultilevelFit, MultilevelTable};
 
@@ -37,6 +37,12 @@ pub struct MultilevelResult {
     /// for (metafor `ranef()`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ranef: Option<Vec<Vec<crate::model::blup::RanefLevel>>>,
+    /// The coefficients' covariance matrix (metafor `vcov(fit)`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vcov: Option<crate::model::contrast::Vcov>,
+    /// The linear contrasts asked for (metafor `anova(fit, X = …)`), when any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contrasts: Option<Vec<crate::model::contrast::Contrast>>,
 }
 
 /// The CHE model refitted at one value of `vcalc`'s ρ: the first coefficient, the variance
@@ -127,7 +133,7 @@ impl Robust {
         let names: Vec<String> = fit.coefficients.iter().map(|c| c.name.clone()).collect();
         let rows_of = |g: &[usize]| DMatrix::from_fn(g.len(), p, |r, c| x[(g[r], c)]);
         let parts = match self.kind {
-            RobustType::Cr1 => {
+            RobustType::Cr1 | RobustType::Cr0 => {
                 // metafor: bread B XᵀW with the full W, meat by cluster.
                 let mut xwx = DMatrix::zeros(p, p);
                 let mut u = vec![DVector::zeros(p); n];
@@ -143,7 +149,12 @@ impl Robust {
                 let meat = u
                     .iter()
                     .fold(DMatrix::zeros(p, p), |m, uj| m + uj * uj.transpose());
-                cr1(&bread * meat * &bread, n, &beta)
+                let sandwich = &bread * meat * &bread;
+                if self.kind == RobustType::Cr0 {
+                    cr0(sandwich, n, &beta)
+                } else {
+                    cr1(sandwich, n, &beta)
+                }
             }
             RobustType::Cr2 => {
                 if let Some(g) = outer

@@ -258,6 +258,9 @@ pub fn table_report(rep: &MetaResult, source: &str) -> String {
     if let Some(b) = &rep.bayes {
         out.push_str(&super::bayes_table(b));
     }
+    if let Some(c) = rep.regression.as_ref().and_then(|r| r.contrasts.as_ref()) {
+        out.push_str(&super::contrast_table(c));
+    }
     if let Some(b) = &rep.blups {
         out.push_str(&super::blup_table(&b.blup));
         out.push_str(&super::ranef_table(&b.ranef, &["study".to_string()]));

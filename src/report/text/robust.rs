@@ -75,6 +75,7 @@ pub fn robust_table(r: &RobustFit) -> String {
     let how = match r.kind {
         RobustType::Cr2 => "CR2 (clubSandwich), Satterthwaite df",
         RobustType::Cr1 => "CR1 (metafor default), df = clusters - p",
+        RobustType::Cr0 => "CR0 (metafor adjust = FALSE), df = clusters - p",
     };
     let _ = writeln!(
         out,
@@ -84,7 +85,7 @@ pub fn robust_table(r: &RobustFit) -> String {
     if let Some(h) = &r.htz {
         let test = match r.kind {
             RobustType::Cr2 => "HTZ test",
-            RobustType::Cr1 => "Test",
+            RobustType::Cr1 | RobustType::Cr0 => "Test",
         };
         let _ = writeln!(
             out,
