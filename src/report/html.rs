@@ -62,6 +62,7 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     let svg = |name: &str| plot_link(svgs, name);
     let mut o = page_head(ev);
     o.push_str(&super::sof::sof_html(ev));
+    o.push_str(&super::business_html::business_html(ev, &svg));
     o.push_str(&summary_table(ev));
     for d in &ev.domains {
         o.push_str(&domain_section(ev, d, &svg));

@@ -20,6 +20,7 @@
 //! ```
 
 pub mod business;
+pub mod business_html;
 pub mod converted;
 pub mod csv;
 pub mod evaluation;

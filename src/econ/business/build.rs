@@ -1,9 +1,9 @@
 //! [`business_case`]: the steps of a business case, from a validated scenario to the result.
 
 use super::draws::{self, quantile, CashflowPoint, CeacPoint, Draws, Uncertainty};
-use super::effect::{resolve, Effect, Ratio, Z95};
+use super::effect::{resolve_with, Effect, Pooled, Ratio, Z95};
 use super::research::{evppi_effect, evsi, TrialValue};
-use super::scenario::{Baseline, EffectUse, Scenario, Value};
+use super::scenario::{Baseline, EffectInput, EffectUse, Scenario, Value};
 use super::tornado::{tornado, Ranges};
 use super::words::{money, percent, thousands};
 use super::years::{totals, year_table, Inputs, Totals};
@@ -14,11 +14,21 @@ use crate::error::Result;
 /// the probabilistic analysis, the tornado, NICE's budget impact tests and the value of research.
 ///
 /// # Errors
-/// As [`resolve`] for the effect (an unreadable effect file, a measure that cannot drive events,
+/// As [`super::resolve`] for the effect (an unreadable effect file, a measure that cannot drive events,
 /// a prediction without τ²), and [`crate::error::Error::Input`] when an odds ratio meets a baseline
 /// rate or a stated mean and SD admit no distribution.
 pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
-    let effect = resolve(&s.effect, s.effect_use)?;
+    business_case_with(s, None)
+}
+
+/// As [`business_case`], with the pooled domains of the evaluation the scenario runs with
+/// (`evaluate --scenario`): a scenario naming a `domain` without `effect_from` takes its effect
+/// from there, in memory.
+///
+/// # Errors
+/// As [`business_case`]; a domain not among `own` names `outcome.domain`.
+pub fn business_case_with(s: &Scenario, own: Option<&[Pooled]>) -> Result<BusinessCase> {
+    let effect = resolve_with(&s.effect, s.effect_use, own)?;
     let is_risk = matches!(s.baseline, Baseline::Risk(_));
     if effect.measure == Ratio::OR && !is_risk {
         return Err(crate::error::Error::input(
@@ -98,6 +108,11 @@ pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
         draws: s.draws,
         seed: s.seed,
         summary: String::new(),
+        domain: match &s.effect {
+            EffectInput::Evaluation { domain } => Some(domain.clone()),
+            EffectInput::File { domain, .. } => domain.clone(),
+            EffectInput::Direct { .. } => None,
+        },
     };
     case.summary = summary(s, &case);
     Ok(case)

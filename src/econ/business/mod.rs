@@ -56,7 +56,7 @@ use serde::Serialize;
 pub use budget::{budget_impact, BudgetImpact};
 pub use discount::Discount;
 pub use draws::{quantile, CashflowPoint, CeacPoint};
-pub use effect::{resolve, Effect, Ratio, Z95};
+pub use effect::{resolve, resolve_with, Effect, Pooled, Ratio, Z95};
 pub use research::{evppi_effect, evsi, linear_parts, trial_variance, TrialValue};
 pub use scenario::{Baseline, Dist, EffectInput, EffectUse, Population, Research, Scenario, Value};
 pub use template::SCENARIO_TEMPLATE;
@@ -184,11 +184,14 @@ pub struct BusinessCase {
     pub seed: u64,
     /// The case in plain words.
     pub summary: String,
+    /// The outcome domain the effect came from (an `evaluate` domain), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
 }
 
 mod build;
 
-pub use build::business_case;
+pub use build::{business_case, business_case_with};
 
 /// The totals read as fields of the case (`case.npv`, `case.pv_cost`, …), as they were before
 /// they were grouped in [`Totals`].

@@ -197,6 +197,12 @@ pub enum EffectInput {
         /// The domain of a `results.json`.
         domain: Option<String>,
     },
+    /// A domain of the evaluation the scenario runs with (`evaluate --scenario`):
+    /// `outcome.domain` without `effect_from` or a stated effect.
+    Evaluation {
+        /// The outcome domain.
+        domain: String,
+    },
 }
 
 /// Which effect distribution drives the case.
@@ -579,11 +585,14 @@ fn effect_input(o: &RawOutcome, dir: &Path) -> Result<EffectInput> {
             domain: o.domain.clone(),
         });
     }
-    if o.domain.is_some() {
-        return Err(bad(
-            "outcome.domain",
-            "a domain needs effect_from = \"results.json\"",
-        ));
+    if let Some(d) = &o.domain {
+        if o.measure.is_some() || o.estimate.is_some() {
+            return Err(bad(
+                "outcome.domain",
+                "give the effect directly (measure, estimate, ci_lower, ci_upper) or a domain, not both (a domain alone takes the effect from the evaluation the scenario runs with; with effect_from, from a saved results.json)",
+            ));
+        }
+        return Ok(EffectInput::Evaluation { domain: d.clone() });
     }
     let measure = need(
         o.measure.clone(),
