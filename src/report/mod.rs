@@ -29,6 +29,7 @@ pub mod html;
 mod html_network;
 pub mod render;
 pub mod sof;
+pub mod sof_econ;
 pub mod svg;
 pub mod template;
 pub mod text;
