@@ -105,11 +105,12 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
     if let Some(c) = &ev.ceac {
         out.push((
             FIXED_FILES[1].into(),
-            svg::ceac(
+            svg::ceac_with_axis(
                 &c.wtp,
                 &[(c.label.clone(), c.probability.clone())],
                 None,
                 "Probability peer support is cost-effective (pooled INMB)",
+                "Willingness to pay per QALY (£)",
             ),
         ));
     }
