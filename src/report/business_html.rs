@@ -90,7 +90,9 @@ fn year_table(c: &BusinessCase) -> String {
 }
 
 fn totals_table(c: &BusinessCase) -> String {
-    let roi = c.roi.map_or("undefined (nothing spent)".into(), |r| format!("{r:.2}"));
+    let roi = c
+        .roi
+        .map_or("undefined (nothing spent)".into(), |r| format!("{r:.2}"));
     let payback = c.payback_year.map_or(
         format!("not within the {}-year horizon", c.horizon_years),
         |y| format!("year {y}"),

@@ -87,7 +87,9 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
             BUSINESS_FILES[0].into(),
             svg::business_cashflow(
                 c,
-                Some(&format!("Business case{sim}: cumulative discounted cash flow")),
+                Some(&format!(
+                    "Business case{sim}: cumulative discounted cash flow"
+                )),
             ),
         ));
         out.push((
@@ -98,7 +100,9 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
             BUSINESS_FILES[2].into(),
             svg::business_ceac(
                 c,
-                Some(&format!("Business case{sim}: cost-effectiveness acceptability")),
+                Some(&format!(
+                    "Business case{sim}: cost-effectiveness acceptability"
+                )),
             ),
         ));
     }

@@ -365,10 +365,23 @@ fn economics_section(
     if let Some(p) = &e.pooled {
         let m = super::fmt::money;
         let _ = write!(o, "<p>Across {} trials with cost data: incremental cost {} [{}, {}], incremental QALYs {:.3} [{:.3}, {:.3}].</p>", p.studies.len(), m(p.inc_cost.estimate), m(p.inc_cost.ci_lower), m(p.inc_cost.ci_upper), p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
-        let _ = write!(o, "<p class=\"icer\">{}</p>", esc(&super::icer_words::icer_sentence(&p.icer, lvl)));
+        let _ = write!(
+            o,
+            "<p class=\"icer\">{}</p>",
+            esc(&super::icer_words::icer_sentence(&p.icer, lvl))
+        );
         let _ = write!(o, "<table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>");
         for w in &p.by_wtp {
-            let _ = write!(o, "<tr><td>{} per QALY</td><td>{} [{}, {}]</td><td>{} to {}</td></tr>", m(w.wtp), m(w.fit.estimate), m(w.fit.ci_lower), m(w.fit.ci_upper), m(w.fit.pi_lower), m(w.fit.pi_upper));
+            let _ = write!(
+                o,
+                "<tr><td>{} per QALY</td><td>{} [{}, {}]</td><td>{} to {}</td></tr>",
+                m(w.wtp),
+                m(w.fit.estimate),
+                m(w.fit.ci_lower),
+                m(w.fit.ci_upper),
+                m(w.fit.pi_lower),
+                m(w.fit.pi_upper)
+            );
         }
         let _ = write!(o, "</table><div class=\"plot\">{}</div>", svg("ceac.svg"));
     }

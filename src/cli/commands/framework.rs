@@ -3,11 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
+use peerstat::econ::business::Scenario;
+use peerstat::framework::business_case;
 use peerstat::framework::evaluate::{
     evaluate as run_evaluate, EvaluateOptions, Evaluation, OptionsFile,
 };
-use peerstat::econ::business::Scenario;
-use peerstat::framework::business_case;
 use peerstat::framework::evidence_map::{evidence_map, report_rows};
 use peerstat::framework::Codebook;
 use peerstat::report;

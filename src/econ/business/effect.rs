@@ -22,6 +22,9 @@ pub enum Ratio {
     IRR,
     /// Odds ratio (converted to a risk ratio at the baseline risk).
     OR,
+    /// Standardised mean difference (positive: benefit): avoids no events; drives QALYs only
+    /// through the stated mapping `outcome.qaly_per_sd`.
+    SMD,
 }
 
 /// The effect as the case uses it.
@@ -66,6 +69,24 @@ impl Ratio {
         match self {
             Ratio::RR | Ratio::IRR => r,
             Ratio::OR => r / (1.0 - risk + risk * r),
+            Ratio::SMD => 1.0,
+        }
+    }
+
+    /// The effect on its natural scale from the analysis scale: a ratio from its log, an SMD
+    /// as it is.
+    pub fn natural(&self, theta: f64) -> f64 {
+        match self {
+            Ratio::SMD => theta,
+            _ => theta.exp(),
+        }
+    }
+
+    /// The analysis scale from the natural scale: the log of a ratio, an SMD as it is.
+    pub fn analysis(&self, x: f64) -> f64 {
+        match self {
+            Ratio::SMD => x,
+            _ => x.ln(),
         }
     }
 }
@@ -75,9 +96,10 @@ fn measure(name: &str, key: &str) -> Result<Ratio> {
         "RR" => Ok(Ratio::RR),
         "IRR" => Ok(Ratio::IRR),
         "OR" => Ok(Ratio::OR),
+        "SMD" | "SMDH" => Ok(Ratio::SMD),
         other => Err(Error::input(
             key,
-            format!("{other} cannot drive events avoided: give a risk ratio (RR), rate ratio (IRR) or odds ratio (OR); an SMD needs an explicit mapping to QALYs (outcome.qaly_per_participant)"),
+            format!("{other} cannot drive the case: give a risk ratio (RR), rate ratio (IRR) or odds ratio (OR), or an SMD with its explicit mapping to QALYs (outcome.qaly_per_sd)"),
         )),
     }
 }
@@ -129,16 +151,22 @@ pub fn resolve_with(
             pi,
         } => {
             let m = measure(name, "outcome.measure")?;
-            let se = (ci_upper.ln() - ci_lower.ln()) / (2.0 * Z95);
+            let se = (m.analysis(*ci_upper) - m.analysis(*ci_lower)) / (2.0 * Z95);
             // a stated 95 % prediction interval gives τ² = (half-width / z)² − se²
             let tau2 = match pi {
                 Some((a, b)) => {
-                    let sd = (b.ln() - a.ln()) / (2.0 * Z95);
+                    let sd = (m.analysis(*b) - m.analysis(*a)) / (2.0 * Z95);
                     Some((sd * sd - se * se).max(0.0))
                 }
                 None => *tau2,
             };
-            ("the scenario".to_string(), m, estimate.ln(), se, tau2)
+            (
+                "the scenario".to_string(),
+                m,
+                m.analysis(*estimate),
+                se,
+                tau2,
+            )
         }
         EffectInput::File { path, domain } => from_file(path, domain.as_deref())?,
         EffectInput::Evaluation { domain } => from_evaluation(domain, own)?,

@@ -45,7 +45,12 @@ pub struct PooledIcer {
 /// let r = pooled_icer(&s, &c, &e, 95.0);
 /// assert!((r.icer - c.estimate / e.estimate).abs() < 1e-9);
 /// ```
-pub fn pooled_icer(studies: &[Increments], cost: &Summary, effect: &Summary, level: f64) -> PooledIcer {
+pub fn pooled_icer(
+    studies: &[Increments],
+    cost: &Summary,
+    effect: &Summary,
+    level: f64,
+) -> PooledIcer {
     let (mut swc, mut swe, mut sww) = (0.0, 0.0, 0.0);
     for s in studies {
         let wc = 1.0 / (s.var_cost + cost.tau2);
