@@ -42,6 +42,9 @@
 //! control_risk = 0.30          # assumed control risk for absolute effects (binary outcomes)
 //! certainty = "low"            # override the rated certainty (high, moderate, low, very_low)
 //! reason = "outcome assessors not blinded in the largest trials"   # required with `certainty`
+//!
+//! [business_case]              # a commissioner's business case in the report
+//! scenario = "scenario.toml"   #   (relative to this file; as `evaluate --scenario`)
 //! ```
 //!
 //! # Examples
