@@ -39,4 +39,5 @@ pub use trial::{
     analyse_arms, analyse_patients, discount_factor, fieller, pooled_ceac, pooled_net_benefit, sur,
     ArmSummary, Fieller, FiellerKind, Inmb, PatientOptions, Timing, TrialResult,
 };
+pub use trial::{pooled_icer, Increments, PooledIcer};
 pub use wtp::{default_wtp_grid, parse_wtp};

@@ -158,6 +158,8 @@ pub struct Pooled {
     pub inc_cost: Summary,
     /// Pooled incremental effect.
     pub inc_effect: Summary,
+    /// The pooled ICER with Fieller's interval.
+    pub icer: crate::econ::PooledIcer,
 }
 
 /// The result of `peerstat cea`.
@@ -541,7 +543,9 @@ fn arms_trial(t: &Table, o: &CeaOptions) -> Result<(Option<TrialResult>, Option<
 
 fn pool(studies: Vec<String>, incs: Vec<Increments>, o: &CeaOptions) -> Result<Pooled> {
     let (by_wtp, inc_cost, inc_effect) = pooled_net_benefit(&incs, &o.wtp, o.level)?;
+    let icer = crate::econ::pooled_icer(&incs, &inc_cost, &inc_effect, o.level);
     Ok(Pooled {
+        icer,
         studies,
         increments: incs,
         by_wtp,

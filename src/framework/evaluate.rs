@@ -89,6 +89,9 @@ pub struct Evaluation {
     pub methods: String,
     /// The options that produced the evaluation.
     pub options: EvaluateOptions,
+    /// The commissioner's business case (`evaluate --scenario`), when a scenario was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_case: Option<super::business_case::EvaluationCase>,
 }
 
 /// An analysed row whose effect was converted or adjusted.
@@ -419,6 +422,7 @@ pub fn evaluate(
         skipped,
         methods,
         options: opts.clone(),
+        business_case: None,
     })
 }
 

@@ -12,6 +12,7 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
+pub mod business_case;
 pub mod certainty;
 mod codebook;
 pub mod dependence;

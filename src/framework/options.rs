@@ -42,6 +42,9 @@
 //! control_risk = 0.30          # assumed control risk for absolute effects (binary outcomes)
 //! certainty = "low"            # override the rated certainty (high, moderate, low, very_low)
 //! reason = "outcome assessors not blinded in the largest trials"   # required with `certainty`
+//!
+//! [business_case]              # a commissioner's business case in the report
+//! scenario = "scenario.toml"   #   (relative to this file; as `evaluate --scenario`)
 //! ```
 //!
 //! # Examples
@@ -236,6 +239,18 @@ pub struct OptionsFile {
     pub cluster_adjust: ClusterAdjust,
     /// Omit arms whose median summary Shi's test finds skewed (otherwise flagged).
     pub omit_skewed: bool,
+    /// `[business_case]`: the commissioner's scenario the report adds a business case for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub business_case: Option<BusinessCaseOption>,
+}
+
+/// The `[business_case]` table of an options file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BusinessCaseOption {
+    /// The scenario file (TOML; relative to the options file's folder), as
+    /// `peerstat business-case` reads it.
+    pub scenario: String,
 }
 
 /// Settings of one outcome domain.

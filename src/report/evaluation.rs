@@ -80,14 +80,41 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
             ));
         }
     }
+    if let Some(b) = &ev.business_case {
+        let c = &b.case;
+        let sim = if ev.simulated { " (simulated)" } else { "" };
+        out.push((
+            BUSINESS_FILES[0].into(),
+            svg::business_cashflow(
+                c,
+                Some(&format!(
+                    "Business case{sim}: cumulative discounted cash flow"
+                )),
+            ),
+        ));
+        out.push((
+            BUSINESS_FILES[1].into(),
+            svg::business_tornado(c, Some(&format!("Business case{sim}: one-way sensitivity"))),
+        ));
+        out.push((
+            BUSINESS_FILES[2].into(),
+            svg::business_ceac(
+                c,
+                Some(&format!(
+                    "Business case{sim}: cost-effectiveness acceptability"
+                )),
+            ),
+        ));
+    }
     if let Some(c) = &ev.ceac {
         out.push((
             FIXED_FILES[1].into(),
-            svg::ceac(
+            svg::ceac_with_axis(
                 &c.wtp,
                 &[(c.label.clone(), c.probability.clone())],
                 None,
                 "Probability peer support is cost-effective (pooled INMB)",
+                "Willingness to pay per QALY (£)",
             ),
         ));
     }
@@ -115,6 +142,13 @@ pub const EGM_FILE: &str = "egm.html";
 /// `index.html`, and the [`EGM_FILE`].
 const FIXED_FILES: [&str; 4] = ["results.json", "ceac.svg", "index.html", EGM_FILE];
 
+/// The plots of the business case (`evaluate --scenario`): cash flow, tornado, acceptability.
+pub const BUSINESS_FILES: [&str; 3] = [
+    "business_cashflow.svg",
+    "business_tornado.svg",
+    "business_ceac.svg",
+];
+
 /// The kinds of numbered plots a report writes as `KIND_N.svg`: per analysed domain N the forest
 /// and funnel plots (`DomainResult::forest`, `::funnel`) and each risk-of-bias tool's traffic
 /// lights and summary (`RobAssessment::traffic_light`, `::summary_plot`).
@@ -137,7 +171,9 @@ pub fn is_report_file(name: &str) -> bool {
             .and_then(|r| r.strip_suffix(".svg"))
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     };
-    FIXED_FILES.contains(&name) || numbered_plot_kinds().iter().any(|k| numbered(k))
+    FIXED_FILES.contains(&name)
+        || BUSINESS_FILES.contains(&name)
+        || numbered_plot_kinds().iter().any(|k| numbered(k))
 }
 
 /// The files in `dir` that are not part of a report (sorted; empty when `dir` does not exist):

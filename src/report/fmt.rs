@@ -4,6 +4,18 @@ use std::borrow::Cow;
 
 use crate::data::fmt_f64;
 
+/// Money as every report prints it: whole pounds with thousands separators and a true minus
+/// sign (`−£108`, never `£-108`); [`thousands`] the same without the pound sign. One
+/// implementation, shared with the business case's words.
+///
+/// ```
+/// use peerstat::report::fmt::{money, thousands};
+/// assert_eq!(money(-108.0), "−£108");
+/// assert_eq!(money(20000.0), "£20,000");
+/// assert_eq!(thousands(-1234.0), "−1,234");
+/// ```
+pub use crate::econ::business::{money, thousands};
+
 /// The most characters of a label (study, strategy, subgroup level, coefficient name) a text
 /// table shows; longer labels are cut by [`label`]. JSON and CSV keep the full label.
 pub const LABEL_MAX: usize = 60;

@@ -62,6 +62,7 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     let svg = |name: &str| plot_link(svgs, name);
     let mut o = page_head(ev);
     o.push_str(&super::sof::sof_html(ev));
+    o.push_str(&super::business_html::business_html(ev, &svg));
     o.push_str(&summary_table(ev));
     for d in &ev.domains {
         o.push_str(&domain_section(ev, d, &svg));
@@ -362,9 +363,25 @@ fn economics_section(
     let mut o = String::new();
     let _ = write!(o, "<section><h2>Value for money</h2>");
     if let Some(p) = &e.pooled {
-        let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
+        let m = super::fmt::money;
+        let _ = write!(o, "<p>Across {} trials with cost data: incremental cost {} [{}, {}], incremental QALYs {:.3} [{:.3}, {:.3}].</p>", p.studies.len(), m(p.inc_cost.estimate), m(p.inc_cost.ci_lower), m(p.inc_cost.ci_upper), p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
+        let _ = write!(
+            o,
+            "<p class=\"icer\">{}</p>",
+            esc(&super::icer_words::icer_sentence(&p.icer, lvl))
+        );
+        let _ = write!(o, "<table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>");
         for w in &p.by_wtp {
-            let _ = write!(o, "<tr><td>£{:.0} per QALY</td><td>£{:.0} [£{:.0}, £{:.0}]</td><td>£{:.0} to £{:.0}</td></tr>", w.wtp, w.fit.estimate, w.fit.ci_lower, w.fit.ci_upper, w.fit.pi_lower, w.fit.pi_upper);
+            let _ = write!(
+                o,
+                "<tr><td>{} per QALY</td><td>{} [{}, {}]</td><td>{} to {}</td></tr>",
+                m(w.wtp),
+                m(w.fit.estimate),
+                m(w.fit.ci_lower),
+                m(w.fit.ci_upper),
+                m(w.fit.pi_lower),
+                m(w.fit.pi_upper)
+            );
         }
         let _ = write!(o, "</table><div class=\"plot\">{}</div>", svg("ceac.svg"));
     }

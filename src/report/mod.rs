@@ -20,14 +20,17 @@
 //! ```
 
 pub mod business;
+pub mod business_html;
 pub mod converted;
 pub mod csv;
 pub mod evaluation;
 pub mod fmt;
 pub mod html;
 mod html_network;
+pub mod icer_words;
 pub mod render;
 pub mod sof;
+pub mod sof_econ;
 pub mod svg;
 pub mod template;
 pub mod text;

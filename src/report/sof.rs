@@ -13,9 +13,11 @@ use crate::framework::evaluate::Evaluation;
 pub fn sof_html(ev: &Evaluation) -> String {
     let lvl = ev.options.level;
     let mut o = String::new();
+    let case = ev.business_case.as_ref().map(|b| &b.case);
     let _ = write!(
         o,
-        "<section id=\"sof\"><h2>Summary of findings</h2><div class=\"sof-scroll\" style=\"overflow-x:auto\"><table class=\"sof\"><tr><th>Outcome domain</th><th>Studies (effects)</th><th>Relative effect [{lvl}% CI]</th><th>Absolute effect / size</th><th>Certainty</th><th>What it means</th></tr>"
+        "<section id=\"sof\"><h2>Summary of findings</h2><div class=\"sof-scroll\" style=\"overflow-x:auto\"><table class=\"sof\"><tr><th>Outcome domain</th><th>Studies (effects)</th><th>Relative effect [{lvl}% CI]</th><th>Absolute effect / size</th><th>Certainty</th><th>What it means</th>{}</tr>",
+        super::sof_econ::header(case)
     );
     for f in &ev.summary_of_findings {
         let certainty = match &f.certainty {
@@ -37,16 +39,18 @@ pub fn sof_html(ev: &Evaluation) -> String {
         };
         let _ = write!(
             o,
-            "<tr data-domain=\"{}\"><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{certainty}</td><td>{}</td></tr>",
+            "<tr data-domain=\"{}\"><td>{}</td><td>{} ({})</td><td>{}</td><td>{}</td><td>{certainty}</td><td>{}</td>{}</tr>",
             esc(&f.domain),
             esc(&f.domain),
             f.studies,
             f.effects,
             relative(f),
             absolute(f),
-            esc(&f.statement)
+            esc(&f.statement),
+            super::sof_econ::cells(case, &f.domain)
         );
     }
+    o.push_str(&super::sof_econ::scenario_row(ev));
     let _ = write!(
         o,
         "</table></div><p class=\"note\">Certainty (GRADE-style): ⊕⊕⊕⊕ high, ⊕⊕⊕◯ moderate, ⊕⊕◯◯ low, ⊕◯◯◯ very low. Randomised evidence starts high, other evidence low; each serious concern (risk of bias, inconsistency, imprecision, publication bias, indirectness) rates it one level down, very serious two. Absolute effects per 1,000 people use the assumed control risk shown. SMD sizes follow Cohen's convention (below 0.2 trivial, 0.2 small, 0.5 moderate, 0.8 large): a rule of thumb, not a judgment of what matters to people. The judgments follow.</p>"

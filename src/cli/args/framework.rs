@@ -58,6 +58,11 @@ pub struct EvaluateArgs {
     /// default) or cox-snell (/ 1.65); overrides the options file.
     #[arg(long, value_name = "METHOD")]
     pub binary_to_smd: Option<BinaryToSmdArg>,
+    /// A commissioner's scenario (TOML, as `peerstat business-case` reads it): the report adds
+    /// a "Business case" section. Default: the options file's [business_case] scenario, else a
+    /// file NAME_scenario.toml beside the input, if there is one.
+    #[arg(long, value_name = "FILE")]
+    pub scenario: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

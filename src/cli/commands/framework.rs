@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
+use peerstat::econ::business::Scenario;
+use peerstat::framework::business_case;
 use peerstat::framework::evaluate::{
     evaluate as run_evaluate, EvaluateOptions, Evaluation, OptionsFile,
 };
@@ -41,6 +43,33 @@ fn costs_path(input: &Path, given: &Option<PathBuf>) -> Option<PathBuf> {
         );
     }
     path
+}
+
+/// The scenario of the business case: `--scenario`, else the options file's `[business_case]
+/// scenario (relative to the options file), else `NAME_scenario.toml` beside the input when it
+/// exists (as the demo ships it).
+fn scenario_path(a: &EvaluateArgs) -> Result<Option<PathBuf>, Failure> {
+    if a.scenario.is_some() {
+        return Ok(a.scenario.clone());
+    }
+    if let Some(p) = &a.options {
+        if let Some(b) = OptionsFile::from_file(p)?.business_case {
+            let dir = p.parent().unwrap_or_else(|| Path::new("."));
+            return Ok(Some(dir.join(b.scenario)));
+        }
+    }
+    let companion = a.input.file_stem().map(|stem| {
+        a.input
+            .with_file_name(format!("{}_scenario.toml", stem.to_string_lossy()))
+    });
+    let found = companion.filter(|p| p.exists());
+    if let Some(p) = &found {
+        say!(
+            "note: adding the business case of {} (give --scenario to choose another)",
+            p.display()
+        );
+    }
+    Ok(found)
 }
 
 /// Refuses a report folder holding files `evaluate` did not write: the folder is replaced as a
@@ -82,6 +111,7 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     Paths::default()
         .input("", Some(&a.input))
         .input("--costs", costs_path.as_deref())
+        .input("--scenario", a.scenario.as_deref())
         .input("--codebook", a.codebook.as_deref())
         .input("--options", a.options.as_deref())
         .folder("-o", &a.output)
@@ -95,7 +125,12 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
         None => None,
     };
     let opts = evaluate_options(&a)?;
-    let ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
+    let scenario = scenario_path(&a)?;
+    let mut ev = run_evaluate(&mut table, &cb, &a.input, costs.as_ref(), &opts)?;
+    if let Some(p) = &scenario {
+        let s = Scenario::from_file(p)?;
+        business_case::attach(&mut ev, &s, &p.display().to_string())?;
+    }
     let md = evidence_map(
         &table,
         &cb,
@@ -192,6 +227,9 @@ fn print_findings(ev: &Evaluation) {
                 .collect::<Vec<_>>()
                 .join("; ")
         );
+    }
+    if let Some(b) = &ev.business_case {
+        say!("Business case ({}): {}", b.scenario, b.case.summary);
     }
     if !ev.converted.is_empty() {
         say!(

@@ -1,9 +1,9 @@
 //! [`business_case`]: the steps of a business case, from a validated scenario to the result.
 
 use super::draws::{self, quantile, CashflowPoint, CeacPoint, Draws, Uncertainty};
-use super::effect::{resolve, Effect, Ratio, Z95};
+use super::effect::{resolve_with, Effect, Pooled, Ratio, Z95};
 use super::research::{evppi_effect, evsi, TrialValue};
-use super::scenario::{Baseline, EffectUse, Scenario, Value};
+use super::scenario::{Baseline, EffectInput, EffectUse, Scenario, Value};
 use super::tornado::{tornado, Ranges};
 use super::words::{money, percent, thousands};
 use super::years::{totals, year_table, Inputs, Totals};
@@ -14,11 +14,21 @@ use crate::error::Result;
 /// the probabilistic analysis, the tornado, NICE's budget impact tests and the value of research.
 ///
 /// # Errors
-/// As [`resolve`] for the effect (an unreadable effect file, a measure that cannot drive events,
+/// As [`super::resolve`] for the effect (an unreadable effect file, a measure that cannot drive events,
 /// a prediction without τ²), and [`crate::error::Error::Input`] when an odds ratio meets a baseline
 /// rate or a stated mean and SD admit no distribution.
 pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
-    let effect = resolve(&s.effect, s.effect_use)?;
+    business_case_with(s, None)
+}
+
+/// As [`business_case`], with the pooled domains of the evaluation the scenario runs with
+/// (`evaluate --scenario`): a scenario naming a `domain` without `effect_from` takes its effect
+/// from there, in memory.
+///
+/// # Errors
+/// As [`business_case`]; a domain not among `own` names `outcome.domain`.
+pub fn business_case_with(s: &Scenario, own: Option<&[Pooled]>) -> Result<BusinessCase> {
+    let effect = resolve_with(&s.effect, s.effect_use, own)?;
     let is_risk = matches!(s.baseline, Baseline::Risk(_));
     if effect.measure == Ratio::OR && !is_risk {
         return Err(crate::error::Error::input(
@@ -26,8 +36,16 @@ pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
             "an odds ratio converts to a risk ratio at a baseline risk: give outcome.baseline_risk (not baseline_rate)",
         ));
     }
+    if effect.measure == Ratio::SMD && s.qaly_per_sd.is_none() {
+        return Err(crate::error::Error::input(
+            "outcome.qaly_per_sd",
+            format!("the effect from {} is an SMD, which drives QALYs only through an explicit mapping: give outcome.qaly_per_sd, the QALYs gained per participant per 1 SD improvement (outcome.measure = \"SMD\" avoids no events)", effect.source),
+        ));
+    }
     let base = point_inputs(s, &effect, is_risk);
-    let has_qalys = s.qaly_per_event.is_some() || s.qaly_per_participant.is_some();
+    let has_qalys = s.qaly_per_event.is_some()
+        || s.qaly_per_participant.is_some()
+        || (effect.measure == Ratio::SMD && s.qaly_per_sd.is_some());
     let rows = year_table(&base);
     let t = totals(&rows, has_qalys);
     let zero = Value::fixed(0.0);
@@ -39,6 +57,7 @@ pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
         unit_cost: s.unit_cost,
         qaly_per_event: s.qaly_per_event.unwrap_or(zero),
         qaly_per_participant: s.qaly_per_participant.unwrap_or(zero),
+        qaly_per_sd: s.qaly_per_sd.unwrap_or(zero),
     };
     let d = draws::run(&base, &u, has_qalys, s.draws, s.seed)?;
     let by_wtp: Vec<WtpRow> = s
@@ -79,14 +98,6 @@ pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
         effect: used,
         discount_cost: s.discount_cost.describe(),
         discount_effect: s.discount_effect.describe(),
-        pv_cost: t.pv_cost,
-        pv_savings: t.pv_savings,
-        npv: t.npv,
-        roi: t.roi,
-        payback_year: t.payback_year,
-        pv_qalys: t.pv_qalys,
-        events_avoided: t.events_avoided,
-        cost_per_qaly: t.cost_per_qaly,
         cost_per_qaly_words: cost_per_qaly_words(&t, has_qalys),
         prob_net_saving: d.npv.iter().filter(|v| **v > 0.0).count() as f64 / d.npv.len() as f64,
         npv_mean: d.npv.iter().sum::<f64>() / d.npv.len() as f64,
@@ -94,6 +105,7 @@ pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
         npv_ci_upper: quantile(&d.npv, 0.975),
         events_avoided_ci_lower: quantile(&d.events, 0.025),
         events_avoided_ci_upper: quantile(&d.events, 0.975),
+        totals: t,
         years: rows,
         by_wtp,
         ceac,
@@ -105,6 +117,11 @@ pub fn business_case(s: &Scenario) -> Result<BusinessCase> {
         draws: s.draws,
         seed: s.seed,
         summary: String::new(),
+        domain: match &s.effect {
+            EffectInput::Evaluation { domain } => Some(domain.clone()),
+            EffectInput::File { domain, .. } => domain.clone(),
+            EffectInput::Direct { .. } => None,
+        },
     };
     case.summary = summary(s, &case);
     Ok(case)
@@ -123,6 +140,7 @@ fn point_inputs(s: &Scenario, e: &Effect, is_risk: bool) -> Inputs {
         unit_cost: s.unit_cost.mean,
         qaly_per_event: s.qaly_per_event.map_or(0.0, |v| v.mean),
         qaly_per_participant: s.qaly_per_participant.map_or(0.0, |v| v.mean),
+        qaly_per_sd: s.qaly_per_sd.map_or(0.0, |v| v.mean),
         theta: e.log_estimate,
         measure: e.measure,
         cost_factors: (0..h).map(|t| s.discount_cost.factor(t)).collect(),
@@ -160,6 +178,9 @@ fn ranges<'a>(s: &'a Scenario, e: &Effect, has_qalys: bool) -> Ranges<'a> {
     if let Some(v) = s.qaly_per_participant {
         values.push(("outcome.qaly_per_participant", v, false));
     }
+    if let (Some(v), Ratio::SMD) = (s.qaly_per_sd, e.measure) {
+        values.push(("outcome.qaly_per_sd", v, false));
+    }
     Ranges {
         range: s.sensitivity_range,
         values,
@@ -196,6 +217,10 @@ fn effect_used(e: &Effect, base: &Inputs, is_risk: bool) -> EffectUsed {
         Ratio::IRR => format!("The rate ratio {:.3} applies to the baseline rate.", rr),
         Ratio::RR if is_risk => format!("The risk ratio {:.3} applies to the baseline risk.", rr),
         Ratio::RR => format!("The risk ratio {:.3} applies to the baseline rate (as a rate ratio).", rr),
+        Ratio::SMD => format!(
+            "The SMD {:.3} (positive: benefit) avoids no events; it drives QALYs only through the stated mapping outcome.qaly_per_sd = {} QALYs per participant per 1 SD improvement: {:.4} QALYs per participant.",
+            e.log_estimate, base.qaly_per_sd, base.smd_qalys()
+        ),
     };
     let which = match (e.used, e.tau2) {
         (EffectUse::Prediction, Some(t)) => format!(
@@ -210,13 +235,13 @@ fn effect_used(e: &Effect, base: &Inputs, is_risk: bool) -> EffectUsed {
     EffectUsed {
         effect_source: e.source.clone(),
         effect_measure: e.measure,
-        estimate: e.log_estimate.exp(),
+        estimate: e.measure.natural(e.log_estimate),
         log_se: e.log_se,
         tau2: e.tau2,
         used: e.used,
         log_sd: e.log_sd,
-        lower: (e.log_estimate - Z95 * e.log_sd).exp(),
-        upper: (e.log_estimate + Z95 * e.log_sd).exp(),
+        lower: e.measure.natural(e.log_estimate - Z95 * e.log_sd),
+        upper: e.measure.natural(e.log_estimate + Z95 * e.log_sd),
         risk_ratio: rr,
         note: format!("{conversion} {which}"),
     }
@@ -287,7 +312,31 @@ fn value_of_research(
 fn summary(s: &Scenario, c: &BusinessCase) -> String {
     let h = c.horizon_years;
     let mean_uptake = s.population.uptake.iter().sum::<f64>() / h as f64;
-    let mut out = format!(
+    let mut out = if c.effect.effect_measure == Ratio::SMD {
+        format!(
+            "For {} eligible people a year with {} average uptake, the programme would cost {} over {} year{} (present value) and gain about {:.1} QALYs (discounted; SMD {:.2} mapped at {} QALYs per participant per SD).",
+            thousands(s.population.eligible.mean),
+            percent(mean_uptake),
+            money(c.pv_cost),
+            h,
+            if h == 1 { "" } else { "s" },
+            c.pv_qalys,
+            c.effect.estimate,
+            s.qaly_per_sd.map_or(0.0, |v| v.mean),
+        )
+    } else {
+        summary_events(s, c, h, mean_uptake)
+    };
+    out.push_str(&format!(
+        " The probability that it saves money is {}",
+        percent(c.prob_net_saving)
+    ));
+    finish_summary(out, c)
+}
+
+/// The paragraph's first sentence for a case that avoids events.
+fn summary_events(s: &Scenario, c: &BusinessCase, h: usize, mean_uptake: f64) -> String {
+    format!(
         "For {} eligible people a year with {} average uptake, the programme would cost {} over {} year{} (present value) and avoid about {} {} (95% interval {} to {}), saving {}: a net present value of {}.",
         thousands(s.population.eligible.mean),
         percent(mean_uptake),
@@ -300,11 +349,11 @@ fn summary(s: &Scenario, c: &BusinessCase) -> String {
         thousands(c.events_avoided_ci_upper),
         money(c.pv_savings),
         money(c.npv),
-    );
-    out.push_str(&format!(
-        " The probability that it saves money is {}",
-        percent(c.prob_net_saving)
-    ));
+    )
+}
+
+/// The paragraph's thresholds and value of research.
+fn finish_summary(mut out: String, c: &BusinessCase) -> String {
     for w in &c.by_wtp {
         out.push_str(&format!(
             "; that it is cost-effective at {} per QALY, {}",

@@ -28,6 +28,8 @@ pub struct Uncertainty {
     pub qaly_per_event: Value,
     /// QALYs per participant.
     pub qaly_per_participant: Value,
+    /// QALYs per participant per 1 SD (an SMD effect).
+    pub qaly_per_sd: Value,
 }
 
 /// The draws' results.
@@ -73,6 +75,7 @@ struct Sampler {
     unit: Option<Gamma<f64>>,
     qe: Option<Gamma<f64>>,
     qp: Option<Gamma<f64>>,
+    qs: Option<Gamma<f64>>,
 }
 
 fn gamma(v: &Value, key: &str) -> Result<Option<Gamma<f64>>> {
@@ -132,6 +135,7 @@ impl Sampler {
             unit: gamma(&u.unit_cost, "outcome.unit_cost")?,
             qe: gamma(&u.qaly_per_event, "outcome.qaly_per_event")?,
             qp: gamma(&u.qaly_per_participant, "outcome.qaly_per_participant")?,
+            qs: gamma(&u.qaly_per_sd, "outcome.qaly_per_sd")?,
         })
     }
 
@@ -152,6 +156,7 @@ impl Sampler {
         pick(&self.unit, &mut x.unit_cost, rng);
         pick(&self.qe, &mut x.qaly_per_event, rng);
         pick(&self.qp, &mut x.qaly_per_participant, rng);
+        pick(&self.qs, &mut x.qaly_per_sd, rng);
         x
     }
 }

@@ -22,6 +22,9 @@ pub enum Ratio {
     IRR,
     /// Odds ratio (converted to a risk ratio at the baseline risk).
     OR,
+    /// Standardised mean difference (positive: benefit): avoids no events; drives QALYs only
+    /// through the stated mapping `outcome.qaly_per_sd`.
+    SMD,
 }
 
 /// The effect as the case uses it.
@@ -66,6 +69,24 @@ impl Ratio {
         match self {
             Ratio::RR | Ratio::IRR => r,
             Ratio::OR => r / (1.0 - risk + risk * r),
+            Ratio::SMD => 1.0,
+        }
+    }
+
+    /// The effect on its natural scale from the analysis scale: a ratio from its log, an SMD
+    /// as it is.
+    pub fn natural(&self, theta: f64) -> f64 {
+        match self {
+            Ratio::SMD => theta,
+            _ => theta.exp(),
+        }
+    }
+
+    /// The analysis scale from the natural scale: the log of a ratio, an SMD as it is.
+    pub fn analysis(&self, x: f64) -> f64 {
+        match self {
+            Ratio::SMD => x,
+            _ => x.ln(),
         }
     }
 }
@@ -75,9 +96,10 @@ fn measure(name: &str, key: &str) -> Result<Ratio> {
         "RR" => Ok(Ratio::RR),
         "IRR" => Ok(Ratio::IRR),
         "OR" => Ok(Ratio::OR),
+        "SMD" | "SMDH" => Ok(Ratio::SMD),
         other => Err(Error::input(
             key,
-            format!("{other} cannot drive events avoided: give a risk ratio (RR), rate ratio (IRR) or odds ratio (OR); an SMD needs an explicit mapping to QALYs (outcome.qaly_per_participant)"),
+            format!("{other} cannot drive the case: give a risk ratio (RR), rate ratio (IRR) or odds ratio (OR), or an SMD with its explicit mapping to QALYs (outcome.qaly_per_sd)"),
         )),
     }
 }
@@ -89,6 +111,36 @@ fn measure(name: &str, key: &str) -> Result<Ratio> {
 /// [`Error::Input`] naming the key for an unusable measure or a prediction without τ²;
 /// [`Error::Io`]/[`Error::Format`] for an unreadable effect file.
 pub fn resolve(input: &EffectInput, want: Option<EffectUse>) -> Result<Effect> {
+    resolve_with(input, want, None)
+}
+
+/// A pooled effect handed over in memory: an `evaluate` domain's result, for a scenario whose
+/// effect is read from the evaluation it runs with (`outcome.domain` without `effect_from`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Pooled {
+    /// The domain's name.
+    pub domain: String,
+    /// Its measure as `evaluate` writes it ("OR", "RR", "SMD", …).
+    pub measure: String,
+    /// The pooled estimate on its analysis (log) scale.
+    pub estimate: f64,
+    /// Its standard error.
+    pub se: f64,
+    /// The between-study variance.
+    pub tau2: Option<f64>,
+}
+
+/// As [`resolve`], with the pooled results of the evaluation the scenario runs with (`own`):
+/// an [`EffectInput::Evaluation`] domain is looked up there.
+///
+/// # Errors
+/// As [`resolve`]; [`Error::Input`] naming `outcome.domain` when the domain is not among `own`
+/// (or there is no evaluation).
+pub fn resolve_with(
+    input: &EffectInput,
+    want: Option<EffectUse>,
+    own: Option<&[Pooled]>,
+) -> Result<Effect> {
     let (source, m, log_est, log_se, tau2) = match input {
         EffectInput::Direct {
             measure: name,
@@ -99,18 +151,25 @@ pub fn resolve(input: &EffectInput, want: Option<EffectUse>) -> Result<Effect> {
             pi,
         } => {
             let m = measure(name, "outcome.measure")?;
-            let se = (ci_upper.ln() - ci_lower.ln()) / (2.0 * Z95);
+            let se = (m.analysis(*ci_upper) - m.analysis(*ci_lower)) / (2.0 * Z95);
             // a stated 95 % prediction interval gives τ² = (half-width / z)² − se²
             let tau2 = match pi {
                 Some((a, b)) => {
-                    let sd = (b.ln() - a.ln()) / (2.0 * Z95);
+                    let sd = (m.analysis(*b) - m.analysis(*a)) / (2.0 * Z95);
                     Some((sd * sd - se * se).max(0.0))
                 }
                 None => *tau2,
             };
-            ("the scenario".to_string(), m, estimate.ln(), se, tau2)
+            (
+                "the scenario".to_string(),
+                m,
+                m.analysis(*estimate),
+                se,
+                tau2,
+            )
         }
         EffectInput::File { path, domain } => from_file(path, domain.as_deref())?,
+        EffectInput::Evaluation { domain } => from_evaluation(domain, own)?,
     };
     let used = match (want, tau2) {
         (Some(EffectUse::Prediction), None) => {
@@ -139,6 +198,34 @@ pub fn resolve(input: &EffectInput, want: Option<EffectUse>) -> Result<Effect> {
 }
 
 type Read = (String, Ratio, f64, f64, Option<f64>);
+
+/// The effect of domain `d` of the evaluation the scenario runs with.
+fn from_evaluation(d: &str, own: Option<&[Pooled]>) -> Result<Read> {
+    let Some(list) = own else {
+        return Err(Error::input(
+            "outcome.domain",
+            format!("a domain (\"{d}\") without effect_from takes the effect from the evaluation the scenario runs with: use `peerstat evaluate DATA --scenario FILE`, or read a saved evaluation with effect_from = \"results.json\""),
+        ));
+    };
+    let p = list.iter().find(|p| p.domain == d).ok_or_else(|| {
+        let names: Vec<&str> = list.iter().map(|p| p.domain.as_str()).collect();
+        Error::input(
+            "outcome.domain",
+            format!(
+                "the evaluation has no pooled domain \"{d}\" (pooled domains: {})",
+                names.join(", ")
+            ),
+        )
+    })?;
+    let m = measure(&p.measure, "outcome.domain")?;
+    Ok((
+        format!("this evaluation, domain \"{d}\""),
+        m,
+        p.estimate,
+        p.se,
+        p.tau2.filter(|t| *t >= 0.0),
+    ))
+}
 
 /// Reads a `meta --format json` output (top-level `measure`, `estimate`, `se`, `tau2` on the log
 /// scale) or an `evaluate` `results.json` (`domains[].domain` = `domain`, its `measure` and

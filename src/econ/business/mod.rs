@@ -56,7 +56,7 @@ use serde::Serialize;
 pub use budget::{budget_impact, BudgetImpact};
 pub use discount::Discount;
 pub use draws::{quantile, CashflowPoint, CeacPoint};
-pub use effect::{resolve, Effect, Ratio, Z95};
+pub use effect::{resolve, resolve_with, Effect, Pooled, Ratio, Z95};
 pub use research::{evppi_effect, evsi, linear_parts, trial_variance, TrialValue};
 pub use scenario::{Baseline, Dist, EffectInput, EffectUse, Population, Research, Scenario, Value};
 pub use template::SCENARIO_TEMPLATE;
@@ -146,22 +146,10 @@ pub struct BusinessCase {
     pub discount_effect: String,
     /// The year table at the point estimate.
     pub years: Vec<YearRow>,
-    /// Present value of programme costs.
-    pub pv_cost: f64,
-    /// Present value of savings.
-    pub pv_savings: f64,
-    /// pv_savings − pv_cost.
-    pub npv: f64,
-    /// npv / pv_cost.
-    pub roi: Option<f64>,
-    /// First year cumulative discounted savings reach costs (null: not within the horizon).
-    pub payback_year: Option<usize>,
-    /// Discounted QALYs gained.
-    pub pv_qalys: f64,
-    /// Events avoided over the horizon.
-    pub events_avoided: f64,
-    /// (pv_cost − pv_savings) / discounted QALYs; negative: dominant.
-    pub cost_per_qaly: Option<f64>,
+    /// The totals at the point estimate (`pv_cost`, `pv_savings`, `npv`, `roi`,
+    /// `payback_year`, `pv_qalys`, `events_avoided`, `cost_per_qaly` as flat JSON keys).
+    #[serde(flatten)]
+    pub totals: Totals,
     /// The cost per QALY in words ("dominant: saves money and gains QALYs").
     pub cost_per_qaly_words: String,
     /// Share of draws with NPV > 0.
@@ -196,8 +184,21 @@ pub struct BusinessCase {
     pub seed: u64,
     /// The case in plain words.
     pub summary: String,
+    /// The outcome domain the effect came from (an `evaluate` domain), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
 }
 
 mod build;
 
-pub use build::business_case;
+pub use build::{business_case, business_case_with};
+
+/// The totals read as fields of the case (`case.npv`, `case.pv_cost`, …), as they were before
+/// they were grouped in [`Totals`].
+impl std::ops::Deref for BusinessCase {
+    type Target = Totals;
+
+    fn deref(&self) -> &Totals {
+        &self.totals
+    }
+}

@@ -37,7 +37,10 @@ pub fn trial_variance(x: &Inputs, n: usize, follow_up: f64) -> f64 {
     let n = n as f64;
     let b = x.baseline;
     let rr = x.risk_ratio();
-    let v = if x.baseline_is_risk {
+    let v = if x.measure == Ratio::SMD {
+        // Hedges' large-sample variance of an SMD with n per arm
+        2.0 / n + x.theta * x.theta / (4.0 * n)
+    } else if x.baseline_is_risk {
         let (p0, p1) = (b, (b * rr).min(1.0));
         match x.measure {
             Ratio::OR => 1.0 / (n * p1 * (1.0 - p1)) + 1.0 / (n * p0 * (1.0 - p0)),
@@ -66,11 +69,25 @@ pub fn linear_parts(x: &Inputs, wtp: f64) -> (f64, f64) {
     (a, k)
 }
 
+/// `L` of the SMD term `L·θ` of the net monetary benefit: `wtp · Σ_t participants_t ·
+/// qaly_per_sd · effect factor_t` (0 for a ratio).
+pub fn smd_slope(x: &Inputs, wtp: f64) -> f64 {
+    if x.measure != Ratio::SMD {
+        return 0.0;
+    }
+    x.uptake
+        .iter()
+        .enumerate()
+        .map(|(t, u)| wtp * x.eligible * u * x.qaly_per_sd * x.effect_factors[t])
+        .sum()
+}
+
 /// E[RR(θ)] for θ ~ N(m, v): `exp(m + v/2)` for ratios applied directly; Simpson over ±10 SD
 /// for an odds ratio converted at the baseline risk.
 fn expected_rr(measure: Ratio, risk: f64, m: f64, v: f64) -> f64 {
     match measure {
         Ratio::RR | Ratio::IRR => (m + v / 2.0).exp(),
+        Ratio::SMD => 1.0,
         Ratio::OR if v <= 0.0 => measure.risk_ratio(m, risk),
         Ratio::OR => {
             let s = v.sqrt();
@@ -106,8 +123,10 @@ pub fn preposterior_value(x: &Inputs, wtp: f64, mu: f64, w: f64, post_var: f64) 
         return 0.0;
     }
     let (a, k) = linear_parts(x, wtp);
-    let h = |m: f64| a + k * (1.0 - expected_rr(x.measure, x.baseline, m, post_var));
-    let prior = (a + k * (1.0 - expected_rr(x.measure, x.baseline, mu, w + post_var))).max(0.0);
+    let l = smd_slope(x, wtp);
+    let h = |m: f64| a + k * (1.0 - expected_rr(x.measure, x.baseline, m, post_var)) + l * m;
+    let prior =
+        (a + k * (1.0 - expected_rr(x.measure, x.baseline, mu, w + post_var)) + l * mu).max(0.0);
     let sw = w.sqrt();
     let g = |z: f64| h(mu + sw * z);
     let (lo, hi) = (-9.0, 9.0);

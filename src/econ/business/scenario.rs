@@ -94,6 +94,7 @@ struct RawOutcome {
     unit_cost: Option<RawValue>,
     qaly_per_event: Option<RawValue>,
     qaly_per_participant: Option<RawValue>,
+    qaly_per_sd: Option<RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +198,12 @@ pub enum EffectInput {
         /// The domain of a `results.json`.
         domain: Option<String>,
     },
+    /// A domain of the evaluation the scenario runs with (`evaluate --scenario`):
+    /// `outcome.domain` without `effect_from` or a stated effect.
+    Evaluation {
+        /// The outcome domain.
+        domain: String,
+    },
 }
 
 /// Which effect distribution drives the case.
@@ -256,6 +263,8 @@ pub struct Scenario {
     pub qaly_per_event: Option<Value>,
     /// QALYs gained per participant.
     pub qaly_per_participant: Option<Value>,
+    /// QALYs gained per participant per 1 SD improvement: the explicit mapping an SMD needs.
+    pub qaly_per_sd: Option<Value>,
     /// Discounting of costs.
     pub discount_cost: Discount,
     /// Discounting of QALYs.
@@ -345,16 +354,24 @@ impl Scenario {
         };
         let o = raw.outcome;
         let effect = effect_input(&o, dir)?;
-        let baseline = baseline(&o)?;
-        let unit_cost = value(
-            need(
-                o.unit_cost,
+        // an SMD case (qaly_per_sd) avoids no events: its baseline and unit cost may be left out
+        let smd = o.qaly_per_sd.is_some();
+        let baseline = match (smd, o.baseline_rate.is_none() && o.baseline_risk.is_none()) {
+            (true, true) => Baseline::Rate(Value::fixed(0.0)),
+            _ => baseline(&o)?,
+        };
+        let unit_cost = match (smd, o.unit_cost) {
+            (true, None) => Value::fixed(0.0),
+            (_, u) => value(
+                need(u, "outcome.unit_cost", "the cost of one event (£)")?,
                 "outcome.unit_cost",
-                "the cost of one event (£)",
+                false,
             )?,
-            "outcome.unit_cost",
-            false,
-        )?;
+        };
+        let qaly_per_sd = o
+            .qaly_per_sd
+            .map(|v| value(v, "outcome.qaly_per_sd", false))
+            .transpose()?;
         let qaly_per_event = o
             .qaly_per_event
             .map(|v| value(v, "outcome.qaly_per_event", false))
@@ -378,6 +395,7 @@ impl Scenario {
             unit_cost,
             qaly_per_event,
             qaly_per_participant,
+            qaly_per_sd,
             discount_cost,
             discount_effect,
             wtp,
@@ -579,17 +597,29 @@ fn effect_input(o: &RawOutcome, dir: &Path) -> Result<EffectInput> {
             domain: o.domain.clone(),
         });
     }
-    if o.domain.is_some() {
-        return Err(bad(
-            "outcome.domain",
-            "a domain needs effect_from = \"results.json\"",
-        ));
+    if let Some(d) = &o.domain {
+        if o.measure.is_some() || o.estimate.is_some() {
+            return Err(bad(
+                "outcome.domain",
+                "give the effect directly (measure, estimate, ci_lower, ci_upper) or a domain, not both (a domain alone takes the effect from the evaluation the scenario runs with; with effect_from, from a saved results.json)",
+            ));
+        }
+        return Ok(EffectInput::Evaluation { domain: d.clone() });
     }
     let measure = need(
         o.measure.clone(),
         "outcome.measure",
         "RR, IRR or OR (or effect_from = \"meta.json\")",
     )?;
+    if measure.eq_ignore_ascii_case("SMD") {
+        if o.qaly_per_sd.is_none() {
+            return Err(bad(
+                "outcome.qaly_per_sd",
+                "outcome.measure = \"SMD\" drives QALYs only through an explicit mapping: give outcome.qaly_per_sd, the QALYs gained per participant per 1 SD improvement (an SMD avoids no events)",
+            ));
+        }
+        return smd_input(o, measure);
+    }
     let est = need(
         o.estimate,
         "outcome.estimate",
@@ -649,6 +679,50 @@ fn effect_input(o: &RawOutcome, dir: &Path) -> Result<EffectInput> {
         ci_upper: hi,
         tau2: o.tau2,
         pi,
+    })
+}
+
+/// A stated SMD (positive: benefit) with its 95 % CI and optional τ² (no prediction interval).
+fn smd_input(o: &RawOutcome, measure: String) -> Result<EffectInput> {
+    let est = need(
+        o.estimate,
+        "outcome.estimate",
+        "the pooled SMD (positive: benefit)",
+    )?;
+    let lo = need(
+        o.ci_lower,
+        "outcome.ci_lower",
+        "the lower 95 % confidence bound",
+    )?;
+    let hi = need(
+        o.ci_upper,
+        "outcome.ci_upper",
+        "the upper 95 % confidence bound",
+    )?;
+    if !(lo.is_finite() && hi.is_finite() && lo <= est && est <= hi) {
+        return Err(bad(
+            "outcome.ci_lower",
+            format!("the interval [{lo}, {hi}] must contain the estimate {est}"),
+        ));
+    }
+    if o.pi_lower.is_some() || o.pi_upper.is_some() {
+        return Err(bad(
+            "outcome.pi_lower",
+            "for an SMD give outcome.tau2, not a prediction interval",
+        ));
+    }
+    if let Some(t) = o.tau2 {
+        if !(t >= 0.0 && t.is_finite()) {
+            return Err(bad("outcome.tau2", "must be a number ≥ 0"));
+        }
+    }
+    Ok(EffectInput::Direct {
+        measure,
+        estimate: est,
+        ci_lower: lo,
+        ci_upper: hi,
+        tau2: o.tau2,
+        pi: None,
     })
 }
 

@@ -61,6 +61,7 @@ fn set(x: &mut Inputs, key: &str, v: f64) {
         "outcome.unit_cost" => x.unit_cost = v,
         "outcome.qaly_per_event" => x.qaly_per_event = v,
         "outcome.qaly_per_participant" => x.qaly_per_participant = v,
+        "outcome.qaly_per_sd" => x.qaly_per_sd = v,
         _ => {}
     }
 }

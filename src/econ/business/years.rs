@@ -32,6 +32,8 @@ pub struct Inputs {
     pub qaly_per_event: f64,
     /// QALYs gained per participant.
     pub qaly_per_participant: f64,
+    /// QALYs gained per participant per 1 SD (an SMD effect; 0 otherwise).
+    pub qaly_per_sd: f64,
     /// Log effect.
     pub theta: f64,
     /// Its measure.
@@ -43,6 +45,14 @@ pub struct Inputs {
 }
 
 impl Inputs {
+    /// QALYs per participant from an SMD effect: `qaly_per_sd × θ` (0 for a ratio).
+    pub fn smd_qalys(&self) -> f64 {
+        match self.measure {
+            Ratio::SMD => self.qaly_per_sd * self.theta,
+            _ => 0.0,
+        }
+    }
+
     /// The risk (or rate) ratio these inputs apply.
     pub fn risk_ratio(&self) -> f64 {
         self.measure.risk_ratio(self.theta, self.baseline)
@@ -122,7 +132,8 @@ pub fn year_table(x: &Inputs) -> Vec<YearRow> {
         let programme_cost = participants * x.cost_per_participant + x.fixed_cost_per_year;
         let events_avoided = participants * x.baseline * (1.0 - rr);
         let savings = events_avoided * x.unit_cost;
-        let qalys = events_avoided * x.qaly_per_event + participants * x.qaly_per_participant;
+        let qalys = events_avoided * x.qaly_per_event
+            + participants * (x.qaly_per_participant + x.smd_qalys());
         let (df, de) = (x.cost_factors[t], x.effect_factors[t]);
         cc += programme_cost * df;
         cs += savings * df;

@@ -46,6 +46,12 @@ pub fn fieller(
 /// [`fieller`] at a checked level.
 pub(super) fn fieller_at(dc: f64, de: f64, vc: f64, ve: f64, cov: f64, level: f64) -> Fieller {
     let z = dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
+    fieller_q(dc, de, vc, ve, cov, z)
+}
+
+/// Fieller's set `{R : (Δc − R·Δe)² ≤ q²·(Vc − 2R·Cov + R²·Ve)}` for the critical value `q`
+/// (a normal or t quantile).
+pub(super) fn fieller_q(dc: f64, de: f64, vc: f64, ve: f64, cov: f64, z: f64) -> Fieller {
     let z2 = z * z;
     let a = de * de - z2 * ve;
     let b = -2.0 * (dc * de - z2 * cov);

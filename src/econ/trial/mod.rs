@@ -24,6 +24,7 @@
 mod bootstrap;
 mod discount;
 mod fieller;
+mod fieller_pooled;
 mod increments;
 mod options;
 mod pooled;
@@ -32,6 +33,7 @@ mod sur;
 pub use bootstrap::Bootstrap;
 pub use discount::{discount_factor, Timing};
 pub use fieller::{fieller, Fieller, FiellerKind};
+pub use fieller_pooled::{pooled_icer, PooledIcer};
 pub use increments::{patient_increments, Increments};
 pub use options::PatientOptions;
 pub use pooled::{pooled_ceac, pooled_net_benefit, PooledWtp};

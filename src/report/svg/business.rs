@@ -34,7 +34,7 @@ pub fn business_cashflow(c: &BusinessCase, title: Option<&str>) -> String {
     let (div, name) = unit(lo.abs().max(hi.abs()));
     let pad = ((hi - lo) / div * 0.05).max(1e-9);
     let ay = Axis::new(lo / div - pad, hi / div + pad, y1, y0);
-    let yticks = ay.labelled_ticks(true);
+    let yticks = money_ticks(ay.labelled_ticks(true));
     let x0 = left_margin(&yticks);
     let x1 = w - 24.0;
     let n = pts.len() as f64;
@@ -177,14 +177,33 @@ pub fn business_tornado(c: &BusinessCase, title: Option<&str>) -> String {
         style::POOLED
     );
     let what = if c.cost_per_qaly.is_some() || c.pv_qalys != 0.0 {
-        format!("Net monetary benefit at £{wtp:.0} per QALY ({name})")
+        format!(
+            "Net monetary benefit at {} per QALY ({name})",
+            crate::econ::business::money(wtp)
+        )
     } else {
         format!("Net present value ({name})")
     };
-    let ticks = ax.labelled_ticks(false);
+    let ticks = money_ticks(ax.labelled_ticks(false));
     x_axis_at(&mut out, &ax, y1 + 4.0, &ticks, &what);
     out.push_str("</svg>\n");
     out
+}
+
+/// Tick labels of an amount axis: thousands separators ("20,000") and a true minus sign
+/// ("−1.5", never "-1.5").
+fn money_ticks(ticks: Vec<(f64, String)>) -> Vec<(f64, String)> {
+    ticks
+        .into_iter()
+        .map(|(v, l)| {
+            let l = if v.abs() >= 1000.0 && (v - v.round()).abs() < 1e-9 {
+                crate::econ::business::thousands(v)
+            } else {
+                l.replacen('-', "−", 1)
+            };
+            (v, l)
+        })
+        .collect()
 }
 
 /// A value in a short form for a tornado label.
@@ -206,6 +225,6 @@ pub fn business_ceac(c: &BusinessCase, title: Option<&str>) -> String {
         &[("programme vs no programme".to_string(), p)],
         None,
         title.unwrap_or("Cost-effectiveness acceptability"),
-        "Willingness to pay per QALY (£ per QALY)",
+        "Willingness to pay per QALY (£)",
     )
 }

@@ -39,6 +39,7 @@ pub use bubble::{bubble, Bubble};
 pub use business::{business_cashflow, business_ceac, business_tornado};
 pub use cea::{acceptability_grid, cea_acceptability, cea_plane};
 pub use ceac::ceac;
+pub(crate) use ceac::ceac_with_axis;
 pub use cnma::component_forest;
 pub use forest::{
     forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout, ForestOptions,
