@@ -4,6 +4,9 @@
 use std::collections::HashMap;
 
 use peerstat::econ::table::{analyse_table, CeaOptions, Shape};
+use peerstat::econ::voi::{
+    EvppiMethod, EvppiOptions, EvsiMethod, EvsiOptions, Population, Study, StudyCost, VoiRequest,
+};
 use peerstat::econ::Timing;
 use peerstat::model::network::table as net_table;
 use peerstat::report::{self, svg};
@@ -42,6 +45,92 @@ pub(crate) struct CeaOpts {
     /// Title of the plots.
     #[pyo3(default)]
     title: Option<String>,
+    /// Value of information (`--evppi`, `--evsi`, `--population` …).
+    #[pyo3(default)]
+    voi: Option<VoiOpts>,
+}
+
+/// The value-of-information options of `cea`, as the CLI's `--evppi`, `--evsi` … flags.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+pub(crate) struct VoiOpts {
+    evppi: Vec<Vec<String>>,
+    evppi_method: String,
+    evppi_se: usize,
+    blocks: Option<usize>,
+    evsi: Vec<String>,
+    evsi_n: Vec<u64>,
+    evsi_method: String,
+    evsi_sd: f64,
+    evsi_points: usize,
+    population: Option<f64>,
+    horizon: u32,
+    discount: f64,
+    study_cost: Option<String>,
+    seed: u64,
+}
+
+impl VoiOpts {
+    /// The library's request.
+    fn request(&self) -> PyResult<VoiRequest> {
+        let evppi = EvppiOptions {
+            groups: self.evppi.clone(),
+            method: choice(
+                "EVPPI method",
+                &self.evppi_method,
+                &[
+                    ("gam", EvppiMethod::Gam),
+                    ("so", EvppiMethod::StrongOakley),
+                    ("strong-oakley", EvppiMethod::StrongOakley),
+                    ("sal", EvppiMethod::Sadatsafavi),
+                    ("sadatsafavi", EvppiMethod::Sadatsafavi),
+                ],
+                "gam, so or sal",
+            )?,
+            blocks: self.blocks,
+            se_draws: self.evppi_se,
+            seed: self.seed,
+        };
+        let evsi = EvsiOptions {
+            studies: self
+                .evsi
+                .iter()
+                .map(|s| Study::parse(s))
+                .collect::<Result<_, _>>()
+                .map_err(to_py)?,
+            n: self.evsi_n.clone(),
+            method: choice(
+                "EVSI method",
+                &self.evsi_method,
+                &[
+                    ("regression", EvsiMethod::Regression),
+                    ("moment-matching", EvsiMethod::MomentMatching),
+                    ("mm", EvsiMethod::MomentMatching),
+                ],
+                "regression or moment-matching",
+            )?,
+            sd: self.evsi_sd,
+            q: self.evsi_points,
+            seed: self.seed,
+        };
+        let population = self
+            .population
+            .map(|p| Population::new(p, self.horizon, self.discount))
+            .transpose()
+            .map_err(to_py)?;
+        let study_cost = self
+            .study_cost
+            .as_deref()
+            .map(StudyCost::parse)
+            .transpose()
+            .map_err(to_py)?;
+        Ok(VoiRequest {
+            evppi,
+            evsi,
+            population,
+            study_cost,
+        })
+    }
 }
 
 fn timing(s: &str) -> PyResult<Timing> {
@@ -56,13 +145,14 @@ fn timing(s: &str) -> PyResult<Timing> {
 /// `cea`: cost-effectiveness of strategies, PSA draws, patient-level trial data or arms; with
 /// `plane` and `ceac` the plots of `peerstat cea --plane/--ceac` written too.
 #[pyfunction]
-#[pyo3(signature = (data, source, options, columns=None))]
+#[pyo3(signature = (data, source, options, columns=None, params=None))]
 pub(crate) fn cea(
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
     source: &str,
     options: CeaOpts,
     columns: Option<HashMap<String, String>>,
+    params: Option<(Bound<'_, PyAny>, String)>,
 ) -> PyResult<(String, String)> {
     let covariates: Vec<&str> = options
         .cost_covariates
@@ -99,10 +189,18 @@ pub(crate) fn cea(
     };
     opts.validate().map_err(to_py)?;
     let table = load(data, source, &map)?;
+    let request = options.voi.as_ref().map(VoiOpts::request).transpose()?;
+    let params = match &params {
+        Some((obj, src)) => Some(load(obj, src, &column_map(None, &[])?)?),
+        None => None,
+    };
     let (plane, ceac, title) = (options.plane, options.ceac, options.title);
     let (rep, plots) = py
         .detach(move || -> peerstat::Result<_> {
-            let rep = analyse_table(&table, &opts)?;
+            let mut rep = analyse_table(&table, &opts)?;
+            if let Some(r) = request.filter(|r| !r.is_empty()) {
+                r.apply(&mut rep, &table, params.as_ref())?;
+            }
             let plane = match plane {
                 Some(out) => Some((out, svg::cea_plane(&rep, &table, &wtp, title.as_deref())?)),
                 None => None,

@@ -8,6 +8,7 @@ from typing import Dict, Literal, Optional, Sequence, Union
 
 
 from . import _native
+from ._native import SettingError
 from ._types import Data, Measure, Method, Tau2Method, _Theme  # noqa: F401
 from ._results import CeaResult, Evaluation, EvidenceMap, NetworkResult
 from ._opts import _effect_opts
@@ -51,6 +52,20 @@ def cea(
     dpi: float = 300,
     columns: Optional[Dict[str, str]] = None,
     name: Optional[str] = None,
+    params: Optional[Data] = None,
+    evppi: Union[None, str, Sequence[Union[str, Sequence[str]]]] = None,
+    evppi_method: Literal["gam", "so", "sal"] = "gam",
+    evppi_se: int = 0,
+    blocks: Optional[int] = None,
+    evsi: Union[None, str, Sequence[str]] = None,
+    evsi_n: Union[int, Sequence[int]] = 100,
+    evsi_method: Literal["regression", "moment-matching"] = "regression",
+    evsi_sd: float = 1.0,
+    evsi_points: int = 50,
+    population: Optional[float] = None,
+    horizon: int = 1,
+    discount: float = 0.0,
+    study_cost: Optional[str] = None,
 ) -> CeaResult:
     """Cost-effectiveness analysis as ``peerstat cea``: strategies (frontier, ICERs, NMB),
     probabilistic draws (CEACs), patient-level trial data (Fieller, bootstrap, SUR with
@@ -60,7 +75,16 @@ def cea(
     ``plane`` and ``ceac`` write the plots of ``peerstat cea --plane/--ceac`` (SVG, PNG or PDF
     by the extension; ``title``, ``theme``, ``dpi`` as the CLI's flags): the
     cost-effectiveness plane with the WTP lines, and the acceptability curves (without ``wtp``
-    or ``wtp_grid`` they run from 0 to 3 x the largest ICER)."""
+    or ``wtp_grid`` they run from 0 to 3 x the largest ICER).
+
+    Value of information on PSA draws, as ``peerstat cea --params --evppi …``: ``params`` (a
+    path or table: ``draw`` plus one column per parameter), ``evppi`` (a parameter name, a
+    comma-separated group, or a list of them: one EVPPI each) by ``evppi_method`` (gam, so with
+    ``blocks``, sal; ``evppi_se`` draws for the GAM's standard error), ``evsi``
+    (``"DESIGN:PARAM[,PARAM]"``, designs binary, trial-binary, normal-known) at ``evsi_n`` by
+    ``evsi_method``, and population values (``population`` per year over ``horizon`` years at
+    ``discount``; ENBS with ``study_cost`` ``"FIXED,PER_PERSON"``). The numbers equal the
+    CLI's."""
     obj, source, _kind = _prepare(data, name)
     options = dict(
         shape=shape,
@@ -81,7 +105,31 @@ def cea(
         ceac=_plot_out(ceac, theme, dpi),
         title=title,
     )
-    json_text, text = _native.cea(obj, source, options, columns)
+    groups = [evppi] if isinstance(evppi, str) else list(evppi or [])
+    voi = dict(
+        evppi=[[p.strip() for p in (g.split(",") if isinstance(g, str) else g)] for g in groups],
+        evppi_method=str(evppi_method),
+        evppi_se=int(evppi_se),
+        blocks=None if blocks is None else int(blocks),
+        evsi=_names(evsi),
+        evsi_n=[int(evsi_n)] if isinstance(evsi_n, int) else [int(n) for n in evsi_n],
+        evsi_method=str(evsi_method),
+        evsi_sd=float(evsi_sd),
+        evsi_points=int(evsi_points),
+        population=None if population is None else float(population),
+        horizon=int(horizon),
+        discount=float(discount),
+        study_cost=study_cost,
+        seed=int(seed),
+    )
+    options["voi"] = voi
+    param_arg = None
+    if params is not None:
+        p_obj, p_source, _p_kind = _prepare(params, None)
+        param_arg = (p_obj, p_source)
+    elif groups or evsi:
+        raise SettingError("evppi and evsi need params (the parameters of each draw)")
+    json_text, text = _native.cea(obj, source, options, columns, param_arg)
     return CeaResult(json_text, text, _kind, [], [])
 
 

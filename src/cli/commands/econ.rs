@@ -1,12 +1,8 @@
 //! `peerstat cea`.
 
 use peerstat::data;
-use peerstat::econ::draws::draw_matrices;
 use peerstat::econ::table::{analyse_table, draws_table, CeaOptions, CeaResult};
-use peerstat::econ::voi::{
-    add_evppi, add_evsi, apply_population, EvppiOptions, EvsiOptions, Parameters, Population,
-    Study, StudyCost,
-};
+use peerstat::econ::voi::{EvppiOptions, EvsiOptions, Population, Study, StudyCost, VoiRequest};
 use peerstat::report::{self, svg};
 
 use crate::cli::args::{CeaArgs, Format};
@@ -51,29 +47,28 @@ fn add_voi(rep: &mut CeaResult, table: &data::Table, a: &CeaArgs) -> CmdResult {
             "--study-cost needs --population (ENBS is a population value)".into(),
         ));
     }
-    let Some(d) = rep.draws.as_mut() else {
+    if rep.draws.is_none() {
         return Err(Failure::Usage(
             "--params, --evppi, --evsi and --population need PSA draws (draw, strategy, cost, effect)".into(),
         ));
-    };
+    }
     let wants = !evppi.groups.is_empty() || !evsi.studies.is_empty();
-    match (&a.params, wants) {
-        (Some(path), true) => {
-            let params = Parameters::from_tables(&data::read_table(path, &columns(&[])?)?, table)?;
-            let (_, cost, effect) = draw_matrices(table)?;
-            add_evppi(d, &cost, &effect, &params, &evppi)?;
-            add_evsi(d, &cost, &effect, &params, &evsi)?;
-        }
-        (None, true) => {
-            return Err(Failure::Usage(
-                "--evppi and --evsi need --params FILE (the parameters of each draw)".into(),
-            ))
-        }
-        _ => {}
+    if wants && a.params.is_none() {
+        return Err(Failure::Usage(
+            "--evppi and --evsi need --params FILE (the parameters of each draw)".into(),
+        ));
     }
-    if let Some(p) = &population {
-        apply_population(d, p, study_cost);
-    }
+    let params = match (&a.params, wants) {
+        (Some(path), true) => Some(data::read_table(path, &columns(&[])?)?),
+        _ => None,
+    };
+    let request = VoiRequest {
+        evppi,
+        evsi,
+        population,
+        study_cost,
+    };
+    request.apply(rep, table, params.as_ref())?;
     Ok(())
 }
 
