@@ -274,7 +274,11 @@ pub struct DataArgs {
     /// (arcsine risk difference) from 2x2 tables; IRR (log), IRD, IRSD from events_t,
     /// person_time_t, events_c, person_time_c; SMCC, SMCR, SMCRH (standardised mean change) from
     /// mean_post, sd_post, mean_pre, sd_pre, n, ri; COR, ZCOR from ri, n; PR, PLO, PFT
-    /// (proportion of one group) from events, n; GEN for yi with vi or sei.
+    /// (proportion of one group) from events, n; GEN for yi with vi or sei. And as metafor's
+    /// escalc (same codes; R: escalc(measure, ...)): PETO, PHI, YUQ, YUY, PBIT, OR2DN, OR2DL from
+    /// 2x2 tables; SMD1, SMD1H, CVR, VR, RPB, RBIS, D2ORN, D2ORL from continuous arms; UCOR from
+    /// ri, n; PLN, PAS from events, n; IR, IRLN, IRS, IRFT from events, person_time; MN, MNLN,
+    /// CVLN, SDLN, SMN from mean, sd, n; MC, ROMC, CVRC, VRC from the pre/post columns.
     #[arg(long, value_parser = choice::<MeasureArg>(measure_msg))]
     pub measure: Option<MeasureArg>,
     /// SMD sampling variance: LS (large-sample, metafor; the default) or UB (unbiased, R meta).
