@@ -299,6 +299,19 @@ impl MethodArg {
 }
 
 value_enum!(
+    /// `--fsn-type`.
+    FsnTypeArg => peerstat::diag::FsnType {
+        Rosenthal => peerstat::diag::FsnType::Rosenthal,
+        Fisher => peerstat::diag::FsnType::Fisher,
+        Stouffer => peerstat::diag::FsnType::Stouffer,
+        Orwin => peerstat::diag::FsnType::Orwin,
+        OrwinWeighted => peerstat::diag::FsnType::OrwinWeighted,
+        Rosenberg => peerstat::diag::FsnType::Rosenberg,
+        General => peerstat::diag::FsnType::General,
+    }
+);
+
+value_enum!(
     /// `--vtype`.
     VtypeArg => VarianceType {
         #[value(name = "LS")] Ls => VarianceType::Ls,

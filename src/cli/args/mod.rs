@@ -148,8 +148,9 @@ Example:
     /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
     #[command(after_help = "\
 JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,
-side, estimate, se, tau2, filled[{yi, vi}]}, fail_safe_n {rosenthal, orwin}. Conventions are
-metafor's (regtest, ranktest, trimfill, fsn). Needs at least 3 studies.
+side, estimate, se, tau2, filled[{yi, vi}]}, fail_safe_n {rosenthal, orwin; with --fsn-type
+also fisher, stouffer, orwin_weighted, rosenberg, general}. Conventions are metafor's (regtest,
+ranktest, trimfill, fsn). Needs at least 3 studies.
 
 Examples:
   peerstat bias fixtures/bcg.csv --measure RR --funnel funnel.svg
