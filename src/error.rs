@@ -114,6 +114,8 @@ pub enum Setting {
     Prior,
     /// A linear contrast of the coefficients.
     Contrast,
+    /// A fail-safe N type (`diag::FsnType`).
+    FsnType,
 }
 
 impl Setting {
@@ -164,6 +166,7 @@ impl Setting {
             Setting::Voi => "value-of-information options",
             Setting::Prior => "Bayesian prior",
             Setting::Contrast => "contrast of coefficients",
+            Setting::FsnType => "fail-safe N type",
         }
     }
 }

@@ -344,6 +344,21 @@ pub struct FailSafe {
     pub orwin: f64,
     /// Orwin's target (default: half the mean effect).
     pub orwin_target: f64,
+    /// Fisher's pooling (`--fsn-type fisher`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fisher: Option<super::fsn_types::FsnValue>,
+    /// Stouffer's pooling, as `rosenthal` (`--fsn-type stouffer`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stouffer: Option<super::fsn_types::FsnValue>,
+    /// Orwin's N with the weighted mean (`--fsn-type orwin-weighted`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orwin_weighted: Option<super::fsn_types::FsnValue>,
+    /// Rosenberg's N (`--fsn-type rosenberg`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rosenberg: Option<super::fsn_types::FsnValue>,
+    /// The General N (`--fsn-type general`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub general: Option<super::fsn_types::FsnValue>,
 }
 
 /// Fail-safe N (metafor `fsn`): Rosenthal `N = (Σz_i)²/z²_{1−α} − k` with `z_i = y_i/√v_i`
@@ -388,5 +403,10 @@ pub fn fail_safe(es: &EffectSizes, orwin_target: Option<f64>) -> Result<FailSafe
         rosenthal_p: dist::norm_sf(z),
         orwin,
         orwin_target: target,
+        fisher: None,
+        stouffer: None,
+        orwin_weighted: None,
+        rosenberg: None,
+        general: None,
     })
 }

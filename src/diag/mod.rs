@@ -21,6 +21,7 @@
 
 mod adjusted;
 mod bias;
+mod fsn_types;
 mod influence;
 mod mh;
 mod need;
@@ -29,9 +30,11 @@ mod pet_peese;
 mod result;
 mod selmodel;
 mod trimfill;
+mod zeroin;
 
 pub use adjusted::{AdjustedOptions, BiasReport};
 pub use bias::{begg, egger, fail_safe, Begg, Egger, EggerModel, FailSafe, Side};
+pub use fsn_types::{FsnType, FsnValue};
 pub use influence::{cumulative, influence, CumulativeStep, Influence};
 pub use mh::{mantel_haenszel, peto, MhFit, MhMethod};
 pub use pet_peese::{pet_peese, LimitRegression, PetOrPeese, PetPeese, PetPeeseChoice};

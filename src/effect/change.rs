@@ -52,7 +52,8 @@ pub fn smcr(mean_post: f64, mean_pre: f64, sd_pre: f64, n: f64, r: f64) -> (f64,
 ///
 /// # Formula
 /// `yi = J·(mean_post − mean_pre)/sd_pre`,
-/// `vi = J²·[sd_d²/(sd_pre²·(n−1)) + yi²/(2(n−1))]`, `J = J(n−1)`.
+/// `vi = sd_d²/(sd_pre²·(n−1)) + yi²/(2(n−1))`, `J = J(n−1)` (metafor ≥ 4.6-0; metafor 3.8
+/// multiplied this by `J²`).
 pub fn smcrh(
     mean_post: f64,
     sd_post: f64,
@@ -65,7 +66,7 @@ pub fn smcrh(
     let var_d = sd_post * sd_post + sd_pre * sd_pre - 2.0 * r * sd_post * sd_pre;
     let y = j * (mean_post - mean_pre) / sd_pre;
     let v = var_d / (sd_pre * sd_pre * (n - 1.0)) + y * y / (2.0 * (n - 1.0));
-    (y, j * j * v)
+    (y, v)
 }
 
 /// Checks one row's values (in the order of [`CHANGE`] or [`CHANGE_RAW`]).
@@ -75,6 +76,9 @@ pub(crate) fn validate(measure: Measure, v: &[f64]) -> Result<(), Bad> {
     } else {
         (&[1, 3], 4, 5)
     };
+    if super::matched::handles(measure) {
+        return validate_matched(measure, v);
+    }
     if v[n] < 3.0 {
         return Err(Bad {
             col: n,
@@ -98,12 +102,56 @@ pub(crate) fn validate(measure: Measure, v: &[f64]) -> Result<(), Bad> {
     super::correlation::check_r(v[r], r)
 }
 
+/// [`validate`] for the measures of [`super::matched`]: n ≥ 2, SDs not negative, a correlation
+/// in [−1, 1] and, for the log ratios of means (`ROMC`, `CVRC`), positive means.
+fn validate_matched(measure: Measure, v: &[f64]) -> Result<(), Bad> {
+    if v[4] < 2.0 {
+        return Err(Bad {
+            col: 4,
+            message: format!(
+                "sample size must be at least 2 for {}, found {}",
+                measure.code(),
+                fmt_f64(v[4])
+            ),
+        });
+    }
+    for j in [1usize, 3] {
+        if v[j] < 0.0 {
+            return Err(Bad {
+                col: j,
+                message: format!(
+                    "standard deviation cannot be negative, found {}",
+                    fmt_f64(v[j])
+                ),
+            });
+        }
+    }
+    if matches!(measure, Measure::Romc | Measure::Cvrc) {
+        for j in [0usize, 2] {
+            if v[j] <= 0.0 {
+                return Err(Bad {
+                    col: j,
+                    message: format!(
+                        "{} needs positive means (it is a log ratio), found {}",
+                        measure.code(),
+                        fmt_f64(v[j])
+                    ),
+                });
+            }
+        }
+    }
+    super::correlation::check_r(v[5], 5)
+}
+
 /// One row's effect (values in the order of [`CHANGE`] or [`CHANGE_RAW`]): `(yi, vi)`, or the
 /// reason the effect is undefined.
 pub(crate) fn row(measure: Measure, v: &[f64]) -> Result<(f64, f64), String> {
     let (y, vi) = match measure {
         Measure::Smcr => smcr(v[0], v[1], v[2], v[3], v[4]),
         Measure::Smcrh => smcrh(v[0], v[1], v[2], v[3], v[4], v[5]),
+        m if super::matched::handles(m) => {
+            super::matched::matched(m, v[0], v[1], v[2], v[3], v[4], v[5])
+        }
         _ => smcc(v[0], v[1], v[2], v[3], v[4], v[5]),
     };
     if !y.is_finite() || !vi.is_finite() {

@@ -23,6 +23,27 @@ pub fn fisher_z(r: f64, n: f64) -> (f64, f64) {
     (r.atanh(), 1.0 / (n - 3.0))
 }
 
+/// The bias-corrected correlation (Olkin & Pratt 1958; metafor `UCOR`, `vtype = "LS"`).
+///
+/// # Formula
+/// `yi = r·₂F₁(½, ½; (n − 2)/2; 1 − r²)`, `vi = (1 − yi²)²/(n − 1)`; undefined (NaN) for
+/// `n ≤ 4`.
+///
+/// # Examples
+/// ```
+/// use peerstat::effect::unbiased_correlation;
+/// // metafor: escalc("UCOR", ri = 0.3, ni = 20): 0.308538076874
+/// let (y, _) = unbiased_correlation(0.3, 20.0);
+/// assert!((y - 0.308538076874).abs() < 1e-11);
+/// ```
+pub fn unbiased_correlation(r: f64, n: f64) -> (f64, f64) {
+    if n <= 4.0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let y = r * super::hyperg::hyperg_2f1(0.5, 0.5, (n - 2.0) / 2.0, 1.0 - r * r);
+    (y, (1.0 - y * y).powi(2) / (n - 1.0))
+}
+
 /// A correlation must lie in [−1, 1]; `col` is its index among the needed columns.
 pub(crate) fn check_r(r: f64, col: usize) -> Result<(), Bad> {
     if r.abs() > 1.0 {
@@ -58,10 +79,10 @@ pub(crate) fn row(measure: Measure, v: &[f64]) -> Result<(f64, f64), String> {
             fmt_f64(n)
         ));
     }
-    let (y, vi) = if measure == Measure::Zcor {
-        fisher_z(r, n)
-    } else {
-        correlation(r, n)
+    let (y, vi) = match measure {
+        Measure::Zcor => fisher_z(r, n),
+        Measure::Ucor => unbiased_correlation(r, n),
+        _ => correlation(r, n),
     };
     if !y.is_finite() || !vi.is_finite() || vi <= 0.0 {
         return Err(format!(

@@ -53,8 +53,9 @@ pub fn smd(
 ///
 /// # Formula
 /// `yi = J·(m1 − m2)/s`, `s² = (sd1² + sd2²)/2`;
-/// `vi = J²·[yi²·(sd1⁴/(n1−1) + sd2⁴/(n2−1)) / (2·(sd1² + sd2²)²) + (sd1²/(n1−1) + sd2²/(n2−1)) / s²]`
-/// (metafor 3.8 computes the bracket with the corrected `yi`).
+/// `vi = yi²·(sd1⁴/(n1−1) + sd2⁴/(n2−1)) / (2·(sd1² + sd2²)²) + (sd1²/(n1−1) + sd2²/(n2−1)) / s²`
+/// with the corrected `yi` (Bonett 2008, eq. 8; metafor ≥ 4.6-0 — metafor 3.8 multiplied this
+/// by `J²`, e.g. dat.normand1999 study 1: 0.013091 in 3.8.1 against 0.013155 now).
 pub fn smd_heteroscedastic(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f64) -> (f64, f64) {
     let j = hedges_j(n1 + n2 - 2.0);
     let (v1, v2) = (sd1 * sd1, sd2 * sd2);
@@ -62,7 +63,7 @@ pub fn smd_heteroscedastic(n1: f64, m1: f64, sd1: f64, n2: f64, m2: f64, sd2: f6
     let y = j * (m1 - m2) / s2.sqrt();
     let v = y * y * (v1 * v1 / (n1 - 1.0) + v2 * v2 / (n2 - 1.0)) / (2.0 * (v1 + v2) * (v1 + v2))
         + (v1 / (n1 - 1.0) + v2 / (n2 - 1.0)) / s2;
-    (y, j * j * v)
+    (y, v)
 }
 
 /// Raw mean difference and its (heteroscedastic) variance.

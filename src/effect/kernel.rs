@@ -4,7 +4,8 @@
 
 use super::fault::{Bad, Skip};
 use super::formulas::{mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two};
-use super::{change, correlation, proportion, rates};
+use super::two_group;
+use super::{association, change, correlation, proportion, rates, single_mean, single_rate};
 use super::{AddTo, DataKind, EffectOptions, Measure};
 use crate::data::cell::not_finite;
 use crate::data::fmt_f64;
@@ -23,6 +24,8 @@ pub(crate) fn needed_columns(measure: Measure, has: impl Fn(&str) -> bool) -> Ve
         DataKind::Correlation => correlation::CORRELATION.to_vec(),
         DataKind::Proportion => proportion::PROPORTION.to_vec(),
         DataKind::Rate => rates::RATE.to_vec(),
+        DataKind::SingleRate => single_rate::SINGLE_RATE.to_vec(),
+        DataKind::Mean => single_mean::MEAN.to_vec(),
         DataKind::Generic => {
             if has("vi") || !has("sei") {
                 vec!["yi", "vi"]
@@ -105,6 +108,7 @@ pub(crate) fn compute_rows(
                     Measure::Smd => smd(n1, m1, s1, n2, m2, s2, opts.vtype),
                     Measure::Md => mean_difference(n1, m1, s1, n2, m2, s2),
                     Measure::Smdh => smd_heteroscedastic(n1, m1, s1, n2, m2, s2),
+                    m if two_group::handles(m) => two_group::two_group(m, n1, m1, s1, n2, m2, s2),
                     _ => ratio_of_means(n1, m1, s1, n2, m2, s2),
                 };
                 check_defined(y, v, "both SDs are 0")
@@ -114,6 +118,8 @@ pub(crate) fn compute_rows(
             DataKind::Correlation => correlation::row(measure, &vals[..nc]),
             DataKind::Proportion => proportion::row(measure, &vals[..nc], opts, any_zero),
             DataKind::Rate => rates::row(measure, &vals[..nc], opts, any_zero),
+            DataKind::SingleRate => single_rate::row(measure, &vals[..nc], opts, any_zero),
+            DataKind::Mean => single_mean::row(measure, &vals[..nc]),
             DataKind::Generic => {
                 let v = if names[1] == "sei" {
                     vals[1] * vals[1]
@@ -145,11 +151,12 @@ pub(crate) fn compute_rows(
 /// escalc corrects by default with `add = 0` (AS, PFT, IRSD).
 fn has_zero(measure: Measure, v: &[f64]) -> bool {
     match measure {
-        Measure::As | Measure::Pft | Measure::Irsd => false,
+        Measure::As | Measure::Pft | Measure::Irsd | Measure::Phi | Measure::Pas => false,
         _ => match measure.data_kind() {
             DataKind::Binary => v[0] == 0.0 || v[2] == 0.0 || v[0] == v[1] || v[2] == v[3],
             DataKind::Proportion => proportion::has_zero(v),
             DataKind::Rate => rates::has_zero(v),
+            DataKind::SingleRate => single_rate::has_zero(measure, v),
             _ => false,
         },
     }
@@ -180,8 +187,8 @@ fn binary_row(
                 .into(),
         );
     }
-    // AS: no correction (escalc's default `add = 0` for it)
-    let add = measure != Measure::As
+    // AS, PHI: no correction (escalc's default `add = 0` for them)
+    let add = !matches!(measure, Measure::As | Measure::Phi)
         && match opts.to {
             AddTo::All => true,
             AddTo::Only0 => zero,
@@ -194,7 +201,11 @@ fn binary_row(
         c += opts.add;
         d += opts.add;
     }
-    let (y, v) = two_by_two(measure, a, a + b, c, c + d);
+    let (y, v) = if association::handles(measure) {
+        association::table_measure(measure, a, b, c, d)
+    } else {
+        two_by_two(measure, a, a + b, c, c + d)
+    };
     if !y.is_finite() || !v.is_finite() {
         return Err(format!(
             "{} is undefined for a table with a zero cell (no continuity correction is added)",
@@ -233,13 +244,14 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
                     );
                 }
             }
-            if measure == Measure::Rom {
+            if matches!(measure, Measure::Rom | Measure::Cvr) {
                 for &j in &[1usize, 4] {
                     if v[j] <= 0.0 {
                         return err(
                             j,
                             format!(
-                                "ROM needs positive means (it is a log ratio), found {}",
+                                "{} needs positive means (it is a log ratio), found {}",
+                                measure.code(),
                                 fmt_f64(v[j])
                             ),
                         );
@@ -271,6 +283,8 @@ fn validate_row(measure: Measure, names: &[&str], v: &[f64]) -> std::result::Res
         DataKind::Correlation => correlation::validate(v)?,
         DataKind::Proportion => proportion::validate(v)?,
         DataKind::Rate => rates::validate(v)?,
+        DataKind::SingleRate => single_rate::validate(v)?,
+        DataKind::Mean => single_mean::validate(measure, v)?,
         DataKind::Generic => {
             if v[1] < 0.0 {
                 let what = if names[1] == "sei" {

@@ -50,6 +50,68 @@ pub enum Measure {
     Ird,
     /// Square root transformed incidence rate difference.
     Irsd,
+    /// Peto's log odds ratio (2×2 tables).
+    Peto,
+    /// Phi coefficient of a 2×2 table.
+    Phi,
+    /// Yule's Q of a 2×2 table.
+    Yuq,
+    /// Yule's Y of a 2×2 table.
+    Yuy,
+    /// Probit transformed risk difference (2×2 tables, an SMD estimate).
+    Pbit,
+    /// Log odds ratio converted to an SMD (normal distribution, ÷1.65).
+    Or2dn,
+    /// Log odds ratio converted to an SMD (logistic distribution, ×√3/π).
+    Or2dl,
+    /// Mean difference standardised by the control group's SD.
+    Smd1,
+    /// As `SMD1`, variance allowing the two SDs to differ.
+    Smd1h,
+    /// Log coefficient of variation ratio of two groups.
+    Cvr,
+    /// Log variability ratio (ratio of SDs) of two groups.
+    Vr,
+    /// Point-biserial correlation from two groups' means.
+    Rpb,
+    /// Biserial correlation from two groups' means.
+    Rbis,
+    /// SMD converted to a log odds ratio (normal distribution, ×1.65).
+    D2orn,
+    /// SMD converted to a log odds ratio (logistic distribution, ×π/√3).
+    D2orl,
+    /// Bias-corrected correlation coefficient.
+    Ucor,
+    /// Log-transformed proportion of a single group.
+    Pln,
+    /// Arcsine square-root transformed proportion of a single group.
+    Pas,
+    /// Incidence rate of a single group (events and person-time).
+    Ir,
+    /// Log incidence rate of a single group.
+    Irln,
+    /// Square-root transformed incidence rate of a single group.
+    Irs,
+    /// Freeman–Tukey transformed incidence rate of a single group.
+    Irft,
+    /// Raw mean of a single group.
+    Mn,
+    /// Log-transformed mean of a single group.
+    Mnln,
+    /// Log coefficient of variation of a single group.
+    Cvln,
+    /// Log standard deviation of a single group.
+    Sdln,
+    /// Standardised mean of a single group (mean over SD, Hedges-corrected).
+    Smn,
+    /// Raw mean change of one group measured twice.
+    Mc,
+    /// Log ratio of means of one group measured twice.
+    Romc,
+    /// Log coefficient of variation ratio of one group measured twice.
+    Cvrc,
+    /// Log variability ratio of one group measured twice.
+    Vrc,
     /// Generic: precomputed `yi` with `vi` or `sei`.
     Gen,
 }
@@ -71,11 +133,15 @@ pub enum DataKind {
     Proportion,
     /// Events and person-time per arm.
     Rate,
+    /// Events and person-time of a single group.
+    SingleRate,
+    /// The mean, SD and size of a single group.
+    Mean,
 }
 
 impl Measure {
     /// All measures, in the order shown in help text.
-    pub const ALL: [Measure; 20] = [
+    pub const ALL: [Measure; 51] = [
         Measure::Smd,
         Measure::Md,
         Measure::Rom,
@@ -95,6 +161,37 @@ impl Measure {
         Measure::Irr,
         Measure::Ird,
         Measure::Irsd,
+        Measure::Peto,
+        Measure::Phi,
+        Measure::Yuq,
+        Measure::Yuy,
+        Measure::Pbit,
+        Measure::Or2dn,
+        Measure::Or2dl,
+        Measure::Smd1,
+        Measure::Smd1h,
+        Measure::Cvr,
+        Measure::Vr,
+        Measure::Rpb,
+        Measure::Rbis,
+        Measure::D2orn,
+        Measure::D2orl,
+        Measure::Ucor,
+        Measure::Pln,
+        Measure::Pas,
+        Measure::Ir,
+        Measure::Irln,
+        Measure::Irs,
+        Measure::Irft,
+        Measure::Mn,
+        Measure::Mnln,
+        Measure::Cvln,
+        Measure::Sdln,
+        Measure::Smn,
+        Measure::Mc,
+        Measure::Romc,
+        Measure::Cvrc,
+        Measure::Vrc,
         Measure::Gen,
     ];
 
@@ -120,6 +217,37 @@ impl Measure {
             Measure::Irr => "IRR",
             Measure::Ird => "IRD",
             Measure::Irsd => "IRSD",
+            Measure::Peto => "PETO",
+            Measure::Phi => "PHI",
+            Measure::Yuq => "YUQ",
+            Measure::Yuy => "YUY",
+            Measure::Pbit => "PBIT",
+            Measure::Or2dn => "OR2DN",
+            Measure::Or2dl => "OR2DL",
+            Measure::Smd1 => "SMD1",
+            Measure::Smd1h => "SMD1H",
+            Measure::Cvr => "CVR",
+            Measure::Vr => "VR",
+            Measure::Rpb => "RPB",
+            Measure::Rbis => "RBIS",
+            Measure::D2orn => "D2ORN",
+            Measure::D2orl => "D2ORL",
+            Measure::Ucor => "UCOR",
+            Measure::Pln => "PLN",
+            Measure::Pas => "PAS",
+            Measure::Ir => "IR",
+            Measure::Irln => "IRLN",
+            Measure::Irs => "IRS",
+            Measure::Irft => "IRFT",
+            Measure::Mn => "MN",
+            Measure::Mnln => "MNLN",
+            Measure::Cvln => "CVLN",
+            Measure::Sdln => "SDLN",
+            Measure::Smn => "SMN",
+            Measure::Mc => "MC",
+            Measure::Romc => "ROMC",
+            Measure::Cvrc => "CVRC",
+            Measure::Vrc => "VRC",
             Measure::Gen => "GEN",
         }
     }
@@ -149,6 +277,37 @@ impl Measure {
             Measure::Irr => "incidence rate ratio",
             Measure::Ird => "incidence rate difference",
             Measure::Irsd => "square root transformed incidence rate difference",
+            Measure::Peto => "odds ratio (Peto)",
+            Measure::Phi => "phi coefficient",
+            Measure::Yuq => "Yule's Q",
+            Measure::Yuy => "Yule's Y",
+            Measure::Pbit => "probit transformed risk difference",
+            Measure::Or2dn => "standardised mean difference (from the odds ratio, normal)",
+            Measure::Or2dl => "standardised mean difference (from the odds ratio, logistic)",
+            Measure::Smd1 => "standardised mean difference (control-group SD)",
+            Measure::Smd1h => "standardised mean difference (control-group SD, heteroscedastic)",
+            Measure::Cvr => "coefficient of variation ratio",
+            Measure::Vr => "variability ratio",
+            Measure::Rpb => "point-biserial correlation",
+            Measure::Rbis => "biserial correlation",
+            Measure::D2orn => "odds ratio (from the SMD, normal)",
+            Measure::D2orl => "odds ratio (from the SMD, logistic)",
+            Measure::Ucor => "correlation (bias-corrected)",
+            Measure::Pln => "proportion",
+            Measure::Pas => "arcsine square-root transformed proportion",
+            Measure::Ir => "incidence rate",
+            Measure::Irln => "incidence rate",
+            Measure::Irs => "square root transformed incidence rate",
+            Measure::Irft => "Freeman-Tukey transformed incidence rate",
+            Measure::Mn => "mean",
+            Measure::Mnln => "mean",
+            Measure::Cvln => "coefficient of variation",
+            Measure::Sdln => "standard deviation",
+            Measure::Smn => "standardised mean",
+            Measure::Mc => "mean change",
+            Measure::Romc => "ratio of means (matched)",
+            Measure::Cvrc => "coefficient of variation ratio (matched)",
+            Measure::Vrc => "variability ratio (matched)",
             Measure::Gen => "effect size",
         }
     }
@@ -159,7 +318,7 @@ impl Measure {
         matches!(
             self,
             Measure::Or | Measure::Rr | Measure::Rom | Measure::Irr
-        )
+        ) || self.is_log_scale_more()
     }
 
     /// Which data the measure needs.
@@ -172,7 +331,51 @@ impl Measure {
             Measure::Pr | Measure::Plo | Measure::Pft => DataKind::Proportion,
             Measure::Irr | Measure::Ird | Measure::Irsd => DataKind::Rate,
             Measure::Gen => DataKind::Generic,
+            Measure::Peto
+            | Measure::Phi
+            | Measure::Yuq
+            | Measure::Yuy
+            | Measure::Pbit
+            | Measure::Or2dn
+            | Measure::Or2dl => DataKind::Binary,
+            Measure::Smd1
+            | Measure::Smd1h
+            | Measure::Cvr
+            | Measure::Vr
+            | Measure::Rpb
+            | Measure::Rbis
+            | Measure::D2orn
+            | Measure::D2orl => DataKind::Continuous,
+            Measure::Ucor => DataKind::Correlation,
+            Measure::Pln | Measure::Pas => DataKind::Proportion,
+            Measure::Ir | Measure::Irln | Measure::Irs | Measure::Irft => DataKind::SingleRate,
+            Measure::Mn | Measure::Mnln | Measure::Cvln | Measure::Sdln | Measure::Smn => {
+                DataKind::Mean
+            }
+            Measure::Mc | Measure::Romc | Measure::Cvrc | Measure::Vrc => DataKind::Change,
         }
+    }
+}
+
+impl Measure {
+    /// The log-scale measures added with issue 28 (shown with `exp`).
+    fn is_log_scale_more(self) -> bool {
+        matches!(
+            self,
+            Measure::Peto
+                | Measure::Cvr
+                | Measure::Vr
+                | Measure::D2orn
+                | Measure::D2orl
+                | Measure::Pln
+                | Measure::Irln
+                | Measure::Mnln
+                | Measure::Cvln
+                | Measure::Sdln
+                | Measure::Romc
+                | Measure::Cvrc
+                | Measure::Vrc
+        )
     }
 }
 
@@ -196,11 +399,27 @@ impl FromStr for Measure {
             .find(|m| m.code().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| {
                 Error::setting(Setting::Measure, format!(
-                    "unknown measure '{s}': choose one of SMD, MD, ROM, SMDH (continuous arms), OR, RR, RD, AS (2x2 tables), IRR, IRD, IRSD (events and person-time per arm), SMCC, SMCR, SMCRH (pre/post change in one group), COR, ZCOR (correlations), PR, PLO, PFT (proportions of one group) or GEN (precomputed yi with vi or sei)"
+                    "unknown measure '{s}': choose one of SMD, MD, ROM, SMDH (continuous arms), OR, RR, RD, AS (2x2 tables), IRR, IRD, IRSD (events and person-time per arm), SMCC, SMCR, SMCRH (pre/post change in one group), COR, ZCOR (correlations), PR, PLO, PFT (proportions of one group), PETO, PHI, YUQ, YUY, PBIT, OR2DN, OR2DL (2x2 tables), SMD1, SMD1H, CVR, VR, RPB, RBIS, D2ORN, D2ORL (continuous arms), UCOR (correlations), PLN, PAS (proportions), IR, IRLN, IRS, IRFT (events and person-time of one group), MN, MNLN, CVLN, SDLN, SMN (mean, SD and size of one group), MC, ROMC, CVRC, VRC (pre/post in one group) or GEN (precomputed yi with vi or sei)"
                 ))
             })
     }
 }
+
+/// The single-group and pre/post columns the measures read beyond the arm columns of
+/// `data::CANONICAL_COLUMNS` (renamable with `--col`).
+pub const MEASURE_COLUMNS: [&str; 11] = [
+    "events",
+    "person_time",
+    "mean",
+    "sd",
+    "ri",
+    "mean_post",
+    "sd_post",
+    "mean_pre",
+    "sd_pre",
+    "person_time_t",
+    "person_time_c",
+];
 
 /// Sampling-variance formula for the SMD.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

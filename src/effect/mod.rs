@@ -61,33 +61,47 @@ use serde::Serialize;
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
 
+mod association;
 mod change;
 pub mod cluster;
 pub mod convert;
 mod correlation;
 mod fault;
 mod formulas;
+mod hyperg;
 mod kernel;
+mod matched;
 mod measure;
 mod mixed;
 mod proportion;
 mod rates;
+mod single_mean;
+mod single_rate;
 mod transform;
+mod two_group;
 
+pub use association::table_measure;
 pub use change::{smcc, smcr, smcrh};
 pub use cluster::{design_effect, ClusterAdjust, ClusterError};
 pub use convert::{CiScale, ConvertOptions, Provenance, Source};
-pub use correlation::{correlation, fisher_z};
+pub use correlation::{correlation, fisher_z, unbiased_correlation};
 pub(crate) use fault::Skip;
 pub use formulas::{
     hedges_j, mean_difference, ratio_of_means, smd, smd_heteroscedastic, two_by_two,
 };
+pub use hyperg::hyperg_2f1;
 pub(crate) use kernel::{compute_rows, needed_columns};
-pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType};
+pub use matched::matched;
+pub use measure::{AddTo, DataKind, EffectOptions, Measure, VarianceType, MEASURE_COLUMNS};
 pub use mixed::{row_effects, row_effects_with, RowEffect};
-pub use proportion::{freeman_tukey, logit_proportion, proportion};
+pub use proportion::{
+    arcsine_proportion, freeman_tukey, log_proportion, logit_proportion, proportion,
+};
 pub use rates::incidence_rates;
+pub use single_mean::single_mean;
+pub use single_rate::single_rate;
 pub use transform::{BackTransform, BackTransformed};
+pub use two_group::two_group;
 
 /// A row left out of the analysis and why.
 #[derive(Debug, Clone, PartialEq, Serialize)]

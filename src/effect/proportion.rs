@@ -41,6 +41,22 @@ pub fn freeman_tukey(x: f64, n: f64) -> (f64, f64) {
     )
 }
 
+/// A log-transformed proportion (metafor `PLN`), after any correction.
+///
+/// # Formula
+/// `yi = ln(x/n)`, `vi = 1/x − 1/n`.
+pub fn log_proportion(x: f64, n: f64) -> (f64, f64) {
+    ((x / n).ln(), 1.0 / x - 1.0 / n)
+}
+
+/// The arcsine square-root transformed proportion (metafor `PAS`).
+///
+/// # Formula
+/// `yi = asin √(x/n)`, `vi = 1/(4n)`.
+pub fn arcsine_proportion(x: f64, n: f64) -> (f64, f64) {
+    ((x / n).sqrt().asin(), 0.25 / n)
+}
+
 /// True when a row (`events, n`) has no events or only events.
 pub(crate) fn has_zero(v: &[f64]) -> bool {
     v[0] == 0.0 || v[0] == v[1]
@@ -76,7 +92,7 @@ pub(crate) fn row(
     any_zero: bool,
 ) -> Result<(f64, f64), String> {
     let (mut x, mut m) = (v[0], v[1] - v[0]);
-    if measure != Measure::Pft {
+    if !matches!(measure, Measure::Pft | Measure::Pas) {
         let add = match opts.to {
             AddTo::All => true,
             AddTo::Only0 => has_zero(v),
@@ -91,6 +107,8 @@ pub(crate) fn row(
     let (y, vi) = match measure {
         Measure::Pr => proportion(x, x + m),
         Measure::Plo => logit_proportion(x, x + m),
+        Measure::Pln => log_proportion(x, x + m),
+        Measure::Pas => arcsine_proportion(x, x + m),
         _ => freeman_tukey(x, x + m),
     };
     if !y.is_finite() || !vi.is_finite() {

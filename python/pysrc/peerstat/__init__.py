@@ -115,7 +115,8 @@ def effects(
     """Effect sizes (metafor ``escalc``): the input table plus ``yi``, ``vi``, ``yi_source`` and ``vi_source`` (where each came from: ``arms``, ``2x2``, ``ci``, ``t``, ``median_iqr``, ...) and ``design_effect`` for cluster-adjusted rows.
 
     ``measure``: SMD, MD, ROM, SMDH, OR, RR, RD, AS, IRR, IRD, IRSD, SMCC, SMCR, SMCRH, COR,
-    ZCOR, PR, PLO, PFT or GEN (the default when there is a ``yi`` column). Rows that cannot give
+    ZCOR, PR, PLO, PFT or GEN (the default when there is a ``yi`` column), or one of metafor's
+    further escalc measures (PETO ... VRC, as ``peerstat meta --help``). Rows that cannot give
     an effect keep null ``yi``/``vi`` and raise a :class:`PeerstatWarning`.
 
     Conversions and clusters, as the CLI's ``--ci-scale``, ``--omit-skewed``,

@@ -20,6 +20,9 @@ Data = Union[str, "os.PathLike[str]", _ArrowStream, Any]
 Measure = Literal[
     "SMD", "MD", "ROM", "SMDH", "OR", "RR", "RD", "AS", "IRR", "IRD", "IRSD",
     "SMCC", "SMCR", "SMCRH", "COR", "ZCOR", "PR", "PLO", "PFT", "GEN",
+    "PETO", "PHI", "YUQ", "YUY", "PBIT", "OR2DN", "OR2DL", "SMD1", "SMD1H", "CVR", "VR",
+    "RPB", "RBIS", "D2ORN", "D2ORL", "UCOR", "PLN", "PAS", "IR", "IRLN", "IRS", "IRFT",
+    "MN", "MNLN", "CVLN", "SDLN", "SMN", "MC", "ROMC", "CVRC", "VRC",
 ]
 #: A tau^2 estimator, or a common-effect method for 2x2 tables (``--method``).
 Method = Literal["REML", "ML", "DL", "HE", "HS", "SJ", "EB", "PM", "EE", "FE", "CE", "MH", "PETO"]

@@ -207,6 +207,37 @@ value_enum!(
         #[value(name = "IRR")] Irr => Measure::Irr,
         #[value(name = "IRD")] Ird => Measure::Ird,
         #[value(name = "IRSD")] Irsd => Measure::Irsd,
+        #[value(name = "PETO")] Peto => Measure::Peto,
+        #[value(name = "PHI")] Phi => Measure::Phi,
+        #[value(name = "YUQ")] Yuq => Measure::Yuq,
+        #[value(name = "YUY")] Yuy => Measure::Yuy,
+        #[value(name = "PBIT")] Pbit => Measure::Pbit,
+        #[value(name = "OR2DN")] Or2dn => Measure::Or2dn,
+        #[value(name = "OR2DL")] Or2dl => Measure::Or2dl,
+        #[value(name = "SMD1")] Smd1 => Measure::Smd1,
+        #[value(name = "SMD1H")] Smd1h => Measure::Smd1h,
+        #[value(name = "CVR")] Cvr => Measure::Cvr,
+        #[value(name = "VR")] Vr => Measure::Vr,
+        #[value(name = "RPB")] Rpb => Measure::Rpb,
+        #[value(name = "RBIS")] Rbis => Measure::Rbis,
+        #[value(name = "D2ORN")] D2orn => Measure::D2orn,
+        #[value(name = "D2ORL")] D2orl => Measure::D2orl,
+        #[value(name = "UCOR")] Ucor => Measure::Ucor,
+        #[value(name = "PLN")] Pln => Measure::Pln,
+        #[value(name = "PAS")] Pas => Measure::Pas,
+        #[value(name = "IR")] Ir => Measure::Ir,
+        #[value(name = "IRLN")] Irln => Measure::Irln,
+        #[value(name = "IRS")] Irs => Measure::Irs,
+        #[value(name = "IRFT")] Irft => Measure::Irft,
+        #[value(name = "MN")] Mn => Measure::Mn,
+        #[value(name = "MNLN")] Mnln => Measure::Mnln,
+        #[value(name = "CVLN")] Cvln => Measure::Cvln,
+        #[value(name = "SDLN")] Sdln => Measure::Sdln,
+        #[value(name = "SMN")] Smn => Measure::Smn,
+        #[value(name = "MC")] Mc => Measure::Mc,
+        #[value(name = "ROMC")] Romc => Measure::Romc,
+        #[value(name = "CVRC")] Cvrc => Measure::Cvrc,
+        #[value(name = "VRC")] Vrc => Measure::Vrc,
         #[value(name = "GEN")] Gen => Measure::Gen,
     }
 );
@@ -266,6 +297,19 @@ impl MethodArg {
         })
     }
 }
+
+value_enum!(
+    /// `--fsn-type`.
+    FsnTypeArg => peerstat::diag::FsnType {
+        Rosenthal => peerstat::diag::FsnType::Rosenthal,
+        Fisher => peerstat::diag::FsnType::Fisher,
+        Stouffer => peerstat::diag::FsnType::Stouffer,
+        Orwin => peerstat::diag::FsnType::Orwin,
+        OrwinWeighted => peerstat::diag::FsnType::OrwinWeighted,
+        Rosenberg => peerstat::diag::FsnType::Rosenberg,
+        General => peerstat::diag::FsnType::General,
+    }
+);
 
 value_enum!(
     /// `--vtype`.

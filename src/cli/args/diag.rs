@@ -26,6 +26,12 @@ pub struct BiasArgs {
     /// Orwin's target effect (default: half the mean effect).
     #[arg(long, value_name = "X")]
     pub orwin_target: Option<f64>,
+    /// A further fail-safe N (repeatable): fisher, stouffer, orwin-weighted, rosenberg or general
+    /// (rosenthal and orwin are always reported). R, metafor >= 4: fsn(yi, vi, type =
+    /// "Rosenthal", pool = "fisher"), fsn(yi, vi, type = "Orwin") (weighted), fsn(yi, vi, type =
+    /// "Rosenberg"), fsn(yi, vi, type = "General").
+    #[arg(long = "fsn-type", value_enum, value_name = "TYPE")]
+    pub fsn_type: Vec<FsnTypeArg>,
     /// Write a contour-enhanced funnel plot (p < .01, .01-.05, .05-.10, > .10 shaded),
     /// trim-and-fill studies hollow and its adjusted estimate dashed.
     #[arg(long, value_name = "FILE.svg|png|pdf")]

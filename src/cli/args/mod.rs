@@ -148,8 +148,9 @@ Example:
     /// Publication-bias checks: Egger's test, Begg's rank test, trim-and-fill, fail-safe N.
     #[command(after_help = "\
 JSON keys: egger {statistic, p_value, limit_estimate, ...}, begg {tau, p_value}, trimfill {k0,
-side, estimate, se, tau2, filled[{yi, vi}]}, fail_safe_n {rosenthal, orwin}. Conventions are
-metafor's (regtest, ranktest, trimfill, fsn). Needs at least 3 studies.
+side, estimate, se, tau2, filled[{yi, vi}]}, fail_safe_n {rosenthal, orwin; with --fsn-type
+also fisher, stouffer, orwin_weighted, rosenberg, general}. Conventions are metafor's (regtest,
+ranktest, trimfill, fsn). Needs at least 3 studies.
 
 Examples:
   peerstat bias fixtures/bcg.csv --measure RR --funnel funnel.svg
@@ -274,7 +275,11 @@ pub struct DataArgs {
     /// (arcsine risk difference) from 2x2 tables; IRR (log), IRD, IRSD from events_t,
     /// person_time_t, events_c, person_time_c; SMCC, SMCR, SMCRH (standardised mean change) from
     /// mean_post, sd_post, mean_pre, sd_pre, n, ri; COR, ZCOR from ri, n; PR, PLO, PFT
-    /// (proportion of one group) from events, n; GEN for yi with vi or sei.
+    /// (proportion of one group) from events, n; GEN for yi with vi or sei. And as metafor's
+    /// escalc (same codes; R: escalc(measure, ...)): PETO, PHI, YUQ, YUY, PBIT, OR2DN, OR2DL from
+    /// 2x2 tables; SMD1, SMD1H, CVR, VR, RPB, RBIS, D2ORN, D2ORL from continuous arms; UCOR from
+    /// ri, n; PLN, PAS from events, n; IR, IRLN, IRS, IRFT from events, person_time; MN, MNLN,
+    /// CVLN, SDLN, SMN from mean, sd, n; MC, ROMC, CVRC, VRC from the pre/post columns.
     #[arg(long, value_parser = choice::<MeasureArg>(measure_msg))]
     pub measure: Option<MeasureArg>,
     /// SMD sampling variance: LS (large-sample, metafor; the default) or UB (unbiased, R meta).

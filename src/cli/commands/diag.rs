@@ -29,7 +29,14 @@ pub fn bias(a: BiasArgs) -> CmdResult {
         side: a.side.map(Into::into),
         orwin_target: a.orwin_target,
     };
-    let rep = adjusted(&a).run(&options, &es)?;
+    let mut rep = adjusted(&a).run(&options, &es)?;
+    if !a.fsn_type.is_empty() {
+        let types: Vec<_> = a.fsn_type.iter().map(|t| (*t).into()).collect();
+        rep.bias.fail_safe_n = rep
+            .bias
+            .fail_safe_n
+            .with_types(&es, &types, a.orwin_target)?;
+    }
     let file = a.data.input.display().to_string();
     if let Some(path) = &a.funnel {
         funnel(&a, &l, &es, &model, &rep.bias, path)?;

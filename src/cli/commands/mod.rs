@@ -38,6 +38,7 @@ pub struct Loaded {
 pub fn check_renames(map: &ColumnMap, named: &[&str]) -> Result<(), Failure> {
     let mut known: Vec<&str> = data::CANONICAL_COLUMNS.to_vec();
     known.extend(peerstat::effect::convert::CONVERSION_COLUMNS);
+    known.extend(peerstat::effect::MEASURE_COLUMNS);
     known.extend(
         named
             .iter()

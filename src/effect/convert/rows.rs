@@ -235,7 +235,8 @@ fn kernel_provenance(measure: Measure, kernel: &[&str], note: &ArmNote) -> Prove
         DataKind::Change => Provenance::plain(Source::Change, Source::Change),
         DataKind::Correlation => Provenance::plain(Source::Correlation, Source::Correlation),
         DataKind::Proportion => Provenance::plain(Source::Proportion, Source::Proportion),
-        DataKind::Rate => Provenance::plain(Source::Rates, Source::Rates),
+        DataKind::Rate | DataKind::SingleRate => Provenance::plain(Source::Rates, Source::Rates),
+        DataKind::Mean => Provenance::plain(Source::Arms, Source::Arms),
         DataKind::Generic => Provenance::plain(
             Source::Yi,
             if kernel.get(1) == Some(&"sei") {

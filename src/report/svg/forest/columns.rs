@@ -117,7 +117,16 @@ impl ForestColumn {
                     });
                 }
             }
-            DataKind::Correlation | DataKind::Change => {
+            DataKind::SingleRate => {
+                if let (Some(e), Some(t)) = (num("events"), num("person_time")) {
+                    out.push(ForestColumn {
+                        group: String::new(),
+                        header: "Events/time".into(),
+                        cells: ratio(&e, &t),
+                    });
+                }
+            }
+            DataKind::Correlation | DataKind::Change | DataKind::Mean => {
                 if let Some(n) = num("n") {
                     out.push(ForestColumn {
                         group: String::new(),
