@@ -80,6 +80,13 @@ pub struct DomainResult {
     pub funnel: Option<String>,
     /// Sections not run for this domain, with the reason.
     pub skipped: Vec<Skipped>,
+    /// The Bayesian result with an evidence-based prior for τ, for a pooled domain with few
+    /// studies or few robust df (issue #26 §4).
+    pub bayes: Option<super::bayes_domain::DomainBayes>,
+    /// The selection model and PET-PEESE beside the bias checks (issue #26 §2).
+    pub bias_adjusted: Option<super::bias_domain::AdjustedBias>,
+    /// Does heterogeneity differ by form of support? (exploratory location-scale model).
+    pub heterogeneity_by_form: Option<super::form_heterogeneity::FormHeterogeneity>,
 }
 
 /// One domain to analyse.
@@ -163,9 +170,9 @@ pub(crate) fn analyse_domain(d: &DomainData<'_>, inp: &DomainInput<'_>) -> Resul
     let mut skipped = Vec::new();
     let checks = checks(d, inp, n_studies, &mut skipped);
     let caveats = caveats(d, es, n_studies, &pooled, &checks);
-    Ok(pooled_result(
-        d, inp, shown, pooled, checks, caveats, skipped,
-    ))
+    let mut r = pooled_result(d, inp, shown, pooled, checks, caveats, skipped);
+    super::smallk::add(d, inp, &mut r);
+    Ok(r)
 }
 
 /// The distinct studies, the effects with their confidence limits, and their meaning.
@@ -240,6 +247,9 @@ fn unpooled(
         forest: None,
         funnel: None,
         skipped,
+        bayes: None,
+        bias_adjusted: None,
+        heterogeneity_by_form: None,
     }
 }
 
@@ -470,6 +480,9 @@ fn pooled_result(
         caveats,
         forest: Some(format!("forest_{number}.svg")),
         skipped,
+        bayes: None,
+        bias_adjusted: None,
+        heterogeneity_by_form: None,
     }
 }
 

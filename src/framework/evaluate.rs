@@ -37,6 +37,9 @@ pub use super::domain::DomainResult;
 pub use super::options::{BinaryToSmd, DomainOptions, EvaluateOptions, OptionsFile, Thresholds};
 pub use super::records::{Sensitivity, Skipped, StudyEffect};
 pub use super::scale::{MapEffect, Orientation};
+pub use super::bayes_domain::DomainBayes;
+pub use super::bias_domain::AdjustedBias;
+pub use super::form_heterogeneity::{FormHeterogeneity, FormTau2};
 
 /// The acceptability curve of pooled net benefit.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -377,6 +380,7 @@ pub fn evaluate(
         thresholds: opts.thresholds,
         rho: opts.rho,
         elements: &opts.elements,
+        options: opts,
     };
     let (domains, early_skipped) = analyse_domains(&data, &rows, opts.binary_to_smd)?;
     let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;

@@ -13,12 +13,16 @@
 //! ```
 
 pub mod certainty;
+mod bayes_domain;
+mod bayes_words;
+mod bias_domain;
 mod codebook;
 pub mod dependence;
 mod dependent_subgroups;
 mod direction;
 mod domain;
 mod domain_checks;
+mod form_heterogeneity;
 pub mod elements;
 pub mod evaluate;
 pub mod forms;
@@ -31,6 +35,9 @@ mod records;
 pub mod rob;
 mod scale;
 pub mod simulate;
+mod smallk;
+pub mod smallk_options;
+mod study_level;
 pub mod template;
 mod words;
 

@@ -26,6 +26,7 @@ pub mod evaluation;
 pub mod fmt;
 pub mod html;
 mod html_network;
+mod html_smallk;
 pub mod render;
 pub mod sof;
 pub mod svg;

@@ -57,6 +57,7 @@ use super::words;
 use crate::data::Table;
 use crate::error::{Error, Result};
 
+mod publication;
 mod records;
 mod rules;
 
