@@ -175,8 +175,9 @@ pub(crate) fn moves(
             Some(format!("crosses the minimal important difference ({m:.3})"))
         } else if (a - pooled).abs() > shift * pooled.abs() {
             Some(format!(
-                "moves it by {:.3}, more than {shift} of its size",
-                (a - pooled).abs()
+                "moves it by {:.3}, more than {:.0} % of its size",
+                (a - pooled).abs(),
+                100.0 * shift
             ))
         } else {
             None
@@ -191,9 +192,10 @@ pub(crate) fn moves(
         format!("against the pooled {pooled:.3}: {}", hits.join("; "))
     } else {
         format!(
-            "{} stay{} within {shift} of the pooled {pooled:.3} on the same side of the null{}",
+            "{} stay{} within {:.0} % of the pooled {pooled:.3} on the same side of the null{}",
             misses.join(" and "),
             if misses.len() == 1 { "s" } else { "" },
+            100.0 * shift,
             if mid.is_some() {
                 " and the minimal important difference"
             } else {

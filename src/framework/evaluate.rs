@@ -31,15 +31,15 @@ use crate::effect::{row_effects_with, ConvertOptions, EffectOptions, EffectSizes
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
+pub use super::bayes_domain::DomainBayes;
+pub use super::bias_domain::AdjustedBias;
 pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::DomainResult;
+pub use super::form_heterogeneity::{FormHeterogeneity, FormTau2};
 pub use super::options::{BinaryToSmd, DomainOptions, EvaluateOptions, OptionsFile, Thresholds};
 pub use super::records::{Sensitivity, Skipped, StudyEffect};
 pub use super::scale::{MapEffect, Orientation};
-pub use super::bayes_domain::DomainBayes;
-pub use super::bias_domain::AdjustedBias;
-pub use super::form_heterogeneity::{FormHeterogeneity, FormTau2};
 
 /// The acceptability curve of pooled net benefit.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -155,7 +155,10 @@ pub(crate) fn by_form(
     let fit = match fitted {
         Ok(fit) => fit,
         Err(e) => {
-            skipped.push(Skipped::new(section, e.to_string()));
+            skipped.push(Skipped::new(
+                section,
+                format!("the location-scale model has no usable maximum for these data (with few studies per form, the τ² of a form often heads to 0): {e}"),
+            ));
             return None;
         }
     };
@@ -166,7 +169,13 @@ pub(crate) fn by_form(
         .map(|(j, l)| FormTau2 {
             level: l.to_string(),
             studies: count[l],
-            tau2: (a0 + if j == 0 { 0.0 } else { fit.alpha[j].est.estimate }).exp(),
+            tau2: (a0
+                + if j == 0 {
+                    0.0
+                } else {
+                    fit.alpha[j].est.estimate
+                })
+            .exp(),
         })
         .collect();
     Some(FormHeterogeneity {

@@ -12,19 +12,19 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
-pub mod certainty;
 mod bayes_domain;
 mod bayes_words;
 mod bias_domain;
+pub mod certainty;
 mod codebook;
 pub mod dependence;
 mod dependent_subgroups;
 mod direction;
 mod domain;
 mod domain_checks;
-mod form_heterogeneity;
 pub mod elements;
 pub mod evaluate;
+mod form_heterogeneity;
 pub mod forms;
 mod grade;
 pub mod map;

@@ -35,7 +35,6 @@ pub(crate) fn add(d: &DomainData<'_>, inp: &DomainInput<'_>, r: &mut DomainResul
             ));
         }
     }
-    r.heterogeneity_by_form =
-        super::form_heterogeneity::by_form(d, es, studies, &mut skipped);
+    r.heterogeneity_by_form = super::form_heterogeneity::by_form(d, es, studies, &mut skipped);
     r.skipped.extend(skipped);
 }

@@ -9,7 +9,7 @@
 //! bayes_below_robust_df = 4.0    #   ... or when the robust (CR2) df are below this
 //! selmodel_steps = [0.025]       # the three-parameter selection model (3PSM)
 //! pet_peese_alpha = 0.10         # PET-PEESE: PEESE when PET's intercept has p below this
-//! publication_bias_shift = 0.5   # an adjusted estimate "moves" the pooled effect by more than
+//! publication_bias_shift = 0.25  # an adjusted estimate "moves" the pooled effect by more than
 //!                                #   this share of it (0: Egger's test alone decides)
 //! scale_min_level_studies = 3    # heterogeneity by form: levels with at least this many studies
 //!
@@ -65,7 +65,11 @@ pub const DEFAULT_PRIOR_OUTCOMES: [(&str, &str, &str); 10] = [
     ("health behaviour", "subjective", "subjective"),
     ("service use", "resource-use", "resource-use"),
     ("knowledge and confidence", "subjective", "subjective"),
-    ("quality of life", "quality-of-life", "general-physical-health"),
+    (
+        "quality of life",
+        "quality-of-life",
+        "general-physical-health",
+    ),
     ("costs", "resource-use", "resource-use"),
 ];
 
@@ -89,7 +93,7 @@ pub struct SmallKOptions {
     pub pet_peese_alpha: f64,
     /// An adjusted estimate (3PSM, PET-PEESE) moves the pooled effect when it differs from it by
     /// more than this share of the pooled effect (or crosses the null or the minimal important
-    /// difference). 0: Egger's test alone rates publication bias. Default 0.5.
+    /// difference). 0: Egger's test alone rates publication bias. Default 0.25.
     pub publication_bias_shift: f64,
     /// "Does heterogeneity differ by form of support?": levels of `support_type` with at least
     /// this many studies enter the location-scale model (at least two such levels). Default 3.
@@ -104,7 +108,7 @@ impl Default for SmallKOptions {
             priors: BTreeMap::new(),
             selmodel_steps: vec![0.025],
             pet_peese_alpha: 0.10,
-            publication_bias_shift: 0.5,
+            publication_bias_shift: 0.25,
             scale_min_level_studies: 3,
         }
     }
@@ -127,10 +131,7 @@ impl SmallKOptions {
             spec.parse::<TauPrior>()?;
         }
         if self.selmodel_steps.is_empty()
-            || self
-                .selmodel_steps
-                .iter()
-                .any(|s| !(*s > 0.0 && *s < 1.0))
+            || self.selmodel_steps.iter().any(|s| !(*s > 0.0 && *s < 1.0))
         {
             return bad(
                 "selmodel_steps",

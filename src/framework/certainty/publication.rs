@@ -25,8 +25,14 @@ pub(super) fn with_adjusted(mut egger: Judgement, d: &DomainResult) -> Judgement
         return egger;
     };
     match (egger.levels, a.moves) {
-        (0, _) | (_, None) => {
-            egger.reason.push_str(&format!("; bias-adjusted estimates: {}", a.moves_reason));
+        (0, _) => {
+            egger.reason.push_str(&format!(
+                "; the bias-adjusted estimates (which count only beside a small-study test below the threshold): {}",
+                a.moves_reason
+            ));
+        }
+        (_, None) => {
+            egger.reason.push_str(&format!("; {}", a.moves_reason));
         }
         (_, Some(true)) => {
             egger.reason.push_str(&format!(
