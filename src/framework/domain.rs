@@ -171,7 +171,22 @@ pub(crate) fn analyse_domain(d: &DomainData<'_>, inp: &DomainInput<'_>) -> Resul
     let checks = checks(d, inp, n_studies, &mut skipped);
     let caveats = caveats(d, es, n_studies, &pooled, &checks);
     let mut r = pooled_result(d, inp, shown, pooled, checks, caveats, skipped);
-    super::smallk::add(d, inp, &mut r);
+    let few = super::smallk::analyse(
+        d,
+        &super::smallk::SmallKInput {
+            domain: (inp.name, inp.orientation),
+            es: inp.es,
+            studies: r.studies,
+            estimate: r.pooled.as_ref().map_or(f64::NAN, |p| p.summary.estimate),
+            robust_df: r.dependence.as_ref().map(|dep| dep.robust_df),
+            bias_ran: r.bias.is_some(),
+        },
+    );
+    r.bayes = few.bayes;
+    r.bias_adjusted = few.bias_adjusted;
+    r.heterogeneity_by_form = few.heterogeneity_by_form;
+    r.caveats.extend(few.caveat);
+    r.skipped.extend(few.skipped);
     Ok(r)
 }
 

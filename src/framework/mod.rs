@@ -36,6 +36,7 @@ pub mod rob;
 mod scale;
 pub mod simulate;
 mod smallk;
+mod smallk_methods;
 pub mod smallk_options;
 mod study_level;
 pub mod template;
