@@ -80,6 +80,13 @@ pub struct DomainResult {
     pub funnel: Option<String>,
     /// Sections not run for this domain, with the reason.
     pub skipped: Vec<Skipped>,
+    /// The Bayesian result with an evidence-based prior for τ, for a pooled domain with few
+    /// studies or few robust df (issue #26 §4).
+    pub bayes: Option<super::bayes_domain::DomainBayes>,
+    /// The selection model and PET-PEESE beside the bias checks (issue #26 §2).
+    pub bias_adjusted: Option<super::bias_domain::AdjustedBias>,
+    /// Does heterogeneity differ by form of support? (exploratory location-scale model).
+    pub heterogeneity_by_form: Option<super::form_heterogeneity::FormHeterogeneity>,
 }
 
 /// One domain to analyse.
@@ -163,9 +170,24 @@ pub(crate) fn analyse_domain(d: &DomainData<'_>, inp: &DomainInput<'_>) -> Resul
     let mut skipped = Vec::new();
     let checks = checks(d, inp, n_studies, &mut skipped);
     let caveats = caveats(d, es, n_studies, &pooled, &checks);
-    Ok(pooled_result(
-        d, inp, shown, pooled, checks, caveats, skipped,
-    ))
+    let mut r = pooled_result(d, inp, shown, pooled, checks, caveats, skipped);
+    let few = super::smallk::analyse(
+        d,
+        &super::smallk::SmallKInput {
+            domain: (inp.name, inp.orientation),
+            es: inp.es,
+            studies: r.studies,
+            estimate: r.pooled.as_ref().map_or(f64::NAN, |p| p.summary.estimate),
+            robust_df: r.dependence.as_ref().map(|dep| dep.robust_df),
+            bias_ran: r.bias.is_some(),
+        },
+    );
+    r.bayes = few.bayes;
+    r.bias_adjusted = few.bias_adjusted;
+    r.heterogeneity_by_form = few.heterogeneity_by_form;
+    r.caveats.extend(few.caveat);
+    r.skipped.extend(few.skipped);
+    Ok(r)
 }
 
 /// The distinct studies, the effects with their confidence limits, and their meaning.
@@ -240,6 +262,9 @@ fn unpooled(
         forest: None,
         funnel: None,
         skipped,
+        bayes: None,
+        bias_adjusted: None,
+        heterogeneity_by_form: None,
     }
 }
 
@@ -470,6 +495,9 @@ fn pooled_result(
         caveats,
         forest: Some(format!("forest_{number}.svg")),
         skipped,
+        bayes: None,
+        bias_adjusted: None,
+        heterogeneity_by_form: None,
     }
 }
 

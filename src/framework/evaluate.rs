@@ -31,9 +31,12 @@ use crate::effect::{row_effects_with, ConvertOptions, EffectOptions, EffectSizes
 use crate::error::{check_level, Error, Result};
 use crate::model::RandomEffects;
 
+pub use super::bayes_domain::DomainBayes;
+pub use super::bias_domain::AdjustedBias;
 pub use super::certainty::{Certainty, CertaintyRating, Finding};
 pub use super::direction::{DirectionSource, OutcomeDirection, UnusedRow};
 pub use super::domain::DomainResult;
+pub use super::form_heterogeneity::{FormHeterogeneity, FormTau2};
 pub use super::options::{BinaryToSmd, DomainOptions, EvaluateOptions, OptionsFile, Thresholds};
 pub use super::records::{Sensitivity, Skipped, StudyEffect};
 pub use super::scale::{MapEffect, Orientation};
@@ -380,6 +383,7 @@ pub fn evaluate(
         thresholds: opts.thresholds,
         rho: opts.rho,
         elements: &opts.elements,
+        options: opts,
     };
     let (domains, early_skipped) = analyse_domains(&data, &rows, opts.binary_to_smd)?;
     let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;

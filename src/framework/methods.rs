@@ -223,6 +223,7 @@ pub(crate) fn methods(
     let mut s = effects_sentence(opts);
     s.push_str(&pooling(opts, level, &r, domain_results.len()));
     s.push_str(&other_analyses(&opts.thresholds, &r));
+    s.push_str(&super::smallk_methods::methods_sentence(domain_results));
     s.push_str(&economics_sentence(opts, economics, ceac));
     let skipped = not_run(domain_results, skipped);
     if !skipped.is_empty() {

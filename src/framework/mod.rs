@@ -13,6 +13,9 @@
 //! ```
 
 pub mod business_case;
+mod bayes_domain;
+mod bayes_words;
+mod bias_domain;
 pub mod certainty;
 mod codebook;
 pub mod dependence;
@@ -22,6 +25,7 @@ mod domain;
 mod domain_checks;
 pub mod elements;
 pub mod evaluate;
+mod form_heterogeneity;
 pub mod forms;
 mod grade;
 pub mod map;
@@ -32,6 +36,10 @@ mod records;
 pub mod rob;
 mod scale;
 pub mod simulate;
+mod smallk;
+mod smallk_methods;
+pub mod smallk_options;
+mod study_level;
 pub mod template;
 mod words;
 

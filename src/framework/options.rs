@@ -239,6 +239,9 @@ pub struct OptionsFile {
     pub cluster_adjust: ClusterAdjust,
     /// Omit arms whose median summary Shi's test finds skewed (otherwise flagged).
     pub omit_skewed: bool,
+    /// Answers from few studies: the Bayesian result, bias-adjusted estimates, heterogeneity
+    /// by form of support (the `[small_k]` table).
+    pub small_k: super::smallk_options::SmallKOptions,
     /// `[business_case]`: the commissioner's scenario the report adds a business case for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub business_case: Option<BusinessCaseOption>,
@@ -320,6 +323,7 @@ impl OptionsFile {
         for (name, d) in &f.domains {
             d.check(name)?;
         }
+        f.small_k.check()?;
         Ok(f)
     }
 
@@ -365,6 +369,9 @@ pub struct EvaluateOptions {
     /// Conversions from reported statistics and the cluster adjustment (the CI scale is not
     /// used: bounds are read on the scale of `yi`).
     pub convert: ConvertOptions,
+    /// Answers from few studies: the Bayesian result, bias-adjusted estimates, heterogeneity
+    /// by form of support.
+    pub small_k: super::smallk_options::SmallKOptions,
 }
 
 impl Default for EvaluateOptions {
@@ -381,6 +388,7 @@ impl Default for EvaluateOptions {
             elements: DEFAULT_ELEMENTS.iter().map(|s| s.to_string()).collect(),
             binary_to_smd: BinaryToSmd::default(),
             convert: ConvertOptions::default(),
+            small_k: super::smallk_options::SmallKOptions::default(),
         }
     }
 }
@@ -399,6 +407,7 @@ impl EvaluateOptions {
         self.convert.icc = f.icc.or(self.convert.icc);
         self.convert.cluster_adjust = f.cluster_adjust;
         self.convert.omit_skewed |= f.omit_skewed;
+        self.small_k = f.small_k;
         self.options_file = Some(name.to_string());
         self
     }

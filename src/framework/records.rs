@@ -66,4 +66,7 @@ pub(crate) struct DomainData<'a> {
     pub rho: f64,
     /// The element fields of "which elements matter?".
     pub elements: &'a [String],
+    /// Every option of the evaluation (per-domain minimal important differences, the
+    /// `[small_k]` settings).
+    pub options: &'a super::options::EvaluateOptions,
 }

@@ -204,6 +204,7 @@ fn domain_section(ev: &Evaluation, d: &DomainResult, svg: &dyn Fn(&str) -> Strin
     if let Some(dep) = &d.dependence {
         o.push_str(&dependence_html(dep, d.measure));
     }
+    o.push_str(&super::html_smallk::domain_html(d));
     for r in ev.risk_of_bias.iter().filter(|r| r.domain == d.domain) {
         o.push_str(&rob_section(r, svg));
     }
@@ -326,6 +327,9 @@ fn checks_html(d: &DomainResult, svg: &dyn Fn(&str) -> String) -> String {
     }
     if let Some(b) = &d.bias {
         let _ = write!(o, "<p>Small-study effects: Egger p {}, Begg p {}; trim-and-fill adds {} studies ({} side), adjusted estimate {sym}{:.2}.</p>", super::pv(b.egger.p_value), super::pv(b.begg.p_value), b.trimfill.k0, b.trimfill.side, sh(b.trimfill.est.estimate));
+        if let Some(a) = &d.bias_adjusted {
+            o.push_str(&super::html_smallk::bias_adjusted_html(a, d.measure));
+        }
         if let Some(f) = &d.funnel {
             let _ = write!(o, "<div class=\"plot\">{}</div>", svg(f));
         }

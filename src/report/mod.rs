@@ -28,6 +28,7 @@ pub mod fmt;
 pub mod html;
 mod html_network;
 pub mod icer_words;
+mod html_smallk;
 pub mod render;
 pub mod sof;
 pub mod sof_econ;

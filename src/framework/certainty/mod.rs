@@ -26,6 +26,13 @@
 //! | publication bias | Egger's regression test p < `publication_bias_p` (0.10) | — | fewer than `min_bias_effects` (10) effects |
 //! | indirectness | effects flagged `indirect` carry more than `indirect_share` (0.5) of the weight | — | no `indirect` column |
 //!
+//! **Publication bias with bias-adjusted estimates** (issue #26): where the domain has the
+//! three-parameter selection model or PET-PEESE (`DomainResult::bias_adjusted`), a small-study
+//! test below `publication_bias_p` is serious only when an adjusted estimate moves the pooled
+//! effect (across the null or a minimal important difference, or by more than
+//! `small_k.publication_bias_shift`, a quarter, of its size); the rule, its sources and the
+//! options are in `docs/src/few-studies.md`.
+//!
 //! **Optimal information size** (binary outcomes): with control risk `p_c` (the assumed control
 //! risk, below) and `p_t = p_c (1 − RRR)`, RRR = `ois_rrr` (0.25), the participants per arm of one
 //! adequately powered trial are
@@ -57,6 +64,7 @@ use super::words;
 use crate::data::Table;
 use crate::error::{Error, Result};
 
+mod publication;
 mod records;
 mod rules;
 

@@ -457,6 +457,10 @@ fn imprecision(
 }
 
 fn publication_bias(d: &DomainResult, t: &Thresholds) -> Judgement {
+    super::publication::with_adjusted(publication_bias_egger(d, t), d)
+}
+
+fn publication_bias_egger(d: &DomainResult, t: &Thresholds) -> Judgement {
     let c = Criterion::PublicationBias;
     let Some(b) = &d.bias else {
         let why = d.skipped.iter().find(|s| s.section == "bias").map_or_else(
