@@ -38,6 +38,7 @@ mod coefficient;
 mod estimate;
 mod estimators;
 mod fitted;
+pub mod glmm;
 mod global_max;
 mod meta_run;
 pub mod multilevel;
