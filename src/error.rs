@@ -112,6 +112,8 @@ pub enum Setting {
     Voi,
     /// A prior of the Bayesian random-effects model (for τ or μ) or its interval type.
     Prior,
+    /// The GLMM (`model::glmm`: its model for two-group data, its quadrature points).
+    Glmm,
 }
 
 impl Setting {
@@ -161,6 +163,7 @@ impl Setting {
             Setting::Selection => "selection model",
             Setting::Voi => "value-of-information options",
             Setting::Prior => "Bayesian prior",
+            Setting::Glmm => "GLMM",
         }
     }
 }

@@ -145,6 +145,8 @@ pub struct MetaArgs {
     #[command(flatten)]
     pub bayes: Box<super::BayesArgs>,
     #[command(flatten)]
+    pub glmm: super::GlmmArgs,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 

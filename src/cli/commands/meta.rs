@@ -24,6 +24,9 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         .plot("--forest", a.forest.as_deref())
         .plot("--bubble", a.bubble.as_deref())
         .check()?;
+    if a.glmm.glmm_model.is_some() {
+        return super::glmm::meta_glmm(&a);
+    }
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
     }

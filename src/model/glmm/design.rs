@@ -62,11 +62,11 @@ impl std::str::FromStr for GlmmModel {
             "CM.AL" => Ok(GlmmModel::CmAl),
             "CM.EL" => Ok(GlmmModel::CmEl),
             "UM.RS" => Err(Error::setting(
-                Setting::Method,
+                Setting::Glmm,
                 "GLMM model UM.RS (random study effects) is not implemented: use UM.FS, CM.AL or CM.EL",
             )),
             _ => Err(Error::setting(
-                Setting::Method,
+                Setting::Glmm,
                 format!("unknown GLMM model '{s}': use one of {}", GlmmModel::NAMES.join(", ")),
             )),
         }

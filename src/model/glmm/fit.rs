@@ -107,7 +107,7 @@ impl Glmm {
     pub fn nagq(mut self, n: usize) -> Result<Self> {
         if n == 0 || n > 50 {
             return Err(Error::setting(
-                Setting::Method,
+                Setting::Glmm,
                 format!("quadrature points must be 1 to 50, got {n}"),
             ));
         }
