@@ -105,9 +105,15 @@ fn rel(a: f64, b: f64) -> f64 {
 /// participants; lme4's estimate moves by 5e-6 between `tolPwrss` 1e-9 and 1e-10, and its SE
 /// comes from a finite-difference Hessian). There the test also asserts that our maximum of the
 /// marginal likelihood is at least as high as lme4's.
+///
+/// Under the Laplace approximation (nAGQ = 1) the SE of dat.pritz1997's logit differs by 1.9e-6
+/// (lme4's `vcov` 0.28624305, numDeriv's Richardson Hessian of lme4's own deviance function at
+/// lme4's optimum 0.28624299, ours 0.28624358): those cases are held to 5e-6.
 fn tolerance(name: &str) -> f64 {
     if name == "bcg OR UM.FS ML" {
         1e-4
+    } else if name.ends_with("nAGQ1") {
+        5e-6
     } else {
         1e-6
     }
@@ -157,5 +163,5 @@ fn glmm_matches_metafor() {
         worst.0, worst.1
     );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(checked, 20 * 19);
+    assert_eq!(checked, 22 * 19);
 }
