@@ -399,7 +399,12 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
     let layout = a.forest_opts.layout();
     let l = load(&a.data, &named(a, &layout))?;
     let fit = if a.model.method == MethodArg::Mh {
-        peerstat::diag::mantel_haenszel(&l.table, l.measure, a.model.level)?
+        peerstat::diag::mantel_haenszel_with(
+            &l.table,
+            l.measure,
+            a.model.level,
+            !a.no_cmh_correction,
+        )?
     } else {
         if l.measure != Measure::Or {
             return Err(Failure::Usage(format!(
