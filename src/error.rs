@@ -116,6 +116,8 @@ pub enum Setting {
     Contrast,
     /// A fail-safe N type (`diag::FsnType`).
     FsnType,
+    /// The GLMM (`model::glmm`: its model for two-group data, its quadrature points).
+    Glmm,
 }
 
 impl Setting {
@@ -167,6 +169,7 @@ impl Setting {
             Setting::Prior => "Bayesian prior",
             Setting::Contrast => "contrast of coefficients",
             Setting::FsnType => "fail-safe N type",
+            Setting::Glmm => "GLMM",
         }
     }
 }

@@ -72,6 +72,7 @@ const FLAGS: &[(Setting, &str)] = &[
         Setting::Prior,
         "--tau-prior, --mu-prior, --interval or --prob-above (see peerstat meta --help)",
     ),
+    (Setting::Glmm, "--glmm or --nagq (with --model glmm)"),
 ];
 
 /// The flag that sets a library setting.

@@ -71,6 +71,13 @@ pub struct MhFit {
     pub cmh: f64,
     /// Its p-value (χ², 1 df).
     pub cmh_p: f64,
+    /// `false` when the CMH test was computed without its continuity correction (the key is
+    /// left out when the correction was applied).
+    #[serde(skip_serializing_if = "Clone::clone")]
+    pub cmh_correction: bool,
+    /// Tarone's test of homogeneity of the odds ratios (MH OR only; key absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tarone: Option<crate::model::glmm::ChiTest>,
     /// Confidence level (percent) of the interval.
     pub level: f64,
 }
@@ -195,6 +202,8 @@ fn finish(p: Pooled) -> MhFit {
         q_p,
         cmh: cmh.0,
         cmh_p: cmh.1,
+        cmh_correction: true,
+        tarone: None,
         level,
     }
 }
@@ -205,6 +214,20 @@ fn finish(p: Pooled) -> MhFit {
 /// Missing columns and bad counts (as effect sizes), an unsupported measure, or sums that leave
 /// the estimate undefined (e.g. no events at all).
 pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<MhFit> {
+    mantel_haenszel_with(table, measure, level, true)
+}
+
+/// As [`mantel_haenszel`], with the CMH test's continuity correction on or off (metafor
+/// `rma.mh(correct = )`), and Tarone's test for OR.
+///
+/// # Errors
+/// As [`mantel_haenszel`].
+pub fn mantel_haenszel_with(
+    table: &Table,
+    measure: Measure,
+    level: f64,
+    cmh_correction: bool,
+) -> Result<MhFit> {
     let level = crate::error::check_level(level)?;
     if !matches!(measure, Measure::Or | Measure::Rr | Measure::Rd) {
         return Err(Error::setting(
@@ -222,11 +245,15 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
         return Err(mh_undefined());
     }
     let cmh = if measure == Measure::Or {
-        cmh_test(&t)
+        cmh_test(&t, cmh_correction)
     } else {
         (f64::NAN, f64::NAN)
     };
-    Ok(finish(Pooled {
+    let cells: Vec<_> = (0..t.len()).map(|i| t.cells(i)).collect();
+    let tarone = (measure == Measure::Or)
+        .then(|| super::tarone::tarone(&cells, est.exp()))
+        .flatten();
+    let mut fit = finish(Pooled {
         measure,
         method: MhMethod::Mh,
         k: t.len(),
@@ -236,7 +263,10 @@ pub fn mantel_haenszel(table: &Table, measure: Measure, level: f64) -> Result<Mh
         q: cochran_q(&t.es, est),
         q_df: t.es.k().saturating_sub(1),
         cmh,
-    }))
+    });
+    fit.cmh_correction = cmh_correction;
+    fit.tarone = tarone;
+    Ok(fit)
 }
 
 /// The error of sums that leave the Mantel–Haenszel estimate undefined.
@@ -319,8 +349,9 @@ fn cochran_q(es: &EffectSizes, est: f64) -> f64 {
         .max(0.0)
 }
 
-/// The Cochran–Mantel–Haenszel test (with continuity correction) and its χ²(1) p-value.
-fn cmh_test(t: &Tables) -> (f64, f64) {
+/// The Cochran–Mantel–Haenszel test (with or without continuity correction) and its χ²(1)
+/// p-value.
+fn cmh_test(t: &Tables, correct: bool) -> (f64, f64) {
     let (mut num, mut den) = (0.0, 0.0);
     for i in 0..t.len() {
         let (a, n1, c, n2) = t.cells(i);
@@ -329,7 +360,7 @@ fn cmh_test(t: &Tables) -> (f64, f64) {
         num += a - n1 * xt / n;
         den += n1 * n2 * xt * yt / (n * n * (n - 1.0));
     }
-    let stat = (num.abs() - 0.5).powi(2) / den;
+    let stat = (num.abs() - if correct { 0.5 } else { 0.0 }).powi(2) / den;
     (stat, dist::chi2_sf(stat, 1.0))
 }
 

@@ -29,6 +29,7 @@ mod parse;
 mod pet_peese;
 mod result;
 mod selmodel;
+mod tarone;
 mod trimfill;
 mod zeroin;
 
@@ -36,10 +37,11 @@ pub use adjusted::{AdjustedOptions, BiasReport};
 pub use bias::{begg, egger, fail_safe, Begg, Egger, EggerModel, FailSafe, Side};
 pub use fsn_types::{FsnType, FsnValue};
 pub use influence::{cumulative, influence, CumulativeStep, Influence};
-pub use mh::{mantel_haenszel, peto, MhFit, MhMethod};
+pub use mh::{mantel_haenszel, mantel_haenszel_with, peto, MhFit, MhMethod};
 pub use pet_peese::{pet_peese, LimitRegression, PetOrPeese, PetPeese, PetPeeseChoice};
 pub use result::{BiasOptions, BiasResult, InfluenceOptions, InfluenceResult};
 pub use selmodel::{selmodel, Alternative, SelModel, SelModelOptions, SelType};
+pub use tarone::tarone;
 pub use trimfill::{trimfill, Filled, TrimFill, TrimFillEstimator};
 
 use crate::effect::Measure;

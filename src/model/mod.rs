@@ -40,6 +40,7 @@ pub mod contrast;
 mod estimate;
 mod estimators;
 mod fitted;
+pub mod glmm;
 mod global_max;
 mod meta_run;
 pub mod multilevel;

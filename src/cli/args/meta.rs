@@ -159,6 +159,12 @@ pub struct MetaArgs {
     #[command(flatten)]
     pub bayes: Box<super::BayesArgs>,
     #[command(flatten)]
+    pub glmm: super::GlmmArgs,
+    /// With --method MH and --measure OR: the Cochran-Mantel-Haenszel test without its
+    /// continuity correction (metafor rma.mh(correct = FALSE)).
+    #[arg(long)]
+    pub no_cmh_correction: bool,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 

@@ -24,6 +24,9 @@ pub fn meta(a: MetaArgs) -> CmdResult {
         .plot("--forest", a.forest.as_deref())
         .plot("--bubble", a.bubble.as_deref())
         .check()?;
+    if a.glmm.glmm_model.is_some() {
+        return super::glmm::meta_glmm(&a);
+    }
     if matches!(a.model.method, MethodArg::Mh | MethodArg::Peto) {
         return meta_mh(&a);
     }
@@ -406,7 +409,12 @@ fn meta_mh(a: &MetaArgs) -> CmdResult {
     let layout = a.forest_opts.layout();
     let l = load(&a.data, &named(a, &layout))?;
     let fit = if a.model.method == MethodArg::Mh {
-        peerstat::diag::mantel_haenszel(&l.table, l.measure, a.model.level)?
+        peerstat::diag::mantel_haenszel_with(
+            &l.table,
+            l.measure,
+            a.model.level,
+            !a.no_cmh_correction,
+        )?
     } else {
         if l.measure != Measure::Or {
             return Err(Failure::Usage(format!(

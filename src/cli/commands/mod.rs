@@ -9,6 +9,7 @@ pub mod diag;
 pub mod distributed;
 pub mod econ;
 pub mod framework;
+pub mod glmm;
 pub mod init;
 pub mod meta;
 pub mod network;

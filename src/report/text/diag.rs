@@ -238,5 +238,14 @@ pub fn mh_table(f: &MhFit, source: &str) -> String {
             pv(f.cmh_p)
         );
     }
+    if let Some(t) = &f.tarone {
+        let _ = writeln!(
+            out,
+            "Tarone's test for heterogeneity: X^2 = {} (df = {}), p-val {}",
+            f4(t.statistic),
+            t.df,
+            pv(t.p)
+        );
+    }
     out
 }
