@@ -32,7 +32,7 @@ pub mod rob;
 mod scale;
 pub mod simulate;
 pub mod template;
-mod words;
+pub mod words;
 
 pub use codebook::{
     is_simulated, normalize, Codebook, Field, FieldKind, Validation, BUILTIN, DIMENSIONS,

@@ -10,6 +10,24 @@ use crate::diag::BiasResult;
 use crate::effect::Measure;
 use crate::model::Summary;
 
+/// `x` with `decimals` decimals, never a negative zero ("−0.00" reads "0.00", "−0" reads "0").
+///
+/// # Examples
+///
+/// ```
+/// use peerstat::framework::words::fixed;
+/// assert_eq!(fixed(-0.004, 2), "0.00");
+/// assert_eq!(fixed(-0.4, 0), "0");
+/// assert_eq!(fixed(-0.006, 2), "-0.01");
+/// ```
+pub fn fixed(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// The displayed value: odds ratios and rate ratios exponentiated.
 fn show(measure: Measure, x: f64) -> f64 {
     if measure.is_log_scale() {

@@ -58,11 +58,13 @@ use crate::data::Table;
 use crate::error::{Error, Result};
 
 mod records;
+mod risk_of_bias;
 mod rules;
 
 pub use super::grade::Certainty;
 pub use records::{
-    Absolute, CertaintyRating, Criterion, Finding, InformationSize, Judgement, Override, Relative,
+    Absolute, CertaintyRating, Criterion, Finding, InformationSize, Judgement, Override,
+    ParticipantSize, Relative,
 };
 use rules::RowData;
 pub use rules::{absolute_risk, optimal_information_size};
@@ -131,6 +133,7 @@ fn finding(
             absolute_note: None,
             smd_in_words: None,
             information_size: None,
+            participant_size: None,
             certainty: None,
             not_rated: Some(format!(
                 "not pooled ({} stud{}): see the study's own effect; certainty is not rated",
@@ -144,7 +147,16 @@ fn finding(
     let show = |x: f64| if or { x.exp() } else { x };
     let binary = rules::binary_rows(rows, d, o.and_then(|o| o.control_risk));
     let information_size = binary.as_ref().and_then(|b| rules::information_size(b, t));
-    let mut rating = rules::rate(rows, d, p, mid, information_size.as_ref(), t);
+    let participant_size =
+        rules::participant_size(rows, d, o.and_then(|o| o.ois_participants), t);
+    let mut rating = rules::rate(
+        rows,
+        d,
+        p,
+        mid,
+        (information_size.as_ref(), participant_size.as_ref()),
+        t,
+    );
     if let Some((c, r)) = o.and_then(|o| o.certainty.zip(o.reason.clone())) {
         rating.certainty = c;
         rating.user_override = Some(Override {
@@ -179,6 +191,7 @@ fn finding(
         absolute_note,
         smd_in_words: (!or).then(|| words::smd_in_words(s.estimate, d.orientation)),
         information_size,
+        participant_size,
         statement: words::sof_statement(
             &d.domain,
             Some(rating.certainty),

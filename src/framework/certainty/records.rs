@@ -119,6 +119,19 @@ pub struct InformationSize {
     pub events: f64,
 }
 
+/// The optimal information size of a continuous domain, in participants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParticipantSize {
+    /// Participants in the domain (each study once, at its largest `n_t + n_c`).
+    pub participants: f64,
+    /// Effects without `n_t` and `n_c` (not counted).
+    pub effects_without_n: usize,
+    /// The optimal information size in participants.
+    pub needed: f64,
+    /// Where it came from (stated for the domain, or the default threshold).
+    pub source: String,
+}
+
 /// One row of the summary-of-findings table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -138,6 +151,8 @@ pub struct Finding {
     pub smd_in_words: Option<String>,
     /// The optimal information size (binary domains).
     pub information_size: Option<InformationSize>,
+    /// The optimal information size in participants (continuous domains with `n_t`, `n_c`).
+    pub participant_size: Option<ParticipantSize>,
     /// The certainty (`None` when the domain was not pooled).
     pub certainty: Option<CertaintyRating>,
     /// Why the certainty was not rated.
