@@ -29,7 +29,7 @@ pub fn sof_html(ev: &Evaluation) -> String {
                 } else {
                     ""
                 }
-            ),
+            ) + &not_assessed_html(c),
             None => format!(
                 "<em>not rated</em>: {}",
                 esc(f.not_rated.as_deref().unwrap_or(""))
@@ -58,6 +58,14 @@ pub fn sof_html(ev: &Evaluation) -> String {
     }
     o.push_str("</section>");
     o
+}
+
+/// The criteria not assessed, shown in the table itself (not only in the collapsed "why").
+fn not_assessed_html(c: &CertaintyRating) -> String {
+    c.not_assessed()
+        .iter()
+        .map(|w| format!("<br><span class=\"caveat not-assessed\">not assessed: {}</span>", esc(w)))
+        .collect()
 }
 
 fn relative(f: &Finding) -> String {

@@ -74,6 +74,21 @@ pub struct CertaintyRating {
     pub certainty: Certainty,
 }
 
+impl CertaintyRating {
+    /// The criteria that could not be assessed, as "criterion (why)", for showing beside the
+    /// rating (a rating with an unassessed criterion may be overstated).
+    pub fn not_assessed(&self) -> Vec<String> {
+        self.judgements
+            .iter()
+            .filter(|j| !j.assessed)
+            .map(|j| {
+                let why = j.reason.strip_prefix("not assessed: ").unwrap_or(&j.reason);
+                format!("{} ({why})", j.criterion.label())
+            })
+            .collect()
+    }
+}
+
 /// A relative effect on its display scale (odds ratios exponentiated).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Relative {
