@@ -235,10 +235,16 @@ impl Thresholds {
             return bad("appreciable_or", "must be an odds ratio above 1");
         }
         if !(self.ois_participants > 0.0 && self.ois_participants.is_finite()) {
-            return bad("ois_participants", "must be a positive number of participants");
+            return bad(
+                "ois_participants",
+                "must be a positive number of participants",
+            );
         }
         if !(self.min_robust_df >= 0.0 && self.min_robust_df.is_finite()) {
-            return bad("min_robust_df", "must be a number of degrees of freedom, 0 or more");
+            return bad(
+                "min_robust_df",
+                "must be a number of degrees of freedom, 0 or more",
+            );
         }
         Ok(())
     }

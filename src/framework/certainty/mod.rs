@@ -147,8 +147,7 @@ fn finding(
     let show = |x: f64| if or { x.exp() } else { x };
     let binary = rules::binary_rows(rows, d, o.and_then(|o| o.control_risk));
     let information_size = binary.as_ref().and_then(|b| rules::information_size(b, t));
-    let participant_size =
-        rules::participant_size(rows, d, o.and_then(|o| o.ois_participants), t);
+    let participant_size = rules::participant_size(rows, d, o.and_then(|o| o.ois_participants), t);
     let mut rating = rules::rate(
         rows,
         d,

@@ -7,9 +7,9 @@ use crate::data::Table;
 use crate::error::Result;
 use crate::framework::domain::DomainResult;
 use crate::framework::grade::Certainty;
-use crate::framework::words;
 use crate::framework::options::Thresholds;
 use crate::framework::rob::{Judgement as RobLevel, Tool};
+use crate::framework::words;
 use crate::model::Fit;
 
 /// The per-row columns the rules read (absent columns `None`).
@@ -56,11 +56,7 @@ fn overall_judgements(table: &Table, tool: Tool) -> Option<Vec<Option<RobLevel>>
     }
     Some(
         (0..table.nrows())
-            .map(|i| {
-                cols.iter()
-                    .filter_map(|c| c[i])
-                    .reduce(|a, b| a.worst(b))
-            })
+            .map(|i| cols.iter().filter_map(|c| c[i]).reduce(|a, b| a.worst(b)))
             .collect(),
     )
 }
@@ -442,7 +438,10 @@ fn inconsistency(d: &DomainResult, p: &Fit, mid: Option<f64>, t: &Thresholds) ->
                 if mid.is_some() { ", the minimal important differences" } else { "" }),
         )
     } else {
-        (0, format!("{i2_part}; no prediction interval: not serious{caveat}"))
+        (
+            0,
+            format!("{i2_part}; no prediction interval: not serious{caveat}"),
+        )
     };
     judged(Criterion::Inconsistency, levels, reason)
 }
