@@ -140,7 +140,15 @@ fn finding(
                 d.studies,
                 if d.studies == 1 { "y" } else { "ies" }
             )),
-            statement: words::sof_statement(&d.domain, None, d.orientation, 0.0, 1.0),
+            statement: words::statement(&words::StatementInput {
+                domain: &d.domain,
+                outcome: None,
+                orientation: d.orientation,
+                measure: d.measure,
+                certainty: None,
+                estimate: 0.0,
+                trivial: 0.0,
+            }),
         });
     };
     let s = &p.summary;
@@ -191,14 +199,49 @@ fn finding(
         smd_in_words: (!or).then(|| words::smd_in_words(s.estimate, d.orientation)),
         information_size,
         participant_size,
-        statement: words::sof_statement(
-            &d.domain,
-            Some(rating.certainty),
-            d.orientation,
-            s.estimate,
+        statement: words::statement(&words::StatementInput {
+            domain: &d.domain,
+            outcome: rows.single_outcome(d).as_deref(),
+            orientation: d.orientation,
+            measure: d.measure,
+            certainty: Some(rating.certainty),
+            estimate: s.estimate,
             trivial,
-        ),
+        }),
         certainty: Some(rating),
         not_rated: None,
     })
+}
+
+/// Rewrites the summary of each rated domain to say what it means in the words of its
+/// summary-of-findings statement, so the command line, the domain sections and the summary of
+/// findings tell one story.
+pub(crate) fn tell_summaries(
+    domains: &mut [DomainResult],
+    findings: &[Finding],
+    level: f64,
+    t: &Thresholds,
+) {
+    for d in domains.iter_mut() {
+        let (Some(p), Some(f)) = (
+            &d.pooled,
+            findings
+                .iter()
+                .find(|f| f.domain == d.domain && f.certainty.is_some()),
+        ) else {
+            continue;
+        };
+        d.summary = words::plain(
+            d.studies,
+            d.measure,
+            &p.summary,
+            level,
+            t.tau2_zero_caveat_below,
+            Some(&f.statement),
+        ) + &d
+            .dependence
+            .as_ref()
+            .map(|dep| words::dependence(dep, d.measure))
+            .unwrap_or_default();
+    }
 }

@@ -83,7 +83,7 @@ impl CertaintyRating {
             .filter(|j| !j.assessed)
             .map(|j| {
                 let why = j.reason.strip_prefix("not assessed: ").unwrap_or(&j.reason);
-                format!("{} ({why})", j.criterion.label())
+                format!("{}: {why}", j.criterion.label())
             })
             .collect()
     }

@@ -22,6 +22,8 @@ pub(crate) struct RowData {
     /// … `robins_d7`).
     pub(super) robins: Option<Vec<Option<RobLevel>>>,
     indirect: Option<Vec<Option<bool>>>,
+    /// The `outcome` column (the outcome's name).
+    outcome: Option<Vec<Option<String>>>,
     /// events_t, n_t, events_c, n_c.
     arms: Option<[Vec<Option<f64>>; 4]>,
     /// n_t, n_c (participants per arm).
@@ -100,9 +102,26 @@ impl RowData {
             rob2: overall_judgements(table, Tool::Rob2),
             robins: overall_judgements(table, Tool::RobinsI),
             indirect,
+            outcome: text("outcome"),
             arms,
             sizes,
         })
+    }
+}
+
+impl RowData {
+    /// The one outcome a domain's effects measure (its `outcome` name), or `None` when they
+    /// measure several or the column is absent.
+    pub(super) fn single_outcome(&self, d: &DomainResult) -> Option<String> {
+        let col = self.outcome.as_ref()?;
+        let mut names = d
+            .effects
+            .iter()
+            .map(|e| col.get(e.row - 1).cloned().flatten());
+        let first = names.next()??;
+        names
+            .all(|n| n.as_deref() == Some(first.as_str()))
+            .then_some(first)
     }
 }
 
