@@ -201,7 +201,7 @@ fn risk_of_bias_not_coded_is_not_assessed_and_said_beside_the_rating() {
     assert!(c
         .not_assessed()
         .iter()
-        .any(|w| w.starts_with("risk of bias (")));
+        .any(|w| w.starts_with("risk of bias: ")));
     // the SoF table shows it outside the collapsed "why" panel
     let html = peerstat::report::html::report_html(&ev, &[]);
     let row = html.find("<tr data-domain=\"wellbeing\"").unwrap();
