@@ -109,11 +109,7 @@ fn the_assumption_and_per_outcome_directions_are_recorded() {
     // lower PHQ-9 with peer support: g < 0, said in the outcome's direction (issue #27: was
     // "improved mental health")
     assert!(p.summary.estimate < 0.0);
-    assert!(
-        mh.summary.contains("reduces PHQ-9"),
-        "{}",
-        mh.summary
-    );
+    assert!(mh.summary.contains("reduces PHQ-9"), "{}", mh.summary);
     assert!(
         mh.meaning.contains("negative values favour"),
         "{}",
