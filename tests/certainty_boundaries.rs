@@ -215,8 +215,7 @@ fn risk_of_bias_not_coded_is_not_assessed_and_said_beside_the_rating() {
     let ev = eval(&ten(&[("risk_of_bias", vec![""; 10])]), "");
     assert!(!judgement(finding(&ev), Criterion::RiskOfBias).assessed);
     // some cells empty: no information counts as some concerns (4 empty + 1 some concerns = 50 %)
-    let mut v = judged(("some concerns", 1), ("", 4), "low");
-    v.rotate_left(0);
+    let v = judged(("some concerns", 1), ("", 4), "low");
     let ev = eval(&ten(&[("risk_of_bias", v)]), "");
     let j = judgement(finding(&ev), Criterion::RiskOfBias);
     assert!(j.assessed && j.levels == 1, "{j:?}");
@@ -454,7 +453,7 @@ fn spread(centre: f64, spread: f64) -> String {
 fn inconsistency_from_a_prediction_interval_crossing_the_mid() {
     let text = spread(0.6, 0.27);
     let ev = eval(&text, "");
-    let s = ev.domains[0].pooled.as_ref().unwrap().summary.clone();
+    let s = ev.domains[0].pooled.as_ref().unwrap().summary;
     assert!(s.i2 < 50.0 && s.pi_lower > 0.0 && s.ci_lower > 0.0, "{s:?}");
     assert_eq!(down(finding(&ev), Criterion::Inconsistency), 0);
     // a MID between the CI's and the PI's upper limits: only the PI crosses it → serious
