@@ -456,13 +456,12 @@ fn pooled_result(
 ) -> DomainResult {
     let (name, measure, orientation) = (inp.name, inp.es.measure(), inp.orientation);
     let summary = words::plain(
-        name,
         shown.studies,
         measure,
-        orientation,
         &pooled.fit.summary,
         d.level,
         d.thresholds.tau2_zero_caveat_below,
+        None,
     ) + &pooled
         .dependence
         .as_ref()

@@ -387,6 +387,8 @@ pub fn evaluate(
     };
     let (domains, early_skipped) = analyse_domains(&data, &rows, opts.binary_to_smd)?;
     let (summary_of_findings, mut skipped) = super::certainty::findings(table, &domains, opts)?;
+    let mut domains = domains;
+    super::certainty::tell_summaries(&mut domains, &summary_of_findings, level, &opts.thresholds);
     skipped.extend(early_skipped);
     let risk_of_bias = risk_of_bias(table, &sid, &domains, &mut skipped);
     let (economics, ceac) = match costs {

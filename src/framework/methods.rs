@@ -115,13 +115,17 @@ fn pooling(opts: &EvaluateOptions, level: f64, r: &Ran, n_domains: usize) -> Str
     }
     if r.pooled > 0 {
         s.push_str(&format!(
-            " Certainty of evidence GRADE-style per pooled domain: start high when randomised studies carry at least {:.0}% of the weight, else low; one level down each for risk of bias (high-risk weight over {:.0}%), inconsistency (I^2 >= {:.0}% or a prediction interval crossing no effect when the CI does not), imprecision (CI crossing no effect or a minimal important difference, two levels when it crosses both; binary outcomes: events below the optimal information size for RRR {:.0}%, alpha {}, power {}), publication bias (a small-study test p < {} where at least {} effects allow one) and indirectness (indirect weight over {:.0}%); absolute effects per 1,000 from the OR and the assumed control risk.",
+            " Certainty of evidence GRADE-style per pooled domain: start high when randomised studies carry at least {:.0}% of the weight, else low; risk of bias weighs every effect's judgement by its weight (RoB 2 for randomised, ROBINS-I for non-randomised studies, a non-randomised study without ROBINS-I counted as at high risk, no judgement as some concerns): one level down when some concerns or high carry at least {:.0}% of the weight, two when high alone carries at least {:.0}%; inconsistency one level down when I^2 >= {:.0}% or the prediction interval crosses no effect (or a minimal important difference) that the CI does not; imprecision one level down when the CI crosses no effect or a minimal important difference (two when it crosses both), when the optimal information size is not reached (binary outcomes: events for RRR {:.0}%, alpha {}, power {}; continuous outcomes: {} participants unless stated), when the cluster-robust CI has fewer than {} df, or with fewer than {} studies; publication bias (a small-study test p < {} where at least {} effects allow one) and indirectness (indirect weight over {:.0}%) one level each; absolute effects per 1,000 from the OR and the assumed control risk.",
             100.0 * t.min_randomised_share,
+            100.0 * t.concerns_share,
             100.0 * t.high_risk_share,
             t.inconsistency_i2,
             100.0 * t.ois_rrr,
             t.ois_alpha,
             t.ois_power,
+            t.ois_participants,
+            t.min_robust_df,
+            t.min_precise_studies,
             t.publication_bias_p,
             t.min_bias_effects,
             100.0 * t.indirect_share,

@@ -41,7 +41,7 @@ mod smallk_methods;
 pub mod smallk_options;
 mod study_level;
 pub mod template;
-mod words;
+pub mod words;
 
 pub use codebook::{
     is_simulated, normalize, Codebook, Field, FieldKind, Validation, BUILTIN, DIMENSIONS,

@@ -23,7 +23,9 @@
 //! r2_caution_below = 20        # the duration meta-regression's R² carries a caution below this k
 //! # certainty of evidence (GRADE-style; the rules are in `framework::certainty`)
 //! min_randomised_share = 0.5   # start high when randomised effects carry at least this weight
-//! high_risk_share = 0.5        # risk of bias: serious when high-risk weight exceeds this share
+//! concerns_share = 0.5         # risk of bias: serious when "some concerns" or "high" (or no
+//!                              #   judgement) carry at least this share of the weight
+//! high_risk_share = 0.5        # risk of bias: very serious when "high" carries at least this share
 //! inconsistency_i2 = 50.0      # inconsistency: serious from this I² (percent)
 //! indirect_share = 0.5         # indirectness: serious when indirect weight exceeds this share
 //! publication_bias_p = 0.10    # publication bias: serious when Egger's p is below this
@@ -32,6 +34,9 @@
 //! ois_power = 0.80             #   and power (1 - beta)
 //! appreciable_smd = 0.5        # without a mid: CI including both ±0.5 SD is very serious imprecision
 //! appreciable_or = 1.25        #   (odds ratios: both 1/1.25 and 1.25)
+//! ois_participants = 400       # continuous outcomes: participants of the optimal information size
+//! min_robust_df = 4.0          # imprecision at least serious below this cluster-robust df
+//! min_precise_studies = 5      # imprecision at least serious with fewer studies than this
 //!
 //! [higher_is_better]           # direction per outcome (the `outcome` column)
 //! "PHQ-9" = false
@@ -42,6 +47,7 @@
 //! control_risk = 0.30          # assumed control risk for absolute effects (binary outcomes)
 //! certainty = "low"            # override the rated certainty (high, moderate, low, very_low)
 //! reason = "outcome assessors not blinded in the largest trials"   # required with `certainty`
+//! ois_participants = 786       # a stated (MID-based) optimal information size, in participants
 //!
 //! [business_case]              # a commissioner's business case in the report
 //! scenario = "scenario.toml"   #   (relative to this file; as `evaluate --scenario`)
@@ -100,8 +106,13 @@ pub struct Thresholds {
     /// Certainty starts high when effects from randomised studies (`design` "rct" or "cluster
     /// rct") carry at least this share of the pooled weight, else low. Default 0.5.
     pub min_randomised_share: f64,
-    /// Risk of bias is serious (one level down) when effects at high risk of bias carry more than
-    /// this share of the pooled weight. Default 0.5.
+    /// Risk of bias is serious (one level down) when effects judged "some concerns" or "high"
+    /// (or with no judgement) carry at least this share of the pooled weight: GRADE handbook
+    /// §5.2.1 ("the proportion of information from studies at high or moderate risk"), CINeMA's
+    /// weighted majority rule. Default 0.5.
+    pub concerns_share: f64,
+    /// Risk of bias is very serious (two levels down) when effects at high risk of bias carry at
+    /// least this share of the pooled weight (GRADE handbook §5.2.1; CINeMA). Default 0.5.
     pub high_risk_share: f64,
     /// Inconsistency is serious from this I² (percent). Default 50.
     pub inconsistency_i2: f64,
@@ -122,6 +133,17 @@ pub struct Thresholds {
     pub appreciable_smd: f64,
     /// The same for odds ratios (and its reciprocal). Default 1.25.
     pub appreciable_or: f64,
+    /// The optimal information size of a continuous outcome, in participants, when the domain
+    /// states none (`ois_participants` of the domain): GRADE handbook §5.2.2.2 and Guyatt et al.
+    /// 2011 (GRADE guidelines 6), the rule of thumb of 400 participants. Default 400.
+    pub ois_participants: f64,
+    /// Imprecision is at least serious when the cluster-robust CI of a domain with dependent
+    /// effects rests on fewer Satterthwaite df than this (Tipton 2015: below 4 df the CR2 test is
+    /// unreliable). Default 4.
+    pub min_robust_df: f64,
+    /// Imprecision is at least serious with fewer studies than this (few studies give an
+    /// unreliable τ² and CI; GRADE handbook §5.2.2 on small bodies of evidence). Default 5.
+    pub min_precise_studies: usize,
 }
 
 impl Default for Thresholds {
@@ -136,6 +158,7 @@ impl Default for Thresholds {
             min_level_studies: 2,
             r2_caution_below: 20,
             min_randomised_share: 0.5,
+            concerns_share: 0.5,
             high_risk_share: 0.5,
             inconsistency_i2: 50.0,
             indirect_share: 0.5,
@@ -145,6 +168,9 @@ impl Default for Thresholds {
             ois_power: 0.80,
             appreciable_smd: 0.5,
             appreciable_or: 1.25,
+            ois_participants: 400.0,
+            min_robust_df: 4.0,
+            min_precise_studies: 5,
         }
     }
 }
@@ -182,6 +208,7 @@ impl Thresholds {
         }
         let shares = [
             ("min_randomised_share", self.min_randomised_share),
+            ("concerns_share", self.concerns_share),
             ("high_risk_share", self.high_risk_share),
             ("indirect_share", self.indirect_share),
         ];
@@ -209,6 +236,18 @@ impl Thresholds {
         }
         if !(self.appreciable_or > 1.0 && self.appreciable_or.is_finite()) {
             return bad("appreciable_or", "must be an odds ratio above 1");
+        }
+        if !(self.ois_participants > 0.0 && self.ois_participants.is_finite()) {
+            return bad(
+                "ois_participants",
+                "must be a positive number of participants",
+            );
+        }
+        if !(self.min_robust_df >= 0.0 && self.min_robust_df.is_finite()) {
+            return bad(
+                "min_robust_df",
+                "must be a number of degrees of freedom, 0 or more",
+            );
         }
         Ok(())
     }
@@ -270,6 +309,10 @@ pub struct DomainOptions {
     pub certainty: Option<Certainty>,
     /// Why the certainty was overridden (required with `certainty`).
     pub reason: Option<String>,
+    /// The optimal information size of a continuous outcome in participants, stated (for
+    /// example from a sample-size calculation on the minimal important difference); default the
+    /// threshold `ois_participants` (400).
+    pub ois_participants: Option<f64>,
 }
 
 impl DomainOptions {
@@ -293,6 +336,12 @@ impl DomainOptions {
         }
         if self.mid.is_some_and(|m| !(m > 0.0 && m.is_finite())) {
             return bad("mid must be a positive number");
+        }
+        if self
+            .ois_participants
+            .is_some_and(|m| !(m > 0.0 && m.is_finite()))
+        {
+            return bad("ois_participants must be a positive number of participants");
         }
         Ok(())
     }

@@ -323,6 +323,19 @@ pub(crate) fn assess(
     Some(out)
 }
 
+/// Whether each row is non-randomised by its `design` (neither "rct" nor "cluster rct"); all
+/// false without a `design` column.
+fn non_randomised(table: &Table) -> Vec<bool> {
+    if !table.has("design") {
+        return vec![false; table.nrows()];
+    }
+    table
+        .texts("design")
+        .into_iter()
+        .map(|d| !matches!(d.as_deref(), Some("rct" | "cluster rct")))
+        .collect()
+}
+
 /// One tool's judgements per data row.
 struct Cells {
     columns: Vec<RobColumn>,
@@ -331,6 +344,9 @@ struct Cells {
     /// Whether a row has any recorded judgement of this tool.
     recorded: Vec<bool>,
     overall_derived: bool,
+    /// Whether a row is non-randomised (`design` neither "rct" nor "cluster rct"; all false
+    /// without a `design` column).
+    non_randomised: Vec<bool>,
 }
 
 impl Cells {
@@ -387,6 +403,7 @@ impl Cells {
             rows,
             recorded,
             overall_derived: overall.is_none(),
+            non_randomised: non_randomised(table),
         })
     }
 }
@@ -461,6 +478,25 @@ fn assess_domain(
         notes.push(
             "a study with several effects takes the most severe judgement of its rows".into(),
         );
+    }
+    if tool == Tool::Rob2 {
+        let nrs: Vec<&str> = studies
+            .iter()
+            .filter(|s| {
+                s.rows
+                    .iter()
+                    .any(|r| cells.non_randomised.get(r - 1) == Some(&true))
+            })
+            .map(|s| s.study.as_str())
+            .collect();
+        if !nrs.is_empty() {
+            notes.push(format!(
+                "{} non-randomised stud{} coded with RoB 2, a tool for randomised trials ({}): the judgements are shown as coded, but the certainty rating does not use them (assess non-randomised studies with ROBINS-I: robins_d1 … robins_d7, robins_overall)",
+                nrs.len(),
+                if nrs.len() == 1 { "y" } else { "ies" },
+                nrs.join(", ")
+            ));
+        }
     }
     let prefix = tool.file_prefix();
     Some(RobAssessment {

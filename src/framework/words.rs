@@ -10,6 +10,24 @@ use crate::diag::BiasResult;
 use crate::effect::Measure;
 use crate::model::Summary;
 
+/// `x` with `decimals` decimals, never a negative zero ("−0.00" reads "0.00", "−0" reads "0").
+///
+/// # Examples
+///
+/// ```
+/// use peerstat::framework::words::fixed;
+/// assert_eq!(fixed(-0.004, 2), "0.00");
+/// assert_eq!(fixed(-0.4, 0), "0");
+/// assert_eq!(fixed(-0.006, 2), "-0.01");
+/// ```
+pub fn fixed(x: f64, decimals: usize) -> String {
+    let s = format!("{x:.decimals$}");
+    match s.strip_prefix('-') {
+        Some(rest) if rest.chars().all(|c| c == '0' || c == '.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// The displayed value: odds ratios and rate ratios exponentiated.
 fn show(measure: Measure, x: f64) -> f64 {
     if measure.is_log_scale() {
@@ -75,19 +93,19 @@ fn verb(o: Orientation, est: f64, lo: f64, hi: f64) -> &'static str {
     }
 }
 
-/// The summary of a pooled domain (values on the analysis scale in `s`).
+/// The summary of a pooled domain (values on the analysis scale in `s`), saying what it means
+/// with the domain's GRADE `statement` ([`statement`]) once the certainty is rated.
 pub(crate) fn plain(
-    domain: &str,
     studies: usize,
     measure: Measure,
-    o: Orientation,
     s: &Summary,
     level: f64,
     tau2_zero_below: usize,
+    statement: Option<&str>,
 ) -> String {
     let f = |x: f64| show(measure, x);
     let name = symbol(measure);
-    let v = verb(o, s.estimate, s.ci_lower, s.ci_upper);
+    let said = statement.map_or_else(String::new, |st| format!(", {}", clause(st)));
     let pi = if s.pi_lower.is_finite() {
         let caveat = if s.tau2 <= 0.0 && studies < tau2_zero_below {
             format!(
@@ -97,21 +115,21 @@ pub(crate) fn plain(
             String::new()
         };
         format!(
-            "; in a new setting the effect could plausibly range from {:.2} to {:.2}{caveat}",
-            f(s.pi_lower),
-            f(s.pi_upper)
+            "; in a new setting the effect could plausibly range from {} to {}{caveat}",
+            fixed(f(s.pi_lower), 2),
+            fixed(f(s.pi_upper), 2)
         )
     } else {
         String::new()
     };
     format!(
-        "Across {studies} trial{} ({} effect{}), peer support {v} {domain}: {name} = {:.2}, {level}% CI {:.2} to {:.2}{pi}.",
+        "Across {studies} trial{} ({} effect{}){said}: {name} = {}, {level}% CI {} to {}{pi}.",
         if studies == 1 { "" } else { "s" },
         s.k,
         if s.k == 1 { "" } else { "s" },
-        f(s.estimate),
-        f(s.ci_lower),
-        f(s.ci_upper)
+        fixed(f(s.estimate), 2),
+        fixed(f(s.ci_lower), 2),
+        fixed(f(s.ci_upper), 2)
     )
 }
 
@@ -219,53 +237,119 @@ pub(crate) fn dependence(dep: &super::dependence::Dependence, measure: Measure) 
     } else {
         ""
     };
+    let (lo, hi) = (fixed(lo, 2), fixed(hi, 2));
+    let sweep = if lo == hi {
+        format!("with the correlation from 0.2 to 0.8 the estimate does not change ({lo} to two decimals)")
+    } else {
+        format!("with the correlation from 0.2 to 0.8 the estimate ranges from {lo} to {hi}")
+    };
     format!(
-        " The {} studies contribute {} effects, so they were pooled as dependent effects (CHE model, sampling correlation {} assumed within a study; cluster-robust CI on {:.1} df{guard}); with the correlation from 0.2 to 0.8 the estimate ranges from {lo:.2} to {hi:.2}.",
+        " The {} studies contribute {} effects, so they were pooled as dependent effects (CHE model, sampling correlation {} assumed within a study; cluster-robust CI on {:.1} df{guard}); {sweep}.",
         dep.studies, dep.effects, dep.rho, dep.robust_df
     )
 }
 
-/// The summary-of-findings statement of a domain: its strength follows the certainty ("improves"
-/// high, "probably improves" moderate, "may improve" low, "very uncertain" very low), and it is
-/// symmetric above and below the null ("worsens" ↔ "improves"); an estimate within `trivial` of
-/// no effect (analysis scale) is "little or no difference". `None`: not rated.
-pub(crate) fn sof_statement(
-    domain: &str,
-    certainty: Option<Certainty>,
-    o: Orientation,
-    est: f64,
-    trivial: f64,
-) -> String {
-    let Some(c) = certainty else {
+/// What a GRADE informative statement depends on.
+pub(crate) struct StatementInput<'a> {
+    /// The outcome domain.
+    pub domain: &'a str,
+    /// The outcome's name when the domain measures one outcome (the `outcome` column).
+    pub outcome: Option<&'a str>,
+    pub orientation: Orientation,
+    pub measure: Measure,
+    /// `None`: not rated (not pooled).
+    pub certainty: Option<Certainty>,
+    /// The pooled estimate (analysis scale).
+    pub estimate: f64,
+    /// Below this distance from no effect (analysis scale) the effect is trivial: the minimal
+    /// important difference, else an SMD of 0.2 (0 for ratios, which have no convention).
+    pub trivial: f64,
+}
+
+/// The verbs of a statement: (base, third person, noun of a large effect).
+type Verb = (&'static str, &'static str, &'static str);
+
+const INCREASE: Verb = ("increase", "increases", "increase");
+const REDUCE: Verb = ("reduce", "reduces", "reduction");
+const IMPROVE: Verb = ("improve", "improves", "improvement");
+const WORSEN: Verb = ("worsen", "worsens", "worsening");
+
+/// The GRADE informative statement of a domain (Santesso et al. 2020, GRADE guidelines 26), the
+/// one wording of the summary of findings, the domain summaries (HTML) and the command line.
+/// Its hedge follows the certainty (high: "reduces", moderate: "probably reduces", low: "may
+/// reduce", very low: "the evidence is very uncertain about the effect of peer support on …");
+/// an estimate within `trivial` of no effect "results in little to no difference in"; for SMDs,
+/// below 0.5 "… slightly" and from 0.8 "results in a large reduction in" (Cohen's sizes).
+/// The verb follows the outcome's direction: a single named outcome "increases" or "reduces"
+/// (fewer admissions: "reduces admissions"); a domain of several outcomes where higher is
+/// better "improves" or "worsens", where lower is better "reduces" or "increases"; a domain
+/// mixing directions (effects reversed) "improves" or "worsens".
+pub(crate) fn statement(i: &StatementInput<'_>) -> String {
+    let Some(c) = i.certainty else {
         return format!(
-            "Too few studies to pool: the effect of peer support on {domain} is not summarised."
+            "Too few studies to pool: the effect of peer support on {} is not summarised.",
+            i.domain
         );
     };
+    let name = i.outcome.unwrap_or(i.domain);
     if c == Certainty::VeryLow {
         return format!(
-            "The evidence is very uncertain about the effect of peer support on {domain}."
+            "The evidence is very uncertain about the effect of peer support on {name}."
         );
     }
-    let hedge = match c {
-        Certainty::High => "",
-        Certainty::Moderate => "probably ",
-        _ => "may ",
+    let up = i.estimate > 0.0;
+    let verb = match (i.orientation, i.outcome) {
+        (Orientation::PositiveIsBenefit { .. }, _) => {
+            if up {
+                IMPROVE
+            } else {
+                WORSEN
+            }
+        }
+        (_, Some(_)) | (Orientation::LowerIsBetter, None) => {
+            if up {
+                INCREASE
+            } else {
+                REDUCE
+            }
+        }
+        (Orientation::HigherIsBetter, None) => {
+            if up {
+                IMPROVE
+            } else {
+                WORSEN
+            }
+        }
     };
-    let good = est * o.benefit_sign();
-    let plain = c == Certainty::High;
-    let (verb, s) = if good.abs() < trivial {
-        ("result", " in little or no difference in")
-    } else if good > 0.0 {
-        ("improve", "")
+    let (hedge, third) = match c {
+        Certainty::High => ("", true),
+        Certainty::Moderate => ("probably ", true),
+        _ => ("may ", false),
+    };
+    let form = |v: Verb| if third { v.1 } else { v.0 };
+    let result = if third { "results" } else { "result" };
+    let a = i.estimate.abs();
+    let smd = !i.measure.is_log_scale();
+    let rest = if a < i.trivial {
+        format!("{result} in little to no difference in {name}")
+    } else if smd && a >= 0.8 {
+        format!("{result} in a large {} in {name}", verb.2)
+    } else if smd && a < 0.5 {
+        format!("{} {name} slightly", form(verb))
     } else {
-        ("worsen", "")
+        format!("{} {name}", form(verb))
     };
-    let verb = if plain || c == Certainty::Moderate {
-        format!("{verb}s")
-    } else {
-        verb.to_string()
-    };
-    format!("Peer support {hedge}{verb}{s} {domain}.")
+    format!("Peer support {hedge}{rest}.")
+}
+
+/// A statement as a clause inside a sentence: first letter lower case, no full stop.
+pub(crate) fn clause(statement: &str) -> String {
+    let s = statement.trim_end_matches('.');
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// An SMD in words by Cohen's convention (0.2 small, 0.5 moderate, 0.8 large; below 0.2

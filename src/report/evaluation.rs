@@ -56,6 +56,18 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
         // default limits and ticks: nothing to refuse
         let plot = svg::forest_plot(pooled, None, &opts)
             .unwrap_or_else(|_| svg::forest_with_rob(pooled, None, &title, rob));
+        // a domain of dependent effects was pooled by the CHE model: its diamond says so
+        let plot = match &d.dependence {
+            Some(dep) => plot.replacen(
+                &format!("Random effects ({})", pooled.method),
+                &format!(
+                    "CHE model (REML, ρ = {}, CR2 CI on {:.1} df)",
+                    dep.rho, dep.robust_df
+                ),
+                1,
+            ),
+            None => plot,
+        };
         out.push((forest.clone(), plot));
         if let (Some(name), Some(b)) = (&d.funnel, &d.bias) {
             let yi: Vec<f64> = pooled.studies.iter().map(|s| s.yi).collect();

@@ -216,6 +216,7 @@ fn domain_section(ev: &Evaluation, d: &DomainResult, svg: &dyn Fn(&str) -> Strin
             e,
             d.measure,
             d.orientation,
+            d.pooled.as_ref().map(|p| &p.summary),
         ));
     }
     if !d.subgroups.is_empty() {
@@ -230,10 +231,16 @@ fn domain_section(ev: &Evaluation, d: &DomainResult, svg: &dyn Fn(&str) -> Strin
     o
 }
 
+/// "estimate [lower, upper]" to two decimals, never a negative zero ("−0.00").
+fn est_ci(est: f64, lo: f64, hi: f64) -> String {
+    use crate::framework::words::fixed;
+    format!("{} [{}, {}]", fixed(est, 2), fixed(lo, 2), fixed(hi, 2))
+}
+
 /// A domain's subgroup analyses: the multiplicity caveat and one table row per analysis.
 fn subgroups_html(ev: &Evaluation, d: &DomainResult) -> String {
     let mut o = String::new();
-    let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report), not adjusted for multiplicity; some will be small by chance. Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
+    let _ = write!(o, "<h3>Which kinds of peer support? (subgroups, exploratory)</h3><p class=\"caveat\">Exploratory: {} test{} of subgroup differences in this domain ({} in the whole report): the p-values of the tests are not adjusted for multiplicity (some will be small by chance); the last column adjusts them across the report (Holm). Levels with fewer than {} studies are not tested.</p>", d.subgroups.len(), if d.subgroups.len() == 1 { "" } else { "s" }, ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>(), ev.options.thresholds.min_level_studies);
     let _ = write!(o, "<table><tr><th>By</th><th>Levels (k): estimate [CI]</th><th>Test for subgroup differences</th><th>Holm-adjusted p (all {} tests)</th></tr>", ev.domains.iter().map(|d| d.subgroups.len()).sum::<usize>());
     for (si, sg) in d.subgroups.iter().enumerate() {
         let show = |x: f64| {
@@ -248,12 +255,14 @@ fn subgroups_html(ev: &Evaluation, d: &DomainResult) -> String {
             .iter()
             .map(|g| {
                 format!(
-                    "{} ({}): {:.2} [{:.2}, {:.2}]",
+                    "{} ({}): {}",
                     esc(&g.level),
                     g.fit.summary.k,
-                    show(g.fit.summary.estimate),
-                    show(g.fit.summary.ci_lower),
-                    show(g.fit.summary.ci_upper)
+                    est_ci(
+                        show(g.fit.summary.estimate),
+                        show(g.fit.summary.ci_lower),
+                        show(g.fit.summary.ci_upper)
+                    )
                 )
             })
             .collect();
@@ -299,6 +308,12 @@ fn duration_html(ev: &Evaluation, d: &DomainResult, r: &crate::model::Regression
         } else {
             " (CHE model, CR2 cluster-robust CI; no R² for dependent effects)".to_string()
         };
+        // no R² to caution about when none is reported
+        let caution = if r.r2.is_finite() {
+            caution
+        } else {
+            " <span class=\"caveat\">Exploratory.</span>".to_string()
+        };
         let _ = write!(o, "<p>Meta-regression on duration (months): slope {:.3}{} per month [{:.3}, {:.3}], p {}{r2}.{caution}</p>", c.est.estimate, match d.measure { crate::effect::Measure::Or => " (log odds ratio)", crate::effect::Measure::Irr => " (log rate ratio)", _ => "" }, c.est.ci_lower, c.est.ci_upper, super::pv(c.est.p_value));
     }
     o
@@ -338,10 +353,8 @@ fn checks_html(d: &DomainResult, svg: &dyn Fn(&str) -> String) -> String {
     let mut bits = Vec::new();
     if let Some(l) = &sens.low_risk_only {
         bits.push(format!(
-            "low risk of bias only: {sym}{:.2} [{:.2}, {:.2}] (k = {})",
-            sh(l.estimate),
-            sh(l.ci_lower),
-            sh(l.ci_upper),
+            "low risk of bias only: {sym}{} (k = {})",
+            est_ci(sh(l.estimate), sh(l.ci_lower), sh(l.ci_upper)),
             l.k
         ));
     }
@@ -426,12 +439,10 @@ fn effects_table(d: &crate::framework::evaluate::DomainResult, lvl: f64) -> Stri
         .iter()
         .map(|e| {
             format!(
-                "<tr><td>{}</td><td>{}</td><td>{:.2} [{:.2}, {:.2}]</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
                 e.row,
                 esc(&e.study),
-                f(e.yi),
-                f(e.ci_lower),
-                f(e.ci_upper)
+                est_ci(f(e.yi), f(e.ci_lower), f(e.ci_upper))
             )
         })
         .collect();

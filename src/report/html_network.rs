@@ -13,13 +13,7 @@ pub(super) fn forms_html(
     measure: crate::effect::Measure,
 ) -> String {
     let or = measure.is_log_scale();
-    let show = |x: f64| {
-        if or {
-            format!("{:.2}", x.exp())
-        } else {
-            format!("{x:.2}")
-        }
-    };
+    let show = |x: f64| crate::framework::words::fixed(if or { x.exp() } else { x }, 2);
     let fit = &f.fit;
     let mut o = format!(
         "<h3>Which forms of peer support work best? (network meta-analysis, exploratory)</h3><p>Every form ({}) against {} through all {} trials at once (random effects, τ² = {:.3}). {}</p>",
@@ -81,16 +75,14 @@ pub(super) fn forms_html(
         fit.q_between_df,
         esc(&f.note)
     ));
+    o.push_str("<p class=\"note forms-vs-subgroups\">Why these intervals differ from the subgroup table below: the network meta-analysis estimates every form in one model, with one τ² shared by all trials and normal-theory intervals, borrowing strength across forms; the subgroup table pools each form on its own (its own τ², and with dependent effects the CHE model with cluster-robust CR2 intervals on few Satterthwaite df), so a form with few trials there gets a much wider interval. Both are exploratory; neither is the domain's pooled effect.</p>");
     o
 }
 
-/// A number on the display scale of `measure` (odds ratios exponentiated).
+/// A number on the display scale of `measure` (odds ratios exponentiated), never "−0.00".
 fn shown(measure: Measure, x: f64) -> String {
-    if measure.is_log_scale() {
-        format!("{:.2}", x.exp())
-    } else {
-        format!("{x:.2}")
-    }
+    let x = if measure.is_log_scale() { x.exp() } else { x };
+    crate::framework::words::fixed(x, 2)
 }
 
 /// "Which elements matter?": what each coded element adds, with the additive-model check, the
@@ -99,9 +91,10 @@ pub(super) fn elements_html(
     e: &ElementsAnalysis,
     measure: Measure,
     orientation: Orientation,
+    pooled: Option<&crate::model::Summary>,
 ) -> String {
     let mut o = elements_intro(e, measure, orientation);
-    o.push_str(&elements_table(e, measure));
+    o.push_str(&elements_table(e, measure, pooled));
     o.push_str(&elements_caveats(e));
     o
 }
@@ -135,17 +128,44 @@ fn elements_intro(e: &ElementsAnalysis, measure: Measure, orientation: Orientati
     )
 }
 
-/// The table: one row per element with what it is compared with, its studies and effect [CI].
-fn elements_table(e: &ElementsAnalysis, measure: Measure) -> String {
+/// The reference elements in words ("provider trained peer, mode face to face, …").
+fn reference_words(e: &ElementsAnalysis) -> String {
+    e.reference
+        .iter()
+        .map(|r| format!("{} {}", r.field.replace('_', " "), r.level))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The table: the domain's pooled effect first, then one row per element with what it is
+/// compared with, its studies and effect [CI]; the base row is labelled as the reference
+/// combination it is.
+fn elements_table(
+    e: &ElementsAnalysis,
+    measure: Measure,
+    pooled: Option<&crate::model::Summary>,
+) -> String {
     let fit = &e.fit;
     let mut o = String::new();
     o.push_str(&format!(
         "<div class=\"scroll\"><table><tr><th>Element</th><th>Compared with</th><th>Studies</th><th>Effect [{}% CI]</th></tr>",
         fit.level
     ));
+    if let Some(s) = pooled {
+        o.push_str(&format!(
+            "<tr class=\"pooled\"><td><b>pooled effect of peer support</b> (all forms, the domain's model)</td><td>usual care or other comparator</td><td>{}</td><td><b>{} [{}, {}]</b></td></tr>",
+            fit.k_studies,
+            shown(measure, s.estimate),
+            shown(measure, s.ci_lower),
+            shown(measure, s.ci_upper)
+        ));
+    }
     for x in &e.effects {
         let name = if x.field.is_empty() {
-            format!("<b>{}</b>", esc(&x.level))
+            format!(
+                "reference combination: {} <span class=\"note\">(not the pooled effect)</span>",
+                esc(&reference_words(e))
+            )
         } else {
             format!("{}: {}", esc(&x.field.replace('_', " ")), esc(&x.level))
         };

@@ -21,17 +21,19 @@ pub fn sof_html(ev: &Evaluation) -> String {
     );
     for f in &ev.summary_of_findings {
         let certainty = match &f.certainty {
-            Some(c) => format!(
-                "<span class=\"grade\" data-certainty=\"{}\">{} {}</span>{}",
-                c.certainty.label(),
-                c.certainty.symbols(),
-                c.certainty.label(),
-                if c.user_override.is_some() {
-                    " <span class=\"caveat\">(set by the user)</span>"
-                } else {
-                    ""
-                }
-            ),
+            Some(c) => {
+                format!(
+                    "<span class=\"grade\" data-certainty=\"{}\">{} {}</span>{}",
+                    c.certainty.label(),
+                    c.certainty.symbols(),
+                    c.certainty.label(),
+                    if c.user_override.is_some() {
+                        " <span class=\"caveat\">(set by the user)</span>"
+                    } else {
+                        ""
+                    }
+                ) + &not_assessed_html(c)
+            }
             None => format!(
                 "<em>not rated</em>: {}",
                 esc(f.not_rated.as_deref().unwrap_or(""))
@@ -62,6 +64,19 @@ pub fn sof_html(ev: &Evaluation) -> String {
     }
     o.push_str("</section>");
     o
+}
+
+/// The criteria not assessed, shown in the table itself (not only in the collapsed "why").
+fn not_assessed_html(c: &CertaintyRating) -> String {
+    c.not_assessed()
+        .iter()
+        .map(|w| {
+            format!(
+                "<br><span class=\"caveat not-assessed\">not assessed: {}</span>",
+                esc(w)
+            )
+        })
+        .collect()
 }
 
 fn relative(f: &Finding) -> String {

@@ -211,6 +211,9 @@ fn print_findings(ev: &Evaluation) {
                     ""
                 }
             );
+            for w in c.not_assessed() {
+                say!("    not assessed: {w}");
+            }
         }
         if let Some(w) = &d.small_k_warning {
             say!("  warning ({}): {w}", d.domain);

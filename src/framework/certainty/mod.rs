@@ -66,11 +66,13 @@ use crate::error::{Error, Result};
 
 mod publication;
 mod records;
+mod risk_of_bias;
 mod rules;
 
 pub use super::grade::Certainty;
 pub use records::{
-    Absolute, CertaintyRating, Criterion, Finding, InformationSize, Judgement, Override, Relative,
+    Absolute, CertaintyRating, Criterion, Finding, InformationSize, Judgement, Override,
+    ParticipantSize, Relative,
 };
 use rules::RowData;
 pub use rules::{absolute_risk, optimal_information_size};
@@ -139,20 +141,37 @@ fn finding(
             absolute_note: None,
             smd_in_words: None,
             information_size: None,
+            participant_size: None,
             certainty: None,
             not_rated: Some(format!(
                 "not pooled ({} stud{}): see the study's own effect; certainty is not rated",
                 d.studies,
                 if d.studies == 1 { "y" } else { "ies" }
             )),
-            statement: words::sof_statement(&d.domain, None, d.orientation, 0.0, 1.0),
+            statement: words::statement(&words::StatementInput {
+                domain: &d.domain,
+                outcome: None,
+                orientation: d.orientation,
+                measure: d.measure,
+                certainty: None,
+                estimate: 0.0,
+                trivial: 0.0,
+            }),
         });
     };
     let s = &p.summary;
     let show = |x: f64| if or { x.exp() } else { x };
     let binary = rules::binary_rows(rows, d, o.and_then(|o| o.control_risk));
     let information_size = binary.as_ref().and_then(|b| rules::information_size(b, t));
-    let mut rating = rules::rate(rows, d, p, mid, information_size.as_ref(), t);
+    let participant_size = rules::participant_size(rows, d, o.and_then(|o| o.ois_participants), t);
+    let mut rating = rules::rate(
+        rows,
+        d,
+        p,
+        mid,
+        (information_size.as_ref(), participant_size.as_ref()),
+        t,
+    );
     if let Some((c, r)) = o.and_then(|o| o.certainty.zip(o.reason.clone())) {
         rating.certainty = c;
         rating.user_override = Some(Override {
@@ -187,14 +206,50 @@ fn finding(
         absolute_note,
         smd_in_words: (!or).then(|| words::smd_in_words(s.estimate, d.orientation)),
         information_size,
-        statement: words::sof_statement(
-            &d.domain,
-            Some(rating.certainty),
-            d.orientation,
-            s.estimate,
+        participant_size,
+        statement: words::statement(&words::StatementInput {
+            domain: &d.domain,
+            outcome: rows.single_outcome(d).as_deref(),
+            orientation: d.orientation,
+            measure: d.measure,
+            certainty: Some(rating.certainty),
+            estimate: s.estimate,
             trivial,
-        ),
+        }),
         certainty: Some(rating),
         not_rated: None,
     })
+}
+
+/// Rewrites the summary of each rated domain to say what it means in the words of its
+/// summary-of-findings statement, so the command line, the domain sections and the summary of
+/// findings tell one story.
+pub(crate) fn tell_summaries(
+    domains: &mut [DomainResult],
+    findings: &[Finding],
+    level: f64,
+    t: &Thresholds,
+) {
+    for d in domains.iter_mut() {
+        let (Some(p), Some(f)) = (
+            &d.pooled,
+            findings
+                .iter()
+                .find(|f| f.domain == d.domain && f.certainty.is_some()),
+        ) else {
+            continue;
+        };
+        d.summary = words::plain(
+            d.studies,
+            d.measure,
+            &p.summary,
+            level,
+            t.tau2_zero_caveat_below,
+            Some(&f.statement),
+        ) + &d
+            .dependence
+            .as_ref()
+            .map(|dep| words::dependence(dep, d.measure))
+            .unwrap_or_default();
+    }
 }

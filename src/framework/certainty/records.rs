@@ -74,6 +74,21 @@ pub struct CertaintyRating {
     pub certainty: Certainty,
 }
 
+impl CertaintyRating {
+    /// The criteria that could not be assessed, as "criterion (why)", for showing beside the
+    /// rating (a rating with an unassessed criterion may be overstated).
+    pub fn not_assessed(&self) -> Vec<String> {
+        self.judgements
+            .iter()
+            .filter(|j| !j.assessed)
+            .map(|j| {
+                let why = j.reason.strip_prefix("not assessed: ").unwrap_or(&j.reason);
+                format!("{}: {why}", j.criterion.label())
+            })
+            .collect()
+    }
+}
+
 /// A relative effect on its display scale (odds ratios exponentiated).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Relative {
@@ -119,6 +134,19 @@ pub struct InformationSize {
     pub events: f64,
 }
 
+/// The optimal information size of a continuous domain, in participants.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParticipantSize {
+    /// Participants in the domain (each study once, at its largest `n_t + n_c`).
+    pub participants: f64,
+    /// Effects without `n_t` and `n_c` (not counted).
+    pub effects_without_n: usize,
+    /// The optimal information size in participants.
+    pub needed: f64,
+    /// Where it came from (stated for the domain, or the default threshold).
+    pub source: String,
+}
+
 /// One row of the summary-of-findings table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
@@ -138,6 +166,8 @@ pub struct Finding {
     pub smd_in_words: Option<String>,
     /// The optimal information size (binary domains).
     pub information_size: Option<InformationSize>,
+    /// The optimal information size in participants (continuous domains with `n_t`, `n_c`).
+    pub participant_size: Option<ParticipantSize>,
     /// The certainty (`None` when the domain was not pooled).
     pub certainty: Option<CertaintyRating>,
     /// Why the certainty was not rated.

@@ -1,20 +1,66 @@
 //! The rating rules (documented in the parent module) and the absolute-effect arithmetic.
 
-use super::records::{Absolute, CertaintyRating, Criterion, InformationSize, Judgement};
+use super::records::{
+    Absolute, CertaintyRating, Criterion, InformationSize, Judgement, ParticipantSize,
+};
 use crate::data::Table;
 use crate::error::Result;
 use crate::framework::domain::DomainResult;
 use crate::framework::grade::Certainty;
 use crate::framework::options::Thresholds;
+use crate::framework::rob::{Judgement as RobLevel, Tool};
+use crate::framework::words;
 use crate::model::Fit;
 
 /// The per-row columns the rules read (absent columns `None`).
 pub(crate) struct RowData {
-    design: Option<Vec<Option<String>>>,
-    risk_of_bias: Option<Vec<Option<String>>>,
+    pub(super) design: Option<Vec<Option<String>>>,
+    /// The RoB 2 overall judgement per row (`risk_of_bias`, else the worst of `rob_d1` …
+    /// `rob_d5`); `None` without any RoB 2 column, an inner `None` for no judgement.
+    pub(super) rob2: Option<Vec<Option<RobLevel>>>,
+    /// The ROBINS-I overall judgement per row (`robins_overall`, else the worst of `robins_d1`
+    /// … `robins_d7`).
+    pub(super) robins: Option<Vec<Option<RobLevel>>>,
     indirect: Option<Vec<Option<bool>>>,
+    /// The `outcome` column (the outcome's name).
+    outcome: Option<Vec<Option<String>>>,
     /// events_t, n_t, events_c, n_c.
     arms: Option<[Vec<Option<f64>>; 4]>,
+    /// n_t, n_c (participants per arm).
+    sizes: Option<[Vec<Option<f64>>; 2]>,
+}
+
+/// The overall judgement of one tool per row: the overall column, else the worst of the domain
+/// columns present; `None` when the data carry none of the tool's columns.
+fn overall_judgements(table: &Table, tool: Tool) -> Option<Vec<Option<RobLevel>>> {
+    let read = |c: &str| -> Vec<Option<RobLevel>> {
+        table
+            .texts(c)
+            .into_iter()
+            .map(|v| {
+                v.as_deref()
+                    .and_then(RobLevel::from_level)
+                    .filter(|j| *j != RobLevel::NoInformation)
+            })
+            .collect()
+    };
+    if table.has(tool.overall_column()) {
+        return Some(read(tool.overall_column()));
+    }
+    let cols: Vec<Vec<Option<RobLevel>>> = tool
+        .domains()
+        .iter()
+        .filter(|d| table.has(d.0))
+        .map(|d| read(d.0))
+        .collect();
+    if cols.is_empty() {
+        return None;
+    }
+    Some(
+        (0..table.nrows())
+            .map(|i| cols.iter().filter_map(|c| c[i]).reduce(|a, b| a.worst(b)))
+            .collect(),
+    )
 }
 
 impl RowData {
@@ -45,12 +91,37 @@ impl RowData {
         } else {
             None
         };
+        let sizes = if table.has("n_t") && table.has("n_c") {
+            let get = |c: &str| table.numeric(c, "for the optimal information size");
+            Some([get("n_t")?, get("n_c")?])
+        } else {
+            None
+        };
         Ok(RowData {
             design: text("design"),
-            risk_of_bias: text("risk_of_bias"),
+            rob2: overall_judgements(table, Tool::Rob2),
+            robins: overall_judgements(table, Tool::RobinsI),
             indirect,
+            outcome: text("outcome"),
             arms,
+            sizes,
         })
+    }
+}
+
+impl RowData {
+    /// The one outcome a domain's effects measure (its `outcome` name), or `None` when they
+    /// measure several or the column is absent.
+    pub(super) fn single_outcome(&self, d: &DomainResult) -> Option<String> {
+        let col = self.outcome.as_ref()?;
+        let mut names = d
+            .effects
+            .iter()
+            .map(|e| col.get(e.row - 1).cloned().flatten());
+        let first = names.next()??;
+        names
+            .all(|n| n.as_deref() == Some(first.as_str()))
+            .then_some(first)
     }
 }
 
@@ -161,6 +232,47 @@ pub(super) fn information_size(b: &Binary, t: &Thresholds) -> Option<Information
     })
 }
 
+/// The participants of a continuous domain (each study counted once, at the largest `n_t + n_c`
+/// of its effects) against the optimal information size: the domain's stated
+/// `ois_participants`, else the threshold (400). `None` for odds-ratio domains and without
+/// `n_t` and `n_c` columns.
+pub(super) fn participant_size(
+    rows: &RowData,
+    d: &DomainResult,
+    stated: Option<f64>,
+    t: &Thresholds,
+) -> Option<ParticipantSize> {
+    if d.measure.is_log_scale() {
+        return None;
+    }
+    let [nt, nc] = rows.sizes.as_ref()?;
+    let mut per_study: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
+    let mut without = 0;
+    for e in &d.effects {
+        let i = e.row - 1;
+        match (nt.get(i).copied().flatten(), nc.get(i).copied().flatten()) {
+            (Some(a), Some(b)) => {
+                let n = per_study.entry(e.study.as_str()).or_insert(0.0);
+                *n = n.max(a + b);
+            }
+            _ => without += 1,
+        }
+    }
+    let (needed, source) = match stated {
+        Some(n) => (n, "stated for this domain in the options file".to_string()),
+        None => (
+            t.ois_participants,
+            "GRADE's rule of thumb for continuous outcomes, threshold ois_participants".to_string(),
+        ),
+    };
+    Some(ParticipantSize {
+        participants: per_study.values().sum(),
+        effects_without_n: without,
+        needed,
+        source,
+    })
+}
+
 /// Absolute effects per 1,000 from a pooled log odds ratio and its CI.
 pub(super) fn absolute(est: f64, lo: f64, hi: f64, b: &Binary) -> Absolute {
     let cr = b.control_risk;
@@ -178,7 +290,7 @@ pub(super) fn absolute(est: f64, lo: f64, hi: f64, b: &Binary) -> Absolute {
 }
 
 /// Share of the pooled weight carried by the effects whose 0-based row satisfies `pick`.
-fn share(p: &Fit, pick: impl Fn(usize) -> bool) -> f64 {
+pub(super) fn share(p: &Fit, pick: impl Fn(usize) -> bool) -> f64 {
     let total: f64 = p.studies.iter().map(|s| s.weight).sum();
     let part: f64 = p
         .studies
@@ -193,11 +305,12 @@ fn share(p: &Fit, pick: impl Fn(usize) -> bool) -> f64 {
     }
 }
 
-fn pct(x: f64) -> String {
-    format!("{:.0}%", 100.0 * x)
+/// A share as a whole percentage, never "−0%".
+pub(super) fn pct(x: f64) -> String {
+    format!("{}%", crate::framework::words::fixed(100.0 * x, 0))
 }
 
-fn judged(criterion: Criterion, levels: u32, reason: String) -> Judgement {
+pub(super) fn judged(criterion: Criterion, levels: u32, reason: String) -> Judgement {
     Judgement {
         criterion,
         levels,
@@ -206,7 +319,7 @@ fn judged(criterion: Criterion, levels: u32, reason: String) -> Judgement {
     }
 }
 
-fn not_assessed(criterion: Criterion, reason: String) -> Judgement {
+pub(super) fn not_assessed(criterion: Criterion, reason: String) -> Judgement {
     Judgement {
         criterion,
         levels: 0,
@@ -215,7 +328,7 @@ fn not_assessed(criterion: Criterion, reason: String) -> Judgement {
     }
 }
 
-fn randomised(design: &str) -> bool {
+pub(super) fn randomised(design: &str) -> bool {
     matches!(design, "rct" | "cluster rct")
 }
 
@@ -225,14 +338,14 @@ pub(super) fn rate(
     d: &DomainResult,
     p: &Fit,
     mid: Option<f64>,
-    ois: Option<&InformationSize>,
+    sizes: (Option<&InformationSize>, Option<&ParticipantSize>),
     t: &Thresholds,
 ) -> CertaintyRating {
-    let (start, start_reason, nrs) = start(rows, p, t);
+    let (start, start_reason) = start(rows, p, t);
     let judgements = vec![
-        risk_of_bias(rows, p, nrs.as_deref(), t),
-        inconsistency(d, p, t),
-        imprecision(d, p, mid, ois, t),
+        super::risk_of_bias::risk_of_bias(rows, p, start == Certainty::High, t),
+        inconsistency(d, p, mid, t),
+        imprecision(d, p, mid, sizes, t),
         publication_bias(d, t),
         indirectness(rows, p, t),
     ];
@@ -247,14 +360,12 @@ pub(super) fn rate(
     }
 }
 
-/// The starting level, its reason, and (when it starts high with some non-randomised effects)
-/// which rows are non-randomised, to count as high risk of bias.
-fn start(rows: &RowData, p: &Fit, t: &Thresholds) -> (Certainty, String, Option<Vec<bool>>) {
+/// The starting level and its reason.
+fn start(rows: &RowData, p: &Fit, t: &Thresholds) -> (Certainty, String) {
     let Some(design) = &rows.design else {
         return (
             Certainty::High,
             "study design not coded (no design column): the studies are assumed randomised, so the rating starts high".into(),
-            None,
         );
     };
     let nrs: Vec<bool> = design
@@ -266,7 +377,7 @@ fn start(rows: &RowData, p: &Fit, t: &Thresholds) -> (Certainty, String, Option<
     if r >= min {
         let extra = if r < 1.0 {
             format!(
-                "; the non-randomised effects ({} of the weight) count as high risk of bias",
+                "; the non-randomised effects ({} of the weight) are judged with ROBINS-I where coded, else counted as at high risk of bias",
                 pct(1.0 - r)
             )
         } else {
@@ -279,69 +390,37 @@ fn start(rows: &RowData, p: &Fit, t: &Thresholds) -> (Certainty, String, Option<
                 pct(r),
                 pct(min)
             ),
-            (r < 1.0).then_some(nrs),
         )
     } else {
         (
             Certainty::Low,
             format!("randomised studies carry only {} of the weight (less than {}): start low, as for observational evidence", pct(r), pct(min)),
-            None,
         )
     }
 }
 
-fn risk_of_bias(rows: &RowData, p: &Fit, nrs: Option<&[bool]>, t: &Thresholds) -> Judgement {
-    let c = Criterion::RiskOfBias;
-    let rob = rows.risk_of_bias.as_ref();
-    if rob.is_none() && nrs.is_none() {
-        return not_assessed(
-            c,
-            "not assessed: risk of bias not coded (no risk_of_bias column), so the certainty may be overstated".into(),
-        );
-    }
-    let high = |i: usize| {
-        rob.is_some_and(|r| r[i].as_deref() == Some("high")) || nrs.is_some_and(|n| n[i])
-    };
-    let h = share(p, high);
-    let what = match (rob.is_some(), nrs.is_some()) {
-        (true, true) => "effects at high risk of bias or non-randomised",
-        (true, false) => "effects at high risk of bias",
-        _ => "non-randomised effects (risk of bias not coded)",
-    };
-    let unknown = rob.map_or(0.0, |r| share(p, |i| r[i].is_none()));
-    let note = if unknown > 0.0 {
-        format!(
-            "; risk of bias not coded for {} of the weight",
-            pct(unknown)
-        )
-    } else {
-        String::new()
-    };
-    let serious = h > t.high_risk_share;
-    judged(
-        c,
-        u32::from(serious),
-        format!(
-            "{what} carry {} of the weight ({} {}): {}{note}",
-            pct(h),
-            if serious {
-                "more than"
-            } else {
-                "not more than"
-            },
-            pct(t.high_risk_share),
-            if serious { "serious" } else { "not serious" }
-        ),
-    )
-}
-
-fn inconsistency(d: &DomainResult, p: &Fit, t: &Thresholds) -> Judgement {
+fn inconsistency(d: &DomainResult, p: &Fit, mid: Option<f64>, t: &Thresholds) -> Judgement {
     let s = &p.summary;
     let f = |x: f64| fmt_effect(d, x);
-    let crosses = |lo: f64, hi: f64| lo < 0.0 && hi > 0.0;
-    let ci_crosses = crosses(s.ci_lower, s.ci_upper);
-    let pi_crosses = s.pi_lower.is_finite() && crosses(s.pi_lower, s.pi_upper);
-    let i2 = format!("I² = {:.0}%", s.i2);
+    let crosses = |lo: f64, hi: f64, x: f64| lo < x && hi > x;
+    // the decision thresholds: no effect, and the minimal important differences when stated
+    let mut points = vec![(0.0, "no effect".to_string())];
+    if let Some(m) = mid {
+        points.push((m, format!("the minimal important difference {}", f(m))));
+        points.push((-m, format!("the minimal important difference {}", f(-m))));
+    }
+    let pi_only: Vec<&str> = if s.pi_lower.is_finite() && s.pi_upper.is_finite() {
+        points
+            .iter()
+            .filter(|(x, _)| {
+                crosses(s.pi_lower, s.pi_upper, *x) && !crosses(s.ci_lower, s.ci_upper, *x)
+            })
+            .map(|(_, w)| w.as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let i2 = format!("I² = {}%", words::fixed(s.i2, 0));
     let caveat = if s.tau2 <= 0.0 && d.studies < t.tau2_zero_caveat_below {
         format!(
             " (τ² = 0 from only {} studies: heterogeneity cannot be ruled out)",
@@ -350,32 +429,37 @@ fn inconsistency(d: &DomainResult, p: &Fit, t: &Thresholds) -> Judgement {
     } else {
         String::new()
     };
-    let (levels, reason) = if s.i2 >= t.inconsistency_i2 {
-        (
-            1,
-            format!("{i2} (at least {:.0}%): serious", t.inconsistency_i2),
-        )
-    } else if pi_crosses && !ci_crosses {
+    let high_i2 = s.i2 >= t.inconsistency_i2;
+    let i2_part = format!(
+        "{i2} ({} {}%)",
+        if high_i2 { "at least" } else { "below" },
+        words::fixed(t.inconsistency_i2, 0)
+    );
+    let pi = format!(
+        "the prediction interval ({} to {})",
+        f(s.pi_lower),
+        f(s.pi_upper)
+    );
+    let (levels, reason) = if !pi_only.is_empty() {
         (
             1,
             format!(
-                "{i2}, but the prediction interval ({} to {}) includes no effect while the confidence interval does not: serious",
-                f(s.pi_lower),
-                f(s.pi_upper)
+                "{i2_part}; {pi} crosses {}, which the confidence interval does not: serious{caveat}",
+                pi_only.join(" and ")
             ),
+        )
+    } else if high_i2 {
+        (1, format!("{i2_part}: serious; {pi} crosses no decision threshold the confidence interval does not{caveat}"))
+    } else if s.pi_lower.is_finite() {
+        (
+            0,
+            format!("{i2_part} and {pi} crosses no decision threshold (no effect{}) that the confidence interval does not: not serious{caveat}",
+                if mid.is_some() { ", the minimal important differences" } else { "" }),
         )
     } else {
         (
             0,
-            format!(
-                "{i2} (below {:.0}%) and the prediction interval {}: not serious{caveat}",
-                t.inconsistency_i2,
-                if ci_crosses {
-                    "includes no effect as the confidence interval does"
-                } else {
-                    "excludes no effect"
-                }
-            ),
+            format!("{i2_part}; no prediction interval: not serious{caveat}"),
         )
     };
     judged(Criterion::Inconsistency, levels, reason)
@@ -394,9 +478,10 @@ fn imprecision(
     d: &DomainResult,
     p: &Fit,
     mid: Option<f64>,
-    ois: Option<&InformationSize>,
+    sizes: (Option<&InformationSize>, Option<&ParticipantSize>),
     t: &Thresholds,
 ) -> Judgement {
+    let (ois, people) = sizes;
     let s = &p.summary;
     // Without a minimal important difference, GRADE's default thresholds of appreciable
     // benefit and harm (analysis scale).
@@ -413,46 +498,109 @@ fn imprecision(
         Some(m) if inside(m) && inside(-m) => (
             2,
             format!(
-                "{ci} includes both minimal important differences ({} and {}), appreciable benefit and harm: very serious",
+                "{ci} includes both minimal important differences ({} and {}), appreciable benefit and harm",
                 f(-m),
                 f(m)
             ),
         ),
-        Some(m) if inside(0.0) => (1, format!("{ci} includes no effect: serious (minimal important difference {} / {})", f(-m), f(m))),
+        Some(m) if inside(0.0) => (1, format!("{ci} includes no effect (minimal important difference {} / {})", f(-m), f(m))),
         Some(m) if inside(m) || inside(-m) => (
             1,
             format!(
-                "{ci} includes a minimal important difference ({}): serious",
+                "{ci} includes a minimal important difference ({})",
                 f(if inside(m) { m } else { -m })
             ),
         ),
-        Some(m) => (0, format!("{ci} excludes no effect and the minimal important differences ({} / {}): not serious", f(-m), f(m))),
+        Some(m) => (0, format!("{ci} excludes no effect and the minimal important differences ({} / {})", f(-m), f(m))),
         None if inside(appreciable) && inside(-appreciable) => (
             2,
             format!(
-                "{ci} includes both {} and {}, appreciable benefit and harm (no minimal important difference given; the default thresholds appreciable_smd / appreciable_or): very serious",
+                "{ci} includes both {} and {}, appreciable benefit and harm (no minimal important difference given; the default thresholds appreciable_smd / appreciable_or)",
                 f(-appreciable),
                 f(appreciable)
             ),
         ),
-        None if inside(0.0) => (1, format!("{ci} includes no effect: serious")),
-        None => (0, format!("{ci} excludes no effect: not serious (no minimal important difference given)")),
+        None if inside(0.0) => (1, format!("{ci} includes no effect")),
+        None => (0, format!("{ci} excludes no effect (no minimal important difference given)")),
+    };
+    // each further check can make it at least serious; the verdict comes last
+    let mut at_least_serious = |why: String, short: bool| {
+        reason.push_str("; ");
+        reason.push_str(&why);
+        if short {
+            levels = levels.max(1);
+        }
     };
     if let Some(o) = ois {
         let short = o.events < o.events_needed;
-        reason.push_str(&format!(
-            "; {:.0} events {} the optimal information size of {:.0} events (control risk {:.3}, {:.0} per arm)",
-            o.events,
-            if short { "fall short of" } else { "reach" },
-            o.events_needed,
-            o.control_risk,
-            o.participants_per_arm
-        ));
-        if short && levels == 0 {
-            levels = 1;
-            reason.push_str(": serious");
+        at_least_serious(
+            format!(
+                "{:.0} events {} the optimal information size of {:.0} events (control risk {:.3}, {:.0} per arm)",
+                o.events,
+                if short { "fall short of" } else { "reach" },
+                o.events_needed,
+                o.control_risk,
+                o.participants_per_arm
+            ),
+            short,
+        );
+    }
+    if !d.measure.is_log_scale() {
+        match people {
+            Some(n) => {
+                let short = n.participants < n.needed;
+                let missing = if n.effects_without_n > 0 {
+                    format!(
+                        " (n_t and n_c missing for {} effect{})",
+                        n.effects_without_n,
+                        if n.effects_without_n == 1 { "" } else { "s" }
+                    )
+                } else {
+                    String::new()
+                };
+                at_least_serious(
+                    format!(
+                        "{:.0} participants{missing} {} the optimal information size of {:.0} ({})",
+                        n.participants,
+                        if short { "fall short of" } else { "reach" },
+                        n.needed,
+                        n.source
+                    ),
+                    short,
+                );
+            }
+            None => at_least_serious(
+                "participants not coded (no n_t and n_c columns), so the optimal information size was not checked".into(),
+                false,
+            ),
         }
     }
+    if let Some(dep) = &d.dependence {
+        let short = dep.robust_df < t.min_robust_df;
+        at_least_serious(
+            format!(
+                "the cluster-robust CI rests on {} df ({} {})",
+                words::fixed(dep.robust_df, 1),
+                if short { "fewer than" } else { "at least" },
+                t.min_robust_df
+            ),
+            short,
+        );
+    }
+    if d.studies < t.min_precise_studies {
+        at_least_serious(
+            format!(
+                "only {} studies (fewer than {})",
+                d.studies, t.min_precise_studies
+            ),
+            true,
+        );
+    }
+    reason.push_str(match levels {
+        0 => ": not serious",
+        1 => ": serious",
+        _ => ": very serious",
+    });
     judged(Criterion::Imprecision, levels, reason)
 }
 
