@@ -25,6 +25,7 @@ pub mod csv;
 pub mod evaluation;
 pub mod fmt;
 pub mod html;
+pub mod html_nav;
 mod html_network;
 pub mod render;
 pub mod sof;
