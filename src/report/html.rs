@@ -81,7 +81,11 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         o.push_str(&economics_section(e, ev.options.level, &svg));
     }
     if !ev.skipped.is_empty() {
-        let _ = write!(o, "<section id=\"not-run\"><h2>Not run</h2>{}</section>", not_run(&ev.skipped));
+        let _ = write!(
+            o,
+            "<section id=\"not-run\"><h2>Not run</h2>{}</section>",
+            not_run(&ev.skipped)
+        );
     }
     o.push_str(&directions(ev));
     o.push_str(&rows_not_used(ev));
@@ -372,7 +376,10 @@ fn economics_section(
     svg: &dyn Fn(&str) -> String,
 ) -> String {
     let mut o = String::new();
-    let _ = write!(o, "<section id=\"value-for-money\"><h2>Value for money</h2>");
+    let _ = write!(
+        o,
+        "<section id=\"value-for-money\"><h2>Value for money</h2>"
+    );
     if let Some(p) = &e.pooled {
         let _ = write!(o, "<p>Across {} trials with cost data: incremental cost £{:.0} [£{:.0}, £{:.0}], incremental QALYs {:.3} [{:.3}, {:.3}].</p><table><tr><th>Willingness to pay</th><th>Pooled INMB [{lvl}% CI]</th><th>Prediction interval</th></tr>", p.studies.len(), p.inc_cost.estimate, p.inc_cost.ci_lower, p.inc_cost.ci_upper, p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);
         for w in &p.by_wtp {

@@ -222,7 +222,13 @@ fn viewbox_width(svg: &str) -> Option<f64> {
 fn smallest_font(svg: &str) -> Option<f64> {
     svg.split("font-size=\"")
         .skip(1)
-        .filter_map(|s| s.split('"').next()?.trim_end_matches("px").parse::<f64>().ok())
+        .filter_map(|s| {
+            s.split('"')
+                .next()?
+                .trim_end_matches("px")
+                .parse::<f64>()
+                .ok()
+        })
         .filter(|f| *f > 0.0)
         .reduce(f64::min)
 }
@@ -239,7 +245,10 @@ mod tests {
         assert_eq!(c.matches("data-label=\"B x\"").count(), 2);
         assert!(c.starts_with("<p><table class=\"summary cards\">"));
         assert!(c.ends_with("</table></p>"));
-        assert_eq!(as_cards("<table class=\"other\"></table>", "sof"), "<table class=\"other\"></table>");
+        assert_eq!(
+            as_cards("<table class=\"other\"></table>", "sof"),
+            "<table class=\"other\"></table>"
+        );
     }
 
     #[test]
@@ -247,7 +256,10 @@ mod tests {
         let b = "<section id=\"a\"><h2>One</h2></section><section id=\"b\"><p>none</p></section><section><h2>No id</h2></section><section id=\"c\"><h2 class=\"x\">Three &amp; four</h2>";
         assert_eq!(
             sections(b),
-            vec![("a".to_string(), "One".to_string()), ("c".to_string(), "Three &amp; four".to_string())]
+            vec![
+                ("a".to_string(), "One".to_string()),
+                ("c".to_string(), "Three &amp; four".to_string())
+            ]
         );
         assert_eq!(contents("<p>no sections</p>"), "");
     }
