@@ -36,6 +36,11 @@ pub struct RegressionKeys {
     /// [`RegressionFit::predict`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prediction: Option<crate::model::prediction::Prediction>,
+    /// How `prediction`'s CI and prediction interval were formed when not from the model-based
+    /// covariance: under `--robust`, the cluster-robust covariance and its df (as metafor's
+    /// `predict()` on a `robust()` fit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction_covariance: Option<String>,
 }
 
 impl RegressionKeys {
@@ -52,6 +57,7 @@ impl RegressionKeys {
             r2: r.r2,
             permutation,
             prediction: None,
+            prediction_covariance: None,
         }
     }
 }
