@@ -14,6 +14,7 @@
 
 pub mod certainty;
 mod codebook;
+pub mod column_hints;
 pub mod dependence;
 mod dependent_subgroups;
 mod direction;

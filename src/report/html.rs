@@ -122,6 +122,9 @@ fn page_head(ev: &Evaluation) -> String {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
+    for m in &ev.validation.misspelt {
+        let _ = write!(o, "<p class=\"caveat warning\">Warning: {}.</p>", esc(m));
+    }
     o
 }
 
