@@ -22,12 +22,22 @@ fn following_the_missing_arm_column_hint_works() {
     let f = write_csv(&dir, "arms.csv", ARMS);
     let (code, _, err) = run(&["network", &f, "--measure", "MD"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("hint: rename a column with --col mean=ACTUAL"), "{err}");
+    assert!(
+        err.contains("hint: rename a column with --col mean=ACTUAL"),
+        "{err}"
+    );
     let (code, out, err) = run(&["network", &f, "--measure", "MD", "--col", "mean=avg"]);
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("4 studies, 4 pairwise comparisons, 3 treatments"), "{out}");
+    assert!(
+        out.contains("4 studies, 4 pairwise comparisons, 3 treatments"),
+        "{out}"
+    );
     // binary arms too
-    let bin = write_csv(&dir, "bin.csv", "study,treatment,ev,n\ns1,A,5,50\ns1,B,9,50\ns2,A,4,40\ns2,C,8,42\n");
+    let bin = write_csv(
+        &dir,
+        "bin.csv",
+        "study,treatment,ev,n\ns1,A,5,50\ns1,B,9,50\ns2,A,4,40\ns2,C,8,42\n",
+    );
     let (code, _, err) = run(&["network", &bin, "--measure", "OR", "--col", "events=ev"]);
     assert_eq!(code, 0, "{err}");
 }
@@ -38,13 +48,29 @@ fn network_plots_carry_the_given_title_or_the_file_name() {
     let f = write_csv(&dir, "arms.csv", &ARMS.replace("avg", "mean"));
     let graph = path_str(&dir.path().join("graph.svg"));
     let league = path_str(&dir.path().join("league.svg"));
-    let (code, _, err) = run(&["network", &f, "--measure", "MD", "--graph", &graph, "--league", &league, "--title", "Self-management"]);
+    let (code, _, err) = run(&[
+        "network",
+        &f,
+        "--measure",
+        "MD",
+        "--graph",
+        &graph,
+        "--league",
+        &league,
+        "--title",
+        "Self-management",
+    ]);
     assert_eq!(code, 0, "{err}");
     let g = std::fs::read_to_string(&graph).unwrap();
     assert!(g.contains("Self-management — network"), "{g}");
-    assert!(std::fs::read_to_string(&league).unwrap().contains("Self-management — league table"));
+    assert!(std::fs::read_to_string(&league)
+        .unwrap()
+        .contains("Self-management — league table"));
     let (code, _, err) = run(&["network", &f, "--measure", "MD", "--graph", &graph]);
     assert_eq!(code, 0, "{err}");
     let g = std::fs::read_to_string(&graph).unwrap();
-    assert!(g.contains(">arms.csv — network<") && !g.contains(&f), "the title is the path");
+    assert!(
+        g.contains(">arms.csv — network<") && !g.contains(&f),
+        "the title is the path"
+    );
 }
