@@ -210,7 +210,7 @@ fn viewbox_width(svg: &str) -> Option<f64> {
     let at = svg.find("viewBox=\"")? + 9;
     let end = at + svg[at..].find('"')?;
     svg[at..end]
-        .split(|c: char| c == ' ' || c == ',')
+        .split([' ', ','])
         .filter(|s| !s.is_empty())
         .nth(2)?
         .parse()
