@@ -24,7 +24,8 @@ impl Robust {
     ///
     /// ```
     /// use nalgebra::DMatrix;
-    /// use peerstat::model::{MetaRegression, RandomEffects};
+    /// use peerstat::model::regression::MetaRegression;
+    /// use peerstat::model::RandomEffects;
     /// use peerstat::model::robust::{Robust, RobustType};
     /// let y = [0.1, 0.4, 0.3, 0.6, 0.2, 0.5];
     /// let v = [0.02, 0.03, 0.05, 0.04, 0.03, 0.02];
