@@ -25,6 +25,7 @@
 
 pub(crate) mod arrow;
 pub(crate) mod cell;
+mod decimal_comma;
 pub(crate) mod read;
 pub(crate) mod write;
 
@@ -305,6 +306,9 @@ pub struct Table {
     columns: Vec<Column>,
     nrows: usize,
     map: ColumnMap,
+    /// Whether numbers were read with a decimal comma (a `;`-separated file without decimal
+    /// points, as European spreadsheets write CSV).
+    decimal_comma: bool,
 }
 
 impl Table {
@@ -337,11 +341,22 @@ impl Table {
             columns,
             nrows,
             map: ColumnMap::new(),
+            decimal_comma: false,
         })
     }
 
     pub(crate) fn set_lines(&mut self, lines: Vec<u64>) {
         self.lines = Some(lines);
+    }
+
+    /// Whether the file's numbers were read with a decimal comma (`0,5` as 0.5): a
+    /// `;`-separated file whose numbers have decimal commas and no decimal points.
+    pub fn read_decimal_commas(&self) -> bool {
+        self.decimal_comma
+    }
+
+    pub(crate) fn set_decimal_comma(&mut self) {
+        self.decimal_comma = true;
     }
 
     /// Sets the canonical → actual column renames used by the typed accessors.
@@ -495,6 +510,7 @@ impl Table {
             columns: self.columns.iter().map(|c| c.take(rows)).collect(),
             nrows: rows.len(),
             map: self.map.clone(),
+            decimal_comma: self.decimal_comma,
         }
     }
 

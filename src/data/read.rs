@@ -134,6 +134,10 @@ fn read_csv(path: &Path, name: &str, declared: u8) -> Result<Table> {
             Err(e) => return Err(csv_error(name, e)),
         }
     }
+    let decimal_comma = delim == b';' && super::decimal_comma::detect(&cells);
+    if decimal_comma {
+        super::decimal_comma::convert(&mut cells);
+    }
     let cols = headers
         .into_iter()
         .zip(cells)
@@ -141,6 +145,9 @@ fn read_csv(path: &Path, name: &str, declared: u8) -> Result<Table> {
         .collect();
     let mut t = Table::from_columns(name, cols)?;
     t.set_lines(lines);
+    if decimal_comma {
+        t.set_decimal_comma();
+    }
     Ok(t)
 }
 

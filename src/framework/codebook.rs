@@ -158,6 +158,10 @@ pub struct Validation {
     pub extra: Vec<String>,
     /// Values rewritten to their canonical spelling.
     pub canonicalised: usize,
+    /// Extra columns one slip away from a column that is read, each with "did you mean"
+    /// ([`super::column_hints::misspelt`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub misspelt: Vec<String>,
 }
 
 impl Codebook {
@@ -291,6 +295,7 @@ impl Codebook {
                 FieldKind::Text => {}
             }
         }
+        v.misspelt = super::column_hints::misspelt(table, self);
         if problems.len() > 1 {
             return Err(several_problems(table, &problems));
         }

@@ -227,6 +227,7 @@ pub(crate) fn dependent_regression(
         r2: f64::NAN,
         permutation: None,
         prediction: None,
+        prediction_covariance: None,
         coefficients,
         vcov: None,
         contrasts: None,

@@ -308,9 +308,7 @@ fn analyse_domains(
     if domains.is_empty() {
         return Err(Error::Empty {
             file: table.source().to_string(),
-            message:
-                "no row has a usable effect (yi with vi or sei, continuous arms, or a 2x2 table)"
-                    .into(),
+            message: super::column_hints::no_effect_columns(data.table, data.codebook),
         });
     }
     Ok((domains, skipped))

@@ -18,6 +18,7 @@ mod bayes_words;
 mod bias_domain;
 pub mod certainty;
 mod codebook;
+pub mod column_hints;
 pub mod dependence;
 mod dependent_subgroups;
 mod direction;

@@ -71,7 +71,19 @@ impl MetaOptions {
             let mut keys = RegressionKeys::new(&m.regression, m.permutation);
             keys.contrasts = self.contrasts_of(&m.regression)?;
             if let Some(newmods) = &self.newmods {
-                keys.prediction = Some(m.regression.predict(newmods, model.get_level())?);
+                keys.prediction = Some(match &self.robust {
+                    Some(col) => {
+                        let kind = self.robust_type.unwrap_or_default();
+                        let ids = cluster_ids(table, col, m.fit.studies.iter().map(|s| s.row))?;
+                        keys.prediction_covariance = Some(robust_prediction_label(kind));
+                        Robust::new(kind, model.get_level())?.predict(
+                            &m.regression,
+                            &ids,
+                            newmods,
+                        )?
+                    }
+                    None => m.regression.predict(newmods, model.get_level())?,
+                });
             }
             let mut report = self.report(m.fit, None, Some(keys), robust);
             report.blups = blups;
@@ -182,5 +194,15 @@ impl MetaOptions {
             .map(|c| contrast(c, &names, &beta, &reg.vb, df, self.model.get_level()))
             .collect::<Result<Vec<_>>>()
             .map(Some)
+    }
+}
+
+/// How a prediction from a cluster-robust fit was formed (metafor's `predict()` on a `robust()`
+/// fit): the robust covariance and its df.
+fn robust_prediction_label(kind: super::robust::RobustType) -> String {
+    match kind {
+        super::robust::RobustType::Cr1 => "cluster-robust CR1 covariance, t on J - p df (metafor robust())".into(),
+        super::robust::RobustType::Cr0 => "cluster-robust CR0 covariance, t on J - p df (metafor robust(adjust = FALSE))".into(),
+        super::robust::RobustType::Cr2 => "cluster-robust CR2 covariance, t on the Satterthwaite df of the prediction (clubSandwich, metafor robust(clubSandwich = TRUE))".into(),
     }
 }

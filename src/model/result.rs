@@ -44,6 +44,11 @@ pub struct RegressionKeys {
     /// The linear contrasts asked for (metafor `anova(fit, X = …)`), when any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub contrasts: Option<Vec<crate::model::contrast::Contrast>>,
+    /// How `prediction`'s CI and prediction interval were formed when not from the model-based
+    /// covariance: under `--robust`, the cluster-robust covariance and its df (as metafor's
+    /// `predict()` on a `robust()` fit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prediction_covariance: Option<String>,
 }
 
 impl RegressionKeys {
@@ -68,6 +73,7 @@ impl RegressionKeys {
                 &r.vb,
             )),
             contrasts: None,
+            prediction_covariance: None,
         }
     }
 }

@@ -52,15 +52,26 @@ fn wrap_tables(html: &str) -> String {
 
 /// The evaluation report (`index.html`): summary table, plain-language lines, inline plots,
 /// methods with versions and options, and the input file hash.
+///
+/// Around the body: a contents list (a sticky side column on wide screens), summary tables that
+/// become one card per outcome on narrow screens, and a print style sheet
+/// ([`super::html_nav`]).
 pub fn report_html(ev: &Evaluation, svgs: &[(String, String)]) -> String {
-    wrap_tables(&report_body(ev, svgs))
+    use super::html_nav::{as_cards, contents, PRINT_SCRIPT};
+    let body = as_cards(&as_cards(&report_body(ev, svgs), "sof"), "summary");
+    format!(
+        "{}<div class=\"page\">{}<main>{}</main></div>{PRINT_SCRIPT}</body></html>\n",
+        page_head(ev),
+        contents(&body),
+        wrap_tables(&body)
+    )
 }
 
 /// The report's body, top to bottom: head, summary, one section per domain, value for money,
 /// what was not run or used, methods.
 fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
     let svg = |name: &str| plot_link(svgs, name);
-    let mut o = page_head(ev);
+    let mut o = String::new();
     o.push_str(&super::sof::sof_html(ev));
     o.push_str(&super::business_html::business_html(ev, &svg));
     o.push_str(&summary_table(ev));
@@ -71,12 +82,16 @@ fn report_body(ev: &Evaluation, svgs: &[(String, String)]) -> String {
         o.push_str(&economics_section(e, ev.options.level, &svg));
     }
     if !ev.skipped.is_empty() {
-        let _ = write!(o, "<section>{}</section>", not_run(&ev.skipped));
+        let _ = write!(
+            o,
+            "<section id=\"not-run\"><h2>Not run</h2>{}</section>",
+            not_run(&ev.skipped)
+        );
     }
     o.push_str(&directions(ev));
     o.push_str(&rows_not_used(ev));
     o.push_str(&super::converted::converted_html(ev));
-    let _ = writeln!(o, "<section><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} row{} not used (listed above).</p><p>Options: {}</p></section></body></html>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_not_used.len(), if ev.rows_not_used.len() == 1 { "" } else { "s" }, esc(&options_line(ev)));
+    let _ = write!(o, "<section id=\"methods\"><h2>Methods</h2><p>{}</p><p>Codebook validation: {} coded columns, {} extra columns kept as moderators, {} values put in canonical form; {} row{} not used (listed above).</p><p>Options: {}</p></section>", esc(&ev.methods), ev.validation.coded.len(), ev.validation.extra.len(), ev.validation.canonicalised, ev.rows_not_used.len(), if ev.rows_not_used.len() == 1 { "" } else { "s" }, esc(&options_line(ev)));
     o
 }
 
@@ -89,7 +104,7 @@ fn plot_link(svgs: &[(String, String)], name: &str) -> String {
             format!(
                 "<a class=\"plot-link\" href=\"{}\" title=\"Open the plot at full size\">{}</a>",
                 esc(n),
-                s.replace("<?xml version=\"1.0\"?>", "")
+                super::html_nav::readable_svg(&s.replace("<?xml version=\"1.0\"?>", ""))
             )
         })
         .unwrap_or_default()
@@ -100,13 +115,17 @@ fn page_head(ev: &Evaluation) -> String {
     let mut o = String::new();
     let _ = write!(
         o,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Peer support evaluation</title><style>{REPORT_CSS}</style></head><body>"
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Peer support evaluation</title><style>{REPORT_CSS}{}</style></head><body>",
+        super::html_nav::NAV_CSS
     );
     let _ = write!(o, "<h1>Peer support: standard evaluation</h1>");
     if ev.simulated {
         let _ = write!(o, "<p class=\"banner\">SIMULATED DATA — a demonstration evidence base, not real studies.</p>");
     }
     let _ = write!(o, "<p>Input <code>{}</code> (SHA-256 <code>{}</code>); codebook {}; peerstat {}. <a href=\"egm.html\">Evidence-and-gap map</a> · <a href=\"results.json\">results.json</a></p>", esc(&ev.input), &ev.input_sha256[..16.min(ev.input_sha256.len())], esc(&ev.codebook), esc(&ev.version));
+    for m in &ev.validation.misspelt {
+        let _ = write!(o, "<p class=\"caveat warning\">Warning: {}.</p>", esc(m));
+    }
     o
 }
 
@@ -114,7 +133,7 @@ fn page_head(ev: &Evaluation) -> String {
 fn summary_table(ev: &Evaluation) -> String {
     let lvl = ev.options.level;
     let mut o = String::new();
-    let _ = write!(o, "<h2>Summary by outcome domain</h2><table class=\"summary\"><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
+    let _ = write!(o, "<section id=\"summary-by-domain\"><h2>Summary by outcome domain</h2><table class=\"summary\"><tr><th>Domain</th><th>Studies</th><th>Effects</th><th>Direction</th><th>Pooled effect [{lvl}% CI]</th><th>Prediction interval</th><th>I²</th><th>In words</th></tr>");
     for d in &ev.domains {
         let (effect, pi, i2) = pooled_cells(d);
         let _ = write!(
@@ -132,7 +151,7 @@ fn summary_table(ev: &Evaluation) -> String {
             d.caveats.iter().filter(|c| !c.starts_with("SIMULATED")).map(|c| format!(" <span class=\"caveat\">Caveat: {}.</span>", esc(c))).collect::<String>()
         );
     }
-    let _ = write!(o, "</table>");
+    let _ = write!(o, "</table></section>");
     o
 }
 
@@ -185,7 +204,7 @@ fn domain_section(ev: &Evaluation, d: &DomainResult, svg: &dyn Fn(&str) -> Strin
     let mut o = String::new();
     let _ = write!(
         o,
-        "<section id=\"d-{}\"><h2>{}</h2><p>{}</p><p>{}</p><p><em>Scale:</em> {}.</p>",
+        "<section id=\"d-{}\" class=\"domain\"><details open><summary><h2>{}</h2></summary><p>{}</p><p>{}</p><p><em>Scale:</em> {}.</p>",
         esc(&d.domain).replace(' ', "-"),
         esc(&d.domain),
         esc(&d.summary),
@@ -227,7 +246,7 @@ fn domain_section(ev: &Evaluation, d: &DomainResult, svg: &dyn Fn(&str) -> Strin
     }
     o.push_str(&checks_html(d, svg));
     o.push_str(&not_run(&d.skipped));
-    let _ = write!(o, "</section>");
+    let _ = write!(o, "</details></section>");
     o
 }
 
@@ -378,7 +397,10 @@ fn economics_section(
     svg: &dyn Fn(&str) -> String,
 ) -> String {
     let mut o = String::new();
-    let _ = write!(o, "<section><h2>Value for money</h2>");
+    let _ = write!(
+        o,
+        "<section id=\"value-for-money\"><h2>Value for money</h2>"
+    );
     if let Some(p) = &e.pooled {
         let m = super::fmt::money;
         let _ = write!(o, "<p>Across {} trials with cost data: incremental cost {} [{}, {}], incremental QALYs {:.3} [{:.3}, {:.3}].</p>", p.studies.len(), m(p.inc_cost.estimate), m(p.inc_cost.ci_lower), m(p.inc_cost.ci_upper), p.inc_effect.estimate, p.inc_effect.ci_lower, p.inc_effect.ci_upper);

@@ -26,6 +26,7 @@ pub mod csv;
 pub mod evaluation;
 pub mod fmt;
 pub mod html;
+pub mod html_nav;
 mod html_network;
 pub mod icer_words;
 mod html_smallk;

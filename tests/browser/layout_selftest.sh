@@ -6,7 +6,8 @@
 #
 # For each page and width: copies the page with tests/browser/layout_check.js appended, opens it,
 # dumps the DOM and fails unless the JSON written into <pre id="layout-result"> says "ok": true
-# (no sideways page scrolling, text >= 12 px, SVGs with a viewBox that fit, sticky map row labels).
+# (no sideways page scrolling, text >= 12 px, SVG text drawn >= 10 px, SVGs with a viewBox that fit
+# or scroll in their box, sticky map row labels, summary-of-findings cards, contents, map fit).
 # Set LAYOUT_SCREENSHOTS=DIR to also save DIR/NAME-WIDTH.png for each page and width.
 # Skips (exit 0, with a NOTICE) when no Chromium is installed.
 set -euo pipefail

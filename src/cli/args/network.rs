@@ -89,4 +89,8 @@ pub struct NetworkArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub plot: PlotArgs,
+    /// Title of the plots (--graph, --forest, --league, --components-forest), each followed by
+    /// what it shows, e.g. "Self-management — network" (default: the input file's name).
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }

@@ -120,6 +120,11 @@ pub fn evaluate(a: EvaluateArgs) -> CmdResult {
     let folder = TempFolder::create(&a.output)?;
     let cb = codebook(&a.codebook)?;
     let mut table = read_framework(&a.input, &a.col, &cb, &[])?;
+    super::decimal_comma_note(&table);
+    // before any error about the data: a misspelt column is the likely cause
+    for m in peerstat::framework::column_hints::misspelt(&table, &cb) {
+        say!("warning: {m}");
+    }
     let costs = match &costs_path {
         Some(p) => Some(data::read_table(p, &ColumnMap::new())?),
         None => None,

@@ -56,6 +56,7 @@ pub fn load(a: &DataArgs, named: &[&str]) -> Result<Loaded, Failure> {
     check_renames(&map, named)?;
     let opts = effect_options(a)?;
     let table = data::read_table(&a.input, &map)?;
+    decimal_comma_note(&table);
     let measure = match a.measure {
         Some(m) => m.into(),
         None if table.has("yi") => Measure::Gen,
@@ -179,4 +180,15 @@ pub fn effect_sizes(l: &Loaded, file: &Path) -> Result<EffectSizes, Failure> {
         );
     }
     Ok(es)
+}
+
+/// Says on standard error that `table` was read with decimal commas (a `;`-separated file whose
+/// numbers have decimal commas and no decimal points), so the reading is never silent.
+pub(crate) fn decimal_comma_note(table: &data::Table) {
+    if table.read_decimal_commas() {
+        crate::cli::say!(
+            "note: {}: fields separated by ';' and numbers with decimal commas (as European spreadsheets write CSV): read 0,5 as 0.5",
+            table.source()
+        );
+    }
 }

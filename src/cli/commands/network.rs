@@ -18,7 +18,18 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         .plot("--league", a.league.as_deref())
         .plot("--components-forest", a.components_forest.as_deref())
         .check()?;
-    let mut named = vec![a.study.as_str(), a.treatment.as_str(), "treat1", "treat2"];
+    // the arm columns of the network (arm) shape can be renamed too (the hint of a missing
+    // one says --col mean=ACTUAL)
+    let mut named = vec![
+        a.study.as_str(),
+        a.treatment.as_str(),
+        "treat1",
+        "treat2",
+        "n",
+        "mean",
+        "sd",
+        "events",
+    ];
     named.extend(a.components_from.iter().flatten().map(String::as_str));
     let l = load(&a.data, &named)?;
     let contrasts = table::contrasts(&l.table, &a.study, &a.treatment, l.measure, &l.opts)?;
@@ -36,6 +47,13 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         net = net.reference(r);
     }
     let file = a.data.input.display().to_string();
+    // the plots' titles: --title, else the file's name (not its whole path)
+    let plot_title = a.title.clone().unwrap_or_else(|| {
+        a.data
+            .input
+            .file_name()
+            .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned())
+    });
     let spec = match (&a.components_sep, &a.components_from) {
         (Some(sep), _) => Some(ComponentSpec::separator(sep)),
         (None, Some(cols)) => Some(ComponentSpec::given(table::components_from_columns(
@@ -71,11 +89,14 @@ pub fn network(a: NetworkArgs) -> CmdResult {
             // The graph, forest and league table are those of the standard network (it must be
             // connected: a disconnected one is an error naming its sub-networks).
             let std = net.fit(&contrasts)?;
-            network_plots(&a, &l, &contrasts, &std, &file)?;
+            network_plots(&a, &l, &contrasts, &std, &plot_title)?;
         }
         if let Some(path) = &a.components_forest {
             let random = a.forest_model == "random";
-            let title = format!("{file} — component effects, {}", l.measure.description());
+            let title = format!(
+                "{plot_title} — component effects, {}",
+                l.measure.description()
+            );
             write_plot(
                 path,
                 &svg::component_forest(&fit, l.measure, random, &title),
@@ -90,7 +111,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         return emit(&text, a.output.as_deref());
     }
     let fit = net.fit(&contrasts)?;
-    network_plots(&a, &l, &contrasts, &fit, &file)?;
+    network_plots(&a, &l, &contrasts, &fit, &plot_title)?;
     let text = match a.format {
         Format::Table => report::text::network_table(&fit, l.measure, &file),
         Format::Json => report::json(&fit)?,

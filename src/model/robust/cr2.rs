@@ -223,6 +223,27 @@ impl Cr2 {
         tr * tr / ss
     }
 
+    /// Satterthwaite degrees of freedom of the linear combination `cᵀβ` (clubSandwich
+    /// `linear_contrast(test = "Satterthwaite")`, used by metafor's `predict()` on a `robust(…,
+    /// clubSandwich = TRUE)` fit): [`Cr2::satterthwaite`] with the rows of `G_jG_jᵀ` and `H_j`
+    /// replaced by their combinations `cᵀ(G_jG_jᵀ)c` and `cᵀH_j`.
+    pub(super) fn satterthwaite_contrast(&self, c: &DVector<f64>) -> f64 {
+        let p = c.len();
+        let mut tr = 0.0;
+        let mut ss = 0.0;
+        let mut hth = DMatrix::zeros(p, p);
+        for (gg, h) in self.gg.iter().zip(&self.hh) {
+            let d = (c.transpose() * gg * c)[(0, 0)];
+            let hc = c.transpose() * h;
+            let n2 = hc.norm_squared();
+            tr += d - n2;
+            ss += d * d - 2.0 * d * n2;
+            hth += hc.transpose() * hc;
+        }
+        ss += hth.norm_squared();
+        tr * tr / ss
+    }
+
     /// The HTZ Wald test of `C β = 0` (clubSandwich `Wald_test(test = "HTZ")`): returns
     /// `(F, ν − q + 1)` (the denominator degrees of freedom), `None` when `C V Cᵀ` is singular.
     pub(super) fn htz(&self, c: &DMatrix<f64>, beta: &DVector<f64>) -> Option<(f64, f64)> {

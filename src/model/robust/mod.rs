@@ -40,6 +40,7 @@
 
 mod cr2;
 mod multilevel;
+mod predict;
 
 pub use multilevel::{MultilevelResult, RhoRow};
 

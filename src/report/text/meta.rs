@@ -301,6 +301,9 @@ fn regression_table(rep: &MetaResult, reg: &RegressionKeys, source: &str) -> Str
     if let (Some(p), Some(nm)) = (&reg.prediction, &rep.options.newmods) {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", prediction_line(p, nm));
+        if let Some(how) = &reg.prediction_covariance {
+            let _ = writeln!(out, "(CI and prediction interval from the {how})");
+        }
     }
     out
 }
