@@ -35,6 +35,7 @@
 
 pub mod bayes;
 mod coefficient;
+mod downdate;
 mod estimate;
 mod estimators;
 mod fitted;
@@ -63,6 +64,7 @@ use crate::dist;
 use crate::effect::{BackTransform, EffectSizes, Measure, Omission};
 use crate::error::{Error, Setting};
 
+pub(crate) use downdate::LeaveOneOut;
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;
