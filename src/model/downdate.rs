@@ -413,12 +413,13 @@ impl Deleted<'_> {
             let w = 1.0 / (vi + tau2);
             let mut wm = w;
             let mut ok = true;
-            for m in 0..3 {
-                let (fa, fc) = (s[0][m], s[2][m]);
-                s[0][m] -= wm;
-                s[1][m] -= wm * yi;
-                s[2][m] -= wm * yi * yi;
-                ok &= fa < CANCELLATION * s[0][m] && (fc <= CANCELLATION * s[2][m] || fc == 0.0);
+            let [a, b, c] = &mut s;
+            for ((am, bm), cm) in a.iter_mut().zip(b.iter_mut()).zip(c.iter_mut()) {
+                let (fa, fc) = (*am, *cm);
+                *am -= wm;
+                *bm -= wm * yi;
+                *cm -= wm * yi * yi;
+                ok &= fa < CANCELLATION * *am && (fc <= CANCELLATION * *cm || fc == 0.0);
                 wm *= w;
             }
             if ok {
@@ -439,10 +440,11 @@ impl Deleted<'_> {
             }
             let w = 1.0 / (v + tau2);
             let mut wm = w;
-            for m in 0..3 {
-                s[0][m] += wm;
-                s[1][m] += wm * y;
-                s[2][m] += wm * y * y;
+            let [a, b, c] = &mut s;
+            for ((am, bm), cm) in a.iter_mut().zip(b.iter_mut()).zip(c.iter_mut()) {
+                *am += wm;
+                *bm += wm * y;
+                *cm += wm * y * y;
                 wm *= w;
             }
             logdet += (tau2 / v).ln_1p();
