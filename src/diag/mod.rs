@@ -36,7 +36,7 @@ mod zeroin;
 pub use adjusted::{AdjustedOptions, BiasReport};
 pub use bias::{begg, egger, fail_safe, Begg, Egger, EggerModel, FailSafe, Side};
 pub use fsn_types::{FsnType, FsnValue};
-pub use influence::{cumulative, influence, CumulativeStep, Influence};
+pub use influence::{cumulative, influence, influence_refit, CumulativeStep, Influence};
 pub use mh::{mantel_haenszel, mantel_haenszel_with, peto, MhFit, MhMethod};
 pub use pet_peese::{pet_peese, LimitRegression, PetOrPeese, PetPeese, PetPeeseChoice};
 pub use result::{BiasOptions, BiasResult, InfluenceOptions, InfluenceResult};

@@ -141,29 +141,6 @@ fn sums8(yi: &[f64], vi: &[f64], tau2: f64) -> [f64; 8] {
     [s1, s2, s3, mu, r1, r2, r3, t2]
 }
 
-/// The ML or REML step at τ²: Newton's (score over observed information) where the
-/// log-likelihood is concave, else Fisher scoring's (over expected information). Both have the
-/// sign of the score. With `e = Py`: score `U = ½(e'e − tr P)` (REML; `tr W` for ML), expected
-/// information `½ tr PP` (`½ Σw²`), observed `e'Pe − ½ tr PP` with `e'Pe = Σw e² − (Σw e)²/Σw`.
-fn likelihood_step(yi: &[f64], vi: &[f64], t: f64, method: Tau2Method) -> f64 {
-    let [s1, s2, s3, _, _, r2, r3, t2] = sums8(yi, vi, t);
-    let epe = r3 - t2 * t2 / s1;
-    let (tr, half_trpp) = match method {
-        Tau2Method::Ml => (s1, 0.5 * s2),
-        _ => (
-            s1 - s2 / s1,
-            0.5 * (s2 - 2.0 * s3 / s1 + (s2 * s2) / (s1 * s1)),
-        ),
-    };
-    let u = 0.5 * (r2 - tr);
-    let observed = epe - half_trpp;
-    if observed > 0.0 && observed.is_finite() {
-        u / observed
-    } else {
-        u / half_trpp
-    }
-}
-
 /// metafor's default tolerance for the ll0check (`.Machine$double.eps^0.25`).
 pub(crate) const LL0_TOL: f64 = 1.220_703_125e-4;
 
@@ -369,6 +346,81 @@ fn scoring_run(
     }
 }
 
+/// The data an intercept-only τ² estimator reads: the sums of the fit at any τ², so that an
+/// estimator runs the same on slices ([`Slices`]) and on sums down-dated from a larger fit
+/// (leave-one-out, [`super::downdate`]).
+pub(crate) trait Tau2Data {
+    /// The number of studies.
+    fn k(&self) -> usize;
+    /// The mean sampling variance.
+    fn mean_v(&self) -> f64;
+    /// The squared range of the effects.
+    fn range2(&self) -> f64;
+    /// Hedges' (HE) estimator, not truncated.
+    fn hedges(&self) -> f64;
+    /// `Σ(y − ȳ)²/k`, the Sidik–Jonkman starting value.
+    fn sj_start(&self) -> f64;
+    /// [`sums`] at τ².
+    fn sums(&self, tau2: f64) -> [f64; 6];
+    /// [`sums8`] at τ².
+    fn sums8(&self, tau2: f64) -> [f64; 8];
+    /// [`qgen`] at τ².
+    fn qgen(&self, tau2: f64) -> (f64, f64);
+    /// [`ll0_minus_ll`] at τ².
+    fn ll0_minus_ll(&self, tau2: f64, method: Tau2Method) -> f64;
+    /// The DerSimonian–Laird denominator `Σw − Σw²/Σw` when the sums `s1 = Σw`, `s2 = Σw²`
+    /// (at τ² = 0) cancel or overflow.
+    fn dl_denominator_exact(&self) -> f64;
+}
+
+/// Effects and variances as slices (the ordinary fit).
+pub(crate) struct Slices<'a> {
+    /// The effects.
+    pub yi: &'a [f64],
+    /// Their sampling variances.
+    pub vi: &'a [f64],
+}
+
+impl Tau2Data for Slices<'_> {
+    fn k(&self) -> usize {
+        self.yi.len()
+    }
+    fn mean_v(&self) -> f64 {
+        self.vi.iter().sum::<f64>() / self.yi.len() as f64
+    }
+    fn range2(&self) -> f64 {
+        range2(self.yi)
+    }
+    fn hedges(&self) -> f64 {
+        hedges(self.yi, self.vi)
+    }
+    fn sj_start(&self) -> f64 {
+        let k = self.yi.len() as f64;
+        let ybar = self.yi.iter().sum::<f64>() / k;
+        self.yi
+            .iter()
+            .map(|&y| (y - ybar) * (y - ybar))
+            .sum::<f64>()
+            / k
+    }
+    fn sums(&self, tau2: f64) -> [f64; 6] {
+        sums(self.yi, self.vi, tau2)
+    }
+    fn sums8(&self, tau2: f64) -> [f64; 8] {
+        sums8(self.yi, self.vi, tau2)
+    }
+    fn qgen(&self, tau2: f64) -> (f64, f64) {
+        qgen(self.yi, self.vi, tau2)
+    }
+    fn ll0_minus_ll(&self, tau2: f64, method: Tau2Method) -> f64 {
+        ll0_minus_ll(self.yi, self.vi, tau2, method)
+    }
+    fn dl_denominator_exact(&self) -> f64 {
+        let p = weight_pairs(self.vi);
+        p.pairs / (p.sum * p.vmin)
+    }
+}
+
 /// Estimates τ² (k ≥ 2). Returns `(τ², iterations, how)`.
 pub(crate) fn tau2(
     opts: &RandomEffects,
@@ -376,62 +428,96 @@ pub(crate) fn tau2(
     vi: &[f64],
     ws: &mut Workspace,
 ) -> Result<(f64, usize, Convergence), Error> {
+    tau2_of(opts, &Slices { yi, vi }, ws.warm)
+}
+
+/// The ML or REML step at τ² (from the sums of [`sums8`]): Newton's (score over observed information) where the
+/// log-likelihood is concave, else Fisher scoring's (over expected information). Both have the
+/// sign of the score. With `e = Py`: score `U = ½(e'e − tr P)` (REML; `tr W` for ML), expected
+/// information `½ tr PP` (`½ Σw²`), observed `e'Pe − ½ tr PP` with `e'Pe = Σw e² − (Σw e)²/Σw`.
+fn likelihood_step_of(s: [f64; 8], method: Tau2Method) -> f64 {
+    let [s1, s2, s3, _, _, r2, r3, t2] = s;
+    let epe = r3 - t2 * t2 / s1;
+    let (tr, half_trpp) = match method {
+        Tau2Method::Ml => (s1, 0.5 * s2),
+        _ => (
+            s1 - s2 / s1,
+            0.5 * (s2 - 2.0 * s3 / s1 + (s2 * s2) / (s1 * s1)),
+        ),
+    };
+    let u = 0.5 * (r2 - tr);
+    let observed = epe - half_trpp;
+    if observed > 0.0 && observed.is_finite() {
+        u / observed
+    } else {
+        u / half_trpp
+    }
+}
+
+/// Estimates τ² (k ≥ 2) from any [`Tau2Data`], the iterative estimators starting at `warm`
+/// when given. Returns `(τ², iterations, how)`.
+pub(crate) fn tau2_of<D: Tau2Data>(
+    opts: &RandomEffects,
+    d: &D,
+    warm: Option<f64>,
+) -> Result<(f64, usize, Convergence), Error> {
     let closed = |t: f64| Ok((t, 0, Convergence::ClosedForm));
-    let start = || ws.warm.unwrap_or_else(|| hedges(yi, vi)).max(0.0);
-    let k = yi.len() as f64;
+    let start = || warm.unwrap_or_else(|| d.hedges()).max(0.0);
+    let k = d.k() as f64;
     match opts.method {
         Tau2Method::Ee => closed(0.0),
         Tau2Method::Dl => {
-            let [s1, s2, _, _, q, _] = sums(yi, vi, 0.0);
+            let [s1, s2, _, _, q, _] = d.sums(0.0);
             let denom = if s2.is_finite() && s1 * s1 - s2 > 1e-8 * s1 * s1 {
                 s1 - s2 / s1
             } else {
                 // Σw² overflowed or cancels (variances spanning many orders of magnitude):
                 // Σw − Σw²/Σw = ((Σw)² − Σw²) / Σw, in units of the largest weight.
-                let p = weight_pairs(vi);
-                p.pairs / (p.sum * p.vmin)
+                d.dl_denominator_exact()
             };
             closed(((q - (k - 1.0)) / denom).max(0.0))
         }
-        Tau2Method::He => closed(hedges(yi, vi).max(0.0)),
+        Tau2Method::He => closed(d.hedges().max(0.0)),
         Tau2Method::Hs => {
-            let [s1, _, _, _, q, _] = sums(yi, vi, 0.0);
+            let [s1, _, _, _, q, _] = d.sums(0.0);
             closed(((q - k) / s1).max(0.0))
         }
         Tau2Method::Sj => {
-            let ybar = yi.iter().sum::<f64>() / k;
-            let t0 = yi.iter().map(|&y| (y - ybar) * (y - ybar)).sum::<f64>() / k;
+            let t0 = d.sj_start();
             if t0 <= 0.0 {
                 return closed(0.0);
             }
-            let [_, _, _, _, rss, _] = sums(yi, vi, t0);
+            let [_, _, _, _, rss, _] = d.sums(t0);
             closed(t0 * rss / (k - 1.0))
         }
         Tau2Method::Pm => {
-            let (q0, _) = qgen(yi, vi, 0.0);
+            let (q0, _) = d.qgen(0.0);
             if q0 <= k - 1.0 {
                 Ok((0.0, 0, Convergence::Boundary))
             } else {
-                let (t, it) = solve_q(yi, vi, k - 1.0, start());
+                let scale = d.mean_v();
+                let (t, it) = solve_root(|t| d.qgen(t), k - 1.0, start(), scale);
                 Ok((t, it, Convergence::RootFinding))
             }
         }
         Tau2Method::Ml | Tau2Method::Reml | Tau2Method::Eb => fisher_scoring(
             opts,
             start(),
-            vi.iter().sum::<f64>() / k,
-            range2(yi),
+            d.mean_v(),
+            d.range2(),
             true,
             |t| {
                 Ok(match opts.method {
-                    Tau2Method::Ml | Tau2Method::Reml => likelihood_step(yi, vi, t, opts.method),
+                    Tau2Method::Ml | Tau2Method::Reml => {
+                        likelihood_step_of(d.sums8(t), opts.method)
+                    }
                     _ => {
-                        let [s1, _, _, _, r1, _] = sums(yi, vi, t);
+                        let [s1, _, _, _, r1, _] = d.sums(t);
                         (r1 * k / (k - 1.0) - k) / s1
                     }
                 })
             },
-            |t| Ok(ll0_minus_ll(yi, vi, t, opts.method)),
+            |t| Ok(d.ll0_minus_ll(t, opts.method)),
         ),
     }
 }

@@ -37,6 +37,7 @@ pub mod bayes;
 pub mod blup;
 mod coefficient;
 pub mod contrast;
+mod downdate;
 mod estimate;
 mod estimators;
 mod fitted;
@@ -66,6 +67,7 @@ use crate::dist;
 use crate::effect::{BackTransform, EffectSizes, Measure, Omission};
 use crate::error::{Error, Setting};
 
+pub(crate) use downdate::LeaveOneOut;
 pub use estimate::Estimate;
 pub(crate) use estimators::inverse_variance_mean;
 pub use estimators::qgen;

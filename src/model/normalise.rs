@@ -75,6 +75,16 @@ impl Normaliser {
         times_pow2(times_pow2(t, -self.e), -self.e)
     }
 
+    /// A location (an estimate) on the normalised scale.
+    pub(super) fn location(&self, x: f64) -> f64 {
+        times_pow2(x - self.shift, -self.e)
+    }
+
+    /// A sum of weights `Σ 1/(v + τ²)` of the normalised data on the original scale.
+    pub(super) fn undo_weight(&self, w: f64) -> f64 {
+        times_pow2(times_pow2(w, -self.e), -self.e)
+    }
+
     /// The summary of the normalised fit on the original scale.
     pub(super) fn undo(&self, mut s: Summary) -> Summary {
         let e = self.e;
