@@ -32,6 +32,7 @@ mod marginal;
 mod posterior;
 mod prior;
 mod quadrature;
+mod fixed;
 pub mod tables;
 
 use std::fmt;
@@ -39,6 +40,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+pub use fixed::{BayesRow, BayesWorkspace, BulkBayes, NODES};
 pub use marginal::Marginal;
 use marginal::{summarise, tau_mode, Mixture, TauMarginal};
 use posterior::{Conditional, Posterior};
