@@ -12,10 +12,10 @@ use parquet::file::properties::WriterProperties;
 use super::buffer::Buffer;
 use super::multilevel::BulkMultilevel;
 use super::result::GroupResult;
-use crate::model::bayes::BulkBayes;
 use crate::data::write::{to_record_batch, TempFile};
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
+use crate::model::bayes::BulkBayes;
 use crate::model::{Summary, SummaryValue};
 
 enum Writer {

@@ -268,12 +268,7 @@ impl Reanalysis {
             let key_names = self.key_names();
             let mut chunks = Vec::new();
             let mut emit = |buf: &Buffer, results: &[GroupResult]| {
-                chunks.push(output::chunk(
-                    &key_names,
-                    buf,
-                    results,
-                    self.models(),
-                )?);
+                chunks.push(output::chunk(&key_names, buf, results, self.models())?);
                 Ok(())
             };
             let streamed = self.stream_parquet(input, &name, &mut emit, &|_, _, _| {})?;

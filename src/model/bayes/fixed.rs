@@ -46,7 +46,7 @@ use crate::error::{Error, Result, Setting};
 
 /// N: the fixed rule samples τ's posterior at the N + 1 Chebyshev–Lobatto points of the
 /// mapped axis (N − 1 interior ones carry weight).
-pub const NODES: usize = 96;
+pub const NODES: usize = 128;
 
 /// Points of the coarse grid that places the rule's scale.
 const GRID: usize = 24;
@@ -260,8 +260,8 @@ impl BulkBayes {
     /// harmonic mean of the σᵢ² when the density is largest at τ = 0 (as the adaptive rule).
     fn scale(&self, post: &Posterior, ybar: f64, ws: &BayesWorkspace) -> f64 {
         let c = post.scale;
-        let zero_finite = !post.vanishes_at_zero()
-            && !matches!(self.tau_prior, TauPrior::LogTTau2 { .. });
+        let zero_finite =
+            !post.vanishes_at_zero() && !matches!(self.tau_prior, TauPrior::LogTTau2 { .. });
         let mut best = (
             0.0,
             if zero_finite {
@@ -309,7 +309,9 @@ impl BulkBayes {
         let prior = if tau > 0.0 {
             post.ln_prior(tau)
         } else {
-            self.tau_prior.ln_density(0.0, &super::prior::PriorData::new(post.v)).0
+            self.tau_prior
+                .ln_density(0.0, &super::prior::PriorData::new(post.v))
+                .0
         };
         (
             prior - 0.5 * (slog + q + sw.ln()),
@@ -320,7 +322,13 @@ impl BulkBayes {
 
     /// Samples the integrand at the nodes (into `ws`), with its Chebyshev coefficients, and
     /// returns its integral Z.
-    fn sample(&self, post: &Posterior, ybar: f64, scale: f64, ws: &mut BayesWorkspace) -> Result<f64> {
+    fn sample(
+        &self,
+        post: &Posterior,
+        ybar: f64,
+        scale: f64,
+        ws: &mut BayesWorkspace,
+    ) -> Result<f64> {
         let r = rule();
         let n = NODES;
         for b in [&mut ws.tau, &mut ws.lp, &mut ws.g, &mut ws.m, &mut ws.s2] {
@@ -367,7 +375,12 @@ impl BulkBayes {
         for j in 1..NODES {
             let p = ws.g[j];
             if p > NEGLIGIBLE * top {
-                let var = ws.s2[j] + if predictive { ws.tau[j] * ws.tau[j] } else { 0.0 };
+                let var = ws.s2[j]
+                    + if predictive {
+                        ws.tau[j] * ws.tau[j]
+                    } else {
+                        0.0
+                    };
                 ws.mix.push((p, ws.m[j], var.sqrt()));
             }
         }
@@ -583,8 +596,5 @@ fn mixture_quantile(
 
 /// The standard normal p-quantile (Acklam's rational approximation, ~1e-9: a starting point).
 fn normal_quantile(p: f64) -> f64 {
-    statrs::distribution::ContinuousCDF::inverse_cdf(
-        &statrs::distribution::Normal::standard(),
-        p,
-    )
+    statrs::distribution::ContinuousCDF::inverse_cdf(&statrs::distribution::Normal::standard(), p)
 }

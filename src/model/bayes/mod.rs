@@ -28,11 +28,11 @@
 //! assert!((fit.tau.median - 5.227732).abs() < 1e-6);
 //! ```
 
+mod fixed;
 mod marginal;
 mod posterior;
 mod prior;
 mod quadrature;
-mod fixed;
 pub mod tables;
 
 use std::fmt;

@@ -41,8 +41,8 @@ pub use cea::{acceptability_grid, cea_acceptability, cea_plane};
 pub use ceac::ceac;
 pub use cnma::component_forest;
 pub use forest::{
-    bayes_forest, forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout, ForestOptions,
-    ForestSort, SortKey, MAX_FOREST_ROWS,
+    bayes_forest, forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout,
+    ForestOptions, ForestSort, SortKey, MAX_FOREST_ROWS,
 };
 pub use funnel::funnel;
 pub use league::network_league;

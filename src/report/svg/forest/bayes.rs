@@ -64,7 +64,11 @@ fn rows(fit: &Fit, bayes: &BayesFit) -> Vec<Row> {
     let level = fit.options.get_level();
     let z = crate::dist::norm_quantile(1.0 - (1.0 - level / 100.0) / 2.0);
     let t2 = bayes.tau.median * bayes.tau.median;
-    let total: f64 = bayes.studies.iter().map(|s| 1.0 / (s.sei * s.sei + t2)).sum();
+    let total: f64 = bayes
+        .studies
+        .iter()
+        .map(|s| 1.0 / (s.sei * s.sei + t2))
+        .sum();
     let mut rows = Vec::new();
     for (s, b) in fit.studies.iter().zip(&bayes.studies) {
         rows.push(Row {

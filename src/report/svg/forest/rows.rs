@@ -279,7 +279,14 @@ fn draw_shrunk(out: &mut String, c: &Cols, label: &str, y: f64, (est, lo, hi): (
         "<g class=\"shrunk\" data-estimate=\"{est}\" data-ci-lower=\"{lo}\" data-ci-upper=\"{hi}\" data-clipped=\"{clipped}\">\n{g}</g>"
     );
     let it = " font-style=\"italic\"";
-    text(out, 10.0, y + 4.0, "start", &format!(" class=\"label\"{it}"), label);
+    text(
+        out,
+        10.0,
+        y + 4.0,
+        "start",
+        &format!(" class=\"label\"{it}"),
+        label,
+    );
     text(
         out,
         c.est_right,
