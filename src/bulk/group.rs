@@ -10,6 +10,7 @@ use super::result::GroupResult;
 use crate::data::Table;
 use crate::effect::convert::{effect_rows, NoEffect, RowResult};
 use crate::error::Error;
+use crate::model::bayes::BayesWorkspace;
 use crate::model::Workspace;
 
 /// Per-thread scratch space.
@@ -19,6 +20,7 @@ struct Scratch {
     y: Vec<f64>,
     v: Vec<f64>,
     ws: Workspace,
+    bayes: BayesWorkspace,
     /// Rows of the group (0-based in the buffer), and those used (0-based in the group).
     idx: Vec<usize>,
     used: Vec<usize>,
@@ -64,6 +66,7 @@ impl Reanalysis {
             first_row,
             summary: None,
             multilevel: None,
+            bayes: None,
             error: Some(error),
             omitted,
         };
@@ -81,6 +84,19 @@ impl Reanalysis {
                 omitted,
             );
         }
+        if let Some(b) = &self.bayes {
+            return match b.fit(&s.y, &s.v, &mut s.bayes) {
+                Ok(row) => GroupResult {
+                    first_row,
+                    summary: None,
+                    multilevel: None,
+                    bayes: Some(row),
+                    error: None,
+                    omitted,
+                },
+                Err(e) => fail(e.to_string(), omitted),
+            };
+        }
         let fitted = match ml {
             Some(ml) => self
                 .fit_multilevel(ml, aux, buf, range, s)
@@ -96,6 +112,7 @@ impl Reanalysis {
                 first_row,
                 summary,
                 multilevel,
+                bayes: None,
                 error: None,
                 omitted,
             },

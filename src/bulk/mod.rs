@@ -30,6 +30,7 @@
 //! assert!(results.iter().all(|g| g.error.is_none()));
 //! ```
 
+mod bayes;
 mod buffer;
 mod group;
 mod multilevel;

@@ -15,6 +15,7 @@ use super::result::GroupResult;
 use crate::data::write::{to_record_batch, TempFile};
 use crate::data::{Column, Table};
 use crate::error::{Error, Result};
+use crate::model::bayes::BulkBayes;
 use crate::model::{Summary, SummaryValue};
 
 enum Writer {
@@ -55,9 +56,9 @@ impl Sink {
         key_names: &[String],
         buf: &Buffer,
         results: &[GroupResult],
-        ml: Option<&BulkMultilevel>,
+        models: Models<'_>,
     ) -> Result<()> {
-        let table = chunk(key_names, buf, results, ml)?;
+        let table = chunk(key_names, buf, results, models)?;
         let name = self.name.clone();
         let pq = |e| crate::data::write::parquet_write_error(&name, e);
         let cv = |e| crate::data::write::csv_write_error(&name, e);
@@ -125,18 +126,32 @@ fn finite(x: f64) -> Option<f64> {
     x.is_finite().then_some(x)
 }
 
+/// The models whose columns replace the univariate ones: multilevel, Bayesian.
+pub(super) type Models<'a> = (Option<&'a BulkMultilevel>, Option<&'a BulkBayes>);
+
 /// The output rows for a chunk of results, as a table: the key columns, then the univariate
-/// result columns or, with a multilevel model `ml`, its columns, then `error`.
+/// result columns or, with a multilevel model `ml` or a Bayesian model, its columns, then
+/// `error`.
 pub(super) fn chunk(
     key_names: &[String],
     buf: &Buffer,
     results: &[GroupResult],
-    ml: Option<&BulkMultilevel>,
+    (ml, bayes): Models<'_>,
 ) -> Result<Table> {
     let mut cols: Vec<(String, Column)> = Vec::with_capacity(key_names.len() + 20);
     let first: Vec<usize> = results.iter().map(|r| r.first_row).collect();
     for (name, c) in key_names.iter().zip(&buf.keys) {
         cols.push((name.clone(), c.take(&first)));
+    }
+    if let Some(b) = bayes {
+        let error = Column::Str(results.iter().map(|r| r.error.clone()).collect());
+        for (name, col) in super::bayes::output_columns(b, results)
+            .into_iter()
+            .chain(std::iter::once(("error".into(), error)))
+        {
+            cols.push((result_label(key_names, &name), col));
+        }
+        return Table::from_columns("output", cols);
     }
     if let Some(ml) = ml {
         let rows: Vec<_> = results.iter().map(|r| r.multilevel.as_ref()).collect();

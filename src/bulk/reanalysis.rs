@@ -10,6 +10,7 @@ use crate::data::{read_table, ColumnMap, Table};
 use crate::effect::convert::input_columns;
 use crate::effect::{needed_columns, EffectOptions, Measure};
 use crate::error::Result;
+use crate::model::bayes::BulkBayes;
 use crate::model::RandomEffects;
 
 /// Options for a bulk reanalysis (a builder).
@@ -22,6 +23,7 @@ pub struct Reanalysis {
     pub(super) map: ColumnMap,
     pub(super) batch_rows: usize,
     pub(super) multilevel: Option<BulkMultilevel>,
+    pub(super) bayes: Option<BulkBayes>,
 }
 
 impl Reanalysis {
@@ -36,6 +38,7 @@ impl Reanalysis {
             map: ColumnMap::new(),
             batch_rows: 65_536,
             multilevel: None,
+            bayes: None,
         }
     }
 
@@ -56,6 +59,12 @@ impl Reanalysis {
     /// `robust_df`, `robust_statistic`, `robust_p`, `robust_ci_lower`, `robust_ci_upper`; then
     /// `error`.
     pub fn output_columns(&self) -> Vec<String> {
+        if let Some(b) = &self.bayes {
+            return super::bayes::columns(b)
+                .into_iter()
+                .chain(std::iter::once("error".to_string()))
+                .collect();
+        }
         match &self.multilevel {
             None => result_columns().into_iter().map(String::from).collect(),
             Some(m) => m
@@ -65,6 +74,29 @@ impl Reanalysis {
                 .chain(std::iter::once("error".to_string()))
                 .collect(),
         }
+    }
+
+    /// Fits the Bayesian random-effects model to each group instead of the random-effects
+    /// model (on a fixed quadrature rule: see [`BulkBayes`]); its result columns replace the
+    /// univariate ones: `k`, `mu_mean`, `mu_sd`, `mu_median`, `mu_ci_lower`, `mu_ci_upper`,
+    /// `tau_mean`, `tau_median`, `tau_ci_lower`, `tau_ci_upper`, `pi_lower`, `pi_upper`,
+    /// `prob_mu_gt_0`, a `prob_mu_gt_X` per threshold, then `error`.
+    ///
+    /// # Examples
+    /// ```
+    /// use peerstat::bulk::{simulate_table, Reanalysis};
+    /// use peerstat::effect::Measure;
+    /// use peerstat::model::bayes::{BulkBayes, TauPrior};
+    /// let table = simulate_table(20, 1);
+    /// let job = Reanalysis::new(&["analysis_id"], Measure::Gen)
+    ///     .bayes(BulkBayes::new("half-normal:0.5".parse::<TauPrior>().unwrap()));
+    /// let results = job.run_table(&table).unwrap();
+    /// assert!(results.iter().all(|g| g.bayes.is_some()));
+    /// assert!(job.output_columns().contains(&"prob_mu_gt_0".to_string()));
+    /// ```
+    pub fn bayes(mut self, b: BulkBayes) -> Self {
+        self.bayes = Some(b);
+        self
     }
 
     /// Canonical names of the further columns a multilevel model reads.
@@ -177,7 +209,7 @@ impl Reanalysis {
         let (buf, names) = self.buffer_from_table(table)?;
         let rows = buf.len();
         let (buf, results, clustered) = self.run_buffer(buf, &names);
-        let out = output::chunk(&self.key_names(), &buf, &results, self.multilevel.as_ref())?;
+        let out = output::chunk(&self.key_names(), &buf, &results, self.models())?;
         Ok((out, summarise(rows, &results, clustered)))
     }
 
@@ -202,7 +234,7 @@ impl Reanalysis {
             let key_names = self.key_names();
             let mut sink = output::Sink::create(output)?;
             let mut emit = |buf: &Buffer, results: &[GroupResult]| {
-                sink.write(&key_names, buf, results, self.multilevel.as_ref())
+                sink.write(&key_names, buf, results, self.models())
             };
             match self.stream_parquet(input, &name, &mut emit, progress)? {
                 Some(report) => {
@@ -236,12 +268,7 @@ impl Reanalysis {
             let key_names = self.key_names();
             let mut chunks = Vec::new();
             let mut emit = |buf: &Buffer, results: &[GroupResult]| {
-                chunks.push(output::chunk(
-                    &key_names,
-                    buf,
-                    results,
-                    self.multilevel.as_ref(),
-                )?);
+                chunks.push(output::chunk(&key_names, buf, results, self.models())?);
                 Ok(())
             };
             let streamed = self.stream_parquet(input, &name, &mut emit, &|_, _, _| {})?;
@@ -252,7 +279,7 @@ impl Reanalysis {
             let (buf, names) = self.read_all_parquet(input, &name)?;
             let rows = buf.len();
             let (buf, results, clustered) = self.run_buffer(buf, &names);
-            let out = output::chunk(&key_names, &buf, &results, self.multilevel.as_ref())?;
+            let out = output::chunk(&key_names, &buf, &results, self.models())?;
             return Ok((out, summarise(rows, &results, clustered)));
         }
         let table = read_table(input, &self.map)?;
@@ -270,10 +297,15 @@ impl Reanalysis {
         let key_names = self.key_names();
         let (buf, results, clustered) = self.run_buffer(buf, names);
         let mut sink = output::Sink::create(output)?;
-        sink.write(&key_names, &buf, &results, self.multilevel.as_ref())?;
+        sink.write(&key_names, &buf, &results, self.models())?;
         sink.finish()?;
         progress(rows, Some(rows), results.len());
         Ok(summarise(rows, &results, clustered))
+    }
+
+    /// The models whose columns replace the univariate ones, if any.
+    fn models(&self) -> output::Models<'_> {
+        (self.multilevel.as_ref(), self.bayes.as_ref())
     }
 
     fn key_names(&self) -> Vec<String> {

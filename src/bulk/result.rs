@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::multilevel::MultilevelRow;
+use crate::model::bayes::BayesRow;
 use crate::model::Summary;
 
 /// Result columns written after the key columns, in order: the summary columns marked for bulk
@@ -27,6 +28,8 @@ pub struct GroupResult {
     pub summary: Option<Summary>,
     /// The multilevel fit (when `error` is `None` and a multilevel model was asked for).
     pub multilevel: Option<MultilevelRow>,
+    /// The Bayesian fit (when `error` is `None` and a Bayesian model was asked for).
+    pub bayes: Option<BayesRow>,
     /// Why the group could not be analysed.
     pub error: Option<String>,
     /// Rows of the group omitted for missing values or undefined effects.

@@ -58,3 +58,44 @@ pub struct BayesArgs {
     )]
     pub prob_above: Vec<f64>,
 }
+
+/// `reanalyse --bayes`: the Bayesian fit per group on a fixed quadrature rule (central
+/// intervals at --level).
+#[derive(Args)]
+pub struct BulkBayesArgs {
+    /// Fit the Bayesian random-effects model (as meta --bayes, on a fixed quadrature rule that
+    /// agrees with it to 1e-6) to each group instead of rma.uni. The columns become k,
+    /// mu_mean, mu_sd, mu_median, mu_ci_lower, mu_ci_upper, tau_mean, tau_median,
+    /// tau_ci_lower, tau_ci_upper, pi_lower, pi_upper (a new study's effect), prob_mu_gt_0 and
+    /// prob_mu_gt_X per --prob-above X; central intervals at --level.
+    #[arg(long = "bayes", conflicts_with = "random")]
+    pub bayes: bool,
+    /// With --bayes: the prior for tau, as meta --tau-prior (uniform, half-normal:S,
+    /// half-cauchy:S, half-t:DF,S, exponential:RATE, log-normal-tau2:M,S, log-t-tau2:DF,M,S,
+    /// jeffreys, i2, shrinkage, dumouchel, turner:..., rhodes:...).
+    #[arg(
+        long,
+        value_name = "PRIOR",
+        default_value = "uniform",
+        requires = "bayes"
+    )]
+    pub tau_prior: String,
+    /// With --bayes: the prior for mu: flat (default) or normal:MEAN,SD.
+    #[arg(
+        long,
+        value_name = "PRIOR",
+        default_value = "flat",
+        requires = "bayes",
+        allow_hyphen_values = true
+    )]
+    pub mu_prior: String,
+    /// With --bayes: also give P(mu > X) for each X (columns prob_mu_gt_X).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "X[,X...]",
+        requires = "bayes",
+        allow_hyphen_values = true
+    )]
+    pub prob_above: Vec<f64>,
+}

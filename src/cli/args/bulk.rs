@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{DataArgs, ModelArgs, RandomArg, RobustArgs, Sigma2Arg, VcalcArg};
+use super::{BulkBayesArgs, DataArgs, ModelArgs, RandomArg, RobustArgs, Sigma2Arg, VcalcArg};
 
 /// `reanalyse`'s help for `--random`: one model per group, and the columns it gives.
 const RANDOM_HELP: &str = "One multilevel model per group (metafor rma.mv) with nested random \
@@ -74,6 +74,8 @@ pub struct ReanalyseArgs {
     pub sigma2: Sigma2Arg,
     #[command(flatten)]
     pub robust: RobustArgs,
+    #[command(flatten)]
+    pub bayes: BulkBayesArgs,
 }
 
 #[derive(Args)]

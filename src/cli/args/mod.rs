@@ -25,7 +25,7 @@ mod network;
 #[cfg(feature = "sql")]
 pub mod sql;
 
-pub use bayes::BayesArgs;
+pub use bayes::{BayesArgs, BulkBayesArgs};
 pub use bulk::{ReanalyseArgs, SimulateArgs};
 pub use business::{BusinessCaseArgs, CaseFormat};
 pub use choices::*;

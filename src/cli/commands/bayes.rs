@@ -1,9 +1,9 @@
 //! `meta --bayes`: the Bayesian random-effects fit added to `meta`'s result.
 
 use peerstat::effect::EffectSizes;
-use peerstat::model::bayes::{Bayes, BayesFit, Interval, MuPrior, TauPrior};
+use peerstat::model::bayes::{Bayes, BayesFit, BulkBayes, Interval, MuPrior, TauPrior};
 
-use crate::cli::args::BayesArgs;
+use crate::cli::args::{BayesArgs, BulkBayesArgs};
 use crate::cli::Failure;
 
 /// The Bayesian fit `--bayes` asks for, on the effect sizes `es` at `level` (percent).
@@ -17,4 +17,20 @@ pub fn fit(a: &BayesArgs, es: &EffectSizes, level: f64) -> Result<BayesFit, Fail
         .level(level / 100.0)
         .prob_above(&a.prob_above)
         .fit(es.yi(), es.vi(), es.study())?)
+}
+
+/// The Bayesian model `reanalyse --bayes` fits to every group, at `level` (percent); `None`
+/// without `--bayes`.
+pub fn bulk(a: &BulkBayesArgs, level: f64) -> Result<Option<BulkBayes>, Failure> {
+    if !a.bayes {
+        return Ok(None);
+    }
+    let tau: TauPrior = a.tau_prior.parse()?;
+    let mu: MuPrior = a.mu_prior.parse()?;
+    Ok(Some(
+        BulkBayes::new(tau)
+            .mu_prior(mu)
+            .level(level / 100.0)?
+            .prob_above(&a.prob_above)?,
+    ))
 }

@@ -58,6 +58,9 @@ pub fn reanalyse(a: ReanalyseArgs) -> CmdResult {
     if let Some(m) = multilevel {
         job = job.multilevel(m);
     }
+    if let Some(b) = super::bayes::bulk(&a.bayes, a.model.level)? {
+        job = job.bayes(b);
+    }
     let start = std::time::Instant::now();
     if a.decode_only {
         let (rows, groups) = job.decode_only(&a.data.input)?;

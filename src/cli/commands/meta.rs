@@ -48,11 +48,12 @@ pub fn meta(a: MetaArgs) -> CmdResult {
     if let Some(path) = &a.forest {
         let rob = peerstat::framework::rob::assess_rows(&l.table, &rep.fit.studies, &file);
         let opts = layout.options(&l.table, rep.fit.measure, rob.as_ref())?;
-        write_plot(
-            path,
-            &svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &opts)?,
-            &a.plot.options(),
-        )?;
+        let plot = match &rep.bayes {
+            // --bayes: observations beside their shrinkage estimates, μ and θ_new
+            Some(b) => svg::bayes_forest(&rep.fit, b, &opts)?,
+            None => svg::forest_plot(&rep.fit, rep.subgroups.as_ref(), &opts)?,
+        };
+        write_plot(path, &plot, &a.plot.options())?;
     }
     if let Some(path) = &a.bubble {
         super::bubble::bubble(&a, &l, &es, &rep, path)?;

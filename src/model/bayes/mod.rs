@@ -28,6 +28,7 @@
 //! assert!((fit.tau.median - 5.227732).abs() < 1e-6);
 //! ```
 
+mod fixed;
 mod marginal;
 mod posterior;
 mod prior;
@@ -39,6 +40,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+pub use fixed::{BayesRow, BayesWorkspace, BulkBayes, NODES};
 pub use marginal::Marginal;
 use marginal::{summarise, tau_mode, Mixture, TauMarginal};
 use posterior::{Conditional, Posterior};

@@ -94,6 +94,39 @@ impl<'a> Posterior<'a> {
         Ok(p)
     }
 
+    /// The posterior without its normalisation (the data and priors checked as by
+    /// [`Posterior::new`]; scale √(harmonic mean of the σᵢ²), no shift, norm 1): for fixed
+    /// rules that normalise on their own nodes (`model::bayes::fixed`).
+    ///
+    /// # Errors
+    /// As [`Posterior::new`], but for the normalisation.
+    pub(crate) fn unnormalised(
+        y: &'a [f64],
+        v: &'a [f64],
+        tau_prior: &'a TauPrior,
+        mu_prior: MuPrior,
+    ) -> Result<Self> {
+        check_data(y, v)?;
+        let data = PriorData::new(v);
+        let p = Posterior {
+            y,
+            v,
+            tau_prior,
+            mu_prior,
+            data,
+            scale: data.harmonic.sqrt(),
+            shift: 0.0,
+            norm: 1.0,
+        };
+        p.check_proper()?;
+        Ok(p)
+    }
+
+    /// log p(τ) (the prior's density; τ > 0).
+    pub(crate) fn ln_prior(&self, tau: f64) -> f64 {
+        self.tau_prior.ln_density(tau, &self.data).0
+    }
+
     /// k, the number of studies.
     pub(crate) fn k(&self) -> usize {
         self.y.len()

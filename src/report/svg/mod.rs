@@ -42,8 +42,8 @@ pub use ceac::ceac;
 pub(crate) use ceac::ceac_with_axis;
 pub use cnma::component_forest;
 pub use forest::{
-    forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout, ForestOptions,
-    ForestSort, SortKey, MAX_FOREST_ROWS,
+    bayes_forest, forest, forest_plot, forest_with_rob, Better, ForestColumn, ForestLayout,
+    ForestOptions, ForestSort, SortKey, MAX_FOREST_ROWS,
 };
 pub use funnel::funnel;
 pub use league::network_league;

@@ -5,9 +5,8 @@ use std::fmt::Write as _;
 use super::marks::{measure_name, rob_header, rob_key, text};
 use super::rows::{draw_row, Cols, Display, ROW_H};
 use super::scale::{self, text_width, AxisSpec, Scale};
-use super::{footnotes, Better, ForestOptions, Kind, Row};
+use super::{Better, ForestOptions, Kind, Row};
 use crate::effect::{DataKind, Measure};
-use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::Fit;
 use crate::report::svg::{esc, style};
 
@@ -20,11 +19,12 @@ const ROB_COL_W: f64 = 24.0;
 /// Lays out and draws the plot.
 pub(super) fn draw(
     fit: &Fit,
-    subgroups: Option<&SubgroupAnalysis>,
     rows: &[Row],
+    notes: Vec<String>,
     o: &ForestOptions,
 ) -> crate::error::Result<String> {
-    let l = layout(fit, subgroups, rows, o)?;
+    let subgroups = rows.iter().any(|r| matches!(r.kind, Kind::Heading));
+    let l = layout(fit, subgroups, rows, notes, o)?;
     let mut out = open_svg(&l, o);
     draw_headers(&mut out, &l, o);
     draw_reference_lines(&mut out, &l, fit.summary.estimate);
@@ -64,7 +64,12 @@ fn top_down(rows: &[Row], o: &ForestOptions) -> Top {
     let yb = top + ROW_H * rows.len() as f64 + 6.0;
     let last_graphic = rows
         .iter()
-        .rposition(|r| matches!(r.kind, Kind::Study { .. } | Kind::Diamond { .. }))
+        .rposition(|r| {
+            matches!(
+                r.kind,
+                Kind::Study { .. } | Kind::Diamond { .. } | Kind::Shrunk { .. }
+            )
+        })
         .unwrap_or(0);
     let ref_bottom = top + ROW_H * (last_graphic as f64 + 1.0);
 
@@ -152,8 +157,9 @@ struct Layout {
 /// Computes the layout: columns left to right, then rows top to bottom, the axis and the canvas.
 fn layout(
     fit: &Fit,
-    subgroups: Option<&SubgroupAnalysis>,
+    subgroups: bool,
     rows: &[Row],
+    notes: Vec<String>,
     o: &ForestOptions,
 ) -> crate::error::Result<Layout> {
     let m = fit.measure;
@@ -170,7 +176,7 @@ fn layout(
     let px1 = px0 + PLOT_W;
     let name = measure_name(m, o.xlab.as_deref(), o.exp);
     let est = estimate_column(rows, display, name, fit.options.get_level(), px1);
-    let weight_sub = match (subgroups.is_some(), o.subgroup_weights) {
+    let weight_sub = match (subgroups, o.subgroup_weights) {
         (false, _) => "",
         (true, false) => "(overall)",
         (true, true) => "(in subgroup)",
@@ -181,7 +187,6 @@ fn layout(
     let rob_w = o
         .rob
         .map_or(0.0, |a| 14.0 + ROB_COL_W * a.columns.len() as f64);
-    let notes = footnotes(fit, subgroups);
 
     // Vertical: title, two header lines, rows, axis, favours, axis label, footnotes, RoB key.
     let Top {
@@ -301,7 +306,9 @@ fn estimate_column(rows: &[Row], d: Display, name: String, level: f64, px1: f64)
         .iter()
         .filter_map(|r| match r.kind {
             Kind::Study { yi, lo, hi, .. } => Some(d.ci(yi, lo, hi)),
-            Kind::Diamond { est, lo, hi, .. } => Some(d.ci(est, lo, hi)),
+            Kind::Diamond { est, lo, hi, .. } | Kind::Shrunk { est, lo, hi } => {
+                Some(d.ci(est, lo, hi))
+            }
             Kind::PiText { lo, hi } => Some(format!("[{}, {}]", d.num(lo), d.num(hi))),
             Kind::Heading => None,
         })
@@ -345,7 +352,7 @@ fn axis_scale(
     let mut always: Vec<f64> = rows
         .iter()
         .filter_map(|r| match r.kind {
-            Kind::Diamond { lo, hi, .. } => Some([lo, hi]),
+            Kind::Diamond { lo, hi, .. } | Kind::Shrunk { lo, hi, .. } => Some([lo, hi]),
             _ => None,
         })
         .flatten()

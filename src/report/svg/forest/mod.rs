@@ -9,6 +9,7 @@
 //! interval, so one imprecise study squashes the others): their whiskers are clipped and end in
 //! arrowheads, as metafor draws them when `alim` clips.
 
+mod bayes;
 mod columns;
 mod draw;
 mod layout;
@@ -20,6 +21,7 @@ use crate::framework::rob::RobAssessment;
 use crate::model::subgroup::SubgroupAnalysis;
 use crate::model::{Fit, Tau2Method};
 
+pub use bayes::bayes_forest;
 pub use columns::{ForestColumn, ForestSort, SortKey};
 pub use layout::ForestLayout;
 
@@ -176,7 +178,7 @@ pub fn forest_plot(
             ),
         ));
     }
-    draw::draw(fit, subgroups, &rows, opts)
+    draw::draw(fit, &rows, footnotes(fit, subgroups), opts)
 }
 
 /// One row of the plot.
@@ -200,6 +202,13 @@ pub(super) enum Kind {
         class: &'static str,
         /// The prediction interval drawn through the diamond.
         pi: Option<(f64, f64)>,
+    },
+    /// A posterior shrinkage estimate of the study above (`meta --bayes --forest`): an open
+    /// circle at its mean with its credible interval.
+    Shrunk {
+        est: f64,
+        lo: f64,
+        hi: f64,
     },
     /// The prediction interval's numbers (drawn on the diamond's row).
     PiText {

@@ -102,6 +102,7 @@ pub(super) fn draw_row(out: &mut String, i: usize, r: &Row, c: &Cols) {
                 &c.display.ci(est, lo, hi),
             );
         }
+        Kind::Shrunk { est, lo, hi } => draw_shrunk(out, c, &label, y, (est, lo, hi)),
         Kind::PiText { lo, hi } => {
             let ty = y + 4.0;
             let it = " font-style=\"italic\"";
@@ -258,4 +259,40 @@ fn draw_diamond(out: &mut String, sc: &Scale, (est, lo, hi): (f64, f64, f64), cl
     if cu {
         arrow(out, sc.px1, y, false, colour);
     }
+}
+
+/// A shrinkage estimate's row (`meta --bayes --forest`): a grey whisker and an open circle at
+/// the posterior mean, its label in italics, its mean [interval].
+fn draw_shrunk(out: &mut String, c: &Cols, label: &str, y: f64, (est, lo, hi): (f64, f64, f64)) {
+    let mut g = String::new();
+    let clipped = interval(&mut g, c.sc, (lo, hi), y, " stroke-opacity=\"0.6\"", true);
+    if !c.sc.below(est) && !c.sc.above(est) {
+        let _ = writeln!(
+            g,
+            "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"white\" stroke=\"{}\" stroke-width=\"1.5\"/>",
+            c.sc.px(est),
+            style::POOLED
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<g class=\"shrunk\" data-estimate=\"{est}\" data-ci-lower=\"{lo}\" data-ci-upper=\"{hi}\" data-clipped=\"{clipped}\">\n{g}</g>"
+    );
+    let it = " font-style=\"italic\"";
+    text(
+        out,
+        10.0,
+        y + 4.0,
+        "start",
+        &format!(" class=\"label\"{it}"),
+        label,
+    );
+    text(
+        out,
+        c.est_right,
+        y + 4.0,
+        "end",
+        &format!(" class=\"est\"{it}"),
+        &c.display.ci(est, lo, hi),
+    );
 }
