@@ -12,10 +12,10 @@
 //! assert_eq!(normalize("one_to_one"), "one to one");
 //! ```
 
-pub mod business_case;
 mod bayes_domain;
 mod bayes_words;
 mod bias_domain;
+pub mod business_case;
 pub mod certainty;
 mod codebook;
 pub mod column_hints;
