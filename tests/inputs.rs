@@ -227,8 +227,16 @@ fn tab_and_semicolon_separated_csv_are_read() {
         let f = write_csv(&dir, name, &bcg_yi(sep, ["study", "yi", "vi"]));
         assert_eq!(estimate(&f, &[]), want, "{name}");
     }
-    // A decimal comma is named as such.
+    // A ';'-separated file with decimal commas and no decimal points is read with ',' as the
+    // decimal mark (European spreadsheets), and the command says so.
     let f = write_csv(&dir, "comma.csv", "study;yi;vi\nA;0,1;0,2\nB;0,3;0,1\n");
+    let g = write_csv(&dir, "point.csv", "study;yi;vi\nA;0.1;0.2\nB;0.3;0.1\n");
+    let (code, _, err) = run(&["meta", &f]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("decimal commas"), "{err}");
+    assert_eq!(estimate(&f, &[]), estimate(&g, &[]));
+    // Where decimal points appear too, a decimal comma is an error named as such.
+    let f = write_csv(&dir, "mixed.csv", "study;yi;vi\nA;0,1;0.2\nB;0,3;0.1\n");
     assert_fails(
         &run(&["meta", &f]),
         &["row 1", "column 'yi'", "'0,1'", "decimal comma"],
