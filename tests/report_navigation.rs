@@ -57,7 +57,11 @@ fn the_report_has_contents_cards_folds_and_a_print_style() {
     assert!(html.contains("<table class=\"sof cards\">"));
     // eight domains and the business case's own row (the demo scenario states its effect)
     assert_eq!(html.matches("data-label=\"What it means\"").count(), 9);
-    assert_eq!(links.get(1), Some(&"business-case"), "business case second: {links:?}");
+    assert_eq!(
+        links.get(1),
+        Some(&"business-case"),
+        "business case second: {links:?}"
+    );
     assert!(html.contains("<table class=\"summary cards\">"));
     // plots: a minimum width keeping 12-unit text at 10 px (1026-unit forest plots: 855 px)
     assert!(

@@ -27,10 +27,10 @@ pub fn bulk(a: &BulkBayesArgs, level: f64) -> Result<Option<BulkBayes>, Failure>
     }
     let tau: TauPrior = a.tau_prior.parse()?;
     let mu: MuPrior = a.mu_prior.parse()?;
-    Ok(Some(
-        BulkBayes::new(tau)
-            .mu_prior(mu)
-            .level(level / 100.0)?
-            .prob_above(&a.prob_above)?,
-    ))
+    let b = BulkBayes::new(tau)
+        .mu_prior(mu)
+        .level(level / 100.0)?
+        .prob_above(&a.prob_above)?;
+    b.check_prior()?;
+    Ok(Some(b))
 }
