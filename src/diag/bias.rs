@@ -11,6 +11,7 @@ use crate::error::{Error, Result, Setting};
 use crate::model::regression::MetaRegression;
 use crate::model::{RandomEffects, Tau2Method};
 
+use super::fsn_types::{fisher, general, orwin_weighted, rosenberg, FsnType, FsnValue};
 use super::need::need;
 
 /// Which regression Egger's test runs (JSON `"rma"` or `"classic"`).
@@ -409,4 +410,48 @@ pub fn fail_safe(es: &EffectSizes, orwin_target: Option<f64>) -> Result<FailSafe
         rosenberg: None,
         general: None,
     })
+}
+
+impl FailSafe {
+    /// Adds the fail-safe N of each of `types` not always reported (`fisher`, `stouffer`,
+    /// `orwin_weighted`, `rosenberg`, `general`), with Orwin's `target` (half the weighted mean
+    /// when `None`) and α = 0.05, as metafor's `fsn`.
+    ///
+    /// # Errors
+    /// Errors of the REML fit (General).
+    ///
+    /// # Examples
+    /// ```
+    /// use peerstat::diag::{fail_safe, FsnType};
+    /// use peerstat::effect::{EffectSizes, Measure};
+    /// let es = EffectSizes::from_slices(Measure::Gen, &[0.5, 0.4, 0.6], &[0.04, 0.05, 0.06]).unwrap();
+    /// let f = fail_safe(&es, None).unwrap().with_types(&es, &[FsnType::Rosenberg], None).unwrap();
+    /// assert!(f.rosenberg.unwrap().n > 0.0);
+    /// ```
+    pub fn with_types(
+        mut self,
+        es: &EffectSizes,
+        types: &[FsnType],
+        target: Option<f64>,
+    ) -> Result<FailSafe> {
+        for t in types {
+            match t {
+                FsnType::Fisher => self.fisher = Some(fisher(es)),
+                FsnType::Stouffer => {
+                    self.stouffer = Some(FsnValue {
+                        n: self.rosenthal,
+                        p: Some(self.rosenthal_p),
+                        estimate: None,
+                        target: None,
+                        tau2: None,
+                    })
+                }
+                FsnType::OrwinWeighted => self.orwin_weighted = Some(orwin_weighted(es, target)),
+                FsnType::Rosenberg => self.rosenberg = Some(rosenberg(es)),
+                FsnType::General => self.general = Some(general(es)?),
+                FsnType::Rosenthal | FsnType::Orwin => {}
+            }
+        }
+        Ok(self)
+    }
 }

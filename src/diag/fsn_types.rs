@@ -12,7 +12,6 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
-use super::bias::FailSafe;
 use crate::dist;
 use crate::effect::EffectSizes;
 use crate::error::{Error, Result, Setting};
@@ -79,50 +78,6 @@ pub struct FsnValue {
 
 const ALPHA: f64 = 0.05;
 
-impl FailSafe {
-    /// Adds the fail-safe N of each of `types` not always reported (`fisher`, `stouffer`,
-    /// `orwin_weighted`, `rosenberg`, `general`), with Orwin's `target` (half the weighted mean
-    /// when `None`) and α = 0.05, as metafor's `fsn`.
-    ///
-    /// # Errors
-    /// Errors of the REML fit (General).
-    ///
-    /// # Examples
-    /// ```
-    /// use peerstat::diag::{fail_safe, FsnType};
-    /// use peerstat::effect::{EffectSizes, Measure};
-    /// let es = EffectSizes::from_slices(Measure::Gen, &[0.5, 0.4, 0.6], &[0.04, 0.05, 0.06]).unwrap();
-    /// let f = fail_safe(&es, None).unwrap().with_types(&es, &[FsnType::Rosenberg], None).unwrap();
-    /// assert!(f.rosenberg.unwrap().n > 0.0);
-    /// ```
-    pub fn with_types(
-        mut self,
-        es: &EffectSizes,
-        types: &[FsnType],
-        target: Option<f64>,
-    ) -> Result<FailSafe> {
-        for t in types {
-            match t {
-                FsnType::Fisher => self.fisher = Some(fisher(es)),
-                FsnType::Stouffer => {
-                    self.stouffer = Some(FsnValue {
-                        n: self.rosenthal,
-                        p: Some(self.rosenthal_p),
-                        estimate: None,
-                        target: None,
-                        tau2: None,
-                    })
-                }
-                FsnType::OrwinWeighted => self.orwin_weighted = Some(orwin_weighted(es, target)),
-                FsnType::Rosenberg => self.rosenberg = Some(rosenberg(es)),
-                FsnType::General => self.general = Some(general(es)?),
-                FsnType::Rosenthal | FsnType::Orwin => {}
-            }
-        }
-        Ok(self)
-    }
-}
-
 /// metafor's `.rnd.fsn`: up to the next integer unless within √ε of one.
 fn round_up(n: f64) -> f64 {
     if n.is_finite() && (n - n.round()).abs() >= f64::EPSILON.sqrt() {
@@ -186,7 +141,7 @@ fn uniroot_n(p: &dyn Fn(f64) -> f64, k: f64) -> f64 {
 
 /// Fisher's pooling: `X² = −2Σ ln p_i − 2N·ln ½` on `2(k + N)` df, `p_i` the one-sided p of
 /// `|z_i|`.
-fn fisher(es: &EffectSizes) -> FsnValue {
+pub(super) fn fisher(es: &EffectSizes) -> FsnValue {
     let k = es.k() as f64;
     let x2: f64 = es
         .yi()
@@ -206,7 +161,7 @@ fn fisher(es: &EffectSizes) -> FsnValue {
 }
 
 /// Orwin's N with the inverse-variance weighted mean: `N = k(ȳ_w − target)/target`.
-fn orwin_weighted(es: &EffectSizes, target: Option<f64>) -> FsnValue {
+pub(super) fn orwin_weighted(es: &EffectSizes, target: Option<f64>) -> FsnValue {
     let k = es.k() as f64;
     let (sw, swy) = sums(es);
     let est = swy / sw;
@@ -237,7 +192,7 @@ fn sums(es: &EffectSizes) -> (f64, f64) {
 }
 
 /// Rosenberg: `N = ((Σwy/z_{1−α/2})² − Σw)·v̄`, `v̄ = 1/mean(1/v)`.
-fn rosenberg(es: &EffectSizes) -> FsnValue {
+pub(super) fn rosenberg(es: &EffectSizes) -> FsnValue {
     let k = es.k() as f64;
     let (sw, swy) = sums(es);
     let est = swy / sw;
@@ -257,7 +212,7 @@ fn rosenberg(es: &EffectSizes) -> FsnValue {
 /// model; its τ² becomes `((k−1)τ² + max(0, N−1)τ² + k(μ̂ − μ̂_N)² + N·μ̂_N²)/(k + N − 1)` with
 /// `μ̂_N = kμ̂/(k + N)`, and the two-sided p of the weighted mean of all k + N studies is compared
 /// with α.
-fn general(es: &EffectSizes) -> Result<FsnValue> {
+pub(super) fn general(es: &EffectSizes) -> Result<FsnValue> {
     let fit = RandomEffects::new().fit(es)?;
     let (est, tau2, p0) = (fit.summary.estimate, fit.summary.tau2, fit.summary.p_value);
     let k = es.k() as f64;

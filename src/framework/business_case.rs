@@ -16,21 +16,10 @@
 //! # Ok(()) }
 //! ```
 
-use serde::Serialize;
-
 use super::evaluate::{DomainResult, Evaluation};
-use crate::econ::business::{business_case_with, BusinessCase, Pooled, Scenario};
+pub use super::evaluation_case::EvaluationCase;
+use crate::econ::business::{business_case_with, Pooled, Scenario};
 use crate::error::Result;
-
-/// The business case in an evaluation: the scenario file it came from and the case.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct EvaluationCase {
-    /// The scenario file.
-    pub scenario: String,
-    /// The case.
-    #[serde(flatten)]
-    pub case: BusinessCase,
-}
 
 /// The pooled domains of an evaluation as the business case reads them: estimate and SE on the
 /// analysis scale; an SMD turned so that a positive value is a benefit.

@@ -94,7 +94,7 @@ pub struct Evaluation {
     pub options: EvaluateOptions,
     /// The commissioner's business case (`evaluate --scenario`), when a scenario was given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub business_case: Option<super::business_case::EvaluationCase>,
+    pub business_case: Option<super::evaluation_case::EvaluationCase>,
 }
 
 /// An analysed row whose effect was converted or adjusted.

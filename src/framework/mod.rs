@@ -26,6 +26,7 @@ mod domain;
 mod domain_checks;
 pub mod elements;
 pub mod evaluate;
+mod evaluation_case;
 mod form_heterogeneity;
 pub mod forms;
 mod grade;

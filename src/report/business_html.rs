@@ -10,6 +10,13 @@ use crate::econ::business::{percent, BusinessCase};
 use crate::framework::business_case::EvaluationCase;
 use crate::framework::evaluate::Evaluation;
 
+/// The plots of the business case (`evaluate --scenario`): cash flow, tornado, acceptability.
+pub const BUSINESS_FILES: [&str; 3] = [
+    "business_cashflow.svg",
+    "business_tornado.svg",
+    "business_ceac.svg",
+];
+
 /// The section (empty without a business case); `svg` inlines a plot by file name.
 pub fn business_html(ev: &Evaluation, svg: &dyn Fn(&str) -> String) -> String {
     let Some(b) = &ev.business_case else {
@@ -51,7 +58,7 @@ pub fn business_html(ev: &Evaluation, svg: &dyn Fn(&str) -> String) -> String {
         esc(&c.budget_impact.note),
         esc(&c.value_of_research.recommendation)
     );
-    for name in super::evaluation::BUSINESS_FILES {
+    for name in BUSINESS_FILES {
         let _ = write!(o, "<div class=\"plot\">{}</div>", svg(name));
     }
     o.push_str("</section>");

@@ -1,6 +1,7 @@
 //! The files of an evaluation report: plots drawn from the [`Evaluation`] data, `results.json`
 //! and `index.html`.
 
+use super::business_html::BUSINESS_FILES;
 use super::svg;
 use crate::framework::evaluate::Evaluation;
 use crate::framework::rob::Tool;
@@ -153,13 +154,6 @@ pub const EGM_FILE: &str = "egm.html";
 /// The files of a report with fixed names: [`files`]' `results.json`, acceptability curve and
 /// `index.html`, and the [`EGM_FILE`].
 const FIXED_FILES: [&str; 4] = ["results.json", "ceac.svg", "index.html", EGM_FILE];
-
-/// The plots of the business case (`evaluate --scenario`): cash flow, tornado, acceptability.
-pub const BUSINESS_FILES: [&str; 3] = [
-    "business_cashflow.svg",
-    "business_tornado.svg",
-    "business_ceac.svg",
-];
 
 /// The kinds of numbered plots a report writes as `KIND_N.svg`: per analysed domain N the forest
 /// and funnel plots (`DomainResult::forest`, `::funnel`) and each risk-of-bias tool's traffic
