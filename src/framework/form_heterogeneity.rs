@@ -132,26 +132,7 @@ pub(crate) fn by_form(
         ));
         return None;
     }
-    let rows: Vec<usize> = (0..f.len())
-        .filter(|&i| kept.contains(&f[i].as_str()))
-        .collect();
-    let yk: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-    let vk: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
-    let x = DMatrix::from_element(rows.len(), 1, 1.0);
-    let z = DMatrix::from_fn(rows.len(), kept.len(), |r, c| {
-        if c == 0 || f[rows[r]] == kept[c] {
-            1.0
-        } else {
-            0.0
-        }
-    });
-    let z_names: Vec<String> = std::iter::once("intrcpt".to_string())
-        .chain(kept[1..].iter().map(|l| format!("{FORM_FIELD}{l}")))
-        .collect();
-    let fitted = LocationScale::new()
-        .profile_ci(false)
-        .level(d.level)
-        .and_then(|m| m.fit(&yk, &vk, &x, &["intrcpt".into()], &z, &z_names));
+    let (fitted, n_rows) = scale_by_form(d.level, (&y, &v, &f), &kept);
     let fit = match fitted {
         Ok(fit) => fit,
         Err(e) => {
@@ -188,9 +169,40 @@ pub(crate) fn by_form(
         qs_p: fit.qs_p.unwrap_or(f64::NAN),
         caveat: format!(
             "Exploratory: {} studies in {} forms; τ² per form rests on few studies each, and the QS test has little power and is not adjusted for multiplicity. A difference in heterogeneity is a lead to follow, not a finding.",
-            rows.len(),
+            n_rows,
             kept.len()
         ),
         fit,
     })
+}
+
+/// The location-scale model `scale = ~ form` (REML, no profile CIs) on the studies of the forms
+/// `kept` (the first the reference), from the study-level effects, variances and forms
+/// `(y, v, f)`; with the number of studies it used.
+fn scale_by_form(
+    level: f64,
+    (y, v, f): (&[f64], &[f64], &[String]),
+    kept: &[&str],
+) -> (crate::error::Result<ScaleFit>, usize) {
+    let rows: Vec<usize> = (0..f.len())
+        .filter(|&i| kept.contains(&f[i].as_str()))
+        .collect();
+    let yk: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
+    let vk: Vec<f64> = rows.iter().map(|&i| v[i]).collect();
+    let x = DMatrix::from_element(rows.len(), 1, 1.0);
+    let z = DMatrix::from_fn(rows.len(), kept.len(), |r, c| {
+        if c == 0 || f[rows[r]] == kept[c] {
+            1.0
+        } else {
+            0.0
+        }
+    });
+    let z_names: Vec<String> = std::iter::once("intrcpt".to_string())
+        .chain(kept[1..].iter().map(|l| format!("{FORM_FIELD}{l}")))
+        .collect();
+    let fitted = LocationScale::new()
+        .profile_ci(false)
+        .level(level)
+        .and_then(|m| m.fit(&yk, &vk, &x, &["intrcpt".into()], &z, &z_names));
+    (fitted, rows.len())
 }

@@ -94,30 +94,7 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
         }
     }
     if let Some(b) = &ev.business_case {
-        let c = &b.case;
-        let sim = if ev.simulated { " (simulated)" } else { "" };
-        out.push((
-            BUSINESS_FILES[0].into(),
-            svg::business_cashflow(
-                c,
-                Some(&format!(
-                    "Business case{sim}: cumulative discounted cash flow"
-                )),
-            ),
-        ));
-        out.push((
-            BUSINESS_FILES[1].into(),
-            svg::business_tornado(c, Some(&format!("Business case{sim}: one-way sensitivity"))),
-        ));
-        out.push((
-            BUSINESS_FILES[2].into(),
-            svg::business_ceac(
-                c,
-                Some(&format!(
-                    "Business case{sim}: cost-effectiveness acceptability"
-                )),
-            ),
-        ));
+        out.extend(business_svgs(&b.case, ev.simulated));
     }
     if let Some(c) = &ev.ceac {
         out.push((
@@ -132,6 +109,39 @@ pub fn svgs(ev: &Evaluation) -> Vec<(String, String)> {
         ));
     }
     out
+}
+
+/// The business case's plots (`evaluate --scenario`): cash flow, tornado and acceptability, as
+/// (file name, SVG).
+fn business_svgs(
+    c: &crate::econ::business::BusinessCase,
+    simulated: bool,
+) -> Vec<(String, String)> {
+    let sim = if simulated { " (simulated)" } else { "" };
+    vec![
+        (
+            BUSINESS_FILES[0].into(),
+            svg::business_cashflow(
+                c,
+                Some(&format!(
+                    "Business case{sim}: cumulative discounted cash flow"
+                )),
+            ),
+        ),
+        (
+            BUSINESS_FILES[1].into(),
+            svg::business_tornado(c, Some(&format!("Business case{sim}: one-way sensitivity"))),
+        ),
+        (
+            BUSINESS_FILES[2].into(),
+            svg::business_ceac(
+                c,
+                Some(&format!(
+                    "Business case{sim}: cost-effectiveness acceptability"
+                )),
+            ),
+        ),
+    ]
 }
 
 /// Every file of the report directory except the evidence-and-gap map, as (file name,

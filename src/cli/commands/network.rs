@@ -54,36 +54,7 @@ pub fn network(a: NetworkArgs) -> CmdResult {
             .file_name()
             .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned())
     });
-    let spec = match (&a.components_sep, &a.components_from) {
-        (Some(sep), _) => Some(ComponentSpec::separator(sep)),
-        (None, Some(cols)) => Some(ComponentSpec::given(table::components_from_columns(
-            &l.table,
-            &a.treatment,
-            cols,
-        )?)),
-        (None, None) => {
-            if !(a.inactive.is_empty()
-                && a.interaction.is_empty()
-                && a.combination.is_empty()
-                && a.components_forest.is_none())
-            {
-                return Err(Failure::Usage(
-                    "--inactive, --interaction, --combination and --components-forest belong to a component network meta-analysis: give --components-sep or --components-from".into(),
-                ));
-            }
-            None
-        }
-    };
-    if let Some(mut spec) = spec {
-        for i in &a.inactive {
-            spec = spec.inactive(i);
-        }
-        for t in &a.interaction {
-            spec = spec.interaction(t);
-        }
-        for c in &a.combination {
-            spec = spec.combination(c);
-        }
+    if let Some(spec) = component_spec(&a, &l.table)? {
         let fit = net.fit_components(&contrasts, &spec)?;
         if a.graph.is_some() || a.forest.is_some() || a.league.is_some() {
             // The graph, forest and league table are those of the standard network (it must be
@@ -118,6 +89,48 @@ pub fn network(a: NetworkArgs) -> CmdResult {
         Format::Csv => report::csv::records(&fit.random.estimates)?,
     };
     emit(&text, a.output.as_deref())
+}
+
+/// The component model `--components-sep`/`--components-from` ask for, with its inactive
+/// components, interactions and combinations; `None` for a standard network (where the
+/// component-only flags are a usage error).
+fn component_spec(
+    a: &NetworkArgs,
+    table: &peerstat::data::Table,
+) -> Result<Option<ComponentSpec>, Failure> {
+    let spec = match (&a.components_sep, &a.components_from) {
+        (Some(sep), _) => Some(ComponentSpec::separator(sep)),
+        (None, Some(cols)) => Some(ComponentSpec::given(table::components_from_columns(
+            table,
+            &a.treatment,
+            cols,
+        )?)),
+        (None, None) => {
+            if !(a.inactive.is_empty()
+                && a.interaction.is_empty()
+                && a.combination.is_empty()
+                && a.components_forest.is_none())
+            {
+                return Err(Failure::Usage(
+                    "--inactive, --interaction, --combination and --components-forest belong to a component network meta-analysis: give --components-sep or --components-from".into(),
+                ));
+            }
+            None
+        }
+    };
+    let Some(mut spec) = spec else {
+        return Ok(None);
+    };
+    for i in &a.inactive {
+        spec = spec.inactive(i);
+    }
+    for t in &a.interaction {
+        spec = spec.interaction(t);
+    }
+    for c in &a.combination {
+        spec = spec.combination(c);
+    }
+    Ok(Some(spec))
 }
 
 /// The standard network's plots: `--graph`, `--forest` and `--league`.

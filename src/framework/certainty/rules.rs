@@ -474,14 +474,10 @@ fn fmt_effect(d: &DomainResult, x: f64) -> String {
     }
 }
 
-fn imprecision(
-    d: &DomainResult,
-    p: &Fit,
-    mid: Option<f64>,
-    sizes: (Option<&InformationSize>, Option<&ParticipantSize>),
-    t: &Thresholds,
-) -> Judgement {
-    let (ois, people) = sizes;
+/// The imprecision of the confidence interval alone: its levels (0–2) and why, against the
+/// minimal important difference `mid` or, without one, GRADE's default thresholds of
+/// appreciable benefit and harm.
+fn ci_imprecision(d: &DomainResult, p: &Fit, mid: Option<f64>, t: &Thresholds) -> (u32, String) {
     let s = &p.summary;
     // Without a minimal important difference, GRADE's default thresholds of appreciable
     // benefit and harm (analysis scale).
@@ -494,7 +490,7 @@ fn imprecision(
     let f = |x: f64| fmt_effect(d, x);
     let inside = |x: f64| lo < x && hi > x;
     let ci = format!("the confidence interval ({} to {})", f(lo), f(hi));
-    let (mut levels, mut reason) = match mid {
+    match mid {
         Some(m) if inside(m) && inside(-m) => (
             2,
             format!(
@@ -522,7 +518,18 @@ fn imprecision(
         ),
         None if inside(0.0) => (1, format!("{ci} includes no effect")),
         None => (0, format!("{ci} excludes no effect (no minimal important difference given)")),
-    };
+    }
+}
+
+fn imprecision(
+    d: &DomainResult,
+    p: &Fit,
+    mid: Option<f64>,
+    sizes: (Option<&InformationSize>, Option<&ParticipantSize>),
+    t: &Thresholds,
+) -> Judgement {
+    let (ois, people) = sizes;
+    let (mut levels, mut reason) = ci_imprecision(d, p, mid, t);
     // each further check can make it at least serious; the verdict comes last
     let mut at_least_serious = |why: String, short: bool| {
         reason.push_str("; ");
