@@ -6,6 +6,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use peerstat::data::{self, ColumnMap, Table, TempFolder};
+use peerstat::econ::business::Scenario;
+use peerstat::framework::business_case;
 use peerstat::framework::evaluate::{evaluate as run_evaluate, EvaluateOptions, OptionsFile};
 use peerstat::framework::evidence_map::{evidence_map, report_rows};
 use peerstat::framework::Codebook;
@@ -59,6 +61,9 @@ pub(crate) struct EvaluateOpts {
     cluster_adjust: Option<String>,
     #[pyo3(default)]
     binary_to_smd: Option<String>,
+    /// The business-case scenario file (`evaluate --scenario`).
+    #[pyo3(default)]
+    scenario: Option<String>,
 }
 
 impl EvaluateOpts {
@@ -114,10 +119,23 @@ pub(crate) fn evaluate(
         rho: options.rho,
         ..EvaluateOptions::default()
     };
+    let mut scenario = options.scenario.clone().map(PathBuf::from);
     if let Some(p) = &options.options {
-        opts = opts.with_file(OptionsFile::from_file(Path::new(p)).map_err(to_py)?, p);
+        let file = OptionsFile::from_file(Path::new(p)).map_err(to_py)?;
+        if let (None, Some(b)) = (&scenario, &file.business_case) {
+            let dir = Path::new(p).parent().unwrap_or_else(|| Path::new("."));
+            scenario = Some(dir.join(&b.scenario));
+        }
+        opts = opts.with_file(file, p);
     }
     options.apply(&mut opts)?;
+    let scenario = scenario
+        .map(|p| {
+            Scenario::from_file(&p)
+                .map(|s| (s, p.display().to_string()))
+                .map_err(to_py)
+        })
+        .transpose()?;
     let mut table = read(data, source, &cb, columns, &[])?;
     let costs = match costs {
         Some(c) => Some(load(c, "costs", &ColumnMap::new())?),
@@ -125,8 +143,11 @@ pub(crate) fn evaluate(
     };
     let source = source.to_string();
     py.detach(move || {
-        let ev = run_evaluate(&mut table, &cb, Path::new(&source), costs.as_ref(), &opts)
+        let mut ev = run_evaluate(&mut table, &cb, Path::new(&source), costs.as_ref(), &opts)
             .map_err(to_py)?;
+        if let Some((s, name)) = &scenario {
+            business_case::attach(&mut ev, s, name).map_err(to_py)?;
+        }
         let rows = report_rows(&table, &cb);
         let md = evidence_map(
             &table,

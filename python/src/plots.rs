@@ -5,6 +5,7 @@
 //! there as SVG, PNG or PDF (by the extension), recoloured to the theme, as the CLI writes it.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use peerstat::data::Table;
 use peerstat::diag::BiasOptions;
@@ -334,7 +335,10 @@ pub(crate) fn network_plot(
     let table = load(data, source, &map)?;
     let net = net.from_arms(!net_table::has_contrast_rows(&table));
     let measure = measure_of(measure, &table)?;
-    let file = source.to_string();
+    // the plots' titles name the file, not its whole path (as `peerstat network`)
+    let file = Path::new(source)
+        .file_name()
+        .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned());
     let svg = py
         .detach(move || -> peerstat::Result<String> {
             let (study, treatment) = options.columns();

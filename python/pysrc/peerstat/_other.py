@@ -216,6 +216,20 @@ def _companion_costs(data, costs):
     return None
 
 
+def _companion_scenario(data, scenario):
+    """The business-case scenario: ``scenario`` when given, else NAME_scenario.toml beside a
+    file input (as ``peerstat evaluate``; the options file's ``[business_case]`` is read by the
+    native layer when neither is there)."""
+    if scenario is not None:
+        return os.fspath(scenario)
+    if isinstance(data, (str, os.PathLike)):
+        root, _ext = os.path.splitext(os.fspath(data))
+        companion = f"{root}_scenario.toml"
+        if os.path.exists(companion):
+            return companion
+    return None
+
+
 def _costs_obj(costs):
     if costs is None or isinstance(costs, str):
         return costs
@@ -227,6 +241,7 @@ def evaluate(
     out_dir: Union[str, os.PathLike[str]] = "report",
     *,
     costs: Optional[Data]=None,
+    scenario: Optional[Union[str, os.PathLike[str]]] = None,
     codebook: Optional[Union[str, os.PathLike[str]]] = None,
     options: Optional[Union[str, os.PathLike[str]]] = None,
     level: float = 95,
@@ -249,8 +264,13 @@ def evaluate(
     (``"variance"`` or ``"n"``) and ``binary_to_smd`` (how log odds ratios join SMDs in a
     domain mixing binary and continuous outcomes: ``"logit"``, × √3/π, or ``"cox-snell"``,
     ÷ 1.65) override the options file, as the CLI's ``--icc``, ``--cluster-adjust`` and
-    ``--binary-to-smd``."""
+    ``--binary-to-smd``.
+
+    ``scenario`` (a business-case TOML, as ``evaluate --scenario``; else the options file's
+    ``[business_case]``, else NAME_scenario.toml beside a file input) adds the commissioner's
+    business case (key ``business_case``)."""
     costs = _companion_costs(data, costs)
+    scenario = _companion_scenario(data, scenario)
     obj, source, kind = _prepare(data, name)
     opts = dict(
         codebook=None if codebook is None else os.fspath(codebook),
@@ -262,6 +282,7 @@ def evaluate(
         cluster_adjust=None if cluster_adjust is None else str(cluster_adjust),
         binary_to_smd=None if binary_to_smd is None else str(binary_to_smd),
     )
+    opts["scenario"] = scenario
     json_text, n = _native.evaluate(obj, source, os.fspath(out_dir), opts, _costs_obj(costs), columns)
     text = f"peerstat evaluation of {source}: wrote {os.fspath(out_dir)} ({n} files: index.html, results.json, egm.html, plots)"
     return Evaluation(json_text, text, kind, [], [])
