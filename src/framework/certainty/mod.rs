@@ -113,14 +113,13 @@ pub(crate) fn findings(
 }
 
 /// The summary-of-findings row of one domain.
-fn finding(
-    rows: &RowData,
-    d: &DomainResult,
-    o: Option<&DomainOptions>,
-    t: &Thresholds,
-) -> Result<Finding> {
+/// The domain's minimal important difference on the analysis scale (an odds ratio's log).
+///
+/// # Errors
+/// [`Error::Input`] for an odds-ratio MID of 1 or below.
+fn analysis_mid(d: &DomainResult, o: Option<&DomainOptions>) -> Result<Option<f64>> {
     let or = d.measure.is_log_scale();
-    let mid = match o.and_then(|o| o.mid) {
+    Ok(match o.and_then(|o| o.mid) {
         Some(m) if or && m <= 1.0 => {
             return Err(Error::Input {
                 what: format!("options for domain '{}'", d.domain),
@@ -129,7 +128,17 @@ fn finding(
         }
         Some(m) if or => Some(m.ln()),
         m => m,
-    };
+    })
+}
+
+fn finding(
+    rows: &RowData,
+    d: &DomainResult,
+    o: Option<&DomainOptions>,
+    t: &Thresholds,
+) -> Result<Finding> {
+    let or = d.measure.is_log_scale();
+    let mid = analysis_mid(d, o)?;
     let k = d.effects.len();
     let Some(p) = &d.pooled else {
         return Ok(Finding {
